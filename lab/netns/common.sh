@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# common.sh -- shared facts and helpers of the netns lab tier. Sourced by lab/lab.sh (never run).
+#
+# Address plan: the lab lives in 198.51.100.0/24 (TEST-NET-2) and ONLY inside nfslab-* namespaces.
+# The machine's own network is 192.0.2.0/24: never use that range here. No lab namespace gets a
+# default route, and while the lab exists the root namespace carries
+# `unreachable 198.51.100.0/24`, so a stray lab packet from the root namespace fails fast.
+
+# State dir: everything the lab creates lives here (disks, per-host trees, ns files, logs).
+NFSLAB_DIR=${NFSLAB_DIR:-/tmp/nfslab}
+L=$NFSLAB_DIR
+
+LAB_NET=198.51.100.0/24
+VIP=198.51.100.100
+HOSTS=(primary backup client ceph)   # every lab host (namespace nfslab-<host>)
+STORAGE=(primary backup)             # the NFS pair
+SSH_HOSTS=(primary backup client)    # hosts that run sshd
+declare -A IP=([primary]=198.51.100.11 [backup]=198.51.100.12 [client]=198.51.100.21 [ceph]=198.51.100.31)
+declare -A PEER=([primary]=backup [backup]=primary)
+
+# Sizes of the sparse backing files (nothing is allocated until written).
+XFS_SIZE=${NFSLAB_XFS_SIZE:-2G}
+PV_SIZE=${NFSLAB_PV_SIZE:-4G}
+
+# Where the repo checkout is visible inside every host (read-only bind mount).
+IN_HOST_CHECKOUT=/opt/nfsctl
+
+T0=${T0:-$(date +%s.%N)}
+elapsed() { awk -v t0="$T0" -v t="$(date +%s.%N)" 'BEGIN{printf "%.1f", t-t0}'; }
+log() { printf '[lab +%ss] %s\n' "$(elapsed)" "$*"; }
+warn() { printf 'lab: %s\n' "$*" >&2; }
+die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
+
+is_host() { local h; for h in "${HOSTS[@]}"; do [ "$h" = "${1:-}" ] && return 0; done; return 1; }
+is_storage() { [ "${1:-}" = primary ] || [ "${1:-}" = backup ]; }
+
+# Namespaces that belong to the lab (the switch plus hosts), as present right now.
+lab_netns() { ip netns list 2>/dev/null | awk '$1 ~ /^nfslab-/ {print $1}'; }
+
+# hx HOST [cmd...]: run cmd inside lab host HOST (net + mount + uts namespace); bash by default.
+# exec keeps the exit code and stdio untouched, so it works with and without a TTY.
+hx() {
+  local h=$1; shift
+  [ -e "$L/ns/$h.mnt" ] && [ -e "/run/netns/nfslab-$h" ] || { warn "no such lab host (or lab not up): $h"; return 2; }
+  (cd / && exec nsenter --net="/run/netns/nfslab-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
+    env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${@:-bash}")
+}
+
+# pid_alive PID: process exists and is not a zombie (orphaned daemons are reaped late by PID 1).
+pid_alive() {
+  local st
+  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
+# vip_holders: storage hosts whose eth0 carries the VIP, space separated.
+vip_holders() {
+  local h out=()
+  for h in "${STORAGE[@]}"; do
+    [ -e "/run/netns/nfslab-$h" ] || continue
+    ip -n "nfslab-$h" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" && out+=("$h")
+  done
+  echo "${out[*]}"
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# PID 1 of a vm-tier guest, right after switch_root. The root is an overlay: tmpfs over the
+# host's / (read-only 9p), so every host binary is here and nothing written reaches the host.
+# Brings the guest up for its role, starts sshd LAST (so "answers SSH" == "ready"), then
+# execs busybox init as a zombie reaper.
+#   storage role (primary, backup): LVM VG vgnfs on /dev/vda (real activation), kernel nfsd,
+#                                    rpcbind, rpc.mountd -p 20048, rpc.statd, keepalived, rsyncd
+#   client role:                     kernel NFS client modules, rpcbind, rpc.statd
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export DM_DISABLE_UDEV=1 LANG=C.UTF-8
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 shm /dev/shm
+mount -t tmpfs -o mode=755 run /run
+mkdir -p /run/lock /run/lvm /run/rpcbind /run/sshd /run/labsvc
+
+NAME=; IP=; STATE=; ROLE=
+for a in $(cat /proc/cmdline); do
+  case $a in
+    nfslab.name=*) NAME=${a#nfslab.name=} ;;
+    nfslab.ip=*) IP=${a#nfslab.ip=} ;;
+    nfslab.state=*) STATE=${a#nfslab.state=} ;;
+    nfslab.role=*) ROLE=${a#nfslab.role=} ;;
+  esac
+done
+up() { cut -d' ' -f1 /proc/uptime; }
+log() { echo "nfslab[$NAME] $(up)s: $*" >/dev/console; }
+step() { "$@" >>/var/log/nfslab-init.log 2>&1 || log "FAILED rc=$?: $*"; }
+log "guest init (role $ROLE, ip $IP, kernel $(uname -r))"
+
+# Per-guest files the host prepared (host keys, ops key, known_hosts, configs, helpers).
+mount -t tmpfs -o mode=700 rootssh /root/.ssh 2>/dev/null || { mkdir -p /root/.ssh && mount -t tmpfs -o mode=700 rootssh /root/.ssh; }
+mount -t tmpfs -o mode=755 varlibnfs /var/lib/nfs
+cp -a "$STATE/guests/$NAME/root/." / || log "copying the guest files failed"
+chmod 600 /etc/ssh/ssh_host_*_key /root/.ssh/id_ed25519
+chmod 700 /root/.ssh
+mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/v4recovery /var/lib/nfs/rpc_pipefs
+: >/var/lib/nfs/etab; : >/var/lib/nfs/rmtab
+mkdir -p /var/log/nfsctl /var/lib/nfsctl /run/lock/nfsctl /etc/exports.d /mnt
+rm -f /var/log/nfslab-init.log
+hostname "$NAME"
+
+ip link set lo up
+ip addr add "$IP/24" dev eth0
+ip link set eth0 up
+
+case $ROLE in
+  storage)
+    for m in dm_mod xfs nfsd; do step modprobe $m; done
+    if ! vgs vgnfs >/dev/null 2>&1; then
+      step pvcreate -y -q /dev/vda
+      step vgcreate -q vgnfs /dev/vda
+    fi
+    step vgchange -q -ay vgnfs
+    mkdir -p /nfs
+    step labsvc start nfs-kernel
+    [ -e /etc/labsvc/enabled/rsync ] && step labsvc start rsync
+    [ -e /etc/labsvc/enabled/keepalived ] && step labsvc start keepalived
+    ;;
+  client)
+    for m in nfs nfsv3; do step modprobe $m; done
+    mkdir -p /mnt/x
+    step labsvc start nfs-client
+    ;;
+esac
+step labsvc start sshd
+touch /run/nfslab-ready
+log "ready"
+
+cat >/etc/inittab <<'EOF'
+::shutdown:/bin/sync
+EOF
+exec /bin/busybox init

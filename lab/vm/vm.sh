@@ -1,0 +1,507 @@
+#!/usr/bin/env bash
+# nfsctl lab, vm tier: real Debian kernels under TCG qemu (the host kernel has no
+# device-mapper, nfsd, NFS client or rbd).
+#
+#   bash lab/vm/vm.sh up                      boot primary, backup, client; wait for SSH
+#   bash lab/vm/vm.sh down                    kill guests, delete namespaces and state
+#   bash lab/vm/vm.sh status                  which guests are up (exit 0 iff all three)
+#   bash lab/vm/vm.sh exec <host> [-- cmd…]   run a command in a guest over SSH (exit code passed through)
+#   bash lab/vm/vm.sh ssh-config              print ssh options for driving guests by hand
+#   bash lab/vm/vm.sh scenario                smoke test: LVM+XFS+nfsd on primary, NFSv3 mount on client
+#
+# Topology (all lab addresses live only inside lab namespaces and guests; no default routes):
+#   netns nfslab-vmsw : bridge vmbr0 + taps vm-primary/vm-backup/vm-client (qemu runs here)
+#   netns nfslab-vmctl: eth0 198.51.100.5/24 on the same bridge; the host drives guests from here
+#   primary 198.51.100.11, backup 198.51.100.12, client 198.51.100.21, VIP 198.51.100.100
+#
+# Environment:
+#   NFSCTL_LAB_VM_STATE   state dir (default /var/tmp/nfsctl-lab-vm; must not be under /run or /tmp
+#                         of the guest's own mounts — it is read by the guests over 9p)
+#   NFSCTL_LAB_CACHE      cache dir for kernel + modules + initramfs (default /var/cache/nfsctl-lab)
+#   NFSCTL_LAB_KERNEL     kernel ABI to use, e.g. 6.1.0-56-amd64 (default: newest cached, else the
+#                         one linux-image-amd64 depends on)
+#   NFSCTL_LAB_VM_MEM     guest memory in MiB (default 1024)
+#   NFSCTL_LAB_VM_DISK    storage guest disk size (default 16G, sparse raw)
+#   NFSCTL_LAB_VM_TIMEOUT seconds `up` waits for SSH (default 420)
+#   NFSCTL_LAB_VM_KEEPALIVED=0  do not start keepalived in the storage guests at boot
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+STATE=${NFSCTL_LAB_VM_STATE:-/var/tmp/nfsctl-lab-vm}
+CACHE=${NFSCTL_LAB_CACHE:-/var/cache/nfsctl-lab}/vm
+MEM=${NFSCTL_LAB_VM_MEM:-1024}
+DISK_SIZE=${NFSCTL_LAB_VM_DISK:-16G}
+UP_TIMEOUT=${NFSCTL_LAB_VM_TIMEOUT:-420}
+LOCK=/var/tmp/nfsctl-lab-vm.lock
+
+NS_SW=nfslab-vmsw
+NS_CTL=nfslab-vmctl
+BR=vmbr0
+NET=198.51.100
+CTL_IP=$NET.5
+VIP=$NET.100
+GUESTS=(primary backup client)
+declare -A IPS=([primary]=$NET.11 [backup]=$NET.12 [client]=$NET.21)
+declare -A ROLES=([primary]=storage [backup]=storage [client]=client)
+declare -A MACS=([primary]=52:54:00:51:64:11 [backup]=52:54:00:51:64:12 [client]=52:54:00:51:64:21)
+
+log() { echo "vm: $*" >&2; }
+die() { echo "vm: error: $*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+need_tools() {
+  local t missing=()
+  for t in qemu-system-x86_64 ip ssh ssh-keygen busybox cpio depmod modprobe dpkg-deb apt-get flock gzip; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (run: bash lab/install-deps.sh)"
+}
+
+with_lock() { exec 9>"$LOCK"; flock -w 900 9 || die "another vm.sh holds $LOCK"; }
+
+# ---------------------------------------------------------------- kernel + initramfs cache
+kernel_version() {
+  if [ -n "${NFSCTL_LAB_KERNEL:-}" ]; then echo "$NFSCTL_LAB_KERNEL"; return; fi
+  local c
+  c=$(ls -1d "$CACHE"/kernel-*/ 2>/dev/null | while read -r d; do [ -e "$d/.complete" ] && basename "$d"; done \
+      | sed 's/^kernel-//' | sort -V | tail -1)
+  if [ -n "$c" ]; then echo "$c"; return; fi
+  resolve_kernel_from_apt
+}
+resolve_kernel_from_apt() {
+  local v=
+  v=$(apt-cache depends linux-image-amd64 2>/dev/null \
+      | awk '$1=="Depends:" && $2 ~ /^linux-image-6\.1\.0-[0-9]+-amd64$/ {sub(/^linux-image-/,"",$2); print $2; exit}')
+  if [ -z "$v" ]; then
+    log "apt has no linux-image-amd64 candidate yet: apt-get update"
+    apt-get update -qq >&2 || true
+    v=$(apt-cache depends linux-image-amd64 2>/dev/null \
+        | awk '$1=="Depends:" && $2 ~ /^linux-image-6\.1\.0-[0-9]+-amd64$/ {sub(/^linux-image-/,"",$2); print $2; exit}')
+  fi
+  [ -n "$v" ] || die "cannot resolve a Debian 6.1 kernel from apt (linux-image-amd64); set NFSCTL_LAB_KERNEL=6.1.0-N-amd64"
+  echo "$v"
+}
+
+# Populates $CACHE/kernel-$KVER/{vmlinuz,lib/modules/$KVER} (apt-get download + dpkg-deb -x + depmod -b).
+ensure_kernel() {
+  KDIR=$CACHE/kernel-$KVER
+  [ -e "$KDIR/.complete" ] && return 0
+  local t0; t0=$(now)
+  log "kernel $KVER not cached: apt-get download linux-image-$KVER"
+  mkdir -p "$CACHE"
+  local tmp; tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
+  chmod 755 "$tmp"
+  if ! (cd "$tmp" && apt-get download -q "linux-image-$KVER" >/dev/null 2>"$tmp/apt.err"); then
+    log "apt-get download failed; apt-get update and retry"
+    apt-get update -qq >&2 || true
+    (cd "$tmp" && apt-get download -q "linux-image-$KVER" >/dev/null 2>"$tmp/apt.err") \
+      || { cat "$tmp/apt.err" >&2; rm -rf "$tmp"; die "cannot download linux-image-$KVER"; }
+  fi
+  local deb; deb=$(ls "$tmp"/linux-image-"$KVER"_*.deb)
+  dpkg-deb -x "$deb" "$tmp/x"
+  mkdir -p "$tmp/k/lib/modules"
+  mv "$tmp/x/boot/vmlinuz-$KVER" "$tmp/k/vmlinuz"
+  mv "$tmp/x/boot/config-$KVER" "$tmp/k/config"
+  mv "$tmp/x/lib/modules/$KVER" "$tmp/k/lib/modules/$KVER"
+  depmod -b "$tmp/k" "$KVER"
+  touch "$tmp/k/.complete"
+  rm -rf "$KDIR"
+  mv "$tmp/k" "$KDIR"
+  rm -rf "$tmp"
+  log "kernel $KVER cached in $KDIR ($(since "$t0")s)"
+}
+
+INITRD_MODS=(virtio_pci virtio_blk virtio_net 9pnet_virtio 9p overlay virtio_rng)
+ensure_initrd() {
+  local h
+  h=$( { cat "$HERE/initramfs-init.sh"; echo "${INITRD_MODS[*]}"; sha256sum /bin/busybox; } | sha256sum | cut -c1-12)
+  INITRD=$KDIR/initrd-$h.gz
+  [ -s "$INITRD" ] && return 0
+  log "building initramfs $INITRD"
+  local tmp; tmp=$(mktemp -d "$CACHE/.initrd.XXXXXX")
+  mkdir -p "$tmp/root"/{bin,sbin,proc,sys,dev,lower,upper,newroot,mods}
+  cp /bin/busybox "$tmp/root/bin/busybox"
+  local a
+  for a in $(/bin/busybox --list); do
+    [ "$a" = busybox ] && continue          # a busybox -> busybox link loops and panics
+    ln -s busybox "$tmp/root/bin/$a"
+  done
+  cp "$HERE/initramfs-init.sh" "$tmp/root/init"; chmod 755 "$tmp/root/init"
+  local m p
+  for m in "${INITRD_MODS[@]}"; do modprobe -d "$KDIR" -S "$KVER" -D "$m"; done \
+    | awk '$1=="insmod"{print $2}' | awk '!s[$0]++' | while read -r p; do
+        cp "$p" "$tmp/root/mods/"; basename "$p" >>"$tmp/root/mods.list"
+      done
+  (cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.gz"
+  mv "$tmp/initrd.gz" "$INITRD"
+  rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------- ssh
+ssh_opts() {
+  SSH_OPTS=(-F /dev/null -i "$STATE/ssh/id_ed25519" -o IdentitiesOnly=yes -o IdentityAgent=none
+    -o UserKnownHostsFile="$STATE/ssh/known_hosts" -o GlobalKnownHostsFile=/dev/null
+    -o StrictHostKeyChecking=yes -o CheckHostIP=no -o BatchMode=yes -o LogLevel=ERROR
+    -o ConnectTimeout=10 -o ServerAliveInterval=10 -o ServerAliveCountMax=6
+    -o ControlMaster=auto -o ControlPath="$STATE/ssh/cm-%h" -o ControlPersist=300 -o User=root)
+}
+host_ip() {
+  case $1 in
+    primary|backup|client) echo "${IPS[$1]}" ;;
+    vip) echo "$VIP" ;;
+    "$NET".*) echo "$1" ;;
+    *) die "unknown host '$1' (primary, backup, client, vip)" ;;
+  esac
+}
+# POSIX single-quote quoting for the remote shell.
+shquote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
+
+# ---------------------------------------------------------------- state (keys, per-guest files)
+gen_state() {
+  rm -rf "$STATE"; mkdir -p "$STATE/ssh" "$STATE/guests"; chmod 755 "$STATE"
+  echo "$REPO" >"$STATE/repo"
+  ssh-keygen -q -t ed25519 -N '' -C nfslab-vm-ops -f "$STATE/ssh/id_ed25519"
+  local g kh=$STATE/ssh/known_hosts
+  : >"$kh"
+  for g in "${GUESTS[@]}"; do
+    mkdir -p "$STATE/keys/$g"
+    ssh-keygen -q -t ed25519 -N '' -C "nfslab-$g" -f "$STATE/keys/$g/ssh_host_ed25519_key"
+    echo "$g,${IPS[$g]} $(cut -d' ' -f1,2 "$STATE/keys/$g/ssh_host_ed25519_key.pub")" >>"$kh"
+  done
+  # the VIP may sit on either storage node
+  for g in primary backup; do
+    echo "vip,$VIP $(cut -d' ' -f1,2 "$STATE/keys/$g/ssh_host_ed25519_key.pub")" >>"$kh"
+  done
+  for g in "${GUESTS[@]}"; do gen_guest "$g"; done
+}
+
+gen_guest() {
+  local g=$1 r=$STATE/guests/$1/root
+  mkdir -p "$r"/etc/{ssh,nfsctl,keepalived,exports.d,labsvc/enabled,lvm} "$r/root/.ssh" "$r"/usr/local/{bin,sbin}
+  cp "$STATE/keys/$g/ssh_host_ed25519_key" "$STATE/keys/$g/ssh_host_ed25519_key.pub" "$r/etc/ssh/"
+  cp "$STATE/ssh/id_ed25519" "$STATE/ssh/id_ed25519.pub" "$STATE/ssh/known_hosts" "$r/root/.ssh/"
+  cp "$STATE/ssh/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
+  chmod 700 "$r/root/.ssh"; chmod 600 "$r/root/.ssh/id_ed25519" "$r/etc/ssh/ssh_host_ed25519_key"
+  echo "$g" >"$r/etc/hostname"
+  cat >"$r/etc/hosts" <<EOF
+127.0.0.1 localhost
+${IPS[$g]} $g
+${IPS[primary]} primary
+${IPS[backup]} backup
+${IPS[client]} client
+$VIP vip
+EOF
+  cat >"$r/etc/ssh/sshd_config" <<EOF
+# nfslab vm tier
+Port 22
+ListenAddress 0.0.0.0
+HostKey /etc/ssh/ssh_host_ed25519_key
+PidFile /run/sshd.pid
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+AuthorizedKeysFile .ssh/authorized_keys
+AcceptEnv LANG LC_*
+SetEnv DM_DISABLE_UDEV=1
+MaxStartups 100
+MaxSessions 100
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+  # LVM without udev: lvm creates the /dev nodes itself
+  cat >"$r/etc/lvm/lvmlocal.conf" <<'EOF'
+activation {
+	udev_sync = 0
+	udev_rules = 0
+}
+devices {
+	obtain_device_list_from_udev = 0
+}
+EOF
+  : >"$r/etc/exports"
+  cat >"$r/usr/local/bin/nfsctl" <<EOF
+#!/bin/sh
+# nfsctl from the host checkout (the host's / is this guest's read-only lower layer)
+export DM_DISABLE_UDEV=1
+exec /usr/bin/node $(shquote "$REPO/bin/nfsctl") "\$@"
+EOF
+  chmod 755 "$r/usr/local/bin/nfsctl"
+  install -m 755 "$HERE/labsvc" "$r/usr/local/sbin/labsvc"
+  local this="this: $g"
+  [ "${ROLES[$g]}" = storage ] || this="# this: (client: not a storage node)"
+  cat >"$r/etc/nfsctl/config.yaml" <<EOF
+$this
+hosts:
+  primary: { address: ${IPS[primary]}, ssh: { user: root, port: 22, identity: /root/.ssh/id_ed25519, knownHosts: /root/.ssh/known_hosts } }
+  backup:  { address: ${IPS[backup]}, ssh: { user: root, port: 22, identity: /root/.ssh/id_ed25519, knownHosts: /root/.ssh/known_hosts } }
+vip: $VIP
+nfs: { root: /nfs, pathTemplate: "{root}/{namespace}_{name}", server: kernel, exportsFile: /etc/exports.d/nfsctl.exports, clients: [$NET.0/24], options: [rw, sync, no_root_squash, no_subtree_check] }
+backends: { default: lvm, lvm: { vg: vgnfs } }
+keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }
+rsync: { module: nfs, interval: 15m }
+services: { manager: command, command: ["labsvc", "{action}", "{service}"], names: { keepalived: keepalived, nfs: nfs-kernel, rsyncd: rsync } }
+timeouts: { connect: 5s, command: 60s }
+state: { auditLog: /var/log/nfsctl/audit.jsonl, lockDir: /run/lock/nfsctl, stateDir: /var/lib/nfsctl }
+EOF
+  if [ "${ROLES[$g]}" = storage ]; then
+    local st=MASTER prio=150
+    [ "$g" = backup ] && { st=BACKUP; prio=100; }
+    cat >"$r/etc/keepalived/keepalived.conf" <<EOF
+global_defs {
+  router_id nfslab_$g
+  enable_script_security
+  script_user root
+}
+vrrp_instance VI_NFS {
+  state $st
+  interface eth0
+  virtual_router_id 51
+  priority $prio
+  advert_int 1
+  virtual_ipaddress {
+    $VIP/24 dev eth0
+  }
+}
+EOF
+    cat >"$r/etc/rsyncd.conf" <<EOF
+pid file = /run/rsyncd.pid
+log file = /var/log/rsyncd.log
+use chroot = no
+[nfs]
+  path = /nfs
+  read only = no
+  uid = root
+  gid = root
+  hosts allow = $NET.0/24
+EOF
+    touch "$r/etc/labsvc/enabled/nfs-kernel" "$r/etc/labsvc/enabled/rsync" "$r/etc/labsvc/enabled/sshd"
+    [ "${NFSCTL_LAB_VM_KEEPALIVED:-1}" = 0 ] || touch "$r/etc/labsvc/enabled/keepalived"
+    truncate -s "$DISK_SIZE" "$STATE/$g.disk"
+  else
+    touch "$r/etc/labsvc/enabled/nfs-client" "$r/etc/labsvc/enabled/sshd"
+  fi
+}
+
+# ---------------------------------------------------------------- network
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+net_up() {
+  ip netns add "$NS_SW"; echo "$NS_SW" >>"$STATE/netns"
+  ip netns add "$NS_CTL"; echo "$NS_CTL" >>"$STATE/netns"
+  ip -n "$NS_SW" link set lo up
+  ip -n "$NS_SW" link add "$BR" type bridge
+  ip netns exec "$NS_SW" sh -c "echo 0 > /sys/class/net/$BR/bridge/multicast_snooping" 2>/dev/null || true
+  ip -n "$NS_SW" link set "$BR" up
+  local g
+  for g in "${GUESTS[@]}"; do
+    ip -n "$NS_SW" tuntap add "vm-$g" mode tap
+    ip -n "$NS_SW" link set "vm-$g" master "$BR" up
+  done
+  ip -n "$NS_SW" link add ctl-br type veth peer name eth0 netns "$NS_CTL"
+  ip -n "$NS_SW" link set ctl-br master "$BR" up
+  ip -n "$NS_CTL" link set lo up
+  ip -n "$NS_CTL" addr add "$CTL_IP/24" dev eth0
+  ip -n "$NS_CTL" link set eth0 up
+  # a stray lab address typed in the root namespace fails fast instead of leaving the machine
+  if ! ip route show type unreachable 2>/dev/null | grep -q "^unreachable $NET.0/24"; then
+    ip route add unreachable "$NET.0/24" && touch "$STATE/added-unreachable-route"
+  fi
+}
+
+# ---------------------------------------------------------------- guests
+start_guest() {
+  local g=$1 drive=()
+  [ "${ROLES[$g]}" = storage ] && drive=(-drive "file=$STATE/$g.disk,if=virtio,format=raw,cache=unsafe,discard=unmap")
+  local append="console=ttyS0 quiet panic=-1 mitigations=off 8250.nr_uarts=1 nfslab.init=$HERE/guest-init.sh"
+  append+=" nfslab.kmod=$KDIR/lib/modules/$KVER nfslab.name=$g nfslab.ip=${IPS[$g]} nfslab.role=${ROLES[$g]} nfslab.state=$STATE"
+  ip netns exec "$NS_SW" qemu-system-x86_64 -name "nfslab-$g" \
+    -accel tcg -machine pc -cpu max -smp 1 -m "$MEM" \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -serial "file:$STATE/$g.console" \
+    -kernel "$KDIR/vmlinuz" -initrd "$INITRD" -append "$append" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    "${drive[@]}" \
+    -netdev "tap,id=n0,ifname=vm-$g,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=${MACS[$g]}" \
+    -device virtio-rng-pci \
+    -pidfile "$STATE/$g.pid" -daemonize
+}
+
+guest_pid_alive() { local p; p=$(cat "$STATE/$1.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTimeout=5 -n "${IPS[$1]}" true >/dev/null 2>&1; }
+
+wait_ssh() {
+  local t0=$1 pending=("${GUESTS[@]}") g next
+  local deadline=$(( $(date +%s) + UP_TIMEOUT ))
+  while [ ${#pending[@]} -gt 0 ]; do
+    next=()
+    for g in "${pending[@]}"; do
+      guest_pid_alive "$g" || { tail -30 "$STATE/$g.console" >&2 2>/dev/null; die "guest $g died during boot (console: $STATE/$g.console)"; }
+      if ssh_ok "$g"; then log "$g answers SSH after $(since "$t0")s"; else next+=("$g"); fi
+    done
+    pending=("${next[@]}")
+    [ ${#pending[@]} -eq 0 ] && break
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      for g in "${pending[@]}"; do echo "--- $g console (tail)" >&2; tail -30 "$STATE/$g.console" >&2 2>/dev/null || true; done
+      die "timed out after ${UP_TIMEOUT}s waiting for SSH on: ${pending[*]}"
+    fi
+    sleep 1
+  done
+}
+
+is_up() {
+  local g
+  [ -d "$STATE" ] && ns_exists "$NS_SW" && ns_exists "$NS_CTL" || return 1
+  for g in "${GUESTS[@]}"; do guest_pid_alive "$g" || return 1; done
+}
+
+# ---------------------------------------------------------------- commands
+cmd_up() {
+  need_root; need_tools; with_lock
+  [[ "$REPO$STATE" =~ [[:space:]] ]] && die "paths with whitespace are not supported ($REPO, $STATE)"
+  local t0; t0=$(now)
+  if is_up; then
+    local g ok=1; for g in "${GUESTS[@]}"; do ssh_ok "$g" || ok=0; done
+    if [ $ok = 1 ]; then log "vm tier already up"; return 0; fi
+    log "vm tier half up: tearing down first"
+  fi
+  do_down quiet
+  KVER=$(kernel_version)
+  ensure_kernel
+  ensure_initrd
+  log "kernel $KVER ($(since "$t0")s)"
+  gen_state
+  net_up
+  local g
+  for g in "${GUESTS[@]}"; do start_guest "$g"; done
+  log "qemu started ($(since "$t0")s); waiting for SSH"
+  wait_ssh "$t0"
+  echo "$KVER" >"$STATE/kernel"
+  echo "vm tier up in $(since "$t0")s (kernel $KVER; primary ${IPS[primary]}, backup ${IPS[backup]}, client ${IPS[client]}, VIP $VIP)"
+}
+
+# Kills qemu (recorded PIDs, then any qemu whose cmdline names the state dir), every process
+# left in our namespaces, deletes the namespaces and the state dir. Idempotent.
+do_down() {
+  local quiet=${1:-} g p pids=()
+  for g in "${GUESTS[@]}"; do
+    p=$(cat "$STATE/$g.pid" 2>/dev/null || true)
+    [ -n "$p" ] && kill -0 "$p" 2>/dev/null && pids+=("$p")
+  done
+  for p in /proc/[0-9]*; do
+    [ -r "$p/cmdline" ] || continue
+    local cl; cl=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null || true)
+    case $cl in qemu-system-*"$STATE"*|*/qemu-system-*"$STATE"*) pids+=("${p#/proc/}") ;; esac
+  done
+  local ns
+  for ns in "$NS_SW" "$NS_CTL"; do
+    ns_exists "$ns" && pids+=($(ip netns pids "$ns" 2>/dev/null || true))
+  done
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do
+      local alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      [ $alive = 0 ] && break; sleep 0.1
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    for i in $(seq 20); do
+      local alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+      [ $alive = 0 ] && break; sleep 0.1
+    done
+  fi
+  for ns in "$NS_SW" "$NS_CTL"; do ns_exists "$ns" && ip netns del "$ns"; done
+  if [ -e "$STATE/added-unreachable-route" ]; then
+    # keep the guard route while another lab tier still has namespaces
+    if ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q '^nfslab-'; then
+      ip route del unreachable "$NET.0/24" 2>/dev/null || true
+    fi
+  fi
+  rm -rf "$STATE"
+  [ -n "$quiet" ] || log "vm tier down"
+}
+
+cmd_down() { need_root; with_lock; do_down; }
+
+cmd_status() {
+  local g rc=0 p
+  if [ ! -d "$STATE" ]; then echo "vm tier: down"; return 3; fi
+  for g in "${GUESTS[@]}"; do
+    p=$(cat "$STATE/$g.pid" 2>/dev/null || echo -)
+    if guest_pid_alive "$g"; then
+      if ns_exists "$NS_CTL" && ssh_ok "$g"; then echo "$g: up (${IPS[$g]}, qemu pid $p, ssh ok)"
+      else echo "$g: booting (${IPS[$g]}, qemu pid $p, no ssh yet)"; rc=3; fi
+    else echo "$g: down"; rc=3; fi
+  done
+  return $rc
+}
+
+cmd_exec() {
+  [ $# -ge 1 ] || die "usage: vm.sh exec <primary|backup|client|vip> [-- cmd…]"
+  local h=$1 ip; shift
+  ip=$(host_ip "$h")
+  [ "${1:-}" = -- ] && shift
+  [ -d "$STATE/ssh" ] || die "vm tier is not up (bash lab/vm/vm.sh up)"
+  ssh_opts
+  local tty=-T remote=
+  if [ $# -eq 0 ]; then
+    [ -t 0 ] && [ -t 1 ] && tty=-t
+  else
+    local a; for a in "$@"; do remote+=" $(shquote "$a")"; done
+  fi
+  # shellcheck disable=SC2086
+  exec ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" $tty "$ip" ${remote:+--} ${remote:+"$remote"}
+}
+
+cmd_ssh_config() {
+  ssh_opts
+  echo "ip netns exec $NS_CTL ssh ${SSH_OPTS[*]} <address>"
+}
+
+# ---- scenario: driven from the host over SSH, one step at a time, timed
+SC_T=
+sc() { # sc <host> <description> <shell command>
+  local h=$1 d=$2 c=$3 t rc=0
+  t=$(now)
+  bash "$HERE/vm.sh" exec "$h" -- bash -c "$c" </dev/null || rc=$?
+  printf '  %-8s %-52s %6ss %s\n' "$h" "$d" "$(since "$t")" "$([ $rc = 0 ] && echo ok || echo "FAILED rc=$rc")"
+  [ $rc = 0 ] || { SC_FAIL=1; return $rc; }
+}
+cmd_scenario() {
+  [ -d "$STATE/ssh" ] || die "vm tier is not up (bash lab/vm/vm.sh up)"
+  local t0; t0=$(now); SC_FAIL=0
+  local tok; tok="hello-from-client-$(date +%s)-$$"
+  echo "scenario: LVM + XFS + kernel nfsd on primary, kernel NFSv3 mount on client"
+  {
+    sc primary "lvcreate -L 512M -n demo_vol vgnfs" \
+      'lvcreate -q -y -L 512M -n demo_vol vgnfs && lvs --noheadings -o lv_attr vgnfs/demo_vol | grep -q "^ *-wi-a"' &&
+    sc primary "mkfs.xfs /dev/vgnfs/demo_vol" 'mkfs.xfs -q -f /dev/vgnfs/demo_vol' &&
+    sc primary "mount at /nfs/demo_vol" 'mkdir -p /nfs/demo_vol && mount /dev/vgnfs/demo_vol /nfs/demo_vol && mountpoint -q /nfs/demo_vol' &&
+    sc primary "export via /etc/exports.d + exportfs -ra" \
+      "echo '/nfs/demo_vol $NET.0/24(rw,sync,no_root_squash,no_subtree_check)' >/etc/exports.d/demo.exports && exportfs -ra && exportfs -v | grep -q '^/nfs/demo_vol'" &&
+    sc client "mount -t nfs -o vers=3 (kernel client)" \
+      "mkdir -p /mnt/x && timeout 30 mount -t nfs -o vers=3 ${IPS[primary]}:/nfs/demo_vol /mnt/x && grep -q ' /mnt/x nfs ' /proc/mounts" &&
+    sc client "write + read back over NFS" \
+      "echo $tok >/mnt/x/hello.txt && sync && [ \"\$(cat /mnt/x/hello.txt)\" = $tok ]" &&
+    sc primary "file visible on the server's XFS" "[ \"\$(cat /nfs/demo_vol/hello.txt)\" = $tok ]"
+  } || true
+  echo "cleanup:"
+  sc client "umount /mnt/x" 'if grep -q " /mnt/x " /proc/mounts; then timeout 30 umount /mnt/x || timeout 10 umount -f -l /mnt/x; fi' || true
+  sc primary "unexport, umount, lvremove" \
+    'rm -f /etc/exports.d/demo.exports; exportfs -ra; if mountpoint -q /nfs/demo_vol; then umount /nfs/demo_vol; fi; rmdir /nfs/demo_vol 2>/dev/null; if lvs vgnfs/demo_vol >/dev/null 2>&1; then lvremove -q -y vgnfs/demo_vol; fi' || true
+  if [ "$SC_FAIL" = 0 ]; then echo "scenario OK in $(since "$t0")s"; else echo "scenario FAILED after $(since "$t0")s"; return 1; fi
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  status) shift; cmd_status "$@" ;;
+  exec) shift; cmd_exec "$@" ;;
+  ssh-config) shift; cmd_ssh_config ;;
+  scenario) shift; cmd_scenario "$@" ;;
+  *) echo "usage: bash lab/vm/vm.sh up|down|status|exec <host> [-- cmd…]|scenario|ssh-config" >&2; exit 2 ;;
+esac

@@ -1,0 +1,90 @@
+// Everything a command needs at run time, built once per invocation and loaded lazily so
+// that `nfsctl --help` never pays for SSH, YAML or prompts.
+import { configPath, loadConfig } from '../config/load.js';
+import type { Config, PairRole } from '../config/schema.js';
+import { HostPool } from '../host/pool.js';
+import type { Host } from '../host/host.js';
+import { Output } from './output.js';
+import { makeProgress, type Progress } from './progress.js';
+import { inquirerPrompter } from './prompt.js';
+import { AuditLog } from '../state/audit.js';
+import { Runner } from '../plan/runner.js';
+import { PairLock, newOwner } from '../state/lock.js';
+
+export interface GlobalOptions {
+  config?: string;
+  color?: boolean;
+  json?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+export class Context {
+  readonly out: Output;
+  private pool: HostPool | undefined;
+
+  constructor(
+    readonly configFile: string,
+    readonly config: Config,
+    readonly opts: GlobalOptions,
+    private readonly hostOverrides: Partial<Record<string, Host>> = {},
+    out?: Output,
+  ) {
+    this.out = out ?? new Output({ jsonMode: opts.json ?? false, ...(opts.color === false ? { color: false } : {}) });
+  }
+
+  get hosts(): HostPool {
+    this.pool ??= new HostPool(this.config, this.hostOverrides);
+    return this.pool;
+  }
+
+  host(role: PairRole): Host {
+    return this.hosts.get(role);
+  }
+
+  get audit(): AuditLog {
+    return new AuditLog(this.config.state.auditLog);
+  }
+
+  get interactive(): boolean {
+    return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  }
+
+  async progress(): Promise<Progress> {
+    return makeProgress(this.out.stderr, this.opts.json);
+  }
+
+  async runner(): Promise<Runner> {
+    return new Runner({
+      out: this.out,
+      progress: await this.progress(),
+      audit: this.audit,
+      prompter: () => inquirerPrompter(),
+      host: (name) => this.hosts.get(name as PairRole),
+      journalDir: `${this.config.state.stateDir}/journal`,
+    });
+  }
+
+  /** Run `fn` holding the pair lock on both storage hosts (not needed for dry runs). */
+  async withPairLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    if (this.opts.dryRun) return fn();
+    await this.audit.checkWritable();
+    const lock = new PairLock(this.config.state.lockDir, newOwner(command));
+    await lock.acquire([this.host('primary'), this.host('backup')]);
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.closeAll();
+  }
+}
+
+export async function createContext(opts: GlobalOptions): Promise<Context> {
+  const path = configPath(opts.config);
+  const { config } = await loadConfig(path);
+  return new Context(path, config, opts);
+}

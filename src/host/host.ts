@@ -1,0 +1,67 @@
+// The Host interface: the only way nfsctl touches a machine. Commands are argv arrays,
+// never shell strings; a non-zero exit is a result, not an exception (callers decide what
+// a failure means: LVM, for one, prints warnings on stderr and still exits 0).
+
+export interface RunOptions {
+  /** Kill the command after this many ms; the result has timedOut=true and exitCode 124. */
+  timeoutMs?: number;
+  /** Data for the command's standard input. */
+  input?: string;
+  /** Extra environment variables (remote: passed via `env`, quoted like any argument). */
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  host: string;
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface WriteOptions {
+  /** File mode for a new file (an existing file keeps its mode). Default 0644. */
+  mode?: number;
+  /** Keep a timestamped copy of the previous content next to the file. */
+  backup?: boolean;
+}
+
+export interface WriteResult {
+  /** Where the previous content was kept, if a backup was taken. */
+  backupPath?: string;
+}
+
+export type HostKind = 'local' | 'ssh' | 'fake';
+
+export interface Host {
+  /** The pair member name from config ("primary", "backup") or a node name. */
+  readonly name: string;
+  readonly address: string;
+  readonly kind: HostKind;
+  run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /** File content, or null when the file does not exist. */
+  readFile(path: string): Promise<string | null>;
+  /** Replace a file atomically: temp file in the same directory, fsync, rename. */
+  writeFileAtomic(path: string, content: string, opts?: WriteOptions): Promise<WriteResult>;
+  close(): Promise<void>;
+}
+
+/** Throw-on-failure wrapper for the common case where a non-zero exit is an error. */
+export class CommandFailedError extends Error {
+  readonly result: RunResult;
+  constructor(result: RunResult) {
+    const why = result.timedOut ? `timed out after ${result.durationMs} ms` : `exit ${result.exitCode}`;
+    const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
+    super(`${result.host}: \`${result.argv.join(' ')}\` failed (${why})${detail ? `: ${detail}` : ''}`);
+    this.name = 'CommandFailedError';
+    this.result = result;
+  }
+}
+
+export async function runChecked(host: Host, argv: string[], opts?: RunOptions): Promise<RunResult> {
+  const r = await host.run(argv, opts);
+  if (r.exitCode !== 0) throw new CommandFailedError(r);
+  return r;
+}

@@ -1,0 +1,52 @@
+import { execa } from 'execa';
+import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
+import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
+import { CommandFailedError } from './host.js';
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** The machine nfsctl runs on: commands through execa, no shell involved. */
+export class LocalHost implements Host {
+  readonly kind = 'local' as const;
+  constructor(
+    readonly name: string,
+    readonly address = '127.0.0.1',
+    private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+    private readonly sudo = false,
+  ) {}
+
+  async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (argv.length === 0) throw new Error('empty argv');
+    const full = this.sudo ? ['sudo', '-n', '--', ...argv] : argv;
+    const started = Date.now();
+    const r = await execa(full[0]!, full.slice(1), {
+      reject: false,
+      stripFinalNewline: false,
+      timeout: opts.timeoutMs ?? this.defaultTimeoutMs,
+      forceKillAfterDelay: 2_000,
+      input: opts.input ?? '',
+      env: opts.env,
+      extendEnv: true,
+    });
+    const timedOut = r.timedOut === true;
+    // execa reports a missing binary as failed with no exitCode: report it like a shell (127).
+    const exitCode = timedOut ? 124 : (r.exitCode ?? (r.code === 'ENOENT' ? 127 : 1));
+    const stderr = typeof r.stderr === 'string' && r.stderr !== '' ? r.stderr : r.code === 'ENOENT' ? `${argv[0]}: command not found` : String(r.stderr ?? '');
+    return { host: this.name, argv, exitCode, stdout: String(r.stdout ?? ''), stderr, durationMs: Date.now() - started, timedOut };
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    const r = await this.run(readFileArgv(path));
+    if (r.exitCode === READ_MISSING_EXIT) return null;
+    if (r.exitCode !== 0) throw new CommandFailedError(r);
+    return r.stdout;
+  }
+
+  async writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
+    const r = await this.run(atomicWriteArgv(path, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
+    if (r.exitCode !== 0) throw new CommandFailedError(r);
+    return r.stdout ? { backupPath: r.stdout } : {};
+  }
+
+  async close(): Promise<void> {}
+}

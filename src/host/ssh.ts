@@ -1,0 +1,167 @@
+// A remote storage host over SSH (node-ssh on ssh2). One connection per host per nfsctl
+// invocation, opened on first use and reused for every step; host keys verified against
+// known_hosts before any command runs.
+import { readFile } from 'node:fs/promises';
+import type { NodeSSH } from 'node-ssh';
+import type { ClientChannel } from 'ssh2';
+import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
+import { CommandFailedError } from './host.js';
+import { quoteArgv } from './quote.js';
+import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
+import { checkHostKey, hostKeyAlgorithms, hostKeyName, keysFor, parseKnownHosts } from '../core/known-hosts.js';
+import { HostUnreachableError } from '../core/errors.js';
+
+export interface SshOptions {
+  user: string;
+  port: number;
+  identity: string;
+  knownHosts: string;
+  sudo: boolean;
+  /** Extra names the host key may be filed under in known_hosts (e.g. the config name). */
+  hostKeyAliases?: string[];
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+/** Every SSH connection this process opened, by host name: tests assert one per host. */
+export const connectionLog: { host: string; address: string; at: number }[] = [];
+
+export class SshHost implements Host {
+  readonly kind = 'ssh' as const;
+  private conn: Promise<NodeSSH> | undefined;
+  private lost: Error | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    private readonly opts: SshOptions,
+  ) {}
+
+  private connect(): Promise<NodeSSH> {
+    this.conn ??= this.open().catch((err: unknown) => {
+      throw err instanceof HostUnreachableError
+        ? err
+        : new HostUnreachableError(this.name, `cannot reach ${this.name} (${this.address}:${this.opts.port}): ${(err as Error).message}`, {
+            hint: `check that sshd runs there and that ${this.opts.identity} is authorised for ${this.opts.user}`,
+            cause: err,
+          });
+    });
+    return this.conn;
+  }
+
+  private async open(): Promise<NodeSSH> {
+    let knownText: string;
+    try {
+      knownText = await readFile(this.opts.knownHosts, 'utf8');
+    } catch (err) {
+      throw new HostUnreachableError(this.name, `cannot read known_hosts ${this.opts.knownHosts}: ${(err as Error).message}`, {
+        hint: `host keys are always verified; create ${this.opts.knownHosts} (ssh-keyscan -p ${this.opts.port} ${this.address}, then compare fingerprints)`,
+      });
+    }
+    const entries = parseKnownHosts(knownText);
+    const names = [hostKeyName(this.address, this.opts.port), ...(this.opts.hostKeyAliases ?? []).map((a) => hostKeyName(a, this.opts.port))];
+    const known = keysFor(entries, names);
+    let keyProblem: string | undefined;
+    const privateKey = await readFile(this.opts.identity, 'utf8').catch((err: Error) => {
+      throw new HostUnreachableError(this.name, `cannot read SSH identity ${this.opts.identity}: ${err.message}`);
+    });
+    const { NodeSSH } = await import('node-ssh');
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: this.address,
+        port: this.opts.port,
+        username: this.opts.user,
+        privateKey,
+        readyTimeout: this.opts.connectTimeoutMs,
+        keepaliveInterval: 5_000,
+        keepaliveCountMax: 3,
+        // Offer only key types we have on file, so the server cannot pick one we can't check.
+        ...(known.length > 0 ? { algorithms: { serverHostKey: hostKeyAlgorithms(known) as never } } : {}),
+        hostVerifier: (key: Buffer) => {
+          const check = checkHostKey(entries, names, key);
+          if (!check.ok) keyProblem = check.detail;
+          return check.ok;
+        },
+      });
+    } catch (err) {
+      if (keyProblem) {
+        throw new HostUnreachableError(this.name, `refusing to connect to ${this.name} (${this.address}): ${keyProblem}`, {
+          hint: `verify the host's key out of band (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on ${this.name}) and fix ${this.opts.knownHosts}`,
+        });
+      }
+      throw err;
+    }
+    connectionLog.push({ host: this.name, address: this.address, at: Date.now() });
+    ssh.connection?.on('error', (e: Error) => (this.lost = e));
+    ssh.connection?.on('close', () => (this.lost ??= new Error('connection closed')));
+    return ssh;
+  }
+
+  async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (argv.length === 0) throw new Error('empty argv');
+    const ssh = await this.connect();
+    if (this.lost) throw new HostUnreachableError(this.name, `lost the SSH connection to ${this.name}: ${this.lost.message}`);
+    const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
+    // The remote `timeout` ends the command on the host itself; the local guard below only
+    // covers a host that stops answering altogether.
+    let full = ['timeout', '-k', '2', `${Math.max(1, Math.ceil(timeoutMs / 1000))}`, ...argv];
+    if (opts.env) full = ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...full];
+    if (this.opts.sudo) full = ['sudo', '-n', '--', ...full];
+    const started = Date.now();
+    let channel: ClientChannel | undefined;
+    let guard: NodeJS.Timeout | undefined;
+    const guardFired = new Promise<'guard'>((resolve) => {
+      guard = setTimeout(() => resolve('guard'), timeoutMs + 5_000);
+    });
+    try {
+      const res = await Promise.race([
+        ssh.execCommand(quoteArgv(full), {
+          stdin: opts.input ?? '',
+          noTrim: true,
+          onChannel: (ch) => (channel = ch),
+        }),
+        guardFired,
+      ]);
+      if (res === 'guard') {
+        channel?.close();
+        throw new HostUnreachableError(this.name, `${this.name} stopped answering while running \`${argv.join(' ')}\` (no reply in ${timeoutMs + 5000} ms)`);
+      }
+      if (res.code === null) {
+        const why = res.signal ? `killed by signal ${res.signal}` : 'the connection dropped';
+        throw new HostUnreachableError(this.name, `\`${argv.join(' ')}\` on ${this.name} did not finish: ${why}`);
+      }
+      const timedOut = res.code === 124 && Date.now() - started >= timeoutMs - 50;
+      return { host: this.name, argv, exitCode: res.code, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut };
+    } catch (err) {
+      if (err instanceof HostUnreachableError) throw err;
+      throw new HostUnreachableError(this.name, `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(guard);
+    }
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    const r = await this.run(readFileArgv(path));
+    if (r.exitCode === READ_MISSING_EXIT) return null;
+    if (r.exitCode !== 0) throw new CommandFailedError(r);
+    return r.stdout;
+  }
+
+  async writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
+    const r = await this.run(atomicWriteArgv(path, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
+    if (r.exitCode !== 0) throw new CommandFailedError(r);
+    return r.stdout ? { backupPath: r.stdout } : {};
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn;
+    this.conn = undefined;
+    if (!c) return;
+    try {
+      (await c).dispose();
+    } catch {
+      /* a host that never connected has nothing to close */
+    }
+  }
+}

@@ -1,0 +1,266 @@
+// The one runner every mutating command goes through: dry run, confirmation, apply with
+// progress, rollback of completed steps on failure, audit, journal, and a final report of
+// the state each host was left in.
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import type { Host } from '../host/host.js';
+import { CommandFailedError } from '../host/host.js';
+import { AuditedHost, type AuditLog } from '../state/audit.js';
+import { CancelledError, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
+import { describeAction, planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
+import { planToJson, renderPlan } from './render.js';
+import type { Output } from '../cli/output.js';
+import type { Progress } from '../cli/progress.js';
+
+export type Confirmation = { kind: 'yesno'; message: string } | { kind: 'type'; message: string; expected: string };
+
+export interface Prompter {
+  confirm(message: string): Promise<boolean>;
+  typed(message: string, expected: string): Promise<boolean>;
+}
+
+export interface RunnerDeps {
+  out: Output;
+  progress: Progress;
+  audit: AuditLog;
+  prompter: () => Promise<Prompter>;
+  host: (name: string) => Host;
+  /** Where step-by-step state is journaled (optional: unit tests may skip it). */
+  journalDir?: string;
+}
+
+export interface RunOptions {
+  dryRun: boolean;
+  yes: boolean;
+  json: boolean;
+  /** stdin and stderr are terminals: prompts are allowed. */
+  interactive: boolean;
+  confirm: Confirmation;
+}
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'unknown';
+
+export interface StepRecord {
+  id: string;
+  host: string;
+  title: string;
+  status: StepStatus;
+  error?: string;
+  undoError?: string;
+}
+
+export interface ApplyReport {
+  planId: string;
+  applied: boolean;
+  ok: boolean;
+  steps: StepRecord[];
+  hostStates: Record<string, string>;
+}
+
+export class PlanFailedError extends NfsctlError {
+  constructor(
+    message: string,
+    readonly report: ApplyReport,
+    opts: { exitCode?: number; hint?: string } = {},
+  ) {
+    super(message, opts);
+  }
+}
+
+async function perform(host: Host, action: Action): Promise<void> {
+  switch (action.kind) {
+    case 'run': {
+      const r = await host.run(action.argv, {
+        ...(action.timeoutMs !== undefined ? { timeoutMs: action.timeoutMs } : {}),
+        ...(action.input !== undefined ? { input: action.input } : {}),
+      });
+      if (!(action.okExitCodes ?? [0]).includes(r.exitCode)) throw new CommandFailedError(r);
+      return;
+    }
+    case 'write':
+      await host.writeFileAtomic(action.path, action.content, {
+        backup: action.backup ?? false,
+        ...(action.mode !== undefined ? { mode: action.mode } : {}),
+      });
+      return;
+    case 'fn':
+      await action.fn(host);
+      return;
+  }
+}
+
+export class Runner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(plan: Plan, opts: RunOptions): Promise<ApplyReport> {
+    const { out } = this.deps;
+    const steps = planSteps(plan);
+    if (opts.dryRun) {
+      if (opts.json) out.json({ dryRun: true, plan: planToJson(plan) });
+      else out.line(renderPlan(plan, out.color) + '\n' + out.color.dim('(dry run: nothing was changed)'));
+      return { planId: plan.id, applied: false, ok: true, steps: steps.map((s) => ({ id: s.id, host: s.host, title: s.title, status: 'not-run' })), hostStates: {} };
+    }
+    if (steps.length === 0) {
+      return { planId: plan.id, applied: false, ok: true, steps: [], hostStates: {} };
+    }
+    // The plan always goes to stderr before anything happens, so logs show what was intended.
+    out.info(renderPlan(plan, out.errColor));
+    await this.confirm(opts);
+    return this.apply(plan);
+  }
+
+  private async confirm(opts: RunOptions): Promise<void> {
+    if (opts.yes) return;
+    if (!opts.interactive) {
+      throw new UsageError('refusing to make changes without confirmation: no terminal to ask on', { hint: 'review the plan with --dry-run, then re-run with --yes' });
+    }
+    const p = await this.deps.prompter();
+    const ok = opts.confirm.kind === 'yesno' ? await p.confirm(opts.confirm.message) : await p.typed(opts.confirm.message, opts.confirm.expected);
+    if (!ok) throw new CancelledError();
+  }
+
+  async apply(plan: Plan): Promise<ApplyReport> {
+    const { audit, progress } = this.deps;
+    const records = new Map<Step, StepRecord>();
+    for (const s of planSteps(plan)) records.set(s, { id: s.id, host: s.host, title: s.title, status: 'pending' });
+    const hosts = new Map<string, Host>();
+    const hostFor = (name: string) => {
+      let h = hosts.get(name);
+      if (!h) {
+        h = new AuditedHost(this.deps.host(name), audit, plan.id);
+        hosts.set(name, h);
+      }
+      return h;
+    };
+    const completed: Step[] = [];
+    let failure: { step: Step; error: unknown } | undefined;
+    const started = Date.now();
+    await audit.append({ planId: plan.id, event: 'plan-start', detail: plan.title });
+    await this.journal(plan, records);
+
+    for (const phase of plan.phases) {
+      progress.phase(phase.title);
+      const byHost = new Map<string, Step[]>();
+      for (const s of phase.steps) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
+      await Promise.all(
+        [...byHost.entries()].map(async ([hostName, hostSteps]) => {
+          for (const step of hostSteps) {
+            if (failure) return; // another host failed: start nothing new
+            const rec = records.get(step)!;
+            rec.status = 'running';
+            const t0 = Date.now();
+            progress.stepStart(hostName, step.title);
+            try {
+              const host = hostFor(hostName);
+              if (step.precondition) {
+                const why = await step.precondition.check(host);
+                if (why) throw new PreconditionError(`${hostName}: ${step.precondition.title}: ${why}`);
+              }
+              await perform(host, step.action);
+              rec.status = 'done';
+              completed.push(step);
+              progress.stepDone(hostName, step.title, Date.now() - t0);
+            } catch (error) {
+              rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
+              rec.error = (error as Error).message;
+              failure ??= { step, error };
+              progress.stepFailed(hostName, step.title, rec.error);
+              return;
+            } finally {
+              await this.journal(plan, records);
+            }
+          }
+        }),
+      );
+      if (failure) break;
+    }
+
+    if (failure) {
+      for (const rec of records.values()) if (rec.status === 'pending') rec.status = 'not-run';
+      await this.rollback(completed, records, hostFor);
+      await this.journal(plan, records);
+    }
+    const report = this.report(plan, records);
+    await audit.append({ planId: plan.id, event: 'plan-end', exitCode: failure ? 1 : 0, durationMs: Date.now() - started, detail: failure ? `failed: ${(failure.error as Error).message}` : 'ok' });
+    if (failure) {
+      const f = failure;
+      const nothingChanged = completed.every((s) => records.get(s)!.status === 'undone') && records.get(f.step)!.status !== 'unknown';
+      const lines = [
+        `${plan.title}: FAILED at [${f.step.host}] ${f.step.title}: ${(f.error as Error).message}`,
+        ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
+      ];
+      const exitCode = f.error instanceof PreconditionError && nothingChanged ? 4 : 1;
+      throw new PlanFailedError(lines.join('\n'), report, {
+        exitCode,
+        ...(plan.cleanupHint ? { hint: nothingChanged ? `nothing was left changed; fix the cause and run it again` : `to finish or clean up: ${plan.cleanupHint}` } : {}),
+      });
+    }
+    return report;
+  }
+
+  /** Undo completed steps newest first, each host in its own reverse order, hosts in parallel. */
+  private async rollback(completed: Step[], records: Map<Step, StepRecord>, hostFor: (n: string) => Host): Promise<void> {
+    const { progress } = this.deps;
+    const byHost = new Map<string, Step[]>();
+    for (const s of completed) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
+    if (completed.length > 0) progress.phase('rolling back completed steps');
+    await Promise.all(
+      [...byHost.entries()].map(async ([hostName, steps]) => {
+        for (const step of [...steps].reverse()) {
+          const rec = records.get(step)!;
+          if (!step.undo) {
+            rec.undoError = step.noUndoReason ?? 'no undo for this step';
+            continue;
+          }
+          try {
+            progress.stepStart(hostName, `undo: ${step.undo.title}`);
+            await perform(hostFor(hostName), step.undo.action);
+            rec.status = 'undone';
+            progress.stepDone(hostName, `undo: ${step.undo.title}`, 0);
+          } catch (err) {
+            rec.status = 'undo-failed';
+            rec.undoError = (err as Error).message;
+            progress.stepFailed(hostName, `undo: ${step.undo.title}`, rec.undoError);
+            if (err instanceof HostUnreachableError) return; // nothing more can be done there
+          }
+        }
+      }),
+    );
+  }
+
+  private report(plan: Plan, records: Map<Step, StepRecord>): ApplyReport {
+    const steps = [...records.values()];
+    const hostStates: Record<string, string> = {};
+    for (const host of planHosts(plan)) {
+      const mine = steps.filter((s) => s.host === host);
+      const by = (st: StepStatus) => mine.filter((s) => s.status === st);
+      const failed = by('failed')[0];
+      const unknown = by('unknown')[0];
+      const undoFailed = by('undo-failed');
+      const kept = by('done');
+      const undone = by('undone');
+      let state: string;
+      if (unknown) state = `UNKNOWN: lost contact during "${unknown.title}"${kept.length + undoFailed.length ? `; done before it: ${[...kept, ...undoFailed].map((s) => s.title).join(', ')}` : ''}`;
+      else if (undoFailed.length > 0) state = `CHANGED: could not undo ${undoFailed.map((s) => `"${s.title}" (${s.undoError})`).join(', ')}`;
+      else if (kept.length > 0 && (failed || steps.some((s) => s.status === 'failed' || s.status === 'unknown'))) state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept.map((s) => s.undoError).filter(Boolean).join('; ')})`;
+      else if (kept.length === mine.length) state = `done (${kept.length} step${kept.length === 1 ? '' : 's'})`;
+      else if (failed && undone.length === 0) state = `unchanged: "${failed.title}" failed before changing anything`;
+      else if (failed) state = `rolled back: "${failed.title}" failed; ${undone.length} completed step(s) undone`;
+      else state = undone.length > 0 ? `rolled back: ${undone.length} completed step(s) undone` : 'unchanged: nothing ran here';
+      hostStates[host] = state;
+    }
+    const ok = steps.every((s) => s.status === 'done');
+    return { planId: plan.id, applied: true, ok, steps, hostStates };
+  }
+
+  private async journal(plan: Plan, records: Map<Step, StepRecord>): Promise<void> {
+    const dir = this.deps.journalDir;
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    const file = `${dir}/${plan.id}.json`;
+    const body = JSON.stringify({ planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), steps: [...records.values()] }, null, 1);
+    await writeFile(`${file}.tmp`, body);
+    await rename(`${file}.tmp`, file);
+  }
+}
+
+export { describeAction };
