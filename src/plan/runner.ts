@@ -239,7 +239,7 @@ export class Runner {
       const kept = by('done');
       const undone = by('undone');
       let state: string;
-      if (unknown) state = `UNKNOWN: lost contact during "${unknown.title}"${kept.length + undoFailed.length ? `; done before it: ${[...kept, ...undoFailed].map((s) => s.title).join(', ')}` : ''}`;
+      if (unknown) state = `UNKNOWN: lost contact during "${unknown.title}" (it may or may not have run)${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}`;
       else if (undoFailed.length > 0) state = `CHANGED: could not undo ${undoFailed.map((s) => `"${s.title}" (${s.undoError})`).join(', ')}`;
       else if (kept.length > 0 && (failed || steps.some((s) => s.status === 'failed' || s.status === 'unknown'))) state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept.map((s) => s.undoError).filter(Boolean).join('; ')})`;
       else if (kept.length === mine.length) state = `done (${kept.length} step${kept.length === 1 ? '' : 's'})`;
@@ -252,14 +252,20 @@ export class Runner {
     return { planId: plan.id, applied: true, ok, steps, hostStates };
   }
 
-  private async journal(plan: Plan, records: Map<Step, StepRecord>): Promise<void> {
+  private journalQueue: Promise<void> = Promise.resolve();
+
+  /** Journal writes are serialised: parallel hosts finish steps at the same moment. */
+  private journal(plan: Plan, records: Map<Step, StepRecord>): Promise<void> {
     const dir = this.deps.journalDir;
-    if (!dir) return;
-    await mkdir(dir, { recursive: true });
-    const file = `${dir}/${plan.id}.json`;
+    if (!dir) return Promise.resolve();
     const body = JSON.stringify({ planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), steps: [...records.values()] }, null, 1);
-    await writeFile(`${file}.tmp`, body);
-    await rename(`${file}.tmp`, file);
+    const file = `${dir}/${plan.id}.json`;
+    this.journalQueue = this.journalQueue.then(async () => {
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${file}.tmp`, body);
+      await rename(`${file}.tmp`, file);
+    });
+    return this.journalQueue;
   }
 }
 
