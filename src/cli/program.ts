@@ -2,11 +2,17 @@
 // tree can be built for --help, completions and the man page alike.
 import { Command, Help, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT_CODES } from './exit-codes.js';
 import { register as configCheck } from '../commands/config/check.js';
 import { register as logShow } from '../commands/log/show.js';
 import { register as lockStatus } from '../commands/lock/status.js';
 import { register as lockBreak } from '../commands/lock/break.js';
+import { register as volumeCreate } from '../commands/volume/create.js';
+import { register as volumeDelete } from '../commands/volume/delete.js';
+import { register as volumeResize } from '../commands/volume/resize.js';
+import { registerExport as volumeExport, registerUnexport as volumeUnexport } from '../commands/volume/export.js';
+import { registerList as volumeList, registerShow as volumeShow } from '../commands/volume/list.js';
+import { register as helpCommand } from '../commands/help/help.js';
+import { register as completion } from '../commands/completion/completion.js';
 
 export function version(): string {
   const require = createRequire(import.meta.url);
@@ -24,6 +30,15 @@ export function buildProgram(): Command {
     .helpCommand(false)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
+  const volume = program.command('volume').description('create, export, list, resize and delete persistent volumes on both storage hosts');
+  volumeCreate(volume);
+  volumeList(volume);
+  volumeShow(volume);
+  volumeExport(volume);
+  volumeUnexport(volume);
+  volumeResize(volume);
+  volumeDelete(volume);
+
   const config = program.command('config').description('inspect and validate the nfsctl configuration');
   configCheck(config);
 
@@ -33,22 +48,8 @@ export function buildProgram(): Command {
 
   logShow(program);
 
-  program
-    .command('help [topic...]')
-    .description('help for a command, or a topic: exit-codes')
-    .action((topic: string[]) => {
-      if (topic.join(' ') === 'exit-codes') {
-        process.stdout.write('Exit codes:\n' + EXIT_CODES.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`).join('\n') + '\n');
-        return;
-      }
-      let target: Command = program;
-      for (const word of topic) {
-        const next = target.commands.find((c) => c.name() === word || c.aliases().includes(word));
-        if (!next) program.error(`unknown help topic "${topic.join(' ')}": try \`nfsctl help\` or \`nfsctl help exit-codes\``, { exitCode: 2 });
-        target = next!;
-      }
-      target.outputHelp();
-    });
+  helpCommand(program);
+  completion(program);
 
   program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 lock held, 4 precondition failed, 130 cancelled (`nfsctl help exit-codes`).');
   return program;

@@ -63,13 +63,23 @@ export const configSchema = z
     backends: z
       .object({
         default: z.enum(['lvm', 'rbd', 'xfsquota']).default('lvm'),
-        lvm: z.object({ vg: z.string().regex(/^[A-Za-z0-9+_.-]+$/, 'expected an LVM volume group name'), mkfsArgs: z.array(z.string()).default([]) }).strict().optional(),
+        lvm: z
+          .object({
+            vg: z.string().regex(/^[A-Za-z0-9+_.-]+$/, 'expected an LVM volume group name'),
+            mkfsArgs: z.array(z.string()).default([]),
+            /** Lab only: hosts without device-mapper keep LVs inactive; no mkfs/mount. */
+            metadataOnly: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
         rbd: z
           .object({
             pool: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a Ceph pool name'),
             cephConf: absPath.default('/etc/ceph/ceph.conf'),
             id: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('admin'),
             keyring: absPath.optional(),
+            /** Map/mkfs/mount images on the VIP holder (false where krbd is unavailable, e.g. the netns lab). */
+            map: z.boolean().default(true),
           })
           .strict()
           .optional(),

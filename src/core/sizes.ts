@@ -31,7 +31,7 @@ export const MAX_SIZE_BYTES = PiB;
 
 const UNIT_BYTES: Record<string, number> = { B: 1, K: KiB, M: MiB, G: GiB, T: TiB, P: PiB };
 
-const SIZE_RE = /^(\d+)(?:\.(\d+))?(?:(B)|([KMGTP])(i?B?))$/;
+const SIZE_RE = /^(\d+)(?:\.(\d+))?(?:(B)|([KMGTP])(?:iB|i)?)$/;
 
 const EXAMPLES = 'e.g. 500M, 10G, 10Gi, 1.5T or 4096B (binary units: K=1024)';
 

@@ -1,0 +1,76 @@
+// Shared by the volume commands: reading the pair's state, and turning flags into
+// validated specs before anything runs.
+import type { Context } from '../../cli/context.js';
+import type { PairState } from '../../volume/plans.js';
+import { pairInventory, rbdInventory } from '../../volume/inventory.js';
+import { mergeVolumes } from '../../volume/state.js';
+import { vipHolders } from '../../ha/vip.js';
+import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
+import { UsageError } from '../../core/errors.js';
+import { rbdArgs } from '../../volume/inventory.js';
+
+export async function loadPairState(ctx: Context): Promise<PairState> {
+  const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
+  const [inv, vips, rbd] = await Promise.all([
+    pairInventory(ctx.config, hosts),
+    vipHolders(ctx.config, hosts, ctx.config.timeouts.check),
+    ctx.config.backends.rbd ? rbdFromAnyHost(ctx) : Promise.resolve(undefined),
+  ]);
+  const holders = vips.filter((v) => v.holds === true).map((v) => v.role);
+  return { inv, rbd, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(ctx.config, inv, rbd) };
+}
+
+/** The pool is shared: ask whichever host answers, this one first. */
+async function rbdFromAnyHost(ctx: Context) {
+  const order = ctx.config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
+  let last: Error | undefined;
+  for (const r of order) {
+    try {
+      return await rbdInventory(ctx.config, ctx.host(r));
+    } catch (err) {
+      last = err as Error;
+    }
+  }
+  return { images: [], metas: new Map(), error: last?.message ?? 'no host answered' };
+}
+
+/** Bytes the pool can still take (ceph df max_avail), or null when Ceph cannot tell. */
+export async function rbdAvailable(ctx: Context): Promise<number | null> {
+  const r = ctx.config.backends.rbd;
+  if (!r) return null;
+  const res = await ctx.host(ctx.config.this ?? 'primary').run(['ceph', ...rbdArgs(ctx.config), 'df', '--format', 'json']);
+  if (res.exitCode !== 0) return null;
+  try {
+    const doc = JSON.parse(res.stdout) as { pools?: { name: string; stats?: { max_avail?: number } }[] };
+    return doc.pools?.find((p) => p.name === r.pool)?.stats?.max_avail ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(|[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+/** Kubernetes label syntax, since the labels end up on the PersistentVolume. */
+export function parseLabels(items: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new UsageError(`--label expects key=value, got "${item}"`);
+    const [k, v] = [item.slice(0, eq), item.slice(eq + 1)];
+    if (!LABEL_KEY.test(k)) throw new UsageError(`invalid label key "${k}": expected a Kubernetes label key like app or example.com/tier`);
+    if (!LABEL_VALUE.test(v)) throw new UsageError(`invalid label value "${v}" for ${k}: up to 63 letters, digits, "-", "_", "." starting and ending alphanumeric`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** `--clients a,b --clients c` and `--options rw,sync` into a validated spec (config defaults). */
+export function exportSpecFrom(ctx: Context, opts: { clients?: string[]; options?: string }): ExportSpec {
+  const clients = opts.clients?.length ? opts.clients.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean) : ctx.config.nfs.clients;
+  const options = opts.options !== undefined ? opts.options.split(',').map((o) => o.trim()).filter(Boolean) : ctx.config.nfs.options;
+  const spec = { clients, options };
+  checkExportSpec(spec);
+  return spec;
+}
+

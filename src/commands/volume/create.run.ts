@@ -1,0 +1,54 @@
+// volume create: validate everything, lock the pair, look at both hosts, plan, run.
+import type { Context } from '../../cli/context.js';
+import { parseVolumeRef } from '../../core/names.js';
+import { parseSize } from '../../core/sizes.js';
+import { operatorName } from '../../state/audit.js';
+import { planCreate } from '../../volume/plans.js';
+import { identify, type Backend } from '../../volume/identity.js';
+import { persistentVolume } from '../../volume/pv.js';
+import { exportSpecFrom, loadPairState, parseLabels, rbdAvailable } from './common.js';
+import { hostname } from 'node:os';
+
+export interface CreateOptions {
+  size: string;
+  backend?: Backend;
+  clients?: string[];
+  options?: string;
+  label?: string[];
+  output?: 'pv-yaml' | 'pv-json';
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export async function runCreate(ctx: Context, target: string, o: CreateOptions): Promise<void> {
+  // Every input is checked before any host is contacted.
+  const ref = parseVolumeRef(target);
+  const size = parseSize(o.size);
+  const backend = o.backend ?? ctx.config.backends.default;
+  const labels = parseLabels(o.label);
+  const spec = exportSpecFrom(ctx, o);
+  const v = identify(ctx.config, ref);
+  await ctx.withPairLock(`volume create ${v.id}`, async () => {
+    const state = await loadPairState(ctx);
+    const plan = planCreate(ctx.config, state, {
+      ref,
+      size,
+      backend,
+      export: spec,
+      labels,
+      createdBy: `${operatorName()}@${hostname()}`,
+      rbdAvailBytes: backend === 'rbd' ? await rbdAvailable(ctx) : null,
+    });
+    const runner = await ctx.runner();
+    const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: (o.json ?? false) && !o.output, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Create ${v.id} on both hosts?` } });
+    if (o.dryRun) return;
+    const pv = persistentVolume(ctx.config, v, size, labels);
+    if (o.output === 'pv-yaml') {
+      const { stringify } = await import('yaml');
+      ctx.out.line(stringify(pv).trimEnd());
+    } else if (o.output === 'pv-json') ctx.out.json(pv);
+    else if (o.json) ctx.out.json({ volume: v.id, path: v.path, backend, sizeBytes: size, server: ctx.config.vip, planId: report.planId, hosts: report.hostStates });
+    else ctx.out.line(`created ${v.id}: mount ${ctx.config.vip}:${v.path} (nfsvers=3)`);
+  });
+}

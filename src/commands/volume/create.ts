@@ -1,0 +1,29 @@
+import { Option, type Command } from 'commander';
+import { examples, withContext } from '../../cli/app.js';
+import { collect } from './collect.js';
+
+export function register(parent: Command): void {
+  const cmd = parent
+    .command('create <namespace/name>')
+    .description('create a volume on both storage hosts, export it, and optionally print its PersistentVolume')
+    .requiredOption('-s, --size <size>', 'size in binary units: 500M, 10G (=10Gi), 1.5T; K=1024')
+    .addOption(new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(['lvm', 'rbd', 'xfsquota']))
+    .option('--clients <cidr>', 'NFS clients allowed (repeatable or comma-separated; default: nfs.clients)', collect)
+    .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
+    .option('-l, --label <key=value>', 'label recorded with the volume and put on the PV (repeatable)', collect)
+    .addOption(new Option('-o, --output <format>', 'print the PersistentVolume').choices(['pv-yaml', 'pv-json']))
+    .option('--dry-run', 'show the plan and change nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withContext(async (ctx, cmd, target: string) => {
+        const { runCreate } = await import('./create.run.js');
+        await runCreate(ctx, target, cmd.opts());
+      }),
+    );
+  examples(cmd, [
+    ['a 10 GiB volume for claim data in namespace team-a', 'nfsctl volume create team-a/data --size 10G'],
+    ['provision and hand it to Kubernetes in one go', 'nfsctl volume create team-a/data --size 10Gi --label tier=gold --output pv-yaml --yes | kubectl apply -f -'],
+    ['see what would happen', 'nfsctl volume create team-b/cache --size 500M --backend xfsquota --dry-run'],
+  ]);
+}

@@ -1,0 +1,80 @@
+// volume delete: show what will be destroyed, refuse while it is in use, then unexport,
+// unmount, drop fstab and destroy, on both hosts. Re-running finishes a half-deleted volume.
+import type { Context } from '../../cli/context.js';
+import type { Host } from '../../host/host.js';
+import { parseVolumeRef } from '../../core/names.js';
+import { formatSize } from '../../core/sizes.js';
+import { PreconditionError } from '../../core/errors.js';
+import { planDelete, ROLES } from '../../volume/plans.js';
+import { loadPairState } from './common.js';
+import type { VolumeIdentity } from '../../volume/identity.js';
+
+export interface DeleteOptions {
+  keepData?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+/** NFS clients that have this path mounted, as far as the server can tell. */
+async function activeClients(host: Host, server: 'kernel' | 'ganesha', v: VolumeIdentity): Promise<string[] | null> {
+  if (server !== 'kernel') return null; // ganesha keeps no per-export mount table nfsctl can read
+  const rmtab = await host.readFile('/var/lib/nfs/rmtab').catch(() => null);
+  if (rmtab === null) return [];
+  // rmtab lines: client:path:0x<count>
+  return rmtab
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f[1] === v.path && f[2] !== '0x00000000')
+    .map((f) => f[0]!);
+}
+
+async function busy(host: Host, path: string): Promise<boolean> {
+  const r = await host.run(['fuser', '-s', '-m', path]);
+  return r.exitCode === 0;
+}
+
+export async function runDelete(ctx: Context, target: string, o: DeleteOptions): Promise<void> {
+  const ref = parseVolumeRef(target);
+  await ctx.withPairLock(`volume delete ${target}`, async () => {
+    const state = await loadPairState(ctx);
+    const { plan, view, v } = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false });
+    if (plan.phases.length === 0) {
+      const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
+      if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: false, message: msg });
+      else ctx.out.line(msg);
+      return;
+    }
+    const notes: string[] = [];
+    if (view) {
+      for (const r of ROLES) {
+        const h = view.hosts[r];
+        notes.push(`${r}: ${h.present ? `${formatSize(h.sizeBytes ?? view.sizeBytes)}${h.usedBytes !== null ? `, ${formatSize(h.usedBytes)} used` : ''}` : 'storage missing'}${h.mounted ? ', mounted' : ''}${h.served ? ', exported' : ''}`);
+      }
+    } else {
+      notes.push(`${v.id} has no metadata left: finishing a half-created or half-deleted volume`);
+    }
+    const inUse: string[] = [];
+    for (const r of ROLES) {
+      const clients = await activeClients(ctx.host(r), ctx.config.nfs.server, v);
+      if (clients === null) notes.push(`${r}: nfs-ganesha cannot tell which clients mount ${v.path}`);
+      else if (clients.length > 0) inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);
+      if (state.inv[r].mounts.some((m) => m.target === v.path) && (await busy(ctx.host(r), v.path))) inUse.push(`${r}: ${v.path} is busy (processes use it)`);
+    }
+    if (inUse.length > 0 && !o.force) throw new PreconditionError(`${v.id} is in use:\n  ${inUse.join('\n  ')}`, { hint: 'stop the pods using it first, or add --force' });
+    notes.push(...inUse.map((u) => `FORCED: ${u}`));
+    plan.notes = notes;
+    const runner = await ctx.runner();
+    const report = await runner.run(plan, {
+      dryRun: o.dryRun ?? false,
+      yes: o.yes ?? false,
+      json: o.json ?? false,
+      interactive: ctx.interactive,
+      confirm: { kind: 'type', message: o.keepData ? `Retire ${v.id}?` : `This destroys ${v.id} and its data on both hosts.`, expected: v.id },
+    });
+    if (o.dryRun) return;
+    if (o.json) ctx.out.json({ volume: v.id, deleted: !o.keepData, retained: o.keepData ?? false, planId: report.planId, hosts: report.hostStates });
+    else ctx.out.line(`${o.keepData ? 'retired' : 'deleted'} ${v.id}`);
+  });
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { examples, withContext } from '../../cli/app.js';
+
+export function register(parent: Command): void {
+  const cmd = parent
+    .command('delete <namespace/name>')
+    .description('unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data)')
+    .option('--keep-data', 'stop exporting and unmount, but keep the storage (Retain)')
+    .option('--force', 'go ahead although NFS clients are connected or the mount is busy')
+    .option('--dry-run', 'show the plan and change nothing')
+    .option('-y, --yes', 'do not ask (scripts); otherwise you type the volume name')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withContext(async (ctx, cmd, target: string) => {
+        const { runDelete } = await import('./delete.run.js');
+        await runDelete(ctx, target, cmd.opts());
+      }),
+    );
+  examples(cmd, [
+    ['delete a volume and its data (asks you to type its name)', 'nfsctl volume delete team-a/data'],
+    ['retire it but keep the data', 'nfsctl volume delete team-a/data --keep-data --yes'],
+  ]);
+}

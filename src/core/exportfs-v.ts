@@ -1,0 +1,32 @@
+// Parse `exportfs -v` (what the kernel NFS server really exports right now). Long paths
+// push the client list onto the next, indented line:
+//   /nfs/team-a_data
+//   		198.51.100.0/24(sync,wdelay,hide,no_subtree_check,fsid=...,sec=sys,rw,secure,no_root_squash,no_all_squash)
+//   /nfs/x        <world>(ro,...)
+
+export interface ServedExport {
+  path: string;
+  clients: { host: string; options: string[] }[];
+}
+
+export function parseExportfsV(text: string): ServedExport[] {
+  const out: ServedExport[] = [];
+  let current: ServedExport | undefined;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let rest = line;
+    if (!/^\s/.test(line)) {
+      const m = /^(\S+)(.*)$/.exec(line)!;
+      current = { path: m[1]!, clients: [] };
+      out.push(current);
+      rest = m[2]!;
+    }
+    if (!current) continue;
+    for (const tok of rest.trim().split(/\s+/).filter(Boolean)) {
+      const m = /^([^()]*)\((.*)\)$/.exec(tok);
+      if (m) current.clients.push({ host: m[1] === '<world>' ? '*' : m[1]!, options: m[2]!.split(',').filter(Boolean) });
+      else current.clients.push({ host: tok, options: [] });
+    }
+  }
+  return out;
+}

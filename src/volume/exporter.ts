@@ -1,0 +1,214 @@
+// Export and unexport steps for the two NFS server kinds. Kernel: nfsctl's own exports file,
+// replaced atomically, then `exportfs -ra` and a check that the export is really live.
+// Ganesha: one EXPORT block per volume in its own file, applied at runtime over dbus
+// (AddExport/RemoveExport), no restart; an include list keeps restarts consistent.
+import type { Config } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import type { Step } from '../plan/plan.js';
+import { CommandFailedError } from '../host/host.js';
+import { parseExports, serializeExports, upsertExport, removeExport, findExports, validateExportOptions, validateClientSpec, type ExportClient } from '../core/exports-file.js';
+import { renderGaneshaExport, type GaneshaClientRule } from '../core/ganesha.js';
+import { parseExportfsV } from '../core/exportfs-v.js';
+import { parseShowExports } from '../core/ganesha.js';
+import { NfsctlError } from '../core/errors.js';
+import type { HostInventory } from './inventory.js';
+import { ganeshaDbus } from './inventory.js';
+import type { VolumeIdentity } from './identity.js';
+
+export interface ExportSpec {
+  clients: string[];
+  options: string[];
+}
+
+/** Validate clients and options before anything is planned: never a broken exports file. */
+export function checkExportSpec(spec: ExportSpec): void {
+  for (const c of spec.clients) validateClientSpec(c);
+  validateExportOptions(spec.options);
+}
+
+/** Kernel options for a volume: configured/requested options plus its stable fsid. */
+export function kernelOptions(v: VolumeIdentity, options: string[]): string[] {
+  return [...options.filter((o) => !o.startsWith('fsid=')), `fsid=${v.fsid}`];
+}
+
+export const INCLUDE_FILE = 'exports.conf';
+
+export function ganeshaFile(config: Config, v: VolumeIdentity): string {
+  return `${config.nfs.ganeshaExportsDir}/${v.project}.conf`;
+}
+
+export function ganeshaBlock(v: VolumeIdentity, spec: ExportSpec): string {
+  const has = (o: string) => spec.options.includes(o);
+  const rule: GaneshaClientRule = {
+    clients: spec.clients,
+    accessType: has('ro') ? 'RO' : 'RW',
+    squash: has('all_squash') ? 'All_Squash' : has('no_root_squash') ? 'No_Root_Squash' : 'Root_Squash',
+  };
+  return renderGaneshaExport({ owner: v.id, exportId: v.exportId, path: v.path, pseudo: v.path, clients: [rule] });
+}
+
+function includeList(config: Config, files: Iterable<string>): string {
+  const names = [...new Set(files)].filter((f) => f !== INCLUDE_FILE && f.endsWith('.conf')).sort();
+  return `# Managed by nfsctl: one %include per volume export. Do not edit.\n${names.map((n) => `%include "${config.nfs.ganeshaExportsDir}/${n}"`).join('\n')}\n`;
+}
+
+async function verifyServed(config: Config, host: Host, path: string, want: boolean): Promise<void> {
+  const r = config.nfs.server === 'kernel' ? await host.run(['exportfs', '-v']) : await host.run(ganeshaDbus('ShowExports'));
+  if (r.exitCode !== 0) throw new CommandFailedError(r);
+  const served = config.nfs.server === 'kernel' ? parseExportfsV(r.stdout).map((e) => e.path) : parseShowExports(r.stdout).map((e) => e.path);
+  if (served.includes(path) !== want) {
+    throw new NfsctlError(`${host.name}: the NFS server ${want ? 'does not serve' : 'still serves'} ${path} after the change (served: ${served.join(', ') || 'nothing'})`);
+  }
+}
+
+/** Steps that make `v` exported on one host (idempotent: an existing export is updated). */
+export function exportSteps(config: Config, role: string, inv: HostInventory, v: VolumeIdentity, spec: ExportSpec): Step[] {
+  if (config.nfs.server === 'kernel') {
+    const before = inv.exportsText;
+    const clients: ExportClient[] = spec.clients.map((host) => ({ host, options: kernelOptions(v, spec.options) }));
+    const after = serializeExports(upsertExport(parseExports(before ?? ''), v.path, clients, v.id));
+    const restore = before === null ? { kind: 'run' as const, argv: ['rm', '-f', '--', config.nfs.exportsFile] } : { kind: 'write' as const, path: config.nfs.exportsFile, content: before };
+    return [
+      {
+        id: `${role}:exports-file`,
+        host: role,
+        title: `add ${v.path} to ${config.nfs.exportsFile}`,
+        action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true, summary: `${v.path} ${clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}` },
+        undo: { title: `restore ${config.nfs.exportsFile}`, action: restore },
+      },
+      {
+        id: `${role}:exportfs`,
+        host: role,
+        title: `apply exports (exportfs -ra) and check ${v.path} is served`,
+        action: {
+          kind: 'fn',
+          describe: 'exportfs -ra && exportfs -v',
+          fn: async (h) => {
+            const r = await h.run(['exportfs', '-ra']);
+            if (r.exitCode !== 0) throw new CommandFailedError(r);
+            await verifyServed(config, h, v.path, true);
+          },
+        },
+        undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
+      },
+    ];
+  }
+  const file = ganeshaFile(config, v);
+  const fileName = file.slice(config.nfs.ganeshaExportsDir.length + 1);
+  const beforeFile = inv.ganeshaFiles.get(fileName) ?? null;
+  const beforeInclude = inv.ganeshaFiles.get(INCLUDE_FILE) ?? null;
+  const live = inv.served.some((e) => e.path === v.path);
+  const exportIdArg = `string:EXPORT(Export_Id=${v.exportId})`;
+  return [
+    {
+      id: `${role}:ganesha-file`,
+      host: role,
+      title: `write the EXPORT block for ${v.path} (Export_Id ${v.exportId})`,
+      action: { kind: 'write', path: file, content: ganeshaBlock(v, spec), backup: beforeFile !== null, summary: `Export_Id ${v.exportId}, clients ${spec.clients.join(' ')}` },
+      undo: { title: `restore ${file}`, action: beforeFile === null ? { kind: 'run', argv: ['rm', '-f', '--', file] } : { kind: 'write', path: file, content: beforeFile } },
+    },
+    {
+      id: `${role}:ganesha-include`,
+      host: role,
+      title: `list it in ${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE} (read at ganesha start)`,
+      action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: includeList(config, [...inv.ganeshaFiles.keys(), fileName]) },
+      undo: {
+        title: 'restore the include list',
+        action: beforeInclude === null ? { kind: 'run', argv: ['rm', '-f', '--', `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`] } : { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude },
+      },
+    },
+    {
+      id: `${role}:ganesha-dbus`,
+      host: role,
+      title: `${live ? 'update' : 'add'} the export in the running ganesha (dbus ${live ? 'UpdateExport' : 'AddExport'})`,
+      action: {
+        kind: 'fn',
+        describe: ganeshaDbus(live ? 'UpdateExport' : 'AddExport', `string:${file}`, exportIdArg).join(' '),
+        fn: async (h) => {
+          const r = await h.run(ganeshaDbus(live ? 'UpdateExport' : 'AddExport', `string:${file}`, exportIdArg));
+          if (r.exitCode !== 0) throw new CommandFailedError(r);
+          await verifyServed(config, h, v.path, true);
+        },
+      },
+      undo: live ? null : { title: 'remove it from the running ganesha', action: { kind: 'run', argv: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`) } },
+      ...(live ? { noUndoReason: 'the previous export definition is restored by the file undo; ganesha keeps the updated one until restart' } : {}),
+    },
+  ];
+}
+
+/** Steps that stop exporting `v` on one host; nothing when it is not exported there. */
+export function unexportSteps(config: Config, role: string, inv: HostInventory, v: VolumeIdentity): Step[] {
+  if (config.nfs.server === 'kernel') {
+    const before = inv.exportsText;
+    if (before === null) return [];
+    const parsed = parseExports(before);
+    if (findExports(parsed, v.path).length === 0) return [];
+    const after = serializeExports(removeExport(parsed, v.path, v.id));
+    return [
+      {
+        id: `${role}:exports-file`,
+        host: role,
+        title: `remove ${v.path} from ${config.nfs.exportsFile}`,
+        action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true },
+        undo: { title: `restore ${config.nfs.exportsFile}`, action: { kind: 'write', path: config.nfs.exportsFile, content: before } },
+      },
+      {
+        id: `${role}:exportfs`,
+        host: role,
+        title: `apply exports (exportfs -ra) and check ${v.path} is no longer served`,
+        action: {
+          kind: 'fn',
+          describe: 'exportfs -ra && exportfs -v',
+          fn: async (h) => {
+            const r = await h.run(['exportfs', '-ra']);
+            if (r.exitCode !== 0) throw new CommandFailedError(r);
+            await verifyServed(config, h, v.path, false);
+          },
+        },
+        undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
+      },
+    ];
+  }
+  const file = ganeshaFile(config, v);
+  const fileName = file.slice(config.nfs.ganeshaExportsDir.length + 1);
+  const beforeFile = inv.ganeshaFiles.get(fileName) ?? null;
+  const live = inv.served.some((e) => e.path === v.path);
+  const steps: Step[] = [];
+  if (live) {
+    steps.push({
+      id: `${role}:ganesha-dbus`,
+      host: role,
+      title: `remove the export from the running ganesha (dbus RemoveExport ${v.exportId})`,
+      action: {
+        kind: 'fn',
+        describe: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`).join(' '),
+        fn: async (h) => {
+          const r = await h.run(ganeshaDbus('RemoveExport', `uint16:${v.exportId}`));
+          if (r.exitCode !== 0) throw new CommandFailedError(r);
+          await verifyServed(config, h, v.path, false);
+        },
+      },
+      undo: beforeFile === null ? null : { title: 'add it back', action: { kind: 'run', argv: ganeshaDbus('AddExport', `string:${file}`, `string:EXPORT(Export_Id=${v.exportId})`) } },
+    });
+  }
+  if (beforeFile !== null) {
+    const beforeInclude = inv.ganeshaFiles.get(INCLUDE_FILE) ?? '';
+    steps.push(
+      {
+        id: `${role}:ganesha-include`,
+        host: role,
+        title: 'drop it from the include list',
+        action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: includeList(config, [...inv.ganeshaFiles.keys()].filter((f) => f !== fileName)) },
+        undo: { title: 'restore the include list', action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude } },
+      },
+      {
+        id: `${role}:ganesha-file`,
+        host: role,
+        title: `remove ${file}`,
+        action: { kind: 'run', argv: ['rm', '-f', '--', file] },
+        undo: { title: `restore ${file}`, action: { kind: 'write', path: file, content: beforeFile } },
+      },
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,219 @@
+// What each storage host actually has, gathered with a handful of commands per host (never
+// one per volume), in parallel over the host's one connection. Everything nfsctl shows or
+// plans about volumes starts here.
+import type { Config, PairRole } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import { parseLvsJson, parseVgsJson, decodeMetaTags, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
+import { parseExports, ownedExports, type ExportsFile } from '../core/exports-file.js';
+import { parseFstab, type FstabFile } from '../core/fstab.js';
+import { parseExportfsV, type ServedExport } from '../core/exportfs-v.js';
+import { parseShowExports } from '../core/ganesha.js';
+import { parseRbdListLong, parseRbdImageMeta, type RbdListEntry } from '../core/ceph-json.js';
+import { HostUnreachableError } from '../core/errors.js';
+import { mapLimit } from '../core/concurrency.js';
+
+export interface XfsProject {
+  id: number;
+  usedBytes: number;
+  hardBytes: number;
+}
+
+export interface MountEntry {
+  source: string;
+  target: string;
+  fstype: string;
+  options: string;
+}
+
+export interface HostInventory {
+  role: PairRole;
+  reachable: boolean;
+  error?: string;
+  lvs: LvmLv[];
+  vg?: LvmVg;
+  xfs?: { projects: Map<number, XfsProject>; metas: VolumeMeta[]; sizeBytes: number; freeBytes: number };
+  exportsText: string | null;
+  exports: ExportsFile | null;
+  /** Ganesha: nfsctl's per-volume export files (name -> content). */
+  ganeshaFiles: Map<string, string>;
+  served: ServedExport[];
+  servedError?: string;
+  mounts: MountEntry[];
+  fstabText: string | null;
+  fstab: FstabFile | null;
+  /** Directories that exist under the NFS root (one level). */
+  dirs: Set<string>;
+}
+
+export interface RbdInventory {
+  images: RbdListEntry[];
+  metas: Map<string, VolumeMeta>;
+  error?: string;
+}
+
+export const XFS_META_DIR = '.nfsctl/meta';
+
+export function xfsMetaPath(root: string, project: string): string {
+  return `${root}/${XFS_META_DIR}/${project}.json`;
+}
+
+export function lvmArgs(config: Config): string[] {
+  // Lab hosts without device-mapper: LVM must not try to activate anything.
+  return config.backends.lvm?.metadataOnly ? ['--config', 'global { activation = 0 }'] : [];
+}
+
+export function rbdArgs(config: Config): string[] {
+  const r = config.backends.rbd!;
+  return ['--conf', r.cephConf, '--id', r.id, ...(r.keyring ? ['--keyring', r.keyring] : [])];
+}
+
+function parseProcMounts(text: string): MountEntry[] {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [source = '', target = '', fstype = '', options = ''] = l.split(' ');
+      return { source: unescape(source), target: unescape(target), fstype, options };
+    });
+}
+
+/** `xfs_quota -x -c 'report -p -n -N -b'`: "#<id> <used> <soft> <hard> <warn> <grace>" in KiB. */
+export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
+  const m = new Map<number, XfsProject>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (!f[0]?.startsWith('#')) continue;
+    const id = Number(f[0].slice(1));
+    if (!Number.isInteger(id)) continue;
+    m.set(id, { id, usedBytes: Number(f[1]) * 1024, hardBytes: Number(f[3]) * 1024 });
+  }
+  return m;
+}
+
+/** Several files in one round trip: each is preceded by a "==> name <==" line. */
+const CAT_DIR = 'cd "$1" 2>/dev/null || exit 0; for f in *"$2"; do [ -f "$f" ] || continue; printf "==> %s <==\\n" "$f"; cat -- "$f"; printf "\\n"; done';
+function splitCat(text: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const parts = text.split(/^==> (.+) <==\n/m);
+  for (let i = 1; i < parts.length; i += 2) files.set(parts[i]!, parts[i + 1]!.replace(/\n$/, ''));
+  return files;
+}
+
+export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
+  const inv: HostInventory = { role, reachable: true, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+  const jobs: Promise<void>[] = [];
+  const lvm = config.backends.lvm;
+  if (lvm) {
+    jobs.push(
+      host.run(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg]).then((r) => {
+        if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
+        else inv.error = `lvs: ${r.stderr.trim()}`;
+      }),
+      host.run(['vgs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', lvm.vg]).then((r) => {
+        if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
+      }),
+    );
+  }
+  const xfs = config.backends.xfsquota;
+  if (xfs) {
+    jobs.push(
+      Promise.all([
+        host.run(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root]),
+        host.run(['df', '-B1', '--output=size,avail', xfs.root]),
+        host.run(['sh', '-c', CAT_DIR, 'nfsctl-meta', `${xfs.root}/${XFS_META_DIR}`, '.json']),
+      ]).then(([rep, df, metas]) => {
+        const [size = '0', avail = '0'] = df.stdout.trim().split('\n')[1]?.trim().split(/\s+/) ?? [];
+        inv.xfs = {
+          projects: rep.exitCode === 0 ? parseXfsProjectReport(rep.stdout) : new Map(),
+          metas: [...splitCat(metas.stdout).values()].flatMap((t) => {
+            const p = VolumeMetaSchema.safeParse(safeJson(t));
+            return p.success ? [p.data] : [];
+          }),
+          sizeBytes: Number(size),
+          freeBytes: Number(avail),
+        };
+      }),
+    );
+  }
+  if (config.nfs.server === 'kernel') {
+    jobs.push(
+      host.readFile(config.nfs.exportsFile).then((t) => {
+        inv.exportsText = t;
+        inv.exports = parseExports(t ?? '');
+      }),
+      host.run(['exportfs', '-v']).then((r) => {
+        if (r.exitCode === 0) inv.served = parseExportfsV(r.stdout);
+        else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
+      }),
+    );
+  } else {
+    jobs.push(
+      host.run(['sh', '-c', CAT_DIR, 'nfsctl-ganesha', config.nfs.ganeshaExportsDir, '.conf']).then((r) => {
+        inv.ganeshaFiles = splitCat(r.stdout);
+      }),
+      host.run(ganeshaDbus('ShowExports')).then((r) => {
+        if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [] }));
+        else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
+      }),
+    );
+  }
+  jobs.push(
+    host.readFile('/proc/mounts').then((t) => void (inv.mounts = parseProcMounts(t ?? ''))),
+    host.readFile('/etc/fstab').then((t) => {
+      inv.fstabText = t;
+      inv.fstab = parseFstab(t ?? '');
+    }),
+    host.run(['find', config.nfs.root, '-mindepth', '1', '-maxdepth', '1', '-type', 'd']).then((r) => {
+      inv.dirs = new Set(r.stdout.split('\n').filter(Boolean));
+    }),
+  );
+  try {
+    await Promise.all(jobs);
+  } catch (err) {
+    if (err instanceof HostUnreachableError) return { ...inv, reachable: false, error: err.message };
+    throw err;
+  }
+  return inv;
+}
+
+function safeJson(t: string): unknown {
+  try {
+    return JSON.parse(t);
+  } catch {
+    return null;
+  }
+}
+
+export function ganeshaDbus(method: 'ShowExports' | 'AddExport' | 'RemoveExport' | 'UpdateExport', ...args: string[]): string[] {
+  return ['dbus-send', '--system', '--print-reply', '--reply-timeout=10000', '--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr', `org.ganesha.nfsd.exportmgr.${method}`, ...args];
+}
+
+/** RBD images are shared by the pair: list them once, with metadata, bounded parallelism. */
+export async function rbdInventory(config: Config, host: Host): Promise<RbdInventory> {
+  const r = config.backends.rbd!;
+  const ls = await host.run(['rbd', ...rbdArgs(config), 'ls', '-l', '--format', 'json', '--pool', r.pool]);
+  if (ls.exitCode !== 0) return { images: [], metas: new Map(), error: ls.stderr.trim() };
+  const images = parseRbdListLong(ls.stdout).filter((i) => i.image.startsWith("pv.") && !i.snapshot);
+  const metas = new Map<string, VolumeMeta>();
+  // `rbd ls -l` cannot show image metadata: one `image-meta get` per nfsctl image.
+  await mapLimit(images, 8, async (img) => {
+    const m = await host.run(['rbd', ...rbdArgs(config), 'image-meta', 'get', `${r.pool}/${img.image}`, 'nfsctl.meta']);
+    if (m.exitCode !== 0) return;
+    const p = VolumeMetaSchema.safeParse(safeJson(m.stdout.trim()));
+    if (p.success) metas.set(img.image, p.data);
+  });
+  void parseRbdImageMeta;
+  return { images, metas };
+}
+
+export async function pairInventory(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, HostInventory>> {
+  const [primary, backup] = await Promise.all((['primary', 'backup'] as const).map((role) => hostInventory(config, role, hosts[role]).catch((err: Error) => unreachable(role, err))));
+  return { primary: primary!, backup: backup! };
+}
+
+function unreachable(role: PairRole, err: Error): HostInventory {
+  return { role, reachable: false, error: err.message, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+}
+
+export { ownedExports, decodeMetaTags };

@@ -1,0 +1,207 @@
+// Plans for volume create / delete / resize / export / unexport, built from what the hosts
+// really have (inventory) after every input was validated. Nothing here runs a change.
+import type { Config, PairRole } from '../config/schema.js';
+import type { Plan, Step } from '../plan/plan.js';
+import { newPlanId } from '../plan/plan.js';
+import { PreconditionError, UsageError } from '../core/errors.js';
+import { formatSize, roundUpTo } from '../core/sizes.js';
+import type { VolumeMetaInput } from '../core/lvm-json.js';
+import type { HostInventory, RbdInventory } from './inventory.js';
+import { identify, type Backend, type VolumeIdentity } from './identity.js';
+import { createSteps, deleteSteps, resizeSteps } from './backends.js';
+import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
+import { mergeVolumes, mirrored, type VolumeView } from './state.js';
+import type { VolumeRef } from '../core/names.js';
+
+export const ROLES: readonly PairRole[] = ['primary', 'backup'];
+
+export interface PairState {
+  inv: Record<PairRole, HostInventory>;
+  rbd?: RbdInventory;
+  /** Which host holds the VIP (null if unknown or none). */
+  vipHolder: PairRole | null;
+  views: VolumeView[];
+}
+
+export function findVolume(state: PairState, ref: VolumeRef): VolumeView | undefined {
+  return state.views.find((v) => v.namespace === ref.namespace && v.name === ref.name);
+}
+
+function requireReachable(state: PairState, what: string): void {
+  const down = ROLES.filter((r) => !state.inv[r].reachable);
+  if (down.length > 0) {
+    throw new PreconditionError(`${what}: ${down.map((r) => `${r} is unreachable (${state.inv[r].error})`).join('; ')}`, {
+      hint: 'both hosts must answer before the pair is changed; check with `nfsctl health`',
+    });
+  }
+}
+
+/** Free room on each host for `extra` bytes, or a refusal with the numbers. */
+function checkRoom(config: Config, state: PairState, backend: Backend, extra: number, rbdAvail?: number | null): void {
+  const short: string[] = [];
+  if (backend === 'lvm') {
+    for (const r of ROLES) {
+      const vg = state.inv[r].vg;
+      if (!vg) {
+        short.push(`${r}: volume group ${config.backends.lvm!.vg} not found`);
+        continue;
+      }
+      const need = roundUpTo(extra, vg.extentSize);
+      if (vg.free < need) short.push(`${r}: ${vg.name} has ${formatSize(vg.free)} free, needs ${formatSize(need)}`);
+    }
+  } else if (backend === 'xfsquota') {
+    for (const r of ROLES) {
+      const x = state.inv[r].xfs;
+      if (!x) short.push(`${r}: ${config.backends.xfsquota!.root} is not readable as an XFS quota root`);
+      else if (x.freeBytes < extra) short.push(`${r}: ${config.backends.xfsquota!.root} has ${formatSize(x.freeBytes)} free, needs ${formatSize(extra)}`);
+    }
+  } else if (rbdAvail !== undefined && rbdAvail !== null && rbdAvail < extra) {
+    short.push(`pool ${config.backends.rbd!.pool} has ${formatSize(rbdAvail)} available, needs ${formatSize(extra)}`);
+  }
+  if (short.length > 0) throw new PreconditionError(`not enough room, nothing was changed:\n  ${short.join('\n  ')}`, { hint: 'free space on both hosts (a mirrored pair needs equal room), or ask for less' });
+}
+
+export interface CreateInput {
+  ref: VolumeRef;
+  size: number;
+  backend: Backend;
+  export: ExportSpec;
+  labels: Record<string, string>;
+  createdBy: string;
+  now?: Date;
+  rbdAvailBytes?: number | null;
+}
+
+export function planCreate(config: Config, state: PairState, input: CreateInput): Plan {
+  if (!config.backends[input.backend]) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
+  const v = identify(config, input.ref);
+  requireReachable(state, `cannot create ${v.id}`);
+  const existing = findVolume(state, input.ref);
+  if (existing) throw new PreconditionError(`${v.id} already exists (${existing.backend}, ${formatSize(existing.sizeBytes)})`, { hint: `see it with \`nfsctl volume show ${v.id}\`` });
+  // Another claim (or something foreign) already at this path: an ambiguous template, or a leftover.
+  for (const r of ROLES) {
+    if (state.inv[r].dirs.has(v.path)) throw new PreconditionError(`${r}: ${v.path} already exists and belongs to no nfsctl volume`, { hint: 'move it away, or adopt it by hand; nfsctl never writes into a directory it did not create' });
+  }
+  checkRoom(config, state, input.backend, input.size, input.rbdAvailBytes);
+  const meta: VolumeMetaInput = {
+    v: 1,
+    namespace: input.ref.namespace,
+    name: input.ref.name,
+    labels: input.labels,
+    createdAt: (input.now ?? new Date()).toISOString(),
+    createdBy: input.createdBy,
+    backend: (input.backend === 'xfsquota' ? 'xfs' : input.backend) as 'lvm' | 'rbd' | 'xfs',
+    size: input.size,
+  };
+  const phases: Plan['phases'] = [];
+  if (mirrored(input.backend)) {
+    phases.push({ title: `create the ${input.backend} storage on both hosts`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { mapHere: false, createImage: false })) });
+  } else {
+    const holder = state.vipHolder ?? 'primary';
+    phases.push({ title: 'create the shared RBD image', steps: createSteps(config, holder, state.inv[holder], v, 'rbd', input.size, meta, { mapHere: false, createImage: true }) });
+    phases.push({ title: `prepare ${v.path} (mapped only where the VIP is: ${holder})`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, 'rbd', input.size, meta, { mapHere: r === holder, createImage: false })) });
+  }
+  const exportRoles = mirrored(input.backend) ? ROLES : [state.vipHolder ?? 'primary'];
+  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export)) });
+  return {
+    id: newPlanId(),
+    title: `create ${v.id} (${input.backend}, ${formatSize(input.size)}) at ${v.path}`,
+    phases,
+    cleanupHint: `nfsctl volume delete ${v.id} --yes (finishes or removes a half-created volume)`,
+  };
+}
+
+export interface DeleteInput {
+  ref: VolumeRef;
+  keepData: boolean;
+}
+
+export function planDelete(config: Config, state: PairState, input: DeleteInput): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
+  const v = identify(config, input.ref);
+  requireReachable(state, `cannot delete ${v.id}`);
+  const view = findVolume(state, input.ref);
+  const backend: Backend = view?.backend ?? guessBackend(config, state, v);
+  const steps: Step[] = [];
+  const unexport = ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { removeImage: r === 'primary' && backend === 'rbd' && (state.rbd?.images.some((i) => i.image === v.image) ?? false) }));
+  steps.push(...unexport);
+  const plan: Plan = {
+    id: newPlanId(),
+    title: `${input.keepData ? 'retire' : 'delete'} ${v.id}${input.keepData ? ' (keeping its data)' : ''}`,
+    phases: [
+      { title: 'stop exporting it on both hosts', steps: unexport },
+      { title: input.keepData ? 'unmount it (data kept)' : 'unmount and destroy its storage', steps: remove },
+    ].filter((p) => p.steps.length > 0),
+    cleanupHint: `nfsctl volume delete ${v.id} --yes (run again: it finishes a half-deleted volume)`,
+  };
+  return { plan, view, v };
+}
+
+/** A half-created volume may have lost its metadata: look at what is there. */
+function guessBackend(config: Config, state: PairState, v: VolumeIdentity): Backend {
+  if (ROLES.some((r) => state.inv[r].lvs.some((l) => l.name === v.lv))) return 'lvm';
+  if (state.rbd?.images.some((i) => i.image === v.image)) return 'rbd';
+  if (ROLES.some((r) => state.inv[r].xfs?.projects.has(v.projectId))) return 'xfsquota';
+  return config.backends.default;
+}
+
+export function planResize(config: Config, state: PairState, ref: VolumeRef, size: number, rbdAvail?: number | null): Plan {
+  const v = identify(config, ref);
+  requireReachable(state, `cannot resize ${v.id}`);
+  const view = findVolume(state, ref);
+  if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
+  const current = Math.max(view.sizeBytes, ...ROLES.map((r) => view.hosts[r].sizeBytes ?? 0));
+  if (size < current) throw new UsageError(`refusing to shrink ${v.id} from ${formatSize(current)} to ${formatSize(size)}: XFS cannot shrink, and shrinking the device under it destroys data`, { hint: 'to get a smaller volume, create a new one and copy the data' });
+  if (size === current) throw new PreconditionError(`${v.id} is already ${formatSize(current)}`);
+  checkRoom(config, state, view.backend, size - current, rbdAvail);
+  const holder = state.vipHolder ?? 'primary';
+  const steps = mirrored(view.backend)
+    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], v, view.backend, size, current, { resizeImage: false, growFsHere: true }))
+    : [...resizeSteps(config, holder, state.inv[holder], v, 'rbd', size, current, { resizeImage: true, growFsHere: true })];
+  const metaSteps: Step[] = view.backend === 'xfsquota' ? ROLES.map((r) => xfsMetaRewrite(config, r, view, size)) : view.backend === 'rbd' ? [rbdMetaRewrite(config, holder, view, size)] : [];
+  return {
+    id: newPlanId(),
+    title: `grow ${v.id} from ${formatSize(current)} to ${formatSize(size)}`,
+    phases: [{ title: 'grow the storage and the filesystem', steps: [...steps, ...metaSteps] }],
+    cleanupHint: `nfsctl volume resize ${v.id} --size ${size}B --yes (run again: growing is idempotent)`,
+  };
+}
+
+import { xfsMetaPath, rbdArgs } from './inventory.js';
+function metaOf(view: VolumeView, size: number) {
+  return { v: 1, namespace: view.namespace, name: view.name, labels: view.labels, createdAt: view.createdAt, createdBy: view.createdBy, backend: view.backend === 'xfsquota' ? 'xfs' : view.backend, size };
+}
+function xfsMetaRewrite(config: Config, role: PairRole, view: VolumeView, size: number): Step {
+  return { id: `${role}:meta`, host: role, title: 'record the new size', action: { kind: 'write', path: xfsMetaPath(config.backends.xfsquota!.root, view.identity.project), content: JSON.stringify(metaOf(view, size)) + '\n' }, undo: null };
+}
+function rbdMetaRewrite(config: Config, role: PairRole, view: VolumeView, size: number): Step {
+  return { id: `${role}:rbd-meta`, host: role, title: 'record the new size', action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'image-meta', 'set', `${config.backends.rbd!.pool}/${view.identity.image}`, 'nfsctl.meta', JSON.stringify(metaOf(view, size))] }, undo: null };
+}
+
+export function planExport(config: Config, state: PairState, ref: VolumeRef, spec: ExportSpec): Plan {
+  const v = identify(config, ref);
+  requireReachable(state, `cannot export ${v.id}`);
+  const view = findVolume(state, ref);
+  if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
+  const roles = mirrored(view.backend) ? ROLES : [state.vipHolder ?? 'primary'];
+  return {
+    id: newPlanId(),
+    title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
+    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec)) }],
+  };
+}
+
+export function planUnexport(config: Config, state: PairState, ref: VolumeRef, remaining: ExportSpec | null): Plan {
+  const v = identify(config, ref);
+  requireReachable(state, `cannot unexport ${v.id}`);
+  const view = findVolume(state, ref);
+  if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
+  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  return {
+    id: newPlanId(),
+    title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,
+    phases: [{ title: 'change the exports on both hosts', steps }],
+  };
+}
+
+export { mergeVolumes };

@@ -1,0 +1,41 @@
+// The Kubernetes PersistentVolume for a volume, so `nfsctl volume create ... --output
+// pv-yaml | kubectl apply -f -` is the whole provisioning step.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { VolumeIdentity } from './identity.js';
+
+export function pvName(v: VolumeIdentity): string {
+  const base = `nfs-${v.ref.namespace}-${v.ref.name}`;
+  if (base.length <= 253) return base;
+  const h = createHash('sha256').update(v.id).digest('hex').slice(0, 10);
+  return `${base.slice(0, 242).replace(/[.-]+$/, '')}-${h}`;
+}
+
+/** Kubernetes quantity: whole Gi/Mi when exact, bytes otherwise. */
+export function quantity(bytes: number): string {
+  for (const [unit, n] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes % n === 0) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
+}
+
+export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string } = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: {
+      name: pvName(v),
+      labels: { 'app.kubernetes.io/managed-by': 'nfsctl', ...labels },
+      annotations: { 'nfsctl/volume': v.id },
+    },
+    spec: {
+      capacity: { storage: quantity(size) },
+      accessModes: opts.accessModes ?? ['ReadWriteMany'],
+      persistentVolumeReclaimPolicy: opts.reclaimPolicy ?? 'Retain',
+      storageClassName: '',
+      mountOptions: ['nfsvers=3', 'hard'],
+      nfs: { server: config.vip, path: v.path },
+      claimRef: { namespace: v.ref.namespace, name: v.ref.name },
+    },
+  };
+}

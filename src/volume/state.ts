@@ -1,0 +1,136 @@
+// The merged view of every nfsctl volume on the pair: what each host has, and where the
+// two disagree (drift). Built from one inventory per host; nothing per volume.
+import type { Config, PairRole } from '../config/schema.js';
+import { decodeMetaTags, type VolumeMeta } from '../core/lvm-json.js';
+import { findExports } from '../core/exports-file.js';
+import { volumeRef } from '../core/names.js';
+import type { HostInventory, RbdInventory } from './inventory.js';
+import { identify, type Backend, type VolumeIdentity } from './identity.js';
+import { ganeshaFile } from './exporter.js';
+
+export interface HostVolumeState {
+  reachable: boolean;
+  present: boolean;
+  sizeBytes: number | null;
+  usedBytes: number | null;
+  mounted: boolean;
+  /** In the exports file / ganesha export dir. */
+  configured: boolean;
+  /** Actually served by the running NFS server. */
+  served: boolean;
+  clients: string[];
+}
+
+export interface VolumeView {
+  id: string;
+  namespace: string;
+  name: string;
+  backend: Backend;
+  sizeBytes: number;
+  labels: Record<string, string>;
+  createdAt: string;
+  createdBy: string;
+  path: string;
+  identity: VolumeIdentity;
+  hosts: Record<PairRole, HostVolumeState>;
+  drift: string[];
+}
+
+function backendOf(meta: VolumeMeta): Backend {
+  return (meta.backend as string) === 'xfs' ? 'xfsquota' : (meta.backend as Backend);
+}
+
+/** Does this backend keep a separate copy per host (true) or share one device (rbd)? */
+export function mirrored(b: Backend): boolean {
+  return b !== 'rbd';
+}
+
+export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity, backend: Backend, rbd?: RbdInventory): HostVolumeState {
+  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, mounted: false, configured: false, served: false, clients: [] };
+  let present = false;
+  let sizeBytes: number | null = null;
+  let usedBytes: number | null = null;
+  if (backend === 'lvm') {
+    const lv = inv.lvs.find((l) => l.name === v.lv);
+    present = lv !== undefined;
+    sizeBytes = lv?.size ?? null;
+  } else if (backend === 'xfsquota') {
+    const p = inv.xfs?.projects.get(v.projectId);
+    present = inv.dirs.has(v.path) && p !== undefined;
+    sizeBytes = p && p.hardBytes > 0 ? p.hardBytes : null;
+    usedBytes = p?.usedBytes ?? null;
+  } else {
+    const img = rbd?.images.find((i) => i.image === v.image);
+    present = img !== undefined;
+    sizeBytes = img?.size ?? null;
+  }
+  const mounted = inv.mounts.some((m) => m.target === v.path);
+  let configured = false;
+  let clients: string[] = [];
+  if (config.nfs.server === 'kernel') {
+    const lines = inv.exports ? findExports(inv.exports, v.path) : [];
+    configured = lines.length > 0;
+    clients = lines.flatMap((l) => l.clients.map((c) => c.host));
+  } else {
+    const file = ganeshaFile(config, v).slice(config.nfs.ganeshaExportsDir.length + 1);
+    configured = inv.ganeshaFiles.has(file);
+    const m = /Clients\s*=\s*([^;]+);/.exec(inv.ganeshaFiles.get(file) ?? '');
+    clients = m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [];
+  }
+  const served = inv.served.some((e) => e.path === v.path);
+  return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
+}
+
+/** Every volume either host (or the pool) knows about, with its drift. */
+export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory>, rbd?: RbdInventory): VolumeView[] {
+  const metas = new Map<string, VolumeMeta>();
+  const add = (m: VolumeMeta | null | undefined) => {
+    if (m && !metas.has(`${m.namespace}/${m.name}`)) metas.set(`${m.namespace}/${m.name}`, m);
+  };
+  for (const role of ['primary', 'backup'] as const) {
+    for (const lv of inv[role].lvs) add(decodeMetaTags(lv.tags));
+    for (const m of inv[role].xfs?.metas ?? []) add(m);
+  }
+  for (const m of rbd?.metas.values() ?? []) add(m);
+  const views: VolumeView[] = [];
+  for (const meta of metas.values()) {
+    const ref = volumeRef(meta.namespace, meta.name);
+    const v = identify(config, ref);
+    const backend = backendOf(meta);
+    const hosts = {
+      primary: hostState(config, inv.primary, v, backend, rbd),
+      backup: hostState(config, inv.backup, v, backend, rbd),
+    };
+    views.push({ id: v.id, namespace: meta.namespace, name: meta.name, backend, sizeBytes: meta.size, labels: meta.labels ?? {}, createdAt: meta.createdAt, createdBy: meta.createdBy, path: v.path, identity: v, hosts, drift: drift(config, backend, hosts) });
+  }
+  return views.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function drift(config: Config, backend: Backend, hosts: Record<PairRole, HostVolumeState>): string[] {
+  const out: string[] = [];
+  const roles = ['primary', 'backup'] as const;
+  if (roles.some((r) => !hosts[r].reachable)) return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
+  if (mirrored(backend)) {
+    const present = roles.filter((r) => hosts[r].present);
+    if (present.length === 1) out.push(`present on ${present[0]} only`);
+    if (present.length === 0) out.push('storage missing on both hosts');
+    if (present.length === 2 && hosts.primary.sizeBytes !== hosts.backup.sizeBytes) out.push(`size differs: primary ${hosts.primary.sizeBytes ?? '?'} B, backup ${hosts.backup.sizeBytes ?? '?'} B`);
+  } else if (!hosts.primary.present) {
+    out.push('RBD image missing');
+  }
+  const needsMount = (backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (backend === 'rbd' && config.backends.rbd?.map);
+  for (const r of roles) {
+    const h = hosts[r];
+    if (backend !== 'rbd' || h.served) {
+      if (needsMount && h.served && !h.mounted) out.push(`${r}: exported but not mounted`);
+      if (needsMount && h.mounted && !h.configured) out.push(`${r}: mounted but not exported`);
+    }
+    if (h.configured && !h.served && backend !== 'rbd') out.push(`${r}: in the exports config but not served`);
+    if (!h.configured && h.served) out.push(`${r}: served but not in the exports config`);
+    if (mirrored(backend) && h.present && !h.configured) out.push(`${r}: not exported`);
+  }
+  const cp = hosts.primary.clients.join(',');
+  const cb = hosts.backup.clients.join(',');
+  if (mirrored(backend) && hosts.primary.configured && hosts.backup.configured && cp !== cb) out.push(`export clients differ: primary ${cp}, backup ${cb}`);
+  return out;
+}
