@@ -483,20 +483,23 @@ ${HEADER('zsh', 'copy to a directory in $fpath as _nfsctl (e.g. /usr/share/zsh/v
 # Dynamic values (volumes, hosts, pools, images) from \`nfsctl __complete\`: local state
 # only, and bounded in time anyway.
 _nfsctl_dyn() {
-  local -a call vals expl
-  local cmd=\${words[1]:-nfsctl}
+  # _arguments passes its own compadd options (-J group ...) before the kind.
+  local kind=$argv[-1]
+  argv[-1]=()
+  local -a call vals
+  local cmd=$_nfsctl_bin
   [[ $cmd == */* && -x \${~cmd} ]] || cmd=nfsctl
   call=($cmd)
   [[ -n $_nfsctl_config ]] && call+=(--config \${~_nfsctl_config})
   (( $+commands[timeout] )) && call=(timeout 3 $call)
-  vals=(\${(f)"$($call __complete $1 $PREFIX 2>/dev/null </dev/null)"})
-  _wanted $1 expl $1 compadd -a vals
+  vals=(\${(f)"$($call __complete $kind $PREFIX 2>/dev/null </dev/null)"})
+  compadd "$@" -a vals
 }
 
 ${funcs.join('\n\n')}
 
 _nfsctl() {
-  local _nfsctl_config
+  local _nfsctl_config _nfsctl_bin=$words[1]
 ${cfgScan}
   ${zfun('')} "$@"
 }
