@@ -21,7 +21,8 @@ function report(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof NfsctlError) {
-    process.stderr.write(`nfsctl: ${err.message}\n`);
+    // An empty message means the command already said everything (e.g. health's checklist).
+    if (err.message) process.stderr.write(`nfsctl: ${err.message}\n`);
     if (err.hint) process.stderr.write(`  next: ${err.hint}\n`);
     return err.exitCode;
   }

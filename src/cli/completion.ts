@@ -29,6 +29,8 @@ export interface OptionSpec {
   /** `<value>` required after the option. (`[value]` options are treated as flags.) */
   takesValue: boolean;
   valueName?: string;
+  /** The default value, when it is not a plain flag's. */
+  defaultValue?: string;
   value: ValueCompletion;
   /** A program-level option, accepted after any subcommand too. */
   global: boolean;
@@ -118,6 +120,7 @@ function optionSpec(opt: Option, global: boolean): OptionSpec {
   if (opt.short) spec.short = opt.short;
   if (opt.long) spec.long = opt.long;
   if (valueName) spec.valueName = valueName;
+  if (opt.defaultValue !== undefined && typeof opt.defaultValue !== 'boolean') spec.defaultValue = opt.defaultValue instanceof Array ? opt.defaultValue.join(',') : String(opt.defaultValue);
   return spec;
 }
 

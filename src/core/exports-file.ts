@@ -76,9 +76,12 @@ export const EXPORTS_MARKER = 'nfsctl:';
 const MARKER_RE = /^#\s*nfsctl:([A-Za-z0-9._/-]+)(?:\s.*)?$/;
 const OWNER_RE = /^[A-Za-z0-9._/-]+$/;
 
-interface PhysicalLine {
+export interface PhysicalLine {
   readonly content: string; // without "\n" (may end with "\r")
   readonly terminator: string; // "\n" or "" for a final unterminated line
+  /** Offset of the line in the text, and one past its terminator. */
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Split into physical lines keeping terminators, so joining reproduces the input. */
@@ -88,17 +91,31 @@ export function splitPhysicalLines(text: string): PhysicalLine[] {
   while (start < text.length) {
     const nl = text.indexOf('\n', start);
     if (nl < 0) {
-      out.push({ content: text.slice(start), terminator: '' });
+      out.push({ content: text.slice(start), terminator: '', start, end: text.length });
       break;
     }
-    out.push({ content: text.slice(start, nl), terminator: '\n' });
+    out.push({ content: text.slice(start, nl), terminator: '\n', start, end: nl + 1 });
     start = nl + 1;
   }
   return out;
 }
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\v' || c === '\f';
+/** True when the line holds only blanks (space, tab, CR, VT, FF). */
+export function isBlankText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false;
+  }
+  return true;
+}
+
+/** First character that is not a blank, or "" for a blank line. */
+export function firstNonBlank(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return s.charAt(i);
+  }
+  return '';
 }
 
 /** Decode nfs-utils "\ooo" escapes (three octal digits, value < 256). */
@@ -117,6 +134,9 @@ interface Scan {
 /** Read one logical entry starting at physical line `start`, the way nfs-utils' xgettok/xskip do. */
 function scanEntry(lines: readonly PhysicalLine[], start: number): Scan {
   const tokens: string[] = [];
+  // The current token is `tok` (pieces already closed off by quotes or
+  // continuations) plus body[pieceStart..j). Slicing instead of appending
+  // character by character keeps parsing allocation-light.
   let tok = '';
   let inTok = false;
   let quoted = false;
@@ -126,34 +146,38 @@ function scanEntry(lines: readonly PhysicalLine[], start: number): Scan {
     const line = lines[li];
     if (!line) return { end: li, tokens: inTok ? [...tokens, tok] : tokens, comment: null };
     const content = line.content;
-    // Like xgetc: "\" immediately followed by "\n" joins the next line.
-    const cont = content.endsWith('\\') && line.terminator !== '';
+    // Like xgetc: "\\" immediately followed by "\n" joins the next line.
+    const cont = line.terminator !== '' && content.endsWith('\\');
     const body = cont ? content.slice(0, -1) : content;
     let j = 0;
     if (skipLeading) {
       while (j < body.length && (body[j] === ' ' || body[j] === '\t')) j++;
       skipLeading = false;
     }
+    let pieceStart = j;
     for (; j < body.length; j++) {
-      const c = body[j] as string;
-      if (!quoted && isSpace(c)) {
-        if (inTok) tokens.push(tok);
+      const c = body.charCodeAt(j);
+      if (!quoted && (c === 32 || c === 9 || c === 13 || c === 11 || c === 12)) {
+        if (inTok) tokens.push(tok + body.slice(pieceStart, j));
         tok = '';
         inTok = false;
+        pieceStart = j + 1;
         continue;
       }
-      if (!quoted && !inTok && c === '#') {
-        // Comment to end of the physical line; a trailing "\" inside it does not continue.
+      if (!quoted && !inTok && c === 35 /* # */) {
+        // Comment to end of the physical line; a trailing "\\" inside it does not continue.
         return { end: li + 1, tokens, comment: content.slice(j) };
       }
-      if (c === '"') {
+      if (c === 34 /* " */) {
+        tok += body.slice(pieceStart, j);
+        pieceStart = j + 1;
         quoted = !quoted;
         inTok = true;
         continue;
       }
-      tok += c;
       inTok = true;
     }
+    if (inTok) tok += body.slice(pieceStart, j);
     if (!cont) {
       if (inTok) tokens.push(tok);
       return { end: li + 1, tokens, comment: null };
@@ -211,28 +235,24 @@ export function parseExports(text: string): ExportsFile {
   let i = 0;
   while (i < lines.length) {
     const line = lines[i] as PhysicalLine;
-    const trimmed = line.content.trim();
-    if (trimmed === '') {
-      entries.push({ kind: 'blank', raw: line.content + line.terminator, line: i + 1 });
+    const lead = firstNonBlank(line.content);
+    if (lead === '') {
+      entries.push({ kind: 'blank', raw: text.slice(line.start, line.end), line: i + 1 });
       i++;
       continue;
     }
-    if (trimmed.startsWith('#')) {
-      entries.push({ kind: 'comment', raw: line.content + line.terminator, line: i + 1 });
+    if (lead === '#') {
+      entries.push({ kind: 'comment', raw: text.slice(line.start, line.end), line: i + 1 });
       i++;
       continue;
     }
     const scan = scanEntry(lines, i);
-    let raw = '';
-    for (let k = i; k < scan.end; k++) {
-      const l = lines[k] as PhysicalLine;
-      raw += l.content + l.terminator;
-    }
+    const raw = text.slice(line.start, (lines[scan.end - 1] as PhysicalLine).end);
     if (scan.tokens.length === 0) {
       entries.push({ kind: scan.comment === null ? 'blank' : 'comment', raw, line: i + 1 });
     } else {
       const { path, defaultOptions, clients, problems } = interpret(scan.tokens);
-      const comment = scan.comment === null ? null : scan.comment.replace(/\r$/, '');
+      const comment = scan.comment === null ? null : scan.comment.endsWith('\r') ? scan.comment.slice(0, -1) : scan.comment;
       const marker = comment === null ? null : MARKER_RE.exec(comment);
       entries.push({
         kind: 'export',
@@ -345,11 +365,40 @@ function terminatorOf(raw: string): string {
 }
 
 /**
+ * Parse the single line nfsctl is about to write and check it means exactly
+ * what we intend: one export of `path`, owned by `owner`.
+ */
+function ownedEntryFor(lineText: string, eol: string, path: string, owner: string): ExportEntry {
+  const parsed = parseExports(lineText + eol).entries;
+  const e = parsed[0];
+  if (parsed.length !== 1 || !e || e.kind !== 'export' || e.owner !== owner || normalizeExportPath(e.path) !== normalizeExportPath(path)) {
+    throw new Error(`internal: rendered exports line does not parse back: ${JSON.stringify(lineText)}`);
+  }
+  return e;
+}
+
+/** Fix up line numbers after entries were added, replaced or removed (linear). */
+function renumber(entries: ExportsEntry[]): ExportsEntry[] {
+  let line = 1;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as ExportsEntry;
+    if (e.line !== line) entries[i] = { ...e, line };
+    for (let p = e.raw.indexOf('\n'); p >= 0; p = e.raw.indexOf('\n', p + 1)) line++;
+  }
+  return entries;
+}
+
+/**
  * Make `path` exported to `clients` by an nfsctl-owned line for `owner`.
  * Replaces the owned line(s) for the path in place (keeping position and
  * terminator; duplicates are dropped), or appends a new line. Throws
  * PreconditionError if a foreign line, or a line owned by another volume,
  * exports the same path. Returns a new ExportsFile; the input is not changed.
+ *
+ * Edits never change how neighbouring lines parse: an entry that precedes
+ * another one cannot end in a continuation (it would have swallowed it), and
+ * the lines nfsctl writes end in a comment, which never continues. The one
+ * exception, a file whose last line ends in "\\", is handled on append.
  */
 export function upsertExport(
   file: ExportsFile,
@@ -360,28 +409,38 @@ export function upsertExport(
   const text = renderExportLine(path, clients, owner);
   const matches = findExports(file, path);
   refuseForeign(path, matches, owner);
-  const entries = [...file.entries];
   if (matches.length > 0) {
-    const [keep, ...drop] = matches;
+    const [keep, ...drop] = matches as [ExportEntry, ...ExportEntry[]];
+    const fresh = ownedEntryFor(text, terminatorOf(keep.raw), path, owner);
     const dropSet = new Set<ExportsEntry>(drop);
     const out: ExportsEntry[] = [];
-    for (const e of entries) {
+    for (const e of file.entries) {
       if (dropSet.has(e)) continue;
-      if (e === keep) out.push({ ...keep, raw: text + terminatorOf(keep.raw) });
-      else out.push(e);
+      out.push(e === keep ? { ...fresh, line: keep.line } : e);
     }
-    return reparseChecked(out, file.eol, path, owner);
+    return { entries: drop.length > 0 ? renumber(out) : out, eol: file.eol };
   }
+  const entries = [...file.entries];
+  const mine = ownedEntryFor(text, file.eol, path, owner);
   const last = entries[entries.length - 1];
-  if (last && terminatorOf(last.raw) === '') {
-    // The file does not end with a newline: close its last line first. If that
-    // line ends in "\" it would swallow ours as a continuation, so follow it
-    // with an empty line (which the continuation then consumes harmlessly).
-    const extra = last.raw.endsWith('\\') ? file.eol + file.eol : file.eol;
-    entries[entries.length - 1] = { ...last, raw: last.raw + extra };
+  if (!last) return { entries: [mine], eol: file.eol };
+  // Re-read the old last entry together with our line, exactly as exportfs
+  // will. If it is unterminated it needs a newline; if it ends in "\\" it
+  // would swallow our line as a continuation, so give it an empty line to
+  // consume instead.
+  const isMine = (e: ExportsEntry | undefined) =>
+    e !== undefined && e.kind === 'export' && e.owner === owner && normalizeExportPath(e.path) === normalizeExportPath(path);
+  let head = terminatorOf(last.raw) === '' ? last.raw + file.eol : last.raw;
+  let tail = parseExports(head + text + file.eol).entries;
+  if (!isMine(tail[tail.length - 1]) || tail.length < 2) {
+    head += file.eol;
+    tail = parseExports(head + text + file.eol).entries;
+    if (!isMine(tail[tail.length - 1])) {
+      throw new Error(`internal: cannot append an exports line after ${JSON.stringify(last.raw.slice(-80))}`);
+    }
   }
-  entries.push({ kind: 'blank', raw: text + file.eol, line: 0 });
-  return reparseChecked(entries, file.eol, path, owner);
+  entries.splice(entries.length - 1, 1, ...tail);
+  return { entries: renumber(entries), eol: file.eol };
 }
 
 /**
@@ -395,27 +454,7 @@ export function removeExport(file: ExportsFile, path: string, owner?: string): E
   refuseForeign(path, matches, owner);
   if (matches.length === 0) return file;
   const drop = new Set<ExportsEntry>(matches);
-  const entries = file.entries.filter((e) => !drop.has(e));
-  return reparseChecked(entries, file.eol, path, null);
-}
-
-/**
- * Re-parse the edited text so line numbers and fields are exactly what
- * exportfs will see, and verify the edit did what was intended (guards against
- * a neighbouring line's continuation or an odd terminator changing meaning).
- */
-function reparseChecked(entries: readonly ExportsEntry[], eol: '\n' | '\r\n', path: string, owner: string | null): ExportsFile {
-  let text = '';
-  for (const e of entries) text += e.raw;
-  const parsed = parseExports(text);
-  const after = findExports(parsed, path);
-  const ok = owner === null ? after.length === 0 : after.length === 1 && after[0]?.owner === owner;
-  if (!ok) {
-    throw new PreconditionError(
-      `internal check failed: after editing, ${path} is exported by ${after.length} line(s); refusing to write /etc/exports`,
-    );
-  }
-  return { entries: parsed.entries, eol };
+  return { entries: renumber(file.entries.filter((e) => !drop.has(e))), eol: file.eol };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+// The config file reference for the man page: keys, types and defaults are read from the
+// zod schema (src/config/schema.ts), so they cannot drift; what each key means is kept
+// here, and a unit test fails when a schema key has no entry (or an entry no key).
+import type { ZodTypeAny } from 'zod';
+import { configSchema } from '../config/schema.js';
+
+export interface ConfigKey {
+  /** Dotted path; keys sharing one schema are merged: `hosts.{primary,backup}.address`. */
+  key: string;
+  type: string;
+  /** Present when the key has a default (shown as YAML would write it). */
+  default?: string;
+  /** Must be set (inside its section, when that section is optional). */
+  required: boolean;
+  /** A section (an object): its keys follow. */
+  section: boolean;
+  doc: string | undefined;
+}
+
+/** What each key means. Types and defaults come from the schema. */
+export const CONFIG_DOCS: Record<string, string> = {
+  this: 'Which host of the pair this file is installed on. Lets nfsctl run commands for this host locally instead of over SSH.',
+  hosts: 'The two storage hosts.',
+  'hosts.{primary,backup}': 'One storage host. The primary normally holds the VIP; the backup takes it over on failover.',
+  'hosts.{primary,backup}.address': 'IP address or DNS name nfsctl connects to over SSH (not the VIP).',
+  'hosts.{primary,backup}.ssh': 'How to log in to the host.',
+  'hosts.{primary,backup}.ssh.user': 'Login name.',
+  'hosts.{primary,backup}.ssh.port': 'SSH port.',
+  'hosts.{primary,backup}.ssh.identity': 'Private key file.',
+  'hosts.{primary,backup}.ssh.knownHosts': 'known_hosts file used to verify the host key. Unknown or changed host keys are refused.',
+  'hosts.{primary,backup}.ssh.sudo': 'Run commands through sudo (for a non-root login).',
+  'hosts.{primary,backup}.ssh.hostKeyAliases': 'Other names the host key may be recorded under in knownHosts (for example the VIP).',
+  vip: 'The virtual IP address (managed by keepalived) that Kubernetes nodes mount from.',
+  nfs: 'The NFS exports.',
+  'nfs.root': 'Directory under which volumes are mounted and exported.',
+  'nfs.pathTemplate': 'Where a volume lives: must start with {root}/ and contain {namespace} and {name}.',
+  'nfs.server': 'NFS server implementation: kernel (exportfs) or ganesha (NFS-Ganesha).',
+  'nfs.exportsFile': 'The exports file nfsctl owns (kernel server).',
+  'nfs.ganeshaExportsDir': 'Directory of the export blocks nfsctl owns (ganesha server).',
+  'nfs.clients': 'Who may mount: hosts, networks (CIDR) or * for everyone.',
+  'nfs.options': 'Export options for every volume.',
+  backends: 'Where volume storage comes from.',
+  'backends.default': 'Backend for new volumes; its section below must be present.',
+  'backends.lvm': 'LVM: one logical volume (with its own filesystem) per volume.',
+  'backends.lvm.vg': 'Volume group to create logical volumes in.',
+  'backends.lvm.mkfsArgs': 'Extra arguments for mkfs.',
+  'backends.lvm.metadataOnly': 'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
+  'backends.rbd': 'Ceph RBD: one RBD image per volume, mapped on the active host.',
+  'backends.rbd.pool': 'Ceph pool of the images.',
+  'backends.rbd.cephConf': 'ceph.conf to use.',
+  'backends.rbd.id': 'Ceph client id (without the client. prefix).',
+  'backends.rbd.keyring': 'Keyring file, when not the default for the client id.',
+  'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
+  'backends.xfsquota': 'XFS project quotas: one directory per volume on one shared XFS filesystem.',
+  'backends.xfsquota.root': 'Mount point of the XFS filesystem (mounted with prjquota).',
+  keepalived: 'The keepalived VRRP instance that moves the VIP.',
+  'keepalived.config': 'keepalived configuration file.',
+  'keepalived.instance': 'Name of the vrrp_instance that holds the VIP.',
+  'keepalived.interface': 'Network interface the VIP is bound to.',
+  rsync: 'Replication from the active host to the standby.',
+  'rsync.module': 'rsync daemon module on the standby host.',
+  'rsync.interval': 'How often data is synchronised to the standby.',
+  services: 'How services are started, stopped and queried.',
+  'services.manager': 'systemctl, or command to use services.command (hosts without systemd).',
+  'services.command': 'With manager command: the argv to run, with {action} and {service} placeholders, e.g. ["svc", "{action}", "{service}"].',
+  'services.names': 'Service (unit) names on the storage hosts.',
+  'services.names.keepalived': 'The keepalived service.',
+  'services.names.nfs': 'The NFS server service.',
+  'services.names.rsyncd': 'The rsync daemon service.',
+  timeouts: 'Time limits.',
+  'timeouts.connect': 'Connecting to a host over SSH.',
+  'timeouts.command': 'One command on a host.',
+  'timeouts.check': 'One health check.',
+  state: 'Where nfsctl keeps its own state (on each storage host).',
+  'state.auditLog': 'The audit log: one JSON line per action (who, what, where, result).',
+  'state.lockDir': 'Directory of the pair lock (pair.lock) that keeps two runs from changing the pair at once.',
+  'state.stateDir': 'Plan journals and the shell completion cache.',
+};
+
+/** A complete, valid config (a unit test parses it). Shown in the man page. */
+export const EXAMPLE_CONFIG = `# /etc/nfsctl/config.yaml
+this: primary
+hosts:
+  primary:
+    address: 10.0.0.11
+  backup:
+    address: 10.0.0.12
+    ssh:
+      user: nfsctl
+      sudo: true
+vip: 10.0.0.10
+nfs:
+  server: kernel
+  clients: [10.0.1.0/24]
+backends:
+  default: lvm
+  lvm:
+    vg: vgnfs
+rsync:
+  interval: 5m
+`;
+
+/** Path-valued keys without a default (those with one are recognised by it). */
+const PATH_KEYS = ['backends.rbd.keyring', 'backends.xfsquota.root'];
+
+type Def = { typeName?: string; [k: string]: unknown };
+const def = (s: ZodTypeAny) => s._def as Def;
+
+interface Unwrapped {
+  base: ZodTypeAny;
+  optional: boolean;
+  defaultValue?: unknown;
+  transformed: boolean;
+}
+
+function unwrap(schema: ZodTypeAny): Unwrapped {
+  let s = schema;
+  const out: Omit<Unwrapped, 'base'> = { optional: false, transformed: false };
+  for (;;) {
+    const d = def(s);
+    if (d.typeName === 'ZodDefault') {
+      if (!('defaultValue' in out)) out.defaultValue = (d.defaultValue as () => unknown)();
+      s = d.innerType as ZodTypeAny;
+    } else if (d.typeName === 'ZodOptional') {
+      out.optional = true;
+      s = d.innerType as ZodTypeAny;
+    } else if (d.typeName === 'ZodEffects') {
+      if ((d.effect as { type: string }).type === 'transform') out.transformed = true;
+      s = d.schema as ZodTypeAny;
+    } else return { base: s, ...out };
+  }
+}
+
+function typeName(u: Unwrapped, key: string): string {
+  const d = def(u.base);
+  switch (d.typeName) {
+    case 'ZodString':
+      if (u.transformed) return 'duration (500ms, 5s, 15m, 1h)';
+      if (typeof u.defaultValue === 'string' && u.defaultValue.startsWith('/')) return 'path';
+      if (PATH_KEYS.includes(key)) return 'path';
+      return 'string';
+    case 'ZodNumber':
+      return (d.checks as { kind: string }[]).some((c) => c.kind === 'int') ? 'integer' : 'number';
+    case 'ZodBoolean':
+      return 'boolean';
+    case 'ZodEnum':
+      return (d.values as string[]).join(' | ');
+    case 'ZodArray':
+      return `list of ${typeName(unwrap(d.type as ZodTypeAny), key).replace(/ \(.*\)$/, '')}s`;
+    case 'ZodObject':
+      return 'section';
+    default:
+      return String(d.typeName ?? 'value').replace(/^Zod/, '').toLowerCase();
+  }
+}
+
+function showDefault(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) return undefined; // a section's {}
+  if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Every key of the config file, in schema order. */
+export function configReference(schema: ZodTypeAny = configSchema): ConfigKey[] {
+  const keys: ConfigKey[] = [];
+  const walk = (obj: ZodTypeAny, prefix: string) => {
+    const shape = (obj as unknown as { shape: Record<string, ZodTypeAny> }).shape;
+    const names = Object.keys(shape);
+    const done = new Set<string>();
+    for (const name of names) {
+      if (done.has(name)) continue;
+      const u = unwrap(shape[name]!);
+      // Keys sharing one object schema (hosts.primary, hosts.backup) are documented once.
+      const same = def(u.base).typeName === 'ZodObject' ? names.filter((n) => n !== name && unwrap(shape[n]!).base === u.base) : [];
+      const group = [name, ...same];
+      group.forEach((n) => done.add(n));
+      const key = prefix + (group.length > 1 ? `{${group.join(',')}}` : name);
+      const section = def(u.base).typeName === 'ZodObject';
+      const entry: ConfigKey = { key, type: typeName(u, key), required: !u.optional && u.defaultValue === undefined, section, doc: CONFIG_DOCS[key] };
+      const shown = showDefault(u.defaultValue);
+      if (shown !== undefined) entry.default = shown;
+      keys.push(entry);
+      if (section) walk(u.base, `${key}.`);
+    }
+  };
+  walk(unwrap(schema).base, '');
+  return keys;
+}

@@ -1,0 +1,251 @@
+// man/nfsctl.8, generated from the command tree (commands, options, examples), the config
+// schema (CONFIGURATION), the exit codes (EXIT STATUS) and the runbook examples below. The
+// output is plain man(7) roff that `mandoc -T lint` and `groff -man -ww` accept silently.
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH } from '../config/load.js';
+import { allCommands, describeProgram, globalOptions, type ArgSpec, type CommandSpec, type OptionSpec } from './completion.js';
+import { configReference, EXAMPLE_CONFIG } from './config-reference.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { configSchema } from '../config/schema.js';
+
+// ---------------------------------------------------------------------------------------
+// roff escaping
+
+/**
+ * Text for a roff text line (or macro argument): backslashes, hyphens (so options stay
+ * ASCII "-" for copy and paste) and anything outside ASCII are escaped. Leading dots and
+ * quotes are handled per line by `lines()`.
+ */
+export function esc(text: string): string {
+  return text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/[^\x20-\x7e]/gu, (c) => {
+      if (c === '\t') return ' ';
+      return `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`;
+    });
+}
+
+/** Prose: escaped, `code` in bold. */
+export function prose(text: string): string {
+  return guard(esc(text).replace(/`([^`]+)`/g, '\\fB$1\\fR'));
+}
+
+/** One line of a no-fill (.nf) block. */
+function verbatim(text: string): string {
+  return guard(esc(text));
+}
+
+/** Guard text lines that would otherwise be read as requests (leading . or '). */
+function guard(line: string): string {
+  return /^[.']/.test(line) ? `\\&${line}` : line;
+}
+
+/** A quoted macro argument. */
+function arg(text: string): string {
+  return `"${esc(text).replace(/"/g, '\\(dq')}"`;
+}
+
+function bold(t: string): string {
+  return `\\fB${esc(t)}\\fR`;
+}
+
+function italic(t: string): string {
+  return `\\fI${esc(t)}\\fR`;
+}
+
+// ---------------------------------------------------------------------------------------
+// pieces
+
+/** `-c, --config <file>` as `\fB\-c\fR, \fB\-\-config\fR \fIfile\fR`. */
+function optionTag(o: OptionSpec): string {
+  const sw = [o.short, o.long].filter((s): s is string => Boolean(s)).map(bold).join(', ');
+  return o.valueName ? `${sw} ${italic(o.valueName)}` : sw;
+}
+
+function argTag(a: ArgSpec): string {
+  const name = `${a.name}${a.variadic ? '...' : ''}`;
+  return a.required ? `\\fI${esc(name)}\\fR` : `[\\fI${esc(name)}\\fR]`;
+}
+
+/** `nfsctl volume create [options] <namespace/name>`: command words bold, the rest as is. */
+function usageLine(spec: CommandSpec): string {
+  const words = ['nfsctl', ...spec.path].map(bold).join(' ');
+  const rest = spec.usage.split(' ').slice(1 + spec.path.length).join(' ');
+  return `${words} ${esc(rest).replace(/<([^>]+)>/g, '\\fI$1\\fR').replace(/\[([^\]\\]+)\]/g, (m, name: string) => (name === 'options' || name === 'command' ? m : `[\\fI${name}\\fR]`))}`.trimEnd();
+}
+
+function exampleBlock(examples: [string, string][]): string[] {
+  if (examples.length === 0) return [];
+  return ['.PP', 'Examples:', '.RS 4', '.nf', ...examples.flatMap(([what, how]) => [verbatim(`# ${what}`), verbatim(`$ ${how}`)]), '.fi', '.RE'];
+}
+
+function optionList(options: OptionSpec[]): string[] {
+  return options.flatMap((o) => {
+    const extra = o.defaultValue !== undefined ? ` (default: ${o.defaultValue})` : o.value.type === 'choices' ? ` (one of: ${o.value.values.join(', ')})` : '';
+    return ['.TP', optionTag(o), prose(sentence(o.description) + extra)];
+  });
+}
+
+function sentence(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t ? t[0]!.toUpperCase() + t.slice(1) : t;
+}
+
+const isHelpOption = (o: OptionSpec) => o.long === '--help' || o.long === '--version';
+
+function commandSection(spec: CommandSpec): string[] {
+  const out = ['.SS ' + arg(['nfsctl', ...spec.path].join(' ')), usageLine(spec), '.PP', prose(sentence(spec.description) + (/[.!?]$/.test(spec.description) ? '' : '.'))];
+  if (spec.aliases.length) out.push('.PP', `Alias: ${spec.aliases.map((a) => bold(['nfsctl', ...spec.path.slice(0, -1), a].join(' '))).join(', ')}.`);
+  if (spec.subcommands.length) {
+    out.push('.PP', `Subcommands: ${spec.subcommands.map((s) => bold(s.path[s.path.length - 1]!)).join(', ')}.`);
+  }
+  const args = spec.args.filter((a) => a.description);
+  if (args.length) out.push('.PP', 'Arguments:', ...args.flatMap((a) => ['.TP', argTag(a), prose(sentence(a.description) + (a.value.type === 'choices' ? ` (one of: ${a.value.values.join(', ')})` : ''))]));
+  const opts = spec.options.filter((o) => !isHelpOption(o));
+  if (opts.length) out.push('.PP', 'Options:', ...optionList(opts));
+  out.push(...exampleBlock(spec.examples));
+  return out;
+}
+
+/** Operator runbook steps, shown under EXAMPLES. Commands are checked against the tree by a unit test. */
+export const RUNBOOK: { title: string; text: string; steps: [string, string][] }[] = [
+  {
+    title: 'A pod cannot mount its volume',
+    text: 'Check the path from the Kubernetes node to the export, step by step (VIP, rpcbind, export list, client access, a test mount), from the node the pod runs on:',
+    steps: [['diagnose team-a/data as seen from node-3', 'nfsctl troubleshoot-mount team-a/data --from node-3']],
+  },
+  {
+    title: 'A stale RBD lock keeps a volume from mapping',
+    text: 'After a storage host died holding an RBD image, the image stays locked. List the locks, check that the holder is really gone, then remove the stale lock:',
+    steps: [
+      ['which images are locked, and by whom', 'nfsctl rbd lock list --pool rbd'],
+      ['remove the lock of the dead holder', 'nfsctl rbd lock remove rbd/kubernetes-dynamic-pvc-6d1f3c2e-4b7a-11ef-9a61-0242ac120002'],
+    ],
+  },
+  {
+    title: 'Failing back to the primary after a repair',
+    text: 'While the backup holds the VIP, look at the state of the pair, read the plan, then run it:',
+    steps: [
+      ['where is the VIP, are both hosts healthy, is data in sync', 'nfsctl status'],
+      ['what failback would do, changing nothing', 'nfsctl failback --dry-run'],
+      ['move the VIP and service back to the primary', 'nfsctl failback'],
+    ],
+  },
+  {
+    title: 'A run died and left the pair locked',
+    text: 'Commands that change the pair take a lock on both hosts. If a run was killed, find out who held it before breaking it:',
+    steps: [
+      ['who holds the lock, and is that process still running', 'nfsctl lock status'],
+      ['remove it (asks first; recorded in the audit log)', 'nfsctl lock break'],
+    ],
+  },
+];
+
+function configSection(): string[] {
+  const out = [
+    '.SH CONFIGURATION',
+    prose(`nfsctl reads one YAML file, by default ${DEFAULT_CONFIG_PATH} (see ENVIRONMENT and the --config option). It is validated in full before any command runs; errors name the file, line, column and key. \`nfsctl config check\` validates a file and prints it with every default filled in. The same file is installed on both storage hosts (only \`this\` differs).`),
+    '.PP',
+    'Keys (a dotted path is a nested key):',
+  ];
+  for (const k of configReference(configSchema)) {
+    const facts = [k.type, k.required ? 'required' : k.default !== undefined ? `default: ${k.default}` : k.section ? 'optional section' : 'optional'];
+    if (k.section && k.required) facts[1] = 'required section';
+    if (k.section) facts.shift();
+    out.push('.TP', `${bold(k.key)} (${esc(facts.join(', '))})`, prose(k.doc ?? ''));
+  }
+  out.push('.PP', 'A complete example:', '.RS 4', '.nf', ...EXAMPLE_CONFIG.trimEnd().split('\n').map(verbatim), '.fi', '.RE');
+  return out;
+}
+
+function defaultOf(key: 'auditLog' | 'lockDir' | 'stateDir'): string {
+  return configReference(configSchema).find((k) => k.key === `state.${key}`)?.default ?? '';
+}
+
+export interface ManOptions {
+  /** The .TH date (YYYY-MM-DD): kept stable so regenerating an unchanged page is a no-op. */
+  date: string;
+  version: string;
+}
+
+/** The whole page. */
+export function renderManPage(program: Command, opts: ManOptions): string {
+  const root = describeProgram(program);
+  const globals = globalOptions(program);
+  const commands = allCommands(root).slice(1);
+  const leaves = commands.filter((c) => c.subcommands.length === 0);
+  const lockDir = defaultOf('lockDir');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new Error(`man page date must be YYYY-MM-DD, got "${opts.date}"`);
+
+  const out: string[] = [
+    `.\\" Generated from the nfsctl command tree by \`npm run docs\` (src/cli/gen-docs.ts). Do not edit.`,
+    `.TH NFSCTL 8 "${opts.date}" ${arg(`nfsctl ${opts.version}`)} "System Manager's Manual"`,
+    '.SH NAME',
+    `nfsctl \\- ${esc(root.description.replace(/^./, (c) => c.toLowerCase()))}`,
+    '.SH SYNOPSIS',
+    `${bold('nfsctl')} [${italic('global options')}] ${italic('command')} [${italic('options')}] [${italic('arguments')}]`,
+    '.PP',
+    ...leaves.flatMap((c, i) => (i === 0 ? [usageLine(c)] : ['.br', usageLine(c)])),
+    '.SH DESCRIPTION',
+    prose(sentence(root.description) + '.'),
+    '.PP',
+    prose(
+      'The pair is two storage hosts, a primary and a backup. keepalived moves a virtual IP address (the VIP) between them; Kubernetes nodes mount persistent volumes from the VIP. Data is replicated from the active host to the standby with rsync. nfsctl reaches both hosts over SSH (or runs locally on the host it is installed on) and keeps their storage, exports and services consistent.',
+    ),
+    '.PP',
+    prose(
+      `Commands that change the pair first show their plan, take the pair lock on both hosts (${lockDir}/pair.lock), ask for confirmation on a terminal (\`--yes\` skips it, \`--dry-run\` only shows the plan) and record every action in the audit log. If a step fails, nfsctl stops, undoes what it can and says what is left to clean up.`,
+    ),
+    '.PP',
+    prose('Data goes to standard output (as JSON with `--json`); progress, plans, warnings and errors go to standard error. Every error message says what was wrong and, where there is one, the next command to run.'),
+    '.SH GLOBAL OPTIONS',
+    'These are accepted before or after the command:',
+    ...optionList([...globals, ...root.options.filter((o) => o.long === '--version'), ...root.options.filter((o) => o.long === '--help').map((o) => ({ ...o, description: 'help for nfsctl or any command (also: nfsctl help COMMAND)' }))]),
+    '.SH COMMANDS',
+    ...commands.flatMap(commandSection),
+    ...configSection(),
+    '.SH EXIT STATUS',
+    ...EXIT_CODES.flatMap(([code, what]) => ['.TP', bold(String(code)), prose(sentence(what) + '.')]),
+    '.SH ENVIRONMENT',
+    '.TP',
+    bold('NFSCTL_CONFIG'),
+    prose(`The config file, when --config is not given (default: ${DEFAULT_CONFIG_PATH}).`),
+    '.TP',
+    bold('NO_COLOR'),
+    prose('When set (to anything), no colour in output; as --no-color. Colour is only ever used on a terminal.'),
+    '.TP',
+    bold('CI'),
+    prose('When set, progress is printed as plain timestamped lines, as when standard error is not a terminal.'),
+    '.SH FILES',
+    '.TP',
+    bold(DEFAULT_CONFIG_PATH),
+    prose('The configuration (see CONFIGURATION).'),
+    '.TP',
+    bold(defaultOf('auditLog')),
+    prose('The audit log (state.auditLog): one JSON object per line, appended, never rewritten. Shown by `nfsctl log`.'),
+    '.TP',
+    bold(`${lockDir}/pair.lock`),
+    prose('The pair lock (in state.lockDir), held on both hosts while a command changes the pair. See `nfsctl lock status`.'),
+    '.TP',
+    bold(defaultOf('stateDir')),
+    prose('State (state.stateDir): plan journals, and the shell completion cache in cache/ (written by listing commands such as `nfsctl volume list`, read when Tab is pressed).'),
+    '.TP',
+    bold('/usr/share/bash-completion/completions/nfsctl'),
+    '.TQ',
+    bold('/usr/share/zsh/vendor-completions/_nfsctl'),
+    '.TQ',
+    bold('/usr/share/fish/vendor_completions.d/nfsctl.fish'),
+    prose('Where packagers install the shell completion scripts shipped in completions/ (also printed by `nfsctl completion SHELL`).'),
+    '.SH EXAMPLES',
+    ...RUNBOOK.flatMap((r) => ['.SS ' + arg(r.title), prose(r.text), '.PP', '.RS 4', '.nf', ...r.steps.flatMap(([what, how]) => [verbatim(`# ${what}`), verbatim(`$ ${how}`)]), '.fi', '.RE']),
+    '.SH SEE ALSO',
+    '.BR exports (5),',
+    '.BR exportfs (8),',
+    '.BR keepalived (8),',
+    '.BR rbd (8),',
+    '.BR rsync (1),',
+    '.BR lvm (8)',
+  ];
+  return out.map((l) => l.trimEnd()).join('\n') + '\n';
+}
