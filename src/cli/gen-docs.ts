@@ -19,7 +19,8 @@ const read = (rel: string) => readFile(join(root, rel), 'utf8').catch(() => unde
 
 // Same content as committed → same date; otherwise the page is dated today.
 const committedPage = await read(MAN_PAGE);
-const keptDate = committedPage ? manPageDate(committedPage) : undefined;
+const found = committedPage ? manPageDate(committedPage) : undefined;
+const keptDate = found && /^\d{4}-\d{2}-\d{2}$/.test(found) ? found : undefined;
 let files = generateDocs(buildProgram(), { date: keptDate ?? today(), version: version() });
 if (files[MAN_PAGE] !== committedPage) files = generateDocs(buildProgram(), { date: today(), version: version() });
 

@@ -82,9 +82,15 @@ function exampleBlock(examples: [string, string][]): string[] {
 
 function optionList(options: OptionSpec[]): string[] {
   return options.flatMap((o) => {
-    const extra = o.defaultValue !== undefined ? ` (default: ${o.defaultValue})` : o.value.type === 'choices' ? ` (one of: ${o.value.values.join(', ')})` : '';
-    return ['.TP', optionTag(o), prose(sentence(o.description) + extra)];
+    const extra = [o.value.type === 'choices' ? `One of: ${o.value.values.join(', ')}.` : '', o.defaultValue !== undefined ? `Default: ${o.defaultValue}.` : ''];
+    return ['.TP', optionTag(o), prose([period(o.description), ...extra].filter(Boolean).join(' '))];
   });
+}
+
+/** A sentence: capitalised, ending in a full stop. */
+function period(s: string): string {
+  const t = sentence(s);
+  return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 function sentence(s: string): string {
@@ -95,13 +101,13 @@ function sentence(s: string): string {
 const isHelpOption = (o: OptionSpec) => o.long === '--help' || o.long === '--version';
 
 function commandSection(spec: CommandSpec): string[] {
-  const out = ['.SS ' + arg(['nfsctl', ...spec.path].join(' ')), usageLine(spec), '.PP', prose(sentence(spec.description) + (/[.!?]$/.test(spec.description) ? '' : '.'))];
+  const out = ['.SS ' + arg(['nfsctl', ...spec.path].join(' ')), usageLine(spec), '.PP', prose(period(spec.description))];
   if (spec.aliases.length) out.push('.PP', `Alias: ${spec.aliases.map((a) => bold(['nfsctl', ...spec.path.slice(0, -1), a].join(' '))).join(', ')}.`);
   if (spec.subcommands.length) {
     out.push('.PP', `Subcommands: ${spec.subcommands.map((s) => bold(s.path[s.path.length - 1]!)).join(', ')}.`);
   }
   const args = spec.args.filter((a) => a.description);
-  if (args.length) out.push('.PP', 'Arguments:', ...args.flatMap((a) => ['.TP', argTag(a), prose(sentence(a.description) + (a.value.type === 'choices' ? ` (one of: ${a.value.values.join(', ')})` : ''))]));
+  if (args.length) out.push('.PP', 'Arguments:', ...args.flatMap((a) => ['.TP', argTag(a), prose(period(a.description) + (a.value.type === 'choices' ? ` One of: ${a.value.values.join(', ')}.` : ''))]));
   const opts = spec.options.filter((o) => !isHelpOption(o));
   if (opts.length) out.push('.PP', 'Options:', ...optionList(opts));
   out.push(...exampleBlock(spec.examples));
@@ -188,7 +194,7 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     '.PP',
     ...leaves.flatMap((c, i) => (i === 0 ? [usageLine(c)] : ['.br', usageLine(c)])),
     '.SH DESCRIPTION',
-    prose(sentence(root.description) + '.'),
+    prose(period(root.description)),
     '.PP',
     prose(
       'The pair is two storage hosts, a primary and a backup. keepalived moves a virtual IP address (the VIP) between them; Kubernetes nodes mount persistent volumes from the VIP. Data is replicated from the active host to the standby with rsync. nfsctl reaches both hosts over SSH (or runs locally on the host it is installed on) and keeps their storage, exports and services consistent.',
@@ -206,7 +212,7 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     ...commands.flatMap(commandSection),
     ...configSection(),
     '.SH EXIT STATUS',
-    ...EXIT_CODES.flatMap(([code, what]) => ['.TP', bold(String(code)), prose(sentence(what) + '.')]),
+    ...EXIT_CODES.flatMap(([code, what]) => ['.TP', bold(String(code)), prose(period(what))]),
     '.SH ENVIRONMENT',
     '.TP',
     bold('NFSCTL_CONFIG'),

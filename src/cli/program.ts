@@ -7,6 +7,7 @@ import { register as logShow } from '../commands/log/show.js';
 import { register as lockStatus } from '../commands/lock/status.js';
 import { register as lockBreak } from '../commands/lock/break.js';
 import { register as health } from '../commands/health/health.js';
+import { register as troubleshootMount } from '../commands/troubleshoot/mount.js';
 import { register as volumeCreate } from '../commands/volume/create.js';
 import { register as volumeDelete } from '../commands/volume/delete.js';
 import { register as volumeResize } from '../commands/volume/resize.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   volumeDelete(volume);
 
   health(program);
+  troubleshootMount(program);
 
   const config = program.command('config').description('inspect and validate the nfsctl configuration');
   configCheck(config);

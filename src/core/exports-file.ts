@@ -194,6 +194,12 @@ function scanEntry(lines: readonly PhysicalLine[], start: number): Scan {
   }
 }
 
+function splitOptions(list: string): string[] {
+  const out: string[] = [];
+  for (const o of list.split(',')) if (o.length > 0) out.push(o);
+  return out;
+}
+
 function interpret(tokens: readonly string[]): {
   path: string;
   defaultOptions: string[];
@@ -202,12 +208,13 @@ function interpret(tokens: readonly string[]): {
 } {
   const problems: string[] = [];
   const path = decodeOctalEscapes(tokens[0] ?? '');
-  if (!path.startsWith('/')) problems.push(`path ${JSON.stringify(path)} is not absolute`);
+  if (path.charCodeAt(0) !== 47 /* / */) problems.push(`path ${JSON.stringify(path)} is not absolute`);
   let defaultOptions: string[] = [];
   const clients: ExportClient[] = [];
-  for (const t of tokens.slice(1)) {
-    if (t.startsWith('-')) {
-      defaultOptions = t.slice(1).split(',').filter((o) => o.length > 0);
+  for (let k = 1; k < tokens.length; k++) {
+    const t = tokens[k] as string;
+    if (t.charCodeAt(0) === 45 /* - */) {
+      defaultOptions = splitOptions(t.slice(1));
       continue;
     }
     const open = t.indexOf('(');
@@ -215,13 +222,13 @@ function interpret(tokens: readonly string[]): {
       clients.push({ host: decodeOctalEscapes(t), options: [] });
       continue;
     }
-    if (!t.endsWith(')') || t.indexOf('(', open + 1) >= 0) {
+    const closed = t.charCodeAt(t.length - 1) === 41; /* ) */
+    if (!closed || t.indexOf('(', open + 1) >= 0) {
       problems.push(`malformed client token ${JSON.stringify(t)}`);
     }
-    const inner = t.slice(open + 1, t.endsWith(')') ? -1 : undefined);
     const host = decodeOctalEscapes(t.slice(0, open));
     if (host === '') problems.push(`options ${JSON.stringify(t)} without a client apply to everyone (space before "("?)`);
-    clients.push({ host, options: inner.split(',').filter((o) => o.length > 0) });
+    clients.push({ host, options: splitOptions(t.slice(open + 1, closed ? -1 : undefined)) });
   }
   return { path, defaultOptions, clients, problems };
 }

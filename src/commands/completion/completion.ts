@@ -11,7 +11,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .addArgument(new Argument('<shell>', 'the shell the script is for').choices(['bash', 'zsh', 'fish']))
     .action(async (shell: 'bash' | 'zsh' | 'fish', _opts: unknown, self: Command) => {
       const { completionScript } = await import('../../cli/completion.js');
       let root = self;

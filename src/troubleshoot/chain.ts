@@ -1,0 +1,166 @@
+// The mount-failure runbook as code: walk from the disk to the client and stop at the first
+// broken link, naming the cause and the fix (findings like `linstor advise`).
+import type { Context } from '../cli/context.js';
+import type { PairRole } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import type { Finding } from '../health/check.js';
+import { bounded } from '../health/check.js';
+import { parseVolumeRef } from '../core/names.js';
+import { loadPairState } from '../commands/volume/common.js';
+import { findVolume, ROLES } from '../volume/plans.js';
+import { identify } from '../volume/identity.js';
+import { mirrored } from '../volume/state.js';
+import { rbdArgs } from '../volume/inventory.js';
+import { parseCephHealth } from '../core/ceph-json.js';
+import { serviceArgv } from '../ha/services.js';
+import { persistentVolume } from '../volume/pv.js';
+import { probePorts, trialMount } from './node-probes.js';
+
+export interface Diagnosis {
+  volume: string;
+  from: string;
+  causeFound: boolean;
+  findings: Finding[];
+  /** When everything passed: what works. */
+  mountCommand?: string;
+  pv?: unknown;
+}
+
+export async function troubleshoot(ctx: Context, target: string, fromNode: string | undefined): Promise<Diagnosis> {
+  const ref = parseVolumeRef(target);
+  const config = ctx.config;
+  const v = identify(config, ref);
+  const t = config.timeouts.check;
+  const findings: Finding[] = [];
+  const from = fromNode ?? 'this host';
+  const stop = (): Diagnosis => ({ volume: v.id, from, causeFound: true, findings });
+  const ok = (id: string, host: string | null, title: string, evidence: string) => findings.push({ id, host, status: 'ok', title, evidence });
+  const bad = (id: string, host: string | null, title: string, evidence: string, fix: string) => findings.push({ id, host, status: 'critical', title, evidence, fix });
+
+  // 1. the volume exists, on both hosts for mirrored backends, and the backend is healthy
+  const state = await loadPairState(ctx);
+  for (const r of ROLES) {
+    if (!state.inv[r].reachable) {
+      bad('host', r, `${r} reachable`, state.inv[r].error ?? 'no answer', `check ${r} (${config.hosts[r].address}) and its sshd`);
+      if (r === 'primary' || state.vipHolder !== 'backup') return stop();
+    }
+  }
+  const view = findVolume(state, ref);
+  if (!view) {
+    bad('exists', null, `${v.id} exists`, `no LV, RBD image or XFS project carries ${v.id}'s metadata on either host`, `nfsctl volume list  # check the name; create it with: nfsctl volume create ${v.id} --size <size>`);
+    return stop();
+  }
+  const roles = mirrored(view.backend) ? ROLES.filter((r) => state.inv[r].reachable) : ROLES.filter((r) => r === (state.vipHolder ?? 'primary'));
+  for (const r of mirrored(view.backend) ? roles : ['primary' as PairRole]) {
+    const h = view.hosts[r];
+    if (!h.present) {
+      const what = view.backend === 'lvm' ? `LV ${config.backends.lvm!.vg}/${v.lv}` : view.backend === 'rbd' ? `RBD image ${config.backends.rbd!.pool}/${v.image}` : `directory ${v.path} with XFS project ${v.projectId}`;
+      bad('exists', r, `${what} present`, `missing on ${r}`, `restore it from the other host, or recreate: nfsctl volume delete ${v.id} --keep-data && nfsctl volume create ${v.id} --size ${view.sizeBytes}B`);
+      return stop();
+    }
+  }
+  ok('exists', null, `${v.id} exists`, `${view.backend}, present on ${mirrored(view.backend) ? roles.join(' and ') : 'the pool'}`);
+  if (view.backend === 'rbd') {
+    const host = ctx.host(state.vipHolder ?? 'primary');
+    const h = await host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json'], { timeoutMs: t });
+    const status = h.exitCode === 0 ? parseCephHealth(h.stdout).status : `unreachable: ${h.stderr.trim().split('\n').pop()}`;
+    if (status !== 'HEALTH_OK' && status !== 'HEALTH_WARN') {
+      bad('backend', null, 'Ceph healthy', status, 'ceph health detail');
+      return stop();
+    }
+    ok('backend', null, 'Ceph healthy', status);
+  }
+
+  // 4 (needed first to know where to look). The VIP: exactly one holder.
+  const holder = state.vipHolder;
+  if (!holder) {
+    const holders = await Promise.all(ROLES.map(async (r) => ((await ctx.host(r).run(['ip', '-j', 'addr', 'show'], { timeoutMs: t }).catch(() => null))?.stdout.includes(`"${config.vip}"`) ? r : null)));
+    const both = holders.filter(Boolean).length === 2;
+    bad('vip', null, `VIP ${config.vip} held by exactly one host`, both ? 'SPLIT BRAIN: both hosts hold it' : 'no host holds it', both ? `stop keepalived on the backup (${serviceArgv(config, 'stop', 'keepalived').join(' ')}), check VRRP between the hosts, then start it again` : `start keepalived on the primary: ${serviceArgv(config, 'start', 'keepalived').join(' ')}`);
+    return stop();
+  }
+
+  // 2. mounted at its path on the VIP holder (backends that mount a device)
+  const needsMount = (view.backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (view.backend === 'rbd' && config.backends.rbd?.map);
+  const hv = view.hosts[holder];
+  if (needsMount) {
+    if (!hv.mounted) {
+      bad('mounted', holder, `${v.path} mounted`, `not mounted on ${holder}: clients would see an empty directory or ESTALE`, `mount ${v.path}  # on ${holder}; fstab has the entry`);
+      return stop();
+    }
+    ok('mounted', holder, `${v.path} mounted`, 'in /proc/mounts');
+  } else if (view.backend === 'xfsquota') {
+    const df = await ctx.host(holder).run(['df', '-B1', '--output=size,target', v.path], { timeoutMs: t });
+    const size = Number(df.stdout.trim().split('\n')[1]?.trim().split(/\s+/)[0] ?? 0);
+    if (df.exitCode !== 0) {
+      bad('mounted', holder, `${v.path} present`, df.stderr.trim(), `check ${config.backends.xfsquota!.root} is mounted with prjquota on ${holder}`);
+      return stop();
+    }
+    ok('mounted', holder, `${v.path} present`, `df shows ${size} bytes (the project quota)`);
+  }
+
+  // 3. in the exports config AND served, on the VIP holder
+  if (!hv.configured) {
+    bad('exported', holder, `${v.path} in the exports config`, `missing from ${config.nfs.server === 'kernel' ? config.nfs.exportsFile : config.nfs.ganeshaExportsDir} on ${holder}`, `nfsctl volume export ${v.id}`);
+    return stop();
+  }
+  if (!hv.served) {
+    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${config.nfs.server === 'kernel' ? 'the kernel NFS server (exportfs -v)' : 'nfs-ganesha (ShowExports)'} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceArgv(config, 'start', 'nfs').join(' ')}` : `nfsctl volume export ${v.id}  # re-applies it`);
+    return stop();
+  }
+  ok('exported', holder, `${v.path} exported and served`, `to ${hv.clients.join(' ') || '?'}`);
+  ok('vip', null, `VIP ${config.vip} held by exactly one host`, `${holder}, which serves the export`);
+
+  // 5. from the node: rpcbind, mountd and nfs over tcp and udp
+  let node: Host;
+  if (fromNode) {
+    node = ctx.hosts.node(fromNode, fromNode);
+  } else {
+    node = ctx.hosts.local();
+  }
+  const secs = Math.max(1, Math.ceil(t / 1000));
+  const [probes] = await Promise.all([
+    bounded('ports', fromNode ?? null, 'reach the NFS services', (secs + 4) * 1000, async () => {
+      const ps = await probePorts(node, config.vip, secs);
+      const broken = ps.filter((p) => p.state !== 'open');
+      const tcpBroken = broken.filter((p) => p.proto === 'tcp');
+      return [
+        {
+          id: 'ports',
+          host: fromNode ?? null,
+          status: tcpBroken.length ? 'critical' : broken.length ? 'warn' : 'ok',
+          title: `reach rpcbind/mountd/nfs on ${config.vip} from ${from}`,
+          evidence: ps.map((p) => `${p.service} ${p.port}/${p.proto} ${p.state === 'silent' ? 'SILENT (dropped)' : p.state === 'refused' ? 'REFUSED (rejected)' : p.state}`).join(', '),
+          ...(broken.length
+            ? {
+                fix: tcpBroken.some((p) => p.state === 'silent')
+                  ? `packets are DROPped between ${from} and ${holder}: check \`iptables -S INPUT\` on ${holder} (and any firewall in between) for ports ${[...new Set(broken.map((p) => p.port))].join(',')}`
+                  : `connections are REFUSED: the service is down or REJECTed on ${holder}: check \`iptables -S INPUT\` and ${serviceArgv(config, 'status', 'nfs').join(' ')}`,
+              }
+            : {}),
+        },
+      ];
+    }),
+  ]);
+  findings.push(...probes!);
+  if (probes!.some((f) => f.status === 'critical')) return stop();
+
+  // 6. a trial mount with the options clients use
+  const trial = await trialMount(node, config.vip, v.path, secs * 2);
+  if (!trial.ok) {
+    bad('trial-mount', fromNode ?? null, `trial mount of ${config.vip}:${v.path} from ${from} (${trial.method})`, `${trial.error}${trial.steps.length ? ` after: ${trial.steps.join(' -> ')}` : ''}`, trial.method === 'none' ? 'install nfs-common (kernel client) or libnfs-utils on the node' : `check the export options (clients ${hv.clients.join(' ')}) include ${from}'s address`);
+    return stop();
+  }
+  ok('trial-mount', fromNode ?? null, `trial mount from ${from} (${trial.method})`, `${trial.steps.join(' -> ')} in ${trial.ms} ms`);
+  if (trial.udpNote) findings.push({ id: 'udp', host: fromNode ?? null, status: 'warn', title: 'NFS over UDP', evidence: trial.udpNote });
+
+  // 7. everything passed: what works
+  return {
+    volume: v.id,
+    from,
+    causeFound: false,
+    findings,
+    mountCommand: `mount -t nfs -o vers=3,proto=tcp,hard ${config.vip}:${v.path} /mnt`,
+    pv: persistentVolume(config, v, view.sizeBytes, view.labels),
+  };
+}
