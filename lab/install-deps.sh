@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   # netns tier: hosts, daemons and the tools nfsctl wraps
-  iproute2 iptables nftables util-linux procps psmisc uuid-runtime kmod
+  iproute2 iptables nftables util-linux mount e2fsprogs procps psmisc uuid-runtime kmod
   openssh-server openssh-client rsync keepalived rpcbind dbus
   nfs-kernel-server nfs-common nfs-ganesha nfs-ganesha-vfs libnfs-utils
   lvm2 xfsprogs

@@ -97,14 +97,14 @@ ceph auth get client.admin -o /etc/ceph/ceph.client.admin.keyring 2>/dev/null
 chmod 600 /etc/ceph/ceph.client.admin.keyring
 
 # RBD needs the osd up (not the mgr); HEALTH_OK also needs the mgr, which follows ~3 s later
-for i in $(seq 1 300); do
+for _ in $(seq 1 300); do
   ceph osd stat 2>/dev/null | grep -q '1 up' && break
   sleep 0.1
 done
 ceph osd pool create rbd >/dev/null 2>&1
 rbd pool init rbd
 ts "pool rbd ready"
-for i in $(seq 1 300); do
+for _ in $(seq 1 300); do
   [ "$(ceph health 2>/dev/null)" = HEALTH_OK ] && break
   sleep 0.2
 done

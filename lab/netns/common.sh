@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are used by the files that source this
 # common.sh -- shared facts and helpers of the netns lab tier. Sourced by lab/lab.sh (never run).
 #
 # Address plan: the lab lives in 198.51.100.0/24 (TEST-NET-2) and ONLY inside nfslab-* namespaces.
@@ -34,22 +34,39 @@ die() { printf 'lab: error: %s\n' "$*" >&2; exit 1; }
 is_host() { local h; for h in "${HOSTS[@]}"; do [ "$h" = "${1:-}" ] && return 0; done; return 1; }
 is_storage() { [ "${1:-}" = primary ] || [ "${1:-}" = backup ]; }
 
-# Namespaces that belong to the lab (the switch plus hosts), as present right now.
-lab_netns() { ip netns list 2>/dev/null | awk '$1 ~ /^nfslab-/ {print $1}'; }
+# Namespaces of THIS tier (the switch plus hosts) that exist right now. Only these: the vm tier
+# (lab/vm/vm.sh) owns nfslab-vm* namespaces and may run at the same time.
+lab_netns() {
+  local n
+  for n in sw "${HOSTS[@]}"; do [ -e "/run/netns/nfslab-$n" ] && echo "nfslab-$n"; done
+  return 0
+}
 
 # hx HOST [cmd...]: run cmd inside lab host HOST (net + mount + uts namespace); bash by default.
 # exec keeps the exit code and stdio untouched, so it works with and without a TTY.
 hx() {
   local h=$1; shift
-  [ -e "$L/ns/$h.mnt" ] && [ -e "/run/netns/nfslab-$h" ] || { warn "no such lab host (or lab not up): $h"; return 2; }
+  if [ ! -e "$L/ns/$h.mnt" ] || [ ! -e "/run/netns/nfslab-$h" ]; then
+    warn "no such lab host (or lab not up): $h"; return 2
+  fi
+  # fd 9 (lab.sh's lock) must not leak into anything started inside a host
   (cd / && exec nsenter --net="/run/netns/nfslab-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
-    env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${@:-bash}")
+    env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${@:-bash}" 9<&-)
+}
+
+# lab_complete: a finished `lab up` whose namespaces all still exist
+lab_complete() {
+  local h
+  [ -f "$L/up.done" ] && [ -e /run/netns/nfslab-sw ] || return 1
+  for h in "${HOSTS[@]}"; do [ -e "/run/netns/nfslab-$h" ] && [ -e "$L/ns/$h.mnt" ] || return 1; done
 }
 
 # pid_alive PID: process exists and is not a zombie (orphaned daemons are reaped late by PID 1).
+# No forks: down and status call it for every lab process.
 pid_alive() {
-  local st
-  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  local line st
+  read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+  st=${line##*) }; st=${st%% *}
   [ -n "$st" ] && [ "$st" != Z ]
 }
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 h=$1 pvdev=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
 
 echo "$h" >/etc/hostname

@@ -29,10 +29,23 @@ mount --bind "$checkout" /opt/nfsctl
 mount -o remount,bind,ro /opt/nfsctl
 
 mount --bind "$d/root-ssh" /root/.ssh
-# /nfs: first a per-host plain dir (what is left when the fault `unmount` takes the fs away),
-# then on storage hosts the XFS filesystem with project quotas (xfsquota backend root)
-mount --bind "$d/nfs" /nfs
-if [ -n "$xfsdev" ]; then mount -t xfs -o prjquota "$xfsdev" /nfs; fi
+# /nfs: on storage hosts the XFS filesystem with project quotas (xfsquota backend root), mounted
+# straight onto the root fs's /nfs, so the fault `unmount` leaves a real "not mounted" /nfs (lab up
+# made that directory immutable: nothing written there can leak into the machine's root fs).
+# Other hosts get a per-host plain directory.
+# Some kernels are built without XFS quota support (CONFIG_XFS_QUOTA unset: the mount with
+# prjquota fails with EINVAL). Then /nfs is mounted without quotas and $d/nfs-quota says so;
+# lab up publishes it as xfs_prjquota=no in the lab facts.
+if [ -n "$xfsdev" ]; then
+  if mount -t xfs -o prjquota "$xfsdev" /nfs 2>/dev/null; then
+    echo prjquota >"$d/nfs-quota"
+  else
+    mount -t xfs "$xfsdev" /nfs
+    echo none >"$d/nfs-quota"
+  fi
+else
+  mount --bind "$d/nfs" /nfs
+fi
 mount --bind "$d/run" /run
 mount --bind "$d/varlog" /var/log
 # a sysfs of this network namespace (so /sys/class/net shows eth0 of this host)

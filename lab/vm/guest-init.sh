@@ -17,22 +17,29 @@ mount -t tmpfs -o mode=1777 shm /dev/shm
 mount -t tmpfs -o mode=755 run /run
 mkdir -p /run/lock /run/lvm /run/rpcbind /run/sshd /run/labsvc
 
-NAME=; IP=; STATE=; ROLE=
+NAME=; IP=; STATE=; ROLE=; REPO=; REPO_NM=0
 for a in $(cat /proc/cmdline); do
   case $a in
     nfslab.name=*) NAME=${a#nfslab.name=} ;;
     nfslab.ip=*) IP=${a#nfslab.ip=} ;;
     nfslab.state=*) STATE=${a#nfslab.state=} ;;
     nfslab.role=*) ROLE=${a#nfslab.role=} ;;
+    nfslab.repo=*) REPO=${a#nfslab.repo=} ;;
+    nfslab.repo_nm=*) REPO_NM=${a#nfslab.repo_nm=} ;;
   esac
 done
 up() { cut -d' ' -f1 /proc/uptime; }
 log() { echo "nfslab[$NAME] $(up)s: $*" >/dev/console; }
-step() { "$@" >>/var/log/nfslab-init.log 2>&1 || log "FAILED rc=$?: $*"; }
+INITLOG=/run/nfslab-init.log
+step() {
+  echo "+ $(up)s $*" >>$INITLOG
+  "$@" >>$INITLOG 2>&1 || { local rc=$?; log "FAILED rc=$rc: $*"; echo "! rc=$rc" >>$INITLOG; }
+}
 log "guest init (role $ROLE, ip $IP, kernel $(uname -r))"
 
 # Per-guest files the host prepared (host keys, ops key, known_hosts, configs, helpers).
-mount -t tmpfs -o mode=700 rootssh /root/.ssh 2>/dev/null || { mkdir -p /root/.ssh && mount -t tmpfs -o mode=700 rootssh /root/.ssh; }
+# /root is the guest's own (not the host's home with its dotfiles and shell init).
+mount -t tmpfs -o mode=700 roothome /root
 mount -t tmpfs -o mode=755 varlibnfs /var/lib/nfs
 cp -a "$STATE/guests/$NAME/root/." / || log "copying the guest files failed"
 chmod 600 /etc/ssh/ssh_host_*_key /root/.ssh/id_ed25519
@@ -40,8 +47,14 @@ chmod 700 /root/.ssh
 mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/v4recovery /var/lib/nfs/rpc_pipefs
 : >/var/lib/nfs/etab; : >/var/lib/nfs/rmtab
 mkdir -p /var/log/nfsctl /var/lib/nfsctl /run/lock/nfsctl /etc/exports.d /mnt
-rm -f /var/log/nfslab-init.log
 hostname "$NAME"
+
+# The nfsctl checkout: uncached (fresh builds visible at once), node_modules cached.
+O9=trans=virtio,version=9p2000.L,ro,msize=512000
+if [ -n "$REPO" ]; then
+  step mount -t 9p -o $O9,cache=none repo "$REPO"
+  [ "$REPO_NM" = 1 ] && step mount -t 9p -o $O9,cache=loose repo_nm "$REPO/node_modules"
+fi
 
 ip link set lo up
 ip addr add "$IP/24" dev eth0

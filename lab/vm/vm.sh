@@ -88,7 +88,11 @@ resolve_kernel_from_apt() {
 # Populates $CACHE/kernel-$KVER/{vmlinuz,lib/modules/$KVER} (apt-get download + dpkg-deb -x + depmod -b).
 ensure_kernel() {
   KDIR=$CACHE/kernel-$KVER
-  [ -e "$KDIR/.complete" ] && return 0
+  if [ -e "$KDIR/.complete" ]; then
+    [ -e "$KDIR/vmlinux" ] || [ -e "$KDIR/.no-vmlinux" ] || extract_vmlinux "$KDIR/vmlinuz" "$KDIR/vmlinux" \
+      || { rm -f "$KDIR/vmlinux"; touch "$KDIR/.no-vmlinux"; }
+    return 0
+  fi
   local t0; t0=$(now)
   log "kernel $KVER not cached: apt-get download linux-image-$KVER"
   mkdir -p "$CACHE"
@@ -107,11 +111,24 @@ ensure_kernel() {
   mv "$tmp/x/boot/config-$KVER" "$tmp/k/config"
   mv "$tmp/x/lib/modules/$KVER" "$tmp/k/lib/modules/$KVER"
   depmod -b "$tmp/k" "$KVER"
+  extract_vmlinux "$tmp/k/vmlinuz" "$tmp/k/vmlinux" || { rm -f "$tmp/k/vmlinux"; touch "$tmp/k/.no-vmlinux"; }
   touch "$tmp/k/.complete"
   rm -rf "$KDIR"
   mv "$tmp/k" "$KDIR"
   rm -rf "$tmp"
   log "kernel $KVER cached in $KDIR ($(since "$t0")s)"
+}
+
+# The Debian bzImage is xz-compressed, and decompressing it under TCG costs seconds per boot.
+# The kernel has CONFIG_PVH, so qemu can boot the uncompressed ELF vmlinux directly.
+extract_vmlinux() {
+  local in=$1 out=$2 off
+  command -v xz >/dev/null 2>&1 || return 1
+  grep -q '^CONFIG_PVH=y' "$(dirname "$in")/config" || return 1
+  off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$in" | head -1 | cut -d: -f1)
+  [ -n "$off" ] || return 1
+  tail -c +$((off + 1)) "$in" | xz -dcq --single-stream >"$out" 2>/dev/null || true
+  [ "$(head -c 4 "$out" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]
 }
 
 INITRD_MODS=(virtio_pci virtio_blk virtio_net 9pnet_virtio 9p overlay virtio_rng)
@@ -186,6 +203,14 @@ gen_guest() {
   cp "$STATE/ssh/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
   chmod 700 "$r/root/.ssh"; chmod 600 "$r/root/.ssh/id_ed25519" "$r/etc/ssh/ssh_host_ed25519_key"
   echo "$g" >"$r/etc/hostname"
+  # the guest's own /root (a tmpfs): no host dotfiles, a quick non-interactive shell
+  cat >"$r/root/.bashrc" <<'EOF'
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export DM_DISABLE_UDEV=1
+[ -z "${PS1:-}" ] && return
+PS1='\u@\h:\w\$ '
+EOF
+  printf '%s\n' '[ -f ~/.bashrc ] && . ~/.bashrc' >"$r/root/.profile"
   cat >"$r/etc/hosts" <<EOF
 127.0.0.1 localhost
 ${IPS[$g]} $g
@@ -314,25 +339,35 @@ net_up() {
 
 # ---------------------------------------------------------------- guests
 start_guest() {
-  local g=$1 drive=()
+  local g=$1 drive=() repo=()
   [ "${ROLES[$g]}" = storage ] && drive=(-drive "file=$STATE/$g.disk,if=virtio,format=raw,cache=unsafe,discard=unmap")
-  local append="console=ttyS0 quiet panic=-1 mitigations=off 8250.nr_uarts=1 nfslab.init=$HERE/guest-init.sh"
+  # The checkout gets its own 9p shares: without page cache (a rebuilt dist/ is seen at once by
+  # a running guest; the host / is mounted cache=loose, which would serve stale files), and
+  # node_modules with cache=loose (thousands of files; node start-up is 2x slower uncached).
+  local v9=security_model=none,readonly=on,multidevs=remap repo_nm=0
+  repo=(-virtfs "local,path=$REPO,mount_tag=repo,$v9")
+  if [ -d "$REPO/node_modules" ] && [ ! -L "$REPO/node_modules" ]; then
+    repo+=(-virtfs "local,path=$REPO/node_modules,mount_tag=repo_nm,$v9"); repo_nm=1
+  fi
+  local append="console=ttyS0 quiet panic=-1 mitigations=off acpi=off 8250.nr_uarts=1 ${NFSCTL_LAB_VM_APPEND:-} nfslab.init=$HERE/guest-init.sh"
   append+=" nfslab.kmod=$KDIR/lib/modules/$KVER nfslab.name=$g nfslab.ip=${IPS[$g]} nfslab.role=${ROLES[$g]} nfslab.state=$STATE"
+  append+=" nfslab.repo=$REPO nfslab.repo_nm=$repo_nm"
   ip netns exec "$NS_SW" qemu-system-x86_64 -name "nfslab-$g" \
-    -accel tcg -machine pc -cpu max -smp 1 -m "$MEM" \
+    -accel tcg -machine "${NFSCTL_LAB_VM_MACHINE:-pc}" -cpu "${NFSCTL_LAB_VM_CPU:-max}" -smp 1 -m "$MEM" \
     -nodefaults -no-user-config -display none -no-reboot \
     -serial "file:$STATE/$g.console" \
-    -kernel "$KDIR/vmlinuz" -initrd "$INITRD" -append "$append" \
-    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -kernel "$KIMG" -initrd "$INITRD" -append "$append" \
+    -virtfs "local,path=/,mount_tag=hostroot,$v9" "${repo[@]}" \
     "${drive[@]}" \
     -netdev "tap,id=n0,ifname=vm-$g,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=${MACS[$g]}" \
-    -device virtio-rng-pci \
-    -pidfile "$STATE/$g.pid" -daemonize
+    -device virtio-rng-pci ${NFSCTL_LAB_VM_QEMU_EXTRA:-} \
+    -pidfile "$STATE/$g.pid" -daemonize 9>&-   # the daemon must not inherit the lock fd
 }
 
 guest_pid_alive() { local p; p=$(cat "$STATE/$1.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
-ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTimeout=5 -n "${IPS[$1]}" true >/dev/null 2>&1; }
+# (9>&-: a ControlPersist master forked here must not inherit the lock fd)
+ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTimeout=5 -n "${IPS[$1]}" true >/dev/null 2>&1 9>&-; }
 
 wait_ssh() {
   local t0=$1 pending=("${GUESTS[@]}") g next
@@ -373,6 +408,8 @@ cmd_up() {
   KVER=$(kernel_version)
   ensure_kernel
   ensure_initrd
+  KIMG=$KDIR/vmlinuz
+  [ -s "$KDIR/vmlinux" ] && [ "${NFSCTL_LAB_VM_PVH:-1}" = 1 ] && KIMG=$KDIR/vmlinux
   log "kernel $KVER ($(since "$t0")s)"
   gen_state
   net_up

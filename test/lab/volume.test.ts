@@ -1,0 +1,181 @@
+// Volumes on the real lab pair: nfsctl runs ON the primary, as an operator would, against
+// real xfs_quota, LVM (metadata only in this tier), Ceph RBD and nfs-ganesha.
+import { afterAll, describe, expect, it } from 'vitest';
+import { labExec, labExecOk, fault, undoFault, waitFor } from './helpers.js';
+
+const nfsctl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => labExec('primary', ['nfsctl', ...args], { timeoutMs: 120_000, ...opts });
+const VIP = '198.51.100.100';
+
+async function listJson() {
+  const r = await nfsctl(['volume', 'list', '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { volumes: { id: string; backend: string; sizeBytes: number; drift: string[]; labels: Record<string, string>; createdBy: string; hosts: Record<string, { present: boolean; served: boolean; configured: boolean; usedBytes: number | null }> }[] };
+}
+
+afterAll(async () => {
+  for (const v of ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half']) await nfsctl(['volume', 'delete', v, '--yes', '--force']);
+});
+
+describe('xfsquota volumes, real data path', () => {
+  it('creates on both hosts, prints a PV, and the client writes through the VIP', async () => {
+    const r = await nfsctl(['volume', 'create', 'lab-a/data', '--size', '64M', '--backend', 'xfsquota', '--label', 'tier=gold', '--output', 'pv-yaml', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('kind: PersistentVolume');
+    expect(r.stdout).toContain(`server: ${VIP}`);
+    expect(r.stdout).toContain('path: /nfs/lab-a_data');
+    expect(r.stdout).toContain('storage: 64Mi');
+    expect(r.stdout).toContain('tier: gold');
+    // both hosts have the directory with its quota, and df inside shows the volume's size
+    for (const h of ['primary', 'backup'] as const) {
+      const df = await labExecOk(h, ['df', '-B1', '--output=size', '/nfs/lab-a_data']);
+      expect(Number(df.trim().split('\n')[1])).toBe(64 * 2 ** 20);
+    }
+    const list = await listJson();
+    const v = list.volumes.find((x) => x.id === 'lab-a/data')!;
+    expect(v).toMatchObject({ backend: 'xfsquota', sizeBytes: 64 * 2 ** 20, labels: { tier: 'gold' }, drift: [] });
+    expect(v.hosts.primary).toMatchObject({ present: true, served: true });
+    expect(v.hosts.backup).toMatchObject({ present: true, served: true });
+    // the client writes and reads through the VIP
+    await labExecOk('client', ['sh', '-c', `echo hello-through-vip > /tmp/f && nfs-cp /tmp/f "nfs://${VIP}/nfs/lab-a_data/f?version=3"`]);
+    expect(await labExecOk('client', ['nfs-cat', `nfs://${VIP}/nfs/lab-a_data/f?version=3`])).toBe('hello-through-vip\n');
+    expect(await labExecOk('primary', ['cat', '/nfs/lab-a_data/f'])).toBe('hello-through-vip\n');
+  });
+
+  it('writing past the size fails with a quota error', async () => {
+    const r = await labExec('client', ['sh', '-c', `head -c 80M /dev/zero > /tmp/big && nfs-cp /tmp/big "nfs://${VIP}/nfs/lab-a_data/big?version=3"`], { timeoutMs: 120_000 });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/quota|EDQUOT|No space|NFS3ERR_DQUOT|NFS3ERR_NOSPC/i);
+  });
+
+  it('grows, refuses to shrink, and deletes on both hosts', async () => {
+    expect((await nfsctl(['volume', 'resize', 'lab-a/data', '--size', '128M', '--yes'])).exitCode).toBe(0);
+    const df = await labExecOk('backup', ['df', '-B1', '--output=size', '/nfs/lab-a_data']);
+    expect(Number(df.trim().split('\n')[1])).toBe(128 * 2 ** 20);
+    const shrink = await nfsctl(['volume', 'resize', 'lab-a/data', '--size', '32M', '--yes']);
+    expect(shrink.exitCode).toBe(2);
+    expect(shrink.stderr).toContain('refusing to shrink');
+    const del = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
+    expect(del.exitCode, del.stderr).toBe(0);
+    for (const h of ['primary', 'backup'] as const) expect((await labExec(h, ['test', '-e', '/nfs/lab-a_data'])).exitCode).toBe(1);
+    expect((await listJson()).volumes.find((x) => x.id === 'lab-a/data')).toBeUndefined();
+    // deleting again says there is nothing to delete, and succeeds
+    const again = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('does not exist on either host');
+  });
+});
+
+describe('lvm volumes (metadata only in the netns tier) exported by ganesha', () => {
+  it('creates a tagged LV on both hosts and lists it back from the tags', async () => {
+    const r = await nfsctl(['volume', 'create', 'lab-a/meta', '--size', '100M', '--backend', 'lvm', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const h of ['primary', 'backup'] as const) {
+      const lvs = JSON.parse(await labExecOk(h, ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags', 'vgnfs']));
+      const lv = lvs.report[0].lv.find((l: { lv_name: string }) => l.lv_name === 'pv.lab-a.meta');
+      expect(lv.lv_size).toBe(String(100 * 2 ** 20));
+      expect(lv.lv_tags).toContain('nfsctl');
+    }
+    const v = (await listJson()).volumes.find((x) => x.id === 'lab-a/meta')!;
+    expect(v).toMatchObject({ backend: 'lvm', sizeBytes: 100 * 2 ** 20 });
+    expect(v.createdBy).toMatch(/@primary$/);
+    // ganesha serves it: the client lists it through the VIP
+    expect((await labExec('client', ['nfs-ls', `nfs://${VIP}/nfs/lab-a_meta?version=3`])).exitCode).toBe(0);
+    expect((await nfsctl(['volume', 'resize', 'lab-a/meta', '--size', '200M', '--yes'])).exitCode).toBe(0);
+    const size = await labExecOk('backup', ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/pv.lab-a.meta']);
+    expect(size.trim()).toBe(String(200 * 2 ** 20));
+    expect((await nfsctl(['volume', 'delete', 'lab-a/meta', '--yes'])).exitCode).toBe(0);
+    expect((await labExec('backup', ['lvs', 'vgnfs/pv.lab-a.meta'])).exitCode).not.toBe(0);
+  });
+});
+
+describe('rbd volumes against the lab Ceph', () => {
+  it('creates the image once with its metadata, grows it and removes it', async () => {
+    const r = await nfsctl(['volume', 'create', 'lab-a/blk', '--size', '64M', '--backend', 'rbd', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const info = JSON.parse(await labExecOk('backup', ['rbd', 'info', '--format', 'json', 'rbd/pv.lab-a.blk']));
+    expect(info.size).toBe(64 * 2 ** 20);
+    expect(info.features).toEqual(['layering']);
+    const meta = JSON.parse(await labExecOk('backup', ['rbd', 'image-meta', 'get', 'rbd/pv.lab-a.blk', 'nfsctl.meta']));
+    expect(meta).toMatchObject({ namespace: 'lab-a', name: 'blk', size: 64 * 2 ** 20 });
+    expect((await listJson()).volumes.find((x) => x.id === 'lab-a/blk')).toMatchObject({ backend: 'rbd' });
+    expect((await nfsctl(['volume', 'resize', 'lab-a/blk', '--size', '128M', '--yes'])).exitCode).toBe(0);
+    expect(JSON.parse(await labExecOk('primary', ['rbd', 'info', '--format', 'json', 'rbd/pv.lab-a.blk'])).size).toBe(128 * 2 ** 20);
+    expect((await nfsctl(['volume', 'delete', 'lab-a/blk', '--yes'])).exitCode).toBe(0);
+    expect((await labExec('primary', ['rbd', 'info', 'rbd/pv.lab-a.blk'])).exitCode).not.toBe(0);
+  });
+});
+
+describe('faults during volume changes', () => {
+  it('refuses before any change when the backup volume group is full', async () => {
+    await fault('fill-vg', 'backup');
+    try {
+      const r = await nfsctl(['volume', 'create', 'lab-a/meta', '--size', '100M', '--backend', 'lvm', '--yes']);
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr).toMatch(/backup: vgnfs has .* free, needs 100Mi/);
+      expect((await labExec('primary', ['lvs', 'vgnfs/pv.lab-a.meta'])).exitCode).not.toBe(0);
+    } finally {
+      await undoFault('fill-vg', 'backup');
+    }
+  });
+
+  it('rolls the primary back when the backup vanishes mid-create, and says so', async () => {
+    // sshd on the backup dies while the primary is busy: the first backup step fails
+    const create = nfsctl(['volume', 'create', 'lab-b/half', '--size', '64M', '--backend', 'xfsquota', '--yes']);
+    const r = await create;
+    expect(r.exitCode).toBe(0); // baseline: the pair works
+    expect((await nfsctl(['volume', 'delete', 'lab-b/half', '--yes'])).exitCode).toBe(0);
+    // now cut the backup off (no SSH): nfsctl must refuse or roll back, never leave the primary half-done
+    await fault('stop-sshd', 'backup');
+    try {
+      const r2 = await nfsctl(['volume', 'create', 'lab-b/half', '--size', '64M', '--backend', 'xfsquota', '--yes']);
+      expect(r2.exitCode).not.toBe(0);
+      expect(r2.stderr).toMatch(/backup/);
+      expect((await labExec('primary', ['test', '-e', '/nfs/lab-b_half'])).exitCode).toBe(1);
+    } finally {
+      await undoFault('stop-sshd', 'backup');
+    }
+  });
+
+  it('two creates at the same time: one runs, the other fails fast with exit code 3', async () => {
+    const [a, b] = await Promise.all([
+      nfsctl(['volume', 'create', 'lab-a/racer', '--size', '16M', '--backend', 'xfsquota', '--yes']),
+      labExec('backup', ['nfsctl', 'volume', 'create', 'lab-a/racer2', '--size', '16M', '--backend', 'xfsquota', '--yes'], { timeoutMs: 120_000 }),
+    ]);
+    const codes = [a.exitCode, b.exitCode].sort();
+    expect(codes).toEqual([0, 3]);
+    const loser = a.exitCode === 3 ? a : b;
+    expect(loser.stderr).toMatch(/the pair is locked: .* locked by root@(primary|backup) pid \d+/);
+    expect(loser.stderr).toContain('nfsctl lock status');
+  });
+
+  it('bad names, sizes and options are rejected with exit 2 and nothing runs', async () => {
+    const before = await labExecOk('primary', ['sh', '-c', 'wc -l < /var/log/nfsctl/audit.jsonl 2>/dev/null || echo 0']);
+    const bad: string[][] = [
+      ['volume', 'create', 'Team-A/data', '--size', '1G'],
+      ['volume', 'create', 'team-a/da$(id)ta', '--size', '1G'],
+      ['volume', 'create', 'team-a/../etc', '--size', '1G'],
+      ['volume', 'create', 'team a/data', '--size', '1G'],
+      ['volume', 'create', 'team-a/dätä', '--size', '1G'],
+      ['volume', 'create', 'team-a/', '--size', '1G'],
+      ['volume', 'create', `${'a'.repeat(64)}/data`, '--size', '1G'],
+      ['volume', 'create', 'team-a/data', '--size', '0'],
+      ['volume', 'create', 'team-a/data', '--size', '-1G'],
+      ['volume', 'create', 'team-a/data', '--size', '0.1K'],
+      ['volume', 'create', 'team-a/data', '--size', '10GB'],
+      ['volume', 'create', 'team-a/data', '--size', '9999P'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,bogus'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,ro'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--clients', '10.0.0.0/8;reboot'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--label', 'bad key=v'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--backend', 'zfs'],
+    ];
+    for (const args of bad) {
+      const r = await nfsctl([...args, '--yes']);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(10);
+    }
+    const after = await labExecOk('primary', ['sh', '-c', 'wc -l < /var/log/nfsctl/audit.jsonl 2>/dev/null || echo 0']);
+    expect(after.trim()).toBe(before.trim());
+    await waitFor(() => true, 1);
+  });
+});
