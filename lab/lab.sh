@@ -29,8 +29,8 @@ REPO=$(cd "$LAB/.." && pwd)
 
 usage() { sed -n '3,17s/^# \{0,1\}//p' "$LAB/lab.sh"; }
 
-# fd 9 = a lock on this script: one up/down at a time. Commands run inside hosts never inherit it.
-exec 9<"$LAB/lab.sh"
+# fd 9 = a lock per lab (NFSLAB_NS): one up/down at a time for each lab. Commands run inside hosts never inherit it.
+exec 9<>"/run/$NS.lab.lock"
 
 lab_status() {
   local h f svc pid rc=0 st n
@@ -41,7 +41,7 @@ lab_status() {
     echo "lab: INCOMPLETE (half-built or partly removed; run: npm run lab -- down)"; rc=1
   fi
   for h in "${HOSTS[@]}"; do
-    if [ -e "/run/netns/nfslab-$h" ]; then n="${IP[$h]}"; else n="(no namespace)"; rc=1; fi
+    if [ -e "/run/netns/$NS-$h" ]; then n="${IP[$h]}"; else n="(no namespace)"; rc=1; fi
     printf '%-8s %-15s' "$h" "$n"
     for f in "$L/hosts/$h"/run/labsvc/*.pid "$L/hosts/$h"/run/ceph/*.pid; do
       [ -f "$f" ] || continue
@@ -71,7 +71,7 @@ lab_exec() {
     fd=${fd##*/}
     case "$fd" in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
   done
-  exec nsenter --net="/run/netns/nfslab-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
+  exec nsenter --net="/run/netns/$NS-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
     env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${@:-bash}"
 }
 

@@ -7,7 +7,13 @@
 # `unreachable 198.51.100.0/24`, so a stray lab packet from the root namespace fails fast.
 
 # State dir: everything the lab creates lives here (disks, per-host trees, ns files, logs).
-NFSLAB_DIR=${NFSLAB_DIR:-/tmp/nfslab}
+# Namespace prefix: NFSLAB_NS lets several labs run side by side (e.g. parallel test runs):
+# each has its own bridge, so the same lab addresses never meet. It must start with "nfslab".
+NS=${NFSLAB_NS:-nfslab}
+case "$NS" in nfslab*) ;; *) echo "lab: NFSLAB_NS must start with nfslab (got $NS)" >&2; exit 2 ;; esac
+NFSLAB_DIR=${NFSLAB_DIR:-/tmp/$NS}
+# Shared by all labs: who made the root fs /nfs mount point (the last lab down removes it).
+ROOT_NFS_MARK=/run/nfslab-created-root-nfs
 L=$NFSLAB_DIR
 
 LAB_NET=198.51.100.0/24
@@ -38,7 +44,7 @@ is_storage() { [ "${1:-}" = primary ] || [ "${1:-}" = backup ]; }
 # (lab/vm/vm.sh) owns nfslab-vm* namespaces and may run at the same time.
 lab_netns() {
   local n
-  for n in sw "${HOSTS[@]}"; do [ -e "/run/netns/nfslab-$n" ] && echo "nfslab-$n"; done
+  for n in sw "${HOSTS[@]}"; do [ -e "/run/netns/$NS-$n" ] && echo "$NS-$n"; done
   return 0
 }
 
@@ -46,19 +52,19 @@ lab_netns() {
 # exec keeps the exit code and stdio untouched, so it works with and without a TTY.
 hx() {
   local h=$1; shift
-  if [ ! -e "$L/ns/$h.mnt" ] || [ ! -e "/run/netns/nfslab-$h" ]; then
+  if [ ! -e "$L/ns/$h.mnt" ] || [ ! -e "/run/netns/$NS-$h" ]; then
     warn "no such lab host (or lab not up): $h"; return 2
   fi
   # fd 9 (lab.sh's lock) must not leak into anything started inside a host
-  (cd / && exec nsenter --net="/run/netns/nfslab-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
+  (cd / && exec nsenter --net="/run/netns/$NS-$h" --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" -- \
     env HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${@:-bash}" 9<&-)
 }
 
 # lab_complete: a finished `lab up` whose namespaces all still exist
 lab_complete() {
   local h
-  [ -f "$L/up.done" ] && [ -e /run/netns/nfslab-sw ] || return 1
-  for h in "${HOSTS[@]}"; do [ -e "/run/netns/nfslab-$h" ] && [ -e "$L/ns/$h.mnt" ] || return 1; done
+  [ -f "$L/up.done" ] && [ -e /run/netns/$NS-sw ] || return 1
+  for h in "${HOSTS[@]}"; do [ -e "/run/netns/$NS-$h" ] && [ -e "$L/ns/$h.mnt" ] || return 1; done
 }
 
 # pid_alive PID: process exists and is not a zombie (orphaned daemons are reaped late by PID 1).
@@ -74,8 +80,8 @@ pid_alive() {
 vip_holders() {
   local h out=()
   for h in "${STORAGE[@]}"; do
-    [ -e "/run/netns/nfslab-$h" ] || continue
-    ip -n "nfslab-$h" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" && out+=("$h")
+    [ -e "/run/netns/$NS-$h" ] || continue
+    ip -n "$NS-$h" -o -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" && out+=("$h")
   done
   echo "${out[*]}"
 }

@@ -117,7 +117,10 @@ lab_down() {
     && ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q '^nfslab-'; then
     ip route del unreachable "$LAB_NET"
   fi
-  if [ -f "$L/created-root-nfs" ] && [ -d /nfs ] && ! mountpoint -q /nfs; then
+  # /nfs is shared by every lab on this machine: the last one down removes it
+  if [ -f "$ROOT_NFS_MARK" ] && [ -d /nfs ] && ! mountpoint -q /nfs \
+    && ! ip netns list 2>/dev/null | awk '{print $1}' | grep -Eq '^nfslab-(.*-)?(sw|primary|backup|client|ceph)$'; then
+    rm -f "$ROOT_NFS_MARK"
     chattr -i /nfs 2>/dev/null || true
     rmdir /nfs 2>/dev/null || warn "/nfs (created by lab up) is not empty; left in place"
   fi

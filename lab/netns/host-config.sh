@@ -58,9 +58,11 @@ nfs:
   options: [rw, sync, no_root_squash, no_subtree_check]
 backends:
   default: xfsquota
-  lvm: { vg: vgnfs }
-  rbd: { pool: rbd, cephConf: /etc/ceph/ceph.conf, id: admin, keyring: /etc/ceph/ceph.client.admin.keyring }
-  xfsquota: { root: /nfs }
+  # this tier has no device-mapper and no krbd: LVs stay inactive, images are not mapped
+  lvm: { vg: vgnfs, metadataOnly: true }
+  rbd: { pool: rbd, cephConf: /etc/ceph/ceph.conf, id: admin, keyring: /etc/ceph/ceph.client.admin.keyring, map: false }
+  # quota: false where the kernel lacks XFS quota support (sizes recorded, not enforced)
+  xfsquota: { root: /nfs, quota: $([ "${3:-yes}" = yes ] && echo true || echo false) }
 keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }
 rsync: { module: nfs, interval: 15m }
 services:

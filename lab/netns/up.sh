@@ -14,17 +14,17 @@
 # lab_make_host HOST: network namespace + veth on the bridge + the host's mount/uts namespaces
 lab_make_host() {
   local h=$1 d=$L/hosts/$1 xfsdev=${2:-}
-  ip netns add "nfslab-$h"
-  ip -n nfslab-sw link add "p-$h" type veth peer name eth0 netns "nfslab-$h"
-  ip -n nfslab-sw link set "p-$h" master br0 up
-  ip -n "nfslab-$h" link set lo up
-  ip -n "nfslab-$h" addr add "${IP[$h]}/24" dev eth0
-  ip -n "nfslab-$h" link set eth0 up
+  ip netns add "$NS-$h"
+  ip -n "$NS-sw" link add "p-$h" type veth peer name eth0 netns "$NS-$h"
+  ip -n "$NS-sw" link set "p-$h" master br0 up
+  ip -n "$NS-$h" link set lo up
+  ip -n "$NS-$h" addr add "${IP[$h]}/24" dev eth0
+  ip -n "$NS-$h" link set eth0 up
   mkdir -p "$d"/{root-ssh,nfs,run,varlog,tmp}
   chmod 700 "$d/root-ssh"; chmod 755 "$d/run"; chmod 1777 "$d/tmp"
   touch "$L/ns/$h.mnt" "$L/ns/$h.uts"
   unshare --mount="$L/ns/$h.mnt" --uts="$L/ns/$h.uts" --propagation private \
-    nsenter --net="/run/netns/nfslab-$h" -- \
+    nsenter --net="/run/netns/$NS-$h" -- \
     bash "$LAB/netns/host-mounts.sh" "$h" "$d" "$L" "$REPO" "$L/bin" "$xfsdev"
 }
 
@@ -80,7 +80,7 @@ lab_up() {
   ip route replace unreachable "$LAB_NET"
   # hosts bind their own /nfs; the root fs needs the mount point (removed again by down)
   # (immutable while we own it: an unmounted host /nfs must not collect files in the root fs)
-  if [ ! -d /nfs ]; then mkdir -m 755 /nfs; touch "$L/created-root-nfs"; chattr +i /nfs 2>/dev/null || true; fi
+  if [ ! -d /nfs ]; then mkdir -m 755 /nfs; touch "$ROOT_NFS_MARK"; chattr +i /nfs 2>/dev/null || true; fi
   # lab bin dir: lower layer of /usr/local/sbin in every host
   install -m 755 "$LAB/netns/bin/labsvc" "$LAB/netns/bin/nfsctl" "$L/bin/"
   # namespace files can only be bind-mounted onto a private mount
@@ -89,10 +89,10 @@ lab_up() {
   ssh-keygen -q -t ed25519 -N '' -C nfslab-ops -f "$L/keys/id_ed25519"
 
   # ---- switch
-  ip netns add nfslab-sw
-  ip -n nfslab-sw link set lo up
-  ip -n nfslab-sw link add br0 type bridge stp_state 0 mcast_snooping 0
-  ip -n nfslab-sw link set br0 up
+  ip netns add "$NS-sw"
+  ip -n "$NS-sw" link set lo up
+  ip -n "$NS-sw" link add br0 type bridge stp_state 0 mcast_snooping 0
+  ip -n "$NS-sw" link set br0 up
 
   # ---- ceph first: its cluster bootstrap (~5 s) runs while the other hosts are built
   lab_make_host ceph
@@ -115,7 +115,7 @@ lab_up() {
   [ "$q" = yes ] || log "NOTE: this kernel has no XFS quota support (CONFIG_XFS_QUOTA); /nfs is XFS without prjquota"
   log "namespaces, bridge, mounts ready"
   for h in primary backup client; do
-    run_bg "config-$h" hx "$h" bash "$IN_HOST_CHECKOUT/lab/netns/host-config.sh" "$h" "$(loopdev "$h" pv)"
+    run_bg "config-$h" hx "$h" bash "$IN_HOST_CHECKOUT/lab/netns/host-config.sh" "$h" "$(loopdev "$h" pv)" "$q"
   done
   wait_bg config-primary config-backup config-client
   for h in "${HOSTS[@]}"; do hx "$h" bash -c 'mkdir -p /etc/nfslab && cat >/etc/nfslab/facts' <"$L/facts"; done

@@ -83,7 +83,14 @@ export const configSchema = z
           })
           .strict()
           .optional(),
-        xfsquota: z.object({ root: absPath }).strict().optional(),
+        xfsquota: z
+          .object({
+            root: absPath,
+            /** false on kernels without XFS quota support (the netns lab): sizes are recorded, not enforced. */
+            quota: z.boolean().default(true),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

@@ -22,7 +22,7 @@
  */
 
 import { PreconditionError, UsageError } from './errors.js';
-import { splitPhysicalLines } from './exports-file.js';
+import { firstNonBlank, splitPhysicalLines } from './exports-file.js';
 
 interface EntryBase {
   /** Original text including the line terminator. */
@@ -81,7 +81,7 @@ export interface MountSpec {
 }
 
 export const FSTAB_MARKER_PREFIX = '# nfsctl:';
-const MARKER_RE = /^\s*#\s*nfsctl:([A-Za-z0-9._/-]+)(?:\s.*)?$/;
+const MARKER_RE = /^\s*#\s*nfsctl:([A-Za-z0-9._/-]+)(?:\s.*)?\r?$/;
 const OWNER_RE = /^[A-Za-z0-9._/-]+$/;
 
 /** libmount unmangle: "\ooo" (three octal digits) becomes that byte. */
@@ -126,25 +126,24 @@ export function parseFstab(text: string): FstabFile {
   const eol: '\n' | '\r\n' = first && first.terminator === '\n' && first.content.endsWith('\r') ? '\r\n' : '\n';
   const entries: FstabEntry[] = [];
   let pendingMarker: string | null = null;
-  lines.forEach((l, idx) => {
-    const raw = l.content + l.terminator;
-    const trimmed = l.content.trim();
+  for (let idx = 0; idx < lines.length; idx++) {
+    const l = lines[idx] as (typeof lines)[number];
+    const raw = text.slice(l.start, l.end);
+    const lead = firstNonBlank(l.content);
     const lineNo = idx + 1;
-    if (trimmed === '') {
+    if (lead === '') {
       entries.push({ kind: 'blank', raw, line: lineNo });
       pendingMarker = null;
-      return;
-    }
-    if (trimmed.startsWith('#')) {
-      const m = MARKER_RE.exec(trimmed);
+    } else if (lead === '#') {
+      const m = MARKER_RE.exec(l.content);
       const marker = m ? (m[1] ?? null) : null;
       entries.push({ kind: 'comment', raw, line: lineNo, marker });
       pendingMarker = marker;
-      return;
+    } else {
+      entries.push(parseLine(l.content, raw, lineNo, pendingMarker));
+      pendingMarker = null;
     }
-    entries.push(parseLine(l.content, raw, lineNo, pendingMarker));
-    pendingMarker = null;
-  });
+  }
   return { entries, eol };
 }
 
@@ -237,6 +236,37 @@ function markerIndex(entries: readonly FstabEntry[], i: number): number {
 }
 
 /**
+ * Recompute what parsing would: line numbers, and each mount's owner from the
+ * line directly above it (an edit can change a neighbour's neighbour). Linear.
+ */
+function relink(entries: FstabEntry[]): FstabEntry[] {
+  let line = 1;
+  let prev: FstabEntry | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    let e = entries[i] as FstabEntry;
+    if (e.line !== line) e = { ...e, line };
+    if (e.kind === 'mount') {
+      const owner = prev && prev.kind === 'comment' ? prev.marker : null;
+      if (e.owner !== owner) e = { ...e, owner };
+    }
+    entries[i] = e;
+    prev = e;
+    for (let p = e.raw.indexOf('\n'); p >= 0; p = e.raw.indexOf('\n', p + 1)) line++;
+  }
+  return entries;
+}
+
+/** The marker + mount entries nfsctl writes, parsed by the real parser as a self-check. */
+function ownedPair(lineText: string, owner: string, eol: string, mountpoint: string): FstabEntry[] {
+  const parsed = parseFstab(`${FSTAB_MARKER_PREFIX}${owner}${eol}${lineText}${eol}`).entries;
+  const mount = parsed[1];
+  if (parsed.length !== 2 || !mount || mount.kind !== 'mount' || mount.owner !== owner || normalizeMountPoint(mount.file) !== normalizeMountPoint(mountpoint)) {
+    throw new Error(`internal: rendered fstab line does not parse back: ${JSON.stringify(lineText)}`);
+  }
+  return [...parsed];
+}
+
+/**
  * Make `m.file` mounted by an nfsctl-owned entry for `owner`: rewrite the
  * owned entry in place (its marker too) or append marker + entry at the end.
  * Orphaned markers for the same owner (left by an interrupted edit) are
@@ -249,28 +279,26 @@ export function upsertMount(file: FstabFile, m: MountSpec, owner: string): Fstab
   const found = findMounts(file, m.file);
   refuse(m.file, found, owner);
   const [keep, ...extra] = found;
-  const drop = new Set<FstabEntry>(extra);
   const src = file.entries;
+  const drop = new Set<FstabEntry>(extra);
   for (let i = 0; i < src.length; i++) {
     const e = src[i] as FstabEntry;
     if (drop.has(e)) {
       const mi = markerIndex(src, i);
       if (mi >= 0) drop.add(src[mi] as FstabEntry);
     }
+    // Orphaned marker for this owner: not directly followed by a mount line.
+    if (e.kind === 'comment' && e.marker === owner && src[i + 1]?.kind !== 'mount') drop.add(e);
   }
   const out: FstabEntry[] = [];
   for (let i = 0; i < src.length; i++) {
     const e = src[i] as FstabEntry;
     if (drop.has(e)) continue;
-    // Orphaned marker for this owner: not directly followed by a mount line.
-    if (e.kind === 'comment' && e.marker === owner && src[i + 1]?.kind !== 'mount') continue;
     if (e === keep) {
-      const mi = markerIndex(src, i);
-      const marker = src[mi];
-      if (marker && out[out.length - 1] === marker) {
-        out[out.length - 1] = { ...marker, raw: `${FSTAB_MARKER_PREFIX}${owner}${terminatorOf(marker.raw) || file.eol}` };
-      }
-      out.push({ ...keep, raw: line + terminatorOf(keep.raw) });
+      // `keep` is owned, so the entry directly above it (already in `out`) is its marker.
+      const marker = out.pop();
+      const [mk, mount] = ownedPair(line, owner, terminatorOf(marker?.raw ?? '') || file.eol, m.file) as [FstabEntry, FstabEntry];
+      out.push(mk, { ...mount, raw: line + terminatorOf(keep.raw) });
       continue;
     }
     out.push(e);
@@ -278,10 +306,9 @@ export function upsertMount(file: FstabFile, m: MountSpec, owner: string): Fstab
   if (!keep) {
     const last = out[out.length - 1];
     if (last && terminatorOf(last.raw) === '') out[out.length - 1] = { ...last, raw: last.raw + file.eol };
-    out.push({ kind: 'blank', raw: `${FSTAB_MARKER_PREFIX}${owner}${file.eol}`, line: 0 });
-    out.push({ kind: 'blank', raw: line + file.eol, line: 0 });
+    out.push(...ownedPair(line, owner, file.eol, m.file));
   }
-  return reparseChecked(out, file.eol, m.file, owner);
+  return { entries: relink(out), eol: file.eol };
 }
 
 /**
@@ -304,24 +331,5 @@ export function removeMount(file: FstabFile, mountpoint: string, owner?: string)
     if (owner !== undefined && e.kind === 'comment' && e.marker === owner && src[i + 1]?.kind !== 'mount') drop.add(e);
   }
   if (drop.size === 0) return file;
-  return reparseChecked(
-    src.filter((e) => !drop.has(e)),
-    file.eol,
-    mountpoint,
-    null,
-  );
-}
-
-function reparseChecked(entries: readonly FstabEntry[], eol: '\n' | '\r\n', mountpoint: string, owner: string | null): FstabFile {
-  let text = '';
-  for (const e of entries) text += e.raw;
-  const parsed = parseFstab(text);
-  const after = findMounts(parsed, mountpoint);
-  const ok = owner === null ? after.length === 0 : after.length === 1 && after[0]?.owner === owner;
-  if (!ok) {
-    throw new PreconditionError(
-      `internal check failed: after editing, ${mountpoint} has ${after.length} fstab entr${after.length === 1 ? 'y' : 'ies'}; refusing to write /etc/fstab`,
-    );
-  }
-  return { entries: parsed.entries, eol };
+  return { entries: relink(src.filter((e) => !drop.has(e))), eol: file.eol };
 }

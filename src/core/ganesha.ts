@@ -131,9 +131,12 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
   ];
   for (const rule of spec.clients) {
     if (rule.clients.length === 0) throw new UsageError('Ganesha CLIENT rule has no clients');
+    // Ganesha's lexer wants client tokens bare: a quoted "10.0.0.0/8" is rejected with
+    // "Expected a client, got a double quoted string" (seen with 4.3). validateClientSpec
+    // has already ruled out anything that could break the syntax.
     const clients = rule.clients.map((c) => {
       validateClientSpec(c);
-      return ganeshaQuote(c, 'client');
+      return c;
     });
     lines.push('    CLIENT {');
     lines.push(`        Clients = ${clients.join(', ')};`);
@@ -159,45 +162,64 @@ interface Tok {
   end: number;
 }
 
+// Character classes for the tokenizer, by char code (a table: this runs once per character).
+const C_WS = 1;
+const C_PUNCT = 2;
+const C_WORD_END = 4;
+const CLASS = new Uint8Array(128);
+for (const c of [32, 9, 10, 13, 11, 12]) CLASS[c] = C_WS | C_WORD_END;
+for (const c of '{}=;,') CLASS[c.charCodeAt(0)] = C_PUNCT | C_WORD_END;
+for (const c of '"\'#') CLASS[c.charCodeAt(0)] = C_WORD_END;
+const classOf = (code: number): number => (code < 128 ? (CLASS[code] as number) : 0);
+
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   const n = src.length;
   while (i < n) {
-    const c = src[i] as string;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+    const c = src.charCodeAt(i);
+    if (classOf(c) & C_WS) {
       i++;
       continue;
     }
     const start = i;
-    if (c === '#') {
-      while (i < n && src[i] !== '\n') i++;
-      toks.push({ kind: 'comment', text: src.slice(start, i).replace(/\r$/, ''), start, end: i });
+    if (c === 35 /* # */) {
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      const text = src.slice(start, i);
+      toks.push({ kind: 'comment', text: text.endsWith('\r') ? text.slice(0, -1) : text, start, end: i });
       continue;
     }
-    if (c === '"' || c === "'") {
-      i++;
+    if (c === 34 /* " */ || c === 39 /* ' */) {
       let value = '';
-      while (i < n && src[i] !== c) {
-        if (c === '"' && src[i] === '\\' && i + 1 < n) {
-          value += src[i + 1];
+      let piece = i + 1;
+      i++;
+      for (;;) {
+        if (i >= n) throw new OutputParseError(`unterminated string starting at offset ${start} in Ganesha config`);
+        const d = src.charCodeAt(i);
+        if (d === c) {
+          value += src.slice(piece, i);
+          i++;
+          break;
+        }
+        if (d === 92 /* \\ */ && c === 34 && i + 1 < n) {
+          // Backslash escapes the next character inside double quotes.
+          value += src.slice(piece, i) + src.charAt(i + 1);
           i += 2;
+          piece = i;
           continue;
         }
-        value += src[i];
         i++;
       }
-      if (i >= n) throw new OutputParseError(`unterminated string starting at offset ${start} in Ganesha config`);
-      i++;
       toks.push({ kind: 'string', text: value, start, end: i });
       continue;
     }
-    if (c === '{' || c === '}' || c === '=' || c === ';' || c === ',') {
+    if (classOf(c) & C_PUNCT) {
       i++;
-      toks.push({ kind: 'punct', text: c, start, end: i });
+      toks.push({ kind: 'punct', text: src[start] as string, start, end: i });
       continue;
     }
-    while (i < n && !/[\s{}=;,"'#]/.test(src[i] as string)) i++;
+    while (i < n && !(classOf(src.charCodeAt(i)) & C_WORD_END)) i++;
     toks.push({ kind: 'word', text: src.slice(start, i), start, end: i });
   }
   return toks;

@@ -93,6 +93,8 @@ export class SshHost implements Host {
       throw err;
     }
     connectionLog.push({ host: this.name, address: this.address, at: Date.now() });
+    // every exec in flight adds listeners to the one connection; parallel steps are normal here
+    ssh.connection?.setMaxListeners(0);
     ssh.connection?.on('error', (e: Error) => (this.lost = e));
     ssh.connection?.on('close', () => (this.lost ??= new Error('connection closed')));
     return ssh;

@@ -96,7 +96,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
       bad('mounted', holder, `${v.path} present`, df.stderr.trim(), `check ${config.backends.xfsquota!.root} is mounted with prjquota on ${holder}`);
       return stop();
     }
-    ok('mounted', holder, `${v.path} present`, `df shows ${size} bytes (the project quota)`);
+    ok('mounted', holder, `${v.path} present`, config.backends.xfsquota!.quota ? `df shows ${size} bytes (the project quota)` : `present (no quota support on this host: df shows the whole filesystem, ${size} bytes)`);
   }
 
   // 3. in the exports config AND served, on the VIP holder

@@ -90,13 +90,17 @@ export function createSteps(config: Config, role: string, inv: HostInventory, v:
           action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `project -s -p ${v.path} ${v.projectId}`, root] },
           undo: { title: `clear project ${v.projectId} from ${v.path}`, action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `project -C -p ${v.path} ${v.projectId}`, root] } },
         },
-        {
-          id: `${role}:limit`,
-          host: role,
-          title: `limit project ${v.projectId} to ${size} bytes (hard)`,
-          action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${size} ${v.projectId}`, root] },
-          undo: { title: `drop the limit of project ${v.projectId}`, action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=0 ${v.projectId}`, root] } },
-        },
+        ...(config.backends.xfsquota!.quota
+          ? [
+              {
+                id: `${role}:limit`,
+                host: role,
+                title: `limit project ${v.projectId} to ${size} bytes (hard)`,
+                action: { kind: 'run' as const, argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${size} ${v.projectId}`, root] },
+                undo: { title: `drop the limit of project ${v.projectId}`, action: { kind: 'run' as const, argv: ['xfs_quota', '-x', '-c', `limit -p bhard=0 ${v.projectId}`, root] } },
+              },
+            ]
+          : []),
         {
           id: `${role}:meta`,
           host: role,
@@ -192,15 +196,17 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
       break;
     case 'xfsquota': {
       const root = config.backends.xfsquota!.root;
-      steps.push(
-        {
+      if (config.backends.xfsquota!.quota) {
+        steps.push({
           id: `${role}:limit`,
           host: role,
           title: `drop the limit of project ${v.projectId}`,
           action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=0 ${v.projectId}`, root] },
           undo: null,
           noUndoReason: 'follows the data removal',
-        },
+        });
+      }
+      steps.push(
         {
           id: `${role}:rm-data`,
           host: role,
@@ -281,6 +287,7 @@ export function resizeSteps(config: Config, role: string, inv: HostInventory, v:
     }
     case 'xfsquota': {
       const root = config.backends.xfsquota!.root;
+      if (!config.backends.xfsquota!.quota) return []; // nothing enforces the size: only the record changes
       return [
         {
           id: `${role}:limit`,

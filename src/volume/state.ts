@@ -56,9 +56,16 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
     sizeBytes = lv?.size ?? null;
   } else if (backend === 'xfsquota') {
     const p = inv.xfs?.projects.get(v.projectId);
-    present = inv.dirs.has(v.path) && p !== undefined;
-    sizeBytes = p && p.hardBytes > 0 ? p.hardBytes : null;
-    usedBytes = p?.usedBytes ?? null;
+    if (config.backends.xfsquota?.quota === false) {
+      // no quota support: the directory and its metadata record are all there is
+      const meta = inv.xfs?.metas.find((m) => m.namespace === v.ref.namespace && m.name === v.ref.name);
+      present = inv.dirs.has(v.path);
+      sizeBytes = meta?.size ?? null;
+    } else {
+      present = inv.dirs.has(v.path) && p !== undefined;
+      sizeBytes = p && p.hardBytes > 0 ? p.hardBytes : null;
+      usedBytes = p?.usedBytes ?? null;
+    }
   } else {
     const img = rbd?.images.find((i) => i.image === v.image);
     present = img !== undefined;

@@ -10,8 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const LAB_SH = path.join(REPO_ROOT, 'lab', 'lab.sh');
+/** Namespace prefix of this lab (NFSLAB_NS lets several labs run side by side; lab.sh reads it too). */
+export const NS = process.env.NFSLAB_NS ?? 'nfslab';
 /** State dir of the netns tier (lab.sh reads the same variable). */
-export const LAB_DIR = process.env.NFSLAB_DIR ?? '/tmp/nfslab';
+export const LAB_DIR = process.env.NFSLAB_DIR ?? `/tmp/${NS}`;
 
 export const VIP = '198.51.100.100';
 export const LAB_NET = '198.51.100.0/24';
@@ -26,7 +28,7 @@ export type StorageHost = 'primary' | 'backup';
 export const LAB_HOSTS = Object.keys(HOST_IPS) as LabHost[];
 export const STORAGE_HOSTS: StorageHost[] = ['primary', 'backup'];
 /** Every network namespace of the netns tier (the vm tier has its own nfslab-vm* ones). */
-export const LAB_NAMESPACES = ['nfslab-sw', ...LAB_HOSTS.map((h) => `nfslab-${h}`)];
+export const LAB_NAMESPACES = [`${NS}-sw`, ...LAB_HOSTS.map((h) => `${NS}-${h}`)];
 
 export interface RunResult {
   stdout: string;
@@ -106,7 +108,7 @@ export async function labExecOk(host: LabHost, argv: string[], opts: RunOptions 
 export async function vipHolders(): Promise<StorageHost[]> {
   const holders: StorageHost[] = [];
   for (const h of STORAGE_HOSTS) {
-    const r = await run('ip', ['-n', `nfslab-${h}`, '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+    const r = await run('ip', ['-n', `${NS}-${h}`, '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
     if (r.exitCode === 0 && r.stdout.includes(` ${VIP}/`)) holders.push(h);
   }
   return holders;

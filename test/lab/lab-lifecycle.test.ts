@@ -41,7 +41,7 @@ describe('lab lifecycle', () => {
   it('down removes everything, up brings the lab back', async () => {
     const before = await labPids();
     expect(before.length).toBeGreaterThan(10); // sshd, ganesha, keepalived, ceph, ...
-    const nfsCreatedByLab = existsSync(`${LAB_DIR}/created-root-nfs`);
+    const nfsCreatedByLab = existsSync('/run/nfslab-created-root-nfs');
 
     const down = await labSh(['down', '--netns-only'], { timeoutMs: 120_000 });
     expect(down.exitCode, formatFailure('lab down', down)).toBe(0);
@@ -56,9 +56,10 @@ describe('lab lifecycle', () => {
     expect(mounts).not.toContain(LAB_DIR);
     expect(loopsBackedByLab()).toEqual([]);
     expect(existsSync(LAB_DIR)).toBe(false);
-    if (nfsCreatedByLab) expect(existsSync('/nfs')).toBe(false);
-    // the guard route stays only while another tier (vm) still has nfslab- namespaces
+    // the guard route and /nfs stay only while another lab (vm tier, a parallel netns lab) is up
     const others = netns.stdout.split('\n').filter((l) => l.startsWith('nfslab-'));
+    const otherNetnsLabs = others.filter((l) => /^nfslab-(.*-)?(sw|primary|backup|client|ceph)( |$)/.test(l));
+    if (nfsCreatedByLab && otherNetnsLabs.length === 0) expect(existsSync('/nfs')).toBe(false);
     const unreachable = await run('ip', ['route', 'show', 'type', 'unreachable']);
     if (others.length === 0) expect(unreachable.stdout).not.toContain('198.51.100.0/24');
     // status says so, and a second down is fine

@@ -410,3 +410,25 @@ describe('validateClientSpec', () => {
     expect(err.message).toMatch(why);
   });
 });
+
+describe('edited models match a fresh parse', () => {
+  const c = [{ host: '*', options: ['ro'] }];
+  const cases: Array<[string, string, (t: string) => ExportsFile]> = [
+    ['append', FOREIGN, (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
+    ['replace', FOREIGN, (t) => upsertExport(parseExports(t), '/nfs/team-a_data', c, 'team-a/data')],
+    ['remove', FOREIGN, (t) => removeExport(parseExports(t), '/nfs/team-b_logs')],
+    ['append after continuation at EOF', '/srv/x a(ro) \\\n', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
+    ['append after unterminated continuation', '/srv/x a(ro) \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
+    ['append after comment ending in a backslash', '# note \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
+    ['replace unterminated last line', '/nfs/a_b x(rw) # nfsctl:a/b', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
+    ['collapse duplicates', '/nfs/a_b x # nfsctl:a/b\n/k l\n/nfs/a_b y # nfsctl:a/b\n/m n\n', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
+  ];
+  it.each(cases)('%s', (_n, text, edit) => {
+    const edited = edit(text);
+    expect(edited.entries).toEqual(parseExports(serializeExports(edited)).entries);
+  });
+
+  it('a comment ending in a backslash gets no extra blank line', () => {
+    expect(serializeExports(upsertExport(parseExports('# note \\'), '/nfs/new', c, 'a/new'))).toBe('# note \\\n/nfs/new *(ro) # nfsctl:a/new\n');
+  });
+});

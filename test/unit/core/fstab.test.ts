@@ -194,3 +194,31 @@ describe('removeMount', () => {
     expect(errorOf(() => removeMount(parseFstab(FOREIGN), '/nfs/team-a_data', 'q/r'))).toBeInstanceOf(PreconditionError);
   });
 });
+
+describe('edited models match a fresh parse', () => {
+  const cases: Array<[string, string, (t: string) => ReturnType<typeof parseFstab>]> = [
+    ['append', FOREIGN, (t) => upsertMount(parseFstab(t), spec(), 'team-c/db')],
+    ['replace', FOREIGN, (t) => upsertMount(parseFstab(t), spec({ file: '/nfs/team-a_data' }), 'team-a/data')],
+    ['remove', FOREIGN, (t) => removeMount(parseFstab(t), '/nfs/team-a_data', 'team-a/data')],
+    [
+      'remove exposes an older marker to the next line',
+      '# nfsctl:other/v\n# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0\n/dev/f /foreign xfs defaults 0 0\n',
+      (t) => removeMount(parseFstab(t), '/nfs/a_b', 'a/b'),
+    ],
+    ['append after unterminated', '/dev/a / ext4 defaults 0 1', (t) => upsertMount(parseFstab(t), spec(), 'x/y')],
+    ['replace at EOF without newline', '# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0', (t) => upsertMount(parseFstab(t), spec({ file: '/nfs/a_b' }), 'a/b')],
+  ];
+  it.each(cases)('%s', (_n, text, edit) => {
+    const edited = edit(text);
+    expect(edited.entries).toEqual(parseFstab(serializeFstab(edited)).entries);
+  });
+
+  it('the exposed marker really does claim the next line (and the model says so)', () => {
+    const edited = removeMount(
+      parseFstab('# nfsctl:other/v\n# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0\n/dev/f /foreign xfs defaults 0 0\n'),
+      '/nfs/a_b',
+      'a/b',
+    );
+    expect(findMounts(edited, '/foreign')[0]?.owner).toBe('other/v');
+  });
+});

@@ -1,0 +1,189 @@
+# bash completion for nfsctl. Generated from the nfsctl command tree (`npm run docs`, or
+# `nfsctl completion bash`): do not edit by hand.
+# Install: copy to /usr/share/bash-completion/completions/nfsctl, or run: source <(nfsctl completion bash)
+
+# _nfsctl_sub PATH WORD: the subcommand WORD (or its alias) names under PATH, in REPLY
+_nfsctl_sub() {
+  case "$1/$2" in
+    '/volume') REPLY=volume ;;
+    '/health') REPLY=health ;;
+    '/config') REPLY=config ;;
+    '/lock') REPLY=lock ;;
+    '/log') REPLY=log ;;
+    '/help') REPLY=help ;;
+    '/completion') REPLY=completion ;;
+    'volume/create') REPLY=create ;;
+    'volume/list') REPLY=list ;;
+    'volume/ls') REPLY=list ;;
+    'volume/show') REPLY=show ;;
+    'volume/export') REPLY=export ;;
+    'volume/unexport') REPLY=unexport ;;
+    'volume/resize') REPLY=resize ;;
+    'volume/delete') REPLY=delete ;;
+    'config/check') REPLY=check ;;
+    'lock/status') REPLY=status ;;
+    'lock/break') REPLY=break ;;
+    *) return 1 ;;
+  esac
+}
+
+# _nfsctl_subs PATH: the subcommands of PATH, in REPLY
+_nfsctl_subs() {
+  REPLY=
+  case "$1" in
+    '') REPLY='volume health config lock log help completion' ;;
+    'volume') REPLY='create list show export unexport resize delete' ;;
+    'config') REPLY='check' ;;
+    'lock') REPLY='status break' ;;
+  esac
+}
+
+# _nfsctl_opts PATH: the options accepted at PATH, in REPLY
+_nfsctl_opts() {
+  REPLY=
+  case "$1" in
+    '') REPLY='-c --config --no-color -V --version -h --help' ;;
+    'volume') REPLY='-c --config --no-color -h --help' ;;
+    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --dry-run -y --yes --json -h --help' ;;
+    'volume list') REPLY='-c --config --no-color --json -h --help' ;;
+    'volume show') REPLY='-c --config --no-color --json -h --help' ;;
+    'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
+    'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
+    'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
+    'volume delete') REPLY='-c --config --no-color --keep-data --force --dry-run -y --yes --json -h --help' ;;
+    'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
+    'config') REPLY='-c --config --no-color -h --help' ;;
+    'config check') REPLY='-c --config --no-color --json -h --help' ;;
+    'lock') REPLY='-c --config --no-color -h --help' ;;
+    'lock status') REPLY='-c --config --no-color --json -h --help' ;;
+    'lock break') REPLY='-c --config --no-color --host -y --yes -h --help' ;;
+    'log') REPLY='-c --config --no-color -n --lines --plan --json -h --help' ;;
+    'help') REPLY='-c --config --no-color -h --help' ;;
+    'completion') REPLY='-c --config --no-color -h --help' ;;
+  esac
+}
+
+# _nfsctl_optval PATH OPTION: fails for a flag; for an option that takes a value, how the
+# value completes (none, files, dyn:KIND or words:A B C), in REPLY
+_nfsctl_optval() {
+  case "$1|$2" in
+    *'|-c'|*'|--config') REPLY='files' ;;
+    'volume create|-s'|'volume create|--size') REPLY='none' ;;
+    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota' ;;
+    'volume create|--clients') REPLY='none' ;;
+    'volume create|--options') REPLY='none' ;;
+    'volume create|-l'|'volume create|--label') REPLY='none' ;;
+    'volume create|-o'|'volume create|--output') REPLY='words:pv-yaml pv-json' ;;
+    'volume export|--clients') REPLY='none' ;;
+    'volume export|--options') REPLY='none' ;;
+    'volume unexport|--clients') REPLY='none' ;;
+    'volume resize|-s'|'volume resize|--size') REPLY='none' ;;
+    'health|--host') REPLY='words:primary backup' ;;
+    'lock break|--host') REPLY='dyn:hosts' ;;
+    'log|-n'|'log|--lines') REPLY='none' ;;
+    'log|--plan') REPLY='none' ;;
+    *) REPLY=; return 1 ;;
+  esac
+}
+
+# _nfsctl_argval PATH INDEX: how positional argument INDEX (from 0) completes, in REPLY
+_nfsctl_argval() {
+  REPLY=none
+  case "$1|$2" in
+    'volume create|0') REPLY='dyn:volumes' ;;
+    'volume show|0') REPLY='dyn:volumes' ;;
+    'volume export|0') REPLY='dyn:volumes' ;;
+    'volume unexport|0') REPLY='dyn:volumes' ;;
+    'volume resize|0') REPLY='dyn:volumes' ;;
+    'volume delete|0') REPLY='dyn:volumes' ;;
+    'completion|0') REPLY='words:bash zsh fish' ;;
+  esac
+  [[ $1 == 'help' ]] && (($2 >= 0)) && REPLY='words:volume health config lock log help completion exit-codes'
+  return 0
+}
+
+# Ask nfsctl itself for dynamic values; local state only, and bounded in time anyway.
+_nfsctl_call() {
+  local cfg=$1 cmd=${COMP_WORDS[0]}
+  shift
+  [[ $cmd == */* && -x $cmd ]] || cmd=nfsctl
+  [[ $cfg == "~/"* ]] && cfg=$HOME/${cfg#"~/"}
+  [[ -n $cfg ]] && set -- --config "$cfg" "$@"
+  if command -v timeout >/dev/null 2>&1; then
+    timeout 3 "$cmd" "$@" 2>/dev/null </dev/null
+  else
+    "$cmd" "$@" 2>/dev/null </dev/null
+  fi
+}
+
+_nfsctl_values() {
+  local how=$1 cur=$2 cfg=$3 line
+  case $how in
+    files)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      ;;
+    dyn:*)
+      while IFS= read -r line; do
+        [[ -n $line && $line == "$cur"* ]] && COMPREPLY+=("$line")
+      done < <(_nfsctl_call "$cfg" __complete "${how#dyn:}" "$cur")
+      ;;
+    words:*)
+      mapfile -t COMPREPLY < <(compgen -W "${how#words:}" -- "$cur")
+      ;;
+  esac
+}
+
+_nfsctl() {
+  local cur prev words cword
+  if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+    _get_comp_words_by_ref -n =: cur prev words cword
+  else
+    words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+    cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  fi
+  COMPREPLY=()
+  local path= nargs=0 i w last= pending=0 cfg= ddash=0 REPLY
+  for ((i = 1; i < cword; i++)); do
+    w=${words[i]}
+    if ((pending)); then
+      pending=0
+      [[ $last == -c || $last == --config ]] && cfg=$w
+      continue
+    fi
+    if ((!ddash)) && [[ $w == -* ]]; then
+      if [[ $w == -- ]]; then ddash=1; continue; fi
+      [[ $w == --config=* ]] && cfg=${w#--config=}
+      if [[ $w != *=* ]] && _nfsctl_optval "$path" "$w"; then pending=1 last=$w; fi
+      continue
+    fi
+    if ((nargs == 0)) && _nfsctl_sub "$path" "$w"; then
+      path=${path:+$path }$REPLY
+      continue
+    fi
+    nargs=$((nargs + 1))
+  done
+
+  local how
+  if ((pending)); then
+    _nfsctl_optval "$path" "$last"; how=$REPLY
+  elif ((!ddash)) && [[ $cur == --*=* ]]; then
+    _nfsctl_optval "$path" "${cur%%=*}" || return 0
+    how=$REPLY cur=${cur#*=}
+  elif ((!ddash)) && [[ $cur == -* ]]; then
+    _nfsctl_opts "$path"
+    mapfile -t COMPREPLY < <(compgen -W "$REPLY" -- "$cur")
+    return 0
+  else
+    _nfsctl_subs "$path"
+    if ((nargs == 0)) && [[ -n $REPLY ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$REPLY" -- "$cur")
+      return 0
+    fi
+    _nfsctl_argval "$path" "$nargs"; how=$REPLY
+  fi
+  _nfsctl_values "$how" "$cur" "$cfg"
+  return 0
+}
+
+complete -F _nfsctl nfsctl

@@ -1,0 +1,293 @@
+// The vm tier of the lab (lab/vm/vm.sh): three TCG qemu guests booting a stock Debian 6.1
+// kernel — primary + backup (LVM VG vgnfs with real activation, XFS, kernel nfsd) and a client
+// (kernel NFS client). This file drives the smoke scenario step by step over SSH (vm.sh exec)
+// and asserts each step: LV created and active, mkfs.xfs, mounted, exported, mounted on the
+// client over kernel NFSv3, content read back on both sides.
+//
+// Self-contained: it brings the vm tier up in beforeAll if it is not up already, and down in
+// afterAll if it brought it up (unless NFSCTL_LAB_KEEP=1). It does not need the netns tier
+// (its own namespaces are nfslab-vmsw / nfslab-vmctl). Skipped only when qemu with TCG is absent.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const VM_SH = path.join(REPO_ROOT, 'lab', 'vm', 'vm.sh');
+const KEEP = process.env.NFSCTL_LAB_KEEP === '1';
+
+const PRIMARY_IP = '198.51.100.11';
+const VIP = '198.51.100.100';
+const LV = 'vmtest_vol';
+const DEV = `/dev/vgnfs/${LV}`;
+const MAPPER = `/dev/mapper/vgnfs-${LV}`;
+const EXPORT_DIR = `/nfs/${LV}`;
+const EXPORTS_FILE = '/etc/exports.d/vmtest.exports';
+const CLIENT_MNT = '/mnt/vmtest';
+const TOKEN = `hello-from-client-${process.pid}-${Date.now()}`;
+const SERVER_TOKEN = `hello-from-server-${process.pid}-${Date.now()}`;
+
+type Guest = 'primary' | 'backup' | 'client' | 'vip';
+interface Result {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  timedOut: boolean;
+  ms: number;
+}
+
+/** Run `bash lab/vm/vm.sh ARGS` with stdin closed; never throws on a non-zero exit. */
+function vm(args: string[], timeoutMs = 120_000): Promise<Result> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [VM_SH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the whole group: ssh included
+      } catch {
+        /* gone */
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode: timedOut ? 124 : (code ?? 128), timedOut, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Run argv in a guest over SSH (vm.sh exec quotes each argument for the remote shell). */
+function guest(host: Guest, argv: string[], timeoutMs = 120_000): Promise<Result> {
+  return vm(['exec', host, '--', ...argv], timeoutMs);
+}
+/** A shell snippet in a guest. */
+function guestSh(host: Guest, script: string, timeoutMs = 120_000): Promise<Result> {
+  return guest(host, ['bash', '-c', script], timeoutMs);
+}
+
+function show(what: string, r: Result): string {
+  return `${what}: exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+/** Asserts exit 0 (showing the output otherwise) and returns stdout. */
+function ok(what: string, r: Result): string {
+  expect(r.exitCode, show(what, r)).toBe(0);
+  return r.stdout;
+}
+
+async function waitFor(fn: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn().catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Undo whatever this file's scenario may have left (a failed step, an earlier aborted run). */
+async function cleanupScenario(): Promise<void> {
+  await guestSh(
+    'client',
+    `if grep -q ' ${CLIENT_MNT} ' /proc/mounts; then timeout 30 umount ${CLIENT_MNT} || timeout 10 umount -f -l ${CLIENT_MNT}; fi; rmdir ${CLIENT_MNT} 2>/dev/null; true`,
+    90_000,
+  );
+  await guestSh(
+    'primary',
+    `rm -f ${EXPORTS_FILE}; exportfs -ra; if mountpoint -q ${EXPORT_DIR}; then umount ${EXPORT_DIR}; fi; rmdir ${EXPORT_DIR} 2>/dev/null; if lvs vgnfs/${LV} >/dev/null 2>&1; then lvremove -q -y vgnfs/${LV}; fi; true`,
+    90_000,
+  );
+}
+
+/** qemu-system-x86_64 with the TCG accelerator (KVM is not used: the host's /dev/kvm cannot run a stock kernel). */
+function tcgQemu(): { ok: boolean; why: string } {
+  const r = spawnSync('qemu-system-x86_64', ['-accel', 'help'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return { ok: false, why: 'qemu-system-x86_64 not found' };
+  if (!/^tcg$/m.test(r.stdout)) return { ok: false, why: 'qemu-system-x86_64 has no TCG accelerator' };
+  return { ok: true, why: '' };
+}
+
+const qemu = tcgQemu();
+if (!qemu.ok) {
+  console.warn(`vm tier tests SKIPPED: ${qemu.why} (install the lab packages: bash lab/install-deps.sh)`);
+}
+
+describe.skipIf(!qemu.ok)(
+  `vm tier: TCG guests with LVM, XFS, kernel nfsd and a kernel NFSv3 client${qemu.ok ? '' : ` — SKIPPED: ${qemu.why}`}`,
+  () => {
+    let startedHere = false;
+
+    beforeAll(async () => {
+      const st = await vm(['status'], 60_000);
+      if (st.exitCode !== 0) {
+        // nothing up or a half-built tier: `up` tears leftovers down itself
+        const up = await vm(['up'], 570_000);
+        expect(up.exitCode, show('vm.sh up', up)).toBe(0);
+        startedHere = true;
+        process.stdout.write(`[vm tier] ${up.stdout.trim()} (measured ${(up.ms / 1000).toFixed(1)} s)\n`);
+      } else {
+        await cleanupScenario();
+      }
+    }, 600_000);
+
+    afterAll(async () => {
+      if (!startedHere || KEEP) {
+        await cleanupScenario().catch(() => undefined);
+        return;
+      }
+      const down = await vm(['down'], 120_000);
+      expect(down.exitCode, show('vm.sh down', down)).toBe(0);
+    }, 300_000);
+
+    it('status: all three guests up and answering SSH (host keys verified)', async () => {
+      const st = await vm(['status'], 60_000);
+      expect(st.exitCode, show('vm.sh status', st)).toBe(0);
+      for (const g of ['primary', 'backup', 'client'] as const) {
+        expect(st.stdout).toMatch(new RegExp(`^${g}: up .*ssh ok`, 'm'));
+        const h = await guest(g, ['hostname']);
+        expect(ok(`hostname on ${g}`, h).trim()).toBe(g);
+      }
+      const cfg = await vm(['ssh-config']);
+      expect(cfg.stdout).toContain('StrictHostKeyChecking=yes');
+      expect(cfg.stdout).not.toContain('StrictHostKeyChecking=no');
+    });
+
+    it('exec passes argv through safely and returns the exit code', async () => {
+      const args = ['a b', "it's", '$HOME', '`id`', 'x;y', '', '*', 'new\nline'];
+      const r = await guest('client', ['printf', '[%s]\\n', ...args]);
+      expect(ok('printf', r)).toBe(args.map((a) => `[${a}]\n`).join(''));
+      expect((await guest('client', ['sh', '-c', 'exit 42'])).exitCode).toBe(42);
+      expect((await guest('client', ['false'])).exitCode).toBe(1);
+    });
+
+    it('guests run a stock Debian 6.1 kernel with the modules the host lacks', async () => {
+      const r = await guestSh('primary', 'uname -r; lsmod | awk \'{print $1}\' | grep -xE "dm_mod|nfsd|xfs" | sort');
+      const [kernel, ...mods] = ok('uname/lsmod', r).trim().split('\n');
+      expect(kernel).toMatch(/^6\.1\.0-\d+-amd64$/);
+      expect(mods).toEqual(['dm_mod', 'nfsd', 'xfs']);
+      const c = await guestSh('client', 'lsmod | awk \'{print $1}\' | grep -xE "nfs|nfsv3" | sort');
+      expect(ok('client lsmod', c).trim().split('\n')).toEqual(['nfs', 'nfsv3']);
+    });
+
+    it('storage guests: vgnfs, kernel NFS server ready, nfsctl + config + labsvc', async () => {
+      for (const g of ['primary', 'backup'] as const) {
+        const r = await guestSh(
+          g,
+          [
+            'set -e',
+            'vgs --noheadings -o vg_name vgnfs | tr -d " "',
+            'cat /proc/fs/nfsd/threads',
+            'rpcinfo -p 127.0.0.1 | awk \'$5=="mountd"{print $4}\' | sort -u',
+            'labsvc status nfs-kernel >/dev/null && echo nfs-kernel-running',
+            'test -f /etc/exports && test -d /etc/exports.d && echo exports-ok',
+            'command -v nfsctl',
+            'sed -n 1p /etc/nfsctl/config.yaml',
+          ].join('\n'),
+        );
+        const lines = ok(`storage checks on ${g}`, r).trim().split('\n');
+        expect(lines[0]).toBe('vgnfs');
+        expect(Number(lines[1])).toBeGreaterThan(0);
+        expect(lines[2]).toBe('20048');
+        expect(lines.slice(3)).toEqual(['nfs-kernel-running', 'exports-ok', '/usr/local/bin/nfsctl', `this: ${g}`]);
+      }
+    });
+
+    it('labsvc: status exit 0 when running, 3 when stopped', async () => {
+      expect((await guest('backup', ['labsvc', 'status', 'rsync'])).exitCode).toBe(0);
+      ok('labsvc stop rsync', await guest('backup', ['labsvc', 'stop', 'rsync']));
+      expect((await guest('backup', ['labsvc', 'status', 'rsync'])).exitCode).toBe(3);
+      ok('labsvc start rsync', await guest('backup', ['labsvc', 'start', 'rsync']));
+      expect((await guest('backup', ['labsvc', 'status', 'rsync'])).exitCode).toBe(0);
+      expect((await guest('backup', ['labsvc', 'status', 'sshd'])).exitCode).toBe(0);
+    });
+
+    it('keepalived: the VIP sits on the primary (MASTER, prio 150)', async () => {
+      const enabled = await guest('primary', ['labsvc', 'is-enabled', 'keepalived']);
+      if (enabled.exitCode !== 0) return; // NFSCTL_LAB_VM_KEEPALIVED=0
+      const onPrimary = await waitFor(async () => {
+        const r = await guest('primary', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+        return r.stdout.includes(` ${VIP}/`);
+      }, 30_000);
+      expect(onPrimary, 'VIP on primary').toBe(true);
+      const b = await guest('backup', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+      expect(ok('backup addr', b)).not.toContain(` ${VIP}/`);
+      expect(ok('hostname via VIP', await guest('vip', ['hostname'])).trim()).toBe('primary');
+    });
+
+    it('primary: lvcreate in vgnfs gives an active LV with a device node', async () => {
+      ok('lvcreate', await guest('primary', ['lvcreate', '-q', '-y', '-L', '512M', '-n', LV, 'vgnfs']));
+      const r = await guest('primary', ['lvs', '--noheadings', '-o', 'lv_name,lv_attr,lv_active,lv_size', '--units', 'm', `vgnfs/${LV}`]);
+      const [name, attr, active, size] = ok('lvs', r).trim().split(/\s+/);
+      expect(name).toBe(LV);
+      expect(attr?.[4], `lv_attr ${attr}`).toBe('a');
+      expect(active).toBe('active');
+      expect(size).toBe('512.00m');
+      ok('device node', await guestSh('primary', `test -b ${DEV} && test -b ${MAPPER}`));
+    });
+
+    it('primary: mkfs.xfs on the LV', async () => {
+      ok('mkfs.xfs', await guest('primary', ['mkfs.xfs', '-q', '-f', DEV]));
+      const r = await guest('primary', ['blkid', '-o', 'value', '-s', 'TYPE', DEV]);
+      expect(ok('blkid', r).trim()).toBe('xfs');
+    });
+
+    it('primary: mounted at /nfs/<name>', async () => {
+      ok('mount', await guestSh('primary', `mkdir -p ${EXPORT_DIR} && mount ${DEV} ${EXPORT_DIR}`));
+      const m = await guest('primary', ['cat', '/proc/mounts']);
+      expect(ok('/proc/mounts', m)).toMatch(new RegExp(`^${MAPPER} ${EXPORT_DIR} xfs `, 'm'));
+      ok('server file', await guestSh('primary', `echo ${SERVER_TOKEN} > ${EXPORT_DIR}/from-server.txt && sync`));
+    });
+
+    it('primary: exported via /etc/exports.d + exportfs -ra', async () => {
+      ok(
+        'write exports',
+        await guestSh('primary', `echo '${EXPORT_DIR} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check)' > ${EXPORTS_FILE}`),
+      );
+      ok('exportfs -ra', await guest('primary', ['exportfs', '-ra']));
+      const v = ok('exportfs -v', await guest('primary', ['exportfs', '-v']));
+      expect(v).toMatch(new RegExp(`^${EXPORT_DIR}\\s+198\\.51\\.100\\.0/24\\(`, 'm'));
+      const sm = await guest('client', ['timeout', '-k', '1', '20', 'showmount', '-e', PRIMARY_IP], 60_000);
+      expect(ok('showmount -e (from the client)', sm)).toContain(EXPORT_DIR);
+    });
+
+    it('client: kernel NFSv3 mount shows in /proc/mounts', async () => {
+      const r = await guestSh(
+        'client',
+        `mkdir -p ${CLIENT_MNT} && timeout 30 mount -t nfs -o vers=3 ${PRIMARY_IP}:${EXPORT_DIR} ${CLIENT_MNT}`,
+        90_000,
+      );
+      ok('mount -t nfs', r);
+      const line = ok('/proc/mounts', await guest('client', ['cat', '/proc/mounts']))
+        .split('\n')
+        .find((l) => l.startsWith(`${PRIMARY_IP}:${EXPORT_DIR} ${CLIENT_MNT} nfs `));
+      expect(line, 'client NFS mount in /proc/mounts').toBeDefined();
+      expect(line).toMatch(/[ ,]vers=3[ ,]/);
+    });
+
+    it('content: written on the client, read back on both sides', async () => {
+      ok('client write', await guestSh('client', `echo ${TOKEN} > ${CLIENT_MNT}/hello.txt && sync`));
+      expect(ok('client read', await guest('client', ['cat', `${CLIENT_MNT}/hello.txt`])).trim()).toBe(TOKEN);
+      expect(ok('server read (XFS)', await guest('primary', ['cat', `${EXPORT_DIR}/hello.txt`])).trim()).toBe(TOKEN);
+      expect(ok('client reads the server file', await guest('client', ['cat', `${CLIENT_MNT}/from-server.txt`])).trim()).toBe(
+        SERVER_TOKEN,
+      );
+    });
+
+    it('cleanup: client umount, unexport, umount, lvremove', async () => {
+      ok('client umount', await guest('client', ['timeout', '30', 'umount', CLIENT_MNT], 60_000));
+      expect(ok('client mounts', await guest('client', ['cat', '/proc/mounts']))).not.toContain(` ${CLIENT_MNT} `);
+      ok('unexport', await guestSh('primary', `rm -f ${EXPORTS_FILE} && exportfs -ra`));
+      expect(ok('exportfs -v', await guest('primary', ['exportfs', '-v']))).not.toContain(EXPORT_DIR);
+      ok('server umount', await guestSh('primary', `umount ${EXPORT_DIR} && rmdir ${EXPORT_DIR}`));
+      ok('lvremove', await guest('primary', ['lvremove', '-q', '-y', `vgnfs/${LV}`]));
+      expect((await guest('primary', ['lvs', `vgnfs/${LV}`])).exitCode).not.toBe(0);
+    });
+  },
+);
