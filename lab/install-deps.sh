@@ -10,7 +10,7 @@ PKGS=(
   lvm2 xfsprogs
   ceph-mon ceph-osd ceph-mgr ceph-common rbd-fuse
   # vm tier
-  qemu-system-x86 qemu-utils busybox-static cpio
+  qemu-system-x86 qemu-utils busybox-static cpio xz-utils
   # operator-experience tests
   bash-completion zsh fish mandoc groff-base man-db
 )

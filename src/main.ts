@@ -5,7 +5,6 @@ import { NfsctlError, ExitCode } from './core/errors.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

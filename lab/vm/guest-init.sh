@@ -81,7 +81,7 @@ case $ROLE in
 esac
 step labsvc start sshd
 touch /run/nfslab-ready
-log "ready"
+log "ready (guest clock $(date +%T.%N | cut -c1-12))"
 
 cat >/etc/inittab <<'EOF'
 ::shutdown:/bin/sync

@@ -66,7 +66,7 @@ with_lock() { exec 9>"$LOCK"; flock -w 900 9 || die "another vm.sh holds $LOCK";
 kernel_version() {
   if [ -n "${NFSCTL_LAB_KERNEL:-}" ]; then echo "$NFSCTL_LAB_KERNEL"; return; fi
   local c
-  c=$(ls -1d "$CACHE"/kernel-*/ 2>/dev/null | while read -r d; do [ -e "$d/.complete" ] && basename "$d"; done \
+  c=$(for d in "$CACHE"/kernel-*/.complete; do [ -e "$d" ] && basename "$(dirname "$d")"; done \
       | sed 's/^kernel-//' | sort -V | tail -1)
   if [ -n "$c" ]; then echo "$c"; return; fi
   resolve_kernel_from_apt
@@ -332,14 +332,15 @@ net_up() {
   ip -n "$NS_CTL" addr add "$CTL_IP/24" dev eth0
   ip -n "$NS_CTL" link set eth0 up
   # a stray lab address typed in the root namespace fails fast instead of leaving the machine
-  if ! ip route show type unreachable 2>/dev/null | grep -q "^unreachable $NET.0/24"; then
-    ip route add unreachable "$NET.0/24" && touch "$STATE/added-unreachable-route"
-  fi
+  # (shared with the netns tier: the last tier to go down removes it)
+  ip route replace unreachable "$NET.0/24"
 }
 
 # ---------------------------------------------------------------- guests
 start_guest() {
-  local g=$1 drive=() repo=()
+  local g=$1 drive=() repo=() extra=()
+  # NFSCTL_LAB_VM_QEMU_EXTRA: extra qemu arguments (split on whitespace), for experiments
+  read -r -a extra <<<"${NFSCTL_LAB_VM_QEMU_EXTRA:-}"
   [ "${ROLES[$g]}" = storage ] && drive=(-drive "file=$STATE/$g.disk,if=virtio,format=raw,cache=unsafe,discard=unmap")
   # The checkout gets its own 9p shares: without page cache (a rebuilt dist/ is seen at once by
   # a running guest; the host / is mounted cache=loose, which would serve stale files), and
@@ -360,29 +361,35 @@ start_guest() {
     -virtfs "local,path=/,mount_tag=hostroot,$v9" "${repo[@]}" \
     "${drive[@]}" \
     -netdev "tap,id=n0,ifname=vm-$g,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=${MACS[$g]}" \
-    -device virtio-rng-pci ${NFSCTL_LAB_VM_QEMU_EXTRA:-} \
-    -pidfile "$STATE/$g.pid" -daemonize 9>&-   # the daemon must not inherit the lock fd
+    -device virtio-rng-pci \
+    "${extra[@]}" -pidfile "$STATE/$g.pid" -daemonize 9>&-   # the daemon must not inherit the lock fd
 }
 
-guest_pid_alive() { local p; p=$(cat "$STATE/$1.pid" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+guest_pid_alive() { local p; p=$(cat "$STATE/$1.pid" 2>/dev/null) && [ -n "$p" ] && pid_live "$p"; }
 
 # (9>&-: a ControlPersist master forked here must not inherit the lock fd)
-ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTimeout=5 -n "${IPS[$1]}" true >/dev/null 2>&1 9>&-; }
+ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTimeout=3 -n "${IPS[$1]}" true >/dev/null 2>&1 9>&-; }
 
+# Polls every pending guest in parallel: a guest whose network is not up yet makes ssh wait for
+# ARP, which must not delay noticing the others.
 wait_ssh() {
   local t0=$1 pending=("${GUESTS[@]}") g next
   local deadline=$(( $(date +%s) + UP_TIMEOUT ))
   while [ ${#pending[@]} -gt 0 ]; do
-    next=()
     for g in "${pending[@]}"; do
       guest_pid_alive "$g" || { tail -30 "$STATE/$g.console" >&2 2>/dev/null; die "guest $g died during boot (console: $STATE/$g.console)"; }
-      if ssh_ok "$g"; then log "$g answers SSH after $(since "$t0")s"; else next+=("$g"); fi
+    done
+    for g in "${pending[@]}"; do ( ssh_ok "$g" && touch "$STATE/ssh-ok-$g" ) & done
+    wait
+    next=()
+    for g in "${pending[@]}"; do
+      if [ -e "$STATE/ssh-ok-$g" ]; then log "$g answers SSH after $(since "$t0")s"; rm -f "$STATE/ssh-ok-$g"; else next+=("$g"); fi
     done
     pending=("${next[@]}")
     [ ${#pending[@]} -eq 0 ] && break
     if [ "$(date +%s)" -ge "$deadline" ]; then
       for g in "${pending[@]}"; do echo "--- $g console (tail)" >&2; tail -30 "$STATE/$g.console" >&2 2>/dev/null || true; done
-      die "timed out after ${UP_TIMEOUT}s waiting for SSH on: ${pending[*]}"
+      die "timed out after ${UP_TIMEOUT}s waiting for SSH on: ${pending[*]} (left up for inspection; consoles in $STATE; remove with: bash lab/vm/vm.sh down)"
     fi
     sleep 1
   done
@@ -396,6 +403,7 @@ is_up() {
 
 # ---------------------------------------------------------------- commands
 cmd_up() {
+  [ $# -eq 0 ] || die "usage: vm.sh up (no options; see the environment variables at the top of lab/vm/vm.sh)"
   need_root; need_tools; with_lock
   [[ "$REPO$STATE" =~ [[:space:]] ]] && die "paths with whitespace are not supported ($REPO, $STATE)"
   local t0; t0=$(now)
@@ -423,6 +431,9 @@ cmd_up() {
 
 # Kills qemu (recorded PIDs, then any qemu whose cmdline names the state dir), every process
 # left in our namespaces, deletes the namespaces and the state dir. Idempotent.
+# alive and not a zombie (daemonized qemu is reparented to PID 1, which may reap it late)
+pid_live() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$st" ] && [ "$st" != Z ]; }
+
 do_down() {
   local quiet=${1:-} g p pids=()
   for g in "${GUESTS[@]}"; do
@@ -436,27 +447,28 @@ do_down() {
   done
   local ns
   for ns in "$NS_SW" "$NS_CTL"; do
-    ns_exists "$ns" && pids+=($(ip netns pids "$ns" 2>/dev/null || true))
+    if ns_exists "$ns"; then
+      local nsp; mapfile -t nsp < <(ip netns pids "$ns" 2>/dev/null || true)
+      pids+=("${nsp[@]}")
+    fi
   done
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
-    local i
-    for i in $(seq 50); do
-      local alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for _ in $(seq 50); do
+      local alive=0; for p in "${pids[@]}"; do pid_live "$p" && alive=1; done
       [ $alive = 0 ] && break; sleep 0.1
     done
     kill -KILL "${pids[@]}" 2>/dev/null || true
-    for i in $(seq 20); do
-      local alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for _ in $(seq 20); do
+      local alive=0; for p in "${pids[@]}"; do pid_live "$p" && alive=1; done
       [ $alive = 0 ] && break; sleep 0.1
     done
   fi
   for ns in "$NS_SW" "$NS_CTL"; do ns_exists "$ns" && ip netns del "$ns"; done
-  if [ -e "$STATE/added-unreachable-route" ]; then
-    # keep the guard route while another lab tier still has namespaces
-    if ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q '^nfslab-'; then
-      ip route del unreachable "$NET.0/24" 2>/dev/null || true
-    fi
+  # the guard route is shared with the netns tier: it goes when no nfslab-* namespace is left
+  if ip route show type unreachable 2>/dev/null | grep -q "^unreachable $NET.0/24" \
+    && ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q '^nfslab-'; then
+    ip route del unreachable "$NET.0/24" 2>/dev/null || true
   fi
   rm -rf "$STATE"
   [ -n "$quiet" ] || log "vm tier down"
@@ -500,7 +512,6 @@ cmd_ssh_config() {
 }
 
 # ---- scenario: driven from the host over SSH, one step at a time, timed
-SC_T=
 sc() { # sc <host> <description> <shell command>
   local h=$1 d=$2 c=$3 t rc=0
   t=$(now)

@@ -310,7 +310,7 @@ _nfsctl_call() {
   [[ $cfg == "~/"* ]] && cfg=$HOME/\${cfg#"~/"}
   [[ -n $cfg ]] && set -- --config "$cfg" "$@"
   if command -v timeout >/dev/null 2>&1; then
-    timeout 3 "$cmd" "$@" 2>/dev/null </dev/null
+    timeout -k 1 5 "$cmd" "$@" 2>/dev/null </dev/null
   else
     "$cmd" "$@" 2>/dev/null </dev/null
   fi
@@ -440,7 +440,8 @@ export function zshCompletion(program: Command): string {
         `${zfun(f.path)}() {`,
         `  local curcontext=$curcontext state state_descr line ret=1`,
         `  typeset -A opt_args`,
-        `  _arguments -C -s -S : \\`,
+        // -A '-*': options after the subcommand belong to it (and are completed there).
+        `  _arguments -C -s -S -A '-*' : \\`,
         ...specs.map((s) => `    ${s} \\`),
         `    '1: :->command' \\`,
         `    '*:: :->args' && ret=0`,
@@ -494,7 +495,7 @@ _nfsctl_dyn() {
   [[ $cmd == */* && -x \${~cmd} ]] || cmd=nfsctl
   call=($cmd)
   [[ -n $_nfsctl_config ]] && call+=(--config \${~_nfsctl_config})
-  (( $+commands[timeout] )) && call=(timeout 3 $call)
+  (( $+commands[timeout] )) && call=(timeout -k 1 5 $call)
   vals=(\${(f)"$($call __complete $kind $PREFIX 2>/dev/null </dev/null)"})
   compadd "$@" -a vals
 }
@@ -652,7 +653,7 @@ function __nfsctl_dyn --argument-names kind
         set call $call --config $s[3]
     end
     if command -q timeout
-        set call timeout 3 $call
+        set call timeout -k 1 5 $call
     end
     set -l prefix (string replace -r -- '^--?[^=]*=' '' (commandline -ct))
     $call __complete $kind "$prefix" 2>/dev/null </dev/null

@@ -69,7 +69,7 @@ export class Context {
   async withPairLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
     if (this.opts.dryRun) return fn();
     await this.audit.checkWritable();
-    const lock = new PairLock(this.config.state.lockDir, newOwner(command));
+    const lock = new PairLock(this.config.state.lockDir, newOwner(command, this.config.this), (r) => this.host(r));
     await lock.acquire([this.host('primary'), this.host('backup')]);
     try {
       return await fn();

@@ -15,6 +15,13 @@ import { registerExport as volumeExport, registerUnexport as volumeUnexport } fr
 import { registerList as volumeList, registerShow as volumeShow } from '../commands/volume/list.js';
 import { register as helpCommand } from '../commands/help/help.js';
 import { register as completion } from '../commands/completion/completion.js';
+import { register as pairStatus } from '../commands/status/status.js';
+import { register as sync } from '../commands/sync/sync.js';
+import { register as failback } from '../commands/failback/failback.js';
+import { register as switchover } from '../commands/failback/switchover.js';
+import { register as ha } from '../commands/ha/ha.js';
+import { registerList as rbdLockList, registerRemove as rbdLockRemove } from '../commands/rbd/lock.js';
+import { registerList as rbdBlocklistList, registerRemove as rbdBlocklistRemove } from '../commands/rbd/blocklist.js';
 
 export function version(): string {
   const require = createRequire(import.meta.url);
@@ -27,6 +34,9 @@ export function buildProgram(): Command {
     .version(version(), '-V, --version', 'print the nfsctl version')
     .addOption(new Option('-c, --config <file>', 'config file (default: $NFSCTL_CONFIG or /etc/nfsctl/config.yaml)'))
     .option('--no-color', 'no colour in output (also: NO_COLOR=1)')
+    // Inherited by every subcommand added below: usage errors reach main() as exceptions
+    // (exit 2 there) instead of commander calling process.exit(1) itself.
+    .exitOverride()
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .helpCommand(false)
@@ -41,7 +51,12 @@ export function buildProgram(): Command {
   volumeResize(volume);
   volumeDelete(volume);
 
+  pairStatus(program);
   health(program);
+  sync(program);
+  failback(program);
+  switchover(program);
+  ha(program);
   troubleshootMount(program);
 
   const config = program.command('config').description('inspect and validate the nfsctl configuration');
@@ -52,6 +67,14 @@ export function buildProgram(): Command {
   lockBreak(lock);
 
   logShow(program);
+
+  const rbd = program.command('rbd').description('find and clear stale RBD advisory locks (kubelet) and the blocklist entries they leave');
+  const rbdLock = rbd.command('lock').description('list RBD advisory locks with a stale/live verdict, remove stale ones');
+  rbdLockList(rbdLock);
+  rbdLockRemove(rbdLock);
+  const rbdBlocklist = rbd.command('blocklist').description('list or lift OSD blocklist entries (fenced client instances)');
+  rbdBlocklistList(rbdBlocklist);
+  rbdBlocklistRemove(rbdBlocklist);
 
   helpCommand(program);
   completion(program);

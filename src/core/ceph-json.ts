@@ -396,3 +396,77 @@ export function parseOsdBlocklist(stdout: string): BlocklistEntry[] {
   });
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Additions for `nfsctl rbd lock|blocklist`
+// ---------------------------------------------------------------------------
+
+export interface RbdLockHeader {
+  /** "exclusive" or "shared"; null when the image has no locks. */
+  readonly type: 'exclusive' | 'shared' | null;
+  readonly count: number;
+  /** Shared locks carry a tag. */
+  readonly tag: string | null;
+}
+
+/**
+ * The header of plain `rbd lock ls <image>` (the JSON form does not say whether the
+ * locks are exclusive or shared):
+ *   "There is 1 exclusive lock on this image."
+ *   "There are 2 shared locks on this image.\nLock tag: t"
+ * Blank output means no locks.
+ */
+export function parseRbdLockHeader(stdout: string): RbdLockHeader {
+  const text = stdout.trim();
+  if (text === '') return { type: null, count: 0, tag: null };
+  const m = /^There (?:is|are) (\d+) (exclusive|shared) locks? on this image\./m.exec(text);
+  if (!m) throw new OutputParseError(`unexpected rbd lock ls header: ${excerpt(text)}`);
+  const tag = /^Lock tag: (.*)$/m.exec(text)?.[1]?.trim() ?? null;
+  return { type: m[2] as 'exclusive' | 'shared', count: Number(m[1]), tag };
+}
+
+export interface RbdMapping {
+  readonly pool: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly snap: string;
+  readonly device: string;
+}
+
+const MappingFields = z
+  .object({ pool: z.string(), namespace: z.string().optional(), name: z.string(), snap: z.string().optional(), device: z.string() })
+  .passthrough();
+
+/** `rbd showmapped --format json` (krbd): an array today, an object keyed by id on older releases; "" / [] / {} when nothing is mapped. */
+export function parseRbdShowmapped(stdout: string): RbdMapping[] {
+  const doc = parseSingle(stdout, 'rbd showmapped', []);
+  const items = Array.isArray(doc) ? check(z.array(MappingFields), doc, 'rbd showmapped') : Object.values(check(z.record(MappingFields), doc, 'rbd showmapped'));
+  return items.map((m) => ({ pool: m.pool, namespace: m.namespace ?? '', image: m.name, snap: m.snap ?? '-', device: m.device }));
+}
+
+export interface OsdPool {
+  readonly name: string;
+  /** Application names enabled on the pool ("rbd", "cephfs", "rgw", ...). */
+  readonly applications: readonly string[];
+}
+
+const PoolDetailSchema = z.array(
+  z.object({ pool_name: z.string(), application_metadata: z.record(z.unknown()).default({}) }).passthrough(),
+);
+
+/** `ceph osd pool ls detail --format json`. */
+export function parseOsdPoolLsDetail(stdout: string): OsdPool[] {
+  return check(PoolDetailSchema, parseSingle(stdout, 'ceph osd pool ls detail', []), 'ceph osd pool ls detail').map((p) => ({
+    name: p.pool_name,
+    applications: Object.keys(p.application_metadata),
+  }));
+}
+
+/**
+ * A single value printed by `ceph config get <who> <option>` (plain text): "0",
+ * "3600.000000", "true". Null for blank output.
+ */
+export function parseCephConfigValue(stdout: string): string | null {
+  const v = stdout.trim();
+  return v === '' ? null : v;
+}

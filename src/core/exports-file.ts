@@ -425,7 +425,8 @@ export function upsertExport(
       if (dropSet.has(e)) continue;
       out.push(e === keep ? { ...fresh, line: keep.line } : e);
     }
-    return { entries: drop.length > 0 ? renumber(out) : out, eol: file.eol };
+    // Line numbers shift if duplicates went away or `keep` spanned continuation lines.
+    return { entries: renumber(out), eol: file.eol };
   }
   const entries = [...file.entries];
   const mine = ownedEntryFor(text, file.eol, path, owner);

@@ -13,11 +13,14 @@
  *
  * and only ever replaces or removes blocks carrying that marker.
  *
- * Quoting: every string value (paths, client specs) is written in double
- * quotes and must not contain characters that could end the string or start
- * something else in Ganesha's config lexer (quotes, backslashes, newlines,
- * control characters, "$" or "%"); such values are rejected rather than
- * escaped, because escaping rules differ between Ganesha versions.
+ * Quoting: paths are written in double quotes and must not contain
+ * characters that could end the string or start something else in Ganesha's
+ * config lexer (quotes, backslashes, newlines, control characters, "$" or
+ * "%"); such values are rejected rather than escaped, because escaping rules
+ * differ between Ganesha versions. Client specs are written bare (Ganesha 4.3
+ * rejects a quoted client with "Expected a client, got a double quoted
+ * string"), which is safe because validateClientSpec only lets through
+ * characters that cannot break the syntax.
  */
 
 import { OutputParseError, UsageError, excerpt } from './errors.js';

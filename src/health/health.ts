@@ -51,7 +51,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
             bounded('services', role, 'services running', t, () => services(config, role, host)),
             bounded('firewall', role, 'firewall lets NFS clients in', t, () => firewall(role, host)),
             bounded('rbd', role, 'RBD client ready', t * 2, () => rbdReady(config, role, host)),
-            bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host)),
+            bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host, (x) => ctx.host(x))),
           ])
         ).flat(),
       ];
@@ -139,8 +139,8 @@ async function rbdReady(config: Config, role: PairRole, host: Host): Promise<Fin
   return out;
 }
 
-async function lock(config: Config, role: PairRole, host: Host): Promise<Finding[]> {
-  const s = await readLock(host, config.state.lockDir);
+async function lock(config: Config, role: PairRole, host: Host, hostOfRole: (r: PairRole) => Host): Promise<Finding[]> {
+  const s = await readLock(host, config.state.lockDir, hostOfRole);
   if (!s.held) return [{ id: 'lock', host: role, status: 'ok', title: 'no stale nfsctl lock', evidence: 'free' }];
   const stale = s.alive === false;
   return [

@@ -2,7 +2,7 @@
 // by the commands that list them, so that pressing Tab never talks to a storage host: it
 // answers instantly even when a host is down. One value per line in
 // <state.stateDir>/cache/<kind>.txt; a missing or unreadable cache is just "no values".
-import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Cached kinds. (`hosts` is not cached: the roles come from the config.) */
@@ -44,7 +44,10 @@ export async function writeCompletionCache(stateDir: string, kind: CachedKind, v
 /** The cached values of `kind`, or [] when there is no cache (never throws). */
 export async function readCompletionCache(stateDir: string, kind: CachedKind): Promise<string[]> {
   try {
-    const text = await readFile(completionCacheFile(stateDir, kind), 'utf8');
+    const file = completionCacheFile(stateDir, kind);
+    // Only a regular file: opening a FIFO or a device could block forever.
+    if (!(await lstat(file)).isFile()) return [];
+    const text = await readFile(file, 'utf8');
     return text.split('\n').filter(completable);
   } catch {
     return [];

@@ -14,6 +14,8 @@ export interface LockOwner {
   command: string;
   startedAt: string;
   planId?: string;
+  /** The pair member the owner ran on (config `this`), so its pid can be checked from anywhere. */
+  role?: 'primary' | 'backup';
 }
 
 export type LockState =
@@ -25,14 +27,21 @@ export function lockPaths(lockDir: string) {
   return { dir, owner: `${dir}/owner.json` };
 }
 
-export function newOwner(command: string, planId?: string): LockOwner {
+export function newOwner(command: string, role?: 'primary' | 'backup', planId?: string): LockOwner {
   const o: LockOwner = { user: operatorName(), host: hostname(), pid: process.pid, command, startedAt: new Date().toISOString() };
+  if (role) o.role = role;
   if (planId) o.planId = planId;
   return o;
 }
 
+/** Is this nfsctl process still running on `host`? */
+async function ownerAlive(host: Host, pid: number): Promise<boolean> {
+  const r = await host.run(['sh', '-c', 'tr "\\0" " " < "/proc/$1/cmdline" 2>/dev/null | grep -q nfsctl', 'nfsctl-pid', String(pid)]);
+  return r.exitCode === 0;
+}
+
 /** What the lock on one host looks like, including whether its owner still runs. */
-export async function readLock(host: Host, lockDir: string): Promise<LockState> {
+export async function readLock(host: Host, lockDir: string, hostOfRole?: (role: 'primary' | 'backup') => Host): Promise<LockState> {
   const p = lockPaths(lockDir);
   // One round trip: owner record (if any), the host's name, and /proc for the pid check.
   const r = await host.run([
@@ -53,12 +62,20 @@ export async function readLock(host: Host, lockDir: string): Promise<LockState> 
   }
   if (!owner) return { host: host.name, held: true, owner: null, alive: 'unknown', reason: 'lock directory without a readable owner record (a run died while taking it, or is taking it now)' };
   const storageHostName = hostLine.replace('--host ', '').trim();
-  // We can only check the pid where it lives: on this storage host itself.
-  if (owner.host !== storageHostName) {
+  // The pid can only be checked where it runs: on this storage host, or on the pair member
+  // the owner recorded (reached through its own connection).
+  let where: Host | undefined;
+  if (owner.host === storageHostName) where = host;
+  else if (owner.role && hostOfRole) where = hostOfRole(owner.role);
+  if (!where) {
     return { host: host.name, held: true, owner, alive: 'unknown', reason: `owner runs on ${owner.host}; its process cannot be checked from here` };
   }
-  const alive = await host.run(['sh', '-c', 'tr "\\0" " " < "/proc/$1/cmdline" 2>/dev/null | grep -q nfsctl', 'nfsctl-pid', String(owner.pid)]);
-  const isAlive = alive.exitCode === 0;
+  let isAlive: boolean;
+  try {
+    isAlive = await ownerAlive(where, owner.pid);
+  } catch {
+    return { host: host.name, held: true, owner, alive: 'unknown', reason: `cannot reach ${owner.role ?? owner.host} to check the owner process` };
+  }
   return { host: host.name, held: true, owner, alive: isAlive, reason: isAlive ? 'owner process is running' : 'owner process is gone: the lock is stale' };
 }
 
@@ -73,16 +90,26 @@ export class PairLock {
   constructor(
     private readonly lockDir: string,
     private readonly owner: LockOwner,
+    private readonly hostOfRole?: (role: 'primary' | 'backup') => Host,
   ) {}
 
   /** Take the lock on every host in order, or none at all. */
   async acquire(hosts: Host[]): Promise<void> {
+    try {
+      for (const host of hosts) await this.acquireOne(host);
+    } catch (err) {
+      // all or nothing: give back what we took (a host that vanished keeps its half: stale, reported)
+      await this.release();
+      throw err;
+    }
+  }
+
+  private async acquireOne(host: Host): Promise<void> {
     const p = lockPaths(this.lockDir);
-    for (const host of hosts) {
+    {
       const r = await host.run(['sh', '-c', 'mkdir -p -m 0755 "$1" && mkdir -m 0700 "$2"', 'nfsctl-lock', this.lockDir, p.dir]);
       if (r.exitCode !== 0) {
-        const state = await readLock(host, this.lockDir).catch(() => null);
-        await this.release();
+        const state = await readLock(host, this.lockDir, this.hostOfRole).catch(() => null);
         if (state?.held) {
           const stale = state.alive === false;
           throw new LockHeldError(`the pair is locked: ${describeLock(state)}`, {
@@ -107,8 +134,8 @@ export class PairLock {
 }
 
 /** Remove the lock on one host regardless of its owner (the caller audits and confirms). */
-export async function breakLock(host: Host, lockDir: string): Promise<LockState> {
-  const before = await readLock(host, lockDir);
+export async function breakLock(host: Host, lockDir: string, hostOfRole?: (role: 'primary' | 'backup') => Host): Promise<LockState> {
+  const before = await readLock(host, lockDir, hostOfRole);
   if (before.held) await host.run(['rm', '-rf', '--', lockPaths(lockDir).dir]);
   return before;
 }

@@ -196,7 +196,8 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
       break;
     case 'xfsquota': {
       const root = config.backends.xfsquota!.root;
-      if (config.backends.xfsquota!.quota) {
+      // only what is still there: re-running finishes a half-deleted volume without noise
+      if (config.backends.xfsquota!.quota && inv.xfs?.projects.has(v.projectId)) {
         steps.push({
           id: `${role}:limit`,
           host: role,
@@ -206,23 +207,26 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
           noUndoReason: 'follows the data removal',
         });
       }
-      steps.push(
-        {
+      if (inv.dirs.has(v.path)) {
+        steps.push({
           id: `${role}:rm-data`,
           host: role,
           title: `delete ${v.path} and everything in it (data is destroyed)`,
           action: { kind: 'run', argv: ['rm', '-rf', '--one-file-system', '--', v.path], timeoutMs: 600_000 },
           undo: null,
           noUndoReason: 'deleted files cannot be restored',
-        },
-        {
+        });
+      }
+      if (inv.xfs?.metas.some((m) => m.namespace === v.ref.namespace && m.name === v.ref.name)) {
+        steps.push({
           id: `${role}:meta`,
           host: role,
           title: 'remove its metadata record',
           action: { kind: 'run', argv: ['rm', '-f', '--', xfsMetaPath(root, v.project)] },
           undo: null,
-        },
-      );
+          noUndoReason: 'follows the data removal',
+        });
+      }
       break;
     }
     case 'rbd': {

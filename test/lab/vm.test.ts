@@ -127,10 +127,11 @@ describe.skipIf(!qemu.ok)(
     beforeAll(async () => {
       const st = await vm(['status'], 60_000);
       if (st.exitCode !== 0) {
-        // nothing up or a half-built tier: `up` tears leftovers down itself
+        // nothing up or a half-built tier: `up` tears leftovers down itself. Set first, so that
+        // afterAll also removes a tier whose `up` failed half-way.
+        startedHere = true;
         const up = await vm(['up'], 570_000);
         expect(up.exitCode, show('vm.sh up', up)).toBe(0);
-        startedHere = true;
         process.stdout.write(`[vm tier] ${up.stdout.trim()} (measured ${(up.ms / 1000).toFixed(1)} s)\n`);
       } else {
         await cleanupScenario();

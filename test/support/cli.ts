@@ -1,6 +1,6 @@
 // Running the real CLI (dist/main.js) from tests: build it first when src/ is newer, put an
 // `nfsctl` wrapper on a PATH for the shells, and give it a temp config and state dir.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +27,11 @@ function newestStale(dir: string): boolean {
  * Rebuild then (once, serialised across test files by a lock directory). Type errors do
  * not stop tsc from emitting, so a half-finished file elsewhere does not block these tests.
  */
-export function ensureBuilt(): void {
+export async function ensureBuilt(): Promise<void> {
   if (!newestStale(join(ROOT, 'src'))) return;
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   const lock = join(ROOT, 'dist', '.test-build.lock');
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     try {
       mkdirSync(lock);
@@ -39,20 +39,57 @@ export function ensureBuilt(): void {
     } catch {
       if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock); // left by a killed run
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-      spawnSync('sleep', ['0.2']);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
-    if (newestStale(join(ROOT, 'src'))) spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+    if (newestStale(join(ROOT, 'src'))) await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, timeout: 240_000 });
   } finally {
     rmdirSync(lock);
   }
   if (!existsSync(MAIN)) throw new Error('dist/main.js missing after build');
 }
 
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Killed by our timeout (SIGKILL). */
+  timedOut: boolean;
+}
+
+/**
+ * Run a program without blocking the test worker (vitest talks to its workers over the
+ * event loop); SIGKILL after `timeout` ms, since nfsctl handles SIGTERM itself.
+ */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeout ?? 30_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
 /** Run the built CLI. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 20_000 });
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, [MAIN, ...args], { env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 20_000 });
 }
 
 export interface CliEnv {

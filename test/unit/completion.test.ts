@@ -3,14 +3,14 @@
 // into bash, zsh and fish, and asked to complete; dynamic values come from the real
 // `nfsctl __complete` (the built CLI on PATH) reading a cache file in a temp state dir.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import { bashCompletion, completeAs, describeProgram, fishCompletion, inferValue, zshCompletion, allCommands } from '../../src/cli/completion.js';
 import { completionCacheFile, readCompletionCache, writeCompletionCache } from '../../src/state/completion-cache.js';
-import { cliEnv, ensureBuilt, runCli, type CliEnv } from '../support/cli.js';
+import { COMPLETE_DEADLINE_MS } from '../../src/commands/completion/completion.js';
+import { cliEnv, ensureBuilt, run, runCli, ROOT, type CliEnv } from '../support/cli.js';
 import { tempDir, testConfigYaml } from '../support/config.js';
 
 const VOLUMES = ['team-a/data', 'team-a/logs', 'team-b/db'];
@@ -32,12 +32,19 @@ function fixtureProgram(): Command {
   return program;
 }
 
+/** A config path that blocks whoever opens it: a FIFO with no writer. */
+async function hangingConfig(): Promise<string> {
+  const path = join(tempDir('nfsctl-fifo-'), 'config.yaml');
+  if ((await run('mkfifo', [path])).status !== 0) throw new Error('mkfifo failed');
+  return path;
+}
+
 let env: CliEnv;
 let scripts: { bash: string; zsh: string; fish: string };
 let otherConfig: string;
 
 beforeAll(async () => {
-  ensureBuilt();
+  await ensureBuilt();
   env = cliEnv();
   await writeCompletionCache(env.stateDir, 'volumes', VOLUMES);
   await writeCompletionCache(env.stateDir, 'images', IMAGES);
@@ -79,9 +86,8 @@ function bashWords(line: string): string[] {
   return line.split(/ +/).flatMap((t) => (t === '' ? [''] : t.split(/([=:]+)/).filter((x) => x !== '')));
 }
 
-function bash(line: string, opts: { bashCompletion?: boolean; env?: NodeJS.ProcessEnv } = {}): string[] {
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', BASH_HARNESS, 'harness', line, ...bashWords(line)], {
-    encoding: 'utf8',
+async function bash(line: string, opts: { bashCompletion?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
+  const r = await run('bash', ['--norc', '--noprofile', '-c', BASH_HARNESS, 'harness', line, ...bashWords(line)], {
     env: { ...env.env, SCRIPT: scripts.bash, WITH_BASH_COMPLETION: opts.bashCompletion === false ? '0' : '1', ...opts.env },
     timeout: 20_000,
   });
@@ -127,12 +133,11 @@ exit 0
 `;
 
 let zshCount = 0;
-function zsh(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): string[] {
+async function zsh(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
   const dir = join(env.dir, `zsh-${++zshCount}`);
   mkdirSync(dir);
   writeFileSync(join(dir, '.zshrc'), ZSHRC);
-  const r = spawnSync('zsh', ['-f', '-c', ZSH_HARNESS, 'harness', line], {
-    encoding: 'utf8',
+  const r = await run('zsh', ['-f', '-c', ZSH_HARNESS, 'harness', line], {
     env: { ...env.env, NFSCTL_ZFUNC: join(env.dir, 'completions', 'zfunc'), NFSCTL_ZDOT: dir, NFSCTL_CAPTURE: join(dir, 'capture'), ...opts.env },
     timeout: 25_000,
   });
@@ -143,9 +148,8 @@ function zsh(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): string[] {
 // ---------------------------------------------------------------------------------------
 // fish: `complete -C` asks fish's own completion engine about a command line.
 
-function fish(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): string[] {
-  const r = spawnSync('fish', ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', scripts.fish, line], {
-    encoding: 'utf8',
+async function fish(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
+  const r = await run('fish', ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', scripts.fish, line], {
     env: { ...env.env, ...opts.env },
     timeout: 20_000,
   });
@@ -158,119 +162,154 @@ function fish(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): string[] {
 }
 
 const SHELLS = { bash, zsh, fish } as const;
+type Complete = (line: string, opts?: { env?: NodeJS.ProcessEnv }) => Promise<string[]>;
 
-describe.each(Object.entries(SHELLS))('%s completion (real shell)', (_name, complete) => {
-  it('completes top-level commands from a prefix', () => {
-    expect(complete('nfsctl lo')).toEqual(['lock', 'log']);
-    expect(complete('nfsctl vo')).toEqual(['volume']);
+/**
+ * Ask for several lines (one shell process each) and compare them all at once. One after
+ * the other: the shells' test blocks already run concurrently, and a machine busy with
+ * dozens of node start-ups is not what completion is tested against.
+ */
+async function expectAll(complete: Complete, cases: [string, string[]][], opts: { env?: NodeJS.ProcessEnv } = {}) {
+  const got: string[][] = [];
+  for (const [line] of cases) got.push(await complete(line, opts));
+  expect(Object.fromEntries(cases.map(([line], i) => [line, got[i]]))).toEqual(Object.fromEntries(cases));
+}
+
+describe.concurrent.each(Object.entries(SHELLS))('%s completion (real shell)', (_name, complete: Complete) => {
+  it('completes commands, subcommands (following aliases) and fixed choices', async () => {
+    await expectAll(complete, [
+      ['nfsctl lo', ['lock', 'log']],
+      ['nfsctl vo', ['volume']],
+      ['nfsctl lock ', ['break', 'status']],
+      ['nfsctl fx ', ['show', 'vols']],
+      ['nfsctl __', []], // the hidden helper is not offered
+      ['nfsctl completion ', ['bash', 'fish', 'zsh']],
+      ['nfsctl help lo', ['lock', 'log']],
+    ]);
+    expect(await complete('nfsctl volume ')).toEqual(expect.arrayContaining(['create', 'delete', 'list', 'show']));
   });
 
-  it('completes subcommands of a group, and follows aliases', () => {
-    expect(complete('nfsctl lock ')).toEqual(['break', 'status']);
-    expect(complete('nfsctl volume ')).toEqual(expect.arrayContaining(['create', 'delete', 'list', 'show']));
-    expect(complete('nfsctl fx ')).toEqual(['show', 'vols']);
-  });
-
-  it("completes a command's own options and the global ones", () => {
-    const opts = complete('nfsctl lock break --');
+  it("completes a command's own options and the global ones", async () => {
+    const opts = await complete('nfsctl lock break --');
+    const keep = await complete('nfsctl volume delete --k');
     expect(opts).toEqual(expect.arrayContaining(['--host', '--yes', '--help', '--config', '--no-color']));
     expect(opts).not.toContain('--json'); // lock status has it, lock break does not
-    expect(complete('nfsctl volume delete --k')).toEqual(['--keep-data']);
+    expect(keep).toEqual(['--keep-data']);
   });
 
-  it('completes volume names from the cache, filtered by what was typed', () => {
-    expect(complete('nfsctl volume delete ')).toEqual(VOLUMES);
-    expect(complete('nfsctl volume delete team-a/')).toEqual(['team-a/data', 'team-a/logs']);
-    expect(complete('nfsctl --no-color volume show team-b')).toEqual(['team-b/db']);
-    // variadic: every position
-    expect(complete('nfsctl fx vols team-a/data team-b')).toEqual(['team-b/db']);
+  it('completes volume names from the cache, filtered by what was typed', async () => {
+    await expectAll(complete, [
+      ['nfsctl volume delete ', VOLUMES],
+      ['nfsctl volume delete team-a/', ['team-a/data', 'team-a/logs']],
+      ['nfsctl --no-color volume show team-b', ['team-b/db']],
+      ['nfsctl fx vols team-a/data team-b', ['team-b/db']], // variadic: every position
+    ]);
   });
 
-  it('uses the state dir of the config given on the command line', () => {
-    expect(complete(`nfsctl --config ${otherConfig} volume delete `)).toEqual(['other-ns/only-here']);
-    expect(complete(`nfsctl volume delete -c ${otherConfig} oth`)).toEqual(['other-ns/only-here']);
+  it('uses the state dir of the config given on the command line', async () => {
+    await expectAll(complete, [
+      [`nfsctl --config ${otherConfig} volume delete `, ['other-ns/only-here']],
+      [`nfsctl volume delete -c ${otherConfig} oth`, ['other-ns/only-here']],
+    ]);
   });
 
-  it('completes hosts, pools, images and fixed choices', () => {
-    expect(complete('nfsctl lock break --host ')).toEqual(['backup', 'primary']);
-    expect(complete('nfsctl fx show --pool ')).toEqual(POOLS);
-    expect(complete('nfsctl fixture show rbd/')).toEqual(IMAGES);
-    expect(complete('nfsctl completion ')).toEqual(['bash', 'fish', 'zsh']);
-    expect(complete('nfsctl help lo')).toEqual(['lock', 'log']);
+  it('completes hosts, pools, images and files', async () => {
+    await expectAll(complete, [
+      ['nfsctl lock break --host ', ['backup', 'primary']],
+      ['nfsctl fx show --pool ', POOLS],
+      ['nfsctl fixture show rbd/', IMAGES],
+      ['nfsctl fixture show --from ', []],
+    ]);
+    expect((await complete(`nfsctl --config ${env.dir}/conf`)).map((f) => f.replace(/.*\//, ''))).toEqual(['config.yaml']);
   });
 
-  it('completes files for --config', () => {
-    expect(complete(`nfsctl --config ${env.dir}/conf`).map((f) => f.replace(/.*\//, ''))).toEqual(['config.yaml']);
-  });
-
-  it('offers nothing (and returns at once) without a config', () => {
+  it('offers no values, at once, without a config; static completion still works', async () => {
     const started = Date.now();
-    expect(complete('nfsctl volume delete ', { env: { NFSCTL_CONFIG: join(env.dir, 'missing.yaml') } })).toEqual([]);
+    await expectAll(
+      complete,
+      [
+        ['nfsctl volume delete ', []],
+        ['nfsctl lo', ['lock', 'log']],
+      ],
+      { env: { NFSCTL_CONFIG: join(env.dir, 'missing.yaml') } },
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
-    // static completion still works
-    expect(complete('nfsctl lo', { env: { NFSCTL_CONFIG: join(env.dir, 'missing.yaml') } })).toEqual(['lock', 'log']);
+  });
+
+  it('returns within seconds, offering nothing, when reading local state hangs', async () => {
+    const started = Date.now();
+    expect(await complete('nfsctl volume delete ', { env: { NFSCTL_CONFIG: await hangingConfig() } })).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(12_000);
   });
 });
 
 describe('bash completion specifics', () => {
-  it('registers with `complete -F` and works without bash-completion loaded', () => {
-    expect(bash('nfsctl lock ', { bashCompletion: false })).toEqual(['break', 'status']);
-    expect(bash('nfsctl volume delete team-a/', { bashCompletion: false })).toEqual(['team-a/data', 'team-a/logs']);
+  it('registers with `complete -F` and works without bash-completion loaded', async () => {
+    expect(await bash('nfsctl lock ', { bashCompletion: false })).toEqual(['break', 'status']);
+    expect(await bash('nfsctl volume delete team-a/', { bashCompletion: false })).toEqual(['team-a/data', 'team-a/logs']);
   });
 
-  it('completes an --option=value word', () => {
-    expect(bash('nfsctl lock break --host=p')).toEqual(['primary']);
+  it('completes an --option=value word', async () => {
+    expect(await bash('nfsctl lock break --host=p')).toEqual(['primary']);
   });
 
-  it('does not offer subcommands after an option value that looks like one', () => {
+  it('does not take an option value for a subcommand', async () => {
     // `--plan lock`: "lock" is the value of --plan, not the lock command.
-    expect(bash('nfsctl log --plan lock --j')).toEqual(['--json']);
+    expect(await bash('nfsctl log --plan lock --j')).toEqual(['--json']);
   });
 });
 
 // ---------------------------------------------------------------------------------------
 
 describe('nfsctl __complete (the built CLI)', () => {
-  it('prints cached values with the prefix, one per line', () => {
-    const r = runCli(['__complete', 'volumes', 'team-a'], { env: env.env });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe('team-a/data\nteam-a/logs\n');
-    expect(runCli(['__complete', 'hosts'], { env: env.env }).stdout).toBe('primary\nbackup\n');
+  it('prints cached values with the prefix, one per line', async () => {
+    const r = await runCli(['__complete', 'volumes', 'team-a'], { env: env.env });
+    expect([r.status, r.stdout]).toEqual([0, 'team-a/data\nteam-a/logs\n']);
+    expect((await runCli(['__complete', 'hosts'], { env: env.env })).stdout).toBe('primary\nbackup\n');
   });
 
-  it('prints nothing and exits 0 without a config, a cache, or for an unknown kind', () => {
+  it('prints nothing and exits 0 without a config, a cache, or for an unknown kind', async () => {
     for (const args of [['__complete', 'volumes'], ['__complete', 'nonsense']]) {
-      const r = runCli(args, { env: { ...env.env, NFSCTL_CONFIG: join(env.dir, 'nope.yaml') } });
+      const r = await runCli(args, { env: { ...env.env, NFSCTL_CONFIG: join(env.dir, 'nope.yaml') } });
       expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
     }
     const fresh = cliEnv(); // valid config, no cache yet
-    expect(runCli(['__complete', 'volumes'], { env: fresh.env })).toMatchObject({ status: 0, stdout: '' });
+    expect(await runCli(['__complete', 'volumes'], { env: fresh.env })).toMatchObject({ status: 0, stdout: '' });
   });
 
-  it('gives up quickly when reading the cache blocks (a FIFO nobody writes)', () => {
-    const blocked = cliEnv();
-    mkdirSync(join(blocked.stateDir, 'cache'), { recursive: true });
-    expect(spawnSync('mkfifo', [completionCacheFile(blocked.stateDir, 'volumes')]).status).toBe(0);
+  it('does not open a cache that is not a regular file (a FIFO would block)', async () => {
+    const odd = cliEnv();
+    mkdirSync(join(odd.stateDir, 'cache'), { recursive: true });
+    expect((await run('mkfifo', [completionCacheFile(odd.stateDir, 'volumes')])).status).toBe(0);
     const started = Date.now();
-    const r = runCli(['__complete', 'volumes'], { env: blocked.env, timeout: 15_000 });
-    expect(r.error).toBeUndefined(); // not killed by our timeout
-    expect([r.status, r.stdout]).toEqual([0, '']);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await runCli(['__complete', 'volumes'], { env: odd.env })).toMatchObject({ status: 0, stdout: '' });
+    expect(Date.now() - started).toBeLessThan(COMPLETE_DEADLINE_MS);
   });
 
-  it('is hidden from help and completions, and never needs a host', () => {
-    expect(runCli(['--help'], { env: env.env }).stdout).not.toContain('__complete');
+  it('is killed by its own watchdog when a read hangs (config is a FIFO nobody writes)', async () => {
+    const started = Date.now();
+    const r = await runCli(['__complete', 'volumes'], { env: { ...env.env, NFSCTL_CONFIG: await hangingConfig() }, timeout: 15_000 });
+    const took = Date.now() - started;
+    expect(r).toMatchObject({ stdout: '', signal: 'SIGKILL', timedOut: false }); // its watchdog, not our timeout
+    expect(took).toBeGreaterThanOrEqual(COMPLETE_DEADLINE_MS - 100);
+    expect(took).toBeLessThan(COMPLETE_DEADLINE_MS + 5_000);
+  });
+
+  it('is hidden from help and from the command model', async () => {
+    expect((await runCli(['--help'], { env: env.env })).stdout).not.toContain('__complete');
     expect(allCommands(describeProgram(buildProgram())).map((c) => c.name)).not.toContain('__complete');
-    for (const complete of Object.values(SHELLS)) expect(complete('nfsctl __')).toEqual([]);
   });
 
-  it('`nfsctl completion <shell>` prints the same script the generator makes, without a config', () => {
+  it('`nfsctl completion <shell>` prints what the generator makes, without a config', async () => {
+    // Compare with the generator as built into dist/ (the same build the CLI runs).
+    const built = (await import(join(ROOT, 'dist', 'cli', 'completion.js'))) as typeof import('../../src/cli/completion.js');
+    const { buildProgram: builtProgram } = (await import(join(ROOT, 'dist', 'cli', 'program.js'))) as typeof import('../../src/cli/program.js');
     for (const shell of ['bash', 'zsh', 'fish'] as const) {
-      const r = runCli(['completion', shell], { env: { ...env.env, NFSCTL_CONFIG: '/nonexistent' } });
+      const r = await runCli(['completion', shell], { env: { ...env.env, NFSCTL_CONFIG: '/nonexistent' } });
       expect(r.status).toBe(0);
-      expect(r.stdout).toBe({ bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell](buildProgram()));
+      expect(r.stdout).toBe(built.completionScript(builtProgram(), shell));
     }
-    expect(runCli(['completion', 'tcsh'], { env: env.env }).status).toBe(2);
+    expect((await runCli(['completion', 'tcsh'], { env: env.env })).status).toBe(2);
   });
 });
 

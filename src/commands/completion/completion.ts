@@ -32,9 +32,11 @@ export function register(program: Command): void {
     .argument('<kind>', 'volumes, hosts, pools or images')
     .argument('[prefix]', 'only values starting with this', '')
     .action(async (kind: string, prefix: string, _opts: unknown, self: Command) => {
-      // A completion must never hang the shell: if a read blocks (a stale NFS mount under
-      // the state dir...), give up with no output. The timer does not keep node alive.
-      setTimeout(() => process.exit(0), COMPLETE_DEADLINE_MS).unref();
+      // A completion must never hang the shell: if a read blocks (a hung NFS mount under
+      // the state dir...), give up with no output. process.exit() would wait for the
+      // blocked read (node joins its I/O threads on exit), so the watchdog uses SIGKILL;
+      // the scripts ignore the exit status. The timer does not keep node alive.
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), COMPLETE_DEADLINE_MS).unref();
       const { configPath } = await import('../../config/load.js');
       const { completeValues } = await import('../../cli/completion.js');
       const values = await completeValues(kind, prefix, { configFile: configPath(allOptions(self).config) });

@@ -17,7 +17,7 @@ export function register(parent: Command): void {
         const roles: PairRole[] = o.host ? [o.host as PairRole] : ['primary', 'backup'];
         const held = [];
         for (const r of roles) {
-          const s = await readLock(ctx.host(r), ctx.config.state.lockDir);
+          const s = await readLock(ctx.host(r), ctx.config.state.lockDir, (x) => ctx.host(x));
           if (s.held) held.push(s);
           else ctx.out.info(`${r}: not locked`);
         }
@@ -31,7 +31,7 @@ export function register(parent: Command): void {
         }
         await ctx.audit.checkWritable();
         for (const s of held) {
-          await breakLock(ctx.host(s.host as PairRole), ctx.config.state.lockDir);
+          await breakLock(ctx.host(s.host as PairRole), ctx.config.state.lockDir, (x) => ctx.host(x));
           await ctx.audit.append({ host: s.host, event: 'lock-break', detail: describeLock(s) });
           ctx.out.line(`${s.host}: lock removed`);
         }

@@ -12,7 +12,7 @@ export function register(parent: Command): void {
         const { readLock, describeLock } = await import('../../state/lock.js');
         const roles: PairRole[] = ['primary', 'backup'];
         const states = await Promise.all(
-          roles.map((r) => readLock(ctx.host(r), ctx.config.state.lockDir).catch((err: Error) => ({ host: r, held: 'unknown' as const, error: err.message }))),
+          roles.map((r) => readLock(ctx.host(r), ctx.config.state.lockDir, (x) => ctx.host(x)).catch((err: Error) => ({ host: r, held: 'unknown' as const, error: err.message }))),
         );
         if (ctx.opts.json) return ctx.out.json({ locks: states });
         for (const s of states) {

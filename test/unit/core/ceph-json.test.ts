@@ -261,3 +261,61 @@ describe('addresses and lock ids', () => {
     expect(decodeKubeletLockId('auto 18446462598732840961')).toBeNull();
   });
 });
+
+// --- additions for nfsctl rbd lock|blocklist --------------------------------
+import {
+  parseCephConfigValue,
+  parseOsdPoolLsDetail,
+  parseRbdLockHeader,
+  parseRbdShowmapped,
+} from '../../../src/core/ceph-json.js';
+
+describe('rbd/ceph shapes used by nfsctl rbd', () => {
+  it('blocklist: two documents as Pacific prints them (no trailing newline), and empty forms', () => {
+    expect(parseOsdBlocklist('[{"addr":"198.51.100.11:0/3181996668","until":"2026-11-22T06:00:27.448267+0000"}][]')).toEqual([
+      { kind: 'addr', addr: '198.51.100.11:0/3181996668', until: '2026-11-22T06:00:27.448267+0000' },
+    ]);
+    expect(parseOsdBlocklist('[][{"range":"198.51.100.0/24","until":"2026-11-22T06:00:27.448267+0000"}]')).toEqual([
+      { kind: 'range', addr: '198.51.100.0/24', until: '2026-11-22T06:00:27.448267+0000' },
+    ]);
+    for (const empty of ['', '[]', '[][]', '[]\n[]\n']) expect(parseOsdBlocklist(empty)).toEqual([]);
+    expect(() => parseOsdBlocklist('{}')).toThrow(OutputParseError);
+  });
+  it('rbd lock ls: empty forms and the JSON Pacific prints', () => {
+    for (const empty of ['', '\n', '[]\n', '{}']) expect(parseRbdLockList(empty)).toEqual([]);
+    expect(parseRbdLockList('[{"id":"kubelet_lock_magic_node-gone","locker":"client.4130","address":"198.51.100.11:0/3181996668"}]\n')).toEqual([
+      { id: 'kubelet_lock_magic_node-gone', locker: 'client.4130', address: '198.51.100.11:0/3181996668' },
+    ]);
+  });
+  it('rbd status: empty forms, and the lab-recorded watcher', () => {
+    for (const empty of ['', '{}', '{"watchers":[]}']) expect(parseRbdStatus(empty).watchers).toEqual([]);
+    expect(parseRbdStatus('{"watchers":[{"address":"198.51.100.21:0/1300091762","client":4174,"cookie":139898157811936}]}').watchers).toEqual([
+      { address: '198.51.100.21:0/1300091762', client: 'client.4174', cookie: '139898157811936' },
+    ]);
+  });
+  it('rbd lock ls header (plain): exclusive, shared with tag, none', () => {
+    expect(parseRbdLockHeader('There is 1 exclusive lock on this image.\nLocker       ID  Address\nclient.1 x 1.2.3.4:0/1\n')).toEqual({ type: 'exclusive', count: 1, tag: null });
+    expect(parseRbdLockHeader('There are 2 shared locks on this image.\nLock tag: tagA\nLocker ID Address\n')).toEqual({ type: 'shared', count: 2, tag: 'tagA' });
+    expect(parseRbdLockHeader('')).toEqual({ type: null, count: 0, tag: null });
+    expect(() => parseRbdLockHeader('something else')).toThrow(OutputParseError);
+  });
+  it('rbd showmapped: array, old object form, empty forms', () => {
+    const m = { id: '0', pool: 'rbd', namespace: '', name: 'img', snap: '-', device: '/dev/rbd0' };
+    expect(parseRbdShowmapped(JSON.stringify([m]))).toEqual([{ pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' }]);
+    expect(parseRbdShowmapped(JSON.stringify({ '0': { pool: 'rbd', name: 'img', snap: '-', device: '/dev/rbd0' } }))).toEqual([{ pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' }]);
+    for (const empty of ['', '[]', '{}']) expect(parseRbdShowmapped(empty)).toEqual([]);
+  });
+  it('ceph osd pool ls detail: applications', () => {
+    expect(parseOsdPoolLsDetail('[{"pool_id":1,"pool_name":"rbd","application_metadata":{"rbd":{}}},{"pool_name":".mgr","application_metadata":{"mgr":{}}},{"pool_name":"bare"}]')).toEqual([
+      { name: 'rbd', applications: ['rbd'] },
+      { name: '.mgr', applications: ['mgr'] },
+      { name: 'bare', applications: [] },
+    ]);
+    expect(parseOsdPoolLsDetail('')).toEqual([]);
+  });
+  it('ceph config get: plain values', () => {
+    expect(parseCephConfigValue('0\n')).toBe('0');
+    expect(parseCephConfigValue('3600.000000')).toBe('3600.000000');
+    expect(parseCephConfigValue('')).toBeNull();
+  });
+});

@@ -421,6 +421,7 @@ describe('edited models match a fresh parse', () => {
     ['append after unterminated continuation', '/srv/x a(ro) \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
     ['append after comment ending in a backslash', '# note \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
     ['replace unterminated last line', '/nfs/a_b x(rw) # nfsctl:a/b', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
+    ['replace a multi-line owned entry', '/nfs/a_b x(rw) \\\n  y(ro) # nfsctl:a/b\n/k l\n', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
     ['collapse duplicates', '/nfs/a_b x # nfsctl:a/b\n/k l\n/nfs/a_b y # nfsctl:a/b\n/m n\n', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
   ];
   it.each(cases)('%s', (_n, text, edit) => {

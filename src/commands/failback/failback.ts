@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { examples, withContext } from '../../cli/app.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('failback')
+    .description('move the VIP back to the primary after an outage without losing what clients wrote to the backup')
+    .option('--dry-run', 'run the preflight, show the plan and the itemised sync preview, change nothing')
+    .option('-y, --yes', 'do not ask (otherwise you type the name "primary")')
+    .option('--resume', 'continue an interrupted failback from its last completed step (journal on both hosts)')
+    .option('--max-delete <n>', 'refuse when a sync would delete more than n paths on the primary (default 500)')
+    .option('--verify', 'compare sha256 checksums of every file, not only names and sizes')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withContext(async (ctx, cmd) => {
+        const { runHandover } = await import('../../ha/switchover.js');
+        await runHandover(ctx, 'failback', cmd.opts());
+      }),
+    );
+  examples(cmd, [
+    ['see what failback would do', 'nfsctl failback --dry-run'],
+    ['fail back, checksumming every file', 'nfsctl failback --verify'],
+    ['finish an interrupted failback', 'nfsctl failback --resume --yes'],
+  ]);
+}

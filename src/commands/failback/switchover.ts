@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { examples, withContext } from '../../cli/app.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('switchover')
+    .description('planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move')
+    .option('--dry-run', 'run the preflight, show the plan, change nothing')
+    .option('-y, --yes', 'do not ask (otherwise you type the name "backup")')
+    .option('--resume', 'continue an interrupted switchover')
+    .option('--max-delete <n>', 'refuse when a sync would delete more than n paths on the backup (default 500)')
+    .option('--verify', 'compare sha256 checksums of every file')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withContext(async (ctx, cmd) => {
+        const { runHandover } = await import('../../ha/switchover.js');
+        await runHandover(ctx, 'switchover', cmd.opts());
+      }),
+    );
+  examples(cmd, [
+    ['see the plan', 'nfsctl switchover --dry-run'],
+    ['move clients to the backup before primary maintenance', 'nfsctl switchover --yes'],
+  ]);
+}

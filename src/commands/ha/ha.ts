@@ -1,0 +1,39 @@
+import { Option, type Command } from 'commander';
+import { examples, withContext } from '../../cli/app.js';
+
+export function register(program: Command): void {
+  const ha = program.command('ha').description('keepalived integration: the notify hook and its installation');
+  const notify = ha
+    .command('notify <type> <name> <state> [priority]')
+    .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP')
+    .option('--json', 'print the record as JSON')
+    .action(
+      withContext(async (ctx, cmd, type: string, name: string, state: string, priority?: string) => {
+        const { runNotify } = await import('./ha.run.js');
+        await runNotify(ctx, type, name, state, priority, cmd.opts());
+      }),
+    );
+  examples(notify, [
+    ['what keepalived runs when this host becomes MASTER', 'nfsctl ha notify INSTANCE VI_NFS MASTER 150'],
+    ['by hand, after a manual VIP move', 'nfsctl ha notify INSTANCE VI_NFS BACKUP'],
+  ]);
+  const install = ha
+    .command('install')
+    .description("add `notify \"nfsctl ha notify\"` to keepalived.conf's vrrp_instance on both hosts, showing the diff first")
+    .option('--nfsctl-path <path>', 'nfsctl as keepalived should run it', '/usr/local/sbin/nfsctl')
+    .addOption(new Option('--host <role>', 'only this host').choices(['primary', 'backup']))
+    .option('--replace', 'replace an existing, different notify script')
+    .option('--dry-run', 'show the diff and the plan, change nothing')
+    .option('-y, --yes', 'do not ask')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withContext(async (ctx, cmd) => {
+        const { runInstall } = await import('./ha.run.js');
+        await runInstall(ctx, cmd.opts());
+      }),
+    );
+  examples(install, [
+    ['see the change', 'nfsctl ha install --dry-run'],
+    ['install on both hosts', 'nfsctl ha install --yes'],
+  ]);
+}

@@ -1,0 +1,124 @@
+// rbd lock remove: remove one advisory lock after explaining what Ceph will do to its
+// holder. Exit codes: 2 malformed arguments or no confirmation possible; 4 missing pool or
+// image, no locks, no such lock, or the lock looks live (without --force); 130 cancelled.
+import type { Context } from '../../cli/context.js';
+import { CancelledError, NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
+import { parseImageSpec, specString, validateLockId, validateLocker } from '../../rbd/validate.js';
+import { judge, readLocks, readWatchers, type LockRow } from '../../rbd/locks.js';
+import { Blocklist, breakLockPolicy } from '../../rbd/blocklist.js';
+import { renderBlocklist, renderLockRows, wrap } from '../../rbd/render.js';
+import { addressHost, parseRbdLockHeader } from '../../core/ceph-json.js';
+import { openCeph, type CephCliOptions } from './common.js';
+import { makeProber } from './lock-list.run.js';
+
+export interface LockRemoveOptions extends CephCliOptions {
+  force?: boolean;
+  blocklist?: boolean;
+  nodeCheck?: boolean;
+  yes?: boolean;
+}
+
+function duration(s: number): string {
+  if (s % 3600 === 0) return `${s / 3600} h`;
+  if (s % 60 === 0) return `${s / 60} min`;
+  return `${s} s`;
+}
+
+export async function runLockRemove(ctx: Context, target: string, lockId: string | undefined, locker: string | undefined, o: LockRemoveOptions): Promise<void> {
+  // --- validate everything before running anything (exit 2)
+  const spec = parseImageSpec(target);
+  if ((lockId === undefined) !== (locker === undefined)) throw new UsageError('give both <lock-id> and <locker> (as `nfsctl rbd lock list` shows them), or neither');
+  if (lockId !== undefined) validateLockId(lockId);
+  if (locker !== undefined) validateLocker(locker);
+  const ceph = await openCeph(ctx, o);
+  await ceph.checkFiles();
+  const name = specString(spec);
+
+  // --- what is there
+  const locks = await readLocks(ceph, spec);
+  if (locks.length === 0) throw new PreconditionError(`${name} has no locks: nothing to remove`, { hint: `nfsctl rbd lock list ${name}` });
+  const listing = () => locks.map((l) => `  ${l.id}  ${l.locker}  ${l.address}`).join('\n');
+  let lock = locks[0]!;
+  if (lockId === undefined) {
+    if (locks.length > 1) {
+      throw new UsageError(`${name} has ${locks.length} locks; say which one (lock id and locker):\n${listing()}`, { hint: `nfsctl rbd lock remove ${name} <lock-id> <locker>` });
+    }
+  } else {
+    const found = locks.find((l) => l.id === lockId && l.locker === locker);
+    if (!found) throw new PreconditionError(`${name} has no lock "${lockId}" held by ${locker}; its locks:\n${listing()}`, { hint: `nfsctl rbd lock list ${name}` });
+    lock = found;
+  }
+  const [watchers, headerText] = await Promise.all([readWatchers(ceph, spec), ceph.rbd(['lock', 'ls', name])]);
+  let header: { type: 'exclusive' | 'shared' | null; tag: string | null } = { type: null, tag: null };
+  try {
+    if (headerText.exitCode === 0) header = parseRbdLockHeader(headerText.stdout);
+  } catch {
+    /* type stays unknown */
+  }
+  const [row] = (await judge(spec, [lock], watchers, header, makeProber(ctx, o.nodeCheck))) as [LockRow];
+  for (const l of renderLockRows([row])) ctx.out.info(l);
+  if (row.verdict === 'live' && !o.force) {
+    throw new PreconditionError(`the lock on ${name} looks live: ${row.reason}. Removing it would let a second client write to an image that is in use`, {
+      hint: `stop the client first, or if you are sure: nfsctl rbd lock remove ${name} ${lock.id} ${lock.locker} --force`,
+    });
+  }
+  if (row.verdict === 'live') ctx.out.warn(`--force: removing a lock whose holder still watches the image`);
+  if (row.verdict === 'unknown') ctx.out.warn(`cannot tell whether this lock is stale: ${row.reason}`);
+
+  // --- explain the fencing
+  const policy = await breakLockPolicy(ceph);
+  const blocklist = o.blocklist !== false && policy.blocklistOnBreak;
+  ctx.out.info('');
+  if (blocklist) {
+    const text =
+      `Removing a lock makes Ceph blocklist the locker's address (rbd_blocklist_on_break_lock, on by default): ` +
+      `${lock.address} (${lock.locker}) will be fenced from every OSD for ${duration(policy.expireSeconds)} (${policy.expireSeconds} s, from ${policy.source}). ` +
+      `That client instance can no longer read or write any image; if it is a krbd client, every image mapped through it on ${addressHost(lock.address)} gets I/O errors. ` +
+      `Lift it early with \`nfsctl rbd blocklist remove ${lock.address}\`; --no-blocklist does not fence at all.`;
+    for (const l of wrap(text, 80, '  ')) ctx.out.info(l);
+  } else {
+    ctx.out.info(
+      o.blocklist === false
+        ? `--no-blocklist: the lock is removed without blocklisting ${lock.address} (rbd_blocklist_on_break_lock=false for this call); if that client is alive it can keep writing.`
+        : `The cluster has rbd_blocklist_on_break_lock=false: ${lock.address} will not be blocklisted.`,
+    );
+  }
+
+  // --- confirm
+  if (!o.yes && !ctx.interactive) {
+    throw new UsageError('refusing to remove the lock without confirmation: no terminal to ask on (nothing was changed)', { hint: `nfsctl rbd lock remove ${name} ${lock.id} ${lock.locker}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''} --yes` });
+  }
+  if (!o.yes) {
+    const { inquirerPrompter } = await import('../../cli/prompt.js');
+    const ok = await (await inquirerPrompter()).typed(`Remove lock "${lock.id}" (${lock.locker}) from ${name}?`, spec.image);
+    if (!ok) throw new CancelledError();
+  }
+
+  // --- act
+  await ctx.audit.checkWritable();
+  const argv = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', name, lock.id, lock.locker];
+  const r = await ceph.rbd(argv);
+  await ctx.audit.append({
+    host: ceph.host.name,
+    argv: ['rbd', ...argv],
+    exitCode: r.exitCode,
+    durationMs: r.durationMs,
+    event: 'rbd-lock-remove',
+    detail: `${name} lock ${lock.id} ${lock.locker} ${lock.address}: verdict ${row.verdict} (${row.reason}); ${blocklist ? 'locker blocklisted' : 'no blocklist'}${o.force ? '; --force' : ''}`,
+  });
+  if (r.exitCode !== 0) throw new NfsctlError(`rbd lock rm failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `nfsctl rbd lock list ${name}` });
+  ctx.out.line(`removed lock "${lock.id}" (${lock.locker}) from ${name}`);
+
+  // --- show the result
+  const [after, afterWatchers] = await Promise.all([readLocks(ceph, spec), readWatchers(ceph, spec)]);
+  ctx.out.line(`locks now: ${after.length === 0 ? 'none' : after.map((l) => `${l.id} (${l.locker} ${l.address})`).join(', ')}`);
+  ctx.out.line(`watchers now: ${afterWatchers.length === 0 ? 'none' : afterWatchers.map((w) => `${w.client} ${w.address}`).join(', ')}`);
+  try {
+    const { entries } = await new Blocklist(ceph).list();
+    const mine = entries.filter((e) => e.addr === lock.address);
+    if (mine.length > 0) for (const l of renderBlocklist(mine)) ctx.out.line(`blocklist: ${l}`);
+    else ctx.out.line(`blocklist: ${lock.address} is not blocklisted`);
+  } catch (err) {
+    ctx.out.warn(`could not read the blocklist: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,154 @@
+// nfsctl sync: the periodic pull of the NFS root by the host that does NOT hold the VIP
+// from the one that does, run on the receiving host (over its one SSH connection when this
+// is the other host), with a source sanity check, a dry-run pass and a deletion cap.
+import type { Context } from '../../cli/context.js';
+import type { PairRole } from '../../config/schema.js';
+import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
+import { vipHolders } from '../../ha/vip.js';
+import { checkDeleteCap, checkTrees, peerOf, renderPreview, rsyncArgv, runRsync, syncRecord, DEFAULT_MAX_DELETE, RSYNC_TIMEOUT_MS } from '../../ha/sync.js';
+import { writeSyncRecord } from '../../ha/sync-state.js';
+import { readJournal, unfinished } from '../../ha/journal.js';
+import { parseRsyncOutput } from '../../core/rsync.js';
+import { newPlanId, type Plan } from '../../plan/plan.js';
+import { serviceArgv } from '../../ha/services.js';
+
+export interface SyncOptions {
+  dryRun?: boolean;
+  yes?: boolean;
+  maxDelete?: string;
+  ssh?: boolean;
+  json?: boolean;
+}
+
+export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
+  const cap = o.maxDelete === undefined ? DEFAULT_MAX_DELETE : Number(o.maxDelete);
+  if (!Number.isInteger(cap) || cap < 0) throw new UsageError(`--max-delete: expected a whole number, got ${o.maxDelete}`);
+  const config = ctx.config;
+  const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
+  const vs = await vipHolders(config, hosts, config.timeouts.check);
+  const unknown = vs.filter((v) => v.holds === null);
+  if (unknown.length) throw new PreconditionError(`cannot tell who holds the VIP: ${unknown.map((v) => `${v.role}: ${v.error ?? 'no answer'}`).join('; ')}`, { hint: 'nfsctl status' });
+  const holders = vs.filter((v) => v.holds).map((v) => v.role);
+  if (holders.length === 2) throw new PreconditionError('split brain: the VIP is on both hosts; refusing to sync (either copy may be the one clients wrote to)', { hint: 'nfsctl status' });
+  if (holders.length === 0) throw new PreconditionError('nobody holds the VIP: no host is known to have the current data; refusing to sync', { hint: 'nfsctl status' });
+  const source: PairRole = holders[0]!;
+  const dest = peerOf(source);
+  for (const kind of ['failback', 'switchover'] as const) {
+    const j = await readJournal(config, kind, [hosts.primary, hosts.backup]).catch(() => null);
+    if (unfinished(j)) throw new PreconditionError(`a ${kind} (${j.planId}) is unfinished: the periodic sync stays out of its way`, { hint: `nfsctl ${kind} --resume` });
+  }
+  const body = async () => {
+    const started = Date.now();
+    const dh = hosts[dest];
+    let result: Awaited<ReturnType<typeof runRsync>> | undefined;
+    try {
+      await checkTrees(config, { role: source, host: hosts[source] }, { role: dest, host: dh });
+      const dry = await dh.run(rsyncArgv({ config, source, dryRun: true, ...(o.ssh ? { ssh: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS });
+      if (dry.exitCode !== 0 && dry.exitCode !== 24) {
+        const rsyncd = serviceArgv(config, 'status', 'rsyncd').join(' ');
+        throw new NfsctlError(`${dest}: rsync dry run from ${source} failed (exit ${dry.exitCode}): ${dry.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${source}? (${rsyncd})` });
+      }
+      const preview = parseRsyncOutput(dry.stdout);
+      checkDeleteCap(preview, cap, source, dest);
+      const plan: Plan = {
+        id: newPlanId(),
+        title: `sync ${source} -> ${dest}`,
+        notes: renderPreview(preview, source, dest),
+        phases: [
+          {
+            title: `pull ${config.nfs.root} from ${source} into ${dest}`,
+            steps: [
+              {
+                id: `${dest}:rsync`,
+                host: dest,
+                title: `rsync ${config.nfs.root} from ${source} (${preview.transfers.length} file(s) to copy, ${preview.deletions.length} to delete)`,
+                action: {
+                  kind: 'fn',
+                  describe: rsyncArgv({ config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) }).join(' '),
+                  fn: async (h) => {
+                    const rep = await runRsync(h, { config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) });
+                    result = rep;
+                  },
+                },
+                undo: null,
+                noUndoReason: `${dest} is a mirror of ${source}: there is nothing to restore`,
+              },
+            ],
+          },
+        ],
+      };
+      const runner = await ctx.runner();
+      await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Mirror ${source}'s ${config.nfs.root} onto ${dest}?` } });
+      if (o.dryRun) {
+        if (!o.json) ctx.out.line(renderPreview(preview, source, dest).join('\n'));
+        return;
+      }
+      const rec = syncRecord(source, dest, started, result ?? null);
+      await writeSyncRecord(dh, config.state.stateDir, rec);
+      if (o.json) ctx.out.json({ sync: rec, itemized: result?.changes.length ?? 0 });
+      else ctx.out.line(`synced ${source} -> ${dest}: ${rec.bytes} bytes copied, ${rec.deleted ?? 0} deleted, ${rec.files ?? '?'} files in the tree, ${rec.durationMs} ms`);
+    } catch (err) {
+      const e = err as Error;
+      if (!o.dryRun) {
+        await writeSyncRecord(dh, config.state.stateDir, syncRecord(source, dest, started, null, e.message.split('\n')[0]!)).catch(() => undefined);
+      }
+      throw err;
+    }
+  };
+  return ctx.withPairLock(`sync ${source}->${dest}`, body);
+}
+
+/** `sync install-timer`: a cron entry on the backup running `nfsctl sync --yes`. */
+export function cronLine(intervalMs: number, nfsctlPath: string): string {
+  const min = Math.round(intervalMs / 60_000);
+  let when: string;
+  if (min < 1) throw new UsageError('--interval: at least 1m');
+  if (min < 60) when = `*/${min} * * * *`;
+  else if (min % 60 === 0 && min < 1440) when = `0 */${min / 60} * * *`;
+  else throw new UsageError('--interval: use minutes below 60 (e.g. 15m) or whole hours (e.g. 2h)');
+  return `${when} root ${nfsctlPath} sync --yes --json >> /var/log/nfsctl/sync.log 2>&1`;
+}
+
+export function simpleDiff(before: string | null, after: string): string[] {
+  const a = (before ?? '').split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
+  const b = after.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
+  const out: string[] = [];
+  for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
+  for (const l of b) if (!a.includes(l)) out.push(`+ ${l}`);
+  return out;
+}
+
+export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
+  const { parseDuration } = await import('../../config/schema.js');
+  let ms: number;
+  try {
+    ms = o.interval ? parseDuration(o.interval) : ctx.config.rsync.interval;
+  } catch {
+    throw new UsageError(`--interval: expected a duration like 15m or 1h, got ${o.interval}`);
+  }
+  const path = '/etc/cron.d/nfsctl-sync';
+  const role: PairRole = o.host ?? 'backup';
+  const host = ctx.host(role);
+  const before = await host.readFile(path);
+  const content = `# Managed by nfsctl (nfsctl sync install-timer): the periodic backup pull.\n# nfsctl sync works out the direction itself (into the host without the VIP).\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${cronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl')}\n`;
+  const diff = simpleDiff(before, content);
+  if (diff.length === 0) {
+    ctx.out.line(`${role}:${path} is already up to date`);
+    return;
+  }
+  const plan: Plan = {
+    id: newPlanId(),
+    title: `install the sync timer on ${role}`,
+    notes: [`diff of ${role}:${path}:`, ...diff],
+    phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: cronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl') }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
+  };
+  if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
+  const runner = await ctx.runner();
+  await ctx.withPairLock('sync install-timer', async () => {
+    await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Write ${path} on ${role}?` } });
+  });
+  if (!o.dryRun) {
+    if (o.json) ctx.out.json({ host: role, path, content });
+    else ctx.out.line(`installed ${role}:${path}`);
+  }
+}

@@ -1,0 +1,105 @@
+// The keepalived notify hook: `nfsctl ha notify <INSTANCE|GROUP> <name> <state> [priority]`.
+// Mirrored volumes (LVM, XFS) are served by both hosts all the time, so only RBD volumes
+// follow the VIP: on MASTER fence the old holder (ceph osd blocklist), map, mount, export;
+// on BACKUP/FAULT/STOP unexport, unmount, unmap. With `backends.rbd.map: false` (the netns
+// lab: no krbd) only the export side runs; what would have been mapped is recorded, not done.
+// Every transition is recorded in <stateDir>/vrrp/last.json (and the audit log).
+import type { Config, PairRole } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import { UsageError } from '../core/errors.js';
+import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory } from '../volume/inventory.js';
+import { mergeVolumes } from '../volume/state.js';
+import { ganeshaFile } from '../volume/exporter.js';
+import { parseShowExports } from '../core/ganesha.js';
+import { newPlanId, type Plan, type Step } from '../plan/plan.js';
+import { peerOf } from './sync.js';
+
+export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+
+export interface NotifyArgs {
+  type: 'INSTANCE' | 'GROUP';
+  name: string;
+  state: VrrpState;
+  priority?: number;
+}
+
+export function parseNotifyArgs(type: string, name: string, state: string, priority?: string): NotifyArgs {
+  const t = type.toUpperCase();
+  if (t !== 'INSTANCE' && t !== 'GROUP') throw new UsageError(`expected INSTANCE or GROUP, got ${type}`);
+  const s = state.toUpperCase();
+  if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(s)) throw new UsageError(`expected MASTER, BACKUP, FAULT or STOP, got ${state}`);
+  const p = priority === undefined ? undefined : Number(priority);
+  if (p !== undefined && !Number.isInteger(p)) throw new UsageError(`priority: expected a number, got ${priority}`);
+  return { type: t, name, state: s as VrrpState, ...(p !== undefined ? { priority: p } : {}) };
+}
+
+export interface NotifyRecord extends NotifyArgs {
+  time: string;
+  host: PairRole;
+  /** What was done (export side) and, where krbd is off, what would have been done. */
+  done: string[];
+  wouldDo: string[];
+  errors: string[];
+}
+
+/** The plan for one transition on `role` (the host keepalived runs on). */
+export async function planNotify(config: Config, role: PairRole, host: Host, a: NotifyArgs): Promise<{ plan: Plan; wouldDo: string[] }> {
+  const wouldDo: string[] = [];
+  const steps: Step[] = [];
+  const rbd = config.backends.rbd;
+  const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
+  if (!rbd || (a.type === 'INSTANCE' && a.name !== config.keepalived.instance)) return { plan, wouldDo };
+  const [inv, rinv] = await Promise.all([hostInventory(config, role, host), rbdInventory(config, host)]);
+  const empty = { ...inv, role: peerOf(role), ganeshaFiles: new Map<string, string>(), served: [], mounts: [], dirs: new Set<string>(), lvs: [] };
+  const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, rinv).filter((v) => v.backend === 'rbd');
+  const served = new Set(inv.served.map((e) => e.path));
+  const mounted = new Set(inv.mounts.map((m) => m.target));
+  const dev = (image: string) => `/dev/rbd/${rbd.pool}/${image}`;
+  const peerAddr = config.hosts[peerOf(role)].address;
+  if (a.state === 'MASTER') {
+    const fence = ['ceph', ...rbdArgs(config), 'osd', 'blocklist', 'add', peerAddr];
+    if (rbd.map) {
+      if (views.length) steps.push({ id: `${role}:fence`, host: role, title: `fence the old holder ${peerAddr} (ceph osd blocklist add)`, action: { kind: 'run', argv: fence }, undo: null, noUndoReason: 'expires by itself' });
+    } else if (views.length) wouldDo.push(fence.join(' '));
+    for (const v of views) {
+      const image = `${rbd.pool}/${v.identity.image}`;
+      if (rbd.map) {
+        if (!mounted.has(v.path)) {
+          steps.push({ id: `${role}:map:${v.id}`, host: role, title: `map ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'map', image] }, undo: { title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image] } } });
+          steps.push({ id: `${role}:mount:${v.id}`, host: role, title: `mount ${v.path}`, action: { kind: 'run', argv: ['mount', dev(v.identity.image), v.path] }, undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } } });
+        }
+      } else {
+        wouldDo.push(`rbd map ${image}`, `mount ${dev(v.identity.image)} ${v.path}`);
+      }
+      if (v.hosts[role].configured && !served.has(v.path)) {
+        const file = ganeshaFile(config, v.identity);
+        steps.push({ id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-ra'] : ganeshaDbus('AddExport', `string:${file}`, `string:EXPORT(Export_Id=${v.identity.exportId})`) }, undo: null, noUndoReason: 'the next transition unexports' });
+      }
+    }
+  } else {
+    for (const v of views) {
+      const image = `${rbd.pool}/${v.identity.image}`;
+      if (served.has(v.path)) {
+        steps.push({ id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-u', `*:${v.path}`] : ganeshaDbus('RemoveExport', `uint16:${v.identity.exportId}`) }, undo: null, noUndoReason: 'the next transition exports' });
+      }
+      if (rbd.map) {
+        if (mounted.has(v.path)) steps.push({ id: `${role}:umount:${v.id}`, host: role, title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] }, undo: null });
+        steps.push({ id: `${role}:unmap:${v.id}`, host: role, title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image], okExitCodes: [0, 22] }, undo: null });
+      } else {
+        wouldDo.push(`umount ${v.path}`, `rbd unmap ${image}`);
+      }
+    }
+  }
+  if (steps.length) plan.phases.push({ title: `${a.state}: RBD volumes ${a.state === 'MASTER' ? 'follow the VIP here' : 'leave this host'}`, steps });
+  plan.notes = wouldDo.length ? [`krbd is off (backends.rbd.map: false): NOT done, recorded only: ${wouldDo.join('; ')}`] : [];
+  return { plan, wouldDo };
+}
+
+export function notifyRecordPath(config: Config): string {
+  return `${config.state.stateDir}/vrrp/last.json`;
+}
+
+export async function servedNow(config: Config, host: Host): Promise<string[]> {
+  const r = await host.run(ganeshaDbus('ShowExports'));
+  return r.exitCode === 0 ? parseShowExports(r.stdout).map((e) => e.path) : [];
+}
