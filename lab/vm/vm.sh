@@ -383,7 +383,7 @@ wait_ssh() {
     wait
     next=()
     for g in "${pending[@]}"; do
-      if [ -e "$STATE/ssh-ok-$g" ]; then log "$g answers SSH after $(since "$t0")s"; rm -f "$STATE/ssh-ok-$g"; else next+=("$g"); fi
+      if [ -e "$STATE/ssh-ok-$g" ]; then log "$g answers SSH after $(since "$t0")s (at $(date +%T.%N | cut -c1-12))"; rm -f "$STATE/ssh-ok-$g"; else next+=("$g"); fi
     done
     pending=("${next[@]}")
     [ ${#pending[@]} -eq 0 ] && break

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // Atomic file replacement as one small POSIX sh script, used unchanged on the local host
 // and over SSH, so both kinds of host share one tested code path. The content arrives on
 // stdin; every value is a positional parameter (never spliced into the script text).
@@ -8,12 +10,16 @@
 // one, never a torn one (at worst a stray `.name.nfsctl-XXXXXX` temp file).
 
 export const ATOMIC_WRITE_SCRIPT = `set -eu
-target=$1 mode=$2 backup=$3 stamp=$4 keep=$5
+target=$1 mode=$2 backup=$3 stamp=$4 keep=$5 size=$6 sum=$7
 dir=$(dirname -- "$target"); base=$(basename -- "$target")
 mkdir -p -- "$dir"
 tmp=$(mktemp -- "$dir/.$base.nfsctl-XXXXXX")
 trap 'rm -f -- "$tmp"' EXIT
 cat > "$tmp"
+# If nfsctl died while sending, cat saw an early EOF: never install a short file.
+got=$(wc -c < "$tmp")
+[ "$got" -eq "$size" ] || { echo "incomplete content: got $got of $size bytes; $target unchanged" >&2; exit 75; }
+[ "$(sha256sum < "$tmp" | cut -d' ' -f1)" = "$sum" ] || { echo "content checksum mismatch; $target unchanged" >&2; exit 75; }
 if [ -e "$target" ]; then
   chmod --reference="$target" -- "$tmp"
   chown --reference="$target" -- "$tmp" 2>/dev/null || true
@@ -42,9 +48,11 @@ export function backupStamp(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
-export function atomicWriteArgv(path: string, mode: number, backup: boolean, now = new Date()): string[] {
+export function atomicWriteArgv(path: string, content: string, mode: number, backup: boolean, now = new Date()): string[] {
   if (!path.startsWith('/')) throw new Error(`atomic write needs an absolute path, got ${JSON.stringify(path)}`);
-  return ['sh', '-c', ATOMIC_WRITE_SCRIPT, 'nfsctl-write', path, mode.toString(8), backup ? '1' : '0', backupStamp(now), String(BACKUPS_KEPT)];
+  const bytes = Buffer.from(content, 'utf8');
+  const sum = createHash('sha256').update(bytes).digest('hex');
+  return ['sh', '-c', ATOMIC_WRITE_SCRIPT, 'nfsctl-write', path, mode.toString(8), backup ? '1' : '0', backupStamp(now), String(BACKUPS_KEPT), String(bytes.length), sum];
 }
 
 /** Prints the file, or exits 44 when it does not exist (so "missing" is not "unreadable"). */

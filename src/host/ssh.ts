@@ -151,7 +151,7 @@ export class SshHost implements Host {
   }
 
   async writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
-    const r = await this.run(atomicWriteArgv(path, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
+    const r = await this.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
     if (r.exitCode !== 0) throw new CommandFailedError(r);
     return r.stdout ? { backupPath: r.stdout } : {};
   }
