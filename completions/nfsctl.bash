@@ -6,10 +6,17 @@
 _nfsctl_sub() {
   case "$1/$2" in
     '/volume') REPLY=volume ;;
+    '/status') REPLY=status ;;
     '/health') REPLY=health ;;
+    '/sync') REPLY=sync ;;
+    '/failback') REPLY=failback ;;
+    '/switchover') REPLY=switchover ;;
+    '/ha') REPLY=ha ;;
+    '/troubleshoot-mount') REPLY=troubleshoot-mount ;;
     '/config') REPLY=config ;;
     '/lock') REPLY=lock ;;
     '/log') REPLY=log ;;
+    '/rbd') REPLY=rbd ;;
     '/help') REPLY=help ;;
     '/completion') REPLY=completion ;;
     'volume/create') REPLY=create ;;
@@ -20,9 +27,22 @@ _nfsctl_sub() {
     'volume/unexport') REPLY=unexport ;;
     'volume/resize') REPLY=resize ;;
     'volume/delete') REPLY=delete ;;
+    'sync/install-timer') REPLY=install-timer ;;
+    'ha/notify') REPLY=notify ;;
+    'ha/install') REPLY=install ;;
     'config/check') REPLY=check ;;
     'lock/status') REPLY=status ;;
     'lock/break') REPLY=break ;;
+    'rbd/lock') REPLY=lock ;;
+    'rbd/blocklist') REPLY=blocklist ;;
+    'rbd lock/list') REPLY=list ;;
+    'rbd lock/ls') REPLY=list ;;
+    'rbd lock/remove') REPLY=remove ;;
+    'rbd lock/rm') REPLY=remove ;;
+    'rbd blocklist/list') REPLY=list ;;
+    'rbd blocklist/ls') REPLY=list ;;
+    'rbd blocklist/remove') REPLY=remove ;;
+    'rbd blocklist/rm') REPLY=remove ;;
     *) return 1 ;;
   esac
 }
@@ -31,10 +51,15 @@ _nfsctl_sub() {
 _nfsctl_subs() {
   REPLY=
   case "$1" in
-    '') REPLY='volume health config lock log help completion' ;;
+    '') REPLY='volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
     'volume') REPLY='create list show export unexport resize delete' ;;
+    'sync') REPLY='install-timer' ;;
+    'ha') REPLY='notify install' ;;
     'config') REPLY='check' ;;
     'lock') REPLY='status break' ;;
+    'rbd') REPLY='lock blocklist' ;;
+    'rbd lock') REPLY='list remove' ;;
+    'rbd blocklist') REPLY='list remove' ;;
   esac
 }
 
@@ -51,13 +76,29 @@ _nfsctl_opts() {
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
     'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
     'volume delete') REPLY='-c --config --no-color --keep-data --force --dry-run -y --yes --json -h --help' ;;
+    'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
+    'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh -y --yes --json -h --help' ;;
+    'sync install-timer') REPLY='-c --config --no-color --interval --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
+    'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --json -h --help' ;;
+    'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --json -h --help' ;;
+    'ha') REPLY='-c --config --no-color -h --help' ;;
+    'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
+    'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;
+    'troubleshoot-mount') REPLY='-c --config --no-color --from --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
     'lock break') REPLY='-c --config --no-color --host -y --yes -h --help' ;;
     'log') REPLY='-c --config --no-color -n --lines --plan --json -h --help' ;;
+    'rbd') REPLY='-c --config --no-color -h --help' ;;
+    'rbd lock') REPLY='-c --config --no-color -h --help' ;;
+    'rbd lock list') REPLY='-c --config --no-color --pool --all-pools --no-node-check --json --cluster-conf --id --keyring -h --help' ;;
+    'rbd lock remove') REPLY='-c --config --no-color --force --no-blocklist --no-node-check -y --yes --cluster-conf --id --keyring -h --help' ;;
+    'rbd blocklist') REPLY='-c --config --no-color -h --help' ;;
+    'rbd blocklist list') REPLY='-c --config --no-color --json --cluster-conf --id --keyring -h --help' ;;
+    'rbd blocklist remove') REPLY='-c --config --no-color -y --yes --cluster-conf --id --keyring -h --help' ;;
     'help') REPLY='-c --config --no-color -h --help' ;;
     'completion') REPLY='-c --config --no-color -h --help' ;;
   esac
@@ -79,9 +120,31 @@ _nfsctl_optval() {
     'volume unexport|--clients') REPLY='none' ;;
     'volume resize|-s'|'volume resize|--size') REPLY='none' ;;
     'health|--host') REPLY='words:primary backup' ;;
+    'sync|--max-delete') REPLY='none' ;;
+    'sync install-timer|--interval') REPLY='none' ;;
+    'sync install-timer|--nfsctl-path') REPLY='files' ;;
+    'sync install-timer|--host') REPLY='words:primary backup' ;;
+    'failback|--max-delete') REPLY='none' ;;
+    'switchover|--max-delete') REPLY='none' ;;
+    'ha install|--nfsctl-path') REPLY='files' ;;
+    'ha install|--host') REPLY='words:primary backup' ;;
+    'troubleshoot-mount|--from') REPLY='none' ;;
     'lock break|--host') REPLY='dyn:hosts' ;;
     'log|-n'|'log|--lines') REPLY='none' ;;
     'log|--plan') REPLY='none' ;;
+    'rbd lock list|--pool') REPLY='dyn:pools' ;;
+    'rbd lock list|--cluster-conf') REPLY='files' ;;
+    'rbd lock list|--id') REPLY='none' ;;
+    'rbd lock list|--keyring') REPLY='files' ;;
+    'rbd lock remove|--cluster-conf') REPLY='files' ;;
+    'rbd lock remove|--id') REPLY='none' ;;
+    'rbd lock remove|--keyring') REPLY='files' ;;
+    'rbd blocklist list|--cluster-conf') REPLY='files' ;;
+    'rbd blocklist list|--id') REPLY='none' ;;
+    'rbd blocklist list|--keyring') REPLY='files' ;;
+    'rbd blocklist remove|--cluster-conf') REPLY='files' ;;
+    'rbd blocklist remove|--id') REPLY='none' ;;
+    'rbd blocklist remove|--keyring') REPLY='files' ;;
     *) REPLY=; return 1 ;;
   esac
 }
@@ -96,9 +159,19 @@ _nfsctl_argval() {
     'volume unexport|0') REPLY='dyn:volumes' ;;
     'volume resize|0') REPLY='dyn:volumes' ;;
     'volume delete|0') REPLY='dyn:volumes' ;;
+    'ha notify|0') REPLY='none' ;;
+    'ha notify|1') REPLY='none' ;;
+    'ha notify|2') REPLY='none' ;;
+    'ha notify|3') REPLY='none' ;;
+    'troubleshoot-mount|0') REPLY='dyn:volumes' ;;
+    'rbd lock list|0') REPLY='dyn:images' ;;
+    'rbd lock remove|0') REPLY='dyn:images' ;;
+    'rbd lock remove|1') REPLY='none' ;;
+    'rbd lock remove|2') REPLY='none' ;;
+    'rbd blocklist remove|0') REPLY='none' ;;
     'completion|0') REPLY='words:bash zsh fish' ;;
   esac
-  [[ $1 == 'help' ]] && (($2 >= 0)) && REPLY='words:volume health config lock log help completion exit-codes'
+  [[ $1 == 'help' ]] && (($2 >= 0)) && REPLY='words:volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion exit-codes'
   return 0
 }
 
@@ -110,7 +183,7 @@ _nfsctl_call() {
   [[ $cfg == "~/"* ]] && cfg=$HOME/${cfg#"~/"}
   [[ -n $cfg ]] && set -- --config "$cfg" "$@"
   if command -v timeout >/dev/null 2>&1; then
-    timeout 3 "$cmd" "$@" 2>/dev/null </dev/null
+    timeout -k 1 5 "$cmd" "$@" 2>/dev/null </dev/null
   else
     "$cmd" "$@" 2>/dev/null </dev/null
   fi

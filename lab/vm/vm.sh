@@ -350,7 +350,7 @@ start_guest() {
   if [ -d "$REPO/node_modules" ] && [ ! -L "$REPO/node_modules" ]; then
     repo+=(-virtfs "local,path=$REPO/node_modules,mount_tag=repo_nm,$v9"); repo_nm=1
   fi
-  local append="console=ttyS0 quiet panic=-1 mitigations=off acpi=off 8250.nr_uarts=1 ${NFSCTL_LAB_VM_APPEND:-} nfslab.init=$HERE/guest-init.sh"
+  local append="console=ttyS0 quiet panic=-1 mitigations=off ${NFSCTL_LAB_VM_ACPI-acpi=noirq} 8250.nr_uarts=1 ${NFSCTL_LAB_VM_APPEND:-} nfslab.init=$HERE/guest-init.sh"
   append+=" nfslab.kmod=$KDIR/lib/modules/$KVER nfslab.name=$g nfslab.ip=${IPS[$g]} nfslab.role=${ROLES[$g]} nfslab.state=$STATE"
   append+=" nfslab.repo=$REPO nfslab.repo_nm=$repo_nm"
   ip netns exec "$NS_SW" qemu-system-x86_64 -name "nfslab-$g" \

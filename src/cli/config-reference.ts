@@ -53,6 +53,7 @@ export const CONFIG_DOCS: Record<string, string> = {
   'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
   'backends.xfsquota': 'XFS project quotas: one directory per volume on one shared XFS filesystem.',
   'backends.xfsquota.root': 'Mount point of the XFS filesystem (mounted with prjquota).',
+  'backends.xfsquota.quota': 'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
   keepalived: 'The keepalived VRRP instance that moves the VIP.',
   'keepalived.config': 'keepalived configuration file.',
   'keepalived.instance': 'Name of the vrrp_instance that holds the VIP.',

@@ -21,7 +21,7 @@ export function esc(text: string): string {
     .replace(/\\/g, '\\e')
     .replace(/-/g, '\\-')
     .replace(/[^\x20-\x7e]/gu, (c) => {
-      if (c === '\t') return ' ';
+      if (c < ' ' || c === '\x7f') return ' '; // control characters, newlines: a space
       return `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`;
     });
 }
