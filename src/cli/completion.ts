@@ -255,7 +255,7 @@ export function bashCompletion(program: Command): string {
   // Variadic: every index from its position on. Written as a numeric test in the function.
   const variadic = flat.flatMap((f) => f.spec.args.map((a, i) => ({ f, a, i })).filter(({ a }) => a.variadic));
   const fixedArgCases = flat.flatMap((f) => f.spec.args.map((a, i) => ({ a, i })).filter(({ a }) => !a.variadic).map(({ a, i }) => `    ${sq(`${f.path}|${i}`)}) REPLY=${sq(valueCode(a.value))} ;;`));
-  const cfgTest = configSwitches.length ? configSwitches.map((s) => `$last == ${s}`).join(' || ') : 'false';
+  const cfgTest = configSwitches.length ? configSwitches.map((s) => `$last == ${s}`).join(' || ') : '1 == 0';
   const cfgLong = configSwitches.find((s) => s.startsWith('--'));
 
   return `${HEADER('bash', 'copy to /usr/share/bash-completion/completions/nfsctl, or run: source <(nfsctl completion bash)')}

@@ -129,13 +129,13 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     journal,
   };
   if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceArgv(config, 'start', 'nfs').join(' ') });
+  if (!vipMoved) await checkTrees(config, { role: from, host: hosts[from] }, { role: to, host: hosts[to] });
   facts.views = mergeVolumes(config, facts.inv);
   const drift = blockingDrift(facts.views);
   if (drift.length > 0) {
     throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, { hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again' });
   }
   if (vipMoved) return facts;
-  await checkTrees(config, { role: from, host: hosts[from] }, { role: to, host: hosts[to] });
   if (facts.rsyncdRunning[from]) {
     const r = await hosts[to].run(rsyncArgv({ config, source: from, dryRun: true }), { timeoutMs: 3_600_000 });
     if (r.exitCode === 0 || r.exitCode === 24) {

@@ -42,6 +42,8 @@ function pollClient(path: string): { stop: () => Promise<{ samples: number; fail
 describe.sequential(`HA on lab ${NS}`, () => {
   beforeAll(async () => {
     await undoAllFaults();
+    await labExec('primary', ['bash', '-c', 'labsvc start nfs-ganesha; labsvc enable keepalived; labsvc start keepalived']);
+    await waitFor(async () => (await vipHolders()).join() === 'primary', 30_000);
     // a previous run (or a hand drill) may have left the volume and a journal behind
     await nfsctl('primary', ['volume', 'delete', 'drill/data', '--yes', '--force']);
     await labExec('primary', ['rm', '-rf', '/nfs/drill_data', '/var/lib/nfsctl/failback.json']);

@@ -1,5 +1,6 @@
-// Running the real CLI (dist/main.js) from tests: build it first when src/ is newer, put an
-// `nfsctl` wrapper on a PATH for the shells, and give it a temp config and state dir.
+// Running the real CLI (bin/nfsctl, which loads the esbuild bundle in dist/bundle/) from
+// tests: build it first when src/ is newer, put an `nfsctl` wrapper on a PATH for the
+// shells, and give it a temp config and state dir.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -7,16 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { tempDir, testConfigYaml } from './config.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const MAIN = join(ROOT, 'dist', 'main.js');
+export const BIN = join(ROOT, 'bin', 'nfsctl');
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.js');
 
-function newestStale(dir: string): boolean {
+function newestStale(dir: string, bundled = existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0): boolean {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (newestStale(path)) return true;
+      if (newestStale(path, bundled)) return true;
     } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
       const js = join(ROOT, 'dist', relative(join(ROOT, 'src'), path)).replace(/\.ts$/, '.js');
-      if (!existsSync(js) || statSync(js).mtimeMs < statSync(path).mtimeMs) return true;
+      const mtime = statSync(path).mtimeMs;
+      if (!existsSync(js) || statSync(js).mtimeMs < mtime || bundled < mtime) return true;
     }
   }
   return false;
@@ -24,8 +27,9 @@ function newestStale(dir: string): boolean {
 
 /**
  * `npm test` builds before running; a bare `vitest run` may find dist/ older than src/.
- * Rebuild then (once, serialised across test files by a lock directory). Type errors do
- * not stop tsc from emitting, so a half-finished file elsewhere does not block these tests.
+ * Rebuild then, as `npm run build` does (tsc, then the esbuild bundle), once, serialised
+ * across test files by a lock directory. Type errors do not stop tsc from emitting, so a
+ * half-finished file elsewhere does not block these tests.
  */
 export async function ensureBuilt(): Promise<void> {
   if (!newestStale(join(ROOT, 'src'))) return;
@@ -43,11 +47,15 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    if (newestStale(join(ROOT, 'src'))) await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, timeout: 240_000 });
+    if (newestStale(join(ROOT, 'src'))) {
+      await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, timeout: 240_000 });
+      const bundle = await run('npm', ['run', '--silent', 'bundle'], { cwd: ROOT, timeout: 120_000 });
+      if (bundle.status !== 0) throw new Error(`npm run bundle failed: ${bundle.stderr}`);
+    }
   } finally {
     rmdirSync(lock);
   }
-  if (!existsSync(MAIN)) throw new Error('dist/main.js missing after build');
+  if (!existsSync(BUNDLE)) throw new Error('dist/bundle/main.js missing after build');
 }
 
 export interface RunResult {
@@ -87,9 +95,9 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
-/** Run the built CLI. */
+/** Run the built CLI, as installed: bin/nfsctl. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<RunResult> {
-  return run(process.execPath, [MAIN, ...args], { env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 20_000 });
+  return run(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 20_000 });
 }
 
 export interface CliEnv {
@@ -107,7 +115,7 @@ export function cliEnv(): CliEnv {
   const dir = tempDir('nfsctl-cli-');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'nfsctl'), `#!/bin/sh\nexec '${process.execPath}' '${MAIN}' "$@"\n`);
+  writeFileSync(join(bin, 'nfsctl'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`);
   chmodSync(join(bin, 'nfsctl'), 0o755);
   const config = join(dir, 'config.yaml');
   writeFileSync(config, testConfigYaml(dir));
