@@ -52,6 +52,7 @@ hostname "$NAME"
 # The nfsctl checkout: uncached (fresh builds visible at once), node_modules cached.
 O9=trans=virtio,version=9p2000.L,ro,msize=512000
 if [ -n "$REPO" ]; then
+  mkdir -p "$REPO"   # a checkout under /root is under this guest's own /root tmpfs
   step mount -t 9p -o $O9,cache=none repo "$REPO"
   [ "$REPO_NM" = 1 ] && step mount -t 9p -o $O9,cache=loose repo_nm "$REPO/node_modules"
 fi

@@ -15,8 +15,8 @@
 #   primary 198.51.100.11, backup 198.51.100.12, client 198.51.100.21, VIP 198.51.100.100
 #
 # Environment:
-#   NFSCTL_LAB_VM_STATE   state dir (default /var/tmp/nfsctl-lab-vm; must not be under /run or /tmp
-#                         of the guest's own mounts — it is read by the guests over 9p)
+#   NFSCTL_LAB_VM_STATE   state dir (default /var/tmp/nfsctl-lab-vm). The guests read it over 9p,
+#                         so not under /run, /root or /var/lib/nfs (the guests mount their own there)
 #   NFSCTL_LAB_CACHE      cache dir for kernel + modules + initramfs (default /var/cache/nfsctl-lab)
 #   NFSCTL_LAB_KERNEL     kernel ABI to use, e.g. 6.1.0-56-amd64 (default: newest cached, else the
 #                         one linux-image-amd64 depends on)
@@ -541,7 +541,7 @@ cmd_scenario() {
   echo "scenario: LVM + XFS + kernel nfsd on primary, kernel NFSv3 mount on client"
   {
     sc primary "lvcreate -L 512M -n demo_vol vgnfs" \
-      'lvcreate -q -y -L 512M -n demo_vol vgnfs && lvs --noheadings -o lv_attr vgnfs/demo_vol | grep -q "^ *-wi-a"' &&
+      'lvcreate -q -y -L 512M -n demo_vol vgnfs >/dev/null && lvs --noheadings -o lv_attr vgnfs/demo_vol | grep -q "^ *-wi-a"' &&
     sc primary "mkfs.xfs /dev/vgnfs/demo_vol" 'mkfs.xfs -q -f /dev/vgnfs/demo_vol' &&
     sc primary "mount at /nfs/demo_vol" 'mkdir -p /nfs/demo_vol && mount /dev/vgnfs/demo_vol /nfs/demo_vol && mountpoint -q /nfs/demo_vol' &&
     sc primary "export via /etc/exports.d + exportfs -ra" \
@@ -555,7 +555,7 @@ cmd_scenario() {
   echo "cleanup:"
   sc client "umount /mnt/x" 'if grep -q " /mnt/x " /proc/mounts; then timeout 30 umount /mnt/x || timeout 10 umount -f -l /mnt/x; fi' || true
   sc primary "unexport, umount, lvremove" \
-    'rm -f /etc/exports.d/demo.exports; exportfs -ra; if mountpoint -q /nfs/demo_vol; then umount /nfs/demo_vol; fi; rmdir /nfs/demo_vol 2>/dev/null; if lvs vgnfs/demo_vol >/dev/null 2>&1; then lvremove -q -y vgnfs/demo_vol; fi' || true
+    'rm -f /etc/exports.d/demo.exports; exportfs -ra; if mountpoint -q /nfs/demo_vol; then umount /nfs/demo_vol; fi; rmdir /nfs/demo_vol 2>/dev/null; if lvs vgnfs/demo_vol >/dev/null 2>&1; then lvremove -q -y vgnfs/demo_vol >/dev/null; fi' || true
   if [ "$SC_FAIL" = 0 ]; then echo "scenario OK in $(since "$t0")s"; else echo "scenario FAILED after $(since "$t0")s"; return 1; fi
 }
 

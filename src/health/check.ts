@@ -20,7 +20,7 @@ export function worst(findings: Finding[]): Status {
 export async function bounded(id: string, host: string | null, title: string, ms: number, fn: () => Promise<Finding[]>): Promise<Finding[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Finding[]>((resolve) => {
-    timer = setTimeout(() => resolve([{ id, host, status: 'critical', title, evidence: `no answer within ${ms} ms` }]), ms);
+    timer = setTimeout(() => resolve([{ id, host, status: 'critical', title, evidence: `no answer within ${ms} ms (a host or service that hangs, or packets dropped on the way)`, fix: `check ${host ?? 'the hosts'} is up and not firewalled: nfsctl troubleshoot-mount <volume> shows where the chain breaks` }]), ms);
   });
   try {
     return await Promise.race([

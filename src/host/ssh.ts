@@ -129,6 +129,11 @@ export class SshHost implements Host {
         channel?.close();
         throw new HostUnreachableError(this.name, `${this.name} stopped answering while running \`${argv.join(' ')}\` (no reply in ${timeoutMs + 5000} ms)`);
       }
+      if (res.code === null && Date.now() - started >= timeoutMs - 50) {
+        // our remote `timeout` fired: as a session leader it signals its whole group, itself
+        // included, so the channel ends by signal rather than with exit code 124
+        return { host: this.name, argv, exitCode: 124, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut: true };
+      }
       if (res.code === null) {
         const why = res.signal ? `killed by signal ${res.signal}` : 'the connection dropped';
         throw new HostUnreachableError(this.name, `\`${argv.join(' ')}\` on ${this.name} did not finish: ${why}`);

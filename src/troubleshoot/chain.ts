@@ -14,7 +14,7 @@ import { rbdArgs } from '../volume/inventory.js';
 import { parseCephHealth } from '../core/ceph-json.js';
 import { serviceArgv } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
-import { probePorts, trialMount } from './node-probes.js';
+import { probePorts, trialMount, PROBE_PREFIX } from './node-probes.js';
 
 export interface Diagnosis {
   volume: string;
@@ -120,7 +120,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   }
   const secs = Math.max(1, Math.ceil(t / 1000));
   const [probes] = await Promise.all([
-    bounded('ports', fromNode ?? null, 'reach the NFS services', (secs + 4) * 1000, async () => {
+    bounded('ports', fromNode ?? null, 'reach the NFS services', (secs * 2 + 6) * 1000, async () => {
       const ps = await probePorts(node, config.vip, secs);
       const broken = ps.filter((p) => p.state !== 'open');
       const tcpBroken = broken.filter((p) => p.proto === 'tcp');
@@ -147,6 +147,8 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
 
   // 6. a trial mount with the options clients use
   const trial = await trialMount(node, config.vip, v.path, secs * 2);
+  // the probe file is written through NFS; remove it on the server (libnfs cannot)
+  await ctx.host(holder).run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path]).catch(() => undefined);
   if (!trial.ok) {
     bad('trial-mount', fromNode ?? null, `trial mount of ${config.vip}:${v.path} from ${from} (${trial.method})`, `${trial.error}${trial.steps.length ? ` after: ${trial.steps.join(' -> ')}` : ''}`, trial.method === 'none' ? 'install nfs-common (kernel client) or libnfs-utils on the node' : `check the export options (clients ${hv.clients.join(' ')}) include ${from}'s address`);
     return stop();

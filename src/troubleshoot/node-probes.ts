@@ -15,12 +15,14 @@ export interface PortProbe {
   ms: number;
 }
 
-const T = (secs: number, argv: string[]) => ['timeout', '-k', '1', String(secs), ...argv];
+// --foreground: signal only the command, never timeout's own process group (over SSH that
+// group is the session, and killing it would look like a lost host).
+const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 
 /** TCP connect from the node: open, refused (RST / icmp-port-unreachable) or silent (DROP). */
 async function tcp(node: Host, addr: string, port: number, secs: number): Promise<{ state: PortState; ms: number; detail: string }> {
   const r = await node.run(T(secs, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'nfsctl-probe', addr, String(port)]), { timeoutMs: (secs + 3) * 1000 });
-  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 ? 'silent' : /refused/i.test(r.stderr) ? 'refused' : /unreachable|no route/i.test(r.stderr) ? 'refused' : 'error';
+  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 || r.timedOut ? 'silent' : /refused/i.test(r.stderr) ? 'refused' : /unreachable|no route/i.test(r.stderr) ? 'refused' : 'error';
   return { state, ms: r.durationMs, detail: r.stderr.trim().split('\n').pop() ?? '' };
 }
 
@@ -28,7 +30,7 @@ async function tcp(node: Host, addr: string, port: number, secs: number): Promis
 async function udp(node: Host, addr: string, prog: string, vers: string, secs: number): Promise<{ state: PortState; ms: number; detail: string }> {
   const r = await node.run(T(secs, ['rpcinfo', '-u', addr, prog, vers]), { timeoutMs: (secs + 3) * 1000 });
   const text = (r.stdout + r.stderr).trim();
-  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 || /timed out/i.test(text) ? 'silent' : /refused|unreachable/i.test(text) ? 'refused' : 'error';
+  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 || r.timedOut || /timed out/i.test(text) ? 'silent' : /refused|unreachable/i.test(text) ? 'refused' : 'error';
   return { state, ms: r.durationMs, detail: text.split('\n').pop() ?? '' };
 }
 
@@ -60,11 +62,14 @@ export interface TrialMount {
  * Mount (kernel client when the node has one, else the libnfs tools), write a probe file,
  * read it back, remove it, unmount: all under hard timeouts.
  */
-export async function trialMount(node: Host, vip: string, path: string, secs: number): Promise<TrialMount> {
+export const PROBE_PREFIX = '.nfsctl-probe-';
+
+export async function trialMount(node: Host, vip: string, path: string, secs: number, probeName = `${PROBE_PREFIX}${Date.now()}-${process.pid}`): Promise<TrialMount> {
   const started = Date.now();
   const caps = await node.run(['sh', '-c', 'grep -qw nfs /proc/filesystems && echo kernel; [ -x /sbin/mount.nfs ] && echo mount.nfs; command -v nfs-cp >/dev/null && echo libnfs; true']);
-  // One fixed name: libnfs-utils has no nfs-rm, so the libnfs path overwrites rather than piles up.
-  const probe = '.nfsctl-probe';
+  // A fresh name each time (nfs-cp cannot overwrite); the caller removes it on the server,
+  // since libnfs-utils has no nfs-rm.
+  const probe = probeName;
   const payload = `nfsctl trial mount ${new Date().toISOString()}`;
   if (caps.stdout.includes('kernel') && caps.stdout.includes('mount.nfs')) {
     const script = [

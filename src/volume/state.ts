@@ -7,6 +7,7 @@ import { volumeRef } from '../core/names.js';
 import type { HostInventory, RbdInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { ganeshaFile } from './exporter.js';
+import { parseGaneshaExports } from '../core/ganesha.js';
 
 export interface HostVolumeState {
   reachable: boolean;
@@ -80,7 +81,8 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
     clients = lines.flatMap((l) => l.clients.map((c) => c.host));
   } else {
     const file = ganeshaFile(config, v).slice(config.nfs.ganeshaExportsDir.length + 1);
-    configured = inv.ganeshaFiles.has(file);
+    // configured = the file really holds an EXPORT block for this path (not just exists)
+    configured = parseGaneshaExports(inv.ganeshaFiles.get(file) ?? '').some((b) => b.path === v.path);
     const m = /Clients\s*=\s*([^;]+);/.exec(inv.ganeshaFiles.get(file) ?? '');
     clients = m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [];
   }

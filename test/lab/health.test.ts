@@ -63,7 +63,7 @@ const cases: { name: string; apply: () => Promise<unknown>; undo: () => Promise<
   { name: 'export in file but not served', apply: () => fault('remove-export', 'primary', ['--path', PATH]), undo: () => undoFault('remove-export', 'primary', ['--path', PATH]), cause: 'served', health: /^volume:/ },
   { name: 'nfs server stopped', apply: () => fault('stop-ganesha', 'primary'), undo: () => undoFault('stop-ganesha', 'primary'), cause: 'served', health: 'service-nfs' },
   { name: 'VIP on neither host', apply: () => fault('no-vip'), undo: () => undoFault('no-vip'), cause: 'vip', health: 'vip' },
-  { name: 'split brain', apply: () => fault('split-brain'), undo: () => undoFault('split-brain'), cause: 'vip', health: 'vip' },
+  { name: 'split brain', apply: async () => { await fault('split-brain'); await waitFor(async () => (await vipHolders()).length === 2, 20_000); }, undo: () => undoFault('split-brain'), cause: 'vip', health: 'vip' },
   { name: 'REJECT on 2049', apply: () => fault('reject', 'primary', ['--port', '2049']), undo: () => undoFault('reject', 'primary', ['--port', '2049']), cause: 'ports', health: 'firewall' },
   { name: 'DROP on 2049', apply: () => fault('drop', 'primary', ['--port', '2049']), undo: () => undoFault('drop', 'primary', ['--port', '2049']), cause: 'ports', health: 'firewall' },
   { name: 'REJECT on 111', apply: () => fault('reject', 'primary', ['--port', '111']), undo: () => undoFault('reject', 'primary', ['--port', '111']), cause: 'ports', health: 'firewall' },
