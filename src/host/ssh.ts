@@ -26,10 +26,27 @@ export interface SshOptions {
 /** Every SSH connection this process opened, by host name: tests assert one per host. */
 export const connectionLog: { host: string; address: string; at: number }[] = [];
 
+/**
+ * Channels open at once on one connection. OpenSSH refuses more than MaxSessions (default
+ * 10) with "Channel open failure"; parallel steps queue here instead.
+ */
+export const MAX_CHANNELS = 8;
+
 export class SshHost implements Host {
   readonly kind = 'ssh' as const;
   private conn: Promise<NodeSSH> | undefined;
   private lost: Error | undefined;
+  private open_ = 0;
+  private waiting: (() => void)[] = [];
+
+  private async slot(): Promise<() => void> {
+    if (this.open_ >= MAX_CHANNELS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.open_++;
+    return () => {
+      this.open_--;
+      this.waiting.shift()?.();
+    };
+  }
 
   constructor(
     readonly name: string,
@@ -103,6 +120,15 @@ export class SshHost implements Host {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (argv.length === 0) throw new Error('empty argv');
     const ssh = await this.connect();
+    const release = await this.slot();
+    try {
+      return await this.exec(ssh, argv, opts);
+    } finally {
+      release();
+    }
+  }
+
+  private async exec(ssh: NodeSSH, argv: string[], opts: RunOptions): Promise<RunResult> {
     if (this.lost) throw new HostUnreachableError(this.name, `lost the SSH connection to ${this.name}: ${this.lost.message}`);
     const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
     // The remote `timeout` ends the command on the host itself; the local guard below only

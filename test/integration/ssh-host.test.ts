@@ -145,6 +145,15 @@ describe('ssh host against real sshd', () => {
     await h.close();
   });
 
+  it('runs many commands at once over one connection without exceeding sshd MaxSessions (10)', async () => {
+    const h = hostFor('backup', backup);
+    const before = accepted(backup);
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => h.run(['sh', '-c', 'sleep 0.2; echo $1', 'x', String(i)])));
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(accepted(backup) - before).toBe(1);
+    await h.close();
+  });
+
   it('reports an address where nothing listens as unreachable, quickly', async () => {
     const h = new SshHost('ghost', '127.0.0.1', sshOpts({ port: 1, connectTimeoutMs: 2_000 }));
     const err = await h.run(['true']).catch((e) => e);

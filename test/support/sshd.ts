@@ -53,7 +53,6 @@ export async function startSshd(authorizedKey: string): Promise<TestSshd> {
       'StrictModes no',
       'LogLevel INFO',
       'MaxStartups 50',
-      'MaxSessions 50',
     ].join('\n') + '\n',
   );
   const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-f', join(dir, 'sshd_config'), '-E', logFile], { stdio: 'ignore' });
