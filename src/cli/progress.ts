@@ -69,7 +69,7 @@ export class SpinnerProgress implements Progress {
 /** A spinner only when stderr is a terminal and output is not for a machine. */
 export async function makeProgress(stream: Stream = process.stderr, plain = false): Promise<Progress> {
   if (!stream.isTTY || plain || process.env.CI) return new LineProgress(stream);
-  const { default: ora } = await import('ora');
+  const { ora } = await import('./lazy-deps.js');
   return new SpinnerProgress(ora({ stream, discardStdin: false }));
 }
 

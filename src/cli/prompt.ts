@@ -33,7 +33,7 @@ function borrowed(out: Out): Out {
 }
 
 export async function inquirerPrompter(streams: PromptStreams = {}): Promise<Prompter> {
-  const { confirm, input } = await import('@inquirer/prompts');
+  const { confirm, input } = await import('./lazy-deps.js');
   // Prompts talk on stderr so stdout stays clean for data.
   const out: Out = streams.output ?? process.stderr;
   const context = () =>

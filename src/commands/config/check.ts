@@ -12,7 +12,7 @@ export function register(parent: Command): void {
           ctx.out.json({ file: ctx.configFile, valid: true, config: ctx.config });
           return;
         }
-        const { stringify } = await import('yaml');
+        const { stringify } = await import('../../cli/yaml-out.js');
         ctx.out.info(ctx.out.errColor.green(`${ctx.configFile}: valid`));
         ctx.out.line(stringify(ctx.config).trimEnd());
       }),

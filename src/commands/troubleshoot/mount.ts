@@ -19,7 +19,7 @@ export function register(program: Command): void {
           ctx.out.line(renderFindings(d.findings, ctx.out.color, true));
           if (d.causeFound) ctx.out.line(ctx.out.color.red(`cause found: ${d.findings.find((f) => f.status === 'critical')?.title ?? '?'}`));
           else {
-            const { stringify } = await import('yaml');
+            const { stringify } = await import('../../cli/yaml-out.js');
             ctx.out.line(ctx.out.color.green(`no problem found: ${d.volume} mounts from ${d.from}`));
             ctx.out.line(`\nmount command:\n  ${d.mountCommand}\n\nPersistentVolume that works:\n${stringify(d.pv).trimEnd().replace(/^/gm, '  ')}`);
           }

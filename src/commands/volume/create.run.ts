@@ -45,7 +45,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
     if (o.dryRun) return;
     const pv = persistentVolume(ctx.config, v, size, labels);
     if (o.output === 'pv-yaml') {
-      const { stringify } = await import('yaml');
+      const { stringify } = await import('../../cli/yaml-out.js');
       ctx.out.line(stringify(pv).trimEnd());
     } else if (o.output === 'pv-json') ctx.out.json(pv);
     else if (o.json) ctx.out.json({ volume: v.id, path: v.path, backend, sizeBytes: size, server: ctx.config.vip, planId: report.planId, hosts: report.hostStates });
