@@ -281,6 +281,60 @@ describe.skipIf(!qemu.ok)(
       );
     });
 
+    // nfsctl itself on real kernels: the lvm backend end to end with the kernel NFS server
+    describe('nfsctl volume lifecycle (lvm + kernel exportfs, real activation, kernel NFS client)', () => {
+      const V = 'vm-a/data';
+      const P = '/nfs/vm-a_data';
+      const M = '/mnt/nfsctl-vm';
+      const nfsctl = (args: string[], t = 300_000) => guest('primary', ['nfsctl', ...args], t);
+
+      it('create on both guests: LV active, XFS mounted, fstab entry, exported with a stable fsid', async () => {
+        await nfsctl(['volume', 'delete', V, '--yes', '--force']);
+        const r = await nfsctl(['volume', 'create', V, '--size', '96M', '--backend', 'lvm', '--output', 'pv-yaml', '--yes']);
+        expect(r.stdout, show('create', r)).toContain(`path: ${P}`);
+        for (const g of ['primary', 'backup'] as const) {
+          const st = ok(`state on ${g}`, await guestSh(g, `grep -c ' ${P} xfs ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; exportfs -v | grep -c '${P}'; lvs --noheadings -o lv_active vgnfs/pv.vm-a.data`));
+          expect(st.trim().split(/\s+/), g).toEqual(['1', '1', '1', 'active']);
+        }
+        const fsids = await Promise.all((['primary', 'backup'] as const).map(async (g) => ok('exportfs', await guest(g, ['exportfs', '-v'])).match(/fsid=([0-9a-f-]+)/)?.[1]));
+        expect(fsids[0]).toBeTruthy();
+        expect(fsids[0]).toBe(fsids[1]);
+      });
+
+      it('the client mounts it over kernel NFSv3 through the VIP, writes and reads', async () => {
+        ok('mount', await guestSh('client', `mkdir -p ${M} && timeout 60 mount -t nfs -o vers=3,proto=tcp ${VIP}:${P} ${M} && echo ${TOKEN} > ${M}/t && sync && cat ${M}/t`, 90_000));
+        expect(ok('server side', await guest('primary', ['cat', `${P}/t`])).trim()).toBe(TOKEN);
+      });
+
+      it('troubleshoot-mount finds no cause and trial-mounts with the kernel client', async () => {
+        const r = await nfsctl(['troubleshoot-mount', V, '--from', 'client', '--json']);
+        const d = JSON.parse(r.stdout);
+        expect(d.causeFound, r.stdout).toBe(false);
+        expect(d.findings.find((f: { id: string }) => f.id === 'trial-mount').title).toContain('(kernel)');
+      });
+
+      it('grows on both guests (lvextend + xfs_growfs) and the client sees the new size', async () => {
+        const r = await nfsctl(['volume', 'resize', V, '--size', '160M', '--yes']);
+        expect(r.exitCode, show('resize', r)).toBe(0);
+        for (const g of ['primary', 'backup'] as const) {
+          const size = Number(ok('df', await guest(g, ['df', '-B1M', '--output=size', P])).trim().split('\n')[1]);
+          expect(size, g).toBeGreaterThan(140);
+        }
+        const c = Number(ok('client df', await guest('client', ['df', '-B1M', '--output=size', M])).trim().split('\n')[1]);
+        expect(c).toBeGreaterThan(140);
+      });
+
+      it('delete unexports, unmounts, drops fstab and removes the LV on both guests', async () => {
+        ok('client umount', await guest('client', ['timeout', '30', 'umount', M], 60_000));
+        const r = await nfsctl(['volume', 'delete', V, '--yes']);
+        expect(r.exitCode, show('delete', r)).toBe(0);
+        for (const g of ['primary', 'backup'] as const) {
+          const st = await guestSh(g, `grep -c ' ${P} ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; lvs vgnfs/pv.vm-a.data >/dev/null 2>&1 && echo lv || echo nolv`);
+          expect(st.stdout.trim().split(/\s+/), g).toEqual(['0', '0', 'nolv']);
+        }
+      });
+    });
+
     it('cleanup: client umount, unexport, umount, lvremove', async () => {
       ok('client umount', await guest('client', ['timeout', '30', 'umount', CLIENT_MNT], 60_000));
       expect(ok('client mounts', await guest('client', ['cat', '/proc/mounts']))).not.toContain(` ${CLIENT_MNT} `);
