@@ -120,7 +120,7 @@ for h in primary backup; do
   echo "$meta" | ssh -o BatchMode=yes $h "cat > /nfs/.nfsctl/meta/pv.$ns.$n.json"
   echo "$conf" | ssh -o BatchMode=yes $h "cat > /etc/ganesha/nfsctl/pv.$ns.$n.conf"
   ssh -o BatchMode=yes $h "ls /etc/ganesha/nfsctl/pv.*.conf | sed 's/.*/%include \\"&\\"/' > /etc/ganesha/nfsctl/exports.conf"
-  ssh -o BatchMode=yes $h dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.AddExport string:/etc/ganesha/nfsctl/pv.$ns.$n.conf "string:EXPORT(Export_Id=$eid)" >/dev/null
+  ssh -o BatchMode=yes $h dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.AddExport string:/etc/ganesha/nfsctl/pv.$ns.$n.conf "'string:EXPORT(Export_Id=$eid)'" >/dev/null
 done`;
   const a = [];
   const b = [];

@@ -15,6 +15,9 @@ import type { VolumeRef } from '../core/names.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 
+/** The smallest filesystem mkfs.xfs makes (xfsprogs 6.x). */
+export const XFS_MIN_BYTES = 300 * 2 ** 20;
+
 export interface PairState {
   inv: Record<PairRole, HostInventory>;
   rbd?: RbdInventory;
@@ -74,6 +77,11 @@ export interface CreateInput {
 
 export function planCreate(config: Config, state: PairState, input: CreateInput): Plan {
   if (!config.backends[input.backend]) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
+  // mkfs.xfs (xfsprogs 6.x) refuses filesystems under 300 MiB: say so before anything runs
+  const makesFs = (input.backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (input.backend === 'rbd' && config.backends.rbd?.map);
+  if (makesFs && input.size < XFS_MIN_BYTES) {
+    throw new UsageError(`${formatSize(input.size)} is too small for a ${input.backend} volume: XFS needs at least 300Mi`, { hint: 'ask for --size 300M or more, or use the xfsquota backend for small volumes' });
+  }
   const v = identify(config, input.ref);
   requireReachable(state, `cannot create ${v.id}`);
   const existing = findVolume(state, input.ref);

@@ -290,7 +290,11 @@ describe.skipIf(!qemu.ok)(
 
       it('create on both guests: LV active, XFS mounted, fstab entry, exported with a stable fsid', async () => {
         await nfsctl(['volume', 'delete', V, '--yes', '--force']);
-        const r = await nfsctl(['volume', 'create', V, '--size', '96M', '--backend', 'lvm', '--output', 'pv-yaml', '--yes']);
+        // too small for XFS: refused before anything runs
+        const small = await nfsctl(['volume', 'create', V, '--size', '96M', '--backend', 'lvm', '--yes']);
+        expect(small.exitCode, show('small', small)).toBe(2);
+        expect(small.stderr).toContain('XFS needs at least 300Mi');
+        const r = await nfsctl(['volume', 'create', V, '--size', '320M', '--backend', 'lvm', '--output', 'pv-yaml', '--yes']);
         expect(r.stdout, show('create', r)).toContain(`path: ${P}`);
         for (const g of ['primary', 'backup'] as const) {
           const st = ok(`state on ${g}`, await guestSh(g, `grep -c ' ${P} xfs ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; exportfs -v | grep -c '${P}'; lvs --noheadings -o lv_active vgnfs/pv.vm-a.data`));
@@ -314,14 +318,14 @@ describe.skipIf(!qemu.ok)(
       });
 
       it('grows on both guests (lvextend + xfs_growfs) and the client sees the new size', async () => {
-        const r = await nfsctl(['volume', 'resize', V, '--size', '160M', '--yes']);
+        const r = await nfsctl(['volume', 'resize', V, '--size', '400M', '--yes']);
         expect(r.exitCode, show('resize', r)).toBe(0);
         for (const g of ['primary', 'backup'] as const) {
           const size = Number(ok('df', await guest(g, ['df', '-B1M', '--output=size', P])).trim().split('\n')[1]);
-          expect(size, g).toBeGreaterThan(140);
+          expect(size, g).toBeGreaterThan(380);
         }
         const c = Number(ok('client df', await guest('client', ['df', '-B1M', '--output=size', M])).trim().split('\n')[1]);
-        expect(c).toBeGreaterThan(140);
+        expect(c).toBeGreaterThan(380);
       });
 
       it('delete unexports, unmounts, drops fstab and removes the LV on both guests', async () => {
