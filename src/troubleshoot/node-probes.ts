@@ -76,7 +76,9 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
       'set -e',
       'vip=$1 path=$2 secs=$3 probe=$4 payload=$5',
       'dir=$(mktemp -d /tmp/nfsctl-trial.XXXXXX)',
-      'cleanup() { timeout -k 1 "$secs" umount -f -l "$dir" 2>/dev/null; rmdir "$dir" 2>/dev/null; }',
+      // a plain umount first: it tells mountd (UMNT), so the server's rmtab does not keep us;
+      // force+lazy only when the server is gone
+      'cleanup() { timeout -k 1 "$secs" umount "$dir" 2>/dev/null || timeout -k 1 "$secs" umount -f -l "$dir" 2>/dev/null; rmdir "$dir" 2>/dev/null; }',
       'trap cleanup EXIT',
       'echo "mount -t nfs -o vers=3,proto=tcp,timeo=50,retrans=1,soft $vip:$path"',
       'timeout -k 1 "$secs" mount -t nfs -o vers=3,proto=tcp,timeo=50,retrans=1,soft,retry=0 "$vip:$path" "$dir"',

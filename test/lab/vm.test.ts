@@ -322,10 +322,10 @@ describe.skipIf(!qemu.ok)(
         expect(r.exitCode, show('resize', r)).toBe(0);
         for (const g of ['primary', 'backup'] as const) {
           const size = Number(ok('df', await guest(g, ['df', '-B1M', '--output=size', P])).trim().split('\n')[1]);
-          expect(size, g).toBeGreaterThan(380);
+          expect(size, g).toBeGreaterThan(300); // a 320M XFS shows ~256M in df, 400M ~336M
         }
         const c = Number(ok('client df', await guest('client', ['df', '-B1M', '--output=size', M])).trim().split('\n')[1]);
-        expect(c).toBeGreaterThan(380);
+        expect(c).toBeGreaterThan(300);
       });
 
       it('delete unexports, unmounts, drops fstab and removes the LV on both guests', async () => {
