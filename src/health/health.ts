@@ -29,6 +29,11 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   const config = ctx.config;
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
+  // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
+  const pairLevel =
+    opts.hosts.length === 2
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx))])
+      : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
       const host = ctx.host(role);
@@ -58,11 +63,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
     }),
   );
   const findings = perHost.flat();
-  // Pair-level checks need both hosts.
-  if (opts.hosts.length === 2) {
-    findings.push(...(await bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t))));
-    findings.push(...(await bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx))));
-  }
+  findings.push(...(await pairLevel).flat());
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
   findings.push(...capacity(config, inventories));
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
@@ -84,20 +85,20 @@ async function nfsPorts(config: Config, role: PairRole, t: number): Promise<Find
 }
 
 async function services(config: Config, role: PairRole, host: Host): Promise<Finding[]> {
-  const out: Finding[] = [];
-  for (const key of ['keepalived', 'nfs'] as const) {
-    const r = await host.run(serviceArgv(config, 'status', key));
+  const keys = ['keepalived', 'nfs'] as const;
+  const results = await Promise.all(keys.map((key) => host.run(serviceArgv(config, 'status', key))));
+  return keys.map((key, i) => {
+    const r = results[i]!;
     const name = config.services.names[key];
-    out.push({
+    return {
       id: `service-${key}`,
       host: role,
       status: r.exitCode === 0 ? 'ok' : 'critical',
       title: `${name} running`,
       evidence: r.exitCode === 0 ? 'running' : `not running (${serviceArgv(config, 'status', key).join(' ')}: exit ${r.exitCode})`,
       ...(r.exitCode === 0 ? {} : { fix: serviceArgv(config, 'start', key).join(' ') + ` (on ${role})` }),
-    });
-  }
-  return out;
+    } satisfies Finding;
+  });
 }
 
 async function firewall(role: PairRole, host: Host): Promise<Finding[]> {
