@@ -65,3 +65,20 @@ export async function runChecked(host: Host, argv: string[], opts?: RunOptions):
   if (r.exitCode !== 0) throw new CommandFailedError(r);
   return r;
 }
+
+import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
+
+/** readFile for any host that can run commands: same script locally and over SSH. */
+export async function readFileVia(host: Pick<Host, 'run'>, path: string): Promise<string | null> {
+  const r = await host.run(readFileArgv(path));
+  if (r.exitCode === READ_MISSING_EXIT) return null;
+  if (r.exitCode !== 0) throw new CommandFailedError(r);
+  return r.stdout;
+}
+
+/** writeFileAtomic for any host that can run commands (see atomic-write.ts). */
+export async function writeFileAtomicVia(host: Pick<Host, 'run'>, path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
+  const r = await host.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
+  if (r.exitCode !== 0) throw new CommandFailedError(r);
+  return r.stdout ? { backupPath: r.stdout } : {};
+}

@@ -1,7 +1,6 @@
 import { execa } from 'execa';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
-import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
-import { CommandFailedError } from './host.js';
+import { readFileVia, writeFileAtomicVia } from './host.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -35,17 +34,12 @@ export class LocalHost implements Host {
     return { host: this.name, argv, exitCode, stdout: String(r.stdout ?? ''), stderr, durationMs: Date.now() - started, timedOut };
   }
 
-  async readFile(path: string): Promise<string | null> {
-    const r = await this.run(readFileArgv(path));
-    if (r.exitCode === READ_MISSING_EXIT) return null;
-    if (r.exitCode !== 0) throw new CommandFailedError(r);
-    return r.stdout;
+  readFile(path: string): Promise<string | null> {
+    return readFileVia(this, path);
   }
 
-  async writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
-    const r = await this.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
-    if (r.exitCode !== 0) throw new CommandFailedError(r);
-    return r.stdout ? { backupPath: r.stdout } : {};
+  writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
+    return writeFileAtomicVia(this, path, content, opts);
   }
 
   async close(): Promise<void> {}

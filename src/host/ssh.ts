@@ -5,9 +5,8 @@ import { readFile } from 'node:fs/promises';
 import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
-import { CommandFailedError } from './host.js';
+import { readFileVia, writeFileAtomicVia } from './host.js';
 import { quoteArgv } from './quote.js';
-import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyName, keysFor, parseKnownHosts } from '../core/known-hosts.js';
 import { HostUnreachableError } from '../core/errors.js';
 
@@ -174,17 +173,12 @@ export class SshHost implements Host {
     }
   }
 
-  async readFile(path: string): Promise<string | null> {
-    const r = await this.run(readFileArgv(path));
-    if (r.exitCode === READ_MISSING_EXIT) return null;
-    if (r.exitCode !== 0) throw new CommandFailedError(r);
-    return r.stdout;
+  readFile(path: string): Promise<string | null> {
+    return readFileVia(this, path);
   }
 
-  async writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
-    const r = await this.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
-    if (r.exitCode !== 0) throw new CommandFailedError(r);
-    return r.stdout ? { backupPath: r.stdout } : {};
+  writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
+    return writeFileAtomicVia(this, path, content, opts);
   }
 
   async close(): Promise<void> {

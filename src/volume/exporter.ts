@@ -61,6 +61,25 @@ async function verifyServed(config: Config, host: Host, path: string, want: bool
   }
 }
 
+/** `exportfs -ra`, then check the path is (or is no longer) served: the kernel's own view. */
+function exportfsStep(config: Config, role: string, v: VolumeIdentity, want: boolean): Step {
+  return {
+    id: `${role}:exportfs`,
+    host: role,
+    title: `apply exports (exportfs -ra) and check ${v.path} is ${want ? 'served' : 'no longer served'}`,
+    action: {
+      kind: 'fn',
+      describe: 'exportfs -ra && exportfs -v',
+      fn: async (h) => {
+        const r = await h.run(['exportfs', '-ra']);
+        if (r.exitCode !== 0) throw new CommandFailedError(r);
+        await verifyServed(config, h, v.path, want);
+      },
+    },
+    undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
+  };
+}
+
 /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */
 export function exportSteps(config: Config, role: string, inv: HostInventory, v: VolumeIdentity, spec: ExportSpec): Step[] {
   if (config.nfs.server === 'kernel') {
@@ -76,21 +95,7 @@ export function exportSteps(config: Config, role: string, inv: HostInventory, v:
         action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true, summary: `${v.path} ${clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}` },
         undo: { title: `restore ${config.nfs.exportsFile}`, action: restore },
       },
-      {
-        id: `${role}:exportfs`,
-        host: role,
-        title: `apply exports (exportfs -ra) and check ${v.path} is served`,
-        action: {
-          kind: 'fn',
-          describe: 'exportfs -ra && exportfs -v',
-          fn: async (h) => {
-            const r = await h.run(['exportfs', '-ra']);
-            if (r.exitCode !== 0) throw new CommandFailedError(r);
-            await verifyServed(config, h, v.path, true);
-          },
-        },
-        undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
-      },
+      exportfsStep(config, role, v, true),
     ];
   }
   const file = ganeshaFile(config, v);
@@ -152,21 +157,7 @@ export function unexportSteps(config: Config, role: string, inv: HostInventory, 
         action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true },
         undo: { title: `restore ${config.nfs.exportsFile}`, action: { kind: 'write', path: config.nfs.exportsFile, content: before } },
       },
-      {
-        id: `${role}:exportfs`,
-        host: role,
-        title: `apply exports (exportfs -ra) and check ${v.path} is no longer served`,
-        action: {
-          kind: 'fn',
-          describe: 'exportfs -ra && exportfs -v',
-          fn: async (h) => {
-            const r = await h.run(['exportfs', '-ra']);
-            if (r.exitCode !== 0) throw new CommandFailedError(r);
-            await verifyServed(config, h, v.path, false);
-          },
-        },
-        undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
-      },
+      exportfsStep(config, role, v, false),
     ];
   }
   const file = ganeshaFile(config, v);
