@@ -1,6 +1,6 @@
 // The command tree. Registration is cheap (no command body is loaded until it runs), so the
 // tree can be built for --help, completions and the man page alike.
-import { Command, Help, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { register as configCheck } from '../commands/config/check.js';
 import { register as logShow } from '../commands/log/show.js';
@@ -83,4 +83,3 @@ export function buildProgram(): Command {
   return program;
 }
 
-export { Help };

@@ -5,7 +5,7 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { bounded, type Finding } from './check.js';
 import { probeTcp } from './probe.js';
-import { hostInventory, rbdArgs, type HostInventory } from '../volume/inventory.js';
+import { emptyInventory, hostInventory, rbdArgs, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { vipState } from '../ha/vip.js';
 import { serviceArgv } from '../ha/services.js';
@@ -184,7 +184,7 @@ function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, ro
     if (i.servedError) out.push({ id: 'exports-served', host: role, status: 'critical', title: 'NFS server lists its exports', evidence: i.servedError, fix: `start the NFS server on ${role}` });
   }
   if (inv.size === 0) return out;
-  const full = { primary: inv.get('primary') ?? unreachableInv('primary'), backup: inv.get('backup') ?? unreachableInv('backup') };
+  const full = { primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'), backup: inv.get('backup') ?? emptyInventory('backup', 'not checked') };
   const views = mergeVolumes(config, full);
   const relevant = views.map((v) => ({ v, drift: v.drift.filter((d) => roles.length === 2 || d.startsWith(roles[0]!) || !/^(primary|backup)/.test(d)) }));
   const bad = relevant.filter((x) => x.drift.length > 0);
@@ -193,10 +193,6 @@ function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, ro
   }
   out.push({ id: 'volumes', host: null, status: bad.length ? 'critical' : 'ok', title: 'volumes present, mounted and exported', evidence: `${views.length - bad.length} of ${views.length} volumes consistent` });
   return out;
-}
-
-function unreachableInv(role: PairRole): HostInventory {
-  return { role, reachable: false, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
 }
 
 function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] {

@@ -6,7 +6,7 @@ import type { Host } from '../host/host.js';
 import { CommandFailedError } from '../host/host.js';
 import { AuditedHost, type AuditLog } from '../state/audit.js';
 import { CancelledError, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
-import { describeAction, planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
+import { planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
 import { planToJson, renderPlan } from './render.js';
 import type { Output } from '../cli/output.js';
 import type { Progress } from '../cli/progress.js';
@@ -269,4 +269,3 @@ export class Runner {
   }
 }
 
-export { describeAction };

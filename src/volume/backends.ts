@@ -3,7 +3,7 @@
 // mapped only where the VIP is.
 import type { Config } from '../config/schema.js';
 import type { Step } from '../plan/plan.js';
-import { encodeMetaTags, planTagUpdate, type VolumeMetaInput } from '../core/lvm-json.js';
+import { decodeMetaTags, encodeMetaTags, planTagUpdate, type VolumeMetaInput } from '../core/lvm-json.js';
 import { parseFstab, serializeFstab, upsertMount, removeMount, findMounts } from '../core/fstab.js';
 import type { HostInventory } from './inventory.js';
 import { lvmArgs, rbdArgs, xfsMetaPath } from './inventory.js';
@@ -275,7 +275,7 @@ export function resizeSteps(config: Config, role: string, inv: HostInventory, v:
       ];
       const lv = inv.lvs.find((l) => l.name === v.lv);
       if (lv) {
-        const { add, remove } = planTagUpdate(lv.tags, { ...(metaFromTags(lv.tags) ?? {}), size } as VolumeMetaInput);
+        const { add, remove } = planTagUpdate(lv.tags, { ...(decodeMetaTags(lv.tags) ?? {}), size } as VolumeMetaInput);
         if (add.length + remove.length > 0) {
           steps.push({
             id: `${role}:lvtags`,
@@ -330,9 +330,4 @@ function growfs(role: string, v: VolumeIdentity): Step {
     undo: null,
     noUndoReason: 'XFS cannot shrink',
   };
-}
-
-import { decodeMetaTags } from '../core/lvm-json.js';
-function metaFromTags(tags: readonly string[]) {
-  return decodeMetaTags(tags);
 }

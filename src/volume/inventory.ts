@@ -3,12 +3,12 @@
 // plans about volumes starts here.
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
-import { parseLvsJson, parseVgsJson, decodeMetaTags, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
-import { parseExports, ownedExports, type ExportsFile } from '../core/exports-file.js';
+import { parseLvsJson, parseVgsJson, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
+import { parseExports, type ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
 import { parseExportfsV, type ServedExport } from '../core/exportfs-v.js';
 import { parseShowExports } from '../core/ganesha.js';
-import { parseRbdListLong, parseRbdImageMeta, type RbdListEntry } from '../core/ceph-json.js';
+import { parseRbdListLong, type RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { mapLimit } from '../core/concurrency.js';
 
@@ -101,7 +101,7 @@ function splitCat(text: string): Map<string, string> {
 }
 
 export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
-  const inv: HostInventory = { role, reachable: true, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+  const inv = emptyInventory(role);
   const jobs: Promise<void>[] = [];
   const lvm = config.backends.lvm;
   if (lvm) {
@@ -171,7 +171,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   try {
     await Promise.all(jobs);
   } catch (err) {
-    if (err instanceof HostUnreachableError) return { ...inv, reachable: false, error: err.message };
+    if (err instanceof HostUnreachableError) return emptyInventory(role, err.message);
     throw err;
   }
   return inv;
@@ -203,17 +203,17 @@ export async function rbdInventory(config: Config, host: Host): Promise<RbdInven
     const p = VolumeMetaSchema.safeParse(safeJson(m.stdout.trim()));
     if (p.success) metas.set(img.image, p.data);
   });
-  void parseRbdImageMeta;
   return { images, metas };
 }
 
 export async function pairInventory(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, HostInventory>> {
-  const [primary, backup] = await Promise.all((['primary', 'backup'] as const).map((role) => hostInventory(config, role, hosts[role]).catch((err: Error) => unreachable(role, err))));
+  const [primary, backup] = await Promise.all((['primary', 'backup'] as const).map((role) => hostInventory(config, role, hosts[role]).catch((err: Error) => emptyInventory(role, err.message))));
   return { primary: primary!, backup: backup! };
 }
 
-function unreachable(role: PairRole, err: Error): HostInventory {
-  return { role, reachable: false, error: err.message, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+/** An inventory with nothing in it: a host being read, or (with an error) one that did not answer. */
+export function emptyInventory(role: PairRole, unreachableError?: string): HostInventory {
+  const inv: HostInventory = { role, reachable: unreachableError === undefined, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+  if (unreachableError !== undefined) inv.error = unreachableError;
+  return inv;
 }
-
-export { ownedExports, decodeMetaTags };

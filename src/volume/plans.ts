@@ -10,8 +10,9 @@ import type { HostInventory, RbdInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { createSteps, deleteSteps, resizeSteps } from './backends.js';
 import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
-import { mergeVolumes, mirrored, type VolumeView } from './state.js';
+import { mirrored, type VolumeView } from './state.js';
 import type { VolumeRef } from '../core/names.js';
+import { xfsMetaPath, rbdArgs } from './inventory.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 
@@ -175,7 +176,6 @@ export function planResize(config: Config, state: PairState, ref: VolumeRef, siz
   };
 }
 
-import { xfsMetaPath, rbdArgs } from './inventory.js';
 function metaOf(view: VolumeView, size: number) {
   return { v: 1, namespace: view.namespace, name: view.name, labels: view.labels, createdAt: view.createdAt, createdBy: view.createdBy, backend: view.backend === 'xfsquota' ? 'xfs' : view.backend, size };
 }
@@ -212,4 +212,3 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   };
 }
 
-export { mergeVolumes };

@@ -1,11 +1,8 @@
 // Volume names for shell completion, refreshed whenever `volume list` looks at the pair.
 import type { Context } from '../../cli/context.js';
+import { writeCompletionCache } from '../../state/completion-cache.js';
 
+/** Never fails a listing: the cache write reports failure as false and is ignored. */
 export async function writeCompletionCacheSafe(ctx: Context, ids: string[]): Promise<void> {
-  try {
-    const mod = (await import('../../state/completion-cache.js').catch(() => null)) as { writeCompletionCache?: (dir: string, kind: string, values: string[]) => Promise<void> } | null;
-    await mod?.writeCompletionCache?.(ctx.config.state.stateDir, 'volumes', ids);
-  } catch {
-    // completion is a convenience: never fail a listing over it
-  }
+  await writeCompletionCache(ctx.config.state.stateDir, 'volumes', ids);
 }
