@@ -28,6 +28,10 @@ mkdir -p /opt/nfsctl
 mount --bind "$checkout" /opt/nfsctl
 mount -o remount,bind,ro /opt/nfsctl
 
+# /root: per-host overlay, so the mount point /root/.ssh exists even on a machine whose root
+# has never used ssh, without creating anything in the real /root.
+ovl root /root /root
+mkdir -p -m 0700 /root/.ssh
 mount --bind "$d/root-ssh" /root/.ssh
 # /nfs: on storage hosts the XFS filesystem with project quotas (xfsquota backend root), mounted
 # straight onto the root fs's /nfs, so the fault `unmount` leaves a real "not mounted" /nfs (lab up
