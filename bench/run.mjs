@@ -3,36 +3,13 @@
 // is shared and noisy); nothing here asserts a time. Results go to stdout and bench/RESULTS.md.
 //   node bench/run.mjs            all benchmarks (brings up its own lab: NFSLAB_NS=nfslab-bench)
 //   node bench/run.mjs --quick    start-up and file benchmarks only (no lab; what CI runs)
-import { spawnSync, execFileSync } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, sections, median, time, timeCmd, say, section, lab, labExec, nfsctl, labUp } from './lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const NS = process.env.NFSLAB_NS ?? 'nfslab-bench';
-const sections = [];
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function time(fn) {
-  const t = process.hrtime.bigint();
-  const r = fn();
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, r };
-}
-function timeCmd(argv, opts = {}) {
-  return time(() => spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 256 << 20, ...opts }));
-}
-function say(line) {
-  process.stdout.write(line + '\n');
-}
-function section(title, rows, notes = []) {
-  sections.push({ title, rows, notes });
-  say(`\n## ${title}`);
-  for (const r of rows) say(`  ${r.join(' | ')}`);
-  for (const n of notes) say(`  ${n}`);
-}
 
 // ---- 1. start-up -------------------------------------------------------------------------
 function startup(runs = quick ? 10 : 25) {
@@ -91,20 +68,6 @@ async function files() {
     ['exports (upsert + remove)', median(runs).toFixed(1), '< 50', String(changed), String(foreignKept)],
     ['fstab (remove)', median(fr).toFixed(1), '< 50', '-', '-'],
   ]);
-}
-
-// ---- lab benchmarks ---------------------------------------------------------------------
-const lab = (args, opts = {}) => spawnSync('bash', [join(ROOT, 'lab/lab.sh'), ...args], { encoding: 'utf8', env: { ...process.env, NFSLAB_NS: NS }, maxBuffer: 256 << 20, ...opts });
-const labExec = (host, argv, opts = {}) => lab(['exec', host, '--', ...argv], opts);
-const nfsctl = (args, opts) => labExec('primary', ['nfsctl', ...args], opts);
-
-function labUp() {
-  const s = lab(['status']);
-  if (s.status === 0) return false;
-  lab(['down', '--netns-only']);
-  const up = lab(['up']);
-  if (up.status !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
-  return true;
 }
 
 // 2. create on the pair vs a shell script doing the same tool calls host after host over ssh
@@ -207,4 +170,3 @@ const md = [
 ];
 if (!quick) writeFileSync(join(ROOT, 'bench/RESULTS.md'), md.join('\n'));
 else say('\n(quick mode: bench/RESULTS.md left as it is)');
-void execFileSync;
