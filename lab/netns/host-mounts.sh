@@ -28,10 +28,14 @@ mkdir -p /opt/nfsctl
 mount --bind "$checkout" /opt/nfsctl
 mount -o remount,bind,ro /opt/nfsctl
 
-# /root: per-host overlay, so the mount point /root/.ssh exists even on a machine whose root
-# has never used ssh, without creating anything in the real /root.
-ovl root /root /root
-mkdir -p -m 0700 /root/.ssh
+# /root: a fresh home as a storage node has it (Debian's stock dot files), not this machine's:
+# its .bashrc (pyenv, cargo, ...) would run on every SSH command nfsctl sends and put other
+# tools first on the PATH. It also gives /root/.ssh a mount point on machines that lack one.
+mkdir -p "$d/root"
+cp /usr/share/base-files/dot.bashrc "$d/root/.bashrc"
+cp /usr/share/base-files/dot.profile "$d/root/.profile"
+mkdir -p -m 0700 "$d/root/.ssh"
+mount --bind "$d/root" /root
 mount --bind "$d/root-ssh" /root/.ssh
 # /nfs: on storage hosts the XFS filesystem with project quotas (xfsquota backend root), mounted
 # straight onto the root fs's /nfs, so the fault `unmount` leaves a real "not mounted" /nfs (lab up

@@ -44,22 +44,20 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
       if (reach.length > 0) {
         return [{ ...reach[0]!, title: `${role} answers over SSH`, fix: `check the host and sshd; \`ssh ${config.hosts[role].ssh.user}@${config.hosts[role].address} true\`` }];
       }
-      const [inv] = await bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
-        inventories.set(role, await hostInventory(config, role, host));
-        return [];
-      });
-      return [
-        ...(inv ? [inv] : []),
-        ...(
-          await Promise.all([
-            bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
-            bounded('services', role, 'services running', t, () => services(config, role, host)),
-            bounded('firewall', role, 'firewall lets NFS clients in', t, () => firewall(role, host)),
-            bounded('rbd', role, 'RBD client ready', t * 2, () => rbdReady(config, role, host)),
-            bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host, (x) => ctx.host(x))),
-          ])
-        ).flat(),
-      ];
+      // The host answers: every check on it starts now, none waits for another.
+      return (
+        await Promise.all([
+          bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
+            inventories.set(role, await hostInventory(config, role, host));
+            return [];
+          }),
+          bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
+          bounded('services', role, 'services running', t, () => services(config, role, host)),
+          bounded('firewall', role, 'firewall lets NFS clients in', t, () => firewall(role, host)),
+          bounded('rbd', role, 'RBD client ready', t * 2, () => rbdReady(config, role, host)),
+          bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host, (x) => ctx.host(x))),
+        ])
+      ).flat();
     }),
   );
   const findings = perHost.flat();
@@ -122,14 +120,16 @@ async function rbdReady(config: Config, role: PairRole, host: Host): Promise<Fin
   const r = config.backends.rbd;
   if (!r) return [];
   const out: Finding[] = [];
-  const health = await host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json']);
+  // What services (keepalived's notify hook, kubelet) find on their PATH, not our shell's.
+  const [health, tools] = await Promise.all([
+    host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json']),
+    host.run(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'sh', '-c', 'command -v rbd; [ -d /sys/module/rbd ] && echo module-loaded; grep -rqsw rbd /etc/modules /etc/modules-load.d && echo module-at-boot; [ -r "$1" ] && echo keyring-readable', 'nfsctl-rbd', r.keyring ?? '/etc/ceph/ceph.client.admin.keyring']),
+  ]);
   if (health.exitCode !== 0) out.push({ id: 'ceph-health', host: role, status: 'critical', title: 'Ceph cluster reachable', evidence: health.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${health.exitCode}`, fix: `check ${r.cephConf} and the monitors` });
   else {
     const h = parseCephHealth(health.stdout);
     out.push({ id: 'ceph-health', host: role, status: h.status === 'HEALTH_OK' ? 'ok' : h.status === 'HEALTH_WARN' ? 'warn' : 'critical', title: 'Ceph healthy', evidence: `${h.status}${Object.keys(h.checks).length ? ': ' + Object.entries(h.checks).map(([code, c]) => `${code}: ${c.message}`).join('; ') : ''}` });
   }
-  // What services (keepalived's notify hook, kubelet) find on their PATH, not our shell's.
-  const tools = await host.run(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'sh', '-c', 'command -v rbd; [ -d /sys/module/rbd ] && echo module-loaded; grep -rqsw rbd /etc/modules /etc/modules-load.d && echo module-at-boot; [ -r "$1" ] && echo keyring-readable', 'nfsctl-rbd', r.keyring ?? '/etc/ceph/ceph.client.admin.keyring']);
   const has = (s: string) => tools.stdout.includes(s);
   out.push({ id: 'rbd-path', host: role, status: tools.stdout.includes('/rbd') ? 'ok' : 'critical', title: 'rbd on the services PATH', evidence: tools.stdout.split('\n')[0] || 'not found in /usr/sbin:/usr/bin:/sbin:/bin', ...(has('/rbd') ? {} : { fix: 'apt-get install ceph-common' }) });
   if (r.map) {

@@ -4,6 +4,7 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from './host.js';
 import { LocalHost } from './local.js';
 import { SshHost } from './ssh.js';
+import { TracingHost, traceEnabled } from './trace.js';
 
 export class HostPool {
   private hosts = new Map<string, Host>();
@@ -17,7 +18,7 @@ export class HostPool {
   get(role: PairRole): Host {
     const existing = this.hosts.get(role);
     if (existing) return existing;
-    const host = this.overrides[role] ?? this.create(role);
+    const host = this.overrides[role] ?? traced(this.create(role));
     this.hosts.set(role, host);
     return host;
   }
@@ -29,7 +30,7 @@ export class HostPool {
     if (existing) return existing;
     const t = this.config.timeouts;
     const ssh = this.config.hosts.primary.ssh;
-    const host = new SshHost(name, address, { ...ssh, connectTimeoutMs: t.connect, commandTimeoutMs: t.command });
+    const host = traced(new SshHost(name, address, { ...ssh, connectTimeoutMs: t.connect, commandTimeoutMs: t.command }));
     this.hosts.set(key, host);
     return host;
   }
@@ -38,7 +39,7 @@ export class HostPool {
     const key = 'local';
     let h = this.hosts.get(key) ?? this.overrides[key];
     if (!h) {
-      h = new LocalHost('local', '127.0.0.1', this.config.timeouts.command);
+      h = traced(new LocalHost('local', '127.0.0.1', this.config.timeouts.command));
       this.hosts.set(key, h);
     }
     return h;
@@ -64,4 +65,8 @@ export class HostPool {
     await Promise.all([...this.hosts.values()].map((h) => h.close()));
     this.hosts.clear();
   }
+}
+
+function traced(h: Host): Host {
+  return traceEnabled() ? new TracingHost(h) : h;
 }

@@ -30,6 +30,15 @@ export const connectionLog: { host: string; address: string; at: number }[] = []
  * 10) with "Channel open failure"; parallel steps queue here instead.
  */
 export const MAX_CHANNELS = 8;
+/** How often one command's channel may be refused by a busy sshd before we give up (~4 s). */
+const CHANNEL_OPEN_ATTEMPTS = 50;
+
+/** sshd refused to open a channel: the command never started. */
+class ChannelRefusedError extends Error {
+  constructor(readonly unreachable: HostUnreachableError) {
+    super(unreachable.message);
+  }
+}
 
 export class SshHost implements Host {
   readonly kind = 'ssh' as const;
@@ -121,7 +130,18 @@ export class SshHost implements Host {
     const ssh = await this.connect();
     const release = await this.slot();
     try {
-      return await this.exec(ssh, argv, opts);
+      // sshd frees a session only after it has reaped the command and seen our close, a
+      // moment after our side sees the channel end; in a burst of quick commands the next
+      // open can land in that gap and be refused ("no more sessions"). Nothing ran then,
+      // so opening again shortly after is safe.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.exec(ssh, argv, opts);
+        } catch (err) {
+          if (!(err instanceof ChannelRefusedError) || attempt >= CHANNEL_OPEN_ATTEMPTS) throw err instanceof ChannelRefusedError ? err.unreachable : err;
+          await new Promise((r) => setTimeout(r, Math.min(100, 5 * attempt)));
+        }
+      }
     } finally {
       release();
     }
@@ -167,7 +187,9 @@ export class SshHost implements Host {
       return { host: this.name, argv, exitCode: res.code, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut };
     } catch (err) {
       if (err instanceof HostUnreachableError) throw err;
-      throw new HostUnreachableError(this.name, `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`, { cause: err });
+      const unreachable = new HostUnreachableError(this.name, `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`, { cause: err });
+      if (channel === undefined && /Channel open failure/.test((err as Error).message)) throw new ChannelRefusedError(unreachable);
+      throw unreachable;
     } finally {
       clearTimeout(guard);
     }

@@ -154,6 +154,13 @@ describe('ssh host against real sshd', () => {
     await h.close();
   });
 
+  it('runs a burst of instant commands: sshd frees a session after our side sees it closed, and that lag never fails a command', async () => {
+    const h = hostFor('backup', backup);
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => h.run(['echo', String(i)])));
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 300 }, (_, i) => String(i)));
+    await h.close();
+  });
+
   it('reports an address where nothing listens as unreachable, quickly', async () => {
     const h = new SshHost('ghost', '127.0.0.1', sshOpts({ port: 1, connectTimeoutMs: 2_000 }));
     const err = await h.run(['true']).catch((e) => e);

@@ -54,6 +54,17 @@ describe('healthy pair', () => {
     expect(d.exitCode).toBe(0);
     expect(d.findings.find((f) => f.id === 'trial-mount')?.evidence).toMatch(/nfs-cat/);
   });
+
+  it('NFSCTL_TRACE shows every command on both hosts on stderr, and the JSON on stdout is unchanged', async () => {
+    const r = await labExec('primary', ['env', 'NFSCTL_TRACE=1', 'nfsctl', 'health', '--json'], { timeoutMs: 120_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).health).toBe('ok');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('[trace +'));
+    for (const host of ['primary', 'backup']) {
+      expect(lines.some((l) => new RegExp(`^\\[trace \\+\\d+ms ${host} \\d+ms exit 0\\] iptables -S INPUT$`).test(l)), r.stderr).toBe(true);
+    }
+    expect(r.stdout).not.toContain('[trace');
+  });
 });
 
 // [fault, args, expected first-cause id (troubleshoot), expected critical health check id prefix]

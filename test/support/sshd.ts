@@ -55,7 +55,17 @@ export async function startSshd(authorizedKey: string): Promise<TestSshd> {
       'MaxStartups 50',
     ].join('\n') + '\n',
   );
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-f', join(dir, 'sshd_config'), '-E', logFile], { stdio: 'ignore' });
+  // sshd runs each command through root's login shell, which reads ~/.bashrc: give it a stock
+  // Debian home (as on a storage node) in a private mount namespace, not this machine's
+  // (whose .bashrc may start pyenv and the like, ~70 ms per command, hiding timing races).
+  const home = join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  for (const f of ['bashrc', 'profile']) if (existsSync(`/usr/share/base-files/dot.${f}`)) writeFileSync(join(home, `.${f}`), readFileSync(`/usr/share/base-files/dot.${f}`));
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /root && shift && exec /usr/sbin/sshd "$@"', 'nfsctl-test-sshd', home, '-D', '-f', join(dir, 'sshd_config'), '-E', logFile],
+    { stdio: 'ignore' },
+  );
   // Wait until it listens.
   for (let i = 0; i < 100; i++) {
     if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Server listening')) break;
