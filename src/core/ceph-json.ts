@@ -470,3 +470,88 @@ export function parseCephConfigValue(stdout: string): string | null {
   const v = stdout.trim();
   return v === '' ? null : v;
 }
+
+// ---------------------------------------------------------------------------
+// The one-process pool scan of `nfsctl rbd lock list --pool` (POOL_SCAN_PY in
+// src/rbd/locks.ts: python3 with the rados/rbd bindings). It prints one JSON
+// document; fields are named like the rbd CLI's so both paths give the same rows:
+//   {"v":1,"pool":"rbd","images":500,
+//    "locked":[{"image":"a","exclusive":true,"tag":"",
+//               "locks":[{"id":"kubelet_lock_magic_n1","locker":"client.4134","address":"198.51.100.11:0/139451131"}],
+//               "watchers":[{"address":"198.51.100.21:0/2245241610","client":5753,"cookie":140557435291120}]}],
+//    "errors":[{"image":"b","message":"[errno 5] ..."}]}
+// or, when it could not scan: {"v":1,"unavailable":"ImportError: ..."} (no usable
+// python3-rbd) / {"v":1,"fatal":"..."} (could not connect, open the pool, ...).
+// ---------------------------------------------------------------------------
+
+export interface RbdPoolScanImage {
+  readonly image: string;
+  readonly lockType: 'exclusive' | 'shared';
+  /** Tag of shared locks (rbd prints "Lock tag: <tag>" for them); null for exclusive locks. */
+  readonly lockTag: string | null;
+  readonly locks: readonly RbdLock[];
+  readonly watchers: readonly RbdWatcher[];
+}
+
+export type RbdPoolScan =
+  | {
+      readonly status: 'ok';
+      readonly pool: string;
+      /** Images opened (those deleted during the scan are not counted, as with `rbd ls -l`). */
+      readonly images: number;
+      /** Only images that have at least one lock. */
+      readonly locked: readonly RbdPoolScanImage[];
+      readonly errors: readonly { readonly image: string; readonly message: string }[];
+    }
+  /** python3 has no usable rados/rbd bindings: use the rbd CLI instead. */
+  | { readonly status: 'unavailable'; readonly message: string }
+  /** The scan could not run (connect, auth, missing pool, ...). */
+  | { readonly status: 'fatal'; readonly message: string };
+
+const PoolScanImageSchema = z
+  .object({
+    image: z.string(),
+    exclusive: z.boolean(),
+    tag: z.string(),
+    locks: z.array(z.object({ id: z.string(), locker: z.string(), address: z.string() }).passthrough()).min(1),
+    watchers: z.array(z.object({ address: z.string(), client: idLike, cookie: idLike }).passthrough()),
+  })
+  .passthrough();
+
+const PoolScanSchema = z
+  .object({
+    v: z.literal(1),
+    pool: z.string(),
+    images: z.number().int().nonnegative(),
+    locked: z.array(PoolScanImageSchema),
+    errors: z.array(z.object({ image: z.string(), message: z.string() }).passthrough()),
+  })
+  .passthrough();
+const PoolScanFailureSchema = z.object({ v: z.literal(1), unavailable: z.string().optional(), fatal: z.string().optional() }).passthrough();
+
+/** The JSON document of the python3-rbd pool scan (see above). Blank output is an error. */
+export function parseRbdPoolScan(stdout: string): RbdPoolScan {
+  const doc = parseSingle(stdout, 'the rbd pool scan', undefined);
+  if (doc === undefined) throw new OutputParseError('the rbd pool scan printed nothing');
+  const failure = PoolScanFailureSchema.safeParse(doc);
+  if (failure.success && failure.data.unavailable !== undefined) return { status: 'unavailable', message: failure.data.unavailable };
+  if (failure.success && failure.data.fatal !== undefined) return { status: 'fatal', message: failure.data.fatal };
+  const d = check(PoolScanSchema, doc, 'rbd pool scan');
+  return {
+    status: 'ok',
+    pool: d.pool,
+    images: d.images,
+    locked: d.locked.map((i) => ({
+      image: i.image,
+      lockType: i.exclusive ? 'exclusive' : 'shared',
+      lockTag: i.exclusive ? null : i.tag,
+      locks: i.locks.map((l) => ({ id: l.id, locker: l.locker, address: l.address })),
+      watchers: i.watchers.map((w) => ({
+        address: w.address,
+        client: w.client.startsWith('client.') ? w.client : `client.${w.client}`,
+        cookie: w.cookie,
+      })),
+    })),
+    errors: d.errors.map((e) => ({ image: e.image, message: e.message })),
+  };
+}

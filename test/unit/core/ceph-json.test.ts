@@ -319,3 +319,71 @@ describe('rbd/ceph shapes used by nfsctl rbd', () => {
     expect(parseCephConfigValue('')).toBeNull();
   });
 });
+
+// --- the python3-rbd pool scan of nfsctl rbd lock list --pool ------------------
+import { parseRbdPoolScan } from '../../../src/core/ceph-json.js';
+
+describe('rbd pool scan (POOL_SCAN_PY)', () => {
+  // Recorded on the lab (Pacific 16.2.15, python3-rbd): an rbd CLI kubelet lock, a live
+  // exclusive lock held by a librbd process that also watches, two shared locks with a tag,
+  // and an image whose header cannot be read.
+  const LAB =
+    '{"v": 1, "pool": "benchtmp", "images": 500, "locked": [' +
+    '{"image": "img0000", "exclusive": true, "tag": "", "locks": [{"id": "kubelet_lock_magic_node-0", "locker": "client.4134", "address": "198.51.100.11:0/139451131"}], "watchers": []}, ' +
+    '{"image": "img0001", "exclusive": true, "tag": "", "locks": [{"id": "kubelet_lock_magic_client", "locker": "client.5753", "address": "198.51.100.21:0/2245241610"}], "watchers": [{"address": "198.51.100.21:0/2245241610", "client": 5753, "cookie": 140557435291040}]}, ' +
+    '{"image": "img0002", "exclusive": false, "tag": "tagX", "locks": [{"id": "kubelet_lock_magic_client", "locker": "client.5754", "address": "198.51.100.21:0/2895959647"}, {"id": "other-lock", "locker": "client.5756", "address": "198.51.100.11:0/1618085798"}], "watchers": [{"address": "198.51.100.21:0/2895959647", "client": 5754, "cookie": 18446462598732840961}]}], ' +
+    '"errors": [{"image": "zbroken", "message": "error opening image zbroken: (2) No such file or directory"}]}\n';
+
+  it('reads the lab-recorded document: rows in the shapes rbd lock ls / rbd status give', () => {
+    const r = parseRbdPoolScan(LAB);
+    expect(r).toEqual({
+      status: 'ok',
+      pool: 'benchtmp',
+      images: 500,
+      locked: [
+        { image: 'img0000', lockType: 'exclusive', lockTag: null, locks: [{ id: 'kubelet_lock_magic_node-0', locker: 'client.4134', address: '198.51.100.11:0/139451131' }], watchers: [] },
+        {
+          image: 'img0001',
+          lockType: 'exclusive',
+          lockTag: null,
+          locks: [{ id: 'kubelet_lock_magic_client', locker: 'client.5753', address: '198.51.100.21:0/2245241610' }],
+          watchers: [{ address: '198.51.100.21:0/2245241610', client: 'client.5753', cookie: '140557435291040' }],
+        },
+        {
+          image: 'img0002',
+          lockType: 'shared',
+          lockTag: 'tagX',
+          locks: [
+            { id: 'kubelet_lock_magic_client', locker: 'client.5754', address: '198.51.100.21:0/2895959647' },
+            { id: 'other-lock', locker: 'client.5756', address: '198.51.100.11:0/1618085798' },
+          ],
+          // 64-bit cookies stay exact
+          watchers: [{ address: '198.51.100.21:0/2895959647', client: 'client.5754', cookie: '18446462598732840961' }],
+        },
+      ],
+      errors: [{ image: 'zbroken', message: 'error opening image zbroken: (2) No such file or directory' }],
+    });
+  });
+
+  it('an empty pool', () => {
+    expect(parseRbdPoolScan('{"v": 1, "pool": "empty", "images": 0, "locked": [], "errors": []}\n')).toEqual({ status: 'ok', pool: 'empty', images: 0, locked: [], errors: [] });
+  });
+
+  it('reads the failure documents (recorded: no rbd module, missing pool, wrong user)', () => {
+    expect(parseRbdPoolScan('{"v": 1, "unavailable": "ImportError: No module named \'rbd\'"}\n')).toEqual({ status: 'unavailable', message: "ImportError: No module named 'rbd'" });
+    expect(parseRbdPoolScan('{"v": 1, "fatal": "ObjectNotFound: [errno 2] RADOS object not found (error opening pool \'nopool\')"}\n')).toEqual({
+      status: 'fatal',
+      message: "ObjectNotFound: [errno 2] RADOS object not found (error opening pool 'nopool')",
+    });
+    expect(parseRbdPoolScan('{"v": 1, "fatal": "PermissionDeniedError: [errno 13] RADOS permission denied (error connecting to the cluster)"}').status).toBe('fatal');
+  });
+
+  it('rejects blank output, other versions and unexpected shapes', () => {
+    expect(errorOf(() => parseRbdPoolScan(''))).toBeInstanceOf(OutputParseError);
+    expect(errorOf(() => parseRbdPoolScan('Traceback (most recent call last):\n')).message).toMatch(/invalid JSON/);
+    expect(errorOf(() => parseRbdPoolScan('{"v": 2, "pool": "p", "images": 0, "locked": [], "errors": []}')).message).toMatch(/v:/);
+    expect(errorOf(() => parseRbdPoolScan('{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [], "watchers": []}], "errors": []}')).message).toMatch(/locks/);
+    expect(errorOf(() => parseRbdPoolScan('{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [{"id": "x", "locker": "client.1"}], "watchers": []}], "errors": []}')).message).toMatch(/address/);
+    expect(errorOf(() => parseRbdPoolScan('{"v": 1}{"v": 1}')).message).toMatch(/2 JSON documents/);
+  });
+});
