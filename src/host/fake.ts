@@ -3,6 +3,7 @@
 // tools: lab tests cover those.
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
 import { HostUnreachableError } from '../core/errors.js';
+import { READ_MISSING_EXIT } from './atomic-write.js';
 
 export interface FakeReply {
   exitCode?: number;
@@ -36,7 +37,7 @@ export class FakeHost implements Host {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (this.unreachable) throw new HostUnreachableError(this.name, `${this.name} is unreachable (fake)`);
     this.calls.push(opts.input === undefined ? { argv } : { argv, input: opts.input });
-    let reply: FakeReply | undefined;
+    let reply: FakeReply | undefined = this.readCommand(argv);
     for (const { match, handler } of this.handlers) {
       if (match(argv)) {
         reply = await handler(argv, opts);
@@ -45,6 +46,18 @@ export class FakeHost implements Host {
     }
     reply ??= {};
     return { host: this.name, argv, exitCode: reply.exitCode ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', durationMs: 0, timedOut: false };
+  }
+
+  /** Each command on its own (and recorded): the fake has no processes to save. */
+  runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
+    return Promise.all(argvs.map((a) => this.run(a, opts)));
+  }
+
+  /** The read command of readFileVia (atomic-write.ts) reads the in-memory files. */
+  private readCommand(argv: string[]): FakeReply | undefined {
+    if (argv.length !== 5 || argv[0] !== 'sh' || argv[3] !== 'nfsctl-read') return undefined;
+    const content = this.files.get(argv[4]!);
+    return content === undefined ? { exitCode: READ_MISSING_EXIT } : { stdout: content };
   }
 
   async readFile(path: string): Promise<string | null> {

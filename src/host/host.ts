@@ -41,6 +41,11 @@ export interface Host {
   readonly address: string;
   readonly kind: HostKind;
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Independent read-only commands, all at once, as one process on the host (see batch.ts);
+   * one result per argv, in order, each as `run` would have returned it.
+   */
+  runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]>;
   /** File content, or null when the file does not exist. */
   readFile(path: string): Promise<string | null>;
   /** Replace a file atomically: temp file in the same directory, fsync, rename. */

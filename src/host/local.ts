@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
 import { readFileVia, writeFileAtomicVia } from './host.js';
+import { runManyVia } from './batch.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -32,6 +33,10 @@ export class LocalHost implements Host {
     const exitCode = timedOut ? 124 : (r.exitCode ?? (r.code === 'ENOENT' ? 127 : 1));
     const stderr = typeof r.stderr === 'string' && r.stderr !== '' ? r.stderr : r.code === 'ENOENT' ? `${argv[0]}: command not found` : String(r.stderr ?? '');
     return { host: this.name, argv, exitCode, stdout: String(r.stdout ?? ''), stderr, durationMs: Date.now() - started, timedOut };
+  }
+
+  runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
+    return runManyVia(this, argvs, opts);
   }
 
   readFile(path: string): Promise<string | null> {

@@ -6,6 +6,7 @@ import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
 import { readFileVia, writeFileAtomicVia } from './host.js';
+import { runManyVia } from './batch.js';
 import { quoteArgv } from './quote.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyName, keysFor, parseKnownHosts } from '../core/known-hosts.js';
 import { HostUnreachableError } from '../core/errors.js';
@@ -193,6 +194,10 @@ export class SshHost implements Host {
     } finally {
       clearTimeout(guard);
     }
+  }
+
+  runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
+    return runManyVia(this, argvs, opts);
   }
 
   readFile(path: string): Promise<string | null> {

@@ -37,6 +37,18 @@ export class TracingHost implements Host {
     }
   }
 
+  async runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
+    const start = this.now();
+    try {
+      const rs = await this.inner.runMany(argvs, opts);
+      for (const r of rs) this.line(start, `exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}, batch of ${argvs.length}`, r.argv);
+      return rs;
+    } catch (err) {
+      this.line(start, `error: ${(err as Error).message.split('\n')[0]}, batch of ${argvs.length}`, argvs[0] ?? []);
+      throw err;
+    }
+  }
+
   // Through our own run(), so the commands behind file reads and writes are traced too.
   readFile(path: string): Promise<string | null> {
     return readFileVia(this, path);

@@ -95,6 +95,17 @@ export class AuditedHost implements Host {
       throw err;
     }
   }
+  async runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
+    const started = Date.now();
+    try {
+      const rs = await this.inner.runMany(argvs, opts);
+      for (const r of rs) await this.audit.append({ planId: this.planId, host: this.name, argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs });
+      return rs;
+    } catch (err) {
+      for (const argv of argvs) await this.audit.append({ planId: this.planId, host: this.name, argv, durationMs: Date.now() - started, event: 'error', detail: (err as Error).message });
+      throw err;
+    }
+  }
   readFile(path: string) {
     return this.inner.readFile(path);
   }

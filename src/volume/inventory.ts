@@ -2,7 +2,8 @@
 // one per volume), in parallel over the host's one connection. Everything nfsctl shows or
 // plans about volumes starts here.
 import type { Config, PairRole } from '../config/schema.js';
-import type { Host } from '../host/host.js';
+import { CommandFailedError, type Host, type RunResult } from '../host/host.js';
+import { readFileArgv, READ_MISSING_EXIT } from '../host/atomic-write.js';
 import { parseLvsJson, parseVgsJson, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
 import { parseExports, type ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
@@ -102,78 +103,79 @@ function splitCat(text: string): Map<string, string> {
 
 export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
   const inv = emptyInventory(role);
-  const jobs: Promise<void>[] = [];
+  // Every read is independent: one batch, one process (one SSH channel) on the host.
+  const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
+  const read = (argv: string[], use: (r: RunResult) => void) => reads.push({ argv, use });
+  const fileText = (r: RunResult, what: string): string | null => {
+    if (r.exitCode === READ_MISSING_EXIT) return null;
+    if (r.exitCode !== 0) throw new CommandFailedError({ ...r, argv: ['cat', what] });
+    return r.stdout;
+  };
   const lvm = config.backends.lvm;
   if (lvm) {
-    jobs.push(
-      host.run(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg]).then((r) => {
-        if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
-        else inv.error = `lvs: ${r.stderr.trim()}`;
-      }),
-      host.run(['vgs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', lvm.vg]).then((r) => {
-        if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
-      }),
-    );
+    read(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg], (r) => {
+      if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
+      else inv.error = `lvs: ${r.stderr.trim()}`;
+    });
+    read(['vgs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', lvm.vg], (r) => {
+      if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
+    });
   }
   const xfs = config.backends.xfsquota;
   if (xfs) {
-    jobs.push(
-      Promise.all([
-        host.run(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root]),
-        host.run(['df', '-B1', '--output=size,avail', xfs.root]),
-        host.run(['sh', '-c', CAT_DIR, 'nfsctl-meta', `${xfs.root}/${XFS_META_DIR}`, '.json']),
-      ]).then(([rep, df, metas]) => {
-        const [size = '0', avail = '0'] = df.stdout.trim().split('\n')[1]?.trim().split(/\s+/) ?? [];
-        inv.xfs = {
-          projects: rep.exitCode === 0 ? parseXfsProjectReport(rep.stdout) : new Map(),
-          metas: [...splitCat(metas.stdout).values()].flatMap((t) => {
-            const p = VolumeMetaSchema.safeParse(safeJson(t));
-            return p.success ? [p.data] : [];
-          }),
-          sizeBytes: Number(size),
-          freeBytes: Number(avail),
-        };
-      }),
-    );
+    const xfsInv: NonNullable<HostInventory['xfs']> = { projects: new Map(), metas: [], sizeBytes: 0, freeBytes: 0 };
+    inv.xfs = xfsInv;
+    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root], (r) => {
+      if (r.exitCode === 0) xfsInv.projects = parseXfsProjectReport(r.stdout);
+    });
+    read(['df', '-B1', '--output=size,avail', xfs.root], (r) => {
+      const [size = '0', avail = '0'] = r.stdout.trim().split('\n')[1]?.trim().split(/\s+/) ?? [];
+      xfsInv.sizeBytes = Number(size);
+      xfsInv.freeBytes = Number(avail);
+    });
+    read(['sh', '-c', CAT_DIR, 'nfsctl-meta', `${xfs.root}/${XFS_META_DIR}`, '.json'], (r) => {
+      xfsInv.metas = [...splitCat(r.stdout).values()].flatMap((t) => {
+        const p = VolumeMetaSchema.safeParse(safeJson(t));
+        return p.success ? [p.data] : [];
+      });
+    });
   }
   if (config.nfs.server === 'kernel') {
-    jobs.push(
-      host.readFile(config.nfs.exportsFile).then((t) => {
-        inv.exportsText = t;
-        inv.exports = parseExports(t ?? '');
-      }),
-      host.run(['exportfs', '-v']).then((r) => {
-        if (r.exitCode === 0) inv.served = parseExportfsV(r.stdout);
-        else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
-      }),
-    );
+    read(readFileArgv(config.nfs.exportsFile), (r) => {
+      const t = fileText(r, config.nfs.exportsFile);
+      inv.exportsText = t;
+      inv.exports = parseExports(t ?? '');
+    });
+    read(['exportfs', '-v'], (r) => {
+      if (r.exitCode === 0) inv.served = parseExportfsV(r.stdout);
+      else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
+    });
   } else {
-    jobs.push(
-      host.run(['sh', '-c', CAT_DIR, 'nfsctl-ganesha', config.nfs.ganeshaExportsDir, '.conf']).then((r) => {
-        inv.ganeshaFiles = splitCat(r.stdout);
-      }),
-      host.run(ganeshaDbus('ShowExports')).then((r) => {
-        if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [] }));
-        else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
-      }),
-    );
+    read(['sh', '-c', CAT_DIR, 'nfsctl-ganesha', config.nfs.ganeshaExportsDir, '.conf'], (r) => {
+      inv.ganeshaFiles = splitCat(r.stdout);
+    });
+    read(ganeshaDbus('ShowExports'), (r) => {
+      if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [] }));
+      else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
+    });
   }
-  jobs.push(
-    host.readFile('/proc/mounts').then((t) => void (inv.mounts = parseProcMounts(t ?? ''))),
-    host.readFile('/etc/fstab').then((t) => {
-      inv.fstabText = t;
-      inv.fstab = parseFstab(t ?? '');
-    }),
-    host.run(['find', config.nfs.root, '-mindepth', '1', '-maxdepth', '1', '-type', 'd']).then((r) => {
-      inv.dirs = new Set(r.stdout.split('\n').filter(Boolean));
-    }),
-  );
+  read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileText(r, '/proc/mounts') ?? '')));
+  read(readFileArgv('/etc/fstab'), (r) => {
+    const t = fileText(r, '/etc/fstab');
+    inv.fstabText = t;
+    inv.fstab = parseFstab(t ?? '');
+  });
+  read(['find', config.nfs.root, '-mindepth', '1', '-maxdepth', '1', '-type', 'd'], (r) => {
+    inv.dirs = new Set(r.stdout.split('\n').filter(Boolean));
+  });
+  let results: RunResult[];
   try {
-    await Promise.all(jobs);
+    results = await host.runMany(reads.map((x) => x.argv));
   } catch (err) {
     if (err instanceof HostUnreachableError) return emptyInventory(role, err.message);
     throw err;
   }
+  reads.forEach((x, i) => x.use(results[i]!));
   return inv;
 }
 

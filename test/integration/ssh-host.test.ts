@@ -161,6 +161,16 @@ describe('ssh host against real sshd', () => {
     await h.close();
   });
 
+  it('runs a batch of commands over one channel with the same results as one by one', async () => {
+    const h = hostFor('backup', backup);
+    const argvs = [['printf', '%s\\0', "it's", '$(id)', 'a b'], ['sh', '-c', 'echo e >&2; exit 4'], ['printf', '%s', 'no newline']];
+    const alone = await Promise.all(argvs.map((a) => h.run(a)));
+    const many = await h.runMany(argvs);
+    expect(many.map((r) => [r.exitCode, r.stdout, r.stderr])).toEqual(alone.map((r) => [r.exitCode, r.stdout, r.stderr]));
+    expect(many[0]!.stdout.split('\0').slice(0, -1)).toEqual(["it's", '$(id)', 'a b']);
+    await h.close();
+  });
+
   it('reports an address where nothing listens as unreachable, quickly', async () => {
     const h = new SshHost('ghost', '127.0.0.1', sshOpts({ port: 1, connectTimeoutMs: 2_000 }));
     const err = await h.run(['true']).catch((e) => e);
