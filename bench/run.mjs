@@ -7,6 +7,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sections, median, time, timeCmd, say, section, lab, labExec, nfsctl, labUp } from './lib.mjs';
+import { rbdLockScan } from './rbd-locks.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
@@ -155,6 +156,7 @@ if (!quick) {
     started = labUp();
     if (want('create')) createVsScript();
     if (want('health')) healthFigure();
+    if (want('rbd')) await rbdLockScan({ images: Number(process.env.BENCH_RBD_IMAGES ?? 500) });
     if (want('scale')) scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
   } finally {
     if (started && !process.env.NFSCTL_LAB_KEEP) lab(['down', '--netns-only']);

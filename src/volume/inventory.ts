@@ -93,10 +93,19 @@ export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
 }
 
 /** Several files in one round trip: each is preceded by a "==> name <==" line. */
-const CAT_DIR = 'cd "$1" 2>/dev/null || exit 0; for f in *"$2"; do [ -f "$f" ] || continue; printf "==> %s <==\\n" "$f"; cat -- "$f"; printf "\\n"; done';
-function splitCat(text: string): Map<string, string> {
+// Every "*<suffix>" file of a directory with a "==> name <==" header, in ONE `tail` per few
+// thousand files (find -exec +): a shell loop with one `cat` per file took 4 s for 5,000
+// volumes. Each batch ends with a newline, so every file's text is followed by exactly one
+// "\n" before the next header, as with `printf "\n"` after each file. Dot files (temp files
+// of an atomic write) are left out, as a shell glob would.
+const CAT_DIR = 'cd "$1" 2>/dev/null || exit 0; find . -maxdepth 1 -type f -name "*$2" ! -name ".*" -exec sh -c \'tail -v -n +1 -- "$@" && printf "\\n"\' nfsctl-cat {} +';
+/** argv printing every `<dir>/*<suffix>` file (see CAT_DIR); splitCat reads its output back. */
+export function catDirArgv(dir: string, suffix: string, tag: string): string[] {
+  return ['sh', '-c', CAT_DIR, tag, dir, suffix];
+}
+export function splitCat(text: string): Map<string, string> {
   const files = new Map<string, string>();
-  const parts = text.split(/^==> (.+) <==\n/m);
+  const parts = text.split(/^==> (?:\.\/)?(.+) <==\n/m);
   for (let i = 1; i < parts.length; i += 2) files.set(parts[i]!, parts[i + 1]!.replace(/\n$/, ''));
   return files;
 }
@@ -133,7 +142,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
       xfsInv.sizeBytes = Number(size);
       xfsInv.freeBytes = Number(avail);
     });
-    read(['sh', '-c', CAT_DIR, 'nfsctl-meta', `${xfs.root}/${XFS_META_DIR}`, '.json'], (r) => {
+    read(catDirArgv(`${xfs.root}/${XFS_META_DIR}`, '.json', 'nfsctl-meta'), (r) => {
       xfsInv.metas = [...splitCat(r.stdout).values()].flatMap((t) => {
         const p = VolumeMetaSchema.safeParse(safeJson(t));
         return p.success ? [p.data] : [];
@@ -151,7 +160,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
       else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
     });
   } else {
-    read(['sh', '-c', CAT_DIR, 'nfsctl-ganesha', config.nfs.ganeshaExportsDir, '.conf'], (r) => {
+    read(catDirArgv(config.nfs.ganeshaExportsDir, '.conf', 'nfsctl-ganesha'), (r) => {
       inv.ganeshaFiles = splitCat(r.stdout);
     });
     read(ganeshaDbus('ShowExports'), (r) => {
