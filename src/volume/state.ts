@@ -2,7 +2,9 @@
 // two disagree (drift). Built from one inventory per host; nothing per volume.
 import type { Config, PairRole } from '../config/schema.js';
 import { decodeMetaTags, type VolumeMeta } from '../core/lvm-json.js';
-import { findExports } from '../core/exports-file.js';
+import { normalizeExportPath, type ExportEntry } from '../core/exports-file.js';
+import type { LvmLv } from '../core/lvm-json.js';
+import type { RbdListEntry } from '../core/ceph-json.js';
 import { volumeRef } from '../core/names.js';
 import type { HostInventory, RbdInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
@@ -46,20 +48,62 @@ export function mirrored(b: Backend): boolean {
   return b !== 'rbd';
 }
 
+/**
+ * Lookups by name/path into one inventory, built once: hostState runs for every volume on
+ * both hosts, and a scan of each list per volume made `volume list` quadratic (5,000
+ * volumes x 5,000 records x 2 hosts).
+ */
+interface InventoryIndex {
+  lvs: Map<string, LvmLv>;
+  metas: Map<string, VolumeMeta>;
+  mounts: Set<string>;
+  served: Set<string>;
+  exports: Map<string, ExportEntry[]>;
+}
+const indexes = new WeakMap<HostInventory, InventoryIndex>();
+function indexOf(inv: HostInventory): InventoryIndex {
+  let ix = indexes.get(inv);
+  if (ix) return ix;
+  const exports = new Map<string, ExportEntry[]>();
+  for (const e of inv.exports?.entries ?? []) {
+    if (e.kind !== 'export') continue;
+    const key = normalizeExportPath(e.path);
+    exports.set(key, [...(exports.get(key) ?? []), e]);
+  }
+  const metas = new Map<string, VolumeMeta>();
+  for (const m of inv.xfs?.metas ?? []) if (!metas.has(`${m.namespace}/${m.name}`)) metas.set(`${m.namespace}/${m.name}`, m);
+  const lvs = new Map<string, LvmLv>();
+  for (const l of inv.lvs) if (!lvs.has(l.name)) lvs.set(l.name, l);
+  ix = { lvs, metas, mounts: new Set(inv.mounts.map((m) => m.target)), served: new Set(inv.served.map((e) => e.path)), exports };
+  indexes.set(inv, ix);
+  return ix;
+}
+const rbdIndexes = new WeakMap<RbdInventory, Map<string, RbdListEntry>>();
+function rbdImage(rbd: RbdInventory, image: string): RbdListEntry | undefined {
+  let ix = rbdIndexes.get(rbd);
+  if (!ix) {
+    ix = new Map();
+    for (const i of rbd.images) if (!ix.has(i.image)) ix.set(i.image, i);
+    rbdIndexes.set(rbd, ix);
+  }
+  return ix.get(image);
+}
+
 export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity, backend: Backend, rbd?: RbdInventory): HostVolumeState {
   if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, mounted: false, configured: false, served: false, clients: [] };
   let present = false;
   let sizeBytes: number | null = null;
   let usedBytes: number | null = null;
+  const ix = indexOf(inv);
   if (backend === 'lvm') {
-    const lv = inv.lvs.find((l) => l.name === v.lv);
+    const lv = ix.lvs.get(v.lv);
     present = lv !== undefined;
     sizeBytes = lv?.size ?? null;
   } else if (backend === 'xfsquota') {
     const p = inv.xfs?.projects.get(v.projectId);
     if (config.backends.xfsquota?.quota === false) {
       // no quota support: the directory and its metadata record are all there is
-      const meta = inv.xfs?.metas.find((m) => m.namespace === v.ref.namespace && m.name === v.ref.name);
+      const meta = ix.metas.get(`${v.ref.namespace}/${v.ref.name}`);
       present = inv.dirs.has(v.path);
       sizeBytes = meta?.size ?? null;
     } else {
@@ -68,15 +112,15 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
       usedBytes = p?.usedBytes ?? null;
     }
   } else {
-    const img = rbd?.images.find((i) => i.image === v.image);
+    const img = rbd ? rbdImage(rbd, v.image) : undefined;
     present = img !== undefined;
     sizeBytes = img?.size ?? null;
   }
-  const mounted = inv.mounts.some((m) => m.target === v.path);
+  const mounted = ix.mounts.has(v.path);
   let configured = false;
   let clients: string[] = [];
   if (config.nfs.server === 'kernel') {
-    const lines = inv.exports ? findExports(inv.exports, v.path) : [];
+    const lines = ix.exports.get(normalizeExportPath(v.path)) ?? [];
     configured = lines.length > 0;
     clients = lines.flatMap((l) => l.clients.map((c) => c.host));
   } else {
@@ -86,7 +130,7 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
     const m = /Clients\s*=\s*([^;]+);/.exec(inv.ganeshaFiles.get(file) ?? '');
     clients = m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [];
   }
-  const served = inv.served.some((e) => e.path === v.path);
+  const served = ix.served.has(v.path);
   return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
 }
 
