@@ -8,6 +8,7 @@ import { cpus, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sections, median, time, timeCmd, say, section, lab, labExec, nfsctl, labUp } from './lib.mjs';
 import { rbdLockScan } from './rbd-locks.mjs';
+import { failbackSync } from './failback.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
@@ -157,6 +158,7 @@ if (!quick) {
     if (want('create')) createVsScript();
     if (want('health')) healthFigure();
     if (want('rbd')) await rbdLockScan({ images: Number(process.env.BENCH_RBD_IMAGES ?? 500) });
+    if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1) });
     if (want('scale')) scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
   } finally {
     if (started && !process.env.NFSCTL_LAB_KEEP) lab(['down', '--netns-only']);

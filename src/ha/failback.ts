@@ -148,24 +148,63 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
   return facts;
 }
 
-async function servedPaths(config: Config, host: Host): Promise<string[]> {
-  if (config.nfs.server === 'kernel') return parseExportfsV((await runChecked(host, ['exportfs', '-v'])).stdout).map((e) => e.path);
-  return parseShowExports((await runChecked(host, ganeshaDbus('ShowExports'))).stdout).map((e) => e.path);
+function listArgv(config: Config): string[] {
+  return config.nfs.server === 'kernel' ? ['exportfs', '-v'] : ganeshaDbus('ShowExports');
 }
 
-/** Stop serving every mirrored nfsctl volume on `host`: the write freeze. Returns what it removed. */
+function parseServed(config: Config, stdout: string): string[] {
+  return config.nfs.server === 'kernel' ? parseExportfsV(stdout).map((e) => e.path) : parseShowExports(stdout).map((e) => e.path);
+}
+
+async function servedPaths(config: Config, host: Host): Promise<string[]> {
+  return parseServed(config, (await runChecked(host, listArgv(config))).stdout);
+}
+
+/**
+ * One command line that runs `cmds` one after the other on a host, stopping at the first
+ * failure, then `last` (whose output is the result): one SSH round trip however many
+ * commands. The arguments travel as positional parameters, separated by a marker; the
+ * script only ever evals references to them ("${3}" "${4}" ...), never their values.
+ */
+export const SEQUENCE_SEP = '--nfsctl-sequence-next--';
+export const SEQUENCE_SCRIPT = `sep=$1; shift
+cmd=; i=0
+for a do
+  i=$((i + 1))
+  if [ "$a" = "$sep" ]; then
+    eval "$cmd" >/dev/null || { rc=$?; echo "nfsctl sequence: command failed (exit $rc)" >&2; exit "$rc"; }
+    cmd=
+  else
+    cmd="$cmd \\"\\\${$i}\\""
+  fi
+done
+eval "exec $cmd"
+`;
+export function sequenceArgv(cmds: string[][], last: string[]): string[] {
+  if (last.length === 0) throw new Error('sequence: empty last command');
+  for (const c of [...cmds, last]) if (c.includes(SEQUENCE_SEP)) throw new Error(`sequence: an argument is the separator ${SEQUENCE_SEP}`);
+  return ['sh', '-c', SEQUENCE_SCRIPT, 'nfsctl-sequence', SEQUENCE_SEP, ...cmds.flatMap((c) => [...c, SEQUENCE_SEP]), ...last];
+}
+
+/**
+ * Stop serving every mirrored nfsctl volume on `host`: the write freeze. Clients of a
+ * removed export hang until the VIP moves, so this is short: one round trip to read what is
+ * served, one to remove it all and read again. Returns what it removed.
+ */
 export async function freezeExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
   const served = new Set(await servedPaths(config, host));
   const removed: string[] = [];
+  const cmds: string[][] = [];
   for (const v of views.filter((x) => mirrored(x.backend) && served.has(x.path))) {
     if (config.nfs.server === 'kernel') {
-      for (const c of v.hosts[host.name as PairRole]?.clients ?? ['*']) await runChecked(host, ['exportfs', '-u', `${c}:${v.path}`]);
+      for (const c of v.hosts[host.name as PairRole]?.clients ?? ['*']) cmds.push(['exportfs', '-u', `${c}:${v.path}`]);
     } else {
-      await runChecked(host, ganeshaDbus('RemoveExport', `uint16:${v.identity.exportId}`));
+      cmds.push(ganeshaDbus('RemoveExport', `uint16:${v.identity.exportId}`));
     }
     removed.push(v.path);
   }
-  const still = (await servedPaths(config, host)).filter((p) => removed.includes(p));
+  const after = cmds.length ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, listArgv(config)))).stdout) : [...served];
+  const still = after.filter((p) => removed.includes(p));
   if (still.length > 0) throw new NfsctlError(`${host.name}: still serving ${still.join(', ')} after the freeze`);
   return removed;
 }
@@ -264,6 +303,10 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
 
   // 2. bulk sync
   const rsyncStarted = !f.rsyncdRunning[from];
+  // `from`'s listing for the verification, taken while the final sync runs: `from` is frozen
+  // by then (the final sync runs after the freeze step), so it is the listing the
+  // verification would take after it; `to`'s is only taken once the final sync is done.
+  let fromListing: ReturnType<typeof treeDigest> | undefined;
   const syncStep = (id: string, title: string): Step => ({
     id: `${to}:${id}`,
     host: to,
@@ -279,6 +322,10 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
           const dry = await h.run(rsyncArgv({ ...a, dryRun: true }), { timeoutMs: 3_600_000 });
           const rep = parseRsyncOutput(dry.stdout);
           checkDeleteCap(rep, o.maxDelete, from, to);
+        }
+        if (id === 'final-sync') {
+          fromListing = treeDigest(config, hosts[from], o.verify);
+          fromListing.catch(() => undefined); // awaited (and its error reported) by the verification
         }
         try {
           const rep = await runRsync(h, a);
@@ -328,7 +375,8 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
           kind: 'fn',
           describe: `find ${config.nfs.root} -type f on both hosts${o.verify ? ' | sha256sum' : ''}, compare`,
           fn: async (h) => {
-            const [a, b] = await Promise.all([treeDigest(config, hosts[from], o.verify), treeDigest(config, h, o.verify)]);
+            const [a, b] = await Promise.all([fromListing ?? treeDigest(config, hosts[from], o.verify), treeDigest(config, h, o.verify)]);
+            fromListing = undefined;
             if (a.digest !== b.digest || a.files !== b.files || a.bytes !== b.bytes) {
               throw new NfsctlError(`verification failed: ${from} has ${a.files} files / ${a.bytes} bytes, ${to} has ${b.files} files / ${b.bytes} bytes${a.digest !== b.digest ? ' (listings differ)' : ''}`);
             }

@@ -158,11 +158,15 @@ export class Runner {
               await perform(host, step.action);
               rec.status = 'done';
               completed.push(step);
-              progress.stepDone(hostName, step.title, Date.now() - t0);
+              const ms = Date.now() - t0;
+              // per-step timings in the audit log: where the time of a long plan went
+              await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: step.id, exitCode: 0, durationMs: ms }).catch(() => undefined);
+              progress.stepDone(hostName, step.title, ms);
             } catch (error) {
               rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
               rec.error = (error as Error).message;
               failure ??= { step, error };
+              await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 1, durationMs: Date.now() - t0 }).catch(() => undefined);
               progress.stepFailed(hostName, step.title, rec.error);
               return;
             } finally {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
-import { handoverPreflight, planHandover, blockingDrift, type HandoverOptions } from '../../../src/ha/failback.js';
+import { handoverPreflight, planHandover, blockingDrift, sequenceArgv, type HandoverOptions } from '../../../src/ha/failback.js';
+import { LocalHost } from '../../../src/host/local.js';
+import { quoteArgv } from '../../../src/host/quote.js';
 import { sourceProblem, rsyncArgv, checkDeleteCap } from '../../../src/ha/sync.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 import { planSteps } from '../../../src/plan/plan.js';
@@ -142,5 +144,27 @@ describe('sync helpers', () => {
   it('blocking drift ignores served/not-served (the plan fixes that)', () => {
     const v = { id: 'a/b', backend: 'xfsquota', drift: ['primary: in the exports config but not served', 'size differs: primary 1 B, backup 2 B'] };
     expect(blockingDrift([v as never])).toEqual(['a/b: size differs: primary 1 B, backup 2 B']);
+  });
+});
+
+describe('sequence: several commands in order, in one round trip', () => {
+  const h = new LocalHost('primary', '127.0.0.1', 5_000);
+  const odd = ["it's", '$(touch /tmp/nfsctl-sequence-pwned)', '`id`', '"q"', '*', 'a b\nc', '', '--nfsctl', '${1}'];
+  it('runs each argv as given (no word splitting, globbing or expansion), then prints the last one', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => `arg${i + 1}`); // positional parameters past 9
+    for (const run of [(argv: string[]) => h.run(argv), (argv: string[]) => h.run(['sh', '-c', quoteArgv(argv)])]) {
+      const r = await run(sequenceArgv([['true', ...odd], ['printf', '%s|', ...many]], ['printf', '%s|', ...odd]));
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe(odd.map((a) => `${a}|`).join('')); // the earlier commands' output is dropped
+    }
+  });
+  it('stops at the first failing command, with its exit code', async () => {
+    const r = await h.run(sequenceArgv([['sh', '-c', 'exit 3'], ['sh', '-c', 'echo ran >&2']], ['echo', 'last']));
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toContain('ran');
+  });
+  it('no commands: just the last one', async () => {
+    expect((await h.run(sequenceArgv([], ['echo', 'x']))).stdout).toBe('x\n');
   });
 });
