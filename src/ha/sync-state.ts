@@ -33,6 +33,6 @@ export async function readSyncRecord(host: Host, stateDir: string, which: 'last'
 
 export async function writeSyncRecord(host: Host, stateDir: string, rec: SyncRecord): Promise<void> {
   const text = JSON.stringify(rec) + '\n';
-  await host.writeFileAtomic(syncRecordPath(stateDir, 'last'), text);
-  if (rec.ok) await host.writeFileAtomic(syncRecordPath(stateDir, 'last-ok'), text);
+  // two independent files: written side by side (each write is atomic on its own)
+  await Promise.all([host.writeFileAtomic(syncRecordPath(stateDir, 'last'), text), rec.ok ? host.writeFileAtomic(syncRecordPath(stateDir, 'last-ok'), text) : undefined]);
 }
