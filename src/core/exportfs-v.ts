@@ -7,6 +7,8 @@
 export interface ServedExport {
   path: string;
   clients: { host: string; options: string[] }[];
+  /** NFS-Ganesha: the Export_Id it serves the path under (it may differ from the one nfsctl would pick). */
+  exportId?: number;
 }
 
 export function parseExportfsV(text: string): ServedExport[] {

@@ -192,14 +192,18 @@ export function sequenceArgv(cmds: string[][], last: string[]): string[] {
  * served, one to remove it all and read again. Returns what it removed.
  */
 export async function freezeExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
-  const served = new Set(await servedPaths(config, host));
+  const listing = (await runChecked(host, listArgv(config))).stdout;
+  const served = new Set(parseServed(config, listing));
+  // ganesha: remove each export under the id it is served with (hand-made or legacy exports
+  // may carry another Export_Id than nfsctl's own; RemoveExport of a wrong id fails)
+  const liveIds = new Map(config.nfs.server === 'kernel' ? [] : parseShowExports(listing).map((e) => [e.path, e.exportId] as const));
   const removed: string[] = [];
   const cmds: string[][] = [];
   for (const v of views.filter((x) => mirrored(x.backend) && served.has(x.path))) {
     if (config.nfs.server === 'kernel') {
       for (const c of v.hosts[host.name as PairRole]?.clients ?? ['*']) cmds.push(['exportfs', '-u', `${c}:${v.path}`]);
     } else {
-      cmds.push(ganeshaDbus('RemoveExport', `uint16:${v.identity.exportId}`));
+      cmds.push(ganeshaDbus('RemoveExport', `uint16:${liveIds.get(v.path) ?? v.identity.exportId}`));
     }
     removed.push(v.path);
   }

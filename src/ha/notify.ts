@@ -53,6 +53,7 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
   const empty = { ...inv, role: peerOf(role), ganeshaFiles: new Map<string, string>(), served: [], mounts: [], dirs: new Set<string>(), lvs: [] };
   const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, rinv).filter((v) => v.backend === 'rbd');
   const served = new Set(inv.served.map((e) => e.path));
+  const servedId = new Map(inv.served.map((e) => [e.path, e.exportId] as const));
   const mounted = new Set(inv.mounts.map((m) => m.target));
   const dev = (image: string) => `/dev/rbd/${rbd.pool}/${image}`;
   const peerAddr = config.hosts[peerOf(role)].address;
@@ -80,7 +81,7 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
     for (const v of views) {
       const image = `${rbd.pool}/${v.identity.image}`;
       if (served.has(v.path)) {
-        steps.push({ id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-u', `*:${v.path}`] : ganeshaDbus('RemoveExport', `uint16:${v.identity.exportId}`) }, undo: null, noUndoReason: 'the next transition exports' });
+        steps.push({ id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-u', `*:${v.path}`] : ganeshaDbus('RemoveExport', `uint16:${servedId.get(v.path) ?? v.identity.exportId}`) }, undo: null, noUndoReason: 'the next transition exports' });
       }
       if (rbd.map) {
         if (mounted.has(v.path)) steps.push({ id: `${role}:umount:${v.id}`, host: role, title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] }, undo: null });

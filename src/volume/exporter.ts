@@ -163,18 +163,21 @@ export function unexportSteps(config: Config, role: string, inv: HostInventory, 
   const file = ganeshaFile(config, v);
   const fileName = file.slice(config.nfs.ganeshaExportsDir.length + 1);
   const beforeFile = inv.ganeshaFiles.get(fileName) ?? null;
-  const live = inv.served.some((e) => e.path === v.path);
+  const live = inv.served.find((e) => e.path === v.path);
+  // Remove it under the id ganesha serves it with: an export added by hand or by an older
+  // tool may carry another Export_Id than the one nfsctl derives from the volume name.
+  const liveId = live?.exportId ?? v.exportId;
   const steps: Step[] = [];
   if (live) {
     steps.push({
       id: `${role}:ganesha-dbus`,
       host: role,
-      title: `remove the export from the running ganesha (dbus RemoveExport ${v.exportId})`,
+      title: `remove the export from the running ganesha (dbus RemoveExport ${liveId})`,
       action: {
         kind: 'fn',
-        describe: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`).join(' '),
+        describe: ganeshaDbus('RemoveExport', `uint16:${liveId}`).join(' '),
         fn: async (h) => {
-          const r = await h.run(ganeshaDbus('RemoveExport', `uint16:${v.exportId}`));
+          const r = await h.run(ganeshaDbus('RemoveExport', `uint16:${liveId}`));
           if (r.exitCode !== 0) throw new CommandFailedError(r);
           await verifyServed(config, h, v.path, false);
         },

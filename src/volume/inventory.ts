@@ -164,7 +164,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
       inv.ganeshaFiles = splitCat(r.stdout);
     });
     read(ganeshaDbus('ShowExports'), (r) => {
-      if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [] }));
+      if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
       else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
     });
   }

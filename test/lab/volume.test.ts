@@ -5,7 +5,7 @@ import { labExec, labExecOk, fault, undoFault, labFacts } from './helpers.js';
 
 // What this machine's kernel allows in the netns tier (the vm tier covers the rest).
 let quota = false;
-const ALL = ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half'];
+const ALL = ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half', 'lab-a/legacy'];
 beforeAll(async () => {
   quota = (await labFacts()).xfs_prjquota === 'yes';
   for (const v of ALL) await nfsctl(['volume', 'delete', v, '--yes', '--force']);
@@ -76,6 +76,27 @@ describe('xfsquota volumes, real data path', () => {
     const again = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('does not exist on either host');
+  });
+});
+
+describe('an export ganesha serves under another Export_Id (added by hand or by an older tool)', () => {
+  it('unexport removes it under the id ganesha reports, not the one nfsctl would pick', async () => {
+    const c = await nfsctl(['volume', 'create', 'lab-a/legacy', '--size', '16M', '--backend', 'xfsquota', '--yes']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    // re-export the path on the primary under Export_Id 60123
+    const swap = `set -e
+id=$(sed -n 's/.*Export_Id *= *\\([0-9]*\\).*/\\1/p' /etc/ganesha/nfsctl/pv.lab-a.legacy.conf | head -1)
+d='dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr'
+$d org.ganesha.nfsd.exportmgr.RemoveExport uint16:$id >/dev/null
+printf '%s\\n' 'EXPORT { Export_Id = 60123; Path = /nfs/lab-a_legacy; Pseudo = /nfs/lab-a_legacy; Protocols = 3; Access_Type = RW; Squash = No_Root_Squash; FSAL { Name = VFS; } }' > /tmp/legacy.conf
+$d org.ganesha.nfsd.exportmgr.AddExport string:/tmp/legacy.conf 'string:EXPORT(Export_Id=60123)' >/dev/null
+$d org.ganesha.nfsd.exportmgr.ShowExports`;
+    expect(await labExecOk('primary', ['sh', '-c', swap])).toMatch(/uint16 60123\s+string "\/nfs\/lab-a_legacy"/);
+    const u = await nfsctl(['volume', 'unexport', 'lab-a/legacy', '--yes']);
+    expect(u.exitCode, u.stderr).toBe(0);
+    const show = await labExecOk('primary', ['dbus-send', '--system', '--print-reply', '--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr', 'org.ganesha.nfsd.exportmgr.ShowExports']);
+    expect(show).not.toContain('/nfs/lab-a_legacy');
+    expect((await nfsctl(['volume', 'delete', 'lab-a/legacy', '--yes'])).exitCode).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
-import { handoverPreflight, planHandover, blockingDrift, sequenceArgv, type HandoverOptions } from '../../../src/ha/failback.js';
+import { handoverPreflight, planHandover, blockingDrift, sequenceArgv, freezeExports, type HandoverOptions } from '../../../src/ha/failback.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { quoteArgv } from '../../../src/host/quote.js';
 import { sourceProblem, rsyncArgv, checkDeleteCap } from '../../../src/ha/sync.js';
@@ -166,5 +166,32 @@ describe('sequence: several commands in order, in one round trip', () => {
   });
   it('no commands: just the last one', async () => {
     expect((await h.run(sequenceArgv([], ['echo', 'x']))).stdout).toBe('x\n');
+  });
+});
+
+describe('write freeze', () => {
+  const show = (exports: [number, string][]) =>
+    `method return time=1 sender=:1.4 -> destination=:1.87 serial=30 reply_serial=2\n   struct {\n      uint64 1\n      uint64 2\n   }\n   array [\n${exports.map(([id, p]) => `      struct {\n         uint16 ${id}\n         string "${p}"\n         boolean true\n      }\n`).join('')}   ]\n`;
+
+  it('removes each export under the Export_Id ganesha serves it with, in one sequence, and checks it is gone', async () => {
+    const config = cfg();
+    const h = fakeStorageHost('backup');
+    // served under 60001 (added by hand or by an older tool), not under nfsctl's own id
+    h.on(['dbus-send'], (argv) => (argv.some((a) => a.endsWith('ShowExports')) ? { stdout: show([[0, '/'], [60001, '/nfs/team-a_data'], [7, '/srv/other']]) } : undefined));
+    h.on((a) => a[3] === 'nfsctl-sequence', () => ({ stdout: show([[0, '/'], [7, '/srv/other']]) }));
+    const view = { id: 'team-a/data', path: '/nfs/team-a_data', backend: 'xfsquota', identity: { exportId: 4242 }, hosts: {} } as unknown as Parameters<typeof freezeExports>[2][number];
+    expect(await freezeExports(config, h, [view])).toEqual(['/nfs/team-a_data']);
+    const seq = h.calls.find((c) => c.argv[3] === 'nfsctl-sequence')!.argv;
+    expect(seq).toContain('uint16:60001');
+    expect(seq).not.toContain('uint16:4242');
+  });
+
+  it('fails when the export is still served afterwards', async () => {
+    const config = cfg();
+    const h = fakeStorageHost('backup');
+    h.on(['dbus-send'], (argv) => (argv.some((a) => a.endsWith('ShowExports')) ? { stdout: show([[4242, '/nfs/team-a_data']]) } : undefined));
+    h.on((a) => a[3] === 'nfsctl-sequence', () => ({ stdout: show([[4242, '/nfs/team-a_data']]) }));
+    const view = { id: 'team-a/data', path: '/nfs/team-a_data', backend: 'xfsquota', identity: { exportId: 4242 }, hosts: {} } as unknown as Parameters<typeof freezeExports>[2][number];
+    await expect(freezeExports(config, h, [view])).rejects.toThrow(/still serving \/nfs\/team-a_data/);
   });
 });
