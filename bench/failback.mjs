@@ -161,7 +161,13 @@ async function measureRsync(c, dataDir) {
   return { copyMs: v('copy'), againMs: v('again') };
 }
 
-export async function failbackSync({ gib = 1, rounds = 3 } = {}) {
+/**
+ * linkMbit: shape the backup's egress (the direction the data flows in a failback) with a
+ * token bucket (tc tbf) to that rate, as a real storage LAN would limit the copy; unset: the
+ * lab's veth pair, where 1 GiB copies at memory speed and nfsctl's fixed costs (journal,
+ * freeze, final delta, verification) weigh the most.
+ */
+export async function failbackSync({ gib = 1, rounds = 3, linkMbit = 0 } = {}) {
   const c = config();
   const total = Math.round(gib * 2 ** 30);
   const volDir = `${c.root}/bench_fb`;
@@ -174,6 +180,7 @@ export async function failbackSync({ gib = 1, rounds = 3 } = {}) {
     for (const h of ['primary', 'backup']) sh(h, `rm -rf ${volDir} ${c.stateDir}/failback.json`);
     // one dataset at a time: fits the lab's default 2G /nfs
     must(nfsctl(['volume', 'create', VOLUME, '--size', `${Math.ceil(gib * 1280)}M`, '--yes']), 'volume create');
+    if (linkMbit) must(labExec('backup', ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', `${linkMbit}mbit`, 'burst', '512kb', 'latency', '50ms']), 'tc tbf on the backup');
     for (const [ds, label] of [['small', `${gib} GiB in files of 8-64 KiB (64x8 directories)`], ['large', `${gib} GiB in 4 files`]]) {
       const dataDir = `${volDir}/${ds}`;
       await outage(c.vip);
@@ -202,13 +209,14 @@ export async function failbackSync({ gib = 1, rounds = 3 } = {}) {
       walls.push(`${ds}: ${m(fb, 'wallMs')} ms`);
     }
   } finally {
+    if (linkMbit) labExec('backup', ['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']);
     // leave the pair healthy: primary serving and holding the VIP, no bench volume
     sh('primary', 'labsvc status nfs-ganesha >/dev/null || labsvc start nfs-ganesha; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived');
     await waitVip(c.vip, 'primary').catch((e) => say(`  WARNING: ${e.message}`));
     nfsctl(['volume', 'delete', VOLUME, '--yes', '--force']);
     for (const h of ['primary', 'backup']) labExec(h, ['rm', '-rf', volDir]);
   }
-  section(`Failback: sync phase vs rsync alone (${rounds} interleaved rounds, medians)`, rows, [
+  section(`Failback: sync phase vs rsync alone, ${linkMbit ? `backup's link shaped to ${linkMbit} Mbit/s (tc tbf)` : 'unshaped lab link (memory-speed copy)'} (${rounds} interleaved rounds, medians)`, rows, [
     'nfsctl sync phase: from the start of the bulk copy to the end of the verification (bulk copy, write freeze on the backup, final delta sync, verification of names/counts/sizes; journal writes included), from the step records of nfsctl\'s audit log (`nfsctl log --json --plan ID`).',
     `rsync alone: \`rsync -aHAX --delete --numeric-ids --exclude=/.nfsctl/ rsync://BACKUP/${c.module}/ ${c.root}/\` on the primary into the emptied tree. Caches dropped (sync; drop_caches) before each run of either; between the drop and the copy, rsync alone gets the same preflight as the failback, untimed (\`nfsctl failback --dry-run\`: tree checks, inventories, rsync dry-run preview), since the state and delay after the drop alone move the copy time by tens of percent on this machine.`,
     'rsync no-change pass: the same command run again right after: what any final delta sync costs at least (it must look at every file again).',

@@ -3,6 +3,8 @@
 // is shared and noisy); nothing here asserts a time. Results go to stdout and bench/RESULTS.md.
 //   node bench/run.mjs            all benchmarks (brings up its own lab: NFSLAB_NS=nfslab-bench)
 //   node bench/run.mjs --quick    start-up and file benchmarks only (no lab; what CI runs)
+//   node bench/run.mjs --only=rbd,failback   some of: startup files create health rbd failback scale
+// Only a full run rewrites bench/RESULTS.md.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +161,7 @@ if (!quick) {
     if (want('health')) healthFigure();
     if (want('rbd')) await rbdLockScan({ images: Number(process.env.BENCH_RBD_IMAGES ?? 500) });
     if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1) });
+    if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1), rounds: 2, linkMbit: 1000 });
     if (want('scale')) scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
   } finally {
     if (started && !process.env.NFSCTL_LAB_KEEP) lab(['down', '--netns-only']);
@@ -172,5 +175,6 @@ const md = [
   '',
   ...sections.flatMap((s) => [`## ${s.title}`, '', `| ${s.rows[0].join(' | ')} |`, `| ${s.rows[0].map(() => '---').join(' | ')} |`, ...s.rows.slice(1).map((r) => `| ${r.join(' | ')} |`), '', ...s.notes.map((n) => `${n}\n`)]),
 ];
-if (!quick) writeFileSync(join(ROOT, 'bench/RESULTS.md'), md.join('\n'));
-else say('\n(quick mode: bench/RESULTS.md left as it is)');
+// only a full run rewrites the record: a partial one would drop the other sections
+if (!quick && !only) writeFileSync(join(ROOT, 'bench/RESULTS.md'), md.join('\n'));
+else say(`\n(${quick ? 'quick mode' : '--only'}: bench/RESULTS.md left as it is)`);
