@@ -14,8 +14,13 @@ import { quoteArgv } from './quote.js';
 /** The batch could not be run or read back (e.g. no writable temp dir): run one by one. */
 const BATCH_SETUP_FAILED = 97;
 
-export function batchArgv(argvs: readonly string[][], boundary: string): string[] {
-  const jobs = argvs.map((argv, i) => `{ ${quoteArgv(argv)} ; echo $? >"$d/${i}.c"; } </dev/null >"$d/${i}.o" 2>"$d/${i}.e" &`);
+/**
+ * Each command under its own `timeout`, a little shorter than the batch's: one that hangs
+ * (a wedged NFS server's dbus call) ends alone with exit 124, the others' results stand.
+ */
+export function batchArgv(argvs: readonly string[][], boundary: string, commandTimeoutSec: number): string[] {
+  const limit = ['timeout', '-k', '2', String(Math.max(1, commandTimeoutSec))];
+  const jobs = argvs.map((argv, i) => `{ ${quoteArgv([...limit, ...argv])} ; echo $? >"$d/${i}.c"; } </dev/null >"$d/${i}.o" 2>"$d/${i}.e" &`);
   const script = [
     `d=$(mktemp -d "\${TMPDIR:-/tmp}/nfsctl-batch.XXXXXX") || exit ${BATCH_SETUP_FAILED}`,
     `trap 'rm -rf "$d"' EXIT`,
@@ -48,11 +53,13 @@ export function parseBatchOutput(stdout: string, boundary: string, argvs: readon
 }
 
 /** runMany for any host that can run commands; falls back to one command at a time. */
-export async function runManyVia(host: Pick<Host, 'run'>, argvs: string[][], opts: RunOptions = {}): Promise<RunResult[]> {
+export async function runManyVia(host: Pick<Host, 'run'>, argvs: string[][], opts: RunOptions, defaultTimeoutMs: number): Promise<RunResult[]> {
   if (argvs.length === 0) return [];
   if (argvs.length === 1 || opts.input !== undefined) return Promise.all(argvs.map((a) => host.run(a, opts)));
   const boundary = `--nfsctl-batch-${randomBytes(16).toString('hex')}--`;
-  const r = await host.run(batchArgv(argvs, boundary), opts);
+  const batchMs = opts.timeoutMs ?? defaultTimeoutMs;
+  // the batch itself gets a few seconds more than its commands, to print what they left
+  const r = await host.run(batchArgv(argvs, boundary, Math.floor(batchMs / 1000)), { ...opts, timeoutMs: batchMs + 5_000 });
   const parsed = r.exitCode === 0 ? parseBatchOutput(r.stdout, boundary, argvs, { host: r.host, durationMs: r.durationMs, timedOut: false }) : null;
   if (parsed) return parsed;
   if (r.timedOut) return argvs.map((argv) => ({ ...r, argv, exitCode: 124, stdout: '', stderr: 'timed out (in a batch of commands)' }));

@@ -36,7 +36,7 @@ export class LocalHost implements Host {
   }
 
   runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
-    return runManyVia(this, argvs, opts);
+    return runManyVia(this, argvs, opts ?? {}, this.defaultTimeoutMs);
   }
 
   readFile(path: string): Promise<string | null> {

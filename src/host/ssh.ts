@@ -201,7 +201,7 @@ export class SshHost implements Host {
   }
 
   runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
-    return runManyVia(this, argvs, opts);
+    return runManyVia(this, argvs, opts ?? {}, this.opts.commandTimeoutMs);
   }
 
   readFile(path: string): Promise<string | null> {

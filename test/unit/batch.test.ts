@@ -43,7 +43,7 @@ describe('runMany: several commands as one process', () => {
     const calls: string[][] = [];
     const counting = { run: (argv: string[], o?: RunOptions) => (calls.push(argv), local.run(argv, o)) };
     const t0 = Date.now();
-    const rs = await runManyVia(counting, Array.from({ length: 6 }, (_, i) => ['sh', '-c', 'sleep 0.4; echo $1', 'x', String(i)]));
+    const rs = await runManyVia(counting, Array.from({ length: 6 }, (_, i) => ['sh', '-c', 'sleep 0.4; echo $1', 'x', String(i)]), {}, 10_000);
     expect(rs.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
     expect(calls).toHaveLength(1);
     expect(Date.now() - t0).toBeLessThan(6 * 400);
@@ -52,10 +52,18 @@ describe('runMany: several commands as one process', () => {
   it('falls back to one command at a time when the batch cannot run (no temp dir)', async () => {
     const calls: string[][] = [];
     const counting = { run: (argv: string[], o?: RunOptions) => (calls.push(argv), local.run(argv, { ...o, env: { TMPDIR: '/nonexistent/nfsctl' } })) };
-    const rs = await runManyVia(counting, [['echo', 'a'], ['sh', '-c', 'exit 5']]);
+    const rs = await runManyVia(counting, [['echo', 'a'], ['sh', '-c', 'exit 5']], {}, 10_000);
     expect(rs.map((r) => [r.exitCode, r.stdout])).toEqual([[0, 'a\n'], [5, '']]);
     expect(calls).toHaveLength(3);
     expect(calls[0]![3]).toBe('nfsctl-batch');
+  });
+
+  it('a command that hangs ends alone at its time limit; the others keep their results', async () => {
+    const t0 = Date.now();
+    const [hung, ok] = await local.runMany([['sleep', '60'], ['echo', 'fine']], { timeoutMs: 2_000 });
+    expect(hung).toMatchObject({ exitCode: 124, timedOut: true });
+    expect(ok).toMatchObject({ exitCode: 0, stdout: 'fine\n', timedOut: false });
+    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
   it('rejects output that is not a well-formed batch', () => {
