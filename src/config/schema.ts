@@ -19,8 +19,6 @@ const absPath = z
   .min(1)
   .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !/[\0\n]/.test(p), 'expected an absolute path without ".." or newlines');
 
-const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a short host name (lowercase letters, digits, "-")');
-
 const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const address = z.string().refine((a) => ipv4.test(a) || /^[0-9a-fA-F:]+$/.test(a) || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(a), 'expected an IP address or DNS name');
 

@@ -23,11 +23,9 @@ import { NfsctlError, PreconditionError, HostUnreachableError } from '../core/er
 import { describeAction, newPlanId, planSteps, type Action, type Phase, type Plan, type Step } from '../plan/plan.js';
 import { serviceArgv } from './services.js';
 import { vipState } from './vip.js';
-import { pairInventory, ganeshaDbus, type HostInventory } from '../volume/inventory.js';
+import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
-import { parseShowExports } from '../core/ganesha.js';
-import { parseExportfsV } from '../core/exportfs-v.js';
 import { checkDeleteCap, checkTrees, renderPreview, runRsync, syncRecord, treeDigest, DEFAULT_MAX_DELETE, type RsyncArgs } from './sync.js';
 import { writeSyncRecord } from './sync-state.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
@@ -148,16 +146,8 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
   return facts;
 }
 
-function listArgv(config: Config): string[] {
-  return config.nfs.server === 'kernel' ? ['exportfs', '-v'] : ganeshaDbus('ShowExports');
-}
-
-function parseServed(config: Config, stdout: string): string[] {
-  return config.nfs.server === 'kernel' ? parseExportfsV(stdout).map((e) => e.path) : parseShowExports(stdout).map((e) => e.path);
-}
-
 async function servedPaths(config: Config, host: Host): Promise<string[]> {
-  return parseServed(config, (await runChecked(host, listArgv(config))).stdout);
+  return parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => e.path);
 }
 
 /**
@@ -192,11 +182,10 @@ export function sequenceArgv(cmds: string[][], last: string[]): string[] {
  * served, one to remove it all and read again. Returns what it removed.
  */
 export async function freezeExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
-  const listing = (await runChecked(host, listArgv(config))).stdout;
-  const served = new Set(parseServed(config, listing));
   // ganesha: remove each export under the id it is served with (hand-made or legacy exports
   // may carry another Export_Id than nfsctl's own; RemoveExport of a wrong id fails)
-  const liveIds = new Map(config.nfs.server === 'kernel' ? [] : parseShowExports(listing).map((e) => [e.path, e.exportId] as const));
+  const liveIds = new Map(parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => [e.path, e.exportId] as const));
+  const served = new Set(liveIds.keys());
   const removed: string[] = [];
   const cmds: string[][] = [];
   for (const v of views.filter((x) => mirrored(x.backend) && served.has(x.path))) {
@@ -207,7 +196,7 @@ export async function freezeExports(config: Config, host: Host, views: VolumeVie
     }
     removed.push(v.path);
   }
-  const after = cmds.length ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, listArgv(config)))).stdout) : [...served];
+  const after = cmds.length ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, servedArgv(config)))).stdout).map((e) => e.path) : [...served];
   const still = after.filter((p) => removed.includes(p));
   if (still.length > 0) throw new NfsctlError(`${host.name}: still serving ${still.join(', ')} after the freeze`);
   return removed;

@@ -10,7 +10,6 @@ import { UsageError } from '../core/errors.js';
 import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
-import { parseShowExports } from '../core/ganesha.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 
@@ -98,9 +97,4 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
 
 export function notifyRecordPath(config: Config): string {
   return `${config.state.stateDir}/vrrp/last.json`;
-}
-
-export async function servedNow(config: Config, host: Host): Promise<string[]> {
-  const r = await host.run(ganeshaDbus('ShowExports'));
-  return r.exitCode === 0 ? parseShowExports(r.stdout).map((e) => e.path) : [];
 }

@@ -2,6 +2,8 @@
 // never shell strings; a non-zero exit is a result, not an exception (callers decide what
 // a failure means: LVM, for one, prints warnings on stderr and still exits 0).
 
+import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
+
 export interface RunOptions {
   /** Kill the command after this many ms; the result has timedOut=true and exitCode 124. */
   timeoutMs?: number;
@@ -71,13 +73,17 @@ export async function runChecked(host: Host, argv: string[], opts?: RunOptions):
   return r;
 }
 
-import { atomicWriteArgv, readFileArgv, READ_MISSING_EXIT } from './atomic-write.js';
 
 /** readFile for any host that can run commands: same script locally and over SSH. */
 export async function readFileVia(host: Pick<Host, 'run'>, path: string): Promise<string | null> {
-  const r = await host.run(readFileArgv(path));
+  return fileContent(await host.run(readFileArgv(path)), path);
+}
+
+/** What a readFileArgv(path) command returned: the content, or null when the file does not exist. */
+export function fileContent(r: RunResult, path: string): string | null {
   if (r.exitCode === READ_MISSING_EXIT) return null;
-  if (r.exitCode !== 0) throw new CommandFailedError(r);
+  // the error names the file, not the little script that read it
+  if (r.exitCode !== 0) throw new CommandFailedError({ ...r, argv: ['cat', path] });
   return r.stdout;
 }
 

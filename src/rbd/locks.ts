@@ -260,7 +260,7 @@ export async function fastScanPool(ceph: Ceph, pool: string, limit: number, log:
         log(`pool ${pool}: one python3-rbd process on ${r.host} (${doc.images} images, ${doc.locked.length} locked, ${r.durationMs} ms)`);
         return {
           images: doc.images,
-          locked: doc.locked.map((i) => ({ ...i })),
+          locked: [...doc.locked],
           errors: doc.errors.map((e) => ({ pool, image: e.image, message: e.message })),
         };
       }

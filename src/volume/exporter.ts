@@ -5,14 +5,12 @@
 import type { Config } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Step } from '../plan/plan.js';
-import { CommandFailedError } from '../host/host.js';
+import { CommandFailedError, runChecked } from '../host/host.js';
 import { parseExports, serializeExports, upsertExport, removeExport, findExports, validateExportOptions, validateClientSpec, type ExportClient } from '../core/exports-file.js';
 import { renderGaneshaExport, type GaneshaClientRule } from '../core/ganesha.js';
-import { parseExportfsV } from '../core/exportfs-v.js';
-import { parseShowExports } from '../core/ganesha.js';
 import { NfsctlError } from '../core/errors.js';
 import type { HostInventory } from './inventory.js';
-import { ganeshaDbus } from './inventory.js';
+import { ganeshaDbus, parseServed, servedArgv } from './inventory.js';
 import type { VolumeIdentity } from './identity.js';
 
 export interface ExportSpec {
@@ -53,9 +51,7 @@ function includeList(config: Config, files: Iterable<string>): string {
 }
 
 async function verifyServed(config: Config, host: Host, path: string, want: boolean): Promise<void> {
-  const r = config.nfs.server === 'kernel' ? await host.run(['exportfs', '-v']) : await host.run(ganeshaDbus('ShowExports'));
-  if (r.exitCode !== 0) throw new CommandFailedError(r);
-  const served = config.nfs.server === 'kernel' ? parseExportfsV(r.stdout).map((e) => e.path) : parseShowExports(r.stdout).map((e) => e.path);
+  const served = parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => e.path);
   if (served.includes(path) !== want) {
     throw new NfsctlError(`${host.name}: the NFS server ${want ? 'does not serve' : 'still serves'} ${path} after the change (served: ${served.join(', ') || 'nothing'})`);
   }

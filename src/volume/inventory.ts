@@ -2,8 +2,8 @@
 // one per volume), in parallel over the host's one connection. Everything nfsctl shows or
 // plans about volumes starts here.
 import type { Config, PairRole } from '../config/schema.js';
-import { CommandFailedError, type Host, type RunResult } from '../host/host.js';
-import { readFileArgv, READ_MISSING_EXIT } from '../host/atomic-write.js';
+import { fileContent, type Host, type RunResult } from '../host/host.js';
+import { readFileArgv } from '../host/atomic-write.js';
 import { parseLvsJson, parseVgsJson, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
 import { parseExports, type ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
@@ -110,16 +110,19 @@ export function splitCat(text: string): Map<string, string> {
   return files;
 }
 
+/** The running NFS server's own list of what it serves (exportfs -v, or ganesha over dbus). */
+export function servedArgv(config: Config): string[] {
+  return config.nfs.server === 'kernel' ? ['exportfs', '-v'] : ganeshaDbus('ShowExports');
+}
+export function parseServed(config: Config, stdout: string): ServedExport[] {
+  return config.nfs.server === 'kernel' ? parseExportfsV(stdout) : parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
+}
+
 export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
   const inv = emptyInventory(role);
   // Every read is independent: one batch, one process (one SSH channel) on the host.
   const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
   const read = (argv: string[], use: (r: RunResult) => void) => reads.push({ argv, use });
-  const fileText = (r: RunResult, what: string): string | null => {
-    if (r.exitCode === READ_MISSING_EXIT) return null;
-    if (r.exitCode !== 0) throw new CommandFailedError({ ...r, argv: ['cat', what] });
-    return r.stdout;
-  };
   const lvm = config.backends.lvm;
   if (lvm) {
     read(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg], (r) => {
@@ -151,26 +154,26 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   }
   if (config.nfs.server === 'kernel') {
     read(readFileArgv(config.nfs.exportsFile), (r) => {
-      const t = fileText(r, config.nfs.exportsFile);
+      const t = fileContent(r, config.nfs.exportsFile);
       inv.exportsText = t;
       inv.exports = parseExports(t ?? '');
     });
-    read(['exportfs', '-v'], (r) => {
-      if (r.exitCode === 0) inv.served = parseExportfsV(r.stdout);
+    read(servedArgv(config), (r) => {
+      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
       else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
     });
   } else {
     read(catDirArgv(config.nfs.ganeshaExportsDir, '.conf', 'nfsctl-ganesha'), (r) => {
       inv.ganeshaFiles = splitCat(r.stdout);
     });
-    read(ganeshaDbus('ShowExports'), (r) => {
-      if (r.exitCode === 0) inv.served = parseShowExports(r.stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
+    read(servedArgv(config), (r) => {
+      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
       else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
     });
   }
-  read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileText(r, '/proc/mounts') ?? '')));
+  read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileContent(r, '/proc/mounts') ?? '')));
   read(readFileArgv('/etc/fstab'), (r) => {
-    const t = fileText(r, '/etc/fstab');
+    const t = fileContent(r, '/etc/fstab');
     inv.fstabText = t;
     inv.fstab = parseFstab(t ?? '');
   });

@@ -1,9 +1,8 @@
 // The merged view of every nfsctl volume on the pair: what each host has, and where the
 // two disagree (drift). Built from one inventory per host; nothing per volume.
 import type { Config, PairRole } from '../config/schema.js';
-import { decodeMetaTags, type VolumeMeta } from '../core/lvm-json.js';
+import { decodeMetaTags, type LvmLv, type VolumeMeta } from '../core/lvm-json.js';
 import { normalizeExportPath, type ExportEntry } from '../core/exports-file.js';
-import type { LvmLv } from '../core/lvm-json.js';
 import type { RbdListEntry } from '../core/ceph-json.js';
 import { volumeRef } from '../core/names.js';
 import type { HostInventory, RbdInventory } from './inventory.js';
