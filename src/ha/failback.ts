@@ -21,7 +21,8 @@ import type { Host } from '../host/host.js';
 import { CommandFailedError, runChecked } from '../host/host.js';
 import { NfsctlError, PreconditionError, HostUnreachableError } from '../core/errors.js';
 import { describeAction, newPlanId, planSteps, type Action, type Phase, type Plan, type Step } from '../plan/plan.js';
-import { serviceArgv } from './services.js';
+import { serviceArgv, serviceCommand } from './services.js';
+import { quoteArg } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
@@ -94,11 +95,11 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
   const vip = { primary: vs[0]!.holds, backup: vs[1]!.holds };
   if (vip.primary && vip.backup) {
     throw new PreconditionError(`split brain: the VIP ${config.vip} is on BOTH hosts; clients may have written to either, refusing to ${o.kind}`, {
-      hint: `on the primary: \`${serviceArgv(config, 'stop', 'keepalived').join(' ')}\` and \`ip addr del ${config.vip}/<prefix> dev ${config.keepalived.interface}\` (see \`ip addr\`); check no client data is on the primary only; then \`nfsctl ${o.kind}\``,
+      hint: `on the primary: \`${serviceCommand(config, 'stop', 'keepalived')}\` and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\` (see \`ip addr\`); check no client data is on the primary only; then \`nfsctl ${o.kind}\``,
     });
   }
   const holder = vip.primary ? 'primary' : vip.backup ? 'backup' : null;
-  if (holder === null) throw new PreconditionError(`nobody holds the VIP ${config.vip}: refusing to ${o.kind}`, { hint: `start keepalived on the host with the newest data: ${serviceArgv(config, 'start', 'keepalived').join(' ')}` });
+  if (holder === null) throw new PreconditionError(`nobody holds the VIP ${config.vip}: refusing to ${o.kind}`, { hint: `start keepalived on the host with the newest data: ${serviceCommand(config, 'start', 'keepalived')}` });
   if (holder !== from && !vipMoved) {
     throw new PreconditionError(`the VIP is on ${holder}: nothing to ${o.kind === 'failback' ? 'fail back' : 'switch over'} (it moves the VIP from ${from} to ${to})`, { hint: 'nfsctl status' });
   }
@@ -126,7 +127,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     preview: null,
     journal,
   };
-  if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceArgv(config, 'start', 'nfs').join(' ') });
+  if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceCommand(config, 'start', 'nfs') });
   if (!vipMoved) await checkTrees(config, { role: from, host: hosts[from] }, { role: to, host: hosts[to] });
   facts.views = mergeVolumes(config, facts.inv);
   const drift = blockingDrift(facts.views);
@@ -270,7 +271,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
         title: 'stop keepalived on the primary (it must not take the VIP before its data is current)',
         action: {
           kind: 'fn',
-          describe: serviceArgv(config, 'stop', 'keepalived').join(' ') + ', then check it is stopped and holds no VIP',
+          describe: serviceCommand(config, 'stop', 'keepalived') + ', then check it is stopped and holds no VIP',
           fn: async (h) => {
             const r = await h.run(serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
             const st = await h.run(serviceArgv(config, 'status', 'keepalived'));
@@ -404,7 +405,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
         title: `start keepalived on the primary and wait until it alone holds the VIP (up to ${vipTimeout / 1000} s)`,
         action: {
           kind: 'fn',
-          describe: `${serviceArgv(config, 'start', 'keepalived').join(' ')}; poll ip addr on both hosts`,
+          describe: `${serviceCommand(config, 'start', 'keepalived')}; poll ip addr on both hosts`,
           fn: async (h) => {
             await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
             result.vipSettleMs = await waitVip(config, hosts, 'primary', vipTimeout);
@@ -428,7 +429,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
           title: `stop keepalived on the primary and wait until the backup alone holds the VIP (up to ${vipTimeout / 1000} s)`,
           action: {
             kind: 'fn',
-            describe: `${serviceArgv(config, 'stop', 'keepalived').join(' ')}; poll ip addr on both hosts`,
+            describe: `${serviceCommand(config, 'stop', 'keepalived')}; poll ip addr on both hosts`,
             fn: async (h) => {
               await runChecked(h, serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
               result.vipSettleMs = await waitVip(config, hosts, 'backup', vipTimeout);

@@ -31,7 +31,8 @@
 // sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down.
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
-import { serviceArgv } from './services.js';
+import { serviceArgv, serviceCommand } from './services.js';
+import { quoteArg } from '../host/quote.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
@@ -198,17 +199,17 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
 /** What needs attention, derived only from the gathered state (pure, unit-tested). */
 export function statusWarnings(config: Config, st: PairStatus): Warning[] {
   const w: Warning[] = [];
-  const svc = (role: PairRole, action: 'stop' | 'disable') => serviceArgv(config, action, 'keepalived').join(' ') + ` (on ${role})`;
+  const svc = (role: PairRole, action: 'stop' | 'disable') => serviceCommand(config, action, 'keepalived') + ` (on ${role})`;
   for (const r of ['primary', 'backup'] as const) {
     if (!st.hosts[r].reachable) w.push({ id: 'host-unreachable', message: `${r} does not answer: ${st.hosts[r].error ?? 'unknown error'}`, fix: `check ${r} and its sshd` });
   }
   if (st.vip.holders.length === 2) {
-    w.push({ id: 'split-brain', message: `SPLIT BRAIN: the VIP ${config.vip} is on both hosts; clients may write to either`, fix: `on the host that should NOT serve: ${serviceArgv(config, 'stop', 'keepalived').join(' ')} and \`ip addr del ${config.vip}/<prefix> dev ${config.keepalived.interface}\`; then \`nfsctl failback\` if the backup took writes` });
+    w.push({ id: 'split-brain', message: `SPLIT BRAIN: the VIP ${config.vip} is on both hosts; clients may write to either`, fix: `on the host that should NOT serve: ${serviceCommand(config, 'stop', 'keepalived')} and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\`; then \`nfsctl failback\` if the backup took writes` });
   } else if (st.vip.holders.length === 0 && st.hosts.primary.holdsVip !== null && st.hosts.backup.holdsVip !== null) {
-    w.push({ id: 'no-vip', message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`, fix: `start keepalived: ${serviceArgv(config, 'start', 'keepalived').join(' ')}` });
+    w.push({ id: 'no-vip', message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`, fix: `start keepalived: ${serviceCommand(config, 'start', 'keepalived')}` });
   }
   for (const r of ['primary', 'backup'] as const) {
-    if (st.hosts[r].holdsVip && st.hosts[r].nfs.running === false) w.push({ id: 'nfs-down', message: `${r} holds the VIP but its NFS server is not running`, fix: serviceArgv(config, 'start', 'nfs').join(' ') });
+    if (st.hosts[r].holdsVip && st.hosts[r].nfs.running === false) w.push({ id: 'nfs-down', message: `${r} holds the VIP but its NFS server is not running`, fix: serviceCommand(config, 'start', 'nfs') });
   }
   const fb = st.operation.failback;
   const primaryStale = (fb && fb.staleHost === 'primary') || (st.vip.holders.length === 1 && st.vip.holders[0] === 'backup');

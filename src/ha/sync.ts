@@ -6,6 +6,8 @@ import type { Host } from '../host/host.js';
 import { NfsctlError, PreconditionError } from '../core/errors.js';
 import { parseRsyncOutput, rsyncExitMeaning, type RsyncReport } from '../core/rsync.js';
 import { formatSize } from '../core/sizes.js';
+import { rsyncRemoteShell } from '../core/rsync-e.js';
+import { checkPlainPath } from '../core/plain-path.js';
 import { XFS_META_DIR } from '../volume/inventory.js';
 import type { SyncRecord } from './sync-state.js';
 
@@ -34,6 +36,17 @@ export interface RsyncArgs {
   ssh?: boolean;
 }
 
+/**
+ * The ssh that rsync runs for `sync --ssh`: host key checking pinned here (never left to the
+ * host's ssh_config) against nfsctl's knownHosts, nfsctl's identity, no prompts. The paths
+ * are checked for ssh's own grammar (it expands `%` and `~` in them and splits on spaces).
+ */
+function sshForRsync(role: PairRole, ssh: { port: number; identity: string; knownHosts: string }): string[] {
+  const identity = checkPlainPath(ssh.identity, `hosts.${role}.ssh.identity`);
+  const knownHosts = checkPlainPath(ssh.knownHosts, `hosts.${role}.ssh.knownHosts`);
+  return ['ssh', '-p', String(ssh.port), '-i', identity, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+}
+
 export function rsyncArgv(a: RsyncArgs): string[] {
   const root = a.config.nfs.root.replace(/\/+$/, '');
   const src = a.config.hosts[a.source];
@@ -48,7 +61,9 @@ export function rsyncArgv(a: RsyncArgs): string[] {
     ...(a.dryRun ? ['--dry-run'] : []),
     ...(a.maxDelete !== undefined ? [`--max-delete=${a.maxDelete}`] : []),
     ...syncExcludes().map((e) => `--exclude=${e}`),
-    ...(a.ssh ? ['-e', `ssh -p ${src.ssh.port} -i ${src.ssh.identity} -o UserKnownHostsFile=${src.ssh.knownHosts} -o BatchMode=yes`] : []),
+    ...(a.ssh ? ['-e', rsyncRemoteShell(sshForRsync(a.source, src.ssh))] : []),
+    // Over SSH the source is user@host:path: end the options first.
+    ...(a.ssh ? ['--'] : []),
     from,
     `${root}/`,
   ];

@@ -8,7 +8,8 @@ import { probeTcp } from './probe.js';
 import { emptyInventory, hostInventory, rbdArgs, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { vipState } from '../ha/vip.js';
-import { serviceArgv } from '../ha/services.js';
+import { serviceArgv, serviceCommand } from '../ha/services.js';
+import { quoteArg } from '../host/quote.js';
 import { readSyncRecord } from '../ha/sync-state.js';
 import { evaluateInput, NFS_CLIENT_PORTS } from '../core/firewall.js';
 import { parseCephHealth } from '../core/ceph-json.js';
@@ -42,7 +43,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
         return [];
       });
       if (reach.length > 0) {
-        return [{ ...reach[0]!, title: `${role} answers over SSH`, fix: `check the host and sshd; \`ssh ${config.hosts[role].ssh.user}@${config.hosts[role].address} true\`` }];
+        return [{ ...reach[0]!, title: `${role} answers over SSH`, fix: `check the host and sshd; \`ssh -p ${config.hosts[role].ssh.port} ${quoteArg(`${config.hosts[role].ssh.user}@${config.hosts[role].address}`)} true\`` }];
       }
       // The host answers: every check on it starts now, none waits for another.
       return (
@@ -78,7 +79,7 @@ async function nfsPorts(config: Config, role: PairRole, t: number): Promise<Find
     status: r.state === 'open' ? 'ok' : 'critical',
     title: `${name} answers on ${addr}:${port}/tcp`,
     evidence: r.state === 'open' ? `connected in ${r.ms} ms` : r.state === 'refused' ? `connection refused in ${r.ms} ms (not listening, or REJECTed by a firewall)` : r.state === 'timeout' ? `no answer in ${r.ms} ms (packets DROPped by a firewall, or the host is down)` : `error: ${r.detail}`,
-    ...(r.state === 'open' ? {} : { fix: r.state === 'timeout' ? `check the firewall on ${role} (iptables -S INPUT) for DROP rules on ${port}` : `start the NFS server on ${role} (${config.services.names.nfs}), then check \`rpcinfo -p ${addr}\`` }),
+    ...(r.state === 'open' ? {} : { fix: r.state === 'timeout' ? `check the firewall on ${role} (iptables -S INPUT) for DROP rules on ${port}` : `start the NFS server on ${role} (${config.services.names.nfs}), then check \`rpcinfo -p ${quoteArg(addr)}\`` }),
   }));
 }
 
@@ -93,8 +94,8 @@ async function services(config: Config, role: PairRole, host: Host): Promise<Fin
       host: role,
       status: r.exitCode === 0 ? 'ok' : 'critical',
       title: `${name} running`,
-      evidence: r.exitCode === 0 ? 'running' : `not running (${serviceArgv(config, 'status', key).join(' ')}: exit ${r.exitCode})`,
-      ...(r.exitCode === 0 ? {} : { fix: serviceArgv(config, 'start', key).join(' ') + ` (on ${role})` }),
+      evidence: r.exitCode === 0 ? 'running' : `not running (${serviceCommand(config, 'status', key)}: exit ${r.exitCode})`,
+      ...(r.exitCode === 0 ? {} : { fix: serviceCommand(config, 'start', key) + ` (on ${role})` }),
     } satisfies Finding;
   });
 }
@@ -163,7 +164,7 @@ async function vip(ctx: Context, t: number): Promise<Finding[]> {
   const evidence = `VIP ${ctx.config.vip} on: ${holders.join(', ') || 'nobody'}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`;
   if (holders.length === 1) return [{ id: 'vip', host: null, status: unknown.length ? 'warn' : 'ok', title: 'exactly one VIP holder', evidence }];
   if (holders.length === 2) return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `SPLIT BRAIN: ${evidence}`, fix: 'stop keepalived on the host that should not serve (normally the backup), check VRRP between the hosts, then start it again' }];
-  return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `NO HOLDER: ${evidence}`, fix: `start keepalived on the primary: ${serviceArgv(ctx.config, 'start', 'keepalived').join(' ')}` }];
+  return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `NO HOLDER: ${evidence}`, fix: `start keepalived on the primary: ${serviceCommand(ctx.config, 'start', 'keepalived')}` }];
 }
 
 async function sync(ctx: Context): Promise<Finding[]> {
@@ -219,6 +220,6 @@ async function audit(ctx: Context): Promise<Finding[]> {
     await ctx.audit.checkWritable();
     return [{ id: 'audit', host: null, status: 'ok', title: 'audit log writable', evidence: ctx.config.state.auditLog }];
   } catch (err) {
-    return [{ id: 'audit', host: null, status: 'warn', title: 'audit log writable', evidence: (err as Error).message, fix: `mkdir -p $(dirname ${ctx.config.state.auditLog})` }];
+    return [{ id: 'audit', host: null, status: 'warn', title: 'audit log writable', evidence: (err as Error).message, fix: `mkdir -p -- "$(dirname -- ${quoteArg(ctx.config.state.auditLog)})"` }];
   }
 }

@@ -5,6 +5,8 @@ import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js
 import { notifyRecordPath, parseNotifyArgs, planNotify, type NotifyRecord } from '../../ha/notify.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
 import { simpleDiff } from '../sync/sync.run.js';
+import { checkPlainPath } from '../../core/plain-path.js';
+import { keepalivedScript } from '../../core/keepalived-conf.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { PlanFailedError } from '../../plan/runner.js';
 
@@ -53,7 +55,9 @@ export function withNotify(text: string, instance: string, line: string, replace
 export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: PairRole; replace?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
   const roles: PairRole[] = o.host ? [o.host] : ['primary', 'backup'];
   const path = ctx.config.keepalived.config;
-  const line = `notify "${o.nfsctlPath ?? '/usr/local/sbin/nfsctl'} ha notify"`;
+  // Checked before any host is read: the path ends up in keepalived.conf, run as root.
+  const program = checkPlainPath(o.nfsctlPath ?? '/usr/local/sbin/nfsctl', '--nfsctl-path');
+  const line = `notify ${keepalivedScript([program, 'ha', 'notify'], '--nfsctl-path')}`;
   const steps: Step[] = [];
   const notes: string[] = [];
   for (const r of roles) {

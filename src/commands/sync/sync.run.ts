@@ -11,6 +11,9 @@ import { readJournal, unfinished } from '../../ha/journal.js';
 import { parseRsyncOutput } from '../../core/rsync.js';
 import { newPlanId, type Plan } from '../../plan/plan.js';
 import { serviceArgv } from '../../ha/services.js';
+import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
+import { checkPlainPath } from '../../core/plain-path.js';
+import { quoteArgv } from '../../host/quote.js';
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -45,7 +48,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
       await checkTrees(config, { role: source, host: hosts[source] }, { role: dest, host: dh });
       const dry = await dh.run(rsyncArgv({ config, source, dryRun: true, ...(o.ssh ? { ssh: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS });
       if (dry.exitCode !== 0 && dry.exitCode !== 24) {
-        const rsyncd = serviceArgv(config, 'status', 'rsyncd').join(' ');
+        const rsyncd = quoteArgv(serviceArgv(config, 'status', 'rsyncd'));
         throw new NfsctlError(`${dest}: rsync dry run from ${source} failed (exit ${dry.exitCode}): ${dry.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${source}? (${rsyncd})` });
       }
       const preview = parseRsyncOutput(dry.stdout);
@@ -99,14 +102,10 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
 }
 
 /** `sync install-timer`: a cron entry on the backup running `nfsctl sync --yes`. */
-export function cronLine(intervalMs: number, nfsctlPath: string): string {
-  const min = Math.round(intervalMs / 60_000);
-  let when: string;
-  if (min < 1) throw new UsageError('--interval: at least 1m');
-  if (min < 60) when = `*/${min} * * * *`;
-  else if (min % 60 === 0 && min < 1440) when = `0 */${min / 60} * * *`;
-  else throw new UsageError('--interval: use minutes below 60 (e.g. 15m) or whole hours (e.g. 2h)');
-  return `${when} root ${nfsctlPath} sync --yes --json >> /var/log/nfsctl/sync.log 2>&1`;
+export function cronLine(intervalMs: number, nfsctlPath: string, what = '--interval'): string {
+  const when = cronSchedule(intervalMs, what);
+  const program = checkPlainPath(nfsctlPath, '--nfsctl-path');
+  return `${when} root ${cronCommand([program, 'sync', '--yes', '--json'])} >> /var/log/nfsctl/sync.log 2>&1`;
 }
 
 export function simpleDiff(before: string | null, after: string): string[] {
@@ -119,18 +118,14 @@ export function simpleDiff(before: string | null, after: string): string[] {
 }
 
 export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
-  const { parseDuration } = await import('../../config/schema.js');
-  let ms: number;
-  try {
-    ms = o.interval ? parseDuration(o.interval) : ctx.config.rsync.interval;
-  } catch {
-    throw new UsageError(`--interval: expected a duration like 15m or 1h, got ${o.interval}`);
-  }
+  // Every value is checked before any host is contacted.
+  const ms = o.interval !== undefined ? parseCronInterval(o.interval) : ctx.config.rsync.interval;
+  const line = cronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl', o.interval !== undefined ? '--interval' : 'rsync.interval (config)');
   const path = '/etc/cron.d/nfsctl-sync';
   const role: PairRole = o.host ?? 'backup';
   const host = ctx.host(role);
   const before = await host.readFile(path);
-  const content = `# Managed by nfsctl (nfsctl sync install-timer): the periodic backup pull.\n# nfsctl sync works out the direction itself (into the host without the VIP).\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${cronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl')}\n`;
+  const content = `# Managed by nfsctl (nfsctl sync install-timer): the periodic backup pull.\n# nfsctl sync works out the direction itself (into the host without the VIP).\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${line}\n`;
   const diff = simpleDiff(before, content);
   if (diff.length === 0) {
     ctx.out.line(`${role}:${path} is already up to date`);
@@ -140,7 +135,7 @@ export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsc
     id: newPlanId(),
     title: `install the sync timer on ${role}`,
     notes: [`diff of ${role}:${path}:`, ...diff],
-    phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: cronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl') }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
+    phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
   };
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
   const runner = await ctx.runner();
