@@ -39,6 +39,8 @@ export interface GaneshaClientRule {
   readonly squash?: GaneshaSquash;
   readonly anonymousUid?: number;
   readonly anonymousGid?: number;
+  /** Require a client source port below 1024 (exports(5) `secure`); unset: Ganesha's default (false). */
+  readonly privilegedPort?: boolean;
 }
 
 export interface GaneshaExportSpec {
@@ -147,6 +149,7 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
     if (rule.squash !== undefined) lines.push(`        Squash = ${checkEnum(rule.squash, SQUASHES, 'Squash')};`);
     if (rule.anonymousUid !== undefined) lines.push(`        Anonymous_Uid = ${checkId(rule.anonymousUid, 'Anonymous_Uid', -2147483648, 4294967295)};`);
     if (rule.anonymousGid !== undefined) lines.push(`        Anonymous_Gid = ${checkId(rule.anonymousGid, 'Anonymous_Gid', -2147483648, 4294967295)};`);
+    if (rule.privilegedPort !== undefined) lines.push(`        PrivilegedPort = ${rule.privilegedPort ? 'true' : 'false'};`);
     lines.push('    }');
   }
   lines.push('}');

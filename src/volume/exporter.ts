@@ -6,8 +6,9 @@ import type { Config } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Step } from '../plan/plan.js';
 import { CommandFailedError, runChecked } from '../host/host.js';
-import { parseExports, serializeExports, upsertExport, removeExport, findExports, validateExportOptions, validateClientSpec, type ExportClient } from '../core/exports-file.js';
-import { renderGaneshaExport, type GaneshaClientRule } from '../core/ganesha.js';
+import { parseExports, serializeExports, upsertExport, removeExport, findExports, validateClientSpec, type ExportClient } from '../core/exports-file.js';
+import { ganeshaQuote, renderGaneshaExport, type GaneshaClientRule } from '../core/ganesha.js';
+import { checkNfsctlExportOptions, ganeshaPermissions, type NfsServerKind } from '../core/export-options.js';
 import { NfsctlError } from '../core/errors.js';
 import type { HostInventory } from './inventory.js';
 import { ganeshaDbus, parseServed, servedArgv } from './inventory.js';
@@ -18,10 +19,13 @@ export interface ExportSpec {
   options: string[];
 }
 
-/** Validate clients and options before anything is planned: never a broken exports file. */
-export function checkExportSpec(spec: ExportSpec): void {
+/**
+ * Validate clients and options before anything is planned: never a broken exports file, no
+ * fsid (derived), and with Ganesha only options its EXPORT block can represent.
+ */
+export function checkExportSpec(spec: ExportSpec, server: NfsServerKind): void {
   for (const c of spec.clients) validateClientSpec(c);
-  validateExportOptions(spec.options);
+  checkNfsctlExportOptions(spec.options, server);
 }
 
 /** Kernel options for a volume: configured/requested options plus its stable fsid. */
@@ -36,18 +40,21 @@ export function ganeshaFile(config: Config, v: VolumeIdentity): string {
 }
 
 export function ganeshaBlock(v: VolumeIdentity, spec: ExportSpec): string {
-  const has = (o: string) => spec.options.includes(o);
+  const p = ganeshaPermissions(spec.options);
   const rule: GaneshaClientRule = {
     clients: spec.clients,
-    accessType: has('ro') ? 'RO' : 'RW',
-    squash: has('all_squash') ? 'All_Squash' : has('no_root_squash') ? 'No_Root_Squash' : 'Root_Squash',
+    accessType: p.accessType,
+    squash: p.squash,
+    ...(p.anonymousUid !== undefined ? { anonymousUid: p.anonymousUid } : {}),
+    ...(p.anonymousGid !== undefined ? { anonymousGid: p.anonymousGid } : {}),
+    ...(p.privilegedPort !== undefined ? { privilegedPort: p.privilegedPort } : {}),
   };
-  return renderGaneshaExport({ owner: v.id, exportId: v.exportId, path: v.path, pseudo: v.path, clients: [rule] });
+  return renderGaneshaExport({ owner: v.id, exportId: v.exportId, path: v.path, pseudo: v.path, clients: [rule], ...(p.secType ? { secType: p.secType } : {}) });
 }
 
 function includeList(config: Config, files: Iterable<string>): string {
   const names = [...new Set(files)].filter((f) => f !== INCLUDE_FILE && f.endsWith('.conf')).sort();
-  return `# Managed by nfsctl: one %include per volume export. Do not edit.\n${names.map((n) => `%include "${config.nfs.ganeshaExportsDir}/${n}"`).join('\n')}\n`;
+  return `# Managed by nfsctl: one %include per volume export. Do not edit.\n${names.map((n) => `%include ${ganeshaQuote(`${config.nfs.ganeshaExportsDir}/${n}`, '%include path')}`).join('\n')}\n`;
 }
 
 async function verifyServed(config: Config, host: Host, path: string, want: boolean): Promise<void> {

@@ -70,7 +70,7 @@ export function exportSpecFrom(ctx: Context, opts: { clients?: string[]; options
   const clients = opts.clients?.length ? opts.clients.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean) : ctx.config.nfs.clients;
   const options = opts.options !== undefined ? opts.options.split(',').map((o) => o.trim()).filter(Boolean) : ctx.config.nfs.options;
   const spec = { clients, options };
-  checkExportSpec(spec);
+  checkExportSpec(spec, ctx.config.nfs.server);
   return spec;
 }
 
