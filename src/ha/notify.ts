@@ -41,13 +41,26 @@ export interface NotifyRecord extends NotifyArgs {
   errors: string[];
 }
 
+/**
+ * Is this transition nfsctl's to act on? Only the configured vrrp_instance: keepalived also
+ * calls the hook for sync groups and for any other instance a shared notify line serves.
+ */
+export function forOurInstance(config: Config, a: NotifyArgs): boolean {
+  return a.type === 'INSTANCE' && a.name === config.keepalived.instance;
+}
+
+/** Host-local lock serialising notify runs (not the pair lock: a switchover holds that while keepalived calls us). */
+export function notifyLockPath(config: Config): string {
+  return `${config.state.stateDir}/vrrp/notify.lock`;
+}
+
 /** The plan for one transition on `role` (the host keepalived runs on). */
 export async function planNotify(config: Config, role: PairRole, host: Host, a: NotifyArgs): Promise<{ plan: Plan; wouldDo: string[] }> {
   const wouldDo: string[] = [];
   const steps: Step[] = [];
   const rbd = config.backends.rbd;
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
-  if (!rbd || (a.type === 'INSTANCE' && a.name !== config.keepalived.instance)) return { plan, wouldDo };
+  if (!rbd || !forOurInstance(config, a)) return { plan, wouldDo };
   const [inv, rinv] = await Promise.all([hostInventory(config, role, host), rbdInventory(config, host)]);
   const empty = { ...inv, role: peerOf(role), ganeshaFiles: new Map<string, string>(), served: [], mounts: [], dirs: new Set<string>(), lvs: [] };
   const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, rinv).filter((v) => v.backend === 'rbd');

@@ -158,15 +158,12 @@ export function syncRecord(source: PairRole, dest: PairRole, started: number, re
 
 /** Compare two trees: file count and sizes, and with `checksums` a sha256 over every file. */
 export async function treeDigest(config: Config, host: Host, checksums: boolean): Promise<{ files: number; bytes: number; digest: string }> {
+  // One pass over the listing, no temporary file (a fixed name in /tmp was a symlink
+  // target): awk counts files and bytes and pipes the listing itself into sha256sum.
   const script = [
     'cd "$1" || exit 3',
-    'find . -xdev -path ./.nfsctl -prune -o -type f -printf "%P\\t%s\\n" | LC_ALL=C sort > /tmp/nfsctl-tree.$$',
-    'echo files=$(wc -l < /tmp/nfsctl-tree.$$)',
-    'echo bytes=$(awk -F"\\t" "{s+=\\$2} END {printf \\"%d\\", s}" /tmp/nfsctl-tree.$$)',
-    checksums
-      ? 'echo digest=$(find . -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)'
-      : 'echo digest=$(sha256sum < /tmp/nfsctl-tree.$$ | cut -c1-64)',
-    'rm -f /tmp/nfsctl-tree.$$',
+    `find . -xdev -path ./.nfsctl -prune -o -type f -printf "%P\\t%s\\n" | LC_ALL=C sort | awk -F"\\t" -v list=${checksums ? 0 : 1} 'BEGIN { c = "sha256sum | cut -c1-64 | sed s/^/digest=/" } { n++; s += $2; if (list) print | c } END { if (list) { printf "" | c; close(c) } printf "files=%d\\nbytes=%d\\n", n, s }' || exit 3`,
+    ...(checksums ? ['echo digest=$(find . -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)'] : []),
   ].join('\n');
   const r = await host.run(['sh', '-c', script, 'nfsctl-digest', config.nfs.root], { timeoutMs: RSYNC_TIMEOUT_MS });
   if (r.exitCode !== 0) throw new NfsctlError(`${host.name}: cannot list ${config.nfs.root}: ${r.stderr.trim()}`);

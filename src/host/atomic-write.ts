@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 // Order matters for crash safety: the temp file lives in the target's directory (same
 // filesystem, so rename is atomic), is fsynced before the rename, and the directory is
 // fsynced after it. A process killed at any instant leaves either the old file or the new
-// one, never a torn one (at worst a stray `.name.nfsctl-XXXXXX` temp file).
+// one, never a torn one (at worst a stray `.name.nfsctl-XXXXXX` temp file). The backup of
+// the previous content is `<file>.nfsctl-<stamp>.<random>.bak`, made by mktemp (never a
+// predictable name another user could plant a symlink at).
 
 export const ATOMIC_WRITE_SCRIPT = `set -eu
 target=$1 mode=$2 backup=$3 stamp=$4 keep=$5 size=$6 sum=$7
@@ -29,8 +31,14 @@ fi
 sync -- "$tmp"
 bak=
 if [ "$backup" = 1 ] && [ -e "$target" ]; then
-  bak="$target.nfsctl-$stamp.bak"
-  cp -p -- "$target" "$bak"
+  # an unpredictable name, created exclusively (O_EXCL, mode 0600) by mktemp: a symlink
+  # planted at a guessable name is never followed; the copy goes into that file, then gets
+  # the original's mode, owner and times (what cp -p gave)
+  bak=$(mktemp --suffix=.bak -- "$target.nfsctl-$stamp.XXXXXX")
+  cat -- "$target" > "$bak"
+  chown --reference="$target" -- "$bak" 2>/dev/null || true
+  chmod --reference="$target" -- "$bak"
+  touch -r "$target" -- "$bak"
   # keep the newest $keep backups; the stamp sorts chronologically
   set -- "$target".nfsctl-*.bak
   drop=$(($# - keep)); for f do [ "$drop" -gt 0 ] || break; rm -f -- "$f"; drop=$((drop - 1)); done

@@ -6,7 +6,7 @@ import type { Host } from '../host/host.js';
 
 /** What a step (or its undo) does on its host: a command, a file write, or custom code. */
 export type Action =
-  | { kind: 'run'; argv: string[]; okExitCodes?: number[]; timeoutMs?: number; input?: string }
+  | { kind: 'run'; argv: string[]; okExitCodes?: number[]; timeoutMs?: number; input?: string; /** shown in the plan instead of a long script's argv */ summary?: string }
   | { kind: 'write'; path: string; content: string; backup?: boolean; mode?: number; /** shown in the plan instead of the content */ summary?: string }
   | { kind: 'fn'; describe: string; fn: (host: Host) => Promise<void> };
 
@@ -46,6 +46,7 @@ export function newPlanId(now = new Date()): string {
 export function describeAction(a: Action): string {
   switch (a.kind) {
     case 'run':
+      if (a.summary) return a.summary;
       return a.argv.map((x) => (/^[A-Za-z0-9_\/.,:=@%+-]+$/.test(x) ? x : JSON.stringify(x))).join(' ');
     case 'write':
       return `write ${a.path}${a.summary ? ` (${a.summary})` : ''}${a.backup ? ', keeping a backup' : ''}`;

@@ -85,7 +85,8 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
       'echo "write $probe"; printf "%s" "$payload" > "$dir/$probe"',
       'echo "read back"; got=$(cat "$dir/$probe"); [ "$got" = "$payload" ] || { echo "read back differs: $got" >&2; exit 5; }',
       'rm -f "$dir/$probe"',
-      'if timeout -k 1 "$secs" mount -t nfs -o vers=3,proto=udp,retry=0 "$vip:$path" "$dir" 2>/tmp/nfsctl-udp.$$; then echo "udp ok"; timeout -k 1 "$secs" umount "$dir"; else echo "udp failed: $(cat /tmp/nfsctl-udp.$$)"; fi; rm -f /tmp/nfsctl-udp.$$',
+      // mount's complaint kept in a variable, not a file under a fixed name in /tmp
+      'if err=$(timeout -k 1 "$secs" mount -t nfs -o vers=3,proto=udp,retry=0 "$vip:$path" "$dir" 2>&1 >/dev/null); then echo "udp ok"; timeout -k 1 "$secs" umount "$dir"; else echo "udp failed: $err" | tr "\\n" " "; echo; fi',
     ].join('\n');
     const r = await node.run(['sh', '-c', script, 'nfsctl-trial', vip, path, String(secs), probe, payload], { timeoutMs: (secs * 4 + 5) * 1000 });
     const steps = r.stdout.trim().split('\n').filter(Boolean);
@@ -106,8 +107,8 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
     const fail = (r: { exitCode: number; stderr: string; stdout: string }, what: string): TrialMount => ({ method: 'libnfs', ok: false, steps, error: r.exitCode === 124 ? `${what}: timed out after ${secs}s` : `${what}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`}`, ms: Date.now() - started });
     const ls = await run(`nfs-ls ${url()}`, ['nfs-ls', url()]);
     if (ls.exitCode !== 0) return fail(ls, 'mount (nfs-ls)');
-    const tmp = `/tmp/${probe}`;
-    const wr = await run(`nfs-cp <probe> ${url(probe)}`, ['sh', '-c', 'printf "%s" "$1" > "$2" && nfs-cp "$2" "$3"; rc=$?; rm -f "$2"; exit $rc', 'nfsctl-trial', payload, tmp, url(probe)]);
+    // the local copy of the probe in a private directory (mktemp -d: 0700, unpredictable name)
+    const wr = await run(`nfs-cp <probe> ${url(probe)}`, ['sh', '-c', 'd=$(mktemp -d) || exit 1; printf "%s" "$1" > "$d/probe" && nfs-cp "$d/probe" "$2"; rc=$?; rm -rf -- "$d"; exit $rc', 'nfsctl-trial', payload, url(probe)]);
     if (wr.exitCode !== 0) return fail(wr, 'write (nfs-cp)');
     const rd = await run(`nfs-cat ${url(probe)}`, ['nfs-cat', url(probe)]);
     if (rd.exitCode !== 0) return fail(rd, 'read back (nfs-cat)');

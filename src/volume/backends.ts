@@ -3,11 +3,12 @@
 // mapped only where the VIP is.
 import type { Config } from '../config/schema.js';
 import type { Step } from '../plan/plan.js';
-import { decodeMetaTags, encodeMetaTags, planTagUpdate, type VolumeMetaInput } from '../core/lvm-json.js';
+import { decodeMetaTags, encodeMetaTags, isMetaTag, NFSCTL_TAG, planTagUpdate, type VolumeMetaInput } from '../core/lvm-json.js';
 import { parseFstab, serializeFstab, upsertMount, removeMount, findMounts } from '../core/fstab.js';
 import type { HostInventory } from './inventory.js';
 import { lvmArgs, rbdArgs, xfsMetaPath } from './inventory.js';
 import type { Backend, VolumeIdentity } from './identity.js';
+import { metaNeedle, removeEmptyDirArgv, removeOwnedDirArgv, removeOwnedImageArgv, removeOwnedLvArgv } from './delete-guard.js';
 
 const MIB = 1024 * 1024;
 
@@ -154,8 +155,15 @@ export function createSteps(config: Config, role: string, inv: HostInventory, v:
   }
 }
 
-/** Steps that remove the storage of `v` from one host (after it is unexported). */
-export function deleteSteps(config: Config, role: string, inv: HostInventory, v: VolumeIdentity, backend: Backend, keepData: boolean, opts: { removeImage: boolean }): Step[] {
+/**
+ * Steps that remove the storage of `v` from one host (after it is unexported). `owned`:
+ * this host holds nfsctl's metadata for exactly this volume (LV tags, the xfsquota record,
+ * the RBD image-meta); without it nothing is destroyed here, at most the empty directory an
+ * interrupted create left is removed (rmdir, which refuses a directory with anything in it).
+ * Every removal is a guarded script (delete-guard.ts) that checks ownership again on the host.
+ */
+export function deleteSteps(config: Config, role: string, inv: HostInventory, v: VolumeIdentity, backend: Backend, keepData: boolean, opts: { removeImage: boolean; owned: boolean }): Step[] {
+  if (!opts.owned) return !keepData && inv.dirs.has(v.path) ? [rmdirStep(config, role, v, 'remove the empty directory an interrupted create left at')] : [];
   const steps: Step[] = [];
   const mounted = inv.mounts.some((m) => m.target === v.path);
   const inFstab = inv.fstab ? findMounts(inv.fstab, v.path).length > 0 : false;
@@ -181,21 +189,24 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
   if (keepData) return steps;
   const lvm = config.backends.lvm;
   switch (backend) {
-    case 'lvm':
-      if (inv.lvs.some((lv) => lv.name === v.lv)) {
+    case 'lvm': {
+      const lv = inv.lvs.find((l) => l.name === v.lv);
+      if (lv) {
         steps.push({
           id: `${role}:lvremove`,
           host: role,
           title: `remove logical volume ${lvm!.vg}/${v.lv} (data is destroyed)`,
-          action: { kind: 'run', argv: ['lvremove', ...lvmArgs(config), '--yes', `${lvm!.vg}/${v.lv}`] },
+          action: { kind: 'run', argv: removeOwnedLvArgv(`${lvm!.vg}/${v.lv}`, lv.tags.filter((t) => t === NFSCTL_TAG || isMetaTag(t)), lvmArgs(config)), summary: `lvremove --yes ${lvm!.vg}/${v.lv} (after checking it carries nfsctl's tags for ${v.id})` },
           undo: null,
           noUndoReason: 'a removed logical volume cannot be restored',
         });
       }
-      if (inv.dirs.has(v.path)) steps.push(rmdirStep(role, v));
+      if (inv.dirs.has(v.path)) steps.push(rmdirStep(config, role, v));
       break;
+    }
     case 'xfsquota': {
       const root = config.backends.xfsquota!.root;
+      const metaPath = xfsMetaPath(root, v.project);
       // only what is still there: re-running finishes a half-deleted volume without noise
       if (config.backends.xfsquota!.quota && inv.xfs?.projects.has(v.projectId)) {
         steps.push({
@@ -212,7 +223,7 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
           id: `${role}:rm-data`,
           host: role,
           title: `delete ${v.path} and everything in it (data is destroyed)`,
-          action: { kind: 'run', argv: ['rm', '-rf', '--one-file-system', '--', v.path], timeoutMs: 600_000 },
+          action: { kind: 'run', argv: removeOwnedDirArgv(config.nfs.root, v.path, metaPath, metaNeedle(v.ref.namespace, v.ref.name), v.projectId), timeoutMs: 600_000, summary: `rm -rf --one-file-system -- ${v.path} (after checking it is nfsctl's: ${metaPath}, XFS project ${v.projectId})` },
           undo: null,
           noUndoReason: 'deleted files cannot be restored',
         });
@@ -222,7 +233,7 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
           id: `${role}:meta`,
           host: role,
           title: 'remove its metadata record',
-          action: { kind: 'run', argv: ['rm', '-f', '--', xfsMetaPath(root, v.project)] },
+          action: { kind: 'run', argv: ['rm', '-f', '--', metaPath] },
           undo: null,
           noUndoReason: 'follows the data removal',
         });
@@ -230,14 +241,14 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
       break;
     }
     case 'rbd': {
-      if (inv.dirs.has(v.path)) steps.push(rmdirStep(role, v));
+      if (inv.dirs.has(v.path)) steps.push(rmdirStep(config, role, v));
       if (opts.removeImage) {
         const spec = `${config.backends.rbd!.pool}/${v.image}`;
         steps.push({
           id: `${role}:rbd-rm`,
           host: role,
           title: `remove RBD image ${spec} (data is destroyed)`,
-          action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'rm', '--no-progress', spec], timeoutMs: 600_000 },
+          action: { kind: 'run', argv: removeOwnedImageArgv(spec, metaNeedle(v.ref.namespace, v.ref.name), rbdArgs(config)), timeoutMs: 600_000, summary: `rbd rm ${spec} (after checking its nfsctl.meta names ${v.id})` },
           undo: null,
           noUndoReason: 'a removed image cannot be restored',
         });
@@ -248,12 +259,12 @@ export function deleteSteps(config: Config, role: string, inv: HostInventory, v:
   return steps;
 }
 
-function rmdirStep(role: string, v: VolumeIdentity): Step {
+function rmdirStep(config: Config, role: string, v: VolumeIdentity, what = 'remove the mount point'): Step {
   return {
     id: `${role}:rmdir`,
     host: role,
-    title: `remove the mount point ${v.path}`,
-    action: { kind: 'run', argv: ['rmdir', '--', v.path] },
+    title: `${what} ${v.path}`,
+    action: { kind: 'run', argv: removeEmptyDirArgv(config.nfs.root, v.path), summary: `rmdir -- ${v.path}` },
     undo: { title: `recreate ${v.path}`, action: { kind: 'run', argv: ['mkdir', '-p', '--', v.path] } },
   };
 }

@@ -12,7 +12,8 @@ import { createSteps, deleteSteps, resizeSteps } from './backends.js';
 import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
 import { mirrored, type VolumeView } from './state.js';
 import type { VolumeRef } from '../core/names.js';
-import { xfsMetaPath, rbdArgs } from './inventory.js';
+import { xfsMetaPath, rbdArgs, XFS_META_DIR } from './inventory.js';
+import { decodeMetaTags } from '../core/lvm-json.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 
@@ -123,6 +124,49 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
 export interface DeleteInput {
   ref: VolumeRef;
   keepData: boolean;
+  /**
+   * Hosts where the volume's directory exists and was seen empty just before planning (a
+   * leftover of an interrupted create): without nfsctl's metadata there, it may still be
+   * removed with rmdir, which cannot destroy data.
+   */
+  emptyDirs?: Partial<Record<PairRole, boolean>>;
+}
+
+function sameVolume(m: { namespace: string; name: string } | null | undefined, v: VolumeIdentity): boolean {
+  return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
+}
+
+/** Does this host hold nfsctl's metadata for exactly `v` (LV tags, the xfsquota record, the RBD image-meta)? */
+export function ownedOn(state: PairState, role: PairRole, v: VolumeIdentity, backend: Backend): boolean {
+  const inv = state.inv[role];
+  if (backend === 'lvm') {
+    const lv = inv.lvs.find((l) => l.name === v.lv);
+    if (!lv) return false;
+    try {
+      return sameVolume(decodeMetaTags(lv.tags), v);
+    } catch {
+      return false; // corrupt tags prove nothing
+    }
+  }
+  if (backend === 'xfsquota') return inv.xfs?.metas.some((m) => sameVolume(m, v)) ?? false;
+  return sameVolume(state.rbd?.metas.get(v.image), v);
+}
+
+/**
+ * What is at the volume's place on a host that does not own it, and would be touched:
+ * refused (nfsctl deletes only what carries its own metadata) unless it is an empty
+ * directory (rmdir) or nothing at all.
+ */
+function unownedProblems(config: Config, state: PairState, role: PairRole, v: VolumeIdentity, backend: Backend, input: DeleteInput): string[] {
+  const inv = state.inv[role];
+  const out: string[] = [];
+  if (inv.dirs.has(v.path) && !input.keepData && input.emptyDirs?.[role] !== true) out.push(`${v.path} exists and is not empty`);
+  if (inv.mounts.some((m) => m.target === v.path)) out.push(`something is mounted at ${v.path}`);
+  if (inv.served.some((e) => e.path === v.path)) out.push(`the NFS server serves ${v.path}`);
+  const lv = inv.lvs.find((l) => l.name === v.lv);
+  if (lv && backend === 'lvm') out.push(`logical volume ${config.backends.lvm?.vg}/${v.lv} carries the metadata of another volume (or corrupt tags)`);
+  if (backend === 'rbd' && role === 'primary' && state.rbd?.images.some((i) => i.image === v.image)) out.push(`RBD image ${config.backends.rbd?.pool}/${v.image} has no nfsctl metadata for ${v.id}`);
+  return out;
 }
 
 export function planDelete(config: Config, state: PairState, input: DeleteInput): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
@@ -130,9 +174,17 @@ export function planDelete(config: Config, state: PairState, input: DeleteInput)
   requireReachable(state, `cannot delete ${v.id}`);
   const view = findVolume(state, input.ref);
   const backend: Backend = view?.backend ?? guessBackend(config, state, v);
+  const owned: Record<PairRole, boolean> = { primary: ownedOn(state, 'primary', v, backend), backup: ownedOn(state, 'backup', v, backend) };
+  const problems = ROLES.flatMap((r) => (owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`)));
+  if (problems.length > 0) {
+    throw new PreconditionError(`refusing to delete ${v.id}: nfsctl deletes only what carries its own metadata for this volume, and here it finds none (no ${backend === 'lvm' ? 'LV tags' : backend === 'rbd' ? 'RBD image-meta' : `record in ${config.backends.xfsquota?.root ?? config.nfs.root}/${XFS_META_DIR}`} for ${v.id}):\n  ${problems.join('\n  ')}\nnothing was changed`, {
+      hint: 'if it is not a volume, leave it or remove it by hand; `nfsctl volume list` shows what nfsctl owns',
+    });
+  }
   const steps: Step[] = [];
+  // only lines and files marked as nfsctl's for this volume (a foreign export line is refused by removeExport)
   const unexport = ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
-  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { removeImage: r === 'primary' && backend === 'rbd' && (state.rbd?.images.some((i) => i.image === v.image) ?? false) }));
+  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { owned: owned[r], removeImage: r === 'primary' && backend === 'rbd' && owned[r] && (state.rbd?.images.some((i) => i.image === v.image) ?? false) }));
   steps.push(...unexport);
   const plan: Plan = {
     id: newPlanId(),

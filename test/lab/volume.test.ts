@@ -79,6 +79,38 @@ describe('xfsquota volumes, real data path', () => {
   });
 });
 
+describe('volume delete removes only what carries nfsctl\'s metadata', () => {
+  const hosts = ['primary', 'backup'] as const;
+  it('an unowned directory at the volume path survives delete --yes; an owned one next to it is deleted', async () => {
+    for (const h of hosts) await labExecOk(h, ['sh', '-c', 'mkdir -p /nfs/lab-c_scratch && echo precious > /nfs/lab-c_scratch/f']);
+    try {
+      const r = await nfsctl(['volume', 'delete', 'lab-c/scratch', '--yes']);
+      expect(r.exitCode, r.stderr).toBe(4);
+      expect(r.stderr).toContain('nfsctl deletes only what carries its own metadata');
+      expect(r.stderr).toContain('primary: /nfs/lab-c_scratch exists and is not empty');
+      for (const h of hosts) expect(await labExecOk(h, ['cat', '/nfs/lab-c_scratch/f'])).toBe('precious\n');
+      // a metadata record planted by hand (no XFS project on the directory): the plan goes
+      // ahead, and the check on the host itself (xfs_io lsproj on the real XFS) refuses the rm
+      const rec = JSON.stringify({ v: 1, namespace: 'lab-c', name: 'scratch', labels: {}, createdAt: '2026-01-01T00:00:00Z', createdBy: 'x', backend: 'xfs', size: 1048576 });
+      for (const h of hosts) await labExecOk(h, ['sh', '-c', 'mkdir -p /nfs/.nfsctl/meta && cat > /nfs/.nfsctl/meta/pv.lab-c.scratch.json'], { input: rec + '\n' });
+      const planted = await nfsctl(['volume', 'delete', 'lab-c/scratch', '--yes']);
+      expect(planted.exitCode).not.toBe(0);
+      expect(planted.stderr).toMatch(/refusing to delete \/nfs\/lab-c_scratch: its XFS project id is 0, not \d+/);
+      for (const h of hosts) expect(await labExecOk(h, ['cat', '/nfs/lab-c_scratch/f'])).toBe('precious\n');
+      for (const h of hosts) await labExecOk(h, ['rm', '-f', '/nfs/.nfsctl/meta/pv.lab-c.scratch.json']);
+      // an owned volume is deleted
+      expect((await nfsctl(['volume', 'create', 'lab-c/owned', '--size', '16M', '--backend', 'xfsquota', '--yes'])).exitCode).toBe(0);
+      for (const h of hosts) await labExecOk(h, ['sh', '-c', 'echo data > /nfs/lab-c_owned/f']);
+      const del = await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes']);
+      expect(del.exitCode, del.stderr).toBe(0);
+      for (const h of hosts) expect((await labExec(h, ['test', '-e', '/nfs/lab-c_owned'])).exitCode).toBe(1);
+    } finally {
+      for (const h of hosts) await labExec(h, ['rm', '-rf', '/nfs/lab-c_scratch', '/nfs/.nfsctl/meta/pv.lab-c.scratch.json']);
+      await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes', '--force']);
+    }
+  });
+});
+
 describe('an export ganesha serves under another Export_Id (added by hand or by an older tool)', () => {
   it('unexport removes it under the id ganesha reports, not the one nfsctl would pick', async () => {
     const c = await nfsctl(['volume', 'create', 'lab-a/legacy', '--size', '16M', '--backend', 'xfsquota', '--yes']);

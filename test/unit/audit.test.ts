@@ -28,7 +28,7 @@ describe('audit log', () => {
     await h.writeFileAtomic(join(d, 'exports'), 'new\n', { backup: true });
     const rec = JSON.parse(readFileSync(join(d, 'audit.jsonl'), 'utf8'));
     expect(rec).toMatchObject({ event: 'write', exitCode: 0 });
-    expect(rec.detail).toMatch(/exports \(previous kept as .*exports\.nfsctl-\d{8}T\d{9}Z\.bak\)/);
+    expect(rec.detail).toMatch(/exports \(previous kept as .*exports\.nfsctl-\d{8}T\d{9}Z\.[A-Za-z0-9]{6}\.bak\)/);
   });
 
   it('tail skips a line cut short by a crash', async () => {

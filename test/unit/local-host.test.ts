@@ -43,7 +43,7 @@ describe('local host', () => {
     const r = await h.writeFileAtomic(f, 'new content with \'quotes\' and $(x)\n', { backup: true });
     expect(readFileSync(f, 'utf8')).toBe("new content with 'quotes' and $(x)\n");
     expect(statSync(f).mode & 0o777).toBe(0o600);
-    expect(r.backupPath).toMatch(/exports\.nfsctl-\d{8}T\d{9}Z\.bak$/);
+    expect(r.backupPath).toMatch(/exports\.nfsctl-\d{8}T\d{9}Z\.[A-Za-z0-9]{6}\.bak$/);
     expect(readFileSync(r.backupPath!, 'utf8')).toBe('old\n');
     expect(readdirSync(d).filter((n) => n.startsWith('.exports.nfsctl-'))).toEqual([]);
   });

@@ -2,7 +2,8 @@
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
-import { notifyRecordPath, parseNotifyArgs, planNotify, type NotifyRecord } from '../../ha/notify.js';
+import { forOurInstance, notifyLockPath, notifyRecordPath, parseNotifyArgs, planNotify, type NotifyArgs, type NotifyRecord } from '../../ha/notify.js';
+import { withFileLock } from '../../host/flock.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
 import { simpleDiff } from '../sync/sync.run.js';
 import { checkPlainPath } from '../../core/plain-path.js';
@@ -14,6 +15,18 @@ export async function runNotify(ctx: Context, type: string, name: string, state:
   const a = parseNotifyArgs(type, name, state, priority);
   const role = ctx.config.this;
   if (!role) throw new UsageError('ha notify runs on a storage host: the config needs `this: primary|backup`');
+  if (!forOurInstance(ctx.config, a)) {
+    // not ours: nothing read, nothing changed, the last transition record left alone
+    const msg = `${role}: ${a.type} ${a.name} -> ${a.state}: not nfsctl's vrrp_instance (${ctx.config.keepalived.instance}): nothing done`;
+    if (o.json) ctx.out.json({ ...a, host: role, ignored: true, message: msg });
+    else ctx.out.line(msg);
+    return;
+  }
+  // one notify at a time on this host (keepalived may fire BACKUP and MASTER back to back)
+  await withFileLock(notifyLockPath(ctx.config), ctx.config.timeouts.command, () => notifyLocked(ctx, role, a, o));
+}
+
+async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { json?: boolean }): Promise<void> {
   const host = ctx.host(role);
   const { plan, wouldDo } = await planNotify(ctx.config, role, host, a);
   const rec: NotifyRecord = { ...a, time: new Date().toISOString(), host: role, done: [], wouldDo, errors: [] };

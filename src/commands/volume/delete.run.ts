@@ -7,7 +7,8 @@ import { formatSize } from '../../core/sizes.js';
 import { PreconditionError } from '../../core/errors.js';
 import { planDelete, ROLES } from '../../volume/plans.js';
 import { loadPairState } from './common.js';
-import type { VolumeIdentity } from '../../volume/identity.js';
+import { identify, type VolumeIdentity } from '../../volume/identity.js';
+import type { PairRole } from '../../config/schema.js';
 
 export interface DeleteOptions {
   keepData?: boolean;
@@ -30,6 +31,11 @@ async function activeClients(host: Host, server: 'kernel' | 'ganesha', v: Volume
     .map((f) => f[0]!);
 }
 
+async function emptyDir(host: Host, path: string): Promise<boolean> {
+  const r = await host.run(['find', path, '-mindepth', '1', '-maxdepth', '1', '-print', '-quit']);
+  return r.exitCode === 0 && r.stdout.trim() === '';
+}
+
 async function busy(host: Host, path: string): Promise<boolean> {
   const r = await host.run(['fuser', '-s', '-m', path]);
   return r.exitCode === 0;
@@ -39,7 +45,11 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
   const ref = parseVolumeRef(target);
   await ctx.withPairLock(`volume delete ${target}`, async () => {
     const state = await loadPairState(ctx);
-    const { plan, view, v } = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false });
+    const path = identify(ctx.config, ref).path;
+    // an empty directory without nfsctl's metadata (an interrupted create) may be rmdir'ed; anything else is refused
+    const emptyDirs: Partial<Record<PairRole, boolean>> = {};
+    for (const r of ROLES) if (state.inv[r].dirs.has(path)) emptyDirs[r] = await emptyDir(ctx.host(r), path);
+    const { plan, view, v } = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false, emptyDirs });
     if (plan.phases.length === 0) {
       const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
       if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: false, message: msg });
