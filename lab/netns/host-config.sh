@@ -97,6 +97,18 @@ vrrp_instance VI_NFS {
     notify /etc/keepalived/notify.sh
 }
 EOF
+# nfsctl's freshness track_file (a stale host stays in FAULT), added by the very function
+# `nfsctl ha install` uses, so the lab's keepalived.conf is what production gets
+[ -f "$IN_HOST_CHECKOUT/dist/ha/freshness.js" ] || { echo "host-config: $IN_HOST_CHECKOUT/dist is not built (npm run build)" >&2; exit 1; }
+mkdir -p /var/lib/nfsctl/freshness
+echo 0 >/var/lib/nfsctl/freshness/stale
+node --input-type=module -e '
+const { withFreshnessTrack } = await import(process.argv[1] + "/dist/ha/freshness.js");
+const fs = await import("node:fs");
+const f = "/etc/keepalived/keepalived.conf";
+const out = withFreshnessTrack(fs.readFileSync(f, "utf8"), "VI_NFS", "/var/lib/nfsctl/freshness/stale");
+if (out !== null) fs.writeFileSync(f, out);
+' "$IN_HOST_CHECKOUT"
 
 # ---- rsync daemon: read-only module `nfs` for the backup's pull
 cat >/etc/rsyncd.conf <<EOF

@@ -32,6 +32,7 @@ import { writeSyncRecord } from './sync-state.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import { parseRsyncOutput, type RsyncReport } from '../core/rsync.js';
 import { rsyncArgv } from './sync.js';
+import { assertMayServe, checkSyncFreshness, clearStaleAfterFinalSync, noteReceived, noteServing } from './freshness.js';
 
 export interface HandoverOptions {
   kind: OpKind;
@@ -144,6 +145,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
       throw new PreconditionError(`${to}: the rsync dry run from ${from} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `check the rsync daemon on ${from}` });
     }
   }
+  await checkSyncFreshness(config, hosts, from, to, facts.preview);
   return facts;
 }
 
@@ -325,6 +327,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
           const rep = await runRsync(h, a);
           result.syncs.push({ step: id, bytes: rep.stats.transferredFileSize ?? 0, files: rep.stats.files, deleted: rep.deletions.length, durationMs: rep.durationMs });
           await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, rep)).catch(() => undefined);
+          await noteReceived(config, hosts, from, to, started, id === 'final-sync');
         } catch (err) {
           await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, null, (err as Error).message)).catch(() => undefined);
           throw err;
@@ -407,8 +410,11 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
           kind: 'fn',
           describe: `${serviceCommand(config, 'start', 'keepalived')}; poll ip addr on both hosts`,
           fn: async (h) => {
+            await clearStaleAfterFinalSync(config, hosts, 'primary', 'backup');
+            await assertMayServe(config, hosts, 'primary', 'start keepalived on the primary');
             await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
             result.vipSettleMs = await waitVip(config, hosts, 'primary', vipTimeout);
+            for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message])) result.warnings.push(`freshness record: ${p}`);
           },
         },
         undo: { title: 'stop keepalived on the primary (the VIP goes back to the backup)', action: svc(primary, 'stop', 'keepalived') },
@@ -433,9 +439,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
             fn: async (h) => {
               await runChecked(h, serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
               result.vipSettleMs = await waitVip(config, hosts, 'backup', vipTimeout);
+              for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message])) result.warnings.push(`freshness record: ${p}`);
             },
           },
-          undo: { title: 'start keepalived on the primary again (the VIP comes back)', action: svc(primary, 'start', 'keepalived') },
+          undo: { title: 'start keepalived on the primary again (the VIP comes back)', action: { kind: 'fn', describe: serviceArgv(config, 'start', 'keepalived').join(' ') + ' (unless the primary is stale)', fn: async (h) => {
+            await assertMayServe(config, hosts, primary, 'start keepalived on the primary again');
+            await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
+          } } },
         },
       ],
     });

@@ -7,11 +7,14 @@
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';
-import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory } from '../volume/inventory.js';
+import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory, emptyInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
+import { markStale, mayServe } from '../core/freshness.js';
+import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
+import { freezeExports } from './failback.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -110,4 +113,38 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
 
 export function notifyRecordPath(config: Config): string {
   return `${config.state.stateDir}/vrrp/last.json`;
+}
+
+/**
+ * Freshness on a VRRP transition of the configured instance (before the RBD plan runs).
+ * MASTER on a host whose data is older than its peer's (a keepalived started by hand without
+ * nfsctl's track_file, or a marker that never reached it): refused — the host marks itself
+ * stale (keepalived's track_file then puts it in FAULT and the VIP goes back) and stops serving
+ * the mirrored volumes. MASTER otherwise: a new data generation (the primary marked stale when
+ * the backup takes over). BACKUP/FAULT/STOP: the serving period ends.
+ */
+export async function freshnessOnTransition(config: Config, role: PairRole, hosts: Record<PairRole, Host>, a: NotifyArgs): Promise<{ refused: string | null; notes: string[] }> {
+  if (a.type !== 'INSTANCE' || a.name !== config.keepalived.instance) return { refused: null, notes: [] };
+  const host = hosts[role];
+  if (a.state !== 'MASTER') {
+    await noteStopped(config, host, role);
+    return { refused: null, notes: [] };
+  }
+  // the backup never preempts: it becomes MASTER only when the primary is gone, and then it
+  // serves what it has (the pair's purpose). The primary does preempt: it is the one guarded.
+  if (role !== 'primary') return { refused: null, notes: (await noteServing(config, hosts, role)).map((p) => `could not record on the peer: ${p}`) };
+  const f = await pairFreshness(config, hosts);
+  // the peer unreachable (it died: a failover) leaves only our own marker to go by
+  const own = f.records[role] ?? (await readFreshness(config, host).catch(() => null));
+  const why = f.errors[peerOf(role)] ? (own?.stale ? `${role} is marked stale since ${own.stale.since}: ${own.stale.reason}` : null) : mayServe(role, f.verdict);
+  if (why) {
+    const now = new Date().toISOString();
+    await writeFreshness(config, host, markStale(own, role, `became MASTER while its data is older than ${peerOf(role)}'s`, now));
+    const inv = await hostInventory(config, role, host);
+    const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: emptyInventory('backup') } : { primary: emptyInventory('primary'), backup: inv });
+    const removed = await freezeExports(config, host, views).catch((e: Error) => [`(freeze failed: ${e.message})`]);
+    return { refused: `refusing to serve on ${role}: ${why}; marked stale (keepalived's track_file keeps it in FAULT)${removed.length ? `; stopped serving ${removed.join(', ')}` : ''}; run nfsctl failback`, notes: [] };
+  }
+  const problems = await noteServing(config, hosts, role);
+  return { refused: null, notes: problems.map((p) => `could not record on the peer: ${p}`) };
 }

@@ -36,6 +36,8 @@ import { quoteArg } from '../host/quote.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
+import { describeRecord, type FreshnessRecord, type Newest } from '../core/freshness.js';
+import { pairFreshness } from './freshness.js';
 
 export interface KeepalivedConf {
   priority: number | null;
@@ -111,6 +113,13 @@ export interface PairStatus {
     failback: OpJournal | null;
     switchover: OpJournal | null;
   };
+  /** Which host holds the newest data (src/core/freshness.ts), from both hosts' records. */
+  freshness?: {
+    newest: Newest;
+    older: PairRole | null;
+    reason: string;
+    hosts: Record<PairRole, FreshnessRecord | null>;
+  };
   warnings: Warning[];
 }
 
@@ -171,12 +180,13 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
   const hs = await Promise.all(roles.map((r) => hostStatus(config, hosts[r], t)));
   const reachable = roles.filter((_, i) => hs[i]!.reachable).map((r) => hosts[r]);
   const safe = <T>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
-  const [syncs, okSyncs, locks, failback, switchover] = await Promise.all([
+  const [syncs, okSyncs, locks, failback, switchover, fresh] = await Promise.all([
     Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last')) : null))),
     Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last-ok')) : null))),
     Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readLock(hosts[r], config.state.lockDir)) : null))),
     safe(readJournal(config, 'failback', reachable)),
     safe(readJournal(config, 'switchover', reachable)),
+    safe(pairFreshness(config, hosts)),
   ]);
   const held = locks.map((l, i) => ({ l, role: roles[i]! })).find((x) => x.l?.held);
   const st: PairStatus = {
@@ -190,6 +200,7 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
       failback: failback && failback.status !== 'done' ? failback : null,
       switchover: switchover && switchover.status !== 'done' ? switchover : null,
     },
+    ...(fresh ? { freshness: { newest: fresh.verdict.newest, older: fresh.verdict.older, reason: fresh.verdict.reason, hosts: fresh.records } } : {}),
     warnings: [],
   };
   st.warnings = statusWarnings(config, st);
@@ -206,11 +217,12 @@ export function statusWarnings(config: Config, st: PairStatus): Warning[] {
   if (st.vip.holders.length === 2) {
     w.push({ id: 'split-brain', message: `SPLIT BRAIN: the VIP ${config.vip} is on both hosts; clients may write to either`, fix: `on the host that should NOT serve: ${serviceCommand(config, 'stop', 'keepalived')} and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\`; then \`nfsctl failback\` if the backup took writes` });
   } else if (st.vip.holders.length === 0 && st.hosts.primary.holdsVip !== null && st.hosts.backup.holdsVip !== null) {
-    w.push({ id: 'no-vip', message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`, fix: `start keepalived: ${serviceCommand(config, 'start', 'keepalived')}` });
+    w.push({ id: 'no-vip', message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`, fix: st.freshness?.older === 'primary' ? `start keepalived on the backup (its data is the newest): ${serviceCommand(config, 'start', 'keepalived')} (on backup); then nfsctl failback` : `start keepalived: ${serviceCommand(config, 'start', 'keepalived')}` });
   }
   for (const r of ['primary', 'backup'] as const) {
     if (st.hosts[r].holdsVip && st.hosts[r].nfs.running === false) w.push({ id: 'nfs-down', message: `${r} holds the VIP but its NFS server is not running`, fix: serviceCommand(config, 'start', 'nfs') });
   }
+  w.push(...freshnessWarnings(config, st));
   const fb = st.operation.failback;
   const primaryStale = (fb && fb.staleHost === 'primary') || (st.vip.holders.length === 1 && st.vip.holders[0] === 'backup');
   if (primaryStale && st.hosts.primary.keepalived.enabledAtBoot === true && st.hosts.primary.keepalived.running !== true) {
@@ -263,6 +275,30 @@ export function renderStatus(st: PairStatus): string {
   if (op.failback) lines.push(`operation: failback ${op.failback.planId} ${op.failback.status}, ${op.failback.done.length} step(s) done${op.failback.phase ? `, last phase "${op.failback.phase}"` : ''}`);
   if (op.switchover) lines.push(`operation: switchover ${op.switchover.planId} ${op.switchover.status}, ${op.switchover.done.length} step(s) done`);
   if (!op.lock && !op.failback && !op.switchover) lines.push('operation: none');
+  if (st.freshness) {
+    const f = st.freshness;
+    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} is OLDER` : ''} (${f.reason})`);
+    for (const r of ['primary', 'backup'] as const) lines.push(`  ${r.padEnd(8)} ${describeRecord(f.hosts[r])}`);
+  }
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
+}
+
+/** The VIP on a host whose data is older than its peer's (or on one of two diverged copies). */
+export function freshnessWarnings(config: Config, st: PairStatus): Warning[] {
+  const f = st.freshness;
+  if (!f || st.vip.holders.length !== 1) return [];
+  const holder = st.vip.holders[0]!;
+  const other: PairRole = holder === 'primary' ? 'backup' : 'primary';
+  if (f.older !== holder && f.newest !== 'diverged') return [];
+  return [
+    {
+      id: 'vip-on-older-host',
+      message: `the VIP holder ${holder} is older than its peer: clients see ${holder}'s out-of-date data (${f.reason}); a sync ${holder} -> ${other} is refused`,
+      fix:
+        holder === 'primary'
+          ? `on the primary: ${serviceCommand(config, 'stop', 'keepalived')} (the VIP goes back to the backup); then \`nfsctl failback\` (files written on the primary meanwhile are not on the backup: compare with \`nfsctl sync --dry-run\` first)`
+          : `on the backup: ${serviceCommand(config, 'stop', 'keepalived')} and start keepalived on the primary; then \`nfsctl sync\``,
+    },
+  ];
 }

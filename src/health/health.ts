@@ -15,6 +15,8 @@ import { evaluateInput, NFS_CLIENT_PORTS } from '../core/firewall.js';
 import { parseCephHealth } from '../core/ceph-json.js';
 import { readLock } from '../state/lock.js';
 import { formatSize } from '../core/sizes.js';
+import { adviseFailback, freshnessFindings, vipHoldersOf } from './freshness.js';
+import { pairFreshness } from '../ha/freshness.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -30,10 +32,11 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   const config = ctx.config;
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
+  const freshP = opts.hosts.length === 2 ? pairFreshness(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx))])
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(ctx, t)))])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -63,6 +66,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   );
   const findings = perHost.flat();
   findings.push(...(await pairLevel).flat());
+  adviseFailback(findings, await freshP);
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
   findings.push(...capacity(config, inventories));
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));

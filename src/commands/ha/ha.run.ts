@@ -2,9 +2,10 @@
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
-import { forOurInstance, notifyLockPath, notifyRecordPath, parseNotifyArgs, planNotify, type NotifyArgs, type NotifyRecord } from '../../ha/notify.js';
+import { forOurInstance, freshnessOnTransition, notifyLockPath, notifyRecordPath, parseNotifyArgs, planNotify, type NotifyArgs, type NotifyRecord } from '../../ha/notify.js';
 import { withFileLock } from '../../host/flock.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
+import { trackFilePath, withFreshnessTrack } from '../../ha/freshness.js';
 import { simpleDiff } from '../sync/sync.run.js';
 import { checkPlainPath } from '../../core/plain-path.js';
 import { keepalivedScript } from '../../core/keepalived-conf.js';
@@ -28,8 +29,11 @@ export async function runNotify(ctx: Context, type: string, name: string, state:
 
 async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { json?: boolean }): Promise<void> {
   const host = ctx.host(role);
-  const { plan, wouldDo } = await planNotify(ctx.config, role, host, a);
-  const rec: NotifyRecord = { ...a, time: new Date().toISOString(), host: role, done: [], wouldDo, errors: [] };
+  // data freshness first: a stale host refuses MASTER (and marks itself stale) before anything is exported
+  const fresh = await freshnessOnTransition(ctx.config, role, { primary: ctx.host('primary'), backup: ctx.host('backup') }, a).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
+  const { plan, wouldDo } = fresh.refused ? { plan: { id: '', title: '', phases: [] }, wouldDo: [] } : await planNotify(ctx.config, role, host, a);
+  const rec: NotifyRecord = { ...a, time: new Date().toISOString(), host: role, done: [], wouldDo, errors: fresh.refused ? [fresh.refused] : [] };
+  for (const n of fresh.notes) ctx.out.warn(n);
   try {
     if (plan.phases.length) {
       const runner = await ctx.runner();
@@ -76,13 +80,18 @@ export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: 
   for (const r of roles) {
     const before = await ctx.host(r).readFile(path);
     if (before === null) throw new PreconditionError(`${r}: ${path} does not exist`);
-    const after = withNotify(before, ctx.config.keepalived.instance, line, o.replace ?? false);
+    const withHook = withNotify(before, ctx.config.keepalived.instance, line, o.replace ?? false);
+    // the freshness track_file (a stale host stays in FAULT): a separate, small edit
+    const after = withFreshnessTrack(withHook ?? before, ctx.config.keepalived.instance, trackFilePath(ctx.config)) ?? withHook;
+    if ((await ctx.host(r).readFile(trackFilePath(ctx.config))) === null) {
+      steps.push({ id: `${r}:track-file`, host: r, title: `create ${trackFilePath(ctx.config)} ("0": fresh)`, action: { kind: 'write', path: trackFilePath(ctx.config), content: '0\n' }, undo: null, noUndoReason: 'harmless: keepalived reads it only once the config tracks it' });
+    }
     if (after === null) {
       notes.push(`${r}: already installed`);
       continue;
     }
     notes.push(`diff ${r}:${path}:`, ...simpleDiff(before, after));
-    steps.push({ id: `${r}:keepalived-conf`, host: r, title: `add the notify hook to ${path}`, action: { kind: 'write', path, content: after, backup: true, summary: line }, undo: { title: `restore ${path}`, action: { kind: 'write', path, content: before } } });
+    steps.push({ id: `${r}:keepalived-conf`, host: r, title: `add the notify hook and the freshness track_file to ${path}`, action: { kind: 'write', path, content: after, backup: true, summary: line }, undo: { title: `restore ${path}`, action: { kind: 'write', path, content: before } } });
   }
   if (!o.json) ctx.out.info(notes.join('\n'));
   if (steps.length === 0) {

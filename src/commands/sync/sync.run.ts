@@ -7,6 +7,7 @@ import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js
 import { vipHolders } from '../../ha/vip.js';
 import { checkDeleteCap, checkTrees, peerOf, renderPreview, rsyncArgv, runRsync, syncRecord, DEFAULT_MAX_DELETE, RSYNC_TIMEOUT_MS } from '../../ha/sync.js';
 import { writeSyncRecord } from '../../ha/sync-state.js';
+import { checkSyncFreshness, noteReceived } from '../../ha/freshness.js';
 import { readJournal, unfinished } from '../../ha/journal.js';
 import { parseRsyncOutput } from '../../core/rsync.js';
 import { newPlanId, type Plan } from '../../plan/plan.js';
@@ -52,6 +53,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
         throw new NfsctlError(`${dest}: rsync dry run from ${source} failed (exit ${dry.exitCode}): ${dry.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${source}? (${rsyncd})` });
       }
       const preview = parseRsyncOutput(dry.stdout);
+      await checkSyncFreshness(config, hosts, source, dest, preview);
       checkDeleteCap(preview, cap, source, dest);
       const plan: Plan = {
         id: newPlanId(),
@@ -88,6 +90,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
       }
       const rec = syncRecord(source, dest, started, result ?? null);
       await writeSyncRecord(dh, config.state.stateDir, rec);
+      await noteReceived(config, hosts, source, dest, started, false);
       if (o.json) ctx.out.json({ sync: rec, itemized: result?.changes.length ?? 0 });
       else ctx.out.line(`synced ${source} -> ${dest}: ${rec.bytes} bytes copied, ${rec.deleted ?? 0} deleted, ${rec.files ?? '?'} files in the tree, ${rec.durationMs} ms`);
     } catch (err) {

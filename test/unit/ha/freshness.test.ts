@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import {
+  clearStale,
+  compareFreshness,
+  emptyRecord,
+  markStale,
+  maySync,
+  mayServe,
+  parseRecord,
+  receivedSync,
+  startServing,
+  stopServing,
+  type FreshnessRecord,
+} from '../../../src/core/freshness.js';
+import { withFreshnessTrack, wouldLose, checkSyncFreshness, freshnessRecordPath, trackFilePath, noteServing } from '../../../src/ha/freshness.js';
+import { freshnessFindings, adviseFailback } from '../../../src/health/freshness.js';
+import { freshnessWarnings, type PairStatus } from '../../../src/ha/status.js';
+import { parseRsyncOutput } from '../../../src/core/rsync.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { testConfigYaml } from '../../support/config.js';
+import { FakeHost } from '../../../src/host/fake.js';
+import { PreconditionError } from '../../../src/core/errors.js';
+import type { Finding } from '../../../src/health/check.js';
+
+const T = (n: number) => new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString();
+
+/** The timeline of the issue: steady state, switchover, the backup serves. */
+function afterSwitchover(): { p: FreshnessRecord; b: FreshnessRecord } {
+  let p = startServing(null, null, 'primary', T(0)); // primary serves generation 1
+  let b = receivedSync(null, 'backup', { source: 'primary', generation: p.generation, by: p.generationBy, startedAt: T(1), finishedAt: T(2), final: false }, T(2));
+  // switchover: final sync under the freeze, the backup takes over, the primary is marked stale
+  b = receivedSync(b, 'backup', { source: 'primary', generation: p.generation, by: p.generationBy, startedAt: T(3), finishedAt: T(4), final: true }, T(4));
+  b = startServing(b, p, 'backup', T(5));
+  p = markStale(stopServing(p, 'primary', T(5)), 'primary', 'the backup took over', T(5));
+  return { p, b };
+}
+
+describe('freshness rules (record pairs)', () => {
+  it('no records anywhere: unknown, nothing refused (a pair from before freshness was recorded)', () => {
+    const v = compareFreshness(null, null);
+    expect(v.newest).toBe('unknown');
+    expect(mayServe('primary', v)).toBeNull();
+    expect(maySync('primary', 'backup', v)).toBeNull();
+  });
+
+  it('steady state: the primary serves, the backup lags by a sync: the periodic sync may run, either may serve', () => {
+    const p = startServing(null, null, 'primary', T(0));
+    const b = receivedSync(null, 'backup', { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false }, T(2));
+    const v = compareFreshness(p, b);
+    expect(v).toMatchObject({ newest: 'primary', older: null });
+    expect(maySync('primary', 'backup', v)).toBeNull();
+    expect(mayServe('primary', v)).toBeNull();
+    expect(mayServe('backup', v)).toBeNull();
+  });
+
+  it('after a switchover: the primary is older, may not serve, may not be synced over the backup; backup -> primary may', () => {
+    const { p, b } = afterSwitchover();
+    expect(b.generation).toBe(2);
+    const v = compareFreshness(p, b);
+    expect(v).toMatchObject({ newest: 'backup', older: 'primary' });
+    expect(mayServe('primary', v)).toMatch(/older than backup/);
+    expect(maySync('primary', 'backup', v)).toMatch(/backup served clients more recently/);
+    expect(maySync('backup', 'primary', v)).toBeNull();
+  });
+
+  it('the marker wins: a periodic (non-final) sync into the stale primary does not make it fresh; clearStale does', () => {
+    const { b } = afterSwitchover();
+    let { p } = afterSwitchover();
+    p = receivedSync(p, 'primary', { source: 'backup', generation: b.generation, by: 'backup', startedAt: T(6), finishedAt: T(7), final: false }, T(7));
+    expect(p.generation).toBe(b.generation);
+    expect(compareFreshness(p, b).older).toBe('primary');
+    p = clearStale(p, 'primary', T(8));
+    expect(compareFreshness(p, b)).toMatchObject({ newest: 'backup', older: null });
+    expect(mayServe('primary', compareFreshness(p, b))).toBeNull();
+  });
+
+  it('without the marker (the primary was down when the backup took over) generations still tell', () => {
+    const p = startServing(null, null, 'primary', T(0));
+    const b = startServing(receivedSync(null, 'backup', { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false }, T(2)), null, 'backup', T(3));
+    expect(compareFreshness(stopServing(p, 'primary', T(3)), b)).toMatchObject({ newest: 'backup', older: 'primary' });
+  });
+
+  it('after failback the primary opens a new generation; the backup is a standby behind by one sync (not refused)', () => {
+    let { p, b } = afterSwitchover();
+    p = receivedSync(p, 'primary', { source: 'backup', generation: b.generation, by: b.generationBy, startedAt: T(9), finishedAt: T(10), final: true }, T(10));
+    p = startServing(clearStale(p, 'primary', T(11)), b, 'primary', T(11));
+    b = stopServing(b, 'backup', T(11));
+    const v = compareFreshness(p, b);
+    expect(p.generation).toBe(3);
+    expect(v).toMatchObject({ newest: 'primary', older: 'backup' });
+    expect(maySync('primary', 'backup', v)).toBeNull();
+    b = receivedSync(b, 'backup', { source: 'primary', generation: p.generation, by: 'primary', startedAt: T(12), finishedAt: T(13), final: false }, T(13));
+    expect(compareFreshness(p, b)).toMatchObject({ newest: 'primary', older: null });
+  });
+
+  it('the same generation opened by both hosts (each served without the other): diverged, every copy refused', () => {
+    const p = { ...emptyRecord('primary'), generation: 4, generationBy: 'primary' as const };
+    const b = { ...emptyRecord('backup'), generation: 4, generationBy: 'backup' as const };
+    const v = compareFreshness(p, b);
+    expect(v.newest).toBe('diverged');
+    expect(mayServe('primary', v)).toMatch(/diverged/);
+    expect(maySync('backup', 'primary', v)).toMatch(/diverged/);
+    expect(maySync('primary', 'backup', v)).toMatch(/diverged/);
+    expect(compareFreshness({ ...p, stale: { since: T(1), reason: 'x' } }, { ...b, stale: { since: T(1), reason: 'y' } }).newest).toBe('diverged');
+  });
+
+  it('startServing is idempotent while serving (the hook and the plan both record it)', () => {
+    const a = startServing(null, null, 'backup', T(0));
+    expect(startServing(a, { ...emptyRecord('primary'), generation: 9 }, 'backup', T(1))).toBe(a);
+    expect(stopServing(stopServing(a, 'backup', T(2)), 'backup', T(3)).servedUntil).toBe(T(2));
+  });
+
+  it('parseRecord rejects what is not a record', () => {
+    expect(parseRecord(null, 'primary')).toBeNull();
+    expect(parseRecord('garbage', 'primary')).toBeNull();
+    expect(parseRecord('{"v":1,"generation":-1}', 'primary')).toBeNull();
+    expect(parseRecord('{"v":1,"generation":2}', 'backup')).toMatchObject({ host: 'backup', generation: 2, generationBy: null, stale: null });
+  });
+});
+
+describe('keepalived track_file (ha install and the lab use this generator)', () => {
+  const conf = 'global_defs {\n    router_id p\n}\nvrrp_instance VI_NFS {\n    state MASTER\n    priority 150\n    virtual_ipaddress {\n        198.51.100.100/24 dev eth0\n    }\n}\n';
+  it('adds the definition at top level and the reference in the instance; idempotent', () => {
+    const out = withFreshnessTrack(conf, 'VI_NFS', '/var/lib/nfsctl/freshness/stale')!;
+    expect(out).toMatch(/^track_file nfsctl_fresh \{\n {4}file "\/var\/lib\/nfsctl\/freshness\/stale"\n {4}weight 0\n/m);
+    const inst = out.slice(out.indexOf('vrrp_instance'));
+    expect(inst).toMatch(/track_file \{\n\s+nfsctl_fresh\n\s+\}\n\}/);
+    expect(out.indexOf('track_file nfsctl_fresh')).toBeLessThan(out.indexOf('vrrp_instance'));
+    expect(withFreshnessTrack(out, 'VI_NFS', '/var/lib/nfsctl/freshness/stale')).toBeNull();
+  });
+  it('refuses a path that would break out of the quoted keepalived string, and a missing instance', () => {
+    for (const bad of ['/x"\n}\nvrrp_script evil {', 'relative/path', '/a b', '/a;b']) expect(() => withFreshnessTrack(conf, 'VI_NFS', bad)).toThrow(PreconditionError);
+    expect(() => withFreshnessTrack(conf, 'VI_OTHER', '/x')).toThrow(/no vrrp_instance VI_OTHER/);
+  });
+});
+
+function cfg() {
+  return parseConfig(testConfigYaml('/tmp/nfsctl-unit-fresh'));
+}
+
+describe('sync refusal names what it would lose', () => {
+  const preview = parseRsyncOutput('*deleting   team-a_data/maint.txt\n>f.st...... team-a_data/report.csv\n>f+++++++++ team-a_data/new.txt\n');
+  it('wouldLose: deletions and overwrites, not new files', () => {
+    expect(wouldLose(preview)).toEqual(['*deleting team-a_data/maint.txt', 'overwrite team-a_data/report.csv']);
+  });
+  it('checkSyncFreshness: exit 4, names the file; allowed the other way; reads the records from both hosts', async () => {
+    const c = cfg();
+    const { p, b } = afterSwitchover();
+    const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
+    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify(p));
+    hosts.backup.files.set(freshnessRecordPath(c), JSON.stringify(b));
+    const err = await checkSyncFreshness(c, hosts, 'primary', 'backup', preview).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PreconditionError);
+    expect((err as PreconditionError).exitCode).toBe(4);
+    expect((err as Error).message).toContain('*deleting team-a_data/maint.txt');
+    expect((err as Error).message).toContain('overwrite team-a_data/report.csv');
+    expect((err as PreconditionError).hint).toMatch(/nfsctl failback/);
+    await expect(checkSyncFreshness(c, hosts, 'backup', 'primary', preview)).resolves.toBeUndefined();
+  });
+});
+
+describe('noteServing: the backup taking over marks the primary stale (record and track file)', () => {
+  it('writes generation+1 on the backup and "1" in the primary track file', async () => {
+    const c = cfg();
+    const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
+    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify(startServing(null, null, 'primary', T(0))));
+    expect(await noteServing(c, hosts, 'backup', T(5))).toEqual([]);
+    expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
+    expect(hosts.backup.files.get(trackFilePath(c))).toBe('0\n');
+    expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ generation: 2, serving: true, generationBy: 'backup' });
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false, servedUntil: T(5), stale: { since: T(5) } });
+  });
+  it('the primary taking the VIP does not mark the backup (it stays eligible for failover)', async () => {
+    const c = cfg();
+    const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
+    await noteServing(c, hosts, 'primary', T(1));
+    expect(hosts.backup.files.get(trackFilePath(c)) ?? '0\n').toBe('0\n');
+  });
+});
+
+describe('health and status on a stale pair', () => {
+  const { p, b } = afterSwitchover();
+  const pf = { records: { primary: p, backup: b }, errors: {}, verdict: compareFreshness(p, b) };
+  it('the stale primary holding the VIP is critical, with the fix', () => {
+    const f = freshnessFindings(cfg(), pf, ['primary']);
+    expect(f[0]).toMatchObject({ id: 'freshness', status: 'critical', host: 'primary' });
+    expect(f[0]!.fix).toMatch(/stop keepalived|then nfsctl failback/);
+    expect(freshnessFindings(cfg(), pf, ['backup'])[0]!.status).toBe('ok');
+  });
+  it('a stopped keepalived on the stale primary: the fix is nfsctl failback, never "start keepalived"', () => {
+    const findings: Finding[] = [{ id: 'service-keepalived', host: 'primary', status: 'critical', title: 'keepalived running', evidence: 'not running', fix: 'labsvc start keepalived (on primary)' }];
+    adviseFailback(findings, pf);
+    expect(findings[0]!.fix).toBe('nfsctl failback');
+    const fresh: Finding[] = [{ ...findings[0]!, fix: 'labsvc start keepalived (on primary)' }];
+    adviseFailback(fresh, { ...pf, verdict: compareFreshness(startServing(null, null, 'primary', T(0)), null) });
+    expect(fresh[0]!.fix).toBe('labsvc start keepalived (on primary)');
+  });
+  it('status: vip-on-older-host only when the VIP holder is the older one', () => {
+    const st = { vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { newest: pf.verdict.newest, older: pf.verdict.older, reason: pf.verdict.reason, hosts: pf.records } } as unknown as PairStatus;
+    expect(freshnessWarnings(cfg(), st).map((w) => w.id)).toEqual(['vip-on-older-host']);
+    expect(freshnessWarnings(cfg(), { ...st, vip: { address: '', holders: ['backup'] } })).toEqual([]);
+  });
+});
