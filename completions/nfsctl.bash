@@ -90,7 +90,7 @@ _nfsctl_opts() {
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
-    'lock break') REPLY='-c --config --no-color --host -y --yes -h --help' ;;
+    'lock break') REPLY='-c --config --no-color --host --dry-run -y --yes -h --help' ;;
     'log') REPLY='-c --config --no-color -n --lines --plan --json -h --help' ;;
     'rbd') REPLY='-c --config --no-color -h --help' ;;
     'rbd lock') REPLY='-c --config --no-color -h --help' ;;

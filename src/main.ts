@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { NfsctlError, ExitCode } from './core/errors.js';
+import { interrupts } from './plan/interrupt.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -30,12 +31,30 @@ function report(err: unknown): number {
   return ExitCode.failed;
 }
 
-// Signals end the process like a cancelled prompt would.
+// SIGINT/SIGTERM. While a plan is being applied the runner handles them: the first stops
+// starting new steps, rolls back and reports each host's state (the error then reaches
+// main() as usual, and the lock is released on the way out); a second one stops waiting for
+// the running step; a third ends the process at once. Outside a plan (preflight, reading
+// state) nothing has changed: the pair lock is given back and the process ends.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    process.stderr.write(`\nnfsctl: interrupted (${sig})\n`);
-    process.exitCode = sig === 'SIGINT' ? ExitCode.cancelled : 143;
-    process.exit();
+  process.on(sig, () => {
+    const n = interrupts.raise(sig);
+    if (interrupts.applying > 0 && n === 1) {
+      process.stderr.write(`\nnfsctl: interrupted (${sig}): finishing or stopping the current step, then rolling back and releasing the lock; ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to stop waiting for it\n`);
+      return;
+    }
+    if (interrupts.applying > 0 && n === 2) {
+      process.stderr.write(`\nnfsctl: ${sig} again: abandoning the running step (it may still run on its host) and skipping the rollback; once more to exit at once, leaving the lock\n`);
+      return;
+    }
+    if (interrupts.applying > 0) {
+      process.stderr.write(`\nnfsctl: exiting at once: the pair lock may be left behind (nfsctl lock status)\n`);
+      process.exit(ExitCode.interrupted);
+    }
+    if (n > 1) return; // already on the way out
+    const changed = interrupts.changed;
+    process.stderr.write(`\nnfsctl: interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}\n`);
+    void interrupts.runCleanups().finally(() => process.exit(changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143));
   });
 }
 

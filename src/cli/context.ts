@@ -6,10 +6,11 @@ import { HostPool } from '../host/pool.js';
 import type { Host } from '../host/host.js';
 import { Output } from './output.js';
 import { makeProgress, type Progress } from './progress.js';
-import { inquirerPrompter } from './prompt.js';
+import { inquirerPrompter, promptTimeoutMs } from './prompt.js';
 import { AuditLog } from '../state/audit.js';
 import { Runner } from '../plan/runner.js';
 import { PairLock, newOwner } from '../state/lock.js';
+import { interrupts } from '../plan/interrupt.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -70,11 +71,15 @@ export class Context {
     if (this.opts.dryRun) return fn();
     await this.audit.checkWritable();
     const lock = new PairLock(this.config.state.lockDir, newOwner(command, this.config.this), (r) => this.host(r));
-    await lock.acquire([this.host('primary'), this.host('backup')]);
+    // a signal outside a plan ends the process from main.ts: the lock is given back first
+    const unregister = interrupts.addCleanup(() => lock.release());
     try {
+      await lock.acquire([this.host('primary'), this.host('backup')]);
       return await fn();
     } finally {
-      await lock.release();
+      unregister();
+      const lost = await lock.release();
+      if (lost.length > 0) this.out.warn(`the pair lock on ${lost.join(' and ')} was no longer ours (broken with \`nfsctl lock break\` while this ran): left as it is`);
     }
   }
 
@@ -84,6 +89,7 @@ export class Context {
 }
 
 export async function createContext(opts: GlobalOptions): Promise<Context> {
+  promptTimeoutMs(); // NFSCTL_PROMPT_TIMEOUT is checked before anything runs
   const path = configPath(opts.config);
   const { config } = await loadConfig(path);
   return new Context(path, config, opts);

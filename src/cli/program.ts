@@ -79,7 +79,7 @@ export function buildProgram(): Command {
   helpCommand(program);
   completion(program);
 
-  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 lock held, 4 precondition failed, 130 cancelled (`nfsctl help exit-codes`).');
+  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 lock held, 4 precondition failed, 5 interrupted after a change, 130 cancelled (`nfsctl help exit-codes`).');
   return program;
 }
 

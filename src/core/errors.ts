@@ -9,6 +9,8 @@ export const ExitCode = {
   usage: 2,
   lockHeld: 3,
   precondition: 4,
+  /** Interrupted (SIGINT/SIGTERM) after a change began: the pair is in the state printed. */
+  interrupted: 5,
   cancelled: 130,
 } as const;
 

@@ -245,7 +245,7 @@ export function statusWarnings(config: Config, st: PairStatus): Warning[] {
   const lock = st.operation.lock;
   if (lock) {
     const who = lock.owner ? `${lock.owner.user}@${lock.owner.host} running \`${lock.owner.command}\`` : 'an unknown owner';
-    if (lock.alive === false) w.push({ id: 'lock-stale', message: `the pair lock on ${lock.host} is stale (${who}, process gone)`, fix: `nfsctl lock break --host ${lock.host}` });
+    if (lock.alive === false) w.push({ id: 'lock-stale', message: `the pair lock on ${lock.host} is stale (${who}, process gone)`, fix: `nfsctl lock break` });
     else w.push({ id: 'lock-held', message: `an operation is under way: ${who}` });
   }
   return w;

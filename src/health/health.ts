@@ -156,7 +156,7 @@ async function lock(config: Config, role: PairRole, host: Host, hostOfRole: (r: 
       status: stale ? 'warn' : 'ok',
       title: 'no stale nfsctl lock',
       evidence: s.owner ? `held by ${s.owner.user}@${s.owner.host} pid ${s.owner.pid} since ${s.owner.startedAt}: ${s.reason}` : s.reason,
-      ...(stale ? { fix: `nfsctl lock break --host ${role}` } : {}),
+      ...(stale ? { fix: `nfsctl lock break` } : {}),
     },
   ];
 }

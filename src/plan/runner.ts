@@ -5,11 +5,15 @@ import { mkdir, writeFile, rename } from 'node:fs/promises';
 import type { Host } from '../host/host.js';
 import { CommandFailedError } from '../host/host.js';
 import { AuditedHost, type AuditLog } from '../state/audit.js';
-import { CancelledError, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
+import { CancelledError, ExitCode, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
 import { planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
 import { planToJson, renderPlan } from './render.js';
 import type { Output } from '../cli/output.js';
 import type { Progress } from '../cli/progress.js';
+import { interrupts as processInterrupts, StepAbandonedError, type Interrupts } from './interrupt.js';
+
+/** Exit code of a plan interrupted (SIGINT/SIGTERM) after it changed something. */
+export const INTERRUPTED_EXIT = ExitCode.interrupted;
 
 export type Confirmation = { kind: 'yesno'; message: string } | { kind: 'type'; message: string; expected: string };
 
@@ -26,6 +30,8 @@ export interface RunnerDeps {
   host: (name: string) => Host;
   /** Where step-by-step state is journaled (optional: unit tests may skip it). */
   journalDir?: string;
+  /** Signals seen by this process (default: the process-wide one main.ts feeds). */
+  interrupts?: Interrupts;
 }
 
 export interface RunOptions {
@@ -37,7 +43,7 @@ export interface RunOptions {
   confirm: Confirmation;
 }
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'unknown';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'unknown' | 'interrupted';
 
 export interface StepRecord {
   id: string;
@@ -54,6 +60,8 @@ export interface ApplyReport {
   ok: boolean;
   steps: StepRecord[];
   hostStates: Record<string, string>;
+  /** Set when SIGINT/SIGTERM stopped the plan. */
+  interrupted?: NodeJS.Signals;
 }
 
 export class PlanFailedError extends NfsctlError {
@@ -134,6 +142,26 @@ export class Runner {
     const completed: Step[] = [];
     let failure: { step: Step; error: unknown } | undefined;
     const started = Date.now();
+    // SIGINT/SIGTERM: the first stops starting new steps (the running ones finish, or fail
+    // because the terminal's Ctrl-C also reached a local command); a second one stops
+    // waiting for the running steps and skips the rollback.
+    this.interruptedBy = null;
+    const intr = this.deps.interrupts ?? processInterrupts;
+    let stop: NodeJS.Signals | null = null;
+    let abandonNow: (sig: NodeJS.Signals) => void = () => undefined;
+    const abandoned = new Promise<never>((_, reject) => (abandonNow = (sig) => reject(new StepAbandonedError(sig))));
+    abandoned.catch(() => undefined);
+    let abandonedBy: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals, count: number) => {
+      stop ??= sig;
+      if (count >= 2) {
+        abandonedBy = sig;
+        abandonNow(sig);
+      }
+    };
+    intr.applying++;
+    const off = intr.on(onSignal);
+    try {
     await audit.append({ planId: plan.id, event: 'plan-start', detail: plan.title });
     await this.journal(plan, records);
 
@@ -144,9 +172,10 @@ export class Runner {
       await Promise.all(
         [...byHost.entries()].map(async ([hostName, hostSteps]) => {
           for (const step of hostSteps) {
-            if (failure) return; // another host failed: start nothing new
+            if (failure || stop) return; // another host failed, or interrupted: start nothing new
             const rec = records.get(step)!;
             rec.status = 'running';
+            intr.changed = true;
             const t0 = Date.now();
             progress.stepStart(hostName, step.title);
             try {
@@ -155,7 +184,7 @@ export class Runner {
                 const why = await step.precondition.check(host);
                 if (why) throw new PreconditionError(`${hostName}: ${step.precondition.title}: ${why}`);
               }
-              await perform(host, step.action);
+              await Promise.race([perform(host, step.action), abandoned]);
               rec.status = 'done';
               completed.push(step);
               const ms = Date.now() - t0;
@@ -163,6 +192,21 @@ export class Runner {
               await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: step.id, exitCode: 0, durationMs: ms }).catch(() => undefined);
               progress.stepDone(hostName, step.title, ms);
             } catch (error) {
+              // the Ctrl-C that reached us also reached a local command: its failure may be seen
+              // before the signal. Stop the other hosts at once, then tell which it was.
+              if (!stop && !(error instanceof StepAbandonedError)) {
+                const mine = { step, error };
+                failure ??= mine;
+                await new Promise((r) => setTimeout(r, 150));
+                if (stop && failure === mine) failure = undefined;
+              }
+              if (stop || error instanceof StepAbandonedError) {
+                rec.status = 'interrupted';
+                rec.error = error instanceof StepAbandonedError ? error.message : `interrupted (${stop}): ${(error as Error).message}`;
+                await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 130, durationMs: Date.now() - t0 }).catch(() => undefined);
+                progress.stepFailed(hostName, step.title, rec.error);
+                return;
+              }
               rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
               rec.error = (error as Error).message;
               failure ??= { step, error };
@@ -175,16 +219,37 @@ export class Runner {
           }
         }),
       );
-      if (failure) break;
+      if (failure || stop) break;
     }
 
-    if (failure) {
+    const stopped: NodeJS.Signals | null = stop;
+    if (failure || stopped) {
       for (const rec of records.values()) if (rec.status === 'pending') rec.status = 'not-run';
-      await this.rollback(completed, records, hostFor);
+      if (stopped) this.interruptedBy = stopped;
+      if (abandonedBy) {
+        for (const s of completed) if (records.get(s)!.status === 'done') records.get(s)!.undoError = `rollback skipped: abandoned on a second ${abandonedBy}`;
+      } else await this.rollback(completed, records, hostFor, abandoned);
       await this.journal(plan, records);
     }
     const report = this.report(plan, records);
-    await audit.append({ planId: plan.id, event: 'plan-end', exitCode: failure ? 1 : 0, durationMs: Date.now() - started, detail: failure ? `failed: ${(failure.error as Error).message}` : 'ok' });
+    if (stopped) report.interrupted = stopped;
+    const endCode = failure ? 1 : stopped ? 130 : 0;
+    await audit.append({ planId: plan.id, event: 'plan-end', exitCode: endCode, durationMs: Date.now() - started, detail: failure ? `failed: ${(failure.error as Error).message}` : stopped ? `interrupted (${stopped})` : 'ok' });
+    if (!failure && stopped) {
+      const sig: NodeJS.Signals = stopped;
+      const steps = [...records.values()];
+      const cut = steps.filter((s) => s.status === 'interrupted');
+      const nothingChanged = cut.length === 0 && completed.every((s) => records.get(s)!.status === 'undone');
+      const notRun = steps.filter((s) => s.status === 'not-run').length;
+      const lines = [
+        `${plan.title}: INTERRUPTED (${sig}) ${cut.length ? `during ${cut.map((c) => `[${c.host}] ${c.title}`).join(', ')}` : 'between steps'}; ${notRun} step(s) not started`,
+        ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
+      ];
+      throw new PlanFailedError(lines.join('\n'), report, {
+        exitCode: nothingChanged ? (sig === 'SIGTERM' ? 143 : 130) : INTERRUPTED_EXIT,
+        hint: nothingChanged ? 'nothing was left changed; run it again when ready' : plan.cleanupHint ? `to finish: ${plan.cleanupHint}` : 'see `nfsctl status`; run the same command again to finish',
+      });
+    }
     if (failure) {
       const f = failure;
       const nothingChanged = completed.every((s) => records.get(s)!.status === 'undone') && records.get(f.step)!.status !== 'unknown';
@@ -199,10 +264,16 @@ export class Runner {
       });
     }
     return report;
+    } finally {
+      off();
+      intr.applying--;
+    }
   }
 
+  private interruptedBy: NodeJS.Signals | null = null;
+
   /** Undo completed steps newest first, each host in its own reverse order, hosts in parallel. */
-  private async rollback(completed: Step[], records: Map<Step, StepRecord>, hostFor: (n: string) => Host): Promise<void> {
+  private async rollback(completed: Step[], records: Map<Step, StepRecord>, hostFor: (n: string) => Host, abandoned?: Promise<never>): Promise<void> {
     const { progress } = this.deps;
     const byHost = new Map<string, Step[]>();
     for (const s of completed) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
@@ -217,14 +288,14 @@ export class Runner {
           }
           try {
             progress.stepStart(hostName, `undo: ${step.undo.title}`);
-            await perform(hostFor(hostName), step.undo.action);
+            await (abandoned ? Promise.race([perform(hostFor(hostName), step.undo.action), abandoned]) : perform(hostFor(hostName), step.undo.action));
             rec.status = 'undone';
             progress.stepDone(hostName, `undo: ${step.undo.title}`, 0);
           } catch (err) {
             rec.status = 'undo-failed';
             rec.undoError = (err as Error).message;
             progress.stepFailed(hostName, `undo: ${step.undo.title}`, rec.undoError);
-            if (err instanceof HostUnreachableError) return; // nothing more can be done there
+            if (err instanceof HostUnreachableError || err instanceof StepAbandonedError) return; // nothing more can be done there
           }
         }
       }),
@@ -239,16 +310,19 @@ export class Runner {
       const by = (st: StepStatus) => mine.filter((s) => s.status === st);
       const failed = by('failed')[0];
       const unknown = by('unknown')[0];
+      const cut = by('interrupted')[0];
       const undoFailed = by('undo-failed');
       const kept = by('done');
       const undone = by('undone');
       let state: string;
       if (unknown) state = `UNKNOWN: lost contact during "${unknown.title}" (it may or may not have run)${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}`;
+      else if (cut) state = `CHANGED: interrupted during "${cut.title}" (it may have partly run${/abandoned/.test(cut.error ?? '') ? ', and may still be running' : ''})${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}${undone.length ? `; ${undone.length} step(s) undone` : ''}`;
       else if (undoFailed.length > 0) state = `CHANGED: could not undo ${undoFailed.map((s) => `"${s.title}" (${s.undoError})`).join(', ')}`;
-      else if (kept.length > 0 && (failed || steps.some((s) => s.status === 'failed' || s.status === 'unknown'))) state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept.map((s) => s.undoError).filter(Boolean).join('; ')})`;
+      else if (kept.length > 0 && (failed || this.interruptedBy || steps.some((s) => s.status === 'failed' || s.status === 'unknown' || s.status === 'interrupted'))) state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept.map((s) => s.undoError).filter(Boolean).join('; ')})`;
       else if (kept.length === mine.length) state = `done (${kept.length} step${kept.length === 1 ? '' : 's'})`;
       else if (failed && undone.length === 0) state = `unchanged: "${failed.title}" failed before changing anything`;
       else if (failed) state = `rolled back: "${failed.title}" failed; ${undone.length} completed step(s) undone`;
+      else if (this.interruptedBy && undone.length > 0) state = `rolled back: interrupted; ${undone.length} completed step(s) undone`;
       else state = undone.length > 0 ? `rolled back: ${undone.length} completed step(s) undone` : 'unchanged: nothing ran here';
       hostStates[host] = state;
     }
@@ -262,7 +336,7 @@ export class Runner {
   private journal(plan: Plan, records: Map<Step, StepRecord>): Promise<void> {
     const dir = this.deps.journalDir;
     if (!dir) return Promise.resolve();
-    const body = JSON.stringify({ planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), steps: [...records.values()] }, null, 1);
+    const body = JSON.stringify({ planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), steps: [...records.values()] }, null, 1);
     const file = `${dir}/${plan.id}.json`;
     this.journalQueue = this.journalQueue.then(async () => {
       await mkdir(dir, { recursive: true });

@@ -96,4 +96,29 @@ describe('inquirerPrompter', () => {
     expect(await second).toBe(true);
     expect(t.shown()).toMatch(/First\?[\s\S]*Second\?/);
   });
+
+  it('an unanswered prompt gives up after the prompt timeout (exit 130), so the pair lock it holds is released', async () => {
+    const t = terminal();
+    const p = await inquirerPrompter({ input: t.input, output: t.output, timeoutMs: 150 });
+    const t0 = Date.now();
+    const err = await p.typed('This destroys team-a/data.', 'team-a/data').catch((e) => e);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect(err.exitCode).toBe(ExitCode.cancelled);
+    expect(err.message).toMatch(/no answer within 0 s|no answer within/);
+    const err2 = await p.confirm('Go?').catch((e) => e);
+    expect(err2.message).toContain('NFSCTL_PROMPT_TIMEOUT');
+  });
+
+  it('NFSCTL_PROMPT_TIMEOUT: seconds or 90s/10m/1h; default 10 min; anything else is a usage error', async () => {
+    const { promptTimeoutMs } = await import('../../src/cli/prompt.js');
+    expect(promptTimeoutMs({})).toBe(600_000);
+    expect(promptTimeoutMs({ NFSCTL_PROMPT_TIMEOUT: '90' })).toBe(90_000);
+    expect(promptTimeoutMs({ NFSCTL_PROMPT_TIMEOUT: '90s' })).toBe(90_000);
+    expect(promptTimeoutMs({ NFSCTL_PROMPT_TIMEOUT: '15m' })).toBe(900_000);
+    expect(promptTimeoutMs({ NFSCTL_PROMPT_TIMEOUT: '2h' })).toBe(7_200_000);
+    for (const bad of ['0', '-1', '1e3', '10 m', 'forever', '0x10', '5d']) {
+      expect(() => promptTimeoutMs({ NFSCTL_PROMPT_TIMEOUT: bad })).toThrow(/NFSCTL_PROMPT_TIMEOUT: expected/);
+    }
+  });
 });
