@@ -78,10 +78,10 @@ _nfsctl_opts() {
     'volume delete') REPLY='-c --config --no-color --keep-data --force --dry-run -y --yes --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
-    'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh -y --yes --json -h --help' ;;
+    'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh --skip-unready -y --yes --json -h --help' ;;
     'sync install-timer') REPLY='-c --config --no-color --interval --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
-    'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --json -h --help' ;;
-    'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --json -h --help' ;;
+    'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --json -h --help' ;;
+    'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --json -h --help' ;;
     'ha') REPLY='-c --config --no-color -h --help' ;;
     'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
     'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;

@@ -270,7 +270,7 @@ backends: { default: lvm, lvm: { vg: vgnfs } }
 keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }
 rsync: { module: nfs, interval: 15m }
 services: { manager: command, command: ["labsvc", "{action}", "{service}"], names: { keepalived: keepalived, nfs: nfs-kernel, rsyncd: rsync } }
-timeouts: { connect: 5s, command: 60s }
+timeouts: { connect: 30s, command: 120s, check: 20s }
 state: { auditLog: /var/log/nfsctl/audit.jsonl, lockDir: /run/lock/nfsctl, stateDir: /var/lib/nfsctl }
 EOF
   if [ "${ROLES[$g]}" = storage ]; then

@@ -27,10 +27,10 @@ import { vipState } from './vip.js';
 import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
-import { checkDeleteCap, checkTrees, renderPreview, runRsync, syncRecord, treeDigest, DEFAULT_MAX_DELETE, type RsyncArgs } from './sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, treeDigest, unitName, unitsReport, DEFAULT_MAX_DELETE, type ReadyUnit, type UnitPreview } from './sync.js';
 import { writeSyncRecord } from './sync-state.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
-import { parseRsyncOutput, type RsyncReport } from '../core/rsync.js';
+import type { RsyncReport } from '../core/rsync.js';
 import { rsyncArgv } from './sync.js';
 import { assertMayServe, checkSyncFreshness, clearStaleAfterFinalSync, noteReceived, noteServing } from './freshness.js';
 
@@ -42,6 +42,8 @@ export interface HandoverOptions {
   /** How long to wait for the VIP to settle on `to`. */
   vipTimeoutMs?: number;
   operator?: string;
+  /** Go on with the other volumes when one is not mounted on its own device on both hosts. */
+  skipUnready?: boolean;
 }
 
 /** What preflight found; everything the plan is built from. */
@@ -56,6 +58,12 @@ export interface HandoverFacts {
   inv: Record<PairRole, HostInventory>;
   views: VolumeView[];
   preview: RsyncReport | null;
+  /** Per unit (volume filesystem, or the NFS root), paths as seen from the root. */
+  previews: UnitPreview[] | null;
+  /** The units to copy, each checked on both hosts. */
+  units: ReadyUnit[];
+  /** Volumes left out (--skip-unready), each with why. */
+  skipped: string[];
   journal: OpJournal | null;
 }
 
@@ -126,24 +134,29 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     inv: await pairInventory(config, hosts),
     views: [],
     preview: null,
+    previews: null,
+    units: [],
+    skipped: [],
     journal,
   };
   if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceCommand(config, 'start', 'nfs') });
-  if (!vipMoved) await checkTrees(config, { role: from, host: hosts[from] }, { role: to, host: hosts[to] });
   facts.views = mergeVolumes(config, facts.inv);
-  const drift = blockingDrift(facts.views);
+  let skippedIds = new Set<string>();
+  if (!vipMoved) {
+    const check = await checkUnits(config, syncUnits(config, facts.views), { role: from, host: hosts[from] }, { role: to, host: hosts[to] }, { skipUnready: o.skipUnready ?? false });
+    facts.units = check.ready;
+    facts.skipped = check.problems.map((p) => p.text);
+    skippedIds = new Set(check.problems.flatMap((p) => p.unit.volumes));
+  }
+  const drift = blockingDrift(facts.views.filter((v) => !skippedIds.has(v.id)));
   if (drift.length > 0) {
     throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, { hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again' });
   }
   if (vipMoved) return facts;
   if (facts.rsyncdRunning[from]) {
-    const r = await hosts[to].run(rsyncArgv({ config, source: from, dryRun: true }), { timeoutMs: 3_600_000 });
-    if (r.exitCode === 0 || r.exitCode === 24) {
-      facts.preview = parseRsyncOutput(r.stdout);
-      checkDeleteCap(facts.preview, o.maxDelete, from, to);
-    } else {
-      throw new PreconditionError(`${to}: the rsync dry run from ${from} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `check the rsync daemon on ${from}` });
-    }
+    facts.previews = await previewUnits(hosts[to], { config, source: from }, facts.units);
+    facts.preview = mergeReports(facts.previews.map((p) => p.report));
+    checkUnitCaps(facts.previews, o.maxDelete, from, to);
   }
   await checkSyncFreshness(config, hosts, from, to, facts.preview);
   return facts;
@@ -302,34 +315,35 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   // `from`'s listing for the verification, taken while the final sync runs: `from` is frozen
   // by then (the final sync runs after the freeze step), so it is the listing the
   // verification would take after it; `to`'s is only taken once the final sync is done.
-  let fromListing: ReturnType<typeof treeDigest> | undefined;
+  let fromListing: Promise<Awaited<ReturnType<typeof treeDigest>>[]> | undefined;
+  const digests = (h: Host) => Promise.all(f.units.map((u) => treeDigest(config, h, o.verify, u.path)));
+  const unitList = f.units.map((u) => unitName(u)).join('; ') || 'nothing (no mirrored volume)';
   const syncStep = (id: string, title: string): Step => ({
     id: `${to}:${id}`,
     host: to,
     title,
     action: {
       kind: 'fn',
-      describe: rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete }).join(' '),
+      describe: f.units.map((u) => rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete, unit: u }).join(' ')).join('; ') || 'nothing to copy',
       fn: async (h) => {
         const started = Date.now();
-        const a: RsyncArgs = { config, source: from, dryRun: false, maxDelete: o.maxDelete };
-        if (id === 'bulk-sync' && !f.preview) {
+        const a = { config, source: from, maxDelete: o.maxDelete };
+        if (id === 'bulk-sync' && !f.previews) {
           // no preview before confirmation (the daemon was not running): preview and cap now
-          const dry = await h.run(rsyncArgv({ ...a, dryRun: true }), { timeoutMs: 3_600_000 });
-          const rep = parseRsyncOutput(dry.stdout);
-          checkDeleteCap(rep, o.maxDelete, from, to);
+          checkUnitCaps(await previewUnits(h, a, f.units), o.maxDelete, from, to);
         }
         if (id === 'final-sync') {
-          fromListing = treeDigest(config, hosts[from], o.verify);
+          fromListing = digests(hosts[from]);
           fromListing.catch(() => undefined); // awaited (and its error reported) by the verification
         }
+        const per = { volumes: f.units.flatMap((u) => u.volumes), skipped: f.skipped };
         try {
-          const rep = await runRsync(h, a);
+          const rep = unitsReport(await runUnits(h, a, f.units));
           result.syncs.push({ step: id, bytes: rep.stats.transferredFileSize ?? 0, files: rep.stats.files, deleted: rep.deletions.length, durationMs: rep.durationMs });
-          await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, rep)).catch(() => undefined);
+          await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, rep, undefined, per)).catch(() => undefined);
           await noteReceived(config, hosts, from, to, started, id === 'final-sync');
         } catch (err) {
-          await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, null, (err as Error).message)).catch(() => undefined);
+          await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, null, (err as Error).message, per)).catch(() => undefined);
           throw err;
         }
       },
@@ -340,7 +354,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   const bulk: Step[] = [];
   if (rsyncStarted) bulk.push({ id: `${from}:rsyncd-start`, host: from, title: `start the rsync daemon on ${from} for the sync`, action: svc(from, 'start', 'rsyncd'), undo: { title: `stop the rsync daemon on ${from}`, action: svc(from, 'stop', 'rsyncd') } });
   phases.push({ title: `bulk sync ${from} -> ${to} (clients still write to ${from})`, steps: bulk.filter((s) => s.host === from) });
-  phases.push({ title: `bulk sync ${from} -> ${to}: copy`, steps: [syncStep('bulk-sync', `bulk copy of ${config.nfs.root} from ${from} (deletions capped at ${o.maxDelete})`)] });
+  phases.push({ title: `bulk sync ${from} -> ${to}: copy`, steps: [syncStep('bulk-sync', `bulk copy from ${from}, one rsync per volume filesystem (deletions capped at ${o.maxDelete} per volume): ${unitList}`)] });
 
   // 3. freeze, final sync, verify
   let frozen: string[] = [];
@@ -370,14 +384,18 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
         title: `verify ${to} has exactly ${from}'s files (${o.verify ? 'sha256 of every file' : 'names, counts and sizes'})`,
         action: {
           kind: 'fn',
-          describe: `find ${config.nfs.root} -type f on both hosts${o.verify ? ' | sha256sum' : ''}, compare`,
+          describe: `find <each volume filesystem> -xdev -type f on both hosts${o.verify ? ' | sha256sum' : ''}, compare`,
           fn: async (h) => {
-            const [a, b] = await Promise.all([fromListing ?? treeDigest(config, hosts[from], o.verify), treeDigest(config, h, o.verify)]);
+            const [as, bs] = await Promise.all([fromListing ?? digests(hosts[from]), digests(h)]);
             fromListing = undefined;
-            if (a.digest !== b.digest || a.files !== b.files || a.bytes !== b.bytes) {
-              throw new NfsctlError(`verification failed: ${from} has ${a.files} files / ${a.bytes} bytes, ${to} has ${b.files} files / ${b.bytes} bytes${a.digest !== b.digest ? ' (listings differ)' : ''}`);
-            }
-            result.verify = { ...a, checksums: o.verify };
+            const bad: string[] = [];
+            f.units.forEach((u, i) => {
+              const a = as[i]!;
+              const b = bs[i]!;
+              if (a.digest !== b.digest || a.files !== b.files || a.bytes !== b.bytes) bad.push(`${unitName(u)}: ${from} has ${a.files} files / ${a.bytes} bytes, ${to} has ${b.files} files / ${b.bytes} bytes${a.digest !== b.digest ? ' (listings differ)' : ''}`);
+            });
+            if (bad.length) throw new NfsctlError(`verification failed:\n  ${bad.join('\n  ')}`);
+            result.verify = { files: as.reduce((x, d) => x + d.files, 0), bytes: as.reduce((x, d) => x + d.bytes, 0), digest: as.map((d) => d.digest).join(','), checksums: o.verify };
           },
         },
         undo: null,
@@ -497,8 +515,9 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   }
   const notes: string[] = [];
   if (skipped.length) notes.push(`resuming ${f.journal!.planId}: already done: ${skipped.map((s) => s.id).join(', ')}`);
-  if (f.preview) notes.push(...renderPreview(f.preview, from, to));
+  if (f.previews) notes.push(...renderUnitPreviews(f.previews, from, to));
   else if (!done.has(`${to}:bulk-sync`)) notes.push(`the rsync daemon on ${from} is not running: the itemised preview and the deletion cap (${o.maxDelete}) are checked right before the bulk copy`);
+  for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
   const rbd = f.views.filter((v) => !mirrored(v.backend));
   if (rbd.length) notes.push(`RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`);
   notes.push(`the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`);

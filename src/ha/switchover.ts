@@ -17,6 +17,7 @@ export interface HandoverCliOptions {
   maxDelete?: string | number;
   verify?: boolean;
   json?: boolean;
+  skipUnready?: boolean;
 }
 
 /** failback and switchover: preflight, plan, confirm, apply with the journal on both hosts. */
@@ -24,7 +25,7 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
   const maxDelete = o.maxDelete === undefined ? 500 : Number(o.maxDelete);
   if (!Number.isInteger(maxDelete) || maxDelete < 0) throw new NfsctlError(`--max-delete: expected a whole number, got ${String(o.maxDelete)}`, { exitCode: 2 });
   const hosts: Record<PairRole, Host> = { primary: ctx.host('primary'), backup: ctx.host('backup') };
-  const opts: HandoverOptions = { kind, resume: o.resume ?? false, maxDelete, verify: o.verify ?? false };
+  const opts: HandoverOptions = { kind, resume: o.resume ?? false, maxDelete, verify: o.verify ?? false, skipUnready: o.skipUnready ?? false };
   const { from, to } = direction(kind);
   const t0 = Date.now();
   // reachability is part of preflight and comes first: a dead host must not leave half a lock

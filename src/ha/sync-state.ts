@@ -15,6 +15,10 @@ export interface SyncRecord {
   deleted?: number;
   durationMs: number;
   error?: string;
+  /** The volumes this sync copied (per-volume units; the root unit's xfsquota volumes too). */
+  volumes?: string[];
+  /** Volumes left out with --skip-unready, each with the reason. */
+  skipped?: string[];
 }
 
 export function syncRecordPath(stateDir: string, which: 'last' | 'last-ok'): string {

@@ -10,7 +10,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lostBetween, parseOps, phaseFigures, seqsIn, type Marker, type OpRecord } from './vm-drill.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VM_SH = path.join(REPO_ROOT, 'lab', 'vm', 'vm.sh');
@@ -72,6 +74,11 @@ function guest(host: Guest, argv: string[], timeoutMs = 120_000): Promise<Result
 /** A shell snippet in a guest. */
 function guestSh(host: Guest, script: string, timeoutMs = 120_000): Promise<Result> {
   return guest(host, ['bash', '-c', script], timeoutMs);
+}
+
+/** The drill's figures for bench/vm-drill.mjs (NFSCTL_DRILL_OUT, default /var/tmp/nfsctl-vm-drill.json). */
+function writeDrillFigures(f: Record<string, unknown>): void {
+  writeFileSync(process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json', JSON.stringify({ time: new Date().toISOString(), ...f }, null, 2) + '\n');
 }
 
 function show(what: string, r: Result): string {
@@ -337,6 +344,176 @@ describe.skipIf(!qemu.ok)(
           expect(st.stdout.trim().split(/\s+/), g).toEqual(['0', '0', 'nolv']);
         }
       });
+    });
+
+    // HA on the seed's own layout: one LV per volume mounted at /nfs/<namespace>_<name>, /nfs a
+    // plain directory. Sync, refusals by volume, then the kernel-client drill: a planned
+    // switchover, failback, an unplanned failure of the primary (its link cut) and recovery,
+    // with a kernel NFSv3 client (tcp, hard) writing and listing through the VIP all along.
+    describe('HA per volume (lvm, kernel nfsd) and the kernel-client drill', () => {
+      const A = { id: 'ha-a/one', path: '/nfs/ha-a_one' };
+      const B = { id: 'ha-b/two', path: '/nfs/ha-b_two' };
+      const CM = '/mnt/drill';
+      const LOGS = '/tmp/drill';
+      const DRILL_DIR = `${CM}/drill`;
+      const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 600_000) => guest(g, ['nfsctl', ...args], t);
+      const vipOn = async () => {
+        const out: string[] = [];
+        for (const g of ['primary', 'backup'] as const) if ((await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`)) out.push(g);
+        return out;
+      };
+      const listing = async (g: 'primary' | 'backup', p: string) => ok(`listing ${g}:${p}`, await guestSh(g, `cd ${p} && find . -xdev -type f ! -path './drill/*' -printf '%P %s\\n' | LC_ALL=C sort | sha256sum`));
+      const clientNow = async () => Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
+      const markers: Marker[] = [];
+      const mark = async (name: string) => void markers.push({ name, t: await clientNow() });
+      const cutPrimary = 'iptables -w -I INPUT 1 -j DROP && iptables -w -I INPUT 1 -i lo -j ACCEPT && iptables -w -I INPUT 1 -s 198.51.100.5 -j ACCEPT && iptables -w -I OUTPUT 1 -j DROP && iptables -w -I OUTPUT 1 -o lo -j ACCEPT && iptables -w -I OUTPUT 1 -d 198.51.100.5 -j ACCEPT';
+      const figures: Record<string, unknown> = {};
+
+      beforeAll(async () => {
+        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
+        await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true');
+        for (const g of ['primary', 'backup'] as const) await guestSh(g, 'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true', 120_000);
+        await waitFor(async () => (await vipOn()).join() === 'primary', 60_000);
+      }, 600_000);
+
+      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', async () => {
+        for (const v of [A, B]) {
+          const r = await nfsctlOn('primary', ['volume', 'create', v.id, '--size', '320M', '--backend', 'lvm', '--yes']);
+          expect(r.exitCode, show(`create ${v.id}`, r)).toBe(0);
+        }
+        ok('/nfs is a plain directory', await guestSh('primary', '! mountpoint -q /nfs && ! mountpoint -q /nfs -d'));
+        ok('seed data', await guestSh('primary', `for i in $(seq 1 20); do head -c 20000 /dev/urandom > ${A.path}/s$i; done; mkdir -p ${B.path}/d && echo two > ${B.path}/d/f && sync`));
+        ok('backup-only file', await guestSh('backup', `echo stale > ${A.path}/only-on-backup`));
+        const dry = await nfsctlOn('backup', ['sync', '--dry-run']);
+        expect(dry.exitCode, show('sync --dry-run', dry)).toBe(0);
+        expect(dry.stdout).toContain('*deleting ha-a_one/only-on-backup');
+        expect(dry.stdout).toMatch(/ha-a\/one: 20 to copy, 1 to delete/);
+        const t0 = Date.now();
+        const r = await nfsctlOn('backup', ['sync', '--yes', '--json']);
+        figures.syncMs = Date.now() - t0;
+        expect(r.exitCode, show('sync', r)).toBe(0);
+        const rec = JSON.parse(r.stdout).sync;
+        expect(rec).toMatchObject({ ok: true, direction: 'primary->backup', deleted: 1 });
+        expect(rec.volumes).toEqual([A.id, B.id]);
+        for (const v of [A, B]) expect(await listing('backup', v.path), v.id).toBe(await listing('primary', v.path));
+        expect((await guest('backup', ['test', '-e', `${A.path}/only-on-backup`])).exitCode).toBe(1);
+      });
+
+      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', async () => {
+        ok('umount on backup', await guestSh('backup', `umount ${B.path} && echo under > ${B.path}/under-the-mount-point`));
+        ok('new data on primary', await guestSh('primary', `echo new > ${A.path}/new-a && echo new > ${B.path}/new-b && sync`));
+        try {
+          const r = await nfsctlOn('backup', ['sync', '--yes']);
+          expect(r.exitCode, show('sync', r)).toBe(4);
+          expect(r.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
+          expect(r.stderr).toContain('--skip-unready');
+          expect((await guest('backup', ['test', '-e', `${A.path}/new-a`])).exitCode, 'a/one not copied either').toBe(1);
+          const sw = await nfsctlOn('primary', ['switchover', '--dry-run']);
+          expect(sw.exitCode, show('switchover --dry-run', sw)).toBe(4);
+          expect(sw.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
+          const skip = await nfsctlOn('backup', ['sync', '--yes', '--skip-unready']);
+          expect(skip.exitCode, show('sync --skip-unready', skip)).toBe(4); // partial: says so in the exit code
+          expect(skip.stderr).toContain(`skipped: ha-b/two: ${B.path} is not mounted on backup`);
+          expect(ok('new-a copied', await guest('backup', ['cat', `${A.path}/new-a`])).trim()).toBe('new');
+          // nothing deleted or written under the absent mount
+          expect(ok('under the mount point', await guestSh('backup', `ls ${B.path}`)).trim()).toBe('under-the-mount-point');
+        } finally {
+          await guestSh('backup', `rm -f ${B.path}/under-the-mount-point; mountpoint -q ${B.path} || mount ${B.path}`);
+        }
+        ok('mounted again', await guestSh('backup', `findmnt -rn -o SOURCE --mountpoint ${B.path}`));
+      });
+
+      it('THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP', { timeout: 2_400_000 }, async () => {
+        ok('client mount', await guestSh('client', `mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
+        ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && sleep 3 && test -e ${LOGS}/started`));
+        await new Promise((r) => setTimeout(r, 8000));
+
+        await mark('switchover');
+        let t0 = Date.now();
+        const sw = await nfsctlOn('primary', ['switchover', '--yes', '--json'], 1_200_000);
+        figures.switchoverMs = Date.now() - t0;
+        expect(sw.exitCode, show('switchover', sw)).toBe(0);
+        expect(await vipOn()).toEqual(['backup']);
+        await new Promise((r) => setTimeout(r, 10_000));
+
+        await mark('failback');
+        t0 = Date.now();
+        const fb = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
+        figures.failbackMs = Date.now() - t0;
+        expect(fb.exitCode, show('failback', fb)).toBe(0);
+        expect(await vipOn()).toEqual(['primary']);
+        await new Promise((r) => setTimeout(r, 10_000));
+
+        // the last good sync before the crash: what the client wrote after it may be lost
+        await mark('sync-then-crash');
+        const lastSync = markers[markers.length - 1]!.t;
+        const s = await nfsctlOn('backup', ['sync', '--yes'], 1_200_000);
+        expect(s.exitCode, show('sync', s)).toBe(0);
+        await new Promise((r) => setTimeout(r, 8000));
+        const crashAt = await clientNow();
+        ok('cut the primary off (only the control host reaches it)', await guestSh('primary', cutPrimary));
+        expect(await waitFor(async () => (await guest('backup', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`), 60_000)).toBe(true);
+        await new Promise((r) => setTimeout(r, 12_000));
+
+        // recovery as the operator does it: keep the stale primary out of the VIP, reconnect, fail back
+        await mark('recovery');
+        ok('primary keepalived stop', await guestSh('primary', 'labsvc stop keepalived; iptables -w -F INPUT; iptables -w -F OUTPUT'));
+        t0 = Date.now();
+        const rc = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
+        figures.recoveryFailbackMs = Date.now() - t0;
+        expect(rc.exitCode, show('failback after the crash', rc)).toBe(0);
+        expect(await vipOn()).toEqual(['primary']);
+        await new Promise((r) => setTimeout(r, 8000));
+        const end = await clientNow();
+
+        ok('stop workloads', await guestSh('client', `touch ${LOGS}/stop; pkill -INT -x fio; sleep 6; true`, 60_000));
+        const ops: OpRecord[] = [];
+        for (const w of ['holder', 'reopen', 'lister']) ops.push(...parseOps(ok(`${w} log`, await guest('client', ['cat', `${LOGS}/${w}.jsonl`]))));
+        const finalFiles = {
+          holder: seqsIn(ok('holder.log on the primary', await guest('primary', ['cat', `${A.path}/drill/holder.log`])), 'holder'),
+          reopen: seqsIn(ok('reopen.log on the primary', await guest('primary', ['cat', `${A.path}/drill/reopen.log`])), 'reopen'),
+        };
+        const phases = phaseFigures(ops, markers, end, finalFiles);
+        const fio = await guest('client', ['cat', `${LOGS}/fio.json`]);
+        let fioFig: Record<string, unknown> = { ran: false };
+        try {
+          const j = JSON.parse(fio.stdout.slice(fio.stdout.indexOf('{')));
+          const job = j.jobs[0];
+          fioFig = { ran: true, totalErr: job.error, writeIos: job.write.total_ios, verifyErrors: /verify/i.test((await guest('client', ['cat', `${LOGS}/fio.out`])).stdout) };
+        } catch {
+          fioFig = { ran: false, output: (await guest('client', ['tail', '-5', `${LOGS}/fio.out`])).stdout };
+        }
+        const crashLost = lostBetween(ops, 'reopen', finalFiles.reopen, lastSync, markers.find((m) => m.name === 'recovery')!.t);
+        const ackedSinceSync = ops.filter((o) => o.w === 'reopen' && o.ok && o.t1 >= lastSync && o.t1 < crashAt + 1).length;
+        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync } });
+        process.stdout.write(`[vm drill] ${JSON.stringify(figures)}\n`);
+        writeDrillFigures(figures);
+        const fig = (p: string, w: string) => phases.find((x) => x.phase === p && x.workload === w)!;
+
+        // what an rsync copy promises (README, `volume show`): path-based access resumes after
+        // a planned move with nothing acknowledged lost; a process holding a file open gets
+        // I/O errors from the first move on and must be restarted
+        for (const p of ['switchover', 'failback']) {
+          expect(fig(p, 'reopen').lost, `${p}: reopen writer lost acknowledged writes`).toBe(0);
+          expect(fig(p, 'reopen').resumed, `${p}: reopen writer resumed`).toBe(true);
+          expect(fig(p, 'lister').resumed, `${p}: lister resumed`).toBe(true);
+        }
+        expect(fig('switchover', 'holder').errors, 'the holding writer gets errors after the switchover').toBeGreaterThan(0);
+        expect(fig('switchover', 'holder').lost).toBe(0);
+        // nothing acknowledged before the last good sync is lost, whatever happened after it
+        expect(lostBetween(ops, 'reopen', finalFiles.reopen, 0, lastSync)).toEqual([]);
+        // the crash loses at most what was acknowledged since the last good sync
+        expect(crashLost.length).toBeLessThanOrEqual(ackedSinceSync + 2);
+        expect(fig('recovery', 'reopen').resumed, 'reopen writer resumed after recovery').toBe(true);
+        expect(fig('recovery', 'reopen').lost).toBe(0);
+      });
+
+      afterAll(async () => {
+        await guestSh('client', `touch ${LOGS}/stop; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
+        await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true').catch(() => undefined);
+        await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
+        for (const v of [A, B]) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']).catch(() => undefined);
+      }, 900_000);
     });
 
     it('cleanup: client umount, unexport, umount, lvremove', async () => {

@@ -10,6 +10,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue an interrupted switchover')
     .option('--max-delete <n>', 'refuse when a sync would delete more than n paths on the backup (default 500)')
     .option('--verify', 'compare sha256 checksums of every file')
+    .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts; those are NOT copied (default: refuse)')
     .option('--json', 'print the result as JSON')
     .action(
       withContext(async (ctx, cmd) => {

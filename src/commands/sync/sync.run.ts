@@ -5,11 +5,13 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
-import { checkDeleteCap, checkTrees, peerOf, renderPreview, rsyncArgv, runRsync, syncRecord, DEFAULT_MAX_DELETE, RSYNC_TIMEOUT_MS } from '../../ha/sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
+import { pairInventory } from '../../volume/inventory.js';
+import { mergeVolumes } from '../../volume/state.js';
+import type { Host } from '../../host/host.js';
 import { writeSyncRecord } from '../../ha/sync-state.js';
 import { checkSyncFreshness, noteReceived } from '../../ha/freshness.js';
 import { readJournal, unfinished } from '../../ha/journal.js';
-import { parseRsyncOutput } from '../../core/rsync.js';
 import { newPlanId, type Plan } from '../../plan/plan.js';
 import { serviceArgv } from '../../ha/services.js';
 import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
@@ -22,6 +24,7 @@ export interface SyncOptions {
   maxDelete?: string;
   ssh?: boolean;
   json?: boolean;
+  skipUnready?: boolean;
 }
 
 export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
@@ -44,59 +47,68 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
   const body = async () => {
     const started = Date.now();
     const dh = hosts[dest];
-    let result: Awaited<ReturnType<typeof runRsync>> | undefined;
+    let results: UnitResult[] = [];
+    let skipped: string[] = [];
     try {
-      await checkTrees(config, { role: source, host: hosts[source] }, { role: dest, host: dh });
-      const dry = await dh.run(rsyncArgv({ config, source, dryRun: true, ...(o.ssh ? { ssh: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS });
-      if (dry.exitCode !== 0 && dry.exitCode !== 24) {
+      const inv = await pairInventory(config, hosts);
+      const units = syncUnits(config, mergeVolumes(config, inv));
+      const check = await checkUnits(config, units, { role: source, host: hosts[source] }, { role: dest, host: dh }, { skipUnready: o.skipUnready ?? false });
+      skipped = check.problems.map((p) => p.text);
+      const args = { config, source, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) };
+      let previews: UnitPreview[];
+      try {
+        previews = await previewUnits(dh, args, check.ready);
+      } catch (err) {
         const rsyncd = quoteArgv(serviceArgv(config, 'status', 'rsyncd'));
-        throw new NfsctlError(`${dest}: rsync dry run from ${source} failed (exit ${dry.exitCode}): ${dry.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${source}? (${rsyncd})` });
+        throw new NfsctlError((err as Error).message, { hint: `is the rsync daemon running on ${source}? (${rsyncd})` });
       }
-      const preview = parseRsyncOutput(dry.stdout);
-      await checkSyncFreshness(config, hosts, source, dest, preview);
-      checkDeleteCap(preview, cap, source, dest);
+      await checkSyncFreshness(config, hosts, source, dest, mergeReports(previews.map((p) => p.report)));
+      checkUnitCaps(previews, cap, source, dest);
+      const notes = [...renderUnitPreviews(previews, source, dest), ...skipped.map((t) => `SKIPPED (--skip-unready): ${t}`)];
+      if (check.ready.length === 0) notes.push(`nothing to sync: no mirrored volume, and ${config.nfs.root} is a plain directory on both hosts`);
       const plan: Plan = {
         id: newPlanId(),
         title: `sync ${source} -> ${dest}`,
-        notes: renderPreview(preview, source, dest),
+        notes,
         phases: [
           {
-            title: `pull ${config.nfs.root} from ${source} into ${dest}`,
-            steps: [
-              {
-                id: `${dest}:rsync`,
-                host: dest,
-                title: `rsync ${config.nfs.root} from ${source} (${preview.transfers.length} file(s) to copy, ${preview.deletions.length} to delete)`,
-                action: {
-                  kind: 'fn',
-                  describe: rsyncArgv({ config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) }).join(' '),
-                  fn: async (h) => {
-                    const rep = await runRsync(h, { config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) });
-                    result = rep;
-                  },
+            title: `pull from ${source} into ${dest}, one rsync per volume filesystem`,
+            steps: previews.map((p) => ({
+              id: `${dest}:rsync:${p.unit.rel || 'root'}`,
+              host: dest,
+              title: `rsync ${unitName(p.unit)} from ${source} (${p.report.transfers.length} file(s) to copy, ${p.report.deletions.length} to delete)`,
+              action: {
+                kind: 'fn' as const,
+                describe: `${rsyncArgv({ ...args, dryRun: false, unit: p.unit }).join(' ')} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
+                fn: async (h: Host) => {
+                  results.push(...(await runUnits(h, args, [p.unit])));
                 },
-                undo: null,
-                noUndoReason: `${dest} is a mirror of ${source}: there is nothing to restore`,
               },
-            ],
+              undo: null,
+              noUndoReason: `${dest} is a mirror of ${source}: there is nothing to restore`,
+            })),
           },
-        ],
+        ].filter((ph) => ph.steps.length > 0),
       };
       const runner = await ctx.runner();
-      await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Mirror ${source}'s ${config.nfs.root} onto ${dest}?` } });
+      if (plan.phases.length > 0) {
+        await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Mirror ${source}'s volumes onto ${dest}?` } });
+      }
+      for (const t of skipped) ctx.out.warn(`skipped: ${t}`);
       if (o.dryRun) {
-        if (!o.json) ctx.out.line(renderPreview(preview, source, dest).join('\n'));
+        if (!o.json) ctx.out.line(notes.join('\n'));
         return;
       }
-      const rec = syncRecord(source, dest, started, result ?? null);
+      const rec = syncRecord(source, dest, started, unitsReport(results), undefined, { volumes: results.flatMap((r) => r.unit.volumes), skipped });
       await writeSyncRecord(dh, config.state.stateDir, rec);
       await noteReceived(config, hosts, source, dest, started, false);
-      if (o.json) ctx.out.json({ sync: rec, itemized: result?.changes.length ?? 0 });
-      else ctx.out.line(`synced ${source} -> ${dest}: ${rec.bytes} bytes copied, ${rec.deleted ?? 0} deleted, ${rec.files ?? '?'} files in the tree, ${rec.durationMs} ms`);
+      if (o.json) ctx.out.json({ sync: rec, itemized: results.reduce((a, r) => a + r.report.changes.length, 0) });
+      else ctx.out.line(`synced ${source} -> ${dest}: ${results.length} unit(s), ${rec.bytes} bytes copied, ${rec.deleted ?? 0} deleted, ${rec.files ?? '?'} files in the tree, ${rec.durationMs} ms${skipped.length ? `; ${skipped.length} problem(s) skipped` : ''}`);
+      if (skipped.length) process.exitCode = 4;
     } catch (err) {
       const e = err as Error;
       if (!o.dryRun) {
-        await writeSyncRecord(dh, config.state.stateDir, syncRecord(source, dest, started, null, e.message.split('\n')[0]!)).catch(() => undefined);
+        await writeSyncRecord(dh, config.state.stateDir, syncRecord(source, dest, started, null, e.message.split('\n')[0]!, { volumes: results.flatMap((r) => r.unit.volumes), skipped })).catch(() => undefined);
       }
       throw err;
     }

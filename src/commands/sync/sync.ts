@@ -8,6 +8,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'show what would be copied and deleted (itemised) and change nothing')
     .option('--max-delete <n>', 'refuse when more than n paths would be deleted (default 500)')
     .option('--ssh', 'pull over SSH instead of the rsync daemon module')
+    .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts (default: refuse)')
     .option('-y, --yes', 'do not ask (the timer uses this)')
     .option('--json', 'print the sync record as JSON')
     .action(
@@ -20,6 +21,7 @@ export function register(program: Command): void {
     ['what would the next sync copy and delete?', 'nfsctl sync --dry-run'],
     ['sync now, from a script', 'nfsctl sync --yes'],
     ['allow a big cleanup', 'nfsctl sync --max-delete 5000 --yes'],
+    ['sync every volume that is mounted on both hosts, report the others', 'nfsctl sync --skip-unready --yes'],
   ]);
 
   const timer = cmd

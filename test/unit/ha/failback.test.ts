@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
+import { unitFactsOn } from '../../support/fake-units.js';
 import { handoverPreflight, planHandover, blockingDrift, sequenceArgv, freezeExports, type HandoverOptions } from '../../../src/ha/failback.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { quoteArgv } from '../../../src/host/quote.js';
@@ -36,9 +37,11 @@ function pair(o: PairOpts = {}): { primary: FakeHost; backup: FakeHost } {
     h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
     h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
     h.on(['true'], { exitCode: 0 });
-    h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-tree', () => ({
-      stdout: `mounted=${role === 'primary' && o.primaryMounted === false ? 0 : 1}\nentries=${role === 'backup' ? (o.backupEntries ?? 3) : 3}\nused=${role === 'backup' ? 300000 : 290000}\n`,
-    }));
+    unitFactsOn(h, {
+      rootMounted: !(role === 'primary' && o.primaryMounted === false),
+      rootEntries: role === 'backup' ? (o.backupEntries ?? 3) : 3,
+      rootUsed: role === 'backup' ? 300000 : 290000,
+    });
     h.on(['rsync'], () => ({ stdout: Array.from({ length: o.deletions ?? 1 }, (_, i) => `*deleting   vol/old${i}`).join('\n') + '\n>f+++++++++ vol/new\n\nNumber of files: 7\n' }));
     if (o.unreachable === role) h.unreachable = true;
     return h;
