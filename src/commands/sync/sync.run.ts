@@ -11,6 +11,7 @@ import { readJournal, unfinished } from '../../ha/journal.js';
 import { parseRsyncOutput } from '../../core/rsync.js';
 import { newPlanId, type Plan } from '../../plan/plan.js';
 import { serviceArgv } from '../../ha/services.js';
+import { optionDuration, optionInt } from '../../core/numbers.js';
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -21,8 +22,7 @@ export interface SyncOptions {
 }
 
 export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
-  const cap = o.maxDelete === undefined ? DEFAULT_MAX_DELETE : Number(o.maxDelete);
-  if (!Number.isInteger(cap) || cap < 0) throw new UsageError(`--max-delete: expected a whole number, got ${o.maxDelete}`);
+  const cap = optionInt('--max-delete', o.maxDelete, DEFAULT_MAX_DELETE);
   const config = ctx.config;
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
   const vs = await vipHolders(config, hosts, config.timeouts.check);
@@ -119,13 +119,7 @@ export function simpleDiff(before: string | null, after: string): string[] {
 }
 
 export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
-  const { parseDuration } = await import('../../config/schema.js');
-  let ms: number;
-  try {
-    ms = o.interval ? parseDuration(o.interval) : ctx.config.rsync.interval;
-  } catch {
-    throw new UsageError(`--interval: expected a duration like 15m or 1h, got ${o.interval}`);
-  }
+  const ms = optionDuration('--interval', o.interval, ctx.config.rsync.interval);
   const path = '/etc/cron.d/nfsctl-sync';
   const role: PairRole = o.host ?? 'backup';
   const host = ctx.host(role);
