@@ -166,6 +166,20 @@ export const configSchema = z
     if (addr(c.hosts.primary.address) === addr(c.hosts.backup.address)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hosts', 'backup', 'address'], message: 'primary and backup must have different addresses' });
     }
+    // nfsctl's own files must not live where volumes live: sync would copy them over, volume delete could remove them.
+    const roots = [c.nfs.root, ...(c.backends.xfsquota ? [c.backends.xfsquota.root] : [])];
+    const own: [string[], string][] = [
+      [['state', 'auditLog'], c.state.auditLog],
+      [['state', 'lockDir'], c.state.lockDir],
+      [['state', 'stateDir'], c.state.stateDir],
+      [['nfs', 'exportsFile'], c.nfs.exportsFile],
+      [['nfs', 'ganeshaExportsDir'], c.nfs.ganeshaExportsDir],
+      [['keepalived', 'config'], c.keepalived.config],
+    ];
+    for (const [path, p] of own) {
+      const root = roots.find((r) => p === r || p.startsWith(`${r}/`));
+      if (root !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `${p} is inside the NFS root ${root}: sync would copy it to the other host and volume operations could remove it` });
+    }
     for (const role of ['primary', 'backup'] as const) {
       if (addr(c.vip) === addr(c.hosts[role].address)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['vip'], message: `the VIP must not be the ${role}'s own address (${c.vip}): it moves between the hosts` });

@@ -56,6 +56,8 @@ add('ganesha/exports path', 'nfs.ganeshaExportsDir', ['/etc/ganesha/"x', 'etc/ga
 add('ganesha/exports path', 'nfs.exportsFile', ['/etc/exports.d/a b.exports', 'exports']);
 add('state/keepalived/ceph path', 'state.lockDir', ['relative/lock', '/run/lock/../x', '/run/lock/$x']);
 add('state/keepalived/ceph path', 'keepalived.config', ['/etc/keepalived/keepalived.conf;x']);
+add('own file inside the NFS root', 'state.stateDir', ['/nfs/state', '/nfs', '/srv/nfs/x'], { message: /is inside the NFS root/ });
+add('own file inside the NFS root', 'nfs.ganeshaExportsDir', ['/nfs/.ganesha'], { message: /is inside the NFS root/ });
 add('state/keepalived/ceph path', 'backends.rbd.keyring', ['/etc/ceph/a b']);
 // the path template
 add('path template', 'nfs.pathTemplate', [
