@@ -110,8 +110,8 @@ export function parseConfigDetailed(text: string, path = '<config>'): { config: 
   if (problems.length > 0) {
     problems.sort((a, b) => (a.where?.line ?? 0) - (b.where?.line ?? 0) || (a.where?.col ?? 0) - (b.where?.col ?? 0));
     const lines = problems.map((p) => `${file}:${p.where ? `${p.where.line}:${p.where.col}` : '1:1'}: ${p.text}`);
-    const messages = lines.slice(0, 5);
-    const more = lines.length > 5 ? `\n(${lines.length - 5} more problems)` : '';
+    const messages = lines.slice(0, 10);
+    const more = lines.length > 10 ? `\n(${lines.length - 10} more problem${lines.length - 10 > 1 ? 's' : ''})` : '';
     throw new UsageError(`invalid config:\n${messages.join('\n')}${more}`, { hint: `fix ${file}, then run \`nfsctl config check\`` });
   }
   const config = result.data!;

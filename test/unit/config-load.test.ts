@@ -219,6 +219,13 @@ describe("the lab's configs (lab/netns/host-config.sh, lab/vm/vm.sh) still valid
     }
   });
 
+  it('the client hosts (no `this`) of both tiers', () => {
+    const netns = labConfig('lab/netns/host-config.sh', `${defs('lab/netns/common.sh', /^(LAB_NET|VIP|declare -A IP)=?/)}\nthis="# this: (client is not a pair member)"`, /cat >\/etc\/nfsctl\/config\.yaml <<EOF/);
+    expect(parseConfig(netns, 'host-config.sh').this).toBeUndefined();
+    const vm = labConfig('lab/vm/vm.sh', `${defs('lab/vm/vm.sh', /^(NET|VIP|declare -A IPS)=/)}\nthis="# this: (client: not a storage node)"`, /cat >"\$r\/etc\/nfsctl\/config\.yaml" <<EOF/);
+    expect(parseConfig(vm, 'vm.sh').this).toBeUndefined();
+  });
+
   it.each(['primary', 'backup'])('vm lab, %s', (role) => {
     const vars = `${defs('lab/vm/vm.sh', /^(NET|VIP|declare -A IPS)=/)}\nthis="this: ${role}"`;
     const yaml = labConfig('lab/vm/vm.sh', vars, /cat >"\$r\/etc\/nfsctl\/config\.yaml" <<EOF/);
