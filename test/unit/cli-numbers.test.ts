@@ -39,6 +39,16 @@ describe('bad counts and durations on the command line: exit 2, nothing touched'
     });
   }
 
+  it('ha notify quotes a bad type or state with escapes, touching nothing', async () => {
+    for (const args of [['\u001b[2J', 'VI_NFS', 'MASTER'], ['INSTANCE', 'VI_NFS', 'MASTER\n\u001b]0;x\u0007']]) {
+      const r = await nfsctl('ha', 'notify', ...args);
+      expect(r.exitCode).toBe(2);
+      expect((r.error as Error).message).toMatch(/\\u001b/);
+      expect((r.error as Error).message).not.toMatch(/[\u0000-\u001f]/);
+      expect(r.touches).toEqual([]);
+    }
+  });
+
   it.each(BAD_COUNTS)('log --lines %j', async (x) => {
     const r = await nfsctl('log', '--lines', x);
     expect(r.error).toBeInstanceOf(UsageError);
