@@ -152,6 +152,23 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   });
 });
 
+describe('odd documents are config errors with a position, never a crash', () => {
+  it.each([
+    ['an empty file', '', /config\.yaml:1:1: hosts: required key is missing/],
+    ['a top-level list', '- a\n- b\n', /config\.yaml:1:1: \(top level\): Expected object, received array/],
+    ['a top-level scalar', 'hello\n', /config\.yaml:1:1: \(top level\): Expected object, received string/],
+    ['two documents', `${testConfigYaml('/tmp/x')}---\nvip: 198.51.100.101\n`, /config\.yaml:\d+:\d+: invalid YAML: Source contains multiple documents/],
+    ['binary garbage', '\u0000\u0001\u001b[2J\u00ff: [', /config\.yaml:\d+:\d+: invalid YAML/],
+    ['a tab-indented file', 'hosts:\n\tprimary: x\n', /config\.yaml:\d+:\d+: invalid YAML/],
+    ['a string where a section goes', testConfigYaml('/tmp/x', 'rsync: every 15m\n'), /config\.yaml:18:8: rsync: Expected object, received string/],
+    ['a number where a name goes', testConfigYaml('/tmp/x').replace('vg: vgnfs', 'vg: 42'), /config\.yaml:13:14: backends\.lvm\.vg: Expected string, received number/],
+  ])('%s', (_n, text, want) => {
+    const m = errorOf(text);
+    expect(m).toMatch(want);
+    expect(m).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+});
+
 describe('warnings for insecure or lab-only settings', () => {
   const warn = (extra: string, replace: [string, string] = ['', '']) => parseConfigDetailed(testConfigYaml('/tmp/x', extra).replace(...replace), 'w.yaml').warnings;
 
