@@ -151,7 +151,7 @@ export const RUNBOOK: { title: string; text: string; steps: [string, string][] }
 function configSection(): string[] {
   const out = [
     '.SH CONFIGURATION',
-    prose(`nfsctl reads one YAML file, by default ${DEFAULT_CONFIG_PATH} (see ENVIRONMENT and the --config option). It is validated in full before any command runs; errors name the file, line, column and key. \`nfsctl config check\` validates a file and prints it with every default filled in. The same file is installed on both storage hosts (only \`this\` differs).`),
+    prose(`nfsctl reads one YAML file, by default ${DEFAULT_CONFIG_PATH} (see ENVIRONMENT and the --config option). It is validated in full before any command runs; errors name the file, line, column and key. \`nfsctl config check\` validates a file, warns about insecure settings (no_root_squash to a network, insecure) and prints it with every default filled in, in a form it accepts back. The same file is installed on both storage hosts (only \`this\` differs).`),
     '.PP',
     'Keys (a dotted path is a nested key):',
   ];

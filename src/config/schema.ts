@@ -1,26 +1,45 @@
 // The shape of /etc/nfsctl/config.yaml. Every field is validated before any command runs;
 // defaults here are what a stock systemd storage host with kernel NFS would use.
 import { z } from 'zod';
+import { validateClientSpec, validateExportOptions } from '../core/exports-file.js';
+import { durationProblem, parseDurationMs, type DurationRange } from '../core/numbers.js';
+import * as v from '../core/config-values.js';
 
-const DURATION = /^(\d+)(ms|s|m|h)$/;
+/** A duration in ms (the strict parser of src/core/numbers.ts); throws on a bad value. */
 export function parseDuration(s: string): number {
-  const m = DURATION.exec(s);
-  if (!m) throw new Error(`not a duration: ${s}`);
-  const n = Number(m[1]);
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return parseDurationMs(s);
 }
-const duration = z
-  .string()
-  .regex(DURATION, 'expected a duration like 500ms, 5s, 15m or 1h')
-  .transform(parseDuration);
 
-const absPath = z
-  .string()
-  .min(1)
-  .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !/[\0\n]/.test(p), 'expected an absolute path without ".." or newlines');
+/** A string checked by one of the validators of src/core/config-values.ts. */
+const checked = (problem: (s: string) => string | null, typeError?: string) =>
+  z.string(typeError ? { invalid_type_error: typeError } : {}).superRefine((s, ctx) => {
+    const p = problem(s);
+    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
+  });
+/** Marks duration keys for the printer of the effective config (src/config/print.ts). */
+export const DURATION_DESCRIPTION = 'duration';
+const duration = (range: DurationRange = {}) =>
+  checked((s) => durationProblem(s, range), 'expected a duration like 500ms, 5s, 15m or 1h (a number needs its unit)')
+    .transform((s) => parseDurationMs(s, range))
+    .describe(DURATION_DESCRIPTION);
 
-const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const address = z.string().refine((a) => ipv4.test(a) || /^[0-9a-fA-F:]+$/.test(a) || /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(a), 'expected an IP address or DNS name');
+const absPath = checked(v.safePathProblem);
+const dataRoot = checked(v.dataRootProblem);
+const address = checked(v.hostAddressProblem);
+const clientSpec = z.string().superRefine((s, ctx) => {
+  try {
+    validateClientSpec(s);
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+  }
+});
+const exportOptions = z.array(z.string()).superRefine((opts, ctx) => {
+  try {
+    validateExportOptions(opts);
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+  }
+});
 
 const ssh = z
   .object({
@@ -29,32 +48,32 @@ const ssh = z
     identity: absPath.default('/root/.ssh/id_ed25519'),
     knownHosts: absPath.default('/root/.ssh/known_hosts'),
     sudo: z.boolean().default(false),
-    hostKeyAliases: z.array(z.string()).default([]),
+    hostKeyAliases: z.array(checked(v.hostKeyAliasProblem)).default([]),
   })
   .strict()
   .default({});
 
 const host = z.object({ address, ssh }).strict();
 
-const argvTemplate = z.array(z.string().min(1)).min(1);
+const argvTemplate = z.array(checked(v.argvElementProblem)).min(1).superRefine((argv, ctx) => {
+  const p = v.serviceCommandProblem(argv);
+  if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
+});
 
 export const configSchema = z
   .object({
     this: z.enum(['primary', 'backup']).optional(),
     hosts: z.object({ primary: host, backup: host }).strict(),
-    vip: address,
+    vip: checked(v.vipProblem),
     nfs: z
       .object({
-        root: absPath.default('/nfs'),
-        pathTemplate: z
-          .string()
-          .default('{root}/{namespace}_{name}')
-          .refine((t) => t.includes('{namespace}') && t.includes('{name}') && t.startsWith('{root}/'), 'must start with {root}/ and contain {namespace} and {name}'),
+        root: dataRoot.default('/nfs'),
+        pathTemplate: checked(v.pathTemplateProblem).default('{root}/{namespace}_{name}'),
         server: z.enum(['kernel', 'ganesha']).default('kernel'),
         exportsFile: absPath.default('/etc/exports.d/nfsctl.exports'),
         ganeshaExportsDir: absPath.default('/etc/ganesha/nfsctl'),
-        clients: z.array(z.string().min(1)).min(1).default(['*']),
-        options: z.array(z.string().min(1)).default(['rw', 'sync', 'no_root_squash', 'no_subtree_check']),
+        clients: z.array(clientSpec).min(1).default(['*']),
+        options: exportOptions.default(['rw', 'sync', 'no_root_squash', 'no_subtree_check']),
       })
       .strict()
       .default({}),
@@ -63,8 +82,8 @@ export const configSchema = z
         default: z.enum(['lvm', 'rbd', 'xfsquota']).default('lvm'),
         lvm: z
           .object({
-            vg: z.string().regex(/^[A-Za-z0-9+_.-]+$/, 'expected an LVM volume group name'),
-            mkfsArgs: z.array(z.string()).default([]),
+            vg: checked(v.lvmVgProblem),
+            mkfsArgs: z.array(checked(v.argvElementProblem)).default([]),
             /** Lab only: hosts without device-mapper keep LVs inactive; no mkfs/mount. */
             metadataOnly: z.boolean().default(false),
           })
@@ -72,9 +91,9 @@ export const configSchema = z
           .optional(),
         rbd: z
           .object({
-            pool: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a Ceph pool name'),
+            pool: checked((s) => v.cephNameProblem(s, 'a Ceph pool name')),
             cephConf: absPath.default('/etc/ceph/ceph.conf'),
-            id: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('admin'),
+            id: checked((s) => v.cephNameProblem(s, 'a Ceph client id')).default('admin'),
             keyring: absPath.optional(),
             /** Map/mkfs/mount images on the VIP holder (false where krbd is unavailable, e.g. the netns lab). */
             map: z.boolean().default(true),
@@ -83,7 +102,7 @@ export const configSchema = z
           .optional(),
         xfsquota: z
           .object({
-            root: absPath,
+            root: dataRoot,
             /** false on kernels without XFS quota support (the netns lab): sizes are recorded, not enforced. */
             quota: z.boolean().default(true),
           })
@@ -95,15 +114,15 @@ export const configSchema = z
     keepalived: z
       .object({
         config: absPath.default('/etc/keepalived/keepalived.conf'),
-        instance: z.string().default('VI_NFS'),
-        interface: z.string().default('eth0'),
+        instance: checked(v.vrrpInstanceProblem).default('VI_NFS'),
+        interface: checked(v.interfaceProblem).default('eth0'),
       })
       .strict()
       .default({}),
     rsync: z
       .object({
-        module: z.string().default('nfs'),
-        interval: duration.default('15m'),
+        module: checked(v.rsyncModuleProblem).default('nfs'),
+        interval: duration({ minMs: 60_000, maxMs: 86_400_000 }).default('15m'),
       })
       .strict()
       .default({}),
@@ -114,9 +133,9 @@ export const configSchema = z
         command: argvTemplate.optional(),
         names: z
           .object({
-            keepalived: z.string().default('keepalived'),
-            nfs: z.string().default('nfs-server'),
-            rsyncd: z.string().default('rsync'),
+            keepalived: checked(v.serviceNameProblem).default('keepalived'),
+            nfs: checked(v.serviceNameProblem).default('nfs-server'),
+            rsyncd: checked(v.serviceNameProblem).default('rsync'),
           })
           .strict()
           .default({}),
@@ -126,9 +145,9 @@ export const configSchema = z
       .refine((s) => s.manager !== 'command' || s.command !== undefined, 'manager "command" needs services.command, e.g. ["svc", "{action}", "{service}"]'),
     timeouts: z
       .object({
-        connect: duration.default('5s'),
-        command: duration.default('60s'),
-        check: duration.default('5s'),
+        connect: duration({ minMs: 100, maxMs: 300_000 }).default('5s'),
+        command: duration({ minMs: 1000, maxMs: 86_400_000 }).default('60s'),
+        check: duration({ minMs: 100, maxMs: 600_000 }).default('5s'),
       })
       .strict()
       .default({}),
@@ -143,8 +162,28 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.hosts.primary.address === c.hosts.backup.address) {
+    const addr = (a: string) => v.canonicalAddress(a);
+    if (addr(c.hosts.primary.address) === addr(c.hosts.backup.address)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hosts', 'backup', 'address'], message: 'primary and backup must have different addresses' });
+    }
+    // nfsctl's own files must not live where volumes live: sync would copy them over, volume delete could remove them.
+    const roots = [c.nfs.root, ...(c.backends.xfsquota ? [c.backends.xfsquota.root] : [])];
+    const own: [string[], string][] = [
+      [['state', 'auditLog'], c.state.auditLog],
+      [['state', 'lockDir'], c.state.lockDir],
+      [['state', 'stateDir'], c.state.stateDir],
+      [['nfs', 'exportsFile'], c.nfs.exportsFile],
+      [['nfs', 'ganeshaExportsDir'], c.nfs.ganeshaExportsDir],
+      [['keepalived', 'config'], c.keepalived.config],
+    ];
+    for (const [path, p] of own) {
+      const root = roots.find((r) => p === r || p.startsWith(`${r}/`));
+      if (root !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `${p} is inside the NFS root ${root}: sync would copy it to the other host and volume operations could remove it` });
+    }
+    for (const role of ['primary', 'backup'] as const) {
+      if (addr(c.vip) === addr(c.hosts[role].address)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['vip'], message: `the VIP must not be the ${role}'s own address (${c.vip}): it moves between the hosts` });
+      }
     }
     if (c.backends[c.backends.default] === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['backends', 'default'], message: `default backend "${c.backends.default}" has no backends.${c.backends.default} section` });

@@ -7,6 +7,7 @@
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';
+import { optionInt, quoteValue } from '../core/numbers.js';
 import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory, emptyInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
@@ -27,11 +28,11 @@ export interface NotifyArgs {
 
 export function parseNotifyArgs(type: string, name: string, state: string, priority?: string): NotifyArgs {
   const t = type.toUpperCase();
-  if (t !== 'INSTANCE' && t !== 'GROUP') throw new UsageError(`expected INSTANCE or GROUP, got ${type}`);
+  if (t !== 'INSTANCE' && t !== 'GROUP') throw new UsageError(`expected INSTANCE or GROUP, got ${quoteValue(type)}`);
   const s = state.toUpperCase();
-  if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(s)) throw new UsageError(`expected MASTER, BACKUP, FAULT or STOP, got ${state}`);
-  const p = priority === undefined ? undefined : Number(priority);
-  if (p !== undefined && !Number.isInteger(p)) throw new UsageError(`priority: expected a number, got ${priority}`);
+  if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(s)) throw new UsageError(`expected MASTER, BACKUP, FAULT or STOP, got ${quoteValue(state)}`);
+  // keepalived passes the instance's priority: 1-254 (255 is an address owner's, which the VIP never is)
+  const p = priority === undefined ? undefined : optionInt('priority', priority, 0, { min: 1, max: 254 });
   return { type: t, name, state: s as VrrpState, ...(p !== undefined ? { priority: p } : {}) };
 }
 

@@ -9,6 +9,7 @@ import { handoverPreflight, journaled, planHandover, direction, type HandoverOpt
 import { writeJournal, type OpJournal, type OpKind } from './journal.js';
 import { operatorName } from '../state/audit.js';
 import { NfsctlError } from '../core/errors.js';
+import { optionInt } from '../core/numbers.js';
 
 export interface HandoverCliOptions {
   dryRun?: boolean;
@@ -22,8 +23,7 @@ export interface HandoverCliOptions {
 
 /** failback and switchover: preflight, plan, confirm, apply with the journal on both hosts. */
 export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOptions): Promise<void> {
-  const maxDelete = o.maxDelete === undefined ? 500 : Number(o.maxDelete);
-  if (!Number.isInteger(maxDelete) || maxDelete < 0) throw new NfsctlError(`--max-delete: expected a whole number, got ${String(o.maxDelete)}`, { exitCode: 2 });
+  const maxDelete = optionInt('--max-delete', o.maxDelete === undefined ? undefined : String(o.maxDelete), 500);
   const hosts: Record<PairRole, Host> = { primary: ctx.host('primary'), backup: ctx.host('backup') };
   const opts: HandoverOptions = { kind, resume: o.resume ?? false, maxDelete, verify: o.verify ?? false, skipUnready: o.skipUnready ?? false };
   const { from, to } = direction(kind);

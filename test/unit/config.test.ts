@@ -28,8 +28,9 @@ describe('config loader', () => {
   });
 
   it('points at file, line and key for an unknown key', () => {
+    // Issue 20 item 7: the unknown key's own line:column (it used to say 1:1), and the key it is closest to.
     const e = errorOf(testConfigYaml('/tmp/x').replace('vip:', 'vipp: 1\nvip:'));
-    expect(e.message).toContain('/etc/nfsctl/config.yaml:1:1: (top level): unknown key "vipp"');
+    expect(e.message).toContain('/etc/nfsctl/config.yaml:7:1: vipp: unknown key "vipp"; did you mean "vip"?');
   });
 
   it('points at the line of a wrongly typed value', () => {

@@ -8,13 +8,21 @@ export function register(parent: Command): void {
     .option('--json', 'print the effective configuration as JSON')
     .action(
       withContext(async (ctx) => {
+        // The context already loaded (and validated) the file; read it again for the warnings.
+        const { loadConfigWithWarnings } = await import('../../config/load.js');
+        const { effectiveConfig } = await import('../../config/print.js');
+        const { escapeControls } = await import('../../core/numbers.js');
+        const { warnings } = await loadConfigWithWarnings(ctx.configFile);
+        const file = escapeControls(ctx.configFile);
+        const config = effectiveConfig(ctx.config);
         if (ctx.opts.json) {
-          ctx.out.json({ file: ctx.configFile, valid: true, config: ctx.config });
+          ctx.out.json({ file: ctx.configFile, valid: true, config, warnings: warnings.map((w) => ({ key: w.key, line: w.line, column: w.column, message: w.message })) });
           return;
         }
         const { stringify } = await import('../../cli/yaml-out.js');
-        ctx.out.info(ctx.out.errColor.green(`${ctx.configFile}: valid`));
-        ctx.out.line(stringify(ctx.config).trimEnd());
+        ctx.out.info(ctx.out.errColor.green(`${file}: valid`));
+        for (const w of warnings) ctx.out.warn(`${file}:${w.line ? `${w.line}:${w.column}` : '(default)'}: ${w.key}: ${w.message}`);
+        ctx.out.line(stringify(config).trimEnd());
       }),
     );
   examples(cmd, [

@@ -11,11 +11,8 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const o = cmd.opts<{ lines: string; plan?: string }>();
-        const n = Number(o.lines);
-        if (!Number.isInteger(n) || n < 1) {
-          const { UsageError } = await import('../../core/errors.js');
-          throw new UsageError(`--lines expects a positive whole number, got "${o.lines}"`);
-        }
+        const { optionInt } = await import('../../core/numbers.js');
+        const n = optionInt('--lines', o.lines, 20, { min: 1 });
         let entries = await ctx.audit.tail(o.plan ? Number.MAX_SAFE_INTEGER : n);
         if (o.plan) entries = entries.filter((e) => e.planId === o.plan).slice(-n);
         if (ctx.opts.json) return ctx.out.json(entries);

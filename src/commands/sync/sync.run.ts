@@ -3,7 +3,7 @@
 // is the other host), with a source sanity check, a dry-run pass and a deletion cap.
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
-import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
+import { NfsctlError, PreconditionError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
 import { checkUnitCaps, checkUnits, mergeReports, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
 import { pairInventory } from '../../volume/inventory.js';
@@ -17,6 +17,7 @@ import { serviceArgv } from '../../ha/services.js';
 import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
 import { checkPlainPath } from '../../core/plain-path.js';
 import { quoteArgv } from '../../host/quote.js';
+import { optionInt } from '../../core/numbers.js';
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -28,8 +29,7 @@ export interface SyncOptions {
 }
 
 export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
-  const cap = o.maxDelete === undefined ? DEFAULT_MAX_DELETE : Number(o.maxDelete);
-  if (!Number.isInteger(cap) || cap < 0) throw new UsageError(`--max-delete: expected a whole number, got ${o.maxDelete}`);
+  const cap = optionInt('--max-delete', o.maxDelete, DEFAULT_MAX_DELETE);
   const config = ctx.config;
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
   const vs = await vipHolders(config, hosts, config.timeouts.check);
