@@ -24,8 +24,9 @@ export interface SyncOptions {
 }
 
 export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
+  // Digits only (Number() would take 1e3, 0x10, " 5" and ""); to be unified with the generic int parser.
+  if (o.maxDelete !== undefined && !/^(0|[1-9][0-9]{0,8})$/.test(o.maxDelete)) throw new UsageError(`--max-delete: expected a whole number like 500, got ${JSON.stringify(o.maxDelete)}`);
   const cap = o.maxDelete === undefined ? DEFAULT_MAX_DELETE : Number(o.maxDelete);
-  if (!Number.isInteger(cap) || cap < 0) throw new UsageError(`--max-delete: expected a whole number, got ${o.maxDelete}`);
   const config = ctx.config;
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
   const vs = await vipHolders(config, hosts, config.timeouts.check);

@@ -14,7 +14,7 @@ import { runCreate } from '../../../src/commands/volume/create.run.js';
 import { testConfig } from '../../support/config.js';
 import { fakeContext } from '../../support/fake-context.js';
 
-const AMBIGUOUS = ['yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'YES', 'No', 'On', 'OFF', 'true', 'False', 'null', 'Null', '~', '1_000', '0x10', '1e3', '.5', '012', '0o12', '1:20', '190:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '.inf', '-.inf', '.NaN', '+1', '-1', '1', '0', '1.0', '=', '<<', '', ' ', 'a: b', 'a #b', '- x', '? x', '[x]', '{x}', '*x', '&x', '!x', '|', '>', '%x', '@x', '`x', '"x"', "'x'", 'x\ny', 'x\u001b[31m', 'tab\tx', 'trailing ', ' leading', 'e5', 'E-2', 'e+10'];
+const AMBIGUOUS = ['yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'YES', 'No', 'On', 'OFF', 'true', 'False', 'null', 'Null', '~', '1_000', '0x10', '1e3', '.5', '012', '0o12', '1:20', '190:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '.inf', '-.inf', '.NaN', '+1', '-1', '1', '0', '1.0', '=', '<<', '', ' ', 'a: b', 'a #b', '- x', '? x', '[x]', '{x}', '*x', '&x', '!x', '|', '>', '%x', '@x', '`x', '"x"', "'x'", 'x\ny', 'x\u001b[31m', 'tab\tx', 'trailing ', ' leading', 'e5', 'E-2', 'e+10', '0xff', '0XFF', '0b1', '0o7', '1Mi2'];
 const LABEL_VALUES = ['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'null', '1_000', '0x10', '1e3', '012', '1', 'a.b', 'A-1_b.c', ''];
 
 function readBack(text: string) {
@@ -32,7 +32,7 @@ describe('YAML output: strings stay strings for YAML 1.1 and 1.2 readers', () =>
     }
   });
   it('random strings round-trip under both versions', () => {
-    const chars = 'abyYnNoOfFtTuelsrEx0123456789_.-:=/~<> #\'"\t\n,[]{}&*!|%@`+';
+    const chars = 'abyYnNoOfFtTuelsrExXiMG0123456789_.-:=/~<> #\'"\t\n,[]{}&*!|%@`+';
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     for (let i = 0; i < 20000; i++) {
@@ -43,7 +43,9 @@ describe('YAML output: strings stay strings for YAML 1.1 and 1.2 readers', () =>
     }
   });
   it('plain where nothing can go wrong', () => {
-    expect(stringify({ apiVersion: 'v1', path: '/nfs/team-a_data', o: 'nfsvers=3' })).toBe('apiVersion: v1\npath: /nfs/team-a_data\no: nfsvers=3\n');
+    expect(stringify({ apiVersion: 'v1', path: '/nfs/team-a_data', o: 'nfsvers=3', storage: '64Mi' })).toBe('apiVersion: v1\npath: /nfs/team-a_data\no: nfsvers=3\nstorage: 64Mi\n');
+    // the VIP: YAML 1.1's float pattern takes 198.51.100.100 for a number
+    expect(stringify({ server: '198.51.100.100' })).toBe('server: "198.51.100.100"\n');
   });
 });
 
