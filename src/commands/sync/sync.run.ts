@@ -68,7 +68,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
                 title: `rsync ${config.nfs.root} from ${source} (${preview.transfers.length} file(s) to copy, ${preview.deletions.length} to delete)`,
                 action: {
                   kind: 'fn',
-                  describe: rsyncArgv({ config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) }).join(' '),
+                  describe: quoteArgv(rsyncArgv({ config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) })),
                   fn: async (h) => {
                     const rep = await runRsync(h, { config, source, dryRun: false, maxDelete: cap, ...(o.ssh ? { ssh: true } : {}) });
                     result = rep;
