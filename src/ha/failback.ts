@@ -22,7 +22,7 @@ import { CommandFailedError, runChecked } from '../host/host.js';
 import { NfsctlError, PreconditionError, HostUnreachableError } from '../core/errors.js';
 import { describeAction, newPlanId, planSteps, type Action, type Phase, type Plan, type Step } from '../plan/plan.js';
 import { serviceArgv, serviceCommand } from './services.js';
-import { quoteArg } from '../host/quote.js';
+import { quoteArg, quoteArgv } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
@@ -307,7 +307,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
     title,
     action: {
       kind: 'fn',
-      describe: rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete }).join(' '),
+      describe: quoteArgv(rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete })),
       fn: async (h) => {
         const started = Date.now();
         const a: RsyncArgs = { config, source: from, dryRun: false, maxDelete: o.maxDelete };
