@@ -1,20 +1,28 @@
 // The entry point, and the only place that decides the process exit code.
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { NfsctlError, ExitCode } from './core/errors.js';
 import { interrupts } from './plan/interrupt.js';
+import { safeMessage } from './core/terminal-text.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // commander's own errors (unknown option, bad choice) repeat the argument too.
+  const quiet = (cmd: Command): void => {
+    cmd.configureOutput({ ...cmd.configureOutput(), outputError: (str, write) => write(safeMessage(str, argv)) });
+    for (const sub of cmd.commands) quiet(sub);
+  };
+  quiet(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
-    return report(err);
+    return report(err, argv);
   }
 }
 
-function report(err: unknown): number {
+/** Errors on stderr: no raw control character from the input reaches the terminal. */
+function report(err: unknown, argv: readonly string[]): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (help, version, usage error).
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
@@ -22,12 +30,12 @@ function report(err: unknown): number {
   }
   if (err instanceof NfsctlError) {
     // An empty message means the command already said everything (e.g. health's checklist).
-    if (err.message) process.stderr.write(`nfsctl: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  next: ${err.hint}\n`);
+    if (err.message) process.stderr.write(`nfsctl: ${safeMessage(err.message, argv)}\n`);
+    if (err.hint) process.stderr.write(`  next: ${safeMessage(err.hint, argv)}\n`);
     return err.exitCode;
   }
   // Not an error nfsctl understands: a bug. Show the stack so it can be reported.
-  process.stderr.write(`nfsctl: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`nfsctl: internal error: ${safeMessage((err as Error)?.stack ?? String(err), argv)}\n`);
   return ExitCode.failed;
 }
 

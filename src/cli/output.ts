@@ -1,6 +1,7 @@
 // Where things go: data to stdout, everything for humans (progress, plans, warnings) to
 // stderr. Colour only on a terminal, never with NO_COLOR or --no-color, never in --json.
 import { Chalk, type ChalkInstance } from 'chalk';
+import { safeMessage } from '../core/terminal-text.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -45,7 +46,8 @@ export class Output {
     this.stderr.write(text + '\n');
   }
 
+  /** A warning; control characters other than its line breaks are escaped (see errors in main.ts). */
   warn(text: string): void {
-    this.stderr.write(this.errColor.yellow('warning: ') + text + '\n');
+    this.stderr.write(this.errColor.yellow('warning: ') + safeMessage(text) + '\n');
   }
 }

@@ -22,7 +22,7 @@ import { CommandFailedError, runChecked } from '../host/host.js';
 import { NfsctlError, PreconditionError, HostUnreachableError } from '../core/errors.js';
 import { describeAction, newPlanId, planSteps, type Action, type Phase, type Plan, type Step } from '../plan/plan.js';
 import { serviceArgv, serviceCommand } from './services.js';
-import { quoteArg } from '../host/quote.js';
+import { quoteArg, quoteArgv } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
@@ -324,7 +324,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
     title,
     action: {
       kind: 'fn',
-      describe: f.units.map((u) => rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete, unit: u }).join(' ')).join('; ') || 'nothing to copy',
+      describe: f.units.map((u) => quoteArgv(rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete, unit: u }))).join('; ') || 'nothing to copy',
       fn: async (h) => {
         const started = Date.now();
         const a = { config, source: from, maxDelete: o.maxDelete };
@@ -460,7 +460,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
               for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message])) result.warnings.push(`freshness record: ${p}`);
             },
           },
-          undo: { title: 'start keepalived on the primary again (the VIP comes back)', action: { kind: 'fn', describe: serviceArgv(config, 'start', 'keepalived').join(' ') + ' (unless the primary is stale)', fn: async (h) => {
+          undo: { title: 'start keepalived on the primary again (the VIP comes back)', action: { kind: 'fn', describe: serviceCommand(config, 'start', 'keepalived') + ' (unless the primary is stale)', fn: async (h) => {
             await assertMayServe(config, hosts, primary, 'start keepalived on the primary again');
             await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
           } } },

@@ -12,9 +12,10 @@ import { identify } from '../volume/identity.js';
 import { mirrored } from '../volume/state.js';
 import { rbdArgs } from '../volume/inventory.js';
 import { parseCephHealth } from '../core/ceph-json.js';
-import { serviceArgv } from '../ha/services.js';
+import { serviceCommand } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
 import { probePorts, trialMount, PROBE_PREFIX } from './node-probes.js';
+import { quoteArgv } from '../host/quote.js';
 
 export interface Diagnosis {
   volume: string;
@@ -76,7 +77,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   if (!holder) {
     const holders = await Promise.all(ROLES.map(async (r) => ((await ctx.host(r).run(['ip', '-j', 'addr', 'show'], { timeoutMs: t }).catch(() => null))?.stdout.includes(`"${config.vip}"`) ? r : null)));
     const both = holders.filter(Boolean).length === 2;
-    bad('vip', null, `VIP ${config.vip} held by exactly one host`, both ? 'SPLIT BRAIN: both hosts hold it' : 'no host holds it', both ? `stop keepalived on the backup (${serviceArgv(config, 'stop', 'keepalived').join(' ')}), check VRRP between the hosts, then start it again` : `start keepalived on the primary: ${serviceArgv(config, 'start', 'keepalived').join(' ')}`);
+    bad('vip', null, `VIP ${config.vip} held by exactly one host`, both ? 'SPLIT BRAIN: both hosts hold it' : 'no host holds it', both ? `stop keepalived on the backup (${serviceCommand(config, 'stop', 'keepalived')}), check VRRP between the hosts, then start it again` : `start keepalived on the primary: ${serviceCommand(config, 'start', 'keepalived')}`);
     return stop();
   }
 
@@ -105,7 +106,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     return stop();
   }
   if (!hv.served) {
-    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${config.nfs.server === 'kernel' ? 'the kernel NFS server (exportfs -v)' : 'nfs-ganesha (ShowExports)'} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceArgv(config, 'start', 'nfs').join(' ')}` : `nfsctl volume export ${v.id}  # re-applies it`);
+    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${config.nfs.server === 'kernel' ? 'the kernel NFS server (exportfs -v)' : 'nfs-ganesha (ShowExports)'} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceCommand(config, 'start', 'nfs')}` : `nfsctl volume export ${v.id}  # re-applies it`);
     return stop();
   }
   ok('exported', holder, `${v.path} exported and served`, `to ${hv.clients.join(' ') || '?'}`);
@@ -135,7 +136,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
             ? {
                 fix: tcpBroken.some((p) => p.state === 'silent')
                   ? `packets are DROPped between ${from} and ${holder}: check \`iptables -S INPUT\` on ${holder} (and any firewall in between) for ports ${[...new Set(broken.map((p) => p.port))].join(',')}`
-                  : `connections are REFUSED: the service is down or REJECTed on ${holder}: check \`iptables -S INPUT\` and ${serviceArgv(config, 'status', 'nfs').join(' ')}`,
+                  : `connections are REFUSED: the service is down or REJECTed on ${holder}: check \`iptables -S INPUT\` and ${serviceCommand(config, 'status', 'nfs')}`,
               }
             : {}),
         },
@@ -162,7 +163,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     from,
     causeFound: false,
     findings,
-    mountCommand: `mount -t nfs -o vers=3,proto=tcp,hard ${config.vip}:${v.path} /mnt`,
+    mountCommand: quoteArgv(['mount', '-t', 'nfs', '-o', 'vers=3,proto=tcp,hard', `${config.vip}:${v.path}`, '/mnt']),
     pv: persistentVolume(config, v, view.sizeBytes, view.labels),
   };
 }

@@ -4,12 +4,22 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { VolumeIdentity } from './identity.js';
 
+/**
+ * The PV name: `nfs-<namespace>.<name>`. A namespace is a DNS-1123 label and cannot hold a
+ * ".", so the first "." separates the two and different volumes never share a name
+ * (`nfs-<namespace>-<name>`, the scheme before, made team-a/b-c and team-a-b/c collide).
+ * A DNS-1123 subdomain of at most 253 characters; longer ones are cut and end in a hash of
+ * the volume id.
+ */
 export function pvName(v: VolumeIdentity): string {
-  const base = `nfs-${v.ref.namespace}-${v.ref.name}`;
+  const base = `nfs-${v.ref.namespace}.${v.ref.name}`;
   if (base.length <= 253) return base;
   const h = createHash('sha256').update(v.id).digest('hex').slice(0, 10);
   return `${base.slice(0, 242).replace(/[.-]+$/, '')}-${h}`;
 }
+
+/** Labels nfsctl puts on every PV it prints; user labels may not use these keys. */
+export const NFSCTL_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/managed-by': 'nfsctl' };
 
 /** Kubernetes quantity: whole Gi/Mi when exact, bytes otherwise. */
 export function quantity(bytes: number): string {
@@ -25,7 +35,8 @@ export function persistentVolume(config: Config, v: VolumeIdentity, size: number
     kind: 'PersistentVolume',
     metadata: {
       name: pvName(v),
-      labels: { 'app.kubernetes.io/managed-by': 'nfsctl', ...labels },
+      // nfsctl's own labels last: metadata written by an older version cannot replace them.
+      labels: { ...labels, ...NFSCTL_LABELS },
       annotations: { 'nfsctl/volume': v.id },
     },
     spec: {

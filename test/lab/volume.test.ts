@@ -1,11 +1,12 @@
 // Volumes on the real lab pair: nfsctl runs ON the primary, as an operator would, against
 // real xfs_quota, LVM (metadata only in this tier), Ceph RBD and nfs-ganesha.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { labExec, labExecOk, fault, undoFault, labFacts } from './helpers.js';
 
 // What this machine's kernel allows in the netns tier (the vm tier covers the rest).
 let quota = false;
-const ALL = ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half', 'lab-a/legacy'];
+const ALL = ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half', 'lab-a/legacy', 'lab-a/opts'];
 beforeAll(async () => {
   quota = (await labFacts()).xfs_prjquota === 'yes';
   for (const v of ALL) await nfsctl(['volume', 'delete', v, '--yes', '--force']);
@@ -25,11 +26,29 @@ afterAll(async () => {
 });
 
 describe('xfsquota volumes, real data path', () => {
+  it('ganesha: export options become the EXPORT block (insecure, anonuid/anongid, sec=sys), the real ganesha serves it, the client writes', async () => {
+    const r = await nfsctl(['volume', 'create', 'lab-a/opts', '--size', '64M', '--backend', 'xfsquota', '--options', 'rw,sync,no_root_squash,no_subtree_check,insecure,anonuid=1000,anongid=1000,sec=sys', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const h of ['primary', 'backup'] as const) {
+      const block = await labExecOk(h, ['sh', '-c', 'cat /etc/ganesha/nfsctl/*.conf']);
+      expect(block, h).toContain('Anonymous_Uid = 1000;');
+      expect(block, h).toContain('Anonymous_Gid = 1000;');
+      expect(block, h).toContain('PrivilegedPort = false;');
+    }
+    const v = (await listJson()).volumes.find((x) => x.id === 'lab-a/opts')!;
+    expect(v.hosts.primary).toMatchObject({ present: true, served: true });
+    expect(v.hosts.backup).toMatchObject({ present: true, served: true });
+    await labExecOk('client', ['sh', '-c', `echo opts > /tmp/o && nfs-cp /tmp/o "nfs://${VIP}/nfs/lab-a_opts/o?version=3"`]);
+    expect(await labExecOk('primary', ['cat', '/nfs/lab-a_opts/o'])).toBe('opts\n');
+    expect((await nfsctl(['volume', 'delete', 'lab-a/opts', '--yes'])).exitCode).toBe(0);
+  });
+
   it('creates on both hosts, prints a PV, and the client writes through the VIP', async () => {
     const r = await nfsctl(['volume', 'create', 'lab-a/data', '--size', '64M', '--backend', 'xfsquota', '--label', 'tier=gold', '--output', 'pv-yaml', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('kind: PersistentVolume');
-    expect(r.stdout).toContain(`server: ${VIP}`);
+    // a YAML 1.1 reader (kubectl's) reads the VIP back as a string (unquoted it is a 1.1 float)
+    expect((parse(r.stdout, { version: '1.1' }) as { spec: { nfs: { server: unknown } } }).spec.nfs.server).toBe(VIP);
     expect(r.stdout).toContain('path: /nfs/lab-a_data');
     expect(r.stdout).toContain('storage: 64Mi');
     expect(r.stdout).toContain('tier: gold');
@@ -261,6 +280,9 @@ describe('faults during volume changes', () => {
       ['volume', 'create', 'team-a/data', '--size', '9999P'],
       ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,bogus'],
       ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,ro'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,fsid=7'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--options', 'rw,xprtsec=tls'],
+      ['volume', 'create', 'team-a/data', '--size', '1G', '--label', 'app.kubernetes.io/managed-by=me'],
       ['volume', 'create', 'team-a/data', '--size', '1G', '--clients', '10.0.0.0/8;reboot'],
       ['volume', 'create', 'team-a/data', '--size', '1G', '--label', 'bad key=v'],
       ['volume', 'create', 'team-a/data', '--size', '1G', '--backend', 'zfs'],

@@ -9,6 +9,7 @@ import { Blocklist, breakLockPolicy } from '../../rbd/blocklist.js';
 import { renderBlocklist, renderLockRows, wrap } from '../../rbd/render.js';
 import { addressHost, parseRbdLockHeader } from '../../core/ceph-json.js';
 import { openCeph, type CephCliOptions } from './common.js';
+import { quoteArg } from '../../host/quote.js';
 import { makeProber } from './lock-list.run.js';
 
 export interface LockRemoveOptions extends CephCliOptions {
@@ -59,7 +60,7 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
   for (const l of renderLockRows([row])) ctx.out.info(l);
   if (row.verdict === 'live' && !o.force) {
     throw new PreconditionError(`the lock on ${name} looks live: ${row.reason}. Removing it would let a second client write to an image that is in use`, {
-      hint: `stop the client first, or if you are sure: nfsctl rbd lock remove ${name} ${lock.id} ${lock.locker} --force`,
+      hint: `stop the client first, or if you are sure: nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)} --force`,
     });
   }
   if (row.verdict === 'live') ctx.out.warn(`--force: removing a lock whose holder still watches the image`);
@@ -86,7 +87,7 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
 
   // --- confirm
   if (!o.yes && !ctx.interactive) {
-    throw new UsageError('refusing to remove the lock without confirmation: no terminal to ask on (nothing was changed)', { hint: `nfsctl rbd lock remove ${name} ${lock.id} ${lock.locker}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''} --yes` });
+    throw new UsageError('refusing to remove the lock without confirmation: no terminal to ask on (nothing was changed)', { hint: `nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''} --yes` });
   }
   if (!o.yes) {
     const { inquirerPrompter } = await import('../../cli/prompt.js');

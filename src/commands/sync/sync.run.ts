@@ -79,7 +79,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
               title: `rsync ${unitName(p.unit)} from ${source} (${p.report.transfers.length} file(s) to copy, ${p.report.deletions.length} to delete)`,
               action: {
                 kind: 'fn' as const,
-                describe: `${rsyncArgv({ ...args, dryRun: false, unit: p.unit }).join(' ')} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
+                describe: `${quoteArgv(rsyncArgv({ ...args, dryRun: false, unit: p.unit }))} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
                 fn: async (h: Host) => {
                   results.push(...(await runUnits(h, args, [p.unit])));
                 },

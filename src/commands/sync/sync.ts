@@ -36,7 +36,9 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const { runInstallTimer } = await import('./sync.run.js');
-        await runInstallTimer(ctx, cmd.opts());
+        // sync's own --dry-run, --yes and --json are parsed by the parent command when given after
+        // install-timer (commander's default), so read them merged.
+        await runInstallTimer(ctx, cmd.optsWithGlobals());
       }),
     );
   examples(timer, [

@@ -6,8 +6,9 @@ import { pairInventory, rbdInventory } from '../../volume/inventory.js';
 import { mergeVolumes } from '../../volume/state.js';
 import { vipHolders } from '../../ha/vip.js';
 import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
-import { UsageError } from '../../core/errors.js';
 import { rbdArgs } from '../../volume/inventory.js';
+import { parseLabelItems } from '../../core/k8s-labels.js';
+import { NFSCTL_LABELS } from '../../volume/pv.js';
 
 export async function loadPairState(ctx: Context): Promise<PairState> {
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
@@ -48,21 +49,9 @@ export async function rbdAvailable(ctx: Context): Promise<number | null> {
   }
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(|[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
-
-/** Kubernetes label syntax, since the labels end up on the PersistentVolume. */
+/** Kubernetes label syntax, since the labels end up on the PersistentVolume; nfsctl's own keys are refused. */
 export function parseLabels(items: string[] = []): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq < 0) throw new UsageError(`--label expects key=value, got "${item}"`);
-    const [k, v] = [item.slice(0, eq), item.slice(eq + 1)];
-    if (!LABEL_KEY.test(k)) throw new UsageError(`invalid label key "${k}": expected a Kubernetes label key like app or example.com/tier`);
-    if (!LABEL_VALUE.test(v)) throw new UsageError(`invalid label value "${v}" for ${k}: up to 63 letters, digits, "-", "_", "." starting and ending alphanumeric`);
-    out[k] = v;
-  }
-  return out;
+  return parseLabelItems(items, Object.keys(NFSCTL_LABELS));
 }
 
 /** `--clients a,b --clients c` and `--options rw,sync` into a validated spec (config defaults). */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cronCommand, cronQuoteArg, cronSchedule, parseCronInterval } from '../../../src/core/cron.js';
 import { checkPlainPath } from '../../../src/core/plain-path.js';
-import { cronLine, runInstallTimer } from '../../../src/commands/sync/sync.run.js';
+import { cronLine, runInstallTimer, runSync } from '../../../src/commands/sync/sync.run.js';
 import { testConfig } from '../../support/config.js';
 import { fakeContext } from '../../support/fake-context.js';
 
@@ -157,4 +157,15 @@ describe('sync install-timer: --nfsctl-path and --interval are checked before an
     expect(checkPlainPath('/usr/local/sbin/nfsctl', 'x')).toBe('/usr/local/sbin/nfsctl');
     expect(checkPlainPath('/opt/nfsctl_2+x/bin/nfsctl.js', 'x')).toBe('/opt/nfsctl_2+x/bin/nfsctl.js');
   });
+});
+
+describe('sync --max-delete: digits only, before any host is contacted', () => {
+  for (const bad of ['1e3', '0x10', '', ' 5', '5 ', '-1', '1.5', '010', 'Infinity', '1_000']) {
+    it(`refuses ${JSON.stringify(bad)}`, async () => {
+      const f = fakeContext(testConfig());
+      const err = await runSync(f.ctx, { maxDelete: bad, yes: true }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ exitCode: 2, message: expect.stringMatching(/--max-delete/) });
+      expect(f.untouched()).toBe(true);
+    });
+  }
 });
