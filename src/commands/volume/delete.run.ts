@@ -1,5 +1,6 @@
 // volume delete: show what will be destroyed, refuse while it is in use, then unexport,
 // unmount, drop fstab and destroy, on both hosts. Re-running finishes a half-deleted volume.
+import { intentSteps, withIntent } from '../../volume/intent.js';
 import type { Context } from '../../cli/context.js';
 import type { Host } from '../../host/host.js';
 import { parseVolumeRef } from '../../core/names.js';
@@ -39,7 +40,10 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
   const ref = parseVolumeRef(target);
   await ctx.withPairLock(`volume delete ${target}`, async () => {
     const state = await loadPairState(ctx);
-    const { plan, view, v } = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false });
+    const planned = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false });
+    const { view, v } = planned;
+    // retiring (--keep-data) is a state the operator chose: recorded, so it is not drift
+    const plan = o.keepData && view ? withIntent(planned.plan, intentSteps(ctx.config, state, view, 'retired')) : planned.plan;
     if (plan.phases.length === 0) {
       const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
       if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: false, message: msg });
