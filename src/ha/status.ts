@@ -28,7 +28,8 @@
 //     "warnings": [ { "id": "split-brain", "message": "...", "fix": "..." } ]
 //   }
 // Warning ids: split-brain, no-vip, host-unreachable, stale-primary-enabled, primary-out-of-date,
-// sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down.
+// sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down,
+// vip-on-older-host. "freshness": { newest, older, reason, hosts: { primary, backup } } (records).
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { serviceArgv } from './services.js';

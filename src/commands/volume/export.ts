@@ -38,7 +38,7 @@ export function registerExport(parent: Command): void {
 export function registerUnexport(parent: Command): void {
   const cmd = parent
     .command('unexport <namespace/name>')
-    .description('stop exporting a volume on both hosts (or only to some clients); its data stays')
+    .description('stop exporting a volume on both hosts (or only to some clients); its data stays, and a full unexport is recorded in its metadata as a chosen state, not drift (volume export clears it)')
     .option('--clients <cidr>', 'only stop exporting to these clients (repeatable or comma-separated)', collect)
     .option('--dry-run', 'show the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
