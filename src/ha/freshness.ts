@@ -80,7 +80,7 @@ export async function noteServing(config: Config, hosts: Record<PairRole, Host>,
   if (problems.length === 0) {
     let p = stopServing(peerRec, peerRole, now);
     if (role === 'backup') p = markStale(p, peerRole, `the backup took over and serves clients since ${now}`, now);
-    if (p !== peerRec) await writeFreshness(config, hosts[peerRole], p).catch((e: Error) => problems.push(`${peerRole}: ${e.message}`));
+    if (p !== peerRec && (peerRec !== null || p.stale)) await writeFreshness(config, hosts[peerRole], p).catch((e: Error) => problems.push(`${peerRole}: ${e.message}`));
   }
   return problems;
 }
@@ -109,6 +109,12 @@ export async function clearStaleAfterFinalSync(config: Config, hosts: Record<Pai
     throw new PreconditionError(`${to} has no complete copy of ${from}'s current data (last data: ${own?.received ? `${own.received.source} generation ${own.received.generation}${own.received.final ? '' : ', not final'}` : 'none'}; ${from} is at generation ${src?.generation ?? 0}): refusing to let it serve`);
   }
   if (own.stale) await writeFreshness(config, hosts[to], clearStale(own, to, new Date().toISOString()));
+}
+
+/** Mark `role` stale (its peer serves clients again). */
+export async function markHostStale(config: Config, host: Host, role: PairRole, reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  await writeFreshness(config, host, markStale(stopServing(await readFreshness(config, host), role, now), role, reason, now));
 }
 
 /** Throws (exit 4) unless `role`'s data is at least as new as its peer's. */
