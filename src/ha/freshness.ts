@@ -15,7 +15,7 @@ import {
   compareFreshness,
   clearStale,
   markStale,
-  maySync,
+  maySyncFrom,
   mayServe,
   parseRecord,
   receivedSync,
@@ -135,7 +135,7 @@ export function wouldLose(rep: RsyncReport): string[] {
  */
 export async function checkSyncFreshness(config: Config, hosts: Record<PairRole, Host>, source: PairRole, dest: PairRole, preview: RsyncReport | null): Promise<void> {
   const f = await pairFreshness(config, hosts);
-  const why = maySync(source, dest, f.verdict);
+  const why = maySyncFrom(source, dest, f.verdict, f.records);
   if (!why) return;
   const lose = preview ? wouldLose(preview) : [];
   const shown = lose.slice(0, 50);

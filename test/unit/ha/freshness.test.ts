@@ -5,6 +5,8 @@ import {
   emptyRecord,
   markStale,
   maySync,
+  maySyncFrom,
+  holderIsOlder,
   mayServe,
   parseRecord,
   receivedSync,
@@ -104,6 +106,23 @@ describe('freshness rules (record pairs)', () => {
     expect(maySync('backup', 'primary', v)).toMatch(/diverged/);
     expect(maySync('primary', 'backup', v)).toMatch(/diverged/);
     expect(compareFreshness({ ...p, stale: { since: T(1), reason: 'x' } }, { ...b, stale: { since: T(1), reason: 'y' } }).newest).toBe('diverged');
+  });
+
+  it('a takeover by the backup that went unrecorded (no notify hook): the VIP holder backup still wins the sync', () => {
+    // the primary served generation 1 (after a failback), the backup never got it, then the primary failed
+    const p = startServing(null, null, 'primary', T(0));
+    const b = emptyRecord('backup', T(0));
+    const v = compareFreshness(p, b);
+    expect(v.older).toBe('backup');
+    expect(maySyncFrom('backup', 'primary', v, { primary: p, backup: b })).toBeNull();
+    expect(holderIsOlder('backup', v, { primary: p, backup: b })).toBe(false);
+    // only an explicit marker makes the backup's copy the older one
+    const bs = markStale(b, 'backup', 'x', T(1));
+    expect(maySyncFrom('backup', 'primary', compareFreshness(p, bs), { primary: p, backup: bs })).toMatch(/primary served clients more recently/);
+    // the primary as VIP holder is judged by generations and its marker
+    const { p: sp, b: sb } = afterSwitchover();
+    expect(holderIsOlder('primary', compareFreshness(sp, sb), { primary: sp, backup: sb })).toBe(true);
+    expect(maySyncFrom('primary', 'backup', compareFreshness(sp, sb), { primary: sp, backup: sb })).toMatch(/backup served clients more recently/);
   });
 
   it('startServing is idempotent while serving (the hook and the plan both record it)', () => {
