@@ -44,6 +44,9 @@ export function adviseFailback(findings: Finding[], f: PairFreshness | null): vo
   const older = f?.verdict.older;
   if (older !== 'primary') return; // an older backup is a standby behind by a sync: starting it is fine
   for (const x of findings) {
+    if (x.id === 'vip' && x.status !== 'ok' && /start keepalived on the primary/.test(x.fix ?? '')) {
+      x.fix = `start keepalived on the backup, whose data is the newest (the primary is older: ${f!.verdict.reason}); then nfsctl failback`;
+    }
     if (x.id === 'service-keepalived' && x.host === older && x.status !== 'ok') {
       x.fix = 'nfsctl failback';
       x.evidence += `; ${older}'s data is older than its peer's (${f!.verdict.reason}): do not start keepalived by hand`;

@@ -210,8 +210,10 @@ describe('health and status on a stale pair', () => {
   });
   it('a stopped keepalived on the stale primary: the fix is nfsctl failback, never "start keepalived"', () => {
     const findings: Finding[] = [{ id: 'service-keepalived', host: 'primary', status: 'critical', title: 'keepalived running', evidence: 'not running', fix: 'labsvc start keepalived (on primary)' }];
+    findings.push({ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: 'NO HOLDER', fix: 'start keepalived on the primary: labsvc start keepalived' });
     adviseFailback(findings, pf);
     expect(findings[0]!.fix).toBe('nfsctl failback');
+    expect(findings[1]!.fix).toMatch(/^start keepalived on the backup, whose data is the newest .*then nfsctl failback$/);
     const fresh: Finding[] = [{ ...findings[0]!, fix: 'labsvc start keepalived (on primary)' }];
     adviseFailback(fresh, { ...pf, verdict: compareFreshness(startServing(null, null, 'primary', T(0)), null) });
     expect(fresh[0]!.fix).toBe('labsvc start keepalived (on primary)');
