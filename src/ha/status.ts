@@ -277,7 +277,7 @@ export function renderStatus(st: PairStatus): string {
   if (!op.lock && !op.failback && !op.switchover) lines.push('operation: none');
   if (st.freshness) {
     const f = st.freshness;
-    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} is OLDER` : ''} (${f.reason})`);
+    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} ${f.hosts[f.older]?.stale ? 'is STALE (only nfsctl failback brings it back)' : st.vip.holders.includes(f.older) ? 'is OLDER and holds the VIP' : 'is behind (the next sync brings it up to date)'}` : ''} (${f.reason})`);
     for (const r of ['primary', 'backup'] as const) lines.push(`  ${r.padEnd(8)} ${describeRecord(f.hosts[r])}`);
     for (const r of st.vip.holders.length === 1 ? st.vip.holders : []) {
       if (!f.hosts[r]?.serving) lines.push(`  (${r} holds the VIP but no takeover was recorded there: is the notify hook installed? \`nfsctl ha install\`)`);
