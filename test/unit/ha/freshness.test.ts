@@ -16,7 +16,7 @@ import {
 } from '../../../src/core/freshness.js';
 import { withFreshnessTrack, wouldLose, checkSyncFreshness, freshnessRecordPath, trackFilePath, noteServing, assertMayServe, clearStaleAfterFinalSync, noteReceived, markHostStale } from '../../../src/ha/freshness.js';
 import { freshnessFindings, adviseFailback } from '../../../src/health/freshness.js';
-import { freshnessWarnings, type PairStatus } from '../../../src/ha/status.js';
+import { freshnessWarnings, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
@@ -281,5 +281,18 @@ describe('the notify hook: MASTER on a stale primary is refused (second guard)',
     expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
     await freshnessOnTransition(c, 'backup', hosts, args(c, 'BACKUP'));
     expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false });
+  });
+});
+
+describe('status text', () => {
+  it('says which host is newest, and whether the other is STALE or only behind', () => {
+    const h = { reachable: true, holdsVip: false, keepalived: { running: true, enabledAtBoot: true, priority: 100, state: 'BACKUP', notifyHook: true }, nfs: { running: true } };
+    const base = { checkedAt: T(0), hosts: { primary: h, backup: h }, lastSync: null, lastOkSync: null, operation: { lock: null, failback: null, switchover: null }, warnings: [] };
+    const { p, b } = afterSwitchover();
+    const stale = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['backup'] }, freshness: { ...compareFreshness(p, b), hosts: { primary: p, backup: b } } } as unknown as PairStatus);
+    expect(stale).toMatch(/^data: newest on backup; primary is STALE \(only nfsctl failback brings it back\)/m);
+    const p2 = startServing(clearStale(p, 'primary', T(9)), b, 'primary', T(9));
+    const behind = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { ...compareFreshness(p2, b), hosts: { primary: p2, backup: b } } } as unknown as PairStatus);
+    expect(behind).toMatch(/^data: newest on primary; backup is behind \(the next sync brings it up to date\)/m);
   });
 });
