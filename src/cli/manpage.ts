@@ -201,6 +201,10 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     ),
     '.PP',
     prose(
+      'Data freshness: each host records when it served clients and which sync it last received (<stateDir>/freshness/). When the backup takes over, the primary is marked stale: a keepalived track_file (installed by `nfsctl ha install`) keeps it in FAULT, so keepalived started by hand does not give it the VIP; only `nfsctl failback` (which syncs first) clears the mark. A sync onto a host that served clients more recently than its source is refused, naming the files it would delete or overwrite.',
+    ),
+    '.PP',
+    prose(
       `Commands that change the pair first show their plan, take the pair lock on both hosts (${lockDir}/pair.lock), ask for confirmation on a terminal (\`--yes\` skips it, \`--dry-run\` only shows the plan) and record every action in the audit log. If a step fails, nfsctl stops, undoes what it can and says what is left to clean up. Interrupted (SIGINT, SIGTERM) while a plan runs, it starts no new step, lets the running one finish (a second signal stops waiting for it and skips the rollback; a third exits at once), rolls back what it can, releases the pair lock on both hosts, prints the state of each host and the command that finishes, and exits 5 when something was left changed. An unanswered confirmation prompt gives up after NFSCTL_PROMPT_TIMEOUT (default 10 minutes) and exits 130.`,
     ),
     '.PP',

@@ -119,6 +119,24 @@ export function maySync(source: PairRole, dest: PairRole, v: FreshnessVerdict): 
   return null;
 }
 
+/**
+ * Is the VIP holder's copy older than its peer's (clients see out-of-date data)? The backup
+ * holds the VIP only after the primary left it (a failover or switchover): its copy is the one
+ * clients write to, even when its takeover went unrecorded (no notify hook), and what the
+ * primary had not synced before it failed is the loss an asynchronous mirror accepts. So only
+ * the primary is judged by generations; the backup only by an explicit stale marker.
+ */
+export function holderIsOlder(holder: PairRole, v: FreshnessVerdict, records: Record<PairRole, FreshnessRecord | null>): boolean {
+  if (holder === 'backup') return records.backup?.stale != null;
+  return v.older === 'primary' || v.newest === 'diverged';
+}
+
+/** maySync for a sync from the VIP holder `source` (see holderIsOlder). */
+export function maySyncFrom(source: PairRole, dest: PairRole, v: FreshnessVerdict, records: Record<PairRole, FreshnessRecord | null>): string | null {
+  if (source === 'backup' && !records.backup?.stale) return null;
+  return maySync(source, dest, v);
+}
+
 /** The record of `role` after it starts serving (idempotent while it serves). */
 export function startServing(own: FreshnessRecord | null, peerRec: FreshnessRecord | null, role: PairRole, now: string): FreshnessRecord {
   const r = own ?? emptyRecord(role, now);

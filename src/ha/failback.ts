@@ -32,7 +32,7 @@ import { writeSyncRecord } from './sync-state.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import type { RsyncReport } from '../core/rsync.js';
 import { rsyncArgv } from './sync.js';
-import { assertMayServe, checkSyncFreshness, clearStaleAfterFinalSync, noteReceived, noteServing } from './freshness.js';
+import { assertMayServe, checkSyncFreshness, clearStaleAfterFinalSync, markHostStale, noteReceived, noteServing, trackFilePath } from './freshness.js';
 
 export interface HandoverOptions {
   kind: OpKind;
@@ -435,7 +435,10 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
             for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message])) result.warnings.push(`freshness record: ${p}`);
           },
         },
-        undo: { title: 'stop keepalived on the primary (the VIP goes back to the backup)', action: svc(primary, 'stop', 'keepalived') },
+        undo: { title: 'stop keepalived on the primary (the VIP goes back to the backup) and mark it stale again', action: { kind: 'fn', describe: serviceArgv(config, 'stop', 'keepalived').join(' ') + `; ${trackFilePath(config)} = 1`, fn: async (h) => {
+          await runChecked(h, serviceArgv(config, 'stop', 'keepalived'));
+          await markHostStale(config, h, primary, 'failback was undone: the backup serves clients again');
+        } } },
       },
     );
   } else {

@@ -15,7 +15,7 @@ import {
   compareFreshness,
   clearStale,
   markStale,
-  maySync,
+  maySyncFrom,
   mayServe,
   parseRecord,
   receivedSync,
@@ -80,7 +80,7 @@ export async function noteServing(config: Config, hosts: Record<PairRole, Host>,
   if (problems.length === 0) {
     let p = stopServing(peerRec, peerRole, now);
     if (role === 'backup') p = markStale(p, peerRole, `the backup took over and serves clients since ${now}`, now);
-    if (p !== peerRec) await writeFreshness(config, hosts[peerRole], p).catch((e: Error) => problems.push(`${peerRole}: ${e.message}`));
+    if (p !== peerRec && (peerRec !== null || p.stale)) await writeFreshness(config, hosts[peerRole], p).catch((e: Error) => problems.push(`${peerRole}: ${e.message}`));
   }
   return problems;
 }
@@ -111,6 +111,12 @@ export async function clearStaleAfterFinalSync(config: Config, hosts: Record<Pai
   if (own.stale) await writeFreshness(config, hosts[to], clearStale(own, to, new Date().toISOString()));
 }
 
+/** Mark `role` stale (its peer serves clients again). */
+export async function markHostStale(config: Config, host: Host, role: PairRole, reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  await writeFreshness(config, host, markStale(stopServing(await readFreshness(config, host), role, now), role, reason, now));
+}
+
 /** Throws (exit 4) unless `role`'s data is at least as new as its peer's. */
 export async function assertMayServe(config: Config, hosts: Record<PairRole, Host>, role: PairRole, what: string): Promise<void> {
   const f = await pairFreshness(config, hosts);
@@ -129,7 +135,7 @@ export function wouldLose(rep: RsyncReport): string[] {
  */
 export async function checkSyncFreshness(config: Config, hosts: Record<PairRole, Host>, source: PairRole, dest: PairRole, preview: RsyncReport | null): Promise<void> {
   const f = await pairFreshness(config, hosts);
-  const why = maySync(source, dest, f.verdict);
+  const why = maySyncFrom(source, dest, f.verdict, f.records);
   if (!why) return;
   const lose = preview ? wouldLose(preview) : [];
   const shown = lose.slice(0, 50);

@@ -28,7 +28,8 @@
 //     "warnings": [ { "id": "split-brain", "message": "...", "fix": "..." } ]
 //   }
 // Warning ids: split-brain, no-vip, host-unreachable, stale-primary-enabled, primary-out-of-date,
-// sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down.
+// sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down,
+// vip-on-older-host. "freshness": { newest, older, reason, hosts: { primary, backup } } (records).
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { serviceArgv, serviceCommand } from './services.js';
@@ -36,7 +37,7 @@ import { quoteArg } from '../host/quote.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
-import { describeRecord, type FreshnessRecord, type Newest } from '../core/freshness.js';
+import { describeRecord, holderIsOlder, type FreshnessRecord, type Newest } from '../core/freshness.js';
 import { pairFreshness } from './freshness.js';
 
 export interface KeepalivedConf {
@@ -277,8 +278,11 @@ export function renderStatus(st: PairStatus): string {
   if (!op.lock && !op.failback && !op.switchover) lines.push('operation: none');
   if (st.freshness) {
     const f = st.freshness;
-    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} is OLDER` : ''} (${f.reason})`);
+    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} ${f.hosts[f.older]?.stale ? 'is STALE (only nfsctl failback brings it back)' : st.vip.holders.includes(f.older) ? 'is OLDER and holds the VIP' : 'is behind (the next sync brings it up to date)'}` : ''} (${f.reason})`);
     for (const r of ['primary', 'backup'] as const) lines.push(`  ${r.padEnd(8)} ${describeRecord(f.hosts[r])}`);
+    for (const r of st.vip.holders.length === 1 ? st.vip.holders : []) {
+      if (!f.hosts[r]?.serving) lines.push(`  (${r} holds the VIP but no takeover was recorded there: is the notify hook installed? \`nfsctl ha install\`)`);
+    }
   }
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
@@ -290,7 +294,7 @@ export function freshnessWarnings(config: Config, st: PairStatus): Warning[] {
   if (!f || st.vip.holders.length !== 1) return [];
   const holder = st.vip.holders[0]!;
   const other: PairRole = holder === 'primary' ? 'backup' : 'primary';
-  if (f.older !== holder && f.newest !== 'diverged') return [];
+  if (!holderIsOlder(holder, { newest: f.newest, older: f.older, reason: f.reason }, f.hosts)) return [];
   return [
     {
       id: 'vip-on-older-host',

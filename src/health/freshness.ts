@@ -4,7 +4,7 @@ import type { Context } from '../cli/context.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Finding } from './check.js';
 import type { PairFreshness } from '../ha/freshness.js';
-import { describeRecord } from '../core/freshness.js';
+import { describeRecord, holderIsOlder } from '../core/freshness.js';
 import { serviceArgv } from '../ha/services.js';
 import { vipState } from '../ha/vip.js';
 
@@ -20,7 +20,7 @@ export function freshnessFindings(config: Config, f: PairFreshness | null, holde
   if (!f || f.verdict.newest === 'unknown') return [{ id: 'freshness', host: null, status: 'ok', title, evidence: f ? f.verdict.reason : 'freshness records not readable' }];
   const evidence = `${f.verdict.reason}; primary: ${describeRecord(f.records.primary)}; backup: ${describeRecord(f.records.backup)}`;
   const holder = holders && holders.length === 1 ? holders[0]! : null;
-  if (holder && (f.verdict.older === holder || f.verdict.newest === 'diverged')) {
+  if (holder && holderIsOlder(holder, f.verdict, f.records)) {
     return [
       {
         id: 'freshness',
@@ -44,6 +44,9 @@ export function adviseFailback(findings: Finding[], f: PairFreshness | null): vo
   const older = f?.verdict.older;
   if (older !== 'primary') return; // an older backup is a standby behind by a sync: starting it is fine
   for (const x of findings) {
+    if (x.id === 'vip' && x.status !== 'ok' && /start keepalived on the primary/.test(x.fix ?? '')) {
+      x.fix = `start keepalived on the backup, whose data is the newest (the primary is older: ${f!.verdict.reason}); then nfsctl failback`;
+    }
     if (x.id === 'service-keepalived' && x.host === older && x.status !== 'ok') {
       x.fix = 'nfsctl failback';
       x.evidence += `; ${older}'s data is older than its peer's (${f!.verdict.reason}): do not start keepalived by hand`;

@@ -196,8 +196,15 @@ function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, ro
   for (const { v, drift } of bad) {
     out.push({ id: `volume:${v.id}`, host: null, status: 'critical', title: `volume ${v.id} consistent on both hosts`, evidence: drift.join('; '), fix: `nfsctl troubleshoot-mount ${v.id}` });
   }
-  out.push({ id: 'volumes', host: null, status: bad.length ? 'critical' : 'ok', title: 'volumes present, mounted and exported', evidence: `${views.length - bad.length} of ${views.length} volumes consistent` });
+  out.push({ id: 'volumes', host: null, status: bad.length ? 'critical' : 'ok', title: 'volumes present, mounted and exported', evidence: `${views.length - bad.length} of ${views.length} volumes consistent${intentional(views)}` });
   return out;
+}
+
+/** ", 2 unexported on purpose": chosen states are told apart from drift, never counted as it. */
+function intentional(views: { intent: string | null }[]): string {
+  const n = new Map<string, number>();
+  for (const v of views) if (v.intent) n.set(v.intent, (n.get(v.intent) ?? 0) + 1);
+  return [...n].map(([k, c]) => `, ${c} ${k} on purpose`).join('');
 }
 
 function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] {

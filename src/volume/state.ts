@@ -9,6 +9,7 @@ import type { HostInventory, RbdInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { ganeshaFile } from './exporter.js';
 import { parseGaneshaExports } from '../core/ganesha.js';
+import { intentOf, type VolumeIntent } from './intent.js';
 
 export interface HostVolumeState {
   reachable: boolean;
@@ -35,6 +36,8 @@ export interface VolumeView {
   path: string;
   identity: VolumeIdentity;
   hosts: Record<PairRole, HostVolumeState>;
+  /** A state the operator chose (volume unexport, volume delete --keep-data), or null. */
+  intent: VolumeIntent | null;
   drift: string[];
 }
 
@@ -133,6 +136,14 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
   return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
 }
 
+/** The intent in this host's own metadata record of `v` (undefined: no record here). */
+function hostIntent(inv: HostInventory, v: VolumeIdentity, backend: Backend): VolumeIntent | null | undefined {
+  if (!inv.reachable) return undefined;
+  const ix = indexOf(inv);
+  const meta = backend === 'lvm' ? (ix.lvs.has(v.lv) ? decodeMetaTags(ix.lvs.get(v.lv)!.tags) : undefined) : ix.metas.get(`${v.ref.namespace}/${v.ref.name}`);
+  return meta === undefined ? undefined : intentOf(meta);
+}
+
 /** Every volume either host (or the pool) knows about, with its drift. */
 export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory>, rbd?: RbdInventory): VolumeView[] {
   const metas = new Map<string, VolumeMeta>();
@@ -153,12 +164,16 @@ export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory
       primary: hostState(config, inv.primary, v, backend, rbd),
       backup: hostState(config, inv.backup, v, backend, rbd),
     };
-    views.push({ id: v.id, namespace: meta.namespace, name: meta.name, backend, sizeBytes: meta.size, labels: meta.labels ?? {}, createdAt: meta.createdAt, createdBy: meta.createdBy, path: v.path, identity: v, hosts, drift: drift(config, backend, hosts) });
+    // each copy of a mirrored volume carries its own record: both must say the same
+    const own = mirrored(backend) ? (['primary', 'backup'] as const).map((r) => (hosts[r].present ? hostIntent(inv[r], v, backend) : undefined)) : [];
+    const intent = own.find((x) => x) ?? intentOf(meta);
+    const differ = own[0] !== undefined && own[1] !== undefined && own[0] !== own[1];
+    views.push({ id: v.id, namespace: meta.namespace, name: meta.name, backend, sizeBytes: meta.size, labels: meta.labels ?? {}, createdAt: meta.createdAt, createdBy: meta.createdBy, path: v.path, identity: v, hosts, intent, drift: [...(differ ? [`state differs: primary ${own[0] ?? 'active'}, backup ${own[1] ?? 'active'}`] : []), ...drift(config, backend, hosts, intent)] });
   }
   return views.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function drift(config: Config, backend: Backend, hosts: Record<PairRole, HostVolumeState>): string[] {
+export function drift(config: Config, backend: Backend, hosts: Record<PairRole, HostVolumeState>, intent: VolumeIntent | null = null): string[] {
   const out: string[] = [];
   const roles = ['primary', 'backup'] as const;
   if (roles.some((r) => !hosts[r].reachable)) return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
@@ -179,7 +194,10 @@ export function drift(config: Config, backend: Backend, hosts: Record<PairRole, 
     }
     if (h.configured && !h.served && backend !== 'rbd') out.push(`${r}: in the exports config but not served`);
     if (!h.configured && h.served) out.push(`${r}: served but not in the exports config`);
-    if (mirrored(backend) && h.present && !h.configured) out.push(`${r}: not exported`);
+    if (intent) {
+      // unexported/retired on purpose: not exporting is right, exporting is the drift
+      if (h.configured || h.served) out.push(`${r}: exported although the volume is ${intent} (on purpose)`);
+    } else if (mirrored(backend) && h.present && !h.configured) out.push(`${r}: not exported`);
   }
   const cp = hosts.primary.clients.join(',');
   const cb = hosts.backup.clients.join(',');

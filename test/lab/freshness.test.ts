@@ -120,7 +120,7 @@ describe.sequential(`data freshness on lab ${NS}`, () => {
 
     // the client's file intact: on the primary, through the VIP, and the next timer sync is fine
     expect(await sha('primary', `/nfs/${FILE}`)).toBe(clientSum);
-    await labExecOk('client', ['bash', '-c', `nfs-cp nfs://${VIP}/nfs/${FILE} /tmp/maint.back && cmp /tmp/maint.txt /tmp/maint.back`]);
+    await labExecOk('client', ['bash', '-c', `rm -f /tmp/maint.back && nfs-cp nfs://${VIP}/nfs/${FILE} /tmp/maint.back && cmp /tmp/maint.txt /tmp/maint.back`]);
     const after = await nfsctl('backup', ['sync', '--yes', '--json']);
     expect(after.exitCode, after.stderr).toBe(0);
     expect(await sha('backup', `/nfs/${FILE}`)).toBe(clientSum);

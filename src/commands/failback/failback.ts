@@ -4,7 +4,7 @@ import { examples, withContext } from '../../cli/app.js';
 export function register(program: Command): void {
   const cmd = program
     .command('failback')
-    .description('move the VIP back to the primary after an outage without losing what clients wrote to the backup')
+    .description('move the VIP back to the primary after an outage without losing what clients wrote to the backup; the only way a stale primary serves again (its stale mark is cleared after the verified final sync)')
     .option('--dry-run', 'run the preflight, show the plan and the itemised sync preview, change nothing')
     .option('-y, --yes', 'do not ask (otherwise you type the name "primary")')
     .option('--resume', 'continue an interrupted failback from its last completed step (journal on both hosts)')

@@ -4,7 +4,7 @@ import { examples, withContext } from '../../cli/app.js';
 export function register(program: Command): void {
   const cmd = program
     .command('switchover')
-    .description('planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move')
+    .description('planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move; the primary is then marked stale until failback')
     .option('--dry-run', 'run the preflight, show the plan, change nothing')
     .option('-y, --yes', 'do not ask (otherwise you type the name "backup")')
     .option('--resume', 'continue an interrupted switchover')

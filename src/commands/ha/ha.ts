@@ -5,7 +5,7 @@ export function register(program: Command): void {
   const ha = program.command('ha').description('keepalived integration: the notify hook and its installation');
   const notify = ha
     .command('notify <type> <name> <state> [priority]')
-    .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP')
+    .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP; records when this host serves; refuses MASTER on a primary whose data is older than the backup\'s')
     .option('--json', 'print the record as JSON')
     .action(
       withContext(async (ctx, cmd, type: string, name: string, state: string, priority?: string) => {
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   ]);
   const install = ha
     .command('install')
-    .description("add `notify \"nfsctl ha notify\"` to keepalived.conf's vrrp_instance on both hosts, showing the diff first")
+    .description("add `notify \"nfsctl ha notify\"` and the freshness track_file (a stale host stays in FAULT) to keepalived.conf's vrrp_instance on both hosts, showing the diff first")
     .option('--nfsctl-path <path>', 'nfsctl as keepalived should run it', '/usr/local/sbin/nfsctl')
     .addOption(new Option('--host <role>', 'only this host').choices(['primary', 'backup']))
     .option('--replace', 'replace an existing, different notify script')

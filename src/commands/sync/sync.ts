@@ -4,7 +4,7 @@ import { examples, withContext } from '../../cli/app.js';
 export function register(program: Command): void {
   const cmd = program
     .command('sync')
-    .description('pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap')
+    .description('pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap; refused (exit 4, naming what would be lost) when the destination served clients more recently than the source\'s data (no override: use failback)')
     .option('--dry-run', 'show what would be copied and deleted (itemised) and change nothing')
     .option('--max-delete <n>', 'refuse when more than n paths would be deleted (default 500)')
     .option('--ssh', 'pull over SSH instead of the rsync daemon module')

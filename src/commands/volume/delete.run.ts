@@ -1,5 +1,6 @@
 // volume delete: show what will be destroyed, refuse while it is in use, then unexport,
 // unmount, drop fstab and destroy, on both hosts. Re-running finishes a half-deleted volume.
+import { intentSteps, withIntent } from '../../volume/intent.js';
 import type { Context } from '../../cli/context.js';
 import type { Host } from '../../host/host.js';
 import { parseVolumeRef } from '../../core/names.js';
@@ -49,7 +50,10 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     // an empty directory without nfsctl's metadata (an interrupted create) may be rmdir'ed; anything else is refused
     const emptyDirs: Partial<Record<PairRole, boolean>> = {};
     for (const r of ROLES) if (state.inv[r].dirs.has(path)) emptyDirs[r] = await emptyDir(ctx.host(r), path);
-    const { plan, view, v } = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false, emptyDirs });
+    const planned = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false, emptyDirs });
+    const { view, v } = planned;
+    // retiring (--keep-data) is a state the operator chose: recorded, so it is not drift
+    const plan = o.keepData && view ? withIntent(planned.plan, intentSteps(ctx.config, state, view, 'retired')) : planned.plan;
     if (plan.phases.length === 0) {
       const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
       if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: false, message: msg });

@@ -19,7 +19,11 @@ export function registerExport(parent: Command): void {
         const ref = parseVolumeRef(target);
         const spec = exportSpecFrom(ctx, o);
         await ctx.withPairLock(`volume export ${target}`, async () => {
-          const plan = planExport(ctx.config, await loadPairState(ctx), ref, spec);
+          const { intentSteps, withIntent } = await import('../../volume/intent.js');
+          const { findVolume } = await import('../../volume/plans.js');
+          const state = await loadPairState(ctx);
+          const base = planExport(ctx.config, state, ref, spec);
+          const plan = withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, null));
           await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
           if (!o.dryRun) ctx.out.line(`${plan.title}: done`);
         });
@@ -34,7 +38,7 @@ export function registerExport(parent: Command): void {
 export function registerUnexport(parent: Command): void {
   const cmd = parent
     .command('unexport <namespace/name>')
-    .description('stop exporting a volume on both hosts (or only to some clients); its data stays')
+    .description('stop exporting a volume on both hosts (or only to some clients); its data stays, and a full unexport is recorded in its metadata as a chosen state, not drift (volume export clears it)')
     .option('--clients <cidr>', 'only stop exporting to these clients (repeatable or comma-separated)', collect)
     .option('--dry-run', 'show the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -59,7 +63,10 @@ export function registerUnexport(parent: Command): void {
             const keep = current.filter((c) => !drop.includes(c));
             remaining = keep.length > 0 ? { clients: keep, options: ctx.config.nfs.options } : null;
           }
-          const plan = planUnexport(ctx.config, state, ref, remaining);
+          const { intentSteps, withIntent } = await import('../../volume/intent.js');
+          const base = planUnexport(ctx.config, state, ref, remaining);
+          // a full unexport is a state the operator chose: recorded, so it is not drift
+          const plan = drop ? base : withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, 'unexported'));
           await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
           if (!o.dryRun) ctx.out.line(`${plan.title}: done`);
         });

@@ -21,6 +21,7 @@ export function volumeJson(v: VolumeView) {
     createdBy: v.createdBy,
     fsid: v.identity.fsid,
     hosts: v.hosts,
+    state: v.intent ?? 'active',
     drift: v.drift,
   };
 }
@@ -54,7 +55,7 @@ export async function runList(ctx: Context): Promise<void> {
   const rows = [['VOLUME', 'BACKEND', 'SIZE', 'USED', 'PRIMARY', 'BACKUP', 'DRIFT']];
   for (const v of state.views) {
     const used = v.hosts.primary.usedBytes ?? v.hosts.backup.usedBytes;
-    rows.push([v.id, v.backend, formatSize(v.sizeBytes), used === null ? '-' : formatSize(used), hostCell(v.hosts.primary), hostCell(v.hosts.backup), v.drift.length ? `${v.drift.length}: ${v.drift[0]}` : '-']);
+    rows.push([v.id, v.backend, formatSize(v.sizeBytes), used === null ? '-' : formatSize(used), hostCell(v.hosts.primary), hostCell(v.hosts.backup), v.drift.length ? `${v.drift.length}: ${v.drift[0]}` : v.intent ? `- (${v.intent} on purpose)` : '-']);
   }
   const text = table(rows).split('\n');
   ctx.out.line(c.bold(text[0]!));
@@ -76,6 +77,7 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     `created:  ${v.createdAt} by ${v.createdBy}`,
     `labels:   ${Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`,
     `fsid:     ${v.identity.fsid}   export id: ${v.identity.exportId}`,
+    `state:    ${v.intent ? `${v.intent} (chosen by the operator: not drift; \`nfsctl volume export ${v.id}\` serves it again)` : 'active'}`,
   ];
   for (const r of ROLES) {
     const h = v.hosts[r];

@@ -104,7 +104,8 @@ describe('failback plan', () => {
     expect(ids.find((s) => s.id === 'primary:keepalived-stop')!.undo).toBeNull();
     expect(ids.find((s) => s.id === 'primary:keepalived-disable')!.undo).toBeNull();
     expect(ids.find((s) => s.id === 'backup:freeze')!.undo).not.toBeNull();
-    expect(ids.find((s) => s.id === 'primary:vip-move')!.undo!.action).toMatchObject({ argv: ['labsvc', 'stop', 'keepalived'] });
+    // the undo stops keepalived on the primary and marks it stale again (the backup serves again)
+    expect(ids.find((s) => s.id === 'primary:vip-move')!.undo!.action).toMatchObject({ kind: 'fn', describe: expect.stringMatching(/^labsvc stop keepalived; .*freshness\/stale = 1$/) });
     expect(plan.notes!.join('\n')).toContain('*deleting vol/old0');
     expect(ids.every((s) => s.undo !== null || s.noUndoReason)).toBe(true);
   });

@@ -5,6 +5,8 @@ import {
   emptyRecord,
   markStale,
   maySync,
+  maySyncFrom,
+  holderIsOlder,
   mayServe,
   parseRecord,
   receivedSync,
@@ -12,15 +14,17 @@ import {
   stopServing,
   type FreshnessRecord,
 } from '../../../src/core/freshness.js';
-import { withFreshnessTrack, wouldLose, checkSyncFreshness, freshnessRecordPath, trackFilePath, noteServing } from '../../../src/ha/freshness.js';
+import { withFreshnessTrack, wouldLose, checkSyncFreshness, freshnessRecordPath, trackFilePath, noteServing, assertMayServe, clearStaleAfterFinalSync, noteReceived, markHostStale } from '../../../src/ha/freshness.js';
 import { freshnessFindings, adviseFailback } from '../../../src/health/freshness.js';
-import { freshnessWarnings, type PairStatus } from '../../../src/ha/status.js';
+import { freshnessWarnings, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
 import { FakeHost } from '../../../src/host/fake.js';
 import { PreconditionError } from '../../../src/core/errors.js';
 import type { Finding } from '../../../src/health/check.js';
+import { freshnessOnTransition } from '../../../src/ha/notify.js';
+import { fakeStorageHost } from '../../support/fake-pair.js';
 
 const T = (n: number) => new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString();
 
@@ -102,6 +106,23 @@ describe('freshness rules (record pairs)', () => {
     expect(maySync('backup', 'primary', v)).toMatch(/diverged/);
     expect(maySync('primary', 'backup', v)).toMatch(/diverged/);
     expect(compareFreshness({ ...p, stale: { since: T(1), reason: 'x' } }, { ...b, stale: { since: T(1), reason: 'y' } }).newest).toBe('diverged');
+  });
+
+  it('a takeover by the backup that went unrecorded (no notify hook): the VIP holder backup still wins the sync', () => {
+    // the primary served generation 1 (after a failback), the backup never got it, then the primary failed
+    const p = startServing(null, null, 'primary', T(0));
+    const b = emptyRecord('backup', T(0));
+    const v = compareFreshness(p, b);
+    expect(v.older).toBe('backup');
+    expect(maySyncFrom('backup', 'primary', v, { primary: p, backup: b })).toBeNull();
+    expect(holderIsOlder('backup', v, { primary: p, backup: b })).toBe(false);
+    // only an explicit marker makes the backup's copy the older one
+    const bs = markStale(b, 'backup', 'x', T(1));
+    expect(maySyncFrom('backup', 'primary', compareFreshness(p, bs), { primary: p, backup: bs })).toMatch(/primary served clients more recently/);
+    // the primary as VIP holder is judged by generations and its marker
+    const { p: sp, b: sb } = afterSwitchover();
+    expect(holderIsOlder('primary', compareFreshness(sp, sb), { primary: sp, backup: sb })).toBe(true);
+    expect(maySyncFrom('primary', 'backup', compareFreshness(sp, sb), { primary: sp, backup: sb })).toMatch(/backup served clients more recently/);
   });
 
   it('startServing is idempotent while serving (the hook and the plan both record it)', () => {
@@ -189,8 +210,10 @@ describe('health and status on a stale pair', () => {
   });
   it('a stopped keepalived on the stale primary: the fix is nfsctl failback, never "start keepalived"', () => {
     const findings: Finding[] = [{ id: 'service-keepalived', host: 'primary', status: 'critical', title: 'keepalived running', evidence: 'not running', fix: 'labsvc start keepalived (on primary)' }];
+    findings.push({ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: 'NO HOLDER', fix: 'start keepalived on the primary: labsvc start keepalived' });
     adviseFailback(findings, pf);
     expect(findings[0]!.fix).toBe('nfsctl failback');
+    expect(findings[1]!.fix).toMatch(/^start keepalived on the backup, whose data is the newest .*then nfsctl failback$/);
     const fresh: Finding[] = [{ ...findings[0]!, fix: 'labsvc start keepalived (on primary)' }];
     adviseFailback(fresh, { ...pf, verdict: compareFreshness(startServing(null, null, 'primary', T(0)), null) });
     expect(fresh[0]!.fix).toBe('labsvc start keepalived (on primary)');
@@ -199,5 +222,77 @@ describe('health and status on a stale pair', () => {
     const st = { vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { newest: pf.verdict.newest, older: pf.verdict.older, reason: pf.verdict.reason, hosts: pf.records } } as unknown as PairStatus;
     expect(freshnessWarnings(cfg(), st).map((w) => w.id)).toEqual(['vip-on-older-host']);
     expect(freshnessWarnings(cfg(), { ...st, vip: { address: '', holders: ['backup'] } })).toEqual([]);
+  });
+});
+
+describe('failback: the primary serves again only with a complete copy', () => {
+  it('refuses to clear the mark (and to start keepalived) without a final sync of the current generation', async () => {
+    const c = cfg();
+    const { p, b } = afterSwitchover();
+    const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
+    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify(p));
+    hosts.backup.files.set(freshnessRecordPath(c), JSON.stringify(b));
+    await expect(assertMayServe(c, hosts, 'primary', 'start keepalived on the primary')).rejects.toThrow(/refusing to start keepalived on the primary: primary's data is older/);
+    await expect(clearStaleAfterFinalSync(c, hosts, 'primary', 'backup')).rejects.toThrow(/no complete copy/);
+    // a periodic (non-final) sync is not enough either
+    await noteReceived(c, hosts, 'backup', 'primary', Date.now(), false);
+    await expect(clearStaleAfterFinalSync(c, hosts, 'primary', 'backup')).rejects.toThrow(/not final/);
+    // the final sync (source frozen): the mark goes, the primary may serve
+    await noteReceived(c, hosts, 'backup', 'primary', Date.now(), true);
+    await clearStaleAfterFinalSync(c, hosts, 'primary', 'backup');
+    expect(hosts.primary.files.get(trackFilePath(c))).toBe('0\n');
+    await expect(assertMayServe(c, hosts, 'primary', 'start keepalived')).resolves.toBeUndefined();
+    // undone: marked again
+    await markHostStale(c, hosts.primary, 'primary', 'failback was undone');
+    expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
+  });
+});
+
+describe('the notify hook: MASTER on a stale primary is refused (second guard)', () => {
+  const args = (c: ReturnType<typeof cfg>, state: 'MASTER' | 'BACKUP') => ({ type: 'INSTANCE' as const, name: c.keepalived.instance, state });
+  it('primary older than the backup: refused, marks itself stale (track file 1), records nothing as serving', async () => {
+    const c = cfg();
+    const { b } = afterSwitchover();
+    const p = stopServing(startServing(null, null, 'primary', T(0)), 'primary', T(5)); // no marker reached it
+    const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify(p));
+    hosts.backup.files.set(freshnessRecordPath(c), JSON.stringify(b));
+    const r = await freshnessOnTransition(c, 'primary', hosts, args(c, 'MASTER'));
+    expect(r.refused).toMatch(/refusing to serve on primary: primary's data is older/);
+    expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false, generation: 1 });
+  });
+  it('a fresh primary (after failback) serves: a new generation; another instance name is ignored', async () => {
+    const c = cfg();
+    const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+    const r = await freshnessOnTransition(c, 'primary', hosts, args(c, 'MASTER'));
+    expect(r.refused).toBeNull();
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: true, generation: 1 });
+    const other = await freshnessOnTransition(c, 'backup', hosts, { ...args(c, 'MASTER'), name: 'VI_OTHER' });
+    expect(other.refused).toBeNull();
+    expect(hosts.backup.files.has(freshnessRecordPath(c))).toBe(false);
+  });
+  it('the backup is never refused (it takes over when the primary is gone) and marks the primary stale', async () => {
+    const c = cfg();
+    const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify({ ...startServing(null, null, 'primary', T(0)), generation: 7 }));
+    expect((await freshnessOnTransition(c, 'backup', hosts, args(c, 'MASTER'))).refused).toBeNull();
+    expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: true, generation: 8 });
+    expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
+    await freshnessOnTransition(c, 'backup', hosts, args(c, 'BACKUP'));
+    expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false });
+  });
+});
+
+describe('status text', () => {
+  it('says which host is newest, and whether the other is STALE or only behind', () => {
+    const h = { reachable: true, holdsVip: false, keepalived: { running: true, enabledAtBoot: true, priority: 100, state: 'BACKUP', notifyHook: true }, nfs: { running: true } };
+    const base = { checkedAt: T(0), hosts: { primary: h, backup: h }, lastSync: null, lastOkSync: null, operation: { lock: null, failback: null, switchover: null }, warnings: [] };
+    const { p, b } = afterSwitchover();
+    const stale = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['backup'] }, freshness: { ...compareFreshness(p, b), hosts: { primary: p, backup: b } } } as unknown as PairStatus);
+    expect(stale).toMatch(/^data: newest on backup; primary is STALE \(only nfsctl failback brings it back\)/m);
+    const p2 = startServing(clearStale(p, 'primary', T(9)), b, 'primary', T(9));
+    const behind = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { ...compareFreshness(p2, b), hosts: { primary: p2, backup: b } } } as unknown as PairStatus);
+    expect(behind).toMatch(/^data: newest on primary; backup is behind \(the next sync brings it up to date\)/m);
   });
 });
