@@ -319,7 +319,7 @@ complete -c nfsctl -n '__nfsctl_at "ha install"' -l dry-run -d 'show the diff an
 complete -c nfsctl -n '__nfsctl_at "ha install"' -s y -l yes -d 'do not ask'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -l json -d 'print the result as JSON'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -s h -l help -d 'display help for command'
-complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -l from -x -d 'run the client-side probes and the trial mount on this node (over SSH); default: this host'
+complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -l from -x -d 'run the client-side probes and the trial mount on this node over SSH: [user@]node[:port] (user and port default to those of the pair); default: this host'
 complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -l json -d 'print the findings as JSON'
 complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -s h -l help -d 'display help for command'
 complete -c nfsctl -n '__nfsctl_at "config"' -s h -l help -d 'display help for command'
