@@ -1,6 +1,7 @@
 // OpenSSH known_hosts(5) reading and host-key matching, so nfsctl verifies SSH host keys
 // exactly as `ssh -o StrictHostKeyChecking=yes` would: an unknown key or a changed key is
-// an error, never silently accepted.
+// an error, never silently accepted. Host certificates (@cert-authority) are not supported:
+// such an entry is named in the refusal; @revoked keys are always refused.
 import { createHmac, createHash } from 'node:crypto';
 
 export interface KnownHostEntry {
@@ -85,6 +86,14 @@ export function checkHostKey(entries: KnownHostEntry[], names: string[], present
   const hit = candidates.find((e) => e.key.equals(presented));
   if (hit) return { ok: true, line: hit.line };
   if (candidates.length === 0) {
+    const ca = entries.find((e) => e.marker === '@cert-authority' && names.some((n) => entryMatches(e, n)));
+    if (ca) {
+      return {
+        ok: false,
+        reason: 'unknown',
+        detail: `known_hosts has only a @cert-authority entry for ${names.join(' or ')} (line ${ca.line}): nfsctl does not support SSH host certificates; add the host's own key (presented ${fingerprint(presented)}) as a plain known_hosts line`,
+      };
+    }
     return { ok: false, reason: 'unknown', detail: `no known_hosts entry for ${names.join(' or ')}; presented key ${fingerprint(presented)}` };
   }
   const lines = candidates.map((c) => c.line).join(', ');

@@ -335,6 +335,32 @@ export function lvName(ref: VolumeRef, options: LvNameOptions = {}): string {
   return name;
 }
 
+/** Linux: a path component is at most 255 bytes (NAME_MAX), a path at most 4095 (PATH_MAX - 1). */
+export const PATH_COMPONENT_MAX = 255;
+export const PATH_MAX = 4095;
+
+/**
+ * Why the names derived for a volume cannot be created, or null: the path's components
+ * and length (the template puts namespace and name into one component: a 253-character
+ * name does not fit), and with `vg` the device-mapper name "<vg>-<lv>" (127 bytes).
+ * Checked before anything runs, so the limit is named instead of lvcreate or mkdir failing.
+ */
+export function derivedNamesProblem(id: string, path: string, lv?: { vg: string; name: string }): string | null {
+  const bytes = Buffer.byteLength(path, 'utf8');
+  if (bytes > PATH_MAX) return `${id}: its path is ${bytes} bytes; Linux allows at most ${PATH_MAX}`;
+  for (const c of path.split('/')) {
+    const n = Buffer.byteLength(c, 'utf8');
+    if (n > PATH_COMPONENT_MAX) return `${id}: its directory name ${shown(`${c.slice(0, 40)}…`)} (from nfs.pathTemplate) is ${n} bytes; Linux allows at most ${PATH_COMPONENT_MAX} per path component: use a shorter name (namespace and name together)`;
+  }
+  if (lv) {
+    const problem = lvNameProblem(lv.name);
+    if (problem) return `${id}: its LV name ${shown(lv.name)} ${problem} (LVM allows at most ${LVM_NAME_MAX} characters)`;
+    const dm = dmNameLength(lv.vg, lv.name);
+    if (dm > DM_NAME_MAX) return `${id}: the device-mapper name of ${lv.vg}/${lv.name} would be ${dm} bytes; LVM allows at most ${DM_NAME_MAX} (a shorter volume or VG name)`;
+  }
+  return null;
+}
+
 /**
  * RBD image names: "pv.<namespace>.<name>", at most 255 characters because
  * udev publishes /dev/rbd/<pool>/<image> and a path component cannot be

@@ -23,14 +23,28 @@ export class HostPool {
     return host;
   }
 
-  /** Any node reachable over SSH with the pair's SSH settings (e.g. troubleshoot --from). */
-  node(name: string, address: string): Host {
-    const key = `node:${name}`;
-    const existing = this.hosts.get(key) ?? this.overrides[key];
+  /**
+   * Any node reachable over SSH with the pair's SSH settings (e.g. troubleshoot --from),
+   * `over` the user and port given for it. Its host key is checked against the known_hosts
+   * entries for the node's own address and name only (`[host]:port` off port 22), never
+   * against the primary's aliases.
+   */
+  node(name: string, address: string, over: { user?: string; port?: number } = {}): Host {
+    const key = `node:${over.user ?? ''}@${name}:${over.port ?? ''}`;
+    const existing = this.hosts.get(key) ?? this.overrides[key] ?? this.overrides[`node:${name}`];
     if (existing) return existing;
     const t = this.config.timeouts;
     const ssh = this.config.hosts.primary.ssh;
-    const host = traced(new SshHost(name, address, { ...ssh, connectTimeoutMs: t.connect, commandTimeoutMs: t.command }));
+    const host = traced(
+      new SshHost(name, address, {
+        ...ssh,
+        ...(over.user !== undefined ? { user: over.user } : {}),
+        ...(over.port !== undefined ? { port: over.port } : {}),
+        hostKeyAliases: name !== address ? [name] : [],
+        connectTimeoutMs: t.connect,
+        commandTimeoutMs: t.command,
+      }),
+    );
     this.hosts.set(key, host);
     return host;
   }

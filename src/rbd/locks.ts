@@ -79,19 +79,19 @@ export interface ScanResult {
 
 /** `rbd lock ls` (JSON) for one image; missing pool/image become PreconditionErrors. */
 export async function readLocks(ceph: Ceph, spec: ImageSpec): Promise<RbdLock[]> {
-  const r = await ceph.rbd(['lock', 'ls', '--format', 'json', specString(spec)]);
+  const r = await ceph.rbd(['lock', 'ls', '--format', 'json', '--', specString(spec)]);
   if (r.exitCode !== 0) throw classifyFailure(r, spec);
   return parseRbdLockList(r.stdout);
 }
 
 export async function readWatchers(ceph: Ceph, spec: ImageSpec): Promise<RbdWatcher[]> {
-  const r = await ceph.rbd(['status', '--format', 'json', specString(spec)]);
+  const r = await ceph.rbd(['status', '--format', 'json', '--', specString(spec)]);
   if (r.exitCode !== 0) throw classifyFailure(r, spec);
   return [...parseRbdStatus(r.stdout).watchers];
 }
 
 async function readLockHeader(ceph: Ceph, spec: ImageSpec): Promise<{ type: 'exclusive' | 'shared' | null; tag: string | null }> {
-  const r = await ceph.rbd(['lock', 'ls', specString(spec)]);
+  const r = await ceph.rbd(['lock', 'ls', '--', specString(spec)]);
   if (r.exitCode !== 0) return { type: null, tag: null };
   try {
     const h = parseRbdLockHeader(r.stdout);

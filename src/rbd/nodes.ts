@@ -27,6 +27,9 @@ function tcpOpen(address: string, port: number, timeoutMs: number): Promise<stri
   });
 }
 
+/** Resolver answers that mean "this name does not exist" (Node reports EAI_NONAME as ENOTFOUND). */
+const NO_SUCH_NAME = new Set(['ENOTFOUND', 'EAI_NONAME']);
+
 export interface ProberDeps {
   connectTimeoutMs: number;
   sshPort: number;
@@ -38,12 +41,12 @@ export interface ProberDeps {
 
 /** One probe per node per run (a node named by many locks is reached once). */
 export class SshNodeProber implements NodeProber {
-  private reach = new Map<string, Promise<{ host: Host | null; why: string }>>();
+  private reach = new Map<string, Promise<{ host: Host | null; why: string; unknown?: boolean }>>();
   private mappings = new Map<string, Promise<{ maps: Map<string, string> } | { why: string }>>();
 
   constructor(private readonly d: ProberDeps) {}
 
-  private reachable(node: string): Promise<{ host: Host | null; why: string }> {
+  private reachable(node: string): Promise<{ host: Host | null; why: string; unknown?: boolean }> {
     let p = this.reach.get(node);
     if (!p) {
       p = (async () => {
@@ -51,7 +54,11 @@ export class SshNodeProber implements NodeProber {
         try {
           address = await (this.d.resolve ?? (async (n) => (await lookup(n)).address))(node);
         } catch (err) {
-          return { host: null, why: `name does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+          const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+          // only "no such name" says the node is gone; a resolver that failed (EAI_AGAIN, a
+          // timeout, SERVFAIL) says nothing about it
+          if (NO_SUCH_NAME.has(code)) return { host: null, why: `name does not resolve (${code}: no such host)` };
+          return { host: null, unknown: true, why: `the name lookup failed (${code}): cannot tell whether the node exists` };
         }
         const why = await (this.d.tcp ?? tcpOpen)(address, this.d.sshPort, this.d.connectTimeoutMs);
         if (why !== null) return { host: null, why };
@@ -64,7 +71,7 @@ export class SshNodeProber implements NodeProber {
 
   async probe(node: string, spec: ImageSpec): Promise<NodeState> {
     const r = await this.reachable(node);
-    if (!r.host) return { state: 'unreachable', why: r.why };
+    if (!r.host) return r.unknown ? { state: 'unknown', why: r.why } : { state: 'unreachable', why: r.why };
     let m = this.mappings.get(node);
     if (!m) {
       const host = r.host;

@@ -3,10 +3,13 @@
 // strings), but names are still restricted so that nothing odd reaches rbd/ceph or a log.
 import { UsageError } from '../core/errors.js';
 
-/** Ceph pool and RBD image names nfsctl accepts. */
-export const NAME_RE = /^[A-Za-z0-9_.-]+$/;
-/** A cephx user name without the "client." prefix (ceph.conf `--id`). */
-export const CEPH_ID_RE = /^[A-Za-z0-9_.-]+$/;
+/** Ceph pool and RBD image names nfsctl accepts (never a leading "-": rbd would read an option). */
+export const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+/** A cephx user name without the "client." prefix (ceph.conf `--id`); no leading "-" either. */
+export const CEPH_ID_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+/** RBD image names are object-name prefixes; nfsctl keeps them within what a path component allows. */
+export const NAME_MAX = 255;
+const LEADING_DASH = 'must not start with "-" (rbd would take it for an option)';
 /** The locker as `rbd lock ls` prints it. */
 export const LOCKER_RE = /^client\.\d+$/;
 
@@ -21,12 +24,16 @@ export function specString(s: ImageSpec): string {
 
 function checkName(kind: 'pool' | 'image', name: string, arg: string): void {
   if (name === '') throw new UsageError(`"${arg}": the ${kind} name is empty; expected <pool>/<image>, e.g. rbd/pv.team-a.data`);
+  if (name.startsWith('-')) throw new UsageError(`"${arg}": ${kind} name "${name}" ${LEADING_DASH}`);
   if (!NAME_RE.test(name) || name === '.' || name === '..') {
     throw new UsageError(`"${arg}": ${kind} name "${name}" has characters nfsctl does not accept (allowed: letters, digits, "_", ".", "-")`);
   }
+  if (name.length > NAME_MAX) throw new UsageError(`"${arg.slice(0, 40)}…": ${kind} name is ${name.length} characters; at most ${NAME_MAX}`);
 }
 
 export function validatePool(pool: string, what = '--pool'): string {
+  if (pool.startsWith('-')) throw new UsageError(`${what} "${pool}": a pool name ${LEADING_DASH}`);
+  if (pool.length > NAME_MAX) throw new UsageError(`${what}: a pool name of ${pool.length} characters; at most ${NAME_MAX}`);
   if (!NAME_RE.test(pool) || pool === '.' || pool === '..') {
     throw new UsageError(`${what} "${pool}": not a Ceph pool name (allowed: letters, digits, "_", ".", "-")`);
   }
@@ -63,7 +70,8 @@ export function validateLocker(locker: string): string {
 
 export function validateCephId(id: string): string {
   const bare = id.startsWith('client.') ? id.slice('client.'.length) : id;
-  if (!CEPH_ID_RE.test(bare)) throw new UsageError(`--id "${id}": expected a cephx user name such as admin or client.admin`);
+  if (bare.startsWith('-')) throw new UsageError(`--id "${id}": a cephx user name ${LEADING_DASH}`);
+  if (!CEPH_ID_RE.test(bare) || bare.length > NAME_MAX) throw new UsageError(`--id "${id}": expected a cephx user name such as admin or client.admin`);
   return bare;
 }
 

@@ -7,18 +7,19 @@
 //           process, and then maps the image with krbd, a different instance on the same
 //           host: so "the locker's address" is compared by host).
 //   stale   no watcher from the locker's host AND the node the lock names
-//           (kubelet_lock_magic_<node>) is unreachable (does not resolve, or does not
+//           (kubelet_lock_magic_<node>) is unreachable (its name does not exist, or does not
 //           answer on its SSH port) or is reachable and does not map the image.
 //           Whether a node maps the image can only be told when nfsctl can log in there.
 //   unknown anything else, with the reason: a lock id that names no node, a node that
-//           answers but nfsctl cannot log in / cannot list mappings, a node that maps the
+//           answers but nfsctl cannot log in / cannot list mappings, a name lookup that
+//           failed other than "no such name" (EAI_AGAIN...), a node that maps the
 //           image although no watcher comes from the locker's host, or node checks turned off.
 import { addressHost, type RbdLock, type RbdWatcher } from '../core/ceph-json.js';
 
 export type Verdict = 'stale' | 'live' | 'unknown';
 
 export type NodeState =
-  /** Does not resolve, or no answer on the SSH port within the connect timeout. */
+  /** The name does not exist (ENOTFOUND), or no answer on the SSH port within the connect timeout. */
   | { readonly state: 'unreachable'; readonly why: string }
   /** Logged in and listed the node's mappings: this image is not among them. */
   | { readonly state: 'not-mapping' }

@@ -6,6 +6,7 @@ import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
 import { bounded } from '../health/check.js';
 import { parseVolumeRef } from '../core/names.js';
+import { parseNodeTarget } from '../core/node-target.js';
 import { loadPairState } from '../commands/volume/common.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
@@ -29,6 +30,8 @@ export interface Diagnosis {
 
 export async function troubleshoot(ctx: Context, target: string, fromNode: string | undefined): Promise<Diagnosis> {
   const ref = parseVolumeRef(target);
+  // [user@]node[:port], checked before any host is contacted
+  const nodeTarget = fromNode !== undefined ? parseNodeTarget(fromNode) : undefined;
   const config = ctx.config;
   const v = identify(config, ref);
   const t = config.timeouts.check;
@@ -114,12 +117,21 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
 
   // 5. from the node: rpcbind, mountd and nfs over tcp and udp
   let node: Host;
-  if (fromNode) {
-    node = ctx.hosts.node(fromNode, fromNode);
+  if (nodeTarget) {
+    node = ctx.hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) });
   } else {
     node = ctx.hosts.local();
   }
   const secs = Math.max(1, Math.ceil(t / 1000));
+  // 5a. log in to the node first: an SSH failure is that, not "cannot reach the NFS services"
+  if (nodeTarget) {
+    const login = await sshLogin(node, config.timeouts.connect + t);
+    if (login !== null) {
+      bad('ssh', fromNode ?? null, `SSH to ${from}`, login, `check that ${from} is up and runs sshd, that its host key is in ${config.hosts.primary.ssh.knownHosts} under its own name or address, and that ${config.hosts.primary.ssh.identity} is authorised for ${nodeTarget.user ?? config.hosts.primary.ssh.user} there`);
+      return stop();
+    }
+    ok('ssh', fromNode ?? null, `SSH to ${from}`, 'logged in');
+  }
   const [probes] = await Promise.all([
     bounded('ports', fromNode ?? null, 'reach the NFS services', (secs * 2 + 6) * 1000, async () => {
       const ps = await probePorts(node, config.vip, secs);
@@ -166,4 +178,21 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     mountCommand: quoteArgv(['mount', '-t', 'nfs', '-o', 'vers=3,proto=tcp,hard', `${config.vip}:${v.path}`, '/mnt']),
     pv: persistentVolume(config, v, view.sizeBytes, view.labels),
   };
+}
+
+/** null when a trivial command runs on the node, else why it did not (the SSH error). */
+async function sshLogin(node: Host, ms: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no SSH session within ${ms} ms`), ms)));
+  try {
+    return await Promise.race([
+      node.run(['true']).then(
+        (r) => (r.exitCode === 0 ? null : `logged in, but \`true\` exited ${r.exitCode}: ${r.stderr.trim()}`),
+        (err: Error) => err.message,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

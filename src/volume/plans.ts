@@ -11,7 +11,7 @@ import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { createSteps, deleteSteps, resizeSteps } from './backends.js';
 import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
 import { mirrored, type VolumeView } from './state.js';
-import type { VolumeRef } from '../core/names.js';
+import { derivedNamesProblem, RBD_IMAGE_NAME_MAX, type VolumeRef } from '../core/names.js';
 import { xfsMetaPath, rbdArgs, XFS_META_DIR } from './inventory.js';
 import { decodeMetaTags } from '../core/lvm-json.js';
 
@@ -77,7 +77,17 @@ export interface CreateInput {
   rbdAvailBytes?: number | null;
 }
 
+/** The derived names of a new volume fit the kernel's and LVM's limits (exit 2 otherwise); run before anything is contacted. */
+export function checkCreatable(config: Config, ref: VolumeRef, backend: Backend): VolumeIdentity {
+  const v = identify(config, ref);
+  const problem = derivedNamesProblem(v.id, v.path, backend === 'lvm' && config.backends.lvm ? { vg: config.backends.lvm.vg, name: v.lv } : undefined);
+  if (problem) throw new UsageError(problem);
+  if (backend === 'rbd' && v.image.length > RBD_IMAGE_NAME_MAX) throw new UsageError(`${v.id}: RBD image name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}`);
+  return v;
+}
+
 export function planCreate(config: Config, state: PairState, input: CreateInput): Plan {
+  checkCreatable(config, input.ref, input.backend);
   if (!config.backends[input.backend]) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
   // mkfs.xfs (xfsprogs 6.x) refuses filesystems under 300 MiB: say so before anything runs
   const makesFs = (input.backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (input.backend === 'rbd' && config.backends.rbd?.map);

@@ -55,6 +55,24 @@ describe('healthy pair', () => {
     expect(d.findings.find((f) => f.id === 'trial-mount')?.evidence).toMatch(/nfs-cat/);
   });
 
+  it('--from [user@]node[:port]: the user and port reach SSH; a login that fails is reported as SSH to the node; bad values are exit 2', async () => {
+    const ok = await diagnose('root@client:22');
+    expect(ok.causeFound, JSON.stringify(ok.findings)).toBe(false);
+    expect(ok.findings.find((f) => f.id === 'ssh')).toMatchObject({ status: 'ok', title: 'SSH to root@client:22' });
+    // nobody is not authorised on the client: the cause is the SSH login, with its reason
+    const nobody = await diagnose('nobody@client');
+    expect(nobody.exitCode).toBe(1);
+    expect(firstCause(nobody)).toMatchObject({ id: 'ssh', title: 'SSH to nobody@client' });
+    expect(firstCause(nobody)!.evidence).toMatch(/authentication|All configured authentication methods failed|permission denied/i);
+    expect(nobody.findings.some((f) => f.id === 'ports')).toBe(false);
+    for (const bad of ['', '-oProxyCommand=touch /tmp/nfsctl-pwned', 'client:0', 'no body@client']) {
+      const r = await nfsctl(['troubleshoot-mount', VOL, '--from', bad]);
+      expect(r.exitCode, `${bad}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('--from');
+    }
+    expect((await labExec('primary', ['test', '-e', '/tmp/nfsctl-pwned'])).exitCode).toBe(1);
+  });
+
   it('NFSCTL_TRACE shows every command on both hosts on stderr, and the JSON on stdout is unchanged', async () => {
     const r = await labExec('primary', ['env', 'NFSCTL_TRACE=1', 'nfsctl', 'health', '--json'], { timeoutMs: 120_000 });
     expect(r.exitCode, r.stderr).toBe(0);

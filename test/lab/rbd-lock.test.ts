@@ -2,9 +2,11 @@
 // (Pacific, one OSD, osd_client_watch_timeout=5, images with layering only).
 //
 // How the two kinds of lock are made:
-// - stale: `rbd lock add <img> kubelet_lock_magic_node-gone` run on the client host; the
-//   rbd CLI exits at once, so the locker (client.N at 198.51.100.21:0/<nonce>) is gone and
-//   no watcher is left; "node-gone" does not resolve -> unreachable -> stale.
+// - stale: `rbd lock add <img> kubelet_lock_magic_198.51.100.250` run on the client host;
+//   the rbd CLI exits at once, so the locker (client.N at 198.51.100.21:0/<nonce>) is gone
+//   and no watcher is left; no lab host has 198.51.100.250 -> unreachable -> stale.
+// - a lock naming "node-gone": the lab hosts have no reachable DNS server, so its lookup
+//   fails with EAI_AGAIN (a temporary error, not "no such name"): verdict unknown, never stale.
 // - live: a long-lived librbd process (python3-rbd) on the client opens the image (which
 //   registers a watch) and takes the lock itself: locker address == watcher address, the
 //   exact situation the verdict calls "live". (rbd-fuse also watches, but cannot take an
@@ -14,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labExec, labExecOk, waitFor } from './helpers.js';
 
 const POOL = 'rbd';
-const IMG = { stale: 'rbdlt-stale', live: 'rbdlt-live', free: 'rbdlt-free', noblock: 'rbdlt-noblock' } as const;
+const IMG = { stale: 'rbdlt-stale', live: 'rbdlt-live', free: 'rbdlt-free', noblock: 'rbdlt-noblock', dns: 'rbdlt-dns' } as const;
+/** A lab address no host has: the node a lock names is down. */
+const GONE = '198.51.100.250';
 const nfsctl = (args: string[], timeoutMs = 120_000) => labExec('primary', ['nfsctl', ...args], { timeoutMs });
 
 interface LockRow {
@@ -79,15 +83,15 @@ afterAll(async () => {
 describe('stale kubelet lock', () => {
   let address = '';
 
-  it('is listed as stale: no watcher from the locker, the node it names does not resolve', async () => {
-    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${IMG.stale}`, 'kubelet_lock_magic_node-gone']);
+  it('is listed as stale: no watcher from the locker, the node it names is down', async () => {
+    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${IMG.stale}`, `kubelet_lock_magic_${GONE}`]);
     const { locks } = await listJson([`${POOL}/${IMG.stale}`]);
     expect(locks).toHaveLength(1);
     const l = locks[0]!;
-    expect(l).toMatchObject({ pool: POOL, image: IMG.stale, lockId: 'kubelet_lock_magic_node-gone', lockType: 'exclusive', node: 'node-gone', nodeState: 'unreachable', watchers: [], verdict: 'stale' });
+    expect(l).toMatchObject({ pool: POOL, image: IMG.stale, lockId: `kubelet_lock_magic_${GONE}`, lockType: 'exclusive', node: GONE, nodeState: 'unreachable', watchers: [], verdict: 'stale' });
     expect(l.locker).toMatch(/^client\.\d+$/);
     expect(l.address).toMatch(/^198\.51\.100\.21:0\/\d+$/);
-    expect(l.reason).toMatch(/no watcher from the locker's host 198\.51\.100\.21; node node-gone is unreachable/);
+    expect(l.reason).toMatch(/no watcher from the locker's host 198\.51\.100\.21; node 198\.51\.100\.250 is unreachable/);
     address = l.address;
     // also found by the pool-wide scan and by --all-pools
     expect((await listJson(['--pool', POOL])).locks.find((x) => x.image === IMG.stale)?.verdict).toBe('stale');
@@ -96,8 +100,16 @@ describe('stale kubelet lock', () => {
     expect(all.locks.find((x) => x.image === IMG.stale)?.verdict).toBe('stale');
     // human table: one line per lock, 80 columns
     const human = await nfsctl(['rbd', 'lock', 'list', `${POOL}/${IMG.stale}`]);
-    expect(human.stdout).toMatch(/rbdlt-stale\s+kubelet_lock_magic_node-gone\s+client\.\d+\s+stale/);
+    expect(human.stdout).toMatch(/rbdlt-stale\s+kubelet_lock_magic_198\.51\.100\.250\s+client\.\d+\s+stale/);
     for (const line of human.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+
+  it('a node name whose lookup fails temporarily (EAI_AGAIN here: no DNS in the lab) is unknown, not stale', async () => {
+    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${IMG.dns}`, 'kubelet_lock_magic_node-gone']);
+    const { locks } = await listJson([`${POOL}/${IMG.dns}`]);
+    expect(locks).toHaveLength(1);
+    expect(locks[0]).toMatchObject({ node: 'node-gone', nodeState: 'unknown', verdict: 'unknown' });
+    expect(locks[0]!.reason).toMatch(/the name lookup failed \(EAI_AGAIN\): cannot tell whether the node exists/);
   });
 
   it('remove without a terminal and without --yes refuses (exit 2) after explaining, and changes nothing', async () => {
@@ -113,7 +125,7 @@ describe('stale kubelet lock', () => {
   it('remove --yes removes it, shows the new state and the blocklist entry; the entry can be lifted', async () => {
     const r = await nfsctl(['rbd', 'lock', 'remove', `${POOL}/${IMG.stale}`, '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/removed lock "kubelet_lock_magic_node-gone"/);
+    expect(r.stdout).toMatch(/removed lock "kubelet_lock_magic_198\.51\.100\.250"/);
     expect(r.stdout).toMatch(/locks now: none/);
     expect(r.stdout).toMatch(new RegExp(`blocklist: ${address.replace(/[./]/g, '\\$&')}\\s+addr\\s+\\d{4}-`));
     expect((await listJson([`${POOL}/${IMG.stale}`])).locks).toEqual([]);
@@ -176,7 +188,7 @@ describe('live lock (locker still watches)', () => {
 
 describe('--no-blocklist', () => {
   it('removes the lock without fencing the locker (rbd_blocklist_on_break_lock=false accepted by the Pacific CLI)', async () => {
-    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${IMG.noblock}`, 'kubelet_lock_magic_node-gone']);
+    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${IMG.noblock}`, `kubelet_lock_magic_${GONE}`]);
     const { locks } = await listJson([`${POOL}/${IMG.noblock}`]);
     const r = await nfsctl(['rbd', 'lock', 'remove', `${POOL}/${IMG.noblock}`, '--no-blocklist', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -215,8 +227,8 @@ describe('pool scan: python3-rbd fast path and rbd CLI fallback give the same ro
       await cleanImage(image);
       await labExecOk('primary', ['rbd', 'create', `${POOL}/${image}`, '--size', '8M']);
     }
-    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${S.stale}`, 'kubelet_lock_magic_node-gone']);
-    await labExecOk('client', ['rbd', 'lock', 'add', '--shared', 'tagX', `${POOL}/${S.shared}`, 'kubelet_lock_magic_node-gone']);
+    await labExecOk('client', ['rbd', 'lock', 'add', `${POOL}/${S.stale}`, `kubelet_lock_magic_${GONE}`]);
+    await labExecOk('client', ['rbd', 'lock', 'add', '--shared', 'tagX', `${POOL}/${S.shared}`, `kubelet_lock_magic_${GONE}`]);
     await labExecOk('primary', ['rbd', 'lock', 'add', '--shared', 'tagX', `${POOL}/${S.shared}`, 'second-holder']);
     await labExecOk('primary', ['rbd', 'lock', 'add', `${POOL}/${S.other}`, 'some-tool-lock']);
     // a listed image whose header cannot be read (its object_prefix key is gone)
@@ -250,11 +262,11 @@ describe('pool scan: python3-rbd fast path and rbd CLI fallback give the same ro
     expect(fast.traced.filter((l) => /\] rbd /.test(l))).toEqual([]);
     expect(Object.keys(fast.doc)).toEqual(['pools', 'imagesScanned', 'locks', 'errors']);
     const by = (image: string) => fast.rows.filter((l) => l.image === image);
-    expect(by(S.stale)).toMatchObject([{ lockId: 'kubelet_lock_magic_node-gone', lockType: 'exclusive', lockTag: null, node: 'node-gone', nodeState: 'unreachable', watchers: [], verdict: 'stale' }]);
+    expect(by(S.stale)).toMatchObject([{ lockId: `kubelet_lock_magic_${GONE}`, lockType: 'exclusive', lockTag: null, node: GONE, nodeState: 'unreachable', watchers: [], verdict: 'stale' }]);
     expect(by(S.live)).toMatchObject([{ lockId: 'kubelet_lock_magic_client', lockType: 'exclusive', verdict: 'live' }]);
     expect(by(S.live)[0]!.watchers.map((w) => w.address)).toContain(by(S.live)[0]!.address);
     expect(by(S.shared).map((l) => [l.lockId, l.lockType, l.lockTag])).toEqual([
-      ['kubelet_lock_magic_node-gone', 'shared', 'tagX'],
+      [`kubelet_lock_magic_${GONE}`, 'shared', 'tagX'],
       ['second-holder', 'shared', 'tagX'],
     ]);
     expect(by(S.other)).toMatchObject([{ lockId: 'some-tool-lock', verdict: 'unknown', node: null }]);

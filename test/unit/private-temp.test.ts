@@ -3,9 +3,9 @@
 // real symlink on this machine and checks the root-owned target is untouched.
 // The tree digest and the udp probe named their files after the shell's pid ($$): they run
 // here as pid 1 of a fresh pid namespace (with a private /tmp), so the old name is known.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync as mkdtempRaw, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteArgv } from '../../src/host/atomic-write.js';
 import { LocalHost } from '../../src/host/local.js';
@@ -14,6 +14,17 @@ import { treeDigest } from '../../src/ha/sync.js';
 import { trialMount } from '../../src/troubleshoot/node-probes.js';
 import { tempDir } from '../support/config.js';
 import type { Config } from '../../src/config/schema.js';
+
+// everything made under /var/tmp goes again at the end
+const made: string[] = [];
+const mkdtempSync = (prefix: string) => {
+  const d = mkdtempRaw(prefix);
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const canUnshare = isRoot && spawnSync('unshare', ['-mpf', 'true']).status === 0;

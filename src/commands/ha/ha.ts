@@ -5,7 +5,7 @@ export function register(program: Command): void {
   const ha = program.command('ha').description('keepalived integration: the notify hook and its installation');
   const notify = ha
     .command('notify <type> <name> <state> [priority]')
-    .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP; records when this host serves; refuses MASTER on a primary whose data is older than the backup\'s')
+    .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP; acts only for the configured vrrp_instance (any other name or a GROUP: nothing done, exit 0), one notify at a time per host (flock on <stateDir>/vrrp/notify.lock); records when this host serves; refuses MASTER on a primary whose data is older than the backup\'s')
     .option('--json', 'print the record as JSON')
     .action(
       withContext(async (ctx, cmd, type: string, name: string, state: string, priority?: string) => {

@@ -49,7 +49,7 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
     if (!found) throw new PreconditionError(`${name} has no lock "${lockId}" held by ${locker}; its locks:\n${listing()}`, { hint: `nfsctl rbd lock list ${name}` });
     lock = found;
   }
-  const [watchers, headerText] = await Promise.all([readWatchers(ceph, spec), ceph.rbd(['lock', 'ls', name])]);
+  const [watchers, headerText] = await Promise.all([readWatchers(ceph, spec), ceph.rbd(['lock', 'ls', '--', name])]);
   let header: { type: 'exclusive' | 'shared' | null; tag: string | null } = { type: null, tag: null };
   try {
     if (headerText.exitCode === 0) header = parseRbdLockHeader(headerText.stdout);
@@ -97,7 +97,7 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
 
   // --- act
   await ctx.audit.checkWritable();
-  const argv = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', name, lock.id, lock.locker];
+  const argv = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', '--', name, lock.id, lock.locker];
   const r = await ceph.rbd(argv);
   await ctx.audit.append({
     host: ceph.host.name,

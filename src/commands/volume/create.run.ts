@@ -3,8 +3,8 @@ import type { Context } from '../../cli/context.js';
 import { parseVolumeRef } from '../../core/names.js';
 import { parseSize } from '../../core/sizes.js';
 import { operatorName } from '../../state/audit.js';
-import { planCreate } from '../../volume/plans.js';
-import { identify, type Backend } from '../../volume/identity.js';
+import { checkCreatable, planCreate } from '../../volume/plans.js';
+import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { exportSpecFrom, loadPairState, parseLabels, rbdAvailable } from './common.js';
 import { hostname } from 'node:os';
@@ -28,7 +28,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   const backend = o.backend ?? ctx.config.backends.default;
   const labels = parseLabels(o.label);
   const spec = exportSpecFrom(ctx, o);
-  const v = identify(ctx.config, ref);
+  const v = checkCreatable(ctx.config, ref, backend);
   await ctx.withPairLock(`volume create ${v.id}`, async () => {
     const state = await loadPairState(ctx);
     const plan = planCreate(ctx.config, state, {

@@ -4,7 +4,7 @@ import { examples, withContext } from '../../cli/app.js';
 export function register(parent: Command): void {
   const cmd = parent
     .command('delete <namespace/name>')
-    .description('unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data: recorded in its metadata as a chosen state, not drift)')
+    .description('unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data: recorded in its metadata as a chosen state, not drift); only what carries the nfsctl metadata of this volume is touched: anything else at its place is refused with exit 4')
     .option('--keep-data', 'stop exporting and unmount, but keep the storage (Retain)')
     .option('--force', 'go ahead although NFS clients are connected or the mount is busy')
     .option('--dry-run', 'show the plan and change nothing')

@@ -46,11 +46,11 @@ export function registerUnexport(parent: Command): void {
       withContext(async (ctx, cmd, target: string) => {
         const { parseVolumeRef } = await import('../../core/names.js');
         const { planUnexport, findVolume } = await import('../../volume/plans.js');
-        const { loadPairState, exportSpecFrom } = await import('./common.js');
+        const { loadPairState, exportSpecFrom, clientList } = await import('./common.js');
         const { UsageError } = await import('../../core/errors.js');
         const o = cmd.opts<{ clients?: string[]; dryRun?: boolean; yes?: boolean }>();
         const ref = parseVolumeRef(target);
-        const drop = o.clients?.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
+        const drop = o.clients !== undefined ? clientList(o.clients) : undefined;
         if (drop) exportSpecFrom(ctx, { clients: drop });
         await ctx.withPairLock(`volume unexport ${target}`, async () => {
           const state = await loadPairState(ctx);

@@ -50,7 +50,7 @@ describe('scanPool', () => {
     expect(r.images).toBe(4);
     expect(h.calls[0]!.argv.slice(0, 2)).toEqual(['python3', '-c']);
     expect(h.calls.slice(1).map((c) => sub(c.argv).join(' ')).sort()).toEqual(
-      ['ls -l --format json --pool rbd', 'lock ls --format json rbd/b', 'lock ls --format json rbd/d', 'status --format json rbd/b', 'status --format json rbd/d'].sort(),
+      ['ls -l --format json --pool rbd', 'lock ls --format json -- rbd/b', 'lock ls --format json -- rbd/d', 'status --format json -- rbd/b', 'status --format json -- rbd/d'].sort(),
     );
     expect(r.locks.map((l) => [l.image, l.verdict, l.nodeState])).toEqual([
       ['b', 'stale', 'unreachable'],
@@ -193,13 +193,13 @@ describe('scanPool: the python3-rbd fast path and when it falls back', () => {
     const shared = (h: FakeHost) =>
       h
         .on((a) => a[0] === 'rbd' && sub(a)[0] === 'ls', { stdout: '[{"image":"s","id":"s","size":1,"format":2,"lock_type":"shared"},{"image":"x","id":"x","size":1,"format":2,"lock_type":"exclusive"}]\n' })
-        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls --format json rbd/s', { stdout: '[{"id":"l1","locker":"client.1","address":"198.51.100.21:0/1"},{"id":"l2","locker":"client.2","address":"198.51.100.22:0/2"}]\n' })
-        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls rbd/s', { stdout: 'There are 2 shared locks on this image.\nLock tag: tagX\nLocker ID Address\n' })
-        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls --format json rbd/x', { stdout: '[{"id":"l3","locker":"client.3","address":"198.51.100.23:0/3"}]\n' })
+        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls --format json -- rbd/s', { stdout: '[{"id":"l1","locker":"client.1","address":"198.51.100.21:0/1"},{"id":"l2","locker":"client.2","address":"198.51.100.22:0/2"}]\n' })
+        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls -- rbd/s', { stdout: 'There are 2 shared locks on this image.\nLock tag: tagX\nLocker ID Address\n' })
+        .on((a) => a[0] === 'rbd' && sub(a).join(' ') === 'lock ls --format json -- rbd/x', { stdout: '[{"id":"l3","locker":"client.3","address":"198.51.100.23:0/3"}]\n' })
         .on((a) => a[0] === 'rbd' && sub(a)[0] === 'status', { stdout: '{"watchers":[]}\n' });
     const cliHost = shared(cluster());
     const cli = await scanPool(new Ceph(cliHost, target), 'rbd', noNodeCheck, { log: () => undefined });
-    expect(cliHost.commandLines().filter((l) => / lock ls rbd\//.test(l))).toEqual(['rbd --conf /etc/ceph/ceph.conf --id admin lock ls rbd/s']);
+    expect(cliHost.commandLines().filter((l) => / lock ls -- rbd\//.test(l))).toEqual(['rbd --conf /etc/ceph/ceph.conf --id admin lock ls -- rbd/s']);
     const doc = {
       v: 1,
       pool: 'rbd',
@@ -233,7 +233,7 @@ describe('scanImage / readLocks', () => {
     expect(h.calls).toHaveLength(1);
   });
   it('lock type comes from the plain header', async () => {
-    const h = cluster().on((a) => a.at(-1) === 'rbd/b' && sub(a).join(' ') === 'lock ls rbd/b', { stdout: 'There is 1 exclusive lock on this image.\nLocker ID Address\n' });
+    const h = cluster().on((a) => a.at(-1) === 'rbd/b' && sub(a).join(' ') === 'lock ls -- rbd/b', { stdout: 'There is 1 exclusive lock on this image.\nLocker ID Address\n' });
     const rows = await scanImage(new Ceph(h, target), { pool: 'rbd', image: 'b' }, noNodeCheck);
     expect(rows[0]).toMatchObject({ lockType: 'exclusive', verdict: 'unknown', nodeState: 'not-checked' });
   });
