@@ -9,6 +9,7 @@ import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
 import { rbdArgs } from '../../volume/inventory.js';
 import { parseLabelItems } from '../../core/k8s-labels.js';
 import { NFSCTL_LABELS } from '../../volume/pv.js';
+import { UsageError } from '../../core/errors.js';
 
 export async function loadPairState(ctx: Context): Promise<PairState> {
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
