@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const { runInstallTimer } = await import('./sync.run.js');
-        await runInstallTimer(ctx, cmd.opts());
+        await runInstallTimer(ctx, cmd.optsWithGlobals()); // --dry-run/--yes/--json after install-timer are parsed by `sync` itself
       }),
     );
   examples(timer, [
