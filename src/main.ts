@@ -58,5 +58,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// A reader that stops early (`nfsctl log | head -1`) closes our stdout: EPIPE. Like other
+// CLIs, that is not an error: further output is dropped, the command finishes (a change in
+// progress is never cut short by a closed pipe) and exits with its usual code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
+
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
