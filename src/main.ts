@@ -1,33 +1,68 @@
 // The entry point, and the only place that decides the process exit code.
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { NfsctlError, ExitCode } from './core/errors.js';
 import { interrupts } from './plan/interrupt.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const json = wantsJson(argv);
+  // --json: errors too are one JSON document on stderr (commander's own messages included)
+  if (json) forEachCommand(program, (c) => c.configureOutput({ outputError: () => undefined }).showHelpAfterError(false));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
-    return report(err);
+    return report(err, json);
   }
 }
 
-function report(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // commander already printed its message (help, version, usage error).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+/** `--json` among the options (not after `--`). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function forEachCommand(c: Command, fn: (c: Command) => void): void {
+  fn(c);
+  for (const sub of c.commands) forEachCommand(sub, fn);
+}
+
+function report(err: unknown, json = false): number {
+  const code = exitCodeOf(err);
+  if (code === ExitCode.ok) return code;
+  if (json) {
+    const e = err as Error & { hint?: string; report?: { planId: string; hostStates: Record<string, string>; steps: unknown[]; interrupted?: string } };
+    const known = err instanceof NfsctlError || err instanceof CommanderError;
+    const body: Record<string, unknown> = {
+      exitCode: code,
+      kind: err instanceof CommanderError ? 'UsageError' : known ? e.name : 'InternalError',
+      message: err instanceof CommanderError ? e.message.replace(/^error: /, '') : known ? e.message : String(e?.stack ?? err),
+    };
+    if (e?.hint) body.hint = e.hint;
+    if (e?.report) body.plan = { id: e.report.planId, hosts: e.report.hostStates, steps: e.report.steps, ...(e.report.interrupted ? { interrupted: e.report.interrupted } : {}) };
+    process.stderr.write(JSON.stringify({ error: body }) + '\n');
+    return code;
   }
+  if (err instanceof CommanderError) return code; // commander already printed its message (usage error)
   if (err instanceof NfsctlError) {
     // An empty message means the command already said everything (e.g. health's checklist).
     if (err.message) process.stderr.write(`nfsctl: ${err.message}\n`);
     if (err.hint) process.stderr.write(`  next: ${err.hint}\n`);
-    return err.exitCode;
+    return code;
   }
   // Not an error nfsctl understands: a bug. Show the stack so it can be reported.
   process.stderr.write(`nfsctl: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return code;
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help, version: commander printed them and this is success
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof NfsctlError) return err.exitCode;
   return ExitCode.failed;
 }
 
