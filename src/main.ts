@@ -88,8 +88,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     }
     if (n > 1) return; // already on the way out
     const changed = interrupts.changed;
-    process.stderr.write(`\nnfsctl: interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}\n`);
-    void interrupts.runCleanups().finally(() => process.exit(changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143));
+    const code = changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143;
+    const message = `interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}`;
+    process.stderr.write(wantsJson(process.argv.slice(2)) ? `\n${JSON.stringify({ error: { exitCode: code, kind: 'Interrupted', message } })}\n` : `\nnfsctl: ${message}\n`);
+    void interrupts.runCleanups().finally(() => process.exit(code));
   });
 }
 

@@ -32,3 +32,29 @@ describe('errors as JSON with --json', () => {
     expect(() => JSON.parse(r.stderr)).toThrow();
   });
 });
+
+describe('interrupted outside a plan', () => {
+  it('SIGTERM while nfsctl reads state: "nothing was changed", exit 143; with --json as JSON', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../support/cli.js');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const e = cliEnv();
+    // an owner record that is a FIFO: reading the lock on the (local) primary blocks, so
+    // nfsctl is still reading state, outside any plan, when the signal comes
+    mkdirSync(join(e.dir, 'lock', 'pair.lock', 'h.0123456789abcdef'), { recursive: true });
+    execFileSync('mkfifo', [join(e.dir, 'lock', 'pair.lock', 'h.0123456789abcdef', 'owner.json')]);
+    for (const json of [false, true]) {
+      const child = spawn(process.execPath, [BIN, 'lock', 'status', ...(json ? ['--json'] : [])], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await new Promise((r) => setTimeout(r, 1_500));
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(code, stderr).toBe(143);
+      if (json) expect(JSON.parse(stderr.trim().split('\n').at(-1)!)).toEqual({ error: { exitCode: 143, kind: 'Interrupted', message: 'interrupted (SIGTERM): nothing was changed' } });
+      else expect(stderr).toContain('nfsctl: interrupted (SIGTERM): nothing was changed');
+    }
+  });
+});
