@@ -75,7 +75,7 @@ _nfsctl_opts() {
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
     'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
-    'volume delete') REPLY='-c --config --no-color --keep-data --force --dry-run -y --yes --json -h --help' ;;
+    'volume delete') REPLY='-c --config --no-color --keep-data --force --ignore-not-found --dry-run -y --yes --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
     'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh --skip-unready -y --yes --json -h --help' ;;

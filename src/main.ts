@@ -7,35 +7,66 @@ import { safeMessage } from './core/terminal-text.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  // commander's own errors (unknown option, bad choice) repeat the argument too.
-  const quiet = (cmd: Command): void => {
-    cmd.configureOutput({ ...cmd.configureOutput(), outputError: (str, write) => write(safeMessage(str, argv)) });
-    for (const sub of cmd.commands) quiet(sub);
-  };
-  quiet(program);
+  const json = wantsJson(argv);
+  // --json: errors too are one JSON document on stderr (commander's own messages included)
+  // otherwise commander's own errors (unknown option, bad choice) repeat the argument: no raw control characters
+  if (json) forEachCommand(program, (c) => c.configureOutput({ outputError: () => undefined }).showHelpAfterError(false));
+  else forEachCommand(program, (c) => c.configureOutput({ ...c.configureOutput(), outputError: (str, write) => write(safeMessage(str, argv)) }));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
-    return report(err, argv);
+    return report(err, argv, json);
   }
 }
 
-/** Errors on stderr: no raw control character from the input reaches the terminal. */
-function report(err: unknown, argv: readonly string[]): number {
-  if (err instanceof CommanderError) {
-    // commander already printed its message (help, version, usage error).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+/** `--json` among the options (not after `--`). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function forEachCommand(c: Command, fn: (c: Command) => void): void {
+  fn(c);
+  for (const sub of c.commands) forEachCommand(sub, fn);
+}
+
+/** Errors on stderr (one JSON document with --json); no raw control character from the input reaches the terminal. */
+function report(err: unknown, argv: readonly string[], json = false): number {
+  const code = exitCodeOf(err);
+  if (code === ExitCode.ok) return code;
+  if (json) {
+    const e = err as Error & { hint?: string; report?: { planId: string; hostStates: Record<string, string>; steps: unknown[]; interrupted?: string } };
+    const known = err instanceof NfsctlError || err instanceof CommanderError;
+    const body: Record<string, unknown> = {
+      exitCode: code,
+      kind: err instanceof CommanderError ? 'UsageError' : known ? e.name : 'InternalError',
+      message: err instanceof CommanderError ? e.message.replace(/^error: /, '') : known ? e.message : String(e?.stack ?? err),
+    };
+    if (e?.hint) body.hint = e.hint;
+    if (e?.report) body.plan = { id: e.report.planId, hosts: e.report.hostStates, steps: e.report.steps, ...(e.report.interrupted ? { interrupted: e.report.interrupted } : {}) };
+    process.stderr.write(JSON.stringify({ error: body }) + '\n');
+    return code;
   }
+  if (err instanceof CommanderError) return code; // commander already printed its message (usage error)
   if (err instanceof NfsctlError) {
     // An empty message means the command already said everything (e.g. health's checklist).
     if (err.message) process.stderr.write(`nfsctl: ${safeMessage(err.message, argv)}\n`);
     if (err.hint) process.stderr.write(`  next: ${safeMessage(err.hint, argv)}\n`);
-    return err.exitCode;
+    return code;
   }
   // Not an error nfsctl understands: a bug. Show the stack so it can be reported.
   process.stderr.write(`nfsctl: internal error: ${safeMessage((err as Error)?.stack ?? String(err), argv)}\n`);
+  return code;
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help, version: commander printed them and this is success
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof NfsctlError) return err.exitCode;
   return ExitCode.failed;
 }
 
@@ -61,8 +92,20 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     }
     if (n > 1) return; // already on the way out
     const changed = interrupts.changed;
-    process.stderr.write(`\nnfsctl: interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}\n`);
-    void interrupts.runCleanups().finally(() => process.exit(changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143));
+    const code = changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143;
+    const message = `interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}`;
+    process.stderr.write(wantsJson(process.argv.slice(2)) ? `\n${JSON.stringify({ error: { exitCode: code, kind: 'Interrupted', message } })}\n` : `\nnfsctl: ${message}\n`);
+    void interrupts.runCleanups().finally(() => process.exit(code));
+  });
+}
+
+// A reader that stops early (`nfsctl log | head -1`) closes our stdout: EPIPE. Like other
+// CLIs, that is not an error: further output is dropped, the command finishes (a change in
+// progress is never cut short by a closed pipe) and exits with its usual code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
   });
 }
 

@@ -14,6 +14,8 @@ export class Interrupts {
   applying = 0;
   /** A step of some plan started in this process: something may have changed. */
   changed = false;
+  /** Hosts where an abandoned step's command may still run (over SSH): their lock half is kept. */
+  readonly stillRunning = new Set<string>();
   private listeners = new Set<Listener>();
   private cleanups = new Set<() => Promise<unknown>>();
 
@@ -47,6 +49,7 @@ export class Interrupts {
     this.count = 0;
     this.applying = 0;
     this.changed = false;
+    this.stillRunning.clear();
     this.listeners.clear();
     this.cleanups.clear();
   }

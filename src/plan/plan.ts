@@ -37,6 +37,8 @@ export interface Plan {
   cleanupHint?: string;
   /** Lines shown before the confirmation (what will be destroyed, warnings, ...). */
   notes?: string[];
+  /** What it amounts to, shown last, right above the confirmation (data destroyed, forced checks). */
+  summary?: string[];
 }
 
 export function newPlanId(now = new Date()): string {

@@ -18,6 +18,7 @@ export function planToJson(plan: Plan): Record<string, unknown> {
     id: plan.id,
     title: plan.title,
     notes: plan.notes ?? [],
+    summary: plan.summary ?? [],
     phases: plan.phases.map((ph) => ({
       title: ph.title,
       steps: ph.steps.map((s) => ({
@@ -49,5 +50,12 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
       else if (s.noUndoReason) lines.push(c.dim(`       no undo: ${s.noUndoReason}`));
     }
   });
+  // the last lines above the prompt: what it amounts to
+  const steps = plan.phases.flatMap((ph) => ph.steps);
+  const hosts = [...new Set(steps.map((s) => s.host))];
+  const noUndo = steps.filter((s) => !s.undo).length;
+  lines.push(c.bold('Summary:'));
+  for (const s of plan.summary ?? []) lines.push(`  ${/^(DESTROYS|FORCED)/.test(s) ? c.red(s) : s}`);
+  lines.push(`  ${steps.length} step(s) on ${hosts.map((h) => `${h} (${steps.filter((s) => s.host === h).length})`).join(' and ')}; ${noUndo === 0 ? 'all can be undone on failure' : `${noUndo} cannot be undone`}`);
   return lines.join('\n');
 }

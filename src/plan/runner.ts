@@ -203,6 +203,8 @@ export class Runner {
               if (stop || error instanceof StepAbandonedError) {
                 rec.status = 'interrupted';
                 rec.error = error instanceof StepAbandonedError ? error.message : `interrupted (${stop}): ${(error as Error).message}`;
+                // a local command ends with this process; a remote one may go on: keep that host locked
+                if (error instanceof StepAbandonedError && hostFor(hostName).kind !== 'local') intr.stillRunning.add(hostName);
                 await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 130, durationMs: Date.now() - t0 }).catch(() => undefined);
                 progress.stepFailed(hostName, step.title, rec.error);
                 return;

@@ -194,9 +194,9 @@ export class PairLock {
    * Give back the lock on the hosts we took it on — only where it is still ours (see the top
    * of this file). Returns the hosts where it was no longer ours (broken by `lock break`).
    */
-  async release(): Promise<string[]> {
+  async release(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
     const p = lockPaths(this.lockDir, this.token);
-    const hosts = this.held.reverse();
+    const hosts = this.held.reverse().filter((h) => !keep.has(h.name));
     this.held = [];
     const script = 'rm -f -- "$2/owner.json" 2>/dev/null; rmdir -- "$2" 2>/dev/null || { [ -e "$2" ] || exit 3; exit 1; }; rmdir -- "$1" 2>/dev/null; exit 0';
     const res = await Promise.allSettled(hosts.map((h) => h.run(['sh', '-c', script, 'nfsctl-unlock', p.dir, p.mine!])));

@@ -104,4 +104,27 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
     expect(await vipHolders()).toEqual(['primary']);
     expect(await sums('primary')).toBe(await sums('backup'));
   });
+
+  it('a prompt left unanswered or interrupted does not keep the pair lock: SIGTERM at the prompt (143), NFSCTL_PROMPT_TIMEOUT (130)', { timeout: 300_000 }, async () => {
+    const lockHeld = async () => JSON.parse((await nfsctl('backup', ['lock', 'status', '--json'])).stdout).locks.map((l: { held: boolean }) => l.held);
+    for (const mode of ['sigterm', 'timeout'] as const) {
+      rmSync(EXIT_FILE, { force: true });
+      await tmux(['kill-server']).catch(() => undefined);
+      const env = mode === 'timeout' ? 'NFSCTL_PROMPT_TIMEOUT=4' : 'NFSCTL_PROMPT_TIMEOUT=10m';
+      const cmd = `cd / && NFSLAB_NS=${NS} bash ${LAB_SH} exec primary -- env TERM=xterm ${env} nfsctl switchover; echo "$?" > ${EXIT_FILE}; sleep 900`;
+      expect((await tmux(['new-session', '-d', '-s', 'intr', '-x', '80', '-y', '24', 'bash', '-c', cmd])).exitCode).toBe(0);
+      await waitFor(async () => /to confirm\)/.test(await screen()), 120_000, 300);
+      expect(await lockHeld()).toEqual([true, true]); // the plan was read under the lock
+      if (mode === 'sigterm') {
+        await labExecOk('primary', ['bash', '-c', 'me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "^/usr/bin/node [^ ]*bin/nfsctl switchover"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -TERM "$p"; done; true']);
+      }
+      await waitFor(() => existsSync(EXIT_FILE), 60_000, 200);
+      const exit = Number(readFileSync(EXIT_FILE, 'utf8').trim());
+      const after = await screen(true);
+      expect(exit, after).toBe(mode === 'sigterm' ? 143 : 130);
+      expect(after).toMatch(mode === 'sigterm' ? /interrupted \(SIGTERM\): nothing was changed/ : /no answer within 4 s \(NFSCTL_PROMPT_TIMEOUT\): cancelled, nothing was changed/);
+      expect(await lockHeld()).toEqual([false, false]);
+      expect(await vipHolders()).toEqual(['primary']);
+    }
+  });
 });

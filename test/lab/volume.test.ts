@@ -87,14 +87,21 @@ describe('xfsquota volumes, real data path', () => {
     const shrink = await nfsctl(['volume', 'resize', 'lab-a/data', '--size', '32M', '--yes']);
     expect(shrink.exitCode).toBe(2);
     expect(shrink.stderr).toContain('refusing to shrink');
-    const del = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
+    // nfs-ganesha cannot tell who mounts it: refused without --force, the reason last
+    const refused = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr).toMatch(/may be in use:\n  primary: clients unknown: nfs-ganesha cannot tell/);
+    const del = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes', '--force']);
     expect(del.exitCode, del.stderr).toBe(0);
     for (const h of ['primary', 'backup'] as const) expect((await labExec(h, ['test', '-e', '/nfs/lab-a_data'])).exitCode).toBe(1);
     expect((await listJson()).volumes.find((x) => x.id === 'lab-a/data')).toBeUndefined();
-    // deleting again says there is nothing to delete, and succeeds
+    // deleting again: not found is exit 4, or 0 with --ignore-not-found (scripts)
     const again = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
-    expect(again.exitCode).toBe(0);
-    expect(again.stdout).toContain('does not exist on either host');
+    expect(again.exitCode).toBe(4);
+    expect(again.stderr).toContain('does not exist on either host');
+    const ignored = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes', '--ignore-not-found']);
+    expect(ignored.exitCode).toBe(0);
+    expect(ignored.stdout).toContain('does not exist on either host');
   });
 });
 
@@ -169,7 +176,7 @@ describe('lvm volumes (metadata only in the netns tier) exported by ganesha', ()
     expect((await nfsctl(['volume', 'resize', 'lab-a/meta', '--size', '200M', '--yes'])).exitCode).toBe(0);
     const size = await labExecOk('backup', ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/pv.lab-a.meta']);
     expect(size.trim()).toBe(String(200 * 2 ** 20));
-    expect((await nfsctl(['volume', 'delete', 'lab-a/meta', '--yes'])).exitCode).toBe(0);
+    expect((await nfsctl(['volume', 'delete', 'lab-a/meta', '--yes', '--force'])).exitCode).toBe(0);
     expect((await labExec('backup', ['lvs', 'vgnfs/pv.lab-a.meta'])).exitCode).not.toBe(0);
   });
 });
@@ -186,7 +193,7 @@ describe('rbd volumes against the lab Ceph', () => {
     expect((await listJson()).volumes.find((x) => x.id === 'lab-a/blk')).toMatchObject({ backend: 'rbd' });
     expect((await nfsctl(['volume', 'resize', 'lab-a/blk', '--size', '128M', '--yes'])).exitCode).toBe(0);
     expect(JSON.parse(await labExecOk('primary', ['rbd', 'info', '--format', 'json', 'rbd/pv.lab-a.blk'])).size).toBe(128 * 2 ** 20);
-    expect((await nfsctl(['volume', 'delete', 'lab-a/blk', '--yes'])).exitCode).toBe(0);
+    expect((await nfsctl(['volume', 'delete', 'lab-a/blk', '--yes', '--force'])).exitCode).toBe(0);
     expect((await labExec('primary', ['rbd', 'info', 'rbd/pv.lab-a.blk'])).exitCode).not.toBe(0);
   });
 });

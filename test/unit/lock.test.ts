@@ -169,4 +169,14 @@ describe('pair lock', () => {
     expect((await import('node:fs')).statSync(join(d, 'tmp', 'nfsctl')).mode & 0o777).toBe(0o700);
     await ok.release();
   });
+
+  it('release can keep the half on a host where an abandoned command may still run', async () => {
+    const d = tempDir();
+    const [a, b] = [new LocalHost('primary'), new OtherDirHost('backup', join(d, 'p'), join(d, 'q'))];
+    const lock = new PairLock(join(d, 'p'), newOwner('switchover'));
+    await lock.acquire([a, b]);
+    await lock.release(new Set(['backup']));
+    expect(await readLock(a, join(d, 'p'))).toEqual({ host: 'primary', held: false });
+    expect(await readLock(b, join(d, 'p'))).toMatchObject({ held: true, owner: { command: 'switchover' } });
+  });
 });

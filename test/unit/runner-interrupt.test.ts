@@ -105,6 +105,8 @@ describe('plan runner: interrupted', () => {
     expect(err.report.hostStates.primary).toMatch(/CHANGED: interrupted during "copy" \(it may have partly run, and may still be running\)/);
     expect(hosts.primary.commandLines()).toEqual(['do a', 'do copy']); // no undo
     expect(hosts.backup.commandLines()).toEqual(['do a']);
+    // the remote command may go on: that host's half of the pair lock is to be kept
+    expect([...intr.stillRunning]).toEqual(['primary']);
   });
 
   it('no signal: the runner leaves no listener behind and a later plan runs normally', async () => {

@@ -10,10 +10,12 @@ import { planDelete, ROLES } from '../../volume/plans.js';
 import { loadPairState } from './common.js';
 import { identify, type VolumeIdentity } from '../../volume/identity.js';
 import type { PairRole } from '../../config/schema.js';
+import { pvName } from '../../volume/pv.js';
 
 export interface DeleteOptions {
   keepData?: boolean;
   force?: boolean;
+  ignoreNotFound?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -56,7 +58,9 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     const plan = o.keepData && view ? withIntent(planned.plan, intentSteps(ctx.config, state, view, 'retired')) : planned.plan;
     if (plan.phases.length === 0) {
       const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
-      if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: false, message: msg });
+      // a volume that is not there is an error (exit 4) unless the script says it is fine
+      if (!view && !o.ignoreNotFound) throw new PreconditionError(msg, { hint: 'see `nfsctl volume list`; scripts that only want it gone: --ignore-not-found (exit 0)' });
+      if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: view !== null, message: msg });
       else ctx.out.line(msg);
       return;
     }
@@ -70,15 +74,30 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
       notes.push(`${v.id} has no metadata left: finishing a half-created or half-deleted volume`);
     }
     const inUse: string[] = [];
+    const summary: string[] = [];
     for (const r of ROLES) {
       const clients = await activeClients(ctx.host(r), ctx.config.nfs.server, v);
-      if (clients === null) notes.push(`${r}: nfs-ganesha cannot tell which clients mount ${v.path}`);
-      else if (clients.length > 0) inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);
+      // who mounts it cannot be told: treat it as possibly in use (only where it is served)
+      if (clients === null && view?.hosts[r].served) inUse.push(`${r}: clients unknown: nfs-ganesha cannot tell which NFS clients mount ${v.path}`);
+      else if (clients !== null && clients.length > 0) inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);
       if (state.inv[r].mounts.some((m) => m.target === v.path) && (await busy(ctx.host(r), v.path))) inUse.push(`${r}: ${v.path} is busy (processes use it)`);
     }
-    if (inUse.length > 0 && !o.force) throw new PreconditionError(`${v.id} is in use:\n  ${inUse.join('\n  ')}`, { hint: 'stop the pods using it first, or add --force' });
-    notes.push(...inUse.map((u) => `FORCED: ${u}`));
+    if (inUse.length > 0 && !o.force) {
+      const unknownOnly = inUse.every((u) => u.includes('clients unknown'));
+      throw new PreconditionError(`${v.id} ${unknownOnly ? 'may be in use' : 'is in use'}:\n  ${inUse.join('\n  ')}`, {
+        hint: unknownOnly ? `check that no pod uses it (kubectl get pv ${pvName(v)}, and the pods of its claim), then add --force` : 'stop the pods using it first, or add --force',
+      });
+    }
     plan.notes = notes;
+    // the last lines above the prompt: what is destroyed, where, and what was forced
+    const where = view ? ROLES.filter((r) => view.hosts[r].present) : [];
+    summary.push(
+      o.keepData
+        ? `retires ${v.id}: unexported and unmounted on ${ROLES.join(' and ')}; the storage is kept`
+        : `DESTROYS ${v.id} and its data: ${view ? `${view.backend} ${formatSize(view.sizeBytes)}` : 'what is left of it'}${where.length ? ` on ${where.join(' and ')}` : ''}`,
+    );
+    summary.push(...inUse.map((u) => `FORCED: ${u}`));
+    plan.summary = summary;
     const runner = await ctx.runner();
     const report = await runner.run(plan, {
       dryRun: o.dryRun ?? false,

@@ -6,7 +6,8 @@ export function register(parent: Command): void {
     .command('delete <namespace/name>')
     .description('unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data: recorded in its metadata as a chosen state, not drift); only what carries the nfsctl metadata of this volume is touched: anything else at its place is refused with exit 4')
     .option('--keep-data', 'stop exporting and unmount, but keep the storage (Retain)')
-    .option('--force', 'go ahead although NFS clients are connected or the mount is busy')
+    .option('--force', 'go ahead although NFS clients are connected, the mount is busy, or (ganesha) the server cannot tell who mounts it')
+    .option('--ignore-not-found', 'exit 0 when the volume does not exist (otherwise exit 4)')
     .option('--dry-run', 'show the plan and change nothing')
     .option('-y, --yes', 'do not ask (scripts); otherwise you type the volume name')
     .option('--json', 'print the result as JSON')
@@ -19,5 +20,6 @@ export function register(parent: Command): void {
   examples(cmd, [
     ['delete a volume and its data (asks you to type its name)', 'nfsctl volume delete team-a/data'],
     ['retire it but keep the data', 'nfsctl volume delete team-a/data --keep-data --yes'],
+    ['from a script: gone is fine', 'nfsctl volume delete team-a/data --yes --ignore-not-found'],
   ]);
 }
