@@ -13,7 +13,7 @@ PKGS=(
   qemu-system-x86 qemu-utils busybox-static cpio xz-utils
   fio   # the kernel-client drill (test/lab/vm.test.ts): a verifying writer on the NFS mount
   # operator-experience tests
-  bash-completion zsh fish mandoc groff-base man-db
+  bash-completion zsh fish mandoc groff-base man-db tmux
 )
 missing=()
 for p in "${PKGS[@]}"; do
