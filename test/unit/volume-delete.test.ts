@@ -38,7 +38,7 @@ describe('volume delete', () => {
     const err = await runDelete(ctx, 'team-a/data', { yes: true }).catch((e) => e);
     expect(err.exitCode).toBe(4);
     expect(err.message).toMatch(/team-a\/data may be in use:\n  primary: clients unknown: nfs-ganesha cannot tell which NFS clients mount \/nfs\/team-a_data/);
-    expect(err.hint).toMatch(/kubectl get pv nfs-team-a-data.*then add --force/);
+    expect(err.hint).toMatch(/kubectl get pv nfs-team-a\.data.*then add --force/);
     expect(mutations()).toEqual([]);
   });
 
