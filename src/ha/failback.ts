@@ -435,7 +435,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
             for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message])) result.warnings.push(`freshness record: ${p}`);
           },
         },
-        undo: { title: 'stop keepalived on the primary (the VIP goes back to the backup) and mark it stale again', action: { kind: 'fn', describe: serviceArgv(config, 'stop', 'keepalived').join(' ') + `; ${trackFilePath(config)} = 1`, fn: async (h) => {
+        undo: { title: 'stop keepalived on the primary (the VIP goes back to the backup) and mark it stale again', action: { kind: 'fn', describe: serviceCommand(config, 'stop', 'keepalived') + `; ${trackFilePath(config)} = 1`, fn: async (h) => {
           await runChecked(h, serviceArgv(config, 'stop', 'keepalived'));
           await markHostStale(config, h, primary, 'failback was undone: the backup serves clients again');
         } } },

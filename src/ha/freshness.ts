@@ -25,7 +25,7 @@ import {
   type FreshnessVerdict,
 } from '../core/freshness.js';
 import { instanceBlock } from './status.js';
-import { serviceArgv } from './services.js';
+import { serviceCommand } from './services.js';
 
 export const TRACK_NAME = 'nfsctl_fresh';
 
@@ -143,7 +143,7 @@ export async function checkSyncFreshness(config: Config, hosts: Record<PairRole,
   throw new PreconditionError(`refusing to sync ${source} -> ${dest}: ${why}${list}`, {
     hint:
       source === 'primary'
-        ? `the VIP belongs on ${dest}: on the primary \`${serviceArgv(config, 'stop', 'keepalived').join(' ')}\` (the VIP goes back to the backup), then \`nfsctl failback\` brings the backup's data home`
+        ? `the VIP belongs on ${dest}: on the primary \`${serviceCommand(config, 'stop', 'keepalived')}\` (the VIP goes back to the backup), then \`nfsctl failback\` brings the backup's data home`
         : `bring ${dest}'s data over first: nfsctl switchover`,
   });
 }

@@ -5,7 +5,7 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Finding } from './check.js';
 import type { PairFreshness } from '../ha/freshness.js';
 import { describeRecord, holderIsOlder } from '../core/freshness.js';
-import { serviceArgv } from '../ha/services.js';
+import { serviceCommand } from '../ha/services.js';
 import { vipState } from '../ha/vip.js';
 
 export async function vipHoldersOf(ctx: Context, t: number): Promise<PairRole[] | null> {
@@ -28,7 +28,7 @@ export function freshnessFindings(config: Config, f: PairFreshness | null, holde
         status: 'critical',
         title,
         evidence: `VIP holder ${holder} is older than its peer: ${evidence}`,
-        fix: holder === 'primary' ? `on the primary: ${serviceArgv(config, 'stop', 'keepalived').join(' ')} (the VIP goes back to the backup), then nfsctl failback` : `nfsctl switchover is refused while the backup is older; stop keepalived on the backup (${serviceArgv(config, 'stop', 'keepalived').join(' ')}) and start it on the primary, then nfsctl sync`,
+        fix: holder === 'primary' ? `on the primary: ${serviceCommand(config, 'stop', 'keepalived')} (the VIP goes back to the backup), then nfsctl failback` : `nfsctl switchover is refused while the backup is older; stop keepalived on the backup (${serviceCommand(config, 'stop', 'keepalived')}) and start it on the primary, then nfsctl sync`,
       },
     ];
   }
