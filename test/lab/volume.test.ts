@@ -40,7 +40,7 @@ describe('xfsquota volumes, real data path', () => {
     expect(v.hosts.backup).toMatchObject({ present: true, served: true });
     await labExecOk('client', ['sh', '-c', `echo opts > /tmp/o && nfs-cp /tmp/o "nfs://${VIP}/nfs/lab-a_opts/o?version=3"`]);
     expect(await labExecOk('primary', ['cat', '/nfs/lab-a_opts/o'])).toBe('opts\n');
-    expect((await nfsctl(['volume', 'delete', 'lab-a/opts', '--yes'])).exitCode).toBe(0);
+    expect((await nfsctl(['volume', 'delete', 'lab-a/opts', '--yes', '--force'])).exitCode).toBe(0);
   });
 
   it('creates on both hosts, prints a PV, and the client writes through the VIP', async () => {
@@ -127,7 +127,7 @@ describe('volume delete removes only what carries nfsctl\'s metadata', () => {
       // an owned volume is deleted
       expect((await nfsctl(['volume', 'create', 'lab-c/owned', '--size', '16M', '--backend', 'xfsquota', '--yes'])).exitCode).toBe(0);
       for (const h of hosts) await labExecOk(h, ['sh', '-c', 'echo data > /nfs/lab-c_owned/f']);
-      const del = await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes']);
+      const del = await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes', '--force']); // ganesha cannot tell who mounts it: --force (ownership is checked all the same)
       expect(del.exitCode, del.stderr).toBe(0);
       for (const h of hosts) expect((await labExec(h, ['test', '-e', '/nfs/lab-c_owned'])).exitCode).toBe(1);
     } finally {
