@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { validateClientSpec, validateExportOptions } from '../core/exports-file.js';
 import { durationProblem, parseDurationMs, type DurationRange } from '../core/numbers.js';
 import * as v from '../core/config-values.js';
+import { cronIntervalProblem } from '../core/cron.js';
 
 /** A duration in ms (the strict parser of src/core/numbers.ts); throws on a bad value. */
 export function parseDuration(s: string): number {
@@ -122,7 +123,14 @@ export const configSchema = z
     rsync: z
       .object({
         module: checked(v.rsyncModuleProblem).default('nfs'),
-        interval: duration({ minMs: 60_000, maxMs: 86_400_000 }).default('15m'),
+        // the sync timer is a cron line: an interval cron cannot run exactly is refused here, not at install-timer
+        interval: duration({ minMs: 60_000, maxMs: 86_400_000 })
+          .superRefine((ms, ctx) => {
+            const p = cronIntervalProblem(ms);
+            if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
+          })
+          .describe(DURATION_DESCRIPTION)
+          .default('15m'),
       })
       .strict()
       .default({}),

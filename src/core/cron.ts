@@ -41,6 +41,16 @@ export function cronSchedule(intervalMs: number, what = '--interval'): string {
   throw new UsageError(`${what}: cron cannot run a job exactly every ${show}; ${INTERVAL_HELP}`);
 }
 
+/** Why cron cannot run a job every `intervalMs`, or null when it can (config check uses it for rsync.interval). */
+export function cronIntervalProblem(intervalMs: number): string | null {
+  try {
+    cronSchedule(intervalMs, 'the sync timer');
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Quote one argument for the command field of a cron line (sh quoting, then cron's `%`). */
 export function cronQuoteArg(arg: string): string {
   if (/[\n\r\0\\]/.test(arg)) {

@@ -74,6 +74,7 @@ add('config integer', 'hosts.primary.ssh.port', ['0x16', '1e3', '022', '-1', '1.
 add('config integer', 'hosts.primary.ssh.port', ['22', ''], { message: /Expected number, received string/ });
 add('config duration', 'rsync.interval', ['900000', '1e3'], { raw: true, message: /expected a duration/ });
 add('config duration', 'rsync.interval', ['15 m', '0m', '1.5h', '25h', '-5m', '5', '', '15M', '15min', '030s']);
+add('config duration', 'rsync.interval', ['90m', '7m', '5h', '1500s'], { message: /cron cannot run a job exactly every/ });
 add('config duration', 'timeouts.connect', ['0s', '0ms', '1ms', '10h']);
 add('config duration', 'timeouts.command', ['10 minutes', '500ms']);
 // services.command argv

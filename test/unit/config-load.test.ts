@@ -68,7 +68,7 @@ describe('the effective config round-trips', () => {
     ['the test config', testConfigYaml('/tmp/x')],
     ['the corpus base config', BASE],
     ['the man page example', EXAMPLE_CONFIG],
-    ['odd durations', testConfigYaml('/tmp/x', 'rsync: { interval: 90m }\ntimeouts: { connect: 1500ms, command: 1d, check: 10m }\n')],
+    ['odd durations', testConfigYaml('/tmp/x', 'rsync: { interval: 1d }\ntimeouts: { connect: 1500ms, command: 1d, check: 10m }\n')],
   ])('%s: printed, parsed again, equal', (_n, text) => {
     const { c, printed, again } = roundTrip(text);
     expect(again).toEqual(c);
