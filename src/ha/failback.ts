@@ -28,6 +28,7 @@ import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
 import { checkUnitCaps, checkUnits, mergeReports, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, treeDigest, unitName, unitsReport, DEFAULT_MAX_DELETE, type ReadyUnit, type UnitPreview } from './sync.js';
 import { writeSyncRecord } from './sync-state.js';
+import { movePromise, nfsClients, restartAdvice, type NfsClients } from './promise.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import type { RsyncReport } from '../core/rsync.js';
 import { rsyncArgv } from './sync.js';
@@ -62,6 +63,8 @@ export interface HandoverFacts {
   units: ReadyUnit[];
   /** Volumes left out (--skip-unready), each with why. */
   skipped: string[];
+  /** What `from`'s NFS server knows of its clients before the move (rmtab, connections on 2049). */
+  clients: NfsClients;
   journal: OpJournal | null;
 }
 
@@ -135,6 +138,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     previews: null,
     units: [],
     skipped: [],
+    clients: { mountedBy: new Map(), connected: [] },
     journal,
   };
   if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceArgv(config, 'start', 'nfs').join(' ') });
@@ -151,6 +155,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, { hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again' });
   }
   if (vipMoved) return facts;
+  facts.clients = await nfsClients(hosts[from]);
   if (facts.rsyncdRunning[from]) {
     facts.previews = await previewUnits(hosts[to], { config, source: from }, facts.units);
     facts.preview = mergeReports(facts.previews.map((p) => p.report));
@@ -507,6 +512,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   if (f.previews) notes.push(...renderUnitPreviews(f.previews, from, to));
   else if (!done.has(`${to}:bulk-sync`)) notes.push(`the rsync daemon on ${from} is not running: the itemised preview and the deletion cap (${o.maxDelete}) are checked right before the bulk copy`);
   for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
+  const copies = f.views.filter((v) => mirrored(v.backend));
+  if (copies.length) {
+    const p = movePromise('lvm');
+    notes.push(`what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`);
+    const advice = restartAdvice(copies, f.clients);
+    if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));
+  }
   const rbd = f.views.filter((v) => !mirrored(v.backend));
   if (rbd.length) notes.push(`RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`);
   notes.push(`the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`);

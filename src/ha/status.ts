@@ -33,6 +33,8 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { serviceArgv } from './services.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
+import { pairPromises, rpoText, type MoveKind } from './promise.js';
+import type { Backend } from '../volume/identity.js';
 import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
 
@@ -111,6 +113,10 @@ export interface PairStatus {
     switchover: OpJournal | null;
   };
   warnings: Warning[];
+  /** What a VIP move does to clients, per kind of the configured backends. */
+  vipMove: { kind: MoveKind; backends: Backend[]; text: string }[];
+  /** Age of the last good sync (what a crash of the VIP holder loses), null: never. */
+  rpoSeconds: number | null;
 }
 
 function holds(ipJson: string, vip: string): boolean {
@@ -190,7 +196,10 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
       switchover: switchover && switchover.status !== 'done' ? switchover : null,
     },
     warnings: [],
+    vipMove: pairPromises(config),
+    rpoSeconds: null,
   };
+  st.rpoSeconds = st.lastOkSync?.ageSeconds ?? null;
   st.warnings = statusWarnings(config, st);
   return st;
 }
@@ -262,6 +271,7 @@ export function renderStatus(st: PairStatus): string {
   if (op.failback) lines.push(`operation: failback ${op.failback.planId} ${op.failback.status}, ${op.failback.done.length} step(s) done${op.failback.phase ? `, last phase "${op.failback.phase}"` : ''}`);
   if (op.switchover) lines.push(`operation: switchover ${op.switchover.planId} ${op.switchover.status}, ${op.switchover.done.length} step(s) done`);
   if (!op.lock && !op.failback && !op.switchover) lines.push('operation: none');
+  for (const p of st.vipMove ?? []) lines.push(`on a VIP move (${p.backends.join(', ')}): ${p.text}${p.kind === 'copy' ? `; ${rpoText(st.rpoSeconds ?? null)}` : ''}`);
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
 }
