@@ -403,8 +403,9 @@ export interface UnitPreview {
 /** The dry run of every ready unit on the destination; throws with rsync's words when one fails. */
 export async function previewUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[]): Promise<UnitPreview[]> {
   const out: UnitPreview[] = [];
+  const { maxDelete: _cap, ...noCap } = a; // the preview lists every deletion; the cap is checked on it
   for (const u of units) {
-    const r = await dest.run(rsyncArgv({ ...a, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS });
+    const r = await dest.run(rsyncArgv({ ...noCap, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS });
     if (r.exitCode !== 0 && r.exitCode !== 24) {
       throw new PreconditionError(`${dest.name}: the rsync dry run of ${unitName(u)} from ${a.source} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${a.source}? (its module ${a.config.rsync.module} must serve ${a.config.nfs.root})` });
     }

@@ -374,7 +374,13 @@ describe.skipIf(!qemu.ok)(
         await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true');
         for (const g of ['primary', 'backup'] as const) await guestSh(g, 'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true', 120_000);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000);
-      }, 600_000);
+        // volumes an aborted run left behind (cheap check first: an nfsctl run costs ~10-30 s here)
+        for (const v of [A, B]) {
+          const lv = `pv.${v.id.replace('/', '.')}`;
+          const present = await Promise.all((['primary', 'backup'] as const).map(async (g) => (await guest(g, ['lvs', `vgnfs/${lv}`])).exitCode === 0));
+          if (present.some(Boolean)) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']);
+        }
+      }, 900_000);
 
       it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', async () => {
         for (const v of [A, B]) {

@@ -8,7 +8,7 @@ import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
 import { encodeMetaTags } from '../../../src/core/lvm-json.js';
 import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/failback.js';
-import { checkUnits, guardedRsyncArgv, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
+import { checkUnits, guardedRsyncArgv, previewUnits, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
 import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
 import { LocalHost } from '../../../src/host/local.js';
@@ -136,6 +136,16 @@ describe('per-volume units on the seed layout (LV per volume, /nfs a plain direc
     const { config, u, hosts } = await units();
     unitFactsOn(hosts.backup, { rootMounted: true, rootEntries: 2, rootUsed: 1, mounts: Object.fromEntries(VOLS.map((v) => [pathOf(v), { majmin: v.majmin, source: 'x' }])), devices: Object.fromEntries(VOLS.map((v) => [devOf(v), v.majmin])) });
     await expect(checkUnits(config, u, { role: 'primary', host: hosts.primary }, { role: 'backup', host: hosts.backup })).rejects.toThrow(/primary's \/nfs is not a mount point/);
+  });
+
+  it('the preview runs without --max-delete (rsync would stop the dry run at the cap, exit 25); the cap is checked on its list', async () => {
+    const { config, hosts, check } = await units({ deletions: { a_one: 9 } });
+    const c = await check();
+    const p = await previewUnits(hosts.backup, { config, source: 'primary', maxDelete: 2 }, c.ready);
+    expect(p[0]!.report.deletions).toHaveLength(9);
+    const dry = hosts.backup.commandLines().filter((l) => l.startsWith('rsync') && l.includes('--dry-run'));
+    expect(dry).toHaveLength(2);
+    for (const l of dry) expect(l).not.toContain('--max-delete');
   });
 
   it('rsync argv per volume: the daemon module subdirectory, --one-file-system; ssh variant', async () => {
