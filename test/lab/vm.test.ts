@@ -370,7 +370,7 @@ describe.skipIf(!qemu.ok)(
       const figures: Record<string, unknown> = {};
 
       beforeAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
+        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
         await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true');
         for (const g of ['primary', 'backup'] as const) await guestSh(g, 'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true', 120_000);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000);
@@ -430,7 +430,7 @@ describe.skipIf(!qemu.ok)(
       });
 
       it('THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP', { timeout: 2_400_000 }, async () => {
-        ok('client mount', await guestSh('client', `mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
+        ok('client mount', await guestSh('client', `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
         ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && sleep 3 && test -e ${LOGS}/started`));
         await new Promise((r) => setTimeout(r, 8000));
 
@@ -515,7 +515,7 @@ describe.skipIf(!qemu.ok)(
       });
 
       afterAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
+        await guestSh('client', `touch ${LOGS}/stop; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
         await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true').catch(() => undefined);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
         for (const v of [A, B]) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']).catch(() => undefined);
