@@ -7,7 +7,8 @@
 //      failback: the primary's keepalived is stopped and disabled at boot (step 1 changes);
 //   2. bulk sync from -> to (rsync daemon on `from`, started for the sync if needed), with an
 //      itemised dry-run preview and a deletion cap;
-//   3. write freeze on `from` (every nfsctl export removed from the running NFS server), final
+//   3. write freeze on `from` (kernel nfsd: the NFS server stopped, so hard-mounted clients wait
+//      instead of getting ESTALE; ganesha: every nfsctl export removed), final
 //      delta sync, verification (file counts and sizes; sha256 of every file with --verify);
 //   4. move the VIP: failback starts (and enables) keepalived on the primary; switchover stops
 //      (and disables) it; then wait until `to`, and only `to`, holds the VIP and serves;
@@ -141,7 +142,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     clients: { mountedBy: new Map(), connected: [] },
     journal,
   };
-  if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceArgv(config, 'start', 'nfs').join(' ') });
+  if (!vipMoved && !resumeDone.has(`${from}:freeze`) && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceArgv(config, 'start', 'nfs').join(' ') });
   facts.views = mergeVolumes(config, facts.inv);
   let skippedIds = new Set<string>();
   if (!vipMoved) {
@@ -218,6 +219,28 @@ export async function freezeExports(config: Config, host: Host, views: VolumeVie
   const still = after.filter((p) => removed.includes(p));
   if (still.length > 0) throw new NfsctlError(`${host.name}: still serving ${still.join(', ')} after the freeze`);
   return removed;
+}
+
+/**
+ * The write freeze with the kernel NFS server: stop it (rpc.nfsd 0). Unexporting a path
+ * (exportfs -u) made kernel nfsd answer every client request on it with ESTALE for the whole
+ * freeze (seen on the vm tier: ~300 errors per workload in a 60 s freeze); with the server
+ * stopped, hard-mounted clients get no answer and retry until the VIP has moved: a stall,
+ * not errors. Checked: no nfsd thread left. Returns the mirrored paths it was serving.
+ */
+export async function freezeKernelNfs(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
+  const served = new Set(await servedPaths(config, host));
+  await runChecked(host, serviceArgv(config, 'stop', 'nfs'), { timeoutMs: 60_000 });
+  const t = await host.run(['sh', '-c', 'cat /proc/fs/nfsd/threads 2>/dev/null || echo 0']);
+  if (Number(t.stdout.trim() || '0') !== 0) throw new NfsctlError(`${host.name}: nfsd still runs ${t.stdout.trim()} thread(s) after \`${serviceArgv(config, 'stop', 'nfs').join(' ')}\``);
+  return views.filter((v) => mirrored(v.backend) && served.has(v.path)).map((v) => v.path);
+}
+
+/** Undo of the kernel freeze, and the standby's unfreeze: start the NFS server, serve everything. */
+export async function unfreezeKernelNfs(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
+  const st = await host.run(serviceArgv(config, 'status', 'nfs'));
+  if (st.exitCode !== 0) await runChecked(host, serviceArgv(config, 'start', 'nfs'), { timeoutMs: 120_000 });
+  return ensureExports(config, host, views);
 }
 
 /** Serve every mirrored nfsctl volume configured on `host` that is not served now. */
@@ -365,13 +388,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       {
         id: `${from}:freeze`,
         host: from,
-        title: `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
+        title: config.nfs.server === 'kernel' ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)` : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
         action: {
           kind: 'fn',
-          describe: config.nfs.server === 'ganesha' ? 'dbus RemoveExport for every volume export' : 'exportfs -u for every volume export',
-          fn: async (h) => void (frozen = await freezeExports(config, h, f.views)),
+          describe: config.nfs.server === 'ganesha' ? 'dbus RemoveExport for every volume export' : `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`,
+          fn: async (h) => void (frozen = config.nfs.server === 'kernel' ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
         },
-        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: 'dbus AddExport / exportfs -ra', fn: async (h) => void (await ensureExports(config, h, f.views)) } },
+        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport', fn: async (h) => void (config.nfs.server === 'kernel' ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)) } },
       },
     ],
   });
@@ -471,10 +494,11 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       title: `serve the volumes on ${from} again (it is the standby now${kind === 'failback' ? '; syncs run primary -> backup again' : ''})`,
       action: {
         kind: 'fn',
-        describe: 'dbus AddExport / exportfs -ra for the frozen exports',
+        describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport for the frozen exports',
         fn: async (h) => {
           try {
-            await ensureExports(config, h, f.views);
+            if (config.nfs.server === 'kernel') await unfreezeKernelNfs(config, h, f.views);
+            else await ensureExports(config, h, f.views);
           } catch (err) {
             // the VIP has moved: failing here must not undo that; report instead
             result.warnings.push(`${from}: could not serve the volumes again: ${(err as Error).message}; run \`nfsctl volume export <volume>\` for each`);

@@ -237,3 +237,27 @@ describe('the shell side, on this machine', () => {
     await expect(runUnits(h, { config, source: 'primary' }, [{ ...unit('9999:9'), path: '/proc' }])).rejects.toThrow(/x\/proc: nfsctl: \/proc is not mounted from 9999:9/);
   });
 });
+
+describe('the write freeze with kernel nfsd', () => {
+  it('stops the NFS server (clients wait instead of getting ESTALE) and checks no nfsd thread is left', async () => {
+    const { freezeKernelNfs, unfreezeKernelNfs } = await import('../../../src/ha/failback.js');
+    const config = cfg();
+    const hosts = pair();
+    const views = mergeVolumes(config, await pairInventory(config, hosts));
+    let threads = 8;
+    let running = true;
+    hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], () => ((threads = 0), (running = false), { exitCode: 0 }));
+    hosts.primary.on(['labsvc', 'start', 'nfs-kernel'], () => ((threads = 8), (running = true), { exitCode: 0 }));
+    hosts.primary.on(['labsvc', 'status', 'nfs-kernel'], () => ({ exitCode: running ? 0 : 3 }));
+    hosts.primary.on((a) => a[0] === 'sh' && /nfsd\/threads/.test(a[2] ?? ''), () => ({ stdout: `${threads}\n` }));
+    expect(await freezeKernelNfs(config, hosts.primary, views)).toEqual(['/nfs/a_one', '/nfs/b_two']);
+    expect(hosts.primary.commandLines().some((l) => l.startsWith('exportfs -u'))).toBe(false);
+    expect(hosts.primary.commandLines()).toContain('labsvc stop nfs-kernel');
+    await unfreezeKernelNfs(config, hosts.primary, views);
+    expect(hosts.primary.commandLines()).toContain('labsvc start nfs-kernel');
+    expect(hosts.primary.commandLines()).toContain('exportfs -ra');
+    // a server that does not stop: the freeze fails (the plan stops before the final sync)
+    hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], { exitCode: 0 });
+    await expect(freezeKernelNfs(config, hosts.primary, views)).rejects.toThrow(/nfsd still runs 8 thread/);
+  });
+});
