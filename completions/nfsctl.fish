@@ -54,6 +54,8 @@ function __nfsctl_sub --argument-names path word
             echo notify
         case 'ha/install'
             echo install
+        case 'ha/lint'
+            echo lint
         case 'config/check'
             echo check
         case 'lock/status'
@@ -322,6 +324,9 @@ complete -c nfsctl -n '__nfsctl_at "ha install"' -l dry-run -d 'show the diff an
 complete -c nfsctl -n '__nfsctl_at "ha install"' -s y -l yes -d 'do not ask'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -l json -d 'print the result as JSON'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -s h -l help -d 'display help for command'
+complete -c nfsctl -n '__nfsctl_at "ha lint"' -s v -l verbose -d 'list the checks that passed too'
+complete -c nfsctl -n '__nfsctl_at "ha lint"' -l json -d 'print {"lint": "ok"|"warn"|"critical", "findings": [...]}'
+complete -c nfsctl -n '__nfsctl_at "ha lint"' -s h -l help -d 'display help for command'
 complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -l from -x -d 'run the client-side probes and the trial mount on this node (over SSH); default: this host'
 complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -l json -d 'print the findings as JSON'
 complete -c nfsctl -n '__nfsctl_at "troubleshoot-mount"' -s h -l help -d 'display help for command'
@@ -375,7 +380,7 @@ complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a health -d 'check the whole pair 
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a sync -d 'pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap'
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a failback -d 'move the VIP back to the primary after an outage without losing what clients wrote to the backup'
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a switchover -d 'planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move'
-complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a ha -d 'keepalived integration: the notify hook and its installation'
+complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a ha -d 'keepalived integration: the notify hook, its installation, and a lint of what a takeover depends on'
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a troubleshoot-mount -d 'walk the chain from disk to client for one volume and stop at the first broken link, with the fix'
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a config -d 'inspect and validate the nfsctl configuration'
 complete -c nfsctl -n '__nfsctl_at_arg "" 0' -a lock -d 'inspect or clear the pair lock that keeps two operators from changing the pair at once'
@@ -393,6 +398,7 @@ complete -c nfsctl -n '__nfsctl_at_arg "volume" 0' -a delete -d 'unexport, unmou
 complete -c nfsctl -n '__nfsctl_at_arg "sync" 0' -a install-timer -d 'install the periodic sync as a cron entry (/etc/cron.d/nfsctl-sync) on the backup, showing the diff first'
 complete -c nfsctl -n '__nfsctl_at_arg "ha" 0' -a notify -d 'keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP'
 complete -c nfsctl -n '__nfsctl_at_arg "ha" 0' -a install -d 'add `notify "nfsctl ha notify"` to keepalived.conf\'s vrrp_instance on both hosts, showing the diff first'
+complete -c nfsctl -n '__nfsctl_at_arg "ha" 0' -a lint -d 'check on both hosts what a takeover depends on (fsid of every export, nfsd scope, grace/lease, keepalived roles and priorities, nopreempt, notify hook, sync timer and its last run, pinned ports); each finding with its fix; exit 1 when anything needs attention'
 complete -c nfsctl -n '__nfsctl_at_arg "config" 0' -a check -d 'validate the config file and print the effective configuration (defaults filled in)'
 complete -c nfsctl -n '__nfsctl_at_arg "lock" 0' -a status -d 'show whether the pair lock is held, by whom, and whether the holder is still running'
 complete -c nfsctl -n '__nfsctl_at_arg "lock" 0' -a break -d 'remove the pair lock left by a run that died (audited; asks first)'

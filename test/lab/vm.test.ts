@@ -382,7 +382,7 @@ describe.skipIf(!qemu.ok)(
         }
       }, 900_000);
 
-      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', async () => {
+      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', { timeout: 1_500_000 }, async () => {
         for (const v of [A, B]) {
           const r = await nfsctlOn('primary', ['volume', 'create', v.id, '--size', '320M', '--backend', 'lvm', '--yes']);
           expect(r.exitCode, show(`create ${v.id}`, r)).toBe(0);
@@ -405,7 +405,7 @@ describe.skipIf(!qemu.ok)(
         expect((await guest('backup', ['test', '-e', `${A.path}/only-on-backup`])).exitCode).toBe(1);
       });
 
-      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', async () => {
+      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', { timeout: 1_200_000 }, async () => {
         ok('umount on backup', await guestSh('backup', `umount ${B.path} && echo under > ${B.path}/under-the-mount-point`));
         ok('new data on primary', await guestSh('primary', `echo new > ${A.path}/new-a && echo new > ${B.path}/new-b && sync`));
         try {
@@ -491,7 +491,7 @@ describe.skipIf(!qemu.ok)(
         }
         const crashLost = lostBetween(ops, 'reopen', finalFiles.reopen, lastSync, markers.find((m) => m.name === 'recovery')!.t);
         const ackedSinceSync = ops.filter((o) => o.w === 'reopen' && o.ok && o.t1 >= lastSync && o.t1 < crashAt + 1).length;
-        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync } });
+        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync, secondsFromLastSyncStartToCrash: Math.round(crashAt - lastSync) } });
         process.stdout.write(`[vm drill] ${JSON.stringify(figures)}\n`);
         writeDrillFigures(figures);
         const fig = (p: string, w: string) => phases.find((x) => x.phase === p && x.workload === w)!;
