@@ -261,3 +261,24 @@ describe('the write freeze with kernel nfsd', () => {
     await expect(freezeKernelNfs(config, hosts.primary, views)).rejects.toThrow(/nfsd still runs 8 thread/);
   });
 });
+
+describe('a mixed pair: LVM + xfsquota + RBD at once', () => {
+  it('the root (xfsquota) is a unit carrying the xfsquota volumes and leaving out the LVM and RBD mounts; each LVM volume is its own; RBD is never copied', async () => {
+    const { identify } = await import('../../../src/volume/identity.js');
+    const { volumeRef } = await import('../../../src/core/names.js');
+    const mixed = parseConfig(
+      testConfigYaml('/tmp/nfsctl-unit-pv').replace('server: ganesha', 'server: kernel').replace('  lvm: { vg: vgnfs }', '  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }'),
+    );
+    const view = (ns: string, name: string, backend: 'lvm' | 'xfsquota' | 'rbd') => {
+      const identity = identify(mixed, volumeRef(ns, name));
+      return { id: identity.id, namespace: ns, name, backend, path: identity.path, identity } as unknown as Parameters<typeof syncUnits>[1][number];
+    };
+    const u = syncUnits(mixed, [view('a', 'lv', 'lvm'), view('b', 'xfs', 'xfsquota'), view('c', 'img', 'rbd')]);
+    expect(u.map((x) => ({ rel: x.rel, volumes: x.volumes, device: x.device ?? null, optional: x.optional ?? false, excludes: x.excludes }))).toEqual([
+      { rel: '', volumes: ['b/xfs'], device: null, optional: false, excludes: ['/a_lv/', '/c_img/'] },
+      { rel: 'a_lv', volumes: ['a/lv'], device: '/dev/vgnfs/pv.a.lv', optional: false, excludes: [] },
+    ]);
+    const root = rsyncArgv({ config: mixed, source: 'primary', dryRun: true, unit: u[0]! });
+    expect(root).toEqual(expect.arrayContaining(['--one-file-system', '--exclude=/.nfsctl/', '--exclude=/a_lv/', '--exclude=/c_img/']));
+  });
+});
