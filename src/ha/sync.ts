@@ -10,6 +10,7 @@ import { XFS_META_DIR } from '../volume/inventory.js';
 import type { SyncRecord } from './sync-state.js';
 import { mirrored, type VolumeView } from '../volume/state.js';
 import { lvDevice } from '../volume/backends.js';
+import { mapLimit } from '../core/concurrency.js';
 
 export const DEFAULT_MAX_DELETE = 500;
 /** A sync may run for hours on a big tree; the host's default command timeout is far too short. */
@@ -402,16 +403,16 @@ export interface UnitPreview {
 
 /** The dry run of every ready unit on the destination; throws with rsync's words when one fails. */
 export async function previewUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[]): Promise<UnitPreview[]> {
-  const out: UnitPreview[] = [];
   const { maxDelete: _cap, ...noCap } = a; // the preview lists every deletion; the cap is checked on it
-  for (const u of units) {
-    const r = await dest.run(rsyncArgv({ ...noCap, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS });
+  // read-only dry runs, 4 at a time: each volume costs one rsync start (~0.1 s), so many volumes add up
+  const results = await mapLimit(units, 4, (u) => dest.run(rsyncArgv({ ...noCap, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS }));
+  return units.map((u, i) => {
+    const r = results[i]!;
     if (r.exitCode !== 0 && r.exitCode !== 24) {
       throw new PreconditionError(`${dest.name}: the rsync dry run of ${unitName(u)} from ${a.source} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${a.source}? (its module ${a.config.rsync.module} must serve ${a.config.nfs.root})` });
     }
-    out.push({ unit: u, report: prefixReport(parseRsyncOutput(r.stdout), u.rel) });
-  }
-  return out;
+    return { unit: u, report: prefixReport(parseRsyncOutput(r.stdout), u.rel) };
+  });
 }
 
 /** The deletion cap, per unit (each volume on its own): refuses naming the volume. */
