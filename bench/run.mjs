@@ -3,7 +3,8 @@
 // is shared and noisy); nothing here asserts a time. Results go to stdout and bench/RESULTS.md.
 //   node bench/run.mjs            all benchmarks (brings up its own lab: NFSLAB_NS=nfslab-bench)
 //   node bench/run.mjs --quick    start-up and file benchmarks only (no lab; what CI runs)
-//   node bench/run.mjs --only=rbd,failback   some of: startup files create health rbd failback scale
+//   node bench/run.mjs --only=rbd,failback   some of: startup files create health rbd failback pervolume scale vmdrill
+//   (vmdrill runs the vm-tier drill; BENCH_DRILL_FROM=<figures.json> formats an earlier run's figures)
 // Only a full run rewrites bench/RESULTS.md.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, hostname } from 'node:os';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { ROOT, sections, median, time, timeCmd, say, section, lab, labExec, nfsctl, labUp } from './lib.mjs';
 import { rbdLockScan } from './rbd-locks.mjs';
 import { failbackSync } from './failback.mjs';
+import { vmDrill } from './vm-drill.mjs';
+import { perVolumeSync } from './per-volume-sync.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
@@ -162,10 +165,12 @@ if (!quick) {
     if (want('rbd')) await rbdLockScan({ images: Number(process.env.BENCH_RBD_IMAGES ?? 500) });
     if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1) });
     if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1), rounds: 2, linkMbit: 1000 });
+    if (want('pervolume')) await perVolumeSync();
     if (want('scale')) scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
   } finally {
     if (started && !process.env.NFSCTL_LAB_KEEP) lab(['down', '--netns-only']);
   }
+  if (want('vmdrill')) await vmDrill();
 }
 const md = [
   `# nfsctl benchmark results`,

@@ -30,6 +30,7 @@ _nfsctl_sub() {
     'sync/install-timer') REPLY=install-timer ;;
     'ha/notify') REPLY=notify ;;
     'ha/install') REPLY=install ;;
+    'ha/lint') REPLY=lint ;;
     'config/check') REPLY=check ;;
     'lock/status') REPLY=status ;;
     'lock/break') REPLY=break ;;
@@ -54,7 +55,7 @@ _nfsctl_subs() {
     '') REPLY='volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
     'volume') REPLY='create list show export unexport resize delete' ;;
     'sync') REPLY='install-timer' ;;
-    'ha') REPLY='notify install' ;;
+    'ha') REPLY='notify install lint' ;;
     'config') REPLY='check' ;;
     'lock') REPLY='status break' ;;
     'rbd') REPLY='lock blocklist' ;;
@@ -85,6 +86,7 @@ _nfsctl_opts() {
     'ha') REPLY='-c --config --no-color -h --help' ;;
     'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
     'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;
+    'ha lint') REPLY='-c --config --no-color -v --verbose --json -h --help' ;;
     'troubleshoot-mount') REPLY='-c --config --no-color --from --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;

@@ -139,6 +139,14 @@ export const RUNBOOK: { title: string; text: string; steps: [string, string][] }
     ],
   },
   {
+    title: 'Before relying on a takeover',
+    text: 'Check on both hosts what a takeover depends on (the same fsid for every export, the same nfsd scope, grace and lease, fixed keepalived roles without nopreempt, the notify hook, the sync timer, pinned mountd/statd/lockd ports); each finding comes with its fix. A volume whose LV is not mounted on its own device on both hosts is refused by name by sync, switchover and failback; fix its mount, or sync the others with --skip-unready:',
+    steps: [
+      ['is the pair ready for a takeover?', 'nfsctl ha lint'],
+      ['sync every volume that is ready, report the others', 'nfsctl sync --skip-unready --yes'],
+    ],
+  },
+  {
     title: 'A run died and left the pair locked',
     text: 'Commands that change the pair take a lock on both hosts. If a run was killed, find out who held it before breaking it:',
     steps: [

@@ -7,7 +7,8 @@
 //      failback: the primary's keepalived is stopped and disabled at boot (step 1 changes);
 //   2. bulk sync from -> to (rsync daemon on `from`, started for the sync if needed), with an
 //      itemised dry-run preview and a deletion cap;
-//   3. write freeze on `from` (every nfsctl export removed from the running NFS server), final
+//   3. write freeze on `from` (kernel nfsd: the NFS server stopped, so hard-mounted clients wait
+//      instead of getting ESTALE; ganesha: every nfsctl export removed), final
 //      delta sync, verification (file counts and sizes; sha256 of every file with --verify);
 //   4. move the VIP: failback starts (and enables) keepalived on the primary; switchover stops
 //      (and disables) it; then wait until `to`, and only `to`, holds the VIP and serves;
@@ -29,6 +30,7 @@ import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { ganeshaFile } from '../volume/exporter.js';
 import { checkUnitCaps, checkUnits, mergeReports, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, treeDigest, unitName, unitsReport, DEFAULT_MAX_DELETE, type ReadyUnit, type UnitPreview } from './sync.js';
 import { writeSyncRecord } from './sync-state.js';
+import { movePromise, nfsClients, restartAdvice, type NfsClients } from './promise.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import type { RsyncReport } from '../core/rsync.js';
 import { rsyncArgv } from './sync.js';
@@ -64,6 +66,8 @@ export interface HandoverFacts {
   units: ReadyUnit[];
   /** Volumes left out (--skip-unready), each with why. */
   skipped: string[];
+  /** What `from`'s NFS server knows of its clients before the move (rmtab, connections on 2049). */
+  clients: NfsClients;
   journal: OpJournal | null;
 }
 
@@ -137,9 +141,10 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     previews: null,
     units: [],
     skipped: [],
+    clients: { mountedBy: new Map(), connected: [] },
     journal,
   };
-  if (!vipMoved && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceCommand(config, 'start', 'nfs') });
+  if (!vipMoved && !resumeDone.has(`${from}:freeze`) && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceCommand(config, 'start', 'nfs') });
   facts.views = mergeVolumes(config, facts.inv);
   let skippedIds = new Set<string>();
   if (!vipMoved) {
@@ -153,6 +158,7 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, { hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again' });
   }
   if (vipMoved) return facts;
+  facts.clients = await nfsClients(hosts[from]);
   if (facts.rsyncdRunning[from]) {
     facts.previews = await previewUnits(hosts[to], { config, source: from }, facts.units);
     facts.preview = mergeReports(facts.previews.map((p) => p.report));
@@ -216,6 +222,28 @@ export async function freezeExports(config: Config, host: Host, views: VolumeVie
   const still = after.filter((p) => removed.includes(p));
   if (still.length > 0) throw new NfsctlError(`${host.name}: still serving ${still.join(', ')} after the freeze`);
   return removed;
+}
+
+/**
+ * The write freeze with the kernel NFS server: stop it (rpc.nfsd 0). Unexporting a path
+ * (exportfs -u) made kernel nfsd answer every client request on it with ESTALE for the whole
+ * freeze (seen on the vm tier: ~300 errors per workload in a 60 s freeze); with the server
+ * stopped, hard-mounted clients get no answer and retry until the VIP has moved: a stall,
+ * not errors. Checked: no nfsd thread left. Returns the mirrored paths it was serving.
+ */
+export async function freezeKernelNfs(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
+  const served = new Set(await servedPaths(config, host));
+  await runChecked(host, serviceArgv(config, 'stop', 'nfs'), { timeoutMs: 60_000 });
+  const t = await host.run(['sh', '-c', 'cat /proc/fs/nfsd/threads 2>/dev/null || echo 0']);
+  if (Number(t.stdout.trim() || '0') !== 0) throw new NfsctlError(`${host.name}: nfsd still runs ${t.stdout.trim()} thread(s) after \`${serviceArgv(config, 'stop', 'nfs').join(' ')}\``);
+  return views.filter((v) => mirrored(v.backend) && served.has(v.path)).map((v) => v.path);
+}
+
+/** Undo of the kernel freeze, and the standby's unfreeze: start the NFS server, serve everything. */
+export async function unfreezeKernelNfs(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
+  const st = await host.run(serviceArgv(config, 'status', 'nfs'));
+  if (st.exitCode !== 0) await runChecked(host, serviceArgv(config, 'start', 'nfs'), { timeoutMs: 120_000 });
+  return ensureExports(config, host, views);
 }
 
 /** Serve every mirrored nfsctl volume configured on `host` that is not served now. */
@@ -364,13 +392,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       {
         id: `${from}:freeze`,
         host: from,
-        title: `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
+        title: config.nfs.server === 'kernel' ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)` : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
         action: {
           kind: 'fn',
-          describe: config.nfs.server === 'ganesha' ? 'dbus RemoveExport for every volume export' : 'exportfs -u for every volume export',
-          fn: async (h) => void (frozen = await freezeExports(config, h, f.views)),
+          describe: config.nfs.server === 'ganesha' ? 'dbus RemoveExport for every volume export' : `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`,
+          fn: async (h) => void (frozen = config.nfs.server === 'kernel' ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
         },
-        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: 'dbus AddExport / exportfs -ra', fn: async (h) => void (await ensureExports(config, h, f.views)) } },
+        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport', fn: async (h) => void (config.nfs.server === 'kernel' ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)) } },
       },
     ],
   });
@@ -480,10 +508,11 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       title: `serve the volumes on ${from} again (it is the standby now${kind === 'failback' ? '; syncs run primary -> backup again' : ''})`,
       action: {
         kind: 'fn',
-        describe: 'dbus AddExport / exportfs -ra for the frozen exports',
+        describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport for the frozen exports',
         fn: async (h) => {
           try {
-            await ensureExports(config, h, f.views);
+            if (config.nfs.server === 'kernel') await unfreezeKernelNfs(config, h, f.views);
+            else await ensureExports(config, h, f.views);
           } catch (err) {
             // the VIP has moved: failing here must not undo that; report instead
             result.warnings.push(`${from}: could not serve the volumes again: ${(err as Error).message}; run \`nfsctl volume export <volume>\` for each`);
@@ -521,6 +550,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   if (f.previews) notes.push(...renderUnitPreviews(f.previews, from, to));
   else if (!done.has(`${to}:bulk-sync`)) notes.push(`the rsync daemon on ${from} is not running: the itemised preview and the deletion cap (${o.maxDelete}) are checked right before the bulk copy`);
   for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
+  const copies = f.views.filter((v) => mirrored(v.backend));
+  if (copies.length) {
+    const p = movePromise('lvm');
+    notes.push(`what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`);
+    const advice = restartAdvice(copies, f.clients);
+    if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));
+  }
   const rbd = f.views.filter((v) => !mirrored(v.backend));
   if (rbd.length) notes.push(`RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`);
   notes.push(`the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`);

@@ -35,6 +35,8 @@ import type { Host } from '../host/host.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { quoteArg } from '../host/quote.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
+import { pairPromises, rpoText, type MoveKind } from './promise.js';
+import type { Backend } from '../volume/identity.js';
 import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
 import { describeRecord, holderIsOlder, type FreshnessRecord, type Newest } from '../core/freshness.js';
@@ -122,6 +124,10 @@ export interface PairStatus {
     hosts: Record<PairRole, FreshnessRecord | null>;
   };
   warnings: Warning[];
+  /** What a VIP move does to clients, per kind of the configured backends. */
+  vipMove: { kind: MoveKind; backends: Backend[]; text: string }[];
+  /** Age of the last good sync (what a crash of the VIP holder loses), null: never. */
+  rpoSeconds: number | null;
 }
 
 function holds(ipJson: string, vip: string): boolean {
@@ -203,7 +209,10 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
     },
     ...(fresh ? { freshness: { newest: fresh.verdict.newest, older: fresh.verdict.older, reason: fresh.verdict.reason, hosts: fresh.records } } : {}),
     warnings: [],
+    vipMove: pairPromises(config),
+    rpoSeconds: null,
   };
+  st.rpoSeconds = st.lastOkSync?.ageSeconds ?? null;
   st.warnings = statusWarnings(config, st);
   return st;
 }
@@ -284,6 +293,7 @@ export function renderStatus(st: PairStatus): string {
       if (!f.hosts[r]?.serving) lines.push(`  (${r} holds the VIP but no takeover was recorded there: is the notify hook installed? \`nfsctl ha install\`)`);
     }
   }
+  for (const p of st.vipMove ?? []) lines.push(`on a VIP move (${p.backends.join(', ')}): ${p.text}${p.kind === 'copy' ? `; ${rpoText(st.rpoSeconds ?? null)}` : ''}`);
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
 }

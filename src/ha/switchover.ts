@@ -10,6 +10,7 @@ import { writeJournal, type OpJournal, type OpKind } from './journal.js';
 import { operatorName } from '../state/audit.js';
 import { NfsctlError } from '../core/errors.js';
 import { optionInt } from '../core/numbers.js';
+import { restartAdvice } from './promise.js';
 
 export interface HandoverCliOptions {
   dryRun?: boolean;
@@ -57,13 +58,16 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
       if (kind === 'failback') delete j.staleHost;
       await writeJournal(ctx.config, j, [hosts.primary, hosts.backup]);
       const r = hp.result;
-      const summary = { kind, planId: report.planId, from, to, durationMs: Date.now() - t0, vipSettleMs: r.vipSettleMs ?? null, syncs: r.syncs, verify: r.verify ?? null, warnings: r.warnings, hosts: report.hostStates };
+      const restart = restartAdvice(facts.views.filter((v) => v.backend !== 'rbd'), facts.clients);
+      const summary = { kind, planId: report.planId, from, to, durationMs: Date.now() - t0, vipSettleMs: r.vipSettleMs ?? null, syncs: r.syncs, verify: r.verify ?? null, warnings: r.warnings, skipped: facts.skipped, restart, hosts: report.hostStates };
       if (o.json) ctx.out.json(summary);
       else {
         for (const s of r.syncs) ctx.out.line(`${s.step}: ${s.bytes} bytes copied, ${s.deleted} deleted, ${s.files ?? '?'} files in the tree, ${s.durationMs} ms`);
         if (r.verify) ctx.out.line(`verified: ${r.verify.files} files, ${r.verify.bytes} bytes identical on both hosts${r.verify.checksums ? ' (sha256)' : ''}`);
         ctx.out.line(`${kind} done in ${Math.round((Date.now() - t0) / 100) / 10} s: the VIP is on ${to}${r.vipSettleMs !== undefined ? ` (settled in ${r.vipSettleMs} ms)` : ''}`);
         for (const w of r.warnings) ctx.out.warn(w);
+        for (const s of facts.skipped) ctx.out.warn(`NOT copied (--skip-unready): ${s}`);
+        for (const a of restart) ctx.out.warn(a);
       }
       if (r.warnings.length) throw new NfsctlError(`${kind} finished with warnings`, { hint: 'nfsctl status' });
     } catch (err) {

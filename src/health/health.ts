@@ -11,6 +11,7 @@ import { vipState } from '../ha/vip.js';
 import { serviceArgv, serviceCommand } from '../ha/services.js';
 import { quoteArg } from '../host/quote.js';
 import { readSyncRecord } from '../ha/sync-state.js';
+import { pairPromises, rpoText } from '../ha/promise.js';
 import { evaluateInput, NFS_CLIENT_PORTS } from '../core/firewall.js';
 import { parseCephHealth } from '../core/ceph-json.js';
 import { readLock } from '../state/lock.js';
@@ -178,7 +179,8 @@ async function sync(ctx: Context): Promise<Finding[]> {
   const age = Date.now() - Date.parse(rec.time);
   const mins = (ms: number) => `${Math.round(ms / 60_000)} min`;
   const status = age > 3 * interval ? 'critical' : age > 1.5 * interval ? 'warn' : 'ok';
-  return [{ id: 'sync', host: 'backup', status, title: 'backup sync is recent', evidence: `last successful sync ${rec.direction} ${mins(age)} ago (interval ${mins(interval)}), ${formatSize(rec.bytes)}`, ...(status === 'ok' ? {} : { fix: 'nfsctl sync; then check the timer (nfsctl sync install-timer)' }) }];
+  const copies = pairPromises(ctx.config).some((p) => p.kind === 'copy') ? `; ${rpoText(Math.round(age / 1000))} (rsync-copy volumes; on any VIP move their clients holding files open get I/O errors and must be restarted)` : '';
+  return [{ id: 'sync', host: 'backup', status, title: 'backup sync is recent', evidence: `last successful sync ${rec.direction} ${mins(age)} ago (interval ${mins(interval)}), ${formatSize(rec.bytes)}${copies}`, ...(status === 'ok' ? {} : { fix: 'nfsctl sync; then check the timer (nfsctl sync install-timer)' }) }];
 }
 
 function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, roles: PairRole[]): Finding[] {

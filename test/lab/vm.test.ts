@@ -370,13 +370,19 @@ describe.skipIf(!qemu.ok)(
       const figures: Record<string, unknown> = {};
 
       beforeAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
+        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
         await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true');
         for (const g of ['primary', 'backup'] as const) await guestSh(g, 'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true', 120_000);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000);
-      }, 600_000);
+        // volumes an aborted run left behind (cheap check first: an nfsctl run costs ~10-30 s here)
+        for (const v of [A, B]) {
+          const lv = `pv.${v.id.replace('/', '.')}`;
+          const present = await Promise.all((['primary', 'backup'] as const).map(async (g) => (await guest(g, ['lvs', `vgnfs/${lv}`])).exitCode === 0));
+          if (present.some(Boolean)) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']);
+        }
+      }, 900_000);
 
-      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', async () => {
+      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', { timeout: 1_500_000 }, async () => {
         for (const v of [A, B]) {
           const r = await nfsctlOn('primary', ['volume', 'create', v.id, '--size', '320M', '--backend', 'lvm', '--yes']);
           expect(r.exitCode, show(`create ${v.id}`, r)).toBe(0);
@@ -399,7 +405,7 @@ describe.skipIf(!qemu.ok)(
         expect((await guest('backup', ['test', '-e', `${A.path}/only-on-backup`])).exitCode).toBe(1);
       });
 
-      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', async () => {
+      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', { timeout: 1_200_000 }, async () => {
         ok('umount on backup', await guestSh('backup', `umount ${B.path} && echo under > ${B.path}/under-the-mount-point`));
         ok('new data on primary', await guestSh('primary', `echo new > ${A.path}/new-a && echo new > ${B.path}/new-b && sync`));
         try {
@@ -424,7 +430,7 @@ describe.skipIf(!qemu.ok)(
       });
 
       it('THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP', { timeout: 2_400_000 }, async () => {
-        ok('client mount', await guestSh('client', `mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
+        ok('client mount', await guestSh('client', `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
         ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && sleep 3 && test -e ${LOGS}/started`));
         await new Promise((r) => setTimeout(r, 8000));
 
@@ -485,7 +491,7 @@ describe.skipIf(!qemu.ok)(
         }
         const crashLost = lostBetween(ops, 'reopen', finalFiles.reopen, lastSync, markers.find((m) => m.name === 'recovery')!.t);
         const ackedSinceSync = ops.filter((o) => o.w === 'reopen' && o.ok && o.t1 >= lastSync && o.t1 < crashAt + 1).length;
-        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync } });
+        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync, secondsFromLastSyncStartToCrash: Math.round(crashAt - lastSync) } });
         process.stdout.write(`[vm drill] ${JSON.stringify(figures)}\n`);
         writeDrillFigures(figures);
         const fig = (p: string, w: string) => phases.find((x) => x.phase === p && x.workload === w)!;
@@ -509,7 +515,7 @@ describe.skipIf(!qemu.ok)(
       });
 
       afterAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop; pkill -f drill-client.py; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
+        await guestSh('client', `touch ${LOGS}/stop; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
         await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true').catch(() => undefined);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
         for (const v of [A, B]) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']).catch(() => undefined);

@@ -106,3 +106,18 @@ export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: 
   });
   if (!o.dryRun) ctx.out.line(`installed the notify hook on ${steps.map((s) => s.host).join(', ')} (takes effect at keepalived's next reload)`);
 }
+
+/** ha lint: read-only checks of what a takeover depends on, on both hosts. */
+export async function runLint(ctx: Context, o: { verbose?: boolean; json?: boolean }): Promise<void> {
+  const { lintPair } = await import('../../ha/lint.js');
+  const { worst } = await import('../../health/check.js');
+  const { renderFindings } = await import('../../health/render.js');
+  const findings = await lintPair(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
+  const verdict = worst(findings);
+  if (o.json) ctx.out.json({ lint: verdict, checkedAt: new Date().toISOString(), findings });
+  else {
+    ctx.out.line(renderFindings(findings, ctx.out.color, o.verbose));
+    ctx.out.line(`ha lint: ${verdict.toUpperCase()}`);
+  }
+  if (verdict !== 'ok') throw new NfsctlError('', { exitCode: 1 });
+}

@@ -49,6 +49,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
     const dh = hosts[dest];
     let results: UnitResult[] = [];
     let skipped: string[] = [];
+    let recorded = false;
     try {
       const inv = await pairInventory(config, hosts);
       const units = syncUnits(config, mergeVolumes(config, inv));
@@ -104,10 +105,11 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
       await noteReceived(config, hosts, source, dest, started, false);
       if (o.json) ctx.out.json({ sync: rec, itemized: results.reduce((a, r) => a + r.report.changes.length, 0) });
       else ctx.out.line(`synced ${source} -> ${dest}: ${results.length} unit(s), ${rec.bytes} bytes copied, ${rec.deleted ?? 0} deleted, ${rec.files ?? '?'} files in the tree, ${rec.durationMs} ms${skipped.length ? `; ${skipped.length} problem(s) skipped` : ''}`);
-      if (skipped.length) process.exitCode = 4;
+      recorded = true; // the partial sync's record is written: a throw below must not replace it
+      if (skipped.length) throw new PreconditionError(`sync ${source} -> ${dest} left ${skipped.length} volume problem(s) out (--skip-unready): their copies on ${dest} are stale`, { hint: 'mount each volume on its LV on both hosts, then nfsctl sync --yes' });
     } catch (err) {
       const e = err as Error;
-      if (!o.dryRun) {
+      if (!o.dryRun && !recorded) {
         await writeSyncRecord(dh, config.state.stateDir, syncRecord(source, dest, started, null, e.message.split('\n')[0]!, { volumes: results.flatMap((r) => r.unit.volumes), skipped })).catch(() => undefined);
       }
       throw err;

@@ -1,5 +1,7 @@
 // volume list / show: both hosts merged, drift called out.
 import type { Context } from '../../cli/context.js';
+import { movePromise, rpoText } from '../../ha/promise.js';
+import { readVolumeSyncs, volumeRpoSeconds } from '../../ha/sync-state.js';
 import { parseVolumeRef } from '../../core/names.js';
 import { formatSize } from '../../core/sizes.js';
 import { PreconditionError } from '../../core/errors.js';
@@ -69,7 +71,10 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
   const state = await loadPairState(ctx);
   const v = findVolume(state, ref);
   if (!v) throw new PreconditionError(`${target} does not exist on either host`, { hint: 'see `nfsctl volume list`' });
-  if (ctx.opts.json) return ctx.out.json(volumeJson(v));
+  const promise = movePromise(v.backend);
+  const recs = promise.kind === 'copy' ? await Promise.all(ROLES.map((r) => readVolumeSyncs(ctx.host(r), ctx.config.state.stateDir).catch(() => ({})))) : [];
+  const rpo = promise.kind === 'copy' ? volumeRpoSeconds(v.id, recs) : null;
+  if (ctx.opts.json) return ctx.out.json({ ...volumeJson(v), vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash }, rpoSeconds: rpo });
   const c = ctx.out.color;
   const lines = [
     `${c.bold(v.id)}  ${v.backend}, ${formatSize(v.sizeBytes)}`,
@@ -86,5 +91,8 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     );
   }
   lines.push(`drift:    ${v.drift.length ? c.yellow(v.drift.join('; ')) : 'none'}`);
+  lines.push(`VIP move: ${promise.kind === 'copy' ? 'rsync copy' : 'shared RBD image'}: ${promise.planned}`);
+  lines.push(`          open files: ${promise.openFiles}`);
+  lines.push(`          crash: ${promise.crash}${promise.kind === 'copy' ? `; ${rpoText(rpo)}` : ''}`);
   ctx.out.line(lines.join('\n'));
 }

@@ -8,7 +8,7 @@ import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
 import { encodeMetaTags } from '../../../src/core/lvm-json.js';
 import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/failback.js';
-import { checkUnits, guardedRsyncArgv, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
+import { checkUnits, guardedRsyncArgv, previewUnits, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
 import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
 import { LocalHost } from '../../../src/host/local.js';
@@ -138,6 +138,16 @@ describe('per-volume units on the seed layout (LV per volume, /nfs a plain direc
     await expect(checkUnits(config, u, { role: 'primary', host: hosts.primary }, { role: 'backup', host: hosts.backup })).rejects.toThrow(/primary's \/nfs is not a mount point/);
   });
 
+  it('the preview runs without --max-delete (rsync would stop the dry run at the cap, exit 25); the cap is checked on its list', async () => {
+    const { config, hosts, check } = await units({ deletions: { a_one: 9 } });
+    const c = await check();
+    const p = await previewUnits(hosts.backup, { config, source: 'primary', maxDelete: 2 }, c.ready);
+    expect(p[0]!.report.deletions).toHaveLength(9);
+    const dry = hosts.backup.commandLines().filter((l) => l.startsWith('rsync') && l.includes('--dry-run'));
+    expect(dry).toHaveLength(2);
+    for (const l of dry) expect(l).not.toContain('--max-delete');
+  });
+
   it('rsync argv per volume: the daemon module subdirectory, --one-file-system; ssh variant', async () => {
     const { config, u } = await units();
     const a = rsyncArgv({ config, source: 'primary', dryRun: false, maxDelete: 7, unit: u[1]! });
@@ -225,5 +235,50 @@ describe('the shell side, on this machine', () => {
     expect(r.stderr).toMatch(/\/proc is not mounted from 9999:9 any more/);
     // runUnits turns the guard's exit into a clear error naming the volume
     await expect(runUnits(h, { config, source: 'primary' }, [{ ...unit('9999:9'), path: '/proc' }])).rejects.toThrow(/x\/proc: nfsctl: \/proc is not mounted from 9999:9/);
+  });
+});
+
+describe('the write freeze with kernel nfsd', () => {
+  it('stops the NFS server (clients wait instead of getting ESTALE) and checks no nfsd thread is left', async () => {
+    const { freezeKernelNfs, unfreezeKernelNfs } = await import('../../../src/ha/failback.js');
+    const config = cfg();
+    const hosts = pair();
+    const views = mergeVolumes(config, await pairInventory(config, hosts));
+    let threads = 8;
+    let running = true;
+    hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], () => ((threads = 0), (running = false), { exitCode: 0 }));
+    hosts.primary.on(['labsvc', 'start', 'nfs-kernel'], () => ((threads = 8), (running = true), { exitCode: 0 }));
+    hosts.primary.on(['labsvc', 'status', 'nfs-kernel'], () => ({ exitCode: running ? 0 : 3 }));
+    hosts.primary.on((a) => a[0] === 'sh' && /nfsd\/threads/.test(a[2] ?? ''), () => ({ stdout: `${threads}\n` }));
+    expect(await freezeKernelNfs(config, hosts.primary, views)).toEqual(['/nfs/a_one', '/nfs/b_two']);
+    expect(hosts.primary.commandLines().some((l) => l.startsWith('exportfs -u'))).toBe(false);
+    expect(hosts.primary.commandLines()).toContain('labsvc stop nfs-kernel');
+    await unfreezeKernelNfs(config, hosts.primary, views);
+    expect(hosts.primary.commandLines()).toContain('labsvc start nfs-kernel');
+    expect(hosts.primary.commandLines()).toContain('exportfs -ra');
+    // a server that does not stop: the freeze fails (the plan stops before the final sync)
+    hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], { exitCode: 0 });
+    await expect(freezeKernelNfs(config, hosts.primary, views)).rejects.toThrow(/nfsd still runs 8 thread/);
+  });
+});
+
+describe('a mixed pair: LVM + xfsquota + RBD at once', () => {
+  it('the root (xfsquota) is a unit carrying the xfsquota volumes and leaving out the LVM and RBD mounts; each LVM volume is its own; RBD is never copied', async () => {
+    const { identify } = await import('../../../src/volume/identity.js');
+    const { volumeRef } = await import('../../../src/core/names.js');
+    const mixed = parseConfig(
+      testConfigYaml('/tmp/nfsctl-unit-pv').replace('server: ganesha', 'server: kernel').replace('  lvm: { vg: vgnfs }', '  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }'),
+    );
+    const view = (ns: string, name: string, backend: 'lvm' | 'xfsquota' | 'rbd') => {
+      const identity = identify(mixed, volumeRef(ns, name));
+      return { id: identity.id, namespace: ns, name, backend, path: identity.path, identity } as unknown as Parameters<typeof syncUnits>[1][number];
+    };
+    const u = syncUnits(mixed, [view('a', 'lv', 'lvm'), view('b', 'xfs', 'xfsquota'), view('c', 'img', 'rbd')]);
+    expect(u.map((x) => ({ rel: x.rel, volumes: x.volumes, device: x.device ?? null, optional: x.optional ?? false, excludes: x.excludes }))).toEqual([
+      { rel: '', volumes: ['b/xfs'], device: null, optional: false, excludes: ['/a_lv/', '/c_img/'] },
+      { rel: 'a_lv', volumes: ['a/lv'], device: '/dev/vgnfs/pv.a.lv', optional: false, excludes: [] },
+    ]);
+    const root = rsyncArgv({ config: mixed, source: 'primary', dryRun: true, unit: u[0]! });
+    expect(root).toEqual(expect.arrayContaining(['--one-file-system', '--exclude=/.nfsctl/', '--exclude=/a_lv/', '--exclude=/c_img/']));
   });
 });

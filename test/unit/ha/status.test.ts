@@ -26,7 +26,7 @@ describe('status', () => {
     b.files.set('/tmp/nfsctl-unit-st/state/sync/last-ok.json', JSON.stringify({ time: '2026-11-22T09:00:00Z', ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 10, durationMs: 5 }));
     b.files.set('/tmp/nfsctl-unit-st/state/sync/last.json', JSON.stringify({ time: '2026-11-22T09:00:00Z', ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 10, durationMs: 5 }));
     const st = await gatherStatus(config, { primary: p, backup: b }, Date.parse('2026-11-22T10:00:00Z'));
-    expect(Object.keys(st)).toEqual(['checkedAt', 'vip', 'hosts', 'lastSync', 'lastOkSync', 'operation', 'freshness', 'warnings']);
+    expect(Object.keys(st)).toEqual(['checkedAt', 'vip', 'hosts', 'lastSync', 'lastOkSync', 'operation', 'freshness', 'warnings', 'vipMove', 'rpoSeconds']);
     expect(st.vip).toEqual({ address: '198.51.100.100', holders: ['backup'] });
     expect(st.hosts.primary).toEqual({ reachable: true, holdsVip: false, keepalived: { running: false, enabledAtBoot: true, priority: 150, state: 'MASTER', notifyHook: false }, nfs: { running: true } });
     expect(st.lastSync).toMatchObject({ direction: 'primary->backup', ageSeconds: 3600, bytes: 10, ok: true, recordedOn: 'backup' });

@@ -1,0 +1,49 @@
+// Benchmark (issue #13): the kernel-client drill on the vm tier, per volume kind. An NFSv3
+// (tcp, hard) kernel client writes and lists through the VIP while the pair does a planned
+// switchover, a failback, an unplanned failure of the primary (its link cut) and the recovery
+// (failback). Per phase and workload: client errors, the longest stall, acknowledged writes lost.
+//
+// The drill itself is the vm-tier test (test/lab/vm.test.ts, "the kernel-client drill"), which
+// asserts what each kind promises and writes its figures to NFSCTL_DRILL_OUT
+// (default /var/tmp/nfsctl-vm-drill.json); this module runs it (or, with BENCH_DRILL_FROM=<file>,
+// only formats figures an earlier run wrote) and turns them into a section of RESULTS.md.
+// Only the LVM (rsync copy) kind runs there today: RBD has no Ceph cluster reachable from the
+// guests yet, and the guests' XFS quota is not driven by nfsctl on the vm tier.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { ROOT, section, say } from './lib.mjs';
+
+export const DRILL_OUT = process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json';
+
+export function drillRows(f) {
+  const rows = [['kind', 'phase', 'workload', 'ops', 'client errors (errno)', 'longest stall s', 'acked writes lost']];
+  for (const p of f.phases ?? []) {
+    const errs = Object.entries(p.errnos ?? {}).map(([k, n]) => `${k} ${n}`).join(', ');
+    rows.push(['lvm (rsync copy)', p.phase, p.workload, String(p.ops), `${p.errors}${errs ? ` (${errs})` : ''}`, String(p.longestStallS), p.lost === null ? '-' : String(p.lost)]);
+  }
+  return rows;
+}
+
+export function drillNotes(f) {
+  const s = (ms) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(0)} s` : '?');
+  const fio = f.fio?.ran ? `fio --verify=crc32c (random 4k writes with fsync on 2 files it keeps open, --continue_on_error=all): ${f.fio.writeIos} writes issued, ${f.fio.totalErr} errors: it holds its files open, so, like the holding writer, it fails from the first move on.` : `fio: did not report (${String(f.fio?.output ?? 'not run').trim().slice(0, 120)})`;
+  return [
+    `Run ${f.time}. Durations of the operations under TCG with the machine shared: sync ${s(f.syncMs)}, switchover ${s(f.switchoverMs)}, failback ${s(f.failbackMs)}, failback after the crash ${s(f.recoveryFailbackMs)}.`,
+    `Crash: the primary's link cut ${f.crash?.secondsFromLastSyncStartToCrash ?? '?'} s after the last good sync started; the reopen writer had ${f.crash?.reopenAckedBetweenLastSyncAndCrash ?? '?'} writes acknowledged since that sync's start, of which ${f.crash?.reopenLost ?? '?'} were lost (an rsync copy loses what was written since the last good sync).`,
+    'Phases run from one event to the next (switchover: from its start until the failback starts, and so on); "longest stall" is the longest stretch without a successful operation; the holding writer keeps its one descriptor (it is expected to fail from the first move on).',
+    fio,
+  ];
+}
+
+export async function vmDrill() {
+  let f;
+  if (process.env.BENCH_DRILL_FROM) {
+    f = JSON.parse(readFileSync(process.env.BENCH_DRILL_FROM, 'utf8'));
+  } else {
+    say('vm drill: running the vm-tier drill (brings the vm tier up if needed; tens of minutes under TCG)');
+    const r = spawnSync('npx', ['vitest', 'run', '--project', 'lab', 'test/lab/vm.test.ts', '-t', 'HA per volume'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NFSCTL_DRILL_OUT: DRILL_OUT }, maxBuffer: 256 << 20, timeout: 3_600_000 });
+    if (r.status !== 0) say(`vm drill: the test failed (exit ${r.status}); figures below are from what it wrote:\n${(r.stdout ?? '').slice(-3000)}`);
+    f = JSON.parse(readFileSync(DRILL_OUT, 'utf8'));
+  }
+  section('Kernel-client drill on the vm tier (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)', drillRows(f), drillNotes(f));
+}

@@ -1,0 +1,114 @@
+// What a VIP move does to the clients of a volume, per kind, said the same way by `volume
+// show`, `status`, `health` and the switchover/failback plans; the RPO (age of the last good
+// sync); and which clients had a mirrored volume mounted, so the operator knows which pods
+// to restart after a move.
+import type { Config } from '../config/schema.js';
+import type { Host } from '../host/host.js';
+import type { Backend } from '../volume/identity.js';
+
+export type MoveKind = 'copy' | 'shared';
+
+export interface MovePromise {
+  kind: MoveKind;
+  /** One line for tables and plans. */
+  short: string;
+  /** What clients see on a planned move, on a crash, and what was shown where. */
+  planned: string;
+  openFiles: string;
+  crash: string;
+}
+
+const COPY: MovePromise = {
+  kind: 'copy',
+  short: 'rsync copy: path-based access resumes after a stall; processes holding files open get I/O errors and must be restarted; a crash loses what was written since the last good sync',
+  planned: 'path-based access (open-write-close, ls, stat) resumes after a stall of a few seconds, nothing acknowledged is lost (switchover/failback copy the last changes while writes are frozen)',
+  openFiles: 'a process holding a file open gets I/O errors (ESTALE/EIO) from the move on: the copy has other inode numbers and generations, so its file handles are stale whatever the fsid; restart it (the pod)',
+  crash: 'everything written since the last good sync is lost (the RPO below)',
+};
+const SHARED: MovePromise = {
+  kind: 'shared',
+  short: 'shared RBD image: the new VIP holder mounts the same filesystem; open files are meant to survive and nothing acknowledged is lost (not yet shown with a kernel client)',
+  planned: 'the new VIP holder maps and mounts the same image: the same inodes, so file handles stay valid',
+  openFiles: 'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
+  crash: 'nothing acknowledged is lost (one copy, in Ceph)',
+};
+
+export function movePromise(backend: Backend): MovePromise {
+  return backend === 'rbd' ? SHARED : COPY;
+}
+
+export function formatAge(sec: number): string {
+  return sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : sec < 172_800 ? `${Math.round(sec / 3600)} h` : `${Math.round(sec / 86_400)} d`;
+}
+
+/** The RPO of a mirrored volume: the age of its last good sync, or never. */
+export function rpoText(ageSeconds: number | null): string {
+  return ageSeconds === null ? 'RPO: no good sync recorded: a crash of the VIP holder loses everything written on it' : `RPO ${formatAge(ageSeconds)}: a crash of the VIP holder now loses what was written in the last ${formatAge(ageSeconds)}`;
+}
+
+/** The configured backends grouped by what a move does (for status and health). */
+export function pairPromises(config: Config): { kind: MoveKind; backends: Backend[]; text: string }[] {
+  const configured = (['lvm', 'xfsquota', 'rbd'] as const).filter((b) => config.backends[b] !== undefined);
+  const copy = configured.filter((b) => b !== 'rbd');
+  const out: { kind: MoveKind; backends: Backend[]; text: string }[] = [];
+  if (copy.length) out.push({ kind: 'copy', backends: copy, text: COPY.short });
+  if (configured.includes('rbd')) out.push({ kind: 'shared', backends: ['rbd'], text: SHARED.short });
+  return out;
+}
+
+export interface NfsClients {
+  /** Export path -> client addresses that mounted it (mountd's rmtab: NFSv3). */
+  mountedBy: Map<string, string[]>;
+  /** Addresses with an NFS (2049) TCP connection now (any version, any export). */
+  connected: string[];
+}
+
+/** /var/lib/nfs/rmtab: "client:path:0xcount" per line. */
+export function parseRmtab(text: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const x = /^([^:\s]+):(\/.*?)(?::0x[0-9a-fA-F]+)?$/.exec(line.trim());
+    if (!x) continue;
+    const list = m.get(x[2]!) ?? [];
+    if (!list.includes(x[1]!)) list.push(x[1]!);
+    m.set(x[2]!, list);
+  }
+  return m;
+}
+
+/** `ss -Htn state established '( sport = :2049 )'`: the peers (IPv4 and [IPv6]). */
+export function parseSsPeers(text: string): string[] {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    const peer = f[f.length - 1]!;
+    const addr = peer.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').replace(/^::ffff:/, '');
+    if (addr) out.add(addr);
+  }
+  return [...out].sort();
+}
+
+const CLIENTS_SCRIPT = 'cat /var/lib/nfs/rmtab 2>/dev/null; echo "--- nfsctl ss"; ss -Htn state established "( sport = :2049 )" 2>/dev/null; true';
+
+/** What the NFS server on `host` knows about its clients (read-only; empty when it cannot tell). */
+export async function nfsClients(host: Host): Promise<NfsClients> {
+  try {
+    const r = await host.run(['sh', '-c', CLIENTS_SCRIPT], { timeoutMs: 15_000 });
+    const [rm = '', ss = ''] = r.stdout.split('--- nfsctl ss\n');
+    return { mountedBy: parseRmtab(rm), connected: parseSsPeers(ss) };
+  } catch {
+    return { mountedBy: new Map(), connected: [] };
+  }
+}
+
+/** After a move: per rsync-copy volume, the clients to restart (holders of open files get errors). */
+export function restartAdvice(volumes: { id: string; path: string; backend: Backend }[], c: NfsClients): string[] {
+  const lines: string[] = [];
+  for (const v of volumes.filter((x) => movePromise(x.backend).kind === 'copy')) {
+    const m = c.mountedBy.get(v.path) ?? [];
+    if (m.length) lines.push(`${v.id}: mounted by ${m.join(', ')}: restart the pods there that hold files open on it (they now get I/O errors)`);
+  }
+  if (lines.length === 0 && c.connected.length) lines.push(`NFS clients connected before the move: ${c.connected.join(', ')}: pods there holding files open on an rsync-copy volume get I/O errors and must be restarted (the server's rmtab named no volume)`);
+  return lines;
+}
