@@ -413,8 +413,10 @@ export function uuidV5(namespaceUuid: string, name: string): string {
 }
 
 /**
- * The fsid= for a volume's kernel export. Deterministic, so primary and
- * backup export the same fsid and clients' file handles survive fail-over.
+ * The fsid= for a volume's kernel export. Deterministic, so primary and backup export the
+ * same fsid and clients find the same export after a VIP move. File handles also carry the
+ * inode number and generation: they stay valid only where the same filesystem moves (a shared
+ * RBD image), not on an rsync copy.
  */
 export function fsidFor(ref: VolumeRef): string {
   return uuidV5(FSID_NAMESPACE_UUID, formatVolumeRef(ref));
