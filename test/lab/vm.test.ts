@@ -431,7 +431,8 @@ describe.skipIf(!qemu.ok)(
 
       it('THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP', { timeout: 2_400_000 }, async () => {
         ok('client mount', await guestSh('client', `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
-        ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && sleep 3 && test -e ${LOGS}/started`));
+        // a cold python3 over 9p under TCG can take well over 3 s to start: wait for its marker (up to 2 min)
+        ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && i=0; while [ ! -e ${LOGS}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS}/started || { cat ${LOGS}/client.out; exit 1; }`, 180_000));
         await new Promise((r) => setTimeout(r, 8000));
 
         await mark('switchover');
