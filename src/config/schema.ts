@@ -6,11 +6,6 @@ import { durationProblem, parseDurationMs, type DurationRange } from '../core/nu
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
 
-/** A duration in ms (the strict parser of src/core/numbers.ts); throws on a bad value. */
-export function parseDuration(s: string): number {
-  return parseDurationMs(s);
-}
-
 /** A string checked by one of the validators of src/core/config-values.ts. */
 const checked = (problem: (s: string) => string | null, typeError?: string) =>
   z.string(typeError ? { invalid_type_error: typeError } : {}).superRefine((s, ctx) => {

@@ -72,9 +72,3 @@ export function parseNodeTarget(arg: string, what = '--from'): NodeTarget {
   }
   return out;
 }
-
-/** "user@host:port" back, as a label for messages. */
-export function formatNodeTarget(t: NodeTarget): string {
-  const h = t.host.includes(':') && t.port !== undefined ? `[${t.host}]` : t.host;
-  return `${t.user !== undefined ? `${t.user}@` : ''}${h}${t.port !== undefined ? `:${t.port}` : ''}`;
-}
