@@ -1,0 +1,56 @@
+// Every volume backend nfsctl knows: one line per backend. Adding a backend = one file in this
+// directory implementing VolumeBackend (contract.ts) + one line here; its config section,
+// CLI choice, docs and behaviour all come from that object.
+import type { z } from 'zod';
+import type { Config } from '../../config/schema.js';
+import type { AnyVolumeBackend, VolumeBackend } from './contract.js';
+import { lvmBackend } from './lvm.js';
+import { rbdBackend } from './rbd.js';
+import { xfsquotaBackend } from './xfsquota.js';
+
+/** In the order help, lists and the config reference show them. */
+export const BACKEND_LIST = [
+  lvmBackend,
+  rbdBackend,
+  xfsquotaBackend,
+] as const satisfies readonly VolumeBackend[];
+
+type Listed = (typeof BACKEND_LIST)[number];
+/** A backend's name ("lvm", "rbd", ...). */
+export type Backend = Listed['name'];
+
+/** The names, for the config schema's enum and the CLI's choices. */
+export function backendNames(): [Backend, ...Backend[]] {
+  return BACKEND_LIST.map((b) => b.name) as [Backend, ...Backend[]];
+}
+
+/** `backends.<name>` sections of the config schema, each optional. */
+export function backendSections(): { [B in Listed as B['name']]: z.ZodOptional<B['configSchema']> } {
+  return Object.fromEntries(BACKEND_LIST.map((b) => [b.name, b.configSchema.optional()])) as never;
+}
+
+const byName = new Map<string, AnyVolumeBackend>(BACKEND_LIST.map((b) => [b.name, b]));
+const byMeta = new Map<string, AnyVolumeBackend>(BACKEND_LIST.map((b) => [b.metaName, b]));
+
+/** The backend called `name` (a programming error when there is none: names are validated by the schema and the CLI). */
+export function backendNamed(name: string): AnyVolumeBackend {
+  const b = byName.get(name);
+  if (!b) throw new Error(`unknown backend ${JSON.stringify(name)}`);
+  return b;
+}
+
+/** The backend a metadata record names (its `backend` field), or undefined. */
+export function backendOfMeta(metaName: string): AnyVolumeBackend | undefined {
+  return byMeta.get(metaName);
+}
+
+/** The backends with a section in this config, in registry order. */
+export function configuredBackends(config: Config): AnyVolumeBackend[] {
+  const sections = config.backends as unknown as Record<string, unknown>;
+  return BACKEND_LIST.filter((b) => sections[b.name] !== undefined);
+}
+
+/** This config's section of a backend (undefined when not configured). */
+export function sectionOf<B extends Listed>(config: Config, b: B): z.output<B['configSchema']> | undefined {
+  return (config.backends as unknown as Record<string, unknown>)[b.name] as z.output<B['configSchema']> | undefined;
+}
