@@ -552,7 +552,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   if (copies.length) {
-    const p = movePromise('lvm');
+    const p = movePromise(copies[0]!.backend);
     notes.push(`what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`);
     const advice = restartAdvice(copies, f.clients);
     if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));

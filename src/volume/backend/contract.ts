@@ -131,6 +131,8 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   readonly configSchema: Section;
   /** What each key of the section means, by dotted path from the top (`backends.<name>.x`). */
   readonly configDocs: Readonly<Record<string, string>>;
+  /** Keys of its section that hold a path and have no default (the reference shows them as type path). */
+  readonly configPathKeys: readonly string[];
   /** Warnings about a valid but risky section (`config check`). */
   configWarnings(config: Config): { path: (string | number)[]; message: string }[];
 
@@ -188,7 +190,7 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
    */
   ganeshaFsal(config: Config, v: VolumeIdentity): string[] | null;
   /** What a VIP move does to its clients; null: the default for its placement. */
-  movePromise(config: Config): MovePromise | null;
+  readonly movePromise: MovePromise | null;
 
   /** Health: per-host checks of what the backend needs (client tools, cluster reachable). */
   readonly health: {

@@ -55,6 +55,7 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     'backends.lvm.mkfsArgs': 'Extra arguments for mkfs.',
     'backends.lvm.metadataOnly': 'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
   },
+  configPathKeys: [],
   configWarnings: (c) => (c.backends.lvm?.metadataOnly ? [{ path: ['backends', 'lvm', 'metadataOnly'], message: 'metadataOnly: test labs only: logical volumes stay inactive and get no filesystem' }] : []),
 
   makesFilesystem: (config) => !config.backends.lvm?.metadataOnly,
@@ -222,7 +223,7 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
 
   pvSource: nfsPvSource,
   ganeshaFsal: () => null,
-  movePromise: () => null,
+  movePromise: null,
   health: {
     id: 'lvm',
     title: 'LVM ready',

@@ -96,6 +96,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     'backends.rbd.keyring': 'Keyring file, when not the default for the client id.',
     'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
   },
+  configPathKeys: ['backends.rbd.keyring'],
   configWarnings: (c) => (c.backends.rbd && !c.backends.rbd.map ? [{ path: ['backends', 'rbd', 'map'], message: 'map: false: RBD images are not mapped or mounted (test labs without krbd)' }] : []),
 
   makesFilesystem: (config) => config.backends.rbd?.map === true,
@@ -217,7 +218,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
 
   pvSource: nfsPvSource,
   ganeshaFsal: () => null,
-  movePromise: () => SHARED,
+  movePromise: SHARED,
   health: {
     id: 'rbd',
     title: 'RBD client ready',

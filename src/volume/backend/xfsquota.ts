@@ -55,6 +55,7 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     'backends.xfsquota.root': 'Mount point of the XFS filesystem (mounted with prjquota). The same rules as nfs.root.',
     'backends.xfsquota.quota': 'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
   },
+  configPathKeys: ['backends.xfsquota.root'],
   configWarnings: (c) => (c.backends.xfsquota && !c.backends.xfsquota.quota ? [{ path: ['backends', 'xfsquota', 'quota'], message: 'quota: false: volume sizes are recorded, not enforced' }] : []),
 
   makesFilesystem: () => false,
@@ -203,7 +204,7 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
 
   pvSource: nfsPvSource,
   ganeshaFsal: () => null,
-  movePromise: () => null,
+  movePromise: null,
   health: {
     id: 'xfsquota',
     title: 'XFS quota root ready',
