@@ -7,6 +7,7 @@ import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
 import { absPath, checked, dataRoot } from './checked.js';
 import { backendNames, backendSections } from '../volume/backend/registry.js';
+import { exporterNames } from '../volume/nfs-server/registry.js';
 
 /** Marks duration keys for the printer of the effective config (src/config/print.ts). */
 export const DURATION_DESCRIPTION = 'duration';
@@ -59,7 +60,7 @@ export const configSchema = z
       .object({
         root: dataRoot.default('/nfs'),
         pathTemplate: checked(v.pathTemplateProblem).default('{root}/{namespace}_{name}'),
-        server: z.enum(['kernel', 'ganesha']).default('kernel'),
+        server: z.enum(exporterNames()).default('kernel'),
         exportsFile: absPath.default('/etc/exports.d/nfsctl.exports'),
         ganeshaExportsDir: absPath.default('/etc/ganesha/nfsctl'),
         clients: z.array(clientSpec).min(1).default(['*']),

@@ -8,11 +8,11 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';
 import { optionInt, quoteValue } from '../core/numbers.js';
-import { clusterInventories, ganeshaDbus, hostInventory, emptyInventory } from '../volume/inventory.js';
+import { clusterInventories, hostInventory, emptyInventory } from '../volume/inventory.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import type { FollowingVolume } from '../volume/backend/contract.js';
 import { mergeVolumes } from '../volume/state.js';
-import { ganeshaFile } from '../volume/exporter.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
@@ -73,17 +73,17 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
   const served = new Set(inv.served.map((e) => e.path));
   const servedId = new Map(inv.served.map((e) => [e.path, e.exportId] as const));
   const gained = a.state === 'MASTER';
+  const exporter = exporterOf(config);
   for (const b of following) {
     const views = all.filter((v) => v.backend === b.name);
     const serve = (fv: FollowingVolume): Step | null => {
       const v = views.find((x) => x.id === fv.id)!;
       if (gained) {
         if (!v.hosts[role].configured || served.has(v.path)) return null;
-        const file = ganeshaFile(config, v.identity);
-        return { id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-ra'] : ganeshaDbus('AddExport', `string:${file}`, `string:EXPORT(Export_Id=${v.identity.exportId})`) }, undo: null, noUndoReason: 'the next transition unexports' };
+        return { id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: exporter.serveArgvs(config, [v.identity])[0]! }, undo: null, noUndoReason: 'the next transition unexports' };
       }
       if (!served.has(v.path)) return null;
-      return { id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-u', `*:${v.path}`] : ganeshaDbus('RemoveExport', `uint16:${servedId.get(v.path) ?? v.identity.exportId}`) }, undo: null, noUndoReason: 'the next transition exports' };
+      return { id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: exporter.unserveArgvs(config, v.identity, ['*'], servedId.get(v.path))[0]! }, undo: null, noUndoReason: 'the next transition exports' };
     };
     const f = b.followVip(config, role, inv, views, gained, serve);
     if (f.steps.length) plan.phases.push({ title: `${a.state}: ${b.noun}s ${gained ? 'follow the VIP here' : 'leave this host'}`, steps: f.steps });

@@ -13,6 +13,7 @@ import { identify } from '../volume/identity.js';
 import { mirrored } from '../volume/state.js';
 import { BACKEND_LIST, backendNamed } from '../volume/backend/registry.js';
 import type { BackendFinding } from '../volume/backend/contract.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import { serviceCommand } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
 import { probePorts, trialMount, PROBE_PREFIX } from './node-probes.js';
@@ -98,11 +99,11 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
 
   // 3. in the exports config AND served, on the VIP holder
   if (!hv.configured) {
-    bad('exported', holder, `${v.path} in the exports config`, `missing from ${config.nfs.server === 'kernel' ? config.nfs.exportsFile : config.nfs.ganeshaExportsDir} on ${holder}`, `nfsctl volume export ${v.id}`);
+    bad('exported', holder, `${v.path} in the exports config`, `missing from ${exporterOf(config).configLocation(config)} on ${holder}`, `nfsctl volume export ${v.id}`);
     return stop();
   }
   if (!hv.served) {
-    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${config.nfs.server === 'kernel' ? 'the kernel NFS server (exportfs -v)' : 'nfs-ganesha (ShowExports)'} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceCommand(config, 'start', 'nfs')}` : `nfsctl volume export ${v.id}  # re-applies it`);
+    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${exporterOf(config).servedBy} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceCommand(config, 'start', 'nfs')}` : `nfsctl volume export ${v.id}  # re-applies it`);
     return stop();
   }
   ok('exported', holder, `${v.path} exported and served`, `to ${hv.clients.join(' ') || '?'}`);

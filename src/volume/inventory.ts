@@ -5,10 +5,10 @@ import type { Config, PairRole } from '../config/schema.js';
 import { fileContent, type Host, type RunResult } from '../host/host.js';
 import { readFileArgv } from '../host/atomic-write.js';
 import type { LvmLv, LvmVg, VolumeMeta } from '../core/lvm-json.js';
-import { parseExports, type ExportsFile } from '../core/exports-file.js';
+import type { ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
-import { parseExportfsV, type ServedExport } from '../core/exportfs-v.js';
-import { parseShowExports } from '../core/ganesha.js';
+import type { ServedExport } from '../core/exportfs-v.js';
+import { exporterOf } from './nfs-server/registry.js';
 import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { configuredBackends } from './backend/registry.js';
@@ -113,10 +113,10 @@ export function splitCat(text: string): Map<string, string> {
 
 /** The running NFS server's own list of what it serves (exportfs -v, or ganesha over dbus). */
 export function servedArgv(config: Config): string[] {
-  return config.nfs.server === 'kernel' ? ['exportfs', '-v'] : ganeshaDbus('ShowExports');
+  return exporterOf(config).servedArgv(config);
 }
 export function parseServed(config: Config, stdout: string): ServedExport[] {
-  return config.nfs.server === 'kernel' ? parseExportfsV(stdout) : parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
+  return exporterOf(config).parseServed(stdout);
 }
 
 export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
@@ -125,25 +125,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
   const read = (argv: string[], use: (r: RunResult) => void) => reads.push({ argv, use });
   for (const b of configuredBackends(config)) b.readHost(config, inv, read);
-  if (config.nfs.server === 'kernel') {
-    read(readFileArgv(config.nfs.exportsFile), (r) => {
-      const t = fileContent(r, config.nfs.exportsFile);
-      inv.exportsText = t;
-      inv.exports = parseExports(t ?? '');
-    });
-    read(servedArgv(config), (r) => {
-      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
-      else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
-    });
-  } else {
-    read(catDirArgv(config.nfs.ganeshaExportsDir, '.conf', 'nfsctl-ganesha'), (r) => {
-      inv.ganeshaFiles = splitCat(r.stdout);
-    });
-    read(servedArgv(config), (r) => {
-      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
-      else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
-    });
-  }
+  exporterOf(config).readHost(config, inv, read);
   read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileContent(r, '/proc/mounts') ?? '')));
   read(readFileArgv('/etc/fstab'), (r) => {
     const t = fileContent(r, '/etc/fstab');

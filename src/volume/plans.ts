@@ -110,7 +110,8 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     phases.push({ title: both ? `prepare ${v.path} on both hosts` : `prepare ${v.path} (mapped only where the VIP is: ${holder})`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: both || r === holder })) });
   }
   const exportRoles = servingRoles(b, state);
-  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export)) });
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
+  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)) });
   return {
     id: newPlanId(),
     title: `create ${v.id} (${input.backend}, ${formatSize(input.size)}) at ${v.path}`,
@@ -211,11 +212,13 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
   requireReachable(state, `cannot export ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
-  const roles = servingRoles(backendNamed(view.backend), state);
+  const b = backendNamed(view.backend);
+  const roles = servingRoles(b, state);
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
   return {
     id: newPlanId(),
     title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
-    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec)) }],
+    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec, fsal)) }],
   };
 }
 
@@ -224,7 +227,9 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   requireReachable(state, `cannot unexport ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
-  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  const b = backendNamed(view.backend);
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
+  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining, fsal)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
   return {
     id: newPlanId(),
     title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,

@@ -2,14 +2,12 @@
 // two disagree (drift). Built from one inventory per host; nothing per volume.
 import type { Config, PairRole } from '../config/schema.js';
 import type { VolumeMeta } from '../core/lvm-json.js';
-import { normalizeExportPath, type ExportEntry } from '../core/exports-file.js';
 import { volumeRef } from '../core/names.js';
 import type { HostInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { BACKEND_LIST, backendNamed, backendOfMeta } from './backend/registry.js';
 import { isMirrored, servedByBoth, type ClusterInventory } from './backend/contract.js';
-import { ganeshaFile } from './exporter.js';
-import { parseGaneshaExports } from '../core/ganesha.js';
+import { exporterOf } from './nfs-server/registry.js';
 import { intentOf, type VolumeIntent } from './intent.js';
 
 /** The shared backends' cluster inventories, by backend name. */
@@ -53,24 +51,17 @@ export function mirrored(b: Backend): boolean {
 /**
  * Lookups by path into one inventory, built once: hostState runs for every volume on both
  * hosts, and a scan of each list per volume made `volume list` quadratic (5,000 volumes x
- * 5,000 records x 2 hosts). The backends index their own records.
+ * 5,000 records x 2 hosts). The backends and the exporter index their own records.
  */
 interface InventoryIndex {
   mounts: Set<string>;
   served: Set<string>;
-  exports: Map<string, ExportEntry[]>;
 }
 const indexes = new WeakMap<HostInventory, InventoryIndex>();
 function indexOf(inv: HostInventory): InventoryIndex {
   let ix = indexes.get(inv);
   if (ix) return ix;
-  const exports = new Map<string, ExportEntry[]>();
-  for (const e of inv.exports?.entries ?? []) {
-    if (e.kind !== 'export') continue;
-    const key = normalizeExportPath(e.path);
-    exports.set(key, [...(exports.get(key) ?? []), e]);
-  }
-  ix = { mounts: new Set(inv.mounts.map((m) => m.target)), served: new Set(inv.served.map((e) => e.path)), exports };
+  ix = { mounts: new Set(inv.mounts.map((m) => m.target)), served: new Set(inv.served.map((e) => e.path)) };
   indexes.set(inv, ix);
   return ix;
 }
@@ -80,19 +71,7 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
   const { present, sizeBytes, usedBytes } = backendNamed(backend).storageState(config, inv, v, cluster?.[backend]);
   const ix = indexOf(inv);
   const mounted = ix.mounts.has(v.path);
-  let configured = false;
-  let clients: string[] = [];
-  if (config.nfs.server === 'kernel') {
-    const lines = ix.exports.get(normalizeExportPath(v.path)) ?? [];
-    configured = lines.length > 0;
-    clients = lines.flatMap((l) => l.clients.map((c) => c.host));
-  } else {
-    const file = ganeshaFile(config, v).slice(config.nfs.ganeshaExportsDir.length + 1);
-    // configured = the file really holds an EXPORT block for this path (not just exists)
-    configured = parseGaneshaExports(inv.ganeshaFiles.get(file) ?? '').some((b) => b.path === v.path);
-    const m = /Clients\s*=\s*([^;]+);/.exec(inv.ganeshaFiles.get(file) ?? '');
-    clients = m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [];
-  }
+  const { configured, clients } = exporterOf(config).exportState(config, inv, v);
   const served = ix.served.has(v.path);
   return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
 }

@@ -27,6 +27,7 @@ import type { Finding } from '../../health/check.js';
 import type { MovePromise } from '../../ha/promise.js';
 import type { HostInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
+import type { GaneshaFsal } from '../nfs-server/contract.js';
 
 /**
  * Where a volume's storage lives and who serves it.
@@ -184,11 +185,12 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   /** The `spec` volume source of the Kubernetes PV (nfs from the VIP for every NFS-served backend). */
   pvSource(config: Config, v: VolumeIdentity): Record<string, unknown>;
   /**
-   * Ganesha: the FSAL block of the volume's EXPORT (null: the default, FSAL VFS on the local
-   * path). A backend whose storage ganesha reads itself (CephFS) returns e.g.
-   * `FSAL { Name = CEPH; Filesystem = "fs"; User_Id = "nfs"; }` lines.
+   * Ganesha: the FSAL of the volume's EXPORT (null: the default, FSAL VFS on the local path).
+   * A backend whose storage ganesha reads itself (CephFS) returns e.g. `{ name: 'CEPH',
+   * params: [['Filesystem', 'cephfs'], ['User_Id', 'nfs']], path: '/volumes/_nogroup/x/uuid' }`;
+   * `cluster`: its cluster inventory, when read. A server that cannot serve an FSAL (the kernel's) refuses the export.
    */
-  ganeshaFsal(config: Config, v: VolumeIdentity): string[] | null;
+  ganeshaFsal(config: Config, v: VolumeIdentity, cluster: ClusterInventory | undefined): GaneshaFsal | null;
   /** What a VIP move does to its clients; null: the default for its placement. */
   readonly movePromise: MovePromise | null;
 

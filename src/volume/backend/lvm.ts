@@ -12,6 +12,7 @@ import { lvmArgs, type HostInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { removeOwnedLvArgv } from '../delete-guard.js';
 import { nfsPvSource, type VolumeBackend } from './contract.js';
+import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { fstabStep, growfsStep, mkdirStep, rmdirStep, roomStatus } from './steps.js';
 
 const section = z
@@ -45,7 +46,7 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
 
 export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
   name: 'lvm',
-  metaName: 'lvm',
+  metaName: BACKEND_META_NAMES.lvm,
   noun: 'LV',
   placement: 'mirrored',
   configSchema: section,

@@ -18,6 +18,7 @@ import { rbdArgs, type RbdInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { metaNeedle, removeOwnedImageArgv } from '../delete-guard.js';
 import { nfsPvSource, type ClusterInventory, type VolumeBackend } from './contract.js';
+import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { growfsStep, metaWithSize, MIB, mkdirStep, rmdirStep } from './steps.js';
 
 const section = z
@@ -84,7 +85,7 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
 
 export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   name: 'rbd',
-  metaName: 'rbd',
+  metaName: BACKEND_META_NAMES.rbd,
   noun: 'RBD image',
   placement: 'shared-vip',
   configSchema: section,

@@ -1,9 +1,11 @@
 // Every volume backend nfsctl knows: one line per backend. Adding a backend = one file in this
-// directory implementing VolumeBackend (contract.ts) + one line here; its config section,
-// CLI choice, docs and behaviour all come from that object.
+// directory implementing VolumeBackend (contract.ts) + one line here + its name in
+// src/core/backend-names.ts (which the CLI and the metadata parser read without loading the
+// backends); its config section, docs and behaviour all come from that object.
 import type { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { AnyVolumeBackend, VolumeBackend } from './contract.js';
+import { BACKEND_META_NAMES, type BackendName } from '../../core/backend-names.js';
 import { lvmBackend } from './lvm.js';
 import { rbdBackend } from './rbd.js';
 import { xfsquotaBackend } from './xfsquota.js';
@@ -18,6 +20,14 @@ export const BACKEND_LIST = [
 type Listed = (typeof BACKEND_LIST)[number];
 /** A backend's name ("lvm", "rbd", ...). */
 export type Backend = Listed['name'];
+
+// The list of names and the implementations agree, both ways (a compile error otherwise),
+// and each writes the metadata value the names list gives it.
+type Unlisted = Exclude<BackendName, Backend>;
+type Unnamed = Exclude<Backend, BackendName>;
+const agree: [Unlisted, Unnamed] extends [never, never] ? true : { unimplemented: Unlisted; missingFromBackendNames: Unnamed } = true;
+void agree;
+for (const b of BACKEND_LIST) if (b.metaName !== BACKEND_META_NAMES[b.name]) throw new Error(`backend ${b.name}: metaName ${b.metaName} is not ${BACKEND_META_NAMES[b.name]} (src/core/backend-names.ts)`);
 
 /** The names, for the config schema's enum and the CLI's choices. */
 export function backendNames(): [Backend, ...Backend[]] {

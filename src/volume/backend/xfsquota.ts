@@ -10,6 +10,7 @@ import { catDirArgv, parseXfsProjectReport, splitCat, xfsMetaPath, XFS_META_DIR,
 import type { VolumeIdentity } from '../identity.js';
 import { metaNeedle, removeOwnedDirArgv } from '../delete-guard.js';
 import { nfsPvSource, type VolumeBackend } from './contract.js';
+import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { metaWithSize, mkdirStep, roomStatus } from './steps.js';
 
 const section = z
@@ -46,7 +47,7 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
 
 export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
   name: 'xfsquota',
-  metaName: 'xfs',
+  metaName: BACKEND_META_NAMES.xfsquota,
   noun: 'XFS project',
   placement: 'mirrored',
   configSchema: section,
