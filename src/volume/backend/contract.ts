@@ -222,7 +222,6 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
 }
 
 /** Any backend, whatever its section type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyVolumeBackend = VolumeBackend<string, any>;
 
 /** Does every host keep its own copy? */

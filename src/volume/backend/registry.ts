@@ -59,8 +59,3 @@ export function configuredBackends(config: Config): AnyVolumeBackend[] {
   const sections = config.backends as unknown as Record<string, unknown>;
   return BACKEND_LIST.filter((b) => sections[b.name] !== undefined);
 }
-
-/** This config's section of a backend (undefined when not configured). */
-export function sectionOf<B extends Listed>(config: Config, b: B): z.output<B['configSchema']> | undefined {
-  return (config.backends as unknown as Record<string, unknown>)[b.name] as z.output<B['configSchema']> | undefined;
-}
