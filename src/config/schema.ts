@@ -6,7 +6,7 @@ import { durationProblem, parseDurationMs, type DurationRange } from '../core/nu
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
 import { absPath, checked, dataRoot } from './checked.js';
-import { backendNames, backendSections } from '../volume/backend/registry.js';
+import { BACKEND_LIST, backendNames, backendSections } from '../volume/backend/registry.js';
 import { exporterNames } from '../volume/nfs-server/registry.js';
 
 /** Marks duration keys for the printer of the effective config (src/config/print.ts). */
@@ -138,7 +138,7 @@ export const configSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hosts', 'backup', 'address'], message: 'primary and backup must have different addresses' });
     }
     // nfsctl's own files must not live where volumes live: sync would copy them over, volume delete could remove them.
-    const roots = [c.nfs.root, ...(c.backends.xfsquota ? [c.backends.xfsquota.root] : [])];
+    const roots = [c.nfs.root, ...BACKEND_LIST.flatMap((b) => b.dataRoots(c as Config))];
     const own: [string[], string][] = [
       [['state', 'auditLog'], c.state.auditLog],
       [['state', 'lockDir'], c.state.lockDir],

@@ -57,6 +57,7 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     'backends.lvm.metadataOnly': 'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
   },
   configPathKeys: [],
+  dataRoots: () => [],
   configWarnings: (c) => (c.backends.lvm?.metadataOnly ? [{ path: ['backends', 'lvm', 'metadataOnly'], message: 'metadataOnly: test labs only: logical volumes stay inactive and get no filesystem' }] : []),
 
   makesFilesystem: (config) => !config.backends.lvm?.metadataOnly,

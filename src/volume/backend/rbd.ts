@@ -98,6 +98,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
   },
   configPathKeys: ['backends.rbd.keyring'],
+  dataRoots: () => [],
   configWarnings: (c) => (c.backends.rbd && !c.backends.rbd.map ? [{ path: ['backends', 'rbd', 'map'], message: 'map: false: RBD images are not mapped or mounted (test labs without krbd)' }] : []),
 
   makesFilesystem: (config) => config.backends.rbd?.map === true,

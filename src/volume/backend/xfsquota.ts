@@ -57,6 +57,7 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     'backends.xfsquota.quota': 'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
   },
   configPathKeys: ['backends.xfsquota.root'],
+  dataRoots: (config) => (config.backends.xfsquota ? [config.backends.xfsquota.root] : []),
   configWarnings: (c) => (c.backends.xfsquota && !c.backends.xfsquota.quota ? [{ path: ['backends', 'xfsquota', 'quota'], message: 'quota: false: volume sizes are recorded, not enforced' }] : []),
 
   makesFilesystem: () => false,
