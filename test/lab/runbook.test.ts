@@ -1,0 +1,135 @@
+// The runbook, deeper (issue 18): causes injected the way they happen in real life, not
+// through the lab's named faults. Each must be named by troubleshoot-mount (or health) as the
+// first cause within 60 s, and after the repair the same command must pass.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labExec, labExecOk } from './helpers.js';
+
+const nfsctl = (args: string[], timeoutMs = 90_000) => labExec('primary', ['nfsctl', ...args], { timeoutMs });
+
+interface Finding {
+  id: string;
+  host: string | null;
+  status: 'ok' | 'warn' | 'critical';
+  title: string;
+  evidence: string;
+  fix?: string;
+}
+
+async function diagnose(vol: string, extra: string[] = []): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number; stderr: string }> {
+  const t0 = Date.now();
+  const r = await nfsctl(['troubleshoot-mount', vol, '--from', 'client', '--json', ...extra], 60_000);
+  expect(r.stdout, r.stderr).not.toBe('');
+  return { ...JSON.parse(r.stdout), exitCode: r.exitCode, ms: Date.now() - t0, stderr: r.stderr };
+}
+const firstCause = (d: { findings: Finding[] }) => d.findings.find((f) => f.status === 'critical');
+
+/** The cause is named (and quickly); returns it. */
+async function expectCause(vol: string, id: string, extra: string[] = []): Promise<Finding> {
+  const d = await diagnose(vol, extra);
+  expect(d.exitCode, JSON.stringify(d.findings)).toBe(1);
+  const c = firstCause(d)!;
+  expect(c.id, JSON.stringify(d.findings)).toBe(id);
+  expect(c.fix).toBeTruthy();
+  expect(c.fix).not.toMatch(/check the export options/);
+  expect(d.ms).toBeLessThan(60_000);
+  return c;
+}
+async function expectPass(vol: string, extra: string[] = []): Promise<void> {
+  const d = await diagnose(vol, extra);
+  expect(d.causeFound, JSON.stringify(d.findings.filter((f) => f.status !== 'ok'))).toBe(false);
+  expect(d.exitCode).toBe(0);
+}
+
+const VOLS = { squash: 'lab-rb/squash', full: 'lab-rb/full', ro: 'lab-rb/ro', helper: 'lab-rb/helper' } as const;
+const pathOf = (vol: string) => `/nfs/${vol.replace('/', '_')}`;
+const RW = 'rw,sync,no_root_squash,no_subtree_check';
+
+beforeAll(async () => {
+  for (const vol of Object.values(VOLS)) await nfsctl(['volume', 'delete', vol, '--yes', '--force']);
+  // the root-squash volume: its root is made 0700 before anything reads it through the server
+  const sq = await nfsctl(['volume', 'create', VOLS.squash, '--size', '32M', '--options', 'rw,sync,root_squash,no_subtree_check', '--yes']);
+  expect(sq.exitCode, sq.stderr).toBe(0);
+  await labExecOk('primary', ['chmod', '0700', pathOf(VOLS.squash)]);
+  for (const vol of [VOLS.full, VOLS.ro, VOLS.helper]) {
+    const r = await nfsctl(['volume', 'create', vol, '--size', '32M', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await labExec('primary', ['sh', '-c', `rm -f -- ${pathOf(VOLS.full)}/fill*`]);
+  await labExec('client', ['sh', '-c', 'while umount /usr/sbin/mount.nfs 2>/dev/null; do :; done']);
+  for (const vol of Object.values(VOLS)) await nfsctl(['volume', 'delete', vol, '--yes', '--force']);
+}, 180_000);
+
+describe('a failed trial write: the cause, not the export-options advice', () => {
+  it('root_squash over a root-owned 0700 volume root: write-permission, fixed by the chown it names', async () => {
+    const c = await expectCause(VOLS.squash, 'write-permission');
+    expect(c.evidence).toMatch(/root_squash maps to (\d+):\1/);
+    expect(c.evidence).toMatch(/owned by 0:0 with mode 0700/);
+    // the repair is the fix's own command
+    const chown = /chown (\S+) -- (\S+)/.exec(c.fix!)!;
+    expect(chown[2]).toBe(pathOf(VOLS.squash));
+    await labExecOk('primary', ['chown', chown[1]!, '--', chown[2]!]);
+    await expectPass(VOLS.squash);
+  });
+
+  it('a filesystem filled by a file: write-space, passes once the file is gone', async () => {
+    const dir = pathOf(VOLS.full);
+    // fallocate takes almost all of the filesystem at once; dd takes the last blocks
+    await labExecOk('primary', ['sh', '-c', 'a=$(df -B1 --output=avail -- "$1" | tail -n 1); fallocate -l $((a - 1048576)) -- "$1/fill" && { dd if=/dev/zero of="$1/fill2" bs=4k 2>/dev/null; true; }; df -B1 --output=avail -- "$1" | tail -n 1', 'fill', dir]);
+    try {
+      const c = await expectCause(VOLS.full, 'write-space');
+      expect(c.evidence).toMatch(/bytes available/);
+    } finally {
+      await labExecOk('primary', ['sh', '-c', 'rm -f -- "$1"/fill*', 'unfill', dir]);
+    }
+    await expectPass(VOLS.full);
+  });
+
+  it('a read-only export: export-ro, passes after the re-export it names', async () => {
+    const e = await nfsctl(['volume', 'export', VOLS.ro, '--options', 'ro,sync,no_root_squash,no_subtree_check', '--yes']);
+    expect(e.exitCode, e.stderr).toBe(0);
+    const c = await expectCause(VOLS.ro, 'export-ro');
+    expect(c.fix).toBe(`nfsctl volume export ${VOLS.ro} --options ${RW}`);
+    const back = await nfsctl(['volume', 'export', VOLS.ro, '--options', RW, '--yes']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    await expectPass(VOLS.ro);
+  });
+});
+
+describe('the node side', () => {
+  it('/sbin/mount.nfs hidden on the node (nfs-common missing): mount-helper, passes once it is back', async () => {
+    await labExecOk('client', ['sh', '-c', 'f=$(mktemp) && chmod 0644 "$f" && mount --bind "$f" /usr/sbin/mount.nfs']);
+    try {
+      const c = await expectCause(VOLS.helper, 'mount-helper');
+      expect(c.fix).toMatch(/nfs-common/);
+    } finally {
+      await labExecOk('client', ['umount', '/usr/sbin/mount.nfs']);
+    }
+    await expectPass(VOLS.helper);
+  });
+
+  it('--pv: a PV naming the primary\'s own address is the cause; the PV troubleshoot-mount prints passes', async () => {
+    const ok = await diagnose(VOLS.helper);
+    const pv = (ok as unknown as { pv: { spec: { nfs: { server: string } } } }).pv;
+    expect(pv.spec.nfs.server).toBe('198.51.100.100');
+    const wrong = JSON.parse(JSON.stringify(pv));
+    wrong.spec.nfs.server = '198.51.100.11';
+    const file = (await labExecOk('primary', ['mktemp'])).trim();
+    try {
+      await labExecOk('primary', ['sh', '-c', 'cat > "$1"', 'w', file], { input: JSON.stringify(wrong) });
+      const c = await expectCause(VOLS.helper, 'pv', ['--pv', file]);
+      expect(c.evidence).toContain("the primary's own address");
+      await labExecOk('primary', ['sh', '-c', 'cat > "$1"', 'w', file], { input: JSON.stringify(pv) });
+      await expectPass(VOLS.helper, ['--pv', file]);
+      // not a PV: exit 2 before anything runs
+      await labExecOk('primary', ['sh', '-c', 'echo "kind: Pod" > "$1"', 'w', file]);
+      const bad = await nfsctl(['troubleshoot-mount', VOLS.helper, '--from', 'client', '--pv', file]);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/no PersistentVolume/);
+    } finally {
+      await labExec('primary', ['rm', '-f', '--', file]);
+    }
+  });
+});
