@@ -88,6 +88,12 @@ export async function protectionChecks(p: ProtectionInput): Promise<Finding[]> {
   return out;
 }
 
+/** rsync's/ssh's telling line (not the trailing "rsync error: ... (code 10)"). */
+function saying(stderr: string): string | undefined {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /@ERROR|failed to connect|refused|timed out|unreachable|Permission denied|Host key/i.test(l)) ?? lines.pop();
+}
+
 async function syncSource(config: Config, hosts: Record<PairRole, Host>, holder: PairRole, dest: PairRole, secs: number, ssh: boolean): Promise<Finding> {
   const addr = config.hosts[holder].address;
   const title = `${dest} can pull from ${holder} now (${ssh ? 'SSH' : `rsync daemon module ${config.rsync.module}`})`;
@@ -97,7 +103,7 @@ async function syncSource(config: Config, hosts: Record<PairRole, Host>, holder:
     : T(secs, ['rsync', `--contimeout=${secs}`, `--timeout=${secs}`, '--list-only', '--no-motd', `rsync://${addr}/${config.rsync.module}/`]);
   const r = await hosts[dest].run(argv, { timeoutMs: (secs + 3) * 1000 }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message, timedOut: false }));
   if (r.exitCode === 0) return { id: 'sync-source', host: dest, status: 'ok', title, evidence: ssh ? `ssh ${s.user}@${addr} answers` : `rsync://${addr}/${config.rsync.module}/ lists` };
-  const why = r.timedOut || r.exitCode === 124 ? `no answer within ${secs} s (dropped, or the host hangs)` : (r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.exitCode}`);
+  const why = r.timedOut || r.exitCode === 124 ? `no answer within ${secs} s (dropped, or the host hangs)` : (saying(r.stderr) ?? `exit ${r.exitCode}`);
   const fix = ssh
     ? `check sshd on ${holder} and that ${dest}'s key is authorised there: ssh -p ${s.port} ${quoteArg(`${s.user}@${addr}`)} true  # from ${dest}`
     : /unknown module/i.test(why)

@@ -133,3 +133,44 @@ describe('the node side', () => {
     }
   });
 });
+
+interface Health {
+  health: string;
+  checks: Finding[];
+}
+const health = async (): Promise<Health> => JSON.parse((await nfsctl(['health', '--json'])).stdout);
+const check = (h: Health, id: string) => h.checks.find((c) => c.id === id);
+
+describe('health: the protection is real', () => {
+  it('rsync daemon down on the VIP holder, standby keepalived stopped, priorities swapped, timer gone, the backup\'s disk filling: each named; all ok after the repairs', async () => {
+    const KA = '/etc/keepalived/keepalived.conf';
+    await nfsctl(['sync', '--yes']);
+    const before = await health();
+    for (const id of ['sync-source', 'standby-keepalived', 'keepalived-priority', 'sync-timer', 'sync-last-run', 'capacity-xfs-free']) expect(check(before, id)?.status, `${id}: ${JSON.stringify(check(before, id))}`).toBe('ok');
+    await labExecOk('primary', ['labsvc', 'stop', 'rsync']);
+    await labExecOk('backup', ['labsvc', 'stop', 'keepalived']);
+    await labExecOk('backup', ['sh', '-c', `cp ${KA} /tmp/ka.conf.rb && sed -i 's/^\\( *priority\\) 100$/\\1 200/' ${KA} && mv /etc/cron.d/nfsctl-sync /tmp/nfsctl-sync.rb`]);
+    await labExecOk('backup', ['sh', '-c', 'fallocate -l 600M /nfs/.rb-fill']);
+    let after: Health | undefined;
+    try {
+      const t0 = Date.now();
+      const h = await health();
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      expect(h.health).toBe('critical');
+      expect(check(h, 'sync-source')).toMatchObject({ status: 'critical', host: 'backup' });
+      expect(check(h, 'sync-source')!.evidence).toMatch(/refused|failed to connect/i);
+      expect(check(h, 'sync-source')!.fix).toBe('start the rsync daemon on primary: labsvc start rsync; then check port 873 is open from backup');
+      expect(check(h, 'standby-keepalived')).toMatchObject({ status: 'critical', host: 'backup', fix: 'labsvc start keepalived  # on backup' });
+      expect(check(h, 'keepalived-priority')).toMatchObject({ status: 'critical' });
+      expect(check(h, 'keepalived-priority')!.evidence).toBe('primary 150, backup 200: the backup wins every election: it takes the VIP whenever it runs');
+      expect(check(h, 'sync-timer')).toMatchObject({ status: 'warn' });
+      expect(check(h, 'capacity-xfs-free')).toMatchObject({ status: 'warn', host: 'backup' });
+    } finally {
+      await labExec('backup', ['sh', '-c', `rm -f /nfs/.rb-fill; mv /tmp/ka.conf.rb ${KA}; mv /tmp/nfsctl-sync.rb /etc/cron.d/nfsctl-sync`]);
+      await labExec('backup', ['labsvc', 'start', 'keepalived']);
+      await labExec('primary', ['labsvc', 'start', 'rsync']);
+      after = await health();
+    }
+    for (const id of ['sync-source', 'standby-keepalived', 'keepalived-priority', 'sync-timer', 'capacity-xfs-free']) expect(check(after, id)?.status, `${id}: ${JSON.stringify(check(after, id))}`).toBe('ok');
+  });
+});
