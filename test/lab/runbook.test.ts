@@ -174,3 +174,80 @@ describe('health: the protection is real', () => {
     for (const id of ['sync-source', 'standby-keepalived', 'keepalived-priority', 'sync-timer', 'capacity-xfs-free']) expect(check(after, id)?.status, `${id}: ${JSON.stringify(check(after, id))}`).toBe('ok');
   });
 });
+
+describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
+  const IMG = 'rbd/rb-attach';
+  const rbdDiagnose = (): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number; stderr: string }> => diagnose(`rbd:${IMG}`);
+  // The netns tier has no kernel modules: with every other link whole, the chain ends at krbd.
+  const expectOnlyKrbd = async (passed: string) => {
+    const d = await rbdDiagnose();
+    expect(d.findings.find((f) => f.id === passed)?.status, JSON.stringify(d.findings)).toBe('ok');
+    expect(firstCause(d)?.id, JSON.stringify(d.findings)).toBe('rbd-krbd');
+  };
+  let kubelet: string | null = null;
+  const startKubelet = async (path: string) => {
+    // a kubelet-like process: argv[0] "kubelet", its own environment (what systemd gave it)
+    kubelet = (await labExecOk('client', ['sh', '-c', 'env -i PATH="$1" /usr/bin/setsid /bin/bash -c "exec -a kubelet /bin/sleep 300" </dev/null >/dev/null 2>&1 & echo $!', 'kubelet', path])).trim();
+  };
+  const stopKubelet = async () => {
+    if (kubelet) await labExec('client', ['kill', kubelet]);
+    kubelet = null;
+  };
+
+  beforeAll(async () => {
+    await labExec('primary', ['rbd', 'rm', '--no-progress', IMG]);
+    await labExecOk('primary', ['rbd', 'create', IMG, '--size', '8M']);
+  });
+  afterAll(async () => {
+    await stopKubelet();
+    await labExec('client', ['sh', '-c', 'iptables -D OUTPUT -d 198.51.100.31 -p tcp -m multiport --dports 3300,6789 -j DROP 2>/dev/null; true']);
+    const ls = await labExec('primary', ['rbd', 'lock', 'ls', '--format', 'json', IMG]);
+    for (const l of ls.exitCode === 0 && ls.stdout.trim() ? (JSON.parse(ls.stdout) as { id: string; locker: string }[]) : []) await labExec('primary', ['rbd', '--rbd_blocklist_on_break_lock=false', 'lock', 'rm', IMG, l.id, l.locker]);
+    await labExec('primary', ['rbd', 'rm', '--no-progress', IMG]);
+  });
+
+  it('kubelet runs with a PATH lacking rbd: rbd-kubelet-path (read from its /proc environ); a kubelet with /usr/bin passes', async () => {
+    await startKubelet('/opt/nothing:/usr/local/bin');
+    try {
+      const c = await expectCause(`rbd:${IMG}`, 'rbd-kubelet-path');
+      expect(c.evidence).toMatch(/PATH=\/opt\/nothing:\/usr\/local\/bin: no rbd/);
+    } finally {
+      await stopKubelet();
+    }
+    await startKubelet('/usr/sbin:/usr/bin:/sbin:/bin');
+    try {
+      await expectOnlyKrbd('rbd-kubelet-path');
+    } finally {
+      await stopKubelet();
+    }
+  });
+
+  it('a stale kubelet lock: rbd-lock; its removal blocklists the node (rbd-blocklist); after both fixes the chain passes to krbd', async () => {
+    // the in-tree plugin's lock, taken from the client by a process that is gone, naming a node that is gone
+    await labExecOk('client', ['rbd', 'lock', 'add', IMG, 'kubelet_lock_magic_198.51.100.250']);
+    const lock = await expectCause(`rbd:${IMG}`, 'rbd-lock');
+    expect(lock.evidence).toMatch(/stale/);
+    expect(lock.fix).toMatch(/^nfsctl rbd lock remove /);
+    const rm = await nfsctl([...lock.fix!.replace(/^nfsctl /, '').split(' ').map((w) => w.replace(/^'(.*)'$/, '$1')), '--yes']);
+    expect(rm.exitCode, rm.stderr).toBe(0);
+    // rbd lock rm blocklisted the locker: the client's own address
+    const bl = await expectCause(`rbd:${IMG}`, 'rbd-blocklist');
+    expect(bl.evidence).toContain('198.51.100.21:');
+    for (const cmd of bl.fix!.split(' && ')) {
+      const r = await nfsctl([...cmd.replace(/^nfsctl /, '').split(' ').map((w) => w.replace(/^'(.*)'$/, '$1')), '--yes']);
+      expect(r.exitCode, r.stderr).toBe(0);
+    }
+    await expectOnlyKrbd('rbd-blocklist');
+  });
+
+  it('monitors firewalled from the node (iptables DROP in its OUTPUT): rbd-monitors, SILENT; passes once the rule is gone', async () => {
+    await labExecOk('client', ['iptables', '-I', 'OUTPUT', '-d', '198.51.100.31', '-p', 'tcp', '-m', 'multiport', '--dports', '3300,6789', '-j', 'DROP']);
+    try {
+      const c = await expectCause(`rbd:${IMG}`, 'rbd-monitors');
+      expect(c.evidence).toMatch(/3300 SILENT \(dropped\).*6789 SILENT \(dropped\)/);
+    } finally {
+      await labExecOk('client', ['iptables', '-D', 'OUTPUT', '-d', '198.51.100.31', '-p', 'tcp', '-m', 'multiport', '--dports', '3300,6789', '-j', 'DROP']);
+    }
+    await expectOnlyKrbd('rbd-monitors');
+  });
+});
