@@ -166,7 +166,7 @@ _nfsctl_argval() {
     'ha notify|1') REPLY='none' ;;
     'ha notify|2') REPLY='none' ;;
     'ha notify|3') REPLY='none' ;;
-    'troubleshoot-mount|0') REPLY='dyn:volumes' ;;
+    'troubleshoot-mount|0') REPLY='none' ;;
     'rbd lock list|0') REPLY='dyn:images' ;;
     'rbd lock remove|0') REPLY='dyn:images' ;;
     'rbd lock remove|1') REPLY='none' ;;

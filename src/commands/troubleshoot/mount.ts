@@ -45,7 +45,6 @@ export function register(program: Command): void {
     );
   examples(cmd, [
     ['a pod cannot mount team-a/data on node-3', 'nfsctl troubleshoot-mount team-a/data --from node-3'],
-    ['check from this storage host', 'nfsctl troubleshoot-mount team-a/data'],
     ['a pod cannot attach its RBD PV on node-3', 'nfsctl troubleshoot-mount rbd:kube/pvc-0a1b2c --from node-3'],
     ['check the PV the pod uses, too', 'kubectl get pv nfs-team-a.data -o yaml > pv.yaml; nfsctl troubleshoot-mount team-a/data --from node-3 --pv pv.yaml'],
   ]);
