@@ -8,7 +8,7 @@ import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
 import { parseNodeTarget } from '../core/node-target.js';
 import { addressHost, parseCephHealth, parseRbdShowmapped } from '../core/ceph-json.js';
-import { Ceph, cephTarget, classifyFailure } from '../rbd/ceph.js';
+import { Ceph, cephArgs, cephTarget, classifyFailure, type CephTarget } from '../rbd/ceph.js';
 import { Blocklist } from '../rbd/blocklist.js';
 import { scanImage } from '../rbd/locks.js';
 import { SshNodeProber } from '../rbd/nodes.js';
@@ -59,7 +59,7 @@ export const NODE_RBD_SCRIPT = [
   'echo "uid $(id -u)"',
   // the running kubelet: argv[0]'s base name, not the comm (a wrapper may rename it)
   // (in this network namespace: a kubelet of another container or lab sharing the kernel is not ours)
-  'me=$(readlink /proc/$$/ns/net); pid=""; for p in /proc/[0-9]*; do a=$(tr "\\000" "\\n" < "$p/cmdline" 2>/dev/null | head -n 1); [ "${a##*/}" = kubelet ] && [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && { pid=${p#/proc/}; break; }; done',
+  'me=$(readlink /proc/$$/ns/net); pid=""; for c in $(ps -eo pid=,args= | awk \'{ n = $2; sub(".*/", "", n); if (n == "kubelet") print $1 }\'); do [ "$(readlink "/proc/$c/ns/net" 2>/dev/null)" = "$me" ] && { pid=$c; break; }; done',
   'if [ -n "$pid" ]; then echo "kubelet $pid"; if tr "\\000" "\\n" < "/proc/$pid/environ" | grep -q "^PATH="; then path=$(tr "\\000" "\\n" < "/proc/$pid/environ" | sed -n "s/^PATH=//p" | head -n 1); echo "kubelet-path $path"; else path=""; echo "kubelet-path-unset"; fi; else path=$2; fi',
   'found=""; IFS=:; for d in $path; do [ -n "$d" ] && [ -f "$d/rbd" ] && [ -x "$d/rbd" ] && { found="$d/rbd"; break; }; done; unset IFS',
   'echo "rbd ${found:-none}"',
@@ -106,6 +106,23 @@ export function kubeletPathFinding(f: NodeRbdFacts, node: string, nodeId: string
   };
 }
 
+/** Every rbd/ceph call of the chain under a hard timeout: a cluster that hangs is a finding, not a hang. */
+class BoundedCeph extends Ceph {
+  constructor(
+    host: Host,
+    target: CephTarget,
+    private readonly secs: number,
+  ) {
+    super(host, target);
+  }
+  override rbd(args: string[]) {
+    return this.host.run(T(this.secs, ['rbd', ...cephArgs(this.target), ...args]), { timeoutMs: (this.secs + 3) * 1000 });
+  }
+  override ceph(args: string[]) {
+    return this.host.run(T(this.secs, ['ceph', ...cephArgs(this.target), ...args]), { timeoutMs: (this.secs + 3) * 1000 });
+  }
+}
+
 export async function troubleshootRbd(ctx: Context, spec: ImageSpec, fromNode: string | undefined): Promise<Diagnosis> {
   const nodeTarget = fromNode !== undefined ? parseNodeTarget(fromNode) : undefined;
   const config = ctx.config;
@@ -120,48 +137,62 @@ export async function troubleshootRbd(ctx: Context, spec: ImageSpec, fromNode: s
   const ok = (id: string, host: string | null, title: string, evidence: string, status: 'ok' | 'warn' = 'ok') => findings.push({ id, host, status, title, evidence });
   const bad = (id: string, host: string | null, title: string, evidence: string, fix: string) => findings.push({ id, host, status: 'critical', title, evidence, fix });
   const cephHost = ctx.host(config.this ?? 'primary');
-  const ceph = new Ceph(cephHost, target);
+  const ceph = new BoundedCeph(cephHost, target, secs * 2);
   const last = (s: string) => s.trim().split('\n').filter(Boolean).pop() ?? '';
+  const node: Host = nodeTarget ? ctx.hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) }) : ctx.hosts.local();
+  const keyrings = [...new Set([target.keyring, `/etc/ceph/ceph.client.${target.id}.keyring`, '/etc/ceph/keyring'].filter((k): k is string => !!k))];
+
+  // Every read starts at once (each bounded); the links are then judged in chain order.
+  const loginP: Promise<string | null> = nodeTarget
+    ? Promise.race([node.run(['true']).then((r) => (r.exitCode === 0 ? null : `exit ${r.exitCode}`), (e: Error) => e.message), new Promise<string>((res) => setTimeout(() => res('no SSH session in time'), config.timeouts.connect + t).unref())])
+    : Promise.resolve(null);
+  const monDumpP = ceph.ceph(['mon', 'dump', '--format', 'json']);
+  const monsP = monDumpP.then((r) => {
+    try {
+      return r.exitCode === 0 ? parseMonAddrs(r.stdout.slice(r.stdout.indexOf('{'))) : [];
+    } catch {
+      return [];
+    }
+  });
+  const nodeP = Promise.all([loginP, monsP]).then(async ([login, mons]) => {
+    if (login !== null) return null;
+    return Promise.all([
+      node.run(T(secs, ['sh', '-c', NODE_RBD_SCRIPT, 'nfsctl-rbd-node', keyrings.join(' '), SYSTEMD_PATH, mons[0]?.host ?? '']), { timeoutMs: (secs + 3) * 1000 }),
+      Promise.all(mons.map(async (m) => ({ ...m, r: await node.run(T(secs, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'nfsctl-probe', m.host, String(m.port)]), { timeoutMs: (secs + 3) * 1000 }) }))),
+    ] as const);
+  });
+  nodeP.catch(() => undefined);
+  const [health, info] = await Promise.all([
+    cephHost.run(T(secs, ['ceph', ...cephArgs(target), 'health', '--format', 'json']), { timeoutMs: (secs + 3) * 1000 }),
+    ceph.rbd(['info', '--format', 'json', '--', specString(spec)]),
+  ]);
+  const locksP = info.exitCode === 0 ? scanImage(ceph, spec, new SshNodeProber({ connectTimeoutMs: config.timeouts.connect, sshPort: config.hosts.primary.ssh.port, open: (name, address) => ctx.hosts.node(name, address) })).catch((e: Error) => e) : Promise.resolve(new Error('no image'));
+  const blocklistP = new Blocklist(ceph).list().catch((e: Error) => e);
 
   // 1. Ceph answers and is healthy; the image exists
-  const health = await cephHost.run(T(secs, ['ceph', '--conf', target.conf, '--id', target.id, ...(target.keyring ? ['--keyring', target.keyring] : []), 'health', '--format', 'json']), { timeoutMs: (secs + 3) * 1000 });
   const status = health.exitCode === 0 ? parseCephHealth(health.stdout).status : `no answer: ${last(health.stderr) || `exit ${health.exitCode}`}`;
   if (status !== 'HEALTH_OK' && status !== 'HEALTH_WARN') {
     bad('rbd-ceph-health', cephHost.name, 'Ceph healthy', status, 'ceph health detail');
     return stop();
   }
   ok('rbd-ceph-health', cephHost.name, 'Ceph healthy', status);
-  const info = await ceph.rbd(['info', '--format', 'json', '--', specString(spec)]);
   if (info.exitCode !== 0) {
     bad('rbd-exists', null, `image ${specString(spec)} exists`, classifyFailure(info, spec).message, `rbd ls ${quoteArg(spec.pool)}  # check the PV's spec.rbd.pool/image`);
     return stop();
   }
   ok('rbd-exists', null, `image ${specString(spec)} exists`, 'rbd info answers');
 
-  // 2. the node: log in, then its facts (one bounded script) and the monitors, in parallel
-  const node: Host = nodeTarget ? ctx.hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) }) : ctx.hosts.local();
+  // 2. the node: logged in, then its facts and the monitors
+  const login = await loginP;
   if (nodeTarget) {
-    const login = await Promise.race([node.run(['true']).then((r) => (r.exitCode === 0 ? null : `exit ${r.exitCode}`), (e: Error) => e.message), new Promise<string>((res) => setTimeout(() => res('no SSH session in time'), config.timeouts.connect + t).unref())]);
     if (login !== null) {
       bad('ssh', nodeId, `SSH to ${from}`, login, `check that ${from} is up and runs sshd and that its host key is in ${config.hosts.primary.ssh.knownHosts}`);
       return stop();
     }
     ok('ssh', nodeId, `SSH to ${from}`, 'logged in');
   }
-  const monDump = await ceph.ceph(['mon', 'dump', '--format', 'json']);
-  let mons: { host: string; port: number }[] = [];
-  try {
-    mons = monDump.exitCode === 0 ? parseMonAddrs(monDump.stdout.slice(monDump.stdout.indexOf('{'))) : [];
-  } catch {
-    mons = [];
-  }
-  const keyrings = [target.keyring, `/etc/ceph/ceph.client.${target.id}.keyring`, '/etc/ceph/keyring'].filter((k): k is string => !!k);
-  const [factsR, monProbes, locks, blocklist] = await Promise.all([
-    node.run(T(secs, ['sh', '-c', NODE_RBD_SCRIPT, 'nfsctl-rbd-node', [...new Set(keyrings)].join(' '), SYSTEMD_PATH, mons[0]?.host ?? '']), { timeoutMs: (secs + 3) * 1000 }),
-    Promise.all(mons.map(async (m) => ({ ...m, r: await node.run(T(secs, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'nfsctl-probe', m.host, String(m.port)]), { timeoutMs: (secs + 3) * 1000 }) }))),
-    scanImage(ceph, spec, new SshNodeProber({ connectTimeoutMs: config.timeouts.connect, sshPort: config.hosts.primary.ssh.port, open: (name, address) => ctx.hosts.node(name, address) })).catch((e: Error) => e),
-    new Blocklist(ceph).list().catch((e: Error) => e),
-  ]);
+  const [monDump, mons, nodeRes, locks, blocklist] = await Promise.all([monDumpP, monsP, nodeP, locksP, blocklistP]);
+  const [factsR, monProbes] = nodeRes!;
   const facts = parseNodeRbdFacts(factsR.stdout);
 
   // 3. locks and watchers: a stale lock, or the image in use by another node
