@@ -87,7 +87,7 @@ _nfsctl_opts() {
     'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
     'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;
     'ha lint') REPLY='-c --config --no-color -v --verbose --json -h --help' ;;
-    'troubleshoot-mount') REPLY='-c --config --no-color --from --json -h --help' ;;
+    'troubleshoot-mount') REPLY='-c --config --no-color --from --pv --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
     'lock') REPLY='-c --config --no-color -h --help' ;;
@@ -131,6 +131,7 @@ _nfsctl_optval() {
     'ha install|--nfsctl-path') REPLY='files' ;;
     'ha install|--host') REPLY='words:primary backup' ;;
     'troubleshoot-mount|--from') REPLY='none' ;;
+    'troubleshoot-mount|--pv') REPLY='files' ;;
     'lock break|--host') REPLY='dyn:hosts' ;;
     'log|-n'|'log|--lines') REPLY='none' ;;
     'log|--plan') REPLY='none' ;;
@@ -165,7 +166,7 @@ _nfsctl_argval() {
     'ha notify|1') REPLY='none' ;;
     'ha notify|2') REPLY='none' ;;
     'ha notify|3') REPLY='none' ;;
-    'troubleshoot-mount|0') REPLY='dyn:volumes' ;;
+    'troubleshoot-mount|0') REPLY='none' ;;
     'rbd lock list|0') REPLY='dyn:images' ;;
     'rbd lock remove|0') REPLY='dyn:images' ;;
     'rbd lock remove|1') REPLY='none' ;;

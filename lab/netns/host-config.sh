@@ -110,6 +110,13 @@ const out = withFreshnessTrack(fs.readFileSync(f, "utf8"), "VI_NFS", "/var/lib/n
 if (out !== null) fs.writeFileSync(f, out);
 ' "$IN_HOST_CHECKOUT"
 
+# ---- the sync timer on the backup, as `nfsctl sync install-timer` writes it (no cron daemon
+# runs in the lab: health checks it is installed, nothing fires it)
+if [ "$h" = backup ]; then
+  mkdir -p /etc/cron.d
+  printf '%s\n' '# Managed by nfsctl (nfsctl sync install-timer): the periodic backup pull.' 'SHELL=/bin/sh' 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' '*/15 * * * * root /usr/local/sbin/nfsctl sync --yes --json >> /var/log/nfsctl/sync.log 2>&1' >/etc/cron.d/nfsctl-sync
+fi
+
 # ---- rsync daemon: read-only module `nfs` for the backup's pull
 cat >/etc/rsyncd.conf <<EOF
 uid = root

@@ -50,6 +50,8 @@ export const CONFIG_DOCS: Record<string, string> = {
   'keepalived.interface': 'Network interface the VIP is bound to: 1-15 characters (the kernel\'s IFNAMSIZ), letters, digits, _ . -.',
   rsync: 'Replication from the active host to the standby.',
   'rsync.module': 'rsync daemon module on the standby host (letters, digits, _ . -; no /, not starting with .).',
+  capacity: 'What health accepts as comparable room on the two hosts.',
+  'capacity.tolerancePercent': 'How far apart (in percent of the larger) the two hosts\' volume group / XFS root sizes and free space may be before health warns (0 to 100, default 10): the next mirrored create must fit on both.',
   'rsync.interval': 'How often data is synchronised to the standby (1m to 1d).',
   services: 'How services are started, stopped and queried.',
   'services.manager': 'systemctl, or command to use services.command (hosts without systemd).',

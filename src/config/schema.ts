@@ -122,6 +122,13 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    capacity: z
+      .object({
+        /** health: how far apart (percent) the two hosts' disk sizes and free space may be. */
+        tolerancePercent: z.number().min(0).max(100).default(10),
+      })
+      .strict()
+      .default({}),
     state: z
       .object({
         auditLog: absPath.default('/var/log/nfsctl/audit.jsonl'),

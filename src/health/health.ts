@@ -18,6 +18,7 @@ import { readLock } from '../state/lock.js';
 import { formatSize } from '../core/sizes.js';
 import { adviseFailback, freshnessFindings, vipHoldersOf } from './freshness.js';
 import { pairFreshness } from '../ha/freshness.js';
+import { capacityMatch, protectionChecks } from './protection.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -37,7 +38,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(ctx, t)))])
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(ctx, t))), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: { primary: ctx.host('primary'), backup: ctx.host('backup') }, t }))])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -70,6 +71,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   adviseFailback(findings, await freshP);
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
   findings.push(...capacity(config, inventories));
+  findings.push(...capacityMatch(config, inventories));
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
   findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: ctx.configFile });
   return findings;

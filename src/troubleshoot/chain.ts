@@ -18,6 +18,10 @@ import { serviceCommand } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
 import { probePorts, trialMount, PROBE_PREFIX } from './node-probes.js';
 import { quoteArgv } from '../host/quote.js';
+import { explainTrialFailure, mountHelperFinding } from './why-facts.js';
+import { checkNodeMounts } from './stale.js';
+import { pickPv, pvFinding, type PvNfs } from './pv-check.js';
+import { pvName } from '../volume/pv.js';
 
 export interface Diagnosis {
   volume: string;
@@ -29,7 +33,7 @@ export interface Diagnosis {
   pv?: unknown;
 }
 
-export async function troubleshoot(ctx: Context, target: string, fromNode: string | undefined): Promise<Diagnosis> {
+export async function troubleshoot(ctx: Context, target: string, fromNode: string | undefined, opts: { pv?: PvNfs[] } = {}): Promise<Diagnosis> {
   const ref = parseVolumeRef(target);
   // [user@]node[:port], checked before any host is contacted
   const nodeTarget = fromNode !== undefined ? parseNodeTarget(fromNode) : undefined;
@@ -152,16 +156,33 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   findings.push(...probes!);
   if (probes!.some((f) => f.status === 'critical')) return stop();
 
+  // 5b. kubelet mounts with mount(8): the node needs /sbin/mount.nfs whatever the trial uses
+  const helper = await mountHelperFinding(node, from, fromNode ?? null, secs);
+  findings.push(helper);
+  if (helper.status === 'critical') return stop();
+
   // 6. a trial mount with the options clients use
   const trial = await trialMount(node, config.vip, v.path, secs * 2);
   // the probe file is written through NFS; remove it on the server (libnfs cannot)
   await ctx.host(holder).run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path]).catch(() => undefined);
   if (!trial.ok) {
-    bad('trial-mount', fromNode ?? null, `trial mount of ${config.vip}:${v.path} from ${from} (${trial.method})`, `${trial.error}${trial.steps.length ? ` after: ${trial.steps.join(' -> ')}` : ''}`, trial.method === 'none' ? 'install nfs-common (kernel client) or libnfs-utils on the node' : `check the export options (clients ${hv.clients.join(' ')}) include ${from}'s address`);
+    // why: the first cause the export, identity, owner/mode, space and quota explain, or the raw error
+    findings.push(await explainTrialFailure({ config, v, backend: view.backend, holder, holderHost: ctx.host(holder), inv: state.inv[holder], node, nodeName: from, nodeId: fromNode ?? null, secs }, trial));
     return stop();
   }
   ok('trial-mount', fromNode ?? null, `trial mount from ${from} (${trial.method})`, `${trial.steps.join(' -> ')} in ${trial.ms} ms`);
   if (trial.udpNote) findings.push({ id: 'udp', host: fromNode ?? null, status: 'warn', title: 'NFS over UDP', evidence: trial.udpNote });
+
+  // 6b. the node's own mounts of the volume still answer (not stale after a failover)
+  const mounts = await checkNodeMounts(node, v.path, from, fromNode ?? null, secs);
+  if (mounts) findings.push(mounts);
+  if (mounts?.status === 'critical') return stop();
+  // 6c. the PV the pod uses points at this volume through the VIP
+  if (opts.pv) {
+    const pv = pvFinding(pickPv(opts.pv, v.path, pvName(v)), { vip: config.vip, path: v.path, volume: v.id, hostAddresses: { primary: config.hosts.primary.address, backup: config.hosts.backup.address } });
+    findings.push(pv);
+    if (pv.status === 'critical') return stop();
+  }
 
   // 7. everything passed: what works
   return {

@@ -54,8 +54,16 @@ export interface TrialMount {
   ok: boolean;
   steps: string[];
   error?: string;
+  /** Where a failed trial stopped: the mount itself, the probe write, or reading it back. */
+  stage?: 'mount' | 'write' | 'read';
   udpNote?: string;
   ms: number;
+}
+
+/** The stage a failed trial stopped at, from the steps it got through. */
+export function failedStage(steps: readonly string[]): 'mount' | 'write' | 'read' {
+  const last = steps.at(-1) ?? '';
+  return /^(write|nfs-cp)/.test(last) ? 'write' : /^(read|nfs-cat)/.test(last) ? 'read' : 'mount';
 }
 
 /**
@@ -92,6 +100,7 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
     const steps = r.stdout.trim().split('\n').filter(Boolean);
     const udpLine = steps.find((s) => s.startsWith('udp failed'));
     const res: TrialMount = { method: 'kernel', ok: r.exitCode === 0, steps: steps.filter((s) => !s.startsWith('udp')), ms: Date.now() - started };
+    if (r.exitCode !== 0) res.stage = failedStage(res.steps);
     if (r.exitCode !== 0) res.error = r.exitCode === 124 ? `timed out after ${secs}s (${steps.at(-1) ?? 'mount'})` : r.stderr.trim() || `exit ${r.exitCode}`;
     if (udpLine) res.udpNote = /not supported|EPROTONOSUPPORT|Protocol/i.test(udpLine) ? 'NFS over UDP is disabled in this kernel (CONFIG_NFS_DISABLE_UDP_SUPPORT); clients must use tcp' : udpLine;
     return res;
@@ -104,7 +113,7 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
       steps.push(label);
       return node.run(T(secs, argv), { timeoutMs: (secs + 3) * 1000, ...(input !== undefined ? { input } : {}) });
     };
-    const fail = (r: { exitCode: number; stderr: string; stdout: string }, what: string): TrialMount => ({ method: 'libnfs', ok: false, steps, error: r.exitCode === 124 ? `${what}: timed out after ${secs}s` : `${what}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`}`, ms: Date.now() - started });
+    const fail = (r: { exitCode: number; stderr: string; stdout: string }, what: string): TrialMount => ({ method: 'libnfs', ok: false, steps, error: r.exitCode === 124 ? `${what}: timed out after ${secs}s` : `${what}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`}`, stage: failedStage(steps), ms: Date.now() - started });
     const ls = await run(`nfs-ls ${url()}`, ['nfs-ls', url()]);
     if (ls.exitCode !== 0) return fail(ls, 'mount (nfs-ls)');
     // the local copy of the probe in a private directory (mktemp -d: 0700, unpredictable name)
@@ -112,7 +121,7 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
     if (wr.exitCode !== 0) return fail(wr, 'write (nfs-cp)');
     const rd = await run(`nfs-cat ${url(probe)}`, ['nfs-cat', url(probe)]);
     if (rd.exitCode !== 0) return fail(rd, 'read back (nfs-cat)');
-    if (rd.stdout !== payload) return { method: 'libnfs', ok: false, steps, error: `read back differs: ${JSON.stringify(rd.stdout.slice(0, 80))}`, ms: Date.now() - started };
+    if (rd.stdout !== payload) return { method: 'libnfs', ok: false, steps, stage: 'read', error: `read back differs: ${JSON.stringify(rd.stdout.slice(0, 80))}`, ms: Date.now() - started };
     return { method: 'libnfs', ok: true, steps, ms: Date.now() - started };
   }
   return { method: 'none', ok: false, steps: [], error: 'the node has neither a kernel NFS client (mount.nfs) nor the libnfs tools', ms: Date.now() - started };
