@@ -3,6 +3,7 @@
 // here, and a unit test fails when a schema key has no entry (or an entry no key).
 import type { ZodTypeAny } from 'zod';
 import { configSchema } from '../config/schema.js';
+import { BACKEND_LIST } from '../volume/backend/registry.js';
 
 export interface ConfigKey {
   /** Dotted path; keys sharing one schema are merged: `hosts.{primary,backup}.address`. */
@@ -41,19 +42,8 @@ export const CONFIG_DOCS: Record<string, string> = {
   'nfs.options': 'Export options for every volume (exports(5) names, checked). `config check` warns about insecure, no_auth_nlm and insecure_locks.',
   backends: 'Where volume storage comes from.',
   'backends.default': 'Backend for new volumes; its section below must be present.',
-  'backends.lvm': 'LVM: one logical volume (with its own filesystem) per volume.',
-  'backends.lvm.vg': 'Volume group to create logical volumes in (LVM\'s rules: letters, digits, + _ . -; not starting with -; not . or ..).',
-  'backends.lvm.mkfsArgs': 'Extra arguments for mkfs.',
-  'backends.lvm.metadataOnly': 'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
-  'backends.rbd': 'Ceph RBD: one RBD image per volume, mapped on the active host.',
-  'backends.rbd.pool': 'Ceph pool of the images (letters, digits, _ . -; not starting with -).',
-  'backends.rbd.cephConf': 'ceph.conf to use.',
-  'backends.rbd.id': 'Ceph client id (without the client. prefix; letters, digits, _ . -).',
-  'backends.rbd.keyring': 'Keyring file, when not the default for the client id.',
-  'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
-  'backends.xfsquota': 'XFS project quotas: one directory per volume on one shared XFS filesystem.',
-  'backends.xfsquota.root': 'Mount point of the XFS filesystem (mounted with prjquota). The same rules as nfs.root.',
-  'backends.xfsquota.quota': 'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
+  // each backend documents its own section (src/volume/backend/<name>.ts)
+  ...Object.fromEntries(BACKEND_LIST.flatMap((b) => Object.entries(b.configDocs))),
   keepalived: 'The keepalived VRRP instance that moves the VIP.',
   'keepalived.config': 'keepalived configuration file.',
   'keepalived.instance': 'Name of the vrrp_instance that holds the VIP (letters, digits, _ . -).',
@@ -102,7 +92,7 @@ rsync:
 `;
 
 /** Path-valued keys without a default (those with one are recognised by it). */
-const PATH_KEYS = ['backends.rbd.keyring', 'backends.xfsquota.root'];
+const PATH_KEYS: string[] = BACKEND_LIST.flatMap((b) => [...b.configPathKeys]);
 
 type Def = { typeName?: string; [k: string]: unknown };
 const def = (s: ZodTypeAny) => s._def as Def;

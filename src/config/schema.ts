@@ -5,13 +5,10 @@ import { validateClientSpec, validateExportOptions } from '../core/exports-file.
 import { durationProblem, parseDurationMs, type DurationRange } from '../core/numbers.js';
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
+import { absPath, checked, dataRoot } from './checked.js';
+import { backendNames, backendSections } from '../volume/backend/registry.js';
+import { exporterNames } from '../volume/nfs-server/registry.js';
 
-/** A string checked by one of the validators of src/core/config-values.ts. */
-const checked = (problem: (s: string) => string | null, typeError?: string) =>
-  z.string(typeError ? { invalid_type_error: typeError } : {}).superRefine((s, ctx) => {
-    const p = problem(s);
-    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
-  });
 /** Marks duration keys for the printer of the effective config (src/config/print.ts). */
 export const DURATION_DESCRIPTION = 'duration';
 const duration = (range: DurationRange = {}) =>
@@ -19,8 +16,6 @@ const duration = (range: DurationRange = {}) =>
     .transform((s) => parseDurationMs(s, range))
     .describe(DURATION_DESCRIPTION);
 
-const absPath = checked(v.safePathProblem);
-const dataRoot = checked(v.dataRootProblem);
 const address = checked(v.hostAddressProblem);
 const clientSpec = z.string().superRefine((s, ctx) => {
   try {
@@ -65,7 +60,7 @@ export const configSchema = z
       .object({
         root: dataRoot.default('/nfs'),
         pathTemplate: checked(v.pathTemplateProblem).default('{root}/{namespace}_{name}'),
-        server: z.enum(['kernel', 'ganesha']).default('kernel'),
+        server: z.enum(exporterNames()).default('kernel'),
         exportsFile: absPath.default('/etc/exports.d/nfsctl.exports'),
         ganeshaExportsDir: absPath.default('/etc/ganesha/nfsctl'),
         clients: z.array(clientSpec).min(1).default(['*']),
@@ -75,35 +70,8 @@ export const configSchema = z
       .default({}),
     backends: z
       .object({
-        default: z.enum(['lvm', 'rbd', 'xfsquota']).default('lvm'),
-        lvm: z
-          .object({
-            vg: checked(v.lvmVgProblem),
-            mkfsArgs: z.array(checked(v.argvElementProblem)).default([]),
-            /** Lab only: hosts without device-mapper keep LVs inactive; no mkfs/mount. */
-            metadataOnly: z.boolean().default(false),
-          })
-          .strict()
-          .optional(),
-        rbd: z
-          .object({
-            pool: checked((s) => v.cephNameProblem(s, 'a Ceph pool name')),
-            cephConf: absPath.default('/etc/ceph/ceph.conf'),
-            id: checked((s) => v.cephNameProblem(s, 'a Ceph client id')).default('admin'),
-            keyring: absPath.optional(),
-            /** Map/mkfs/mount images on the VIP holder (false where krbd is unavailable, e.g. the netns lab). */
-            map: z.boolean().default(true),
-          })
-          .strict()
-          .optional(),
-        xfsquota: z
-          .object({
-            root: dataRoot,
-            /** false on kernels without XFS quota support (the netns lab): sizes are recorded, not enforced. */
-            quota: z.boolean().default(true),
-          })
-          .strict()
-          .optional(),
+        default: z.enum(backendNames()).default('lvm'),
+        ...backendSections(),
       })
       .strict()
       .default({}),

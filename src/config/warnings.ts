@@ -3,6 +3,7 @@
 // operator may make on purpose, and should make knowingly.
 import type { Config } from './schema.js';
 import { validateClientSpec } from '../core/exports-file.js';
+import { configuredBackends } from '../volume/backend/registry.js';
 
 export interface ConfigWarning {
   /** The key the warning is about (as in the file: nfs.options, nfs.clients.0). */
@@ -49,8 +50,6 @@ export function configWarnings(c: Config): ConfigWarning[] {
   if (anyone >= 0 && optIndex('rw') >= 0) {
     out.push({ path: ['nfs', 'clients', anyone], message: 'clients "*": every machine that can reach the VIP may mount the volumes read-write; list the Kubernetes node network instead (e.g. 10.0.1.0/24)' });
   }
-  if (c.backends.lvm?.metadataOnly) out.push({ path: ['backends', 'lvm', 'metadataOnly'], message: 'metadataOnly: test labs only: logical volumes stay inactive and get no filesystem' });
-  if (c.backends.xfsquota && !c.backends.xfsquota.quota) out.push({ path: ['backends', 'xfsquota', 'quota'], message: 'quota: false: volume sizes are recorded, not enforced' });
-  if (c.backends.rbd && !c.backends.rbd.map) out.push({ path: ['backends', 'rbd', 'map'], message: 'map: false: RBD images are not mapped or mounted (test labs without krbd)' });
+  for (const b of configuredBackends(c)) out.push(...b.configWarnings(c));
   return out;
 }

@@ -63,6 +63,8 @@ export interface GaneshaExportSpec {
   readonly secType?: readonly GaneshaSecType[];
   /** FSAL name. Default "VFS". */
   readonly fsal?: string;
+  /** Further parameters of the FSAL block (CEPH: Filesystem, User_Id...), in order; values are quoted. */
+  readonly fsalParams?: readonly (readonly [string, string])[];
 }
 
 export const GANESHA_MARKER_PREFIX = '# nfsctl:';
@@ -118,6 +120,10 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
     throw new UsageError('Ganesha SecType must be a list of sys, krb5, krb5i, krb5p, none');
   }
   if (!/^[A-Za-z0-9_]+$/.test(fsal)) throw new UsageError(`invalid Ganesha FSAL name ${JSON.stringify(fsal)}`);
+  const fsalParams = (spec.fsalParams ?? []).map(([k, val]) => {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k) || /^name$/i.test(k)) throw new UsageError(`invalid Ganesha FSAL parameter ${JSON.stringify(k)}`);
+    return `        ${k} = ${ganeshaQuote(val, `FSAL ${k}`)};`;
+  });
 
   const lines = [
     `${GANESHA_MARKER_PREFIX}${spec.owner}`,
@@ -132,6 +138,7 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
     `    Squash = ${checkEnum(spec.squash ?? 'Root_Squash', SQUASHES, 'Squash')};`,
     '    FSAL {',
     `        Name = ${fsal};`,
+    ...fsalParams,
     '    }',
   ];
   for (const rule of spec.clients) {

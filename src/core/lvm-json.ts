@@ -21,6 +21,7 @@
 import { z } from 'zod';
 
 import { OutputParseError, UsageError, excerpt } from './errors.js';
+import { BACKEND_META_VALUES } from './backend-names.js';
 
 // ---------------------------------------------------------------------------
 // Report parsing
@@ -231,7 +232,7 @@ export const VolumeMetaSchema = z
     createdAt: z.string().min(1),
     /** Who ran the create (user@host). */
     createdBy: z.string(),
-    backend: z.enum(['lvm', 'rbd', 'xfs']),
+    backend: z.enum(BACKEND_META_VALUES),
     /** Requested size in bytes. */
     size: z.number().int().positive(),
     /** Ganesha Export_Id actually allocated, when exported through Ganesha. */

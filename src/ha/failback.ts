@@ -25,9 +25,9 @@ import { describeAction, newPlanId, planSteps, type Action, type Phase, type Pla
 import { serviceArgv, serviceCommand } from './services.js';
 import { quoteArg, quoteArgv } from '../host/quote.js';
 import { vipState } from './vip.js';
-import { pairInventory, ganeshaDbus, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
+import { pairInventory, parseServed, servedArgv, type HostInventory } from '../volume/inventory.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
-import { ganeshaFile } from '../volume/exporter.js';
 import { checkUnitCaps, checkUnits, mergeReports, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, treeDigest, unitName, unitsReport, DEFAULT_MAX_DELETE, type ReadyUnit, type UnitPreview } from './sync.js';
 import { writeSyncRecord } from './sync-state.js';
 import { movePromise, nfsClients, restartAdvice, type NfsClients } from './promise.js';
@@ -211,11 +211,7 @@ export async function freezeExports(config: Config, host: Host, views: VolumeVie
   const removed: string[] = [];
   const cmds: string[][] = [];
   for (const v of views.filter((x) => mirrored(x.backend) && served.has(x.path))) {
-    if (config.nfs.server === 'kernel') {
-      for (const c of v.hosts[host.name as PairRole]?.clients ?? ['*']) cmds.push(['exportfs', '-u', `${c}:${v.path}`]);
-    } else {
-      cmds.push(ganeshaDbus('RemoveExport', `uint16:${liveIds.get(v.path) ?? v.identity.exportId}`));
-    }
+    cmds.push(...exporterOf(config).unserveArgvs(config, v.identity, v.hosts[host.name as PairRole]?.clients ?? ['*'], liveIds.get(v.path) ?? undefined));
     removed.push(v.path);
   }
   const after = cmds.length ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, servedArgv(config)))).stdout).map((e) => e.path) : [...served];
@@ -249,14 +245,10 @@ export async function unfreezeKernelNfs(config: Config, host: Host, views: Volum
 /** Serve every mirrored nfsctl volume configured on `host` that is not served now. */
 export async function ensureExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
   const role = host.name as PairRole;
-  if (config.nfs.server === 'kernel') {
-    await runChecked(host, ['exportfs', '-ra']);
-  } else {
-    const served = new Set(await servedPaths(config, host));
-    for (const v of views.filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path))) {
-      await runChecked(host, ganeshaDbus('AddExport', `string:${ganeshaFile(config, v.identity)}`, `string:EXPORT(Export_Id=${v.identity.exportId})`));
-    }
-  }
+  // the kernel re-reads its whole exports file at once; ganesha adds each missing export
+  const servedBefore = new Set(await servedPaths(config, host));
+  const missingBefore = views.filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path)).map((v) => v.identity);
+  for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
   const served = new Set(await servedPaths(config, host));
   const missing = views.filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path)).map((v) => v.path);
   if (missing.length > 0) throw new NfsctlError(`${host.name}: not serving ${missing.join(', ')}`);
@@ -392,13 +384,13 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       {
         id: `${from}:freeze`,
         host: from,
-        title: config.nfs.server === 'kernel' ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)` : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
+        title: exporterOf(config).freezeStopsServer ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)` : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
         action: {
           kind: 'fn',
-          describe: config.nfs.server === 'ganesha' ? 'dbus RemoveExport for every volume export' : `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`,
-          fn: async (h) => void (frozen = config.nfs.server === 'kernel' ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
+          describe: !exporterOf(config).freezeStopsServer ? 'dbus RemoveExport for every volume export' : `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`,
+          fn: async (h) => void (frozen = exporterOf(config).freezeStopsServer ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
         },
-        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport', fn: async (h) => void (config.nfs.server === 'kernel' ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)) } },
+        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: exporterOf(config).freezeStopsServer ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport', fn: async (h) => void (exporterOf(config).freezeStopsServer ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)) } },
       },
     ],
   });
@@ -508,10 +500,10 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
       title: `serve the volumes on ${from} again (it is the standby now${kind === 'failback' ? '; syncs run primary -> backup again' : ''})`,
       action: {
         kind: 'fn',
-        describe: config.nfs.server === 'kernel' ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport for the frozen exports',
+        describe: exporterOf(config).freezeStopsServer ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport for the frozen exports',
         fn: async (h) => {
           try {
-            if (config.nfs.server === 'kernel') await unfreezeKernelNfs(config, h, f.views);
+            if (exporterOf(config).freezeStopsServer) await unfreezeKernelNfs(config, h, f.views);
             else await ensureExports(config, h, f.views);
           } catch (err) {
             // the VIP has moved: failing here must not undo that; report instead
@@ -552,7 +544,7 @@ export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: H
   for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   if (copies.length) {
-    const p = movePromise('lvm');
+    const p = movePromise(copies[0]!.backend);
     notes.push(`what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`);
     const advice = restartAdvice(copies, f.clients);
     if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));

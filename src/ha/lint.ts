@@ -6,6 +6,7 @@ import type { Finding } from '../health/check.js';
 import { confValue, parseNfsConf, type NfsConf } from '../core/nfs-conf.js';
 import { parseKeepalivedConf, instanceBlock } from './status.js';
 import { parseServed, servedArgv, catDirArgv, splitCat } from '../volume/inventory.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import type { ServedExport } from '../core/exportfs-v.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { fileContent } from '../host/host.js';
@@ -56,11 +57,11 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
   const add = (x: Finding) => out.push(x);
   for (const r of roles) if (!f[r].reachable) add({ id: 'reachable', host: r, status: 'critical', title: 'host answers', evidence: f[r].error ?? 'no answer', fix: `check ${r} and its sshd` });
   if (roles.some((r) => !f[r].reachable)) return out;
-  const kernel = config.nfs.server === 'kernel';
+  const exporter = exporterOf(config);
   const root = config.nfs.root.replace(/\/+$/, '');
 
   // exports: every nfsctl volume export carries an fsid, the same on both hosts
-  if (kernel) {
+  if (exporter.fsidInExports) {
     const fsidOf = (e: ServedExport) => e.clients.flatMap((c) => c.options).find((o) => o.startsWith('fsid='))?.slice(5) ?? null;
     const bad: string[] = [];
     const differ: string[] = [];
@@ -76,7 +77,7 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
   }
 
   // nfsd server scope, grace and lease: the same on both hosts
-  if (kernel) {
+  if (exporter.usesNfsConf) {
     const v = (r: PairRole, s: string, k: string) => confValue(f[r].nfsConf, s, k);
     const scope = roles.map((r) => v(r, 'nfsd', 'scope'));
     if (!scope[0] || !scope[1] || scope[0] !== scope[1]) {

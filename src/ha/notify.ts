@@ -8,9 +8,11 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';
 import { optionInt, quoteValue } from '../core/numbers.js';
-import { ganeshaDbus, rbdArgs, rbdInventory, hostInventory, emptyInventory } from '../volume/inventory.js';
+import { clusterInventories, hostInventory, emptyInventory } from '../volume/inventory.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
+import { configuredBackends } from '../volume/backend/registry.js';
+import type { FollowingVolume } from '../volume/backend/contract.js';
 import { mergeVolumes } from '../volume/state.js';
-import { ganeshaFile } from '../volume/exporter.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
@@ -62,53 +64,33 @@ export function notifyLockPath(config: Config): string {
 export async function planNotify(config: Config, role: PairRole, host: Host, a: NotifyArgs): Promise<{ plan: Plan; wouldDo: string[] }> {
   const wouldDo: string[] = [];
   const steps: Step[] = [];
-  const rbd = config.backends.rbd;
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
-  if (!rbd || !forOurInstance(config, a)) return { plan, wouldDo };
-  const [inv, rinv] = await Promise.all([hostInventory(config, role, host), rbdInventory(config, host)]);
+  const following = configuredBackends(config).filter((b) => b.placement === 'shared-vip');
+  if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo };
+  const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
   const empty = { ...inv, role: peerOf(role), ganeshaFiles: new Map<string, string>(), served: [], mounts: [], dirs: new Set<string>(), lvs: [] };
-  const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, rinv).filter((v) => v.backend === 'rbd');
+  const all = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, cluster);
   const served = new Set(inv.served.map((e) => e.path));
   const servedId = new Map(inv.served.map((e) => [e.path, e.exportId] as const));
-  const mounted = new Set(inv.mounts.map((m) => m.target));
-  const dev = (image: string) => `/dev/rbd/${rbd.pool}/${image}`;
-  const peerAddr = config.hosts[peerOf(role)].address;
-  if (a.state === 'MASTER') {
-    const fence = ['ceph', ...rbdArgs(config), 'osd', 'blocklist', 'add', peerAddr];
-    if (rbd.map) {
-      if (views.length) steps.push({ id: `${role}:fence`, host: role, title: `fence the old holder ${peerAddr} (ceph osd blocklist add)`, action: { kind: 'run', argv: fence }, undo: null, noUndoReason: 'expires by itself' });
-    } else if (views.length) wouldDo.push(fence.join(' '));
-    for (const v of views) {
-      const image = `${rbd.pool}/${v.identity.image}`;
-      if (rbd.map) {
-        if (!mounted.has(v.path)) {
-          steps.push({ id: `${role}:map:${v.id}`, host: role, title: `map ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'map', image] }, undo: { title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image] } } });
-          steps.push({ id: `${role}:mount:${v.id}`, host: role, title: `mount ${v.path}`, action: { kind: 'run', argv: ['mount', dev(v.identity.image), v.path] }, undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } } });
-        }
-      } else {
-        wouldDo.push(`rbd map ${image}`, `mount ${dev(v.identity.image)} ${v.path}`);
+  const gained = a.state === 'MASTER';
+  const exporter = exporterOf(config);
+  for (const b of following) {
+    const views = all.filter((v) => v.backend === b.name);
+    const serve = (fv: FollowingVolume): Step | null => {
+      const v = views.find((x) => x.id === fv.id)!;
+      if (gained) {
+        if (!v.hosts[role].configured || served.has(v.path)) return null;
+        return { id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: exporter.serveArgvs(config, [v.identity])[0]! }, undo: null, noUndoReason: 'the next transition unexports' };
       }
-      if (v.hosts[role].configured && !served.has(v.path)) {
-        const file = ganeshaFile(config, v.identity);
-        steps.push({ id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-ra'] : ganeshaDbus('AddExport', `string:${file}`, `string:EXPORT(Export_Id=${v.identity.exportId})`) }, undo: null, noUndoReason: 'the next transition unexports' });
-      }
-    }
-  } else {
-    for (const v of views) {
-      const image = `${rbd.pool}/${v.identity.image}`;
-      if (served.has(v.path)) {
-        steps.push({ id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: config.nfs.server === 'kernel' ? ['exportfs', '-u', `*:${v.path}`] : ganeshaDbus('RemoveExport', `uint16:${servedId.get(v.path) ?? v.identity.exportId}`) }, undo: null, noUndoReason: 'the next transition exports' });
-      }
-      if (rbd.map) {
-        if (mounted.has(v.path)) steps.push({ id: `${role}:umount:${v.id}`, host: role, title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] }, undo: null });
-        steps.push({ id: `${role}:unmap:${v.id}`, host: role, title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image], okExitCodes: [0, 22] }, undo: null });
-      } else {
-        wouldDo.push(`umount ${v.path}`, `rbd unmap ${image}`);
-      }
-    }
+      if (!served.has(v.path)) return null;
+      return { id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: exporter.unserveArgvs(config, v.identity, ['*'], servedId.get(v.path))[0]! }, undo: null, noUndoReason: 'the next transition exports' };
+    };
+    const f = b.followVip(config, role, inv, views, gained, serve);
+    if (f.steps.length) plan.phases.push({ title: `${a.state}: ${b.noun}s ${gained ? 'follow the VIP here' : 'leave this host'}`, steps: f.steps });
+    if (f.recordedOnly.length) plan.notes = [...(plan.notes ?? []), `${f.why}: NOT done, recorded only: ${f.recordedOnly.join('; ')}`];
+    wouldDo.push(...f.recordedOnly);
   }
-  if (steps.length) plan.phases.push({ title: `${a.state}: RBD volumes ${a.state === 'MASTER' ? 'follow the VIP here' : 'leave this host'}`, steps });
-  plan.notes = wouldDo.length ? [`krbd is off (backends.rbd.map: false): NOT done, recorded only: ${wouldDo.join('; ')}`] : [];
+  plan.notes ??= [];
   return { plan, wouldDo };
 }
 

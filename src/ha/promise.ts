@@ -5,6 +5,8 @@
 import type { Config } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Backend } from '../volume/identity.js';
+import { configuredBackends, backendNamed } from '../volume/backend/registry.js';
+import { isMirrored } from '../volume/backend/contract.js';
 
 export type MoveKind = 'copy' | 'shared';
 
@@ -25,16 +27,18 @@ const COPY: MovePromise = {
   openFiles: 'a process holding a file open gets I/O errors (ESTALE/EIO) from the move on: the copy has other inode numbers and generations, so its file handles are stale whatever the fsid; restart it (the pod)',
   crash: 'everything written since the last good sync is lost (the RPO below)',
 };
+/** A shared backend that names no promise of its own: one copy, nothing to lose, nothing proven about open files. */
 const SHARED: MovePromise = {
   kind: 'shared',
-  short: 'shared RBD image: the new VIP holder mounts the same filesystem; open files are meant to survive and nothing acknowledged is lost (not yet shown with a kernel client)',
-  planned: 'the new VIP holder maps and mounts the same image: the same inodes, so file handles stay valid',
+  short: 'shared storage: both hosts reach the same copy; nothing acknowledged is lost (not yet shown with a kernel client)',
+  planned: 'the new VIP holder serves the same copy',
   openFiles: 'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
-  crash: 'nothing acknowledged is lost (one copy, in Ceph)',
+  crash: 'nothing acknowledged is lost (one copy, in the cluster)',
 };
 
 export function movePromise(backend: Backend): MovePromise {
-  return backend === 'rbd' ? SHARED : COPY;
+  const b = backendNamed(backend);
+  return b.movePromise ?? (isMirrored(b) ? COPY : SHARED);
 }
 
 export function formatAge(sec: number): string {
@@ -48,11 +52,11 @@ export function rpoText(ageSeconds: number | null): string {
 
 /** The configured backends grouped by what a move does (for status and health). */
 export function pairPromises(config: Config): { kind: MoveKind; backends: Backend[]; text: string }[] {
-  const configured = (['lvm', 'xfsquota', 'rbd'] as const).filter((b) => config.backends[b] !== undefined);
-  const copy = configured.filter((b) => b !== 'rbd');
+  const configured = configuredBackends(config);
+  const copy = configured.filter((b) => isMirrored(b)).map((b) => b.name as Backend);
   const out: { kind: MoveKind; backends: Backend[]; text: string }[] = [];
   if (copy.length) out.push({ kind: 'copy', backends: copy, text: COPY.short });
-  if (configured.includes('rbd')) out.push({ kind: 'shared', backends: ['rbd'], text: SHARED.short });
+  for (const b of configured.filter((x) => !isMirrored(x))) out.push({ kind: 'shared', backends: [b.name as Backend], text: movePromise(b.name as Backend).short });
   return out;
 }
 

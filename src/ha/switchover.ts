@@ -8,6 +8,7 @@ import { PlanFailedError } from '../plan/runner.js';
 import { handoverPreflight, journaled, planHandover, direction, type HandoverOptions } from './failback.js';
 import { writeJournal, type OpJournal, type OpKind } from './journal.js';
 import { operatorName } from '../state/audit.js';
+import { mirrored } from '../volume/state.js';
 import { NfsctlError } from '../core/errors.js';
 import { optionInt } from '../core/numbers.js';
 import { restartAdvice } from './promise.js';
@@ -58,7 +59,7 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
       if (kind === 'failback') delete j.staleHost;
       await writeJournal(ctx.config, j, [hosts.primary, hosts.backup]);
       const r = hp.result;
-      const restart = restartAdvice(facts.views.filter((v) => v.backend !== 'rbd'), facts.clients);
+      const restart = restartAdvice(facts.views.filter((v) => mirrored(v.backend)), facts.clients);
       const summary = { kind, planId: report.planId, from, to, durationMs: Date.now() - t0, vipSettleMs: r.vipSettleMs ?? null, syncs: r.syncs, verify: r.verify ?? null, warnings: r.warnings, skipped: facts.skipped, restart, hosts: report.hostStates };
       if (o.json) ctx.out.json(summary);
       else {

@@ -12,7 +12,7 @@ import { checkPlainPath } from '../core/plain-path.js';
 import { XFS_META_DIR } from '../volume/inventory.js';
 import type { SyncRecord } from './sync-state.js';
 import { mirrored, type VolumeView } from '../volume/state.js';
-import { lvDevice } from '../volume/backends.js';
+import { backendNamed, configuredBackends } from '../volume/backend/registry.js';
 import { mapLimit } from '../core/concurrency.js';
 
 export const DEFAULT_MAX_DELETE = 500;
@@ -179,9 +179,9 @@ export function unitName(u: SyncUnit): string {
   return u.rel === '' ? `${u.path} (the NFS root${u.volumes.length ? `: ${u.volumes.join(', ')}` : ''})` : u.volumes.join(', ') || u.rel;
 }
 
-/** Does this volume live on a filesystem of its own at its path (its LV mounted there)? */
-export function ownMount(config: Config, v: Pick<VolumeView, 'backend'>): boolean {
-  return v.backend === 'lvm' && !config.backends.lvm?.metadataOnly;
+/** Does this mirrored volume live on a filesystem of its own at its path (its LV mounted there)? */
+export function ownMount(config: Config, v: Pick<VolumeView, 'backend' | 'identity'>): boolean {
+  return mirrored(v.backend) && backendNamed(v.backend).mountedDevice(config, v.identity) !== null;
 }
 
 function relOf(config: Config, path: string): string {
@@ -202,9 +202,9 @@ export function syncUnits(config: Config, views: VolumeView[]): SyncUnit[] {
   const inRoot = mirroredViews.filter((v) => !ownMount(config, v));
   const root = config.nfs.root.replace(/\/+$/, '');
   const out = views.filter((v) => ownMount(config, v) || !mirrored(v.backend)).map((v) => `/${relOf(config, v.path)}/`);
-  const units: SyncUnit[] = [{ rel: '', path: root, volumes: inRoot.map((v) => v.id), excludes: out, ...(config.backends.xfsquota === undefined && inRoot.length === 0 ? { optional: true } : {}) }];
+  const units: SyncUnit[] = [{ rel: '', path: root, volumes: inRoot.map((v) => v.id), excludes: out, ...(!configuredBackends(config).some((b) => b.inRootFilesystem) && inRoot.length === 0 ? { optional: true } : {}) }];
   for (const v of own) {
-    units.push({ rel: relOf(config, v.path), path: v.path, volumes: [v.id], device: lvDevice(config, v.identity), excludes: [] });
+    units.push({ rel: relOf(config, v.path), path: v.path, volumes: [v.id], device: backendNamed(v.backend).mountedDevice(config, v.identity)!, excludes: [] });
   }
   return units;
 }

@@ -5,7 +5,8 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { bounded, type Finding } from './check.js';
 import { probeTcp } from './probe.js';
-import { emptyInventory, hostInventory, rbdArgs, type HostInventory } from '../volume/inventory.js';
+import { emptyInventory, hostInventory, type HostInventory } from '../volume/inventory.js';
+import { configuredBackends } from '../volume/backend/registry.js';
 import { mergeVolumes } from '../volume/state.js';
 import { vipState } from '../ha/vip.js';
 import { serviceArgv, serviceCommand } from '../ha/services.js';
@@ -13,7 +14,6 @@ import { quoteArg } from '../host/quote.js';
 import { readSyncRecord } from '../ha/sync-state.js';
 import { pairPromises, rpoText } from '../ha/promise.js';
 import { evaluateInput, NFS_CLIENT_PORTS } from '../core/firewall.js';
-import { parseCephHealth } from '../core/ceph-json.js';
 import { readLock } from '../state/lock.js';
 import { formatSize } from '../core/sizes.js';
 import { adviseFailback, freshnessFindings, vipHoldersOf } from './freshness.js';
@@ -59,7 +59,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
           bounded('services', role, 'services running', t, () => services(config, role, host)),
           bounded('firewall', role, 'firewall lets NFS clients in', t, () => firewall(role, host)),
-          bounded('rbd', role, 'RBD client ready', t * 2, () => rbdReady(config, role, host)),
+          ...configuredBackends(config).map((b) => bounded(b.health.id, role, b.health.title, t * 2, () => b.health.host(config, role, host, t))),
           bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host, (x) => ctx.host(x))),
         ])
       ).flat();
@@ -120,30 +120,6 @@ async function firewall(role: PairRole, host: Host): Promise<Finding[]> {
       fix: `remove the rule(s) on ${role}: ${[...new Set(blocked.map((b) => b.rule))].map((rule) => `iptables ${rule!.replace(/^-A /, '-D ')}`).join(' ; ')}`,
     },
   ];
-}
-
-async function rbdReady(config: Config, role: PairRole, host: Host): Promise<Finding[]> {
-  const r = config.backends.rbd;
-  if (!r) return [];
-  const out: Finding[] = [];
-  // What services (keepalived's notify hook, kubelet) find on their PATH, not our shell's.
-  const [health, tools] = await Promise.all([
-    host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json']),
-    host.run(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'sh', '-c', 'command -v rbd; [ -d /sys/module/rbd ] && echo module-loaded; grep -rqsw rbd /etc/modules /etc/modules-load.d && echo module-at-boot; [ -r "$1" ] && echo keyring-readable', 'nfsctl-rbd', r.keyring ?? '/etc/ceph/ceph.client.admin.keyring']),
-  ]);
-  if (health.exitCode !== 0) out.push({ id: 'ceph-health', host: role, status: 'critical', title: 'Ceph cluster reachable', evidence: health.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${health.exitCode}`, fix: `check ${r.cephConf} and the monitors` });
-  else {
-    const h = parseCephHealth(health.stdout);
-    out.push({ id: 'ceph-health', host: role, status: h.status === 'HEALTH_OK' ? 'ok' : h.status === 'HEALTH_WARN' ? 'warn' : 'critical', title: 'Ceph healthy', evidence: `${h.status}${Object.keys(h.checks).length ? ': ' + Object.entries(h.checks).map(([code, c]) => `${code}: ${c.message}`).join('; ') : ''}` });
-  }
-  const has = (s: string) => tools.stdout.includes(s);
-  out.push({ id: 'rbd-path', host: role, status: tools.stdout.includes('/rbd') ? 'ok' : 'critical', title: 'rbd on the services PATH', evidence: tools.stdout.split('\n')[0] || 'not found in /usr/sbin:/usr/bin:/sbin:/bin', ...(has('/rbd') ? {} : { fix: 'apt-get install ceph-common' }) });
-  if (r.map) {
-    out.push({ id: 'rbd-module', host: role, status: has('module-loaded') ? 'ok' : 'critical', title: 'rbd kernel module loaded', evidence: has('module-loaded') ? '/sys/module/rbd present' : '/sys/module/rbd missing', ...(has('module-loaded') ? {} : { fix: 'modprobe rbd' }) });
-    out.push({ id: 'rbd-boot', host: role, status: has('module-at-boot') ? 'ok' : 'warn', title: 'rbd module loaded at boot', evidence: has('module-at-boot') ? 'listed in /etc/modules(-load.d)' : 'not in /etc/modules or /etc/modules-load.d', ...(has('module-at-boot') ? {} : { fix: 'echo rbd > /etc/modules-load.d/rbd.conf' }) });
-  }
-  out.push({ id: 'rbd-keyring', host: role, status: has('keyring-readable') ? 'ok' : 'critical', title: 'Ceph keyring readable', evidence: r.keyring ?? '/etc/ceph/ceph.client.admin.keyring', ...(has('keyring-readable') ? {} : { fix: `install the keyring for client.${r.id}` }) });
-  return out;
 }
 
 async function lock(config: Config, role: PairRole, host: Host, hostOfRole: (r: PairRole) => Host): Promise<Finding[]> {
@@ -213,18 +189,12 @@ function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] 
   const out: Finding[] = [];
   const p = inv.get('primary');
   const b = inv.get('backup');
+  const backends = configuredBackends(config);
   for (const i of [p, b]) {
     if (!i) continue;
-    if (i.vg) {
-      const pct = i.vg.size ? (i.vg.free / i.vg.size) * 100 : 0;
-      out.push({ id: 'vg-free', host: i.role, status: pct < 5 ? 'critical' : pct < 15 ? 'warn' : 'ok', title: `volume group ${i.vg.name} has room`, evidence: `${formatSize(i.vg.free)} free of ${formatSize(i.vg.size)} (${pct.toFixed(0)}%)` });
-    }
-    if (i.xfs) {
-      const pct = i.xfs.sizeBytes ? (i.xfs.freeBytes / i.xfs.sizeBytes) * 100 : 0;
-      out.push({ id: 'xfs-free', host: i.role, status: pct < 5 ? 'critical' : pct < 15 ? 'warn' : 'ok', title: `${config.backends.xfsquota!.root} has room`, evidence: `${formatSize(i.xfs.freeBytes)} free of ${formatSize(i.xfs.sizeBytes)} (${pct.toFixed(0)}%)` });
-    }
+    for (const be of backends) out.push(...be.health.room(config, i));
   }
-  if (p?.vg && b?.vg && p.vg.size !== b.vg.size) out.push({ id: 'vg-match', host: null, status: 'warn', title: 'both hosts have equal room', evidence: `primary ${formatSize(p.vg.size)}, backup ${formatSize(b.vg.size)}: a mirrored pair needs equal volume groups` });
+  for (const be of backends) out.push(...be.health.pairRoom(config, p, b));
   return out;
 }
 

@@ -11,8 +11,9 @@ import { loadPairState } from '../commands/volume/common.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
 import { mirrored } from '../volume/state.js';
-import { rbdArgs } from '../volume/inventory.js';
-import { parseCephHealth } from '../core/ceph-json.js';
+import { BACKEND_LIST, backendNamed } from '../volume/backend/registry.js';
+import type { BackendFinding } from '../volume/backend/contract.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import { serviceCommand } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
 import { probePorts, trialMount, PROBE_PREFIX } from './node-probes.js';
@@ -51,28 +52,24 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   }
   const view = findVolume(state, ref);
   if (!view) {
-    bad('exists', null, `${v.id} exists`, `no LV, RBD image or XFS project carries ${v.id}'s metadata on either host`, `nfsctl volume list  # check the name; create it with: nfsctl volume create ${v.id} --size <size>`);
+    bad('exists', null, `${v.id} exists`, `no ${orList(BACKEND_LIST.map((b) => b.noun))} carries ${v.id}'s metadata on either host`, `nfsctl volume list  # check the name; create it with: nfsctl volume create ${v.id} --size <size>`);
     return stop();
   }
+  const backend = backendNamed(view.backend);
   const roles = mirrored(view.backend) ? ROLES.filter((r) => state.inv[r].reachable) : ROLES.filter((r) => r === (state.vipHolder ?? 'primary'));
   for (const r of mirrored(view.backend) ? roles : ['primary' as PairRole]) {
     const h = view.hosts[r];
     if (!h.present) {
-      const what = view.backend === 'lvm' ? `LV ${config.backends.lvm!.vg}/${v.lv}` : view.backend === 'rbd' ? `RBD image ${config.backends.rbd!.pool}/${v.image}` : `directory ${v.path} with XFS project ${v.projectId}`;
+      const what = backend.describe(config, v);
       bad('exists', r, `${what} present`, `missing on ${r}`, `restore it from the other host, or recreate: nfsctl volume delete ${v.id} --keep-data && nfsctl volume create ${v.id} --size ${view.sizeBytes}B`);
       return stop();
     }
   }
   ok('exists', null, `${v.id} exists`, `${view.backend}, present on ${mirrored(view.backend) ? roles.join(' and ') : 'the pool'}`);
-  if (view.backend === 'rbd') {
-    const host = ctx.host(state.vipHolder ?? 'primary');
-    const h = await host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json'], { timeoutMs: t });
-    const status = h.exitCode === 0 ? parseCephHealth(h.stdout).status : `unreachable: ${h.stderr.trim().split('\n').pop()}`;
-    if (status !== 'HEALTH_OK' && status !== 'HEALTH_WARN') {
-      bad('backend', null, 'Ceph healthy', status, 'ceph health detail');
-      return stop();
-    }
-    ok('backend', null, 'Ceph healthy', status);
+  const health = await backend.troubleshoot.backend(config, ctx.host(state.vipHolder ?? 'primary'), t);
+  if (health) {
+    findings.push(withHost(health, null));
+    if (health.status === 'critical') return stop();
   }
 
   // 4 (needed first to know where to look). The VIP: exactly one holder.
@@ -85,31 +82,28 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   }
 
   // 2. mounted at its path on the VIP holder (backends that mount a device)
-  const needsMount = (view.backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (view.backend === 'rbd' && config.backends.rbd?.map);
   const hv = view.hosts[holder];
-  if (needsMount) {
+  if (backend.makesFilesystem(config)) {
     if (!hv.mounted) {
       bad('mounted', holder, `${v.path} mounted`, `not mounted on ${holder}: clients would see an empty directory or ESTALE`, `mount ${v.path}  # on ${holder}; fstab has the entry`);
       return stop();
     }
     ok('mounted', holder, `${v.path} mounted`, 'in /proc/mounts');
-  } else if (view.backend === 'xfsquota') {
-    const df = await ctx.host(holder).run(['df', '-B1', '--output=size,target', v.path], { timeoutMs: t });
-    const size = Number(df.stdout.trim().split('\n')[1]?.trim().split(/\s+/)[0] ?? 0);
-    if (df.exitCode !== 0) {
-      bad('mounted', holder, `${v.path} present`, df.stderr.trim(), `check ${config.backends.xfsquota!.root} is mounted with prjquota on ${holder}`);
-      return stop();
+  } else {
+    const inPlace = await backend.troubleshoot.inPlace(config, holder, ctx.host(holder), v, t);
+    if (inPlace) {
+      findings.push(withHost(inPlace, holder));
+      if (inPlace.status === 'critical') return stop();
     }
-    ok('mounted', holder, `${v.path} present`, config.backends.xfsquota!.quota ? `df shows ${size} bytes (the project quota)` : `present (no quota support on this host: df shows the whole filesystem, ${size} bytes)`);
   }
 
   // 3. in the exports config AND served, on the VIP holder
   if (!hv.configured) {
-    bad('exported', holder, `${v.path} in the exports config`, `missing from ${config.nfs.server === 'kernel' ? config.nfs.exportsFile : config.nfs.ganeshaExportsDir} on ${holder}`, `nfsctl volume export ${v.id}`);
+    bad('exported', holder, `${v.path} in the exports config`, `missing from ${exporterOf(config).configLocation(config)} on ${holder}`, `nfsctl volume export ${v.id}`);
     return stop();
   }
   if (!hv.served) {
-    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${config.nfs.server === 'kernel' ? 'the kernel NFS server (exportfs -v)' : 'nfs-ganesha (ShowExports)'} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceCommand(config, 'start', 'nfs')}` : `nfsctl volume export ${v.id}  # re-applies it`);
+    bad('served', holder, `${v.path} served by the NFS server`, `configured but not served by ${exporterOf(config).servedBy} on ${holder}${state.inv[holder].servedError ? `: ${state.inv[holder].servedError}` : ''}`, state.inv[holder].servedError ? `start the NFS server on ${holder}: ${serviceCommand(config, 'start', 'nfs')}` : `nfsctl volume export ${v.id}  # re-applies it`);
     return stop();
   }
   ok('exported', holder, `${v.path} exported and served`, `to ${hv.clients.join(' ') || '?'}`);
@@ -176,7 +170,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     causeFound: false,
     findings,
     mountCommand: quoteArgv(['mount', '-t', 'nfs', '-o', 'vers=3,proto=tcp,hard', `${config.vip}:${v.path}`, '/mnt']),
-    pv: persistentVolume(config, v, view.sizeBytes, view.labels),
+    pv: persistentVolume(config, v, view.sizeBytes, view.labels, { source: backend.pvSource(config, v) }),
   };
 }
 
@@ -195,4 +189,13 @@ async function sshLogin(node: Host, ms: number): Promise<string | null> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** "a, b or c" */
+function orList(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function withHost(f: BackendFinding, host: string | null): Finding {
+  return { id: f.id, host, status: f.status, title: f.title, evidence: f.evidence, ...(f.fix !== undefined ? { fix: f.fix } : {}) };
 }

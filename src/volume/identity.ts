@@ -3,8 +3,8 @@
 import type { Config } from '../config/schema.js';
 import { exportIdFor, fsidFor, lvName, projectName, rbdImageName, volumePath, formatVolumeRef, type VolumeRef } from '../core/names.js';
 
-export type Backend = 'lvm' | 'rbd' | 'xfsquota';
-export const BACKENDS: readonly Backend[] = ['lvm', 'rbd', 'xfsquota'];
+/** A backend's name: one per entry of src/volume/backend/registry.ts. */
+export type { Backend } from './backend/registry.js';
 
 export interface VolumeIdentity {
   ref: VolumeRef;

@@ -4,14 +4,15 @@
 import type { Config, PairRole } from '../config/schema.js';
 import { fileContent, type Host, type RunResult } from '../host/host.js';
 import { readFileArgv } from '../host/atomic-write.js';
-import { parseLvsJson, parseVgsJson, NFSCTL_TAG, type LvmLv, type LvmVg, type VolumeMeta, VolumeMetaSchema } from '../core/lvm-json.js';
-import { parseExports, type ExportsFile } from '../core/exports-file.js';
+import type { LvmLv, LvmVg, VolumeMeta } from '../core/lvm-json.js';
+import type { ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
-import { parseExportfsV, type ServedExport } from '../core/exportfs-v.js';
-import { parseShowExports } from '../core/ganesha.js';
-import { parseRbdListLong, type RbdListEntry } from '../core/ceph-json.js';
+import type { ServedExport } from '../core/exportfs-v.js';
+import { exporterOf } from './nfs-server/registry.js';
+import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
-import { mapLimit } from '../core/concurrency.js';
+import { configuredBackends } from './backend/registry.js';
+import type { ClusterInventory } from './backend/contract.js';
 
 export interface XfsProject {
   id: number;
@@ -44,12 +45,12 @@ export interface HostInventory {
   fstab: FstabFile | null;
   /** Directories that exist under the NFS root (one level). */
   dirs: Set<string>;
+  /** What other backends read from this host (their readHost), by backend name. */
+  extra: Record<string, unknown>;
 }
 
-export interface RbdInventory {
+export interface RbdInventory extends ClusterInventory {
   images: RbdListEntry[];
-  metas: Map<string, VolumeMeta>;
-  error?: string;
 }
 
 export const XFS_META_DIR = '.nfsctl/meta';
@@ -112,10 +113,10 @@ export function splitCat(text: string): Map<string, string> {
 
 /** The running NFS server's own list of what it serves (exportfs -v, or ganesha over dbus). */
 export function servedArgv(config: Config): string[] {
-  return config.nfs.server === 'kernel' ? ['exportfs', '-v'] : ganeshaDbus('ShowExports');
+  return exporterOf(config).servedArgv(config);
 }
 export function parseServed(config: Config, stdout: string): ServedExport[] {
-  return config.nfs.server === 'kernel' ? parseExportfsV(stdout) : parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
+  return exporterOf(config).parseServed(stdout);
 }
 
 export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
@@ -123,54 +124,8 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   // Every read is independent: one batch, one process (one SSH channel) on the host.
   const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
   const read = (argv: string[], use: (r: RunResult) => void) => reads.push({ argv, use });
-  const lvm = config.backends.lvm;
-  if (lvm) {
-    read(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg], (r) => {
-      if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
-      else inv.error = `lvs: ${r.stderr.trim()}`;
-    });
-    read(['vgs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', lvm.vg], (r) => {
-      if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
-    });
-  }
-  const xfs = config.backends.xfsquota;
-  if (xfs) {
-    const xfsInv: NonNullable<HostInventory['xfs']> = { projects: new Map(), metas: [], sizeBytes: 0, freeBytes: 0 };
-    inv.xfs = xfsInv;
-    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root], (r) => {
-      if (r.exitCode === 0) xfsInv.projects = parseXfsProjectReport(r.stdout);
-    });
-    read(['df', '-B1', '--output=size,avail', xfs.root], (r) => {
-      const [size = '0', avail = '0'] = r.stdout.trim().split('\n')[1]?.trim().split(/\s+/) ?? [];
-      xfsInv.sizeBytes = Number(size);
-      xfsInv.freeBytes = Number(avail);
-    });
-    read(catDirArgv(`${xfs.root}/${XFS_META_DIR}`, '.json', 'nfsctl-meta'), (r) => {
-      xfsInv.metas = [...splitCat(r.stdout).values()].flatMap((t) => {
-        const p = VolumeMetaSchema.safeParse(safeJson(t));
-        return p.success ? [p.data] : [];
-      });
-    });
-  }
-  if (config.nfs.server === 'kernel') {
-    read(readFileArgv(config.nfs.exportsFile), (r) => {
-      const t = fileContent(r, config.nfs.exportsFile);
-      inv.exportsText = t;
-      inv.exports = parseExports(t ?? '');
-    });
-    read(servedArgv(config), (r) => {
-      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
-      else inv.servedError = r.stderr.trim() || `exportfs -v exit ${r.exitCode}`;
-    });
-  } else {
-    read(catDirArgv(config.nfs.ganeshaExportsDir, '.conf', 'nfsctl-ganesha'), (r) => {
-      inv.ganeshaFiles = splitCat(r.stdout);
-    });
-    read(servedArgv(config), (r) => {
-      if (r.exitCode === 0) inv.served = parseServed(config, r.stdout);
-      else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
-    });
-  }
+  for (const b of configuredBackends(config)) b.readHost(config, inv, read);
+  exporterOf(config).readHost(config, inv, read);
   read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileContent(r, '/proc/mounts') ?? '')));
   read(readFileArgv('/etc/fstab'), (r) => {
     const t = fileContent(r, '/etc/fstab');
@@ -191,33 +146,33 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   return inv;
 }
 
-function safeJson(t: string): unknown {
-  try {
-    return JSON.parse(t);
-  } catch {
-    return null;
-  }
+/**
+ * What the shared backends read once for the pair (their cluster: a Ceph pool...), by backend
+ * name. The cluster is shared: ask whichever host answers, in the given order.
+ */
+export async function clusterInventories(config: Config, hosts: readonly Host[]): Promise<Partial<Record<string, ClusterInventory>>> {
+  const out: Partial<Record<string, ClusterInventory>> = {};
+  await Promise.all(
+    configuredBackends(config).map(async (b) => {
+      let last: Error | undefined;
+      for (const h of hosts) {
+        try {
+          const c = b.readCluster(config, h);
+          if (c === null) return;
+          out[b.name] = await c;
+          return;
+        } catch (err) {
+          last = err as Error;
+        }
+      }
+      out[b.name] = { metas: new Map(), error: last?.message ?? 'no host answered' };
+    }),
+  );
+  return out;
 }
 
 export function ganeshaDbus(method: 'ShowExports' | 'AddExport' | 'RemoveExport' | 'UpdateExport', ...args: string[]): string[] {
   return ['dbus-send', '--system', '--print-reply', '--reply-timeout=10000', '--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr', `org.ganesha.nfsd.exportmgr.${method}`, ...args];
-}
-
-/** RBD images are shared by the pair: list them once, with metadata, bounded parallelism. */
-export async function rbdInventory(config: Config, host: Host): Promise<RbdInventory> {
-  const r = config.backends.rbd!;
-  const ls = await host.run(['rbd', ...rbdArgs(config), 'ls', '-l', '--format', 'json', '--pool', r.pool]);
-  if (ls.exitCode !== 0) return { images: [], metas: new Map(), error: ls.stderr.trim() };
-  const images = parseRbdListLong(ls.stdout).filter((i) => i.image.startsWith("pv.") && !i.snapshot);
-  const metas = new Map<string, VolumeMeta>();
-  // `rbd ls -l` cannot show image metadata: one `image-meta get` per nfsctl image.
-  await mapLimit(images, 8, async (img) => {
-    const m = await host.run(['rbd', ...rbdArgs(config), 'image-meta', 'get', `${r.pool}/${img.image}`, 'nfsctl.meta']);
-    if (m.exitCode !== 0) return;
-    const p = VolumeMetaSchema.safeParse(safeJson(m.stdout.trim()));
-    if (p.success) metas.set(img.image, p.data);
-  });
-  return { images, metas };
 }
 
 export async function pairInventory(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, HostInventory>> {
@@ -227,7 +182,7 @@ export async function pairInventory(config: Config, hosts: Record<PairRole, Host
 
 /** An inventory with nothing in it: a host being read, or (with an error) one that did not answer. */
 export function emptyInventory(role: PairRole, unreachableError?: string): HostInventory {
-  const inv: HostInventory = { role, reachable: unreachableError === undefined, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set() };
+  const inv: HostInventory = { role, reachable: unreachableError === undefined, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set(), extra: {} };
   if (unreachableError !== undefined) inv.error = unreachableError;
   return inv;
 }

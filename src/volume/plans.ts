@@ -4,16 +4,16 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { newPlanId } from '../plan/plan.js';
 import { PreconditionError, UsageError } from '../core/errors.js';
-import { formatSize, roundUpTo } from '../core/sizes.js';
+import { formatSize } from '../core/sizes.js';
 import type { VolumeMetaInput } from '../core/lvm-json.js';
-import type { HostInventory, RbdInventory } from './inventory.js';
+import type { HostInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { createSteps, deleteSteps, resizeSteps } from './backends.js';
 import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
-import { mirrored, type VolumeView } from './state.js';
-import { derivedNamesProblem, RBD_IMAGE_NAME_MAX, type VolumeRef } from '../core/names.js';
-import { xfsMetaPath, rbdArgs, XFS_META_DIR } from './inventory.js';
-import { decodeMetaTags } from '../core/lvm-json.js';
+import { mirrored, type ClusterInventories, type VolumeView } from './state.js';
+import { derivedNamesProblem, type VolumeRef } from '../core/names.js';
+import { BACKEND_LIST, backendNamed, configuredBackends } from './backend/registry.js';
+import { isMirrored, servedByBoth, type AnyVolumeBackend } from './backend/contract.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 
@@ -22,10 +22,16 @@ export const XFS_MIN_BYTES = 300 * 2 ** 20;
 
 export interface PairState {
   inv: Record<PairRole, HostInventory>;
-  rbd?: RbdInventory;
+  /** The shared backends' cluster inventories, by backend name (e.g. the RBD pool). */
+  cluster?: ClusterInventories;
   /** Which host holds the VIP (null if unknown or none). */
   vipHolder: PairRole | null;
   views: VolumeView[];
+}
+
+/** The hosts that export a volume of backend `b`: both, or only the VIP holder (shared-vip). */
+export function servingRoles(b: AnyVolumeBackend, state: Pick<PairState, 'vipHolder'>): readonly PairRole[] {
+  return servedByBoth(b) ? ROLES : [state.vipHolder ?? 'primary'];
 }
 
 export function findVolume(state: PairState, ref: VolumeRef): VolumeView | undefined {
@@ -41,28 +47,9 @@ function requireReachable(state: PairState, what: string): void {
   }
 }
 
-/** Free room on each host for `extra` bytes, or a refusal with the numbers. */
-function checkRoom(config: Config, state: PairState, backend: Backend, extra: number, rbdAvail?: number | null): void {
-  const short: string[] = [];
-  if (backend === 'lvm') {
-    for (const r of ROLES) {
-      const vg = state.inv[r].vg;
-      if (!vg) {
-        short.push(`${r}: volume group ${config.backends.lvm!.vg} not found`);
-        continue;
-      }
-      const need = roundUpTo(extra, vg.extentSize);
-      if (vg.free < need) short.push(`${r}: ${vg.name} has ${formatSize(vg.free)} free, needs ${formatSize(need)}`);
-    }
-  } else if (backend === 'xfsquota') {
-    for (const r of ROLES) {
-      const x = state.inv[r].xfs;
-      if (!x) short.push(`${r}: ${config.backends.xfsquota!.root} is not readable as an XFS quota root`);
-      else if (x.freeBytes < extra) short.push(`${r}: ${config.backends.xfsquota!.root} has ${formatSize(x.freeBytes)} free, needs ${formatSize(extra)}`);
-    }
-  } else if (rbdAvail !== undefined && rbdAvail !== null && rbdAvail < extra) {
-    short.push(`pool ${config.backends.rbd!.pool} has ${formatSize(rbdAvail)} available, needs ${formatSize(extra)}`);
-  }
+/** Free room on each host (or in the cluster) for `extra` bytes, or a refusal with the numbers. */
+function checkRoom(config: Config, state: PairState, backend: Backend, extra: number, available?: number | null): void {
+  const short = backendNamed(backend).room(config, state, extra, available);
   if (short.length > 0) throw new PreconditionError(`not enough room, nothing was changed:\n  ${short.join('\n  ')}`, { hint: 'free space on both hosts (a mirrored pair needs equal room), or ask for less' });
 }
 
@@ -74,24 +61,24 @@ export interface CreateInput {
   labels: Record<string, string>;
   createdBy: string;
   now?: Date;
+  /** Shared backends: what the cluster can still take (the backend's `available`), null when unknown. */
   rbdAvailBytes?: number | null;
 }
 
 /** The derived names of a new volume fit the kernel's and LVM's limits (exit 2 otherwise); run before anything is contacted. */
 export function checkCreatable(config: Config, ref: VolumeRef, backend: Backend): VolumeIdentity {
   const v = identify(config, ref);
-  const problem = derivedNamesProblem(v.id, v.path, backend === 'lvm' && config.backends.lvm ? { vg: config.backends.lvm.vg, name: v.lv } : undefined);
+  const problem = derivedNamesProblem(v.id, v.path) ?? backendNamed(backend).nameProblem(config, v);
   if (problem) throw new UsageError(problem);
-  if (backend === 'rbd' && v.image.length > RBD_IMAGE_NAME_MAX) throw new UsageError(`${v.id}: RBD image name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}`);
   return v;
 }
 
 export function planCreate(config: Config, state: PairState, input: CreateInput): Plan {
   checkCreatable(config, input.ref, input.backend);
-  if (!config.backends[input.backend]) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
+  const b = backendNamed(input.backend);
+  if (!configuredBackends(config).includes(b)) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
   // mkfs.xfs (xfsprogs 6.x) refuses filesystems under 300 MiB: say so before anything runs
-  const makesFs = (input.backend === 'lvm' && !config.backends.lvm?.metadataOnly) || (input.backend === 'rbd' && config.backends.rbd?.map);
-  if (makesFs && input.size < XFS_MIN_BYTES) {
+  if (b.makesFilesystem(config) && input.size < XFS_MIN_BYTES) {
     throw new UsageError(`${formatSize(input.size)} is too small for a ${input.backend} volume: XFS needs at least 300Mi`, { hint: 'ask for --size 300M or more, or use the xfsquota backend for small volumes' });
   }
   const v = identify(config, input.ref);
@@ -110,19 +97,21 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     labels: input.labels,
     createdAt: (input.now ?? new Date()).toISOString(),
     createdBy: input.createdBy,
-    backend: (input.backend === 'xfsquota' ? 'xfs' : input.backend) as 'lvm' | 'rbd' | 'xfs',
+    backend: b.metaName,
     size: input.size,
   };
   const phases: Plan['phases'] = [];
-  if (mirrored(input.backend)) {
-    phases.push({ title: `create the ${input.backend} storage on both hosts`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { mapHere: false, createImage: false })) });
+  if (isMirrored(b)) {
+    phases.push({ title: `create the ${input.backend} storage on both hosts`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: true })) });
   } else {
     const holder = state.vipHolder ?? 'primary';
-    phases.push({ title: 'create the shared RBD image', steps: createSteps(config, holder, state.inv[holder], v, 'rbd', input.size, meta, { mapHere: false, createImage: true }) });
-    phases.push({ title: `prepare ${v.path} (mapped only where the VIP is: ${holder})`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, 'rbd', input.size, meta, { mapHere: r === holder, createImage: false })) });
+    const both = servedByBoth(b);
+    phases.push({ title: `create the shared ${b.noun}`, steps: createSteps(config, holder, state.inv[holder], v, input.backend, input.size, meta, { createShared: true, active: false }) });
+    phases.push({ title: both ? `prepare ${v.path} on both hosts` : `prepare ${v.path} (mapped only where the VIP is: ${holder})`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: both || r === holder })) });
   }
-  const exportRoles = mirrored(input.backend) ? ROLES : [state.vipHolder ?? 'primary'];
-  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export)) });
+  const exportRoles = servingRoles(b, state);
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
+  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)) });
   return {
     id: newPlanId(),
     title: `create ${v.id} (${input.backend}, ${formatSize(input.size)}) at ${v.path}`,
@@ -142,24 +131,9 @@ export interface DeleteInput {
   emptyDirs?: Partial<Record<PairRole, boolean>>;
 }
 
-function sameVolume(m: { namespace: string; name: string } | null | undefined, v: VolumeIdentity): boolean {
-  return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
-}
-
 /** Does this host hold nfsctl's metadata for exactly `v` (LV tags, the xfsquota record, the RBD image-meta)? */
 export function ownedOn(state: PairState, role: PairRole, v: VolumeIdentity, backend: Backend): boolean {
-  const inv = state.inv[role];
-  if (backend === 'lvm') {
-    const lv = inv.lvs.find((l) => l.name === v.lv);
-    if (!lv) return false;
-    try {
-      return sameVolume(decodeMetaTags(lv.tags), v);
-    } catch {
-      return false; // corrupt tags prove nothing
-    }
-  }
-  if (backend === 'xfsquota') return inv.xfs?.metas.some((m) => sameVolume(m, v)) ?? false;
-  return sameVolume(state.rbd?.metas.get(v.image), v);
+  return backendNamed(backend).owns(state, role, v);
 }
 
 /**
@@ -173,9 +147,7 @@ function unownedProblems(config: Config, state: PairState, role: PairRole, v: Vo
   if (inv.dirs.has(v.path) && !input.keepData && input.emptyDirs?.[role] !== true) out.push(`${v.path} exists and is not empty`);
   if (inv.mounts.some((m) => m.target === v.path)) out.push(`something is mounted at ${v.path}`);
   if (inv.served.some((e) => e.path === v.path)) out.push(`the NFS server serves ${v.path}`);
-  const lv = inv.lvs.find((l) => l.name === v.lv);
-  if (lv && backend === 'lvm') out.push(`logical volume ${config.backends.lvm?.vg}/${v.lv} carries the metadata of another volume (or corrupt tags)`);
-  if (backend === 'rbd' && role === 'primary' && state.rbd?.images.some((i) => i.image === v.image)) out.push(`RBD image ${config.backends.rbd?.pool}/${v.image} has no nfsctl metadata for ${v.id}`);
+  out.push(...backendNamed(backend).foreignProblems(config, state, role, v));
   return out;
 }
 
@@ -187,14 +159,14 @@ export function planDelete(config: Config, state: PairState, input: DeleteInput)
   const owned: Record<PairRole, boolean> = { primary: ownedOn(state, 'primary', v, backend), backup: ownedOn(state, 'backup', v, backend) };
   const problems = ROLES.flatMap((r) => (owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`)));
   if (problems.length > 0) {
-    throw new PreconditionError(`refusing to delete ${v.id}: nfsctl deletes only what carries its own metadata for this volume, and here it finds none (no ${backend === 'lvm' ? 'LV tags' : backend === 'rbd' ? 'RBD image-meta' : `record in ${config.backends.xfsquota?.root ?? config.nfs.root}/${XFS_META_DIR}`} for ${v.id}):\n  ${problems.join('\n  ')}\nnothing was changed`, {
+    throw new PreconditionError(`refusing to delete ${v.id}: nfsctl deletes only what carries its own metadata for this volume, and here it finds none (no ${backendNamed(backend).metaRecord(config)} for ${v.id}):\n  ${problems.join('\n  ')}\nnothing was changed`, {
       hint: 'if it is not a volume, leave it or remove it by hand; `nfsctl volume list` shows what nfsctl owns',
     });
   }
   const steps: Step[] = [];
   // only lines and files marked as nfsctl's for this volume (a foreign export line is refused by removeExport)
   const unexport = ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
-  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { owned: owned[r], removeImage: r === 'primary' && backend === 'rbd' && owned[r] && (state.rbd?.images.some((i) => i.image === v.image) ?? false) }));
+  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { owned: owned[r], removeShared: r === 'primary' && !mirrored(backend) && owned[r] && backendNamed(backend).leftover(state, v) }));
   steps.push(...unexport);
   const plan: Plan = {
     id: newPlanId(),
@@ -210,10 +182,7 @@ export function planDelete(config: Config, state: PairState, input: DeleteInput)
 
 /** A half-created volume may have lost its metadata: look at what is there. */
 function guessBackend(config: Config, state: PairState, v: VolumeIdentity): Backend {
-  if (ROLES.some((r) => state.inv[r].lvs.some((l) => l.name === v.lv))) return 'lvm';
-  if (state.rbd?.images.some((i) => i.image === v.image)) return 'rbd';
-  if (ROLES.some((r) => state.inv[r].xfs?.projects.has(v.projectId))) return 'xfsquota';
-  return config.backends.default;
+  return (BACKEND_LIST.find((b) => b.leftover(state, v))?.name as Backend | undefined) ?? config.backends.default;
 }
 
 export function planResize(config: Config, state: PairState, ref: VolumeRef, size: number, rbdAvail?: number | null): Plan {
@@ -227,9 +196,9 @@ export function planResize(config: Config, state: PairState, ref: VolumeRef, siz
   checkRoom(config, state, view.backend, size - current, rbdAvail);
   const holder = state.vipHolder ?? 'primary';
   const steps = mirrored(view.backend)
-    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], v, view.backend, size, current, { resizeImage: false, growFsHere: true }))
-    : [...resizeSteps(config, holder, state.inv[holder], v, 'rbd', size, current, { resizeImage: true, growFsHere: true })];
-  const metaSteps: Step[] = view.backend === 'xfsquota' ? ROLES.map((r) => xfsMetaRewrite(config, r, view, size)) : view.backend === 'rbd' ? [rbdMetaRewrite(config, holder, view, size)] : [];
+    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], v, view.backend, size, current, { resizeShared: false, active: true }))
+    : [...resizeSteps(config, holder, state.inv[holder], v, view.backend, size, current, { resizeShared: true, active: true })];
+  const metaSteps: Step[] = backendNamed(view.backend).recordSizeSteps(config, state, view, size, holder);
   return {
     id: newPlanId(),
     title: `grow ${v.id} from ${formatSize(current)} to ${formatSize(size)}`,
@@ -238,26 +207,18 @@ export function planResize(config: Config, state: PairState, ref: VolumeRef, siz
   };
 }
 
-function metaOf(view: VolumeView, size: number) {
-  return { v: 1, namespace: view.namespace, name: view.name, labels: view.labels, createdAt: view.createdAt, createdBy: view.createdBy, backend: view.backend === 'xfsquota' ? 'xfs' : view.backend, size };
-}
-function xfsMetaRewrite(config: Config, role: PairRole, view: VolumeView, size: number): Step {
-  return { id: `${role}:meta`, host: role, title: 'record the new size', action: { kind: 'write', path: xfsMetaPath(config.backends.xfsquota!.root, view.identity.project), content: JSON.stringify(metaOf(view, size)) + '\n' }, undo: null };
-}
-function rbdMetaRewrite(config: Config, role: PairRole, view: VolumeView, size: number): Step {
-  return { id: `${role}:rbd-meta`, host: role, title: 'record the new size', action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'image-meta', 'set', `${config.backends.rbd!.pool}/${view.identity.image}`, 'nfsctl.meta', JSON.stringify(metaOf(view, size))] }, undo: null };
-}
-
 export function planExport(config: Config, state: PairState, ref: VolumeRef, spec: ExportSpec): Plan {
   const v = identify(config, ref);
   requireReachable(state, `cannot export ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
-  const roles = mirrored(view.backend) ? ROLES : [state.vipHolder ?? 'primary'];
+  const b = backendNamed(view.backend);
+  const roles = servingRoles(b, state);
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
   return {
     id: newPlanId(),
     title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
-    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec)) }],
+    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec, fsal)) }],
   };
 }
 
@@ -266,7 +227,9 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   requireReachable(state, `cannot unexport ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
-  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  const b = backendNamed(view.backend);
+  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
+  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining, fsal)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
   return {
     id: newPlanId(),
     title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,

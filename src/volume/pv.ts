@@ -29,7 +29,7 @@ export function quantity(bytes: number): string {
   return String(bytes);
 }
 
-export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string } = {}) {
+export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string; source?: Record<string, unknown> } = {}) {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -45,7 +45,8 @@ export function persistentVolume(config: Config, v: VolumeIdentity, size: number
       persistentVolumeReclaimPolicy: opts.reclaimPolicy ?? 'Retain',
       storageClassName: '',
       mountOptions: ['nfsvers=3', 'hard'],
-      nfs: { server: config.vip, path: v.path },
+      // the backend's volume source (src/volume/backend/contract.ts pvSource): NFS from the VIP
+      ...(opts.source ?? { nfs: { server: config.vip, path: v.path } }),
       claimRef: { namespace: v.ref.namespace, name: v.ref.name },
     },
   };

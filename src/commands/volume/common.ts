@@ -2,52 +2,32 @@
 // validated specs before anything runs.
 import type { Context } from '../../cli/context.js';
 import type { PairState } from '../../volume/plans.js';
-import { pairInventory, rbdInventory } from '../../volume/inventory.js';
+import { clusterInventories, pairInventory } from '../../volume/inventory.js';
 import { mergeVolumes } from '../../volume/state.js';
 import { vipHolders } from '../../ha/vip.js';
 import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
-import { rbdArgs } from '../../volume/inventory.js';
+import { backendNamed } from '../../volume/backend/registry.js';
 import { parseLabelItems } from '../../core/k8s-labels.js';
 import { NFSCTL_LABELS } from '../../volume/pv.js';
 import { UsageError } from '../../core/errors.js';
 
 export async function loadPairState(ctx: Context): Promise<PairState> {
   const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
-  const [inv, vips, rbd] = await Promise.all([
+  // a shared backend's cluster is the same from both hosts: ask whichever answers, this one first
+  const order = ctx.config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
+  const [inv, vips, cluster] = await Promise.all([
     pairInventory(ctx.config, hosts),
     vipHolders(ctx.config, hosts, ctx.config.timeouts.check),
-    ctx.config.backends.rbd ? rbdFromAnyHost(ctx) : Promise.resolve(undefined),
+    clusterInventories(ctx.config, order.map((r) => ctx.host(r))),
   ]);
   const holders = vips.filter((v) => v.holds === true).map((v) => v.role);
-  return { inv, rbd, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(ctx.config, inv, rbd) };
+  return { inv, cluster, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(ctx.config, inv, cluster) };
 }
 
-/** The pool is shared: ask whichever host answers, this one first. */
-async function rbdFromAnyHost(ctx: Context) {
-  const order = ctx.config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
-  let last: Error | undefined;
-  for (const r of order) {
-    try {
-      return await rbdInventory(ctx.config, ctx.host(r));
-    } catch (err) {
-      last = err as Error;
-    }
-  }
-  return { images: [], metas: new Map(), error: last?.message ?? 'no host answered' };
-}
-
-/** Bytes the pool can still take (ceph df max_avail), or null when Ceph cannot tell. */
-export async function rbdAvailable(ctx: Context): Promise<number | null> {
-  const r = ctx.config.backends.rbd;
-  if (!r) return null;
-  const res = await ctx.host(ctx.config.this ?? 'primary').run(['ceph', ...rbdArgs(ctx.config), 'df', '--format', 'json']);
-  if (res.exitCode !== 0) return null;
-  try {
-    const doc = JSON.parse(res.stdout) as { pools?: { name: string; stats?: { max_avail?: number } }[] };
-    return doc.pools?.find((p) => p.name === r.pool)?.stats?.max_avail ?? null;
-  } catch {
-    return null;
-  }
+/** Bytes a shared backend's cluster can still take (e.g. ceph df max_avail), or null when it cannot tell or `backend` keeps its data on the hosts. */
+export async function availableFor(ctx: Context, backend: string | undefined): Promise<number | null> {
+  if (backend === undefined) return null;
+  return backendNamed(backend).available(ctx.config, ctx.host(ctx.config.this ?? 'primary'));
 }
 
 /** Kubernetes label syntax, since the labels end up on the PersistentVolume; nfsctl's own keys are refused. */

@@ -6,7 +6,8 @@ import { operatorName } from '../../state/audit.js';
 import { checkCreatable, planCreate } from '../../volume/plans.js';
 import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
-import { exportSpecFrom, loadPairState, parseLabels, rbdAvailable } from './common.js';
+import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './common.js';
+import { backendNamed } from '../../volume/backend/registry.js';
 import { hostname } from 'node:os';
 
 export interface CreateOptions {
@@ -38,12 +39,12 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
       export: spec,
       labels,
       createdBy: `${operatorName()}@${hostname()}`,
-      rbdAvailBytes: backend === 'rbd' ? await rbdAvailable(ctx) : null,
+      rbdAvailBytes: await availableFor(ctx, backend),
     });
     const runner = await ctx.runner();
     const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: (o.json ?? false) && !o.output, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Create ${v.id} on both hosts?` } });
     if (o.dryRun) return;
-    const pv = persistentVolume(ctx.config, v, size, labels);
+    const pv = persistentVolume(ctx.config, v, size, labels, { source: backendNamed(backend).pvSource(ctx.config, v) });
     if (o.output === 'pv-yaml') {
       const { stringify } = await import('../../cli/yaml-out.js');
       ctx.out.line(stringify(pv).trimEnd());

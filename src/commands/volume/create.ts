@@ -1,13 +1,14 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { collect } from './collect.js';
+import { BACKEND_NAMES } from '../../core/backend-names.js';
 
 export function register(parent: Command): void {
   const cmd = parent
     .command('create <namespace/name>')
     .description('create a volume on both storage hosts, export it, and optionally print its PersistentVolume')
     .requiredOption('-s, --size <size>', 'size in binary units: 500M, 10G (=10Gi), 1.5T; K=1024')
-    .addOption(new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(['lvm', 'rbd', 'xfsquota']))
+    .addOption(new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(BACKEND_NAMES))
     .option('--clients <cidr>', 'NFS clients allowed (repeatable or comma-separated; default: nfs.clients)', collect)
     .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
     .option('-l, --label <key=value>', 'label recorded with the volume and put on the PV (repeatable)', collect)

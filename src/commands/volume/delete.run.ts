@@ -8,6 +8,7 @@ import { formatSize } from '../../core/sizes.js';
 import { PreconditionError } from '../../core/errors.js';
 import { planDelete, ROLES } from '../../volume/plans.js';
 import { loadPairState } from './common.js';
+import { exporterOf } from '../../volume/nfs-server/registry.js';
 import { identify, type VolumeIdentity } from '../../volume/identity.js';
 import type { PairRole } from '../../config/schema.js';
 import { pvName } from '../../volume/pv.js';
@@ -19,19 +20,6 @@ export interface DeleteOptions {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
-}
-
-/** NFS clients that have this path mounted, as far as the server can tell. */
-async function activeClients(host: Host, server: 'kernel' | 'ganesha', v: VolumeIdentity): Promise<string[] | null> {
-  if (server !== 'kernel') return null; // ganesha keeps no per-export mount table nfsctl can read
-  const rmtab = await host.readFile('/var/lib/nfs/rmtab').catch(() => null);
-  if (rmtab === null) return [];
-  // rmtab lines: client:path:0x<count>
-  return rmtab
-    .split('\n')
-    .map((l) => l.split(':'))
-    .filter((f) => f[1] === v.path && f[2] !== '0x00000000')
-    .map((f) => f[0]!);
 }
 
 async function emptyDir(host: Host, path: string): Promise<boolean> {
@@ -76,7 +64,7 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     const inUse: string[] = [];
     const summary: string[] = [];
     for (const r of ROLES) {
-      const clients = await activeClients(ctx.host(r), ctx.config.nfs.server, v);
+      const clients = await exporterOf(ctx.config).activeClients(ctx.host(r), v);
       // who mounts it cannot be told: treat it as possibly in use (only where it is served)
       if (clients === null && view?.hosts[r].served) inUse.push(`${r}: clients unknown: nfs-ganesha cannot tell which NFS clients mount ${v.path}`);
       else if (clients !== null && clients.length > 0) inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);

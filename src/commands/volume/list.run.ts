@@ -9,6 +9,7 @@ import { findVolume, ROLES } from '../../volume/plans.js';
 import type { HostVolumeState, VolumeView } from '../../volume/state.js';
 import { loadPairState } from './common.js';
 import { writeCompletionCacheSafe } from './cache.js';
+import { backendNamed } from '../../volume/backend/registry.js';
 
 export function volumeJson(v: VolumeView) {
   return {
@@ -48,7 +49,7 @@ export async function runList(ctx: Context): Promise<void> {
     return;
   }
   for (const r of unreachable) ctx.out.warn(`${r} is unreachable: ${state.inv[r].error}`);
-  if (state.rbd?.error) ctx.out.warn(`cannot list RBD images: ${state.rbd.error}`);
+  for (const [name, c] of Object.entries(state.cluster ?? {})) if (c?.error) ctx.out.warn(`cannot list ${backendNamed(name).noun}s: ${c.error}`);
   if (state.views.length === 0) {
     ctx.out.info('no volumes');
     return;

@@ -13,14 +13,14 @@ export function register(parent: Command): void {
       withContext(async (ctx, cmd, target: string) => {
         const { parseVolumeRef } = await import('../../core/names.js');
         const { parseSize } = await import('../../core/sizes.js');
-        const { planResize } = await import('../../volume/plans.js');
-        const { loadPairState, rbdAvailable } = await import('./common.js');
+        const { findVolume, planResize } = await import('../../volume/plans.js');
+        const { availableFor, loadPairState } = await import('./common.js');
         const o = cmd.opts<{ size: string; dryRun?: boolean; yes?: boolean; json?: boolean }>();
         const ref = parseVolumeRef(target);
         const size = parseSize(o.size);
         await ctx.withPairLock(`volume resize ${target}`, async () => {
           const state = await loadPairState(ctx);
-          const plan = planResize(ctx.config, state, ref, size, ctx.config.backends.rbd ? await rbdAvailable(ctx) : null);
+          const plan = planResize(ctx.config, state, ref, size, await availableFor(ctx, findVolume(state, ref)?.backend));
           const report = await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
           if (o.dryRun) return;
           if (o.json) ctx.out.json({ volume: target, sizeBytes: size, planId: report.planId, hosts: report.hostStates });
