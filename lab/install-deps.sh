@@ -9,6 +9,7 @@ PKGS=(
   nfs-kernel-server nfs-common nfs-ganesha nfs-ganesha-vfs libnfs-utils
   lvm2 xfsprogs
   ceph-mon ceph-osd ceph-mgr ceph-common rbd-fuse
+  ceph-mds ceph-mgr-modules-core nfs-ganesha-ceph   # the cephfs backend: MDS, mgr volumes, FSAL CEPH
   # vm tier
   qemu-system-x86 qemu-utils busybox-static cpio xz-utils
   fio   # the kernel-client drill (test/lab/vm.test.ts): a verifying writer on the NFS mount

@@ -1,8 +1,10 @@
 #!/bin/bash
 # ceph-up.sh ADDR -- runs INSIDE the lab host `ceph` (its own /etc, /var/lib, /run, /var/log).
-# A throw-away Ceph Pacific cluster: 1 mon, 1 mgr, 1 osd (memstore), bound to ADDR, adapted from
-# the proven lab-reference/ceph/cephlab-start.sh. Default ports (mon v2 3300, v1 6789) are fine:
-# the host has its own network namespace. Then creates pool `rbd` and initialises it.
+# A throw-away Ceph Pacific cluster: 1 mon, 1 mgr, 1 osd (memstore), 1 mds, bound to ADDR, adapted
+# from the proven lab-reference/ceph/cephlab-start.sh. Default ports (mon v2 3300, v1 6789) are fine:
+# the host has its own network namespace. Then creates pool `rbd` and initialises it, and the
+# CephFS filesystem `cephfs` (pools cephfs_metadata + cephfs_data; subvolumes through the mgr
+# volumes module, which Pacific always runs).
 # Afterwards the admin client works inside the host with the default /etc/ceph/ceph.conf.
 # The daemons fork into the background; pid files in /run/ceph (lab down also uses `ip netns pids`).
 set -euo pipefail
@@ -12,7 +14,7 @@ T0=$(date +%s.%N)
 ts() { awk -v t0="$T0" -v now="$(date +%s.%N)" -v m="$*" 'BEGIN{printf "[ceph +%.2fs] %s\n", now-t0, m}'; }
 
 [ ! -e /etc/ceph/ceph.conf ] || { echo "ceph host already has a cluster" >&2; exit 1; }
-mkdir -p "$DIR"/{mon/a,mgr/x,osd/0} /run/ceph /var/log/ceph
+mkdir -p "$DIR"/{mon/a,mgr/x,osd/0,mds/a} /run/ceph /var/log/ceph
 FSID=$(uuidgen); OSD_UUID=$(uuidgen)
 MONS="[v2:$ADDR:3300,v1:$ADDR:6789]"
 CONF=/etc/ceph/ceph.conf
@@ -64,6 +66,10 @@ osd_op_num_shards = 2
 osd_op_num_threads_per_shard = 1
 # a SIGKILLed client stops being a watcher after 5 s instead of 30 s
 osd_client_watch_timeout = 5
+[mds]
+mds_data = $DIR/mds/\$id
+log_file = /var/log/ceph/\$name.log
+pid_file = /run/ceph/\$name.pid
 [client]
 # layering only, like the k8s in-tree rbd plugin: with exclusive-lock an advisory
 # 'rbd lock add' makes librbd writers (rbd-fuse) block forever
@@ -77,6 +83,7 @@ KR=$DIR/keyring
 ceph-authtool "$KR" --create-keyring --gen-key -n mon. --cap mon 'allow *' >/dev/null
 ceph-authtool "$KR" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' --cap mds 'allow *' >/dev/null
 ceph-authtool "$KR" --gen-key -n mgr.x --cap mon 'allow profile mgr' --cap osd 'allow *' --cap mds 'allow *' >/dev/null
+ceph-authtool "$KR" --gen-key -n mds.a --cap mon 'allow profile mds' --cap osd 'allow rwx' --cap mds 'allow *' --cap mgr 'allow profile mds' >/dev/null
 ceph-authtool "$KR" --gen-key -n osd.0 --cap mon 'allow profile osd' --cap mgr 'allow profile osd' --cap osd 'allow *' >/dev/null
 chmod 600 "$KR"
 
@@ -86,11 +93,17 @@ ceph-mon -i a
 ts "mon started"
 ceph-mgr -i x &   # its parent returns after init; let it do so in parallel
 MGRP=$!
+ceph-mds -i a >/dev/null   # forks; a standby until the filesystem below exists
+# the CephFS filesystem needs only the mon: made while the osd is created (one ceph process)
+printf '%s\n' 'osd pool create cephfs_metadata' 'osd pool create cephfs_data' \
+  'fs new cephfs cephfs_metadata cephfs_data' | ceph --connect-timeout 30 >/var/log/ceph/fs-new.log 2>&1 &
+FSP=$!
 ceph-osd -i 0 --mkfs --osd-uuid "$OSD_UUID" 2>/var/log/ceph/osd-mkfs.err || { cat /var/log/ceph/osd-mkfs.err >&2; exit 1; }
 ceph --connect-timeout 30 osd new "$OSD_UUID" 0 >/dev/null
 ceph-osd -i 0 2>/dev/null
 wait "$MGRP"
-ts "mgr + osd started"
+wait "$FSP" || { cat /var/log/ceph/fs-new.log >&2; exit 1; }
+ts "mgr + osd + mds started, filesystem cephfs made"
 
 # the admin keyring alone, for the storage hosts' /etc/ceph/ceph.client.admin.keyring
 ceph auth get client.admin -o /etc/ceph/ceph.client.admin.keyring 2>/dev/null
@@ -104,9 +117,13 @@ done
 ceph osd pool create rbd >/dev/null 2>&1
 rbd pool init rbd
 ts "pool rbd ready"
+# HEALTH_OK, and the filesystem's MDS active (subvolume calls wait for it otherwise)
+h= m=
 for _ in $(seq 1 300); do
-  [ "$(ceph health 2>/dev/null)" = HEALTH_OK ] && break
+  h=$(ceph health 2>/dev/null || true); m=$(ceph mds stat 2>/dev/null || true)
+  [ "$h" = HEALTH_OK ] && [[ $m == *up:active* ]] && break
   sleep 0.2
 done
-ts "health: $(ceph health 2>&1)"
-[ "$(ceph health 2>/dev/null)" = HEALTH_OK ] || { echo "ceph did not become healthy; see /var/log/ceph" >&2; exit 1; }
+ts "health: $h; mds: $m"
+[ "$h" = HEALTH_OK ] || { echo "ceph did not become healthy ($h); see /var/log/ceph" >&2; exit 1; }
+[[ $m == *up:active* ]] || { echo "cephfs has no active MDS ($m); see /var/log/ceph/mds.a.log" >&2; exit 1; }

@@ -131,6 +131,7 @@ log file = /var/log/rsyncd.log
 EOF
 
 # ---- nfs-ganesha: NFSv3+4 over VFS. The seed export lives here; nfsctl owns only the included file.
+# (cephfs volumes are served over FSAL CEPH: libcephfs reads /etc/ceph/ceph.conf, written by lab up.)
 mkdir -p /etc/ganesha/nfsctl /etc/exports.d /var/lib/nfs/ganesha
 : >/etc/exports
 cat >/etc/ganesha/ganesha.conf <<EOF
@@ -141,6 +142,9 @@ NFS_CORE_PARAM {
     Enable_NLM = false;
     Enable_RQUOTA = false;
     MNT_Port = 20048;
+    # NFSv3 clients mount an export by its Pseudo path: a CephFS export's Path is a path inside
+    # CephFS (/volumes/...), while clients mount /nfs/<volume> as with every other backend
+    Mount_Path_Pseudo = true;
 }
 NFSV4 {
     # no 90 s grace period after a (re)start or failover

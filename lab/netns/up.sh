@@ -5,7 +5,7 @@
 #   nfslab-primary  198.51.100.11  sshd rpcbind dbus nfs-ganesha rsyncd keepalived(MASTER 150), XFS /nfs, vgnfs
 #   nfslab-backup   198.51.100.12  same, keepalived BACKUP 100
 #   nfslab-client   198.51.100.21  sshd, libnfs tools
-#   nfslab-ceph     198.51.100.31  ceph mon/mgr/osd (memstore), pool rbd
+#   nfslab-ceph     198.51.100.31  ceph mon/mgr/osd (memstore)/mds, pool rbd, filesystem cephfs
 # Each host = netns nfslab-<host> + a persistent mount ns and uts ns ($L/ns/<host>.mnt|.uts),
 # built by host-mounts.sh and configured by host-config.sh (both run inside the host).
 # Daemons are started through labsvc inside the host, so their pids live in the host's

@@ -112,15 +112,15 @@ export function parseConcatenatedJson(text: string): unknown[] {
   return docs;
 }
 
-/** Exactly one JSON document, or `empty` when the output is blank. */
-function parseSingle(text: string, what: string, empty: unknown): unknown {
+/** Exactly one JSON document, or `empty` when the output is blank (also used by cephfs-json.ts). */
+export function parseSingle(text: string, what: string, empty: unknown): unknown {
   const docs = parseConcatenatedJson(text);
   if (docs.length === 0) return empty;
   if (docs.length > 1) throw new OutputParseError(`${what} printed ${docs.length} JSON documents, expected one: ${excerpt(text)}`);
   return docs[0];
 }
 
-function check<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
+export function check<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const issues = r.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ');
