@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const { runHandover } = await import('../../ha/switchover.js');
-        await runHandover(ctx, 'failback', cmd.opts());
+        await runHandover(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, ctx, 'failback', cmd.opts());
       }),
     );
   examples(cmd, [

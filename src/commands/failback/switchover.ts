@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const { runHandover } = await import('../../ha/switchover.js');
-        await runHandover(ctx, 'switchover', cmd.opts());
+        await runHandover(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, ctx, 'switchover', cmd.opts());
       }),
     );
   examples(cmd, [

@@ -6,7 +6,7 @@ import { forOurInstance, freshnessOnTransition, notifyLockPath, notifyRecordPath
 import { withFileLock } from '../../host/flock.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
 import { trackFilePath, withFreshnessTrack } from '../../ha/freshness.js';
-import { simpleDiff } from '../sync/sync.run.js';
+import { simpleDiff } from '../../core/line-diff.js';
 import { checkPlainPath } from '../../core/plain-path.js';
 import { keepalivedScript } from '../../core/keepalived-conf.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';

@@ -16,7 +16,7 @@ export function register(program: Command): void {
         const { NfsctlError } = await import('../../core/errors.js');
         const o = cmd.opts<{ host?: 'primary' | 'backup'; verbose?: boolean; json?: boolean }>();
         const started = Date.now();
-        const checks = await runHealthChecks(ctx, { hosts: o.host ? [o.host] : ['primary', 'backup'] });
+        const checks = await runHealthChecks(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, { hosts: o.host ? [o.host] : ['primary', 'backup'], configFile: ctx.configFile, audit: ctx.audit });
         const health = worst(checks);
         if (o.json) ctx.out.json({ health, checkedAt: new Date().toISOString(), durationMs: Date.now() - started, checks });
         else {

@@ -8,9 +8,8 @@ import { judge, readLocks, readWatchers, type LockRow } from '../../rbd/locks.js
 import { Blocklist, breakLockPolicy } from '../../rbd/blocklist.js';
 import { renderBlocklist, renderLockRows, wrap } from '../../rbd/render.js';
 import { addressHost, parseRbdLockHeader } from '../../core/ceph-json.js';
-import { openCeph, type CephCliOptions } from './common.js';
+import { makeProber, openCeph, type CephCliOptions } from './common.js';
 import { quoteArg } from '../../host/quote.js';
-import { makeProber } from './lock-list.run.js';
 
 export interface LockRemoveOptions extends CephCliOptions {
   force?: boolean;

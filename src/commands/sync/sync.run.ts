@@ -1,6 +1,7 @@
 // nfsctl sync: the periodic pull of the NFS root by the host that does NOT hold the VIP
 // from the one that does, run on the receiving host (over its one SSH connection when this
 // is the other host), with a source sanity check, a dry-run pass and a deletion cap.
+import { simpleDiff } from '../../core/line-diff.js';
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
@@ -123,15 +124,6 @@ export function cronLine(intervalMs: number, nfsctlPath: string, what = '--inter
   const when = cronSchedule(intervalMs, what);
   const program = checkPlainPath(nfsctlPath, '--nfsctl-path');
   return `${when} root ${cronCommand([program, 'sync', '--yes', '--json'])} >> /var/log/nfsctl/sync.log 2>&1`;
-}
-
-export function simpleDiff(before: string | null, after: string): string[] {
-  const a = (before ?? '').split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-  const b = after.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-  const out: string[] = [];
-  for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
-  for (const l of b) if (!a.includes(l)) out.push(`+ ${l}`);
-  return out;
 }
 
 export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {

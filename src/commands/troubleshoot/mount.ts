@@ -13,7 +13,7 @@ export function register(program: Command): void {
         const { renderFindings } = await import('../../health/render.js');
         const { NfsctlError } = await import('../../core/errors.js');
         const o = cmd.opts<{ from?: string; json?: boolean }>();
-        const d = await troubleshoot(ctx, target, o.from);
+        const d = await troubleshoot(ctx.config, ctx.hosts, target, o.from);
         if (o.json) ctx.out.json(d);
         else {
           ctx.out.line(renderFindings(d.findings, ctx.out.color, true));

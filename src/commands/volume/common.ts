@@ -2,38 +2,16 @@
 // validated specs before anything runs.
 import type { Context } from '../../cli/context.js';
 import type { PairState } from '../../volume/plans.js';
-import { pairInventory, rbdInventory } from '../../volume/inventory.js';
-import { mergeVolumes } from '../../volume/state.js';
-import { vipHolders } from '../../ha/vip.js';
+import { loadPairState as loadPair } from '../../volume/pair-state.js';
 import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
 import { rbdArgs } from '../../volume/inventory.js';
 import { parseLabelItems } from '../../core/k8s-labels.js';
 import { NFSCTL_LABELS } from '../../volume/pv.js';
 import { UsageError } from '../../core/errors.js';
 
-export async function loadPairState(ctx: Context): Promise<PairState> {
-  const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
-  const [inv, vips, rbd] = await Promise.all([
-    pairInventory(ctx.config, hosts),
-    vipHolders(ctx.config, hosts, ctx.config.timeouts.check),
-    ctx.config.backends.rbd ? rbdFromAnyHost(ctx) : Promise.resolve(undefined),
-  ]);
-  const holders = vips.filter((v) => v.holds === true).map((v) => v.role);
-  return { inv, rbd, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(ctx.config, inv, rbd) };
-}
-
-/** The pool is shared: ask whichever host answers, this one first. */
-async function rbdFromAnyHost(ctx: Context) {
-  const order = ctx.config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
-  let last: Error | undefined;
-  for (const r of order) {
-    try {
-      return await rbdInventory(ctx.config, ctx.host(r));
-    } catch (err) {
-      last = err as Error;
-    }
-  }
-  return { images: [], metas: new Map(), error: last?.message ?? 'no host answered' };
+/** The pair's state (src/volume/pair-state.ts) for a command. */
+export function loadPairState(ctx: Context): Promise<PairState> {
+  return loadPair(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
 }
 
 /** Bytes the pool can still take (ceph df max_avail), or null when Ceph cannot tell. */
