@@ -55,4 +55,13 @@ describe('layering', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it('no command declares --json, -y/--yes or --dry-run by hand (cli/flags.ts has them)', () => {
+    const bad: string[] = [];
+    for (const f of files(join(SRC, 'commands'))) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/\.option\(\s*['"](--json|-y, --yes|--yes|--dry-run)\b/g)) bad.push(`${relative(SRC, f)}: ${m[1]}`);
+    }
+    expect(bad).toEqual([]);
+  });
 });

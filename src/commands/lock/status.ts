@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import type { PairRole } from '../../config/schema.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
   const cmd = parent
     .command('status')
     .description('show whether the pair lock is held, by whom, and whether the holder is still running')
-    .option('--json', 'print the lock state as JSON')
+    .addOption(jsonFlag('print the lock state as JSON'))
     .action(
       withContext(async (ctx) => {
         const { readLock, describeLock } = await import('../../state/lock.js');

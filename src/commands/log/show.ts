@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -7,7 +8,7 @@ export function register(program: Command): void {
     .description('show recent audit log entries (who ran what, where, and how it ended)')
     .option('-n, --lines <count>', 'how many entries', '20')
     .option('--plan <id>', 'only entries of this plan')
-    .option('--json', 'print entries as a JSON array')
+    .addOption(jsonFlag('print entries as a JSON array'))
     .action(
       withContext(async (ctx, cmd) => {
         const o = cmd.opts<{ lines: string; plan?: string }>();

@@ -19,6 +19,7 @@ import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js
 import { checkPlainPath } from '../../core/plain-path.js';
 import { quoteArgv } from '../../host/quote.js';
 import { optionInt } from '../../core/numbers.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -92,9 +93,8 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
           },
         ].filter((ph) => ph.steps.length > 0),
       };
-      const runner = await ctx.runner();
       if (plan.phases.length > 0) {
-        await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Mirror ${source}'s volumes onto ${dest}?` } });
+        await runPlan(ctx, plan, o, `Mirror ${source}'s volumes onto ${dest}?`);
       }
       for (const t of skipped) ctx.out.warn(`skipped: ${t}`);
       if (o.dryRun) {
@@ -147,9 +147,8 @@ export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsc
     phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
   };
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
-  const runner = await ctx.runner();
   await ctx.withPairLock('sync install-timer', async () => {
-    await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Write ${path} on ${role}?` } });
+    await runPlan(ctx, plan, o, `Write ${path} on ${role}?`);
   });
   if (!o.dryRun) {
     if (o.json) ctx.out.json({ host: role, path, content });

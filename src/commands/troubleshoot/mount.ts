@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('troubleshoot-mount <namespace/name>')
     .description('walk the chain from disk to client for one volume and stop at the first broken link, with the fix')
     .option('--from <node>', 'run the client-side probes and the trial mount on this node over SSH: [user@]node[:port] (user and port default to those of the pair); default: this host')
-    .option('--json', 'print the findings as JSON')
+    .addOption(jsonFlag('print the findings as JSON'))
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { troubleshoot } = await import('../../troubleshoot/chain.js');

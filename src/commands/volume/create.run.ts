@@ -8,6 +8,7 @@ import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { exportSpecFrom, loadPairState, parseLabels, rbdAvailable } from './common.js';
 import { hostname } from 'node:os';
+import { runPlan } from '../../plan/reporter.js';
 
 export interface CreateOptions {
   size: string;
@@ -40,8 +41,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
       createdBy: `${operatorName()}@${hostname()}`,
       rbdAvailBytes: backend === 'rbd' ? await rbdAvailable(ctx) : null,
     });
-    const runner = await ctx.runner();
-    const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: (o.json ?? false) && !o.output, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Create ${v.id} on both hosts?` } });
+    const report = await runPlan(ctx, plan, { ...o, json: (o.json ?? false) && !o.output }, `Create ${v.id} on both hosts?`);
     if (o.dryRun) return;
     const pv = persistentVolume(ctx.config, v, size, labels);
     if (o.output === 'pv-yaml') {

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export function register(parent: Command): void {
   const cmd = parent
     .command('resize <namespace/name>')
     .description('grow a volume on both hosts (shrinking is refused: XFS cannot shrink)')
     .requiredOption('-s, --size <size>', 'new total size, binary units (20G = 20Gi)')
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag())
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { parseVolumeRef } = await import('../../core/names.js');
@@ -21,7 +23,7 @@ export function register(parent: Command): void {
         await ctx.withPairLock(`volume resize ${target}`, async () => {
           const state = await loadPairState(ctx);
           const plan = planResize(ctx.config, state, ref, size, ctx.config.backends.rbd ? await rbdAvailable(ctx) : null);
-          const report = await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
+          const report = await runPlan(ctx, plan, o, `${plan.title}?`);
           if (o.dryRun) return;
           if (o.json) ctx.out.json({ volume: target, sizeBytes: size, planId: report.planId, hosts: report.hostStates });
           else ctx.out.line(`${plan.title}: done`);
