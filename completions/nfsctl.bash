@@ -93,7 +93,7 @@ _nfsctl_opts() {
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
     'lock break') REPLY='-c --config --no-color --host --dry-run -y --yes -h --help' ;;
-    'log') REPLY='-c --config --no-color -n --lines --plan --json -h --help' ;;
+    'log') REPLY='-c --config --no-color -n --lines --plan --commands --json -h --help' ;;
     'rbd') REPLY='-c --config --no-color -h --help' ;;
     'rbd lock') REPLY='-c --config --no-color -h --help' ;;
     'rbd lock list') REPLY='-c --config --no-color --pool --all-pools --no-node-check --json --cluster-conf --id --keyring -h --help' ;;

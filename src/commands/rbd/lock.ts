@@ -46,7 +46,6 @@ export function registerRemove(parent: Command): void {
   examples(cmd, [
     ['remove the only lock of an image', 'nfsctl rbd lock remove rbd/pv.team-a.data'],
     ['remove one of several locks', 'nfsctl rbd lock remove rbd/pv.team-a.data kubelet_lock_magic_node-3 client.4130'],
-    ['without fencing the locker', 'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --yes'],
-    ['see the verdict and the plan first', 'nfsctl rbd lock remove rbd/pv.team-a.data --dry-run'],
+    ['see the verdict, the fencing and the plan first', 'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --dry-run'],
   ]);
 }
