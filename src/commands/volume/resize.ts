@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
-import { runPlan } from '../../plan/reporter.js';
+import type { ResizeOptions } from './resize.run.js';
 
 export function register(parent: Command): void {
   const cmd = parent
@@ -13,21 +13,8 @@ export function register(parent: Command): void {
     .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
-        const { parseVolumeRef } = await import('../../core/names.js');
-        const { parseSize } = await import('../../core/sizes.js');
-        const { planResize } = await import('../../volume/plans.js');
-        const { loadPairState, rbdAvailable } = await import('./common.js');
-        const o = cmd.opts<{ size: string; dryRun?: boolean; yes?: boolean; json?: boolean }>();
-        const ref = parseVolumeRef(target);
-        const size = parseSize(o.size);
-        await ctx.withPairLock(`volume resize ${target}`, async () => {
-          const state = await loadPairState(ctx);
-          const plan = planResize(ctx.config, state, ref, size, ctx.config.backends.rbd ? await rbdAvailable(ctx) : null);
-          const report = await runPlan(ctx, plan, o, `${plan.title}?`);
-          if (o.dryRun) return;
-          if (o.json) ctx.out.json({ volume: target, sizeBytes: size, planId: report.planId, hosts: report.hostStates });
-          else ctx.out.line(`${plan.title}: done`);
-        });
+        const { runResize } = await import('./resize.run.js');
+        await runResize(ctx, target, cmd.opts<ResizeOptions>());
       }),
     );
   examples(cmd, [['grow team-a/data to 20 GiB', 'nfsctl volume resize team-a/data --size 20G']]);
