@@ -93,14 +93,14 @@ _nfsctl_opts() {
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
     'lock break') REPLY='-c --config --no-color --host --dry-run -y --yes -h --help' ;;
-    'log') REPLY='-c --config --no-color -n --lines --plan --json -h --help' ;;
+    'log') REPLY='-c --config --no-color -n --lines --plan --commands --json -h --help' ;;
     'rbd') REPLY='-c --config --no-color -h --help' ;;
     'rbd lock') REPLY='-c --config --no-color -h --help' ;;
     'rbd lock list') REPLY='-c --config --no-color --pool --all-pools --no-node-check --json --cluster-conf --id --keyring -h --help' ;;
-    'rbd lock remove') REPLY='-c --config --no-color --force --no-blocklist --no-node-check -y --yes --cluster-conf --id --keyring -h --help' ;;
+    'rbd lock remove') REPLY='-c --config --no-color --force --no-blocklist --no-node-check --dry-run -y --yes --cluster-conf --id --keyring -h --help' ;;
     'rbd blocklist') REPLY='-c --config --no-color -h --help' ;;
     'rbd blocklist list') REPLY='-c --config --no-color --json --cluster-conf --id --keyring -h --help' ;;
-    'rbd blocklist remove') REPLY='-c --config --no-color -y --yes --cluster-conf --id --keyring -h --help' ;;
+    'rbd blocklist remove') REPLY='-c --config --no-color --dry-run -y --yes --cluster-conf --id --keyring -h --help' ;;
     'help') REPLY='-c --config --no-color -h --help' ;;
     'completion') REPLY='-c --config --no-color -h --help' ;;
   esac

@@ -11,6 +11,7 @@ import { AuditLog } from '../state/audit.js';
 import { Runner } from '../plan/runner.js';
 import { PairLock, newOwner } from '../state/lock.js';
 import { interrupts } from '../plan/interrupt.js';
+import type { PlanDoor } from '../plan/reporter.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -20,7 +21,7 @@ export interface GlobalOptions {
   dryRun?: boolean;
 }
 
-export class Context {
+export class Context implements PlanDoor {
   readonly out: Output;
   private pool: HostPool | undefined;
 

@@ -247,7 +247,7 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     prose('The configuration (see CONFIGURATION).'),
     '.TP',
     bold(defaultOf('auditLog')),
-    prose('The audit log (state.auditLog): one JSON object per line, appended, never rewritten. Shown by `nfsctl log`.'),
+    prose('The audit log (state.auditLog): one JSON object per line, appended, never rewritten. Kept on the host where nfsctl ran; `nfsctl log` reads it on both hosts and shows one line per operation (plan), merged by time and marked with the host, `--commands` the commands behind each.'),
     '.TP',
     bold(`${lockDir}/pair.lock`),
     prose('The pair lock (in state.lockDir), held on both hosts while a command changes the pair, under a random token per run; a run releases only its own lock. nfsctl creates state.lockDir with mode 0700 and refuses one that is a symbolic link, not owned by root or the running user, writable by group or others, or in a world-writable parent without the sticky bit. See `nfsctl lock status` and `nfsctl lock break` (both hosts unless --host).'),

@@ -2,6 +2,7 @@
 // stderr. Colour only on a terminal, never with NO_COLOR or --no-color, never in --json.
 import { Chalk, type ChalkInstance } from 'chalk';
 import { safeMessage } from '../core/terminal-text.js';
+import type { Reporter } from '../plan/reporter.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -13,7 +14,7 @@ export interface OutputOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export class Output {
+export class Output implements Reporter {
   readonly color: ChalkInstance;
   readonly errColor: ChalkInstance;
   readonly jsonMode: boolean;

@@ -2,13 +2,10 @@
 // lines otherwise so runbook logs and CI output stay readable.
 import type { Ora } from 'ora';
 
-export interface Progress {
-  phase(title: string): void;
-  stepStart(host: string, title: string): void;
-  stepDone(host: string, title: string, ms: number): void;
-  stepFailed(host: string, title: string, error: string): void;
-  stop(): void;
-}
+import type { ProgressReporter } from '../plan/reporter.js';
+
+/** The plan layer's progress interface, implemented here for a terminal and for logs. */
+export type Progress = ProgressReporter;
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 

@@ -1,7 +1,7 @@
 // Confirmations through @inquirer/prompts, loaded only when a prompt is really shown.
 // Ctrl-C at a prompt is a clean cancel (exit 130), never a half-applied change.
 import { Writable } from 'node:stream';
-import type { Prompter } from '../plan/runner.js';
+import type { Prompter } from '../plan/reporter.js';
 import { CancelledError, UsageError } from '../core/errors.js';
 
 export interface PromptStreams {

@@ -1,8 +1,8 @@
 // Switchover: the planned move primary -> backup (maintenance), the mirror image of failback
 // (see failback.ts for the order of things). The primary ends with keepalived stopped and
 // disabled at boot; `nfsctl failback` brings the VIP back when the maintenance is done.
-import type { Context } from '../cli/context.js';
-import type { PairRole } from '../config/schema.js';
+import type { Config, PairRole } from '../config/schema.js';
+import type { PlanDoor } from '../plan/reporter.js';
 import type { Host } from '../host/host.js';
 import { PlanFailedError } from '../plan/runner.js';
 import { handoverPreflight, journaled, planHandover, direction, type HandoverOptions } from './failback.js';
@@ -24,9 +24,9 @@ export interface HandoverCliOptions {
 }
 
 /** failback and switchover: preflight, plan, confirm, apply with the journal on both hosts. */
-export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOptions): Promise<void> {
+export async function runHandover(config: Config, hosts: Record<PairRole, Host>, door: PlanDoor, kind: OpKind, o: HandoverCliOptions): Promise<void> {
   const maxDelete = optionInt('--max-delete', o.maxDelete === undefined ? undefined : String(o.maxDelete), 500);
-  const hosts: Record<PairRole, Host> = { primary: ctx.host('primary'), backup: ctx.host('backup') };
+  const ctx = { config, host: (r: PairRole) => hosts[r], out: door.out, interactive: door.interactive, runner: () => door.runner(), withPairLock: <T>(c: string, fn: () => Promise<T>) => door.withPairLock(c, fn) };
   const opts: HandoverOptions = { kind, resume: o.resume ?? false, maxDelete, verify: o.verify ?? false, skipUnready: o.skipUnready ?? false };
   const { from, to } = direction(kind);
   const t0 = Date.now();
@@ -92,7 +92,7 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
   return ctx.withPairLock(kind, body);
 }
 
-async function handoverReachable(ctx: Context, kind: OpKind): Promise<void> {
+async function handoverReachable(ctx: { config: Config; host(r: PairRole): Host }, kind: OpKind): Promise<void> {
   const { PreconditionError } = await import('../core/errors.js');
   for (const r of ['primary', 'backup'] as const) {
     try {

@@ -1,15 +1,15 @@
 // Health's view of data freshness: is the VIP on the host with the newest data, and what
 // the fix for a stopped keepalived is when that host is out of date (never "start it").
-import type { Context } from '../cli/context.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Finding } from './check.js';
+import type { Host } from '../host/host.js';
 import type { PairFreshness } from '../ha/freshness.js';
 import { describeRecord, holderIsOlder } from '../core/freshness.js';
 import { serviceCommand } from '../ha/services.js';
 import { vipState } from '../ha/vip.js';
 
-export async function vipHoldersOf(ctx: Context, t: number): Promise<PairRole[] | null> {
-  const s = await Promise.all((['primary', 'backup'] as const).map((r) => vipState(ctx.config, r, ctx.host(r), t)));
+export async function vipHoldersOf(config: Config, hosts: Record<PairRole, Host>, t: number): Promise<PairRole[] | null> {
+  const s = await Promise.all((['primary', 'backup'] as const).map((r) => vipState(config, r, hosts[r], t)));
   if (s.some((x) => x.holds === null)) return null;
   return s.filter((x) => x.holds).map((x) => x.role);
 }

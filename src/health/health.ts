@@ -1,6 +1,5 @@
 // `nfsctl health`: every check on both hosts at once, each under its own time limit, so a
 // dead host or a firewall that drops packets gives a critical finding, never a hang.
-import type { Context } from '../cli/context.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { bounded, type Finding } from './check.js';
@@ -19,6 +18,14 @@ import { formatSize } from '../core/sizes.js';
 import { adviseFailback, freshnessFindings, vipHoldersOf } from './freshness.js';
 import { pairFreshness } from '../ha/freshness.js';
 import { capacityMatch, protectionChecks } from './protection.js';
+import { AuditLog } from '../state/audit.js';
+
+/** What the pair-level checks read: the config, a host per role, the audit log. */
+interface HealthEnv {
+  config: Config;
+  host(role: PairRole): Host;
+  audit: AuditLog;
+}
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -27,18 +34,23 @@ const NFS_PORTS: [number, string][] = [
 ];
 
 export interface HealthOptions {
+  /** The hosts to check (both: the pair-level checks run too). */
   hosts: PairRole[];
+  /** The config file the checks ran against (evidence of the config finding). */
+  configFile: string;
+  /** Default: the audit log the config names. */
+  audit?: AuditLog;
 }
 
-export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promise<Finding[]> {
-  const config = ctx.config;
+export async function runHealthChecks(config: Config, pair: Record<PairRole, Host>, opts: HealthOptions): Promise<Finding[]> {
+  const ctx = { config, host: (r: PairRole) => pair[r], audit: opts.audit ?? new AuditLog(config.state.auditLog) };
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
-  const freshP = opts.hosts.length === 2 ? pairFreshness(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }).catch(() => null) : Promise.resolve(null);
+  const freshP = opts.hosts.length === 2 ? pairFreshness(config, pair).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(ctx, t))), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: { primary: ctx.host('primary'), backup: ctx.host('backup') }, t }))])
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(config, pair, t))), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: pair, t }))])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -73,7 +85,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   findings.push(...capacity(config, inventories));
   findings.push(...capacityMatch(config, inventories));
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
-  findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: ctx.configFile });
+  findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: opts.configFile });
   return findings;
 }
 
@@ -140,7 +152,7 @@ async function lock(config: Config, role: PairRole, host: Host, hostOfRole: (r: 
   ];
 }
 
-async function vip(ctx: Context, t: number): Promise<Finding[]> {
+async function vip(ctx: HealthEnv, t: number): Promise<Finding[]> {
   const states = await Promise.all((['primary', 'backup'] as const).map((r) => vipState(ctx.config, r, ctx.host(r), t)));
   const holders = states.filter((s) => s.holds).map((s) => s.role);
   const unknown = states.filter((s) => s.holds === null).map((s) => s.role);
@@ -150,7 +162,7 @@ async function vip(ctx: Context, t: number): Promise<Finding[]> {
   return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `NO HOLDER: ${evidence}`, fix: `start keepalived on the primary: ${serviceCommand(ctx.config, 'start', 'keepalived')}` }];
 }
 
-async function sync(ctx: Context): Promise<Finding[]> {
+async function sync(ctx: HealthEnv): Promise<Finding[]> {
   const rec = await readSyncRecord(ctx.host('backup'), ctx.config.state.stateDir, 'last-ok');
   const interval = ctx.config.rsync.interval;
   if (!rec) return [{ id: 'sync', host: 'backup', status: 'warn', title: 'backup sync is recent', evidence: 'no successful sync recorded', fix: 'nfsctl sync (and `nfsctl sync install-timer`)' }];
@@ -200,7 +212,7 @@ function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] 
   return out;
 }
 
-async function audit(ctx: Context): Promise<Finding[]> {
+async function audit(ctx: HealthEnv): Promise<Finding[]> {
   try {
     await ctx.audit.checkWritable();
     return [{ id: 'audit', host: null, status: 'ok', title: 'audit log writable', evidence: ctx.config.state.auditLog }];

@@ -39,6 +39,8 @@ export interface Plan {
   notes?: string[];
   /** What it amounts to, shown last, right above the confirmation (data destroyed, forced checks). */
   summary?: string[];
+  /** What the plan did in the operator's words (e.g. which lock, and why it was judged stale): audit records the runner appends, with the plan id, when every step succeeded. */
+  audit?: { event: string; detail: string; host?: string }[];
 }
 
 export function newPlanId(now = new Date()): string {

@@ -8,8 +8,7 @@ import { AuditedHost, type AuditLog } from '../state/audit.js';
 import { CancelledError, ExitCode, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
 import { planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
 import { planToJson, renderPlan } from './render.js';
-import type { Output } from '../cli/output.js';
-import type { Progress } from '../cli/progress.js';
+import type { Prompter, ProgressReporter, Reporter } from './reporter.js';
 import { interrupts as processInterrupts, StepAbandonedError, type Interrupts } from './interrupt.js';
 
 /** Exit code of a plan interrupted (SIGINT/SIGTERM) after it changed something. */
@@ -17,14 +16,11 @@ export const INTERRUPTED_EXIT = ExitCode.interrupted;
 
 export type Confirmation = { kind: 'yesno'; message: string } | { kind: 'type'; message: string; expected: string };
 
-export interface Prompter {
-  confirm(message: string): Promise<boolean>;
-  typed(message: string, expected: string): Promise<boolean>;
-}
+export type { Prompter } from './reporter.js';
 
 export interface RunnerDeps {
-  out: Output;
-  progress: Progress;
+  out: Reporter;
+  progress: ProgressReporter;
   audit: AuditLog;
   prompter: () => Promise<Prompter>;
   host: (name: string) => Host;
@@ -41,6 +37,8 @@ export interface RunOptions {
   /** stdin and stderr are terminals: prompts are allowed. */
   interactive: boolean;
   confirm: Confirmation;
+  /** The hint when there is no terminal to ask on (default: review with --dry-run, re-run with --yes). */
+  noTerminalHint?: string;
 }
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'unknown' | 'interrupted';
@@ -119,7 +117,7 @@ export class Runner {
   private async confirm(opts: RunOptions): Promise<void> {
     if (opts.yes) return;
     if (!opts.interactive) {
-      throw new UsageError('refusing to make changes without confirmation: no terminal to ask on', { hint: 'review the plan with --dry-run, then re-run with --yes' });
+      throw new UsageError('refusing to make changes without confirmation: no terminal to ask on', { hint: opts.noTerminalHint ?? 'review the plan with --dry-run, then re-run with --yes' });
     }
     const p = await this.deps.prompter();
     const ok = opts.confirm.kind === 'yesno' ? await p.confirm(opts.confirm.message) : await p.typed(opts.confirm.message, opts.confirm.expected);
@@ -236,6 +234,7 @@ export class Runner {
     const report = this.report(plan, records);
     if (stopped) report.interrupted = stopped;
     const endCode = failure ? 1 : stopped ? 130 : 0;
+    if (!failure && !stopped) for (const r of plan.audit ?? []) await audit.append({ planId: plan.id, ...r });
     await audit.append({ planId: plan.id, event: 'plan-end', exitCode: endCode, durationMs: Date.now() - started, detail: failure ? `failed: ${(failure.error as Error).message}` : stopped ? `interrupted (${stopped})` : 'ok' });
     if (!failure && stopped) {
       const sig: NodeJS.Signals = stopped;

@@ -36,6 +36,12 @@ export class Blocklist {
     return { entries: parseOsdBlocklist(r.stdout), word };
   }
 
+  /** The argv that lifts `entry` (after list(): the cluster's spelling is known by then). */
+  removeArgv(entry: BlocklistEntry): string[] {
+    if (this.word === null) throw new Error('Blocklist.removeArgv before list()');
+    return this.ceph.cephArgv(['osd', this.word, ...(entry.kind === 'range' ? ['range', 'rm'] : ['rm']), entry.addr]);
+  }
+
   async remove(entry: BlocklistEntry): Promise<RunResult> {
     const { r } = await this.run(entry.kind === 'range' ? ['range', 'rm', entry.addr] : ['rm', entry.addr]);
     if (r.exitCode !== 0) throw new NfsctlError(`removing ${entry.addr} from the blocklist failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);

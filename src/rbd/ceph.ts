@@ -67,11 +67,26 @@ export class Ceph {
   ) {}
 
   rbd(args: string[]): Promise<RunResult> {
-    return this.host.run(['rbd', ...cephArgs(this.target), ...args]);
+    return this.host.run(this.rbdArgv(args));
   }
 
   ceph(args: string[]): Promise<RunResult> {
-    return this.host.run(['ceph', ...cephArgs(this.target), ...args]);
+    return this.host.run(this.cephArgv(args));
+  }
+
+  /** The argv of `rbd <args>` against this cluster (for a plan step). */
+  rbdArgv(args: string[]): string[] {
+    return ['rbd', ...cephArgs(this.target), ...args];
+  }
+
+  /** The argv of `ceph <args>` against this cluster (for a plan step). */
+  cephArgv(args: string[]): string[] {
+    return ['ceph', ...cephArgs(this.target), ...args];
+  }
+
+  /** The same cluster and credentials through another host object (the runner's audited one). */
+  via(host: Host): Ceph {
+    return new Ceph(host, this.target);
   }
 
   /** Fail early (exit 2) when the ceph.conf or keyring is not readable on the host. */

@@ -1,13 +1,13 @@
 // The mount-failure runbook as code: walk from the disk to the client and stop at the first
 // broken link, naming the cause and the fix (findings like `linstor advise`).
-import type { Context } from '../cli/context.js';
-import type { PairRole } from '../config/schema.js';
+import type { Config, PairRole } from '../config/schema.js';
+import type { HostPool } from '../host/pool.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
 import { bounded } from '../health/check.js';
 import { parseVolumeRef } from '../core/names.js';
 import { parseNodeTarget } from '../core/node-target.js';
-import { loadPairState } from '../commands/volume/common.js';
+import { loadPairState } from '../volume/pair-state.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
 import { mirrored } from '../volume/state.js';
@@ -33,11 +33,13 @@ export interface Diagnosis {
   pv?: unknown;
 }
 
-export async function troubleshoot(ctx: Context, target: string, fromNode: string | undefined, opts: { pv?: PvNfs[] } = {}): Promise<Diagnosis> {
+/** The hosts troubleshoot talks to: the pair, this machine, and the node a client mounts from. */
+export type TroubleshootHosts = Pick<HostPool, 'get' | 'node' | 'local'>;
+
+export async function troubleshoot(config: Config, hosts: TroubleshootHosts, target: string, fromNode: string | undefined, opts: { pv?: PvNfs[] } = {}): Promise<Diagnosis> {
   const ref = parseVolumeRef(target);
   // [user@]node[:port], checked before any host is contacted
   const nodeTarget = fromNode !== undefined ? parseNodeTarget(fromNode) : undefined;
-  const config = ctx.config;
   const v = identify(config, ref);
   const t = config.timeouts.check;
   const findings: Finding[] = [];
@@ -47,7 +49,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   const bad = (id: string, host: string | null, title: string, evidence: string, fix: string) => findings.push({ id, host, status: 'critical', title, evidence, fix });
 
   // 1. the volume exists, on both hosts for mirrored backends, and the backend is healthy
-  const state = await loadPairState(ctx);
+  const state = await loadPairState(config, { primary: hosts.get('primary'), backup: hosts.get('backup') });
   for (const r of ROLES) {
     if (!state.inv[r].reachable) {
       bad('host', r, `${r} reachable`, state.inv[r].error ?? 'no answer', `check ${r} (${config.hosts[r].address}) and its sshd`);
@@ -70,7 +72,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     }
   }
   ok('exists', null, `${v.id} exists`, `${view.backend}, present on ${mirrored(view.backend) ? roles.join(' and ') : 'the pool'}`);
-  const health = await backend.troubleshoot.backend(config, ctx.host(state.vipHolder ?? 'primary'), t);
+  const health = await backend.troubleshoot.backend(config, hosts.get(state.vipHolder ?? 'primary'), t);
   if (health) {
     findings.push(withHost(health, null));
     if (health.status === 'critical') return stop();
@@ -79,7 +81,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   // 4 (needed first to know where to look). The VIP: exactly one holder.
   const holder = state.vipHolder;
   if (!holder) {
-    const holders = await Promise.all(ROLES.map(async (r) => ((await ctx.host(r).run(['ip', '-j', 'addr', 'show'], { timeoutMs: t }).catch(() => null))?.stdout.includes(`"${config.vip}"`) ? r : null)));
+    const holders = await Promise.all(ROLES.map(async (r) => ((await hosts.get(r).run(['ip', '-j', 'addr', 'show'], { timeoutMs: t }).catch(() => null))?.stdout.includes(`"${config.vip}"`) ? r : null)));
     const both = holders.filter(Boolean).length === 2;
     bad('vip', null, `VIP ${config.vip} held by exactly one host`, both ? 'SPLIT BRAIN: both hosts hold it' : 'no host holds it', both ? `stop keepalived on the backup (${serviceCommand(config, 'stop', 'keepalived')}), check VRRP between the hosts, then start it again` : `start keepalived on the primary: ${serviceCommand(config, 'start', 'keepalived')}`);
     return stop();
@@ -94,7 +96,7 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
     }
     ok('mounted', holder, `${v.path} mounted`, 'in /proc/mounts');
   } else {
-    const inPlace = await backend.troubleshoot.inPlace(config, holder, ctx.host(holder), v, t);
+    const inPlace = await backend.troubleshoot.inPlace(config, holder, hosts.get(holder), v, t);
     if (inPlace) {
       findings.push(withHost(inPlace, holder));
       if (inPlace.status === 'critical') return stop();
@@ -116,9 +118,9 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   // 5. from the node: rpcbind, mountd and nfs over tcp and udp
   let node: Host;
   if (nodeTarget) {
-    node = ctx.hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) });
+    node = hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) });
   } else {
-    node = ctx.hosts.local();
+    node = hosts.local();
   }
   const secs = Math.max(1, Math.ceil(t / 1000));
   // 5a. log in to the node first: an SSH failure is that, not "cannot reach the NFS services"
@@ -164,10 +166,10 @@ export async function troubleshoot(ctx: Context, target: string, fromNode: strin
   // 6. a trial mount with the options clients use
   const trial = await trialMount(node, config.vip, v.path, secs * 2);
   // the probe file is written through NFS; remove it on the server (libnfs cannot)
-  await ctx.host(holder).run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path]).catch(() => undefined);
+  await hosts.get(holder).run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path]).catch(() => undefined);
   if (!trial.ok) {
     // why: the first cause the export, identity, owner/mode, space and quota explain, or the raw error
-    findings.push(await explainTrialFailure({ config, v, backend: view.backend, holder, holderHost: ctx.host(holder), inv: state.inv[holder], node, nodeName: from, nodeId: fromNode ?? null, secs }, trial));
+    findings.push(await explainTrialFailure({ config, v, backend: view.backend, holder, holderHost: hosts.get(holder), inv: state.inv[holder], node, nodeName: from, nodeId: fromNode ?? null, secs }, trial));
     return stop();
   }
   ok('trial-mount', fromNode ?? null, `trial mount from ${from} (${trial.method})`, `${trial.steps.join(' -> ')} in ${trial.ms} ms`);

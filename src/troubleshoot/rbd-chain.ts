@@ -3,7 +3,6 @@
 // the image and Ceph's health, its locks and watchers (the verdict of `nfsctl rbd lock list`),
 // the node's address in the OSD blocklist, the monitors from the node, the keyring there,
 // `rbd` on the running kubelet's own PATH, the krbd module, and what the node maps.
-import type { Context } from '../cli/context.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
 import { parseNodeTarget } from '../core/node-target.js';
@@ -14,7 +13,8 @@ import { scanImage } from '../rbd/locks.js';
 import { SshNodeProber } from '../rbd/nodes.js';
 import { parseImageSpec, specString, type ImageSpec } from '../rbd/validate.js';
 import { quoteArg } from '../host/quote.js';
-import type { Diagnosis } from './chain.js';
+import type { Diagnosis, TroubleshootHosts } from './chain.js';
+import type { Config } from '../config/schema.js';
 
 const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 /** systemd's default PATH, what a service without Environment=PATH gets. */
@@ -123,9 +123,8 @@ class BoundedCeph extends Ceph {
   }
 }
 
-export async function troubleshootRbd(ctx: Context, spec: ImageSpec, fromNode: string | undefined): Promise<Diagnosis> {
+export async function troubleshootRbd(config: Config, hosts: TroubleshootHosts, spec: ImageSpec, fromNode: string | undefined): Promise<Diagnosis> {
   const nodeTarget = fromNode !== undefined ? parseNodeTarget(fromNode) : undefined;
-  const config = ctx.config;
   const target = cephTarget(config, {});
   const t = config.timeouts.check;
   const secs = Math.max(1, Math.ceil(t / 1000));
@@ -136,10 +135,10 @@ export async function troubleshootRbd(ctx: Context, spec: ImageSpec, fromNode: s
   const stop = (): Diagnosis => ({ volume, from, causeFound: true, findings });
   const ok = (id: string, host: string | null, title: string, evidence: string, status: 'ok' | 'warn' = 'ok') => findings.push({ id, host, status, title, evidence });
   const bad = (id: string, host: string | null, title: string, evidence: string, fix: string) => findings.push({ id, host, status: 'critical', title, evidence, fix });
-  const cephHost = ctx.host(config.this ?? 'primary');
+  const cephHost = hosts.get(config.this ?? 'primary');
   const ceph = new BoundedCeph(cephHost, target, secs * 2);
   const last = (s: string) => s.trim().split('\n').filter(Boolean).pop() ?? '';
-  const node: Host = nodeTarget ? ctx.hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) }) : ctx.hosts.local();
+  const node: Host = nodeTarget ? hosts.node(nodeTarget.host, nodeTarget.host, { ...(nodeTarget.user !== undefined ? { user: nodeTarget.user } : {}), ...(nodeTarget.port !== undefined ? { port: nodeTarget.port } : {}) }) : hosts.local();
   const keyrings = [...new Set([target.keyring, `/etc/ceph/ceph.client.${target.id}.keyring`, '/etc/ceph/keyring'].filter((k): k is string => !!k))];
 
   // Every read starts at once (each bounded); the links are then judged in chain order.
@@ -166,7 +165,7 @@ export async function troubleshootRbd(ctx: Context, spec: ImageSpec, fromNode: s
     cephHost.run(T(secs, ['ceph', ...cephArgs(target), 'health', '--format', 'json']), { timeoutMs: (secs + 3) * 1000 }),
     ceph.rbd(['info', '--format', 'json', '--', specString(spec)]),
   ]);
-  const locksP = info.exitCode === 0 ? scanImage(ceph, spec, new SshNodeProber({ connectTimeoutMs: config.timeouts.connect, sshPort: config.hosts.primary.ssh.port, open: (name, address) => ctx.hosts.node(name, address) })).catch((e: Error) => e) : Promise.resolve(new Error('no image'));
+  const locksP = info.exitCode === 0 ? scanImage(ceph, spec, new SshNodeProber({ connectTimeoutMs: config.timeouts.connect, sshPort: config.hosts.primary.ssh.port, open: (name, address) => hosts.node(name, address) })).catch((e: Error) => e) : Promise.resolve(new Error('no image'));
   const blocklistP = new Blocklist(ceph).list().catch((e: Error) => e);
 
   // 1. Ceph answers and is healthy; the image exists

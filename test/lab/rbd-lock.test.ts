@@ -122,9 +122,25 @@ describe('stale kubelet lock', () => {
     expect((await listJson([`${POOL}/${IMG.stale}`])).locks).toHaveLength(1);
   });
 
+  it('remove --dry-run shows the verdict and the plan (the exact rbd command) and changes nothing', async () => {
+    const r = await nfsctl(['rbd', 'lock', 'remove', `${POOL}/${IMG.stale}`, '--dry-run']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rbd --conf \S+ --id \S+( --keyring \S+)? lock rm -- rbd\/rbdlt-stale kubelet_lock_magic_198\.51\.100\.250 client\.\d+/);
+    expect(r.stdout).toContain('dry run: nothing was changed');
+    expect((await listJson([`${POOL}/${IMG.stale}`])).locks).toHaveLength(1);
+    expect((await blocklist()).map((e) => e.addr)).not.toContain(address);
+  });
+
   it('remove --yes removes it, shows the new state and the blocklist entry; the entry can be lifted', async () => {
     const r = await nfsctl(['rbd', 'lock', 'remove', `${POOL}/${IMG.stale}`, '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
+    // one operation in `nfsctl log`, with the command behind it
+    const planId = /^Plan (\S+): /m.exec(r.stderr)?.[1];
+    expect(planId, r.stderr).toBeDefined();
+    const log = await nfsctl(['log', '--plan', planId!, '--commands']);
+    expect(log.exitCode, log.stderr).toBe(0);
+    expect(log.stdout).toMatch(new RegExp(`\\[(backup,)?primary\\] remove the RBD lock "kubelet_lock_magic_198\\.51\\.100\\.250" from rbd/rbdlt-stale: ok in .* ${planId}\\n`));
+    expect(log.stdout).toMatch(/\[primary\] rbd .* lock rm -- rbd\/rbdlt-stale .* rc=0/);
     expect(r.stdout).toMatch(/removed lock "kubelet_lock_magic_198\.51\.100\.250"/);
     expect(r.stdout).toMatch(/locks now: none/);
     expect(r.stdout).toMatch(new RegExp(`blocklist: ${address.replace(/[./]/g, '\\$&')}\\s+addr\\s+\\d{4}-`));

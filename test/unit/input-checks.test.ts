@@ -71,7 +71,7 @@ describe('--from [user@]node[:port]', () => {
   it('troubleshoot-mount checks it before any host is contacted', async () => {
     for (const bad of ['', '-oProxyCommand=touch /tmp/x', 'a;b']) {
       const { ctx, primary, backup } = setup();
-      await expect(troubleshoot(ctx, 'team-a/data', bad)).rejects.toBeInstanceOf(UsageError);
+      await expect(troubleshoot(ctx.config, ctx.hosts, 'team-a/data', bad)).rejects.toBeInstanceOf(UsageError);
       expect(primary.calls, bad).toEqual([]);
       expect(backup.calls, bad).toEqual([]);
     }
@@ -192,7 +192,7 @@ describe('troubleshoot-mount: an SSH failure to the node is reported as that', (
       throw new HostUnreachableError('client', 'refusing to connect to client (client): HOST KEY CHANGED for client: presented SHA256:abc');
     };
     const nodeCtx = new Context(ctx.configFile, config, {}, { primary, backup, 'node:nobody@client:': node }, captureOutput().out);
-    const d = await troubleshoot(nodeCtx, 'team-a/data', 'nobody@client');
+    const d = await troubleshoot(nodeCtx.config, nodeCtx.hosts, 'team-a/data', 'nobody@client');
     expect(d.causeFound).toBe(true);
     const last = d.findings.at(-1)!;
     expect(last).toMatchObject({ id: 'ssh', status: 'critical', title: 'SSH to nobody@client' });

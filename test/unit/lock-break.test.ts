@@ -85,3 +85,26 @@ describe('lock break', () => {
     await fresh.release();
   });
 });
+
+describe('lock status (command body)', () => {
+  it('says per host whether the lock is held and by whom; --json gives the states; an unreachable host is "cannot tell"', async () => {
+    const { lockDir, a, b, cap, ctx } = setup();
+    await new PairLock(lockDir, { ...newOwner('failback'), pid: 999999 }).acquire([a]);
+    const { runLockStatus } = await import('../../src/commands/lock/status.run.js');
+    await runLockStatus(ctx, {});
+    const lines = cap.stdout.text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^primary: .*failback/);
+    expect(lines[1]).toBe('backup: free');
+    const j = setup();
+    await new PairLock(j.lockDir, { ...newOwner('sync'), pid: 999999 }).acquire([j.b]);
+    await runLockStatus(j.ctx, { json: true });
+    const doc = JSON.parse(j.cap.stdout.text);
+    expect(doc.locks.map((l: { host: string; held: boolean }) => [l.host, l.held])).toEqual([['primary', false], ['backup', true]]);
+    const down = setup();
+    down.b.run = async () => {
+      throw new Error('backup is unreachable');
+    };
+    await runLockStatus(down.ctx, {});
+    expect(down.cap.stdout.text).toContain('backup: cannot tell (backup is unreachable)');
+  });
+});

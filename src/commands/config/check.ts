@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
   const cmd = parent
     .command('check')
     .description('validate the config file and print the effective configuration (defaults filled in)')
-    .option('--json', 'print the effective configuration as JSON')
+    .addOption(jsonFlag('print the effective configuration as JSON'))
     .action(
       withContext(async (ctx) => {
         // The context already loaded (and validated) the file; read it again for the warnings.

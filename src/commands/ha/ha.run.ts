@@ -6,11 +6,12 @@ import { forOurInstance, freshnessOnTransition, notifyLockPath, notifyRecordPath
 import { withFileLock } from '../../host/flock.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
 import { trackFilePath, withFreshnessTrack } from '../../ha/freshness.js';
-import { simpleDiff } from '../sync/sync.run.js';
+import { simpleDiff } from '../../core/line-diff.js';
 import { checkPlainPath } from '../../core/plain-path.js';
 import { keepalivedScript } from '../../core/keepalived-conf.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { PlanFailedError } from '../../plan/runner.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export async function runNotify(ctx: Context, type: string, name: string, state: string, priority: string | undefined, o: { json?: boolean }): Promise<void> {
   const a = parseNotifyArgs(type, name, state, priority);
@@ -100,9 +101,8 @@ export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: 
   }
   notes.push('keepalived reads it at its next reload (e.g. systemctl reload keepalived): nfsctl does not restart keepalived, which could move the VIP');
   const plan: Plan = { id: newPlanId(), title: 'install the keepalived notify hook', notes, phases: [{ title: 'edit keepalived.conf', steps }] };
-  const runner = await ctx.runner();
   await ctx.withPairLock('ha install', async () => {
-    await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Edit ${path} on ${steps.map((s) => s.host).join(' and ')}?` } });
+    await runPlan(ctx, plan, o, `Edit ${path} on ${steps.map((s) => s.host).join(' and ')}?`);
   });
   if (!o.dryRun) ctx.out.line(`installed the notify hook on ${steps.map((s) => s.host).join(', ')} (takes effect at keepalived's next reload)`);
 }

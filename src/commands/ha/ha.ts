@@ -1,12 +1,13 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const ha = program.command('ha').description('keepalived integration: the notify hook, its installation, and a lint of what a takeover depends on');
   const notify = ha
     .command('notify <type> <name> <state> [priority]')
     .description('keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP; acts only for the configured vrrp_instance (any other name or a GROUP: nothing done, exit 0), one notify at a time per host (flock on <stateDir>/vrrp/notify.lock); records when this host serves; refuses MASTER on a primary whose data is older than the backup\'s')
-    .option('--json', 'print the record as JSON')
+    .addOption(jsonFlag('print the record as JSON'))
     .action(
       withContext(async (ctx, cmd, type: string, name: string, state: string, priority?: string) => {
         const { runNotify } = await import('./ha.run.js');
@@ -23,9 +24,9 @@ export function register(program: Command): void {
     .option('--nfsctl-path <path>', 'nfsctl as keepalived should run it', '/usr/local/sbin/nfsctl')
     .addOption(new Option('--host <role>', 'only this host').choices(['primary', 'backup']))
     .option('--replace', 'replace an existing, different notify script')
-    .option('--dry-run', 'show the diff and the plan, change nothing')
-    .option('-y, --yes', 'do not ask')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag('show the diff and the plan, change nothing'))
+    .addOption(yesFlag('do not ask'))
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd) => {
         const { runInstall } = await import('./ha.run.js');
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .command('lint')
     .description('check on both hosts what a takeover depends on (fsid of every export, nfsd scope, grace/lease, keepalived roles and priorities, nopreempt, notify hook, sync timer and its last run, pinned ports); each finding with its fix; exit 1 when anything needs attention')
     .option('-v, --verbose', 'list the checks that passed too')
-    .option('--json', 'print {"lint": "ok"|"warn"|"critical", "findings": [...]}')
+    .addOption(jsonFlag('print {"lint": "ok"|"warn"|"critical", "findings": [...]}'))
     .action(
       withContext(async (ctx, cmd) => {
         const { runLint } = await import('./ha.run.js');

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -7,7 +8,7 @@ export function register(program: Command): void {
     .description('check the whole pair in parallel (NFS, exports, volumes, VIP, sync, space, Ceph, firewall); exit 0 only when healthy')
     .addOption(new Option('--host <role>', 'only this host').choices(['primary', 'backup']))
     .option('-v, --verbose', 'list the checks that passed too')
-    .option('--json', 'print {"health": "ok"|"warn"|"critical", "checks": [...]}')
+    .addOption(jsonFlag('print {"health": "ok"|"warn"|"critical", "checks": [...]}'))
     .action(
       withContext(async (ctx, cmd) => {
         const { runHealthChecks } = await import('../../health/health.js');
@@ -16,7 +17,7 @@ export function register(program: Command): void {
         const { NfsctlError } = await import('../../core/errors.js');
         const o = cmd.opts<{ host?: 'primary' | 'backup'; verbose?: boolean; json?: boolean }>();
         const started = Date.now();
-        const checks = await runHealthChecks(ctx, { hosts: o.host ? [o.host] : ['primary', 'backup'] });
+        const checks = await runHealthChecks(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, { hosts: o.host ? [o.host] : ['primary', 'backup'], configFile: ctx.configFile, audit: ctx.audit });
         const health = worst(checks);
         if (o.json) ctx.out.json({ health, checkedAt: new Date().toISOString(), durationMs: Date.now() - started, checks });
         else {

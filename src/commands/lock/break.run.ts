@@ -6,6 +6,7 @@ import type { PairRole } from '../../config/schema.js';
 import { UsageError } from '../../core/errors.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { breakLockArgv, describeLock, readLock, type LockState } from '../../state/lock.js';
+import { runPlan } from '../../plan/reporter.js';
 
 function sameLock(a: LockState, b: LockState): boolean {
   if (!a.held || !b.held) return false;
@@ -42,13 +43,14 @@ export async function runLockBreak(ctx: Context, o: { host?: string; yes?: boole
     undo: null,
     noUndoReason: 'a removed lock is not put back',
   }));
-  const plan: Plan = { id: newPlanId(), title: `break the pair lock on ${held.map((s) => s.host).join(' and ')}`, phases: [{ title: 'remove the lock', steps }] };
+  const plan: Plan = {
+    id: newPlanId(),
+    title: `break the pair lock on ${held.map((s) => s.host).join(' and ')}`,
+    phases: [{ title: 'remove the lock', steps }],
+    audit: held.map((s) => ({ event: 'lock-break', host: s.host, detail: describeLock(s) })),
+  };
   if (!o.dryRun) await ctx.audit.checkWritable();
-  const runner = await ctx.runner();
-  const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: ctx.opts.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Break the lock on ${held.map((s) => s.host).join(' and ')}?` } });
+  await runPlan(ctx, plan, { ...o, json: ctx.opts.json }, `Break the lock on ${held.map((s) => s.host).join(' and ')}?`);
   if (o.dryRun) return;
-  for (const s of held) {
-    await ctx.audit.append({ planId: report.planId, host: s.host, event: 'lock-break', detail: describeLock(s) });
-    ctx.out.line(`${s.host}: lock removed`);
-  }
+  for (const s of held) ctx.out.line(`${s.host}: lock removed`);
 }

@@ -1,6 +1,7 @@
 // Shared by the `nfsctl rbd` commands: the Ceph client options and where rbd/ceph run.
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
+import { noNodeCheck, SshNodeProber, type NodeProber } from '../../rbd/nodes.js';
 
 export interface CephCliOptions {
   clusterConf?: string;
@@ -24,4 +25,14 @@ export async function openCeph(ctx: Context, o: CephCliOptions) {
   const target = cephTarget(ctx.config, o);
   const host = ctx.host(ctx.config.this ?? 'primary');
   return new Ceph(host, target);
+}
+
+/** How the verdict reaches the node a kubelet lock names (--no-node-check: it does not). */
+export function makeProber(ctx: Context, nodeCheck: boolean | undefined): NodeProber {
+  if (nodeCheck === false) return noNodeCheck;
+  return new SshNodeProber({
+    connectTimeoutMs: ctx.config.timeouts.connect,
+    sshPort: ctx.config.hosts.primary.ssh.port,
+    open: (name, address) => ctx.hosts.node(name, address),
+  });
 }

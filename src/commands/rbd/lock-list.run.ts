@@ -4,25 +4,15 @@
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../core/errors.js';
 import { parseImageSpec, validatePool } from '../../rbd/validate.js';
-import { noNodeCheck, SshNodeProber, type NodeProber } from '../../rbd/nodes.js';
 import { rbdPools, scan, scanImage, type ScanResult } from '../../rbd/locks.js';
 import { renderScan } from '../../rbd/render.js';
-import { openCeph, type CephCliOptions } from './common.js';
+import { makeProber, openCeph, type CephCliOptions } from './common.js';
 
 export interface LockListOptions extends CephCliOptions {
   pool?: string;
   allPools?: boolean;
   nodeCheck?: boolean;
   json?: boolean;
-}
-
-export function makeProber(ctx: Context, nodeCheck: boolean | undefined): NodeProber {
-  if (nodeCheck === false) return noNodeCheck;
-  return new SshNodeProber({
-    connectTimeoutMs: ctx.config.timeouts.connect,
-    sshPort: ctx.config.hosts.primary.ssh.port,
-    open: (name, address) => ctx.hosts.node(name, address),
-  });
 }
 
 export async function runLockList(ctx: Context, target: string | undefined, o: LockListOptions): Promise<void> {

@@ -1,22 +1,22 @@
 // rbd lock remove: remove one advisory lock after explaining what Ceph will do to its
-// holder. Exit codes: 2 malformed arguments or no confirmation possible; 4 missing pool or
+// holder, as a one-step plan through the runner (--dry-run, typed confirmation, audit). Exit codes: 2 malformed arguments or no confirmation possible; 4 missing pool or
 // image, no locks, no such lock, or the lock looks live (without --force); 130 cancelled.
 import type { Context } from '../../cli/context.js';
-import { CancelledError, NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
+import { PreconditionError, UsageError } from '../../core/errors.js';
+import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
+import { runPlan, type PlanFlags } from '../../plan/reporter.js';
 import { parseImageSpec, specString, validateLockId, validateLocker } from '../../rbd/validate.js';
 import { judge, readLocks, readWatchers, type LockRow } from '../../rbd/locks.js';
 import { Blocklist, breakLockPolicy } from '../../rbd/blocklist.js';
 import { renderBlocklist, renderLockRows, wrap } from '../../rbd/render.js';
 import { addressHost, parseRbdLockHeader } from '../../core/ceph-json.js';
-import { openCeph, type CephCliOptions } from './common.js';
+import { makeProber, openCeph, type CephCliOptions } from './common.js';
 import { quoteArg } from '../../host/quote.js';
-import { makeProber } from './lock-list.run.js';
 
-export interface LockRemoveOptions extends CephCliOptions {
+export interface LockRemoveOptions extends CephCliOptions, PlanFlags {
   force?: boolean;
   blocklist?: boolean;
   nodeCheck?: boolean;
-  yes?: boolean;
 }
 
 function duration(s: number): string {
@@ -85,29 +85,38 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
     );
   }
 
-  // --- confirm
-  if (!o.yes && !ctx.interactive) {
-    throw new UsageError('refusing to remove the lock without confirmation: no terminal to ask on (nothing was changed)', { hint: `nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''} --yes` });
-  }
-  if (!o.yes) {
-    const { inquirerPrompter } = await import('../../cli/prompt.js');
-    const ok = await (await inquirerPrompter()).typed(`Remove lock "${lock.id}" (${lock.locker}) from ${name}?`, spec.image);
-    if (!ok) throw new CancelledError();
-  }
-
-  // --- act
-  await ctx.audit.checkWritable();
-  const argv = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', '--', name, lock.id, lock.locker];
-  const r = await ceph.rbd(argv);
-  await ctx.audit.append({
-    host: ceph.host.name,
-    argv: ['rbd', ...argv],
-    exitCode: r.exitCode,
-    durationMs: r.durationMs,
-    event: 'rbd-lock-remove',
-    detail: `${name} lock ${lock.id} ${lock.locker} ${lock.address}: verdict ${row.verdict} (${row.reason}); ${blocklist ? 'locker blocklisted' : 'no blocklist'}${o.force ? '; --force' : ''}`,
-  });
-  if (r.exitCode !== 0) throw new NfsctlError(`rbd lock rm failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `nfsctl rbd lock list ${name}` });
+  // --- the plan: one step, checked again right before it runs
+  const rmArgs = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', '--', name, lock.id, lock.locker];
+  const host = ceph.host.name;
+  const step: Step = {
+    id: `${host}:rbd-lock-rm`,
+    host,
+    title: `remove lock "${lock.id}" (${lock.locker} ${lock.address}) from ${name}${blocklist ? ', blocklisting the locker' : ''}`,
+    action: { kind: 'run', argv: ceph.rbdArgv(rmArgs) },
+    precondition: {
+      title: 'the lock is still the one shown',
+      check: async (h) => {
+        const now = await readLocks(ceph.via(h), spec);
+        return now.some((l) => l.id === lock.id && l.locker === lock.locker && l.address === lock.address) ? null : `the lock is no longer there as shown (now: ${now.length === 0 ? 'no locks' : now.map((l) => `${l.id} ${l.locker} ${l.address}`).join(', ')}); run \`nfsctl rbd lock list ${name}\` and decide again`;
+      },
+    },
+    undo: null,
+    noUndoReason: 'a removed lock (and the blocklisting) is not undone',
+  };
+  const plan: Plan = {
+    id: newPlanId(),
+    title: `remove the RBD lock "${lock.id}" from ${name}`,
+    phases: [{ title: 'remove the lock', steps: [step] }],
+    summary: [
+      `verdict: ${row.verdict} (${row.reason})`,
+      ...(row.verdict === 'live' ? ['FORCED: its holder still watches the image'] : []),
+      blocklist ? `fences ${lock.address} (${lock.locker}) from every OSD for ${duration(policy.expireSeconds)}` : `${lock.address} is not blocklisted`,
+    ],
+    audit: [{ event: 'rbd-lock-remove', host, detail: `${name} lock ${lock.id} ${lock.locker} ${lock.address}: verdict ${row.verdict} (${row.reason}); ${blocklist ? 'locker blocklisted' : 'no blocklist'}${o.force ? '; --force' : ''}` }],
+  };
+  const again = `nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''}`;
+  await runPlan(ctx, plan, o, { kind: 'type', message: `Remove lock "${lock.id}" (${lock.locker}) from ${name}?`, expected: spec.image }, { noTerminalHint: `${again} --yes   (or see it first: ${again} --dry-run)` });
+  if (o.dryRun) return;
   ctx.out.line(`removed lock "${lock.id}" (${lock.locker}) from ${name}`);
 
   // --- show the result

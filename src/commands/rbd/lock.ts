@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { cephOptions } from './common.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function registerList(parent: Command): void {
   const cmd = cephOptions(
@@ -11,7 +12,7 @@ export function registerList(parent: Command): void {
       .option('--pool <pool>', 'every locked image in this pool (default: config backends.rbd.pool)')
       .option('--all-pools', 'every pool with the rbd application enabled')
       .option('--no-node-check', 'do not try to reach the node a kubelet lock names (verdict stays unknown unless live)')
-      .option('--json', 'print the result as JSON (shape: README "RBD locks")'),
+      .addOption(jsonFlag('print the result as JSON (shape: README "RBD locks")')),
   ).action(
     withContext(async (ctx, cmd, target: string | undefined) => {
       const { runLockList } = await import('./lock-list.run.js');
@@ -34,7 +35,8 @@ export function registerRemove(parent: Command): void {
       .option('--force', 'remove the lock although its holder still watches the image')
       .option('--no-blocklist', 'do not blocklist the locker (rbd_blocklist_on_break_lock=false for this call)')
       .option('--no-node-check', 'do not try to reach the node a kubelet lock names')
-      .option('-y, --yes', 'do not ask (scripts); otherwise you type the image name'),
+      .addOption(dryRunFlag('show the verdict, the fencing and the plan, change nothing'))
+      .addOption(yesFlag('do not ask (scripts); otherwise you type the image name')),
   ).action(
     withContext(async (ctx, cmd, target: string, lockId: string | undefined, locker: string | undefined) => {
       const { runLockRemove } = await import('./lock-remove.run.js');
@@ -44,6 +46,6 @@ export function registerRemove(parent: Command): void {
   examples(cmd, [
     ['remove the only lock of an image', 'nfsctl rbd lock remove rbd/pv.team-a.data'],
     ['remove one of several locks', 'nfsctl rbd lock remove rbd/pv.team-a.data kubelet_lock_magic_node-3 client.4130'],
-    ['without fencing the locker', 'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --yes'],
+    ['see the verdict, the fencing and the plan first', 'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --dry-run'],
   ]);
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('status')
     .description('show the pair: VIP holder, keepalived and NFS on each host, last sync, which host holds the newest data, operations under way, warnings')
-    .option('--json', 'print the status as JSON (shape documented in README, "nfsctl status")')
+    .addOption(jsonFlag('print the status as JSON (shape documented in README, "nfsctl status")'))
     .action(
       withContext(async (ctx, cmd) => {
         const { gatherStatus, renderStatus } = await import('../../ha/status.js');

@@ -1,6 +1,7 @@
 // nfsctl sync: the periodic pull of the NFS root by the host that does NOT hold the VIP
 // from the one that does, run on the receiving host (over its one SSH connection when this
 // is the other host), with a source sanity check, a dry-run pass and a deletion cap.
+import { simpleDiff } from '../../core/line-diff.js';
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
@@ -18,6 +19,7 @@ import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js
 import { checkPlainPath } from '../../core/plain-path.js';
 import { quoteArgv } from '../../host/quote.js';
 import { optionInt } from '../../core/numbers.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -91,9 +93,8 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
           },
         ].filter((ph) => ph.steps.length > 0),
       };
-      const runner = await ctx.runner();
       if (plan.phases.length > 0) {
-        await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Mirror ${source}'s volumes onto ${dest}?` } });
+        await runPlan(ctx, plan, o, `Mirror ${source}'s volumes onto ${dest}?`);
       }
       for (const t of skipped) ctx.out.warn(`skipped: ${t}`);
       if (o.dryRun) {
@@ -125,15 +126,6 @@ export function cronLine(intervalMs: number, nfsctlPath: string, what = '--inter
   return `${when} root ${cronCommand([program, 'sync', '--yes', '--json'])} >> /var/log/nfsctl/sync.log 2>&1`;
 }
 
-export function simpleDiff(before: string | null, after: string): string[] {
-  const a = (before ?? '').split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-  const b = after.split('\n').filter((l, i, arr) => !(i === arr.length - 1 && l === ''));
-  const out: string[] = [];
-  for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
-  for (const l of b) if (!a.includes(l)) out.push(`+ ${l}`);
-  return out;
-}
-
 export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
   // Every value is checked before any host is contacted.
   const ms = o.interval !== undefined ? parseCronInterval(o.interval) : ctx.config.rsync.interval;
@@ -155,9 +147,8 @@ export async function runInstallTimer(ctx: Context, o: { interval?: string; nfsc
     phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
   };
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
-  const runner = await ctx.runner();
   await ctx.withPairLock('sync install-timer', async () => {
-    await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Write ${path} on ${role}?` } });
+    await runPlan(ctx, plan, o, `Write ${path} on ${role}?`);
   });
   if (!o.dryRun) {
     if (o.json) ctx.out.json({ host: role, path, content });

@@ -1,16 +1,17 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('sync')
     .description('pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap; refused (exit 4, naming what would be lost) when the destination served clients more recently than the source\'s data (no override: use failback)')
-    .option('--dry-run', 'show what would be copied and deleted (itemised) and change nothing')
+    .addOption(dryRunFlag('show what would be copied and deleted (itemised) and change nothing'))
     .option('--max-delete <n>', 'refuse when more than n paths would be deleted (default 500)')
     .option('--ssh', 'pull over SSH instead of the rsync daemon module')
     .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts (default: refuse)')
-    .option('-y, --yes', 'do not ask (the timer uses this)')
-    .option('--json', 'print the sync record as JSON')
+    .addOption(yesFlag('do not ask (the timer uses this)'))
+    .addOption(jsonFlag('print the sync record as JSON'))
     .action(
       withContext(async (ctx, cmd) => {
         const { runSync } = await import('./sync.run.js');
@@ -30,9 +31,9 @@ export function register(program: Command): void {
     .option('--interval <duration>', 'how often, e.g. 15m or 1h (default: rsync.interval from the config)')
     .option('--nfsctl-path <path>', 'nfsctl as cron should run it', '/usr/local/sbin/nfsctl')
     .addOption(new Option('--host <role>', 'where to install it').choices(['primary', 'backup']).default('backup'))
-    .option('--dry-run', 'show the diff and the plan, change nothing')
-    .option('-y, --yes', 'do not ask')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag('show the diff and the plan, change nothing'))
+    .addOption(yesFlag('do not ask'))
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd) => {
         const { runInstallTimer } = await import('./sync.run.js');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -7,7 +8,7 @@ export function register(program: Command): void {
     .description('walk the chain from disk to client for one volume (or, with rbd:pool/image, from the Ceph cluster to a node for an RBD PV kubelet maps) and stop at the first broken link, with the fix')
     .option('--from <node>', 'run the client-side probes and the trial mount on this node over SSH: [user@]node[:port] (user and port default to those of the pair); default: this host')
     .option('--pv <file>', 'also check this PersistentVolume (the output of kubectl get pv <name> -o yaml|json) points at the volume through the VIP')
-    .option('--json', 'print the findings as JSON')
+    .addOption(jsonFlag('print the findings as JSON'))
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { troubleshoot } = await import('../../troubleshoot/chain.js');
@@ -28,7 +29,7 @@ export function register(program: Command): void {
         const { rbdTarget, troubleshootRbd } = await import('../../troubleshoot/rbd-chain.js');
         const rbd = rbdTarget(target, ctx.config.backends.rbd?.pool);
         if (rbd && pv) throw new (await import('../../core/errors.js')).UsageError('--pv checks an NFS PersistentVolume; rbd:<pool>/<image> has none to check');
-        const d = rbd ? await troubleshootRbd(ctx, rbd, o.from) : await troubleshoot(ctx, target, o.from, pv ? { pv } : {});
+        const d = rbd ? await troubleshootRbd(ctx.config, ctx.hosts, rbd, o.from) : await troubleshoot(ctx.config, ctx.hosts, target, o.from, pv ? { pv } : {});
         if (o.json) ctx.out.json(d);
         else {
           ctx.out.line(renderFindings(d.findings, ctx.out.color, true));

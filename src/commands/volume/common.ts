@@ -2,32 +2,21 @@
 // validated specs before anything runs.
 import type { Context } from '../../cli/context.js';
 import type { PairState } from '../../volume/plans.js';
-import { clusterInventories, pairInventory } from '../../volume/inventory.js';
-import { mergeVolumes } from '../../volume/state.js';
-import { vipHolders } from '../../ha/vip.js';
+import { availableFor as available, loadPairState as loadPair } from '../../volume/pair-state.js';
 import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
-import { backendNamed } from '../../volume/backend/registry.js';
 import { parseLabelItems } from '../../core/k8s-labels.js';
 import { NFSCTL_LABELS } from '../../volume/pv.js';
 import { UsageError } from '../../core/errors.js';
 
-export async function loadPairState(ctx: Context): Promise<PairState> {
-  const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
-  // a shared backend's cluster is the same from both hosts: ask whichever answers, this one first
-  const order = ctx.config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
-  const [inv, vips, cluster] = await Promise.all([
-    pairInventory(ctx.config, hosts),
-    vipHolders(ctx.config, hosts, ctx.config.timeouts.check),
-    clusterInventories(ctx.config, order.map((r) => ctx.host(r))),
-  ]);
-  const holders = vips.filter((v) => v.holds === true).map((v) => v.role);
-  return { inv, cluster, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(ctx.config, inv, cluster) };
+/** The pair's state (src/volume/pair-state.ts) for a command. */
+export function loadPairState(ctx: Context): Promise<PairState> {
+  return loadPair(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
 }
 
-/** Bytes a shared backend's cluster can still take (e.g. ceph df max_avail), or null when it cannot tell or `backend` keeps its data on the hosts. */
-export async function availableFor(ctx: Context, backend: string | undefined): Promise<number | null> {
-  if (backend === undefined) return null;
-  return backendNamed(backend).available(ctx.config, ctx.host(ctx.config.this ?? 'primary'));
+/** Bytes a shared backend's cluster can still take, asked on this host (src/volume/pair-state.ts). */
+export function availableFor(ctx: Context, backend: string | undefined): Promise<number | null> {
+  return available(ctx.config, ctx.host(ctx.config.this ?? 'primary'), backend);
+}
 }
 
 /** Kubernetes label syntax, since the labels end up on the PersistentVolume; nfsctl's own keys are refused. */

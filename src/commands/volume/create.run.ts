@@ -9,6 +9,7 @@ import { persistentVolume } from '../../volume/pv.js';
 import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './common.js';
 import { backendNamed } from '../../volume/backend/registry.js';
 import { hostname } from 'node:os';
+import { runPlan } from '../../plan/reporter.js';
 
 export interface CreateOptions {
   size: string;
@@ -41,8 +42,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
       createdBy: `${operatorName()}@${hostname()}`,
       rbdAvailBytes: await availableFor(ctx, backend),
     });
-    const runner = await ctx.runner();
-    const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: (o.json ?? false) && !o.output, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Create ${v.id} on both hosts?` } });
+    const report = await runPlan(ctx, plan, { ...o, json: (o.json ?? false) && !o.output }, `Create ${v.id} on both hosts?`);
     if (o.dryRun) return;
     const pv = persistentVolume(ctx.config, v, size, labels, { source: backendNamed(backend).pvSource(ctx.config, v) });
     if (o.output === 'pv-yaml') {

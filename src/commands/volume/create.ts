@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { collect } from './collect.js';
 import { BACKEND_NAMES } from '../../core/backend-names.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
   const cmd = parent
@@ -13,9 +14,9 @@ export function register(parent: Command): void {
     .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
     .option('-l, --label <key=value>', 'label recorded with the volume and put on the PV (repeatable)', collect)
     .addOption(new Option('-o, --output <format>', 'print the PersistentVolume').choices(['pv-yaml', 'pv-json']))
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag())
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { runCreate } = await import('./create.run.js');

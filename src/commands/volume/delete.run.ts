@@ -12,6 +12,7 @@ import { exporterOf } from '../../volume/nfs-server/registry.js';
 import { identify, type VolumeIdentity } from '../../volume/identity.js';
 import type { PairRole } from '../../config/schema.js';
 import { pvName } from '../../volume/pv.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export interface DeleteOptions {
   keepData?: boolean;
@@ -86,14 +87,7 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     );
     summary.push(...inUse.map((u) => `FORCED: ${u}`));
     plan.summary = summary;
-    const runner = await ctx.runner();
-    const report = await runner.run(plan, {
-      dryRun: o.dryRun ?? false,
-      yes: o.yes ?? false,
-      json: o.json ?? false,
-      interactive: ctx.interactive,
-      confirm: { kind: 'type', message: o.keepData ? `Retire ${v.id}?` : `This destroys ${v.id} and its data on both hosts.`, expected: v.id },
-    });
+    const report = await runPlan(ctx, plan, o, { kind: 'type', message: o.keepData ? `Retire ${v.id}?` : `This destroys ${v.id} and its data on both hosts.`, expected: v.id });
     if (o.dryRun) return;
     if (o.json) ctx.out.json({ volume: v.id, deleted: !o.keepData, retained: o.keepData ?? false, planId: report.planId, hosts: report.hostStates });
     else ctx.out.line(`${o.keepData ? 'retired' : 'deleted'} ${v.id}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
   const cmd = parent
@@ -8,9 +9,9 @@ export function register(parent: Command): void {
     .option('--keep-data', 'stop exporting and unmount, but keep the storage (Retain)')
     .option('--force', 'go ahead although NFS clients are connected, the mount is busy, or (ganesha) the server cannot tell who mounts it')
     .option('--ignore-not-found', 'exit 0 when the volume does not exist (otherwise exit 4)')
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask (scripts); otherwise you type the volume name')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag('do not ask (scripts); otherwise you type the volume name'))
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { runDelete } = await import('./delete.run.js');

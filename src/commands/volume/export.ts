@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { collect } from './collect.js';
+import { dryRunFlag, yesFlag } from '../../cli/flags.js';
+import { runPlan } from '../../plan/reporter.js';
 
 export function registerExport(parent: Command): void {
   const cmd = parent
@@ -8,8 +10,8 @@ export function registerExport(parent: Command): void {
     .description('export a volume (again) on both hosts, or change its clients and options')
     .option('--clients <cidr>', 'NFS clients allowed (repeatable or comma-separated; default: nfs.clients)', collect)
     .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { parseVolumeRef } = await import('../../core/names.js');
@@ -24,7 +26,7 @@ export function registerExport(parent: Command): void {
           const state = await loadPairState(ctx);
           const base = planExport(ctx.config, state, ref, spec);
           const plan = withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, null));
-          await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
+          await runPlan(ctx, plan, { dryRun: o.dryRun, yes: o.yes }, `${plan.title}?`);
           if (!o.dryRun) ctx.out.line(`${plan.title}: done`);
         });
       }),
@@ -40,8 +42,8 @@ export function registerUnexport(parent: Command): void {
     .command('unexport <namespace/name>')
     .description('stop exporting a volume on both hosts (or only to some clients); its data stays, and a full unexport is recorded in its metadata as a chosen state, not drift (volume export clears it)')
     .option('--clients <cidr>', 'only stop exporting to these clients (repeatable or comma-separated)', collect)
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
         const { parseVolumeRef } = await import('../../core/names.js');
@@ -67,7 +69,7 @@ export function registerUnexport(parent: Command): void {
           const base = planUnexport(ctx.config, state, ref, remaining);
           // a full unexport is a state the operator chose: recorded, so it is not drift
           const plan = drop ? base : withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, 'unexported'));
-          await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
+          await runPlan(ctx, plan, { dryRun: o.dryRun, yes: o.yes }, `${plan.title}?`);
           if (!o.dryRun) ctx.out.line(`${plan.title}: done`);
         });
       }),

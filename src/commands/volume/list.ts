@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { jsonFlag } from '../../cli/flags.js';
 
 export function registerList(parent: Command): void {
   const cmd = parent
     .command('list')
     .alias('ls')
     .description('list every volume on the pair, both hosts merged, with drift between them')
-    .option('--json', 'print volumes as JSON (documented in the man page)')
+    .addOption(jsonFlag('print volumes as JSON (documented in the man page)'))
     .action(
       withContext(async (ctx) => {
         const { runList } = await import('./list.run.js');
@@ -23,7 +24,7 @@ export function registerShow(parent: Command): void {
   const cmd = parent
     .command('show <namespace/name>')
     .description('everything nfsctl knows about one volume, per host')
-    .option('--json', 'print it as JSON')
+    .addOption(jsonFlag('print it as JSON'))
     .action(
       withContext(async (ctx, _cmd, target: string) => {
         const { runShow } = await import('./list.run.js');

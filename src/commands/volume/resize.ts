@@ -1,31 +1,20 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
+import type { ResizeOptions } from './resize.run.js';
 
 export function register(parent: Command): void {
   const cmd = parent
     .command('resize <namespace/name>')
     .description('grow a volume on both hosts (shrinking is refused: XFS cannot shrink)')
     .requiredOption('-s, --size <size>', 'new total size, binary units (20G = 20Gi)')
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag())
+    .addOption(yesFlag())
+    .addOption(jsonFlag())
     .action(
       withContext(async (ctx, cmd, target: string) => {
-        const { parseVolumeRef } = await import('../../core/names.js');
-        const { parseSize } = await import('../../core/sizes.js');
-        const { findVolume, planResize } = await import('../../volume/plans.js');
-        const { availableFor, loadPairState } = await import('./common.js');
-        const o = cmd.opts<{ size: string; dryRun?: boolean; yes?: boolean; json?: boolean }>();
-        const ref = parseVolumeRef(target);
-        const size = parseSize(o.size);
-        await ctx.withPairLock(`volume resize ${target}`, async () => {
-          const state = await loadPairState(ctx);
-          const plan = planResize(ctx.config, state, ref, size, await availableFor(ctx, findVolume(state, ref)?.backend));
-          const report = await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `${plan.title}?` } });
-          if (o.dryRun) return;
-          if (o.json) ctx.out.json({ volume: target, sizeBytes: size, planId: report.planId, hosts: report.hostStates });
-          else ctx.out.line(`${plan.title}: done`);
-        });
+        const { runResize } = await import('./resize.run.js');
+        await runResize(ctx, target, cmd.opts<ResizeOptions>());
       }),
     );
   examples(cmd, [['grow team-a/data to 20 GiB', 'nfsctl volume resize team-a/data --size 20G']]);
