@@ -17,7 +17,6 @@ export function loadPairState(ctx: Context): Promise<PairState> {
 export function availableFor(ctx: Context, backend: string | undefined): Promise<number | null> {
   return available(ctx.config, ctx.host(ctx.config.this ?? 'primary'), backend);
 }
-}
 
 /** Kubernetes label syntax, since the labels end up on the PersistentVolume; nfsctl's own keys are refused. */
 export function parseLabels(items: string[] = []): Record<string, string> {
