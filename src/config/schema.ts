@@ -5,6 +5,7 @@ import { validateClientSpec, validateExportOptions } from '../core/exports-file.
 import { durationProblem, parseDurationMs, type DurationRange } from '../core/numbers.js';
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
+import { listenProblem } from '../core/listen.js';
 
 /** A string checked by one of the validators of src/core/config-values.ts. */
 const checked = (problem: (s: string) => string | null, typeError?: string) =>
@@ -154,6 +155,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    health: z
+      .object({
+        /** A volume at or above this use% is a health warning (and flagged in metrics). */
+        usageWarnPercent: z.number().gt(0).max(100).default(85),
+        /** At or above this use%: critical. */
+        usageCriticalPercent: z.number().gt(0).max(100).default(95),
+        /** `health serve`: how long one round of checks answers requests before the hosts are asked again. */
+        cacheTtl: duration({ minMs: 0, maxMs: 3_600_000 }).default('10s'),
+        /** `health serve`: where to listen (ADDR:PORT; default loopback only). */
+        listen: checked(listenProblem).default('127.0.0.1:9655'),
+      })
+      .strict()
+      .default({})
+      .refine((h) => h.usageWarnPercent < h.usageCriticalPercent, { message: 'health.usageWarnPercent must be below health.usageCriticalPercent', path: ['usageWarnPercent'] }),
     state: z
       .object({
         auditLog: absPath.default('/var/log/nfsctl/audit.jsonl'),

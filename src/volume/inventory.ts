@@ -12,11 +12,15 @@ import { parseShowExports } from '../core/ganesha.js';
 import { parseRbdListLong, type RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { mapLimit } from '../core/concurrency.js';
+import { DF_ARGV, parseDf, parseRbdDu, parseXfsQuotaReport, type DfEntry, type RbdDuEntry } from '../core/usage.js';
 
 export interface XfsProject {
   id: number;
   usedBytes: number;
   hardBytes: number;
+  softBytes?: number;
+  inodesUsed?: number | null;
+  inodesHard?: number | null;
 }
 
 export interface MountEntry {
@@ -44,12 +48,16 @@ export interface HostInventory {
   fstab: FstabFile | null;
   /** Directories that exist under the NFS root (one level). */
   dirs: Set<string>;
+  /** df of the local filesystems mounted under the NFS root, by mount point (volume usage). */
+  df?: Map<string, DfEntry>;
 }
 
 export interface RbdInventory {
   images: RbdListEntry[];
   metas: Map<string, VolumeMeta>;
   error?: string;
+  /** `rbd du` per image (only read where images are not mapped: see rbdUsageArgv). */
+  du?: Map<string, RbdDuEntry>;
 }
 
 export const XFS_META_DIR = '.nfsctl/meta';
@@ -79,16 +87,10 @@ function parseProcMounts(text: string): MountEntry[] {
     });
 }
 
-/** `xfs_quota -x -c 'report -p -n -N -b'`: "#<id> <used> <soft> <hard> <warn> <grace>" in KiB. */
+/** `xfs_quota -x -c 'report -p -n -N -b -i'`: blocks (KiB) and inodes per project (src/core/usage.ts). */
 export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
   const m = new Map<number, XfsProject>();
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (!f[0]?.startsWith('#')) continue;
-    const id = Number(f[0].slice(1));
-    if (!Number.isInteger(id)) continue;
-    m.set(id, { id, usedBytes: Number(f[1]) * 1024, hardBytes: Number(f[3]) * 1024 });
-  }
+  for (const [id, q] of parseXfsQuotaReport(text)) m.set(id, { id, usedBytes: q.usedBytes, hardBytes: q.hardBytes, softBytes: q.softBytes, inodesUsed: q.inodesUsed, inodesHard: q.inodesHard });
   return m;
 }
 
@@ -137,7 +139,7 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   if (xfs) {
     const xfsInv: NonNullable<HostInventory['xfs']> = { projects: new Map(), metas: [], sizeBytes: 0, freeBytes: 0 };
     inv.xfs = xfsInv;
-    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root], (r) => {
+    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b -i', xfs.root], (r) => {
       if (r.exitCode === 0) xfsInv.projects = parseXfsProjectReport(r.stdout);
     });
     read(['df', '-B1', '--output=size,avail', xfs.root], (r) => {
@@ -180,6 +182,13 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   read(['find', config.nfs.root, '-mindepth', '1', '-maxdepth', '1', '-type', 'd'], (r) => {
     inv.dirs = new Set(r.stdout.split('\n').filter(Boolean));
   });
+  // Usage of mounted volumes (LVs, mapped RBD images): one df of the local filesystems, the
+  // lines under the NFS root kept (df exits 1 when one filesystem cannot be read: the others
+  // are still printed and used).
+  read(DF_ARGV, (r) => {
+    const under = `${config.nfs.root}/`;
+    inv.df = new Map([...parseDf(r.stdout)].filter(([target]) => target.startsWith(under)));
+  });
   let results: RunResult[];
   try {
     results = await host.runMany(reads.map((x) => x.argv));
@@ -217,7 +226,18 @@ export async function rbdInventory(config: Config, host: Host): Promise<RbdInven
     const p = VolumeMetaSchema.safeParse(safeJson(m.stdout.trim()));
     if (p.success) metas.set(img.image, p.data);
   });
-  return { images, metas };
+  const out: RbdInventory = { images, metas };
+  if (!r.map && images.length > 0) {
+    // unmapped images have no filesystem to df: the pool's own accounting (one command)
+    const du = await host.run(rbdUsageArgv(config));
+    if (du.exitCode === 0) out.du = parseRbdDu(du.stdout);
+  }
+  return out;
+}
+
+/** `rbd du` of the whole pool, JSON (without fast-diff it reads each image's object map). */
+export function rbdUsageArgv(config: Config): string[] {
+  return ['rbd', ...rbdArgs(config), 'du', '--format', 'json', '--pool', config.backends.rbd!.pool];
 }
 
 export async function pairInventory(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, HostInventory>> {

@@ -10,12 +10,15 @@ import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { ganeshaFile } from './exporter.js';
 import { parseGaneshaExports } from '../core/ganesha.js';
 import { intentOf, type VolumeIntent } from './intent.js';
+import { hostUsage, type Usage } from './usage.js';
 
 export interface HostVolumeState {
   reachable: boolean;
   present: boolean;
   sizeBytes: number | null;
   usedBytes: number | null;
+  /** Used against capacity (and inodes) from the backend's accounting on this host (src/volume/usage.ts); null: unknown. */
+  usage: Usage | null;
   mounted: boolean;
   /** In the exports file / ganesha export dir. */
   configured: boolean;
@@ -92,7 +95,7 @@ function rbdImage(rbd: RbdInventory, image: string): RbdListEntry | undefined {
 }
 
 export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity, backend: Backend, rbd?: RbdInventory): HostVolumeState {
-  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, mounted: false, configured: false, served: false, clients: [] };
+  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, usage: null, mounted: false, configured: false, served: false, clients: [] };
   let present = false;
   let sizeBytes: number | null = null;
   let usedBytes: number | null = null;
@@ -133,7 +136,9 @@ export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity,
     clients = m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [];
   }
   const served = ix.served.has(v.path);
-  return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
+  const usage = present ? hostUsage(config, backend, inv, v, rbd) : null;
+  if (usage) usedBytes = usage.usedBytes;
+  return { reachable: true, present, sizeBytes, usedBytes, usage, mounted, configured, served, clients };
 }
 
 /** The intent in this host's own metadata record of `v` (undefined: no record here). */
