@@ -5,8 +5,9 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { bounded, type Finding } from './check.js';
 import { probeTcp } from './probe.js';
-import { emptyInventory, hostInventory, rbdArgs, type HostInventory } from '../volume/inventory.js';
-import { mergeVolumes } from '../volume/state.js';
+import { emptyInventory, hostInventory, rbdArgs, rbdInventory, type HostInventory, type RbdInventory } from '../volume/inventory.js';
+import { mergeVolumes, type VolumeView } from '../volume/state.js';
+import { usageFindings } from './usage.js';
 import { vipState } from '../ha/vip.js';
 import { serviceArgv, serviceCommand } from '../ha/services.js';
 import { quoteArg } from '../host/quote.js';
@@ -27,17 +28,54 @@ const NFS_PORTS: [number, string][] = [
 
 export interface HealthOptions {
   hosts: PairRole[];
+  /** Filled with what the checks read (for metrics: one round of host traffic serves both). */
+  collect?: HealthCollect;
+}
+
+export interface HealthCollect {
+  inventories?: Map<PairRole, HostInventory>;
+  rbd?: RbdInventory;
+  vipHolders?: PairRole[] | null;
+  views?: VolumeView[];
 }
 
 export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promise<Finding[]> {
   const config = ctx.config;
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
+  const holdersP = opts.hosts.length === 2 ? vipHoldersOf(ctx, t).catch(() => null) : Promise.resolve(null);
+  // RBD images are shared: read once (with their usage) from whichever host answers
+  let rbd: RbdInventory | undefined;
+  const rbdP: Promise<Finding[]> = config.backends.rbd
+    ? (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const read = (async () => {
+          for (const r of opts.hosts) {
+            try {
+              rbd = await rbdInventory(config, ctx.host(r));
+              return [];
+            } catch {
+              /* try the other host */
+            }
+          }
+          return [];
+        })();
+        // only the RBD volumes' use depends on it: a slow pool is a warning, not a failed check
+        const late = new Promise<Finding[]>((resolve) => {
+          timer = setTimeout(() => resolve([{ id: 'rbd-usage', host: null, status: 'warn', title: 'RBD volume use readable', evidence: `the RBD images and their use were not read within ${t * 2} ms` }]), t * 2);
+        });
+        try {
+          return await Promise.race([read, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      })()
+    : Promise.resolve([]);
   const freshP = opts.hosts.length === 2 ? pairFreshness(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(ctx, t)))])
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await holdersP))])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -70,6 +108,11 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   adviseFailback(findings, await freshP);
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
   findings.push(...capacity(config, inventories));
+  findings.push(...(await rbdP));
+  const holders = await holdersP;
+  const views = usageViews(config, inventories, rbd);
+  findings.push(...usageFindings(config, views, holders && holders.length === 1 ? holders[0]! : null));
+  if (opts.collect) Object.assign(opts.collect, { inventories, rbd, vipHolders: holders, views });
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
   findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: ctx.configFile });
   return findings;
@@ -207,6 +250,13 @@ function intentional(views: { intent: string | null }[]): string {
   const n = new Map<string, number>();
   for (const v of views) if (v.intent) n.set(v.intent, (n.get(v.intent) ?? 0) + 1);
   return [...n].map(([k, c]) => `, ${c} ${k} on purpose`).join('');
+}
+
+/** Every volume with what each host says of its use (RBD images with the pool's accounting). */
+function usageViews(config: Config, inv: Map<PairRole, HostInventory>, rbd: RbdInventory | undefined): VolumeView[] {
+  if (inv.size === 0 && !rbd) return [];
+  const full = { primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'), backup: inv.get('backup') ?? emptyInventory('backup', 'not checked') };
+  return mergeVolumes(config, full, rbd);
 }
 
 function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] {
