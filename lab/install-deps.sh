@@ -11,6 +11,7 @@ PKGS=(
   ceph-mon ceph-osd ceph-mgr ceph-common rbd-fuse
   # vm tier
   qemu-system-x86 qemu-utils busybox-static cpio xz-utils
+  prometheus   # promtool: nfsctl metrics output is checked with `promtool check metrics`
   fio   # the kernel-client drill (test/lab/vm.test.ts): a verifying writer on the NFS mount
   # operator-experience tests
   bash-completion zsh fish mandoc groff-base man-db tmux

@@ -47,6 +47,6 @@ export function register(program: Command): void {
   examples(serve, [
     ['on loopback, for a local monitor or a reverse proxy', 'nfsctl health serve'],
     ['for a Prometheus on the storage network', 'nfsctl health serve --listen 198.51.100.11:9655'],
-    ['probe it', 'curl -fsS http://127.0.0.1:9655/health'],
+    ['answer from one round of checks for 30 s', 'nfsctl health serve --cache-ttl 30s'],
   ]);
 }

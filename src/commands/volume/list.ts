@@ -18,7 +18,6 @@ export function registerList(parent: Command): void {
       }),
     );
   examples(cmd, [
-    ['what is on the pair', 'nfsctl volume list'],
     ["one namespace's gold volumes", 'nfsctl volume list team-a -l tier=gold'],
     ['what is filling up', 'nfsctl volume list --over 80% --sort used'],
     ['volumes that drifted, for a script', "nfsctl volume list --json | jq '.volumes[] | select(.drift | length > 0) | .id'"],
