@@ -138,3 +138,9 @@ export function pairFamilies(config: Config, s: PairSnapshot, now = Date.now()):
 export function renderMetrics(config: Config, s: PairSnapshot, now = Date.now()): string {
   return renderExposition(pairFamilies(config, s, now));
 }
+
+/** Every metric family nfsctl exports, with its help text (for the man page and README). */
+export function metricCatalogue(): { name: string; help: string; type: string }[] {
+  const empty: PairSnapshot = { checkedAt: 0, durationMs: 0, health: 'ok', findings: [], collect: {}, syncOk: { primary: null, backup: null } };
+  return pairFamilies({ backends: {} } as Config, empty, 0).map((f) => ({ name: f.name, help: f.help, type: f.type }));
+}

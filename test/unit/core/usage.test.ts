@@ -54,7 +54,17 @@ describe('xfs_quota project report', () => {
   });
 });
 
+// Captured from the lab's Ceph (Pacific, memstore OSD): a 40 MiB image (4 MiB objects, no
+// fast-diff) after 36 MiB written with `rbd bench`.
+const RBD_DU = '{"images":[{"name":"pv.lab-o.fill","id":"103e49be97ba","provisioned_size":41943040,"used_size":37748736}],"total_provisioned_size":41943040,"total_used_size":37748736}\n';
+
 describe('rbd du', () => {
+  it('the captured output: provisioned and used per image', () => {
+    const m = parseRbdDu(RBD_DU);
+    expect(m.get('pv.lab-o.fill')).toEqual({ name: 'pv.lab-o.fill', provisionedBytes: 41943040, usedBytes: 37748736 });
+    expect(rbdDuUsage(m.get('pv.lab-o.fill')!)).toMatchObject({ usedBytes: 37748736, capacityBytes: 41943040, inodesUsed: null, source: 'rbd du' });
+    expect(usedPercent(rbdDuUsage(m.get('pv.lab-o.fill')!))).toBe(90);
+  });
   it('images with provisioned and used size; snapshot rows and malformed entries are left out', () => {
     const text = JSON.stringify({ images: [{ name: 'pv.a.b', id: '1', provisioned_size: 33554432, used_size: 30408704 }, { name: 'pv.a.b', snapshot: 's1', id: '1', provisioned_size: 33554432, used_size: 1 }, { name: 'pv.c.d', provisioned_size: 'x' }], total_provisioned_size: 1, total_used_size: 1 });
     const m = parseRbdDu(text);
