@@ -102,12 +102,19 @@ export async function startHealthServer<S extends Snapshot>(o: ServeOptions<S>):
       maxHeaderSize: 8192,
     },
     (req: IncomingMessage, res: ServerResponse) => {
-      void handle(req, res);
+      handle(req, res).catch((err: Error) => {
+        // a bug in rendering must not leave the client hanging or end the server
+        log(`internal error answering ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+        if (!res.headersSent) send(res, 500, json, JSON.stringify({ error: 'internal error' }) + '\n', req.method === 'HEAD');
+        else res.destroy();
+      });
     },
   );
   server.maxConnections = 256;
   server.maxHeadersCount = 64;
 
+  let rendered: { round: S; text: string } | null = null;
+  let healthText: { round: S; text: string } | null = null;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
     req.resume(); // a body (nobody should send one) is read and dropped
@@ -128,8 +135,13 @@ export async function startHealthServer<S extends Snapshot>(o: ServeOptions<S>):
     }
     if (res.destroyed) return;
     const at = { 'X-Nfsctl-Checked-At': new Date(s.checkedAt).toISOString() };
-    if (path === '/metrics') return send(res, 200, o.metricsContentType, o.metrics(s), head, at);
-    return send(res, httpStatus(s.health), json, JSON.stringify(healthDocument(s)) + '\n', head, at);
+    if (path === '/metrics') {
+      // the text of one round is made once, however many scrapes it answers
+      if (rendered?.round !== s) rendered = { round: s, text: o.metrics(s) };
+      return send(res, 200, o.metricsContentType, rendered.text, head, at);
+    }
+    if (healthText?.round !== s) healthText = { round: s, text: JSON.stringify(healthDocument(s)) + '\n' };
+    return send(res, httpStatus(s.health), json, healthText.text, head, at);
   }
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {

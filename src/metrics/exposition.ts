@@ -23,7 +23,10 @@ export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 export function escapeLabelValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -44,13 +47,18 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
+const checkedNames = new Set<string>();
 function labelText(labels: Record<string, string> | undefined): string {
-  const entries = Object.entries(labels ?? {});
-  if (entries.length === 0) return '';
-  for (const [k] of entries) {
-    if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`invalid Prometheus label name ${JSON.stringify(k)}`);
+  if (!labels) return '';
+  let out = '';
+  for (const k in labels) {
+    if (!checkedNames.has(k)) {
+      if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`invalid Prometheus label name ${JSON.stringify(k)}`);
+      checkedNames.add(k);
+    }
+    out += `${out ? ',' : ''}${k}="${escapeLabelValue(labels[k]!)}"`;
   }
-  return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+  return out ? `{${out}}` : '';
 }
 
 /** One exposition document. Families without samples are left out (promtool flags them). */
