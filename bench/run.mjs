@@ -3,7 +3,7 @@
 // is shared and noisy); nothing here asserts a time. Results go to stdout and bench/RESULTS.md.
 //   node bench/run.mjs            all benchmarks (brings up its own lab: NFSLAB_NS=nfslab-bench)
 //   node bench/run.mjs --quick    start-up and file benchmarks only (no lab; what CI runs)
-//   node bench/run.mjs --only=rbd,failback   some of: startup files create health rbd failback pervolume scale vmdrill
+//   node bench/run.mjs --only=rbd,failback   some of: startup files metrics create health rbd failback pervolume scale vmdrill
 //   (vmdrill runs the vm-tier drill; BENCH_DRILL_FROM=<figures.json> formats an earlier run's figures)
 // Only a full run rewrites bench/RESULTS.md.
 import { writeFileSync, readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { rbdLockScan } from './rbd-locks.mjs';
 import { failbackSync } from './failback.mjs';
 import { vmDrill } from './vm-drill.mjs';
 import { perVolumeSync } from './per-volume-sync.mjs';
+import { metricsBench } from './metrics.mjs';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
@@ -156,6 +157,7 @@ const want = (name) => !only || only.includes(name);
 say(`# nfsctl benchmarks (${quick ? 'quick' : 'full'})\n${machine()}`);
 if (want('startup')) startup();
 if (want('files')) await files();
+if (!quick && want('metrics')) await metricsBench();
 let started = false;
 if (!quick) {
   try {

@@ -8,6 +8,7 @@ _nfsctl_sub() {
     '/volume') REPLY=volume ;;
     '/status') REPLY=status ;;
     '/health') REPLY=health ;;
+    '/metrics') REPLY=metrics ;;
     '/sync') REPLY=sync ;;
     '/failback') REPLY=failback ;;
     '/switchover') REPLY=switchover ;;
@@ -27,6 +28,8 @@ _nfsctl_sub() {
     'volume/unexport') REPLY=unexport ;;
     'volume/resize') REPLY=resize ;;
     'volume/delete') REPLY=delete ;;
+    'health/serve') REPLY=serve ;;
+    'metrics/install-timer') REPLY=install-timer ;;
     'sync/install-timer') REPLY=install-timer ;;
     'ha/notify') REPLY=notify ;;
     'ha/install') REPLY=install ;;
@@ -52,8 +55,10 @@ _nfsctl_sub() {
 _nfsctl_subs() {
   REPLY=
   case "$1" in
-    '') REPLY='volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
+    '') REPLY='volume status health metrics sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
     'volume') REPLY='create list show export unexport resize delete' ;;
+    'health') REPLY='serve' ;;
+    'metrics') REPLY='install-timer' ;;
     'sync') REPLY='install-timer' ;;
     'ha') REPLY='notify install lint' ;;
     'config') REPLY='check' ;;
@@ -71,7 +76,7 @@ _nfsctl_opts() {
     '') REPLY='-c --config --no-color -V --version -h --help' ;;
     'volume') REPLY='-c --config --no-color -h --help' ;;
     'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --dry-run -y --yes --json -h --help' ;;
-    'volume list') REPLY='-c --config --no-color --json -h --help' ;;
+    'volume list') REPLY='-c --config --no-color -l --selector --sort --over -o --output --json -h --help' ;;
     'volume show') REPLY='-c --config --no-color --json -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
@@ -79,6 +84,9 @@ _nfsctl_opts() {
     'volume delete') REPLY='-c --config --no-color --keep-data --force --ignore-not-found --dry-run -y --yes --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
+    'health serve') REPLY='-c --config --no-color --listen --cache-ttl --request-timeout -h --help' ;;
+    'metrics') REPLY='-c --config --no-color --textfile -h --help' ;;
+    'metrics install-timer') REPLY='-c --config --no-color --interval --dir --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
     'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh --skip-unready -y --yes --json -h --help' ;;
     'sync install-timer') REPLY='-c --config --no-color --interval --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
     'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --json -h --help' ;;
@@ -117,11 +125,23 @@ _nfsctl_optval() {
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;
     'volume create|-o'|'volume create|--output') REPLY='words:pv-yaml pv-json' ;;
+    'volume list|-l'|'volume list|--selector') REPLY='none' ;;
+    'volume list|--sort') REPLY='words:name namespace size used' ;;
+    'volume list|--over') REPLY='none' ;;
+    'volume list|-o'|'volume list|--output') REPLY='words:wide json' ;;
     'volume export|--clients') REPLY='none' ;;
     'volume export|--options') REPLY='none' ;;
     'volume unexport|--clients') REPLY='none' ;;
     'volume resize|-s'|'volume resize|--size') REPLY='none' ;;
     'health|--host') REPLY='words:primary backup' ;;
+    'health serve|--listen') REPLY='none' ;;
+    'health serve|--cache-ttl') REPLY='none' ;;
+    'health serve|--request-timeout') REPLY='none' ;;
+    'metrics|--textfile') REPLY='files' ;;
+    'metrics install-timer|--interval') REPLY='none' ;;
+    'metrics install-timer|--dir') REPLY='files' ;;
+    'metrics install-timer|--nfsctl-path') REPLY='files' ;;
+    'metrics install-timer|--host') REPLY='words:primary backup' ;;
     'sync|--max-delete') REPLY='none' ;;
     'sync install-timer|--interval') REPLY='none' ;;
     'sync install-timer|--nfsctl-path') REPLY='files' ;;
@@ -157,6 +177,7 @@ _nfsctl_argval() {
   REPLY=none
   case "$1|$2" in
     'volume create|0') REPLY='dyn:volumes' ;;
+    'volume list|0') REPLY='none' ;;
     'volume show|0') REPLY='dyn:volumes' ;;
     'volume export|0') REPLY='dyn:volumes' ;;
     'volume unexport|0') REPLY='dyn:volumes' ;;
@@ -174,7 +195,7 @@ _nfsctl_argval() {
     'rbd blocklist remove|0') REPLY='none' ;;
     'completion|0') REPLY='words:bash zsh fish' ;;
   esac
-  [[ $1 == 'help' ]] && (($2 >= 0)) && REPLY='words:volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion exit-codes'
+  [[ $1 == 'help' ]] && (($2 >= 0)) && REPLY='words:volume status health metrics sync failback switchover ha troubleshoot-mount config lock log rbd help completion exit-codes'
   return 0
 }
 

@@ -12,6 +12,7 @@ PKGS=(
   ceph-mds ceph-mgr-modules-core nfs-ganesha-ceph   # the cephfs backend: MDS, mgr volumes, FSAL CEPH
   # vm tier
   qemu-system-x86 qemu-utils busybox-static cpio xz-utils
+  prometheus   # promtool: nfsctl metrics output is checked with `promtool check metrics`
   fio   # the kernel-client drill (test/lab/vm.test.ts): a verifying writer on the NFS mount
   # operator-experience tests
   bash-completion zsh fish mandoc groff-base man-db tmux

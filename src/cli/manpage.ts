@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.js';
 import { allCommands, describeProgram, globalOptions, type ArgSpec, type CommandSpec, type OptionSpec } from './completion.js';
+import { monitoringSection } from './man-monitoring.js';
 import { configReference, EXAMPLE_CONFIG } from './config-reference.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { configSchema } from '../config/schema.js';
@@ -32,7 +33,7 @@ export function prose(text: string): string {
 }
 
 /** One line of a no-fill (.nf) block. */
-function verbatim(text: string): string {
+export function verbatim(text: string): string {
   return guard(esc(text));
 }
 
@@ -46,7 +47,7 @@ function arg(text: string): string {
   return `"${esc(text).replace(/"/g, '\\(dq')}"`;
 }
 
-function bold(t: string): string {
+export function bold(t: string): string {
   return `\\fB${esc(t)}\\fR`;
 }
 
@@ -147,6 +148,14 @@ export const RUNBOOK: { title: string; text: string; steps: [string, string][] }
     ],
   },
   {
+    title: 'A volume is filling up',
+    text: 'health warns when a volume reaches health.usageWarnPercent of its size (critical at health.usageCriticalPercent). Find the fullest volumes, then grow the one that needs it:',
+    steps: [
+      ['volumes more than 80% full, fullest first', 'nfsctl volume list --over 80% --sort used'],
+      ['give it room (asks first)', 'nfsctl volume resize team-a/data --size 20G'],
+    ],
+  },
+  {
     title: 'A run died and left the pair locked',
     text: 'Commands that change the pair take a lock on both hosts. If a run was killed, find out who held it before breaking it:',
     steps: [
@@ -223,6 +232,7 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     '.SH COMMANDS',
     ...commands.flatMap(commandSection),
     ...configSection(),
+    ...monitoringSection(),
     '.SH EXIT STATUS',
     ...EXIT_CODES.flatMap(([code, what]) => ['.TP', bold(String(code)), prose(period(what))]),
     '.SH ENVIRONMENT',
@@ -248,6 +258,12 @@ export function renderManPage(program: Command, opts: ManOptions): string {
     '.TP',
     bold(defaultOf('auditLog')),
     prose('The audit log (state.auditLog): one JSON object per line, appended, never rewritten. Kept on the host where nfsctl ran; `nfsctl log` reads it on both hosts and shows one line per operation (plan), merged by time and marked with the host, `--commands` the commands behind each.'),
+    '.TP',
+    bold('/etc/cron.d/nfsctl-metrics'),
+    prose('The metrics timer (`nfsctl metrics install-timer`): `nfsctl metrics --textfile DIR` every minute; its output goes to /var/log/nfsctl/metrics.log.'),
+    '.TP',
+    bold('packaging/nfsctl-health.service'),
+    prose('A systemd unit for `nfsctl health serve`, shipped in the package: copy it to /etc/systemd/system/, then `systemctl enable --now nfsctl-health`.'),
     '.TP',
     bold(`${lockDir}/pair.lock`),
     prose('The pair lock (in state.lockDir), held on both hosts while a command changes the pair, under a random token per run; a run releases only its own lock. nfsctl creates state.lockDir with mode 0700 and refuses one that is a symbolic link, not owned by root or the running user, writable by group or others, or in a world-writable parent without the sticky bit. See `nfsctl lock status` and `nfsctl lock break` (both hosts unless --host).'),

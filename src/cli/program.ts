@@ -7,6 +7,7 @@ import { register as logShow } from '../commands/log/show.js';
 import { register as lockStatus } from '../commands/lock/status.js';
 import { register as lockBreak } from '../commands/lock/break.js';
 import { register as health } from '../commands/health/health.js';
+import { register as metrics } from '../commands/metrics/metrics.js';
 import { register as troubleshootMount } from '../commands/troubleshoot/mount.js';
 import { register as volumeCreate } from '../commands/volume/create.js';
 import { register as volumeDelete } from '../commands/volume/delete.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
 
   pairStatus(program);
   health(program);
+  metrics(program);
   sync(program);
   failback(program);
   switchover(program);

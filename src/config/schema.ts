@@ -8,6 +8,7 @@ import { cronIntervalProblem } from '../core/cron.js';
 import { absPath, checked, dataRoot } from './checked.js';
 import { BACKEND_LIST, backendNames, backendSections } from '../volume/backend/registry.js';
 import { exporterNames } from '../volume/nfs-server/registry.js';
+import { listenProblem } from '../core/listen.js';
 
 /** Marks duration keys for the printer of the effective config (src/config/print.ts). */
 export const DURATION_DESCRIPTION = 'duration';
@@ -129,6 +130,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    health: z
+      .object({
+        /** A volume at or above this use% is a health warning (and flagged in metrics). */
+        usageWarnPercent: z.number().gt(0).max(100).default(85),
+        /** At or above this use%: critical. */
+        usageCriticalPercent: z.number().gt(0).max(100).default(95),
+        /** `health serve`: how long one round of checks answers requests before the hosts are asked again. */
+        cacheTtl: duration({ minMs: 0, maxMs: 3_600_000 }).default('10s'),
+        /** `health serve`: where to listen (ADDR:PORT; default loopback only). */
+        listen: checked(listenProblem).default('127.0.0.1:9655'),
+      })
+      .strict()
+      .default({})
+      .refine((h) => h.usageWarnPercent < h.usageCriticalPercent, { message: 'health.usageWarnPercent must be below health.usageCriticalPercent', path: ['usageWarnPercent'] }),
     state: z
       .object({
         auditLog: absPath.default('/var/log/nfsctl/audit.jsonl'),

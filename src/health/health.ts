@@ -4,9 +4,11 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { bounded, type Finding } from './check.js';
 import { probeTcp } from './probe.js';
-import { emptyInventory, hostInventory, type HostInventory } from '../volume/inventory.js';
+import { clusterInventories, emptyInventory, hostInventory, type HostInventory } from '../volume/inventory.js';
 import { configuredBackends } from '../volume/backend/registry.js';
-import { mergeVolumes } from '../volume/state.js';
+import type { ClusterInventories } from '../volume/state.js';
+import { mergeVolumes, type VolumeView } from '../volume/state.js';
+import { usageFindings } from './usage.js';
 import { vipState } from '../ha/vip.js';
 import { serviceArgv, serviceCommand } from '../ha/services.js';
 import { quoteArg } from '../host/quote.js';
@@ -40,17 +42,50 @@ export interface HealthOptions {
   configFile: string;
   /** Default: the audit log the config names. */
   audit?: AuditLog;
+  /** Filled with what the checks read (for metrics: one round of host traffic serves both). */
+  collect?: HealthCollect;
+}
+
+export interface HealthCollect {
+  inventories?: Map<PairRole, HostInventory>;
+  cluster?: ClusterInventories;
+  vipHolders?: PairRole[] | null;
+  views?: VolumeView[];
 }
 
 export async function runHealthChecks(config: Config, pair: Record<PairRole, Host>, opts: HealthOptions): Promise<Finding[]> {
   const ctx = { config, host: (r: PairRole) => pair[r], audit: opts.audit ?? new AuditLog(config.state.auditLog) };
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
+  const holdersP = opts.hosts.length === 2 ? vipHoldersOf(config, pair, t).catch(() => null) : Promise.resolve(null);
+  // shared backends' clusters (RBD images...): read once (with their usage) from whichever host answers
+  let cluster: ClusterInventories | undefined;
+  const clusterP: Promise<Finding[]> = configuredBackends(config).some((b) => b.placement !== 'mirrored')
+    ? (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const read = (async () => {
+          cluster = await clusterInventories(
+            config,
+            opts.hosts.map((r) => pair[r]),
+          );
+          return [];
+        })();
+        // only the RBD volumes' use depends on it: a slow pool is a warning, not a failed check
+        const late = new Promise<Finding[]>((resolve) => {
+          timer = setTimeout(() => resolve([{ id: 'rbd-usage', host: null, status: 'warn', title: 'shared volumes\' use readable', evidence: `the shared backends (${configuredBackends(config).filter((b) => b.placement !== 'mirrored').map((b) => b.name).join(', ')}) and their use were not read within ${t * 2} ms` }]), t * 2);
+        });
+        try {
+          return await Promise.race([read, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      })()
+    : Promise.resolve([]);
   const freshP = opts.hosts.length === 2 ? pairFreshness(config, pair).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await vipHoldersOf(config, pair, t))), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: pair, t }))])
+      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await holdersP)), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: pair, t }))])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -84,6 +119,11 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
   findings.push(...capacity(config, inventories));
   findings.push(...capacityMatch(config, inventories));
+  findings.push(...(await clusterP));
+  const holders = await holdersP;
+  const views = usageViews(config, inventories, cluster);
+  findings.push(...usageFindings(config, views, holders && holders.length === 1 ? holders[0]! : null));
+  if (opts.collect) Object.assign(opts.collect, { inventories, cluster, vipHolders: holders, views });
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
   findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: opts.configFile });
   return findings;
@@ -197,6 +237,13 @@ function intentional(views: { intent: string | null }[]): string {
   const n = new Map<string, number>();
   for (const v of views) if (v.intent) n.set(v.intent, (n.get(v.intent) ?? 0) + 1);
   return [...n].map(([k, c]) => `, ${c} ${k} on purpose`).join('');
+}
+
+/** Every volume with what each host says of its use (RBD images with the pool's accounting). */
+function usageViews(config: Config, inv: Map<PairRole, HostInventory>, cluster: ClusterInventories | undefined): VolumeView[] {
+  if (inv.size === 0 && !cluster) return [];
+  const full = { primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'), backup: inv.get('backup') ?? emptyInventory('backup', 'not checked') };
+  return mergeVolumes(config, full, cluster);
 }
 
 function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] {

@@ -13,11 +13,16 @@ import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { configuredBackends } from './backend/registry.js';
 import type { ClusterInventory } from './backend/contract.js';
+import { mapLimit } from '../core/concurrency.js';
+import { DF_ARGV, parseDf, parseRbdDu, parseXfsQuotaReport, type DfEntry, type RbdDuEntry } from '../core/usage.js';
 
 export interface XfsProject {
   id: number;
   usedBytes: number;
   hardBytes: number;
+  softBytes?: number;
+  inodesUsed?: number | null;
+  inodesHard?: number | null;
 }
 
 export interface MountEntry {
@@ -47,10 +52,14 @@ export interface HostInventory {
   dirs: Set<string>;
   /** What other backends read from this host (their readHost), by backend name. */
   extra: Record<string, unknown>;
+  /** df of the local filesystems mounted under the NFS root, by mount point (volume usage). */
+  df?: Map<string, DfEntry>;
 }
 
 export interface RbdInventory extends ClusterInventory {
   images: RbdListEntry[];
+  /** `rbd du` per image (only read where images are not mapped: see rbdUsageArgv). */
+  du?: Map<string, RbdDuEntry>;
 }
 
 export const XFS_META_DIR = '.nfsctl/meta';
@@ -80,16 +89,10 @@ function parseProcMounts(text: string): MountEntry[] {
     });
 }
 
-/** `xfs_quota -x -c 'report -p -n -N -b'`: "#<id> <used> <soft> <hard> <warn> <grace>" in KiB. */
+/** `xfs_quota -x -c 'report -p -n -N -b -i'`: blocks (KiB) and inodes per project (src/core/usage.ts). */
 export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
   const m = new Map<number, XfsProject>();
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (!f[0]?.startsWith('#')) continue;
-    const id = Number(f[0].slice(1));
-    if (!Number.isInteger(id)) continue;
-    m.set(id, { id, usedBytes: Number(f[1]) * 1024, hardBytes: Number(f[3]) * 1024 });
-  }
+  for (const [id, q] of parseXfsQuotaReport(text)) m.set(id, { id, usedBytes: q.usedBytes, hardBytes: q.hardBytes, softBytes: q.softBytes, inodesUsed: q.inodesUsed, inodesHard: q.inodesHard });
   return m;
 }
 
@@ -134,6 +137,13 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
   });
   read(['find', config.nfs.root, '-mindepth', '1', '-maxdepth', '1', '-type', 'd'], (r) => {
     inv.dirs = new Set(r.stdout.split('\n').filter(Boolean));
+  });
+  // Usage of mounted volumes (LVs, mapped RBD images): one df of the local filesystems, the
+  // lines under the NFS root kept (df exits 1 when one filesystem cannot be read: the others
+  // are still printed and used).
+  read(DF_ARGV, (r) => {
+    const under = `${config.nfs.root}/`;
+    inv.df = new Map([...parseDf(r.stdout)].filter(([target]) => target.startsWith(under)));
   });
   let results: RunResult[];
   try {

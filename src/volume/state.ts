@@ -9,6 +9,7 @@ import { BACKEND_LIST, backendNamed, backendOfMeta } from './backend/registry.js
 import { isMirrored, servedByBoth, type ClusterInventory } from './backend/contract.js';
 import { exporterOf } from './nfs-server/registry.js';
 import { intentOf, type VolumeIntent } from './intent.js';
+import { hostUsage, type Usage } from './usage.js';
 
 /** The shared backends' cluster inventories, by backend name. */
 export type ClusterInventories = Partial<Record<string, ClusterInventory>>;
@@ -18,6 +19,8 @@ export interface HostVolumeState {
   present: boolean;
   sizeBytes: number | null;
   usedBytes: number | null;
+  /** Used against capacity (and inodes) from the backend's accounting on this host (src/volume/usage.ts); null: unknown. */
+  usage: Usage | null;
   mounted: boolean;
   /** In the exports file / ganesha export dir. */
   configured: boolean;
@@ -67,13 +70,17 @@ function indexOf(inv: HostInventory): InventoryIndex {
 }
 
 export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity, backend: Backend, cluster?: ClusterInventories): HostVolumeState {
-  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, mounted: false, configured: false, served: false, clients: [] };
-  const { present, sizeBytes, usedBytes } = backendNamed(backend).storageState(config, inv, v, cluster?.[backend]);
+  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, usage: null, mounted: false, configured: false, served: false, clients: [] };
+  const b = backendNamed(backend);
+  const { present, sizeBytes } = b.storageState(config, inv, v, cluster?.[backend]);
+  let { usedBytes } = b.storageState(config, inv, v, cluster?.[backend]);
   const ix = indexOf(inv);
   const mounted = ix.mounts.has(v.path);
   const { configured, clients } = exporterOf(config).exportState(config, inv, v);
   const served = ix.served.has(v.path);
-  return { reachable: true, present, sizeBytes, usedBytes, mounted, configured, served, clients };
+  const usage = present ? hostUsage(config, backend, inv, v, cluster?.[backend]) : null;
+  if (usage) usedBytes = usage.usedBytes;
+  return { reachable: true, present, sizeBytes, usedBytes, usage, mounted, configured, served, clients };
 }
 
 /** The intent in this host's own metadata record of `v` (undefined: no record here). */

@@ -57,7 +57,7 @@ describe('man page', () => {
 
   it('has the sections an operator looks for', () => {
     const sections = [...generated[MAN_PAGE]!.matchAll(/^\.SH (.+)$/gm)].map((m) => m[1]);
-    expect(sections).toEqual(['NAME', 'SYNOPSIS', 'DESCRIPTION', 'GLOBAL OPTIONS', 'COMMANDS', 'CONFIGURATION', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO']);
+    expect(sections).toEqual(['NAME', 'SYNOPSIS', 'DESCRIPTION', 'GLOBAL OPTIONS', 'COMMANDS', 'CONFIGURATION', 'MONITORING', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO']);
     expect(generated[MAN_PAGE]).toMatch(/^\.TH NFSCTL 8 "\d{4}-\d{2}-\d{2}" "nfsctl \d+\.\d+\.\d+"/m);
   });
 

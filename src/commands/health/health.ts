@@ -32,4 +32,22 @@ export function register(program: Command): void {
     ['is the pair healthy?', 'nfsctl health'],
     ['for monitoring', 'nfsctl health --json | jq -r .health'],
   ]);
+
+  const serve = cmd
+    .command('serve')
+    .description('answer GET / and /health with {"health": "ok"} (200; "warn" 200, "critical" 503, with the checks that are not ok) and GET /metrics with the metrics, one round of checks per health.cacheTtl; runs until SIGTERM')
+    .option('--listen <addr:port>', 'where to listen: IPv4:PORT or [IPv6]:PORT (default: health.listen, 127.0.0.1:9655)')
+    .option('--cache-ttl <duration>', 'answer from one round of checks for this long, e.g. 10s (default: health.cacheTtl)')
+    .option('--request-timeout <duration>', 'a client must send its whole request within this, e.g. 10s', '10s')
+    .action(
+      withContext(async (ctx, cmd) => {
+        const { runServe } = await import('./serve.run.js');
+        await runServe(ctx, cmd.opts());
+      }),
+    );
+  examples(serve, [
+    ['on loopback, for a local monitor or a reverse proxy', 'nfsctl health serve'],
+    ['for a Prometheus on the storage network', 'nfsctl health serve --listen 198.51.100.11:9655'],
+    ['answer from one round of checks for 30 s', 'nfsctl health serve --cache-ttl 30s'],
+  ]);
 }

@@ -10,8 +10,51 @@ import type { HostVolumeState, VolumeView } from '../../volume/state.js';
 import { loadPairState } from './common.js';
 import { writeCompletionCacheSafe } from './cache.js';
 import { backendNamed } from '../../volume/backend/registry.js';
+import { UsageError } from '../../core/errors.js';
+import { validateNamespace } from '../../core/names.js';
+import { parseLabelSelector } from '../../core/label-selector.js';
+import { parsePercent } from '../../core/usage.js';
+import { queryVolumes, SORT_KEYS, type ListQuery, type SortKey } from '../../volume/query.js';
+import { volumeUsage, type VolumeUsage } from '../../volume/usage.js';
+import type { PairRole } from '../../config/schema.js';
 
-export function volumeJson(v: VolumeView) {
+export interface ListOptions {
+  namespace?: string;
+  selector?: string;
+  sort?: string;
+  over?: string;
+  output?: string;
+}
+
+/** Every flag checked before any host is asked. */
+export function listQuery(o: ListOptions): ListQuery {
+  const q: ListQuery = {};
+  if (o.namespace !== undefined) {
+    try {
+      validateNamespace(o.namespace);
+    } catch (err) {
+      throw new UsageError(`namespace ${JSON.stringify(o.namespace)}: ${(err as Error).message}`);
+    }
+    q.namespace = o.namespace;
+  }
+  if (o.selector !== undefined) q.selector = parseLabelSelector(o.selector);
+  if (o.sort !== undefined) {
+    if (!(SORT_KEYS as readonly string[]).includes(o.sort)) throw new UsageError(`--sort ${JSON.stringify(o.sort)}: expected one of ${SORT_KEYS.join(', ')}`);
+    q.sort = o.sort as SortKey;
+  }
+  if (o.over !== undefined) {
+    const p = parsePercent(o.over);
+    if (p === null) throw new UsageError(`--over ${JSON.stringify(o.over)}: expected a percentage from 0 to 100, e.g. 80% or 80`);
+    q.overPercent = p;
+  }
+  return q;
+}
+
+function usageJson(u: VolumeUsage | null) {
+  return u ? { usedBytes: u.usedBytes, capacityBytes: u.capacityBytes, percent: u.percent, inodesUsed: u.inodesUsed, inodesTotal: u.inodesTotal, host: u.host, source: u.source } : null;
+}
+
+export function volumeJson(v: VolumeView, vipHolder: PairRole | null = null) {
   return {
     id: v.id,
     namespace: v.namespace,
@@ -26,7 +69,12 @@ export function volumeJson(v: VolumeView) {
     hosts: v.hosts,
     state: v.intent ?? 'active',
     drift: v.drift,
+    usage: usageJson(volumeUsage(v.hosts, vipHolder)),
   };
+}
+
+function pct(u: VolumeUsage | null): string {
+  return u ? `${Math.round(u.percent)}%` : '-';
 }
 
 function hostCell(h: HostVolumeState): string {
@@ -40,31 +88,54 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-export async function runList(ctx: Context): Promise<void> {
+export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> {
+  const query = listQuery(o);
+  const json = ctx.opts.json || o.output === 'json';
+  const wide = o.output === 'wide';
   const state = await loadPairState(ctx);
   await writeCompletionCacheSafe(ctx, state.views.map((v) => v.id));
   const unreachable = ROLES.filter((r) => !state.inv[r].reachable);
-  if (ctx.opts.json) {
-    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: state.views.map(volumeJson) });
+  const { rows, unknownUsage } = queryVolumes(state.views, state.vipHolder, query);
+  if (json) {
+    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: rows.map((r) => volumeJson(r.view, state.vipHolder)), ...(query.overPercent !== undefined ? { unknownUsage } : {}) });
     return;
   }
   for (const r of unreachable) ctx.out.warn(`${r} is unreachable: ${state.inv[r].error}`);
   for (const [name, c] of Object.entries(state.cluster ?? {})) if (c?.error) ctx.out.warn(`cannot list ${backendNamed(name).noun}s: ${c.error}`);
-  if (state.views.length === 0) {
-    ctx.out.info('no volumes');
+  const filtered = query.namespace !== undefined || query.selector !== undefined || query.overPercent !== undefined;
+  const unknownNote = unknownUsage ? `; ${unknownUsage} volume${unknownUsage === 1 ? '' : 's'} whose use is unknown left out` : '';
+  if (rows.length === 0) {
+    ctx.out.info(state.views.length === 0 ? 'no volumes' : `no volumes match (${state.views.length} on the pair)${unknownNote}`);
     return;
   }
   const c = ctx.out.color;
-  const rows = [['VOLUME', 'BACKEND', 'SIZE', 'USED', 'PRIMARY', 'BACKUP', 'DRIFT']];
-  for (const v of state.views) {
-    const used = v.hosts.primary.usedBytes ?? v.hosts.backup.usedBytes;
-    rows.push([v.id, v.backend, formatSize(v.sizeBytes), used === null ? '-' : formatSize(used), hostCell(v.hosts.primary), hostCell(v.hosts.backup), v.drift.length ? `${v.drift.length}: ${v.drift[0]}` : v.intent ? `- (${v.intent} on purpose)` : '-']);
+  const header = ['VOLUME', 'BACKEND', 'SIZE', 'USED', 'USE%', ...(wide ? ['INODES', 'FROM'] : []), 'PRIMARY', 'BACKUP', ...(wide ? ['LABELS', 'PATH'] : []), 'DRIFT'];
+  const table_ = [header];
+  const t = { warnPercent: ctx.config.health.usageWarnPercent, criticalPercent: ctx.config.health.usageCriticalPercent };
+  for (const { view: v, usage } of rows) {
+    table_.push([
+      v.id,
+      v.backend,
+      formatSize(v.sizeBytes),
+      usage ? formatSize(usage.usedBytes) : '-',
+      pct(usage),
+      ...(wide ? [usage && usage.inodesUsed !== null ? `${usage.inodesUsed}${usage.inodesTotal ? `/${usage.inodesTotal}` : ''}` : '-', usage ? `${usage.source}@${usage.host}` : '-'] : []),
+      hostCell(v.hosts.primary),
+      hostCell(v.hosts.backup),
+      ...(wide ? [Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(',') || '-', v.path] : []),
+      v.drift.length ? `${v.drift.length}: ${v.drift[0]}` : v.intent ? `- (${v.intent} on purpose)` : '-',
+    ]);
   }
-  const text = table(rows).split('\n');
+  const text = table(table_).split('\n');
   ctx.out.line(c.bold(text[0]!));
-  text.slice(1).forEach((line, i) => ctx.out.line(state.views[i]!.drift.length ? c.yellow(line) : line));
-  const drifted = state.views.filter((v) => v.drift.length > 0).length;
-  ctx.out.info(`${state.views.length} volume${state.views.length === 1 ? '' : 's'}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`);
+  text.slice(1).forEach((line, i) => {
+    const r = rows[i]!;
+    const full = r.usage && r.usage.percent >= t.criticalPercent ? 'critical' : r.usage && r.usage.percent >= t.warnPercent ? 'warn' : null;
+    ctx.out.line(full === 'critical' ? c.red(line) : r.view.drift.length || full ? c.yellow(line) : line);
+  });
+  const drifted = rows.filter((r) => r.view.drift.length > 0).length;
+  const shown = filtered ? `${rows.length} of ${state.views.length} volumes` : `${rows.length} volume${rows.length === 1 ? '' : 's'}`;
+  ctx.out.info(`${shown}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}${unknownNote}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`);
 }
 
 export async function runShow(ctx: Context, target: string): Promise<void> {
@@ -75,7 +146,7 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
   const promise = movePromise(v.backend);
   const recs = promise.kind === 'copy' ? await Promise.all(ROLES.map((r) => readVolumeSyncs(ctx.host(r), ctx.config.state.stateDir).catch(() => ({})))) : [];
   const rpo = promise.kind === 'copy' ? volumeRpoSeconds(v.id, recs) : null;
-  if (ctx.opts.json) return ctx.out.json({ ...volumeJson(v), vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash }, rpoSeconds: rpo });
+  if (ctx.opts.json) return ctx.out.json({ ...volumeJson(v, state.vipHolder), vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash }, rpoSeconds: rpo });
   const c = ctx.out.color;
   const lines = [
     `${c.bold(v.id)}  ${v.backend}, ${formatSize(v.sizeBytes)}`,
@@ -83,12 +154,13 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     `created:  ${v.createdAt} by ${v.createdBy}`,
     `labels:   ${Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`,
     `fsid:     ${v.identity.fsid}   export id: ${v.identity.exportId}`,
+    `usage:    ${usageLine(volumeUsage(v.hosts, state.vipHolder))}`,
     `state:    ${v.intent ? `${v.intent} (chosen by the operator: not drift; \`nfsctl volume export ${v.id}\` serves it again)` : 'active'}`,
   ];
   for (const r of ROLES) {
     const h = v.hosts[r];
     lines.push(
-      `${r.padEnd(8)}  ${!h.reachable ? 'unreachable' : `${h.present ? 'present' : 'MISSING'}, ${h.sizeBytes === null ? '?' : formatSize(h.sizeBytes)}${h.usedBytes === null ? '' : ` (${formatSize(h.usedBytes)} used)`}, ${h.mounted ? 'mounted' : 'not mounted'}, ${h.served ? 'served' : h.configured ? 'configured, NOT served' : 'not exported'}${h.clients.length ? ` to ${h.clients.join(' ')}` : ''}`}`,
+      `${r.padEnd(8)}  ${!h.reachable ? 'unreachable' : `${h.present ? 'present' : 'MISSING'}, ${h.sizeBytes === null ? '?' : formatSize(h.sizeBytes)}${h.usage ? ` (${formatSize(h.usage.usedBytes)} used of ${formatSize(h.usage.capacityBytes)}${h.usage.inodesUsed !== null ? `, ${h.usage.inodesUsed} inodes` : ''}, ${h.usage.source})` : h.usedBytes === null ? '' : ` (${formatSize(h.usedBytes)} used)`}, ${h.mounted ? 'mounted' : 'not mounted'}, ${h.served ? 'served' : h.configured ? 'configured, NOT served' : 'not exported'}${h.clients.length ? ` to ${h.clients.join(' ')}` : ''}`}`,
     );
   }
   lines.push(`drift:    ${v.drift.length ? c.yellow(v.drift.join('; ')) : 'none'}`);
@@ -96,4 +168,9 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
   lines.push(`          open files: ${promise.openFiles}`);
   lines.push(`          crash: ${promise.crash}${promise.kind === 'copy' ? `; ${rpoText(rpo)}` : ''}`);
   ctx.out.line(lines.join('\n'));
+}
+
+function usageLine(u: VolumeUsage | null): string {
+  if (!u) return 'unknown (no host can tell: an LV that is not mounted, or xfsquota without quotas)';
+  return `${formatSize(u.usedBytes)} of ${formatSize(u.capacityBytes)} (${u.percent}%)${u.inodesUsed !== null ? `, ${u.inodesUsed}${u.inodesTotal ? ` of ${u.inodesTotal}` : ''} inodes` : ''}; from ${u.source} on ${u.host}`;
 }

@@ -28,6 +28,7 @@ import type { MovePromise } from '../../ha/promise.js';
 import type { HostInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import type { GaneshaFsal } from '../nfs-server/contract.js';
+import type { Usage } from '../../core/usage.js';
 
 /**
  * Where a volume's storage lives and who serves it.
@@ -162,6 +163,8 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   metaOnHost(inv: HostInventory, v: VolumeIdentity): VolumeMeta | null | undefined;
   /** One host's view of `v`'s storage. `cluster`: this backend's cluster inventory, if any. */
   storageState(config: Config, inv: HostInventory, v: VolumeIdentity, cluster: ClusterInventory | undefined): StorageState;
+  /** Used against capacity (and inodes) of `v` on this host from the backend's own accounting; null: it cannot tell (never 0 for unknown). */
+  usage(config: Config, inv: HostInventory, v: VolumeIdentity, cluster: ClusterInventory | undefined): Usage | null;
   /** Does this host (or the cluster, for shared storage) hold nfsctl's metadata for exactly `v`? */
   owns(state: BackendPairState, role: PairRole, v: VolumeIdentity): boolean;
   /** Is anything of this backend at `v`'s place (a half-created volume that lost its metadata)? */

@@ -1,5 +1,6 @@
 // LVM: one logical volume per volume, with its own XFS filesystem mounted at the volume's
 // path, on each host (mirrored: rsync keeps the copies in step). Metadata: the LV's tags.
+import { dfUsage } from '../../core/usage.js';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { Step } from '../../plan/plan.js';
@@ -91,6 +92,10 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
   storageState(_config, inv, v) {
     const lv = lvNamed(inv, v.lv);
     return { present: lv !== undefined, sizeBytes: lv?.size ?? null, usedBytes: null };
+  },
+  usage: (_config, inv, v) => {
+    const e = inv.df?.get(v.path);
+    return e ? dfUsage(e) : null;
   },
   owns(state, role, v) {
     const lv = state.inv[role].lvs.find((l) => l.name === v.lv);

@@ -1,6 +1,7 @@
 // Ceph RBD: one image per volume in a pool both hosts reach (shared storage, one copy). The
 // image is mapped, formatted and mounted only on the VIP holder, and follows the VIP
 // (keepalived's notify maps it on the new holder). Metadata: the image's `nfsctl.meta`.
+import { dfUsage, rbdDuUsage } from '../../core/usage.js';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import type { Host } from '../../host/host.js';
@@ -17,6 +18,7 @@ import type { MovePromise } from '../../ha/promise.js';
 import { rbdArgs, type RbdInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { metaNeedle, removeOwnedImageArgv } from '../delete-guard.js';
+import { parseRbdDu } from '../../core/usage.js';
 import { nfsPvSource, type ClusterInventory, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { growfsStep, metaWithSize, MIB, mkdirStep, rmdirStep } from './steps.js';
@@ -62,7 +64,18 @@ export async function rbdInventory(config: Config, host: Host): Promise<RbdInven
     const p = VolumeMetaSchema.safeParse(safeJson(m.stdout.trim()));
     if (p.success) metas.set(img.image, p.data);
   });
-  return { images, metas };
+  const out: RbdInventory = { images, metas };
+  if (!r.map && images.length > 0) {
+    // unmapped images have no filesystem to df: the pool's own accounting (one command)
+    const du = await host.run(rbdUsageArgv(config));
+    if (du.exitCode === 0) out.du = parseRbdDu(du.stdout);
+  }
+  return out;
+}
+
+/** `rbd du` of the whole pool, JSON (without fast-diff it reads each image's object map). */
+export function rbdUsageArgv(config: Config): string[] {
+  return ['rbd', ...rbdArgs(config), 'du', '--format', 'json', '--pool', config.backends.rbd!.pool];
 }
 
 const indexes = new WeakMap<RbdInventory, Map<string, RbdListEntry>>();
@@ -115,6 +128,12 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   storageState(_config, _inv, v, cluster) {
     const img = imageNamed(pool(cluster), v.image);
     return { present: img !== undefined, sizeBytes: img?.size ?? null, usedBytes: null };
+  },
+  usage(_config, inv, v, cluster) {
+    const e = inv.df?.get(v.path);
+    if (e) return dfUsage(e); // mapped and mounted here: the filesystem's own numbers
+    const du = pool(cluster)?.du?.get(v.image);
+    return du ? rbdDuUsage(du) : null;
   },
   owns: (state, _role, v) => sameVolume(state.cluster?.rbd?.metas.get(v.image), v),
   leftover: (state, v) => pool(state.cluster?.rbd)?.images?.some((i) => i.image === v.image) ?? false,

@@ -1,6 +1,7 @@
 // XFS project quotas: one directory per volume on one XFS filesystem (mounted with prjquota),
 // its size a project's hard limit, on each host (mirrored: rsync copies the root filesystem).
 // Metadata: one JSON record per volume in <root>/.nfsctl/meta.
+import { xfsQuotaUsage } from '../../core/usage.js';
 import { z } from 'zod';
 import type { Step } from '../../plan/plan.js';
 import { dataRoot } from '../../config/checked.js';
@@ -71,7 +72,7 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     const xfs = config.backends.xfsquota!;
     const xfsInv: NonNullable<HostInventory['xfs']> = { projects: new Map(), metas: [], sizeBytes: 0, freeBytes: 0 };
     inv.xfs = xfsInv;
-    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b', xfs.root], (r) => {
+    read(['xfs_quota', '-x', '-c', 'report -p -n -N -b -i', xfs.root], (r) => {
       if (r.exitCode === 0) xfsInv.projects = parseXfsProjectReport(r.stdout);
     });
     read(['df', '-B1', '--output=size,avail', xfs.root], (r) => {
@@ -96,6 +97,12 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
       return { present: inv.dirs.has(v.path), sizeBytes: recordOf(inv, v)?.size ?? null, usedBytes: null };
     }
     return { present: inv.dirs.has(v.path) && p !== undefined, sizeBytes: p && p.hardBytes > 0 ? p.hardBytes : null, usedBytes: p?.usedBytes ?? null };
+  },
+  usage(config, inv, v) {
+    if (config.backends.xfsquota?.quota === false) return null;
+    const p = inv.xfs?.projects.get(v.projectId);
+    if (!p) return null;
+    return xfsQuotaUsage({ id: p.id, usedBytes: p.usedBytes, softBytes: p.softBytes ?? 0, hardBytes: p.hardBytes, inodesUsed: p.inodesUsed ?? null, inodesSoft: null, inodesHard: p.inodesHard ?? null });
   },
   owns: (state, role, v) => state.inv[role].xfs?.metas.some((m) => sameVolume(m, v)) ?? false,
   leftover: (state, v) => (['primary', 'backup'] as const).some((r) => state.inv[r].xfs?.projects.has(v.projectId)),
