@@ -14,6 +14,7 @@ import type { SyncRecord } from './sync-state.js';
 import { mirrored, type VolumeView } from '../volume/state.js';
 import { lvDevice } from '../volume/backends.js';
 import { mapLimit } from '../core/concurrency.js';
+import { CopyMeter, Progress2Stream, type CopySnapshot } from '../core/rsync-progress.js';
 
 export const DEFAULT_MAX_DELETE = 500;
 /** A sync may run for hours on a big tree; the host's default command timeout is far too short. */
@@ -40,6 +41,8 @@ export interface RsyncArgs {
   ssh?: boolean;
   /** One unit of the sync (a volume's own filesystem, or the NFS root); default: the whole root. */
   unit?: SyncUnit;
+  /** Report progress (`--info=progress2`) for a live display. */
+  progress?: boolean;
 }
 
 /**
@@ -66,6 +69,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
     '--itemize-changes',
     '--stats',
     ...(a.dryRun ? ['--dry-run'] : []),
+    ...(a.progress && !a.dryRun ? ['--info=progress2'] : []),
     ...(a.maxDelete !== undefined ? [`--max-delete=${a.maxDelete}`] : []),
     ...(a.unit ? ['--one-file-system'] : []),
     ...syncExcludes().map((e) => `--exclude=${e}`),
@@ -428,11 +432,33 @@ export interface UnitResult {
   report: RsyncReport & { durationMs: number; exitCode: number };
 }
 
+/** While units copy: cancel them (an interrupt), and see bytes, rate and ETA (per unit and in total). */
+export interface CopyLive {
+  signal?: AbortSignal;
+  /** Called as rsync reports progress (several times a second). */
+  progress?: (s: CopySnapshot) => void;
+  /** Bytes the unit will copy (the dry run's "Total transferred file size"), when previewed. */
+  expected?: (u: ReadyUnit) => number | null;
+  name?: (u: ReadyUnit) => string;
+}
+
 /** The real copy of every ready unit, one rsync each (deletions capped per unit); stops at the first failure. */
-export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[], done?: (r: UnitResult) => void): Promise<UnitResult[]> {
+export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[], done?: (r: UnitResult) => void, live: CopyLive = {}): Promise<UnitResult[]> {
   const out: UnitResult[] = [];
-  for (const u of units) {
-    const r = await dest.run(guardedRsyncArgv({ ...a, dryRun: false, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS });
+  const show = live.progress;
+  const meter = new CopyMeter(units.map((u) => ({ name: live.name?.(u) ?? unitName(u), expected: live.expected?.(u) ?? null })));
+  for (const [i, u] of units.entries()) {
+    meter.start(i);
+    const stream = new Progress2Stream();
+    const onStdout = show
+      ? (chunk: string) => {
+          const samples = stream.push(chunk);
+          if (!samples.length) return;
+          meter.sample(samples[samples.length - 1]!);
+          show(meter.snapshot()!);
+        }
+      : undefined;
+    const r = await dest.run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS, ...(live.signal ? { signal: live.signal } : {}), ...(onStdout ? { onStdout } : {}) });
     if (r.exitCode === GUARD_EXIT) throw new NfsctlError(`${dest.name}: ${unitName(u)}: ${r.stderr.trim().split('\n').pop()}`, { hint: `mount it again on ${dest.name}, then run it again` });
     const meaning = rsyncExitMeaning(r.exitCode);
     if (!meaning.ok) {
@@ -440,6 +466,7 @@ export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>
       throw new NfsctlError(`${dest.name}: rsync of ${unitName(u)} from ${a.source} failed: ${meaning.text}${tail ? `: ${tail}` : ''}`);
     }
     const res = { unit: u, report: { ...prefixReport(parseRsyncOutput(r.stdout), u.rel), durationMs: r.durationMs, exitCode: r.exitCode } };
+    meter.finish(i, res.report.stats.transferredFileSize ?? 0);
     out.push(res);
     done?.(res);
   }

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       withContext(async (ctx, cmd) => {
-        const { runHandover } = await import('../../ha/switchover.js');
+        const { runHandover } = await import('./handover.run.js');
         await runHandover(ctx, 'failback', cmd.opts());
       }),
     );

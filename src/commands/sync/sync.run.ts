@@ -12,7 +12,8 @@ import type { Host } from '../../host/host.js';
 import { writeSyncRecord } from '../../ha/sync-state.js';
 import { checkSyncFreshness, noteReceived } from '../../ha/freshness.js';
 import { readJournal, unfinished } from '../../ha/journal.js';
-import { newPlanId, type Plan } from '../../plan/plan.js';
+import { newPlanId, type Plan, type StepContext } from '../../plan/plan.js';
+import { formatCopyProgress, type CopySnapshot } from '../../core/rsync-progress.js';
 import { serviceArgv } from '../../ha/services.js';
 import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
 import { checkPlainPath } from '../../core/plain-path.js';
@@ -81,8 +82,9 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
               action: {
                 kind: 'fn' as const,
                 describe: `${quoteArgv(rsyncArgv({ ...args, dryRun: false, unit: p.unit }))} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
-                fn: async (h: Host) => {
-                  results.push(...(await runUnits(h, args, [p.unit])));
+                fn: async (h: Host, step: StepContext) => {
+                  const live = { signal: step.signal, name: () => p.unit.volumes.join(', ') || p.unit.path, expected: () => p.report.stats.transferredFileSize, progress: (s: CopySnapshot) => step.progress(`copy ${formatCopyProgress(s)}`) };
+                  results.push(...(await runUnits(h, args, [p.unit], undefined, live)));
                 },
               },
               undo: null,
