@@ -67,6 +67,14 @@ export class Progress2Stream {
     }
     return out;
   }
+
+  /**
+   * The line being written, when it already reads as a whole one: rsync writes a version,
+   * then waits about a second before the \r that starts the next, so a display reads it now.
+   */
+  peek(): Progress2 | null {
+    return parseProgress2(this.rest);
+  }
 }
 
 export interface MeterUnit {

@@ -24,7 +24,6 @@
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { PreconditionError } from '../core/errors.js';
-import { formatSize } from '../core/sizes.js';
 import { newPlanId, type Phase, type Plan, type PlanJournal, type Step } from '../plan/plan.js';
 import { PlanFailedError, type Runner } from '../plan/runner.js';
 import { operatorName } from '../state/audit.js';
@@ -33,7 +32,7 @@ import { quoteArg } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { pairInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
-import { checkUnitCaps, checkUnits, mergeReports, previewUnits, renderUnitPreviews, syncUnits, unitName, type UnitPreview } from './sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, previewSize, previewUnits, renderUnitPreviews, syncUnits } from './sync.js';
 import { movePromise, nfsClients, restartAdvice } from './promise.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import { checkSyncFreshness } from './freshness.js';
@@ -224,14 +223,6 @@ export function fitList(head: string, items: string[], width = 78): string {
   return line;
 }
 
-/** How much one preview will copy: files and bytes to transfer, paths to delete. */
-function copySize(ps: UnitPreview[]): string {
-  const files = ps.reduce((n, p) => n + p.report.transfers.length, 0);
-  const bytes = ps.reduce((n, p) => n + (p.report.stats.transferredFileSize ?? 0), 0);
-  const del = ps.reduce((n, p) => n + p.report.deletions.length, 0);
-  return `${files} file(s), ${formatSize(bytes)} to transfer, ${del} to delete`;
-}
-
 /**
  * The last lines above the confirmation, each within 80 columns: the hosts and the VIP, how
  * much will be copied (per volume, from the dry run), the volumes, the clients, and what the
@@ -242,13 +233,13 @@ export function handoverSummary(x: HandoverInput): string[] {
   const { from, to } = f;
   const lines = [`${o.kind}: the VIP ${config.vip} and its clients move from ${from} to ${to}`];
   if (f.previews) {
-    lines.push(`copy ${from} -> ${to}: ${copySize(f.previews)} (dry run)`);
+    lines.push(`copy ${from} -> ${to}: ${previewSize(f.previews)} (dry run)`);
     const big = [...f.previews].sort((a, b) => (b.report.stats.transferredFileSize ?? 0) - (a.report.stats.transferredFileSize ?? 0));
     if (f.previews.length > 1) {
-      for (const p of big.slice(0, 4)) lines.push(`  ${p.unit.volumes.join(', ') || p.unit.path}: ${copySize([p])}`.slice(0, 78));
-      if (big.length > 4) lines.push(`  ... ${big.length - 4} more volume(s): ${copySize(big.slice(4))}`);
+      for (const p of big.slice(0, 4)) lines.push(`  ${p.unit.volumes.join(', ') || p.unit.path}: ${previewSize([p])}`.slice(0, 78));
+      if (big.length > 4) lines.push(`  ... ${big.length - 4} more volume(s): ${previewSize(big.slice(4))}`);
     }
-  } else if (f.units.length) lines.push(`copy ${from} -> ${to}: size not known yet (no rsync daemon on ${from}: previewed right before the copy)`);
+  } else if (f.units.length) lines.push(`copy ${from} -> ${to}: size unknown until the copy (rsync daemon off on ${from})`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   const shared = f.views.filter((v) => !mirrored(v.backend));
   lines.push(fitList(`volumes (${f.views.length}): `, f.views.map((v) => v.id)));
@@ -258,7 +249,7 @@ export function handoverSummary(x: HandoverInput): string[] {
   lines.push(clients.length ? fitList(`clients of ${from}${mounted.length ? '' : ' (connected to NFS)'}: `, clients) : `clients of ${from}: none seen (no rmtab entry, no NFS connection)`);
   if (copies.length) lines.push(fitList('open files lost (I/O errors, restart the pod): ', copies.map((v) => v.id)));
   if (shared.length) lines.push(fitList(`open files kept (${movePromise('rbd').kind} image): `, shared.map((v) => v.id)));
-  if (copies.length) lines.push(`writes stall from the freeze until the VIP is on ${to}; nothing acknowledged is lost`);
+  if (copies.length) lines.push('clients stall from the freeze to the VIP move; nothing acknowledged is lost');
   return lines;
 }
 

@@ -3,7 +3,7 @@
 // below), after checking on both hosts that each is mounted on its own device and that the
 // source looks like real data, and that each one's deletions stay under the cap.
 import type { Config, PairRole } from '../config/schema.js';
-import type { Host } from '../host/host.js';
+import { CommandCancelledError, type Host } from '../host/host.js';
 import { NfsctlError, PreconditionError } from '../core/errors.js';
 import { parseRsyncOutput, rsyncExitMeaning, type RsyncReport } from '../core/rsync.js';
 import { formatSize } from '../core/sizes.js';
@@ -409,6 +409,14 @@ export function checkUnitCaps(previews: UnitPreview[], cap: number, source: Pair
   }
 }
 
+/** How much previews will copy: "12 file(s), 1.5Gi to transfer, 0 to delete" (the dry runs' --stats). */
+export function previewSize(previews: UnitPreview[]): string {
+  const files = previews.reduce((n, p) => n + p.report.transfers.length, 0);
+  const bytes = previews.reduce((n, p) => n + (p.report.stats.transferredFileSize ?? 0), 0);
+  const del = previews.reduce((n, p) => n + p.report.deletions.length, 0);
+  return `${files} file(s), ${formatSize(bytes)} to transfer, ${del} to delete`;
+}
+
 /** A unit's preview lines, one header per volume, then every deletion. */
 export function renderUnitPreviews(previews: UnitPreview[], source: PairRole, dest: PairRole): string[] {
   if (previews.length === 1) return renderPreview(previews[0]!.report, source, dest);
@@ -452,13 +460,19 @@ export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>
     const stream = new Progress2Stream();
     const onStdout = show
       ? (chunk: string) => {
-          const samples = stream.push(chunk);
-          if (!samples.length) return;
-          meter.sample(samples[samples.length - 1]!);
+          const ended = stream.push(chunk);
+          const latest = stream.peek() ?? ended.at(-1) ?? null;
+          if (!latest) return;
+          meter.sample(latest);
           show(meter.snapshot()!);
         }
       : undefined;
-    const r = await dest.run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS, ...(live.signal ? { signal: live.signal } : {}), ...(onStdout ? { onStdout } : {}) });
+    const r = await dest
+      .run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS, ...(live.signal ? { signal: live.signal } : {}), ...(onStdout ? { onStdout } : {}) })
+      .catch((err: unknown) => {
+        // name the copy, not the guard script around it
+        throw err instanceof CommandCancelledError ? new CommandCancelledError(dest.name, ['rsync', unitName(u)], err.mayStillRun) : err;
+      });
     if (r.exitCode === GUARD_EXIT) throw new NfsctlError(`${dest.name}: ${unitName(u)}: ${r.stderr.trim().split('\n').pop()}`, { hint: `mount it again on ${dest.name}, then run it again` });
     const meaning = rsyncExitMeaning(r.exitCode);
     if (!meaning.ok) {

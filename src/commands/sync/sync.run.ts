@@ -5,7 +5,7 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
-import { checkUnitCaps, checkUnits, mergeReports, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, previewSize, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
 import { pairInventory } from '../../volume/inventory.js';
 import { mergeVolumes } from '../../volume/state.js';
 import type { Host } from '../../host/host.js';
@@ -72,6 +72,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
         id: newPlanId(),
         title: `sync ${source} -> ${dest}`,
         notes,
+        summary: [`copy ${source} -> ${dest}: ${previewSize(previews)} (dry run)`],
         phases: [
           {
             title: `pull from ${source} into ${dest}, one rsync per volume filesystem`,

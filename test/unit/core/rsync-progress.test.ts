@@ -47,6 +47,13 @@ describe('Progress2Stream on captured output', () => {
     expect(rep.stats.transferredFileSize).toBe(5373);
     expect(parseRsyncOutput(fixture('progress2-three-files.txt')).transfers).toEqual(['big1', 'small', 'sub/b2']);
   });
+  it('peek: the line being written reads as soon as it is whole (rsync waits before the next \\r)', () => {
+    const s = new Progress2Stream();
+    expect(s.push('>f+++++++++ big1\n\r         32,768   0%    0.00kB/s    0:00:00  ')).toEqual([]);
+    expect(s.peek()).toMatchObject({ bytes: 32_768, percent: 0 });
+    s.push('\r      2,097,1');
+    expect(s.peek()).toBeNull();
+  });
   it('incremental recursion is flagged', () => {
     const ps = new Progress2Stream().push(fixture('progress2-incremental.txt'));
     const ended = ps.filter((p) => p.toCheck !== null);
