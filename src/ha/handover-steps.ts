@@ -110,7 +110,7 @@ function unitShort(u: ReadyUnit): string {
 
 /** The bulk copy (`bulk-sync`) or the final delta copy (`final-sync`) from `from` to `to`. */
 export function copyStep(x: HandoverInput, id: 'bulk-sync' | 'final-sync', title: string): Step {
-  const { config, hosts, facts: f, opts: o, run } = x;
+  const { config, facts: f, opts: o } = x;
   const { from, to } = f;
   return {
     id: `${to}:${id}`,

@@ -209,8 +209,11 @@ function handoverNotes(x: HandoverInput, skipped: Step[]): string[] {
   return notes;
 }
 
+/** Summary lines are shown indented by 2: this keeps them within 80 columns. */
+export const SUMMARY_WIDTH = 78;
+
 /** `items` joined after `head`, cut to `width` with how many were left out. */
-export function fitList(head: string, items: string[], width = 78): string {
+export function fitList(head: string, items: string[], width = SUMMARY_WIDTH): string {
   if (items.length === 0) return `${head}none`;
   let line = head;
   for (const [i, it] of items.entries()) {
@@ -233,13 +236,13 @@ export function handoverSummary(x: HandoverInput): string[] {
   const { from, to } = f;
   const lines = [`${o.kind}: the VIP ${config.vip} and its clients move from ${from} to ${to}`];
   if (f.previews) {
-    lines.push(`copy ${from} -> ${to}: ${previewSize(f.previews)} (dry run)`);
+    lines.push(`copy ${from} -> ${to} (dry run): ${previewSize(f.previews)}`);
     const big = [...f.previews].sort((a, b) => (b.report.stats.transferredFileSize ?? 0) - (a.report.stats.transferredFileSize ?? 0));
     if (f.previews.length > 1) {
-      for (const p of big.slice(0, 4)) lines.push(`  ${p.unit.volumes.join(', ') || p.unit.path}: ${previewSize([p])}`.slice(0, 78));
+      for (const p of big.slice(0, 4)) lines.push(`  ${p.unit.volumes.join(', ') || p.unit.path}: ${previewSize([p])}`);
       if (big.length > 4) lines.push(`  ... ${big.length - 4} more volume(s): ${previewSize(big.slice(4))}`);
     }
-  } else if (f.units.length) lines.push(`copy ${from} -> ${to}: size unknown until the copy (rsync daemon off on ${from})`);
+  } else if (f.units.length) lines.push(`copy ${from} -> ${to}: size known at the copy (no rsync daemon on ${from} yet)`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   const shared = f.views.filter((v) => !mirrored(v.backend));
   lines.push(fitList(`volumes (${f.views.length}): `, f.views.map((v) => v.id)));
@@ -250,7 +253,7 @@ export function handoverSummary(x: HandoverInput): string[] {
   if (copies.length) lines.push(fitList('open files lost (I/O errors, restart the pod): ', copies.map((v) => v.id)));
   if (shared.length) lines.push(fitList(`open files kept (${movePromise('rbd').kind} image): `, shared.map((v) => v.id)));
   if (copies.length) lines.push('clients stall from the freeze to the VIP move; nothing acknowledged is lost');
-  return lines;
+  return lines.map((l) => (l.length > SUMMARY_WIDTH ? `${l.slice(0, SUMMARY_WIDTH - 1)}…` : l));
 }
 
 /**

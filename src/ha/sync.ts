@@ -409,12 +409,12 @@ export function checkUnitCaps(previews: UnitPreview[], cap: number, source: Pair
   }
 }
 
-/** How much previews will copy: "12 file(s), 1.5Gi to transfer, 0 to delete" (the dry runs' --stats). */
+/** How much previews will copy: "12 file(s), 1.5Gi, 0 to delete" (files and bytes to transfer, from the dry runs' --stats). */
 export function previewSize(previews: UnitPreview[]): string {
   const files = previews.reduce((n, p) => n + p.report.transfers.length, 0);
   const bytes = previews.reduce((n, p) => n + (p.report.stats.transferredFileSize ?? 0), 0);
   const del = previews.reduce((n, p) => n + p.report.deletions.length, 0);
-  return `${files} file(s), ${formatSize(bytes)} to transfer, ${del} to delete`;
+  return `${files} file(s), ${formatSize(bytes)}, ${del} to delete`;
 }
 
 /** A unit's preview lines, one header per volume, then every deletion. */

@@ -74,6 +74,7 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
     // wait for the bulk copy to be under way (some data on the primary), then Ctrl-C
     await waitFor(async () => (await bulkRsync()).stdout.trim() !== '', 180_000, 50);
     await waitFor(async () => Number((await labExec('primary', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 40, 120_000, 50);
+    console.log('DURING THE COPY (80x24)\n' + (await screen()));
     const t0 = Date.now();
     await tmux(['send-keys', '-t', 'intr', 'C-c']);
     await waitFor(() => existsSync(EXIT_FILE), 120_000, 200);
@@ -141,11 +142,14 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
     await waitFor(async () => /rsync:\/\//.test(await copies('backup')), 120_000, 50);
     await waitFor(async () => Number((await labExec('backup', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 2, 60_000, 50);
     await labExecOk('primary', ['bash', '-c', 'me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "^/usr/bin/node [^ ]*bin/nfsctl sync"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -INT "$p"; done; true']);
+    const t0 = Date.now();
     const r = await run;
-    console.log(`SYNC INTERRUPTED (exit ${r.exitCode})\n${r.stderr.slice(-1500)}`);
+    console.log(`SYNC INTERRUPTED (exit ${r.exitCode}, ${Date.now() - t0} ms from SIGINT to exit)\n${r.stderr.slice(-1500)}`);
     expect(r.exitCode, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/INTERRUPTED \(SIGINT\) during \[backup\] rsync/);
     expect(r.stderr).toMatch(/was cancelled/);
+    // while it copied, a plain progress line (not a terminal): bytes of the dry run's size, rate, ETA
+    expect(r.stderr).toMatch(/\[backup\] copy \/nfs \S+\/\S+ \d+% \S+\/s ETA /);
     expect(r.stderr).not.toMatch(/lock on backup is kept|internal error/);
     // no rsync of the copy is left on either host (the daemon's child on the primary ends with its peer)
     await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(() => undefined);

@@ -72,7 +72,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
         id: newPlanId(),
         title: `sync ${source} -> ${dest}`,
         notes,
-        summary: [`copy ${source} -> ${dest}: ${previewSize(previews)} (dry run)`],
+        summary: [`copy ${source} -> ${dest} (dry run): ${previewSize(previews)}`],
         phases: [
           {
             title: `pull from ${source} into ${dest}, one rsync per volume filesystem`,

@@ -73,27 +73,31 @@ describe('the confirmation summary', () => {
     const lines = handoverSummary(x(facts()));
     expect(lines).toEqual([
       'failback: the VIP 198.51.100.100 and its clients move from backup to primary',
-      'copy backup -> primary: 3 file(s), 501Mi to transfer, 1 to delete (dry run)',
-      '  team-a/data: 2 file(s), 500Mi to transfer, 1 to delete',
-      '  team-b/logs: 1 file(s), 1Mi to transfer, 0 to delete',
+      'copy backup -> primary (dry run): 3 file(s), 501Mi, 1 to delete',
+      '  team-a/data: 2 file(s), 500Mi, 1 to delete',
+      '  team-b/logs: 1 file(s), 1Mi, 0 to delete',
       'volumes (3): team-a/data, team-b/logs, db/pg',
       'clients of backup: 198.51.100.21, 198.51.100.22',
       'open files lost (I/O errors, restart the pod): team-a/data, team-b/logs',
       'open files kept (shared image): db/pg',
       'clients stall from the freeze to the VIP move; nothing acknowledged is lost',
     ]);
-    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(78); // shown indented by 2
   });
   it('without a preview it says the size is not known yet; no client seen is said as such', () => {
     const lines = handoverSummary(x(facts({ previews: null, clients: { mountedBy: new Map(), connected: [] } })));
-    expect(lines[1]).toBe('copy backup -> primary: size unknown until the copy (rsync daemon off on backup)');
+    expect(lines[1]).toBe('copy backup -> primary: size known at the copy (no rsync daemon on backup yet)');
     expect(lines).toContain('clients of backup: none seen (no rmtab entry, no NFS connection)');
-    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(78);
   });
   it('long lists are cut with how many were left out', () => {
     const ids = Array.from({ length: 30 }, (_, i) => `ns-${i}/volume-${i}`);
     const l = fitList('volumes (30): ', ids);
     expect(l.length).toBeLessThanOrEqual(78);
+    // a big copy still fits: 99,999 files, 1023.99Gi, 10,000 deletions
+    const big = handoverSummary(x(facts({ previews: [{ unit: { rel: '', path: '/nfs', volumes: [] }, report: { ...parseRsyncOutput(''), transfers: Array(99_999).fill('f'), deletions: Array(10_000).fill('d'), stats: { ...parseRsyncOutput('').stats, transferredFileSize: 1_099_500_000_000 } } }] as never })));
+    expect(big[1]).toBe('copy backup -> primary (dry run): 99999 file(s), 1023.99Gi, 10000 to delete');
+    for (const line of big) expect(line.length).toBeLessThanOrEqual(78);
     expect(l).toMatch(/^volumes \(30\): ns-0\/volume-0, .* \(\+\d+ more\)$/);
   });
   it('is the last thing above the prompt in the rendered plan', async () => {
@@ -102,7 +106,7 @@ describe('the confirmation summary', () => {
     const { plan } = planHandover(cfg(), hosts, f, OPTS);
     const text = renderPlan(plan, new Chalk({ level: 0 })).split('\n');
     const at = text.indexOf('Summary:');
-    expect(text.slice(at + 1, at + 3)).toEqual(['  failback: the VIP 198.51.100.100 and its clients move from backup to primary', '  copy backup -> primary: 2 file(s), 500Mi to transfer, 1 to delete (dry run)']);
+    expect(text.slice(at + 1, at + 3)).toEqual(['  failback: the VIP 198.51.100.100 and its clients move from backup to primary', '  copy backup -> primary (dry run): 2 file(s), 500Mi, 1 to delete']);
     expect(text.at(-1)).toMatch(/^  \d+ step\(s\) on primary/);
     for (const l of text.slice(at)) expect(l.length).toBeLessThanOrEqual(80);
   });
