@@ -149,7 +149,7 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
     expect(r.stderr).toMatch(/INTERRUPTED \(SIGINT\) during \[backup\] rsync/);
     expect(r.stderr).toMatch(/was cancelled/);
     // while it copied, a plain progress line (not a terminal): bytes of the dry run's size, rate, ETA
-    expect(r.stderr).toMatch(/\[backup\] copy \/nfs \S+\/\S+ \d+% \S+\/s ETA /);
+    expect(r.stderr).toMatch(/\[backup\] copy intr\/data \S+\/800Mi \d+% \S+\/s ETA /);
     expect(r.stderr).not.toMatch(/lock on backup is kept|internal error/);
     // no rsync of the copy is left on either host (the daemon's child on the primary ends with its peer)
     await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(() => undefined);
