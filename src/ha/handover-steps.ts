@@ -18,7 +18,7 @@ import type { OpJournal, OpKind } from './journal.js';
 import { writeSyncRecord } from './sync-state.js';
 import { noteReceived } from './freshness.js';
 import { ensureExports, freezeExports, freezeKernelNfs, unfreezeKernelNfs } from './freeze.js';
-import { checkUnitCaps, previewUnits, rsyncArgv, runUnits, syncRecord, treeDigest, unitName, unitsReport, type ReadyUnit, type UnitPreview } from './sync.js';
+import { checkUnitCaps, previewUnits, rsyncArgv, runUnits, syncRecord, treeDigest, unitName, unitShort, unitsReport, type ReadyUnit, type UnitPreview } from './sync.js';
 
 export interface HandoverOptions {
   kind: OpKind;
@@ -101,11 +101,6 @@ export function direction(kind: OpKind): { from: PairRole; to: PairRole } {
 
 export function svc(config: Config, action: 'start' | 'stop' | 'enable' | 'disable', key: 'keepalived' | 'nfs' | 'rsyncd'): Action {
   return { kind: 'run', argv: serviceArgv(config, action, key) };
-}
-
-/** A unit's short name in progress lines: the volume, or the root's path. */
-function unitShort(u: ReadyUnit): string {
-  return u.volumes.length && u.rel !== '' ? u.volumes.join(', ') : u.path;
 }
 
 /** The bulk copy (`bulk-sync`) or the final delta copy (`final-sync`) from `from` to `to`. */

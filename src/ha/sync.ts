@@ -183,6 +183,11 @@ export function unitName(u: SyncUnit): string {
   return u.rel === '' ? `${u.path} (the NFS root${u.volumes.length ? `: ${u.volumes.join(', ')}` : ''})` : u.volumes.join(', ') || u.rel;
 }
 
+/** A unit's name in progress lines: its one volume, or its path (the root may carry many). */
+export function unitShort(u: SyncUnit): string {
+  return u.volumes.length === 1 ? u.volumes[0]! : u.rel === '' ? u.path : u.volumes.join(', ') || u.rel;
+}
+
 /** Does this volume live on a filesystem of its own at its path (its LV mounted there)? */
 export function ownMount(config: Config, v: Pick<VolumeView, 'backend'>): boolean {
   return v.backend === 'lvm' && !config.backends.lvm?.metadataOnly;

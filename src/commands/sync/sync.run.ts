@@ -5,7 +5,7 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
-import { checkUnitCaps, checkUnits, mergeReports, previewSize, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, previewSize, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitShort, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
 import { pairInventory } from '../../volume/inventory.js';
 import { mergeVolumes } from '../../volume/state.js';
 import type { Host } from '../../host/host.js';
@@ -84,7 +84,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
                 kind: 'fn' as const,
                 describe: `${quoteArgv(rsyncArgv({ ...args, dryRun: false, unit: p.unit }))} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
                 fn: async (h: Host, step: StepContext) => {
-                  const live = { signal: step.signal, name: () => p.unit.volumes.join(', ') || p.unit.path, expected: () => p.report.stats.transferredFileSize, progress: (s: CopySnapshot) => step.progress(`copy ${formatCopyProgress(s)}`) };
+                  const live = { signal: step.signal, name: unitShort, expected: () => p.report.stats.transferredFileSize, progress: (s: CopySnapshot) => step.progress(`copy ${formatCopyProgress(s)}`) };
                   results.push(...(await runUnits(h, args, [p.unit], undefined, live)));
                 },
               },
