@@ -100,15 +100,6 @@ export function splitPhysicalLines(text: string): PhysicalLine[] {
   return out;
 }
 
-/** True when the line holds only blanks (space, tab, CR, VT, FF). */
-export function isBlankText(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false;
-  }
-  return true;
-}
-
 /** First character that is not a blank, or "" for a blank line. */
 export function firstNonBlank(s: string): string {
   for (let i = 0; i < s.length; i++) {

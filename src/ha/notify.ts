@@ -17,7 +17,7 @@ import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
-import { freezeExports } from './failback.js';
+import { freezeExports } from './freeze.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 

@@ -1,105 +1,60 @@
 // Switchover: the planned move primary -> backup (maintenance), the mirror image of failback
-// (see failback.ts for the order of things). The primary ends with keepalived stopped and
-// disabled at boot; `nfsctl failback` brings the VIP back when the maintenance is done.
-import type { Config, PairRole } from '../config/schema.js';
-import type { PlanDoor } from '../plan/reporter.js';
-import type { Host } from '../host/host.js';
-import { PlanFailedError } from '../plan/runner.js';
-import { handoverPreflight, journaled, planHandover, direction, type HandoverOptions } from './failback.js';
-import { writeJournal, type OpJournal, type OpKind } from './journal.js';
-import { operatorName } from '../state/audit.js';
-import { mirrored } from '../volume/state.js';
-import { NfsctlError } from '../core/errors.js';
-import { optionInt } from '../core/numbers.js';
-import { restartAdvice } from './promise.js';
+// (see handover.ts for the order of things). What only switchover does: the backup's NFS
+// server is started if it is down, and after the final copy is verified the primary's
+// keepalived is disabled at boot and stopped, so the VIP goes to the backup; the primary is
+// then marked stale until `nfsctl failback` brings the VIP back when the maintenance is done.
+import { runChecked } from '../host/host.js';
+import type { Phase, Step } from '../plan/plan.js';
+import { serviceArgv, serviceCommand } from './services.js';
+import { waitVip } from './freeze.js';
+import { assertMayServe, noteServing } from './freshness.js';
+import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
 
-export interface HandoverCliOptions {
-  dryRun?: boolean;
-  yes?: boolean;
-  resume?: boolean;
-  maxDelete?: string | number;
-  verify?: boolean;
-  json?: boolean;
-  skipUnready?: boolean;
+/** 1. the backup's NFS server up (harmless without the VIP). */
+function prepare(x: HandoverInput): Phase[] {
+  const { config, facts: f } = x;
+  if (f.nfsRunning.backup) return [];
+  return [{ title: 'preflight: NFS on the backup', steps: [{ id: 'backup:nfs-start', host: 'backup', title: 'start the NFS server on the backup', action: svc(config, 'start', 'nfs'), undo: null, noUndoReason: 'harmless without the VIP' }] }];
 }
 
-/** failback and switchover: preflight, plan, confirm, apply with the journal on both hosts. */
-export async function runHandover(config: Config, hosts: Record<PairRole, Host>, door: PlanDoor, kind: OpKind, o: HandoverCliOptions): Promise<void> {
-  const maxDelete = optionInt('--max-delete', o.maxDelete === undefined ? undefined : String(o.maxDelete), 500);
-  const ctx = { config, host: (r: PairRole) => hosts[r], out: door.out, interactive: door.interactive, runner: () => door.runner(), withPairLock: <T>(c: string, fn: () => Promise<T>) => door.withPairLock(c, fn) };
-  const opts: HandoverOptions = { kind, resume: o.resume ?? false, maxDelete, verify: o.verify ?? false, skipUnready: o.skipUnready ?? false };
-  const { from, to } = direction(kind);
-  const t0 = Date.now();
-  // reachability is part of preflight and comes first: a dead host must not leave half a lock
-  const body = async () => {
-    const facts = await handoverPreflight(ctx.config, hosts, opts);
-    const hp = planHandover(ctx.config, hosts, facts, opts);
-    const runner = await ctx.runner();
-    if (o.dryRun || hp.plan.phases.length === 0) {
-      if (hp.plan.phases.length === 0) ctx.out.line(`${kind}: nothing left to do`);
-      await runner.run(hp.plan, { dryRun: true, yes: false, json: o.json ?? false, interactive: false, confirm: { kind: 'yesno', message: '' } });
-      return;
-    }
-    const prev = facts.journal && facts.journal.status !== 'done' && opts.resume ? facts.journal : null;
-    const j: OpJournal = prev
-      ? { ...prev, status: 'running' }
-      : { kind, planId: hp.plan.id, status: 'running', startedAt: new Date().toISOString(), updatedAt: '', by: operatorName(), done: [], staleHost: kind === 'failback' ? 'primary' : 'primary' };
-    delete j.failedStep;
-    delete j.error;
-    const wrapped = journaled(ctx.config, hosts, hp, j);
-    try {
-      const report = await runner.run(wrapped.plan, {
-        dryRun: false,
-        yes: o.yes ?? false,
-        json: o.json ?? false,
-        interactive: ctx.interactive,
-        confirm: { kind: 'type', message: `${kind}: move the VIP and clients from ${from} to ${to}. Type the name of the ${to === 'primary' ? 'primary' : 'backup'} to go on`, expected: to },
-      });
-      j.status = kind === 'failback' ? 'done' : 'done';
-      if (kind === 'failback') delete j.staleHost;
-      await writeJournal(ctx.config, j, [hosts.primary, hosts.backup]);
-      const r = hp.result;
-      const restart = restartAdvice(facts.views.filter((v) => mirrored(v.backend)), facts.clients);
-      const summary = { kind, planId: report.planId, from, to, durationMs: Date.now() - t0, vipSettleMs: r.vipSettleMs ?? null, syncs: r.syncs, verify: r.verify ?? null, warnings: r.warnings, skipped: facts.skipped, restart, hosts: report.hostStates };
-      if (o.json) ctx.out.json(summary);
-      else {
-        for (const s of r.syncs) ctx.out.line(`${s.step}: ${s.bytes} bytes copied, ${s.deleted} deleted, ${s.files ?? '?'} files in the tree, ${s.durationMs} ms`);
-        if (r.verify) ctx.out.line(`verified: ${r.verify.files} files, ${r.verify.bytes} bytes identical on both hosts${r.verify.checksums ? ' (sha256)' : ''}`);
-        ctx.out.line(`${kind} done in ${Math.round((Date.now() - t0) / 100) / 10} s: the VIP is on ${to}${r.vipSettleMs !== undefined ? ` (settled in ${r.vipSettleMs} ms)` : ''}`);
-        for (const w of r.warnings) ctx.out.warn(w);
-        for (const s of facts.skipped) ctx.out.warn(`NOT copied (--skip-unready): ${s}`);
-        for (const a of restart) ctx.out.warn(a);
-      }
-      if (r.warnings.length) throw new NfsctlError(`${kind} finished with warnings`, { hint: 'nfsctl status' });
-    } catch (err) {
-      if (err instanceof PlanFailedError) {
-        const undone = new Set(err.report.steps.filter((s) => s.status === 'undone' || s.status === 'failed').map((s) => s.id));
-        j.done = j.done.filter((d) => !undone.has(d));
-        const failed = err.report.steps.find((s) => s.status === 'failed' || s.status === 'unknown');
-        j.status = 'failed';
-        if (failed) j.failedStep = failed.id;
-        if (failed?.error) j.error = failed.error;
-        if (j.done.length > 0 || prev) await writeJournal(ctx.config, j, [hosts.primary, hosts.backup]);
-        const where = j.done.includes(`${to}:vip-move`) ? `the VIP is on ${to}` : `the VIP and clients stay on ${from}`;
-        throw new PlanFailedError(`${err.message}\n${where}`, err.report, { exitCode: err.exitCode, ...(j.done.length > 0 ? { hint: `fix the cause, then: nfsctl ${kind} --resume` } : { hint: 'nothing was left changed; fix the cause and run it again' }) });
-      }
-      throw err;
-    }
-  };
-  if (o.dryRun) return body();
-  // fail fast on an unreachable host before the lock (the lock would otherwise be half taken)
-  await handoverReachable(ctx, kind);
-  return ctx.withPairLock(kind, body);
+/** 4. disable and stop keepalived on the primary; wait until the backup alone holds the VIP. */
+function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
+  const { config, hosts, opts: o, run } = x;
+  const vipTimeout = o.vipTimeoutMs ?? 60_000;
+  return [
+    { title: 'move the VIP to backup', steps: [exportsStep] },
+    {
+      title: 'hand the VIP over',
+      steps: [
+        { id: 'primary:keepalived-disable', host: 'primary', title: 'disable keepalived at boot on the primary (maintenance: it must not take the VIP back on reboot)', action: svc(config, 'disable', 'keepalived'), undo: { title: 'enable it again', action: svc(config, 'enable', 'keepalived') } },
+        {
+          id: 'backup:vip-move',
+          host: 'primary',
+          title: `stop keepalived on the primary and wait until the backup alone holds the VIP (up to ${vipTimeout / 1000} s)`,
+          action: {
+            kind: 'fn',
+            describe: `${serviceCommand(config, 'stop', 'keepalived')}; poll ip addr on both hosts`,
+            fn: async (h) => {
+              await runChecked(h, serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
+              run.vipSettleMs = await waitVip(config, hosts, 'backup', vipTimeout);
+              for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message])) run.warnings.push(`freshness record: ${p}`);
+            },
+          },
+          undo: {
+            title: 'start keepalived on the primary again (the VIP comes back)',
+            action: {
+              kind: 'fn',
+              describe: serviceCommand(config, 'start', 'keepalived') + ' (unless the primary is stale)',
+              fn: async (h) => {
+                await assertMayServe(config, hosts, 'primary', 'start keepalived on the primary again');
+                await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
+              },
+            },
+          },
+        },
+      ],
+    },
+  ];
 }
 
-async function handoverReachable(ctx: { config: Config; host(r: PairRole): Host }, kind: OpKind): Promise<void> {
-  const { PreconditionError } = await import('../core/errors.js');
-  for (const r of ['primary', 'backup'] as const) {
-    try {
-      const res = await ctx.host(r).run(['true'], { timeoutMs: ctx.config.timeouts.check + ctx.config.timeouts.connect });
-      if (res.exitCode !== 0) throw new Error(`exit ${res.exitCode}`);
-    } catch (err) {
-      throw new PreconditionError(`${r} is unreachable (${(err as Error).message}): refusing to ${kind}; nothing was changed`, { hint: `bring ${r} and its sshd back, then run \`nfsctl ${kind}\` again` });
-    }
-  }
-}
+export const switchover: HandoverDirection = { kind: 'switchover', from: 'primary', to: 'backup', prepare, moveVip };

@@ -3,7 +3,7 @@
 // below), after checking on both hosts that each is mounted on its own device and that the
 // source looks like real data, and that each one's deletions stay under the cap.
 import type { Config, PairRole } from '../config/schema.js';
-import type { Host } from '../host/host.js';
+import { CommandCancelledError, type Host } from '../host/host.js';
 import { NfsctlError, PreconditionError } from '../core/errors.js';
 import { parseRsyncOutput, rsyncExitMeaning, type RsyncReport } from '../core/rsync.js';
 import { formatSize } from '../core/sizes.js';
@@ -14,6 +14,7 @@ import type { SyncRecord } from './sync-state.js';
 import { mirrored, type VolumeView } from '../volume/state.js';
 import { backendNamed, configuredBackends } from '../volume/backend/registry.js';
 import { mapLimit } from '../core/concurrency.js';
+import { CopyMeter, Progress2Stream, type CopySnapshot } from '../core/rsync-progress.js';
 
 export const DEFAULT_MAX_DELETE = 500;
 /** A sync may run for hours on a big tree; the host's default command timeout is far too short. */
@@ -40,6 +41,8 @@ export interface RsyncArgs {
   ssh?: boolean;
   /** One unit of the sync (a volume's own filesystem, or the NFS root); default: the whole root. */
   unit?: SyncUnit;
+  /** Report progress (`--info=progress2`) for a live display. */
+  progress?: boolean;
 }
 
 /**
@@ -66,6 +69,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
     '--itemize-changes',
     '--stats',
     ...(a.dryRun ? ['--dry-run'] : []),
+    ...(a.progress && !a.dryRun ? ['--info=progress2'] : []),
     ...(a.maxDelete !== undefined ? [`--max-delete=${a.maxDelete}`] : []),
     ...(a.unit ? ['--one-file-system'] : []),
     ...syncExcludes().map((e) => `--exclude=${e}`),
@@ -177,6 +181,11 @@ export interface SyncUnit {
 /** A unit's name for people: the volume id, or the root's path. */
 export function unitName(u: SyncUnit): string {
   return u.rel === '' ? `${u.path} (the NFS root${u.volumes.length ? `: ${u.volumes.join(', ')}` : ''})` : u.volumes.join(', ') || u.rel;
+}
+
+/** A unit's name in progress lines: its one volume, or its path (the root may carry many). */
+export function unitShort(u: SyncUnit): string {
+  return u.volumes.length === 1 ? u.volumes[0]! : u.rel === '' ? u.path : u.volumes.join(', ') || u.rel;
 }
 
 /** Does this mirrored volume live on a filesystem of its own at its path (its LV mounted there)? */
@@ -405,6 +414,14 @@ export function checkUnitCaps(previews: UnitPreview[], cap: number, source: Pair
   }
 }
 
+/** How much previews will copy: "12 file(s), 1.5Gi, 0 to delete" (files and bytes to transfer, from the dry runs' --stats). */
+export function previewSize(previews: UnitPreview[]): string {
+  const files = previews.reduce((n, p) => n + p.report.transfers.length, 0);
+  const bytes = previews.reduce((n, p) => n + (p.report.stats.transferredFileSize ?? 0), 0);
+  const del = previews.reduce((n, p) => n + p.report.deletions.length, 0);
+  return `${files} file(s), ${formatSize(bytes)}, ${del} to delete`;
+}
+
 /** A unit's preview lines, one header per volume, then every deletion. */
 export function renderUnitPreviews(previews: UnitPreview[], source: PairRole, dest: PairRole): string[] {
   if (previews.length === 1) return renderPreview(previews[0]!.report, source, dest);
@@ -428,11 +445,39 @@ export interface UnitResult {
   report: RsyncReport & { durationMs: number; exitCode: number };
 }
 
+/** While units copy: cancel them (an interrupt), and see bytes, rate and ETA (per unit and in total). */
+export interface CopyLive {
+  signal?: AbortSignal;
+  /** Called as rsync reports progress (several times a second). */
+  progress?: (s: CopySnapshot) => void;
+  /** Bytes the unit will copy (the dry run's "Total transferred file size"), when previewed. */
+  expected?: (u: ReadyUnit) => number | null;
+  name?: (u: ReadyUnit) => string;
+}
+
 /** The real copy of every ready unit, one rsync each (deletions capped per unit); stops at the first failure. */
-export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[], done?: (r: UnitResult) => void): Promise<UnitResult[]> {
+export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[], done?: (r: UnitResult) => void, live: CopyLive = {}): Promise<UnitResult[]> {
   const out: UnitResult[] = [];
-  for (const u of units) {
-    const r = await dest.run(guardedRsyncArgv({ ...a, dryRun: false, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS });
+  const show = live.progress;
+  const meter = new CopyMeter(units.map((u) => ({ name: live.name?.(u) ?? unitName(u), expected: live.expected?.(u) ?? null })));
+  for (const [i, u] of units.entries()) {
+    meter.start(i);
+    const stream = new Progress2Stream();
+    const onStdout = show
+      ? (chunk: string) => {
+          const ended = stream.push(chunk);
+          const latest = stream.peek() ?? ended.at(-1) ?? null;
+          if (!latest) return;
+          meter.sample(latest);
+          show(meter.snapshot()!);
+        }
+      : undefined;
+    const r = await dest
+      .run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS, ...(live.signal ? { signal: live.signal } : {}), ...(onStdout ? { onStdout } : {}) })
+      .catch((err: unknown) => {
+        // name the copy, not the guard script around it
+        throw err instanceof CommandCancelledError ? new CommandCancelledError(dest.name, ['rsync', unitName(u)], err.mayStillRun) : err;
+      });
     if (r.exitCode === GUARD_EXIT) throw new NfsctlError(`${dest.name}: ${unitName(u)}: ${r.stderr.trim().split('\n').pop()}`, { hint: `mount it again on ${dest.name}, then run it again` });
     const meaning = rsyncExitMeaning(r.exitCode);
     if (!meaning.ok) {
@@ -440,6 +485,7 @@ export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>
       throw new NfsctlError(`${dest.name}: rsync of ${unitName(u)} from ${a.source} failed: ${meaning.text}${tail ? `: ${tail}` : ''}`);
     }
     const res = { unit: u, report: { ...prefixReport(parseRsyncOutput(r.stdout), u.rel), durationMs: r.durationMs, exitCode: r.exitCode } };
+    meter.finish(i, res.report.stats.transferredFileSize ?? 0);
     out.push(res);
     done?.(res);
   }

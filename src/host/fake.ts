@@ -2,6 +2,7 @@
 // answers from scripted handlers, and keeps files in memory. Not a stand-in for the real
 // tools: lab tests cover those.
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
+import { CommandCancelledError } from './host.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { READ_MISSING_EXIT } from './atomic-write.js';
 
@@ -37,14 +38,20 @@ export class FakeHost implements Host {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (this.unreachable) throw new HostUnreachableError(this.name, `${this.name} is unreachable (fake)`);
     this.calls.push(opts.input === undefined ? { argv } : { argv, input: opts.input });
+    const sig = opts.signal;
+    if (sig?.aborted) throw new CommandCancelledError(this.name, argv);
+    // a handler that waits (a long copy) ends when the signal aborts, as a killed command would
+    const cancelled = sig ? new Promise<never>((_, reject) => sig.addEventListener('abort', () => reject(new CommandCancelledError(this.name, argv)), { once: true })) : null;
+    cancelled?.catch(() => undefined);
     let reply: FakeReply | undefined = this.readCommand(argv);
     for (const { match, handler } of this.handlers) {
       if (match(argv)) {
-        reply = await handler(argv, opts);
+        reply = cancelled ? await Promise.race([handler(argv, opts), cancelled]) : await handler(argv, opts);
         if (reply) break;
       }
     }
     reply ??= {};
+    if (reply.stdout && opts.onStdout) opts.onStdout(reply.stdout);
     return { host: this.name, argv, exitCode: reply.exitCode ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', durationMs: 0, timedOut: false };
   }
 

@@ -11,6 +11,15 @@ export interface RunOptions {
   input?: string;
   /** Extra environment variables (remote: passed via `env`, quoted like any argument). */
   env?: Record<string, string>;
+  /**
+   * Cancel the command when aborted: a local one is killed (TERM, then KILL); over SSH its
+   * remote process group is sent TERM, then KILL, and the channel closed. The run then
+   * rejects with CommandCancelledError, once the command is known to be gone (or with
+   * `mayStillRun` when that could not be confirmed).
+   */
+  signal?: AbortSignal;
+  /** Standard output as it arrives (progress); the result still carries all of it. */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface RunResult {
@@ -64,6 +73,19 @@ export class CommandFailedError extends Error {
     super(`${result.host}: \`${result.argv.join(' ')}\` failed (${why})${detail ? `: ${detail}` : ''}`);
     this.name = 'CommandFailedError';
     this.result = result;
+  }
+}
+
+/** A command stopped through RunOptions.signal. */
+export class CommandCancelledError extends Error {
+  constructor(
+    readonly host: string,
+    readonly argv: string[],
+    /** The end of the command could not be confirmed (a remote host that stopped answering). */
+    readonly mayStillRun = false,
+  ) {
+    super(`${host}: \`${argv.join(' ')}\` was cancelled${mayStillRun ? ' (it may still be running there)' : ''}`);
+    this.name = 'CommandCancelledError';
   }
 }
 

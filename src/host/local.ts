@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
-import { readFileVia, writeFileAtomicVia } from './host.js';
+import { CommandCancelledError, readFileVia, writeFileAtomicVia } from './host.js';
 import { runManyVia } from './batch.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -18,8 +18,9 @@ export class LocalHost implements Host {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     if (argv.length === 0) throw new Error('empty argv');
     const full = this.sudo ? ['sudo', '-n', '--', ...argv] : argv;
+    if (opts.signal?.aborted) throw new CommandCancelledError(this.name, argv);
     const started = Date.now();
-    const r = await execa(full[0]!, full.slice(1), {
+    const sub = execa(full[0]!, full.slice(1), {
       reject: false,
       stripFinalNewline: false,
       timeout: opts.timeoutMs ?? this.defaultTimeoutMs,
@@ -27,7 +28,13 @@ export class LocalHost implements Host {
       input: opts.input ?? '',
       env: opts.env,
       extendEnv: true,
+      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
     });
+    const onOut = opts.onStdout;
+    if (onOut) sub.stdout?.on('data', (d: Buffer) => onOut(d.toString('utf8')));
+    const r = await sub;
+    // cancelled: execa resolves once the process has ended (TERM, KILL after 2 s)
+    if (r.isCanceled) throw new CommandCancelledError(this.name, argv);
     const timedOut = r.timedOut === true;
     // execa reports a missing binary as failed with no exitCode: report it like a shell (127).
     const exitCode = timedOut ? 124 : (r.exitCode ?? (r.code === 'ENOENT' ? 127 : 1));

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { Host, RunOptions, RunResult, WriteOptions, WriteResult } from './host.js';
-import { readFileVia, writeFileAtomicVia } from './host.js';
+import { CommandCancelledError, readFileVia, writeFileAtomicVia } from './host.js';
 import { runManyVia } from './batch.js';
 import { quoteArgv } from './quote.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyName, keysFor, parseKnownHosts } from '../core/known-hosts.js';
@@ -33,6 +33,16 @@ export const connectionLog: { host: string; address: string; at: number }[] = []
 export const MAX_CHANNELS = 8;
 /** How often one command's channel may be refused by a busy sshd before we give up (~4 s). */
 const CHANNEL_OPEN_ATTEMPTS = 50;
+
+/**
+ * A cancellable command says its pid first (on stderr, taken off again): `timeout` then
+ * runs under that pid as the leader of its own process group, so `kill -- -pid` reaches
+ * the command and everything it started (rsync's receiver forks a generator).
+ */
+const PID_SCRIPT = 'echo "nfsctl-pid $$" >&2; exec "$@"';
+const PID_LINE = /^nfsctl-pid (\d+)\n/;
+/** After a cancel: TERM to the group at once, KILL after this long, give up after twice that. */
+const CANCEL_KILL_MS = 5_000;
 
 /** sshd refused to open a channel: the command never started. */
 class ChannelRefusedError extends Error {
@@ -154,11 +164,13 @@ export class SshHost implements Host {
 
   private async exec(ssh: NodeSSH, argv: string[], opts: RunOptions): Promise<RunResult> {
     if (this.lost) throw new HostUnreachableError(this.name, `lost the SSH connection to ${this.name}: ${this.lost.message}`);
+    if (opts.signal?.aborted) throw new CommandCancelledError(this.name, argv);
     const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
     // The remote `timeout` ends the command on the host itself; the local guard below only
     // covers a host that stops answering altogether.
     let full = ['timeout', '-k', '2', `${Math.max(1, Math.ceil(timeoutMs / 1000))}`, ...argv];
     if (opts.env) full = ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`), ...full];
+    if (opts.signal) full = ['sh', '-c', PID_SCRIPT, 'nfsctl-run', ...full];
     if (this.opts.sudo) full = ['sudo', '-n', '--', ...full];
     const started = Date.now();
     let channel: ClientChannel | undefined;
@@ -166,19 +178,49 @@ export class SshHost implements Host {
     const guardFired = new Promise<'guard'>((resolve) => {
       guard = setTimeout(() => resolve('guard'), timeoutMs + 5_000);
     });
+    // cancellation: the remote pid (from the first stderr line), and whether the command ended
+    let pid: number | undefined;
+    let errHead = '';
+    let ended = false;
+    let cancelled = false;
+    let gaveUp: (v: 'gave-up') => void = () => undefined;
+    const cancelGaveUp = new Promise<'gave-up'>((resolve) => (gaveUp = resolve));
+    const onAbort = () => {
+      cancelled = true;
+      void this.cancelRemote(ssh, () => channel, () => pid, () => ended).then((ok) => ok || gaveUp('gave-up'));
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const onOut = opts.onStdout;
     try {
       const res = await Promise.race([
-        ssh.execCommand(quoteArgv(full), {
-          stdin: opts.input ?? '',
-          noTrim: true,
-          onChannel: (ch) => (channel = ch),
-        }),
+        ssh
+          .execCommand(quoteArgv(full), {
+            stdin: opts.input ?? '',
+            noTrim: true,
+            onChannel: (ch) => (channel = ch),
+            ...(onOut ? { onStdout: (b: Buffer) => onOut(b.toString('utf8')) } : {}),
+            ...(opts.signal
+              ? {
+                  onStderr: (b: Buffer) => {
+                    if (pid !== undefined || errHead.length > 64) return;
+                    errHead += b.toString('utf8');
+                    const m = /^nfsctl-pid (\d+)\n/.exec(errHead);
+                    if (m) pid = Number(m[1]);
+                  },
+                }
+              : {}),
+          })
+          .finally(() => (ended = true)),
         guardFired,
+        cancelGaveUp,
       ]);
+      if (res === 'gave-up') throw new CommandCancelledError(this.name, argv, true);
+      if (cancelled) throw new CommandCancelledError(this.name, argv);
       if (res === 'guard') {
         channel?.close();
         throw new HostUnreachableError(this.name, `${this.name} stopped answering while running \`${argv.join(' ')}\` (no reply in ${timeoutMs + 5000} ms)`);
       }
+      if (opts.signal) res.stderr = res.stderr.replace(PID_LINE, '');
       if (res.code === null && Date.now() - started >= timeoutMs - 50) {
         // our remote `timeout` fired: as a session leader it signals its whole group, itself
         // included, so the channel ends by signal rather than with exit code 124
@@ -191,13 +233,49 @@ export class SshHost implements Host {
       const timedOut = res.code === 124 && Date.now() - started >= timeoutMs - 50;
       return { host: this.name, argv, exitCode: res.code, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut };
     } catch (err) {
-      if (err instanceof HostUnreachableError) throw err;
+      if (err instanceof HostUnreachableError || err instanceof CommandCancelledError) throw err;
+      if (cancelled) throw new CommandCancelledError(this.name, argv);
       const unreachable = new HostUnreachableError(this.name, `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`, { cause: err });
       if (channel === undefined && /Channel open failure/.test((err as Error).message)) throw new ChannelRefusedError(unreachable);
       throw unreachable;
     } finally {
       clearTimeout(guard);
+      opts.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Stop a cancelled command on the host: a TERM signal on its channel (sshd passes it to the
+   * command), TERM to its process group over a second channel as soon as its pid is known,
+   * KILL after CANCEL_KILL_MS. True once the command has ended; false when it could not be
+   * confirmed in time (the channel is closed then, and the command may still run).
+   */
+  private async cancelRemote(ssh: NodeSSH, channel: () => ClientChannel | undefined, pid: () => number | undefined, ended: () => boolean): Promise<boolean> {
+    const t0 = Date.now();
+    try {
+      channel()?.signal('TERM');
+    } catch {
+      /* the channel is not open yet, or already gone */
+    }
+    const kill = async (sig: 'TERM' | 'KILL') => {
+      await this.exec(ssh, ['sh', '-c', `kill -s ${sig} -- "-$1" 2>/dev/null; true`, 'nfsctl-cancel', String(pid())], { timeoutMs: 10_000 }).catch(() => undefined);
+    };
+    let term = false;
+    let killed = false;
+    while (!ended()) {
+      const t = Date.now() - t0;
+      if (pid() !== undefined && !term) {
+        term = true;
+        await kill('TERM');
+      } else if (pid() !== undefined && t >= CANCEL_KILL_MS && !killed) {
+        killed = true;
+        await kill('KILL');
+      } else if (t >= 2 * CANCEL_KILL_MS) {
+        channel()?.close();
+        return false;
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
   }
 
   runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {

@@ -17,11 +17,17 @@ export class Interrupts {
   /** Hosts where an abandoned step's command may still run (over SSH): their lock half is kept. */
   readonly stillRunning = new Set<string>();
   private listeners = new Set<Listener>();
+  private cancel = new AbortController();
+  /** Aborted by the first signal: commands that may be cut (copies) end then, on every host. */
+  get abortSignal(): AbortSignal {
+    return this.cancel.signal;
+  }
   private cleanups = new Set<() => Promise<unknown>>();
 
   raise(signal: NodeJS.Signals): number {
     this.signal ??= signal;
     this.count++;
+    if (!this.cancel.signal.aborted) this.cancel.abort(signal);
     for (const l of [...this.listeners]) l(signal, this.count);
     return this.count;
   }
@@ -52,6 +58,7 @@ export class Interrupts {
     this.stillRunning.clear();
     this.listeners.clear();
     this.cleanups.clear();
+    this.cancel = new AbortController();
   }
 }
 

@@ -8,7 +8,15 @@ import type { Host } from '../host/host.js';
 export type Action =
   | { kind: 'run'; argv: string[]; okExitCodes?: number[]; timeoutMs?: number; input?: string; /** shown in the plan instead of a long script's argv */ summary?: string }
   | { kind: 'write'; path: string; content: string; backup?: boolean; mode?: number; /** shown in the plan instead of the content */ summary?: string }
-  | { kind: 'fn'; describe: string; fn: (host: Host) => Promise<void> };
+  | { kind: 'fn'; describe: string; fn: (host: Host, step: StepContext) => Promise<void> };
+
+/** What the runner gives a custom step while it runs. */
+export interface StepContext {
+  /** Aborted when the operator interrupts (SIGINT/SIGTERM): pass it to commands that may be cut (a copy). */
+  signal: AbortSignal;
+  /** One line about how far the step is (bytes copied, rate, ETA); shown by the progress display. */
+  progress(text: string): void;
+}
 
 export interface Step {
   id: string;
@@ -41,6 +49,17 @@ export interface Plan {
   summary?: string[];
   /** What the plan did in the operator's words (e.g. which lock, and why it was judged stale): audit records the runner appends, with the plan id, when every step succeeded. */
   audit?: { event: string; detail: string; host?: string }[];
+  /** Called with the runner's journal each time it is written (e.g. to keep a copy on the hosts). */
+  journalHook?: (journal: PlanJournal) => Promise<void>;
+}
+
+/** The runner's journal of a plan: every step's state, as it changes. */
+export interface PlanJournal {
+  planId: string;
+  title: string;
+  updatedAt: string;
+  interrupted?: NodeJS.Signals;
+  steps: { id: string; host: string; title: string; status: string; error?: string; undoError?: string }[];
 }
 
 export function newPlanId(now = new Date()): string {

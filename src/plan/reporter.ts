@@ -25,6 +25,8 @@ export interface ProgressReporter {
   stepStart(host: string, title: string): void;
   stepDone(host: string, title: string, ms: number): void;
   stepFailed(host: string, title: string, error: string): void;
+  /** How far a running step is (a copy's bytes, rate, ETA); called often, shown at a sane pace. */
+  detail?(host: string, text: string): void;
   stop(): void;
 }
 

@@ -3,10 +3,10 @@
 // the state each host was left in.
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import type { Host } from '../host/host.js';
-import { CommandFailedError } from '../host/host.js';
+import { CommandCancelledError, CommandFailedError } from '../host/host.js';
 import { AuditedHost, type AuditLog } from '../state/audit.js';
 import { CancelledError, ExitCode, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
-import { planHosts, planSteps, type Action, type Plan, type Step } from './plan.js';
+import { planHosts, planSteps, type Action, type Plan, type Step, type StepContext } from './plan.js';
 import { planToJson, renderPlan } from './render.js';
 import type { Prompter, ProgressReporter, Reporter } from './reporter.js';
 import { interrupts as processInterrupts, StepAbandonedError, type Interrupts } from './interrupt.js';
@@ -72,7 +72,9 @@ export class PlanFailedError extends NfsctlError {
   }
 }
 
-async function perform(host: Host, action: Action): Promise<void> {
+const NOT_CANCELLED: StepContext = { signal: new AbortController().signal, progress: () => undefined };
+
+async function perform(host: Host, action: Action, step: StepContext = NOT_CANCELLED): Promise<void> {
   switch (action.kind) {
     case 'run': {
       const r = await host.run(action.argv, {
@@ -89,7 +91,7 @@ async function perform(host: Host, action: Action): Promise<void> {
       });
       return;
     case 'fn':
-      await action.fn(host);
+      await action.fn(host, step);
       return;
   }
 }
@@ -182,7 +184,7 @@ export class Runner {
                 const why = await step.precondition.check(host);
                 if (why) throw new PreconditionError(`${hostName}: ${step.precondition.title}: ${why}`);
               }
-              await Promise.race([perform(host, step.action), abandoned]);
+              await Promise.race([perform(host, step.action, { signal: intr.abortSignal, progress: (t) => progress.detail?.(hostName, t) }), abandoned]);
               rec.status = 'done';
               completed.push(step);
               const ms = Date.now() - t0;
@@ -202,7 +204,7 @@ export class Runner {
                 rec.status = 'interrupted';
                 rec.error = error instanceof StepAbandonedError ? error.message : `interrupted (${stop}): ${(error as Error).message}`;
                 // a local command ends with this process; a remote one may go on: keep that host locked
-                if (error instanceof StepAbandonedError && hostFor(hostName).kind !== 'local') intr.stillRunning.add(hostName);
+                if ((error instanceof StepAbandonedError && hostFor(hostName).kind !== 'local') || (error instanceof CommandCancelledError && error.mayStillRun)) intr.stillRunning.add(hostName);
                 await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 130, durationMs: Date.now() - t0 }).catch(() => undefined);
                 progress.stepFailed(hostName, step.title, rec.error);
                 return;
@@ -336,13 +338,18 @@ export class Runner {
   /** Journal writes are serialised: parallel hosts finish steps at the same moment. */
   private journal(plan: Plan, records: Map<Step, StepRecord>): Promise<void> {
     const dir = this.deps.journalDir;
-    if (!dir) return Promise.resolve();
-    const body = JSON.stringify({ planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), steps: [...records.values()] }, null, 1);
+    const hook = plan.journalHook;
+    if (!dir && !hook) return Promise.resolve();
+    const j = { planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), steps: [...records.values()].map((r) => ({ ...r })) };
+    const body = JSON.stringify(j, null, 1);
     const file = `${dir}/${plan.id}.json`;
     this.journalQueue = this.journalQueue.then(async () => {
-      await mkdir(dir, { recursive: true });
-      await writeFile(`${file}.tmp`, body);
-      await rename(`${file}.tmp`, file);
+      if (dir) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(`${file}.tmp`, body);
+        await rename(`${file}.tmp`, file);
+      }
+      await hook?.(j); // the hook reports its own failures
     });
     return this.journalQueue;
   }

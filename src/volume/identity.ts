@@ -34,8 +34,3 @@ export function identify(config: Config, ref: VolumeRef): VolumeIdentity {
     exportId: exportIdFor(ref),
   };
 }
-
-/** The marker nfsctl puts on the exports/fstab lines it owns. */
-export function ownerTag(v: VolumeIdentity): string {
-  return v.id;
-}

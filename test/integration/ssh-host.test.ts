@@ -177,4 +177,32 @@ describe('ssh host against real sshd', () => {
     expect(err).toBeInstanceOf(HostUnreachableError);
     expect(err.message).toContain('cannot reach ghost');
   });
+
+  it('a cancelled command is ended on the host, with what it started (its process group), and streams its output', async () => {
+    const h = hostFor('primary', primary);
+    const tag = `nfsctl-cancel-${process.pid}-${Date.now()}`;
+    const alive = () => {
+      try {
+        return execFileSync('pgrep', ['-f', tag], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    const ctl = new AbortController();
+    const chunks: string[] = [];
+    // a parent that ignores nothing and a child of its own (like rsync's receiver and generator)
+    const p = h.run(['sh', '-c', 'echo started; sleep 60 & sleep 61; wait', tag], { signal: ctl.signal, onStdout: (c) => chunks.push(c), timeoutMs: 120_000 });
+    const t0 = Date.now();
+    while (!chunks.join('').includes('started') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(alive()).not.toBe('');
+    ctl.abort();
+    const err = await p.catch((e: unknown) => e);
+    expect((err as Error).name).toBe('CommandCancelledError');
+    expect((err as { mayStillRun: boolean }).mayStillRun).toBe(false);
+    expect(alive()).toBe('');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    // an ordinary run with a signal that never fires: the pid line is not in its stderr
+    const r = await h.run(['sh', '-c', 'echo err >&2'], { signal: new AbortController().signal });
+    expect(r.stderr).toBe('err\n');
+  });
 });

@@ -74,6 +74,7 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
     // wait for the bulk copy to be under way (some data on the primary), then Ctrl-C
     await waitFor(async () => (await bulkRsync()).stdout.trim() !== '', 180_000, 50);
     await waitFor(async () => Number((await labExec('primary', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 40, 120_000, 50);
+    console.log('DURING THE COPY (80x24)\n' + (await screen()));
     const t0 = Date.now();
     await tmux(['send-keys', '-t', 'intr', 'C-c']);
     await waitFor(() => existsSync(EXIT_FILE), 120_000, 200);
@@ -127,4 +128,42 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       expect(await vipHolders()).toEqual(['primary']);
     }
   });
+
+  it('SIGINT during a sync whose rsync runs on the other host over SSH: that rsync is stopped there, exit 5, lock free on both, the re-run completes', { timeout: 300_000 }, async () => {
+    expect(await vipHolders()).toEqual(['primary']);
+    for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-rf', '/nfs/intr_data/big', '/nfs/intr_data/huge']);
+    await labExecOk('primary', ['bash', '-c', 'head -c 800M /dev/zero > /nfs/intr_data/huge'], { timeoutMs: 120_000 });
+    // rsync processes of this lab host (its netns) other than the daemon's listener: the
+    // copy's receiver (backup) and the daemon's per-connection sender (primary)
+    const copies = (h: 'primary' | 'backup') =>
+      labExec(h, ['bash', '-c', 'me=$(readlink /proc/self/ns/net); d=$(cat /run/rsyncd.pid 2>/dev/null); for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] || continue; [ "$p" = "$d" ] && continue; echo "$p $(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null)"; done; true']).then((r) => r.stdout.trim());
+    const run = nfsctl('primary', ['sync', '--yes'], 240_000);
+    // the backup pulls: wait until its rsync is copying (some of the file there), then SIGINT nfsctl
+    await waitFor(async () => /rsync:\/\//.test(await copies('backup')), 120_000, 50);
+    await waitFor(async () => Number((await labExec('backup', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 2, 60_000, 50);
+    await labExecOk('primary', ['bash', '-c', 'me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "^/usr/bin/node [^ ]*bin/nfsctl sync"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -INT "$p"; done; true']);
+    const t0 = Date.now();
+    const r = await run;
+    console.log(`SYNC INTERRUPTED (exit ${r.exitCode}, ${Date.now() - t0} ms from SIGINT to exit)\n${r.stderr.slice(-1500)}`);
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/INTERRUPTED \(SIGINT\) during \[backup\] rsync/);
+    expect(r.stderr).toMatch(/was cancelled/);
+    // while it copied, a plain progress line (not a terminal): bytes of the dry run's size, rate, ETA
+    expect(r.stderr).toMatch(/\[backup\] copy intr\/data \S+\/800Mi \d+% \S+\/s ETA /);
+    expect(r.stderr).not.toMatch(/lock on backup is kept|internal error/);
+    // no rsync of the copy is left on either host (the daemon's child on the primary ends with its peer)
+    await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(() => undefined);
+    expect(await copies('backup')).toBe('');
+    expect(await copies('primary')).toBe('');
+    const locks = JSON.parse((await nfsctl('backup', ['lock', 'status', '--json'])).stdout);
+    expect(locks.locks.map((l: { held: boolean }) => l.held)).toEqual([false, false]);
+    // the re-run (what the hint says) completes the copy
+    expect(r.stderr).toMatch(/run the same command again/);
+    const again = await nfsctl('primary', ['sync', '--yes'], 240_000);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const size = async (h: 'primary' | 'backup') => (await labExecOk(h, ['stat', '-c', '%s', '/nfs/intr_data/huge'])).trim();
+    expect(await size('backup')).toBe(await size('primary'));
+    for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-f', '/nfs/intr_data/huge']);
+  });
 });
+

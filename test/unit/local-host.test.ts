@@ -62,4 +62,18 @@ describe('local host', () => {
   it('refuses a relative path', async () => {
     await expect(h.writeFileAtomic('etc/exports', 'x')).rejects.toThrow(/absolute path/);
   });
+
+  it('a cancelled command is killed and the run rejects; its output streams while it runs', async () => {
+    const ctl = new AbortController();
+    const chunks: string[] = [];
+    const p = h.run(['sh', '-c', 'echo started; exec sleep 30'], { signal: ctl.signal, onStdout: (c) => chunks.push(c), timeoutMs: 60_000 });
+    const t0 = Date.now();
+    while (!chunks.join('').includes('started') && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(chunks.join('')).toBe('started\n');
+    ctl.abort();
+    await expect(p).rejects.toMatchObject({ name: 'CommandCancelledError' });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(h.run(['true'], { signal: ctl.signal })).rejects.toMatchObject({ name: 'CommandCancelledError' });
+  });
 });
+

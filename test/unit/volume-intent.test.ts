@@ -6,7 +6,7 @@ import { pairInventory } from '../../src/volume/inventory.js';
 import { mergeVolumes } from '../../src/volume/state.js';
 import { type PairState } from '../../src/volume/plans.js';
 import { intentOf, intentSteps, withIntent } from '../../src/volume/intent.js';
-import { blockingDrift } from '../../src/ha/failback.js';
+import { blockingDrift } from '../../src/ha/handover.js';
 import { identify } from '../../src/volume/identity.js';
 import { volumeRef } from '../../src/core/names.js';
 import { decodeMetaTags, encodeMetaTags } from '../../src/core/lvm-json.js';

@@ -6,14 +6,15 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
-import { checkUnitCaps, checkUnits, mergeReports, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
+import { checkUnitCaps, checkUnits, mergeReports, previewSize, rsyncArgv, peerOf, previewUnits, renderUnitPreviews, runUnits, syncRecord, syncUnits, unitName, unitShort, unitsReport, DEFAULT_MAX_DELETE, type UnitPreview, type UnitResult } from '../../ha/sync.js';
 import { pairInventory } from '../../volume/inventory.js';
 import { mergeVolumes } from '../../volume/state.js';
 import type { Host } from '../../host/host.js';
 import { writeSyncRecord } from '../../ha/sync-state.js';
 import { checkSyncFreshness, noteReceived } from '../../ha/freshness.js';
 import { readJournal, unfinished } from '../../ha/journal.js';
-import { newPlanId, type Plan } from '../../plan/plan.js';
+import { newPlanId, type Plan, type StepContext } from '../../plan/plan.js';
+import { formatCopyProgress, type CopySnapshot } from '../../core/rsync-progress.js';
 import { serviceArgv } from '../../ha/services.js';
 import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
 import { checkPlainPath } from '../../core/plain-path.js';
@@ -73,6 +74,7 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
         id: newPlanId(),
         title: `sync ${source} -> ${dest}`,
         notes,
+        summary: [`copy ${source} -> ${dest} (dry run): ${previewSize(previews)}`],
         phases: [
           {
             title: `pull from ${source} into ${dest}, one rsync per volume filesystem`,
@@ -83,8 +85,9 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
               action: {
                 kind: 'fn' as const,
                 describe: `${quoteArgv(rsyncArgv({ ...args, dryRun: false, unit: p.unit }))} (only while ${p.unit.path} is still mounted from ${p.unit.destMajmin || '?'})`,
-                fn: async (h: Host) => {
-                  results.push(...(await runUnits(h, args, [p.unit])));
+                fn: async (h: Host, step: StepContext) => {
+                  const live = { signal: step.signal, name: unitShort, expected: () => p.report.stats.transferredFileSize, progress: (s: CopySnapshot) => step.progress(`copy ${formatCopyProgress(s)}`) };
+                  results.push(...(await runUnits(h, args, [p.unit], undefined, live)));
                 },
               },
               undo: null,

@@ -7,7 +7,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
 import { encodeMetaTags } from '../../../src/core/lvm-json.js';
-import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/failback.js';
+import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/handover.js';
 import { checkUnits, guardedRsyncArgv, previewUnits, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
 import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
@@ -240,7 +240,7 @@ describe('the shell side, on this machine', () => {
 
 describe('the write freeze with kernel nfsd', () => {
   it('stops the NFS server (clients wait instead of getting ESTALE) and checks no nfsd thread is left', async () => {
-    const { freezeKernelNfs, unfreezeKernelNfs } = await import('../../../src/ha/failback.js');
+    const { freezeKernelNfs, unfreezeKernelNfs } = await import('../../../src/ha/freeze.js');
     const config = cfg();
     const hosts = pair();
     const views = mergeVolumes(config, await pairInventory(config, hosts));
