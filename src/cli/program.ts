@@ -11,6 +11,7 @@ import { register as troubleshootMount } from '../commands/troubleshoot/mount.js
 import { register as volumeCreate } from '../commands/volume/create.js';
 import { register as volumeDelete } from '../commands/volume/delete.js';
 import { register as volumeResize } from '../commands/volume/resize.js';
+import { register as volumeAdopt } from '../commands/volume/adopt.js';
 import { registerExport as volumeExport, registerUnexport as volumeUnexport } from '../commands/volume/export.js';
 import { registerList as volumeList, registerShow as volumeShow } from '../commands/volume/list.js';
 import { register as helpCommand } from '../commands/help/help.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   volumeUnexport(volume);
   volumeResize(volume);
   volumeDelete(volume);
+  volumeAdopt(volume);
 
   pairStatus(program);
   health(program);

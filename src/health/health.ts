@@ -18,6 +18,8 @@ import { readLock } from '../state/lock.js';
 import { formatSize } from '../core/sizes.js';
 import { adviseFailback, freshnessFindings, vipHoldersOf } from './freshness.js';
 import { pairFreshness } from '../ha/freshness.js';
+import { readForeign, type ForeignReads } from '../volume/unmanaged.js';
+import { unmanagedFindings } from './unmanaged.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -33,6 +35,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   const config = ctx.config;
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
+  const foreignReads = new Map<PairRole, ForeignReads>();
   const freshP = opts.hosts.length === 2 ? pairFreshness(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
@@ -53,7 +56,9 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
       return (
         await Promise.all([
           bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
-            inventories.set(role, await hostInventory(config, role, host));
+            const [i, f] = await Promise.all([hostInventory(config, role, host), readForeign(config, host)]);
+            inventories.set(role, i);
+            foreignReads.set(role, f);
             return [];
           }),
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
@@ -69,6 +74,7 @@ export async function runHealthChecks(ctx: Context, opts: HealthOptions): Promis
   findings.push(...(await pairLevel).flat());
   adviseFailback(findings, await freshP);
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
+  findings.push(...unmanagedFindings(config, inventories, foreignReads, opts.hosts));
   findings.push(...capacity(config, inventories));
   findings.push(...(await bounded('audit', null, 'audit log writable', t, () => audit(ctx))));
   findings.push({ id: 'config', host: null, status: 'ok', title: 'config valid', evidence: ctx.configFile });

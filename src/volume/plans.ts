@@ -180,9 +180,10 @@ function unownedProblems(config: Config, state: PairState, role: PairRole, v: Vo
 }
 
 export function planDelete(config: Config, state: PairState, input: DeleteInput): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
-  const v = identify(config, input.ref);
-  requireReachable(state, `cannot delete ${v.id}`);
   const view = findVolume(state, input.ref);
+  // an adopted volume keeps its own LV name and path (recorded in its metadata)
+  const v = view?.identity ?? identify(config, input.ref);
+  requireReachable(state, `cannot delete ${v.id}`);
   const backend: Backend = view?.backend ?? guessBackend(config, state, v);
   const owned: Record<PairRole, boolean> = { primary: ownedOn(state, 'primary', v, backend), backup: ownedOn(state, 'backup', v, backend) };
   const problems = ROLES.flatMap((r) => (owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`)));
@@ -227,8 +228,8 @@ export function planResize(config: Config, state: PairState, ref: VolumeRef, siz
   checkRoom(config, state, view.backend, size - current, rbdAvail);
   const holder = state.vipHolder ?? 'primary';
   const steps = mirrored(view.backend)
-    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], v, view.backend, size, current, { resizeImage: false, growFsHere: true }))
-    : [...resizeSteps(config, holder, state.inv[holder], v, 'rbd', size, current, { resizeImage: true, growFsHere: true })];
+    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, { resizeImage: false, growFsHere: true }))
+    : [...resizeSteps(config, holder, state.inv[holder], view.identity, 'rbd', size, current, { resizeImage: true, growFsHere: true })];
   const metaSteps: Step[] = view.backend === 'xfsquota' ? ROLES.map((r) => xfsMetaRewrite(config, r, view, size)) : view.backend === 'rbd' ? [rbdMetaRewrite(config, holder, view, size)] : [];
   return {
     id: newPlanId(),
@@ -257,7 +258,7 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
   return {
     id: newPlanId(),
     title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
-    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec)) }],
+    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec)) }],
   };
 }
 
@@ -266,7 +267,7 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   requireReachable(state, `cannot unexport ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
-  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),
     title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,

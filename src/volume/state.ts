@@ -6,7 +6,7 @@ import { normalizeExportPath, type ExportEntry } from '../core/exports-file.js';
 import type { RbdListEntry } from '../core/ceph-json.js';
 import { volumeRef } from '../core/names.js';
 import type { HostInventory, RbdInventory } from './inventory.js';
-import { identify, type Backend, type VolumeIdentity } from './identity.js';
+import { identifyVolume, type Backend, type VolumeIdentity } from './identity.js';
 import { ganeshaFile } from './exporter.js';
 import { parseGaneshaExports } from '../core/ganesha.js';
 import { intentOf, type VolumeIntent } from './intent.js';
@@ -158,7 +158,7 @@ export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory
   const views: VolumeView[] = [];
   for (const meta of metas.values()) {
     const ref = volumeRef(meta.namespace, meta.name);
-    const v = identify(config, ref);
+    const v = identifyVolume(config, ref, meta);
     const backend = backendOf(meta);
     const hosts = {
       primary: hostState(config, inv.primary, v, backend, rbd),

@@ -9,6 +9,7 @@ import { findVolume, ROLES } from '../../volume/plans.js';
 import type { HostVolumeState, VolumeView } from '../../volume/state.js';
 import { loadPairState } from './common.js';
 import { writeCompletionCacheSafe } from './cache.js';
+import { loadForeign, printUnmanaged, unmanagedJson, unmanagedOf } from './unmanaged.render.js';
 
 export function volumeJson(v: VolumeView) {
   return {
@@ -21,7 +22,8 @@ export function volumeJson(v: VolumeView) {
     labels: v.labels,
     createdAt: v.createdAt,
     createdBy: v.createdBy,
-    fsid: v.identity.fsid,
+    fsid: v.identity.adopted ? v.identity.adopted.fsid : v.identity.fsid,
+    ...(v.identity.adopted ? { adopted: v.identity.adopted } : {}),
     hosts: v.hosts,
     state: v.intent ?? 'active',
     drift: v.drift,
@@ -40,17 +42,19 @@ function table(rows: string[][]): string {
 }
 
 export async function runList(ctx: Context): Promise<void> {
-  const state = await loadPairState(ctx);
+  const [state, foreign] = await Promise.all([loadPairState(ctx), loadForeign(ctx)]);
+  const unmanaged = unmanagedOf(ctx, state, foreign);
   await writeCompletionCacheSafe(ctx, state.views.map((v) => v.id));
   const unreachable = ROLES.filter((r) => !state.inv[r].reachable);
   if (ctx.opts.json) {
-    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: state.views.map(volumeJson) });
+    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: state.views.map(volumeJson), unmanaged: unmanaged.map(unmanagedJson) });
     return;
   }
   for (const r of unreachable) ctx.out.warn(`${r} is unreachable: ${state.inv[r].error}`);
   if (state.rbd?.error) ctx.out.warn(`cannot list RBD images: ${state.rbd.error}`);
   if (state.views.length === 0) {
-    ctx.out.info('no volumes');
+    ctx.out.info('no volumes managed by nfsctl');
+    printUnmanaged(ctx, unmanaged);
     return;
   }
   const c = ctx.out.color;
@@ -64,6 +68,7 @@ export async function runList(ctx: Context): Promise<void> {
   text.slice(1).forEach((line, i) => ctx.out.line(state.views[i]!.drift.length ? c.yellow(line) : line));
   const drifted = state.views.filter((v) => v.drift.length > 0).length;
   ctx.out.info(`${state.views.length} volume${state.views.length === 1 ? '' : 's'}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`);
+  printUnmanaged(ctx, unmanaged);
 }
 
 export async function runShow(ctx: Context, target: string): Promise<void> {
@@ -81,7 +86,7 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     `path:     ${v.path}   (mount ${ctx.config.vip}:${v.path})`,
     `created:  ${v.createdAt} by ${v.createdBy}`,
     `labels:   ${Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`,
-    `fsid:     ${v.identity.fsid}   export id: ${v.identity.exportId}`,
+    `fsid:     ${v.identity.adopted ? (v.identity.adopted.fsid ?? 'none (kept from before adoption: file handles depend on the device)') : v.identity.fsid}   export id: ${v.identity.exportId}`,
     `state:    ${v.intent ? `${v.intent} (chosen by the operator: not drift; \`nfsctl volume export ${v.id}\` serves it again)` : 'active'}`,
   ];
   for (const r of ROLES) {
