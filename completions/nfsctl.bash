@@ -27,6 +27,8 @@ _nfsctl_sub() {
     'volume/unexport') REPLY=unexport ;;
     'volume/resize') REPLY=resize ;;
     'volume/delete') REPLY=delete ;;
+    'volume/adopt') REPLY=adopt ;;
+    'volume/reconcile') REPLY=reconcile ;;
     'sync/install-timer') REPLY=install-timer ;;
     'ha/notify') REPLY=notify ;;
     'ha/install') REPLY=install ;;
@@ -53,7 +55,7 @@ _nfsctl_subs() {
   REPLY=
   case "$1" in
     '') REPLY='volume status health sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
-    'volume') REPLY='create list show export unexport resize delete' ;;
+    'volume') REPLY='create list show export unexport resize delete adopt reconcile' ;;
     'sync') REPLY='install-timer' ;;
     'ha') REPLY='notify install lint' ;;
     'config') REPLY='check' ;;
@@ -77,6 +79,8 @@ _nfsctl_opts() {
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
     'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
     'volume delete') REPLY='-c --config --no-color --keep-data --force --ignore-not-found --dry-run -y --yes --json -h --help' ;;
+    'volume adopt') REPLY='-c --config --no-color --path --all --pvs --map --dry-run -y --yes --json -h --help' ;;
+    'volume reconcile') REPLY='-c --config --no-color --pvs -o --output --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
     'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh --skip-unready -y --yes --json -h --help' ;;
@@ -121,6 +125,11 @@ _nfsctl_optval() {
     'volume export|--options') REPLY='none' ;;
     'volume unexport|--clients') REPLY='none' ;;
     'volume resize|-s'|'volume resize|--size') REPLY='none' ;;
+    'volume adopt|--path') REPLY='files' ;;
+    'volume adopt|--pvs') REPLY='files' ;;
+    'volume adopt|--map') REPLY='files' ;;
+    'volume reconcile|--pvs') REPLY='files' ;;
+    'volume reconcile|-o'|'volume reconcile|--output') REPLY='words:pv-yaml' ;;
     'health|--host') REPLY='words:primary backup' ;;
     'sync|--max-delete') REPLY='none' ;;
     'sync install-timer|--interval') REPLY='none' ;;
@@ -161,6 +170,7 @@ _nfsctl_argval() {
     'volume unexport|0') REPLY='dyn:volumes' ;;
     'volume resize|0') REPLY='dyn:volumes' ;;
     'volume delete|0') REPLY='dyn:volumes' ;;
+    'volume adopt|0') REPLY='dyn:volumes' ;;
     'ha notify|0') REPLY='none' ;;
     'ha notify|1') REPLY='none' ;;
     'ha notify|2') REPLY='none' ;;

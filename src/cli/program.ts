@@ -12,6 +12,7 @@ import { register as volumeCreate } from '../commands/volume/create.js';
 import { register as volumeDelete } from '../commands/volume/delete.js';
 import { register as volumeResize } from '../commands/volume/resize.js';
 import { register as volumeAdopt } from '../commands/volume/adopt.js';
+import { register as volumeReconcile } from '../commands/volume/reconcile.js';
 import { registerExport as volumeExport, registerUnexport as volumeUnexport } from '../commands/volume/export.js';
 import { registerList as volumeList, registerShow as volumeShow } from '../commands/volume/list.js';
 import { register as helpCommand } from '../commands/help/help.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   volumeResize(volume);
   volumeDelete(volume);
   volumeAdopt(volume);
+  volumeReconcile(volume);
 
   pairStatus(program);
   health(program);
