@@ -34,54 +34,45 @@ function tokenize(text: string): Tok[][] {
 
 /** Every vrrp_instance block, in file order. `include` lines are not followed (the caller reads included files). */
 export function parseVrrpInstances(text: string): VrrpInstance[] {
-  const lines = tokenize(text);
   const out: VrrpInstance[] = [];
+  const stack: string[] = [];
   let cur: VrrpInstance | null = null;
-  let depth = 0;
-  let sub: string | null = null; // the sub-block of the instance we are in
-  for (const toks of lines) {
-    for (let i = 0; i < toks.length; i++) {
-      const t = toks[i]!;
+  let last: string[] = [];
+  const statement = (w: string[]) => {
+    last = w;
+    if (!cur || w.length === 0) return;
+    const top = stack[stack.length - 1];
+    if (stack.length === 1) {
+      const [k, v] = w;
+      if (k === 'state' && (v === 'MASTER' || v === 'BACKUP')) cur.state = v;
+      else if (k === 'interface' && v) cur.interface = v;
+      else if (k === 'virtual_router_id' && v && /^\d+$/.test(v)) cur.virtualRouterId = Number(v);
+      else if (k === 'priority' && v && /^\d+$/.test(v)) cur.priority = Number(v);
+      else if (k === 'unicast_src_ip' && v) cur.unicastSrcIp = v;
+    } else if (stack.length === 2 && top === 'unicast_peer') cur.unicastPeers.push(w[0]!);
+    else if (stack.length === 2 && top === 'virtual_ipaddress') cur.vips.push(w[0]!.replace(/\/\d+$/, ''));
+  };
+  for (const toks of tokenize(text)) {
+    let words: string[] = [];
+    for (const t of toks) {
       if (t === '{') {
-        depth++;
-        continue;
-      }
-      if (t === '}') {
-        depth--;
-        if (cur && depth === 1) sub = null;
-        if (cur && depth === 0) {
+        // the block's name: the words before "{" on this line, or the line before ("name\n{")
+        const head = words.length ? words : last;
+        words = [];
+        if (stack.length === 0 && head[0] === 'vrrp_instance' && head[1]) cur = { name: head[1], state: null, interface: null, virtualRouterId: null, priority: null, unicastSrcIp: null, unicastPeers: [], vips: [] };
+        stack.push(head[0] ?? '');
+        last = [];
+      } else if (t === '}') {
+        if (words.length) statement(words);
+        words = [];
+        const closed = stack.pop();
+        if (stack.length === 0 && closed === 'vrrp_instance' && cur) {
           out.push(cur);
           cur = null;
         }
-        continue;
-      }
-      if (!cur && depth === 0 && t === 'vrrp_instance' && toks[i + 1]) {
-        cur = { name: toks[i + 1]!, state: null, interface: null, virtualRouterId: null, priority: null, unicastSrcIp: null, unicastPeers: [], vips: [] };
-        i++;
-        continue;
-      }
-      if (!cur) continue;
-      if (depth === 1 && i === 0) {
-        const v = toks[1];
-        if ((t === 'unicast_peer' || t === 'virtual_ipaddress') && toks.includes('{')) {
-          sub = t;
-          break; // the rest of the line is "{" (counted below)
-        }
-        if (t === 'state' && (v === 'MASTER' || v === 'BACKUP')) cur.state = v;
-        else if (t === 'interface' && v) cur.interface = v;
-        else if (t === 'virtual_router_id' && v && /^\d+$/.test(v)) cur.virtualRouterId = Number(v);
-        else if (t === 'priority' && v && /^\d+$/.test(v)) cur.priority = Number(v);
-        else if (t === 'unicast_src_ip' && v) cur.unicastSrcIp = v;
-        break;
-      }
-      if (depth === 2 && i === 0 && sub) {
-        if (sub === 'unicast_peer') cur.unicastPeers.push(t);
-        else cur.vips.push(t.replace(/\/\d+$/, ''));
-        break;
-      }
+      } else words.push(t);
     }
-    // a "{" at the end of a line that opened a sub-block (the loop above broke before it)
-    if (cur && sub && depth === 1 && toks[0] === sub && toks.includes('{')) depth++;
+    if (words.length) statement(words);
   }
   return out;
 }
