@@ -34,6 +34,7 @@ _nfsctl_sub() {
     'ha/install') REPLY=install ;;
     'ha/lint') REPLY=lint ;;
     'config/check') REPLY=check ;;
+    'config/init') REPLY=init ;;
     'lock/status') REPLY=status ;;
     'lock/break') REPLY=break ;;
     'rbd/lock') REPLY=lock ;;
@@ -58,7 +59,7 @@ _nfsctl_subs() {
     'volume') REPLY='create list show export unexport resize delete adopt reconcile' ;;
     'sync') REPLY='install-timer' ;;
     'ha') REPLY='notify install lint' ;;
-    'config') REPLY='check' ;;
+    'config') REPLY='check init' ;;
     'lock') REPLY='status break' ;;
     'rbd') REPLY='lock blocklist' ;;
     'rbd lock') REPLY='list remove' ;;
@@ -94,6 +95,7 @@ _nfsctl_opts() {
     'troubleshoot-mount') REPLY='-c --config --no-color --from --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
+    'config init') REPLY='-c --config --no-color --this --address --peer --vip --interface --instance --vg --root --server --rbd-pool --keepalived-conf --dry-run -y --yes -h --help' ;;
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
     'lock break') REPLY='-c --config --no-color --host --dry-run -y --yes -h --help' ;;
@@ -140,6 +142,17 @@ _nfsctl_optval() {
     'ha install|--nfsctl-path') REPLY='files' ;;
     'ha install|--host') REPLY='words:primary backup' ;;
     'troubleshoot-mount|--from') REPLY='none' ;;
+    'config init|--this') REPLY='words:primary backup' ;;
+    'config init|--address') REPLY='none' ;;
+    'config init|--peer') REPLY='none' ;;
+    'config init|--vip') REPLY='none' ;;
+    'config init|--interface') REPLY='none' ;;
+    'config init|--instance') REPLY='none' ;;
+    'config init|--vg') REPLY='none' ;;
+    'config init|--root') REPLY='files' ;;
+    'config init|--server') REPLY='words:kernel ganesha' ;;
+    'config init|--rbd-pool') REPLY='dyn:pools' ;;
+    'config init|--keepalived-conf') REPLY='files' ;;
     'lock break|--host') REPLY='dyn:hosts' ;;
     'log|-n'|'log|--lines') REPLY='none' ;;
     'log|--plan') REPLY='none' ;;

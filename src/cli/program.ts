@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { register as configCheck } from '../commands/config/check.js';
+import { register as configInit } from '../commands/config/init.js';
 import { register as logShow } from '../commands/log/show.js';
 import { register as lockStatus } from '../commands/lock/status.js';
 import { register as lockBreak } from '../commands/lock/break.js';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
 
   const config = program.command('config').description('inspect and validate the nfsctl configuration');
   configCheck(config);
+  configInit(config);
 
   const lock = program.command('lock').description('inspect or clear the pair lock that keeps two operators from changing the pair at once');
   lockStatus(lock);
