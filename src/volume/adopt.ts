@@ -168,7 +168,9 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
     after.set(own, serializeExports(upsertExport(parseExports(get(own)), a.target.path, a.clients, id)));
   }
   const exports: Step[] = [];
-  for (const [file, content] of after) {
+  // nfsctl's file first: interrupted in between, the line is in both files (exportfs merges
+  // identical lines), never in neither
+  for (const [file, content] of [...after].sort(([a], [b]) => (a === own ? -1 : b === own ? 1 : 0))) {
     const before = texts.get(file) ?? null;
     exports.push({
       id: `${role}:exports:${file}`,

@@ -120,6 +120,8 @@ describe('volume adopt', () => {
       expect(own).toHaveLength(1);
       expect(own[0]).toMatchObject({ path: '/nfs/teamadata', owner: 'team-a/data', clients: [{ host: '198.51.100.0/24', options: OLD_OPTS.split(',') }] });
       expect(h.commandLines()).toContain('exportfs -ra');
+      // nfsctl's file is written before the old line goes: never a moment with the line in neither
+      expect(h.writes.map((w) => w.path).filter((p) => p.includes('exports'))).toEqual([config.nfs.exportsFile, '/etc/exports']);
     }
   });
 
