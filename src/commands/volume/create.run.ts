@@ -6,6 +6,7 @@ import { operatorName } from '../../state/audit.js';
 import { checkCreatable, planCreate } from '../../volume/plans.js';
 import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
+import { parsePvModel } from '../../volume/pv-model.js';
 import { exportSpecFrom, loadPairState, parseLabels, rbdAvailable } from './common.js';
 import { hostname } from 'node:os';
 
@@ -19,6 +20,10 @@ export interface CreateOptions {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
+  accessMode?: string[];
+  reclaimPolicy?: string;
+  claim?: string | boolean;
+  storageClass?: string;
 }
 
 export async function runCreate(ctx: Context, target: string, o: CreateOptions): Promise<void> {
@@ -29,6 +34,8 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   const labels = parseLabels(o.label);
   const spec = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);
+  // commander's --no-claim sets claim=false; --claim X sets a string
+  const model = parsePvModel(ref, { ...(o.accessMode ? { accessMode: o.accessMode } : {}), ...(o.reclaimPolicy !== undefined ? { reclaimPolicy: o.reclaimPolicy } : {}), ...(typeof o.claim === 'string' ? { claim: o.claim } : {}), noClaim: o.claim === false, ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}) });
   await ctx.withPairLock(`volume create ${v.id}`, async () => {
     const state = await loadPairState(ctx);
     const plan = planCreate(ctx.config, state, {
@@ -43,7 +50,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
     const runner = await ctx.runner();
     const report = await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: (o.json ?? false) && !o.output, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Create ${v.id} on both hosts?` } });
     if (o.dryRun) return;
-    const pv = persistentVolume(ctx.config, v, size, labels);
+    const pv = persistentVolume(ctx.config, v, size, labels, model);
     if (o.output === 'pv-yaml') {
       const { stringify } = await import('../../cli/yaml-out.js');
       ctx.out.line(stringify(pv).trimEnd());
