@@ -5,7 +5,7 @@ import { examples, withContext } from '../../cli/app.js';
 export function register(parent: Command): void {
   const cmd = parent
     .command('reconcile')
-    .description("compare the pair's volumes with the cluster's PVs (read-only): orphans, dangling PVs, size mismatches, UDP/NFSv2 mount options, Released PVs whose volume can be retired")
+    .description('compare the volumes of the pair with the PVs of the cluster (read-only): orphans, dangling PVs, size mismatches, UDP/NFSv2 mount options, Released PVs whose volume can be retired')
     .requiredOption('--pvs <file>', 'the output of `kubectl get pv -o json` (- for stdin); PVs for other NFS servers are ignored')
     .addOption(new Option('-o, --output <format>', 'print the PVs that should exist instead of the report').choices(['pv-yaml']))
     .option('--json', 'print the findings as JSON')
