@@ -35,3 +35,19 @@ describe('PV model flags', () => {
     }
   });
 });
+
+describe('volume create with PV model flags', () => {
+  it('Recycle (or a bad access mode) is refused before any host is asked', async () => {
+    const { Context } = await import('../../src/cli/context.js');
+    const { runCreate } = await import('../../src/commands/volume/create.run.js');
+    const { fakeStorageHost } = await import('../support/fake-pair.js');
+    const { captureOutput } = await import('../support/capture.js');
+    const hosts = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
+    const ctx = new Context('test.yaml', testConfig(), {}, hosts, captureOutput().out);
+    for (const o of [{ reclaimPolicy: 'Recycle' }, { accessMode: ['RWOP'] }]) {
+      const err = await runCreate(ctx, 'team-a/data', { size: '1G', yes: true, ...o }).catch((e) => e);
+      expect(err.exitCode, JSON.stringify(o)).toBe(2);
+    }
+    expect([...hosts.primary.calls, ...hosts.backup.calls]).toEqual([]);
+  });
+});
