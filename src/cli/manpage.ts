@@ -156,6 +156,15 @@ export const RUNBOOK: { title: string; text: string; steps: [string, string][] }
     ],
   },
   {
+    title: 'Taking over a pair the old provisioning service built',
+    text: 'Volumes nfsctl did not create (an LV mounted under the NFS root with its fstab entry and export line) are listed below the managed ones, marked UNMANAGED, with whether both hosts agree. Adoption adds nfsctl\'s LV tags, marks the fstab entry and moves the export line unchanged into nfsctl\'s exports file (same path, clients, options and fsid; none if it had none), so mounted clients notice nothing. A volume that differs between the hosts, is on one host only, or is a plain directory is refused with the difference and nothing changes:',
+    steps: [
+      ['what is there that nfsctl does not manage', 'nfsctl volume list'],
+      ['what adoption would do, names from the cluster\'s PVs', 'kubectl get pv -o json > pvs.json; nfsctl volume adopt --all --pvs pvs.json --dry-run'],
+      ['adopt one volume of the /nfs/{namespace}{name} layout', 'nfsctl volume adopt team-a/data --path /nfs/team-adata'],
+    ],
+  },
+  {
     title: 'A run died and left the pair locked',
     text: 'Commands that change the pair take a lock on both hosts. If a run was killed, find out who held it before breaking it:',
     steps: [

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { register as configCheck } from '../commands/config/check.js';
+import { register as configInit } from '../commands/config/init.js';
 import { register as logShow } from '../commands/log/show.js';
 import { register as lockStatus } from '../commands/lock/status.js';
 import { register as lockBreak } from '../commands/lock/break.js';
@@ -12,6 +13,8 @@ import { register as troubleshootMount } from '../commands/troubleshoot/mount.js
 import { register as volumeCreate } from '../commands/volume/create.js';
 import { register as volumeDelete } from '../commands/volume/delete.js';
 import { register as volumeResize } from '../commands/volume/resize.js';
+import { register as volumeAdopt } from '../commands/volume/adopt.js';
+import { register as volumeReconcile } from '../commands/volume/reconcile.js';
 import { registerExport as volumeExport, registerUnexport as volumeUnexport } from '../commands/volume/export.js';
 import { registerList as volumeList, registerShow as volumeShow } from '../commands/volume/list.js';
 import { register as helpCommand } from '../commands/help/help.js';
@@ -51,6 +54,8 @@ export function buildProgram(): Command {
   volumeUnexport(volume);
   volumeResize(volume);
   volumeDelete(volume);
+  volumeAdopt(volume);
+  volumeReconcile(volume);
 
   pairStatus(program);
   health(program);
@@ -63,6 +68,7 @@ export function buildProgram(): Command {
 
   const config = program.command('config').description('inspect and validate the nfsctl configuration');
   configCheck(config);
+  configInit(config);
 
   const lock = program.command('lock').description('inspect or clear the pair lock that keeps two operators from changing the pair at once');
   lockStatus(lock);

@@ -28,6 +28,8 @@ interface HealthEnv {
   host(role: PairRole): Host;
   audit: AuditLog;
 }
+import { readForeign, type ForeignReads } from '../volume/unmanaged.js';
+import { unmanagedFindings } from './unmanaged.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -81,6 +83,7 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
         }
       })()
     : Promise.resolve([]);
+  const foreignReads = new Map<PairRole, ForeignReads>();
   const freshP = opts.hosts.length === 2 ? pairFreshness(config, pair).catch(() => null) : Promise.resolve(null);
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
@@ -101,7 +104,9 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
       return (
         await Promise.all([
           bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
-            inventories.set(role, await hostInventory(config, role, host));
+            const [i, f] = await Promise.all([hostInventory(config, role, host), readForeign(config, host)]);
+            inventories.set(role, i);
+            foreignReads.set(role, f);
             return [];
           }),
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
@@ -117,6 +122,7 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
   findings.push(...(await pairLevel).flat());
   adviseFailback(findings, await freshP);
   findings.push(...exportsAndVolumes(config, inventories, opts.hosts));
+  findings.push(...unmanagedFindings(config, inventories, foreignReads, opts.hosts));
   findings.push(...capacity(config, inventories));
   findings.push(...capacityMatch(config, inventories));
   findings.push(...(await clusterP));

@@ -18,6 +18,33 @@ export interface VolumeIdentity {
   projectId: number;
   fsid: string;
   exportId: number;
+  /** Set for a volume nfsctl took over (`volume adopt`): the names it had are kept. */
+  adopted?: AdoptedNames;
+}
+
+/**
+ * What an adopted volume keeps from before: its LV, path and fsid (null: its export line had
+ * no fsid=, so clients' file handles depend on the device; it stays without one).
+ */
+export interface AdoptedNames {
+  lv?: string;
+  path: string;
+  fsid: string | null;
+}
+
+/** The `adopted` record in a volume's metadata, or undefined for a volume nfsctl created. */
+export function adoptedNames(meta: unknown): AdoptedNames | undefined {
+  const a = (meta as { adopted?: unknown } | null)?.adopted as Partial<AdoptedNames> | undefined;
+  if (!a || typeof a !== 'object' || typeof a.path !== 'string' || !a.path.startsWith('/')) return undefined;
+  return { path: a.path, fsid: typeof a.fsid === 'string' ? a.fsid : null, ...(typeof a.lv === 'string' ? { lv: a.lv } : {}) };
+}
+
+/** identify(), with the names an adopted volume's metadata records in place of the derived ones. */
+export function identifyVolume(config: Config, ref: VolumeRef, meta?: unknown): VolumeIdentity {
+  const v = identify(config, ref);
+  const a = adoptedNames(meta);
+  if (!a) return v;
+  return { ...v, path: a.path, lv: a.lv ?? v.lv, adopted: a };
 }
 
 export function identify(config: Config, ref: VolumeRef): VolumeIdentity {

@@ -152,9 +152,10 @@ function unownedProblems(config: Config, state: PairState, role: PairRole, v: Vo
 }
 
 export function planDelete(config: Config, state: PairState, input: DeleteInput): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
-  const v = identify(config, input.ref);
-  requireReachable(state, `cannot delete ${v.id}`);
   const view = findVolume(state, input.ref);
+  // an adopted volume keeps its own LV name and path (recorded in its metadata)
+  const v = view?.identity ?? identify(config, input.ref);
+  requireReachable(state, `cannot delete ${v.id}`);
   const backend: Backend = view?.backend ?? guessBackend(config, state, v);
   const owned: Record<PairRole, boolean> = { primary: ownedOn(state, 'primary', v, backend), backup: ownedOn(state, 'backup', v, backend) };
   const problems = ROLES.flatMap((r) => (owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`)));
@@ -196,8 +197,8 @@ export function planResize(config: Config, state: PairState, ref: VolumeRef, siz
   checkRoom(config, state, view.backend, size - current, rbdAvail);
   const holder = state.vipHolder ?? 'primary';
   const steps = mirrored(view.backend)
-    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], v, view.backend, size, current, { resizeShared: false, active: true }))
-    : [...resizeSteps(config, holder, state.inv[holder], v, view.backend, size, current, { resizeShared: true, active: true })];
+    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, { resizeShared: false, active: true }))
+    : [...resizeSteps(config, holder, state.inv[holder], view.identity, view.backend, size, current, { resizeShared: true, active: true })];
   const metaSteps: Step[] = backendNamed(view.backend).recordSizeSteps(config, state, view, size, holder);
   return {
     id: newPlanId(),
@@ -218,7 +219,7 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
   return {
     id: newPlanId(),
     title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
-    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], v, spec, fsal)) }],
+    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)) }],
   };
 }
 
@@ -228,8 +229,8 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
   const b = backendNamed(view.backend);
-  const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
-  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], v, remaining, fsal)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
+  const fsal = b.ganeshaFsal(config, view.identity, state.cluster?.[b.name]);
+  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),
     title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,

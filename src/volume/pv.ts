@@ -29,7 +29,7 @@ export function quantity(bytes: number): string {
   return String(bytes);
 }
 
-export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string; source?: Record<string, unknown> } = {}) {
+export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string; claim?: { namespace: string; name: string } | null; storageClass?: string; source?: Record<string, unknown> } = {}) {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -43,11 +43,11 @@ export function persistentVolume(config: Config, v: VolumeIdentity, size: number
       capacity: { storage: quantity(size) },
       accessModes: opts.accessModes ?? ['ReadWriteMany'],
       persistentVolumeReclaimPolicy: opts.reclaimPolicy ?? 'Retain',
-      storageClassName: '',
+      storageClassName: opts.storageClass ?? '',
       mountOptions: ['nfsvers=3', 'hard'],
       // the backend's volume source (src/volume/backend/contract.ts pvSource): NFS from the VIP
       ...(opts.source ?? { nfs: { server: config.vip, path: v.path } }),
-      claimRef: { namespace: v.ref.namespace, name: v.ref.name },
+      ...(opts.claim === null ? {} : { claimRef: { namespace: (opts.claim ?? v.ref).namespace, name: (opts.claim ?? v.ref).name } }),
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { VolumeMeta } from '../core/lvm-json.js';
 import { volumeRef } from '../core/names.js';
 import type { HostInventory } from './inventory.js';
-import { identify, type Backend, type VolumeIdentity } from './identity.js';
+import { identifyVolume, type Backend, type VolumeIdentity } from './identity.js';
 import { BACKEND_LIST, backendNamed, backendOfMeta } from './backend/registry.js';
 import { isMirrored, servedByBoth, type ClusterInventory } from './backend/contract.js';
 import { exporterOf } from './nfs-server/registry.js';
@@ -105,7 +105,7 @@ export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory
     const b = backendOfMeta(meta.backend);
     if (!b) continue; // a record of a backend this nfsctl does not know
     const ref = volumeRef(meta.namespace, meta.name);
-    const v = identify(config, ref);
+    const v = identifyVolume(config, ref, meta);
     const backend = b.name as Backend;
     const hosts = {
       primary: hostState(config, inv.primary, v, backend, cluster),

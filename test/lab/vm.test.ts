@@ -523,6 +523,133 @@ describe.skipIf(!qemu.ok)(
       }, 900_000);
     });
 
+    // Day one on an existing pair (issue 17): a volume made the way the old provisioning service
+    // made it (an untagged LV mounted at /nfs/{namespace}{name}, its fstab entry, a line in
+    // /etc/exports without fsid=, a crontab rsync on the backup), mounted by the kernel NFSv3
+    // client through the VIP with a process holding a file open and fsync-ing: adopted with no
+    // EIO and no remount; afterwards list and resize work on it.
+    describe('adopt an old-style volume under a kernel NFS client (volume adopt)', () => {
+      const D = '/nfs/legacyweb';
+      const CM = '/mnt/adopt';
+      const nfsctlOn = (args: string[], t = 600_000) => guest('primary', ['nfsctl', ...args], t);
+      // unexport first: nfsd keeps an exported filesystem busy
+      const teardown = [
+        `sed -i '\\#^${D} #d' /etc/exports; [ -f /etc/exports.d/nfsctl.exports ] && sed -i '\\#^${D} #d' /etc/exports.d/nfsctl.exports; exportfs -ra; exportfs -f`,
+        `if mountpoint -q ${D}; then umount ${D} || { sleep 2; umount ${D}; }; fi`,
+        `sed -i -e '/^# nfsctl:legacy\\/web$/d' -e '\\# ${D} #d' /etc/fstab`,
+        'if lvs vgnfs/legacyweb >/dev/null 2>&1; then lvremove -q -y vgnfs/legacyweb; fi',
+        `rmdir ${D} 2>/dev/null; rm -f /etc/cron.d/nfs-sync; true`,
+      ].join('\n');
+      const clientStop = `touch /tmp/adopt/stop 2>/dev/null; pkill -f '[h]eld.py'; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`;
+      const clientLog = async () => ok('writer log', await guest('client', ['cat', '/tmp/adopt/log'])).split('\n').filter(Boolean);
+      const mountId = async () => ok('mountinfo', await guestSh('client', `awk '$5=="${CM}"{print $1}' /proc/self/mountinfo`)).trim();
+      const served = async (g: 'primary' | 'backup') => ok('exportfs -v', await guestSh(g, `exportfs -v | grep -A1 '^${D}'`)).replace(/\s+/g, ' ').trim();
+      const servedBefore: Record<string, string> = {};
+      let id0 = '';
+
+      beforeAll(async () => {
+        await guestSh('client', clientStop, 90_000);
+        for (const g of ['primary', 'backup'] as const) {
+          ok(`teardown on ${g}`, await guestSh(g, teardown, 120_000));
+          expect((await guest(g, ['lvs', 'vgnfs/legacyweb'])).exitCode, `${g}: a leftover vgnfs/legacyweb is gone`).not.toBe(0);
+        }
+        // the old service's layout, on both hosts
+        for (const g of ['primary', 'backup'] as const) {
+          const r = await guestSh(
+            g,
+            [
+              'set -e',
+              'lvcreate -q -y -L 320M -n legacyweb vgnfs >/dev/null',
+              'mkfs.xfs -q /dev/vgnfs/legacyweb',
+              `mkdir -p ${D}`,
+              `echo '/dev/vgnfs/legacyweb ${D} xfs defaults 0 0' >> /etc/fstab`,
+              `mount ${D} && chmod 0777 ${D}`,
+              `echo '${D} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check)' >> /etc/exports`,
+              'exportfs -ra',
+              ...(g === 'backup' ? ["echo '*/15 * * * * root rsync -a --delete 198.51.100.11::nfs/ /nfs/' > /etc/cron.d/nfs-sync"] : []),
+            ].join('\n'),
+            180_000,
+          );
+          ok(`old-style fixture on ${g}`, r);
+          servedBefore[g] = await served(g);
+          expect(servedBefore[g]).not.toContain('fsid=');
+        }
+        // the kernel client: NFSv3 tcp hard mount through the VIP, one file held open, fsync per write
+        const c = await guestSh(
+          'client',
+          [
+            'set -e',
+            `mkdir -p ${CM} /tmp/adopt && rm -f /tmp/adopt/stop /tmp/adopt/log`,
+            `mount -t nfs -o vers=3,proto=tcp,hard,timeo=50 ${VIP}:${D} ${CM}`,
+            "cat > /tmp/adopt/held.py <<'PY'",
+            'import os, sys, time',
+            'f = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)',
+            "log = open('/tmp/adopt/log', 'a', buffering=1)",
+            'n = 0',
+            "while not os.path.exists('/tmp/adopt/stop'):",
+            '    try:',
+            "        os.write(f, b'%d\\n' % n); os.fsync(f); log.write('ok %d\\n' % n)",
+            '    except OSError as e:',
+            "        log.write('ERR %d %s\\n' % (n, e))",
+            '    n += 1',
+            '    time.sleep(0.2)',
+            'os.close(f)',
+            "log.write('closed\\n')",
+            'PY',
+            `setsid nohup python3 /tmp/adopt/held.py ${CM}/held.log >/dev/null 2>&1 </dev/null &`,
+          ].join('\n'),
+          120_000,
+        );
+        ok('client mount + writer', c);
+        expect(await waitFor(async () => (await clientLog()).length > 3, 120_000), 'the writer runs').toBe(true);
+        id0 = await mountId();
+        expect(id0).toMatch(/^\d+$/);
+      }, 900_000);
+
+      // (volume list showing it as unmanaged, and the refusals: test/lab/adopt.test.ts on the netns tier; one nfsctl run here costs ~60 s)
+      it('volume adopt: tags, fstab marker, the same export line in nfsctl\'s file; the client sees no EIO and no remount', async () => {
+        const before = (await clientLog()).length;
+        const r = await nfsctlOn(['volume', 'adopt', 'legacy/web', '--path', D, '--yes']);
+        expect(ok('volume adopt', r)).toContain('adopted legacy/web: /nfs/legacyweb (LV legacyweb, no fsid, as before)');
+        for (const g of ['primary', 'backup'] as const) {
+          const st = ok(`state on ${g}`, await guestSh(g, `lvs --noheadings -o lv_tags vgnfs/legacyweb | tr -d ' ' | cut -d, -f1; grep -c '^${D} ' /etc/exports || true; grep '^${D} ' /etc/exports.d/nfsctl.exports; grep -B1 ' ${D} ' /etc/fstab`)).trim().split('\n');
+          expect(st).toEqual(['nfsctl', '0', `${D} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check) # nfsctl:legacy/web`, '# nfsctl:legacy/web', `/dev/vgnfs/legacyweb ${D} xfs defaults 0 0`]);
+          // what the kernel serves is exactly what it served before (no fsid appeared)
+          expect(await served(g)).toBe(servedBefore[g]);
+        }
+        // the held file kept working through the adoption: more writes, none failed, same mount
+        expect(await waitFor(async () => (await clientLog()).length > before + 5, 60_000)).toBe(true);
+        const log = await clientLog();
+        expect(log.filter((l) => l.startsWith('ERR'))).toEqual([]);
+        expect(await mountId()).toBe(id0);
+      });
+
+      it('afterwards list shows it as nfsctl\'s (its own LV and path, no drift) and resize grows it on both hosts', async () => {
+        const doc = JSON.parse(ok('volume list --json', await nfsctlOn(['volume', 'list', '--json']))) as { volumes: { id: string; path: string; drift: string[]; fsid: string | null; sizeBytes: number }[]; unmanaged: { path: string }[] };
+        expect(doc.volumes.find((v) => v.id === 'legacy/web')).toMatchObject({ path: D, drift: [], fsid: null, sizeBytes: 320 * 2 ** 20 });
+        expect(doc.unmanaged.map((u) => u.path)).not.toContain(D);
+        ok('volume resize', await nfsctlOn(['volume', 'resize', 'legacy/web', '--size', '400M', '--yes']));
+        for (const g of ['primary', 'backup'] as const) {
+          expect(ok(`lvs on ${g}`, await guest(g, ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/legacyweb'])).trim()).toBe(String(400 * 2 ** 20));
+          expect(ok(`xfs_info on ${g}`, await guest(g, ['xfs_info', D]))).toMatch(/agcount=5\b/);
+        }
+        ok('client stops the writer', await guestSh('client', `touch /tmp/adopt/stop; for i in $(seq 1 100); do grep -q closed /tmp/adopt/log && break; sleep 0.3; done; grep -q closed /tmp/adopt/log`, 90_000));
+        const log = await clientLog();
+        expect(log.filter((l) => l.startsWith('ERR'))).toEqual([]);
+        expect(await mountId()).toBe(id0);
+        // the file holds every acknowledged write, in order
+        const n = log.filter((l) => l.startsWith('ok ')).length;
+        const content = ok('held.log', await guest('client', ['cat', `${CM}/held.log`])).trim().split('\n');
+        expect(content.length).toBe(n);
+        expect(content.every((x, i) => x === String(i))).toBe(true);
+      });
+
+      afterAll(async () => {
+        await guestSh('client', clientStop, 90_000).catch(() => undefined);
+        for (const g of ['primary', 'backup'] as const) await guestSh(g, teardown, 120_000).catch(() => undefined);
+      }, 300_000);
+    });
+
     it('cleanup: client umount, unexport, umount, lvremove', async () => {
       ok('client umount', await guest('client', ['timeout', '30', 'umount', CLIENT_MNT], 60_000));
       expect(ok('client mounts', await guest('client', ['cat', '/proc/mounts']))).not.toContain(` ${CLIENT_MNT} `);

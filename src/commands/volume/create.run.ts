@@ -8,6 +8,7 @@ import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './common.js';
 import { backendNamed } from '../../volume/backend/registry.js';
+import { parsePvModel } from '../../volume/pv-model.js';
 import { hostname } from 'node:os';
 import { runPlan } from '../../plan/reporter.js';
 
@@ -21,6 +22,10 @@ export interface CreateOptions {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
+  accessMode?: string[];
+  reclaimPolicy?: string;
+  claim?: string | boolean;
+  storageClass?: string;
 }
 
 export async function runCreate(ctx: Context, target: string, o: CreateOptions): Promise<void> {
@@ -31,6 +36,8 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   const labels = parseLabels(o.label);
   const spec = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);
+  // commander's --no-claim sets claim=false; --claim X sets a string
+  const model = parsePvModel(ref, { ...(o.accessMode ? { accessMode: o.accessMode } : {}), ...(o.reclaimPolicy !== undefined ? { reclaimPolicy: o.reclaimPolicy } : {}), ...(typeof o.claim === 'string' ? { claim: o.claim } : {}), noClaim: o.claim === false, ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}) });
   await ctx.withPairLock(`volume create ${v.id}`, async () => {
     const state = await loadPairState(ctx);
     const plan = planCreate(ctx.config, state, {
@@ -44,7 +51,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
     });
     const report = await runPlan(ctx, plan, { ...o, json: (o.json ?? false) && !o.output }, `Create ${v.id} on both hosts?`);
     if (o.dryRun) return;
-    const pv = persistentVolume(ctx.config, v, size, labels, { source: backendNamed(backend).pvSource(ctx.config, v) });
+    const pv = persistentVolume(ctx.config, v, size, labels, { ...model, source: backendNamed(backend).pvSource(ctx.config, v) });
     if (o.output === 'pv-yaml') {
       const { stringify } = await import('../../cli/yaml-out.js');
       ctx.out.line(stringify(pv).trimEnd());

@@ -17,6 +17,7 @@ import { parsePercent } from '../../core/usage.js';
 import { queryVolumes, SORT_KEYS, type ListQuery, type SortKey } from '../../volume/query.js';
 import { volumeUsage, type VolumeUsage } from '../../volume/usage.js';
 import type { PairRole } from '../../config/schema.js';
+import { loadForeign, printUnmanaged, unmanagedJson, unmanagedOf } from './unmanaged.render.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -65,7 +66,8 @@ export function volumeJson(v: VolumeView, vipHolder: PairRole | null = null) {
     labels: v.labels,
     createdAt: v.createdAt,
     createdBy: v.createdBy,
-    fsid: v.identity.fsid,
+    fsid: v.identity.adopted ? v.identity.adopted.fsid : v.identity.fsid,
+    ...(v.identity.adopted ? { adopted: v.identity.adopted } : {}),
     hosts: v.hosts,
     state: v.intent ?? 'active',
     drift: v.drift,
@@ -92,12 +94,13 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   const query = listQuery(o);
   const json = ctx.opts.json || o.output === 'json';
   const wide = o.output === 'wide';
-  const state = await loadPairState(ctx);
+  const [state, foreign] = await Promise.all([loadPairState(ctx), loadForeign(ctx)]);
+  const unmanaged = unmanagedOf(ctx, state, foreign);
   await writeCompletionCacheSafe(ctx, state.views.map((v) => v.id));
   const unreachable = ROLES.filter((r) => !state.inv[r].reachable);
   const { rows, unknownUsage } = queryVolumes(state.views, state.vipHolder, query);
   if (json) {
-    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: rows.map((r) => volumeJson(r.view, state.vipHolder)), ...(query.overPercent !== undefined ? { unknownUsage } : {}) });
+    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: rows.map((r) => volumeJson(r.view, state.vipHolder)), ...(query.overPercent !== undefined ? { unknownUsage } : {}), unmanaged: unmanaged.map(unmanagedJson) });
     return;
   }
   for (const r of unreachable) ctx.out.warn(`${r} is unreachable: ${state.inv[r].error}`);
@@ -105,7 +108,8 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   const filtered = query.namespace !== undefined || query.selector !== undefined || query.overPercent !== undefined;
   const unknownNote = unknownUsage ? `; ${unknownUsage} volume${unknownUsage === 1 ? '' : 's'} whose use is unknown left out` : '';
   if (rows.length === 0) {
-    ctx.out.info(state.views.length === 0 ? 'no volumes' : `no volumes match (${state.views.length} on the pair)${unknownNote}`);
+    ctx.out.info(state.views.length === 0 ? 'no volumes managed by nfsctl' : `no volumes match (${state.views.length} on the pair)${unknownNote}`);
+    if (!filtered) printUnmanaged(ctx, unmanaged);
     return;
   }
   const c = ctx.out.color;
@@ -136,6 +140,7 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   const drifted = rows.filter((r) => r.view.drift.length > 0).length;
   const shown = filtered ? `${rows.length} of ${state.views.length} volumes` : `${rows.length} volume${rows.length === 1 ? '' : 's'}`;
   ctx.out.info(`${shown}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}${unknownNote}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`);
+  if (!filtered) printUnmanaged(ctx, unmanaged);
 }
 
 export async function runShow(ctx: Context, target: string): Promise<void> {
@@ -153,7 +158,7 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     `path:     ${v.path}   (mount ${ctx.config.vip}:${v.path})`,
     `created:  ${v.createdAt} by ${v.createdBy}`,
     `labels:   ${Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`,
-    `fsid:     ${v.identity.fsid}   export id: ${v.identity.exportId}`,
+    `fsid:     ${v.identity.adopted ? (v.identity.adopted.fsid ?? 'none (kept from before adoption: file handles depend on the device)') : v.identity.fsid}   export id: ${v.identity.exportId}`,
     `usage:    ${usageLine(volumeUsage(v.hosts, state.vipHolder))}`,
     `state:    ${v.intent ? `${v.intent} (chosen by the operator: not drift; \`nfsctl volume export ${v.id}\` serves it again)` : 'active'}`,
   ];

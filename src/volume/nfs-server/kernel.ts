@@ -16,6 +16,8 @@ import { verifyServed } from './common.js';
 
 /** Kernel options for a volume: configured/requested options plus its stable fsid. */
 export function kernelOptions(v: VolumeIdentity, options: string[]): string[] {
+  // an adopted volume keeps the fsid its line had (or none): clients' file handles depend on it
+  if (v.adopted) return [...options.filter((o) => !o.startsWith('fsid=')), ...(v.adopted.fsid ? [`fsid=${v.adopted.fsid}`] : [])];
   return [...options.filter((o) => !o.startsWith('fsid=')), `fsid=${v.fsid}`];
 }
 
