@@ -160,7 +160,7 @@ export const configSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hosts', 'backup', 'address'], message: 'primary and backup must have different addresses' });
     }
     // nfsctl's own files must not live where volumes live: sync would copy them over, volume delete could remove them.
-    const roots = [c.nfs.root, ...BACKEND_LIST.flatMap((b) => b.dataRoots(c as Config))];
+    const roots = [c.nfs.root, ...BACKEND_LIST.flatMap((b) => b.dataRoots?.(c as Config) ?? [])];
     const own: [string[], string][] = [
       [['state', 'auditLog'], c.state.auditLog],
       [['state', 'lockDir'], c.state.lockDir],

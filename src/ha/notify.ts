@@ -63,7 +63,6 @@ export function notifyLockPath(config: Config): string {
 /** The plan for one transition on `role` (the host keepalived runs on). */
 export async function planNotify(config: Config, role: PairRole, host: Host, a: NotifyArgs): Promise<{ plan: Plan; wouldDo: string[] }> {
   const wouldDo: string[] = [];
-  const steps: Step[] = [];
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
   const following = configuredBackends(config).filter((b) => b.placement === 'shared-vip');
   if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo };

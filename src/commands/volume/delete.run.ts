@@ -9,7 +9,7 @@ import { PreconditionError } from '../../core/errors.js';
 import { planDelete, ROLES } from '../../volume/plans.js';
 import { loadPairState } from './common.js';
 import { exporterOf } from '../../volume/nfs-server/registry.js';
-import { identify, type VolumeIdentity } from '../../volume/identity.js';
+import { identify } from '../../volume/identity.js';
 import type { PairRole } from '../../config/schema.js';
 import { pvName } from '../../volume/pv.js';
 import { runPlan } from '../../plan/reporter.js';

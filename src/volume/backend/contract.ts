@@ -135,8 +135,12 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   readonly configDocs: Readonly<Record<string, string>>;
   /** Keys of its section that hold a path and have no default (the reference shows them as type path). */
   readonly configPathKeys: readonly string[];
-  /** Directories outside nfs.root its volumes' data lives under (nfsctl's own files may not be inside: sync copies them, delete removes). */
-  dataRoots(config: Config): string[];
+  /**
+   * Directories outside nfs.root its volumes' data lives under (nfsctl's own files may not be
+   * inside: sync copies them, delete removes). Optional (added after the first backends):
+   * none when absent.
+   */
+  dataRoots?(config: Config): string[];
   /** Warnings about a valid but risky section (`config check`). */
   configWarnings(config: Config): { path: (string | number)[]; message: string }[];
 
