@@ -8,6 +8,8 @@ import { readFileArgv } from '../host/atomic-write.js';
 import { catDirArgv, splitCat } from '../volume/inventory.js';
 import { parseCronRsync, parseVrrpInstances, type VrrpInstance } from '../core/discover-parse.js';
 import { parseExports } from '../core/exports-file.js';
+import { EXPORTER_LIST } from '../volume/nfs-server/registry.js';
+import type { NfsServerName as NfsServerKind } from '../volume/nfs-server/registry.js';
 import { parseVgsJson } from '../core/lvm-json.js';
 // a JSON string is a YAML double-quoted scalar: any value stays one scalar, and the schema checks it
 
@@ -20,7 +22,7 @@ export interface InitFlags {
   instance?: string;
   vg?: string;
   root?: string;
-  server?: 'kernel' | 'ganesha';
+  server?: NfsServerKind;
   rbdPool?: string;
   keepalivedConf?: string;
 }
@@ -135,8 +137,13 @@ export function draftFrom(o: Observed, flags: InitFlags): Draft {
   const root = flags.root ?? '/nfs';
   set('nfs.root', root, flags.root ? '--root' : 'default');
   const kernelLines = o.exportTexts.flatMap((t) => parseExports(t).entries).filter((e) => e.kind === 'export');
-  const server = flags.server ?? (o.facts.has('ganesha') && !o.facts.has('kernel') ? 'ganesha' : o.facts.has('kernel') || kernelLines.length ? 'kernel' : undefined);
-  set('nfs.server', server, flags.server ? '--server' : o.facts.has('kernel') ? 'kernel nfsd is running' : o.facts.has('ganesha') ? 'ganesha.nfsd is running' : 'export lines in /etc/exports', '--server kernel|ganesha');
+  // the probe names each NFS server kind it finds running by the kind's own name; with both
+  // (or none but export lines), the one that reads exports files is the one those lines feed
+  const running = EXPORTER_LIST.filter((e) => o.facts.has(e.name));
+  const linesServer = EXPORTER_LIST.find((e) => e.readsExportsFile);
+  const picked = running.length === 1 ? running[0] : running.length > 1 || kernelLines.length ? (running.find((e) => e.readsExportsFile) ?? linesServer) : undefined;
+  const server = flags.server ?? picked?.name;
+  set('nfs.server', server, flags.server ? '--server' : running.length ? `${running.map((e) => e.name).join(' and ')} NFS server running` : 'export lines in /etc/exports', `--server ${EXPORTER_LIST.map((e) => e.name).join('|')}`);
   // the clients and options the existing lines use under the root (fsid= is per volume, never a default)
   const under = kernelLines.filter((e) => e.path.startsWith(`${root}/`));
   const counts = new Map<string, number>();

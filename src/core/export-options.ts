@@ -7,6 +7,8 @@ import { validateExportOptions } from './exports-file.js';
 import type { GaneshaSecType, GaneshaSquash } from './ganesha.js';
 
 export type NfsServerKind = 'kernel' | 'ganesha';
+/** The server kinds' names, for the CLI's choices without loading the exporters (the registry checks they agree). */
+export const NFS_SERVER_KINDS: readonly NfsServerKind[] = ['kernel', 'ganesha'];
 
 /** What an exports(5) option list means in a Ganesha EXPORT/CLIENT block. */
 export interface GaneshaPermissions {

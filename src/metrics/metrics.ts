@@ -1,6 +1,7 @@
 // The pair's state as Prometheus metrics: one round of health checks (which reads every
 // host's inventory once) plus the sync records, turned into metric families. `nfsctl
 // metrics`, its textfile and `health serve`'s GET /metrics all come from here.
+import { configuredBackends } from '../volume/backend/registry.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { ROLES } from '../config/schema.js';
@@ -107,7 +108,7 @@ export function pairFamilies(config: Config, s: PairSnapshot, now = Date.now()):
   }
 
   const perBackend = new Map<string, number>();
-  for (const b of ['lvm', 'rbd', 'xfsquota'] as const) if (config.backends[b]) perBackend.set(b, 0);
+  for (const b of configuredBackends(config)) perBackend.set(b.name, 0);
   for (const v of views) {
     perBackend.set(v.backend, (perBackend.get(v.backend) ?? 0) + 1);
     const vl = volumeLabels(v);

@@ -62,9 +62,9 @@ export const NODE_RBD_SCRIPT = [
   'me=$(readlink /proc/$$/ns/net); pid=""; for c in $(ps -eo pid=,args= | awk \'{ n = $2; sub(".*/", "", n); if (n == "kubelet") print $1 }\'); do [ "$(readlink "/proc/$c/ns/net" 2>/dev/null)" = "$me" ] && { pid=$c; break; }; done',
   'if [ -n "$pid" ]; then echo "kubelet $pid"; if tr "\\000" "\\n" < "/proc/$pid/environ" | grep -q "^PATH="; then path=$(tr "\\000" "\\n" < "/proc/$pid/environ" | sed -n "s/^PATH=//p" | head -n 1); echo "kubelet-path $path"; else path=""; echo "kubelet-path-unset"; fi; else path=$2; fi',
   'found=""; IFS=:; for d in $path; do [ -n "$d" ] && [ -f "$d/rbd" ] && [ -x "$d/rbd" ] && { found="$d/rbd"; break; }; done; unset IFS',
-  'echo "rbd ${found:-none}"',
+  'echo "rbd-binary ${found:-none}"',
   'if [ -d /sys/module/rbd ]; then echo "krbd loaded"; elif modinfo rbd >/dev/null 2>&1; then echo "krbd loadable"; else echo "krbd missing"; fi',
-  'echo "kernel $(uname -r)"',
+  'echo "uname-r $(uname -r)"',
   'for k in $1; do [ -r "$k" ] && echo "keyring $k"; done',
   '[ -r /etc/ceph/ceph.conf ] && echo "conf /etc/ceph/ceph.conf"',
   '[ -n "$3" ] && ip -o route get "$3" 2>/dev/null | sed -n "s/.* src \\([^ ]*\\).*/src \\1/p" | head -n 1',
@@ -81,9 +81,9 @@ export function parseNodeRbdFacts(text: string): NodeRbdFacts {
     else if (k === 'kubelet' && /^\d+$/.test(v)) f.kubelet = { pid: Number(v), path: null };
     else if (k === 'kubelet-path' && f.kubelet) f.kubelet.path = v;
     else if (k === 'kubelet-path-unset' && f.kubelet) f.kubelet.path = '';
-    else if (k === 'rbd') f.rbd = v === 'none' ? null : v;
+    else if (k === 'rbd-binary') f.rbd = v === 'none' ? null : v;
     else if (k === 'krbd' && (v === 'loaded' || v === 'loadable' || v === 'missing')) f.krbd = v;
-    else if (k === 'kernel') f.kernel = v;
+    else if (k === 'uname-r') f.kernel = v;
     else if (k === 'keyring') f.keyrings.push(v);
     else if (k === 'conf') f.conf = true;
     else if (k === 'src') f.src = v;

@@ -1,6 +1,8 @@
 // The facts behind a failed trial mount or write, read from the serving host and the node
 // (a few bounded commands, in parallel), and the finding they add up to: the first cause
 // that explains the failure (why.ts), or the raw error with "nothing nfsctl checks explains it".
+import { backendNamed } from '../volume/backend/registry.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
@@ -30,7 +32,7 @@ export function parseRootFacts(text: string): { root: { uid: number; gid: number
 }
 
 export function exportAccessOf(config: Config, inv: HostInventory, v: VolumeIdentity, nodeAddr: string | null): ExportAccess | null {
-  if (config.nfs.server === 'kernel') return kernelExportAccess(inv.exports, v.path, nodeAddr);
+  if (exporterOf(config).readsExportsFile) return kernelExportAccess(inv.exports, v.path, nodeAddr);
   const file = ganeshaFile(config, v);
   return ganeshaExportAccess(inv.ganeshaFiles.get(file.slice(file.lastIndexOf('/') + 1)));
 }
@@ -85,7 +87,9 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
   } else {
     const r = await c.holderHost.run(T(c.secs, ['sh', '-c', 'stat -c "%u %g %a" -- "$1"; df -B1 --output=avail,iavail -- "$1" | tail -n 1', 'nfsctl-why', c.v.path]), { timeoutMs: (c.secs + 3) * 1000 }).catch(() => null);
     const facts = parseRootFacts(r?.stdout ?? '');
-    const project = c.backend === 'xfsquota' && c.config.backends.xfsquota?.quota ? c.inv.xfs?.projects.get(c.v.projectId) : undefined;
+    // the backend's own accounting of the volume (an XFS project quota, a subvolume quota...): full when used reaches capacity
+    const usage = backendNamed(c.backend).usage(c.config, c.inv, c.v, undefined);
+    const project = usage && usage.source === 'xfs_quota' && usage.capacityBytes ? { usedBytes: usage.usedBytes, hardBytes: usage.capacityBytes } : undefined;
     const cause = explainWrite({
       volume: c.v.id,
       path: c.v.path,

@@ -5,6 +5,8 @@
 // is added (LV tags) and the fstab/export lines become nfsctl's (a marker; an export line
 // moves to nfsctl's exports file unchanged). Every check runs before the plan exists: a
 // volume that differs between the hosts is refused with the differences.
+import { lvmBackend } from './backend/lvm.js';
+import { exporterOf } from './nfs-server/registry.js';
 import type { Config, PairRole } from '../config/schema.js';
 import type { Plan, Step } from '../plan/plan.js';
 import { newPlanId } from '../plan/plan.js';
@@ -64,8 +66,8 @@ export function checkAdoptable(config: Config, state: PairState, unmanaged: read
   const u = unmanaged.find((x) => x.path === target.path);
   if (!u) return refuse(`nothing at ${target.path} on either host (no directory, mount or export line)`);
   if (u.differences.length) return refuse(...u.differences);
-  if (u.kind !== 'lvm') return refuse(`no logical volume of ${config.backends.lvm?.vg ?? '(no backends.lvm)'} is mounted at ${target.path}: only LV-backed volumes can be adopted (a plain directory or an export line alone is not a volume nfsctl can take over)`);
-  if (config.nfs.server !== 'kernel') return refuse(`adopting needs nfs.server: kernel (the old lines are kernel exports); this config uses ${config.nfs.server}`);
+  if (u.kind !== 'lv') return refuse(`no logical volume of ${config.backends.lvm?.vg ?? '(no backends.lvm)'} is mounted at ${target.path}: only LV-backed volumes can be adopted (a plain directory or an export line alone is not a volume nfsctl can take over)`);
+  if (!exporterOf(config).readsExportsFile) return refuse(`adopting needs an NFS server that reads the old export lines (nfs.server: kernel); this config uses ${config.nfs.server}`);
   const p = u.hosts.primary.exports[0]!;
   const clients = clientsOf(p.entry);
   const fsid = fsidOf(clients);
@@ -121,7 +123,7 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
       labels: {},
       createdAt: now.toISOString(),
       createdBy,
-      backend: 'lvm',
+      backend: lvmBackend.metaName,
       size: a.sizeBytes,
       adopted: { at: now.toISOString(), lv: lv.name, path: a.target.path, fsid: a.fsid, exportsFile: a.u.hosts[role].exports[0]!.file },
     };

@@ -3,6 +3,7 @@
 // it, without nfsctl's metadata or marker. The old provisioning service left exactly these
 // (one LV per volume at /nfs/{namespace}{name}, a line in /etc/exports); `volume list` and
 // `health` show them, and `volume adopt` takes them over. Reads only.
+import { exporterOf } from './nfs-server/registry.js';
 import type { Config, PairRole } from '../config/schema.js';
 import { fileContent, type Host, type RunResult } from '../host/host.js';
 import { readFileArgv } from '../host/atomic-write.js';
@@ -37,7 +38,7 @@ export async function readForeign(config: Config, host: Host): Promise<ForeignRe
       else out.error = `lvs: ${r.stderr.trim()}`;
     });
   }
-  if (config.nfs.server === 'kernel') {
+  if (exporterOf(config).readsExportsFile) {
     argvs.push(readFileArgv(SYSTEM_EXPORTS));
     uses.push((r) => {
       const t = fileContent(r, SYSTEM_EXPORTS);
@@ -83,7 +84,7 @@ export interface UnmanagedVolume {
   /** The directory's name under the root. */
   dir: string;
   /** What it looks like: an LV (mounted or in fstab), or only a directory / an export line. */
-  kind: 'lvm' | 'dir' | 'export';
+  kind: 'lv' | 'dir' | 'export';
   hosts: Record<PairRole, UnmanagedHost>;
   /** Where the two hosts disagree, or what is missing; empty when consistent. */
   differences: string[];
@@ -155,7 +156,7 @@ export function findUnmanaged(config: Config, inv: Record<PairRole, HostInventor
       const lv = lvFor(config, lvs, [...(mount ? [mount.source] : []), ...fstab.map((f) => f.spec)]);
       hosts[r] = { reachable: i.reachable && foreign[r].reachable, dir: i.dirs.has(path), lv, mount, fstab, exports: exportLinesFor(foreign[r], i, config, path) };
     }
-    const kind = roles.some((r) => hosts[r].lv) ? 'lvm' : roles.some((r) => hosts[r].dir) ? 'dir' : 'export';
+    const kind = roles.some((r) => hosts[r].lv) ? 'lv' : roles.some((r) => hosts[r].dir) ? 'dir' : 'export';
     out.push({ path, dir: path.slice(root.length + 1), kind, hosts, differences: differences(config, kind, hosts) });
   }
   return out;
@@ -166,7 +167,7 @@ export function differences(config: Config, kind: UnmanagedVolume['kind'], hosts
   const roles = ['primary', 'backup'] as const;
   if (roles.some((r) => !hosts[r].reachable)) return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
   const out: string[] = [];
-  const realMounts = kind === 'lvm' ? !config.backends.lvm?.metadataOnly : true;
+  const realMounts = kind === 'lv' ? !config.backends.lvm?.metadataOnly : true;
   const has = (r: PairRole) => hosts[r].dir || hosts[r].lv !== null || hosts[r].exports.length > 0;
   const present = roles.filter(has);
   if (present.length === 1) out.push(`present on ${present[0]} only`);
@@ -174,12 +175,12 @@ export function differences(config: Config, kind: UnmanagedVolume['kind'], hosts
     const h = hosts[r];
     if (!has(r)) continue;
     if (!h.dir) out.push(`${r}: the directory does not exist`);
-    if (kind === 'lvm') {
+    if (kind === 'lv') {
       if (!h.lv) out.push(`${r}: no logical volume of ${config.backends.lvm?.vg} is mounted there`);
       if (realMounts && !h.mount) out.push(`${r}: not a mount (the directory is on the root filesystem)`);
       if (realMounts && h.mount && h.lv === null) out.push(`${r}: mounted from ${h.mount.source}, not from an LV of ${config.backends.lvm?.vg}`);
       if (realMounts && h.fstab.length === 0) out.push(`${r}: no /etc/fstab entry (it would not be mounted after a reboot)`);
-    } else if (kind === 'dir' && config.nfs.server === 'kernel' && !config.backends.lvm?.metadataOnly && !h.mount) {
+    } else if (kind === 'dir' && exporterOf(config).readsExportsFile && !config.backends.lvm?.metadataOnly && !h.mount) {
       out.push(`${r}: not a mount (a plain directory on the root filesystem)`);
     }
     if (h.fstab.length > 1) out.push(`${r}: ${h.fstab.length} /etc/fstab entries for the mount point`);

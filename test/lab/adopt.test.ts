@@ -47,8 +47,8 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { volumes: { id: string }[]; unmanaged: { path: string; kind: string; consistent: boolean; differences: string[] }[] };
     const u = Object.fromEntries(doc.unmanaged.map((x) => [x.path, x]));
-    expect(u['/nfs/teamadata']).toMatchObject({ kind: 'lvm', consistent: true, differences: [] });
-    expect(u['/nfs/teambweb']).toMatchObject({ kind: 'lvm', consistent: false, differences: ['present on primary only'] });
+    expect(u['/nfs/teamadata']).toMatchObject({ kind: 'lv', consistent: true, differences: [] });
+    expect(u['/nfs/teambweb']).toMatchObject({ kind: 'lv', consistent: false, differences: ['present on primary only'] });
     expect(u['/nfs/teamcweb']!.differences).toEqual([`export line differs: primary 198.51.100.0/24(${OPTS}), backup 198.51.100.0/24(rw,async,no_root_squash,no_subtree_check)`]);
     expect(u['/nfs/plaindir']).toMatchObject({ kind: 'dir', consistent: true });
     const text = await nfsctl(['volume', 'list']);

@@ -90,7 +90,7 @@ describe('volume list: use against size, filters, order', () => {
 describe('health: volume use thresholds', () => {
   it('warn at 85% and critical at 95% by default, naming the volumes and the fix', async () => {
     const p = pair();
-    const f = await runHealthChecks(p.ctx, { hosts: ['primary', 'backup'] });
+    const f = await runHealthChecks(p.ctx.config, { primary: p.ctx.host('primary'), backup: p.ctx.host('backup') }, { hosts: ['primary', 'backup'], configFile: p.ctx.configFile, audit: p.ctx.audit });
     const u = f.filter((x) => x.id.startsWith('usage'));
     expect(u.find((x) => x.id === 'usage:team-a/data')).toMatchObject({ status: 'warn', host: 'primary' });
     expect(u.find((x) => x.id === 'usage:team-a/data')!.evidence).toMatch(/\(90%\).*warn at 85%, critical at 95%/);
@@ -102,7 +102,7 @@ describe('health: volume use thresholds', () => {
   });
   it('thresholds come from the config', async () => {
     const p = pair(usageConfig(tempDir(), 'health: { usageWarnPercent: 95, usageCriticalPercent: 99 }\n'));
-    const f = await runHealthChecks(p.ctx, { hosts: ['primary', 'backup'] });
+    const f = await runHealthChecks(p.ctx.config, { primary: p.ctx.host('primary'), backup: p.ctx.host('backup') }, { hosts: ['primary', 'backup'], configFile: p.ctx.configFile, audit: p.ctx.audit });
     expect(f.filter((x) => x.id.startsWith('usage:')).map((x) => [x.id, x.status])).toEqual([['usage:team-b/db', 'warn']]);
   });
   it('config check refuses thresholds in the wrong order or out of range, and a bad listen address', () => {

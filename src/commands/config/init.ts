@@ -1,6 +1,8 @@
+import { NFS_SERVER_KINDS } from '../../core/export-options.js';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { examples } from '../../cli/app.js';
+import { dryRunFlag, yesFlag } from '../../cli/flags.js';
 import { allOptions } from '../../cli/app.js';
 
 export function register(parent: Command): void {
@@ -15,11 +17,11 @@ export function register(parent: Command): void {
     .option('--instance <name>', 'the vrrp_instance that holds the VIP (default: the only one with a VIP)')
     .option('--vg <name>', 'the volume group of the volumes (default: the only VG)')
     .option('--root <dir>', 'the NFS root the volumes are mounted under (default: /nfs)')
-    .addOption(new Option('--server <kind>', 'NFS server (default: the one running)').choices(['kernel', 'ganesha']))
+    .addOption(new Option('--server <kind>', 'NFS server (default: the one running)').choices(NFS_SERVER_KINDS))
     .option('--rbd-pool <pool>', 'also manage RBD volumes in this Ceph pool')
     .option('--keepalived-conf <file>', 'keepalived config to read', '/etc/keepalived/keepalived.conf')
-    .option('--dry-run', 'print the config and write nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .addOption(dryRunFlag('print the config and write nothing'))
+    .addOption(yesFlag('do not ask for confirmation'))
     .action(async (_o: unknown, c: Command) => {
       const { runInit } = await import('./init.run.js');
       await runInit(allOptions(c), c.opts());

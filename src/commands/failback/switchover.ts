@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('switchover')
     .description('planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move; the primary is then marked stale until failback')
-    .option('--dry-run', 'run the preflight, show the plan, change nothing')
-    .option('-y, --yes', 'do not ask (otherwise you type the name "backup")')
+    .addOption(dryRunFlag('run the preflight, show the plan, change nothing'))
+    .addOption(yesFlag('do not ask (otherwise you type the name "backup")'))
     .option('--resume', 'continue an interrupted switchover')
     .option('--max-delete <n>', 'refuse when a sync would delete more than n paths on the backup (default 500)')
     .option('--verify', 'compare sha256 checksums of every file')
     .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts; those are NOT copied (default: refuse)')
-    .option('--json', 'print the result as JSON')
+    .addOption(jsonFlag('print the result as JSON'))
     .action(
       withContext(async (ctx, cmd) => {
-        const { runHandover } = await import('./handover.run.js');
+        const { runHandover } = await import('./handover.js');
         await runHandover(ctx, 'switchover', cmd.opts());
       }),
     );

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--request-timeout <duration>', 'a client must send its whole request within this, e.g. 10s', '10s')
     .action(
       withContext(async (ctx, cmd) => {
-        const { runServe } = await import('./serve.run.js');
+        const { runServe } = await import('./health-serve.run.js');
         await runServe(ctx, cmd.opts());
       }),
     );

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -25,9 +26,9 @@ export function register(program: Command): void {
     .option('--dir <dir>', "node_exporter's textfile directory", '/var/lib/prometheus/node-exporter')
     .option('--nfsctl-path <path>', 'nfsctl as cron should run it', '/usr/local/sbin/nfsctl')
     .addOption(new Option('--host <role>', 'where to install it (default: this host, from `this:` in the config; else the primary)').choices(['primary', 'backup']))
-    .option('--dry-run', 'show the diff and the plan, change nothing')
-    .option('-y, --yes', 'do not ask')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag('show the diff and the plan, change nothing'))
+    .addOption(yesFlag('do not ask'))
+    .addOption(jsonFlag('print the result as JSON'))
     .action(
       withContext(async (ctx, cmd) => {
         const { runInstallMetricsTimer } = await import('./metrics.run.js');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
+import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
   const cmd = parent
@@ -9,9 +10,9 @@ export function register(parent: Command): void {
     .option('--all', 'adopt every unmanaged volume that is consistent on both hosts (names from --pvs/--map, or the only possible split)')
     .option('--pvs <file>', 'the PVs of the cluster (`kubectl get pv -o json`; - for stdin): the claim bound to a path names its volume')
     .option('--map <file>', 'a mapping file: one "<path> <namespace>/<name>" per line')
-    .option('--dry-run', 'show the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--json', 'print the result as JSON')
+    .addOption(dryRunFlag('show the plan and change nothing'))
+    .addOption(yesFlag('do not ask for confirmation'))
+    .addOption(jsonFlag('print the result as JSON'))
     .action(
       withContext(async (ctx, cmd, target: string | undefined) => {
         const { runAdopt } = await import('./adopt.run.js');

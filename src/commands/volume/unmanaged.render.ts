@@ -37,6 +37,6 @@ export function printUnmanaged(ctx: Context, list: UnmanagedVolume[]): void {
   ctx.out.line('');
   ctx.out.line(c.bold(text[0]!));
   text.slice(1).forEach((line, i) => ctx.out.line(list[i]!.differences.length ? c.yellow(line) : line));
-  const ok = list.filter((u) => u.differences.length === 0 && u.kind === 'lvm').length;
+  const ok = list.filter((u) => u.differences.length === 0 && u.kind === 'lv').length;
   ctx.out.info(`${list.length} unmanaged: nfsctl does not resize, fail over, sync or delete them${ok ? `; ${ok} can be adopted as they are (\`nfsctl volume adopt --all --dry-run\`)` : ''}`);
 }

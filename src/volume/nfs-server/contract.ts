@@ -61,6 +61,8 @@ export interface Exporter<Name extends string = string> {
 
   /** The write freeze of a switchover stops the whole server (true), or removes each export (false). */
   readonly freezeStopsServer: boolean;
+  /** Does the server read exports(5) files (so export lines written by hand or by the old service are its config)? */
+  readonly readsExportsFile: boolean;
   /** Settings in /etc/nfs.conf govern it (nfsd scope, grace, pinned ports): checked by `ha lint`. */
   readonly usesNfsConf: boolean;
   /** Its exports carry an fsid option nfsctl derives (checked the same on both hosts by `ha lint`). */

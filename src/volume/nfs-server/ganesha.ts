@@ -175,6 +175,7 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
   unserveArgvs: (_config, v, _clients, servedId) => [ganeshaDbus('RemoveExport', `uint16:${servedId ?? v.exportId}`)],
 
   freezeStopsServer: false,
+  readsExportsFile: false,
   usesNfsConf: false,
   fsidInExports: false,
   activeClients: async () => null, // ganesha keeps no per-export mount table nfsctl can read

@@ -125,6 +125,7 @@ export const kernelExporter: Exporter<'kernel'> = {
 
   // exportfs -u made kernel nfsd answer ESTALE during the freeze (vm tier); stopping it is a stall
   freezeStopsServer: true,
+  readsExportsFile: true,
   usesNfsConf: true,
   fsidInExports: true,
   async activeClients(host, v) {

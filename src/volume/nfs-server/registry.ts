@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.js';
 import type { AnyExporter, Exporter } from './contract.js';
 import { kernelExporter } from './kernel.js';
 import { ganeshaExporter } from './ganesha.js';
+import { NFS_SERVER_KINDS, type NfsServerKind } from '../../core/export-options.js';
 
 export const EXPORTER_LIST = [
   kernelExporter,
@@ -14,6 +15,11 @@ const checked: readonly Exporter[] = EXPORTER_LIST;
 void checked;
 
 export type NfsServerName = (typeof EXPORTER_LIST)[number]['name'];
+// the CLI's list of kinds (src/core/export-options.ts) and the registry must agree, both ways
+const kindsAreNames: readonly NfsServerName[] = NFS_SERVER_KINDS;
+const namesAreKinds: readonly NfsServerKind[] = EXPORTER_LIST.map((e) => e.name);
+void kindsAreNames;
+void namesAreKinds;
 
 /** The names, for the config schema's enum. */
 export function exporterNames(): [NfsServerName, ...NfsServerName[]] {

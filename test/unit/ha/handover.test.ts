@@ -79,7 +79,7 @@ describe('the confirmation summary', () => {
       'volumes (3): team-a/data, team-b/logs, db/pg',
       'clients of backup: 198.51.100.21, 198.51.100.22',
       'open files lost (I/O errors, restart the pod): team-a/data, team-b/logs',
-      'open files kept (shared image): db/pg',
+      'open files kept (shared storage): db/pg',
       'clients stall from the freeze to the VIP move; nothing acknowledged is lost',
     ]);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(78); // shown indented by 2

@@ -71,7 +71,7 @@ async function pairMetrics(vols = VOLS) {
   const backup = usageHost(config, 'backup', vols);
   backup.files.set(`${config.state.stateDir}/sync/last-ok.json`, JSON.stringify({ time: new Date(Date.now() - 120_000).toISOString(), ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 4096, durationMs: 10 }));
   const ctx = new Context('test.yaml', config, {}, { primary, backup }, captureOutput().out);
-  const s = await snapshot(ctx);
+  const s = await snapshot(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, { configFile: ctx.configFile });
   return { text: renderMetrics(config, s), s, primary, backup };
 }
 
