@@ -120,7 +120,7 @@ _nfsctl_optval() {
   case "$1|$2" in
     *'|-c'|*'|--config') REPLY='files' ;;
     'volume create|-s'|'volume create|--size') REPLY='none' ;;
-    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota' ;;
+    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota cephfs' ;;
     'volume create|--clients') REPLY='none' ;;
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;

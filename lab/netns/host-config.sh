@@ -61,6 +61,8 @@ backends:
   # this tier has no device-mapper and no krbd: LVs stay inactive, images are not mapped
   lvm: { vg: vgnfs, metadataOnly: true }
   rbd: { pool: rbd, cephConf: /etc/ceph/ceph.conf, id: admin, keyring: /etc/ceph/ceph.client.admin.keyring, map: false }
+  # CephFS subvolumes, served by both hosts' ganesha (FSAL CEPH) at once
+  cephfs: { fs: cephfs, group: nfsctl, cephConf: /etc/ceph/ceph.conf, id: admin, keyring: /etc/ceph/ceph.client.admin.keyring }
   # quota: false where the kernel lacks XFS quota support (sizes recorded, not enforced)
   xfsquota: { root: /nfs, quota: $([ "${3:-yes}" = yes ] && echo true || echo false) }
 keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }

@@ -6,7 +6,7 @@ import { durationProblem, parseDurationMs, type DurationRange } from '../core/nu
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
 import { absPath, checked, dataRoot } from './checked.js';
-import { BACKEND_LIST, backendNames, backendSections } from '../volume/backend/registry.js';
+import { BACKEND_LIST, backendNames, backendSections, configuredBackends } from '../volume/backend/registry.js';
 import { exporterNames } from '../volume/nfs-server/registry.js';
 import { listenProblem } from '../core/listen.js';
 
@@ -178,6 +178,7 @@ export const configSchema = z
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['vip'], message: `the VIP must not be the ${role}'s own address (${c.vip}): it moves between the hosts` });
       }
     }
+    for (const b of configuredBackends(c as Config)) for (const p of b.configProblems?.(c as Config) ?? []) ctx.addIssue({ code: z.ZodIssueCode.custom, path: p.path, message: p.message });
     if (c.backends[c.backends.default] === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['backends', 'default'], message: `default backend "${c.backends.default}" has no backends.${c.backends.default} section` });
     }

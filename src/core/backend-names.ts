@@ -7,6 +7,7 @@ export const BACKEND_META_NAMES = {
   lvm: 'lvm',
   rbd: 'rbd',
   xfsquota: 'xfs',
+  cephfs: 'cephfs',
 } as const;
 
 export type BackendName = keyof typeof BACKEND_META_NAMES;

@@ -8,8 +8,8 @@ export interface Usage {
   capacityBytes: number;
   inodesUsed: number | null;
   inodesTotal: number | null;
-  /** Where the numbers come from: `df`, `xfs_quota` or `rbd du`. */
-  source: 'df' | 'xfs_quota' | 'rbd du';
+  /** Where the numbers come from: `df`, `xfs_quota`, `rbd du` or a CephFS `subvolume info` (its quota and bytes used). */
+  source: 'df' | 'xfs_quota' | 'rbd du' | 'subvolume info';
 }
 
 /** The argv whose output parseDf reads: local filesystems only (never hang on an NFS mount). */

@@ -169,7 +169,7 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     );
   }
   lines.push(`drift:    ${v.drift.length ? c.yellow(v.drift.join('; ')) : 'none'}`);
-  lines.push(`VIP move: ${promise.kind === 'copy' ? 'rsync copy' : 'shared RBD image'}: ${promise.planned}`);
+  lines.push(`VIP move: ${promise.kind === 'copy' ? 'rsync copy' : `shared ${backendNamed(v.backend).noun}`}: ${promise.planned}`);
   lines.push(`          open files: ${promise.openFiles}`);
   lines.push(`          crash: ${promise.crash}${promise.kind === 'copy' ? `; ${rpoText(rpo)}` : ''}`);
   ctx.out.line(lines.join('\n'));

@@ -143,6 +143,8 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   dataRoots?(config: Config): string[];
   /** Warnings about a valid but risky section (`config check`). */
   configWarnings(config: Config): { path: (string | number)[]; message: string }[];
+  /** Errors in the rest of the config this backend cannot work with (config load refuses them, exit 2). Omitted: none. */
+  configProblems?(config: Config): { path: (string | number)[]; message: string }[];
 
   /** Does it make a filesystem on a device and mount it at the volume's path (here: mkfs.xfs)? */
   makesFilesystem(config: Config): boolean;

@@ -9,12 +9,14 @@ import { BACKEND_META_NAMES, type BackendName } from '../../core/backend-names.j
 import { lvmBackend } from './lvm.js';
 import { rbdBackend } from './rbd.js';
 import { xfsquotaBackend } from './xfsquota.js';
+import { cephfsBackend } from './cephfs.js';
 
 /** In the order help, lists and the config reference show them. */
 export const BACKEND_LIST = [
   lvmBackend,
   rbdBackend,
   xfsquotaBackend,
+  cephfsBackend,
 ] as const satisfies readonly VolumeBackend[];
 
 type Listed = (typeof BACKEND_LIST)[number];

@@ -27,6 +27,11 @@ export interface GaneshaFsal {
   params: readonly (readonly [key: string, value: string])[];
   /** The export's Path inside that FSAL (default: the volume's path); Pseudo stays the volume's path. */
   path?: string;
+  /**
+   * Without `path`: the argv that prints it on a host, for storage whose Path exists only once
+   * the create steps made it (a CephFS subvolume's); run when the EXPORT block is written.
+   */
+  pathArgv?: readonly string[];
 }
 
 export interface Exporter<Name extends string = string> {

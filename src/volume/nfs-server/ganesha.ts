@@ -4,7 +4,8 @@
 // or the one the volume's backend supplies (CephFS: CEPH).
 import type { Config } from '../../config/schema.js';
 import type { Step } from '../../plan/plan.js';
-import { CommandFailedError } from '../../host/host.js';
+import { CommandFailedError, runChecked } from '../../host/host.js';
+import { NfsctlError } from '../../core/errors.js';
 import { validateClientSpec } from '../../core/exports-file.js';
 import { ganeshaQuote, parseGaneshaExports, parseShowExports, renderGaneshaExport, type GaneshaClientRule } from '../../core/ganesha.js';
 import { checkNfsctlExportOptions, ganeshaPermissions } from '../../core/export-options.js';
@@ -50,6 +51,20 @@ const fileNameOf = (config: Config, v: VolumeIdentity) => ganeshaFile(config, v)
 const addExport = (config: Config, v: VolumeIdentity) => ganeshaDbus('AddExport', `string:${ganeshaFile(config, v)}`, `string:EXPORT(Export_Id=${v.exportId})`);
 const parseServed = (stdout: string): ServedExport[] => parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
 
+/**
+ * ShowExports names an export by its Path; an export whose FSAL is a backend's own (CephFS)
+ * has its Path inside that FSAL, while clients and nfsctl know the volume by its Pseudo path.
+ * Served exports whose Export_Id is one of nfsctl's EXPORT blocks with Path != Pseudo are
+ * reported at that Pseudo.
+ */
+export function servedAsPseudo(served: ServedExport[], files: ReadonlyMap<string, string>): ServedExport[] {
+  const pseudo = new Map<number, string>();
+  for (const text of files.values()) {
+    for (const b of parseGaneshaExports(text)) if (b.owner !== null && b.exportId !== null && b.pseudo !== null && b.path !== b.pseudo) pseudo.set(b.exportId, b.pseudo);
+  }
+  return pseudo.size === 0 ? served : served.map((e) => (e.exportId !== undefined && pseudo.has(e.exportId) ? { ...e, path: pseudo.get(e.exportId)! } : e));
+}
+
 export const ganeshaExporter: Exporter<'ganesha'> = {
   name: 'ganesha',
   servedBy: 'nfs-ganesha (ShowExports)',
@@ -65,7 +80,8 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
       inv.ganeshaFiles = splitCat(r.stdout);
     });
     read(ganeshaDbus('ShowExports'), (r) => {
-      if (r.exitCode === 0) inv.served = parseServed(r.stdout);
+      // (the files are read first, in the same batch)
+      if (r.exitCode === 0) inv.served = servedAsPseudo(parseServed(r.stdout), inv.ganeshaFiles);
       else inv.servedError = r.stderr.trim() || `ganesha ShowExports exit ${r.exitCode}`;
     });
   },
@@ -85,14 +101,28 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
     const fileName = fileNameOf(config, v);
     const beforeFile = inv.ganeshaFiles.get(fileName) ?? null;
     const beforeInclude = inv.ganeshaFiles.get(INCLUDE_FILE) ?? null;
-    const live = inv.served.some((e) => e.path === (fsal?.path ?? v.path));
+    const live = inv.served.some((e) => e.path === v.path || e.path === fsal?.path);
     const exportIdArg = `string:EXPORT(Export_Id=${v.exportId})`;
+    const summary = `Export_Id ${v.exportId}, clients ${spec.clients.join(' ')}`;
+    // A Path that exists only once the storage does (a new CephFS subvolume) is read on the host when the block is written.
+    const pathArgv = fsal && fsal.path === undefined ? fsal.pathArgv : undefined;
+    const fileAction: Step['action'] = pathArgv
+      ? {
+          kind: 'fn',
+          describe: `write ${file} (${summary}; FSAL ${fsal!.name}, its Path from \`${pathArgv.join(' ')}\`)${beforeFile !== null ? ', keeping a backup' : ''}`,
+          fn: async (h) => {
+            const path = (await runChecked(h, [...pathArgv])).stdout.trim();
+            if (!path.startsWith('/') || /\s/.test(path)) throw new NfsctlError(`${h.name}: \`${pathArgv.join(' ')}\` printed ${JSON.stringify(path)}, not a path`);
+            await h.writeFileAtomic(file, ganeshaBlock(v, spec, { ...fsal!, path }), { backup: beforeFile !== null });
+          },
+        }
+      : { kind: 'write', path: file, content: ganeshaBlock(v, spec, fsal), backup: beforeFile !== null, summary };
     return [
       {
         id: `${role}:ganesha-file`,
         host: role,
         title: `write the EXPORT block for ${v.path} (Export_Id ${v.exportId})`,
-        action: { kind: 'write', path: file, content: ganeshaBlock(v, spec, fsal), backup: beforeFile !== null, summary: `Export_Id ${v.exportId}, clients ${spec.clients.join(' ')}` },
+        action: fileAction,
         undo: { title: `restore ${file}`, action: beforeFile === null ? { kind: 'run', argv: ['rm', '-f', '--', file] } : { kind: 'write', path: file, content: beforeFile } },
       },
       {
@@ -115,7 +145,7 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
           fn: async (h) => {
             const r = await h.run(ganeshaDbus(live ? 'UpdateExport' : 'AddExport', `string:${file}`, exportIdArg));
             if (r.exitCode !== 0) throw new CommandFailedError(r);
-            await verifyServed(config, h, fsal?.path ?? v.path, true);
+            await verifyServed(config, h, v.path, true, v.exportId);
           },
         },
         undo: live ? null : { title: 'remove it from the running ganesha', action: { kind: 'run', argv: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`) } },
@@ -143,7 +173,7 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
           fn: async (h) => {
             const r = await h.run(ganeshaDbus('RemoveExport', `uint16:${liveId}`));
             if (r.exitCode !== 0) throw new CommandFailedError(r);
-            await verifyServed(config, h, v.path, false);
+            await verifyServed(config, h, v.path, false, liveId);
           },
         },
         undo: beforeFile === null ? null : { title: 'add it back', action: { kind: 'run', argv: addExport(config, v) } },
