@@ -73,7 +73,7 @@ _nfsctl_opts() {
   case "$1" in
     '') REPLY='-c --config --no-color -V --version -h --help' ;;
     'volume') REPLY='-c --config --no-color -h --help' ;;
-    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --dry-run -y --yes --json -h --help' ;;
+    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
     'volume list') REPLY='-c --config --no-color --json -h --help' ;;
     'volume show') REPLY='-c --config --no-color --json -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
@@ -123,6 +123,10 @@ _nfsctl_optval() {
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;
     'volume create|-o'|'volume create|--output') REPLY='words:pv-yaml pv-json' ;;
+    'volume create|--access-mode') REPLY='none' ;;
+    'volume create|--reclaim-policy') REPLY='none' ;;
+    'volume create|--claim') REPLY='dyn:volumes' ;;
+    'volume create|--storage-class') REPLY='none' ;;
     'volume export|--clients') REPLY='none' ;;
     'volume export|--options') REPLY='none' ;;
     'volume unexport|--clients') REPLY='none' ;;
