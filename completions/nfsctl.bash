@@ -28,6 +28,8 @@ _nfsctl_sub() {
     'volume/unexport') REPLY=unexport ;;
     'volume/resize') REPLY=resize ;;
     'volume/delete') REPLY=delete ;;
+    'volume/adopt') REPLY=adopt ;;
+    'volume/reconcile') REPLY=reconcile ;;
     'health/serve') REPLY=serve ;;
     'metrics/install-timer') REPLY=install-timer ;;
     'sync/install-timer') REPLY=install-timer ;;
@@ -35,6 +37,7 @@ _nfsctl_sub() {
     'ha/install') REPLY=install ;;
     'ha/lint') REPLY=lint ;;
     'config/check') REPLY=check ;;
+    'config/init') REPLY=init ;;
     'lock/status') REPLY=status ;;
     'lock/break') REPLY=break ;;
     'rbd/lock') REPLY=lock ;;
@@ -56,12 +59,12 @@ _nfsctl_subs() {
   REPLY=
   case "$1" in
     '') REPLY='volume status health metrics sync failback switchover ha troubleshoot-mount config lock log rbd help completion' ;;
-    'volume') REPLY='create list show export unexport resize delete' ;;
+    'volume') REPLY='create list show export unexport resize delete adopt reconcile' ;;
     'health') REPLY='serve' ;;
     'metrics') REPLY='install-timer' ;;
     'sync') REPLY='install-timer' ;;
     'ha') REPLY='notify install lint' ;;
-    'config') REPLY='check' ;;
+    'config') REPLY='check init' ;;
     'lock') REPLY='status break' ;;
     'rbd') REPLY='lock blocklist' ;;
     'rbd lock') REPLY='list remove' ;;
@@ -75,13 +78,15 @@ _nfsctl_opts() {
   case "$1" in
     '') REPLY='-c --config --no-color -V --version -h --help' ;;
     'volume') REPLY='-c --config --no-color -h --help' ;;
-    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --dry-run -y --yes --json -h --help' ;;
+    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
     'volume list') REPLY='-c --config --no-color -l --selector --sort --over -o --output --json -h --help' ;;
     'volume show') REPLY='-c --config --no-color --json -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
     'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
     'volume delete') REPLY='-c --config --no-color --keep-data --force --ignore-not-found --dry-run -y --yes --json -h --help' ;;
+    'volume adopt') REPLY='-c --config --no-color --path --all --pvs --map --dry-run -y --yes --json -h --help' ;;
+    'volume reconcile') REPLY='-c --config --no-color --pvs -o --output --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
     'health serve') REPLY='-c --config --no-color --listen --cache-ttl --request-timeout -h --help' ;;
@@ -98,6 +103,7 @@ _nfsctl_opts() {
     'troubleshoot-mount') REPLY='-c --config --no-color --from --pv --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
+    'config init') REPLY='-c --config --no-color --this --address --peer --vip --interface --instance --vg --root --server --rbd-pool --keepalived-conf --dry-run -y --yes -h --help' ;;
     'lock') REPLY='-c --config --no-color -h --help' ;;
     'lock status') REPLY='-c --config --no-color --json -h --help' ;;
     'lock break') REPLY='-c --config --no-color --host --dry-run -y --yes -h --help' ;;
@@ -125,6 +131,10 @@ _nfsctl_optval() {
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;
     'volume create|-o'|'volume create|--output') REPLY='words:pv-yaml pv-json' ;;
+    'volume create|--access-mode') REPLY='none' ;;
+    'volume create|--reclaim-policy') REPLY='none' ;;
+    'volume create|--claim') REPLY='dyn:volumes' ;;
+    'volume create|--storage-class') REPLY='none' ;;
     'volume list|-l'|'volume list|--selector') REPLY='none' ;;
     'volume list|--sort') REPLY='words:name namespace size used' ;;
     'volume list|--over') REPLY='none' ;;
@@ -133,6 +143,11 @@ _nfsctl_optval() {
     'volume export|--options') REPLY='none' ;;
     'volume unexport|--clients') REPLY='none' ;;
     'volume resize|-s'|'volume resize|--size') REPLY='none' ;;
+    'volume adopt|--path') REPLY='files' ;;
+    'volume adopt|--pvs') REPLY='files' ;;
+    'volume adopt|--map') REPLY='files' ;;
+    'volume reconcile|--pvs') REPLY='files' ;;
+    'volume reconcile|-o'|'volume reconcile|--output') REPLY='words:pv-yaml' ;;
     'health|--host') REPLY='words:primary backup' ;;
     'health serve|--listen') REPLY='none' ;;
     'health serve|--cache-ttl') REPLY='none' ;;
@@ -152,6 +167,17 @@ _nfsctl_optval() {
     'ha install|--host') REPLY='words:primary backup' ;;
     'troubleshoot-mount|--from') REPLY='none' ;;
     'troubleshoot-mount|--pv') REPLY='files' ;;
+    'config init|--this') REPLY='words:primary backup' ;;
+    'config init|--address') REPLY='none' ;;
+    'config init|--peer') REPLY='none' ;;
+    'config init|--vip') REPLY='none' ;;
+    'config init|--interface') REPLY='none' ;;
+    'config init|--instance') REPLY='none' ;;
+    'config init|--vg') REPLY='none' ;;
+    'config init|--root') REPLY='files' ;;
+    'config init|--server') REPLY='words:kernel ganesha' ;;
+    'config init|--rbd-pool') REPLY='dyn:pools' ;;
+    'config init|--keepalived-conf') REPLY='files' ;;
     'lock break|--host') REPLY='dyn:hosts' ;;
     'log|-n'|'log|--lines') REPLY='none' ;;
     'log|--plan') REPLY='none' ;;
@@ -183,6 +209,7 @@ _nfsctl_argval() {
     'volume unexport|0') REPLY='dyn:volumes' ;;
     'volume resize|0') REPLY='dyn:volumes' ;;
     'volume delete|0') REPLY='dyn:volumes' ;;
+    'volume adopt|0') REPLY='dyn:volumes' ;;
     'ha notify|0') REPLY='none' ;;
     'ha notify|1') REPLY='none' ;;
     'ha notify|2') REPLY='none' ;;

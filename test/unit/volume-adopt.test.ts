@@ -81,7 +81,7 @@ describe('unmanaged volumes', () => {
     const list = findUnmanaged(config, state.inv, await readForeignPair(config, hosts), state.views);
     expect(list.map((u) => [u.path, u.kind])).toEqual([
       ['/nfs/scratch', 'dir'],
-      ['/nfs/teamadata', 'lvm'],
+      ['/nfs/teamadata', 'lv'],
     ]);
     const u = list[1]!;
     expect(u.differences).toEqual([]);
@@ -97,8 +97,8 @@ describe('unmanaged volumes', () => {
     const out = cap.stdout.text + cap.stderr.text;
     expect(out).toContain('no volumes managed by nfsctl');
     expect(out).toMatch(/UNMANAGED \(not nfsctl's\)/);
-    expect(out).toMatch(/\/nfs\/teamadata\s+lvm\s+1Gi\s+lv teamadata\+mnt\+exp\s+lv teamadata\+mnt\+exp\s+consistent/);
-    expect(out).toMatch(/\/nfs\/onlyhere\s+lvm.*missing\s+differ: present on primary only/);
+    expect(out).toMatch(/\/nfs\/teamadata\s+lv\s+1Gi\s+lv teamadata\+mnt\+exp\s+lv teamadata\+mnt\+exp\s+consistent/);
+    expect(out).toMatch(/\/nfs\/onlyhere\s+lv.*missing\s+differ: present on primary only/);
   });
 });
 
