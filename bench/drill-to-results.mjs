@@ -10,10 +10,24 @@ import { drillNotes, drillRows, DRILL_OUT } from './vm-drill.mjs';
 const f = JSON.parse(readFileSync(process.argv[2] ?? DRILL_OUT, 'utf8'));
 const title = '## Kernel-client drill on the vm tier';
 const rows = drillRows(f);
-const md = [`${title} (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)`, '', `| ${rows[0].join(' | ')} |`, `| ${rows[0].map(() => '---').join(' | ')} |`, ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`), '', ...drillNotes(f).map((n) => `${n}\n`)].join('\n');
+const md = [
+  `${title} (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)`,
+  '',
+  `| ${rows[0].join(' | ')} |`,
+  `| ${rows[0].map(() => '---').join(' | ')} |`,
+  ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+  '',
+  ...drillNotes(f).map((n) => `${n}\n`),
+].join('\n');
 const path = join(ROOT, 'bench/RESULTS.md');
 const text = readFileSync(path, 'utf8');
 const i = text.indexOf(title);
-const out = i < 0 ? `${text.replace(/\n*$/, '\n\n')}${md}` : `${text.slice(0, i)}${md}${(() => { const j = text.indexOf('\n## ', i + 1); return j < 0 ? '' : text.slice(j); })()}`;
+const out =
+  i < 0
+    ? `${text.replace(/\n*$/, '\n\n')}${md}`
+    : `${text.slice(0, i)}${md}${(() => {
+        const j = text.indexOf('\n## ', i + 1);
+        return j < 0 ? '' : text.slice(j);
+      })()}`;
 writeFileSync(path, out);
 console.log(md);

@@ -21,10 +21,14 @@ import { median, section, say, labExec, nfsctl } from './lib.mjs';
 const VOLUME = 'bench/fb';
 
 function must(r, what) {
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stdout ?? '').slice(-2000)}\n${(r.stderr ?? '').slice(-4000)}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${what} failed (exit ${r.status}):\n${(r.stdout ?? '').slice(-2000)}\n${(r.stderr ?? '').slice(-4000)}`,
+    );
   return r.stdout;
 }
-const sh = (host, script, what = script.slice(0, 80)) => must(labExec(host, ['bash', '-c', script], { timeout: 900_000 }), `${host}: ${what}`);
+const sh = (host, script, what = script.slice(0, 80)) =>
+  must(labExec(host, ['bash', '-c', script], { timeout: 900_000 }), `${host}: ${what}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function config() {
@@ -116,10 +120,17 @@ async function measureFailback(c, dataDir) {
   const wallMs = Date.now() - t0;
   const summary = JSON.parse(must(r, 'nfsctl failback --yes'));
   const log = JSON.parse(must(nfsctl(['log', '--json', '--plan', summary.planId, '-n', '10000']), 'nfsctl log'));
-  const steps = new Map(log.filter((e) => e.event === 'step' && e.exitCode === 0).map((e) => [e.detail, { end: Date.parse(e.time), ms: e.durationMs }]));
+  const steps = new Map(
+    log
+      .filter((e) => e.event === 'step' && e.exitCode === 0)
+      .map((e) => [e.detail, { end: Date.parse(e.time), ms: e.durationMs }]),
+  );
   const get = (id) => {
     const s = steps.get(id);
-    if (!s) throw new Error(`no step record ${id} in the audit log of plan ${summary.planId} (nfsctl built from this checkout?)`);
+    if (!s)
+      throw new Error(
+        `no step record ${id} in the audit log of plan ${summary.planId} (nfsctl built from this checkout?)`,
+      );
     return s;
   };
   const bulk = get('primary:bulk-sync');
@@ -151,12 +162,16 @@ async function measureRsync(c, dataDir) {
   // state and the same delay after the drop (on this machine, the delay alone moves the copy
   // time by tens of percent)
   must(nfsctl(['failback', '--dry-run'], { timeout: 900_000 }), 'nfsctl failback --dry-run');
-  const out = sh('primary', [
-    'set -e',
-    `t0=$(date +%s%N); ${plain}; t1=$(date +%s%N)`,
-    `${plain}; t2=$(date +%s%N)`, // a second pass that finds nothing to do: the floor of a final delta sync
-    'echo "copy=$(( (t1 - t0) / 1000000 )) again=$(( (t2 - t1) / 1000000 ))"',
-  ].join('\n'), 'rsync alone');
+  const out = sh(
+    'primary',
+    [
+      'set -e',
+      `t0=$(date +%s%N); ${plain}; t1=$(date +%s%N)`,
+      `${plain}; t2=$(date +%s%N)`, // a second pass that finds nothing to do: the floor of a final delta sync
+      'echo "copy=$(( (t1 - t0) / 1000000 )) again=$(( (t2 - t1) / 1000000 ))"',
+    ].join('\n'),
+    'rsync alone',
+  );
   const v = (k) => Number(new RegExp(`${k}=(\\d+)`).exec(out)[1]);
   return { copyMs: v('copy'), againMs: v('again') };
 }
@@ -171,7 +186,20 @@ export async function failbackSync({ gib = 1, rounds = 3, linkMbit = 0 } = {}) {
   const c = config();
   const total = Math.round(gib * 2 ** 30);
   const volDir = `${c.root}/bench_fb`;
-  const rows = [['dataset', 'files', 'nfsctl sync phase ms', 'rsync alone ms', 'ratio', 'target', 'bulk / freeze / final delta / verify ms', 'rsync no-change pass ms', 'nfsctl beyond its bulk rsync ms', 'ratio with that overhead on rsync alone']];
+  const rows = [
+    [
+      'dataset',
+      'files',
+      'nfsctl sync phase ms',
+      'rsync alone ms',
+      'ratio',
+      'target',
+      'bulk / freeze / final delta / verify ms',
+      'rsync no-change pass ms',
+      'nfsctl beyond its bulk rsync ms',
+      'ratio with that overhead on rsync alone',
+    ],
+  ];
   const walls = [];
   const t00 = Date.now();
   try {
@@ -180,11 +208,38 @@ export async function failbackSync({ gib = 1, rounds = 3, linkMbit = 0 } = {}) {
     for (const h of ['primary', 'backup']) sh(h, `rm -rf ${volDir} ${c.stateDir}/failback.json`);
     // one dataset at a time: fits the lab's default 2G /nfs
     must(nfsctl(['volume', 'create', VOLUME, '--size', `${Math.ceil(gib * 1280)}M`, '--yes']), 'volume create');
-    if (linkMbit) must(labExec('backup', ['tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', `${linkMbit}mbit`, 'burst', '512kb', 'latency', '50ms']), 'tc tbf on the backup');
-    for (const [ds, label] of [['small', `${gib} GiB in files of 8-64 KiB (64x8 directories)`], ['large', `${gib} GiB in 4 files`]]) {
+    if (linkMbit)
+      must(
+        labExec('backup', [
+          'tc',
+          'qdisc',
+          'replace',
+          'dev',
+          'eth0',
+          'root',
+          'tbf',
+          'rate',
+          `${linkMbit}mbit`,
+          'burst',
+          '512kb',
+          'latency',
+          '50ms',
+        ]),
+        'tc tbf on the backup',
+      );
+    for (const [ds, label] of [
+      ['small', `${gib} GiB in files of 8-64 KiB (64x8 directories)`],
+      ['large', `${gib} GiB in 4 files`],
+    ]) {
       const dataDir = `${volDir}/${ds}`;
       await outage(c.vip);
-      const made = JSON.parse(sh('backup', `node -e '${GEN.replace(/'/g, `'\\''`)}' ${dataDir} ${ds} ${total} | tail -1`, `write the ${ds} dataset`));
+      const made = JSON.parse(
+        sh(
+          'backup',
+          `node -e '${GEN.replace(/'/g, `'\\''`)}' ${dataDir} ${ds} ${total} | tail -1`,
+          `write the ${ds} dataset`,
+        ),
+      );
       primaryBack();
       const fb = [];
       const rs = [];
@@ -197,7 +252,9 @@ export async function failbackSync({ gib = 1, rounds = 3, linkMbit = 0 } = {}) {
           rs.push(await measureRsync(c, dataDir));
           fb.push(await measureFailback(c, dataDir));
         }
-        say(`  ${ds} round ${i + 1}: nfsctl sync phase ${fb.at(-1).syncMs} ms (${JSON.stringify(fb.at(-1))}), rsync alone ${rs.at(-1).copyMs} ms (+ ${rs.at(-1).againMs} ms no-change pass)`);
+        say(
+          `  ${ds} round ${i + 1}: nfsctl sync phase ${fb.at(-1).syncMs} ms (${JSON.stringify(fb.at(-1))}), rsync alone ${rs.at(-1).copyMs} ms (+ ${rs.at(-1).againMs} ms no-change pass)`,
+        );
       }
       // the next dataset starts from an empty volume on both hosts (the VIP is on the primary now)
       for (const h of ['primary', 'backup']) sh(h, `rm -rf ${dataDir}`);
@@ -205,24 +262,42 @@ export async function failbackSync({ gib = 1, rounds = 3, linkMbit = 0 } = {}) {
       const syncMs = m(fb, 'syncMs');
       const rsyncMs = m(rs, 'copyMs');
       const over = median(fb.map((x) => x.syncMs - x.bulkRsyncMs));
-      rows.push([label, String(made.files), String(syncMs), String(rsyncMs), (syncMs / rsyncMs).toFixed(2), '< 1.1', `${m(fb, 'bulkMs')} / ${m(fb, 'freezeMs')} / ${m(fb, 'finalMs')} / ${m(fb, 'verifyMs')}`, String(m(rs, 'againMs')), String(over), ((rsyncMs + over) / rsyncMs).toFixed(2)]);
+      rows.push([
+        label,
+        String(made.files),
+        String(syncMs),
+        String(rsyncMs),
+        (syncMs / rsyncMs).toFixed(2),
+        '< 1.1',
+        `${m(fb, 'bulkMs')} / ${m(fb, 'freezeMs')} / ${m(fb, 'finalMs')} / ${m(fb, 'verifyMs')}`,
+        String(m(rs, 'againMs')),
+        String(over),
+        ((rsyncMs + over) / rsyncMs).toFixed(2),
+      ]);
       walls.push(`${ds}: ${m(fb, 'wallMs')} ms`);
     }
   } finally {
     if (linkMbit) labExec('backup', ['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']);
     // leave the pair healthy: primary serving and holding the VIP, no bench volume
-    sh('primary', 'labsvc status nfs-ganesha >/dev/null || labsvc start nfs-ganesha; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived');
+    sh(
+      'primary',
+      'labsvc status nfs-ganesha >/dev/null || labsvc start nfs-ganesha; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived',
+    );
     await waitVip(c.vip, 'primary').catch((e) => say(`  WARNING: ${e.message}`));
     nfsctl(['volume', 'delete', VOLUME, '--yes', '--force']);
     for (const h of ['primary', 'backup']) labExec(h, ['rm', '-rf', volDir]);
   }
-  section(`Failback: sync phase vs rsync alone, ${linkMbit ? `backup's link shaped to ${linkMbit} Mbit/s (tc tbf)` : 'unshaped lab link (memory-speed copy)'} (${rounds} interleaved rounds, medians)`, rows, [
-    'nfsctl sync phase: from the start of the bulk copy to the end of the verification (bulk copy, write freeze on the backup, final delta sync, verification of names/counts/sizes; journal writes included), from the step records of nfsctl\'s audit log (`nfsctl log --json --plan ID`).',
-    `rsync alone: \`rsync -aHAX --delete --numeric-ids --exclude=/.nfsctl/ rsync://BACKUP/${c.module}/ ${c.root}/\` on the primary into the emptied tree. Caches dropped (sync; drop_caches) before each run of either; between the drop and the copy, rsync alone gets the same preflight as the failback, untimed (\`nfsctl failback --dry-run\`: tree checks, inventories, rsync dry-run preview), since the state and delay after the drop alone move the copy time by tens of percent on this machine.`,
-    'rsync no-change pass: the same command run again right after: what any final delta sync costs at least (it must look at every file again).',
-    'What limits the ratio: the final delta sync under the write freeze is a second walk of the whole tree (at least one rsync no-change pass: ~0.7 s for 29,000 files here, ~14% of a memory-speed copy), the price of freezing writes for well under a second instead of for the whole copy; the rest (journal on both hosts before each step, sync records, freeze, verification) is ~0.3 s, fixed. nfsctl itself is idle: a --cpu-prof of a failback shows ~0.7 s of JavaScript in 12 s. On a link that limits the copy (1 Gbit/s) both shrink in proportion.',
-    "nfsctl beyond its bulk rsync: the sync phase minus the bulk rsync command's own duration (audit record): sync records, journal writes, freeze, final delta sync, verification. Added to rsync alone it gives a ratio that the copy-time noise of this shared machine does not move.",
-    `whole \`nfsctl failback --yes\` wall time (preflight, dry-run preview, sync phase, VIP move, restore), median: ${walls.join(', ')}.`,
-    `benchmark runtime ${Math.round((Date.now() - t00) / 1000)} s.`,
-  ]);
+  section(
+    `Failback: sync phase vs rsync alone, ${linkMbit ? `backup's link shaped to ${linkMbit} Mbit/s (tc tbf)` : 'unshaped lab link (memory-speed copy)'} (${rounds} interleaved rounds, medians)`,
+    rows,
+    [
+      "nfsctl sync phase: from the start of the bulk copy to the end of the verification (bulk copy, write freeze on the backup, final delta sync, verification of names/counts/sizes; journal writes included), from the step records of nfsctl's audit log (`nfsctl log --json --plan ID`).",
+      `rsync alone: \`rsync -aHAX --delete --numeric-ids --exclude=/.nfsctl/ rsync://BACKUP/${c.module}/ ${c.root}/\` on the primary into the emptied tree. Caches dropped (sync; drop_caches) before each run of either; between the drop and the copy, rsync alone gets the same preflight as the failback, untimed (\`nfsctl failback --dry-run\`: tree checks, inventories, rsync dry-run preview), since the state and delay after the drop alone move the copy time by tens of percent on this machine.`,
+      'rsync no-change pass: the same command run again right after: what any final delta sync costs at least (it must look at every file again).',
+      'What limits the ratio: the final delta sync under the write freeze is a second walk of the whole tree (at least one rsync no-change pass: ~0.7 s for 29,000 files here, ~14% of a memory-speed copy), the price of freezing writes for well under a second instead of for the whole copy; the rest (journal on both hosts before each step, sync records, freeze, verification) is ~0.3 s, fixed. nfsctl itself is idle: a --cpu-prof of a failback shows ~0.7 s of JavaScript in 12 s. On a link that limits the copy (1 Gbit/s) both shrink in proportion.',
+      "nfsctl beyond its bulk rsync: the sync phase minus the bulk rsync command's own duration (audit record): sync records, journal writes, freeze, final delta sync, verification. Added to rsync alone it gives a ratio that the copy-time noise of this shared machine does not move.",
+      `whole \`nfsctl failback --yes\` wall time (preflight, dry-run preview, sync phase, VIP move, restore), median: ${walls.join(', ')}.`,
+      `benchmark runtime ${Math.round((Date.now() - t00) / 1000)} s.`,
+    ],
+  );
 }

@@ -28,7 +28,13 @@ export function section(title, rows, notes = []) {
 }
 
 // ---- the lab ----------------------------------------------------------------------------
-export const lab = (args, opts = {}) => spawnSync('bash', [join(ROOT, 'lab/lab.sh'), ...args], { encoding: 'utf8', env: { ...process.env, NFSLAB_NS: NS }, maxBuffer: 256 << 20, ...opts });
+export const lab = (args, opts = {}) =>
+  spawnSync('bash', [join(ROOT, 'lab/lab.sh'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NFSLAB_NS: NS },
+    maxBuffer: 256 << 20,
+    ...opts,
+  });
 export const labExec = (host, argv, opts = {}) => lab(['exec', host, '--', ...argv], opts);
 export const nfsctl = (args, opts) => labExec('primary', ['nfsctl', ...args], opts);
 
@@ -40,4 +46,3 @@ export function labUp() {
   if (up.status !== 0) throw new Error(`lab up failed:\n${up.stdout}\n${up.stderr}`);
   return true;
 }
-

@@ -61,20 +61,38 @@ function ok(r, what) {
 }
 
 function lockImages(images, every) {
-  return time(() => ok(labExec('primary', ['python3', '-c', MAKE_PY, POOL, String(images), String(every), String(NODES)], { timeout: 600_000 }), 'making/locking the images')).ms;
+  return time(() =>
+    ok(
+      labExec('primary', ['python3', '-c', MAKE_PY, POOL, String(images), String(every), String(NODES)], {
+        timeout: 600_000,
+      }),
+      'making/locking the images',
+    ),
+  ).ms;
 }
 
 function measure(images, expectLocks, runs) {
   const a = [];
   const b = [];
   for (let i = 0; i < runs; i++) {
-    const ta = time(() => ok(nfsctl(['rbd', 'lock', 'list', '--pool', POOL, '--json'], { timeout: 600_000 }), 'nfsctl rbd lock list'));
+    const ta = time(() =>
+      ok(nfsctl(['rbd', 'lock', 'list', '--pool', POOL, '--json'], { timeout: 600_000 }), 'nfsctl rbd lock list'),
+    );
     const doc = JSON.parse(ta.r.stdout);
     if (doc.imagesScanned !== images || doc.locks.length !== expectLocks || doc.errors.length !== 0) {
-      throw new Error(`nfsctl rbd lock list saw ${doc.imagesScanned} images, ${doc.locks.length} locks, ${doc.errors.length} errors; expected ${images}, ${expectLocks}, 0`);
+      throw new Error(
+        `nfsctl rbd lock list saw ${doc.imagesScanned} images, ${doc.locks.length} locks, ${doc.errors.length} errors; expected ${images}, ${expectLocks}, 0`,
+      );
     }
     a.push(ta.ms);
-    b.push(time(() => ok(labExec('primary', ['bash', '-c', LOOP_SH, 'loop', POOL, ...CEPH], { timeout: 900_000 }), 'rbd lock ls loop')).ms);
+    b.push(
+      time(() =>
+        ok(
+          labExec('primary', ['bash', '-c', LOOP_SH, 'loop', POOL, ...CEPH], { timeout: 900_000 }),
+          'rbd lock ls loop',
+        ),
+      ).ms,
+    );
   }
   return { a: median(a), b: median(b) };
 }
@@ -82,7 +100,15 @@ function measure(images, expectLocks, runs) {
 export async function rbdLockScan({ images = 500, runs = 3 } = {}) {
   const setup = [];
   let cleanupMs = 0;
-  const rows = [['locked images', 'nfsctl rbd lock list --pool, median ms', 'sequential rbd lock ls loop, median ms', 'ratio', 'target']];
+  const rows = [
+    [
+      'locked images',
+      'nfsctl rbd lock list --pool, median ms',
+      'sequential rbd lock ls loop, median ms',
+      'ratio',
+      'target',
+    ],
+  ];
   try {
     setup.push(time(() => ok(labExec('primary', ['bash', '-c', POOL_SH, 'pool', POOL, 'make']), 'making the pool')).ms);
     setup.push(lockImages(images, 10));
@@ -95,8 +121,12 @@ export async function rbdLockScan({ images = 500, runs = 3 } = {}) {
   } finally {
     cleanupMs = time(() => labExec('primary', ['bash', '-c', POOL_SH, 'pool', POOL, 'drop'])).ms;
   }
-  section(`rbd lock list --pool over ${images} images vs a sequential rbd lock ls loop (${runs} interleaved runs, median)`, rows, [
-    'nfsctl reads the whole pool with one python3-rbd process (one cluster connection, 8 threads opening images read-only), then judges each lock (each named node probed once); the loop starts one rbd process, hence one cluster connection, per image.',
-    `Locks are kubelet-style (kubelet_lock_magic_node-NN, ${NODES} nodes that do not resolve: every lock is judged stale). Setup ${(setup.reduce((x, y) => x + y, 0) / 1000).toFixed(1)} s (pool, ${images} images, locks; one python3-rbd process per step), cleanup ${(cleanupMs / 1000).toFixed(1)} s (pool removed).`,
-  ]);
+  section(
+    `rbd lock list --pool over ${images} images vs a sequential rbd lock ls loop (${runs} interleaved runs, median)`,
+    rows,
+    [
+      'nfsctl reads the whole pool with one python3-rbd process (one cluster connection, 8 threads opening images read-only), then judges each lock (each named node probed once); the loop starts one rbd process, hence one cluster connection, per image.',
+      `Locks are kubelet-style (kubelet_lock_magic_node-NN, ${NODES} nodes that do not resolve: every lock is judged stale). Setup ${(setup.reduce((x, y) => x + y, 0) / 1000).toFixed(1)} s (pool, ${images} images, locks; one python3-rbd process per step), cleanup ${(cleanupMs / 1000).toFixed(1)} s (pool removed).`,
+    ],
+  );
 }

@@ -17,7 +17,10 @@ import { perVolumeSync } from './per-volume-sync.mjs';
 import { metricsBench } from './metrics.mjs';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 
 // ---- 1. start-up -------------------------------------------------------------------------
 function startup(runs = quick ? 10 : 25) {
@@ -46,14 +49,22 @@ async function files() {
   const N = 10_000;
   let text = '# /etc/exports.d/nfsctl.exports: mixed file\n';
   for (let i = 0; i < N; i++) {
-    text += i % 10 === 0 ? `/srv/foreign${i} 10.0.0.0/8(ro,sync)   # someone else's\n` : `/nfs/ns${i}_vol${i} 198.51.100.0/24(rw,sync,no_subtree_check,fsid=${i}) # nfsctl:ns${i}/vol${i}\n`;
+    text +=
+      i % 10 === 0
+        ? `/srv/foreign${i} 10.0.0.0/8(ro,sync)   # someone else's\n`
+        : `/nfs/ns${i}_vol${i} 198.51.100.0/24(rw,sync,no_subtree_check,fsid=${i}) # nfsctl:ns${i}/vol${i}\n`;
   }
   const runs = [];
   let out = '';
   for (let k = 0; k < (quick ? 15 : 40); k++) {
     const t = time(() => {
       const f = ex.parseExports(text);
-      const g = ex.upsertExport(f, '/nfs/ns5001_vol5001', [{ host: '198.51.100.0/24', options: ['ro', 'sync'] }], 'ns5001/vol5001');
+      const g = ex.upsertExport(
+        f,
+        '/nfs/ns5001_vol5001',
+        [{ host: '198.51.100.0/24', options: ['ro', 'sync'] }],
+        'ns5001/vol5001',
+      );
       const h = ex.removeExport(g, '/nfs/ns77_vol77', 'ns77/vol77');
       return ex.serializeExports(h);
     });
@@ -66,7 +77,8 @@ async function files() {
   const changed = a.filter((l) => !b.includes(l)).length;
   const foreignKept = a.filter((l) => l.startsWith('/srv/foreign') || l.startsWith('#')).every((l) => b.includes(l));
   let ftext = '# fstab\nUUID=abc / ext4 defaults 0 1\n';
-  for (let i = 0; i < N; i++) ftext += `# nfsctl:ns${i}/vol${i}\n/dev/vgnfs/pv.ns${i}.vol${i} /nfs/ns${i}_vol${i} xfs defaults,nofail 0 0\n`;
+  for (let i = 0; i < N; i++)
+    ftext += `# nfsctl:ns${i}/vol${i}\n/dev/vgnfs/pv.ns${i}.vol${i} /nfs/ns${i}_vol${i} xfs defaults,nofail 0 0\n`;
   const fr = [];
   for (let k = 0; k < (quick ? 15 : 40); k++) {
     fr.push(time(() => fs.serializeFstab(fs.removeMount(fs.parseFstab(ftext), '/nfs/ns42_vol42', 'ns42/vol42'))).ms);
@@ -96,10 +108,24 @@ done`;
   const a = [];
   const b = [];
   for (let i = 0; i < rounds; i++) {
-    const t1 = time(() => nfsctl(['volume', 'create', `bench/c${i}`, '--size', '16M', '--backend', 'xfsquota', '--yes']));
+    const t1 = time(() =>
+      nfsctl(['volume', 'create', `bench/c${i}`, '--size', '16M', '--backend', 'xfsquota', '--yes']),
+    );
     if (t1.r.status !== 0) throw new Error(`nfsctl create failed: ${t1.r.stderr}`);
     a.push(t1.ms);
-    const t2 = time(() => labExec('primary', ['bash', '-c', script, 'bench', 'bench', `s${i}`, '16777216', String(70000 + i), String(60000 + i)]));
+    const t2 = time(() =>
+      labExec('primary', [
+        'bash',
+        '-c',
+        script,
+        'bench',
+        'bench',
+        `s${i}`,
+        '16777216',
+        String(70000 + i),
+        String(60000 + i),
+      ]),
+    );
     if (t2.r.status !== 0) throw new Error(`script failed: ${t2.r.stderr}`);
     b.push(t2.ms);
   }
@@ -109,11 +135,17 @@ done`;
   }
   const ra = median(a);
   const rb = median(b);
-  section(`Create on the pair (xfsquota + ganesha, ${rounds} rounds, median)`, [
-    ['how', 'median ms', 'ratio nfsctl/script', 'target'],
-    ['nfsctl volume create (parallel hosts, one SSH connection)', ra.toFixed(0), (ra / rb).toFixed(2), '< 0.8'],
-    ['shell script: same tool calls, host after host, plain ssh', rb.toFixed(0), '-', '-'],
-  ], ['nfsctl also plans, checks free space, locks both hosts, audits and verifies the export is served; the script does none of that.']);
+  section(
+    `Create on the pair (xfsquota + ganesha, ${rounds} rounds, median)`,
+    [
+      ['how', 'median ms', 'ratio nfsctl/script', 'target'],
+      ['nfsctl volume create (parallel hosts, one SSH connection)', ra.toFixed(0), (ra / rb).toFixed(2), '< 0.8'],
+      ['shell script: same tool calls, host after host, plain ssh', rb.toFixed(0), '-', '-'],
+    ],
+    [
+      'nfsctl also plans, checks free space, locks both hosts, audits and verifies the export is served; the script does none of that.',
+    ],
+  );
 }
 
 // 3. scale: N volumes on both hosts, made cheaply (directories + metadata records + exports)
@@ -139,13 +171,18 @@ i=0; while [ $i -lt $n ]; do
   }
   nfsctl(['volume', 'unexport', 'scale/v0', '--yes']);
   for (const h of ['primary', 'backup']) labExec(h, ['sh', '-c', clean]);
-  section('Scale (both hosts carry N volumes; one run each)', rows, ['Targets: growth at most linear; volume list with 1,000 volumes < 3 s. Every per-host read is one command for all volumes.']);
+  section('Scale (both hosts carry N volumes; one run each)', rows, [
+    'Targets: growth at most linear; volume list with 1,000 volumes < 3 s. Every per-host read is one command for all volumes.',
+  ]);
 }
 
 function healthFigure(runs = 5) {
   const xs = [];
   for (let i = 0; i < runs; i++) xs.push(time(() => nfsctl(['health', '--json'])).ms);
-  section(`health on the healthy lab pair (${runs} runs)`, [['median ms', 'min ms', 'target'], [median(xs).toFixed(0), Math.min(...xs).toFixed(0), '< 2000']]);
+  section(`health on the healthy lab pair (${runs} runs)`, [
+    ['median ms', 'min ms', 'target'],
+    [median(xs).toFixed(0), Math.min(...xs).toFixed(0), '< 2000'],
+  ]);
 }
 
 function machine() {
@@ -166,9 +203,11 @@ if (!quick) {
     if (want('health')) healthFigure();
     if (want('rbd')) await rbdLockScan({ images: Number(process.env.BENCH_RBD_IMAGES ?? 500) });
     if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1) });
-    if (want('failback')) await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1), rounds: 2, linkMbit: 1000 });
+    if (want('failback'))
+      await failbackSync({ gib: Number(process.env.BENCH_FAILBACK_GIB ?? 1), rounds: 2, linkMbit: 1000 });
     if (want('pervolume')) await perVolumeSync();
-    if (want('scale')) scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
+    if (want('scale'))
+      scale(process.env.BENCH_SCALE ? process.env.BENCH_SCALE.split(',').map(Number) : [10, 100, 1000, 5000]);
   } finally {
     if (started && !process.env.NFSCTL_LAB_KEEP) lab(['down', '--netns-only']);
   }
@@ -180,7 +219,15 @@ const md = [
   `Rewritten by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString()}.`,
   `Machine: ${machine()}`,
   '',
-  ...sections.flatMap((s) => [`## ${s.title}`, '', `| ${s.rows[0].join(' | ')} |`, `| ${s.rows[0].map(() => '---').join(' | ')} |`, ...s.rows.slice(1).map((r) => `| ${r.join(' | ')} |`), '', ...s.notes.map((n) => `${n}\n`)]),
+  ...sections.flatMap((s) => [
+    `## ${s.title}`,
+    '',
+    `| ${s.rows[0].join(' | ')} |`,
+    `| ${s.rows[0].map(() => '---').join(' | ')} |`,
+    ...s.rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+    '',
+    ...s.notes.map((n) => `${n}\n`),
+  ]),
 ];
 // only a full run rewrites the record: a partial one would drop the other sections
 if (!quick && !only) writeFileSync(join(ROOT, 'bench/RESULTS.md'), md.join('\n'));

@@ -18,15 +18,29 @@ export const DRILL_OUT = process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-dri
 export function drillRows(f) {
   const rows = [['kind', 'phase', 'workload', 'ops', 'client errors (errno)', 'longest stall s', 'acked writes lost']];
   for (const p of f.phases ?? []) {
-    const errs = Object.entries(p.errnos ?? {}).map(([k, n]) => `${k} ${n}`).join(', ');
-    rows.push(['lvm (rsync copy)', p.phase, p.workload, String(p.ops), `${p.errors}${errs ? ` (${errs})` : ''}`, String(p.longestStallS), p.lost === null ? '-' : String(p.lost)]);
+    const errs = Object.entries(p.errnos ?? {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    rows.push([
+      'lvm (rsync copy)',
+      p.phase,
+      p.workload,
+      String(p.ops),
+      `${p.errors}${errs ? ` (${errs})` : ''}`,
+      String(p.longestStallS),
+      p.lost === null ? '-' : String(p.lost),
+    ]);
   }
   return rows;
 }
 
 export function drillNotes(f) {
   const s = (ms) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(0)} s` : '?');
-  const fio = f.fio?.ran ? `fio --verify=crc32c (random 4k writes with fsync on 2 files it keeps open, --continue_on_error=all): ${f.fio.writeIos} writes issued, ${f.fio.totalErr} errors: it holds its files open, so, like the holding writer, it fails from the first move on.` : `fio: did not report (${String(f.fio?.output ?? 'not run').trim().slice(0, 120)})`;
+  const fio = f.fio?.ran
+    ? `fio --verify=crc32c (random 4k writes with fsync on 2 files it keeps open, --continue_on_error=all): ${f.fio.writeIos} writes issued, ${f.fio.totalErr} errors: it holds its files open, so, like the holding writer, it fails from the first move on.`
+    : `fio: did not report (${String(f.fio?.output ?? 'not run')
+        .trim()
+        .slice(0, 120)})`;
   return [
     `Run ${f.time}. Durations of the operations under TCG with the machine shared: sync ${s(f.syncMs)}, switchover ${s(f.switchoverMs)}, failback ${s(f.failbackMs)}, failback after the crash ${s(f.recoveryFailbackMs)}.`,
     `Crash: the primary's link cut ${f.crash?.secondsFromLastSyncStartToCrash ?? '?'} s after the last good sync started; the reopen writer had ${f.crash?.reopenAckedBetweenLastSyncAndCrash ?? '?'} writes acknowledged since that sync's start, of which ${f.crash?.reopenLost ?? '?'} were lost (an rsync copy loses what was written since the last good sync).`,
@@ -41,9 +55,22 @@ export async function vmDrill() {
     f = JSON.parse(readFileSync(process.env.BENCH_DRILL_FROM, 'utf8'));
   } else {
     say('vm drill: running the vm-tier drill (brings the vm tier up if needed; tens of minutes under TCG)');
-    const r = spawnSync('npx', ['vitest', 'run', '--project', 'lab', 'test/lab/vm.test.ts', '-t', 'HA per volume'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NFSCTL_DRILL_OUT: DRILL_OUT }, maxBuffer: 256 << 20, timeout: 3_600_000 });
-    if (r.status !== 0) say(`vm drill: the test failed (exit ${r.status}); figures below are from what it wrote:\n${(r.stdout ?? '').slice(-3000)}`);
+    const r = spawnSync('npx', ['vitest', 'run', '--project', 'lab', 'test/lab/vm.test.ts', '-t', 'HA per volume'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NFSCTL_DRILL_OUT: DRILL_OUT },
+      maxBuffer: 256 << 20,
+      timeout: 3_600_000,
+    });
+    if (r.status !== 0)
+      say(
+        `vm drill: the test failed (exit ${r.status}); figures below are from what it wrote:\n${(r.stdout ?? '').slice(-3000)}`,
+      );
     f = JSON.parse(readFileSync(DRILL_OUT, 'utf8'));
   }
-  section('Kernel-client drill on the vm tier (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)', drillRows(f), drillNotes(f));
+  section(
+    'Kernel-client drill on the vm tier (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)',
+    drillRows(f),
+    drillNotes(f),
+  );
 }

@@ -10,8 +10,12 @@ export async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv);
   // --json: errors too are one JSON document on stderr (commander's own messages included)
   // otherwise commander's own errors (unknown option, bad choice) repeat the argument: no raw control characters
-  if (json) forEachCommand(program, (c) => c.configureOutput({ outputError: () => undefined }).showHelpAfterError(false));
-  else forEachCommand(program, (c) => c.configureOutput({ ...c.configureOutput(), outputError: (str, write) => write(safeMessage(str, argv)) }));
+  if (json)
+    forEachCommand(program, (c) => c.configureOutput({ outputError: () => undefined }).showHelpAfterError(false));
+  else
+    forEachCommand(program, (c) =>
+      c.configureOutput({ ...c.configureOutput(), outputError: (str, write) => write(safeMessage(str, argv)) }),
+    );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
@@ -36,15 +40,25 @@ function report(err: unknown, argv: readonly string[], json = false): number {
   const code = exitCodeOf(err);
   if (code === ExitCode.ok) return code;
   if (json) {
-    const e = err as Error & { hint?: string; report?: { planId: string; hostStates: Record<string, string>; steps: unknown[]; interrupted?: string } };
+    const e = err as Error & {
+      hint?: string;
+      report?: { planId: string; hostStates: Record<string, string>; steps: unknown[]; interrupted?: string };
+    };
     const known = err instanceof NfsctlError || err instanceof CommanderError;
     const body: Record<string, unknown> = {
       exitCode: code,
       kind: err instanceof CommanderError ? 'UsageError' : known ? e.name : 'InternalError',
-      message: err instanceof CommanderError ? e.message.replace(/^error: /, '') : known ? e.message : String(e?.stack ?? err),
+      message:
+        err instanceof CommanderError ? e.message.replace(/^error: /, '') : known ? e.message : String(e?.stack ?? err),
     };
     if (e?.hint) body.hint = e.hint;
-    if (e?.report) body.plan = { id: e.report.planId, hosts: e.report.hostStates, steps: e.report.steps, ...(e.report.interrupted ? { interrupted: e.report.interrupted } : {}) };
+    if (e?.report)
+      body.plan = {
+        id: e.report.planId,
+        hosts: e.report.hostStates,
+        steps: e.report.steps,
+        ...(e.report.interrupted ? { interrupted: e.report.interrupted } : {}),
+      };
     process.stderr.write(JSON.stringify({ error: body }) + '\n');
     return code;
   }
@@ -63,7 +77,8 @@ function report(err: unknown, argv: readonly string[], json = false): number {
 function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) {
     // help, version: commander printed them and this is success
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return ExitCode.ok;
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof NfsctlError) return err.exitCode;
@@ -79,11 +94,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     const n = interrupts.raise(sig);
     if (interrupts.applying > 0 && n === 1) {
-      process.stderr.write(`\nnfsctl: interrupted (${sig}): finishing or stopping the current step, then rolling back and releasing the lock; ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to stop waiting for it\n`);
+      process.stderr.write(
+        `\nnfsctl: interrupted (${sig}): finishing or stopping the current step, then rolling back and releasing the lock; ${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to stop waiting for it\n`,
+      );
       return;
     }
     if (interrupts.applying > 0 && n === 2) {
-      process.stderr.write(`\nnfsctl: ${sig} again: abandoning the running step (it may still run on its host) and skipping the rollback; once more to exit at once, leaving the lock\n`);
+      process.stderr.write(
+        `\nnfsctl: ${sig} again: abandoning the running step (it may still run on its host) and skipping the rollback; once more to exit at once, leaving the lock\n`,
+      );
       return;
     }
     if (interrupts.applying > 0) {
@@ -94,7 +113,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const changed = interrupts.changed;
     const code = changed ? ExitCode.interrupted : sig === 'SIGINT' ? ExitCode.cancelled : 143;
     const message = `interrupted (${sig})${changed ? ' after a plan was applied: see `nfsctl status`' : ': nothing was changed'}`;
-    process.stderr.write(wantsJson(process.argv.slice(2)) ? `\n${JSON.stringify({ error: { exitCode: code, kind: 'Interrupted', message } })}\n` : `\nnfsctl: ${message}\n`);
+    process.stderr.write(
+      wantsJson(process.argv.slice(2))
+        ? `\n${JSON.stringify({ error: { exitCode: code, kind: 'Interrupted', message } })}\n`
+        : `\nnfsctl: ${message}\n`,
+    );
     void interrupts.runCleanups().finally(() => process.exit(code));
   });
 }

@@ -105,7 +105,10 @@ export function inferValue(target: Option | Argument, valueName: string | undefi
 }
 
 function valueNameOf(opt: Option): string | undefined {
-  return /<([^>]+)>|\[([^\]]+)\]/.exec(opt.flags)?.slice(1).find((x) => x !== undefined);
+  return /<([^>]+)>|\[([^\]]+)\]/
+    .exec(opt.flags)
+    ?.slice(1)
+    .find((x) => x !== undefined);
 }
 
 function optionSpec(opt: Option, global: boolean): OptionSpec {
@@ -120,14 +123,18 @@ function optionSpec(opt: Option, global: boolean): OptionSpec {
   if (opt.short) spec.short = opt.short;
   if (opt.long) spec.long = opt.long;
   if (valueName) spec.valueName = valueName;
-  if (opt.defaultValue !== undefined && typeof opt.defaultValue !== 'boolean') spec.defaultValue = opt.defaultValue instanceof Array ? opt.defaultValue.join(',') : String(opt.defaultValue);
+  if (opt.defaultValue !== undefined && typeof opt.defaultValue !== 'boolean')
+    spec.defaultValue = opt.defaultValue instanceof Array ? opt.defaultValue.join(',') : String(opt.defaultValue);
   return spec;
 }
 
 function visibleSubcommands(cmd: Command): Command[] {
   // Help.visibleCommands drops hidden ones and adds the implicit `help` of groups; keep
   // only real, registered commands.
-  return cmd.createHelp().visibleCommands(cmd).filter((c) => cmd.commands.includes(c));
+  return cmd
+    .createHelp()
+    .visibleCommands(cmd)
+    .filter((c) => cmd.commands.includes(c));
 }
 
 /** The (visible) command tree as plain data: what the generators and tests walk. */
@@ -145,7 +152,8 @@ export function describeProgram(program: Command): CommandSpec {
     const args = cmd.registeredArguments.map((a): ArgSpec => {
       let value = inferValue(a, a.name());
       // `nfsctl help <topic...>`: topics are the commands and exit-codes.
-      if (path.length === 1 && cmd.name() === 'help' && value.type === 'none') value = { type: 'choices', values: [...topNames, 'exit-codes'] };
+      if (path.length === 1 && cmd.name() === 'help' && value.type === 'none')
+        value = { type: 'choices', values: [...topNames, 'exit-codes'] };
       return { name: a.name(), description: a.description, required: a.required, variadic: a.variadic, value };
     });
     return {
@@ -179,7 +187,8 @@ function switches(o: OptionSpec): string[] {
 
 const SAFE_WORD = /^-{0,2}[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/;
 function checkWord(w: string, what: string): string {
-  if (!SAFE_WORD.test(w)) throw new Error(`completion generator: ${what} "${w}" has characters the shell scripts do not expect`);
+  if (!SAFE_WORD.test(w))
+    throw new Error(`completion generator: ${what} "${w}" has characters the shell scripts do not expect`);
   return w;
 }
 
@@ -202,7 +211,11 @@ function flatten(program: Command): { flat: Flat[]; globals: OptionSpec[]; confi
       path: spec.path.join(' '),
       spec,
       options,
-      subs: spec.subcommands.map((s) => ({ name: s.path[s.path.length - 1]!, aliases: s.aliases.map((a) => checkWord(a, 'alias')), description: s.description })),
+      subs: spec.subcommands.map((s) => ({
+        name: s.path[s.path.length - 1]!,
+        aliases: s.aliases.map((a) => checkWord(a, 'alias')),
+        description: s.description,
+      })),
     };
   });
   const config = globals.find((o) => o.long === '--config');
@@ -242,19 +255,40 @@ function sq(s: string): string {
 
 export function bashCompletion(program: Command): string {
   const { flat, globals, configSwitches } = flatten(program);
-  const subCases = flat.flatMap((f) => f.subs.flatMap((s) => [s.name, ...s.aliases].map((w) => `    ${sq(`${f.path}/${w}`)}) REPLY=${s.name} ;;`)));
-  const subsCases = flat.filter((f) => f.subs.length > 0).map((f) => `    ${sq(f.path)}) REPLY=${sq(f.subs.map((s) => s.name).join(' '))} ;;`);
+  const subCases = flat.flatMap((f) =>
+    f.subs.flatMap((s) => [s.name, ...s.aliases].map((w) => `    ${sq(`${f.path}/${w}`)}) REPLY=${s.name} ;;`)),
+  );
+  const subsCases = flat
+    .filter((f) => f.subs.length > 0)
+    .map((f) => `    ${sq(f.path)}) REPLY=${sq(f.subs.map((s) => s.name).join(' '))} ;;`);
   const optsCases = flat.map((f) => `    ${sq(f.path)}) REPLY=${sq(f.options.flatMap(switches).join(' '))} ;;`);
   const globalValued = globals.filter((o) => o.takesValue);
   const optvalCases = [
-    ...globalValued.map((o) => `    ${switches(o).map((s) => `*${sq(`|${s}`)}`).join('|')}) REPLY=${sq(valueCode(o.value))} ;;`),
+    ...globalValued.map(
+      (o) =>
+        `    ${switches(o)
+          .map((s) => `*${sq(`|${s}`)}`)
+          .join('|')}) REPLY=${sq(valueCode(o.value))} ;;`,
+    ),
     ...flat.flatMap((f) =>
-      f.spec.options.filter((o) => o.takesValue).map((o) => `    ${switches(o).map((s) => sq(`${f.path}|${s}`)).join('|')}) REPLY=${sq(valueCode(o.value))} ;;`),
+      f.spec.options
+        .filter((o) => o.takesValue)
+        .map(
+          (o) =>
+            `    ${switches(o)
+              .map((s) => sq(`${f.path}|${s}`))
+              .join('|')}) REPLY=${sq(valueCode(o.value))} ;;`,
+        ),
     ),
   ];
   // Variadic: every index from its position on. Written as a numeric test in the function.
   const variadic = flat.flatMap((f) => f.spec.args.map((a, i) => ({ f, a, i })).filter(({ a }) => a.variadic));
-  const fixedArgCases = flat.flatMap((f) => f.spec.args.map((a, i) => ({ a, i })).filter(({ a }) => !a.variadic).map(({ a, i }) => `    ${sq(`${f.path}|${i}`)}) REPLY=${sq(valueCode(a.value))} ;;`));
+  const fixedArgCases = flat.flatMap((f) =>
+    f.spec.args
+      .map((a, i) => ({ a, i }))
+      .filter(({ a }) => !a.variadic)
+      .map(({ a, i }) => `    ${sq(`${f.path}|${i}`)}) REPLY=${sq(valueCode(a.value))} ;;`),
+  );
   const cfgTest = configSwitches.length ? configSwitches.map((s) => `$last == ${s}`).join(' || ') : '1 == 0';
   const cfgLong = configSwitches.find((s) => s.startsWith('--'));
 
@@ -454,7 +488,10 @@ export function zshCompletion(program: Command): string {
         `      ;;`,
         `    args)`,
         `      case $words[1] in`,
-        ...f.subs.map((s) => `        ${[s.name, ...s.aliases].join('|')}) ${zfun(f.path ? `${f.path} ${s.name}` : s.name)} && ret=0 ;;`),
+        ...f.subs.map(
+          (s) =>
+            `        ${[s.name, ...s.aliases].join('|')}) ${zfun(f.path ? `${f.path} ${s.name}` : s.name)} && ret=0 ;;`,
+        ),
         `      esac`,
         `      ;;`,
         `  esac`,
@@ -468,7 +505,12 @@ export function zshCompletion(program: Command): string {
         if (a.variadic) return `'*:${msg}:${action}'`;
         return `'${i + 1}:${a.required ? '' : ':'}${msg}:${action}'`;
       });
-      lines.push(`${zfun(f.path)}() {`, `  _arguments -s -S : \\`, ...[...specs, ...args].map((s, i, all) => `    ${s}${i < all.length - 1 ? ' \\' : ''}`), `}`);
+      lines.push(
+        `${zfun(f.path)}() {`,
+        `  _arguments -s -S : \\`,
+        ...[...specs, ...args].map((s, i, all) => `    ${s}${i < all.length - 1 ? ' \\' : ''}`),
+        `}`,
+      );
     }
     return lines.join('\n');
   });
@@ -478,7 +520,10 @@ export function zshCompletion(program: Command): string {
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
 ${configSwitches.map((s) => `      ${s}) _nfsctl_config=$words[i+1] ;;`).join('\n')}
-${configSwitches.filter((s) => s.startsWith('--')).map((s) => `      ${s}=*) _nfsctl_config=\${words[i]#${s}=} ;;`).join('\n')}
+${configSwitches
+  .filter((s) => s.startsWith('--'))
+  .map((s) => `      ${s}=*) _nfsctl_config=\${words[i]#${s}=} ;;`)
+  .join('\n')}
     esac
   done`
     : '  _nfsctl_config=';
@@ -526,11 +571,30 @@ function fq(s: string): string {
 
 export function fishCompletion(program: Command): string {
   const { flat, globals, configSwitches } = flatten(program);
-  const subCases = flat.flatMap((f) => f.subs.map((s) => `        case ${[s.name, ...s.aliases].map((w) => fq(`${f.path}/${w}`)).join(' ')}\n            echo ${s.name}`));
+  const subCases = flat.flatMap((f) =>
+    f.subs.map(
+      (s) =>
+        `        case ${[s.name, ...s.aliases].map((w) => fq(`${f.path}/${w}`)).join(' ')}\n            echo ${s.name}`,
+    ),
+  );
   const globalValued = globals.filter((o) => o.takesValue);
   const optvalCases = [
-    ...globalValued.map((o) => `        case ${switches(o).map((s) => fq(`*|${s}`)).join(' ')}\n            echo ${fq(valueCode(o.value))}`),
-    ...flat.flatMap((f) => f.spec.options.filter((o) => o.takesValue).map((o) => `        case ${switches(o).map((s) => fq(`${f.path}|${s}`)).join(' ')}\n            echo ${fq(valueCode(o.value))}`)),
+    ...globalValued.map(
+      (o) =>
+        `        case ${switches(o)
+          .map((s) => fq(`*|${s}`))
+          .join(' ')}\n            echo ${fq(valueCode(o.value))}`,
+    ),
+    ...flat.flatMap((f) =>
+      f.spec.options
+        .filter((o) => o.takesValue)
+        .map(
+          (o) =>
+            `        case ${switches(o)
+              .map((s) => fq(`${f.path}|${s}`))
+              .join(' ')}\n            echo ${fq(valueCode(o.value))}`,
+        ),
+    ),
   ];
   const argCases = flat.flatMap((f) => f.spec.args.map((a, i) => ({ f, a, i })));
   const cfgLong = configSwitches.find((s) => s.startsWith('--'));
@@ -556,13 +620,19 @@ export function fishCompletion(program: Command): string {
   completeLines.push('complete -c nfsctl -f');
   for (const o of globals) completeLines.push(optLine(o, ''));
   for (const f of flat) for (const o of f.spec.options) completeLines.push(optLine(o, cond(f.path)));
-  for (const f of flat) for (const s of f.subs) completeLines.push(`complete -c nfsctl -n ${fq(`__nfsctl_at_arg "${f.path}" 0`)} -a ${s.name} -d ${fq(oneLine(s.description))}`);
+  for (const f of flat)
+    for (const s of f.subs)
+      completeLines.push(
+        `complete -c nfsctl -n ${fq(`__nfsctl_at_arg "${f.path}" 0`)} -a ${s.name} -d ${fq(oneLine(s.description))}`,
+      );
   for (const { f, a, i } of argCases) {
     const n = a.variadic ? `${i}+` : String(i);
     const c = `-n ${fq(`__nfsctl_at_arg "${f.path}" ${n}`)}`;
     if (a.value.type === 'files') completeLines.push(`complete -c nfsctl ${c} -F`);
-    else if (a.value.type === 'dynamic') completeLines.push(`complete -c nfsctl ${c} -a ${fq(`(__nfsctl_dyn ${a.value.kind})`)}`);
-    else if (a.value.type === 'choices') completeLines.push(`complete -c nfsctl ${c} -a ${fq(a.value.values.join(' '))}`);
+    else if (a.value.type === 'dynamic')
+      completeLines.push(`complete -c nfsctl ${c} -a ${fq(`(__nfsctl_dyn ${a.value.kind})`)}`);
+    else if (a.value.type === 'choices')
+      completeLines.push(`complete -c nfsctl ${c} -a ${fq(a.value.values.join(' '))}`);
   }
 
   return `${HEADER('fish', 'copy to /usr/share/fish/vendor_completions.d/nfsctl.fish (or ~/.config/fish/completions/),\n#   or run: nfsctl completion fish | source')}

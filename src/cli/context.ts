@@ -81,8 +81,14 @@ export class Context implements PlanDoor {
       unregister();
       const keep = new Set([...interrupts.stillRunning].filter((h) => lock.hosts.some((x) => x.name === h)));
       const lost = await lock.release(keep);
-      for (const h of keep) this.out.warn(`the pair lock on ${h} is kept: the abandoned step's command may still run there; when it has ended, \`nfsctl lock break --host ${h}\``);
-      if (lost.length > 0) this.out.warn(`the pair lock on ${lost.join(' and ')} was no longer ours (broken with \`nfsctl lock break\` while this ran): left as it is`);
+      for (const h of keep)
+        this.out.warn(
+          `the pair lock on ${h} is kept: the abandoned step's command may still run there; when it has ended, \`nfsctl lock break --host ${h}\``,
+        );
+      if (lost.length > 0)
+        this.out.warn(
+          `the pair lock on ${lost.join(' and ')} was no longer ours (broken with \`nfsctl lock break\` while this ran): left as it is`,
+        );
     }
   }
 

@@ -27,7 +27,8 @@ export class Output implements Reporter {
     this.jsonMode = opts.jsonMode ?? false;
     const env = opts.env ?? process.env;
     const allowed = opts.color !== false && env.NO_COLOR === undefined;
-    const level = (tty: boolean | undefined, forData: boolean) => (allowed && !(forData && this.jsonMode) && tty ? 1 : 0);
+    const level = (tty: boolean | undefined, forData: boolean) =>
+      allowed && !(forData && this.jsonMode) && tty ? 1 : 0;
     this.color = new Chalk({ level: level(this.stdout.isTTY, true) });
     this.errColor = new Chalk({ level: level(this.stderr.isTTY, false) });
   }

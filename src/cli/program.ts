@@ -34,7 +34,9 @@ export function version(): string {
 
 export function buildProgram(): Command {
   const program = new Command('nfsctl')
-    .description('Operate an NFS storage pair (primary + backup behind a keepalived VIP) that backs Kubernetes persistent volumes')
+    .description(
+      'Operate an NFS storage pair (primary + backup behind a keepalived VIP) that backs Kubernetes persistent volumes',
+    )
     .version(version(), '-V, --version', 'print the nfsctl version')
     .addOption(new Option('-c, --config <file>', 'config file (default: $NFSCTL_CONFIG or /etc/nfsctl/config.yaml)'))
     .option('--no-color', 'no colour in output (also: NO_COLOR=1)')
@@ -46,7 +48,9 @@ export function buildProgram(): Command {
     .helpCommand(false)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
 
-  const volume = program.command('volume').description('create, export, list, resize and delete persistent volumes on both storage hosts');
+  const volume = program
+    .command('volume')
+    .description('create, export, list, resize and delete persistent volumes on both storage hosts');
   volumeCreate(volume);
   volumeList(volume);
   volumeShow(volume);
@@ -70,24 +74,34 @@ export function buildProgram(): Command {
   configCheck(config);
   configInit(config);
 
-  const lock = program.command('lock').description('inspect or clear the pair lock that keeps two operators from changing the pair at once');
+  const lock = program
+    .command('lock')
+    .description('inspect or clear the pair lock that keeps two operators from changing the pair at once');
   lockStatus(lock);
   lockBreak(lock);
 
   logShow(program);
 
-  const rbd = program.command('rbd').description('find and clear stale RBD advisory locks (kubelet) and the blocklist entries they leave');
-  const rbdLock = rbd.command('lock').description('list RBD advisory locks with a stale/live verdict, remove stale ones');
+  const rbd = program
+    .command('rbd')
+    .description('find and clear stale RBD advisory locks (kubelet) and the blocklist entries they leave');
+  const rbdLock = rbd
+    .command('lock')
+    .description('list RBD advisory locks with a stale/live verdict, remove stale ones');
   rbdLockList(rbdLock);
   rbdLockRemove(rbdLock);
-  const rbdBlocklist = rbd.command('blocklist').description('list or lift OSD blocklist entries (fenced client instances)');
+  const rbdBlocklist = rbd
+    .command('blocklist')
+    .description('list or lift OSD blocklist entries (fenced client instances)');
   rbdBlocklistList(rbdBlocklist);
   rbdBlocklistRemove(rbdBlocklist);
 
   helpCommand(program);
   completion(program);
 
-  program.addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 lock held, 4 precondition failed, 5 interrupted after a change, 130 cancelled (`nfsctl help exit-codes`).');
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 failed, 2 usage/config, 3 lock held, 4 precondition failed, 5 interrupted after a change, 130 cancelled (`nfsctl help exit-codes`).',
+  );
   return program;
 }
-

@@ -104,5 +104,8 @@ export class SpinnerProgress implements Progress {
 export async function makeProgress(stream: Stream = process.stderr, plain = false): Promise<Progress> {
   if (!stream.isTTY || plain || process.env.CI) return new LineProgress(stream, !plain);
   const { ora } = await import('./lazy-deps.js');
-  return new SpinnerProgress(ora({ stream, discardStdin: false }), () => (stream as { columns?: number }).columns ?? 80);
+  return new SpinnerProgress(
+    ora({ stream, discardStdin: false }),
+    () => (stream as { columns?: number }).columns ?? 80,
+  );
 }

@@ -22,12 +22,19 @@ export function promptTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const v = env.NFSCTL_PROMPT_TIMEOUT?.trim();
   if (v === undefined || v === '') return DEFAULT_PROMPT_TIMEOUT_MS;
   const m = /^([1-9][0-9]{0,6})(s|m|h)?$/.exec(v);
-  if (!m) throw new UsageError(`NFSCTL_PROMPT_TIMEOUT: expected a whole number of seconds or 90s, 10m, 1h, got ${JSON.stringify(v)}`);
+  if (!m)
+    throw new UsageError(
+      `NFSCTL_PROMPT_TIMEOUT: expected a whole number of seconds or 90s, 10m, 1h, got ${JSON.stringify(v)}`,
+    );
   return Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : 1_000);
 }
 
 function formatWait(ms: number): string {
-  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+  return ms % 3_600_000 === 0
+    ? `${ms / 3_600_000} h`
+    : ms % 60_000 === 0
+      ? `${ms / 60_000} min`
+      : `${Math.round(ms / 1000)} s`;
 }
 
 function isCancel(err: unknown): boolean {
@@ -72,7 +79,9 @@ export async function inquirerPrompter(streams: PromptStreams = {}): Promise<Pro
     if (!isCancel(err)) return err as Error;
     if (timer?.aborted) {
       out.write('\n');
-      return new CancelledError(`no answer within ${formatWait(timeoutMs)} (NFSCTL_PROMPT_TIMEOUT): cancelled, nothing was changed; the pair lock was released`);
+      return new CancelledError(
+        `no answer within ${formatWait(timeoutMs)} (NFSCTL_PROMPT_TIMEOUT): cancelled, nothing was changed; the pair lock was released`,
+      );
     }
     return new CancelledError();
   };

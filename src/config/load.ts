@@ -38,9 +38,12 @@ async function readCapped(path: string): Promise<string> {
     fh = await open(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read config ${escapeControls(path)}: ${code === 'ENOENT' ? 'no such file' : escapeControls((err as Error).message)}`, {
-      hint: 'write one (see `man nfsctl`, section CONFIGURATION), or point at it with --config FILE or NFSCTL_CONFIG',
-    });
+    throw new UsageError(
+      `cannot read config ${escapeControls(path)}: ${code === 'ENOENT' ? 'no such file' : escapeControls((err as Error).message)}`,
+      {
+        hint: 'write one (see `man nfsctl`, section CONFIGURATION), or point at it with --config FILE or NFSCTL_CONFIG',
+      },
+    );
   }
   try {
     // Read at most one byte more than allowed (a pipe or /dev/zero has no size to stat).
@@ -50,7 +53,10 @@ async function readCapped(path: string): Promise<string> {
       const { bytesRead } = await fh.read(buf, got, buf.length - got, null);
       if (bytesRead === 0) break;
       got += bytesRead;
-      if (got > MAX_CONFIG_BYTES) throw new UsageError(`config ${escapeControls(path)} is larger than ${MAX_CONFIG_BYTES / 1024} KiB: not an nfsctl config`);
+      if (got > MAX_CONFIG_BYTES)
+        throw new UsageError(
+          `config ${escapeControls(path)} is larger than ${MAX_CONFIG_BYTES / 1024} KiB: not an nfsctl config`,
+        );
     }
     return buf.subarray(0, got).toString('utf8');
   } catch (err) {
@@ -79,23 +85,34 @@ export function parseConfig(text: string, path = '<config>'): Config {
 type Doc = Document.Parsed;
 type Where = { line: number; col: number };
 
-export function parseConfigDetailed(text: string, path = '<config>'): { config: Config; warnings: PositionedWarning[] } {
+export function parseConfigDetailed(
+  text: string,
+  path = '<config>',
+): { config: Config; warnings: PositionedWarning[] } {
   const file = escapeControls(path);
-  if (text.length > MAX_CONFIG_BYTES) throw new UsageError(`config ${file} is larger than ${MAX_CONFIG_BYTES / 1024} KiB: not an nfsctl config`);
+  if (text.length > MAX_CONFIG_BYTES)
+    throw new UsageError(`config ${file} is larger than ${MAX_CONFIG_BYTES / 1024} KiB: not an nfsctl config`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = lineCounter.linePos(e.pos[0]);
-    const dup = e.code === 'DUPLICATE_KEY' ? ` (${quoteValue((/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? '').trim())} appears twice)` : '';
-    throw new UsageError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${escapeControls(e.message.split('\n')[0]!)}${dup}`);
+    const dup =
+      e.code === 'DUPLICATE_KEY'
+        ? ` (${quoteValue((/^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0] ?? '').trim())} appears twice)`
+        : '';
+    throw new UsageError(
+      `${file}:${pos.line}:${pos.col}: invalid YAML: ${escapeControls(e.message.split('\n')[0]!)}${dup}`,
+    );
   }
   const at = (offset: number): Where => lineCounter.linePos(offset);
   // Numbers are written in decimal digits (0x16, 1e3, 022, -1 are refused), and aliases are few.
   const scan = scanNodes(doc, at);
   const problems: { where: Where | null; text: string }[] = scan.problems;
   if (scan.aliases > MAX_CONFIG_ALIASES) {
-    throw new UsageError(`${file}:${scan.firstAlias!.line}:${scan.firstAlias!.col}: the config uses ${scan.aliases} aliases (at most ${MAX_CONFIG_ALIASES}): refusing a document built to expand`);
+    throw new UsageError(
+      `${file}:${scan.firstAlias!.line}:${scan.firstAlias!.col}: the config uses ${scan.aliases} aliases (at most ${MAX_CONFIG_ALIASES}): refusing a document built to expand`,
+    );
   }
   let raw: unknown;
   try {
@@ -112,12 +129,20 @@ export function parseConfigDetailed(text: string, path = '<config>'): { config: 
     const lines = problems.map((p) => `${file}:${p.where ? `${p.where.line}:${p.where.col}` : '1:1'}: ${p.text}`);
     const messages = lines.slice(0, 10);
     const more = lines.length > 10 ? `\n(${lines.length - 10} more problem${lines.length - 10 > 1 ? 's' : ''})` : '';
-    throw new UsageError(`invalid config:\n${messages.join('\n')}${more}`, { hint: `fix ${file}, then run \`nfsctl config check\`` });
+    throw new UsageError(`invalid config:\n${messages.join('\n')}${more}`, {
+      hint: `fix ${file}, then run \`nfsctl config check\``,
+    });
   }
   const config = result.data!;
   const warnings = configWarnings(config).map((w) => {
     const where = nodePos(doc, w.path, at, false);
-    return { ...w, key: w.path.join('.'), line: where?.line ?? 0, column: where?.col ?? 0, message: escapeControls(w.message) };
+    return {
+      ...w,
+      key: w.path.join('.'),
+      line: where?.line ?? 0,
+      column: where?.col ?? 0,
+      message: escapeControls(w.message),
+    };
   });
   return { config, warnings };
 }
@@ -170,7 +195,8 @@ function objectKeysAt(keys: readonly PropertyKey[]): string[] {
   const unwrap = (x: ZodTypeAny): ZodTypeAny => {
     for (;;) {
       const d = x._def as { typeName?: string; innerType?: ZodTypeAny; schema?: ZodTypeAny; type?: ZodTypeAny };
-      if ((d.typeName === 'ZodDefault' || d.typeName === 'ZodOptional' || d.typeName === 'ZodNullable') && d.innerType) x = d.innerType;
+      if ((d.typeName === 'ZodDefault' || d.typeName === 'ZodOptional' || d.typeName === 'ZodNullable') && d.innerType)
+        x = d.innerType;
       else if (d.typeName === 'ZodEffects' && d.schema) x = d.schema;
       else return x;
     }
@@ -186,7 +212,9 @@ function objectKeysAt(keys: readonly PropertyKey[]): string[] {
     } else return [];
   }
   s = unwrap(s);
-  return (s._def as { typeName?: string }).typeName === 'ZodObject' ? Object.keys((s as unknown as { shape: Record<string, ZodTypeAny> }).shape) : [];
+  return (s._def as { typeName?: string }).typeName === 'ZodObject'
+    ? Object.keys((s as unknown as { shape: Record<string, ZodTypeAny> }).shape)
+    : [];
 }
 
 function formatIssue(issue: ZodIssue, doc: Doc, at: (o: number) => Where): { where: Where | null; text: string }[] {
@@ -205,7 +233,11 @@ function formatIssue(issue: ZodIssue, doc: Doc, at: (o: number) => Where): { whe
       where ??= nodePos(doc, issue.path, at);
       const near = closestKey(k, known);
       const full = keyOf([...issue.path, k]);
-      const suggestion = near ? `; did you mean ${quoteValue(near)}?` : known.length ? ` (known here: ${known.join(', ')})` : '';
+      const suggestion = near
+        ? `; did you mean ${quoteValue(near)}?`
+        : known.length
+          ? ` (known here: ${known.join(', ')})`
+          : '';
       return { where, text: `${full}: unknown key ${quoteValue(k)}${suggestion}` };
     });
   }

@@ -12,7 +12,8 @@ function unwrap(s: ZodTypeAny): { base: ZodTypeAny; duration: boolean } {
   for (;;) {
     const d = s._def as Def;
     if (d.description === DURATION_DESCRIPTION) duration = true;
-    if ((d.typeName === 'ZodDefault' || d.typeName === 'ZodOptional' || d.typeName === 'ZodNullable') && d.innerType) s = d.innerType;
+    if ((d.typeName === 'ZodDefault' || d.typeName === 'ZodOptional' || d.typeName === 'ZodNullable') && d.innerType)
+      s = d.innerType;
     else if (d.typeName === 'ZodEffects' && d.schema) s = d.schema;
     else return { base: s, duration };
   }

@@ -35,7 +35,10 @@ const exportOptions = z.array(z.string()).superRefine((opts, ctx) => {
 
 const ssh = z
   .object({
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'expected a login name').default('root'),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]*$/, 'expected a login name')
+      .default('root'),
     port: z.number().int().min(1).max(65535).default(22),
     identity: absPath.default('/root/.ssh/id_ed25519'),
     knownHosts: absPath.default('/root/.ssh/known_hosts'),
@@ -47,10 +50,13 @@ const ssh = z
 
 const host = z.object({ address, ssh }).strict();
 
-const argvTemplate = z.array(checked(v.argvElementProblem)).min(1).superRefine((argv, ctx) => {
-  const p = v.serviceCommandProblem(argv);
-  if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
-});
+const argvTemplate = z
+  .array(checked(v.argvElementProblem))
+  .min(1)
+  .superRefine((argv, ctx) => {
+    const p = v.serviceCommandProblem(argv);
+    if (p) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
+  });
 
 export const configSchema = z
   .object({
@@ -114,7 +120,10 @@ export const configSchema = z
       })
       .strict()
       .default({})
-      .refine((s) => s.manager !== 'command' || s.command !== undefined, 'manager "command" needs services.command, e.g. ["svc", "{action}", "{service}"]'),
+      .refine(
+        (s) => s.manager !== 'command' || s.command !== undefined,
+        'manager "command" needs services.command, e.g. ["svc", "{action}", "{service}"]',
+      ),
     timeouts: z
       .object({
         connect: duration({ minMs: 100, maxMs: 300_000 }).default('5s'),
@@ -143,7 +152,10 @@ export const configSchema = z
       })
       .strict()
       .default({})
-      .refine((h) => h.usageWarnPercent < h.usageCriticalPercent, { message: 'health.usageWarnPercent must be below health.usageCriticalPercent', path: ['usageWarnPercent'] }),
+      .refine((h) => h.usageWarnPercent < h.usageCriticalPercent, {
+        message: 'health.usageWarnPercent must be below health.usageCriticalPercent',
+        path: ['usageWarnPercent'],
+      }),
     state: z
       .object({
         auditLog: absPath.default('/var/log/nfsctl/audit.jsonl'),
@@ -157,7 +169,11 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const addr = (a: string) => v.canonicalAddress(a);
     if (addr(c.hosts.primary.address) === addr(c.hosts.backup.address)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['hosts', 'backup', 'address'], message: 'primary and backup must have different addresses' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['hosts', 'backup', 'address'],
+        message: 'primary and backup must have different addresses',
+      });
     }
     // nfsctl's own files must not live where volumes live: sync would copy them over, volume delete could remove them.
     const roots = [c.nfs.root, ...BACKEND_LIST.flatMap((b) => b.dataRoots?.(c as Config) ?? [])];
@@ -171,16 +187,31 @@ export const configSchema = z
     ];
     for (const [path, p] of own) {
       const root = roots.find((r) => p === r || p.startsWith(`${r}/`));
-      if (root !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `${p} is inside the NFS root ${root}: sync would copy it to the other host and volume operations could remove it` });
+      if (root !== undefined)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path,
+          message: `${p} is inside the NFS root ${root}: sync would copy it to the other host and volume operations could remove it`,
+        });
     }
     for (const role of ['primary', 'backup'] as const) {
       if (addr(c.vip) === addr(c.hosts[role].address)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['vip'], message: `the VIP must not be the ${role}'s own address (${c.vip}): it moves between the hosts` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['vip'],
+          message: `the VIP must not be the ${role}'s own address (${c.vip}): it moves between the hosts`,
+        });
       }
     }
-    for (const b of configuredBackends(c as Config)) for (const p of b.configProblems?.(c as Config) ?? []) ctx.addIssue({ code: z.ZodIssueCode.custom, path: p.path, message: p.message });
+    for (const b of configuredBackends(c as Config))
+      for (const p of b.configProblems?.(c as Config) ?? [])
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: p.path, message: p.message });
     if (c.backends[c.backends.default] === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['backends', 'default'], message: `default backend "${c.backends.default}" has no backends.${c.backends.default} section` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['backends', 'default'],
+        message: `default backend "${c.backends.default}" has no backends.${c.backends.default} section`,
+      });
     }
   });
 

@@ -40,7 +40,11 @@ export function configWarnings(c: Config): ConfigWarning[] {
   }
   const ins = optIndex('insecure');
   if (ins >= 0) {
-    out.push({ path: ['nfs', 'options', ins], message: 'insecure: clients may connect from ports above 1023, so any unprivileged user on a client machine can speak NFS as any uid' });
+    out.push({
+      path: ['nfs', 'options', ins],
+      message:
+        'insecure: clients may connect from ports above 1023, so any unprivileged user on a client machine can speak NFS as any uid',
+    });
   }
   for (const name of ['no_auth_nlm', 'insecure_locks']) {
     const i = optIndex(name);
@@ -48,7 +52,11 @@ export function configWarnings(c: Config): ConfigWarning[] {
   }
   const anyone = c.nfs.clients.indexOf('*');
   if (anyone >= 0 && optIndex('rw') >= 0) {
-    out.push({ path: ['nfs', 'clients', anyone], message: 'clients "*": every machine that can reach the VIP may mount the volumes read-write; list the Kubernetes node network instead (e.g. 10.0.1.0/24)' });
+    out.push({
+      path: ['nfs', 'clients', anyone],
+      message:
+        'clients "*": every machine that can reach the VIP may mount the volumes read-write; list the Kubernetes node network instead (e.g. 10.0.1.0/24)',
+    });
   }
   for (const b of configuredBackends(c)) out.push(...b.configWarnings(c));
   return out;

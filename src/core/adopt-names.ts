@@ -48,9 +48,19 @@ export function parseMappingFile(text: string, file = 'mapping file'): Map<strin
     if (line === '') return;
     const where = `${file} line ${i + 1}`;
     const f = line.split(/\s+/);
-    if (f.length !== 2) throw new UsageError(`${where}: expected "<path> <namespace>/<name>", got ${JSON.stringify(raw.trim().slice(0, 120))}`);
+    if (f.length !== 2)
+      throw new UsageError(
+        `${where}: expected "<path> <namespace>/<name>", got ${JSON.stringify(raw.trim().slice(0, 120))}`,
+      );
     const [path, id] = f as [string, string];
-    if (!/^\/[A-Za-z0-9._+@/-]+$/.test(path) || path.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..')) throw new UsageError(`${where}: ${JSON.stringify(path)} is not a normalised absolute path`);
+    if (
+      !/^\/[A-Za-z0-9._+@/-]+$/.test(path) ||
+      path
+        .split('/')
+        .slice(1)
+        .some((s) => s === '' || s === '.' || s === '..')
+    )
+      throw new UsageError(`${where}: ${JSON.stringify(path)} is not a normalised absolute path`);
     const parts = id.split('/');
     if (parts.length !== 2) throw new UsageError(`${where}: ${JSON.stringify(id)} is not <namespace>/<name>`);
     let ref: VolumeRef;
@@ -85,7 +95,10 @@ export const PvSchema = z
         persistentVolumeReclaimPolicy: z.string().optional(),
         storageClassName: z.string().optional(),
         mountOptions: z.array(z.string()).optional(),
-        nfs: z.object({ server: z.string().min(1), path: z.string().min(1), readOnly: z.boolean().optional() }).passthrough().optional(),
+        nfs: z
+          .object({ server: z.string().min(1), path: z.string().min(1), readOnly: z.boolean().optional() })
+          .passthrough()
+          .optional(),
         claimRef: z.object({ namespace: z.string().optional(), name: z.string().optional() }).passthrough().optional(),
       })
       .passthrough(),
@@ -93,7 +106,9 @@ export const PvSchema = z
   })
   .passthrough();
 export type Pv = z.infer<typeof PvSchema>;
-const PvListSchema = z.object({ apiVersion: z.literal('v1'), kind: z.literal('List'), items: z.array(z.unknown()) }).passthrough();
+const PvListSchema = z
+  .object({ apiVersion: z.literal('v1'), kind: z.literal('List'), items: z.array(z.unknown()) })
+  .passthrough();
 
 /** Parse `kubectl get pv -o json` output; a PV kubectl would not print is refused with its index and name. */
 export function parsePvList(text: string, file = 'PV list'): Pv[] {
@@ -101,18 +116,24 @@ export function parsePvList(text: string, file = 'PV list'): Pv[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${file} is not JSON (expected the output of \`kubectl get pv -o json\`): ${(err as Error).message}`);
+    throw new UsageError(
+      `${file} is not JSON (expected the output of \`kubectl get pv -o json\`): ${(err as Error).message}`,
+    );
   }
   const list = PvListSchema.safeParse(doc);
   if (!list.success) {
     const kind = (doc as { kind?: unknown } | null)?.kind;
-    throw new UsageError(`${file} is not a v1 List${kind ? ` (kind ${JSON.stringify(kind)})` : ''}: expected the output of \`kubectl get pv -o json\``);
+    throw new UsageError(
+      `${file} is not a v1 List${kind ? ` (kind ${JSON.stringify(kind)})` : ''}: expected the output of \`kubectl get pv -o json\``,
+    );
   }
   return list.data.items.map((item, i) => {
     const p = PvSchema.safeParse(item);
     if (!p.success) {
       const name = (item as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-      throw new UsageError(`${file}: item ${i}${typeof name === 'string' ? ` (${name})` : ''} is not a PersistentVolume: ${p.error.issues.map((x) => `${x.path.join('.') || '(item)'}: ${x.message}`).join('; ')}`);
+      throw new UsageError(
+        `${file}: item ${i}${typeof name === 'string' ? ` (${name})` : ''} is not a PersistentVolume: ${p.error.issues.map((x) => `${x.path.join('.') || '(item)'}: ${x.message}`).join('; ')}`,
+      );
     }
     return p.data;
   });
@@ -155,22 +176,39 @@ export function claimsByPath(pvs: readonly Pv[]): { map: Map<string, VolumeRef>;
   return { map, conflicts };
 }
 
-export type NameResolution = { ok: true; ref: VolumeRef; source: 'given' | 'mapping' | 'pv' | 'only-split' } | { ok: false; reason: string; candidates: VolumeRef[] };
+export type NameResolution =
+  | { ok: true; ref: VolumeRef; source: 'given' | 'mapping' | 'pv' | 'only-split' }
+  | { ok: false; reason: string; candidates: VolumeRef[] };
 
 /**
  * The namespace/name of the volume at `path` (a directory `dir` under the root): the
  * mapping file first, then the PV list, then the only possible split. Several possible
  * splits and nothing to decide between them: refused, with the candidates.
  */
-export function resolveName(path: string, dir: string, sep: string | null, sources: { mapping?: Map<string, VolumeRef>; pvs?: Map<string, VolumeRef>; pvConflicts?: Map<string, string[]> }): NameResolution {
+export function resolveName(
+  path: string,
+  dir: string,
+  sep: string | null,
+  sources: { mapping?: Map<string, VolumeRef>; pvs?: Map<string, VolumeRef>; pvConflicts?: Map<string, string[]> },
+): NameResolution {
   const m = sources.mapping?.get(path);
   if (m) return { ok: true, ref: m, source: 'mapping' };
   const conflict = sources.pvConflicts?.get(path);
-  if (conflict) return { ok: false, reason: `PVs of several claims point at ${path}: ${conflict.join(', ')}`, candidates: [] };
+  if (conflict)
+    return { ok: false, reason: `PVs of several claims point at ${path}: ${conflict.join(', ')}`, candidates: [] };
   const p = sources.pvs?.get(path);
   if (p) return { ok: true, ref: p, source: 'pv' };
   const candidates = sep === null ? [] : splitCandidates(dir, sep);
   if (candidates.length === 1) return { ok: true, ref: candidates[0]!, source: 'only-split' };
-  if (candidates.length === 0) return { ok: false, reason: `${JSON.stringify(dir)} does not split into a valid <namespace> and <name>`, candidates };
-  return { ok: false, reason: `${JSON.stringify(dir)} splits ${candidates.length} ways (${candidates.slice(0, 6).map(formatVolumeRef).join(', ')}${candidates.length > 6 ? ', …' : ''})`, candidates };
+  if (candidates.length === 0)
+    return {
+      ok: false,
+      reason: `${JSON.stringify(dir)} does not split into a valid <namespace> and <name>`,
+      candidates,
+    };
+  return {
+    ok: false,
+    reason: `${JSON.stringify(dir)} splits ${candidates.length} ways (${candidates.slice(0, 6).map(formatVolumeRef).join(', ')}${candidates.length > 6 ? ', …' : ''})`,
+    candidates,
+  };
 }

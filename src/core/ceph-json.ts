@@ -106,7 +106,9 @@ export function parseConcatenatedJson(text: string): unknown[] {
     try {
       docs.push(JSON.parse(docText));
     } catch (err) {
-      throw new OutputParseError(`invalid JSON at offset ${start}: ${(err as Error).message}: ${excerpt(docText)}`, { cause: err });
+      throw new OutputParseError(`invalid JSON at offset ${start}: ${(err as Error).message}: ${excerpt(docText)}`, {
+        cause: err,
+      });
     }
   }
   return docs;
@@ -116,7 +118,8 @@ export function parseConcatenatedJson(text: string): unknown[] {
 export function parseSingle(text: string, what: string, empty: unknown): unknown {
   const docs = parseConcatenatedJson(text);
   if (docs.length === 0) return empty;
-  if (docs.length > 1) throw new OutputParseError(`${what} printed ${docs.length} JSON documents, expected one: ${excerpt(text)}`);
+  if (docs.length > 1)
+    throw new OutputParseError(`${what} printed ${docs.length} JSON documents, expected one: ${excerpt(text)}`);
   return docs[0];
 }
 
@@ -152,7 +155,8 @@ export function addressHost(addr: string): string {
   }
   const colon = a.lastIndexOf(':');
   const host = colon >= 0 && a.indexOf(':') === colon ? a.slice(0, colon) : a;
-  if (host.length === 0 || /[\s[\]]/.test(host)) throw new OutputParseError(`malformed Ceph address ${JSON.stringify(addr)}`);
+  if (host.length === 0 || /[\s[\]]/.test(host))
+    throw new OutputParseError(`malformed Ceph address ${JSON.stringify(addr)}`);
   return host;
 }
 
@@ -207,9 +211,7 @@ export interface RbdStatus {
 
 const StatusSchema = z
   .object({
-    watchers: z
-      .array(z.object({ address: z.string(), client: idLike, cookie: idLike }).passthrough())
-      .default([]),
+    watchers: z.array(z.object({ address: z.string(), client: idLike, cookie: idLike }).passthrough()).default([]),
     migration: z.record(z.unknown()).optional(),
   })
   .passthrough();
@@ -248,10 +250,7 @@ const InfoSchema = z
     features: z.array(z.string()).default([]),
     flags: z.array(z.string()).default([]),
     create_timestamp: z.string().optional(),
-    parent: z
-      .object({ pool: z.string(), image: z.string(), snapshot: z.string() })
-      .passthrough()
-      .optional(),
+    parent: z.object({ pool: z.string(), image: z.string(), snapshot: z.string() }).passthrough().optional(),
   })
   .passthrough();
 
@@ -362,7 +361,12 @@ export function parseCephHealth(stdout: string): CephHealth {
   const d = check(HealthSchema, doc, 'ceph health');
   const checks: Record<string, CephHealthCheck> = {};
   for (const [code, c] of Object.entries(d.checks)) {
-    checks[code] = { severity: c.severity, message: c.summary.message, count: c.summary.count ?? null, muted: c.muted ?? false };
+    checks[code] = {
+      severity: c.severity,
+      message: c.summary.message,
+      count: c.summary.count ?? null,
+      muted: c.muted ?? false,
+    };
   }
   return { status: d.status, checks, mutes: d.mutes };
 }
@@ -385,11 +389,13 @@ const BlocklistDoc = z.array(BlocklistItem);
 export function parseOsdBlocklist(stdout: string): BlocklistEntry[] {
   const out: BlocklistEntry[] = [];
   const docs = parseConcatenatedJson(stdout);
-  if (docs.length > 2) throw new OutputParseError(`ceph osd blocklist ls printed ${docs.length} JSON documents, expected at most 2`);
+  if (docs.length > 2)
+    throw new OutputParseError(`ceph osd blocklist ls printed ${docs.length} JSON documents, expected at most 2`);
   docs.forEach((doc, idx) => {
     for (const item of check(BlocklistDoc, doc, 'ceph osd blocklist ls')) {
       const addr = item.addr ?? item.range;
-      if (addr === undefined) throw new OutputParseError(`blocklist entry without "addr" or "range": ${excerpt(JSON.stringify(item))}`);
+      if (addr === undefined)
+        throw new OutputParseError(`blocklist entry without "addr" or "range": ${excerpt(JSON.stringify(item))}`);
       const kind = item.range !== undefined || (item.addr === undefined && idx === 1) ? 'range' : 'addr';
       out.push({ kind, addr, until: item.until });
     }
@@ -434,14 +440,28 @@ export interface RbdMapping {
 }
 
 const MappingFields = z
-  .object({ pool: z.string(), namespace: z.string().optional(), name: z.string(), snap: z.string().optional(), device: z.string() })
+  .object({
+    pool: z.string(),
+    namespace: z.string().optional(),
+    name: z.string(),
+    snap: z.string().optional(),
+    device: z.string(),
+  })
   .passthrough();
 
 /** `rbd showmapped --format json` (krbd): an array today, an object keyed by id on older releases; "" / [] / {} when nothing is mapped. */
 export function parseRbdShowmapped(stdout: string): RbdMapping[] {
   const doc = parseSingle(stdout, 'rbd showmapped', []);
-  const items = Array.isArray(doc) ? check(z.array(MappingFields), doc, 'rbd showmapped') : Object.values(check(z.record(MappingFields), doc, 'rbd showmapped'));
-  return items.map((m) => ({ pool: m.pool, namespace: m.namespace ?? '', image: m.name, snap: m.snap ?? '-', device: m.device }));
+  const items = Array.isArray(doc)
+    ? check(z.array(MappingFields), doc, 'rbd showmapped')
+    : Object.values(check(z.record(MappingFields), doc, 'rbd showmapped'));
+  return items.map((m) => ({
+    pool: m.pool,
+    namespace: m.namespace ?? '',
+    image: m.name,
+    snap: m.snap ?? '-',
+    device: m.device,
+  }));
 }
 
 export interface OsdPool {
@@ -456,10 +476,12 @@ const PoolDetailSchema = z.array(
 
 /** `ceph osd pool ls detail --format json`. */
 export function parseOsdPoolLsDetail(stdout: string): OsdPool[] {
-  return check(PoolDetailSchema, parseSingle(stdout, 'ceph osd pool ls detail', []), 'ceph osd pool ls detail').map((p) => ({
-    name: p.pool_name,
-    applications: Object.keys(p.application_metadata),
-  }));
+  return check(PoolDetailSchema, parseSingle(stdout, 'ceph osd pool ls detail', []), 'ceph osd pool ls detail').map(
+    (p) => ({
+      name: p.pool_name,
+      applications: Object.keys(p.application_metadata),
+    }),
+  );
 }
 
 /**
@@ -527,14 +549,17 @@ const PoolScanSchema = z
     errors: z.array(z.object({ image: z.string(), message: z.string() }).passthrough()),
   })
   .passthrough();
-const PoolScanFailureSchema = z.object({ v: z.literal(1), unavailable: z.string().optional(), fatal: z.string().optional() }).passthrough();
+const PoolScanFailureSchema = z
+  .object({ v: z.literal(1), unavailable: z.string().optional(), fatal: z.string().optional() })
+  .passthrough();
 
 /** The JSON document of the python3-rbd pool scan (see above). Blank output is an error. */
 export function parseRbdPoolScan(stdout: string): RbdPoolScan {
   const doc = parseSingle(stdout, 'the rbd pool scan', undefined);
   if (doc === undefined) throw new OutputParseError('the rbd pool scan printed nothing');
   const failure = PoolScanFailureSchema.safeParse(doc);
-  if (failure.success && failure.data.unavailable !== undefined) return { status: 'unavailable', message: failure.data.unavailable };
+  if (failure.success && failure.data.unavailable !== undefined)
+    return { status: 'unavailable', message: failure.data.unavailable };
   if (failure.success && failure.data.fatal !== undefined) return { status: 'fatal', message: failure.data.fatal };
   const d = check(PoolScanSchema, doc, 'rbd pool scan');
   return {

@@ -84,12 +84,20 @@ export function parseSubvolumeInfo(stdout: string): SubvolumeInfo {
 
 /** `ceph fs subvolume ls <fs> [--group_name g] --format json`: the names ("[]" when none). */
 export function parseSubvolumeList(stdout: string): string[] {
-  return check(z.array(z.object({ name: z.string().min(1) }).passthrough()), parseSingle(stdout, 'ceph fs subvolume ls', []), 'ceph fs subvolume ls').map((e) => e.name);
+  return check(
+    z.array(z.object({ name: z.string().min(1) }).passthrough()),
+    parseSingle(stdout, 'ceph fs subvolume ls', []),
+    'ceph fs subvolume ls',
+  ).map((e) => e.name);
 }
 
 /** `ceph fs subvolume metadata ls <fs> <name> [--group_name g] --format json`: key -> value ("{}" when none). */
 export function parseSubvolumeMetadata(stdout: string): Record<string, string> {
-  return check(z.record(z.string()), parseSingle(stdout, 'ceph fs subvolume metadata ls', {}), 'ceph fs subvolume metadata ls');
+  return check(
+    z.record(z.string()),
+    parseSingle(stdout, 'ceph fs subvolume metadata ls', {}),
+    'ceph fs subvolume metadata ls',
+  );
 }
 
 export interface SubvolumeResize {
@@ -102,7 +110,11 @@ export function parseSubvolumeResize(stdout: string): SubvolumeResize {
   const doc = parseSingle(stdout, 'ceph fs subvolume resize', undefined);
   const items = check(z.array(z.record(z.unknown())).min(1), doc, 'ceph fs subvolume resize');
   const merged = Object.assign({}, ...items) as Record<string, unknown>;
-  const d = check(z.object({ bytes_used: z.number().int().nonnegative(), bytes_quota: quotaValue }).passthrough(), merged, 'ceph fs subvolume resize');
+  const d = check(
+    z.object({ bytes_used: z.number().int().nonnegative(), bytes_quota: quotaValue }).passthrough(),
+    merged,
+    'ceph fs subvolume resize',
+  );
   return { usedBytes: d.bytes_used, quotaBytes: quota(d.bytes_quota) };
 }
 
@@ -149,7 +161,9 @@ export interface FsMap {
   readonly standbys: readonly MdsDaemon[];
 }
 
-const DaemonSchema = z.object({ name: z.string(), state: z.string(), rank: z.number().int(), addr: z.string().default('') }).passthrough();
+const DaemonSchema = z
+  .object({ name: z.string(), state: z.string(), rank: z.number().int(), addr: z.string().default('') })
+  .passthrough();
 
 const MdsMapSchema = z
   .object({
@@ -171,7 +185,12 @@ const FsMapSchema = z
   })
   .passthrough();
 
-const daemon = (d: z.output<typeof DaemonSchema>): MdsDaemon => ({ name: d.name, state: d.state, rank: d.rank, addr: d.addr });
+const daemon = (d: z.output<typeof DaemonSchema>): MdsDaemon => ({
+  name: d.name,
+  state: d.state,
+  rank: d.rank,
+  addr: d.addr,
+});
 
 /** `ceph fs dump --format json`, or `ceph mds stat --format json` (the same map under "fsmap"). */
 export function parseFsMap(stdout: string): FsMap {
@@ -224,7 +243,9 @@ export function fsVerdict(map: FsMap, fs: string): FsVerdict | null {
   if (f.in.length === 0) problems.push('no MDS rank is in');
   const standbys = map.standbys.length;
   const ranks = f.daemons.map((d) => `rank ${d.rank} ${d.name} ${d.state}`).join(', ');
-  const summary = problems.length ? `${fs}: ${problems.join('; ')} (${standbys} standby)` : `${fs}: ${ranks}; ${standbys} standby`;
+  const summary = problems.length
+    ? `${fs}: ${problems.join('; ')} (${standbys} standby)`
+    : `${fs}: ${ranks}; ${standbys} standby`;
   return { ok: problems.length === 0, summary, active: active.map((d) => d.name) };
 }
 
@@ -243,8 +264,12 @@ export interface FsStatus {
 const FsStatusSchema = z
   .object({
     clients: z.array(z.object({ clients: z.number().int(), fs: z.string() }).passthrough()).default([]),
-    mdsmap: z.array(z.object({ rank: z.number().int(), name: z.string().optional(), state: z.string() }).passthrough()).default([]),
-    pools: z.array(z.object({ name: z.string(), type: z.string(), used: z.number(), avail: z.number() }).passthrough()).default([]),
+    mdsmap: z
+      .array(z.object({ rank: z.number().int(), name: z.string().optional(), state: z.string() }).passthrough())
+      .default([]),
+    pools: z
+      .array(z.object({ name: z.string(), type: z.string(), used: z.number(), avail: z.number() }).passthrough())
+      .default([]),
   })
   .passthrough();
 
@@ -296,7 +321,11 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 
 /** `ceph tell mds.<name> client ls --format json` (also `session ls`). */
 export function parseMdsSessions(stdout: string): MdsSession[] {
-  return check(z.array(SessionSchema), parseSingle(stdout, 'ceph tell mds client ls', []), 'ceph tell mds client ls').map((s) => ({
+  return check(
+    z.array(SessionSchema),
+    parseSingle(stdout, 'ceph tell mds client ls', []),
+    'ceph tell mds client ls',
+  ).map((s) => ({
     id: s.id,
     host: addressHost(s.entity.addr.addr),
     inst: s.inst,

@@ -28,7 +28,8 @@ export function ipv4Problem(s: string): Problem {
   const parts = s.split('.');
   if (parts.length !== 4) return `${quoteValue(s)} is not an IPv4 address (four numbers 0-255 separated by ".")`;
   for (const p of parts) {
-    if (!IPV4_PART.test(p)) return `${quoteValue(s)} is not an IPv4 address (part ${quoteValue(p)}: decimal 0-255 without leading zeros)`;
+    if (!IPV4_PART.test(p))
+      return `${quoteValue(s)} is not an IPv4 address (part ${quoteValue(p)}: decimal 0-255 without leading zeros)`;
     if (Number(p) > 255) return `${quoteValue(s)} is not an IPv4 address (${p} > 255)`;
   }
   return null;
@@ -37,7 +38,8 @@ export function ipv4Problem(s: string): Problem {
 /** Why `s` is not an IPv6 address literal (no brackets, no zone id). */
 export function ipv6Problem(s: string): Problem {
   if (s.includes('%')) return `${quoteValue(s)}: an IPv6 zone id ("%…") is not supported here`;
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':') || !netIsIPv6(s)) return `${quoteValue(s)} is not an IPv6 address`;
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':') || !netIsIPv6(s))
+    return `${quoteValue(s)} is not an IPv6 address`;
   return null;
 }
 
@@ -54,7 +56,8 @@ function expandIPv6(s: string): string {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
     const b = v4[1]!.split('.').map(Number);
-    text = text.slice(0, -v4[1]!.length) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+    text =
+      text.slice(0, -v4[1]!.length) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const h = head ? head.split(':') : [];
@@ -80,8 +83,10 @@ function specialIpProblem(s: string, what: string, allowLoopback: boolean): Prob
     if (a === 255 && b === 255 && c === 255 && d === 255) return `${quoteValue(s)} cannot be ${what} (broadcast)`;
   } else if (f === 6) {
     const x = expandIPv6(s);
-    if (/^0000:0000:0000:0000:0000:0000:0000:0000$/.test(x)) return `${quoteValue(s)} cannot be ${what} (unspecified address)`;
-    if (!allowLoopback && /^0000:0000:0000:0000:0000:0000:0000:0001$/.test(x)) return `${quoteValue(s)} cannot be ${what} (loopback)`;
+    if (/^0000:0000:0000:0000:0000:0000:0000:0000$/.test(x))
+      return `${quoteValue(s)} cannot be ${what} (unspecified address)`;
+    if (!allowLoopback && /^0000:0000:0000:0000:0000:0000:0000:0001$/.test(x))
+      return `${quoteValue(s)} cannot be ${what} (loopback)`;
     if (x.startsWith('ff')) return `${quoteValue(s)} cannot be ${what} (multicast)`;
   }
   return null;
@@ -103,10 +108,13 @@ export function hostnameProblem(s: string): Problem {
     if (l.length === 0) return `${quoteValue(s)} has an empty "."-separated part`;
     if (l.length > 63) return `${quoteValue(s)} has a part longer than 63 characters`;
     if (!/^[A-Za-z0-9-]+$/.test(l)) return `${quoteValue(s)} is not a DNS name (only letters, digits, "-" and ".")`;
-    if (l.startsWith('-') || l.endsWith('-')) return `${quoteValue(s)} is not a DNS name (a part starts or ends with "-")`;
+    if (l.startsWith('-') || l.endsWith('-'))
+      return `${quoteValue(s)} is not a DNS name (a part starts or ends with "-")`;
   }
-  if (labels.length < 2) return `${quoteValue(s)} is neither an IP address nor a fully qualified DNS name (write the full name, e.g. nfs-a.example.com, or the IP address: a single-label name depends on the resolver's search list)`;
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return `${quoteValue(s)} is not a DNS name (the last part is all digits) nor an IPv4 address`;
+  if (labels.length < 2)
+    return `${quoteValue(s)} is neither an IP address nor a fully qualified DNS name (write the full name, e.g. nfs-a.example.com, or the IP address: a single-label name depends on the resolver's search list)`;
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!))
+    return `${quoteValue(s)} is not a DNS name (the last part is all digits) nor an IPv4 address`;
   return null;
 }
 
@@ -137,7 +145,8 @@ export function vipProblem(s: string): Problem {
 export function hostKeyAliasProblem(s: string): Problem {
   if (typeof s !== 'string' || s.length === 0) return 'expected a host name or address, got an empty value';
   if (s.startsWith('-')) return `${quoteValue(s)} starts with "-"`;
-  if (!/^(\[[A-Za-z0-9.:_-]+\]:[0-9]{1,5}|[A-Za-z0-9.:_-]+)$/.test(s)) return `${quoteValue(s)} is not a host name, an address or [host]:port (letters, digits, ".", ":", "_", "-")`;
+  if (!/^(\[[A-Za-z0-9.:_-]+\]:[0-9]{1,5}|[A-Za-z0-9.:_-]+)$/.test(s))
+    return `${quoteValue(s)} is not a host name, an address or [host]:port (letters, digits, ".", ":", "_", "-")`;
   return null;
 }
 
@@ -166,7 +175,11 @@ export function safePathProblem(p: string): Problem {
     if (s.length > 255) return `expected an absolute path whose parts are at most 255 characters, got ${quoteValue(p)}`;
     if (!PATH_SEGMENT.test(s)) {
       const bad = [...s].find((c) => !/[A-Za-z0-9._+@-]/.test(c))!;
-      const what = /\s/.test(bad) ? 'whitespace' : bad.charCodeAt(0) < 0x20 || bad.charCodeAt(0) === 0x7f ? 'a control character' : quoteValue(bad);
+      const what = /\s/.test(bad)
+        ? 'whitespace'
+        : bad.charCodeAt(0) < 0x20 || bad.charCodeAt(0) === 0x7f
+          ? 'a control character'
+          : quoteValue(bad);
       return `expected an absolute path of ${PATH_CHARSET}, got ${quoteValue(p)} (contains ${what})`;
     }
   }
@@ -174,8 +187,35 @@ export function safePathProblem(p: string): Problem {
 }
 
 /** Directories that must never be the NFS root (nor hold it, for the first group). */
-const SYSTEM_TREES = ['/etc', '/usr', '/boot', '/proc', '/sys', '/dev', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-const SYSTEM_DIRS = ['/var', '/run', '/tmp', '/root', '/home', '/opt', '/srv', '/mnt', '/media', '/var/lib', '/var/log', '/var/tmp', '/run/lock'];
+const SYSTEM_TREES = [
+  '/etc',
+  '/usr',
+  '/boot',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+];
+const SYSTEM_DIRS = [
+  '/var',
+  '/run',
+  '/tmp',
+  '/root',
+  '/home',
+  '/opt',
+  '/srv',
+  '/mnt',
+  '/media',
+  '/var/lib',
+  '/var/log',
+  '/var/tmp',
+  '/run/lock',
+];
 
 /**
  * A directory nfsctl creates volumes in and deletes them from (nfs.root,
@@ -187,8 +227,10 @@ export function dataRootProblem(p: string): Problem {
   if (base) return base;
   if (p === '/') return 'cannot be "/": nfsctl creates and deletes volumes under this directory';
   const first = `/${p.split('/')[1]!}`;
-  if (SYSTEM_TREES.includes(first) || /^\/lib[^/]*$/.test(first)) return `${quoteValue(p)} is a system directory or inside one (${first}): nfsctl creates and deletes volumes under this directory`;
-  if (SYSTEM_DIRS.includes(p)) return `${quoteValue(p)} is a system directory: use a directory of its own, e.g. /nfs or /srv/nfs`;
+  if (SYSTEM_TREES.includes(first) || /^\/lib[^/]*$/.test(first))
+    return `${quoteValue(p)} is a system directory or inside one (${first}): nfsctl creates and deletes volumes under this directory`;
+  if (SYSTEM_DIRS.includes(p))
+    return `${quoteValue(p)} is a system directory: use a directory of its own, e.g. /nfs or /srv/nfs`;
   return null;
 }
 
@@ -205,25 +247,31 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
  * segments (.nfsctl holds nfsctl's metadata), no other placeholders.
  */
 export function pathTemplateProblem(t: string): Problem {
-  if (typeof t !== 'string' || t.length === 0) return 'expected a path template like {root}/{namespace}_{name}, got an empty value';
+  if (typeof t !== 'string' || t.length === 0)
+    return 'expected a path template like {root}/{namespace}_{name}, got an empty value';
   const counts = new Map<string, number>();
   for (const m of t.matchAll(PLACEHOLDER)) {
     const k = m[1]!;
-    if (!['root', 'namespace', 'name'].includes(k)) return `${quoteValue(t)}: unknown placeholder ${quoteValue(`{${k}}`)} (allowed: {root}, {namespace}, {name})`;
+    if (!['root', 'namespace', 'name'].includes(k))
+      return `${quoteValue(t)}: unknown placeholder ${quoteValue(`{${k}}`)} (allowed: {root}, {namespace}, {name})`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   if (/[{}]/.test(t.replace(PLACEHOLDER, ''))) return `${quoteValue(t)}: unbalanced "{" or "}"`;
   for (const k of ['root', 'namespace', 'name']) {
     const n = counts.get(k) ?? 0;
     if (n > 1) return `${quoteValue(t)}: {${k}} appears ${n} times (once only)`;
-    if (n === 0) return `${quoteValue(t)}: {${k}} is missing (the template must start with {root}/ and contain {namespace} and {name})`;
+    if (n === 0)
+      return `${quoteValue(t)}: {${k}} is missing (the template must start with {root}/ and contain {namespace} and {name})`;
   }
-  if (!t.startsWith('{root}/')) return `${quoteValue(t)}: must start with {root}/ so that every volume is a directory under the NFS root`;
+  if (!t.startsWith('{root}/'))
+    return `${quoteValue(t)}: must start with {root}/ so that every volume is a directory under the NFS root`;
   const rest = t.slice('{root}/'.length);
   for (const seg of rest.split('/')) {
     if (seg === '') return `${quoteValue(t)}: empty path segment ("//" or a trailing "/")`;
-    if (seg === '.' || seg === '..') return `${quoteValue(t)}: "${seg}" segment (volumes must stay strictly under the NFS root)`;
-    if (seg.startsWith('.')) return `${quoteValue(t)}: a segment starts with "." (hidden directories such as .nfsctl belong to nfsctl)`;
+    if (seg === '.' || seg === '..')
+      return `${quoteValue(t)}: "${seg}" segment (volumes must stay strictly under the NFS root)`;
+    if (seg.startsWith('.'))
+      return `${quoteValue(t)}: a segment starts with "." (hidden directories such as .nfsctl belong to nfsctl)`;
     const lit = seg.replace(PLACEHOLDER, 'x');
     if (!PATH_SEGMENT.test(lit)) {
       const bad = [...lit].find((c) => !/[A-Za-z0-9._+@-]/.test(c))!;
@@ -239,7 +287,8 @@ export function pathTemplateProblem(t: string): Problem {
 
 function nameProblem(s: string, what: string, re: RegExp, charset: string, max: number): Problem {
   if (typeof s !== 'string' || s.length === 0) return `expected ${what}, got an empty value`;
-  if (s.startsWith('-')) return `expected ${what} not starting with "-" (it would be read as an option), got ${quoteValue(s)}`;
+  if (s.startsWith('-'))
+    return `expected ${what} not starting with "-" (it would be read as an option), got ${quoteValue(s)}`;
   if (s.length > max) return `expected ${what} of at most ${max} characters, got ${s.length}`;
   if (!re.test(s)) return `expected ${what} (${charset}), got ${quoteValue(s)}`;
   if (s === '.' || s === '..') return `expected ${what}, got ${quoteValue(s)}`;
@@ -295,11 +344,14 @@ export function serviceCommandProblem(argv: readonly string[]): Problem {
   if (argv[0]?.startsWith('-')) return `the program ${quoteValue(argv[0])} starts with "-"`;
   for (const a of argv) {
     for (const m of a.matchAll(PLACEHOLDER)) {
-      if (m[1] !== 'action' && m[1] !== 'service') return `${quoteValue(a)}: unknown placeholder ${quoteValue(`{${m[1]}}`)} (allowed: {action}, {service})`;
+      if (m[1] !== 'action' && m[1] !== 'service')
+        return `${quoteValue(a)}: unknown placeholder ${quoteValue(`{${m[1]}}`)} (allowed: {action}, {service})`;
     }
   }
-  if (!argv.some((a) => a.includes('{service}'))) return 'needs a {service} placeholder, e.g. ["svc", "{action}", "{service}"]';
-  if (!argv.some((a) => a.includes('{action}'))) return 'needs an {action} placeholder, e.g. ["svc", "{action}", "{service}"]';
+  if (!argv.some((a) => a.includes('{service}')))
+    return 'needs a {service} placeholder, e.g. ["svc", "{action}", "{service}"]';
+  if (!argv.some((a) => a.includes('{action}')))
+    return 'needs an {action} placeholder, e.g. ["svc", "{action}", "{service}"]';
   return null;
 }
 

@@ -22,16 +22,28 @@ const INTERVAL_HELP = `cron runs a job exactly every N minutes only when N divid
  */
 export function parseCronInterval(text: string, what = '--interval'): number {
   const m = /^([1-9][0-9]{0,6})(s|m|h)$/.exec(text);
-  if (!m) throw new UsageError(`${what}: expected a whole number of minutes or hours like 15m or 2h, got ${JSON.stringify(text)}`);
+  if (!m)
+    throw new UsageError(
+      `${what}: expected a whole number of minutes or hours like 15m or 2h, got ${JSON.stringify(text)}`,
+    );
   const n = Number(m[1]);
   return n * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
 }
 
 /** The five schedule fields for an interval, or a UsageError when cron cannot run it exactly. */
 export function cronSchedule(intervalMs: number, what = '--interval'): string {
-  const show = intervalMs % 3_600_000 === 0 ? `${intervalMs / 3_600_000}h` : intervalMs % 60_000 === 0 ? `${intervalMs / 60_000}m` : `${intervalMs / 1000}s`;
-  if (!Number.isInteger(intervalMs) || intervalMs <= 0) throw new UsageError(`${what}: ${show} is not a positive interval; ${INTERVAL_HELP}`);
-  if (intervalMs % 60_000 !== 0) throw new UsageError(`${what}: ${show} is not a whole number of minutes (cron runs jobs at most once a minute); ${INTERVAL_HELP}`);
+  const show =
+    intervalMs % 3_600_000 === 0
+      ? `${intervalMs / 3_600_000}h`
+      : intervalMs % 60_000 === 0
+        ? `${intervalMs / 60_000}m`
+        : `${intervalMs / 1000}s`;
+  if (!Number.isInteger(intervalMs) || intervalMs <= 0)
+    throw new UsageError(`${what}: ${show} is not a positive interval; ${INTERVAL_HELP}`);
+  if (intervalMs % 60_000 !== 0)
+    throw new UsageError(
+      `${what}: ${show} is not a whole number of minutes (cron runs jobs at most once a minute); ${INTERVAL_HELP}`,
+    );
   const min = intervalMs / 60_000;
   if ((CRON_MINUTES as readonly number[]).includes(min)) return min === 1 ? '* * * * *' : `*/${min} * * * *`;
   if (min % 60 === 0 && (CRON_HOURS as readonly number[]).includes(min / 60)) {
@@ -54,7 +66,9 @@ export function cronIntervalProblem(intervalMs: number): string | null {
 /** Quote one argument for the command field of a cron line (sh quoting, then cron's `%`). */
 export function cronQuoteArg(arg: string): string {
   if (/[\n\r\0\\]/.test(arg)) {
-    throw new UsageError(`${JSON.stringify(arg)} cannot be written into a cron line (newline, carriage return, NUL or backslash)`);
+    throw new UsageError(
+      `${JSON.stringify(arg)} cannot be written into a cron line (newline, carriage return, NUL or backslash)`,
+    );
   }
   return quoteArg(arg).replace(/%/g, '\\%');
 }

@@ -59,7 +59,17 @@ export function parseVrrpInstances(text: string): VrrpInstance[] {
         // the block's name: the words before "{" on this line, or the line before ("name\n{")
         const head = words.length ? words : last;
         words = [];
-        if (stack.length === 0 && head[0] === 'vrrp_instance' && head[1]) cur = { name: head[1], state: null, interface: null, virtualRouterId: null, priority: null, unicastSrcIp: null, unicastPeers: [], vips: [] };
+        if (stack.length === 0 && head[0] === 'vrrp_instance' && head[1])
+          cur = {
+            name: head[1],
+            state: null,
+            interface: null,
+            virtualRouterId: null,
+            priority: null,
+            unicastSrcIp: null,
+            unicastPeers: [],
+            vips: [],
+          };
         stack.push(head[0] ?? '');
         last = [];
       } else if (t === '}') {
@@ -119,7 +129,9 @@ export function parseCronRsync(text: string, systemWide: boolean): CronRsync[] {
     let host: string | null = null;
     let module: string | null = null;
     for (const a of args) {
-      const d = /^(?:[^@/]+@)?([A-Za-z0-9.:[\]-]+?)::([A-Za-z0-9_.-]+)/.exec(a) ?? /^rsync:\/\/(?:[^@/]+@)?([A-Za-z0-9.[\]:-]+?)(?::\d+)?\/([A-Za-z0-9_.-]+)/.exec(a);
+      const d =
+        /^(?:[^@/]+@)?([A-Za-z0-9.:[\]-]+?)::([A-Za-z0-9_.-]+)/.exec(a) ??
+        /^rsync:\/\/(?:[^@/]+@)?([A-Za-z0-9.[\]:-]+?)(?::\d+)?\/([A-Za-z0-9_.-]+)/.exec(a);
       if (d) {
         host = d[1]!;
         module = d[2]!;

@@ -27,7 +27,8 @@ export class NfsctlError extends Error {
   readonly hint?: string;
 
   constructor(message: string, exitCodeOrOptions: number | NfsctlErrorOptions = {}, options: NfsctlErrorOptions = {}) {
-    const opts = typeof exitCodeOrOptions === 'number' ? { ...options, exitCode: exitCodeOrOptions } : exitCodeOrOptions;
+    const opts =
+      typeof exitCodeOrOptions === 'number' ? { ...options, exitCode: exitCodeOrOptions } : exitCodeOrOptions;
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.exitCode = opts.exitCode ?? ExitCode.failed;

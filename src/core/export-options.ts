@@ -30,7 +30,7 @@ const GANESHA_NATIVE: Record<string, string> = {
 };
 
 const FSID_WHY =
-  'nfsctl derives each volume\'s fsid (and Ganesha Export_Id) from its name, identical on both hosts, so that file handles stay valid when the VIP moves; a fixed fsid would be shared by every volume given it';
+  "nfsctl derives each volume's fsid (and Ganesha Export_Id) from its name, identical on both hosts, so that file handles stay valid when the VIP moves; a fixed fsid would be shared by every volume given it";
 
 /**
  * Check an option list for nfsctl: exports(5) syntax and consistency, no fsid (derived),

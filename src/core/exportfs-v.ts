@@ -26,7 +26,8 @@ export function parseExportfsV(text: string): ServedExport[] {
     if (!current) continue;
     for (const tok of rest.trim().split(/\s+/).filter(Boolean)) {
       const m = /^([^()]*)\((.*)\)$/.exec(tok);
-      if (m) current.clients.push({ host: m[1] === '<world>' ? '*' : m[1]!, options: m[2]!.split(',').filter(Boolean) });
+      if (m)
+        current.clients.push({ host: m[1] === '<world>' ? '*' : m[1]!, options: m[2]!.split(',').filter(Boolean) });
       else current.clients.push({ host: tok, options: [] });
     }
   }

@@ -218,7 +218,8 @@ function interpret(tokens: readonly string[]): {
       problems.push(`malformed client token ${JSON.stringify(t)}`);
     }
     const host = decodeOctalEscapes(t.slice(0, open));
-    if (host === '') problems.push(`options ${JSON.stringify(t)} without a client apply to everyone (space before "("?)`);
+    if (host === '')
+      problems.push(`options ${JSON.stringify(t)} without a client apply to everyone (space before "("?)`);
     clients.push({ host, options: splitOptions(t.slice(open + 1, closed ? -1 : undefined)) });
   }
   return { path, defaultOptions, clients, problems };
@@ -250,7 +251,8 @@ export function parseExports(text: string): ExportsFile {
       entries.push({ kind: scan.comment === null ? 'blank' : 'comment', raw, line: i + 1 });
     } else {
       const { path, defaultOptions, clients, problems } = interpret(scan.tokens);
-      const comment = scan.comment === null ? null : scan.comment.endsWith('\r') ? scan.comment.slice(0, -1) : scan.comment;
+      const comment =
+        scan.comment === null ? null : scan.comment.endsWith('\r') ? scan.comment.slice(0, -1) : scan.comment;
       const marker = comment === null ? null : MARKER_RE.exec(comment);
       entries.push({
         kind: 'export',
@@ -369,7 +371,13 @@ function terminatorOf(raw: string): string {
 function ownedEntryFor(lineText: string, eol: string, path: string, owner: string): ExportEntry {
   const parsed = parseExports(lineText + eol).entries;
   const e = parsed[0];
-  if (parsed.length !== 1 || !e || e.kind !== 'export' || e.owner !== owner || normalizeExportPath(e.path) !== normalizeExportPath(path)) {
+  if (
+    parsed.length !== 1 ||
+    !e ||
+    e.kind !== 'export' ||
+    e.owner !== owner ||
+    normalizeExportPath(e.path) !== normalizeExportPath(path)
+  ) {
     throw new Error(`internal: rendered exports line does not parse back: ${JSON.stringify(lineText)}`);
   }
   return e;
@@ -428,7 +436,10 @@ export function upsertExport(
   // would swallow our line as a continuation, so give it an empty line to
   // consume instead.
   const isMine = (e: ExportsEntry | undefined) =>
-    e !== undefined && e.kind === 'export' && e.owner === owner && normalizeExportPath(e.path) === normalizeExportPath(path);
+    e !== undefined &&
+    e.kind === 'export' &&
+    e.owner === owner &&
+    normalizeExportPath(e.path) === normalizeExportPath(path);
   let head = terminatorOf(last.raw) === '' ? last.raw + file.eol : last.raw;
   let tail = parseExports(head + text + file.eol).entries;
   if (!isMine(tail[tail.length - 1]) || tail.length < 2) {
@@ -461,17 +472,30 @@ export function removeExport(file: ExportsFile, path: string, owner?: string): E
 // ---------------------------------------------------------------------------
 /** Options that take no value. */
 const FLAG_OPTIONS = [
-  'rw', 'ro',
-  'sync', 'async',
-  'wdelay', 'no_wdelay',
-  'hide', 'nohide',
+  'rw',
+  'ro',
+  'sync',
+  'async',
+  'wdelay',
+  'no_wdelay',
+  'hide',
+  'nohide',
   'crossmnt',
-  'subtree_check', 'no_subtree_check',
-  'secure_locks', 'auth_nlm', 'insecure_locks', 'no_auth_nlm',
-  'secure', 'insecure',
-  'root_squash', 'no_root_squash', 'all_squash', 'no_all_squash',
+  'subtree_check',
+  'no_subtree_check',
+  'secure_locks',
+  'auth_nlm',
+  'insecure_locks',
+  'no_auth_nlm',
+  'secure',
+  'insecure',
+  'root_squash',
+  'no_root_squash',
+  'all_squash',
+  'no_all_squash',
   'nordirplus',
-  'pnfs', 'no_pnfs',
+  'pnfs',
+  'no_pnfs',
   'security_label',
 ] as const;
 
@@ -481,11 +505,7 @@ const VALUE_OPTIONS = ['fsid', 'anonuid', 'anongid', 'sec', 'refer', 'replicas',
 /** Options that may appear bare or with "=value". */
 const OPTIONAL_VALUE_OPTIONS = ['mountpoint', 'mp'] as const;
 
-export const KNOWN_EXPORT_OPTIONS: readonly string[] = [
-  ...FLAG_OPTIONS,
-  ...VALUE_OPTIONS,
-  ...OPTIONAL_VALUE_OPTIONS,
-];
+export const KNOWN_EXPORT_OPTIONS: readonly string[] = [...FLAG_OPTIONS, ...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS];
 
 const FLAGS = new Set<string>(FLAG_OPTIONS);
 const VALUED = new Set<string>(VALUE_OPTIONS);
@@ -574,7 +594,8 @@ function checkValue(name: string, value: string): void {
     case 'sec': {
       const flavors = value.split(':');
       for (const f of flavors) {
-        if (!SEC_FLAVORS.has(f)) bad(`contains unknown flavor "${f}" (expected ${[...SEC_FLAVORS].join(', ')}, separated by ":")`);
+        if (!SEC_FLAVORS.has(f))
+          bad(`contains unknown flavor "${f}" (expected ${[...SEC_FLAVORS].join(', ')}, separated by ":")`);
       }
       return;
     }
@@ -587,7 +608,8 @@ function checkValue(name: string, value: string): void {
     case 'refer':
     case 'replicas':
       // path@host[+host][:path@host...]; just make sure it is one shell- and exports-safe token.
-      if (!/^[A-Za-z0-9_./@+:-]+$/.test(value) || !value.includes('@')) bad('must look like /path@host[+host][:/path@host...]');
+      if (!/^[A-Za-z0-9_./@+:-]+$/.test(value) || !value.includes('@'))
+        bad('must look like /path@host[+host][:/path@host...]');
       return;
     case 'mountpoint':
       if (!/^\/[A-Za-z0-9_./+-]*$/.test(value)) bad('must be an absolute path');
@@ -608,7 +630,9 @@ export function validateExportOptions(opts: readonly string[]): void {
   for (const raw of opts) {
     if (raw.length === 0) throw new UsageError('empty export option (two commas in a row?)');
     if (/[\s(),"'#\\]/.test(raw) || /[^\x21-\x7e]/.test(raw)) {
-      throw new UsageError(`invalid export option ${JSON.stringify(raw)}: contains whitespace, "(", ")", ",", a quote, "#" or "\\"`);
+      throw new UsageError(
+        `invalid export option ${JSON.stringify(raw)}: contains whitespace, "(", ")", ",", a quote, "#" or "\\"`,
+      );
     }
     const eq = raw.indexOf('=');
     const name = eq < 0 ? raw : raw.slice(0, eq);
@@ -616,7 +640,8 @@ export function validateExportOptions(opts: readonly string[]): void {
     if (FLAGS.has(name)) {
       if (value !== undefined) throw new UsageError(`export option "${name}" takes no value (got "${raw}")`);
     } else if (VALUED.has(name)) {
-      if (value === undefined || value === '') throw new UsageError(`export option "${name}" needs a value ("${name}=...")`);
+      if (value === undefined || value === '')
+        throw new UsageError(`export option "${name}" needs a value ("${name}=...")`);
       checkValue(name, value);
     } else if (OPTIONAL_VALUED.has(name)) {
       if (value !== undefined) checkValue('mountpoint', value);
@@ -640,7 +665,15 @@ export function validateExportOptions(opts: readonly string[]): void {
   }
 }
 
-export type ClientSpecKind = 'anyone' | 'netgroup' | 'ipv4' | 'ipv4-network' | 'ipv6' | 'ipv6-network' | 'hostname' | 'wildcard';
+export type ClientSpecKind =
+  | 'anyone'
+  | 'netgroup'
+  | 'ipv4'
+  | 'ipv4-network'
+  | 'ipv6'
+  | 'ipv6-network'
+  | 'hostname'
+  | 'wildcard';
 
 function badClient(spec: string, why: string): never {
   throw new UsageError(
@@ -658,11 +691,13 @@ export function validateClientSpec(spec: string): ClientSpecKind {
   if (/\s/.test(spec)) badClient(spec, 'contains whitespace');
   if (/[()]/.test(spec)) badClient(spec, 'contains "(" or ")" (options go in the options list, not the client)');
   if (/[^\x21-\x7e]/.test(spec)) badClient(spec, 'contains a non-ASCII or control character');
-  if (/[`$&;|<>{}'"\\!~#%=,^+[\]]/.test(spec)) badClient(spec, 'contains a shell metacharacter or other reserved character');
+  if (/[`$&;|<>{}'"\\!~#%=,^+[\]]/.test(spec))
+    badClient(spec, 'contains a shell metacharacter or other reserved character');
   if (spec.length > 253) badClient(spec, 'is longer than 253 characters');
   if (spec === '*') return 'anyone';
   if (spec.startsWith('@')) {
-    if (!/^@[A-Za-z0-9_.-]+$/.test(spec)) badClient(spec, 'netgroup names may contain only letters, digits, "_", "." and "-"');
+    if (!/^@[A-Za-z0-9_.-]+$/.test(spec))
+      badClient(spec, 'netgroup names may contain only letters, digits, "_", "." and "-"');
     return 'netgroup';
   }
   const slash = spec.indexOf('/');
@@ -690,7 +725,8 @@ export function validateClientSpec(spec: string): ClientSpecKind {
   for (const label of labels) {
     if (label.length === 0) badClient(spec, 'has an empty "."-separated part');
     if (!/^[A-Za-z0-9*?_-]+$/.test(label)) badClient(spec, `host name part "${label}" contains invalid characters`);
-    if (label.startsWith('-') || label.endsWith('-')) badClient(spec, `host name part "${label}" starts or ends with "-"`);
+    if (label.startsWith('-') || label.endsWith('-'))
+      badClient(spec, `host name part "${label}" starts or ends with "-"`);
   }
   return /[*?]/.test(spec) ? 'wildcard' : 'hostname';
 }

@@ -42,7 +42,18 @@ export interface FreshnessRecord {
 }
 
 export function emptyRecord(host: PairRole, now = new Date().toISOString()): FreshnessRecord {
-  return { v: 1, host, generation: 0, generationBy: null, serving: false, servingSince: null, servedUntil: null, received: null, stale: null, updatedAt: now };
+  return {
+    v: 1,
+    host,
+    generation: 0,
+    generationBy: null,
+    serving: false,
+    servingSince: null,
+    servedUntil: null,
+    received: null,
+    stale: null,
+    updatedAt: now,
+  };
 }
 
 /** A record read from disk, or null when it is not one of ours (never throws). */
@@ -50,7 +61,8 @@ export function parseRecord(text: string | null, host: PairRole): FreshnessRecor
   if (!text) return null;
   try {
     const o = JSON.parse(text) as Partial<FreshnessRecord>;
-    if (o.v !== 1 || typeof o.generation !== 'number' || !Number.isInteger(o.generation) || o.generation < 0) return null;
+    if (o.v !== 1 || typeof o.generation !== 'number' || !Number.isInteger(o.generation) || o.generation < 0)
+      return null;
     return { ...emptyRecord(host, o.updatedAt ?? ''), ...o, host } as FreshnessRecord;
   } catch {
     return null;
@@ -79,22 +91,51 @@ export function compareFreshness(p: FreshnessRecord | null, b: FreshnessRecord |
   const rec = { primary: p ?? emptyRecord('primary', ''), backup: b ?? emptyRecord('backup', '') };
   const staleP = rec.primary.stale !== null;
   const staleB = rec.backup.stale !== null;
-  if (staleP && staleB) return { newest: 'diverged', older: null, reason: 'both hosts are marked stale: each served clients the other has not seen' };
+  if (staleP && staleB)
+    return {
+      newest: 'diverged',
+      older: null,
+      reason: 'both hosts are marked stale: each served clients the other has not seen',
+    };
   for (const r of ['primary', 'backup'] as const) {
-    if (rec[r].stale) return { newest: peer(r), older: r, reason: `${r} is marked stale since ${rec[r].stale!.since}: ${rec[r].stale!.reason}` };
+    if (rec[r].stale)
+      return {
+        newest: peer(r),
+        older: r,
+        reason: `${r} is marked stale since ${rec[r].stale!.since}: ${rec[r].stale!.reason}`,
+      };
   }
   const gp = rec.primary.generation;
   const gb = rec.backup.generation;
   if (gp !== gb) {
     const n: PairRole = gp > gb ? 'primary' : 'backup';
-    return { newest: n, older: peer(n), reason: `${n} holds data generation ${Math.max(gp, gb)}, ${peer(n)} only ${Math.min(gp, gb)} (${n} served clients after ${peer(n)}'s data was taken)` };
+    return {
+      newest: n,
+      older: peer(n),
+      reason: `${n} holds data generation ${Math.max(gp, gb)}, ${peer(n)} only ${Math.min(gp, gb)} (${n} served clients after ${peer(n)}'s data was taken)`,
+    };
   }
-  if (gp > 0 && rec.primary.generationBy && rec.backup.generationBy && rec.primary.generationBy !== rec.backup.generationBy) {
-    return { newest: 'diverged', older: null, reason: `both hosts served clients as generation ${gp} (opened by the primary on one, by the backup on the other): each has writes the other lacks` };
+  if (
+    gp > 0 &&
+    rec.primary.generationBy &&
+    rec.backup.generationBy &&
+    rec.primary.generationBy !== rec.backup.generationBy
+  ) {
+    return {
+      newest: 'diverged',
+      older: null,
+      reason: `both hosts served clients as generation ${gp} (opened by the primary on one, by the backup on the other): each has writes the other lacks`,
+    };
   }
-  if (rec.primary.serving && rec.backup.serving) return { newest: 'diverged', older: null, reason: `both hosts served clients in generation ${gp}` };
+  if (rec.primary.serving && rec.backup.serving)
+    return { newest: 'diverged', older: null, reason: `both hosts served clients in generation ${gp}` };
   for (const r of ['primary', 'backup'] as const) {
-    if (rec[r].serving) return { newest: r, older: null, reason: `${r} serves generation ${gp}; ${peer(r)} has that generation up to its last sync` };
+    if (rec[r].serving)
+      return {
+        newest: r,
+        older: null,
+        reason: `${r} serves generation ${gp}; ${peer(r)} has that generation up to its last sync`,
+      };
   }
   return { newest: 'same', older: null, reason: `both hold generation ${gp}` };
 }
@@ -126,19 +167,33 @@ export function maySync(source: PairRole, dest: PairRole, v: FreshnessVerdict): 
  * primary had not synced before it failed is the loss an asynchronous mirror accepts. So only
  * the primary is judged by generations; the backup only by an explicit stale marker.
  */
-export function holderIsOlder(holder: PairRole, v: FreshnessVerdict, records: Record<PairRole, FreshnessRecord | null>): boolean {
+export function holderIsOlder(
+  holder: PairRole,
+  v: FreshnessVerdict,
+  records: Record<PairRole, FreshnessRecord | null>,
+): boolean {
   if (holder === 'backup') return records.backup?.stale != null;
   return v.older === 'primary' || v.newest === 'diverged';
 }
 
 /** maySync for a sync from the VIP holder `source` (see holderIsOlder). */
-export function maySyncFrom(source: PairRole, dest: PairRole, v: FreshnessVerdict, records: Record<PairRole, FreshnessRecord | null>): string | null {
+export function maySyncFrom(
+  source: PairRole,
+  dest: PairRole,
+  v: FreshnessVerdict,
+  records: Record<PairRole, FreshnessRecord | null>,
+): string | null {
   if (source === 'backup' && !records.backup?.stale) return null;
   return maySync(source, dest, v);
 }
 
 /** The record of `role` after it starts serving (idempotent while it serves). */
-export function startServing(own: FreshnessRecord | null, peerRec: FreshnessRecord | null, role: PairRole, now: string): FreshnessRecord {
+export function startServing(
+  own: FreshnessRecord | null,
+  peerRec: FreshnessRecord | null,
+  role: PairRole,
+  now: string,
+): FreshnessRecord {
   const r = own ?? emptyRecord(role, now);
   if (r.serving) return r;
   const generation = Math.max(r.generation, peerRec?.generation ?? 0) + 1;
@@ -153,10 +208,23 @@ export function stopServing(own: FreshnessRecord | null, role: PairRole, now: st
 }
 
 /** The destination's record after a successful sync from a source at `sourceGeneration`. */
-export function receivedSync(own: FreshnessRecord | null, role: PairRole, s: ReceivedSync, now: string): FreshnessRecord {
+export function receivedSync(
+  own: FreshnessRecord | null,
+  role: PairRole,
+  s: ReceivedSync,
+  now: string,
+): FreshnessRecord {
   const r = own ?? emptyRecord(role, now);
   const newer = s.generation >= r.generation;
-  return { ...r, generation: newer ? s.generation : r.generation, generationBy: newer ? (s.by ?? null) : r.generationBy, serving: false, ...(r.serving ? { servedUntil: now } : {}), received: s, updatedAt: now };
+  return {
+    ...r,
+    generation: newer ? s.generation : r.generation,
+    generationBy: newer ? (s.by ?? null) : r.generationBy,
+    serving: false,
+    ...(r.serving ? { servedUntil: now } : {}),
+    received: s,
+    updatedAt: now,
+  };
 }
 
 export function markStale(own: FreshnessRecord | null, role: PairRole, reason: string, now: string): FreshnessRecord {
@@ -176,7 +244,10 @@ export function describeRecord(r: FreshnessRecord | null): string {
   const parts = [`generation ${r.generation}`];
   if (r.serving) parts.push(`serving since ${r.servingSince}`);
   else if (r.servedUntil) parts.push(`last served until ${r.servedUntil}`);
-  if (r.received) parts.push(`last data from ${r.received.source} (generation ${r.received.generation}${r.received.final ? ', complete' : ''}) at ${r.received.finishedAt}`);
+  if (r.received)
+    parts.push(
+      `last data from ${r.received.source} (generation ${r.received.generation}${r.received.final ? ', complete' : ''}) at ${r.received.finishedAt}`,
+    );
   if (r.stale) parts.push(`STALE since ${r.stale.since}`);
   return parts.join(', ');
 }

@@ -182,15 +182,21 @@ export function renderMountLine(m: MountSpec): string {
   checkField('spec', m.spec);
   checkField('mount point', m.file);
   if (!m.file.startsWith('/')) throw new UsageError(`fstab mount point ${JSON.stringify(m.file)} must be absolute`);
-  if (!/^[A-Za-z0-9._+-]+$/.test(m.vfstype)) throw new UsageError(`invalid filesystem type ${JSON.stringify(m.vfstype)}`);
+  if (!/^[A-Za-z0-9._+-]+$/.test(m.vfstype))
+    throw new UsageError(`invalid filesystem type ${JSON.stringify(m.vfstype)}`);
   const opts = typeof m.mntops === 'string' ? m.mntops : m.mntops.join(',');
   if (opts.length === 0) throw new UsageError('fstab mount options are empty (use "defaults")');
   if (/[\s#\\\u0000-\u001f\u007f]/.test(opts)) {
-    throw new UsageError(`fstab mount options ${JSON.stringify(opts)} contain whitespace, "#", "\\" or a control character`);
+    throw new UsageError(
+      `fstab mount options ${JSON.stringify(opts)} contain whitespace, "#", "\\" or a control character`,
+    );
   }
   const freq = m.freq ?? 0;
   const passno = m.passno ?? 0;
-  for (const [n, v] of [['freq', freq], ['passno', passno]] as const) {
+  for (const [n, v] of [
+    ['freq', freq],
+    ['passno', passno],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 9) throw new UsageError(`fstab ${n} must be an integer 0-9, got ${v}`);
   }
   return `${mangle(m.spec)} ${mangle(m.file)} ${m.vfstype} ${opts} ${freq} ${passno}`;
@@ -260,7 +266,13 @@ function relink(entries: FstabEntry[]): FstabEntry[] {
 function ownedPair(lineText: string, owner: string, eol: string, mountpoint: string): FstabEntry[] {
   const parsed = parseFstab(`${FSTAB_MARKER_PREFIX}${owner}${eol}${lineText}${eol}`).entries;
   const mount = parsed[1];
-  if (parsed.length !== 2 || !mount || mount.kind !== 'mount' || mount.owner !== owner || normalizeMountPoint(mount.file) !== normalizeMountPoint(mountpoint)) {
+  if (
+    parsed.length !== 2 ||
+    !mount ||
+    mount.kind !== 'mount' ||
+    mount.owner !== owner ||
+    normalizeMountPoint(mount.file) !== normalizeMountPoint(mountpoint)
+  ) {
     throw new Error(`internal: rendered fstab line does not parse back: ${JSON.stringify(lineText)}`);
   }
   return [...parsed];
@@ -297,7 +309,10 @@ export function upsertMount(file: FstabFile, m: MountSpec, owner: string): Fstab
     if (e === keep) {
       // `keep` is owned, so the entry directly above it (already in `out`) is its marker.
       const marker = out.pop();
-      const [mk, mount] = ownedPair(line, owner, terminatorOf(marker?.raw ?? '') || file.eol, m.file) as [FstabEntry, FstabEntry];
+      const [mk, mount] = ownedPair(line, owner, terminatorOf(marker?.raw ?? '') || file.eol, m.file) as [
+        FstabEntry,
+        FstabEntry,
+      ];
       out.push(mk, { ...mount, raw: line + terminatorOf(keep.raw) });
       continue;
     }

@@ -90,12 +90,14 @@ function checkPath(value: string, what: string): string {
 }
 
 function checkId(n: number, what: string, min: number, max: number): number {
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`Ganesha ${what} must be an integer ${min}-${max}, got ${n}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`Ganesha ${what} must be an integer ${min}-${max}, got ${n}`);
   return n;
 }
 
 function checkEnum<T extends string>(value: T, allowed: Set<string>, what: string): T {
-  if (!allowed.has(value)) throw new UsageError(`Ganesha ${what} must be one of ${[...allowed].join(', ')}, got ${JSON.stringify(value)}`);
+  if (!allowed.has(value))
+    throw new UsageError(`Ganesha ${what} must be one of ${[...allowed].join(', ')}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -114,14 +116,17 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
   const transports = spec.transports ?? ['TCP', 'UDP'];
   const secTypes = spec.secType ?? ['sys'];
   const fsal = spec.fsal ?? 'VFS';
-  if (protocols.length === 0 || protocols.some((p) => p !== 3 && p !== 4)) throw new UsageError('Ganesha Protocols must be 3 and/or 4');
-  if (transports.length === 0 || transports.some((t) => t !== 'TCP' && t !== 'UDP')) throw new UsageError('Ganesha Transports must be TCP and/or UDP');
+  if (protocols.length === 0 || protocols.some((p) => p !== 3 && p !== 4))
+    throw new UsageError('Ganesha Protocols must be 3 and/or 4');
+  if (transports.length === 0 || transports.some((t) => t !== 'TCP' && t !== 'UDP'))
+    throw new UsageError('Ganesha Transports must be TCP and/or UDP');
   if (secTypes.length === 0 || secTypes.some((s) => !['sys', 'krb5', 'krb5i', 'krb5p', 'none'].includes(s))) {
     throw new UsageError('Ganesha SecType must be a list of sys, krb5, krb5i, krb5p, none');
   }
   if (!/^[A-Za-z0-9_]+$/.test(fsal)) throw new UsageError(`invalid Ganesha FSAL name ${JSON.stringify(fsal)}`);
   const fsalParams = (spec.fsalParams ?? []).map(([k, val]) => {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k) || /^name$/i.test(k)) throw new UsageError(`invalid Ganesha FSAL parameter ${JSON.stringify(k)}`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k) || /^name$/i.test(k))
+      throw new UsageError(`invalid Ganesha FSAL parameter ${JSON.stringify(k)}`);
     return `        ${k} = ${ganeshaQuote(val, `FSAL ${k}`)};`;
   });
 
@@ -154,9 +159,12 @@ export function renderGaneshaExport(spec: GaneshaExportSpec): string {
     lines.push(`        Clients = ${clients.join(', ')};`);
     lines.push(`        Access_Type = ${checkEnum(rule.accessType, ACCESS_TYPES, 'Access_Type')};`);
     if (rule.squash !== undefined) lines.push(`        Squash = ${checkEnum(rule.squash, SQUASHES, 'Squash')};`);
-    if (rule.anonymousUid !== undefined) lines.push(`        Anonymous_Uid = ${checkId(rule.anonymousUid, 'Anonymous_Uid', -2147483648, 4294967295)};`);
-    if (rule.anonymousGid !== undefined) lines.push(`        Anonymous_Gid = ${checkId(rule.anonymousGid, 'Anonymous_Gid', -2147483648, 4294967295)};`);
-    if (rule.privilegedPort !== undefined) lines.push(`        PrivilegedPort = ${rule.privilegedPort ? 'true' : 'false'};`);
+    if (rule.anonymousUid !== undefined)
+      lines.push(`        Anonymous_Uid = ${checkId(rule.anonymousUid, 'Anonymous_Uid', -2147483648, 4294967295)};`);
+    if (rule.anonymousGid !== undefined)
+      lines.push(`        Anonymous_Gid = ${checkId(rule.anonymousGid, 'Anonymous_Gid', -2147483648, 4294967295)};`);
+    if (rule.privilegedPort !== undefined)
+      lines.push(`        PrivilegedPort = ${rule.privilegedPort ? 'true' : 'false'};`);
     lines.push('    }');
   }
   lines.push('}');
@@ -290,7 +298,14 @@ export function parseGaneshaExports(src: string): GaneshaExportBlock[] {
   };
   const blocks: GaneshaExportBlock[] = [];
   let depth = 0;
-  let current: { exportId: number | null; path: string | null; pseudo: string | null; owner: string | null; line: number; start: number } | null = null;
+  let current: {
+    exportId: number | null;
+    path: string | null;
+    pseudo: string | null;
+    owner: string | null;
+    line: number;
+    start: number;
+  } | null = null;
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k] as Tok;
     if (t.kind === 'comment') continue;
@@ -331,7 +346,8 @@ export function parseGaneshaExports(src: string): GaneshaExportBlock[] {
       const v = toks[k + 2];
       if (!v || (v.kind !== 'word' && v.kind !== 'string')) continue;
       const key = t.text.toLowerCase();
-      if (key === 'export_id') current.exportId = v.kind === 'word' ? parseGaneshaInt(v.text) : parseGaneshaInt(v.text.trim());
+      if (key === 'export_id')
+        current.exportId = v.kind === 'word' ? parseGaneshaInt(v.text) : parseGaneshaInt(v.text.trim());
       else if (key === 'path') current.path = v.text;
       else if (key === 'pseudo') current.pseudo = v.text;
     }
@@ -369,7 +385,9 @@ export function spliceGaneshaBlock(src: string, block: GaneshaExportBlock, repla
 // dbus-send --print-reply ... org.ganesha.nfsd.exportmgr.ShowExports
 // ---------------------------------------------------------------------------
 
-type DbusValue = { type: string; value: string | number | boolean } | { type: 'array' | 'struct' | 'dict'; items: DbusValue[] };
+type DbusValue =
+  | { type: string; value: string | number | boolean }
+  | { type: 'array' | 'struct' | 'dict'; items: DbusValue[] };
 
 function isContainer(v: DbusValue): v is { type: 'array' | 'struct' | 'dict'; items: DbusValue[] } {
   return 'items' in v;
@@ -449,9 +467,17 @@ export function parseShowExports(text: string): GaneshaLiveExport[] {
     throw new OutputParseError(`ShowExports reply has no export array: ${excerpt(text)}`);
   }
   return array.items.map((item, i) => {
-    if (!isContainer(item) || item.type !== 'struct') throw new OutputParseError(`ShowExports entry ${i} is not a struct`);
+    if (!isContainer(item) || item.type !== 'struct')
+      throw new OutputParseError(`ShowExports entry ${i} is not a struct`);
     const [id, path] = item.items;
-    if (!id || isContainer(id) || typeof id.value !== 'number' || !path || isContainer(path) || path.type !== 'string') {
+    if (
+      !id ||
+      isContainer(id) ||
+      typeof id.value !== 'number' ||
+      !path ||
+      isContainer(path) ||
+      path.type !== 'string'
+    ) {
       throw new OutputParseError(`ShowExports entry ${i} does not start with (id, path)`);
     }
     return { exportId: id.value, path: String(path.value) };

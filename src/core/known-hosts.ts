@@ -22,7 +22,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (line === '' || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
     let marker: KnownHostEntry['marker'];
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     const [hosts, keyType, keyB64] = fields;
     if (!hosts || !keyType || !keyB64) return; // malformed lines are skipped, as ssh does
     const entry: KnownHostEntry = { patterns: [], keyType, key: Buffer.from(keyB64, 'base64'), line: i + 1 };
@@ -45,7 +46,14 @@ export function hostKeyName(host: string, port: number): string {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(name);
 }
 
@@ -81,7 +89,12 @@ export function keysFor(entries: KnownHostEntry[], names: string[]): KnownHostEn
 
 export function checkHostKey(entries: KnownHostEntry[], names: string[], presented: Buffer): KeyCheck {
   const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(presented));
-  if (revoked) return { ok: false, reason: 'revoked', detail: `key ${fingerprint(presented)} is marked @revoked (line ${revoked.line})` };
+  if (revoked)
+    return {
+      ok: false,
+      reason: 'revoked',
+      detail: `key ${fingerprint(presented)} is marked @revoked (line ${revoked.line})`,
+    };
   const candidates = keysFor(entries, names);
   const hit = candidates.find((e) => e.key.equals(presented));
   if (hit) return { ok: true, line: hit.line };
@@ -94,7 +107,11 @@ export function checkHostKey(entries: KnownHostEntry[], names: string[], present
         detail: `known_hosts has only a @cert-authority entry for ${names.join(' or ')} (line ${ca.line}): nfsctl does not support SSH host certificates; add the host's own key (presented ${fingerprint(presented)}) as a plain known_hosts line`,
       };
     }
-    return { ok: false, reason: 'unknown', detail: `no known_hosts entry for ${names.join(' or ')}; presented key ${fingerprint(presented)}` };
+    return {
+      ok: false,
+      reason: 'unknown',
+      detail: `no known_hosts entry for ${names.join(' or ')}; presented key ${fingerprint(presented)}`,
+    };
   }
   const lines = candidates.map((c) => c.line).join(', ');
   return {

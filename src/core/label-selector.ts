@@ -11,7 +11,9 @@ export type Requirement =
   | { key: string; op: 'exists' | 'notexists'; values: [] };
 
 function bad(selector: string, why: string): never {
-  throw new UsageError(`-l ${JSON.stringify(selector)}: ${why} (expected e.g. tier=gold, tier!=gold, "tier in (gold,silver)", tier, !tier; comma-separated)`);
+  throw new UsageError(
+    `-l ${JSON.stringify(selector)}: ${why} (expected e.g. tier=gold, tier!=gold, "tier in (gold,silver)", tier, !tier; comma-separated)`,
+  );
 }
 
 /** Split on the commas that are not inside a parenthesised value set. */

@@ -19,5 +19,7 @@ export function parseListen(text: string): ListenAddress | null {
 }
 
 export function listenProblem(text: string): string | null {
-  return parseListen(text) ? null : `expected ADDR:PORT with an IP literal, e.g. 127.0.0.1:9655 or [::1]:9655, got ${JSON.stringify(text)}`;
+  return parseListen(text)
+    ? null
+    : `expected ADDR:PORT with an IP literal, e.g. 127.0.0.1:9655 or [::1]:9655, got ${JSON.stringify(text)}`;
 }

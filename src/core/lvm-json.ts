@@ -112,7 +112,8 @@ function parseReport(stdout: string, key: 'lv' | 'vg', what: string): unknown[] 
     throw new OutputParseError(`${what} printed invalid JSON: ${(err as Error).message}`, { cause: err });
   }
   const report = ReportSchema.safeParse(doc);
-  if (!report.success) throw new OutputParseError(`${what} JSON has no "report" array: ${excerpt(JSON.stringify(doc))}`);
+  if (!report.success)
+    throw new OutputParseError(`${what} JSON has no "report" array: ${excerpt(JSON.stringify(doc))}`);
   const out: unknown[] = [];
   for (const section of report.data.report) {
     const rows = section[key];
@@ -144,7 +145,10 @@ export function parseLvmBytes(value: string | number, field: string): number {
 export function parseLvmTags(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) return value.filter((t) => t.length > 0);
-  return (value as string).split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  return (value as string)
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 function isActive(lvActive: string | number | undefined, attr: string): boolean {
@@ -161,7 +165,9 @@ export function parseLvsJson(stdout: string): LvmLv[] {
   return parseReport(stdout, 'lv', 'lvs').map((row, i) => {
     const r = LvRecordSchema.safeParse(row);
     if (!r.success) {
-      throw new OutputParseError(`lvs JSON row ${i}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      throw new OutputParseError(
+        `lvs JSON row ${i}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     }
     const d = r.data;
     const attr = d.lv_attr ?? '';
@@ -184,7 +190,9 @@ export function parseVgsJson(stdout: string): LvmVg[] {
   return parseReport(stdout, 'vg', 'vgs').map((row, i) => {
     const r = VgRecordSchema.safeParse(row);
     if (!r.success) {
-      throw new OutputParseError(`vgs JSON row ${i}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      throw new OutputParseError(
+        `vgs JSON row ${i}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     }
     const d = r.data;
     return {
@@ -255,11 +263,15 @@ export function isMetaTag(tag: string): boolean {
 export function encodeMetaTags(meta: VolumeMetaInput): string[] {
   const parsed = VolumeMetaSchema.safeParse(meta);
   if (!parsed.success) {
-    throw new UsageError(`invalid volume metadata: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    throw new UsageError(
+      `invalid volume metadata: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+    );
   }
   const encoded = Buffer.from(JSON.stringify(parsed.data), 'utf8').toString('base64url');
   if (encoded.length > META_MAX_ENCODED) {
-    throw new UsageError(`volume metadata is too large to store in LVM tags (${encoded.length} > ${META_MAX_ENCODED} bytes encoded); use fewer or shorter labels`);
+    throw new UsageError(
+      `volume metadata is too large to store in LVM tags (${encoded.length} > ${META_MAX_ENCODED} bytes encoded); use fewer or shorter labels`,
+    );
   }
   const count = Math.max(1, Math.ceil(encoded.length / META_CHUNK));
   const tags = [NFSCTL_TAG];
@@ -288,10 +300,12 @@ export function decodeMetaTags(tags: readonly string[]): VolumeMeta | null {
     if (!m) throw new OutputParseError(`malformed nfsctl metadata tag ${excerpt(tag, 60)}`);
     const index = Number(m[1]);
     const n = Number(m[2]);
-    if (count !== null && n !== count) throw new OutputParseError('nfsctl metadata tags disagree on the chunk count (two generations mixed?)');
+    if (count !== null && n !== count)
+      throw new OutputParseError('nfsctl metadata tags disagree on the chunk count (two generations mixed?)');
     count = n;
     if (index >= n) throw new OutputParseError(`nfsctl metadata tag index ${index} out of range 0..${n - 1}`);
-    if (chunks.has(index) && chunks.get(index) !== m[3]) throw new OutputParseError(`duplicate nfsctl metadata chunk ${index}`);
+    if (chunks.has(index) && chunks.get(index) !== m[3])
+      throw new OutputParseError(`duplicate nfsctl metadata chunk ${index}`);
     chunks.set(index, m[3] ?? '');
   }
   if (count === null) return null;
@@ -309,7 +323,9 @@ export function decodeMetaTags(tags: readonly string[]): VolumeMeta | null {
   }
   const parsed = VolumeMetaSchema.safeParse(json);
   if (!parsed.success) {
-    throw new OutputParseError(`nfsctl metadata is invalid: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    throw new OutputParseError(
+      `nfsctl metadata is invalid: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -147,9 +147,7 @@ function checkTemplate(template: string): void {
   for (const key of ['namespace', 'name']) {
     const n = counts.get(key) ?? 0;
     if (n !== 1) {
-      throw new UsageError(
-        `invalid path template ${shown(template)}: {${key}} must appear exactly once (found ${n})`,
-      );
+      throw new UsageError(`invalid path template ${shown(template)}: {${key}} must appear exactly once (found ${n})`);
     }
   }
   if ((counts.get('root') ?? 0) > 1) {
@@ -230,7 +228,11 @@ export function templateIsUnambiguous(template: string): boolean {
 }
 
 /** Group references that map to the same path; only groups of two or more are returned. */
-export function findPathCollisions(template: string, root: string, refs: readonly VolumeRef[]): Map<string, VolumeRef[]> {
+export function findPathCollisions(
+  template: string,
+  root: string,
+  refs: readonly VolumeRef[],
+): Map<string, VolumeRef[]> {
   const byPath = new Map<string, VolumeRef[]>();
   for (const ref of refs) {
     const p = volumePath(template, root, ref);
@@ -282,8 +284,24 @@ function boundedName(ref: VolumeRef, fits: (candidate: string) => boolean): stri
  * nfsctl generates contain no "_" at all.
  */
 export const LVM_RESERVED_SUBSTRINGS = [
-  '_cdata', '_cmeta', '_corig', '_mimage', '_mlog', '_pmspare', '_rimage', '_rmeta',
-  '_tdata', '_tmeta', '_vorigin', '_vdata', '_cpool', '_cvol', '_wcorig', '_imeta', '_iorig', '_vpool',
+  '_cdata',
+  '_cmeta',
+  '_corig',
+  '_mimage',
+  '_mlog',
+  '_pmspare',
+  '_rimage',
+  '_rmeta',
+  '_tdata',
+  '_tmeta',
+  '_vorigin',
+  '_vdata',
+  '_cpool',
+  '_cvol',
+  '_wcorig',
+  '_imeta',
+  '_iorig',
+  '_vpool',
 ] as const;
 export const LVM_RESERVED_PREFIXES = ['snapshot', 'pvmove'] as const;
 export const LVM_NAME_MAX = 127;
@@ -350,13 +368,16 @@ export function derivedNamesProblem(id: string, path: string, lv?: { vg: string;
   if (bytes > PATH_MAX) return `${id}: its path is ${bytes} bytes; Linux allows at most ${PATH_MAX}`;
   for (const c of path.split('/')) {
     const n = Buffer.byteLength(c, 'utf8');
-    if (n > PATH_COMPONENT_MAX) return `${id}: its directory name ${shown(`${c.slice(0, 40)}…`)} (from nfs.pathTemplate) is ${n} bytes; Linux allows at most ${PATH_COMPONENT_MAX} per path component: use a shorter name (namespace and name together)`;
+    if (n > PATH_COMPONENT_MAX)
+      return `${id}: its directory name ${shown(`${c.slice(0, 40)}…`)} (from nfs.pathTemplate) is ${n} bytes; Linux allows at most ${PATH_COMPONENT_MAX} per path component: use a shorter name (namespace and name together)`;
   }
   if (lv) {
     const problem = lvNameProblem(lv.name);
-    if (problem) return `${id}: its LV name ${shown(lv.name)} ${problem} (LVM allows at most ${LVM_NAME_MAX} characters)`;
+    if (problem)
+      return `${id}: its LV name ${shown(lv.name)} ${problem} (LVM allows at most ${LVM_NAME_MAX} characters)`;
     const dm = dmNameLength(lv.vg, lv.name);
-    if (dm > DM_NAME_MAX) return `${id}: the device-mapper name of ${lv.vg}/${lv.name} would be ${dm} bytes; LVM allows at most ${DM_NAME_MAX} (a shorter volume or VG name)`;
+    if (dm > DM_NAME_MAX)
+      return `${id}: the device-mapper name of ${lv.vg}/${lv.name} would be ${dm} bytes; LVM allows at most ${DM_NAME_MAX} (a shorter volume or VG name)`;
   }
   return null;
 }
@@ -438,7 +459,9 @@ export const EXPORT_ID_MAX = 65000;
  */
 export function exportIdFor(ref: VolumeRef, attempt = 0): number {
   if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be a non-negative integer`);
-  const digest = createHash('sha256').update(`nfsctl-export-id\0${formatVolumeRef(ref)}\0${attempt}`).digest();
+  const digest = createHash('sha256')
+    .update(`nfsctl-export-id\0${formatVolumeRef(ref)}\0${attempt}`)
+    .digest();
   const n = digest.readUInt32BE(0);
   return EXPORT_ID_MIN + (n % (EXPORT_ID_MAX - EXPORT_ID_MIN + 1));
 }

@@ -19,7 +19,10 @@ const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const USER = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/;
 
 function shown(s: string): string {
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s).replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s).replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A DNS host name per RFC 1123 (letters, digits, "-" inside labels; at most 253 characters). */
@@ -33,7 +36,9 @@ export function isHostName(s: string): boolean {
 
 export function parseNodeTarget(arg: string, what = '--from'): NodeTarget {
   const fail = (why: string): never => {
-    throw new UsageError(`${what} ${shown(arg)}: ${why}`, { hint: `expected [user@]node[:port], e.g. ${what} node-3, ${what} root@10.0.0.7:2222, ${what} [2001:db8::7]:22` });
+    throw new UsageError(`${what} ${shown(arg)}: ${why}`, {
+      hint: `expected [user@]node[:port], e.g. ${what} node-3, ${what} root@10.0.0.7:2222, ${what} [2001:db8::7]:22`,
+    });
   };
   if (arg === '') fail('empty');
   if (arg.startsWith('-')) fail('must not start with "-"');
@@ -43,7 +48,8 @@ export function parseNodeTarget(arg: string, what = '--from'): NodeTarget {
   if (at >= 0) {
     user = rest.slice(0, at);
     rest = rest.slice(at + 1);
-    if (!USER.test(user)) fail(`user ${shown(user)} is not a user name (letters, digits, ".", "_", "-", not first; at most 32)`);
+    if (!USER.test(user))
+      fail(`user ${shown(user)} is not a user name (letters, digits, ".", "_", "-", not first; at most 32)`);
   }
   let host = rest;
   let portText: string | undefined;
@@ -62,12 +68,16 @@ export function parseNodeTarget(arg: string, what = '--from'): NodeTarget {
       portText = rest.slice(c + 1);
     }
     if (host === '') fail('the node name is empty');
-    if (isIP(host) !== 4 && !isHostName(host)) fail(`${shown(host)} is neither a host name (RFC 1123: letters, digits, "-" inside labels, dots between) nor an IP address`);
+    if (isIP(host) !== 4 && !isHostName(host))
+      fail(
+        `${shown(host)} is neither a host name (RFC 1123: letters, digits, "-" inside labels, dots between) nor an IP address`,
+      );
   }
   const out: NodeTarget = { host };
   if (user !== undefined) out.user = user;
   if (portText !== undefined) {
-    if (!/^[1-9]\d{0,4}$/.test(portText) || Number(portText) > 65535) fail(`port ${shown(portText)} is not a number from 1 to 65535`);
+    if (!/^[1-9]\d{0,4}$/.test(portText) || Number(portText) > 65535)
+      fail(`port ${shown(portText)} is not a number from 1 to 65535`);
     out.port = Number(portText);
   }
   return out;

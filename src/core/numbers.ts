@@ -37,12 +37,18 @@ export function quoteValue(value: unknown, max = 80): string {
   const s = typeof value === 'string' ? value : String(value);
   const cut = s.length > max ? `${s.slice(0, max)}…` : s;
   // JSON.stringify leaves U+007F-U+009F and the line/paragraph separators alone.
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Remove control characters from text that is printed as-is (already formatted messages). */
 export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export interface IntRange {
@@ -58,7 +64,8 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
 export function intProblem(text: string, range: IntRange = {}): string | null {
   const min = range.min ?? 0;
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
-  const want = max === Number.MAX_SAFE_INTEGER ? `a whole number ${min} or more` : `a whole number from ${min} to ${max}`;
+  const want =
+    max === Number.MAX_SAFE_INTEGER ? `a whole number ${min} or more` : `a whole number from ${min} to ${max}`;
   if (typeof text !== 'string') return `expected ${want}, got ${quoteValue(text)}`;
   if (text === '') return `expected ${want}, got an empty value`;
   if (!DECIMAL.test(text)) {
@@ -114,7 +121,8 @@ export function durationProblem(text: string, range: DurationRange = {}): string
   }
   if (m[1]!.length > 15) return `expected ${DURATION_EXAMPLES}, got ${quoteValue(text)} (too large)`;
   const ms = Number(m[1]) * DURATION_UNITS[m[2] as DurationUnit];
-  if (ms < min || ms > max) return `expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got ${quoteValue(text)}`;
+  if (ms < min || ms > max)
+    return `expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, got ${quoteValue(text)}`;
   return null;
 }
 
@@ -147,7 +155,12 @@ export function optionInt(flag: string, text: string | undefined, fallback: numb
 }
 
 /** A CLI option's duration in ms: `undefined` gives `fallback`; a bad value is a UsageError naming the option. */
-export function optionDuration(flag: string, text: string | undefined, fallback: number, range: DurationRange = {}): number {
+export function optionDuration(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  range: DurationRange = {},
+): number {
   if (text === undefined) return fallback;
   try {
     return parseDurationMs(text, range);

@@ -17,7 +17,8 @@ export function checkPlainPath(path: string, what: string): string {
   if (path === '') bad('is empty');
   if (!path.startsWith('/')) bad('is not an absolute path');
   if (path.length > 1024) bad('is longer than 1024 characters');
-  if (!/^[A-Za-z0-9._+/-]+$/.test(path)) bad('contains a character other than letters, digits, "/", ".", "_", "+" and "-"');
+  if (!/^[A-Za-z0-9._+/-]+$/.test(path))
+    bad('contains a character other than letters, digits, "/", ".", "_", "+" and "-"');
   const parts = path.split('/').slice(1);
   if (parts.some((p) => p === '')) bad('has an empty component ("//" or a trailing "/")');
   if (parts.some((p) => p === '.' || p === '..')) bad('has a "." or ".." component');

@@ -27,7 +27,8 @@ export interface Progress2 {
   toCheck: { left: number; total: number; incremental: boolean } | null;
 }
 
-const LINE = /^\s*([\d.,']+)\s+(\d{1,3})%\s+([\d.,]+)(B|kB|KB|MB|GB|TB)\/s\s+(\d+):(\d{2}):(\d{2})(?:\s+\(xfr#(\d+),\s+(ir|to)-chk=(\d+)\/(\d+)\))?\s*$/;
+const LINE =
+  /^\s*([\d.,']+)\s+(\d{1,3})%\s+([\d.,]+)(B|kB|KB|MB|GB|TB)\/s\s+(\d+):(\d{2}):(\d{2})(?:\s+\(xfr#(\d+),\s+(ir|to)-chk=(\d+)\/(\d+)\))?\s*$/;
 const RATE_UNIT: Record<string, number> = { B: 1, kB: 1024, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 
 /** One progress2 line (without its \r), or null when it is something else. */
@@ -134,10 +135,15 @@ export class CopyMeter {
     const p = this.last;
     const bytes = p?.bytes ?? 0;
     const rate = p?.rate ?? 0;
-    const eta = u.expected !== null ? (rate > 0 ? Math.max(0, u.expected - bytes) / rate : null) : (p?.remaining ?? null);
+    const eta =
+      u.expected !== null ? (rate > 0 ? Math.max(0, u.expected - bytes) / rate : null) : (p?.remaining ?? null);
     const rest = this.units.slice(this.current);
-    const totalExpected = this.units.every((x) => x.expected !== null) ? this.units.reduce((a, x) => a + x.expected!, 0) : null;
-    const restExpected = rest.every((x) => x.expected !== null) ? rest.reduce((a, x) => a + x.expected!, 0) - bytes : null;
+    const totalExpected = this.units.every((x) => x.expected !== null)
+      ? this.units.reduce((a, x) => a + x.expected!, 0)
+      : null;
+    const restExpected = rest.every((x) => x.expected !== null)
+      ? rest.reduce((a, x) => a + x.expected!, 0) - bytes
+      : null;
     return {
       unit: u.name,
       index: this.current + 1,
@@ -170,10 +176,16 @@ const pct = (a: number, b: number) => `${Math.min(100, Math.floor((a / b) * 100)
  * total too. E.g. "intr/data 120Mi/500Mi 24% 45.2Mi/s ETA 0:08 · total 1/2 120Mi/700Mi 17% ETA 0:12".
  */
 export function formatCopyProgress(s: CopySnapshot): string {
-  const of = s.expected !== null && s.expected > 0 ? `${size(s.bytes)}/${size(s.expected)} ${pct(s.bytes, s.expected)}` : size(s.bytes);
+  const of =
+    s.expected !== null && s.expected > 0
+      ? `${size(s.bytes)}/${size(s.expected)} ${pct(s.bytes, s.expected)}`
+      : size(s.bytes);
   let line = `${s.unit} ${of} ${size(s.rate)}/s ETA ${s.eta !== null ? formatEta(s.eta) : '?'}`;
   if (s.count > 1) {
-    const tot = s.totalExpected !== null && s.totalExpected > 0 ? `${size(s.totalBytes)}/${size(s.totalExpected)} ${pct(s.totalBytes, s.totalExpected)}` : size(s.totalBytes);
+    const tot =
+      s.totalExpected !== null && s.totalExpected > 0
+        ? `${size(s.totalBytes)}/${size(s.totalExpected)} ${pct(s.totalBytes, s.totalExpected)}`
+        : size(s.totalBytes);
     line += ` · total ${s.index}/${s.count} ${tot} ETA ${s.totalEta !== null ? formatEta(s.totalEta) : '?'}`;
   }
   return line;

@@ -41,7 +41,18 @@ export function parseItemLine(line: string): ItemizedChange | null {
   const m = ITEM.exec(line);
   if (!m) return null;
   const [, y, x, rest, path] = m as unknown as [string, string, string, string, string];
-  const op: ItemOp = y === '<' ? 'send' : y === '>' ? 'receive' : y === 'c' ? 'create' : y === 'h' ? 'hardlink' : y === '.' ? 'attrs' : 'message';
+  const op: ItemOp =
+    y === '<'
+      ? 'send'
+      : y === '>'
+        ? 'receive'
+        : y === 'c'
+          ? 'create'
+          : y === 'h'
+            ? 'hardlink'
+            : y === '.'
+              ? 'attrs'
+              : 'message';
   return { op, type: x.trim(), code: `${y}${x}${rest}`, path, isNew: /^\++$/.test(rest) };
 }
 

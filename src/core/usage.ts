@@ -39,14 +39,27 @@ export function parseDf(text: string): Map<string, DfEntry> {
     const [size, used, avail, itotal, iused] = [m[1]!, m[2]!, m[3]!, m[4]!, m[5]!];
     if (![size, used, avail].every((x) => UINT.test(x))) continue; // the header, or garbage
     const inode = (x: string) => (UINT.test(x) ? Number(x) : null);
-    out.set(m[7]!, { target: m[7]!, sizeBytes: Number(size), usedBytes: Number(used), availBytes: Number(avail), inodesTotal: inode(itotal), inodesUsed: inode(iused) });
+    out.set(m[7]!, {
+      target: m[7]!,
+      sizeBytes: Number(size),
+      usedBytes: Number(used),
+      availBytes: Number(avail),
+      inodesTotal: inode(itotal),
+      inodesUsed: inode(iused),
+    });
   }
   return out;
 }
 
 /** The use% df shows: used / (used + avail), what a full filesystem means to its writers. */
 export function dfUsage(e: DfEntry): Usage {
-  return { usedBytes: e.usedBytes, capacityBytes: e.usedBytes + e.availBytes || e.sizeBytes, inodesUsed: e.inodesUsed, inodesTotal: e.inodesTotal, source: 'df' };
+  return {
+    usedBytes: e.usedBytes,
+    capacityBytes: e.usedBytes + e.availBytes || e.sizeBytes,
+    inodesUsed: e.inodesUsed,
+    inodesTotal: e.inodesTotal,
+    source: 'df',
+  };
 }
 
 export interface XfsProjectQuota {
@@ -84,7 +97,15 @@ export function parseXfsQuotaReport(text: string): Map<number, XfsProjectQuota> 
       if (nums.length < 3 || !nums.slice(0, 3).every((x) => UINT.test(x))) continue;
       blocks = nums.slice(0, 3).map(Number);
     }
-    out.set(id, { id, usedBytes: blocks[0]! * 1024, softBytes: blocks[1]! * 1024, hardBytes: blocks[2]! * 1024, inodesUsed: inodes?.[0] ?? null, inodesSoft: inodes?.[1] ?? null, inodesHard: inodes?.[2] ?? null });
+    out.set(id, {
+      id,
+      usedBytes: blocks[0]! * 1024,
+      softBytes: blocks[1]! * 1024,
+      hardBytes: blocks[2]! * 1024,
+      inodesUsed: inodes?.[0] ?? null,
+      inodesSoft: inodes?.[1] ?? null,
+      inodesHard: inodes?.[2] ?? null,
+    });
   }
   return out;
 }
@@ -93,7 +114,13 @@ export function parseXfsQuotaReport(text: string): Map<number, XfsProjectQuota> 
 export function xfsQuotaUsage(q: XfsProjectQuota): Usage | null {
   const cap = q.hardBytes || q.softBytes;
   if (!cap) return null;
-  return { usedBytes: q.usedBytes, capacityBytes: cap, inodesUsed: q.inodesUsed, inodesTotal: q.inodesHard || q.inodesSoft || null, source: 'xfs_quota' };
+  return {
+    usedBytes: q.usedBytes,
+    capacityBytes: cap,
+    inodesUsed: q.inodesUsed,
+    inodesTotal: q.inodesHard || q.inodesSoft || null,
+    source: 'xfs_quota',
+  };
 }
 
 export interface RbdDuEntry {
@@ -128,7 +155,13 @@ export function parseRbdDu(text: string): Map<string, RbdDuEntry> {
 
 export function rbdDuUsage(e: RbdDuEntry): Usage | null {
   if (!e.provisionedBytes) return null;
-  return { usedBytes: e.usedBytes, capacityBytes: e.provisionedBytes, inodesUsed: null, inodesTotal: null, source: 'rbd du' };
+  return {
+    usedBytes: e.usedBytes,
+    capacityBytes: e.provisionedBytes,
+    inodesUsed: null,
+    inodesTotal: null,
+    source: 'rbd du',
+  };
 }
 
 /** used / capacity in percent (0-100+, one decimal), or null when unknown. */

@@ -31,20 +31,41 @@ function prepare(x: HandoverInput): Phase[] {
         fn: async (h) => {
           const r = await h.run(serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
           const st = await h.run(serviceArgv(config, 'status', 'keepalived'));
-          if (st.exitCode === 0) throw new NfsctlError(`keepalived on the primary refused to stop (stop: exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}); it is still running`);
+          if (st.exitCode === 0)
+            throw new NfsctlError(
+              `keepalived on the primary refused to stop (stop: exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}); it is still running`,
+            );
           const v = await vipState(config, primary, h);
-          if (v.holds) throw new NfsctlError(`the primary still holds the VIP ${config.vip} with keepalived stopped: remove it (ip addr del ${config.vip}/<prefix> dev ${config.keepalived.interface})`);
+          if (v.holds)
+            throw new NfsctlError(
+              `the primary still holds the VIP ${config.vip} with keepalived stopped: remove it (ip addr del ${config.vip}/<prefix> dev ${config.keepalived.interface})`,
+            );
         },
       },
       undo: null,
-      noUndoReason: 'keepalived stays stopped on the primary until failback completes (the VIP must not go to stale data)',
+      noUndoReason:
+        'keepalived stays stopped on the primary until failback completes (the VIP must not go to stale data)',
     });
   }
   if (f.keepalivedEnabled.primary) {
-    s.push({ id: 'primary:keepalived-disable', host: primary, title: 'disable keepalived at boot on the primary until failback ends', action: svc(config, 'disable', 'keepalived'), undo: null, noUndoReason: 'stays disabled until failback completes' });
+    s.push({
+      id: 'primary:keepalived-disable',
+      host: primary,
+      title: 'disable keepalived at boot on the primary until failback ends',
+      action: svc(config, 'disable', 'keepalived'),
+      undo: null,
+      noUndoReason: 'stays disabled until failback completes',
+    });
   }
   if (!f.nfsRunning.primary) {
-    s.push({ id: 'primary:nfs-start', host: primary, title: 'start the NFS server on the primary (no VIP yet, so no client sees it)', action: svc(config, 'start', 'nfs'), undo: null, noUndoReason: 'harmless without the VIP' });
+    s.push({
+      id: 'primary:nfs-start',
+      host: primary,
+      title: 'start the NFS server on the primary (no VIP yet, so no client sees it)',
+      action: svc(config, 'start', 'nfs'),
+      undo: null,
+      noUndoReason: 'harmless without the VIP',
+    });
   }
   return [{ title: 'preflight: keep the primary out of the VIP', steps: s }];
 }
@@ -58,7 +79,13 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
       title: 'move the VIP to primary',
       steps: [
         exportsStep,
-        { id: 'primary:keepalived-enable', host: primary, title: 'enable keepalived at boot on the primary again', action: svc(config, 'enable', 'keepalived'), undo: { title: 'disable it again', action: svc(config, 'disable', 'keepalived') } },
+        {
+          id: 'primary:keepalived-enable',
+          host: primary,
+          title: 'enable keepalived at boot on the primary again',
+          action: svc(config, 'enable', 'keepalived'),
+          undo: { title: 'disable it again', action: svc(config, 'disable', 'keepalived') },
+        },
         {
           id: 'primary:vip-move',
           host: primary,
@@ -71,7 +98,8 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
               await assertMayServe(config, hosts, 'primary', 'start keepalived on the primary');
               await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
               run.vipSettleMs = await waitVip(config, hosts, 'primary', vipTimeout);
-              for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message])) run.warnings.push(`freshness record: ${p}`);
+              for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message]))
+                run.warnings.push(`freshness record: ${p}`);
             },
           },
           undo: {

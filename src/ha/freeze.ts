@@ -37,8 +37,17 @@ eval "exec $cmd"
 `;
 export function sequenceArgv(cmds: string[][], last: string[]): string[] {
   if (last.length === 0) throw new Error('sequence: empty last command');
-  for (const c of [...cmds, last]) if (c.includes(SEQUENCE_SEP)) throw new Error(`sequence: an argument is the separator ${SEQUENCE_SEP}`);
-  return ['sh', '-c', SEQUENCE_SCRIPT, 'nfsctl-sequence', SEQUENCE_SEP, ...cmds.flatMap((c) => [...c, SEQUENCE_SEP]), ...last];
+  for (const c of [...cmds, last])
+    if (c.includes(SEQUENCE_SEP)) throw new Error(`sequence: an argument is the separator ${SEQUENCE_SEP}`);
+  return [
+    'sh',
+    '-c',
+    SEQUENCE_SCRIPT,
+    'nfsctl-sequence',
+    SEQUENCE_SEP,
+    ...cmds.flatMap((c) => [...c, SEQUENCE_SEP]),
+    ...last,
+  ];
 }
 
 /**
@@ -49,15 +58,26 @@ export function sequenceArgv(cmds: string[][], last: string[]): string[] {
 export async function freezeExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
   // ganesha: remove each export under the id it is served with (hand-made or legacy exports
   // may carry another Export_Id than nfsctl's own; RemoveExport of a wrong id fails)
-  const liveIds = new Map(parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => [e.path, e.exportId] as const));
+  const liveIds = new Map(
+    parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => [e.path, e.exportId] as const),
+  );
   const served = new Set(liveIds.keys());
   const removed: string[] = [];
   const cmds: string[][] = [];
   for (const v of views.filter((x) => mirrored(x.backend) && served.has(x.path))) {
-    cmds.push(...exporterOf(config).unserveArgvs(config, v.identity, v.hosts[host.name as PairRole]?.clients ?? ['*'], liveIds.get(v.path) ?? undefined));
+    cmds.push(
+      ...exporterOf(config).unserveArgvs(
+        config,
+        v.identity,
+        v.hosts[host.name as PairRole]?.clients ?? ['*'],
+        liveIds.get(v.path) ?? undefined,
+      ),
+    );
     removed.push(v.path);
   }
-  const after = cmds.length ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, servedArgv(config)))).stdout).map((e) => e.path) : [...served];
+  const after = cmds.length
+    ? parseServed(config, (await runChecked(host, sequenceArgv(cmds, servedArgv(config)))).stdout).map((e) => e.path)
+    : [...served];
   const still = after.filter((p) => removed.includes(p));
   if (still.length > 0) throw new NfsctlError(`${host.name}: still serving ${still.join(', ')} after the freeze`);
   return removed;
@@ -74,7 +94,10 @@ export async function freezeKernelNfs(config: Config, host: Host, views: VolumeV
   const served = new Set(await servedPaths(config, host));
   await runChecked(host, serviceArgv(config, 'stop', 'nfs'), { timeoutMs: 60_000 });
   const t = await host.run(['sh', '-c', 'cat /proc/fs/nfsd/threads 2>/dev/null || echo 0']);
-  if (Number(t.stdout.trim() || '0') !== 0) throw new NfsctlError(`${host.name}: nfsd still runs ${t.stdout.trim()} thread(s) after \`${serviceArgv(config, 'stop', 'nfs').join(' ')}\``);
+  if (Number(t.stdout.trim() || '0') !== 0)
+    throw new NfsctlError(
+      `${host.name}: nfsd still runs ${t.stdout.trim()} thread(s) after \`${serviceArgv(config, 'stop', 'nfs').join(' ')}\``,
+    );
   return views.filter((v) => mirrored(v.backend) && served.has(v.path)).map((v) => v.path);
 }
 
@@ -90,20 +113,32 @@ export async function ensureExports(config: Config, host: Host, views: VolumeVie
   const role = host.name as PairRole;
   // the kernel re-reads its whole exports file at once; ganesha adds each missing export
   const servedBefore = new Set(await servedPaths(config, host));
-  const missingBefore = views.filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path)).map((v) => v.identity);
+  const missingBefore = views
+    .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path))
+    .map((v) => v.identity);
   for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
   const served = new Set(await servedPaths(config, host));
-  const missing = views.filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path)).map((v) => v.path);
+  const missing = views
+    .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path))
+    .map((v) => v.path);
   if (missing.length > 0) throw new NfsctlError(`${host.name}: not serving ${missing.join(', ')}`);
   return [...served];
 }
 
-export async function waitVip(config: Config, hosts: Record<PairRole, Host>, want: PairRole, timeoutMs: number): Promise<number> {
+export async function waitVip(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  want: PairRole,
+  timeoutMs: number,
+): Promise<number> {
   const t0 = Date.now();
   const other: PairRole = want === 'primary' ? 'backup' : 'primary';
   let last = '';
   while (Date.now() - t0 < timeoutMs) {
-    const [a, b] = await Promise.all([vipState(config, want, hosts[want], 3000), vipState(config, other, hosts[other], 3000)]);
+    const [a, b] = await Promise.all([
+      vipState(config, want, hosts[want], 3000),
+      vipState(config, other, hosts[other], 3000),
+    ]);
     if (a.holds === true && b.holds === false) return Date.now() - t0;
     last = `${want}: ${a.holds ?? a.error}, ${other}: ${b.holds ?? b.error}`;
     await new Promise((r) => setTimeout(r, 100));

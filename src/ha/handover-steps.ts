@@ -19,7 +19,19 @@ import type { OpJournal, OpKind } from './journal.js';
 import { writeSyncRecord } from './sync-state.js';
 import { noteReceived } from './freshness.js';
 import { ensureExports, freezeExports, freezeKernelNfs, unfreezeKernelNfs } from './freeze.js';
-import { checkUnitCaps, previewUnits, rsyncArgv, runUnits, syncRecord, treeDigest, unitName, unitShort, unitsReport, type ReadyUnit, type UnitPreview } from './sync.js';
+import {
+  checkUnitCaps,
+  previewUnits,
+  rsyncArgv,
+  runUnits,
+  syncRecord,
+  treeDigest,
+  unitName,
+  unitShort,
+  unitsReport,
+  type ReadyUnit,
+  type UnitPreview,
+} from './sync.js';
 
 export interface HandoverOptions {
   kind: OpKind;
@@ -100,7 +112,11 @@ export function direction(kind: OpKind): { from: PairRole; to: PairRole } {
   return kind === 'failback' ? { from: 'backup', to: 'primary' } : { from: 'primary', to: 'backup' };
 }
 
-export function svc(config: Config, action: 'start' | 'stop' | 'enable' | 'disable', key: 'keepalived' | 'nfs' | 'rsyncd'): Action {
+export function svc(
+  config: Config,
+  action: 'start' | 'stop' | 'enable' | 'disable',
+  key: 'keepalived' | 'nfs' | 'rsyncd',
+): Action {
   return { kind: 'run', argv: serviceArgv(config, action, key) };
 }
 
@@ -114,7 +130,10 @@ export function copyStep(x: HandoverInput, id: 'bulk-sync' | 'final-sync', title
     title,
     action: {
       kind: 'fn',
-      describe: f.units.map((u) => quoteArgv(rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete, unit: u }))).join('; ') || 'nothing to copy',
+      describe:
+        f.units
+          .map((u) => quoteArgv(rsyncArgv({ config, source: from, dryRun: false, maxDelete: o.maxDelete, unit: u })))
+          .join('; ') || 'nothing to copy',
       fn: (h, step) => runCopy(x, id, h, step),
     },
     undo: null,
@@ -140,13 +159,30 @@ async function runCopy(x: HandoverInput, id: 'bulk-sync' | 'final-sync', h: Host
   const expected = new Map((previews ?? []).map((p) => [p.unit.path, p.report.stats.transferredFileSize]));
   const per = { volumes: f.units.flatMap((u) => u.volumes), skipped: f.skipped };
   try {
-    const live = { signal: step.signal, name: unitShort, expected: (u: ReadyUnit) => expected.get(u.path) ?? null, progress: (s: Parameters<typeof formatCopyProgress>[0]) => step.progress(`copy ${formatCopyProgress(s)}`) };
+    const live = {
+      signal: step.signal,
+      name: unitShort,
+      expected: (u: ReadyUnit) => expected.get(u.path) ?? null,
+      progress: (s: Parameters<typeof formatCopyProgress>[0]) => step.progress(`copy ${formatCopyProgress(s)}`),
+    };
     const rep = unitsReport(await runUnits(h, a, f.units, undefined, live));
-    run.syncs.push({ step: id, bytes: rep.stats.transferredFileSize ?? 0, files: rep.stats.files, deleted: rep.deletions.length, durationMs: rep.durationMs });
-    await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, rep, undefined, per)).catch(() => undefined);
+    run.syncs.push({
+      step: id,
+      bytes: rep.stats.transferredFileSize ?? 0,
+      files: rep.stats.files,
+      deleted: rep.deletions.length,
+      durationMs: rep.durationMs,
+    });
+    await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, rep, undefined, per)).catch(
+      () => undefined,
+    );
     await noteReceived(config, hosts, from, to, started, id === 'final-sync');
   } catch (err) {
-    await writeSyncRecord(h, config.state.stateDir, syncRecord(from, to, started, null, (err as Error).message, per)).catch(() => undefined);
+    await writeSyncRecord(
+      h,
+      config.state.stateDir,
+      syncRecord(from, to, started, null, (err as Error).message, per),
+    ).catch(() => undefined);
     throw err;
   }
 }
@@ -160,10 +196,29 @@ export function bulkPhases(x: HandoverInput): Phase[] {
   const { config, facts: f, opts: o } = x;
   const { from, to } = f;
   const unitList = f.units.map((u) => unitName(u)).join('; ') || 'nothing (no mirrored volume)';
-  const start: Step[] = f.rsyncdRunning[from] ? [] : [{ id: `${from}:rsyncd-start`, host: from, title: `start the rsync daemon on ${from} for the sync`, action: svc(config, 'start', 'rsyncd'), undo: { title: `stop the rsync daemon on ${from}`, action: svc(config, 'stop', 'rsyncd') } }];
+  const start: Step[] = f.rsyncdRunning[from]
+    ? []
+    : [
+        {
+          id: `${from}:rsyncd-start`,
+          host: from,
+          title: `start the rsync daemon on ${from} for the sync`,
+          action: svc(config, 'start', 'rsyncd'),
+          undo: { title: `stop the rsync daemon on ${from}`, action: svc(config, 'stop', 'rsyncd') },
+        },
+      ];
   return [
     { title: `bulk sync ${from} -> ${to} (clients still write to ${from})`, steps: start },
-    { title: `bulk sync ${from} -> ${to}: copy`, steps: [copyStep(x, 'bulk-sync', `bulk copy from ${from}, one rsync per volume filesystem (deletions capped at ${o.maxDelete} per volume): ${unitList}`)] },
+    {
+      title: `bulk sync ${from} -> ${to}: copy`,
+      steps: [
+        copyStep(
+          x,
+          'bulk-sync',
+          `bulk copy from ${from}, one rsync per volume filesystem (deletions capped at ${o.maxDelete} per volume): ${unitList}`,
+        ),
+      ],
+    },
   ];
 }
 
@@ -178,13 +233,26 @@ export function freezePhase(x: HandoverInput): Phase {
       {
         id: `${from}:freeze`,
         host: from,
-        title: kernel ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)` : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
+        title: kernel
+          ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)`
+          : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
         action: {
           kind: 'fn',
-          describe: kernel ? `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left` : 'dbus RemoveExport for every volume export',
-          fn: async (h) => void (kernel ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
+          describe: kernel
+            ? `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`
+            : 'dbus RemoveExport for every volume export',
+          fn: async (h) =>
+            void (kernel ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
         },
-        undo: { title: `serve the volumes on ${from} again`, action: { kind: 'fn', describe: kernel ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport', fn: async (h) => void (kernel ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)) } },
+        undo: {
+          title: `serve the volumes on ${from} again`,
+          action: {
+            kind: 'fn',
+            describe: kernel ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport',
+            fn: async (h) =>
+              void (kernel ? await unfreezeKernelNfs(config, h, f.views) : await ensureExports(config, h, f.views)),
+          },
+        },
       },
     ],
   };
@@ -202,7 +270,11 @@ export function finalPhase(x: HandoverInput): Phase {
         id: `${to}:verify`,
         host: to,
         title: `verify ${to} has exactly ${from}'s files (${o.verify ? 'sha256 of every file' : 'names, counts and sizes'})`,
-        action: { kind: 'fn', describe: `find <each volume filesystem> -xdev -type f on both hosts${o.verify ? ' | sha256sum' : ''}, compare`, fn: (h) => verify(x, h) },
+        action: {
+          kind: 'fn',
+          describe: `find <each volume filesystem> -xdev -type f on both hosts${o.verify ? ' | sha256sum' : ''}, compare`,
+          fn: (h) => verify(x, h),
+        },
         undo: null,
         noUndoReason: 'a check: changes nothing',
       },
@@ -218,10 +290,18 @@ async function verify(x: HandoverInput, h: Host): Promise<void> {
   f.units.forEach((u, i) => {
     const a = as[i]!;
     const b = bs[i]!;
-    if (a.digest !== b.digest || a.files !== b.files || a.bytes !== b.bytes) bad.push(`${unitName(u)}: ${f.from} has ${a.files} files / ${a.bytes} bytes, ${f.to} has ${b.files} files / ${b.bytes} bytes${a.digest !== b.digest ? ' (listings differ)' : ''}`);
+    if (a.digest !== b.digest || a.files !== b.files || a.bytes !== b.bytes)
+      bad.push(
+        `${unitName(u)}: ${f.from} has ${a.files} files / ${a.bytes} bytes, ${f.to} has ${b.files} files / ${b.bytes} bytes${a.digest !== b.digest ? ' (listings differ)' : ''}`,
+      );
   });
   if (bad.length) throw new NfsctlError(`verification failed:\n  ${bad.join('\n  ')}`);
-  run.verify = { files: as.reduce((n, d) => n + d.files, 0), bytes: as.reduce((n, d) => n + d.bytes, 0), digest: as.map((d) => d.digest).join(','), checksums: o.verify };
+  run.verify = {
+    files: as.reduce((n, d) => n + d.files, 0),
+    bytes: as.reduce((n, d) => n + d.bytes, 0),
+    digest: as.map((d) => d.digest).join(','),
+    checksums: o.verify,
+  };
 }
 
 /** 4a. `to` serves every volume before the VIP comes to it. */
@@ -231,7 +311,11 @@ export function exportsStep(x: HandoverInput): Step {
     id: `${f.to}:exports`,
     host: f.to,
     title: `make sure ${f.to} serves every volume`,
-    action: { kind: 'fn', describe: 'dbus ShowExports; AddExport what is missing', fn: async (h) => void (await ensureExports(config, h, f.views)) },
+    action: {
+      kind: 'fn',
+      describe: 'dbus ShowExports; AddExport what is missing',
+      fn: async (h) => void (await ensureExports(config, h, f.views)),
+    },
     undo: null,
     noUndoReason: 'serving without the VIP is harmless',
   };
@@ -249,14 +333,18 @@ export function restorePhase(x: HandoverInput): Phase {
       title: `serve the volumes on ${from} again (it is the standby now${o.kind === 'failback' ? '; syncs run primary -> backup again' : ''})`,
       action: {
         kind: 'fn',
-        describe: kernel ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra` : 'dbus AddExport for the frozen exports',
+        describe: kernel
+          ? `${serviceArgv(config, 'start', 'nfs').join(' ')}; exportfs -ra`
+          : 'dbus AddExport for the frozen exports',
         fn: async (h) => {
           try {
             if (kernel) await unfreezeKernelNfs(config, h, f.views);
             else await ensureExports(config, h, f.views);
           } catch (err) {
             // the VIP has moved: failing here must not undo that; report instead
-            run.warnings.push(`${from}: could not serve the volumes again: ${(err as Error).message}; run \`nfsctl volume export <volume>\` for each`);
+            run.warnings.push(
+              `${from}: could not serve the volumes again: ${(err as Error).message}; run \`nfsctl volume export <volume>\` for each`,
+            );
           }
         },
       },
@@ -264,6 +352,14 @@ export function restorePhase(x: HandoverInput): Phase {
       noUndoReason: 'the standby serving its copy is its normal role',
     },
   ];
-  if (!f.rsyncdRunning[from]) steps.push({ id: `${from}:rsyncd-stop`, host: from, title: `stop the rsync daemon we started on ${from}`, action: { kind: 'run', argv: serviceArgv(config, 'stop', 'rsyncd'), okExitCodes: [0, 1, 3] }, undo: null, noUndoReason: 'it was not running before' });
+  if (!f.rsyncdRunning[from])
+    steps.push({
+      id: `${from}:rsyncd-stop`,
+      host: from,
+      title: `stop the rsync daemon we started on ${from}`,
+      action: { kind: 'run', argv: serviceArgv(config, 'stop', 'rsyncd'), okExitCodes: [0, 1, 3] },
+      undo: null,
+      noUndoReason: 'it was not running before',
+    });
   return { title: `restore ${from}'s normal role`, steps };
 }

@@ -32,11 +32,31 @@ import { quoteArg } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { pairInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
-import { checkUnitCaps, checkUnits, mergeReports, previewSize, previewUnits, renderUnitPreviews, syncUnits } from './sync.js';
+import {
+  checkUnitCaps,
+  checkUnits,
+  mergeReports,
+  previewSize,
+  previewUnits,
+  renderUnitPreviews,
+  syncUnits,
+} from './sync.js';
 import { movePromise, nfsClients, restartAdvice } from './promise.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import { checkSyncFreshness } from './freshness.js';
-import { bulkPhases, direction, exportsStep, finalPhase, freezePhase, restorePhase, type HandoverDirection, type HandoverFacts, type HandoverInput, type HandoverOptions, type HandoverRun } from './handover-steps.js';
+import {
+  bulkPhases,
+  direction,
+  exportsStep,
+  finalPhase,
+  freezePhase,
+  restorePhase,
+  type HandoverDirection,
+  type HandoverFacts,
+  type HandoverInput,
+  type HandoverOptions,
+  type HandoverRun,
+} from './handover-steps.js';
 import { failback } from './failback.js';
 import { switchover } from './switchover.js';
 
@@ -47,7 +67,13 @@ const DIRECTIONS: Record<OpKind, HandoverDirection> = { failback, switchover };
 
 /** Drift lines that matter for a handover (served/not-served is fixed by the plan itself). */
 export function blockingDrift(views: VolumeView[]): string[] {
-  return views.filter((v) => mirrored(v.backend)).flatMap((v) => v.drift.filter((d) => !/in the exports config but not served|served but not in the exports config/.test(d)).map((d) => `${v.id}: ${d}`));
+  return views
+    .filter((v) => mirrored(v.backend))
+    .flatMap((v) =>
+      v.drift
+        .filter((d) => !/in the exports config but not served|served but not in the exports config/.test(d))
+        .map((d) => `${v.id}: ${d}`),
+    );
 }
 
 async function answers(host: Host, t: number): Promise<string | null> {
@@ -60,33 +86,53 @@ async function answers(host: Host, t: number): Promise<string | null> {
 }
 
 /** Read-only preflight. Throws PreconditionError (exit 4, nothing changed) when it must not go on. */
-export async function handoverPreflight(config: Config, hosts: Record<PairRole, Host>, o: HandoverOptions): Promise<HandoverFacts> {
+export async function handoverPreflight(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  o: HandoverOptions,
+): Promise<HandoverFacts> {
   const { from, to } = direction(o.kind);
   const t = config.timeouts.check + config.timeouts.connect;
   const roles: PairRole[] = ['primary', 'backup'];
   const dead = await Promise.all(roles.map((r) => answers(hosts[r], t)));
   for (const [i, r] of roles.entries()) {
-    if (dead[i]) throw new PreconditionError(`${r} is unreachable: ${dead[i]}; nothing was changed`, { hint: `bring ${r} (and its sshd) back, then run \`nfsctl ${o.kind}\` again` });
+    if (dead[i])
+      throw new PreconditionError(`${r} is unreachable: ${dead[i]}; nothing was changed`, {
+        hint: `bring ${r} (and its sshd) back, then run \`nfsctl ${o.kind}\` again`,
+      });
   }
   const journal = await readJournal(config, o.kind, [hosts.primary, hosts.backup]);
   if (unfinished(journal) && !o.resume) {
-    throw new PreconditionError(`an earlier ${o.kind} (${journal.planId}) did not finish: ${journal.done.length} step(s) done${journal.failedStep ? `, failed at ${journal.failedStep}` : ''}`, { hint: `continue it: nfsctl ${o.kind} --resume` });
+    throw new PreconditionError(
+      `an earlier ${o.kind} (${journal.planId}) did not finish: ${journal.done.length} step(s) done${journal.failedStep ? `, failed at ${journal.failedStep}` : ''}`,
+      { hint: `continue it: nfsctl ${o.kind} --resume` },
+    );
   }
   const resumeDone = new Set(o.resume && unfinished(journal) ? journal.done : []);
   const vipMoved = resumeDone.has(`${to}:vip-move`);
   const vs = await Promise.all(roles.map((r) => vipState(config, r, hosts[r], config.timeouts.check)));
   const vip = { primary: vs[0]!.holds, backup: vs[1]!.holds };
   if (vip.primary && vip.backup) {
-    throw new PreconditionError(`split brain: the VIP ${config.vip} is on BOTH hosts; clients may have written to either, refusing to ${o.kind}`, {
-      hint: `on the primary: \`${serviceCommand(config, 'stop', 'keepalived')}\` and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\` (see \`ip addr\`); check no client data is on the primary only; then \`nfsctl ${o.kind}\``,
-    });
+    throw new PreconditionError(
+      `split brain: the VIP ${config.vip} is on BOTH hosts; clients may have written to either, refusing to ${o.kind}`,
+      {
+        hint: `on the primary: \`${serviceCommand(config, 'stop', 'keepalived')}\` and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\` (see \`ip addr\`); check no client data is on the primary only; then \`nfsctl ${o.kind}\``,
+      },
+    );
   }
   const holder = vip.primary ? 'primary' : vip.backup ? 'backup' : null;
-  if (holder === null) throw new PreconditionError(`nobody holds the VIP ${config.vip}: refusing to ${o.kind}`, { hint: `start keepalived on the host with the newest data: ${serviceCommand(config, 'start', 'keepalived')}` });
+  if (holder === null)
+    throw new PreconditionError(`nobody holds the VIP ${config.vip}: refusing to ${o.kind}`, {
+      hint: `start keepalived on the host with the newest data: ${serviceCommand(config, 'start', 'keepalived')}`,
+    });
   if (holder !== from && !vipMoved) {
-    throw new PreconditionError(`the VIP is on ${holder}: nothing to ${o.kind === 'failback' ? 'fail back' : 'switch over'} (it moves the VIP from ${from} to ${to})`, { hint: 'nfsctl status' });
+    throw new PreconditionError(
+      `the VIP is on ${holder}: nothing to ${o.kind === 'failback' ? 'fail back' : 'switch over'} (it moves the VIP from ${from} to ${to})`,
+      { hint: 'nfsctl status' },
+    );
   }
-  const svc = async (r: PairRole, a: 'status' | 'is-enabled', k: 'keepalived' | 'nfs' | 'rsyncd') => (await hosts[r].run(serviceArgv(config, a, k))).exitCode === 0;
+  const svc = async (r: PairRole, a: 'status' | 'is-enabled', k: 'keepalived' | 'nfs' | 'rsyncd') =>
+    (await hosts[r].run(serviceArgv(config, a, k))).exitCode === 0;
   const [kaP, kaB, enP, enB, nfsP, nfsB, rsP, rsB] = await Promise.all([
     svc('primary', 'status', 'keepalived'),
     svc('backup', 'status', 'keepalived'),
@@ -114,18 +160,30 @@ export async function handoverPreflight(config: Config, hosts: Record<PairRole, 
     clients: { mountedBy: new Map(), connected: [] },
     journal,
   };
-  if (!vipMoved && !resumeDone.has(`${from}:freeze`) && !facts.nfsRunning[from]) throw new PreconditionError(`${from} holds the VIP but its NFS server is not running: clients are down; fix that first`, { hint: serviceCommand(config, 'start', 'nfs') });
+  if (!vipMoved && !resumeDone.has(`${from}:freeze`) && !facts.nfsRunning[from])
+    throw new PreconditionError(
+      `${from} holds the VIP but its NFS server is not running: clients are down; fix that first`,
+      { hint: serviceCommand(config, 'start', 'nfs') },
+    );
   facts.views = mergeVolumes(config, facts.inv);
   let skippedIds = new Set<string>();
   if (!vipMoved) {
-    const check = await checkUnits(config, syncUnits(config, facts.views), { role: from, host: hosts[from] }, { role: to, host: hosts[to] }, { skipUnready: o.skipUnready ?? false });
+    const check = await checkUnits(
+      config,
+      syncUnits(config, facts.views),
+      { role: from, host: hosts[from] },
+      { role: to, host: hosts[to] },
+      { skipUnready: o.skipUnready ?? false },
+    );
     facts.units = check.ready;
     facts.skipped = check.problems.map((p) => p.text);
     skippedIds = new Set(check.problems.flatMap((p) => p.unit.volumes));
   }
   const drift = blockingDrift(facts.views.filter((v) => !skippedIds.has(v.id)));
   if (drift.length > 0) {
-    throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, { hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again' });
+    throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, {
+      hint: 'nfsctl volume list; fix the drift (nfsctl troubleshoot-mount <volume>), then run it again',
+    });
   }
   if (vipMoved) return facts;
   facts.clients = await nfsClients(hosts[from]);
@@ -149,10 +207,22 @@ export interface HandoverPlan {
 }
 
 /** Phase 2: the plan, from preflight's facts. Nothing runs here. */
-export function planHandover(config: Config, hosts: Record<PairRole, Host>, f: HandoverFacts, o: HandoverOptions): HandoverPlan {
+export function planHandover(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  f: HandoverFacts,
+  o: HandoverOptions,
+): HandoverPlan {
   const dir = DIRECTIONS[o.kind];
   const x: HandoverInput = { config, hosts, facts: f, opts: o, run: { syncs: [], warnings: [] } };
-  const all = [...dir.prepare(x), ...bulkPhases(x), freezePhase(x), finalPhase(x), ...dir.moveVip(x, exportsStep(x)), restorePhase(x)].filter((p) => p.steps.length > 0);
+  const all = [
+    ...dir.prepare(x),
+    ...bulkPhases(x),
+    freezePhase(x),
+    finalPhase(x),
+    ...dir.moveVip(x, exportsStep(x)),
+    restorePhase(x),
+  ].filter((p) => p.steps.length > 0);
   const { phases, skipped } = resumeFrom(all, o.resume && unfinished(f.journal) ? f.journal.done : []);
   const plan: Plan = {
     id: newPlanId(),
@@ -194,18 +264,29 @@ function handoverNotes(x: HandoverInput, skipped: Step[]): string[] {
   const notes: string[] = [];
   if (skipped.length) notes.push(`resuming ${f.journal!.planId}: already done: ${skipped.map((s) => s.id).join(', ')}`);
   if (f.previews) notes.push(...renderUnitPreviews(f.previews, from, to));
-  else if (!skipped.some((s) => s.id === `${to}:bulk-sync`)) notes.push(`the rsync daemon on ${from} is not running: the itemised preview and the deletion cap (${o.maxDelete}) are checked right before the bulk copy`);
-  for (const t of f.skipped) notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
+  else if (!skipped.some((s) => s.id === `${to}:bulk-sync`))
+    notes.push(
+      `the rsync daemon on ${from} is not running: the itemised preview and the deletion cap (${o.maxDelete}) are checked right before the bulk copy`,
+    );
+  for (const t of f.skipped)
+    notes.push(`SKIPPED (--skip-unready), NOT copied: ${t}; after the move its clients see ${to}'s older copy`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   if (copies.length) {
     const p = movePromise(copies[0]!.backend);
-    notes.push(`what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`);
+    notes.push(
+      `what the move does to clients of the rsync-copy volumes (${copies.map((v) => v.id).join(', ')}): ${p.planned}; ${p.openFiles}`,
+    );
     const advice = restartAdvice(copies, f.clients);
     if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));
   }
   const rbd = f.views.filter((v) => !mirrored(v.backend));
-  if (rbd.length) notes.push(`RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`);
-  notes.push(`the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`);
+  if (rbd.length)
+    notes.push(
+      `RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`,
+    );
+  notes.push(
+    `the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`,
+  );
   return notes;
 }
 
@@ -237,21 +318,45 @@ export function handoverSummary(x: HandoverInput): string[] {
   const lines = [`${o.kind}: the VIP ${config.vip} and its clients move from ${from} to ${to}`];
   if (f.previews) {
     lines.push(`copy ${from} -> ${to} (dry run): ${previewSize(f.previews)}`);
-    const big = [...f.previews].sort((a, b) => (b.report.stats.transferredFileSize ?? 0) - (a.report.stats.transferredFileSize ?? 0));
+    const big = [...f.previews].sort(
+      (a, b) => (b.report.stats.transferredFileSize ?? 0) - (a.report.stats.transferredFileSize ?? 0),
+    );
     if (f.previews.length > 1) {
       for (const p of big.slice(0, 4)) lines.push(`  ${p.unit.volumes.join(', ') || p.unit.path}: ${previewSize([p])}`);
       if (big.length > 4) lines.push(`  ... ${big.length - 4} more volume(s): ${previewSize(big.slice(4))}`);
     }
-  } else if (f.units.length) lines.push(`copy ${from} -> ${to}: size known at the copy (no rsync daemon on ${from} yet)`);
+  } else if (f.units.length)
+    lines.push(`copy ${from} -> ${to}: size known at the copy (no rsync daemon on ${from} yet)`);
   const copies = f.views.filter((v) => mirrored(v.backend));
   const shared = f.views.filter((v) => !mirrored(v.backend));
-  lines.push(fitList(`volumes (${f.views.length}): `, f.views.map((v) => v.id)));
+  lines.push(
+    fitList(
+      `volumes (${f.views.length}): `,
+      f.views.map((v) => v.id),
+    ),
+  );
   if (f.skipped.length) lines.push(`NOT copied (--skip-unready): ${f.skipped.length} problem(s), see the notes above`);
   const mounted = [...new Set(copies.flatMap((v) => f.clients.mountedBy.get(v.path) ?? []))];
   const clients = mounted.length ? mounted : f.clients.connected;
-  lines.push(clients.length ? fitList(`clients of ${from}${mounted.length ? '' : ' (connected to NFS)'}: `, clients) : `clients of ${from}: none seen (no rmtab entry, no NFS connection)`);
-  if (copies.length) lines.push(fitList('open files lost (I/O errors, restart the pod): ', copies.map((v) => v.id)));
-  if (shared.length) lines.push(fitList(`open files kept (${movePromise(shared[0]!.backend).kind} storage): `, shared.map((v) => v.id)));
+  lines.push(
+    clients.length
+      ? fitList(`clients of ${from}${mounted.length ? '' : ' (connected to NFS)'}: `, clients)
+      : `clients of ${from}: none seen (no rmtab entry, no NFS connection)`,
+  );
+  if (copies.length)
+    lines.push(
+      fitList(
+        'open files lost (I/O errors, restart the pod): ',
+        copies.map((v) => v.id),
+      ),
+    );
+  if (shared.length)
+    lines.push(
+      fitList(
+        `open files kept (${movePromise(shared[0]!.backend).kind} storage): `,
+        shared.map((v) => v.id),
+      ),
+    );
   if (copies.length) lines.push('clients stall from the freeze to the VIP move; nothing acknowledged is lost');
   return lines.map((l) => (l.length > SUMMARY_WIDTH ? `${l.slice(0, SUMMARY_WIDTH - 1)}…` : l));
 }
@@ -262,11 +367,25 @@ export function handoverSummary(x: HandoverInput): string[] {
  * those a resumed run skipped), running / failed / done. Written from the first step done
  * on (or at once when resuming).
  */
-export function hostJournal(x: HandoverInput, plan: Plan): { hook: (j: PlanJournal) => Promise<void>; state: () => OpJournal } {
+export function hostJournal(
+  x: HandoverInput,
+  plan: Plan,
+): { hook: (j: PlanJournal) => Promise<void>; state: () => OpJournal } {
   const { config, hosts, facts: f, opts: o, run } = x;
   const prev = o.resume && unfinished(f.journal) ? f.journal : null;
   const phaseOf = new Map(plan.phases.flatMap((p) => p.steps.map((s) => [s.id, p.title] as const)));
-  let state: OpJournal = prev ? { ...prev, status: 'running' } : { kind: o.kind, planId: plan.id, status: 'running', startedAt: new Date().toISOString(), updatedAt: '', by: operatorName(), done: [], staleHost: 'primary' };
+  let state: OpJournal = prev
+    ? { ...prev, status: 'running' }
+    : {
+        kind: o.kind,
+        planId: plan.id,
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        updatedAt: '',
+        by: operatorName(),
+        done: [],
+        staleHost: 'primary',
+      };
   delete state.failedStep;
   delete state.error;
   const base = state;
@@ -285,9 +404,19 @@ export function hostJournal(x: HandoverInput, plan: Plan): { hook: (j: PlanJourn
     }
     const bad = j.steps.find((s) => s.status === 'failed' || s.status === 'unknown');
     const over = j.steps.some((s) => s.status !== 'done' && s.status !== 'running' && s.status !== 'pending');
-    const status: OpJournal['status'] = j.steps.every((s) => s.status === 'done') ? 'done' : over ? 'failed' : 'running';
+    const status: OpJournal['status'] = j.steps.every((s) => s.status === 'done')
+      ? 'done'
+      : over
+        ? 'failed'
+        : 'running';
     const { failedStep: _f, error: _e, phase: _p, ...rest } = base;
-    state = { ...rest, done, status, ...(phase ? { phase } : {}), ...(bad ? { failedStep: bad.id, ...(bad.error ? { error: bad.error } : {}) } : {}) };
+    state = {
+      ...rest,
+      done,
+      status,
+      ...(phase ? { phase } : {}),
+      ...(bad ? { failedStep: bad.id, ...(bad.error ? { error: bad.error } : {}) } : {}),
+    };
     if (status === 'done' && o.kind === 'failback') delete state.staleHost;
     if (!written && !prev && done.length === 0) return; // nothing changed yet: no unfinished operation to report
     written = true;
@@ -325,7 +454,13 @@ export interface ApplyHandoverOptions {
  * Phase 3: confirm and apply the plan through the runner (its journal mirrored on both
  * hosts). A failure says where the VIP is and how to go on.
  */
-export async function applyHandover(runner: Runner, f: HandoverFacts, hp: HandoverPlan, o: HandoverOptions, a: ApplyHandoverOptions): Promise<HandoverReport> {
+export async function applyHandover(
+  runner: Runner,
+  f: HandoverFacts,
+  hp: HandoverPlan,
+  o: HandoverOptions,
+  a: ApplyHandoverOptions,
+): Promise<HandoverReport> {
   const t0 = Date.now();
   const { from, to } = f;
   let report;
@@ -335,16 +470,40 @@ export async function applyHandover(runner: Runner, f: HandoverFacts, hp: Handov
       yes: a.yes,
       json: a.json,
       interactive: a.interactive,
-      confirm: { kind: 'type', message: `${o.kind}: move the VIP and clients from ${from} to ${to}. Type the name of the ${to} to go on`, expected: to },
+      confirm: {
+        kind: 'type',
+        message: `${o.kind}: move the VIP and clients from ${from} to ${to}. Type the name of the ${to} to go on`,
+        expected: to,
+      },
     });
   } catch (err) {
     if (!(err instanceof PlanFailedError)) throw err;
     const j = hp.journal();
     const where = j.done.includes(`${to}:vip-move`) ? `the VIP is on ${to}` : `the VIP and clients stay on ${from}`;
-    throw new PlanFailedError(`${err.message}\n${where}`, err.report, { exitCode: err.exitCode, ...(j.done.length > 0 ? { hint: `fix the cause, then: nfsctl ${o.kind} --resume` } : { hint: 'nothing was left changed; fix the cause and run it again' }) });
+    throw new PlanFailedError(`${err.message}\n${where}`, err.report, {
+      exitCode: err.exitCode,
+      ...(j.done.length > 0
+        ? { hint: `fix the cause, then: nfsctl ${o.kind} --resume` }
+        : { hint: 'nothing was left changed; fix the cause and run it again' }),
+    });
   }
   const r = hp.result;
-  const restart = restartAdvice(f.views.filter((v) => mirrored(v.backend)), f.clients);
-  return { kind: o.kind, planId: report.planId, from, to, durationMs: Date.now() - t0, vipSettleMs: r.vipSettleMs ?? null, syncs: r.syncs, verify: r.verify ?? null, warnings: r.warnings, skipped: f.skipped, restart, hosts: report.hostStates };
+  const restart = restartAdvice(
+    f.views.filter((v) => mirrored(v.backend)),
+    f.clients,
+  );
+  return {
+    kind: o.kind,
+    planId: report.planId,
+    from,
+    to,
+    durationMs: Date.now() - t0,
+    vipSettleMs: r.vipSettleMs ?? null,
+    syncs: r.syncs,
+    verify: r.verify ?? null,
+    warnings: r.warnings,
+    skipped: f.skipped,
+    restart,
+    hosts: report.hostStates,
+  };
 }
-

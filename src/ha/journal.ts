@@ -42,7 +42,9 @@ export function parseJournal(text: string | null): OpJournal | null {
 
 /** The journal as either host has it; the newer one wins (one host may have missed a write). */
 export async function readJournal(config: Config, kind: OpKind, hosts: Host[]): Promise<OpJournal | null> {
-  const found = await Promise.all(hosts.map((h) => h.readFile(journalPath(config, kind)).then(parseJournal, () => null)));
+  const found = await Promise.all(
+    hosts.map((h) => h.readFile(journalPath(config, kind)).then(parseJournal, () => null)),
+  );
   const js = found.filter((j): j is OpJournal => j !== null);
   js.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.done.length - a.done.length);
   return js[0] ?? null;

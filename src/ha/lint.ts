@@ -29,9 +29,24 @@ export const CRON_PATH = '/etc/cron.d/nfsctl-sync';
 export const SEED_PORTS = { mountd: '20048', statd: '20049', lockd: '20050' };
 
 export async function lintFacts(config: Config, role: PairRole, host: Host): Promise<LintHostFacts> {
-  const f: LintHostFacts = { role, reachable: true, keepalivedConf: null, nfsConf: new Map(), served: [], servedOk: false, cron: null, lastOk: null };
+  const f: LintHostFacts = {
+    role,
+    reachable: true,
+    keepalivedConf: null,
+    nfsConf: new Map(),
+    served: [],
+    servedOk: false,
+    cron: null,
+    lastOk: null,
+  };
   try {
-    const [ka, nfs, nfsd, served, cron] = await host.runMany([readFileArgv(config.keepalived.config), readFileArgv('/etc/nfs.conf'), catDirArgv('/etc/nfs.conf.d', '.conf', 'nfsctl-nfsconf'), servedArgv(config), readFileArgv(CRON_PATH)]);
+    const [ka, nfs, nfsd, served, cron] = await host.runMany([
+      readFileArgv(config.keepalived.config),
+      readFileArgv('/etc/nfs.conf'),
+      catDirArgv('/etc/nfs.conf.d', '.conf', 'nfsctl-nfsconf'),
+      servedArgv(config),
+      readFileArgv(CRON_PATH),
+    ]);
     f.keepalivedConf = fileContent(ka!, config.keepalived.config);
     const extra = [...splitCat(nfsd!.stdout).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
     f.nfsConf = parseNfsConf(fileContent(nfs!, '/etc/nfs.conf') ?? '', ...extra);
@@ -55,25 +70,69 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
   const out: Finding[] = [];
   const roles: PairRole[] = ['primary', 'backup'];
   const add = (x: Finding) => out.push(x);
-  for (const r of roles) if (!f[r].reachable) add({ id: 'reachable', host: r, status: 'critical', title: 'host answers', evidence: f[r].error ?? 'no answer', fix: `check ${r} and its sshd` });
+  for (const r of roles)
+    if (!f[r].reachable)
+      add({
+        id: 'reachable',
+        host: r,
+        status: 'critical',
+        title: 'host answers',
+        evidence: f[r].error ?? 'no answer',
+        fix: `check ${r} and its sshd`,
+      });
   if (roles.some((r) => !f[r].reachable)) return out;
   const exporter = exporterOf(config);
   const root = config.nfs.root.replace(/\/+$/, '');
 
   // exports: every nfsctl volume export carries an fsid, the same on both hosts
   if (exporter.fsidInExports) {
-    const fsidOf = (e: ServedExport) => e.clients.flatMap((c) => c.options).find((o) => o.startsWith('fsid='))?.slice(5) ?? null;
+    const fsidOf = (e: ServedExport) =>
+      e.clients
+        .flatMap((c) => c.options)
+        .find((o) => o.startsWith('fsid='))
+        ?.slice(5) ?? null;
     const bad: string[] = [];
     const differ: string[] = [];
     const byPath = new Map<string, Partial<Record<PairRole, string | null>>>();
-    for (const r of roles) for (const e of f[r].served.filter((x) => x.path.startsWith(`${root}/`))) byPath.set(e.path, { ...byPath.get(e.path), [r]: fsidOf(e) });
+    for (const r of roles)
+      for (const e of f[r].served.filter((x) => x.path.startsWith(`${root}/`)))
+        byPath.set(e.path, { ...byPath.get(e.path), [r]: fsidOf(e) });
     for (const [p, v] of byPath) {
       for (const r of roles) if (r in v && !v[r]) bad.push(`${r}:${p}`);
-      if (v.primary && v.backup && v.primary !== v.backup) differ.push(`${p} (primary ${v.primary}, backup ${v.backup})`);
+      if (v.primary && v.backup && v.primary !== v.backup)
+        differ.push(`${p} (primary ${v.primary}, backup ${v.backup})`);
     }
-    if (!f.primary.servedOk || !f.backup.servedOk) add({ id: 'fsid', host: null, status: 'warn', title: 'every export has the same fsid on both hosts', evidence: 'exportfs -v failed on a host', fix: 'start the NFS server on both hosts' });
-    else if (bad.length || differ.length) add({ id: 'fsid', host: null, status: 'critical', title: 'every export has the same fsid on both hosts', evidence: [bad.length ? `no fsid: ${bad.join(', ')}` : '', differ.length ? `fsid differs: ${differ.join(', ')}` : ''].filter(Boolean).join('; '), fix: 'nfsctl volume export <volume> --yes on both hosts (nfsctl writes the fsid derived from the name)' });
-    else add({ id: 'fsid', host: null, status: 'ok', title: 'every export has the same fsid on both hosts', evidence: `${byPath.size} export(s) under ${root}` });
+    if (!f.primary.servedOk || !f.backup.servedOk)
+      add({
+        id: 'fsid',
+        host: null,
+        status: 'warn',
+        title: 'every export has the same fsid on both hosts',
+        evidence: 'exportfs -v failed on a host',
+        fix: 'start the NFS server on both hosts',
+      });
+    else if (bad.length || differ.length)
+      add({
+        id: 'fsid',
+        host: null,
+        status: 'critical',
+        title: 'every export has the same fsid on both hosts',
+        evidence: [
+          bad.length ? `no fsid: ${bad.join(', ')}` : '',
+          differ.length ? `fsid differs: ${differ.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+        fix: 'nfsctl volume export <volume> --yes on both hosts (nfsctl writes the fsid derived from the name)',
+      });
+    else
+      add({
+        id: 'fsid',
+        host: null,
+        status: 'ok',
+        title: 'every export has the same fsid on both hosts',
+        evidence: `${byPath.size} export(s) under ${root}`,
+      });
   }
 
   // nfsd server scope, grace and lease: the same on both hosts
@@ -81,54 +140,182 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
     const v = (r: PairRole, s: string, k: string) => confValue(f[r].nfsConf, s, k);
     const scope = roles.map((r) => v(r, 'nfsd', 'scope'));
     if (!scope[0] || !scope[1] || scope[0] !== scope[1]) {
-      add({ id: 'nfsd-scope', host: null, status: 'warn', title: 'the same nfsd server scope on both hosts', evidence: `primary: ${scope[0] ?? 'unset'}, backup: ${scope[1] ?? 'unset'} (unset: each host's own name, so NFSv4 clients see another server after a move)`, fix: `on both hosts, in /etc/nfs.conf: [nfsd] scope=${config.vip}; then restart the NFS server` });
-    } else add({ id: 'nfsd-scope', host: null, status: 'ok', title: 'the same nfsd server scope on both hosts', evidence: `scope=${scope[0]}` });
+      add({
+        id: 'nfsd-scope',
+        host: null,
+        status: 'warn',
+        title: 'the same nfsd server scope on both hosts',
+        evidence: `primary: ${scope[0] ?? 'unset'}, backup: ${scope[1] ?? 'unset'} (unset: each host's own name, so NFSv4 clients see another server after a move)`,
+        fix: `on both hosts, in /etc/nfs.conf: [nfsd] scope=${config.vip}; then restart the NFS server`,
+      });
+    } else
+      add({
+        id: 'nfsd-scope',
+        host: null,
+        status: 'ok',
+        title: 'the same nfsd server scope on both hosts',
+        evidence: `scope=${scope[0]}`,
+      });
     for (const k of ['grace-time', 'lease-time', 'udp'] as const) {
       const vals = roles.map((r) => v(r, 'nfsd', k));
-      if (vals[0] !== vals[1]) add({ id: `nfsd-${k}`, host: null, status: 'warn', title: `nfsd ${k} is the same on both hosts`, evidence: `primary: ${vals[0] ?? 'default'}, backup: ${vals[1] ?? 'default'}`, fix: `set [nfsd] ${k}= to one value in /etc/nfs.conf on both hosts; restart the NFS server` });
-      else add({ id: `nfsd-${k}`, host: null, status: 'ok', title: `nfsd ${k} is the same on both hosts`, evidence: `${vals[0] ?? 'default'} on both` });
+      if (vals[0] !== vals[1])
+        add({
+          id: `nfsd-${k}`,
+          host: null,
+          status: 'warn',
+          title: `nfsd ${k} is the same on both hosts`,
+          evidence: `primary: ${vals[0] ?? 'default'}, backup: ${vals[1] ?? 'default'}`,
+          fix: `set [nfsd] ${k}= to one value in /etc/nfs.conf on both hosts; restart the NFS server`,
+        });
+      else
+        add({
+          id: `nfsd-${k}`,
+          host: null,
+          status: 'ok',
+          title: `nfsd ${k} is the same on both hosts`,
+          evidence: `${vals[0] ?? 'default'} on both`,
+        });
     }
     const grace = Number(v('primary', 'nfsd', 'grace-time') ?? 90);
     const lease = Number(v('primary', 'nfsd', 'lease-time') ?? 90);
-    if (grace < lease) add({ id: 'nfsd-grace-lease', host: null, status: 'warn', title: 'grace time at least the lease time', evidence: `grace-time ${grace} < lease-time ${lease}: NFSv4 clients may not reclaim their state in time`, fix: `[nfsd] grace-time=${lease} (or more) on both hosts` });
+    if (grace < lease)
+      add({
+        id: 'nfsd-grace-lease',
+        host: null,
+        status: 'warn',
+        title: 'grace time at least the lease time',
+        evidence: `grace-time ${grace} < lease-time ${lease}: NFSv4 clients may not reclaim their state in time`,
+        fix: `[nfsd] grace-time=${lease} (or more) on both hosts`,
+      });
     // ports pinned so firewall rules hold
-    const pins: [string, string, string][] = [['mountd', 'port', SEED_PORTS.mountd], ['statd', 'port', SEED_PORTS.statd], ['lockd', 'port', SEED_PORTS.lockd]];
+    const pins: [string, string, string][] = [
+      ['mountd', 'port', SEED_PORTS.mountd],
+      ['statd', 'port', SEED_PORTS.statd],
+      ['lockd', 'port', SEED_PORTS.lockd],
+    ];
     for (const [s, k, want] of pins) {
       const vals = roles.map((r) => v(r, s, k));
       const okBoth = vals[0] !== null && vals[0] === vals[1];
-      add({ id: `port-${s}`, host: null, status: okBoth ? 'ok' : 'warn', title: `${s} listens on a fixed port, the same on both hosts`, evidence: `primary: ${vals[0] ?? 'not pinned'}, backup: ${vals[1] ?? 'not pinned'}`, ...(okBoth ? {} : { fix: `on both hosts, in /etc/nfs.conf: [${s}] ${k}=${want}${s === 'lockd' ? ` and udp-port=${want}` : ''}; then restart the NFS services (firewall rules for ${want})` }) });
+      add({
+        id: `port-${s}`,
+        host: null,
+        status: okBoth ? 'ok' : 'warn',
+        title: `${s} listens on a fixed port, the same on both hosts`,
+        evidence: `primary: ${vals[0] ?? 'not pinned'}, backup: ${vals[1] ?? 'not pinned'}`,
+        ...(okBoth
+          ? {}
+          : {
+              fix: `on both hosts, in /etc/nfs.conf: [${s}] ${k}=${want}${s === 'lockd' ? ` and udp-port=${want}` : ''}; then restart the NFS services (firewall rules for ${want})`,
+            }),
+      });
     }
   }
 
   // keepalived: fixed roles, primary preferred, preempting
-  const ka = roles.map((r) => (f[r].keepalivedConf === null ? null : parseKeepalivedConf(f[r].keepalivedConf!, config.keepalived.instance)));
+  const ka = roles.map((r) =>
+    f[r].keepalivedConf === null ? null : parseKeepalivedConf(f[r].keepalivedConf!, config.keepalived.instance),
+  );
   for (const [i, r] of roles.entries()) {
     const c = ka[i];
     const want = r === 'primary' ? 'MASTER' : 'BACKUP';
-    if (!c || c.state === null) add({ id: 'keepalived-role', host: r, status: 'critical', title: `keepalived ${config.keepalived.instance} is ${want} here`, evidence: c ? `no vrrp_instance ${config.keepalived.instance} with a state in ${config.keepalived.config}` : `${config.keepalived.config} is missing`, fix: `write vrrp_instance ${config.keepalived.instance} { state ${want} ... } in ${config.keepalived.config}` });
-    else add({ id: 'keepalived-role', host: r, status: c.state === want ? 'ok' : 'critical', title: `keepalived ${config.keepalived.instance} is ${want} here`, evidence: `state ${c.state}, priority ${c.priority ?? '?'}`, ...(c.state === want ? {} : { fix: `state ${want} in ${config.keepalived.config} on ${r}; restart keepalived` }) });
-    if (f[r].keepalivedConf && nopreempt(f[r].keepalivedConf!, config.keepalived.instance)) add({ id: 'keepalived-nopreempt', host: r, status: 'warn', title: 'nopreempt is absent', evidence: 'nopreempt is set: the VIP does not return to the primary by itself, and the roles the pair assumes (fixed master/backup) do not hold', fix: `remove nopreempt from vrrp_instance ${config.keepalived.instance} on ${r}; restart keepalived` });
+    if (!c || c.state === null)
+      add({
+        id: 'keepalived-role',
+        host: r,
+        status: 'critical',
+        title: `keepalived ${config.keepalived.instance} is ${want} here`,
+        evidence: c
+          ? `no vrrp_instance ${config.keepalived.instance} with a state in ${config.keepalived.config}`
+          : `${config.keepalived.config} is missing`,
+        fix: `write vrrp_instance ${config.keepalived.instance} { state ${want} ... } in ${config.keepalived.config}`,
+      });
+    else
+      add({
+        id: 'keepalived-role',
+        host: r,
+        status: c.state === want ? 'ok' : 'critical',
+        title: `keepalived ${config.keepalived.instance} is ${want} here`,
+        evidence: `state ${c.state}, priority ${c.priority ?? '?'}`,
+        ...(c.state === want
+          ? {}
+          : { fix: `state ${want} in ${config.keepalived.config} on ${r}; restart keepalived` }),
+      });
+    if (f[r].keepalivedConf && nopreempt(f[r].keepalivedConf!, config.keepalived.instance))
+      add({
+        id: 'keepalived-nopreempt',
+        host: r,
+        status: 'warn',
+        title: 'nopreempt is absent',
+        evidence:
+          'nopreempt is set: the VIP does not return to the primary by itself, and the roles the pair assumes (fixed master/backup) do not hold',
+        fix: `remove nopreempt from vrrp_instance ${config.keepalived.instance} on ${r}; restart keepalived`,
+      });
   }
   const [pp, bp] = [ka[0]?.priority ?? null, ka[1]?.priority ?? null];
-  if (pp !== null && bp !== null) add({ id: 'keepalived-priority', host: null, status: pp > bp ? 'ok' : 'critical', title: "the primary's keepalived priority is above the backup's", evidence: `primary ${pp}, backup ${bp}`, ...(pp > bp ? {} : { fix: 'priority 150 on the primary, 100 on the backup; restart keepalived' }) });
+  if (pp !== null && bp !== null)
+    add({
+      id: 'keepalived-priority',
+      host: null,
+      status: pp > bp ? 'ok' : 'critical',
+      title: "the primary's keepalived priority is above the backup's",
+      evidence: `primary ${pp}, backup ${bp}`,
+      ...(pp > bp ? {} : { fix: 'priority 150 on the primary, 100 on the backup; restart keepalived' }),
+    });
   const rbd = config.backends.rbd !== undefined;
   for (const [i, r] of roles.entries()) {
     const hooked = /\bha notify\b/.test(ka[i]?.notify ?? '');
-    add({ id: 'notify-hook', host: r, status: hooked ? 'ok' : rbd ? 'critical' : 'warn', title: 'the keepalived notify hook runs `nfsctl ha notify`', evidence: hooked ? `notify ${ka[i]!.notify}` : `no nfsctl notify hook${rbd ? ': RBD volumes will not follow the VIP' : ' (needed once RBD volumes exist; it also records each transition)'}`, ...(hooked ? {} : { fix: 'nfsctl ha install --yes' }) });
+    add({
+      id: 'notify-hook',
+      host: r,
+      status: hooked ? 'ok' : rbd ? 'critical' : 'warn',
+      title: 'the keepalived notify hook runs `nfsctl ha notify`',
+      evidence: hooked
+        ? `notify ${ka[i]!.notify}`
+        : `no nfsctl notify hook${rbd ? ': RBD volumes will not follow the VIP' : ' (needed once RBD volumes exist; it also records each transition)'}`,
+      ...(hooked ? {} : { fix: 'nfsctl ha install --yes' }),
+    });
   }
 
   // the periodic sync: installed on the backup, and its last good run
   const cron = f.backup.cron;
   const installed = cron !== null && /\bnfsctl\b.*\bsync\b/.test(cron);
-  add({ id: 'sync-timer', host: 'backup', status: installed ? 'ok' : 'critical', title: 'the sync timer is installed', evidence: installed ? `${CRON_PATH}: ${cron!.split('\n').find((l) => /\bsync\b/.test(l) && !l.startsWith('#'))?.trim() ?? ''}` : `${CRON_PATH} is missing: nothing keeps the backup's copies current`, ...(installed ? {} : { fix: 'nfsctl sync install-timer --yes' }) });
-  const last = [f.primary.lastOk, f.backup.lastOk].filter((x): x is SyncRecord => x !== null).sort((a, b) => b.time.localeCompare(a.time))[0];
+  add({
+    id: 'sync-timer',
+    host: 'backup',
+    status: installed ? 'ok' : 'critical',
+    title: 'the sync timer is installed',
+    evidence: installed
+      ? `${CRON_PATH}: ${
+          cron!
+            .split('\n')
+            .find((l) => /\bsync\b/.test(l) && !l.startsWith('#'))
+            ?.trim() ?? ''
+        }`
+      : `${CRON_PATH} is missing: nothing keeps the backup's copies current`,
+    ...(installed ? {} : { fix: 'nfsctl sync install-timer --yes' }),
+  });
+  const last = [f.primary.lastOk, f.backup.lastOk]
+    .filter((x): x is SyncRecord => x !== null)
+    .sort((a, b) => b.time.localeCompare(a.time))[0];
   const age = last ? Math.round((now - Date.parse(last.time)) / 1000) : null;
   const overdue = age === null || age > 1.5 * (config.rsync.interval / 1000);
-  add({ id: 'sync-last-run', host: null, status: overdue ? 'warn' : 'ok', title: 'the last good sync is recent', evidence: last ? `${last.direction} ${Math.round(age! / 60)} min ago (interval ${Math.round(config.rsync.interval / 60_000)} min)` : 'no good sync recorded', ...(overdue ? { fix: 'nfsctl sync --yes; check the timer' } : {}) });
+  add({
+    id: 'sync-last-run',
+    host: null,
+    status: overdue ? 'warn' : 'ok',
+    title: 'the last good sync is recent',
+    evidence: last
+      ? `${last.direction} ${Math.round(age! / 60)} min ago (interval ${Math.round(config.rsync.interval / 60_000)} min)`
+      : 'no good sync recorded',
+    ...(overdue ? { fix: 'nfsctl sync --yes; check the timer' } : {}),
+  });
   return out;
 }
 
 export async function lintPair(config: Config, hosts: Record<PairRole, Host>): Promise<Finding[]> {
-  const [p, b] = await Promise.all([lintFacts(config, 'primary', hosts.primary), lintFacts(config, 'backup', hosts.backup)]);
+  const [p, b] = await Promise.all([
+    lintFacts(config, 'primary', hosts.primary),
+    lintFacts(config, 'backup', hosts.backup),
+  ]);
   return lintRules(config, { primary: p!, backup: b! });
 }

@@ -32,7 +32,8 @@ export function parseNotifyArgs(type: string, name: string, state: string, prior
   const t = type.toUpperCase();
   if (t !== 'INSTANCE' && t !== 'GROUP') throw new UsageError(`expected INSTANCE or GROUP, got ${quoteValue(type)}`);
   const s = state.toUpperCase();
-  if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(s)) throw new UsageError(`expected MASTER, BACKUP, FAULT or STOP, got ${quoteValue(state)}`);
+  if (!['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(s))
+    throw new UsageError(`expected MASTER, BACKUP, FAULT or STOP, got ${quoteValue(state)}`);
   // keepalived passes the instance's priority: 1-254 (255 is an address owner's, which the VIP never is)
   const p = priority === undefined ? undefined : optionInt('priority', priority, 0, { min: 1, max: 254 });
   return { type: t, name, state: s as VrrpState, ...(p !== undefined ? { priority: p } : {}) };
@@ -61,14 +62,31 @@ export function notifyLockPath(config: Config): string {
 }
 
 /** The plan for one transition on `role` (the host keepalived runs on). */
-export async function planNotify(config: Config, role: PairRole, host: Host, a: NotifyArgs): Promise<{ plan: Plan; wouldDo: string[] }> {
+export async function planNotify(
+  config: Config,
+  role: PairRole,
+  host: Host,
+  a: NotifyArgs,
+): Promise<{ plan: Plan; wouldDo: string[] }> {
   const wouldDo: string[] = [];
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
   const following = configuredBackends(config).filter((b) => b.placement === 'shared-vip');
   if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo };
   const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
-  const empty = { ...inv, role: peerOf(role), ganeshaFiles: new Map<string, string>(), served: [], mounts: [], dirs: new Set<string>(), lvs: [] };
-  const all = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv }, cluster);
+  const empty = {
+    ...inv,
+    role: peerOf(role),
+    ganeshaFiles: new Map<string, string>(),
+    served: [],
+    mounts: [],
+    dirs: new Set<string>(),
+    lvs: [],
+  };
+  const all = mergeVolumes(
+    config,
+    role === 'primary' ? { primary: inv, backup: empty } : { primary: empty, backup: inv },
+    cluster,
+  );
   const served = new Set(inv.served.map((e) => e.path));
   const servedId = new Map(inv.served.map((e) => [e.path, e.exportId] as const));
   const gained = a.state === 'MASTER';
@@ -79,14 +97,33 @@ export async function planNotify(config: Config, role: PairRole, host: Host, a: 
       const v = views.find((x) => x.id === fv.id)!;
       if (gained) {
         if (!v.hosts[role].configured || served.has(v.path)) return null;
-        return { id: `${role}:export:${v.id}`, host: role, title: `export ${v.path}`, action: { kind: 'run', argv: exporter.serveArgvs(config, [v.identity])[0]! }, undo: null, noUndoReason: 'the next transition unexports' };
+        return {
+          id: `${role}:export:${v.id}`,
+          host: role,
+          title: `export ${v.path}`,
+          action: { kind: 'run', argv: exporter.serveArgvs(config, [v.identity])[0]! },
+          undo: null,
+          noUndoReason: 'the next transition unexports',
+        };
       }
       if (!served.has(v.path)) return null;
-      return { id: `${role}:unexport:${v.id}`, host: role, title: `unexport ${v.path}`, action: { kind: 'run', argv: exporter.unserveArgvs(config, v.identity, ['*'], servedId.get(v.path))[0]! }, undo: null, noUndoReason: 'the next transition exports' };
+      return {
+        id: `${role}:unexport:${v.id}`,
+        host: role,
+        title: `unexport ${v.path}`,
+        action: { kind: 'run', argv: exporter.unserveArgvs(config, v.identity, ['*'], servedId.get(v.path))[0]! },
+        undo: null,
+        noUndoReason: 'the next transition exports',
+      };
     };
     const f = b.followVip(config, role, inv, views, gained, serve);
-    if (f.steps.length) plan.phases.push({ title: `${a.state}: ${b.noun}s ${gained ? 'follow the VIP here' : 'leave this host'}`, steps: f.steps });
-    if (f.recordedOnly.length) plan.notes = [...(plan.notes ?? []), `${f.why}: NOT done, recorded only: ${f.recordedOnly.join('; ')}`];
+    if (f.steps.length)
+      plan.phases.push({
+        title: `${a.state}: ${b.noun}s ${gained ? 'follow the VIP here' : 'leave this host'}`,
+        steps: f.steps,
+      });
+    if (f.recordedOnly.length)
+      plan.notes = [...(plan.notes ?? []), `${f.why}: NOT done, recorded only: ${f.recordedOnly.join('; ')}`];
     wouldDo.push(...f.recordedOnly);
   }
   plan.notes ??= [];
@@ -105,7 +142,12 @@ export function notifyRecordPath(config: Config): string {
  * the mirrored volumes. MASTER otherwise: a new data generation (the primary marked stale when
  * the backup takes over). BACKUP/FAULT/STOP: the serving period ends.
  */
-export async function freshnessOnTransition(config: Config, role: PairRole, hosts: Record<PairRole, Host>, a: NotifyArgs): Promise<{ refused: string | null; notes: string[] }> {
+export async function freshnessOnTransition(
+  config: Config,
+  role: PairRole,
+  hosts: Record<PairRole, Host>,
+  a: NotifyArgs,
+): Promise<{ refused: string | null; notes: string[] }> {
   if (a.type !== 'INSTANCE' || a.name !== config.keepalived.instance) return { refused: null, notes: [] };
   const host = hosts[role];
   if (a.state !== 'MASTER') {
@@ -114,18 +156,38 @@ export async function freshnessOnTransition(config: Config, role: PairRole, host
   }
   // the backup never preempts: it becomes MASTER only when the primary is gone, and then it
   // serves what it has (the pair's purpose). The primary does preempt: it is the one guarded.
-  if (role !== 'primary') return { refused: null, notes: (await noteServing(config, hosts, role)).map((p) => `could not record on the peer: ${p}`) };
+  if (role !== 'primary')
+    return {
+      refused: null,
+      notes: (await noteServing(config, hosts, role)).map((p) => `could not record on the peer: ${p}`),
+    };
   const f = await pairFreshness(config, hosts);
   // the peer unreachable (it died: a failover) leaves only our own marker to go by
   const own = f.records[role] ?? (await readFreshness(config, host).catch(() => null));
-  const why = f.errors[peerOf(role)] ? (own?.stale ? `${role} is marked stale since ${own.stale.since}: ${own.stale.reason}` : null) : mayServe(role, f.verdict);
+  const why = f.errors[peerOf(role)]
+    ? own?.stale
+      ? `${role} is marked stale since ${own.stale.since}: ${own.stale.reason}`
+      : null
+    : mayServe(role, f.verdict);
   if (why) {
     const now = new Date().toISOString();
-    await writeFreshness(config, host, markStale(own, role, `became MASTER while its data is older than ${peerOf(role)}'s`, now));
+    await writeFreshness(
+      config,
+      host,
+      markStale(own, role, `became MASTER while its data is older than ${peerOf(role)}'s`, now),
+    );
     const inv = await hostInventory(config, role, host);
-    const views = mergeVolumes(config, role === 'primary' ? { primary: inv, backup: emptyInventory('backup') } : { primary: emptyInventory('primary'), backup: inv });
+    const views = mergeVolumes(
+      config,
+      role === 'primary'
+        ? { primary: inv, backup: emptyInventory('backup') }
+        : { primary: emptyInventory('primary'), backup: inv },
+    );
     const removed = await freezeExports(config, host, views).catch((e: Error) => [`(freeze failed: ${e.message})`]);
-    return { refused: `refusing to serve on ${role}: ${why}; marked stale (keepalived's track_file keeps it in FAULT)${removed.length ? `; stopped serving ${removed.join(', ')}` : ''}; run nfsctl failback`, notes: [] };
+    return {
+      refused: `refusing to serve on ${role}: ${why}; marked stale (keepalived's track_file keeps it in FAULT)${removed.length ? `; stopped serving ${removed.join(', ')}` : ''}; run nfsctl failback`,
+      notes: [],
+    };
   }
   const problems = await noteServing(config, hosts, role);
   return { refused: null, notes: problems.map((p) => `could not record on the peer: ${p}`) };

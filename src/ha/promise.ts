@@ -22,17 +22,22 @@ export interface MovePromise {
 
 const COPY: MovePromise = {
   kind: 'copy',
-  short: 'rsync copy: path-based access resumes after a stall; processes holding files open get I/O errors and must be restarted; a crash loses what was written since the last good sync',
-  planned: 'path-based access (open-write-close, ls, stat) resumes after a stall of a few seconds, nothing acknowledged is lost (switchover/failback copy the last changes while writes are frozen)',
-  openFiles: 'a process holding a file open gets I/O errors (ESTALE/EIO) from the move on: the copy has other inode numbers and generations, so its file handles are stale whatever the fsid; restart it (the pod)',
+  short:
+    'rsync copy: path-based access resumes after a stall; processes holding files open get I/O errors and must be restarted; a crash loses what was written since the last good sync',
+  planned:
+    'path-based access (open-write-close, ls, stat) resumes after a stall of a few seconds, nothing acknowledged is lost (switchover/failback copy the last changes while writes are frozen)',
+  openFiles:
+    'a process holding a file open gets I/O errors (ESTALE/EIO) from the move on: the copy has other inode numbers and generations, so its file handles are stale whatever the fsid; restart it (the pod)',
   crash: 'everything written since the last good sync is lost (the RPO below)',
 };
 /** A shared backend that names no promise of its own: one copy, nothing to lose, nothing proven about open files. */
 const SHARED: MovePromise = {
   kind: 'shared',
-  short: 'shared storage: both hosts reach the same copy; nothing acknowledged is lost (not yet shown with a kernel client)',
+  short:
+    'shared storage: both hosts reach the same copy; nothing acknowledged is lost (not yet shown with a kernel client)',
   planned: 'the new VIP holder serves the same copy',
-  openFiles: 'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
+  openFiles:
+    'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
   crash: 'nothing acknowledged is lost (one copy, in the cluster)',
 };
 
@@ -42,12 +47,20 @@ export function movePromise(backend: Backend): MovePromise {
 }
 
 export function formatAge(sec: number): string {
-  return sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : sec < 172_800 ? `${Math.round(sec / 3600)} h` : `${Math.round(sec / 86_400)} d`;
+  return sec < 120
+    ? `${sec} s`
+    : sec < 7200
+      ? `${Math.round(sec / 60)} min`
+      : sec < 172_800
+        ? `${Math.round(sec / 3600)} h`
+        : `${Math.round(sec / 86_400)} d`;
 }
 
 /** The RPO of a mirrored volume: the age of its last good sync, or never. */
 export function rpoText(ageSeconds: number | null): string {
-  return ageSeconds === null ? 'RPO: no good sync recorded: a crash of the VIP holder loses everything written on it' : `RPO ${formatAge(ageSeconds)}: a crash of the VIP holder now loses what was written in the last ${formatAge(ageSeconds)}`;
+  return ageSeconds === null
+    ? 'RPO: no good sync recorded: a crash of the VIP holder loses everything written on it'
+    : `RPO ${formatAge(ageSeconds)}: a crash of the VIP holder now loses what was written in the last ${formatAge(ageSeconds)}`;
 }
 
 /** The configured backends grouped by what a move does (for status and health). */
@@ -56,7 +69,8 @@ export function pairPromises(config: Config): { kind: MoveKind; backends: Backen
   const copy = configured.filter((b) => isMirrored(b)).map((b) => b.name as Backend);
   const out: { kind: MoveKind; backends: Backend[]; text: string }[] = [];
   if (copy.length) out.push({ kind: 'copy', backends: copy, text: COPY.short });
-  for (const b of configured.filter((x) => !isMirrored(x))) out.push({ kind: 'shared', backends: [b.name as Backend], text: movePromise(b.name as Backend).short });
+  for (const b of configured.filter((x) => !isMirrored(x)))
+    out.push({ kind: 'shared', backends: [b.name as Backend], text: movePromise(b.name as Backend).short });
   return out;
 }
 
@@ -87,13 +101,17 @@ export function parseSsPeers(text: string): string[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 4) continue;
     const peer = f[f.length - 1]!;
-    const addr = peer.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').replace(/^::ffff:/, '');
+    const addr = peer
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, '')
+      .replace(/^::ffff:/, '');
     if (addr) out.add(addr);
   }
   return [...out].sort();
 }
 
-const CLIENTS_SCRIPT = 'cat /var/lib/nfs/rmtab 2>/dev/null; echo "--- nfsctl ss"; ss -Htn state established "( sport = :2049 )" 2>/dev/null; true';
+const CLIENTS_SCRIPT =
+  'cat /var/lib/nfs/rmtab 2>/dev/null; echo "--- nfsctl ss"; ss -Htn state established "( sport = :2049 )" 2>/dev/null; true';
 
 /** What the NFS server on `host` knows about its clients (read-only; empty when it cannot tell). */
 export async function nfsClients(host: Host): Promise<NfsClients> {
@@ -111,8 +129,14 @@ export function restartAdvice(volumes: { id: string; path: string; backend: Back
   const lines: string[] = [];
   for (const v of volumes.filter((x) => movePromise(x.backend).kind === 'copy')) {
     const m = c.mountedBy.get(v.path) ?? [];
-    if (m.length) lines.push(`${v.id}: mounted by ${m.join(', ')}: restart the pods there that hold files open on it (they now get I/O errors)`);
+    if (m.length)
+      lines.push(
+        `${v.id}: mounted by ${m.join(', ')}: restart the pods there that hold files open on it (they now get I/O errors)`,
+      );
   }
-  if (lines.length === 0 && c.connected.length) lines.push(`NFS clients connected before the move: ${c.connected.join(', ')}: pods there holding files open on an rsync-copy volume get I/O errors and must be restarted (the server's rmtab named no volume)`);
+  if (lines.length === 0 && c.connected.length)
+    lines.push(
+      `NFS clients connected before the move: ${c.connected.join(', ')}: pods there holding files open on an rsync-copy volume get I/O errors and must be restarted (the server's rmtab named no volume)`,
+    );
   return lines;
 }

@@ -56,7 +56,11 @@ export function parseKeepalivedConf(text: string, instance: string): KeepalivedC
   const prio = /^\s*priority\s+(\d+)/m.exec(body);
   const state = /^\s*state\s+(MASTER|BACKUP)\b/m.exec(body);
   const notify = /^\s*notify\s+(.+?)\s*$/m.exec(body);
-  return { priority: prio ? Number(prio[1]) : null, state: (state?.[1] as 'MASTER' | 'BACKUP' | undefined) ?? null, notify: notify ? notify[1]!.replace(/^"(.*)"$/, '$1') : null };
+  return {
+    priority: prio ? Number(prio[1]) : null,
+    state: (state?.[1] as 'MASTER' | 'BACKUP' | undefined) ?? null,
+    notify: notify ? notify[1]!.replace(/^"(.*)"$/, '$1') : null,
+  };
 }
 
 /** Offsets of the body of `vrrp_instance <instance> { ... }` (between its braces). */
@@ -83,7 +87,13 @@ export interface HostStatus {
   reachable: boolean;
   error?: string;
   holdsVip: boolean | null;
-  keepalived: { running: boolean | null; enabledAtBoot: boolean | null; priority: number | null; state: 'MASTER' | 'BACKUP' | null; notifyHook: boolean | null };
+  keepalived: {
+    running: boolean | null;
+    enabledAtBoot: boolean | null;
+    priority: number | null;
+    state: 'MASTER' | 'BACKUP' | null;
+    notifyHook: boolean | null;
+  };
   nfs: { running: boolean | null };
 }
 
@@ -136,7 +146,12 @@ function holds(ipJson: string, vip: string): boolean {
 }
 
 export async function hostStatus(config: Config, host: Host, timeoutMs: number): Promise<HostStatus> {
-  const unknown: HostStatus = { reachable: false, holdsVip: null, keepalived: { running: null, enabledAtBoot: null, priority: null, state: null, notifyHook: null }, nfs: { running: null } };
+  const unknown: HostStatus = {
+    reachable: false,
+    holdsVip: null,
+    keepalived: { running: null, enabledAtBoot: null, priority: null, state: null, notifyHook: null },
+    nfs: { running: null },
+  };
   try {
     const o = { timeoutMs };
     const [ip, ka, kaEn, nfs, conf] = await Promise.all([
@@ -146,12 +161,21 @@ export async function hostStatus(config: Config, host: Host, timeoutMs: number):
       host.run(serviceArgv(config, 'status', 'nfs'), o),
       host.readFile(config.keepalived.config),
     ]);
-    const kc = conf === null ? { priority: null, state: null, notify: null } : parseKeepalivedConf(conf, config.keepalived.instance);
+    const kc =
+      conf === null
+        ? { priority: null, state: null, notify: null }
+        : parseKeepalivedConf(conf, config.keepalived.instance);
     const yes = (code: number, timedOut: boolean) => (timedOut ? null : code === 0);
     return {
       reachable: true,
       holdsVip: ip.exitCode === 0 ? holds(ip.stdout, config.vip) : null,
-      keepalived: { running: yes(ka.exitCode, ka.timedOut), enabledAtBoot: yes(kaEn.exitCode, kaEn.timedOut), priority: kc.priority, state: kc.state, notifyHook: conf === null ? null : /\bha notify\b/.test(kc.notify ?? '') },
+      keepalived: {
+        running: yes(ka.exitCode, ka.timedOut),
+        enabledAtBoot: yes(kaEn.exitCode, kaEn.timedOut),
+        priority: kc.priority,
+        state: kc.state,
+        notifyHook: conf === null ? null : /\bha notify\b/.test(kc.notify ?? ''),
+      },
       nfs: { running: yes(nfs.exitCode, nfs.timedOut) },
     };
   } catch (err) {
@@ -181,15 +205,23 @@ function newest(a: SyncView | null, b: SyncView | null): SyncView | null {
 }
 
 /** Everything `status` shows, gathered from both hosts in parallel. */
-export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>, now = Date.now()): Promise<PairStatus> {
+export async function gatherStatus(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  now = Date.now(),
+): Promise<PairStatus> {
   const t = config.timeouts.check;
   const roles: PairRole[] = ['primary', 'backup'];
   const hs = await Promise.all(roles.map((r) => hostStatus(config, hosts[r], t)));
   const reachable = roles.filter((_, i) => hs[i]!.reachable).map((r) => hosts[r]);
   const safe = <T>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
   const [syncs, okSyncs, locks, failback, switchover, fresh] = await Promise.all([
-    Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last')) : null))),
-    Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last-ok')) : null))),
+    Promise.all(
+      roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last')) : null)),
+    ),
+    Promise.all(
+      roles.map((r, i) => (hs[i]!.reachable ? safe(readSyncRecord(hosts[r], config.state.stateDir, 'last-ok')) : null)),
+    ),
     Promise.all(roles.map((r, i) => (hs[i]!.reachable ? safe(readLock(hosts[r], config.state.lockDir)) : null))),
     safe(readJournal(config, 'failback', reachable)),
     safe(readJournal(config, 'switchover', reachable)),
@@ -207,7 +239,16 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
       failback: failback && failback.status !== 'done' ? failback : null,
       switchover: switchover && switchover.status !== 'done' ? switchover : null,
     },
-    ...(fresh ? { freshness: { newest: fresh.verdict.newest, older: fresh.verdict.older, reason: fresh.verdict.reason, hosts: fresh.records } } : {}),
+    ...(fresh
+      ? {
+          freshness: {
+            newest: fresh.verdict.newest,
+            older: fresh.verdict.older,
+            reason: fresh.verdict.reason,
+            hosts: fresh.records,
+          },
+        }
+      : {}),
     warnings: [],
     vipMove: pairPromises(config),
     rpoSeconds: null,
@@ -220,42 +261,103 @@ export async function gatherStatus(config: Config, hosts: Record<PairRole, Host>
 /** What needs attention, derived only from the gathered state (pure, unit-tested). */
 export function statusWarnings(config: Config, st: PairStatus): Warning[] {
   const w: Warning[] = [];
-  const svc = (role: PairRole, action: 'stop' | 'disable') => serviceCommand(config, action, 'keepalived') + ` (on ${role})`;
+  const svc = (role: PairRole, action: 'stop' | 'disable') =>
+    serviceCommand(config, action, 'keepalived') + ` (on ${role})`;
   for (const r of ['primary', 'backup'] as const) {
-    if (!st.hosts[r].reachable) w.push({ id: 'host-unreachable', message: `${r} does not answer: ${st.hosts[r].error ?? 'unknown error'}`, fix: `check ${r} and its sshd` });
+    if (!st.hosts[r].reachable)
+      w.push({
+        id: 'host-unreachable',
+        message: `${r} does not answer: ${st.hosts[r].error ?? 'unknown error'}`,
+        fix: `check ${r} and its sshd`,
+      });
   }
   if (st.vip.holders.length === 2) {
-    w.push({ id: 'split-brain', message: `SPLIT BRAIN: the VIP ${config.vip} is on both hosts; clients may write to either`, fix: `on the host that should NOT serve: ${serviceCommand(config, 'stop', 'keepalived')} and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\`; then \`nfsctl failback\` if the backup took writes` });
+    w.push({
+      id: 'split-brain',
+      message: `SPLIT BRAIN: the VIP ${config.vip} is on both hosts; clients may write to either`,
+      fix: `on the host that should NOT serve: ${serviceCommand(config, 'stop', 'keepalived')} and \`ip addr del ${quoteArg(config.vip)}/<prefix> dev ${quoteArg(config.keepalived.interface)}\`; then \`nfsctl failback\` if the backup took writes`,
+    });
   } else if (st.vip.holders.length === 0 && st.hosts.primary.holdsVip !== null && st.hosts.backup.holdsVip !== null) {
-    w.push({ id: 'no-vip', message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`, fix: st.freshness?.older === 'primary' ? `start keepalived on the backup (its data is the newest): ${serviceCommand(config, 'start', 'keepalived')} (on backup); then nfsctl failback` : `start keepalived: ${serviceCommand(config, 'start', 'keepalived')}` });
+    w.push({
+      id: 'no-vip',
+      message: `nobody holds the VIP ${config.vip}: clients cannot reach NFS`,
+      fix:
+        st.freshness?.older === 'primary'
+          ? `start keepalived on the backup (its data is the newest): ${serviceCommand(config, 'start', 'keepalived')} (on backup); then nfsctl failback`
+          : `start keepalived: ${serviceCommand(config, 'start', 'keepalived')}`,
+    });
   }
   for (const r of ['primary', 'backup'] as const) {
-    if (st.hosts[r].holdsVip && st.hosts[r].nfs.running === false) w.push({ id: 'nfs-down', message: `${r} holds the VIP but its NFS server is not running`, fix: serviceCommand(config, 'start', 'nfs') });
+    if (st.hosts[r].holdsVip && st.hosts[r].nfs.running === false)
+      w.push({
+        id: 'nfs-down',
+        message: `${r} holds the VIP but its NFS server is not running`,
+        fix: serviceCommand(config, 'start', 'nfs'),
+      });
   }
   w.push(...freshnessWarnings(config, st));
   const fb = st.operation.failback;
-  const primaryStale = (fb && fb.staleHost === 'primary') || (st.vip.holders.length === 1 && st.vip.holders[0] === 'backup');
-  if (primaryStale && st.hosts.primary.keepalived.enabledAtBoot === true && st.hosts.primary.keepalived.running !== true) {
+  const primaryStale =
+    (fb && fb.staleHost === 'primary') || (st.vip.holders.length === 1 && st.vip.holders[0] === 'backup');
+  if (
+    primaryStale &&
+    st.hosts.primary.keepalived.enabledAtBoot === true &&
+    st.hosts.primary.keepalived.running !== true
+  ) {
     w.push({
       id: 'stale-primary-enabled',
       message: `keepalived is enabled at boot on the primary, whose data is out of date (${fb ? `unfinished failback ${fb.planId}` : 'the backup holds the VIP'}): a reboot would move the VIP and clients to stale data`,
       fix: `${svc('primary', 'disable')}; then \`nfsctl failback${fb ? ' --resume' : ''}\``,
     });
   } else if (st.vip.holders.length === 1 && st.vip.holders[0] === 'backup' && !fb) {
-    w.push({ id: 'primary-out-of-date', message: 'the backup holds the VIP: clients write to the backup, the primary falls behind', fix: 'nfsctl failback' });
+    w.push({
+      id: 'primary-out-of-date',
+      message: 'the backup holds the VIP: clients write to the backup, the primary falls behind',
+      fix: 'nfsctl failback',
+    });
   }
-  for (const [kind, j] of [['failback', fb], ['switchover', st.operation.switchover]] as const) {
-    if (j) w.push({ id: 'operation-unfinished', message: `${kind} ${j.planId} is unfinished (${j.status}${j.failedStep ? ` at ${j.failedStep}` : ''}${j.error ? `: ${j.error}` : ''})`, fix: `nfsctl ${kind} --resume` });
+  for (const [kind, j] of [
+    ['failback', fb],
+    ['switchover', st.operation.switchover],
+  ] as const) {
+    if (j)
+      w.push({
+        id: 'operation-unfinished',
+        message: `${kind} ${j.planId} is unfinished (${j.status}${j.failedStep ? ` at ${j.failedStep}` : ''}${j.error ? `: ${j.error}` : ''})`,
+        fix: `nfsctl ${kind} --resume`,
+      });
   }
   const ok = st.lastOkSync;
   const interval = config.rsync.interval / 1000;
-  if (!ok) w.push({ id: 'never-synced', message: 'no successful sync is recorded on either host', fix: 'nfsctl sync; nfsctl sync install-timer' });
-  else if (ok.ageSeconds > 1.5 * interval) w.push({ id: 'sync-overdue', message: `last successful sync (${ok.direction}) was ${Math.round(ok.ageSeconds / 60)} min ago; the interval is ${Math.round(interval / 60)} min`, fix: 'nfsctl sync; check the timer (nfsctl sync install-timer)' });
-  if (st.lastSync && !st.lastSync.ok) w.push({ id: 'sync-failed', message: `the last sync (${st.lastSync.direction}, ${st.lastSync.time}) failed: ${st.lastSync.error ?? 'unknown error'}`, fix: 'nfsctl sync --dry-run' });
+  if (!ok)
+    w.push({
+      id: 'never-synced',
+      message: 'no successful sync is recorded on either host',
+      fix: 'nfsctl sync; nfsctl sync install-timer',
+    });
+  else if (ok.ageSeconds > 1.5 * interval)
+    w.push({
+      id: 'sync-overdue',
+      message: `last successful sync (${ok.direction}) was ${Math.round(ok.ageSeconds / 60)} min ago; the interval is ${Math.round(interval / 60)} min`,
+      fix: 'nfsctl sync; check the timer (nfsctl sync install-timer)',
+    });
+  if (st.lastSync && !st.lastSync.ok)
+    w.push({
+      id: 'sync-failed',
+      message: `the last sync (${st.lastSync.direction}, ${st.lastSync.time}) failed: ${st.lastSync.error ?? 'unknown error'}`,
+      fix: 'nfsctl sync --dry-run',
+    });
   const lock = st.operation.lock;
   if (lock) {
-    const who = lock.owner ? `${lock.owner.user}@${lock.owner.host} running \`${lock.owner.command}\`` : 'an unknown owner';
-    if (lock.alive === false) w.push({ id: 'lock-stale', message: `the pair lock on ${lock.host} is stale (${who}, process gone)`, fix: `nfsctl lock break` });
+    const who = lock.owner
+      ? `${lock.owner.user}@${lock.owner.host} running \`${lock.owner.command}\``
+      : 'an unknown owner';
+    if (lock.alive === false)
+      w.push({
+        id: 'lock-stale',
+        message: `the pair lock on ${lock.host} is stale (${who}, process gone)`,
+        fix: `nfsctl lock break`,
+      });
     else w.push({ id: 'lock-held', message: `an operation is under way: ${who}` });
   }
   return w;
@@ -264,7 +366,9 @@ export function statusWarnings(config: Config, st: PairStatus): Warning[] {
 export function renderStatus(st: PairStatus): string {
   const yn = (b: boolean | null, y: string, n: string) => (b === null ? '?' : b ? y : n);
   const lines: string[] = [];
-  lines.push(`VIP ${st.vip.address}: ${st.vip.holders.length === 0 ? 'NOBODY' : st.vip.holders.join(' + ')}${st.vip.holders.length === 2 ? '  (SPLIT BRAIN)' : ''}`);
+  lines.push(
+    `VIP ${st.vip.address}: ${st.vip.holders.length === 0 ? 'NOBODY' : st.vip.holders.join(' + ')}${st.vip.holders.length === 2 ? '  (SPLIT BRAIN)' : ''}`,
+  );
   for (const r of ['primary', 'backup'] as const) {
     const h = st.hosts[r];
     if (!h.reachable) {
@@ -277,23 +381,46 @@ export function renderStatus(st: PairStatus): string {
     );
   }
   const s = st.lastSync;
-  const age = (sec: number) => (sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : `${Math.round(sec / 3600)} h`);
-  lines.push(s ? `last sync: ${s.direction} ${age(s.ageSeconds)} ago (${s.time}), ${s.bytes} bytes${s.files !== undefined ? `, ${s.files} files` : ''}${s.deleted !== undefined ? `, ${s.deleted} deleted` : ''}: ${s.ok ? 'ok' : `FAILED: ${s.error ?? ''}`}` : 'last sync: never');
-  if (s && !s.ok && st.lastOkSync) lines.push(`last good sync: ${st.lastOkSync.direction} ${age(st.lastOkSync.ageSeconds)} ago`);
+  const age = (sec: number) =>
+    sec < 120 ? `${sec} s` : sec < 7200 ? `${Math.round(sec / 60)} min` : `${Math.round(sec / 3600)} h`;
+  lines.push(
+    s
+      ? `last sync: ${s.direction} ${age(s.ageSeconds)} ago (${s.time}), ${s.bytes} bytes${s.files !== undefined ? `, ${s.files} files` : ''}${s.deleted !== undefined ? `, ${s.deleted} deleted` : ''}: ${s.ok ? 'ok' : `FAILED: ${s.error ?? ''}`}`
+      : 'last sync: never',
+  );
+  if (s && !s.ok && st.lastOkSync)
+    lines.push(`last good sync: ${st.lastOkSync.direction} ${age(st.lastOkSync.ageSeconds)} ago`);
   const op = st.operation;
-  if (op.lock) lines.push(`operation: lock held on ${op.lock.host}${op.lock.owner ? ` by ${op.lock.owner.user}@${op.lock.owner.host} \`${op.lock.owner.command}\`` : ''}${op.lock.alive === false ? ' (STALE)' : ''}`);
-  if (op.failback) lines.push(`operation: failback ${op.failback.planId} ${op.failback.status}, ${op.failback.done.length} step(s) done${op.failback.phase ? `, last phase "${op.failback.phase}"` : ''}`);
-  if (op.switchover) lines.push(`operation: switchover ${op.switchover.planId} ${op.switchover.status}, ${op.switchover.done.length} step(s) done`);
+  if (op.lock)
+    lines.push(
+      `operation: lock held on ${op.lock.host}${op.lock.owner ? ` by ${op.lock.owner.user}@${op.lock.owner.host} \`${op.lock.owner.command}\`` : ''}${op.lock.alive === false ? ' (STALE)' : ''}`,
+    );
+  if (op.failback)
+    lines.push(
+      `operation: failback ${op.failback.planId} ${op.failback.status}, ${op.failback.done.length} step(s) done${op.failback.phase ? `, last phase "${op.failback.phase}"` : ''}`,
+    );
+  if (op.switchover)
+    lines.push(
+      `operation: switchover ${op.switchover.planId} ${op.switchover.status}, ${op.switchover.done.length} step(s) done`,
+    );
   if (!op.lock && !op.failback && !op.switchover) lines.push('operation: none');
   if (st.freshness) {
     const f = st.freshness;
-    lines.push(`data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} ${f.hosts[f.older]?.stale ? 'is STALE (only nfsctl failback brings it back)' : st.vip.holders.includes(f.older) ? 'is OLDER and holds the VIP' : 'is behind (the next sync brings it up to date)'}` : ''} (${f.reason})`);
+    lines.push(
+      `data: ${f.newest === 'unknown' ? 'freshness unknown' : f.newest === 'same' ? 'both hosts hold the same generation' : f.newest === 'diverged' ? 'DIVERGED' : `newest on ${f.newest}`}${f.older ? `; ${f.older} ${f.hosts[f.older]?.stale ? 'is STALE (only nfsctl failback brings it back)' : st.vip.holders.includes(f.older) ? 'is OLDER and holds the VIP' : 'is behind (the next sync brings it up to date)'}` : ''} (${f.reason})`,
+    );
     for (const r of ['primary', 'backup'] as const) lines.push(`  ${r.padEnd(8)} ${describeRecord(f.hosts[r])}`);
     for (const r of st.vip.holders.length === 1 ? st.vip.holders : []) {
-      if (!f.hosts[r]?.serving) lines.push(`  (${r} holds the VIP but no takeover was recorded there: is the notify hook installed? \`nfsctl ha install\`)`);
+      if (!f.hosts[r]?.serving)
+        lines.push(
+          `  (${r} holds the VIP but no takeover was recorded there: is the notify hook installed? \`nfsctl ha install\`)`,
+        );
     }
   }
-  for (const p of st.vipMove ?? []) lines.push(`on a VIP move (${p.backends.join(', ')}): ${p.text}${p.kind === 'copy' ? `; ${rpoText(st.rpoSeconds ?? null)}` : ''}`);
+  for (const p of st.vipMove ?? [])
+    lines.push(
+      `on a VIP move (${p.backends.join(', ')}): ${p.text}${p.kind === 'copy' ? `; ${rpoText(st.rpoSeconds ?? null)}` : ''}`,
+    );
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
 }

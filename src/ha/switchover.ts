@@ -14,7 +14,21 @@ import { svc, type HandoverDirection, type HandoverInput } from './handover-step
 function prepare(x: HandoverInput): Phase[] {
   const { config, facts: f } = x;
   if (f.nfsRunning.backup) return [];
-  return [{ title: 'preflight: NFS on the backup', steps: [{ id: 'backup:nfs-start', host: 'backup', title: 'start the NFS server on the backup', action: svc(config, 'start', 'nfs'), undo: null, noUndoReason: 'harmless without the VIP' }] }];
+  return [
+    {
+      title: 'preflight: NFS on the backup',
+      steps: [
+        {
+          id: 'backup:nfs-start',
+          host: 'backup',
+          title: 'start the NFS server on the backup',
+          action: svc(config, 'start', 'nfs'),
+          undo: null,
+          noUndoReason: 'harmless without the VIP',
+        },
+      ],
+    },
+  ];
 }
 
 /** 4. disable and stop keepalived on the primary; wait until the backup alone holds the VIP. */
@@ -26,7 +40,13 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
     {
       title: 'hand the VIP over',
       steps: [
-        { id: 'primary:keepalived-disable', host: 'primary', title: 'disable keepalived at boot on the primary (maintenance: it must not take the VIP back on reboot)', action: svc(config, 'disable', 'keepalived'), undo: { title: 'enable it again', action: svc(config, 'enable', 'keepalived') } },
+        {
+          id: 'primary:keepalived-disable',
+          host: 'primary',
+          title: 'disable keepalived at boot on the primary (maintenance: it must not take the VIP back on reboot)',
+          action: svc(config, 'disable', 'keepalived'),
+          undo: { title: 'enable it again', action: svc(config, 'enable', 'keepalived') },
+        },
         {
           id: 'backup:vip-move',
           host: 'primary',
@@ -37,7 +57,8 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
             fn: async (h) => {
               await runChecked(h, serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
               run.vipSettleMs = await waitVip(config, hosts, 'backup', vipTimeout);
-              for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message])) run.warnings.push(`freshness record: ${p}`);
+              for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message]))
+                run.warnings.push(`freshness record: ${p}`);
             },
           },
           undo: {

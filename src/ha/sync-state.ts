@@ -25,7 +25,11 @@ export function syncRecordPath(stateDir: string, which: 'last' | 'last-ok'): str
   return `${stateDir}/sync/${which}.json`;
 }
 
-export async function readSyncRecord(host: Host, stateDir: string, which: 'last' | 'last-ok'): Promise<SyncRecord | null> {
+export async function readSyncRecord(
+  host: Host,
+  stateDir: string,
+  which: 'last' | 'last-ok',
+): Promise<SyncRecord | null> {
   const text = await host.readFile(syncRecordPath(stateDir, which));
   if (!text) return null;
   try {
@@ -38,7 +42,10 @@ export async function readSyncRecord(host: Host, stateDir: string, which: 'last'
 export async function writeSyncRecord(host: Host, stateDir: string, rec: SyncRecord): Promise<void> {
   const text = JSON.stringify(rec) + '\n';
   // two independent files: written side by side (each write is atomic on its own)
-  await Promise.all([host.writeFileAtomic(syncRecordPath(stateDir, 'last'), text), rec.ok ? host.writeFileAtomic(syncRecordPath(stateDir, 'last-ok'), text) : undefined]);
+  await Promise.all([
+    host.writeFileAtomic(syncRecordPath(stateDir, 'last'), text),
+    rec.ok ? host.writeFileAtomic(syncRecordPath(stateDir, 'last-ok'), text) : undefined,
+  ]);
   // per volume: the time of its last good copy (a sync that skipped others still copied these)
   if (rec.error === undefined && rec.volumes?.length) {
     const prev = await readVolumeSyncs(host, stateDir);
@@ -57,7 +64,11 @@ export async function readVolumeSyncs(host: Host, stateDir: string): Promise<Rec
   if (!text) return {};
   try {
     const o = JSON.parse(text) as unknown;
-    return o && typeof o === 'object' && !Array.isArray(o) ? Object.fromEntries(Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+    return o && typeof o === 'object' && !Array.isArray(o)
+      ? Object.fromEntries(
+          Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        )
+      : {};
   } catch {
     return {};
   }
@@ -65,6 +76,10 @@ export async function readVolumeSyncs(host: Host, stateDir: string): Promise<Rec
 
 /** A volume's RPO in seconds: the age of its newest good sync on either host (null: never). */
 export function volumeRpoSeconds(id: string, records: Record<string, string>[], now = Date.now()): number | null {
-  const times = records.map((r) => r[id]).filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t)).filter((t) => Number.isFinite(t));
+  const times = records
+    .map((r) => r[id])
+    .filter((t): t is string => typeof t === 'string')
+    .map((t) => Date.parse(t))
+    .filter((t) => Number.isFinite(t));
   return times.length ? Math.max(0, Math.round((now - Math.max(...times)) / 1000)) : null;
 }

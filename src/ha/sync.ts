@@ -53,14 +53,28 @@ export interface RsyncArgs {
 function sshForRsync(role: PairRole, ssh: { port: number; identity: string; knownHosts: string }): string[] {
   const identity = checkPlainPath(ssh.identity, `hosts.${role}.ssh.identity`);
   const knownHosts = checkPlainPath(ssh.knownHosts, `hosts.${role}.ssh.knownHosts`);
-  return ['ssh', '-p', String(ssh.port), '-i', identity, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+  return [
+    'ssh',
+    '-p',
+    String(ssh.port),
+    '-i',
+    identity,
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+  ];
 }
 
 export function rsyncArgv(a: RsyncArgs): string[] {
   const root = a.config.nfs.root.replace(/\/+$/, '');
   const src = a.config.hosts[a.source];
   const sub = a.unit && a.unit.rel ? `${a.unit.rel}/` : '';
-  const from = a.ssh ? `${src.ssh.user}@${src.address}:${root}/${sub}` : `rsync://${src.address}/${a.config.rsync.module}/${sub}`;
+  const from = a.ssh
+    ? `${src.ssh.user}@${src.address}:${root}/${sub}`
+    : `rsync://${src.address}/${a.config.rsync.module}/${sub}`;
   return [
     'rsync',
     '-aHAX',
@@ -92,7 +106,8 @@ export interface TreeFacts {
 /** Why the source tree must not be mirrored over the destination, or null when it looks sane. */
 export function sourceProblem(config: Config, src: TreeFacts, dst: TreeFacts): string | null {
   const root = config.nfs.root;
-  if (!src.mounted) return `${src.role}'s ${root} is not a mount point (its filesystem is not mounted): mirroring it would wipe ${dst.role}`;
+  if (!src.mounted)
+    return `${src.role}'s ${root} is not a mount point (its filesystem is not mounted): mirroring it would wipe ${dst.role}`;
   if (src.entries === 0) return `${src.role}'s ${root} is empty: mirroring it would delete everything on ${dst.role}`;
   const FLOOR = 64 * 2 ** 20;
   if (dst.usedBytes > FLOOR && src.usedBytes < dst.usedBytes / 2) {
@@ -103,7 +118,9 @@ export function sourceProblem(config: Config, src: TreeFacts, dst: TreeFacts): s
 
 /** The itemised preview: every deletion (up to `limit` lines), then counts. */
 export function renderPreview(rep: RsyncReport, source: PairRole, dest: PairRole, limit = 200): string[] {
-  const lines = [`rsync preview ${source} -> ${dest}: ${rep.transfers.length} file(s) to copy or update, ${rep.deletions.length} to delete${rep.stats.totalFileSize !== null ? `, source ${formatSize(rep.stats.totalFileSize)}` : ''}`];
+  const lines = [
+    `rsync preview ${source} -> ${dest}: ${rep.transfers.length} file(s) to copy or update, ${rep.deletions.length} to delete${rep.stats.totalFileSize !== null ? `, source ${formatSize(rep.stats.totalFileSize)}` : ''}`,
+  ];
   for (const d of rep.deletions.slice(0, limit)) lines.push(`  *deleting ${d}`);
   if (rep.deletions.length > limit) lines.push(`  ... and ${rep.deletions.length - limit} more deletion(s)`);
   const others = rep.changes.filter((c) => c.op !== 'delete' && c.path !== './');
@@ -114,13 +131,23 @@ export function renderPreview(rep: RsyncReport, source: PairRole, dest: PairRole
 
 export function checkDeleteCap(rep: RsyncReport, cap: number, source: PairRole, dest: PairRole): void {
   if (rep.deletions.length > cap) {
-    throw new PreconditionError(`refusing to sync ${source} -> ${dest}: it would delete ${rep.deletions.length} path(s) on ${dest}, more than the cap of ${cap}:\n${renderPreview(rep, source, dest).join('\n')}`, {
-      hint: `if these deletions are intended, run it again with --max-delete ${rep.deletions.length}`,
-    });
+    throw new PreconditionError(
+      `refusing to sync ${source} -> ${dest}: it would delete ${rep.deletions.length} path(s) on ${dest}, more than the cap of ${cap}:\n${renderPreview(rep, source, dest).join('\n')}`,
+      {
+        hint: `if these deletions are intended, run it again with --max-delete ${rep.deletions.length}`,
+      },
+    );
   }
 }
 
-export function syncRecord(source: PairRole, dest: PairRole, started: number, rep: (RsyncReport & { durationMs: number }) | null, error?: string, per?: { volumes: string[]; skipped: string[] }): SyncRecord {
+export function syncRecord(
+  source: PairRole,
+  dest: PairRole,
+  started: number,
+  rep: (RsyncReport & { durationMs: number }) | null,
+  error?: string,
+  per?: { volumes: string[]; skipped: string[] },
+): SyncRecord {
   return {
     time: new Date().toISOString(),
     // a sync that left volumes out is not a good sync of the pair (their copies are stale)
@@ -138,13 +165,22 @@ export function syncRecord(source: PairRole, dest: PairRole, started: number, re
 }
 
 /** Compare two trees: file count and sizes, and with `checksums` a sha256 over every file. */
-export async function treeDigest(config: Config, host: Host, checksums: boolean, dir: string = config.nfs.root): Promise<{ files: number; bytes: number; digest: string }> {
+export async function treeDigest(
+  config: Config,
+  host: Host,
+  checksums: boolean,
+  dir: string = config.nfs.root,
+): Promise<{ files: number; bytes: number; digest: string }> {
   // One pass over the listing, no temporary file (a fixed name in /tmp was a symlink
   // target): awk counts files and bytes and pipes the listing itself into sha256sum.
   const script = [
     'cd "$1" || exit 3',
     `find . -xdev -path ./.nfsctl -prune -o -type f -printf "%P\\t%s\\n" | LC_ALL=C sort | awk -F"\\t" -v list=${checksums ? 0 : 1} 'BEGIN { c = "sha256sum | cut -c1-64 | sed s/^/digest=/" } { n++; s += $2; if (list) print | c } END { if (list) { printf "" | c; close(c) } printf "files=%d\\nbytes=%d\\n", n, s }' || exit 3`,
-    ...(checksums ? ['echo digest=$(find . -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)'] : []),
+    ...(checksums
+      ? [
+          'echo digest=$(find . -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)',
+        ]
+      : []),
   ].join('\n');
   const r = await host.run(['sh', '-c', script, 'nfsctl-digest', dir], { timeoutMs: RSYNC_TIMEOUT_MS });
   if (r.exitCode !== 0) throw new NfsctlError(`${host.name}: cannot list ${dir}: ${r.stderr.trim()}`);
@@ -180,7 +216,9 @@ export interface SyncUnit {
 
 /** A unit's name for people: the volume id, or the root's path. */
 export function unitName(u: SyncUnit): string {
-  return u.rel === '' ? `${u.path} (the NFS root${u.volumes.length ? `: ${u.volumes.join(', ')}` : ''})` : u.volumes.join(', ') || u.rel;
+  return u.rel === ''
+    ? `${u.path} (the NFS root${u.volumes.length ? `: ${u.volumes.join(', ')}` : ''})`
+    : u.volumes.join(', ') || u.rel;
 }
 
 /** A unit's name in progress lines: its one volume, or its path (the root may carry many). */
@@ -211,9 +249,23 @@ export function syncUnits(config: Config, views: VolumeView[]): SyncUnit[] {
   const inRoot = mirroredViews.filter((v) => !ownMount(config, v));
   const root = config.nfs.root.replace(/\/+$/, '');
   const out = views.filter((v) => ownMount(config, v) || !mirrored(v.backend)).map((v) => `/${relOf(config, v.path)}/`);
-  const units: SyncUnit[] = [{ rel: '', path: root, volumes: inRoot.map((v) => v.id), excludes: out, ...(!configuredBackends(config).some((b) => b.inRootFilesystem) && inRoot.length === 0 ? { optional: true } : {}) }];
+  const units: SyncUnit[] = [
+    {
+      rel: '',
+      path: root,
+      volumes: inRoot.map((v) => v.id),
+      excludes: out,
+      ...(!configuredBackends(config).some((b) => b.inRootFilesystem) && inRoot.length === 0 ? { optional: true } : {}),
+    },
+  ];
   for (const v of own) {
-    units.push({ rel: relOf(config, v.path), path: v.path, volumes: [v.id], device: backendNamed(v.backend).mountedDevice(config, v.identity)!, excludes: [] });
+    units.push({
+      rel: relOf(config, v.path),
+      path: v.path,
+      volumes: [v.id],
+      device: backendNamed(v.backend).mountedDevice(config, v.identity)!,
+      excludes: [],
+    });
   }
   return units;
 }
@@ -261,7 +313,8 @@ export async function unitFacts(config: Config, host: Host, units: SyncUnit[]): 
   const root = units.find((u) => u.rel === '');
   const args = [root ? root.path : '-', ...units.flatMap((u) => [u.path, u.device ?? '-'])];
   const r = await host.run(['sh', '-c', UNIT_FACTS, 'nfsctl-units', ...args], { timeoutMs: 600_000 });
-  if (r.exitCode !== 0) throw new NfsctlError(`${host.name}: cannot read the volume mounts (exit ${r.exitCode}): ${r.stderr.trim()}`);
+  if (r.exitCode !== 0)
+    throw new NfsctlError(`${host.name}: cannot read the volume mounts (exit ${r.exitCode}): ${r.stderr.trim()}`);
   const out = new Map<string, UnitFacts>();
   const names: string[] = [];
   let rootMounted = false;
@@ -273,13 +326,27 @@ export async function unitFacts(config: Config, host: Host, units: SyncUnit[]): 
       rootUsed = Number(f[2]) || 0;
     } else if (f[0] === 'N') names.push(f[1] ?? '');
     else if (f[0] === 'V') {
-      out.set(f[1]!, { mounted: (f[2] ?? '') !== '', majmin: f[2] ?? '', deviceMajmin: f[3] ?? '', entries: Number(f[4]) || 0, usedBytes: Number(f[5]) || 0, source: f.slice(6).join('\t') });
+      out.set(f[1]!, {
+        mounted: (f[2] ?? '') !== '',
+        majmin: f[2] ?? '',
+        deviceMajmin: f[3] ?? '',
+        entries: Number(f[4]) || 0,
+        usedBytes: Number(f[5]) || 0,
+        source: f.slice(6).join('\t'),
+      });
     }
   }
   if (root) {
     const skip = new Set(root.excludes.map((e) => e.replace(/^\/|\/$/g, '')));
     const v = out.get(root.path);
-    out.set(root.path, { mounted: rootMounted, majmin: v?.majmin ?? '', source: v?.source ?? '', deviceMajmin: '', entries: names.filter((n) => !skip.has(n)).length, usedBytes: rootUsed });
+    out.set(root.path, {
+      mounted: rootMounted,
+      majmin: v?.majmin ?? '',
+      source: v?.source ?? '',
+      deviceMajmin: '',
+      entries: names.filter((n) => !skip.has(n)).length,
+      usedBytes: rootUsed,
+    });
   }
   return out;
 }
@@ -291,14 +358,27 @@ export interface UnitProblem {
 }
 
 /** Why a unit must not be mirrored from `src` onto `dst`, or [] when both sides are fine. */
-export function unitProblems(config: Config, u: SyncUnit, src: { role: PairRole; facts: UnitFacts | undefined }, dst: { role: PairRole; facts: UnitFacts | undefined }): string[] {
+export function unitProblems(
+  config: Config,
+  u: SyncUnit,
+  src: { role: PairRole; facts: UnitFacts | undefined },
+  dst: { role: PairRole; facts: UnitFacts | undefined },
+): string[] {
   if (u.rel === '') {
-    const tf = (role: PairRole, x: UnitFacts | undefined): TreeFacts => ({ role, mounted: x?.mounted ?? false, entries: x?.entries ?? 0, usedBytes: x?.usedBytes ?? 0 });
+    const tf = (role: PairRole, x: UnitFacts | undefined): TreeFacts => ({
+      role,
+      mounted: x?.mounted ?? false,
+      entries: x?.entries ?? 0,
+      usedBytes: x?.usedBytes ?? 0,
+    });
     const s = tf(src.role, src.facts);
     const d = tf(dst.role, dst.facts);
     const why = sourceProblem(config, s, d);
     if (why) return [why];
-    if (!d.mounted) return [`${config.nfs.root} is not a mount point on ${dst.role}: syncing into it would write to the wrong filesystem`];
+    if (!d.mounted)
+      return [
+        `${config.nfs.root} is not a mount point on ${dst.role}: syncing into it would write to the wrong filesystem`,
+      ];
     return [];
   }
   const name = u.volumes.join(', ') || u.rel;
@@ -306,15 +386,23 @@ export function unitProblems(config: Config, u: SyncUnit, src: { role: PairRole;
   for (const side of [src, dst]) {
     const x = side.facts;
     if (!x || x.deviceMajmin === '') out.push(`${name}: its LV ${u.device} is missing or inactive on ${side.role}`);
-    else if (!x.mounted) out.push(`${name}: ${u.path} is not mounted on ${side.role} (its LV ${u.device} belongs there)`);
-    else if (x.majmin !== x.deviceMajmin) out.push(`${name}: ${u.path} on ${side.role} is ${x.source} (${x.majmin}), not its LV ${u.device} (${x.deviceMajmin})`);
+    else if (!x.mounted)
+      out.push(`${name}: ${u.path} is not mounted on ${side.role} (its LV ${u.device} belongs there)`);
+    else if (x.majmin !== x.deviceMajmin)
+      out.push(
+        `${name}: ${u.path} on ${side.role} is ${x.source} (${x.majmin}), not its LV ${u.device} (${x.deviceMajmin})`,
+      );
   }
   if (out.length) return out;
   const s = src.facts!;
   const d = dst.facts!;
-  if (s.entries === 0 && d.entries > 0) return [`${name}: ${u.path} is empty on ${src.role}: mirroring it would delete everything in it on ${dst.role}`];
+  if (s.entries === 0 && d.entries > 0)
+    return [`${name}: ${u.path} is empty on ${src.role}: mirroring it would delete everything in it on ${dst.role}`];
   const FLOOR = 64 * 2 ** 20;
-  if (d.usedBytes > FLOOR && s.usedBytes < d.usedBytes / 2) return [`${name}: ${u.path} holds ${formatSize(s.usedBytes)} on ${src.role}, far less than ${formatSize(d.usedBytes)} on ${dst.role}: wrong or damaged filesystem?`];
+  if (d.usedBytes > FLOOR && s.usedBytes < d.usedBytes / 2)
+    return [
+      `${name}: ${u.path} holds ${formatSize(s.usedBytes)} on ${src.role}, far less than ${formatSize(d.usedBytes)} on ${dst.role}: wrong or damaged filesystem?`,
+    ];
   return [];
 }
 
@@ -332,24 +420,43 @@ export interface UnitCheck {
  * Check every unit on both hosts. Refuses (PreconditionError, nothing changed) when any unit
  * has a problem, naming each; with `skipUnready` the others go on and the problems are returned.
  */
-export async function checkUnits(config: Config, units: SyncUnit[], src: { role: PairRole; host: Host }, dst: { role: PairRole; host: Host }, o: { skipUnready?: boolean } = {}): Promise<UnitCheck> {
+export async function checkUnits(
+  config: Config,
+  units: SyncUnit[],
+  src: { role: PairRole; host: Host },
+  dst: { role: PairRole; host: Host },
+  o: { skipUnready?: boolean } = {},
+): Promise<UnitCheck> {
   const [sf, df] = await Promise.all([unitFacts(config, src.host, units), unitFacts(config, dst.host, units)]);
   const ready: ReadyUnit[] = [];
   const problems: UnitProblem[] = [];
   for (const u of units) {
     if (u.optional && !sf.get(u.path)?.mounted && !df.get(u.path)?.mounted) continue; // a plain directory on both: files directly in it are not volumes
-    const p = unitProblems(config, u, { role: src.role, facts: sf.get(u.path) }, { role: dst.role, facts: df.get(u.path) });
+    const p = unitProblems(
+      config,
+      u,
+      { role: src.role, facts: sf.get(u.path) },
+      { role: dst.role, facts: df.get(u.path) },
+    );
     if (p.length) problems.push(...p.map((text) => ({ unit: u, text })));
     else ready.push({ ...u, destMajmin: df.get(u.path)?.majmin ?? '' });
   }
   if (problems.length && !o.skipUnready) {
     const rootOnly = problems.every((p) => p.unit.rel === '');
-    throw new PreconditionError(`refusing to sync ${src.role} -> ${dst.role}: ${problems.length === 1 ? problems[0]!.text : `\n  ${problems.map((p) => p.text).join('\n  ')}`}\nnothing was copied or deleted`, {
-      hint: rootOnly ? `check the filesystem (findmnt ${config.nfs.root}) on both hosts, then run it again` : `mount each volume on its LV on both hosts (findmnt <path>; mount <path>), then run it again; or go on with the other volumes: --skip-unready`,
-    });
+    throw new PreconditionError(
+      `refusing to sync ${src.role} -> ${dst.role}: ${problems.length === 1 ? problems[0]!.text : `\n  ${problems.map((p) => p.text).join('\n  ')}`}\nnothing was copied or deleted`,
+      {
+        hint: rootOnly
+          ? `check the filesystem (findmnt ${config.nfs.root}) on both hosts, then run it again`
+          : `mount each volume on its LV on both hosts (findmnt <path>; mount <path>), then run it again; or go on with the other volumes: --skip-unready`,
+      },
+    );
   }
   if (ready.length === 0 && problems.length > 0) {
-    throw new PreconditionError(`refusing to sync ${src.role} -> ${dst.role}: no volume is ready:\n  ${problems.map((p) => p.text).join('\n  ')}`, { hint: 'mount the volumes on both hosts, then run it again' });
+    throw new PreconditionError(
+      `refusing to sync ${src.role} -> ${dst.role}: no volume is ready:\n  ${problems.map((p) => p.text).join('\n  ')}`,
+      { hint: 'mount the volumes on both hosts, then run it again' },
+    );
   }
   return { ready, problems };
 }
@@ -358,12 +465,20 @@ export async function checkUnits(config: Config, units: SyncUnit[], src: { role:
 export function prefixReport(rep: RsyncReport, rel: string): RsyncReport {
   if (!rel) return rep;
   const p = (s: string) => (s === './' ? `${rel}/` : `${rel}/${s}`);
-  return { ...rep, changes: rep.changes.map((c) => ({ ...c, path: p(c.path) })), deletions: rep.deletions.map(p), transfers: rep.transfers.map(p) };
+  return {
+    ...rep,
+    changes: rep.changes.map((c) => ({ ...c, path: p(c.path) })),
+    deletions: rep.deletions.map(p),
+    transfers: rep.transfers.map(p),
+  };
 }
 
 /** Several units' reports as one (for the preview and the totals). */
 export function mergeReports(reps: RsyncReport[]): RsyncReport {
-  const sum = (k: keyof RsyncReport['stats']) => (reps.some((r) => typeof r.stats[k] === 'number') ? reps.reduce((a, r) => a + ((r.stats[k] as number | null) ?? 0), 0) : null);
+  const sum = (k: keyof RsyncReport['stats']) =>
+    reps.some((r) => typeof r.stats[k] === 'number')
+      ? reps.reduce((a, r) => a + ((r.stats[k] as number | null) ?? 0), 0)
+      : null;
   return {
     changes: reps.flatMap((r) => r.changes),
     deletions: reps.flatMap((r) => r.deletions),
@@ -390,14 +505,25 @@ export interface UnitPreview {
 }
 
 /** The dry run of every ready unit on the destination; throws with rsync's words when one fails. */
-export async function previewUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[]): Promise<UnitPreview[]> {
+export async function previewUnits(
+  dest: Host,
+  a: Omit<RsyncArgs, 'unit' | 'dryRun'>,
+  units: ReadyUnit[],
+): Promise<UnitPreview[]> {
   const { maxDelete: _cap, ...noCap } = a; // the preview lists every deletion; the cap is checked on it
   // read-only dry runs, 4 at a time: each volume costs one rsync start (~0.1 s), so many volumes add up
-  const results = await mapLimit(units, 4, (u) => dest.run(rsyncArgv({ ...noCap, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS }));
+  const results = await mapLimit(units, 4, (u) =>
+    dest.run(rsyncArgv({ ...noCap, dryRun: true, unit: u }), { timeoutMs: RSYNC_TIMEOUT_MS }),
+  );
   return units.map((u, i) => {
     const r = results[i]!;
     if (r.exitCode !== 0 && r.exitCode !== 24) {
-      throw new PreconditionError(`${dest.name}: the rsync dry run of ${unitName(u)} from ${a.source} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, { hint: `is the rsync daemon running on ${a.source}? (its module ${a.config.rsync.module} must serve ${a.config.nfs.root})` });
+      throw new PreconditionError(
+        `${dest.name}: the rsync dry run of ${unitName(u)} from ${a.source} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+        {
+          hint: `is the rsync daemon running on ${a.source}? (its module ${a.config.rsync.module} must serve ${a.config.nfs.root})`,
+        },
+      );
     }
     return { unit: u, report: prefixReport(parseRsyncOutput(r.stdout), u.rel) };
   });
@@ -407,9 +533,12 @@ export async function previewUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryR
 export function checkUnitCaps(previews: UnitPreview[], cap: number, source: PairRole, dest: PairRole): void {
   for (const p of previews) {
     if (p.report.deletions.length > cap) {
-      throw new PreconditionError(`refusing to sync ${source} -> ${dest}: ${unitName(p.unit)}: it would delete ${p.report.deletions.length} path(s) on ${dest}, more than the cap of ${cap}:\n${renderPreview(p.report, source, dest).join('\n')}`, {
-        hint: `if these deletions are intended, run it again with --max-delete ${p.report.deletions.length}`,
-      });
+      throw new PreconditionError(
+        `refusing to sync ${source} -> ${dest}: ${unitName(p.unit)}: it would delete ${p.report.deletions.length} path(s) on ${dest}, more than the cap of ${cap}:\n${renderPreview(p.report, source, dest).join('\n')}`,
+        {
+          hint: `if these deletions are intended, run it again with --max-delete ${p.report.deletions.length}`,
+        },
+      );
     }
   }
 }
@@ -426,14 +555,18 @@ export function previewSize(previews: UnitPreview[]): string {
 export function renderUnitPreviews(previews: UnitPreview[], source: PairRole, dest: PairRole): string[] {
   if (previews.length === 1) return renderPreview(previews[0]!.report, source, dest);
   const all = mergeReports(previews.map((p) => p.report));
-  const lines = [`rsync preview ${source} -> ${dest}: ${previews.length} unit(s), ${all.transfers.length} file(s) to copy or update, ${all.deletions.length} to delete`];
-  for (const p of previews) lines.push(`  ${unitName(p.unit)}: ${p.report.transfers.length} to copy, ${p.report.deletions.length} to delete`);
+  const lines = [
+    `rsync preview ${source} -> ${dest}: ${previews.length} unit(s), ${all.transfers.length} file(s) to copy or update, ${all.deletions.length} to delete`,
+  ];
+  for (const p of previews)
+    lines.push(`  ${unitName(p.unit)}: ${p.report.transfers.length} to copy, ${p.report.deletions.length} to delete`);
   return [...lines, ...renderPreview(all, source, dest).slice(1)];
 }
 
 // The destination re-checks, right before its rsync, that the unit's filesystem is still the
 // one checked (same major:minor at the path): an LV unmounted meanwhile is not written under.
-const GUARD = 'p=$1; want=$2; shift 2; got=$(findmnt -rn -o MAJ:MIN --mountpoint "$p" 2>/dev/null | tail -n 1); if [ "$got" != "$want" ]; then echo "nfsctl: $p is not mounted from $want any more (now: ${got:-nothing}): not syncing into it" >&2; exit 96; fi; exec "$@"';
+const GUARD =
+  'p=$1; want=$2; shift 2; got=$(findmnt -rn -o MAJ:MIN --mountpoint "$p" 2>/dev/null | tail -n 1); if [ "$got" != "$want" ]; then echo "nfsctl: $p is not mounted from $want any more (now: ${got:-nothing}): not syncing into it" >&2; exit 96; fi; exec "$@"';
 export const GUARD_EXIT = 96;
 
 export function guardedRsyncArgv(a: RsyncArgs & { unit: ReadyUnit }): string[] {
@@ -456,10 +589,18 @@ export interface CopyLive {
 }
 
 /** The real copy of every ready unit, one rsync each (deletions capped per unit); stops at the first failure. */
-export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>, units: ReadyUnit[], done?: (r: UnitResult) => void, live: CopyLive = {}): Promise<UnitResult[]> {
+export async function runUnits(
+  dest: Host,
+  a: Omit<RsyncArgs, 'unit' | 'dryRun'>,
+  units: ReadyUnit[],
+  done?: (r: UnitResult) => void,
+  live: CopyLive = {},
+): Promise<UnitResult[]> {
   const out: UnitResult[] = [];
   const show = live.progress;
-  const meter = new CopyMeter(units.map((u) => ({ name: live.name?.(u) ?? unitName(u), expected: live.expected?.(u) ?? null })));
+  const meter = new CopyMeter(
+    units.map((u) => ({ name: live.name?.(u) ?? unitName(u), expected: live.expected?.(u) ?? null })),
+  );
   for (const [i, u] of units.entries()) {
     meter.start(i);
     const stream = new Progress2Stream();
@@ -473,18 +614,32 @@ export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>
         }
       : undefined;
     const r = await dest
-      .run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), { timeoutMs: RSYNC_TIMEOUT_MS, ...(live.signal ? { signal: live.signal } : {}), ...(onStdout ? { onStdout } : {}) })
+      .run(guardedRsyncArgv({ ...a, dryRun: false, unit: u, ...(show ? { progress: true } : {}) }), {
+        timeoutMs: RSYNC_TIMEOUT_MS,
+        ...(live.signal ? { signal: live.signal } : {}),
+        ...(onStdout ? { onStdout } : {}),
+      })
       .catch((err: unknown) => {
         // name the copy, not the guard script around it
-        throw err instanceof CommandCancelledError ? new CommandCancelledError(dest.name, ['rsync', unitName(u)], err.mayStillRun) : err;
+        throw err instanceof CommandCancelledError
+          ? new CommandCancelledError(dest.name, ['rsync', unitName(u)], err.mayStillRun)
+          : err;
       });
-    if (r.exitCode === GUARD_EXIT) throw new NfsctlError(`${dest.name}: ${unitName(u)}: ${r.stderr.trim().split('\n').pop()}`, { hint: `mount it again on ${dest.name}, then run it again` });
+    if (r.exitCode === GUARD_EXIT)
+      throw new NfsctlError(`${dest.name}: ${unitName(u)}: ${r.stderr.trim().split('\n').pop()}`, {
+        hint: `mount it again on ${dest.name}, then run it again`,
+      });
     const meaning = rsyncExitMeaning(r.exitCode);
     if (!meaning.ok) {
       const tail = r.stderr.trim().split('\n').slice(-3).join(' | ');
-      throw new NfsctlError(`${dest.name}: rsync of ${unitName(u)} from ${a.source} failed: ${meaning.text}${tail ? `: ${tail}` : ''}`);
+      throw new NfsctlError(
+        `${dest.name}: rsync of ${unitName(u)} from ${a.source} failed: ${meaning.text}${tail ? `: ${tail}` : ''}`,
+      );
     }
-    const res = { unit: u, report: { ...prefixReport(parseRsyncOutput(r.stdout), u.rel), durationMs: r.durationMs, exitCode: r.exitCode } };
+    const res = {
+      unit: u,
+      report: { ...prefixReport(parseRsyncOutput(r.stdout), u.rel), durationMs: r.durationMs, exitCode: r.exitCode },
+    };
     meter.finish(i, res.report.stats.transferredFileSize ?? 0);
     out.push(res);
     done?.(res);
@@ -494,5 +649,8 @@ export async function runUnits(dest: Host, a: Omit<RsyncArgs, 'unit' | 'dryRun'>
 
 /** The units of a run as one report (for the sync record and the summary line). */
 export function unitsReport(results: UnitResult[]): RsyncReport & { durationMs: number } {
-  return { ...mergeReports(results.map((r) => r.report)), durationMs: results.reduce((a, r) => a + r.report.durationMs, 0) };
+  return {
+    ...mergeReports(results.map((r) => r.report)),
+    durationMs: results.reduce((a, r) => a + r.report.durationMs, 0),
+  };
 }

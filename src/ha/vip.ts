@@ -19,6 +19,10 @@ export async function vipState(config: Config, role: PairRole, host: Host, timeo
   }
 }
 
-export async function vipHolders(config: Config, hosts: Record<PairRole, Host>, timeoutMs?: number): Promise<VipState[]> {
+export async function vipHolders(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  timeoutMs?: number,
+): Promise<VipState[]> {
   return Promise.all((['primary', 'backup'] as const).map((r) => vipState(config, r, hosts[r], timeoutMs)));
 }

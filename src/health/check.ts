@@ -17,10 +17,29 @@ export function worst(findings: Finding[]): Status {
 }
 
 /** Run a check with a hard time limit; a check that hangs becomes a critical finding. */
-export async function bounded(id: string, host: string | null, title: string, ms: number, fn: () => Promise<Finding[]>): Promise<Finding[]> {
+export async function bounded(
+  id: string,
+  host: string | null,
+  title: string,
+  ms: number,
+  fn: () => Promise<Finding[]>,
+): Promise<Finding[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Finding[]>((resolve) => {
-    timer = setTimeout(() => resolve([{ id, host, status: 'critical', title, evidence: `no answer within ${ms} ms (a host or service that hangs, or packets dropped on the way)`, fix: `check ${host ?? 'the hosts'} is up and not firewalled: nfsctl troubleshoot-mount <volume> shows where the chain breaks` }]), ms);
+    timer = setTimeout(
+      () =>
+        resolve([
+          {
+            id,
+            host,
+            status: 'critical',
+            title,
+            evidence: `no answer within ${ms} ms (a host or service that hangs, or packets dropped on the way)`,
+            fix: `check ${host ?? 'the hosts'} is up and not firewalled: nfsctl troubleshoot-mount <volume> shows where the chain breaks`,
+          },
+        ]),
+      ms,
+    );
   });
   try {
     return await Promise.race([

@@ -8,7 +8,11 @@ import { describeRecord, holderIsOlder } from '../core/freshness.js';
 import { serviceCommand } from '../ha/services.js';
 import { vipState } from '../ha/vip.js';
 
-export async function vipHoldersOf(config: Config, hosts: Record<PairRole, Host>, t: number): Promise<PairRole[] | null> {
+export async function vipHoldersOf(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  t: number,
+): Promise<PairRole[] | null> {
   const s = await Promise.all((['primary', 'backup'] as const).map((r) => vipState(config, r, hosts[r], t)));
   if (s.some((x) => x.holds === null)) return null;
   return s.filter((x) => x.holds).map((x) => x.role);
@@ -17,7 +21,16 @@ export async function vipHoldersOf(config: Config, hosts: Record<PairRole, Host>
 /** One finding: the VIP holder is not older than its peer (critical when it is). Pure. */
 export function freshnessFindings(config: Config, f: PairFreshness | null, holders: PairRole[] | null): Finding[] {
   const title = 'the VIP holder has the newest data';
-  if (!f || f.verdict.newest === 'unknown') return [{ id: 'freshness', host: null, status: 'ok', title, evidence: f ? f.verdict.reason : 'freshness records not readable' }];
+  if (!f || f.verdict.newest === 'unknown')
+    return [
+      {
+        id: 'freshness',
+        host: null,
+        status: 'ok',
+        title,
+        evidence: f ? f.verdict.reason : 'freshness records not readable',
+      },
+    ];
   const evidence = `${f.verdict.reason}; primary: ${describeRecord(f.records.primary)}; backup: ${describeRecord(f.records.backup)}`;
   const holder = holders && holders.length === 1 ? holders[0]! : null;
   if (holder && holderIsOlder(holder, f.verdict, f.records)) {
@@ -28,7 +41,10 @@ export function freshnessFindings(config: Config, f: PairFreshness | null, holde
         status: 'critical',
         title,
         evidence: `VIP holder ${holder} is older than its peer: ${evidence}`,
-        fix: holder === 'primary' ? `on the primary: ${serviceCommand(config, 'stop', 'keepalived')} (the VIP goes back to the backup), then nfsctl failback` : `nfsctl switchover is refused while the backup is older; stop keepalived on the backup (${serviceCommand(config, 'stop', 'keepalived')}) and start it on the primary, then nfsctl sync`,
+        fix:
+          holder === 'primary'
+            ? `on the primary: ${serviceCommand(config, 'stop', 'keepalived')} (the VIP goes back to the backup), then nfsctl failback`
+            : `nfsctl switchover is refused while the backup is older; stop keepalived on the backup (${serviceCommand(config, 'stop', 'keepalived')}) and start it on the primary, then nfsctl sync`,
       },
     ];
   }

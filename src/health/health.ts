@@ -55,7 +55,11 @@ export interface HealthCollect {
   views?: VolumeView[];
 }
 
-export async function runHealthChecks(config: Config, pair: Record<PairRole, Host>, opts: HealthOptions): Promise<Finding[]> {
+export async function runHealthChecks(
+  config: Config,
+  pair: Record<PairRole, Host>,
+  opts: HealthOptions,
+): Promise<Finding[]> {
   const ctx = { config, host: (r: PairRole) => pair[r], audit: opts.audit ?? new AuditLog(config.state.auditLog) };
   const t = config.timeouts.check;
   const inventories = new Map<PairRole, HostInventory>();
@@ -74,7 +78,22 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
         })();
         // only the RBD volumes' use depends on it: a slow pool is a warning, not a failed check
         const late = new Promise<Finding[]>((resolve) => {
-          timer = setTimeout(() => resolve([{ id: 'rbd-usage', host: null, status: 'warn', title: 'shared volumes\' use readable', evidence: `the shared backends (${configuredBackends(config).filter((b) => b.placement !== 'mirrored').map((b) => b.name).join(', ')}) and their use were not read within ${t * 2} ms` }]), t * 2);
+          timer = setTimeout(
+            () =>
+              resolve([
+                {
+                  id: 'rbd-usage',
+                  host: null,
+                  status: 'warn',
+                  title: "shared volumes' use readable",
+                  evidence: `the shared backends (${configuredBackends(config)
+                    .filter((b) => b.placement !== 'mirrored')
+                    .map((b) => b.name)
+                    .join(', ')}) and their use were not read within ${t * 2} ms`,
+                },
+              ]),
+            t * 2,
+          );
         });
         try {
           return await Promise.race([read, late]);
@@ -88,7 +107,16 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
   // Pair-level checks run alongside the per-host ones: the slowest single check sets the pace.
   const pairLevel =
     opts.hosts.length === 2
-      ? Promise.all([bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)), bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)), bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () => freshnessFindings(config, await freshP, await holdersP)), bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () => protectionChecks({ config, hosts: pair, t }))])
+      ? Promise.all([
+          bounded('vip', null, 'exactly one VIP holder', t + 500, () => vip(ctx, t)),
+          bounded('sync', 'backup', 'backup sync is recent', t, () => sync(ctx)),
+          bounded('freshness', null, 'the VIP holder has the newest data', t + config.timeouts.connect, async () =>
+            freshnessFindings(config, await freshP, await holdersP),
+          ),
+          bounded('protection', null, 'the next sync and a failover can happen', t * 2 + config.timeouts.connect, () =>
+            protectionChecks({ config, hosts: pair, t }),
+          ),
+        ])
       : Promise.resolve([]);
   const perHost = await Promise.all(
     opts.hosts.map(async (role) => {
@@ -98,7 +126,13 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
         return [];
       });
       if (reach.length > 0) {
-        return [{ ...reach[0]!, title: `${role} answers over SSH`, fix: `check the host and sshd; \`ssh -p ${config.hosts[role].ssh.port} ${quoteArg(`${config.hosts[role].ssh.user}@${config.hosts[role].address}`)} true\`` }];
+        return [
+          {
+            ...reach[0]!,
+            title: `${role} answers over SSH`,
+            fix: `check the host and sshd; \`ssh -p ${config.hosts[role].ssh.port} ${quoteArg(`${config.hosts[role].ssh.user}@${config.hosts[role].address}`)} true\``,
+          },
+        ];
       }
       // The host answers: every check on it starts now, none waits for another.
       return (
@@ -112,7 +146,9 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),
           bounded('services', role, 'services running', t, () => services(config, role, host)),
           bounded('firewall', role, 'firewall lets NFS clients in', t, () => firewall(role, host)),
-          ...configuredBackends(config).map((b) => bounded(b.health.id, role, b.health.title, t * 2, () => b.health.host(config, role, host, t))),
+          ...configuredBackends(config).map((b) =>
+            bounded(b.health.id, role, b.health.title, t * 2, () => b.health.host(config, role, host, t)),
+          ),
           bounded('lock', role, 'nfsctl lock', t, () => lock(config, role, host, (x) => ctx.host(x))),
         ])
       ).flat();
@@ -137,14 +173,30 @@ export async function runHealthChecks(config: Config, pair: Record<PairRole, Hos
 
 async function nfsPorts(config: Config, role: PairRole, t: number): Promise<Finding[]> {
   const addr = config.hosts[role].address;
-  const results = await Promise.all(NFS_PORTS.map(async ([port, name]) => ({ port, name, r: await probeTcp(addr, port, t) })));
+  const results = await Promise.all(
+    NFS_PORTS.map(async ([port, name]) => ({ port, name, r: await probeTcp(addr, port, t) })),
+  );
   return results.map(({ port, name, r }) => ({
     id: `nfs-port-${port}`,
     host: role,
     status: r.state === 'open' ? 'ok' : 'critical',
     title: `${name} answers on ${addr}:${port}/tcp`,
-    evidence: r.state === 'open' ? `connected in ${r.ms} ms` : r.state === 'refused' ? `connection refused in ${r.ms} ms (not listening, or REJECTed by a firewall)` : r.state === 'timeout' ? `no answer in ${r.ms} ms (packets DROPped by a firewall, or the host is down)` : `error: ${r.detail}`,
-    ...(r.state === 'open' ? {} : { fix: r.state === 'timeout' ? `check the firewall on ${role} (iptables -S INPUT) for DROP rules on ${port}` : `start the NFS server on ${role} (${config.services.names.nfs}), then check \`rpcinfo -p ${quoteArg(addr)}\`` }),
+    evidence:
+      r.state === 'open'
+        ? `connected in ${r.ms} ms`
+        : r.state === 'refused'
+          ? `connection refused in ${r.ms} ms (not listening, or REJECTed by a firewall)`
+          : r.state === 'timeout'
+            ? `no answer in ${r.ms} ms (packets DROPped by a firewall, or the host is down)`
+            : `error: ${r.detail}`,
+    ...(r.state === 'open'
+      ? {}
+      : {
+          fix:
+            r.state === 'timeout'
+              ? `check the firewall on ${role} (iptables -S INPUT) for DROP rules on ${port}`
+              : `start the NFS server on ${role} (${config.services.names.nfs}), then check \`rpcinfo -p ${quoteArg(addr)}\``,
+        }),
   }));
 }
 
@@ -159,7 +211,8 @@ async function services(config: Config, role: PairRole, host: Host): Promise<Fin
       host: role,
       status: r.exitCode === 0 ? 'ok' : 'critical',
       title: `${name} running`,
-      evidence: r.exitCode === 0 ? 'running' : `not running (${serviceCommand(config, 'status', key)}: exit ${r.exitCode})`,
+      evidence:
+        r.exitCode === 0 ? 'running' : `not running (${serviceCommand(config, 'status', key)}: exit ${r.exitCode})`,
       ...(r.exitCode === 0 ? {} : { fix: serviceCommand(config, 'start', key) + ` (on ${role})` }),
     } satisfies Finding;
   });
@@ -167,9 +220,29 @@ async function services(config: Config, role: PairRole, host: Host): Promise<Fin
 
 async function firewall(role: PairRole, host: Host): Promise<Finding[]> {
   const r = await host.run(['iptables', '-S', 'INPUT']);
-  if (r.exitCode !== 0) return [{ id: 'firewall', host: role, status: 'warn', title: 'firewall readable', evidence: `iptables -S INPUT: ${r.stderr.trim() || r.exitCode}` }];
-  const blocked = NFS_CLIENT_PORTS.flatMap((port) => (['tcp', 'udp'] as const).map((proto) => evaluateInput(r.stdout, port, proto))).filter((v) => v.verdict !== 'accept');
-  if (blocked.length === 0) return [{ id: 'firewall', host: role, status: 'ok', title: 'firewall lets NFS clients in', evidence: `ports ${NFS_CLIENT_PORTS.join(',')} tcp+udp accepted` }];
+  if (r.exitCode !== 0)
+    return [
+      {
+        id: 'firewall',
+        host: role,
+        status: 'warn',
+        title: 'firewall readable',
+        evidence: `iptables -S INPUT: ${r.stderr.trim() || r.exitCode}`,
+      },
+    ];
+  const blocked = NFS_CLIENT_PORTS.flatMap((port) =>
+    (['tcp', 'udp'] as const).map((proto) => evaluateInput(r.stdout, port, proto)),
+  ).filter((v) => v.verdict !== 'accept');
+  if (blocked.length === 0)
+    return [
+      {
+        id: 'firewall',
+        host: role,
+        status: 'ok',
+        title: 'firewall lets NFS clients in',
+        evidence: `ports ${NFS_CLIENT_PORTS.join(',')} tcp+udp accepted`,
+      },
+    ];
   return [
     {
       id: 'firewall',
@@ -192,31 +265,78 @@ async function lock(config: Config, role: PairRole, host: Host, hostOfRole: (r: 
       host: role,
       status: stale ? 'warn' : 'ok',
       title: 'no stale nfsctl lock',
-      evidence: s.owner ? `held by ${s.owner.user}@${s.owner.host} pid ${s.owner.pid} since ${s.owner.startedAt}: ${s.reason}` : s.reason,
+      evidence: s.owner
+        ? `held by ${s.owner.user}@${s.owner.host} pid ${s.owner.pid} since ${s.owner.startedAt}: ${s.reason}`
+        : s.reason,
       ...(stale ? { fix: `nfsctl lock break` } : {}),
     },
   ];
 }
 
 async function vip(ctx: HealthEnv, t: number): Promise<Finding[]> {
-  const states = await Promise.all((['primary', 'backup'] as const).map((r) => vipState(ctx.config, r, ctx.host(r), t)));
+  const states = await Promise.all(
+    (['primary', 'backup'] as const).map((r) => vipState(ctx.config, r, ctx.host(r), t)),
+  );
   const holders = states.filter((s) => s.holds).map((s) => s.role);
   const unknown = states.filter((s) => s.holds === null).map((s) => s.role);
   const evidence = `VIP ${ctx.config.vip} on: ${holders.join(', ') || 'nobody'}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`;
-  if (holders.length === 1) return [{ id: 'vip', host: null, status: unknown.length ? 'warn' : 'ok', title: 'exactly one VIP holder', evidence }];
-  if (holders.length === 2) return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `SPLIT BRAIN: ${evidence}`, fix: 'stop keepalived on the host that should not serve (normally the backup), check VRRP between the hosts, then start it again' }];
-  return [{ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: `NO HOLDER: ${evidence}`, fix: `start keepalived on the primary: ${serviceCommand(ctx.config, 'start', 'keepalived')}` }];
+  if (holders.length === 1)
+    return [
+      { id: 'vip', host: null, status: unknown.length ? 'warn' : 'ok', title: 'exactly one VIP holder', evidence },
+    ];
+  if (holders.length === 2)
+    return [
+      {
+        id: 'vip',
+        host: null,
+        status: 'critical',
+        title: 'exactly one VIP holder',
+        evidence: `SPLIT BRAIN: ${evidence}`,
+        fix: 'stop keepalived on the host that should not serve (normally the backup), check VRRP between the hosts, then start it again',
+      },
+    ];
+  return [
+    {
+      id: 'vip',
+      host: null,
+      status: 'critical',
+      title: 'exactly one VIP holder',
+      evidence: `NO HOLDER: ${evidence}`,
+      fix: `start keepalived on the primary: ${serviceCommand(ctx.config, 'start', 'keepalived')}`,
+    },
+  ];
 }
 
 async function sync(ctx: HealthEnv): Promise<Finding[]> {
   const rec = await readSyncRecord(ctx.host('backup'), ctx.config.state.stateDir, 'last-ok');
   const interval = ctx.config.rsync.interval;
-  if (!rec) return [{ id: 'sync', host: 'backup', status: 'warn', title: 'backup sync is recent', evidence: 'no successful sync recorded', fix: 'nfsctl sync (and `nfsctl sync install-timer`)' }];
+  if (!rec)
+    return [
+      {
+        id: 'sync',
+        host: 'backup',
+        status: 'warn',
+        title: 'backup sync is recent',
+        evidence: 'no successful sync recorded',
+        fix: 'nfsctl sync (and `nfsctl sync install-timer`)',
+      },
+    ];
   const age = Date.now() - Date.parse(rec.time);
   const mins = (ms: number) => `${Math.round(ms / 60_000)} min`;
   const status = age > 3 * interval ? 'critical' : age > 1.5 * interval ? 'warn' : 'ok';
-  const copies = pairPromises(ctx.config).some((p) => p.kind === 'copy') ? `; ${rpoText(Math.round(age / 1000))} (rsync-copy volumes; on any VIP move their clients holding files open get I/O errors and must be restarted)` : '';
-  return [{ id: 'sync', host: 'backup', status, title: 'backup sync is recent', evidence: `last successful sync ${rec.direction} ${mins(age)} ago (interval ${mins(interval)}), ${formatSize(rec.bytes)}${copies}`, ...(status === 'ok' ? {} : { fix: 'nfsctl sync; then check the timer (nfsctl sync install-timer)' }) }];
+  const copies = pairPromises(ctx.config).some((p) => p.kind === 'copy')
+    ? `; ${rpoText(Math.round(age / 1000))} (rsync-copy volumes; on any VIP move their clients holding files open get I/O errors and must be restarted)`
+    : '';
+  return [
+    {
+      id: 'sync',
+      host: 'backup',
+      status,
+      title: 'backup sync is recent',
+      evidence: `last successful sync ${rec.direction} ${mins(age)} ago (interval ${mins(interval)}), ${formatSize(rec.bytes)}${copies}`,
+      ...(status === 'ok' ? {} : { fix: 'nfsctl sync; then check the timer (nfsctl sync install-timer)' }),
+    },
+  ];
 }
 
 function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, roles: PairRole[]): Finding[] {
@@ -224,17 +344,44 @@ function exportsAndVolumes(config: Config, inv: Map<PairRole, HostInventory>, ro
   for (const role of roles) {
     const i = inv.get(role);
     if (!i) continue;
-    if (i.servedError) out.push({ id: 'exports-served', host: role, status: 'critical', title: 'NFS server lists its exports', evidence: i.servedError, fix: `start the NFS server on ${role}` });
+    if (i.servedError)
+      out.push({
+        id: 'exports-served',
+        host: role,
+        status: 'critical',
+        title: 'NFS server lists its exports',
+        evidence: i.servedError,
+        fix: `start the NFS server on ${role}`,
+      });
   }
   if (inv.size === 0) return out;
-  const full = { primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'), backup: inv.get('backup') ?? emptyInventory('backup', 'not checked') };
+  const full = {
+    primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'),
+    backup: inv.get('backup') ?? emptyInventory('backup', 'not checked'),
+  };
   const views = mergeVolumes(config, full);
-  const relevant = views.map((v) => ({ v, drift: v.drift.filter((d) => roles.length === 2 || d.startsWith(roles[0]!) || !/^(primary|backup)/.test(d)) }));
+  const relevant = views.map((v) => ({
+    v,
+    drift: v.drift.filter((d) => roles.length === 2 || d.startsWith(roles[0]!) || !/^(primary|backup)/.test(d)),
+  }));
   const bad = relevant.filter((x) => x.drift.length > 0);
   for (const { v, drift } of bad) {
-    out.push({ id: `volume:${v.id}`, host: null, status: 'critical', title: `volume ${v.id} consistent on both hosts`, evidence: drift.join('; '), fix: `nfsctl troubleshoot-mount ${v.id}` });
+    out.push({
+      id: `volume:${v.id}`,
+      host: null,
+      status: 'critical',
+      title: `volume ${v.id} consistent on both hosts`,
+      evidence: drift.join('; '),
+      fix: `nfsctl troubleshoot-mount ${v.id}`,
+    });
   }
-  out.push({ id: 'volumes', host: null, status: bad.length ? 'critical' : 'ok', title: 'volumes present, mounted and exported', evidence: `${views.length - bad.length} of ${views.length} volumes consistent${intentional(views)}` });
+  out.push({
+    id: 'volumes',
+    host: null,
+    status: bad.length ? 'critical' : 'ok',
+    title: 'volumes present, mounted and exported',
+    evidence: `${views.length - bad.length} of ${views.length} volumes consistent${intentional(views)}`,
+  });
   return out;
 }
 
@@ -246,9 +393,16 @@ function intentional(views: { intent: string | null }[]): string {
 }
 
 /** Every volume with what each host says of its use (RBD images with the pool's accounting). */
-function usageViews(config: Config, inv: Map<PairRole, HostInventory>, cluster: ClusterInventories | undefined): VolumeView[] {
+function usageViews(
+  config: Config,
+  inv: Map<PairRole, HostInventory>,
+  cluster: ClusterInventories | undefined,
+): VolumeView[] {
   if (inv.size === 0 && !cluster) return [];
-  const full = { primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'), backup: inv.get('backup') ?? emptyInventory('backup', 'not checked') };
+  const full = {
+    primary: inv.get('primary') ?? emptyInventory('primary', 'not checked'),
+    backup: inv.get('backup') ?? emptyInventory('backup', 'not checked'),
+  };
   return mergeVolumes(config, full, cluster);
 }
 
@@ -268,8 +422,19 @@ function capacity(config: Config, inv: Map<PairRole, HostInventory>): Finding[] 
 async function audit(ctx: HealthEnv): Promise<Finding[]> {
   try {
     await ctx.audit.checkWritable();
-    return [{ id: 'audit', host: null, status: 'ok', title: 'audit log writable', evidence: ctx.config.state.auditLog }];
+    return [
+      { id: 'audit', host: null, status: 'ok', title: 'audit log writable', evidence: ctx.config.state.auditLog },
+    ];
   } catch (err) {
-    return [{ id: 'audit', host: null, status: 'warn', title: 'audit log writable', evidence: (err as Error).message, fix: `mkdir -p -- "$(dirname -- ${quoteArg(ctx.config.state.auditLog)})"` }];
+    return [
+      {
+        id: 'audit',
+        host: null,
+        status: 'warn',
+        title: 'audit log writable',
+        evidence: (err as Error).message,
+        fix: `mkdir -p -- "$(dirname -- ${quoteArg(ctx.config.state.auditLog)})"`,
+      },
+    ];
   }
 }

@@ -16,7 +16,16 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     s.setTimeout(timeoutMs, () => done({ state: 'timeout', ms: Date.now() - started }));
     s.once('connect', () => done({ state: 'open', ms: Date.now() - started }));
     s.once('error', (err: NodeJS.ErrnoException) =>
-      done({ state: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'timeout' : 'error', ms: Date.now() - started, detail: err.code ?? err.message }),
+      done({
+        state:
+          err.code === 'ECONNREFUSED'
+            ? 'refused'
+            : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH'
+              ? 'timeout'
+              : 'error',
+        ms: Date.now() - started,
+        detail: err.code ?? err.message,
+      }),
     );
     s.connect(port, host);
   });

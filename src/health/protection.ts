@@ -19,7 +19,10 @@ const other = (r: PairRole): PairRole => (r === 'primary' ? 'backup' : 'primary'
 const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 
 /** `priority N` (and `state`) of one vrrp_instance in a keepalived.conf; null when the instance is not there. */
-export function keepalivedPriority(text: string, instance: string): { priority: number; state: string | null; nopreempt: boolean } | null {
+export function keepalivedPriority(
+  text: string,
+  instance: string,
+): { priority: number; state: string | null; nopreempt: boolean } | null {
   const lines = text.replace(/[#!].*$/gm, '').split('\n');
   let depth = 0;
   let inside = false;
@@ -77,9 +80,23 @@ export async function protectionChecks(p: ProtectionInput): Promise<Finding[]> {
   if (holders.length !== 1) return [];
   const holder = holders[0]!;
   const standby = other(holder);
-  const timer = ROLES.map((r, i) => ({ role: r, text: timers[i] ?? null, parsed: timers[i] ? parseTimer(timers[i]!) : null }));
+  const timer = ROLES.map((r, i) => ({
+    role: r,
+    text: timers[i] ?? null,
+    parsed: timers[i] ? parseTimer(timers[i]!) : null,
+  }));
   const out: Finding[] = [];
-  const [source, keepalived] = await Promise.all([syncSource(config, hosts, holder, standby, secs, timer.some((x) => x.parsed?.ssh)), standbyKeepalived(config, hosts[standby], standby, secs)]);
+  const [source, keepalived] = await Promise.all([
+    syncSource(
+      config,
+      hosts,
+      holder,
+      standby,
+      secs,
+      timer.some((x) => x.parsed?.ssh),
+    ),
+    standbyKeepalived(config, hosts[standby], standby, secs),
+  ]);
   out.push(source, keepalived);
   out.push(timerFinding(config, timer));
   const last = newest(lasts);
@@ -90,33 +107,99 @@ export async function protectionChecks(p: ProtectionInput): Promise<Finding[]> {
 
 /** rsync's/ssh's telling line (not the trailing "rsync error: ... (code 10)"). */
 function saying(stderr: string): string | undefined {
-  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /@ERROR|failed to connect|refused|timed out|unreachable|Permission denied|Host key/i.test(l)) ?? lines.pop();
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (
+    lines.find((l) => /@ERROR|failed to connect|refused|timed out|unreachable|Permission denied|Host key/i.test(l)) ??
+    lines.pop()
+  );
 }
 
-async function syncSource(config: Config, hosts: Record<PairRole, Host>, holder: PairRole, dest: PairRole, secs: number, ssh: boolean): Promise<Finding> {
+async function syncSource(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  holder: PairRole,
+  dest: PairRole,
+  secs: number,
+  ssh: boolean,
+): Promise<Finding> {
   const addr = config.hosts[holder].address;
   const title = `${dest} can pull from ${holder} now (${ssh ? 'SSH' : `rsync daemon module ${config.rsync.module}`})`;
   const s = config.hosts[holder].ssh;
   const argv = ssh
-    ? T(secs, ['ssh', '-p', String(s.port), '-i', s.identity, '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${secs}`, `${s.user}@${addr}`, 'true'])
-    : T(secs, ['rsync', `--contimeout=${secs}`, `--timeout=${secs}`, '--list-only', '--no-motd', `rsync://${addr}/${config.rsync.module}/`]);
-  const r = await hosts[dest].run(argv, { timeoutMs: (secs + 3) * 1000 }).catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message, timedOut: false }));
-  if (r.exitCode === 0) return { id: 'sync-source', host: dest, status: 'ok', title, evidence: ssh ? `ssh ${s.user}@${addr} answers` : `rsync://${addr}/${config.rsync.module}/ lists` };
-  const why = r.timedOut || r.exitCode === 124 ? `no answer within ${secs} s (dropped, or the host hangs)` : (saying(r.stderr) ?? `exit ${r.exitCode}`);
+    ? T(secs, [
+        'ssh',
+        '-p',
+        String(s.port),
+        '-i',
+        s.identity,
+        '-o',
+        `UserKnownHostsFile=${s.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `ConnectTimeout=${secs}`,
+        `${s.user}@${addr}`,
+        'true',
+      ])
+    : T(secs, [
+        'rsync',
+        `--contimeout=${secs}`,
+        `--timeout=${secs}`,
+        '--list-only',
+        '--no-motd',
+        `rsync://${addr}/${config.rsync.module}/`,
+      ]);
+  const r = await hosts[dest]
+    .run(argv, { timeoutMs: (secs + 3) * 1000 })
+    .catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message, timedOut: false }));
+  if (r.exitCode === 0)
+    return {
+      id: 'sync-source',
+      host: dest,
+      status: 'ok',
+      title,
+      evidence: ssh ? `ssh ${s.user}@${addr} answers` : `rsync://${addr}/${config.rsync.module}/ lists`,
+    };
+  const why =
+    r.timedOut || r.exitCode === 124
+      ? `no answer within ${secs} s (dropped, or the host hangs)`
+      : (saying(r.stderr) ?? `exit ${r.exitCode}`);
   const fix = ssh
     ? `check sshd on ${holder} and that ${dest}'s key is authorised there: ssh -p ${s.port} ${quoteArg(`${s.user}@${addr}`)} true  # from ${dest}`
     : /unknown module/i.test(why)
       ? `add the module [${config.rsync.module}] (path = ${config.nfs.root}, read only) to /etc/rsyncd.conf on ${holder}`
       : `start the rsync daemon on ${holder}: ${serviceCommand(config, 'start', 'rsyncd')}; then check port 873 is open from ${dest}`;
-  return { id: 'sync-source', host: dest, status: 'critical', title, evidence: `from ${dest}: ${why}: the next sync cannot run, ${dest}'s copy ages`, fix };
+  return {
+    id: 'sync-source',
+    host: dest,
+    status: 'critical',
+    title,
+    evidence: `from ${dest}: ${why}: the next sync cannot run, ${dest}'s copy ages`,
+    fix,
+  };
 }
 
 async function standbyKeepalived(config: Config, host: Host, standby: PairRole, secs: number): Promise<Finding> {
-  const r = await host.run(serviceArgv(config, 'status', 'keepalived'), { timeoutMs: (secs + 3) * 1000 }).catch(() => null);
+  const r = await host
+    .run(serviceArgv(config, 'status', 'keepalived'), { timeoutMs: (secs + 3) * 1000 })
+    .catch(() => null);
   const title = `standby ${standby}'s keepalived runs (a failover can happen)`;
-  if (r && r.exitCode === 0) return { id: 'standby-keepalived', host: standby, status: 'ok', title, evidence: 'running' };
-  return { id: 'standby-keepalived', host: standby, status: 'critical', title, evidence: `${serviceCommand(config, 'status', 'keepalived')}: ${r ? `exit ${r.exitCode}` : 'no answer'}: if the VIP holder fails, nobody takes the VIP`, fix: `${serviceCommand(config, 'start', 'keepalived')}  # on ${standby}` };
+  if (r && r.exitCode === 0)
+    return { id: 'standby-keepalived', host: standby, status: 'ok', title, evidence: 'running' };
+  return {
+    id: 'standby-keepalived',
+    host: standby,
+    status: 'critical',
+    title,
+    evidence: `${serviceCommand(config, 'status', 'keepalived')}: ${r ? `exit ${r.exitCode}` : 'no answer'}: if the VIP holder fails, nobody takes the VIP`,
+    fix: `${serviceCommand(config, 'start', 'keepalived')}  # on ${standby}`,
+  };
 }
 
 function priorityFinding(config: Config, confs: (string | null)[]): Finding {
@@ -124,9 +207,23 @@ function priorityFinding(config: Config, confs: (string | null)[]): Finding {
   const [p, b] = confs.map((c) => (c === null ? null : keepalivedPriority(c, config.keepalived.instance)));
   if (!p || !b) {
     const missing = ROLES.filter((_, i) => !(i === 0 ? p : b));
-    return { id: 'keepalived-priority', host: null, status: 'warn', title, evidence: `no vrrp_instance ${config.keepalived.instance} in ${config.keepalived.config} on ${missing.join(' and ')}`, fix: 'nfsctl ha install' };
+    return {
+      id: 'keepalived-priority',
+      host: null,
+      status: 'warn',
+      title,
+      evidence: `no vrrp_instance ${config.keepalived.instance} in ${config.keepalived.config} on ${missing.join(' and ')}`,
+      fix: 'nfsctl ha install',
+    };
   }
-  if (p.priority > b.priority) return { id: 'keepalived-priority', host: null, status: 'ok', title, evidence: `primary ${p.priority}, backup ${b.priority}` };
+  if (p.priority > b.priority)
+    return {
+      id: 'keepalived-priority',
+      host: null,
+      status: 'ok',
+      title,
+      evidence: `primary ${p.priority}, backup ${b.priority}`,
+    };
   return {
     id: 'keepalived-priority',
     host: 'backup',
@@ -137,10 +234,21 @@ function priorityFinding(config: Config, confs: (string | null)[]): Finding {
   };
 }
 
-function timerFinding(config: Config, timer: { role: PairRole; text: string | null; parsed: { schedule: string; ssh: boolean } | null }[]): Finding {
+function timerFinding(
+  config: Config,
+  timer: { role: PairRole; text: string | null; parsed: { schedule: string; ssh: boolean } | null }[],
+): Finding {
   const title = 'sync timer installed';
   const installed = timer.filter((x) => x.parsed);
-  if (installed.length === 0) return { id: 'sync-timer', host: null, status: 'warn', title, evidence: `no ${TIMER_FILE} with an nfsctl sync line on either host: nothing syncs unless run by hand`, fix: 'nfsctl sync install-timer  # on the backup' };
+  if (installed.length === 0)
+    return {
+      id: 'sync-timer',
+      host: null,
+      status: 'warn',
+      title,
+      evidence: `no ${TIMER_FILE} with an nfsctl sync line on either host: nothing syncs unless run by hand`,
+      fix: 'nfsctl sync install-timer  # on the backup',
+    };
   let want: string | null = null;
   try {
     want = cronSchedule(config.rsync.interval, 'rsync.interval');
@@ -149,21 +257,53 @@ function timerFinding(config: Config, timer: { role: PairRole; text: string | nu
   }
   const off = installed.filter((x) => want !== null && x.parsed!.schedule !== want);
   const where = installed.map((x) => `${x.role} (${x.parsed!.schedule})`).join(', ');
-  if (off.length) return { id: 'sync-timer', host: off[0]!.role, status: 'warn', title, evidence: `on ${where}; rsync.interval asks for "${want}"`, fix: `nfsctl sync install-timer --host ${off[0]!.role}  # rewrites it from rsync.interval` };
-  return { id: 'sync-timer', host: installed.length === 1 ? installed[0]!.role : null, status: 'ok', title, evidence: `on ${where}` };
+  if (off.length)
+    return {
+      id: 'sync-timer',
+      host: off[0]!.role,
+      status: 'warn',
+      title,
+      evidence: `on ${where}; rsync.interval asks for "${want}"`,
+      fix: `nfsctl sync install-timer --host ${off[0]!.role}  # rewrites it from rsync.interval`,
+    };
+  return {
+    id: 'sync-timer',
+    host: installed.length === 1 ? installed[0]!.role : null,
+    status: 'ok',
+    title,
+    evidence: `on ${where}`,
+  };
 }
 
 function newest(recs: (SyncRecord | null)[]): SyncRecord | null {
-  return recs.filter((r): r is SyncRecord => r !== null && !Number.isNaN(Date.parse(r.time))).sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0] ?? null;
+  return (
+    recs
+      .filter((r): r is SyncRecord => r !== null && !Number.isNaN(Date.parse(r.time)))
+      .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0] ?? null
+  );
 }
 
 function lastRunFinding(config: Config, last: SyncRecord): Finding {
   const title = 'the last sync run succeeded';
   const age = Math.round((Date.now() - Date.parse(last.time)) / 60_000);
   const evidence = `${last.direction} ${age} min ago: ${last.ok ? 'ok' : `FAILED: ${last.error ?? '?'}`}`;
-  if (last.ok) return { id: 'sync-last-run', host: last.destination === 'primary' || last.destination === 'backup' ? last.destination : null, status: 'ok', title, evidence };
+  if (last.ok)
+    return {
+      id: 'sync-last-run',
+      host: last.destination === 'primary' || last.destination === 'backup' ? last.destination : null,
+      status: 'ok',
+      title,
+      evidence,
+    };
   const status: Status = 'critical';
-  return { id: 'sync-last-run', host: null, status, title, evidence, fix: `nfsctl sync --dry-run  # shows why; then nfsctl sync --yes (the timer's log: /var/log/nfsctl/sync.log)` };
+  return {
+    id: 'sync-last-run',
+    host: null,
+    status,
+    title,
+    evidence,
+    fix: `nfsctl sync --dry-run  # shows why; then nfsctl sync --yes (the timer's log: /var/log/nfsctl/sync.log)`,
+  };
 }
 
 /** The next mirrored create must fit on both hosts: their room may differ by at most the tolerance. */
@@ -181,7 +321,16 @@ export function capacityMatch(config: Config, inv: Map<PairRole, HostInventory>)
     if (diff <= tol) out.push({ id, host: null, status: 'ok', title, evidence });
     else {
       const small = pv < bv ? 'primary' : 'backup';
-      out.push({ id, host: small, status: 'warn', title, evidence: `${evidence}: ${size ? 'the pair needs equal disks' : `a mirrored create larger than ${formatSize(Math.min(pv, bv))} fails on the ${small}`}`, fix: size ? `grow the ${small}'s disk to match (vgextend / a bigger filesystem)` : `free space on the ${small}, or grow its disk; nfsctl volume list shows what uses it` });
+      out.push({
+        id,
+        host: small,
+        status: 'warn',
+        title,
+        evidence: `${evidence}: ${size ? 'the pair needs equal disks' : `a mirrored create larger than ${formatSize(Math.min(pv, bv))} fails on the ${small}`}`,
+        fix: size
+          ? `grow the ${small}'s disk to match (vgextend / a bigger filesystem)`
+          : `free space on the ${small}, or grow its disk; nfsctl volume list shows what uses it`,
+      });
     }
   };
   if (p.vg && b.vg) {

@@ -10,10 +10,13 @@ export function renderFindings(findings: Finding[], c: ChalkInstance, verbose = 
   const lines: string[] = [];
   for (const f of sorted) {
     if (f.status === 'ok' && !verbose) continue;
-    lines.push(`${colour(f.status)(SYMBOL[f.status])} ${f.host ? c.cyan(`[${f.host}] `) : ''}${f.title}: ${f.evidence}`);
+    lines.push(
+      `${colour(f.status)(SYMBOL[f.status])} ${f.host ? c.cyan(`[${f.host}] `) : ''}${f.title}: ${f.evidence}`,
+    );
     if (f.fix) lines.push(c.dim(`    fix: ${f.fix}`));
   }
   const ok = findings.filter((f) => f.status === 'ok').length;
-  if (!verbose && ok > 0) lines.push(c.green(`✔ ${ok} other check${ok === 1 ? '' : 's'} ok`) + c.dim(' (--verbose lists them)'));
+  if (!verbose && ok > 0)
+    lines.push(c.green(`✔ ${ok} other check${ok === 1 ? '' : 's'} ok`) + c.dim(' (--verbose lists them)'));
   return lines.join('\n');
 }

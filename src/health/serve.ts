@@ -44,7 +44,11 @@ export function httpStatus(h: Status): number {
 /** The old service's document: {"health": "ok"}, or the worst status with the checks that are not ok. */
 export function healthDocument(s: Snapshot): Record<string, unknown> {
   if (s.health === 'ok') return { health: 'ok' };
-  return { health: s.health, checkedAt: new Date(s.checkedAt).toISOString(), checks: s.findings.filter((f) => f.status !== 'ok') };
+  return {
+    health: s.health,
+    checkedAt: new Date(s.checkedAt).toISOString(),
+    checks: s.findings.filter((f) => f.status !== 'ok'),
+  };
 }
 
 /** One round at a time; its result serves everyone for ttlMs. A failed round is not cached. */
@@ -75,8 +79,20 @@ export class SnapshotCache<S extends Snapshot> {
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, head: boolean, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
   res.end(head ? undefined : body);
 }
 
@@ -105,7 +121,8 @@ export async function startHealthServer<S extends Snapshot>(o: ServeOptions<S>):
       handle(req, res).catch((err: Error) => {
         // a bug in rendering must not leave the client hanging or end the server
         log(`internal error answering ${req.method} ${req.url}: ${err.stack ?? err.message}`);
-        if (!res.headersSent) send(res, 500, json, JSON.stringify({ error: 'internal error' }) + '\n', req.method === 'HEAD');
+        if (!res.headersSent)
+          send(res, 500, json, JSON.stringify({ error: 'internal error' }) + '\n', req.method === 'HEAD');
         else res.destroy();
       });
     },
@@ -122,16 +139,28 @@ export async function startHealthServer<S extends Snapshot>(o: ServeOptions<S>):
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;
     } catch {
-      return send(res, 400, json, JSON.stringify({ error: 'bad request target' }) + '\n', head, { Connection: 'close' });
+      return send(res, 400, json, JSON.stringify({ error: 'bad request target' }) + '\n', head, {
+        Connection: 'close',
+      });
     }
-    if (path !== '/' && path !== '/health' && path !== '/metrics') return send(res, 404, json, JSON.stringify({ error: 'not found: GET /, /health or /metrics' }) + '\n', head);
-    if (req.method !== 'GET' && !head) return send(res, 405, json, JSON.stringify({ error: 'method not allowed: GET or HEAD' }) + '\n', false, { Allow: 'GET, HEAD' });
+    if (path !== '/' && path !== '/health' && path !== '/metrics')
+      return send(res, 404, json, JSON.stringify({ error: 'not found: GET /, /health or /metrics' }) + '\n', head);
+    if (req.method !== 'GET' && !head)
+      return send(res, 405, json, JSON.stringify({ error: 'method not allowed: GET or HEAD' }) + '\n', false, {
+        Allow: 'GET, HEAD',
+      });
     let s: S;
     try {
       s = await cache.get();
     } catch (err) {
       log(`the checks failed: ${(err as Error).message}`);
-      return send(res, 503, json, JSON.stringify({ health: 'critical', error: `the checks could not run: ${(err as Error).message}` }) + '\n', head);
+      return send(
+        res,
+        503,
+        json,
+        JSON.stringify({ health: 'critical', error: `the checks could not run: ${(err as Error).message}` }) + '\n',
+        head,
+      );
     }
     if (res.destroyed) return;
     const at = { 'X-Nfsctl-Checked-At': new Date(s.checkedAt).toISOString() };
@@ -148,8 +177,13 @@ export async function startHealthServer<S extends Snapshot>(o: ServeOptions<S>):
     // malformed request line or headers, oversized headers, or a client too slow: answer if we still can, then close
     const code = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     log(`client error (${err.code ?? err.message}): answered ${code}, connection closed`);
-    if (socket.writable && !(socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
-      socket.end(`HTTP/1.1 ${code} ${code === 408 ? 'Request Timeout' : code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (
+      socket.writable &&
+      !(socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
+      socket.end(
+        `HTTP/1.1 ${code} ${code === 408 ? 'Request Timeout' : code === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       setTimeout(() => socket.destroy(), 1000).unref(); // a client that does not read the answer
     } else socket.destroy();
   });

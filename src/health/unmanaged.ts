@@ -7,7 +7,12 @@ import type { HostInventory } from '../volume/inventory.js';
 import { mergeVolumes } from '../volume/state.js';
 import { findUnmanaged, type ForeignReads } from '../volume/unmanaged.js';
 
-export function unmanagedFindings(config: Config, inv: Map<PairRole, HostInventory>, foreign: Map<PairRole, ForeignReads>, roles: PairRole[]): Finding[] {
+export function unmanagedFindings(
+  config: Config,
+  inv: Map<PairRole, HostInventory>,
+  foreign: Map<PairRole, ForeignReads>,
+  roles: PairRole[],
+): Finding[] {
   const p = inv.get('primary');
   const b = inv.get('backup');
   const fp = foreign.get('primary');
@@ -15,12 +20,39 @@ export function unmanagedFindings(config: Config, inv: Map<PairRole, HostInvento
   if (roles.length < 2 || !p || !b || !fp || !fb) return [];
   const full = { primary: p, backup: b };
   const list = findUnmanaged(config, full, { primary: fp, backup: fb }, mergeVolumes(config, full));
-  if (list.length === 0) return [{ id: 'unmanaged', host: null, status: 'ok', title: `nothing unmanaged under ${config.nfs.root}`, evidence: 'every directory, mount and export line under the root is an nfsctl volume' }];
+  if (list.length === 0)
+    return [
+      {
+        id: 'unmanaged',
+        host: null,
+        status: 'ok',
+        title: `nothing unmanaged under ${config.nfs.root}`,
+        evidence: 'every directory, mount and export line under the root is an nfsctl volume',
+      },
+    ];
   const out: Finding[] = [];
   for (const u of list.filter((x) => x.differences.length > 0)) {
-    out.push({ id: `unmanaged:${u.path}`, host: null, status: u.kind === 'lv' || u.hosts.primary.exports.length + u.hosts.backup.exports.length > 0 ? 'critical' : 'warn', title: `unmanaged ${u.path} consistent on both hosts`, evidence: u.differences.join('; '), fix: 'make both hosts agree by hand, then `nfsctl volume adopt`' });
+    out.push({
+      id: `unmanaged:${u.path}`,
+      host: null,
+      status:
+        u.kind === 'lv' || u.hosts.primary.exports.length + u.hosts.backup.exports.length > 0 ? 'critical' : 'warn',
+      title: `unmanaged ${u.path} consistent on both hosts`,
+      evidence: u.differences.join('; '),
+      fix: 'make both hosts agree by hand, then `nfsctl volume adopt`',
+    });
   }
   const ok = list.length - out.length;
-  out.push({ id: 'unmanaged', host: null, status: 'warn', title: `volumes under ${config.nfs.root} managed by nfsctl`, evidence: `${list.length} unmanaged (${ok} consistent on both hosts): ${list.slice(0, 5).map((u) => u.path).join(', ')}${list.length > 5 ? ', …' : ''}; nfsctl does not sync, resize or fail them over`, fix: 'nfsctl volume adopt --all --dry-run' });
+  out.push({
+    id: 'unmanaged',
+    host: null,
+    status: 'warn',
+    title: `volumes under ${config.nfs.root} managed by nfsctl`,
+    evidence: `${list.length} unmanaged (${ok} consistent on both hosts): ${list
+      .slice(0, 5)
+      .map((u) => u.path)
+      .join(', ')}${list.length > 5 ? ', …' : ''}; nfsctl does not sync, resize or fail them over`,
+    fix: 'nfsctl volume adopt --all --dry-run',
+  });
   return out;
 }

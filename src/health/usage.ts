@@ -26,7 +26,8 @@ export function usageFindings(config: Config, views: readonly VolumeView[], vipH
     const u = volumeUsage(v.hosts, vipHolder);
     if (!u) continue;
     known++;
-    const inodePct = u.inodesUsed !== null && u.inodesTotal ? Math.round((u.inodesUsed / u.inodesTotal) * 1000) / 10 : null;
+    const inodePct =
+      u.inodesUsed !== null && u.inodesTotal ? Math.round((u.inodesUsed / u.inodesTotal) * 1000) / 10 : null;
     const levels = [usageLevel(u.percent, t), inodePct === null ? 'ok' : usageLevel(inodePct, t)];
     const status = levels.includes('critical') ? 'critical' : levels.includes('warn') ? 'warn' : 'ok';
     if (status === 'ok') continue;

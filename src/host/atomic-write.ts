@@ -56,11 +56,29 @@ export function backupStamp(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
-export function atomicWriteArgv(path: string, content: string, mode: number, backup: boolean, now = new Date()): string[] {
+export function atomicWriteArgv(
+  path: string,
+  content: string,
+  mode: number,
+  backup: boolean,
+  now = new Date(),
+): string[] {
   if (!path.startsWith('/')) throw new Error(`atomic write needs an absolute path, got ${JSON.stringify(path)}`);
   const bytes = Buffer.from(content, 'utf8');
   const sum = createHash('sha256').update(bytes).digest('hex');
-  return ['sh', '-c', ATOMIC_WRITE_SCRIPT, 'nfsctl-write', path, mode.toString(8), backup ? '1' : '0', backupStamp(now), String(BACKUPS_KEPT), String(bytes.length), sum];
+  return [
+    'sh',
+    '-c',
+    ATOMIC_WRITE_SCRIPT,
+    'nfsctl-write',
+    path,
+    mode.toString(8),
+    backup ? '1' : '0',
+    backupStamp(now),
+    String(BACKUPS_KEPT),
+    String(bytes.length),
+    sum,
+  ];
 }
 
 /** Prints the file, or exits 44 when it does not exist (so "missing" is not "unreadable"). */

@@ -20,7 +20,10 @@ const BATCH_SETUP_FAILED = 97;
  */
 export function batchArgv(argvs: readonly string[][], boundary: string, commandTimeoutSec: number): string[] {
   const limit = ['timeout', '-k', '2', String(Math.max(1, commandTimeoutSec))];
-  const jobs = argvs.map((argv, i) => `{ ${quoteArgv([...limit, ...argv])} ; echo $? >"$d/${i}.c"; } </dev/null >"$d/${i}.o" 2>"$d/${i}.e" &`);
+  const jobs = argvs.map(
+    (argv, i) =>
+      `{ ${quoteArgv([...limit, ...argv])} ; echo $? >"$d/${i}.c"; } </dev/null >"$d/${i}.o" 2>"$d/${i}.e" &`,
+  );
   const script = [
     `d=$(mktemp -d "\${TMPDIR:-/tmp}/nfsctl-batch.XXXXXX") || exit ${BATCH_SETUP_FAILED}`,
     `trap 'rm -rf "$d"' EXIT`,
@@ -37,7 +40,12 @@ export function batchArgv(argvs: readonly string[][], boundary: string, commandT
 }
 
 /** Split a batch's output back into one result per command; null when it is not well formed. */
-export function parseBatchOutput(stdout: string, boundary: string, argvs: readonly string[][], template: Omit<RunResult, 'argv' | 'exitCode' | 'stdout' | 'stderr'>): RunResult[] | null {
+export function parseBatchOutput(
+  stdout: string,
+  boundary: string,
+  argvs: readonly string[][],
+  template: Omit<RunResult, 'argv' | 'exitCode' | 'stdout' | 'stderr'>,
+): RunResult[] | null {
   // "" then, per command: "<i> <exit>\n<stdout>" and "e\n<stderr>"
   const parts = stdout.split(`\n${boundary} `);
   if (parts[0] !== '' || parts.length !== 2 * argvs.length + 1) return null;
@@ -47,21 +55,46 @@ export function parseBatchOutput(stdout: string, boundary: string, argvs: readon
     const err = parts[2 + 2 * i]!;
     if (!head || Number(head[1]) !== i || !err.startsWith('e\n')) return null;
     const exitCode = Number(head[2]);
-    out.push({ ...template, argv: argvs[i]!, exitCode, stdout: parts[1 + 2 * i]!.slice(head[0].length), stderr: err.slice(2), timedOut: template.timedOut || exitCode === 124 });
+    out.push({
+      ...template,
+      argv: argvs[i]!,
+      exitCode,
+      stdout: parts[1 + 2 * i]!.slice(head[0].length),
+      stderr: err.slice(2),
+      timedOut: template.timedOut || exitCode === 124,
+    });
   }
   return out;
 }
 
 /** runMany for any host that can run commands; falls back to one command at a time. */
-export async function runManyVia(host: Pick<Host, 'run'>, argvs: string[][], opts: RunOptions, defaultTimeoutMs: number): Promise<RunResult[]> {
+export async function runManyVia(
+  host: Pick<Host, 'run'>,
+  argvs: string[][],
+  opts: RunOptions,
+  defaultTimeoutMs: number,
+): Promise<RunResult[]> {
   if (argvs.length === 0) return [];
   if (argvs.length === 1 || opts.input !== undefined) return Promise.all(argvs.map((a) => host.run(a, opts)));
   const boundary = `--nfsctl-batch-${randomBytes(16).toString('hex')}--`;
   const batchMs = opts.timeoutMs ?? defaultTimeoutMs;
   // the batch itself gets a few seconds more than its commands, to print what they left
-  const r = await host.run(batchArgv(argvs, boundary, Math.floor(batchMs / 1000)), { ...opts, timeoutMs: batchMs + 5_000 });
-  const parsed = r.exitCode === 0 ? parseBatchOutput(r.stdout, boundary, argvs, { host: r.host, durationMs: r.durationMs, timedOut: false }) : null;
+  const r = await host.run(batchArgv(argvs, boundary, Math.floor(batchMs / 1000)), {
+    ...opts,
+    timeoutMs: batchMs + 5_000,
+  });
+  const parsed =
+    r.exitCode === 0
+      ? parseBatchOutput(r.stdout, boundary, argvs, { host: r.host, durationMs: r.durationMs, timedOut: false })
+      : null;
   if (parsed) return parsed;
-  if (r.timedOut) return argvs.map((argv) => ({ ...r, argv, exitCode: 124, stdout: '', stderr: 'timed out (in a batch of commands)' }));
+  if (r.timedOut)
+    return argvs.map((argv) => ({
+      ...r,
+      argv,
+      exitCode: 124,
+      stdout: '',
+      stderr: 'timed out (in a batch of commands)',
+    }));
   return Promise.all(argvs.map((a) => host.run(a, opts)));
 }

@@ -41,7 +41,11 @@ export class FakeHost implements Host {
     const sig = opts.signal;
     if (sig?.aborted) throw new CommandCancelledError(this.name, argv);
     // a handler that waits (a long copy) ends when the signal aborts, as a killed command would
-    const cancelled = sig ? new Promise<never>((_, reject) => sig.addEventListener('abort', () => reject(new CommandCancelledError(this.name, argv)), { once: true })) : null;
+    const cancelled = sig
+      ? new Promise<never>((_, reject) =>
+          sig.addEventListener('abort', () => reject(new CommandCancelledError(this.name, argv)), { once: true }),
+        )
+      : null;
     cancelled?.catch(() => undefined);
     let reply: FakeReply | undefined = this.readCommand(argv);
     for (const { match, handler } of this.handlers) {
@@ -52,7 +56,15 @@ export class FakeHost implements Host {
     }
     reply ??= {};
     if (reply.stdout && opts.onStdout) opts.onStdout(reply.stdout);
-    return { host: this.name, argv, exitCode: reply.exitCode ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', durationMs: 0, timedOut: false };
+    return {
+      host: this.name,
+      argv,
+      exitCode: reply.exitCode ?? 0,
+      stdout: reply.stdout ?? '',
+      stderr: reply.stderr ?? '',
+      durationMs: 0,
+      timedOut: false,
+    };
   }
 
   /** Each command on its own (and recorded): the fake has no processes to save. */

@@ -18,9 +18,19 @@ function checkPrivate(path: string): void {
     } catch {
       continue; // the file itself: flock creates it
     }
-    if (st.isSymbolicLink()) throw new PreconditionError(`refusing the lock ${path}: ${p} is a symbolic link`, { hint: 'remove it; nfsctl makes its own' });
-    if (st.uid !== uid) throw new PreconditionError(`refusing the lock ${path}: ${p} belongs to uid ${st.uid}, not ${uid}`, { hint: `only root may own ${dir}` });
-    if (p === dir && (st.mode & 0o022) !== 0) throw new PreconditionError(`refusing the lock ${path}: ${dir} is writable by others (mode ${(st.mode & 0o777).toString(8)})`, { hint: `chmod go-w ${dir}` });
+    if (st.isSymbolicLink())
+      throw new PreconditionError(`refusing the lock ${path}: ${p} is a symbolic link`, {
+        hint: 'remove it; nfsctl makes its own',
+      });
+    if (st.uid !== uid)
+      throw new PreconditionError(`refusing the lock ${path}: ${p} belongs to uid ${st.uid}, not ${uid}`, {
+        hint: `only root may own ${dir}`,
+      });
+    if (p === dir && (st.mode & 0o022) !== 0)
+      throw new PreconditionError(
+        `refusing the lock ${path}: ${dir} is writable by others (mode ${(st.mode & 0o777).toString(8)})`,
+        { hint: `chmod go-w ${dir}` },
+      );
   }
 }
 
@@ -31,7 +41,11 @@ function checkPrivate(path: string): void {
 export async function withFileLock<T>(path: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
   checkPrivate(path);
   const secs = Math.max(1, Math.ceil(waitMs / 1000));
-  const child = spawn('flock', ['--exclusive', '--wait', String(secs), path, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    'flock',
+    ['--exclusive', '--wait', String(secs), path, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const got = await new Promise<boolean>((resolve) => {
@@ -42,7 +56,10 @@ export async function withFileLock<T>(path: string, waitMs: number, fn: () => Pr
       resolve(false);
     });
   });
-  if (!got) throw new NfsctlError(`could not take the lock ${path} within ${secs}s${stderr.trim() ? `: ${stderr.trim()}` : ' (another nfsctl holds it)'}`);
+  if (!got)
+    throw new NfsctlError(
+      `could not take the lock ${path} within ${secs}s${stderr.trim() ? `: ${stderr.trim()}` : ' (another nfsctl holds it)'}`,
+    );
   try {
     return await fn();
   } finally {

@@ -95,7 +95,6 @@ export async function runChecked(host: Host, argv: string[], opts?: RunOptions):
   return r;
 }
 
-
 /** readFile for any host that can run commands: same script locally and over SSH. */
 export async function readFileVia(host: Pick<Host, 'run'>, path: string): Promise<string | null> {
   return fileContent(await host.run(readFileArgv(path)), path);
@@ -110,8 +109,15 @@ export function fileContent(r: RunResult, path: string): string | null {
 }
 
 /** writeFileAtomic for any host that can run commands (see atomic-write.ts). */
-export async function writeFileAtomicVia(host: Pick<Host, 'run'>, path: string, content: string, opts: WriteOptions = {}): Promise<WriteResult> {
-  const r = await host.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), { input: content });
+export async function writeFileAtomicVia(
+  host: Pick<Host, 'run'>,
+  path: string,
+  content: string,
+  opts: WriteOptions = {},
+): Promise<WriteResult> {
+  const r = await host.run(atomicWriteArgv(path, content, opts.mode ?? 0o644, opts.backup ?? false), {
+    input: content,
+  });
   if (r.exitCode !== 0) throw new CommandFailedError(r);
   return r.stdout ? { backupPath: r.stdout } : {};
 }

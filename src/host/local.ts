@@ -38,8 +38,21 @@ export class LocalHost implements Host {
     const timedOut = r.timedOut === true;
     // execa reports a missing binary as failed with no exitCode: report it like a shell (127).
     const exitCode = timedOut ? 124 : (r.exitCode ?? (r.code === 'ENOENT' ? 127 : 1));
-    const stderr = typeof r.stderr === 'string' && r.stderr !== '' ? r.stderr : r.code === 'ENOENT' ? `${argv[0]}: command not found` : String(r.stderr ?? '');
-    return { host: this.name, argv, exitCode, stdout: String(r.stdout ?? ''), stderr, durationMs: Date.now() - started, timedOut };
+    const stderr =
+      typeof r.stderr === 'string' && r.stderr !== ''
+        ? r.stderr
+        : r.code === 'ENOENT'
+          ? `${argv[0]}: command not found`
+          : String(r.stderr ?? '');
+    return {
+      host: this.name,
+      argv,
+      exitCode,
+      stdout: String(r.stdout ?? ''),
+      stderr,
+      durationMs: Date.now() - started,
+      timedOut,
+    };
   }
 
   runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {

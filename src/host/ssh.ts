@@ -77,10 +77,14 @@ export class SshHost implements Host {
     this.conn ??= this.open().catch((err: unknown) => {
       throw err instanceof HostUnreachableError
         ? err
-        : new HostUnreachableError(this.name, `cannot reach ${this.name} (${this.address}:${this.opts.port}): ${(err as Error).message}`, {
-            hint: `check that sshd runs there and that ${this.opts.identity} is authorised for ${this.opts.user}`,
-            cause: err,
-          });
+        : new HostUnreachableError(
+            this.name,
+            `cannot reach ${this.name} (${this.address}:${this.opts.port}): ${(err as Error).message}`,
+            {
+              hint: `check that sshd runs there and that ${this.opts.identity} is authorised for ${this.opts.user}`,
+              cause: err,
+            },
+          );
     });
     return this.conn;
   }
@@ -90,12 +94,19 @@ export class SshHost implements Host {
     try {
       knownText = await readFile(this.opts.knownHosts, 'utf8');
     } catch (err) {
-      throw new HostUnreachableError(this.name, `cannot read known_hosts ${this.opts.knownHosts}: ${(err as Error).message}`, {
-        hint: `host keys are always verified; create ${this.opts.knownHosts} (ssh-keyscan -p ${this.opts.port} ${this.address}, then compare fingerprints)`,
-      });
+      throw new HostUnreachableError(
+        this.name,
+        `cannot read known_hosts ${this.opts.knownHosts}: ${(err as Error).message}`,
+        {
+          hint: `host keys are always verified; create ${this.opts.knownHosts} (ssh-keyscan -p ${this.opts.port} ${this.address}, then compare fingerprints)`,
+        },
+      );
     }
     const entries = parseKnownHosts(knownText);
-    const names = [hostKeyName(this.address, this.opts.port), ...(this.opts.hostKeyAliases ?? []).map((a) => hostKeyName(a, this.opts.port))];
+    const names = [
+      hostKeyName(this.address, this.opts.port),
+      ...(this.opts.hostKeyAliases ?? []).map((a) => hostKeyName(a, this.opts.port)),
+    ];
     const known = keysFor(entries, names);
     let keyProblem: string | undefined;
     const privateKey = await readFile(this.opts.identity, 'utf8').catch((err: Error) => {
@@ -122,9 +133,13 @@ export class SshHost implements Host {
       });
     } catch (err) {
       if (keyProblem) {
-        throw new HostUnreachableError(this.name, `refusing to connect to ${this.name} (${this.address}): ${keyProblem}`, {
-          hint: `verify the host's key out of band (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on ${this.name}) and fix ${this.opts.knownHosts}`,
-        });
+        throw new HostUnreachableError(
+          this.name,
+          `refusing to connect to ${this.name} (${this.address}): ${keyProblem}`,
+          {
+            hint: `verify the host's key out of band (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on ${this.name}) and fix ${this.opts.knownHosts}`,
+          },
+        );
       }
       throw err;
     }
@@ -153,7 +168,8 @@ export class SshHost implements Host {
         try {
           return await this.exec(ssh, argv, opts);
         } catch (err) {
-          if (!(err instanceof ChannelRefusedError) || attempt >= CHANNEL_OPEN_ATTEMPTS) throw err instanceof ChannelRefusedError ? err.unreachable : err;
+          if (!(err instanceof ChannelRefusedError) || attempt >= CHANNEL_OPEN_ATTEMPTS)
+            throw err instanceof ChannelRefusedError ? err.unreachable : err;
           await new Promise((r) => setTimeout(r, Math.min(100, 5 * attempt)));
         }
       }
@@ -163,7 +179,8 @@ export class SshHost implements Host {
   }
 
   private async exec(ssh: NodeSSH, argv: string[], opts: RunOptions): Promise<RunResult> {
-    if (this.lost) throw new HostUnreachableError(this.name, `lost the SSH connection to ${this.name}: ${this.lost.message}`);
+    if (this.lost)
+      throw new HostUnreachableError(this.name, `lost the SSH connection to ${this.name}: ${this.lost.message}`);
     if (opts.signal?.aborted) throw new CommandCancelledError(this.name, argv);
     const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
     // The remote `timeout` ends the command on the host itself; the local guard below only
@@ -187,7 +204,12 @@ export class SshHost implements Host {
     const cancelGaveUp = new Promise<'gave-up'>((resolve) => (gaveUp = resolve));
     const onAbort = () => {
       cancelled = true;
-      void this.cancelRemote(ssh, () => channel, () => pid, () => ended).then((ok) => ok || gaveUp('gave-up'));
+      void this.cancelRemote(
+        ssh,
+        () => channel,
+        () => pid,
+        () => ended,
+      ).then((ok) => ok || gaveUp('gave-up'));
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const onOut = opts.onStdout;
@@ -218,25 +240,49 @@ export class SshHost implements Host {
       if (cancelled) throw new CommandCancelledError(this.name, argv);
       if (res === 'guard') {
         channel?.close();
-        throw new HostUnreachableError(this.name, `${this.name} stopped answering while running \`${argv.join(' ')}\` (no reply in ${timeoutMs + 5000} ms)`);
+        throw new HostUnreachableError(
+          this.name,
+          `${this.name} stopped answering while running \`${argv.join(' ')}\` (no reply in ${timeoutMs + 5000} ms)`,
+        );
       }
       if (opts.signal) res.stderr = res.stderr.replace(PID_LINE, '');
       if (res.code === null && Date.now() - started >= timeoutMs - 50) {
         // our remote `timeout` fired: as a session leader it signals its whole group, itself
         // included, so the channel ends by signal rather than with exit code 124
-        return { host: this.name, argv, exitCode: 124, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut: true };
+        return {
+          host: this.name,
+          argv,
+          exitCode: 124,
+          stdout: res.stdout,
+          stderr: res.stderr,
+          durationMs: Date.now() - started,
+          timedOut: true,
+        };
       }
       if (res.code === null) {
         const why = res.signal ? `killed by signal ${res.signal}` : 'the connection dropped';
         throw new HostUnreachableError(this.name, `\`${argv.join(' ')}\` on ${this.name} did not finish: ${why}`);
       }
       const timedOut = res.code === 124 && Date.now() - started >= timeoutMs - 50;
-      return { host: this.name, argv, exitCode: res.code, stdout: res.stdout, stderr: res.stderr, durationMs: Date.now() - started, timedOut };
+      return {
+        host: this.name,
+        argv,
+        exitCode: res.code,
+        stdout: res.stdout,
+        stderr: res.stderr,
+        durationMs: Date.now() - started,
+        timedOut,
+      };
     } catch (err) {
       if (err instanceof HostUnreachableError || err instanceof CommandCancelledError) throw err;
       if (cancelled) throw new CommandCancelledError(this.name, argv);
-      const unreachable = new HostUnreachableError(this.name, `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`, { cause: err });
-      if (channel === undefined && /Channel open failure/.test((err as Error).message)) throw new ChannelRefusedError(unreachable);
+      const unreachable = new HostUnreachableError(
+        this.name,
+        `lost ${this.name} while running \`${argv.join(' ')}\`: ${(err as Error).message}`,
+        { cause: err },
+      );
+      if (channel === undefined && /Channel open failure/.test((err as Error).message))
+        throw new ChannelRefusedError(unreachable);
       throw unreachable;
     } finally {
       clearTimeout(guard);
@@ -250,7 +296,12 @@ export class SshHost implements Host {
    * KILL after CANCEL_KILL_MS. True once the command has ended; false when it could not be
    * confirmed in time (the channel is closed then, and the command may still run).
    */
-  private async cancelRemote(ssh: NodeSSH, channel: () => ClientChannel | undefined, pid: () => number | undefined, ended: () => boolean): Promise<boolean> {
+  private async cancelRemote(
+    ssh: NodeSSH,
+    channel: () => ClientChannel | undefined,
+    pid: () => number | undefined,
+    ended: () => boolean,
+  ): Promise<boolean> {
     const t0 = Date.now();
     try {
       channel()?.signal('TERM');
@@ -258,7 +309,9 @@ export class SshHost implements Host {
       /* the channel is not open yet, or already gone */
     }
     const kill = async (sig: 'TERM' | 'KILL') => {
-      await this.exec(ssh, ['sh', '-c', `kill -s ${sig} -- "-$1" 2>/dev/null; true`, 'nfsctl-cancel', String(pid())], { timeoutMs: 10_000 }).catch(() => undefined);
+      await this.exec(ssh, ['sh', '-c', `kill -s ${sig} -- "-$1" 2>/dev/null; true`, 'nfsctl-cancel', String(pid())], {
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
     };
     let term = false;
     let killed = false;

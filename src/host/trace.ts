@@ -41,7 +41,8 @@ export class TracingHost implements Host {
     const start = this.now();
     try {
       const rs = await this.inner.runMany(argvs, opts);
-      for (const r of rs) this.line(start, `exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}, batch of ${argvs.length}`, r.argv);
+      for (const r of rs)
+        this.line(start, `exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}, batch of ${argvs.length}`, r.argv);
       return rs;
     } catch (err) {
       this.line(start, `error: ${(err as Error).message.split('\n')[0]}, batch of ${argvs.length}`, argvs[0] ?? []);
@@ -61,7 +62,11 @@ export class TracingHost implements Host {
   }
 
   private line(start: number, outcome: string, argv: string[]): void {
-    const shown = argv.map((a) => (a.length > 80 ? `${a.slice(0, 77).replace(/\n/g, ' ')}...` : a.replace(/\n/g, ' '))).join(' ');
-    this.write(`[trace +${start.toFixed(0)}ms ${this.inner.name} ${(this.now() - start).toFixed(0)}ms ${outcome}] ${shown}`);
+    const shown = argv
+      .map((a) => (a.length > 80 ? `${a.slice(0, 77).replace(/\n/g, ' ')}...` : a.replace(/\n/g, ' ')))
+      .join(' ');
+    this.write(
+      `[trace +${start.toFixed(0)}ms ${this.inner.name} ${(this.now() - start).toFixed(0)}ms ${outcome}] ${shown}`,
+    );
   }
 }

@@ -53,7 +53,8 @@ function labelText(labels: Record<string, string> | undefined): string {
   let out = '';
   for (const k in labels) {
     if (!checkedNames.has(k)) {
-      if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`invalid Prometheus label name ${JSON.stringify(k)}`);
+      if (!LABEL_NAME.test(k) || k.startsWith('__'))
+        throw new Error(`invalid Prometheus label name ${JSON.stringify(k)}`);
       checkedNames.add(k);
     }
     out += `${out ? ',' : ''}${k}="${escapeLabelValue(labels[k]!)}"`;

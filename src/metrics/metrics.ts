@@ -12,7 +12,6 @@ import { volumeUsage } from '../volume/usage.js';
 import type { VolumeView } from '../volume/state.js';
 import { renderExposition, sanitizeLabelName, type Family, type Sample } from './exposition.js';
 
-
 export interface PairSnapshot {
   /** When the round of checks finished (ms since the epoch). */
   checkedAt: number;
@@ -24,7 +23,11 @@ export interface PairSnapshot {
 }
 
 /** One round: every health check on both hosts, and both hosts' last good sync record. */
-export async function snapshot(config: Config, pair: Record<PairRole, Host>, opts: { configFile: string }): Promise<PairSnapshot> {
+export async function snapshot(
+  config: Config,
+  pair: Record<PairRole, Host>,
+  opts: { configFile: string },
+): Promise<PairSnapshot> {
   const started = Date.now();
   const collect: HealthCollect = {};
   const [findings, ...syncs] = await Promise.all([
@@ -32,7 +35,14 @@ export async function snapshot(config: Config, pair: Record<PairRole, Host>, opt
     ...ROLES.map((r) => readSyncRecord(pair[r], config.state.stateDir, 'last-ok').catch(() => null)),
   ]);
   const checkedAt = Date.now();
-  return { checkedAt, durationMs: checkedAt - started, health: worst(findings as Finding[]), findings: findings as Finding[], collect, syncOk: { primary: (syncs[0] as SyncRecord | null) ?? null, backup: (syncs[1] as SyncRecord | null) ?? null } };
+  return {
+    checkedAt,
+    durationMs: checkedAt - started,
+    health: worst(findings as Finding[]),
+    findings: findings as Finding[],
+    collect,
+    syncOk: { primary: (syncs[0] as SyncRecord | null) ?? null, backup: (syncs[1] as SyncRecord | null) ?? null },
+  };
 }
 
 const STATUS_HELP = '0 ok, 1 warn, 2 critical';
@@ -52,7 +62,12 @@ function kubeLabels(labels: Record<string, string>): Record<string, string> {
 }
 
 export function pairFamilies(config: Config, s: PairSnapshot, now = Date.now()): Family[] {
-  const fam = (name: string, help: string, samples: Sample[] = [], type: Family['type'] = 'gauge'): Family => ({ name, help, type, samples });
+  const fam = (name: string, help: string, samples: Sample[] = [], type: Family['type'] = 'gauge'): Family => ({
+    name,
+    help,
+    type,
+    samples,
+  });
   const views = s.collect.views ?? [];
   const inv = s.collect.inventories ?? new Map();
   const holders = s.collect.vipHolders;
@@ -63,32 +78,69 @@ export function pairFamilies(config: Config, s: PairSnapshot, now = Date.now()):
     dur: fam('nfsctl_collect_duration_seconds', 'Time the health checks and reads behind these metrics took'),
     at: fam('nfsctl_collect_timestamp_seconds', 'When these metrics were collected (Unix time)'),
     health: fam('nfsctl_health_status', `Worst health check result of the pair: ${STATUS_HELP}`),
-    check: fam('nfsctl_health_check_status', `Result of one health check (check = its id, host = where it ran, empty for pair checks): ${STATUS_HELP}`),
+    check: fam(
+      'nfsctl_health_check_status',
+      `Result of one health check (check = its id, host = where it ran, empty for pair checks): ${STATUS_HELP}`,
+    ),
     reach: fam('nfsctl_host_reachable', 'Whether the storage host answered over SSH (1) or not (0)'),
-    vip: fam('nfsctl_host_vip_held', 'Whether the storage host holds the VIP (1) or not (0); absent when it cannot be read'),
+    vip: fam(
+      'nfsctl_host_vip_held',
+      'Whether the storage host holds the VIP (1) or not (0); absent when it cannot be read',
+    ),
     svc: fam('nfsctl_host_service_running', 'Whether the service (keepalived, nfs) runs on the storage host'),
-    syncAt: fam('nfsctl_sync_last_success_timestamp_seconds', 'When the last successful sync into this host finished (Unix time)'),
-    syncAge: fam('nfsctl_sync_last_success_age_seconds', 'Seconds since the last successful sync into this host finished'),
-    syncBytes: fam('nfsctl_sync_last_success_transferred_bytes', 'Bytes the last successful sync into this host copied'),
+    syncAt: fam(
+      'nfsctl_sync_last_success_timestamp_seconds',
+      'When the last successful sync into this host finished (Unix time)',
+    ),
+    syncAge: fam(
+      'nfsctl_sync_last_success_age_seconds',
+      'Seconds since the last successful sync into this host finished',
+    ),
+    syncBytes: fam(
+      'nfsctl_sync_last_success_transferred_bytes',
+      'Bytes the last successful sync into this host copied',
+    ),
     count: fam('nfsctl_volumes', 'Number of volumes on the pair by backend'),
-    info: fam('nfsctl_volume_info', 'One series per volume with its backend and state (active, unexported or retired on purpose)'),
-    labels: fam('nfsctl_volume_labels', 'The Kubernetes labels of each volume, as label_<key> (characters other than letters, digits and _ become _)'),
+    info: fam(
+      'nfsctl_volume_info',
+      'One series per volume with its backend and state (active, unexported or retired on purpose)',
+    ),
+    labels: fam(
+      'nfsctl_volume_labels',
+      'The Kubernetes labels of each volume, as label_<key> (characters other than letters, digits and _ become _)',
+    ),
     size: fam('nfsctl_volume_size_bytes', 'Size the volume was created with (its PersistentVolume capacity)'),
-    used: fam('nfsctl_volume_used_bytes', "Bytes used in the volume on this host, from the backend's accounting (df, XFS project quota or rbd du)"),
-    cap: fam('nfsctl_volume_capacity_bytes', 'Bytes the volume can hold on this host by the same accounting (used / capacity is its use)'),
+    used: fam(
+      'nfsctl_volume_used_bytes',
+      "Bytes used in the volume on this host, from the backend's accounting (df, XFS project quota or rbd du)",
+    ),
+    cap: fam(
+      'nfsctl_volume_capacity_bytes',
+      'Bytes the volume can hold on this host by the same accounting (used / capacity is its use)',
+    ),
     iused: fam('nfsctl_volume_inodes_used', 'Inodes used in the volume on this host, where the backend counts them'),
-    icap: fam('nfsctl_volume_inodes_capacity', 'Inodes the volume can hold on this host, where the backend limits them'),
-    ratio: fam('nfsctl_volume_used_ratio', 'Use of the volume (0-1) as nfsctl judges it: the VIP holder copy, else the primary, else the backup'),
+    icap: fam(
+      'nfsctl_volume_inodes_capacity',
+      'Inodes the volume can hold on this host, where the backend limits them',
+    ),
+    ratio: fam(
+      'nfsctl_volume_used_ratio',
+      'Use of the volume (0-1) as nfsctl judges it: the VIP holder copy, else the primary, else the backup',
+    ),
     exported: fam('nfsctl_volume_exported', "Whether the volume is in this host's NFS export configuration"),
     served: fam('nfsctl_volume_served', "Whether this host's running NFS server serves the volume"),
-    drift: fam('nfsctl_volume_drift', 'Number of differences between the hosts (or from the export config) for the volume; 0 when consistent'),
+    drift: fam(
+      'nfsctl_volume_drift',
+      'Number of differences between the hosts (or from the export config) for the volume; 0 when consistent',
+    ),
   };
 
   f.up.samples.push({ value: 1 });
   f.dur.samples.push({ value: s.durationMs / 1000 });
   f.at.samples.push({ value: Math.floor(s.checkedAt / 1000) });
   f.health.samples.push({ value: RANK[s.health] });
-  for (const x of s.findings) f.check.samples.push({ labels: { check: x.id, host: x.host ?? '' }, value: RANK[x.status] });
+  for (const x of s.findings)
+    f.check.samples.push({ labels: { check: x.id, host: x.host ?? '' }, value: RANK[x.status] });
 
   for (const r of ROLES) {
     const unreachable = s.findings.some((x) => x.id === 'reachable' && x.host === r && x.status !== 'ok');
@@ -142,6 +194,13 @@ export function renderMetrics(config: Config, s: PairSnapshot, now = Date.now())
 
 /** Every metric family nfsctl exports, with its help text (for the man page and README). */
 export function metricCatalogue(): { name: string; help: string; type: string }[] {
-  const empty: PairSnapshot = { checkedAt: 0, durationMs: 0, health: 'ok', findings: [], collect: {}, syncOk: { primary: null, backup: null } };
+  const empty: PairSnapshot = {
+    checkedAt: 0,
+    durationMs: 0,
+    health: 'ok',
+    findings: [],
+    collect: {},
+    syncOk: { primary: null, backup: null },
+  };
   return pairFamilies({ backends: {} } as Config, empty, 0).map((f) => ({ name: f.name, help: f.help, type: f.type }));
 }

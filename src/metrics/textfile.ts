@@ -14,16 +14,26 @@ export const TEXTFILE_NAME = 'nfsctl.prom';
 /** DIR must be an absolute path to an existing directory (checked before anything is collected). */
 export async function checkTextfileDir(dir: string): Promise<string> {
   const trimmed = dir.replace(/(.)\/+$/, '$1');
-  if (!path.isAbsolute(dir) || path.normalize(trimmed) !== trimmed) throw new UsageError(`--textfile ${JSON.stringify(dir)}: expected an absolute, normalised directory path such as /var/lib/prometheus/node-exporter`);
+  if (!path.isAbsolute(dir) || path.normalize(trimmed) !== trimmed)
+    throw new UsageError(
+      `--textfile ${JSON.stringify(dir)}: expected an absolute, normalised directory path such as /var/lib/prometheus/node-exporter`,
+    );
   const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw new UsageError(`--textfile ${JSON.stringify(dir)}: not an existing directory (node_exporter --collector.textfile.directory)`);
+  if (!st?.isDirectory())
+    throw new UsageError(
+      `--textfile ${JSON.stringify(dir)}: not an existing directory (node_exporter --collector.textfile.directory)`,
+    );
   return trimmed;
 }
 
 export async function writeTextfile(dir: string, content: string, name = TEXTFILE_NAME): Promise<string> {
   const target = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.nfsctl-${randomBytes(6).toString('hex')}`);
-  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await fs.open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     try {
       await fh.writeFile(content);
@@ -38,6 +48,10 @@ export async function writeTextfile(dir: string, content: string, name = TEXTFIL
     throw err;
   }
   const d = await fs.open(dir, constants.O_RDONLY).catch(() => null);
-  if (d) await d.sync().catch(() => undefined).finally(() => d.close());
+  if (d)
+    await d
+      .sync()
+      .catch(() => undefined)
+      .finally(() => d.close());
   return target;
 }

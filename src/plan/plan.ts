@@ -6,8 +6,22 @@ import type { Host } from '../host/host.js';
 
 /** What a step (or its undo) does on its host: a command, a file write, or custom code. */
 export type Action =
-  | { kind: 'run'; argv: string[]; okExitCodes?: number[]; timeoutMs?: number; input?: string; /** shown in the plan instead of a long script's argv */ summary?: string }
-  | { kind: 'write'; path: string; content: string; backup?: boolean; mode?: number; /** shown in the plan instead of the content */ summary?: string }
+  | {
+      kind: 'run';
+      argv: string[];
+      okExitCodes?: number[];
+      timeoutMs?: number;
+      input?: string;
+      /** shown in the plan instead of a long script's argv */ summary?: string;
+    }
+  | {
+      kind: 'write';
+      path: string;
+      content: string;
+      backup?: boolean;
+      mode?: number;
+      /** shown in the plan instead of the content */ summary?: string;
+    }
   | { kind: 'fn'; describe: string; fn: (host: Host, step: StepContext) => Promise<void> };
 
 /** What the runner gives a custom step while it runs. */

@@ -40,7 +40,9 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
   let n = 0;
   plan.phases.forEach((ph, i) => {
     const hosts = [...new Set(ph.steps.map((s) => s.host))];
-    lines.push(c.bold(`${i + 1}. ${ph.title}`) + (hosts.length > 1 ? c.dim(`  (${hosts.join(' and ')} in parallel)`) : ''));
+    lines.push(
+      c.bold(`${i + 1}. ${ph.title}`) + (hosts.length > 1 ? c.dim(`  (${hosts.join(' and ')} in parallel)`) : ''),
+    );
     for (const s of ph.steps) {
       n++;
       lines.push(`   ${String(n).padStart(2)}. [${c.cyan(s.host)}] ${s.title}`);
@@ -56,6 +58,8 @@ export function renderPlan(plan: Plan, c: ChalkInstance): string {
   const noUndo = steps.filter((s) => !s.undo).length;
   lines.push(c.bold('Summary:'));
   for (const s of plan.summary ?? []) lines.push(`  ${/^(DESTROYS|FORCED)/.test(s) ? c.red(s) : s}`);
-  lines.push(`  ${steps.length} step(s) on ${hosts.map((h) => `${h} (${steps.filter((s) => s.host === h).length})`).join(' and ')}; ${noUndo === 0 ? 'all can be undone on failure' : `${noUndo} cannot be undone`}`);
+  lines.push(
+    `  ${steps.length} step(s) on ${hosts.map((h) => `${h} (${steps.filter((s) => s.host === h).length})`).join(' and ')}; ${noUndo === 0 ? 'all can be undone on failure' : `${noUndo} cannot be undone`}`,
+  );
   return lines.join('\n');
 }

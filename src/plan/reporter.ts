@@ -57,7 +57,13 @@ export interface PlanFlags {
  * The runner call every command makes: dry run, confirmation (a yes/no question, or a typed
  * word), apply, audit. `noTerminalHint` replaces the default hint when there is no terminal to ask on.
  */
-export async function runPlan(door: PlanDoor, plan: Plan, flags: PlanFlags, confirm: Confirmation | string, more: { noTerminalHint?: string } = {}): Promise<ApplyReport> {
+export async function runPlan(
+  door: PlanDoor,
+  plan: Plan,
+  flags: PlanFlags,
+  confirm: Confirmation | string,
+  more: { noTerminalHint?: string } = {},
+): Promise<ApplyReport> {
   const runner = await door.runner();
   return runner.run(plan, {
     dryRun: flags.dryRun ?? false,

@@ -5,7 +5,14 @@ import { mkdir, writeFile, rename } from 'node:fs/promises';
 import type { Host } from '../host/host.js';
 import { CommandCancelledError, CommandFailedError } from '../host/host.js';
 import { AuditedHost, type AuditLog } from '../state/audit.js';
-import { CancelledError, ExitCode, HostUnreachableError, NfsctlError, PreconditionError, UsageError } from '../core/errors.js';
+import {
+  CancelledError,
+  ExitCode,
+  HostUnreachableError,
+  NfsctlError,
+  PreconditionError,
+  UsageError,
+} from '../core/errors.js';
 import { planHosts, planSteps, type Action, type Plan, type Step, type StepContext } from './plan.js';
 import { planToJson, renderPlan } from './render.js';
 import type { Prompter, ProgressReporter, Reporter } from './reporter.js';
@@ -41,7 +48,16 @@ export interface RunOptions {
   noTerminalHint?: string;
 }
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'unknown' | 'interrupted';
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'failed'
+  | 'undone'
+  | 'undo-failed'
+  | 'not-run'
+  | 'unknown'
+  | 'interrupted';
 
 export interface StepRecord {
   id: string;
@@ -105,7 +121,13 @@ export class Runner {
     if (opts.dryRun) {
       if (opts.json) out.json({ dryRun: true, plan: planToJson(plan) });
       else out.line(renderPlan(plan, out.color) + '\n' + out.color.dim('(dry run: nothing was changed)'));
-      return { planId: plan.id, applied: false, ok: true, steps: steps.map((s) => ({ id: s.id, host: s.host, title: s.title, status: 'not-run' })), hostStates: {} };
+      return {
+        planId: plan.id,
+        applied: false,
+        ok: true,
+        steps: steps.map((s) => ({ id: s.id, host: s.host, title: s.title, status: 'not-run' })),
+        hostStates: {},
+      };
     }
     if (steps.length === 0) {
       return { planId: plan.id, applied: false, ok: true, steps: [], hostStates: {} };
@@ -119,10 +141,15 @@ export class Runner {
   private async confirm(opts: RunOptions): Promise<void> {
     if (opts.yes) return;
     if (!opts.interactive) {
-      throw new UsageError('refusing to make changes without confirmation: no terminal to ask on', { hint: opts.noTerminalHint ?? 'review the plan with --dry-run, then re-run with --yes' });
+      throw new UsageError('refusing to make changes without confirmation: no terminal to ask on', {
+        hint: opts.noTerminalHint ?? 'review the plan with --dry-run, then re-run with --yes',
+      });
     }
     const p = await this.deps.prompter();
-    const ok = opts.confirm.kind === 'yesno' ? await p.confirm(opts.confirm.message) : await p.typed(opts.confirm.message, opts.confirm.expected);
+    const ok =
+      opts.confirm.kind === 'yesno'
+        ? await p.confirm(opts.confirm.message)
+        : await p.typed(opts.confirm.message, opts.confirm.expected);
     if (!ok) throw new CancelledError();
   }
 
@@ -162,111 +189,170 @@ export class Runner {
     intr.applying++;
     const off = intr.on(onSignal);
     try {
-    await audit.append({ planId: plan.id, event: 'plan-start', detail: plan.title });
-    await this.journal(plan, records);
+      await audit.append({ planId: plan.id, event: 'plan-start', detail: plan.title });
+      await this.journal(plan, records);
 
-    for (const phase of plan.phases) {
-      progress.phase(phase.title);
-      const byHost = new Map<string, Step[]>();
-      for (const s of phase.steps) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
-      await Promise.all(
-        [...byHost.entries()].map(async ([hostName, hostSteps]) => {
-          for (const step of hostSteps) {
-            if (failure || stop) return; // another host failed, or interrupted: start nothing new
-            const rec = records.get(step)!;
-            rec.status = 'running';
-            intr.changed = true;
-            const t0 = Date.now();
-            progress.stepStart(hostName, step.title);
-            try {
-              const host = hostFor(hostName);
-              if (step.precondition) {
-                const why = await step.precondition.check(host);
-                if (why) throw new PreconditionError(`${hostName}: ${step.precondition.title}: ${why}`);
-              }
-              await Promise.race([perform(host, step.action, { signal: intr.abortSignal, progress: (t) => progress.detail?.(hostName, t) }), abandoned]);
-              rec.status = 'done';
-              completed.push(step);
-              const ms = Date.now() - t0;
-              // per-step timings in the audit log: where the time of a long plan went
-              await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: step.id, exitCode: 0, durationMs: ms }).catch(() => undefined);
-              progress.stepDone(hostName, step.title, ms);
-            } catch (error) {
-              // the Ctrl-C that reached us also reached a local command: its failure may be seen
-              // before the signal. Stop the other hosts at once, then tell which it was.
-              if (!stop && !(error instanceof StepAbandonedError)) {
-                const mine = { step, error };
-                failure ??= mine;
-                await new Promise((r) => setTimeout(r, 150));
-                if (stop && failure === mine) failure = undefined;
-              }
-              if (stop || error instanceof StepAbandonedError) {
-                rec.status = 'interrupted';
-                rec.error = error instanceof StepAbandonedError ? error.message : `interrupted (${stop}): ${(error as Error).message}`;
-                // a local command ends with this process; a remote one may go on: keep that host locked
-                if ((error instanceof StepAbandonedError && hostFor(hostName).kind !== 'local') || (error instanceof CommandCancelledError && error.mayStillRun)) intr.stillRunning.add(hostName);
-                await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 130, durationMs: Date.now() - t0 }).catch(() => undefined);
+      for (const phase of plan.phases) {
+        progress.phase(phase.title);
+        const byHost = new Map<string, Step[]>();
+        for (const s of phase.steps) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
+        await Promise.all(
+          [...byHost.entries()].map(async ([hostName, hostSteps]) => {
+            for (const step of hostSteps) {
+              if (failure || stop) return; // another host failed, or interrupted: start nothing new
+              const rec = records.get(step)!;
+              rec.status = 'running';
+              intr.changed = true;
+              const t0 = Date.now();
+              progress.stepStart(hostName, step.title);
+              try {
+                const host = hostFor(hostName);
+                if (step.precondition) {
+                  const why = await step.precondition.check(host);
+                  if (why) throw new PreconditionError(`${hostName}: ${step.precondition.title}: ${why}`);
+                }
+                await Promise.race([
+                  perform(host, step.action, {
+                    signal: intr.abortSignal,
+                    progress: (t) => progress.detail?.(hostName, t),
+                  }),
+                  abandoned,
+                ]);
+                rec.status = 'done';
+                completed.push(step);
+                const ms = Date.now() - t0;
+                // per-step timings in the audit log: where the time of a long plan went
+                await audit
+                  .append({
+                    planId: plan.id,
+                    host: hostName,
+                    event: 'step',
+                    detail: step.id,
+                    exitCode: 0,
+                    durationMs: ms,
+                  })
+                  .catch(() => undefined);
+                progress.stepDone(hostName, step.title, ms);
+              } catch (error) {
+                // the Ctrl-C that reached us also reached a local command: its failure may be seen
+                // before the signal. Stop the other hosts at once, then tell which it was.
+                if (!stop && !(error instanceof StepAbandonedError)) {
+                  const mine = { step, error };
+                  failure ??= mine;
+                  await new Promise((r) => setTimeout(r, 150));
+                  if (stop && failure === mine) failure = undefined;
+                }
+                if (stop || error instanceof StepAbandonedError) {
+                  rec.status = 'interrupted';
+                  rec.error =
+                    error instanceof StepAbandonedError
+                      ? error.message
+                      : `interrupted (${stop}): ${(error as Error).message}`;
+                  // a local command ends with this process; a remote one may go on: keep that host locked
+                  if (
+                    (error instanceof StepAbandonedError && hostFor(hostName).kind !== 'local') ||
+                    (error instanceof CommandCancelledError && error.mayStillRun)
+                  )
+                    intr.stillRunning.add(hostName);
+                  await audit
+                    .append({
+                      planId: plan.id,
+                      host: hostName,
+                      event: 'step',
+                      detail: `${step.id}: ${rec.error}`,
+                      exitCode: 130,
+                      durationMs: Date.now() - t0,
+                    })
+                    .catch(() => undefined);
+                  progress.stepFailed(hostName, step.title, rec.error);
+                  return;
+                }
+                rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
+                rec.error = (error as Error).message;
+                failure ??= { step, error };
+                await audit
+                  .append({
+                    planId: plan.id,
+                    host: hostName,
+                    event: 'step',
+                    detail: `${step.id}: ${rec.error}`,
+                    exitCode: 1,
+                    durationMs: Date.now() - t0,
+                  })
+                  .catch(() => undefined);
                 progress.stepFailed(hostName, step.title, rec.error);
                 return;
+              } finally {
+                await this.journal(plan, records);
               }
-              rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
-              rec.error = (error as Error).message;
-              failure ??= { step, error };
-              await audit.append({ planId: plan.id, host: hostName, event: 'step', detail: `${step.id}: ${rec.error}`, exitCode: 1, durationMs: Date.now() - t0 }).catch(() => undefined);
-              progress.stepFailed(hostName, step.title, rec.error);
-              return;
-            } finally {
-              await this.journal(plan, records);
             }
-          }
-        }),
-      );
-      if (failure || stop) break;
-    }
+          }),
+        );
+        if (failure || stop) break;
+      }
 
-    const stopped: NodeJS.Signals | null = stop;
-    if (failure || stopped) {
-      for (const rec of records.values()) if (rec.status === 'pending') rec.status = 'not-run';
-      if (stopped) this.interruptedBy = stopped;
-      if (abandonedBy) {
-        for (const s of completed) if (records.get(s)!.status === 'done') records.get(s)!.undoError = `rollback skipped: abandoned on a second ${abandonedBy}`;
-      } else await this.rollback(completed, records, hostFor, abandoned);
-      await this.journal(plan, records);
-    }
-    const report = this.report(plan, records);
-    if (stopped) report.interrupted = stopped;
-    const endCode = failure ? 1 : stopped ? 130 : 0;
-    if (!failure && !stopped) for (const r of plan.audit ?? []) await audit.append({ planId: plan.id, ...r });
-    await audit.append({ planId: plan.id, event: 'plan-end', exitCode: endCode, durationMs: Date.now() - started, detail: failure ? `failed: ${(failure.error as Error).message}` : stopped ? `interrupted (${stopped})` : 'ok' });
-    if (!failure && stopped) {
-      const sig: NodeJS.Signals = stopped;
-      const steps = [...records.values()];
-      const cut = steps.filter((s) => s.status === 'interrupted');
-      const nothingChanged = cut.length === 0 && completed.every((s) => records.get(s)!.status === 'undone');
-      const notRun = steps.filter((s) => s.status === 'not-run').length;
-      const lines = [
-        `${plan.title}: INTERRUPTED (${sig}) ${cut.length ? `during ${cut.map((c) => `[${c.host}] ${c.title}`).join(', ')}` : 'between steps'}; ${notRun} step(s) not started`,
-        ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
-      ];
-      throw new PlanFailedError(lines.join('\n'), report, {
-        exitCode: nothingChanged ? (sig === 'SIGTERM' ? 143 : 130) : INTERRUPTED_EXIT,
-        hint: nothingChanged ? 'nothing was left changed; run it again when ready' : plan.cleanupHint ? `to finish: ${plan.cleanupHint}` : 'see `nfsctl status`; run the same command again to finish',
+      const stopped: NodeJS.Signals | null = stop;
+      if (failure || stopped) {
+        for (const rec of records.values()) if (rec.status === 'pending') rec.status = 'not-run';
+        if (stopped) this.interruptedBy = stopped;
+        if (abandonedBy) {
+          for (const s of completed)
+            if (records.get(s)!.status === 'done')
+              records.get(s)!.undoError = `rollback skipped: abandoned on a second ${abandonedBy}`;
+        } else await this.rollback(completed, records, hostFor, abandoned);
+        await this.journal(plan, records);
+      }
+      const report = this.report(plan, records);
+      if (stopped) report.interrupted = stopped;
+      const endCode = failure ? 1 : stopped ? 130 : 0;
+      if (!failure && !stopped) for (const r of plan.audit ?? []) await audit.append({ planId: plan.id, ...r });
+      await audit.append({
+        planId: plan.id,
+        event: 'plan-end',
+        exitCode: endCode,
+        durationMs: Date.now() - started,
+        detail: failure ? `failed: ${(failure.error as Error).message}` : stopped ? `interrupted (${stopped})` : 'ok',
       });
-    }
-    if (failure) {
-      const f = failure;
-      const nothingChanged = completed.every((s) => records.get(s)!.status === 'undone') && records.get(f.step)!.status !== 'unknown';
-      const lines = [
-        `${plan.title}: FAILED at [${f.step.host}] ${f.step.title}: ${(f.error as Error).message}`,
-        ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
-      ];
-      const exitCode = f.error instanceof PreconditionError && nothingChanged ? 4 : 1;
-      throw new PlanFailedError(lines.join('\n'), report, {
-        exitCode,
-        ...(plan.cleanupHint ? { hint: nothingChanged ? `nothing was left changed; fix the cause and run it again` : `to finish or clean up: ${plan.cleanupHint}` } : {}),
-      });
-    }
-    return report;
+      if (!failure && stopped) {
+        const sig: NodeJS.Signals = stopped;
+        const steps = [...records.values()];
+        const cut = steps.filter((s) => s.status === 'interrupted');
+        const nothingChanged = cut.length === 0 && completed.every((s) => records.get(s)!.status === 'undone');
+        const notRun = steps.filter((s) => s.status === 'not-run').length;
+        const lines = [
+          `${plan.title}: INTERRUPTED (${sig}) ${cut.length ? `during ${cut.map((c) => `[${c.host}] ${c.title}`).join(', ')}` : 'between steps'}; ${notRun} step(s) not started`,
+          ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
+        ];
+        throw new PlanFailedError(lines.join('\n'), report, {
+          exitCode: nothingChanged ? (sig === 'SIGTERM' ? 143 : 130) : INTERRUPTED_EXIT,
+          hint: nothingChanged
+            ? 'nothing was left changed; run it again when ready'
+            : plan.cleanupHint
+              ? `to finish: ${plan.cleanupHint}`
+              : 'see `nfsctl status`; run the same command again to finish',
+        });
+      }
+      if (failure) {
+        const f = failure;
+        const nothingChanged =
+          completed.every((s) => records.get(s)!.status === 'undone') && records.get(f.step)!.status !== 'unknown';
+        const lines = [
+          `${plan.title}: FAILED at [${f.step.host}] ${f.step.title}: ${(f.error as Error).message}`,
+          ...Object.entries(report.hostStates).map(([h, s]) => `  ${h}: ${s}`),
+        ];
+        const exitCode = f.error instanceof PreconditionError && nothingChanged ? 4 : 1;
+        throw new PlanFailedError(lines.join('\n'), report, {
+          exitCode,
+          ...(plan.cleanupHint
+            ? {
+                hint: nothingChanged
+                  ? `nothing was left changed; fix the cause and run it again`
+                  : `to finish or clean up: ${plan.cleanupHint}`,
+              }
+            : {}),
+        });
+      }
+      return report;
     } finally {
       off();
       intr.applying--;
@@ -276,7 +362,12 @@ export class Runner {
   private interruptedBy: NodeJS.Signals | null = null;
 
   /** Undo completed steps newest first, each host in its own reverse order, hosts in parallel. */
-  private async rollback(completed: Step[], records: Map<Step, StepRecord>, hostFor: (n: string) => Host, abandoned?: Promise<never>): Promise<void> {
+  private async rollback(
+    completed: Step[],
+    records: Map<Step, StepRecord>,
+    hostFor: (n: string) => Host,
+    abandoned?: Promise<never>,
+  ): Promise<void> {
     const { progress } = this.deps;
     const byHost = new Map<string, Step[]>();
     for (const s of completed) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
@@ -291,7 +382,9 @@ export class Runner {
           }
           try {
             progress.stepStart(hostName, `undo: ${step.undo.title}`);
-            await (abandoned ? Promise.race([perform(hostFor(hostName), step.undo.action), abandoned]) : perform(hostFor(hostName), step.undo.action));
+            await (abandoned
+              ? Promise.race([perform(hostFor(hostName), step.undo.action), abandoned])
+              : perform(hostFor(hostName), step.undo.action));
             rec.status = 'undone';
             progress.stepDone(hostName, `undo: ${step.undo.title}`, 0);
           } catch (err) {
@@ -318,15 +411,30 @@ export class Runner {
       const kept = by('done');
       const undone = by('undone');
       let state: string;
-      if (unknown) state = `UNKNOWN: lost contact during "${unknown.title}" (it may or may not have run)${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}`;
-      else if (cut) state = `CHANGED: interrupted during "${cut.title}" (it may have partly run${/abandoned/.test(cut.error ?? '') ? ', and may still be running' : ''})${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}${undone.length ? `; ${undone.length} step(s) undone` : ''}`;
-      else if (undoFailed.length > 0) state = `CHANGED: could not undo ${undoFailed.map((s) => `"${s.title}" (${s.undoError})`).join(', ')}`;
-      else if (kept.length > 0 && (failed || this.interruptedBy || steps.some((s) => s.status === 'failed' || s.status === 'unknown' || s.status === 'interrupted'))) state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept.map((s) => s.undoError).filter(Boolean).join('; ')})`;
+      if (unknown)
+        state = `UNKNOWN: lost contact during "${unknown.title}" (it may or may not have run)${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}`;
+      else if (cut)
+        state = `CHANGED: interrupted during "${cut.title}" (it may have partly run${/abandoned/.test(cut.error ?? '') ? ', and may still be running' : ''})${kept.length + undoFailed.length ? `; done before it and not undone: ${[...kept, ...undoFailed].map((s) => `"${s.title}"`).join(', ')}` : ''}${undone.length ? `; ${undone.length} step(s) undone` : ''}`;
+      else if (undoFailed.length > 0)
+        state = `CHANGED: could not undo ${undoFailed.map((s) => `"${s.title}" (${s.undoError})`).join(', ')}`;
+      else if (
+        kept.length > 0 &&
+        (failed ||
+          this.interruptedBy ||
+          steps.some((s) => s.status === 'failed' || s.status === 'unknown' || s.status === 'interrupted'))
+      )
+        state = `CHANGED: kept ${kept.map((s) => `"${s.title}"`).join(', ')} (no undo: ${kept
+          .map((s) => s.undoError)
+          .filter(Boolean)
+          .join('; ')})`;
       else if (kept.length === mine.length) state = `done (${kept.length} step${kept.length === 1 ? '' : 's'})`;
       else if (failed && undone.length === 0) state = `unchanged: "${failed.title}" failed before changing anything`;
       else if (failed) state = `rolled back: "${failed.title}" failed; ${undone.length} completed step(s) undone`;
-      else if (this.interruptedBy && undone.length > 0) state = `rolled back: interrupted; ${undone.length} completed step(s) undone`;
-      else state = undone.length > 0 ? `rolled back: ${undone.length} completed step(s) undone` : 'unchanged: nothing ran here';
+      else if (this.interruptedBy && undone.length > 0)
+        state = `rolled back: interrupted; ${undone.length} completed step(s) undone`;
+      else
+        state =
+          undone.length > 0 ? `rolled back: ${undone.length} completed step(s) undone` : 'unchanged: nothing ran here';
       hostStates[host] = state;
     }
     const ok = steps.every((s) => s.status === 'done');
@@ -340,7 +448,13 @@ export class Runner {
     const dir = this.deps.journalDir;
     const hook = plan.journalHook;
     if (!dir && !hook) return Promise.resolve();
-    const j = { planId: plan.id, title: plan.title, updatedAt: new Date().toISOString(), ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}), steps: [...records.values()].map((r) => ({ ...r })) };
+    const j = {
+      planId: plan.id,
+      title: plan.title,
+      updatedAt: new Date().toISOString(),
+      ...(this.interruptedBy ? { interrupted: this.interruptedBy } : {}),
+      steps: [...records.values()].map((r) => ({ ...r })),
+    };
     const body = JSON.stringify(j, null, 1);
     const file = `${dir}/${plan.id}.json`;
     this.journalQueue = this.journalQueue.then(async () => {
@@ -354,4 +468,3 @@ export class Runner {
     return this.journalQueue;
   }
 }
-

@@ -44,7 +44,10 @@ export class Blocklist {
 
   async remove(entry: BlocklistEntry): Promise<RunResult> {
     const { r } = await this.run(entry.kind === 'range' ? ['range', 'rm', entry.addr] : ['rm', entry.addr]);
-    if (r.exitCode !== 0) throw new NfsctlError(`removing ${entry.addr} from the blocklist failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    if (r.exitCode !== 0)
+      throw new NfsctlError(
+        `removing ${entry.addr} from the blocklist failed: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      );
     return r;
   }
 }
@@ -76,9 +79,18 @@ export async function breakLockPolicy(ceph: Ceph): Promise<BreakLockPolicy> {
   const blocklistOnBreak = onBreak === null ? true : onBreak !== 'false';
   const rbdN = rbdExpire === null ? NaN : Number(rbdExpire);
   const monN = monExpire === null ? NaN : Number(monExpire);
-  if (Number.isFinite(rbdN) && rbdN > 0) return { blocklistOnBreak, expireSeconds: Math.round(rbdN), source: 'rbd_blocklist_expire_seconds' };
+  if (Number.isFinite(rbdN) && rbdN > 0)
+    return { blocklistOnBreak, expireSeconds: Math.round(rbdN), source: 'rbd_blocklist_expire_seconds' };
   if (Number.isFinite(monN) && monN > 0) {
-    return { blocklistOnBreak, expireSeconds: Math.round(monN), source: `mon_osd_blocklist_default_expire, as rbd_blocklist_expire_seconds is ${rbdExpire ?? 'unreadable'}` };
+    return {
+      blocklistOnBreak,
+      expireSeconds: Math.round(monN),
+      source: `mon_osd_blocklist_default_expire, as rbd_blocklist_expire_seconds is ${rbdExpire ?? 'unreadable'}`,
+    };
   }
-  return { blocklistOnBreak, expireSeconds: 3600, source: 'the built-in default (could not read it with `ceph config get`)' };
+  return {
+    blocklistOnBreak,
+    expireSeconds: 3600,
+    source: 'the built-in default (could not read it with `ceph config get`)',
+  };
 }

@@ -27,7 +27,8 @@ export function cephTarget(config: Config, o: CephOverrides): CephTarget {
   const conf = validatePath(o.clusterConf ?? r?.cephConf ?? '/etc/ceph/ceph.conf', '--cluster-conf');
   const id = validateCephId(o.id ?? r?.id ?? 'admin');
   // The configured keyring belongs to the configured id: with another --id, let ceph find its own.
-  const keyring = o.keyring ?? (o.id === undefined || validateCephId(o.id) === (r?.id ?? 'admin') ? r?.keyring : undefined);
+  const keyring =
+    o.keyring ?? (o.id === undefined || validateCephId(o.id) === (r?.id ?? 'admin') ? r?.keyring : undefined);
   return {
     conf,
     id,
@@ -45,18 +46,32 @@ export function classifyFailure(r: RunResult, spec?: ImageSpec): NfsctlError {
   const err = r.stderr;
   const pool = /error opening pool '([^']*)': \(2\)/.exec(err);
   if (pool) {
-    return new PreconditionError(`pool "${pool[1]}" does not exist`, { hint: 'ceph osd pool ls   (or: nfsctl rbd lock list --all-pools)' });
-  }
-  if (/error opening image [^:]*: \(2\)/.test(err) || /error opening image/.test(err) && /No such file/.test(err)) {
-    const what = spec ? `${spec.pool}/${spec.image}` : 'the image';
-    return new PreconditionError(`image ${what} does not exist`, { hint: spec ? `rbd ls ${spec.pool}` : 'rbd ls <pool>' });
-  }
-  if (/\((1|13)\) (Operation not permitted|Permission denied)/.test(err) || /error connecting to the cluster/.test(err) || /auth: unable to find a keyring/.test(err)) {
-    return new NfsctlError(`${r.host}: cannot talk to the Ceph cluster as this user: ${err.trim().split('\n').slice(-2).join(' | ')}`, {
-      hint: 'check --cluster-conf / --id / the keyring (config backends.rbd)',
+    return new PreconditionError(`pool "${pool[1]}" does not exist`, {
+      hint: 'ceph osd pool ls   (or: nfsctl rbd lock list --all-pools)',
     });
   }
-  if (r.exitCode === 127) return new UsageError(`${r.host}: \`${r.argv[0]}\` is not installed there; run nfsctl rbd from a host with the Ceph client tools`);
+  if (/error opening image [^:]*: \(2\)/.test(err) || (/error opening image/.test(err) && /No such file/.test(err))) {
+    const what = spec ? `${spec.pool}/${spec.image}` : 'the image';
+    return new PreconditionError(`image ${what} does not exist`, {
+      hint: spec ? `rbd ls ${spec.pool}` : 'rbd ls <pool>',
+    });
+  }
+  if (
+    /\((1|13)\) (Operation not permitted|Permission denied)/.test(err) ||
+    /error connecting to the cluster/.test(err) ||
+    /auth: unable to find a keyring/.test(err)
+  ) {
+    return new NfsctlError(
+      `${r.host}: cannot talk to the Ceph cluster as this user: ${err.trim().split('\n').slice(-2).join(' | ')}`,
+      {
+        hint: 'check --cluster-conf / --id / the keyring (config backends.rbd)',
+      },
+    );
+  }
+  if (r.exitCode === 127)
+    return new UsageError(
+      `${r.host}: \`${r.argv[0]}\` is not installed there; run nfsctl rbd from a host with the Ceph client tools`,
+    );
   return new NfsctlError(new CommandFailedError(r).message);
 }
 
@@ -91,10 +106,16 @@ export class Ceph {
 
   /** Fail early (exit 2) when the ceph.conf or keyring is not readable on the host. */
   async checkFiles(): Promise<void> {
-    for (const [what, p] of [['--cluster-conf', this.target.conf], ['--keyring', this.target.keyring]] as const) {
+    for (const [what, p] of [
+      ['--cluster-conf', this.target.conf],
+      ['--keyring', this.target.keyring],
+    ] as const) {
       if (p === undefined) continue;
       const r = await this.host.run(['test', '-r', p]);
-      if (r.exitCode !== 0) throw new UsageError(`${this.host.name}: ${what} ${p} is not readable there`, { hint: 'fix backends.rbd in the config, or pass --cluster-conf / --keyring' });
+      if (r.exitCode !== 0)
+        throw new UsageError(`${this.host.name}: ${what} ${p} is not readable there`, {
+          hint: 'fix backends.rbd in the config, or pass --cluster-conf / --keyring',
+        });
     }
   }
 }

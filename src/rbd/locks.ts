@@ -90,7 +90,10 @@ export async function readWatchers(ceph: Ceph, spec: ImageSpec): Promise<RbdWatc
   return [...parseRbdStatus(r.stdout).watchers];
 }
 
-async function readLockHeader(ceph: Ceph, spec: ImageSpec): Promise<{ type: 'exclusive' | 'shared' | null; tag: string | null }> {
+async function readLockHeader(
+  ceph: Ceph,
+  spec: ImageSpec,
+): Promise<{ type: 'exclusive' | 'shared' | null; tag: string | null }> {
   const r = await ceph.rbd(['lock', 'ls', '--', specString(spec)]);
   if (r.exitCode !== 0) return { type: null, tag: null };
   try {
@@ -114,8 +117,12 @@ export async function judge(
       const node = decodeKubeletLockId(lock.id);
       // A live lock needs no node check: only probe when no watcher speaks for the locker.
       const first = lockVerdict({ image: specString(spec), lock, watchers, node: null, nodeState: null });
-      const nodeState: NodeState | null = node !== null && first.verdict !== 'live' ? await prober.probe(node, spec) : null;
-      const v = node !== null && nodeState !== null ? lockVerdict({ image: specString(spec), lock, watchers, node, nodeState }) : first;
+      const nodeState: NodeState | null =
+        node !== null && first.verdict !== 'live' ? await prober.probe(node, spec) : null;
+      const v =
+        node !== null && nodeState !== null
+          ? lockVerdict({ image: specString(spec), lock, watchers, node, nodeState })
+          : first;
       return {
         pool: spec.pool,
         image: spec.image,
@@ -126,7 +133,14 @@ export async function judge(
         lockTag: header.tag,
         node,
         nodeState: nodeState?.state ?? null,
-        nodeDetail: nodeState === null ? null : nodeState.state === 'unreachable' || nodeState.state === 'unknown' ? nodeState.why : nodeState.state === 'mapping' ? nodeState.device : null,
+        nodeDetail:
+          nodeState === null
+            ? null
+            : nodeState.state === 'unreachable' || nodeState.state === 'unknown'
+              ? nodeState.why
+              : nodeState.state === 'mapping'
+                ? nodeState.device
+                : null,
         watchers: watchers.map((w) => ({ address: w.address, client: w.client, cookie: w.cookie })),
         verdict: v.verdict,
         reason: v.reason,
@@ -237,7 +251,13 @@ const defaultLog: ScanLog = (line) => {
 /** Ceph targets on which python3-rbd turned out to be unusable (asked once per run, not once per pool). */
 const noFastScan = new WeakMap<Ceph, string>();
 
-type ImageFindings = { image: string; lockType: 'exclusive' | 'shared' | null; lockTag: string | null; locks: readonly RbdLock[]; watchers: readonly RbdWatcher[] };
+type ImageFindings = {
+  image: string;
+  lockType: 'exclusive' | 'shared' | null;
+  lockTag: string | null;
+  locks: readonly RbdLock[];
+  watchers: readonly RbdWatcher[];
+};
 type PoolFindings = { images: number; locked: ImageFindings[]; errors: ScanError[] };
 
 /**
@@ -245,10 +265,28 @@ type PoolFindings = { images: number; locked: ImageFindings[]; errors: ScanError
  * (the reason is logged and the caller falls back to the rbd CLI); throws only when the
  * scan timed out (the CLI would wait just as long again).
  */
-export async function fastScanPool(ceph: Ceph, pool: string, limit: number, log: ScanLog = defaultLog): Promise<PoolFindings | null> {
+export async function fastScanPool(
+  ceph: Ceph,
+  pool: string,
+  limit: number,
+  log: ScanLog = defaultLog,
+): Promise<PoolFindings | null> {
   if (noFastScan.has(ceph)) return null;
-  const r = await ceph.host.run(['python3', '-c', POOL_SCAN_PY, ceph.target.conf, ceph.target.id, ceph.target.keyring ?? '', pool, String(limit)]);
-  if (r.timedOut) throw new NfsctlError(`${r.host}: the lock scan of pool "${pool}" timed out after ${Math.round(r.durationMs / 1000)} s`, { hint: 'is the Ceph cluster reachable from there? (ceph -s)' });
+  const r = await ceph.host.run([
+    'python3',
+    '-c',
+    POOL_SCAN_PY,
+    ceph.target.conf,
+    ceph.target.id,
+    ceph.target.keyring ?? '',
+    pool,
+    String(limit),
+  ]);
+  if (r.timedOut)
+    throw new NfsctlError(
+      `${r.host}: the lock scan of pool "${pool}" timed out after ${Math.round(r.durationMs / 1000)} s`,
+      { hint: 'is the Ceph cluster reachable from there? (ceph -s)' },
+    );
   let why: string;
   if (r.exitCode === 127) {
     why = `python3 is not installed on ${r.host}`;
@@ -257,7 +295,9 @@ export async function fastScanPool(ceph: Ceph, pool: string, limit: number, log:
     try {
       const doc = parseRbdPoolScan(r.stdout);
       if (doc.status === 'ok' && r.exitCode === 0) {
-        log(`pool ${pool}: one python3-rbd process on ${r.host} (${doc.images} images, ${doc.locked.length} locked, ${r.durationMs} ms)`);
+        log(
+          `pool ${pool}: one python3-rbd process on ${r.host} (${doc.images} images, ${doc.locked.length} locked, ${r.durationMs} ms)`,
+        );
         return {
           images: doc.images,
           locked: [...doc.locked],
@@ -326,10 +366,16 @@ export interface ScanPoolOptions {
 }
 
 /** Every lock in a pool. A missing pool is a PreconditionError; trouble with one image is recorded and the scan goes on. */
-export async function scanPool(ceph: Ceph, pool: string, prober: NodeProber, o: ScanPoolOptions = {}): Promise<{ images: number; locks: LockRow[]; errors: ScanError[] }> {
+export async function scanPool(
+  ceph: Ceph,
+  pool: string,
+  prober: NodeProber,
+  o: ScanPoolOptions = {},
+): Promise<{ images: number; locks: LockRow[]; errors: ScanError[] }> {
   const limit = o.limit ?? SCAN_PARALLELISM;
   const log = o.log ?? defaultLog;
-  const found = ((o.fast ?? true) ? await fastScanPool(ceph, pool, limit, log) : null) ?? (await cliScanPool(ceph, pool, limit));
+  const found =
+    ((o.fast ?? true) ? await fastScanPool(ceph, pool, limit, log) : null) ?? (await cliScanPool(ceph, pool, limit));
   const errors = [...found.errors];
   const rows = await mapLimit(found.locked, limit, async (f) => {
     try {

@@ -58,7 +58,11 @@ export class SshNodeProber implements NodeProber {
           // only "no such name" says the node is gone; a resolver that failed (EAI_AGAIN, a
           // timeout, SERVFAIL) says nothing about it
           if (NO_SUCH_NAME.has(code)) return { host: null, why: `name does not resolve (${code}: no such host)` };
-          return { host: null, unknown: true, why: `the name lookup failed (${code}): cannot tell whether the node exists` };
+          return {
+            host: null,
+            unknown: true,
+            why: `the name lookup failed (${code}): cannot tell whether the node exists`,
+          };
         }
         const why = await (this.d.tcp ?? tcpOpen)(address, this.d.sshPort, this.d.connectTimeoutMs);
         if (why !== null) return { host: null, why };
@@ -78,8 +82,13 @@ export class SshNodeProber implements NodeProber {
       m = (async () => {
         try {
           const res = await host.run(['rbd', 'showmapped', '--format', 'json']);
-          if (res.exitCode !== 0) return { why: `rbd showmapped failed there (exit ${res.exitCode}): ${res.stderr.trim().split('\n').pop() ?? ''}` };
-          return { maps: new Map(parseRbdShowmapped(res.stdout).map((x) => [`${x.pool}/${x.image}`, x.device] as const)) };
+          if (res.exitCode !== 0)
+            return {
+              why: `rbd showmapped failed there (exit ${res.exitCode}): ${res.stderr.trim().split('\n').pop() ?? ''}`,
+            };
+          return {
+            maps: new Map(parseRbdShowmapped(res.stdout).map((x) => [`${x.pool}/${x.image}`, x.device] as const)),
+          };
         } catch (err) {
           return { why: `answers on SSH but nfsctl cannot use it: ${(err as Error).message}` };
         }

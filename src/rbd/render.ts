@@ -32,7 +32,13 @@ export function renderLockRows(rows: readonly LockRow[]): string[] {
     out.push(`${pad(`${r.pool}/${r.image}`, w1)}  ${pad(r.lockId, w2)}  ${pad(r.locker, w3)}  ${r.verdict}`);
     const type = r.lockType === null ? 'type ?' : r.lockType + (r.lockTag ? ` (tag ${r.lockTag})` : '');
     out.push(`    address ${r.address}, ${type}${r.node !== null ? `, node ${r.node}` : ''}`);
-    out.push(...wrap(`    watchers: ${r.watchers.length === 0 ? 'none' : r.watchers.map((w) => `${w.client} ${w.address}`).join(', ')}`, 80, '      '));
+    out.push(
+      ...wrap(
+        `    watchers: ${r.watchers.length === 0 ? 'none' : r.watchers.map((w) => `${w.client} ${w.address}`).join(', ')}`,
+        80,
+        '      ',
+      ),
+    );
     out.push(...wrap(`    why: ${r.reason}`, 80, '      '));
   }
   return out;
@@ -54,5 +60,8 @@ export function renderScan(s: ScanResult): string[] {
 export function renderBlocklist(entries: readonly BlocklistEntry[]): string[] {
   if (entries.length === 0) return ['no blocklist entries'];
   const w = Math.max(7, ...entries.map((e) => e.addr.length));
-  return [`${pad('ADDRESS', w)}  KIND   UNTIL`, ...entries.map((e) => `${pad(e.addr, w)}  ${pad(e.kind, 5)}  ${e.until}`)];
+  return [
+    `${pad('ADDRESS', w)}  KIND   UNTIL`,
+    ...entries.map((e) => `${pad(e.addr, w)}  ${pad(e.kind, 5)}  ${e.until}`),
+  ];
 }

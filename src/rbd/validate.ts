@@ -23,17 +23,22 @@ export function specString(s: ImageSpec): string {
 }
 
 function checkName(kind: 'pool' | 'image', name: string, arg: string): void {
-  if (name === '') throw new UsageError(`"${arg}": the ${kind} name is empty; expected <pool>/<image>, e.g. rbd/pv.team-a.data`);
+  if (name === '')
+    throw new UsageError(`"${arg}": the ${kind} name is empty; expected <pool>/<image>, e.g. rbd/pv.team-a.data`);
   if (name.startsWith('-')) throw new UsageError(`"${arg}": ${kind} name "${name}" ${LEADING_DASH}`);
   if (!NAME_RE.test(name) || name === '.' || name === '..') {
-    throw new UsageError(`"${arg}": ${kind} name "${name}" has characters nfsctl does not accept (allowed: letters, digits, "_", ".", "-")`);
+    throw new UsageError(
+      `"${arg}": ${kind} name "${name}" has characters nfsctl does not accept (allowed: letters, digits, "_", ".", "-")`,
+    );
   }
-  if (name.length > NAME_MAX) throw new UsageError(`"${arg.slice(0, 40)}…": ${kind} name is ${name.length} characters; at most ${NAME_MAX}`);
+  if (name.length > NAME_MAX)
+    throw new UsageError(`"${arg.slice(0, 40)}…": ${kind} name is ${name.length} characters; at most ${NAME_MAX}`);
 }
 
 export function validatePool(pool: string, what = '--pool'): string {
   if (pool.startsWith('-')) throw new UsageError(`${what} "${pool}": a pool name ${LEADING_DASH}`);
-  if (pool.length > NAME_MAX) throw new UsageError(`${what}: a pool name of ${pool.length} characters; at most ${NAME_MAX}`);
+  if (pool.length > NAME_MAX)
+    throw new UsageError(`${what}: a pool name of ${pool.length} characters; at most ${NAME_MAX}`);
   if (!NAME_RE.test(pool) || pool === '.' || pool === '..') {
     throw new UsageError(`${what} "${pool}": not a Ceph pool name (allowed: letters, digits, "_", ".", "-")`);
   }
@@ -48,7 +53,9 @@ export function parseImageSpec(arg: string, defaultPool?: string): ImageSpec {
     return { pool: validatePool(defaultPool, 'default pool'), image: parts[0]! };
   }
   if (parts.length !== 2) {
-    throw new UsageError(`"${arg}": expected <pool>/<image>, e.g. rbd/pv.team-a.data (RBD namespaces and snapshots are not supported here)`);
+    throw new UsageError(
+      `"${arg}": expected <pool>/<image>, e.g. rbd/pv.team-a.data (RBD namespaces and snapshots are not supported here)`,
+    );
   }
   checkName('pool', parts[0]!, arg);
   checkName('image', parts[1]!, arg);
@@ -64,14 +71,16 @@ export function validateLockId(id: string): string {
 }
 
 export function validateLocker(locker: string): string {
-  if (!LOCKER_RE.test(locker)) throw new UsageError(`locker "${locker}": expected client.<number>, as \`nfsctl rbd lock list\` shows it`);
+  if (!LOCKER_RE.test(locker))
+    throw new UsageError(`locker "${locker}": expected client.<number>, as \`nfsctl rbd lock list\` shows it`);
   return locker;
 }
 
 export function validateCephId(id: string): string {
   const bare = id.startsWith('client.') ? id.slice('client.'.length) : id;
   if (bare.startsWith('-')) throw new UsageError(`--id "${id}": a cephx user name ${LEADING_DASH}`);
-  if (!CEPH_ID_RE.test(bare) || bare.length > NAME_MAX) throw new UsageError(`--id "${id}": expected a cephx user name such as admin or client.admin`);
+  if (!CEPH_ID_RE.test(bare) || bare.length > NAME_MAX)
+    throw new UsageError(`--id "${id}": expected a cephx user name such as admin or client.admin`);
   return bare;
 }
 
@@ -89,7 +98,12 @@ export function validatePath(path: string, what: string): string {
 export function validateBlocklistAddress(addr: string): string {
   const v4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
   const v6 = String.raw`\[[0-9A-Fa-f:.]+\]`;
-  const re = new RegExp(`^(?:(?:${v4}|${v6})(?::\\d{1,5})?(?:/\\d{1,10})?|[0-9A-Fa-f:.]+:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)$`);
-  if (!re.test(addr)) throw new UsageError(`"${addr}": expected a blocklist address such as 198.51.100.11:0/3181996668 (see \`nfsctl rbd blocklist list\`)`);
+  const re = new RegExp(
+    `^(?:(?:${v4}|${v6})(?::\\d{1,5})?(?:/\\d{1,10})?|[0-9A-Fa-f:.]+:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)$`,
+  );
+  if (!re.test(addr))
+    throw new UsageError(
+      `"${addr}": expected a blocklist address such as 198.51.100.11:0/3181996668 (see \`nfsctl rbd blocklist list\`)`,
+    );
   return addr;
 }

@@ -59,10 +59,20 @@ export function lockVerdict(i: VerdictInput): VerdictResult {
   if (same) return { verdict: 'live', reason: `the locker ${lock.locker} still watches the image (${lock.address})` };
   const lockerHost = hostOf(lock.address);
   const sameHost = lockerHost === null ? undefined : watchers.find((w) => hostOf(w.address) === lockerHost);
-  if (sameHost) return { verdict: 'live', reason: `${sameHost.client} on the locker's host ${lockerHost} watches the image (${sameHost.address})` };
-  const noWatcher = lockerHost === null ? `no watcher matches the locker's address ${lock.address}` : `no watcher from the locker's host ${lockerHost}`;
+  if (sameHost)
+    return {
+      verdict: 'live',
+      reason: `${sameHost.client} on the locker's host ${lockerHost} watches the image (${sameHost.address})`,
+    };
+  const noWatcher =
+    lockerHost === null
+      ? `no watcher matches the locker's address ${lock.address}`
+      : `no watcher from the locker's host ${lockerHost}`;
   if (i.node === null || i.nodeState === null) {
-    return { verdict: 'unknown', reason: `${noWatcher}, but the lock id names no node to check (not a kubelet_lock_magic_<node> lock)` };
+    return {
+      verdict: 'unknown',
+      reason: `${noWatcher}, but the lock id names no node to check (not a kubelet_lock_magic_<node> lock)`,
+    };
   }
   const n = i.nodeState;
   switch (n.state) {
@@ -73,7 +83,10 @@ export function lockVerdict(i: VerdictInput): VerdictResult {
     case 'mapping':
       return { verdict: 'unknown', reason: `node ${i.node} maps ${i.image} (${n.device}) although ${noWatcher}` };
     case 'unknown':
-      return { verdict: 'unknown', reason: `${noWatcher}; cannot tell whether node ${i.node} maps the image: ${n.why}` };
+      return {
+        verdict: 'unknown',
+        reason: `${noWatcher}; cannot tell whether node ${i.node} maps the image: ${n.why}`,
+      };
     case 'not-checked':
       return { verdict: 'unknown', reason: `${noWatcher}; node ${i.node} not checked (--no-node-check)` };
   }

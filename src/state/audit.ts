@@ -37,7 +37,12 @@ export class AuditLog {
   ) {}
 
   async append(rec: Omit<AuditRecord, 'time' | 'operator' | 'invocation'>): Promise<void> {
-    const full: AuditRecord = { time: new Date().toISOString(), operator: this.operator, invocation: this.invocation, ...rec };
+    const full: AuditRecord = {
+      time: new Date().toISOString(),
+      operator: this.operator,
+      invocation: this.invocation,
+      ...rec,
+    };
     await mkdir(dirname(this.path), { recursive: true, mode: 0o750 });
     // One write per record with O_APPEND: concurrent writers never interleave within a line.
     await appendFile(this.path, JSON.stringify(full) + '\n', { mode: 0o640 });
@@ -88,10 +93,23 @@ export class AuditedHost implements Host {
     const started = Date.now();
     try {
       const r = await this.inner.run(argv, opts);
-      await this.audit.append({ planId: this.planId, host: this.name, argv, exitCode: r.exitCode, durationMs: r.durationMs });
+      await this.audit.append({
+        planId: this.planId,
+        host: this.name,
+        argv,
+        exitCode: r.exitCode,
+        durationMs: r.durationMs,
+      });
       return r;
     } catch (err) {
-      await this.audit.append({ planId: this.planId, host: this.name, argv, durationMs: Date.now() - started, event: 'error', detail: (err as Error).message });
+      await this.audit.append({
+        planId: this.planId,
+        host: this.name,
+        argv,
+        durationMs: Date.now() - started,
+        event: 'error',
+        detail: (err as Error).message,
+      });
       throw err;
     }
   }
@@ -99,10 +117,25 @@ export class AuditedHost implements Host {
     const started = Date.now();
     try {
       const rs = await this.inner.runMany(argvs, opts);
-      for (const r of rs) await this.audit.append({ planId: this.planId, host: this.name, argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs });
+      for (const r of rs)
+        await this.audit.append({
+          planId: this.planId,
+          host: this.name,
+          argv: r.argv,
+          exitCode: r.exitCode,
+          durationMs: r.durationMs,
+        });
       return rs;
     } catch (err) {
-      for (const argv of argvs) await this.audit.append({ planId: this.planId, host: this.name, argv, durationMs: Date.now() - started, event: 'error', detail: (err as Error).message });
+      for (const argv of argvs)
+        await this.audit.append({
+          planId: this.planId,
+          host: this.name,
+          argv,
+          durationMs: Date.now() - started,
+          event: 'error',
+          detail: (err as Error).message,
+        });
       throw err;
     }
   }
@@ -113,10 +146,24 @@ export class AuditedHost implements Host {
     const started = Date.now();
     try {
       const r = await this.inner.writeFileAtomic(path, content, opts);
-      await this.audit.append({ planId: this.planId, host: this.name, event: 'write', detail: path + (r.backupPath ? ` (previous kept as ${r.backupPath})` : ''), exitCode: 0, durationMs: Date.now() - started });
+      await this.audit.append({
+        planId: this.planId,
+        host: this.name,
+        event: 'write',
+        detail: path + (r.backupPath ? ` (previous kept as ${r.backupPath})` : ''),
+        exitCode: 0,
+        durationMs: Date.now() - started,
+      });
       return r;
     } catch (err) {
-      await this.audit.append({ planId: this.planId, host: this.name, event: 'write', detail: `${path}: ${(err as Error).message}`, exitCode: 1, durationMs: Date.now() - started });
+      await this.audit.append({
+        planId: this.planId,
+        host: this.name,
+        event: 'write',
+        detail: `${path}: ${(err as Error).message}`,
+        exitCode: 1,
+        durationMs: Date.now() - started,
+      });
       throw err;
     }
   }

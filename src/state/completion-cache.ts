@@ -26,7 +26,11 @@ function completable(v: string): boolean {
  * best effort: a completion cache must never fail the command that writes it, so errors
  * are returned as `false` rather than thrown.
  */
-export async function writeCompletionCache(stateDir: string, kind: CachedKind, values: Iterable<string>): Promise<boolean> {
+export async function writeCompletionCache(
+  stateDir: string,
+  kind: CachedKind,
+  values: Iterable<string>,
+): Promise<boolean> {
   const file = completionCacheFile(stateDir, kind);
   const sorted = [...new Set([...values].filter(completable))].sort().slice(0, MAX_CACHED_VALUES);
   const tmp = `${file}.${process.pid}.tmp`;

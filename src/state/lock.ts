@@ -49,7 +49,14 @@ export function lockPaths(lockDir: string, token?: string) {
 }
 
 export function newOwner(command: string, role?: 'primary' | 'backup', planId?: string): LockOwner {
-  const o: LockOwner = { user: operatorName(), host: hostname(), pid: process.pid, command, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const o: LockOwner = {
+    user: operatorName(),
+    host: hostname(),
+    pid: process.pid,
+    command,
+    startedAt: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
   if (role) o.role = role;
   if (planId) o.planId = planId;
   return o;
@@ -79,19 +86,32 @@ export const SECURE_DIR_SH = [
 ].join('\n');
 
 function unsafeDirError(host: Host, lockDir: string, stderr: string): NfsctlError {
-  return new NfsctlError(`refusing to use the lock directory on ${host.name}: ${stderr.trim() || lockDir + ' is not safe'}`, {
-    hint: `the lock directory (config state.lockDir) must be a real directory owned by root, mode 0700 or 0755; remove ${lockDir} after checking who created it, and nfsctl creates it again`,
-  });
+  return new NfsctlError(
+    `refusing to use the lock directory on ${host.name}: ${stderr.trim() || lockDir + ' is not safe'}`,
+    {
+      hint: `the lock directory (config state.lockDir) must be a real directory owned by root, mode 0700 or 0755; remove ${lockDir} after checking who created it, and nfsctl creates it again`,
+    },
+  );
 }
 
 /** Is this nfsctl process still running on `host`? */
 async function ownerAlive(host: Host, pid: number): Promise<boolean> {
-  const r = await host.run(['sh', '-c', 'tr "\\0" " " < "/proc/$1/cmdline" 2>/dev/null | grep -q nfsctl', 'nfsctl-pid', String(pid)]);
+  const r = await host.run([
+    'sh',
+    '-c',
+    'tr "\\0" " " < "/proc/$1/cmdline" 2>/dev/null | grep -q nfsctl',
+    'nfsctl-pid',
+    String(pid),
+  ]);
   return r.exitCode === 0;
 }
 
 /** What the lock on one host looks like, including whether its owner still runs. */
-export async function readLock(host: Host, lockDir: string, hostOfRole?: (role: 'primary' | 'backup') => Host): Promise<LockState> {
+export async function readLock(
+  host: Host,
+  lockDir: string,
+  hostOfRole?: (role: 'primary' | 'backup') => Host,
+): Promise<LockState> {
   const p = lockPaths(lockDir);
   // One round trip: owner record (if any; this layout or the one before tokens), the host's name.
   const r = await host.run([
@@ -110,7 +130,14 @@ export async function readLock(host: Host, lockDir: string, hostOfRole?: (role: 
   } catch {
     owner = null;
   }
-  if (!owner) return { host: host.name, held: true, owner: null, alive: 'unknown', reason: 'lock directory without a readable owner record (a run died while taking it, or is taking it now)' };
+  if (!owner)
+    return {
+      host: host.name,
+      held: true,
+      owner: null,
+      alive: 'unknown',
+      reason: 'lock directory without a readable owner record (a run died while taking it, or is taking it now)',
+    };
   const storageHostName = hostLine.replace('--host ', '').trim();
   // The pid can only be checked where it runs: on this storage host, or on the pair member
   // the owner recorded (reached through its own connection).
@@ -118,15 +145,33 @@ export async function readLock(host: Host, lockDir: string, hostOfRole?: (role: 
   if (owner.host === storageHostName) where = host;
   else if (owner.role && hostOfRole) where = hostOfRole(owner.role);
   if (!where) {
-    return { host: host.name, held: true, owner, alive: 'unknown', reason: `owner runs on ${owner.host}; its process cannot be checked from here` };
+    return {
+      host: host.name,
+      held: true,
+      owner,
+      alive: 'unknown',
+      reason: `owner runs on ${owner.host}; its process cannot be checked from here`,
+    };
   }
   let isAlive: boolean;
   try {
     isAlive = await ownerAlive(where, owner.pid);
   } catch {
-    return { host: host.name, held: true, owner, alive: 'unknown', reason: `cannot reach ${owner.role ?? owner.host} to check the owner process` };
+    return {
+      host: host.name,
+      held: true,
+      owner,
+      alive: 'unknown',
+      reason: `cannot reach ${owner.role ?? owner.host} to check the owner process`,
+    };
   }
-  return { host: host.name, held: true, owner, alive: isAlive, reason: isAlive ? 'owner process is running' : 'owner process is gone: the lock is stale' };
+  return {
+    host: host.name,
+    held: true,
+    owner,
+    alive: isAlive,
+    reason: isAlive ? 'owner process is running' : 'owner process is gone: the lock is stale',
+  };
 }
 
 export function describeLock(s: LockState & { held: true }): string {
@@ -170,7 +215,9 @@ export class PairLock {
     const p = lockPaths(this.lockDir, this.token);
     // verify the directory, take the lock, and write our record, in one command
     const script = `${SECURE_DIR_SH}\nmkdir -m 0700 -- "$2" 2>/dev/null || exit ${TAKEN_EXIT}\nmkdir -m 0700 -- "$3" || exit ${TAKEN_EXIT}\numask 077; cat > "$3/owner.json"`;
-    const r = await host.run(['sh', '-c', script, 'nfsctl-lock', this.lockDir, p.dir, p.mine!], { input: JSON.stringify(this.owner) + '\n' });
+    const r = await host.run(['sh', '-c', script, 'nfsctl-lock', this.lockDir, p.dir, p.mine!], {
+      input: JSON.stringify(this.owner) + '\n',
+    });
     if (r.exitCode === UNSAFE_DIR_EXIT) throw unsafeDirError(host, this.lockDir, r.stderr);
     if (r.exitCode === 0) {
       this.held.push(host);
@@ -183,11 +230,14 @@ export class PairLock {
     }
     const state = await readLock(host, this.lockDir, this.hostOfRole).catch(() => null);
     const stale = state?.held && state.alive === false;
-    throw new LockHeldError(`the pair is locked: ${state?.held ? describeLock(state) : `${host.name}: taken by another run at this very moment`}`, {
-      hint: stale
-        ? 'the owner is gone; after checking nothing is running, clear it (on both hosts) with `nfsctl lock break`'
-        : 'wait for that run to finish, or see `nfsctl lock status`',
-    });
+    throw new LockHeldError(
+      `the pair is locked: ${state?.held ? describeLock(state) : `${host.name}: taken by another run at this very moment`}`,
+      {
+        hint: stale
+          ? 'the owner is gone; after checking nothing is running, clear it (on both hosts) with `nfsctl lock break`'
+          : 'wait for that run to finish, or see `nfsctl lock status`',
+      },
+    );
   }
 
   /**
@@ -198,8 +248,11 @@ export class PairLock {
     const p = lockPaths(this.lockDir, this.token);
     const hosts = this.held.reverse().filter((h) => !keep.has(h.name));
     this.held = [];
-    const script = 'rm -f -- "$2/owner.json" 2>/dev/null; rmdir -- "$2" 2>/dev/null || { [ -e "$2" ] || exit 3; exit 1; }; rmdir -- "$1" 2>/dev/null; exit 0';
-    const res = await Promise.allSettled(hosts.map((h) => h.run(['sh', '-c', script, 'nfsctl-unlock', p.dir, p.mine!])));
+    const script =
+      'rm -f -- "$2/owner.json" 2>/dev/null; rmdir -- "$2" 2>/dev/null || { [ -e "$2" ] || exit 3; exit 1; }; rmdir -- "$1" 2>/dev/null; exit 0';
+    const res = await Promise.allSettled(
+      hosts.map((h) => h.run(['sh', '-c', script, 'nfsctl-unlock', p.dir, p.mine!])),
+    );
     return res.flatMap((r, i) => (r.status === 'fulfilled' && r.value.exitCode === 3 ? [hosts[i]!.name] : []));
   }
 }
@@ -210,12 +263,17 @@ export function breakLockArgv(lockDir: string): string[] {
 }
 
 /** Remove the lock on one host regardless of its owner (the caller audits and confirms). */
-export async function breakLock(host: Host, lockDir: string, hostOfRole?: (role: 'primary' | 'backup') => Host): Promise<LockState> {
+export async function breakLock(
+  host: Host,
+  lockDir: string,
+  hostOfRole?: (role: 'primary' | 'backup') => Host,
+): Promise<LockState> {
   const before = await readLock(host, lockDir, hostOfRole);
   if (before.held) {
     const r = await host.run(breakLockArgv(lockDir));
     if (r.exitCode === UNSAFE_DIR_EXIT) throw unsafeDirError(host, lockDir, r.stderr);
-    if (r.exitCode !== 0) throw new NfsctlError(`cannot remove the lock on ${host.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    if (r.exitCode !== 0)
+      throw new NfsctlError(`cannot remove the lock on ${host.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }
   return before;
 }

@@ -50,7 +50,11 @@ export function parseAuditText(text: string, loggedOn: PairRole): LoggedRecord[]
 }
 
 /** Read the audit log (config state.auditLog) of each host; a host that cannot be read is reported, not fatal. */
-export async function readPairAudit(config: Config, hosts: Partial<Record<PairRole, Host>>, timeoutMs: number): Promise<{ records: LoggedRecord[]; errors: { host: PairRole; error: string }[] }> {
+export async function readPairAudit(
+  config: Config,
+  hosts: Partial<Record<PairRole, Host>>,
+  timeoutMs: number,
+): Promise<{ records: LoggedRecord[]; errors: { host: PairRole; error: string }[] }> {
   const path = config.state.auditLog;
   const errors: { host: PairRole; error: string }[] = [];
   const per = await Promise.all(
@@ -76,11 +80,20 @@ export async function readPairAudit(config: Config, hosts: Partial<Record<PairRo
   return { records: per.flat(), errors };
 }
 
-function resultOf(end: LoggedRecord | undefined): { result: OperationResult; exitCode: number | null; detail: string | null } {
+function resultOf(end: LoggedRecord | undefined): {
+  result: OperationResult;
+  exitCode: number | null;
+  detail: string | null;
+} {
   if (!end) return { result: 'unfinished', exitCode: null, detail: null };
   const code = end.exitCode ?? null;
   if (code === 0) return { result: 'ok', exitCode: 0, detail: null };
-  return { result: code === 130 || code === 143 || code === 5 || /^interrupted/.test(end.detail ?? '') ? 'interrupted' : 'failed', exitCode: code, detail: end.detail ?? null };
+  return {
+    result:
+      code === 130 || code === 143 || code === 5 || /^interrupted/.test(end.detail ?? '') ? 'interrupted' : 'failed',
+    exitCode: code,
+    detail: end.detail ?? null,
+  };
 }
 
 function loneWhat(r: AuditRecord): string {
@@ -110,7 +123,20 @@ export function operations(records: LoggedRecord[]): Operation[] {
     if (r.planId) byPlan.set(r.planId, [...(byPlan.get(r.planId) ?? []), e]);
     else {
       const code = r.exitCode ?? null;
-      ops.push({ planId: null, loggedOn: hostsOf([e]), time: r.time, endTime: r.time, operator: r.operator, invocation: r.invocation ?? [], what: loneWhat(r), result: code === null || code === 0 ? 'recorded' : 'failed', exitCode: code, detail: null, durationMs: r.durationMs ?? null, records: [r] });
+      ops.push({
+        planId: null,
+        loggedOn: hostsOf([e]),
+        time: r.time,
+        endTime: r.time,
+        operator: r.operator,
+        invocation: r.invocation ?? [],
+        what: loneWhat(r),
+        result: code === null || code === 0 ? 'recorded' : 'failed',
+        exitCode: code,
+        detail: null,
+        durationMs: r.durationMs ?? null,
+        records: [r],
+      });
     }
   }
   for (const [planId, es] of byPlan) {
@@ -136,5 +162,7 @@ export function operations(records: LoggedRecord[]): Operation[] {
 
 /** The commands (and file writes, step errors) behind an operation, as the records have them. */
 export function commandRecords(op: Operation): LoggedRecord[] {
-  return op.records.filter((r) => r.argv !== undefined || (r.event !== undefined && r.event !== 'plan-start' && r.event !== 'plan-end'));
+  return op.records.filter(
+    (r) => r.argv !== undefined || (r.event !== undefined && r.event !== 'plan-start' && r.event !== 'plan-end'),
+  );
 }

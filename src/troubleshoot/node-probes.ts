@@ -20,17 +20,46 @@ export interface PortProbe {
 const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 
 /** TCP connect from the node: open, refused (RST / icmp-port-unreachable) or silent (DROP). */
-async function tcp(node: Host, addr: string, port: number, secs: number): Promise<{ state: PortState; ms: number; detail: string }> {
-  const r = await node.run(T(secs, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'nfsctl-probe', addr, String(port)]), { timeoutMs: (secs + 3) * 1000 });
-  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 || r.timedOut ? 'silent' : /refused/i.test(r.stderr) ? 'refused' : /unreachable|no route/i.test(r.stderr) ? 'refused' : 'error';
+async function tcp(
+  node: Host,
+  addr: string,
+  port: number,
+  secs: number,
+): Promise<{ state: PortState; ms: number; detail: string }> {
+  const r = await node.run(T(secs, ['bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'nfsctl-probe', addr, String(port)]), {
+    timeoutMs: (secs + 3) * 1000,
+  });
+  const state: PortState =
+    r.exitCode === 0
+      ? 'open'
+      : r.exitCode === 124 || r.exitCode === 137 || r.timedOut
+        ? 'silent'
+        : /refused/i.test(r.stderr)
+          ? 'refused'
+          : /unreachable|no route/i.test(r.stderr)
+            ? 'refused'
+            : 'error';
   return { state, ms: r.durationMs, detail: r.stderr.trim().split('\n').pop() ?? '' };
 }
 
 /** UDP has no handshake: ask rpcbind/the program itself with rpcinfo over udp. */
-async function udp(node: Host, addr: string, prog: string, vers: string, secs: number): Promise<{ state: PortState; ms: number; detail: string }> {
+async function udp(
+  node: Host,
+  addr: string,
+  prog: string,
+  vers: string,
+  secs: number,
+): Promise<{ state: PortState; ms: number; detail: string }> {
   const r = await node.run(T(secs, ['rpcinfo', '-u', addr, prog, vers]), { timeoutMs: (secs + 3) * 1000 });
   const text = (r.stdout + r.stderr).trim();
-  const state: PortState = r.exitCode === 0 ? 'open' : r.exitCode === 124 || r.exitCode === 137 || r.timedOut || /timed out/i.test(text) ? 'silent' : /refused|unreachable/i.test(text) ? 'refused' : 'error';
+  const state: PortState =
+    r.exitCode === 0
+      ? 'open'
+      : r.exitCode === 124 || r.exitCode === 137 || r.timedOut || /timed out/i.test(text)
+        ? 'silent'
+        : /refused|unreachable/i.test(text)
+          ? 'refused'
+          : 'error';
   return { state, ms: r.durationMs, detail: text.split('\n').pop() ?? '' };
 }
 
@@ -72,9 +101,19 @@ export function failedStage(steps: readonly string[]): 'mount' | 'write' | 'read
  */
 export const PROBE_PREFIX = '.nfsctl-probe-';
 
-export async function trialMount(node: Host, vip: string, path: string, secs: number, probeName = `${PROBE_PREFIX}${Date.now()}-${process.pid}`): Promise<TrialMount> {
+export async function trialMount(
+  node: Host,
+  vip: string,
+  path: string,
+  secs: number,
+  probeName = `${PROBE_PREFIX}${Date.now()}-${process.pid}`,
+): Promise<TrialMount> {
   const started = Date.now();
-  const caps = await node.run(['sh', '-c', 'grep -qw nfs /proc/filesystems && echo kernel; [ -x /sbin/mount.nfs ] && echo mount.nfs; command -v nfs-cp >/dev/null && echo libnfs; true']);
+  const caps = await node.run([
+    'sh',
+    '-c',
+    'grep -qw nfs /proc/filesystems && echo kernel; [ -x /sbin/mount.nfs ] && echo mount.nfs; command -v nfs-cp >/dev/null && echo libnfs; true',
+  ]);
   // A fresh name each time (nfs-cp cannot overwrite); the caller removes it on the server,
   // since libnfs-utils has no nfs-rm.
   const probe = probeName;
@@ -96,13 +135,27 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
       // mount's complaint kept in a variable, not a file under a fixed name in /tmp
       'if err=$(timeout -k 1 "$secs" mount -t nfs -o vers=3,proto=udp,retry=0 "$vip:$path" "$dir" 2>&1 >/dev/null); then echo "udp ok"; timeout -k 1 "$secs" umount "$dir"; else echo "udp failed: $err" | tr "\\n" " "; echo; fi',
     ].join('\n');
-    const r = await node.run(['sh', '-c', script, 'nfsctl-trial', vip, path, String(secs), probe, payload], { timeoutMs: (secs * 4 + 5) * 1000 });
+    const r = await node.run(['sh', '-c', script, 'nfsctl-trial', vip, path, String(secs), probe, payload], {
+      timeoutMs: (secs * 4 + 5) * 1000,
+    });
     const steps = r.stdout.trim().split('\n').filter(Boolean);
     const udpLine = steps.find((s) => s.startsWith('udp failed'));
-    const res: TrialMount = { method: 'kernel', ok: r.exitCode === 0, steps: steps.filter((s) => !s.startsWith('udp')), ms: Date.now() - started };
+    const res: TrialMount = {
+      method: 'kernel',
+      ok: r.exitCode === 0,
+      steps: steps.filter((s) => !s.startsWith('udp')),
+      ms: Date.now() - started,
+    };
     if (r.exitCode !== 0) res.stage = failedStage(res.steps);
-    if (r.exitCode !== 0) res.error = r.exitCode === 124 ? `timed out after ${secs}s (${steps.at(-1) ?? 'mount'})` : r.stderr.trim() || `exit ${r.exitCode}`;
-    if (udpLine) res.udpNote = /not supported|EPROTONOSUPPORT|Protocol/i.test(udpLine) ? 'NFS over UDP is disabled in this kernel (CONFIG_NFS_DISABLE_UDP_SUPPORT); clients must use tcp' : udpLine;
+    if (r.exitCode !== 0)
+      res.error =
+        r.exitCode === 124
+          ? `timed out after ${secs}s (${steps.at(-1) ?? 'mount'})`
+          : r.stderr.trim() || `exit ${r.exitCode}`;
+    if (udpLine)
+      res.udpNote = /not supported|EPROTONOSUPPORT|Protocol/i.test(udpLine)
+        ? 'NFS over UDP is disabled in this kernel (CONFIG_NFS_DISABLE_UDP_SUPPORT); clients must use tcp'
+        : udpLine;
     return res;
   }
   if (caps.stdout.includes('libnfs')) {
@@ -113,16 +166,47 @@ export async function trialMount(node: Host, vip: string, path: string, secs: nu
       steps.push(label);
       return node.run(T(secs, argv), { timeoutMs: (secs + 3) * 1000, ...(input !== undefined ? { input } : {}) });
     };
-    const fail = (r: { exitCode: number; stderr: string; stdout: string }, what: string): TrialMount => ({ method: 'libnfs', ok: false, steps, error: r.exitCode === 124 ? `${what}: timed out after ${secs}s` : `${what}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`}`, stage: failedStage(steps), ms: Date.now() - started });
+    const fail = (r: { exitCode: number; stderr: string; stdout: string }, what: string): TrialMount => ({
+      method: 'libnfs',
+      ok: false,
+      steps,
+      error:
+        r.exitCode === 124
+          ? `${what}: timed out after ${secs}s`
+          : `${what}: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`}`,
+      stage: failedStage(steps),
+      ms: Date.now() - started,
+    });
     const ls = await run(`nfs-ls ${url()}`, ['nfs-ls', url()]);
     if (ls.exitCode !== 0) return fail(ls, 'mount (nfs-ls)');
     // the local copy of the probe in a private directory (mktemp -d: 0700, unpredictable name)
-    const wr = await run(`nfs-cp <probe> ${url(probe)}`, ['sh', '-c', 'd=$(mktemp -d) || exit 1; printf "%s" "$1" > "$d/probe" && nfs-cp "$d/probe" "$2"; rc=$?; rm -rf -- "$d"; exit $rc', 'nfsctl-trial', payload, url(probe)]);
+    const wr = await run(`nfs-cp <probe> ${url(probe)}`, [
+      'sh',
+      '-c',
+      'd=$(mktemp -d) || exit 1; printf "%s" "$1" > "$d/probe" && nfs-cp "$d/probe" "$2"; rc=$?; rm -rf -- "$d"; exit $rc',
+      'nfsctl-trial',
+      payload,
+      url(probe),
+    ]);
     if (wr.exitCode !== 0) return fail(wr, 'write (nfs-cp)');
     const rd = await run(`nfs-cat ${url(probe)}`, ['nfs-cat', url(probe)]);
     if (rd.exitCode !== 0) return fail(rd, 'read back (nfs-cat)');
-    if (rd.stdout !== payload) return { method: 'libnfs', ok: false, steps, stage: 'read', error: `read back differs: ${JSON.stringify(rd.stdout.slice(0, 80))}`, ms: Date.now() - started };
+    if (rd.stdout !== payload)
+      return {
+        method: 'libnfs',
+        ok: false,
+        steps,
+        stage: 'read',
+        error: `read back differs: ${JSON.stringify(rd.stdout.slice(0, 80))}`,
+        ms: Date.now() - started,
+      };
     return { method: 'libnfs', ok: true, steps, ms: Date.now() - started };
   }
-  return { method: 'none', ok: false, steps: [], error: 'the node has neither a kernel NFS client (mount.nfs) nor the libnfs tools', ms: Date.now() - started };
+  return {
+    method: 'none',
+    ok: false,
+    steps: [],
+    error: 'the node has neither a kernel NFS client (mount.nfs) nor the libnfs tools',
+    ms: Date.now() - started,
+  };
 }

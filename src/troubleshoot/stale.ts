@@ -47,11 +47,23 @@ export interface StatResult {
 }
 
 /** The finding for a node's mounts of one volume (null when the node has none). */
-export function staleFinding(results: StatResult[], nodeName: string, nodeId: string | null, path: string): Finding | null {
+export function staleFinding(
+  results: StatResult[],
+  nodeName: string,
+  nodeId: string | null,
+  path: string,
+): Finding | null {
   if (results.length === 0) return null;
   const bad = results.filter((r) => r.verdict !== 'ok');
   const title = `${nodeName}'s mounts of ${path} answer`;
-  if (bad.length === 0) return { id: 'stale-mount', host: nodeId, status: 'ok', title, evidence: results.map((r) => `${r.mount.target} ok`).join(', ') };
+  if (bad.length === 0)
+    return {
+      id: 'stale-mount',
+      host: nodeId,
+      status: 'ok',
+      title,
+      evidence: results.map((r) => `${r.mount.target} ok`).join(', '),
+    };
   const pods = bad.map((r) => kubeletPodOf(r.mount.target)).filter((p): p is { uid: string; pv: string } => p !== null);
   const others = bad.filter((r) => !kubeletPodOf(r.mount.target));
   const fixes: string[] = [];
@@ -59,11 +71,17 @@ export function staleFinding(results: StatResult[], nodeName: string, nodeId: st
     const uids = [...new Set(pods.map((p) => p.uid))];
     fixes.push(
       `restart the pod(s) using it, so kubelet mounts afresh: ${uids
-        .map((uid) => `kubectl get pods -A -o jsonpath=${quoteArg(`{range .items[?(@.metadata.uid=="${uid}")]}{.metadata.namespace} {.metadata.name}{"\\n"}{end}`)}`)
+        .map(
+          (uid) =>
+            `kubectl get pods -A -o jsonpath=${quoteArg(`{range .items[?(@.metadata.uid=="${uid}")]}{.metadata.namespace} {.metadata.name}{"\\n"}{end}`)}`,
+        )
         .join('; ')}  # then: kubectl delete pod -n <namespace> <name>`,
     );
   }
-  for (const r of others) fixes.push(`on ${nodeName}: umount -f -l ${quoteArg(r.mount.target)} && mount ${quoteArg(r.mount.target)}  # after stopping what uses it`);
+  for (const r of others)
+    fixes.push(
+      `on ${nodeName}: umount -f -l ${quoteArg(r.mount.target)} && mount ${quoteArg(r.mount.target)}  # after stopping what uses it`,
+    );
   return {
     id: 'stale-mount',
     host: nodeId,
@@ -75,13 +93,22 @@ export function staleFinding(results: StatResult[], nodeName: string, nodeId: st
 }
 
 /** Read the node's mounts and stat each one of the volume under a hard timeout. */
-export async function checkNodeMounts(node: Host, path: string, nodeName: string, nodeId: string | null, secs: number): Promise<Finding | null> {
+export async function checkNodeMounts(
+  node: Host,
+  path: string,
+  nodeName: string,
+  nodeId: string | null,
+  secs: number,
+): Promise<Finding | null> {
   const text = await node.readFile('/proc/mounts').catch(() => null);
   if (text === null) return null;
   const mounts = nfsMountsOf(text, path);
   const results = await Promise.all(
     mounts.map(async (m): Promise<StatResult> => {
-      const r = await node.run(['timeout', '--foreground', '-k', '1', String(secs), 'stat', '-c', '%i', '--', m.target], { timeoutMs: (secs + 3) * 1000 });
+      const r = await node.run(
+        ['timeout', '--foreground', '-k', '1', String(secs), 'stat', '-c', '%i', '--', m.target],
+        { timeoutMs: (secs + 3) * 1000 },
+      );
       return { mount: m, verdict: classifyStat(r), detail: r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}` };
     }),
   );

@@ -11,7 +11,14 @@ import type { VolumeIdentity } from '../volume/identity.js';
 import type { Backend } from '../volume/identity.js';
 import type { TrialMount } from './node-probes.js';
 import { ganeshaFile } from '../volume/exporter.js';
-import { explainMount, explainWrite, ganeshaExportAccess, kernelExportAccess, MISSING_HELPER, type ExportAccess } from './why.js';
+import {
+  explainMount,
+  explainWrite,
+  ganeshaExportAccess,
+  kernelExportAccess,
+  MISSING_HELPER,
+  type ExportAccess,
+} from './why.js';
 
 const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 
@@ -21,7 +28,10 @@ export function parseRouteSrc(text: string): string | null {
 }
 
 /** `stat -c '%u %g %a'` then `df --output=avail,iavail` (last line): the volume root and its room. */
-export function parseRootFacts(text: string): { root: { uid: number; gid: number; mode: number } | null; space: { availBytes: number; availInodes: number | null } | null } {
+export function parseRootFacts(text: string): {
+  root: { uid: number; gid: number; mode: number } | null;
+  space: { availBytes: number; availInodes: number | null } | null;
+} {
   const lines = text.split('\n').map((l) => l.trim());
   const st = lines.map((l) => /^(\d+) (\d+) ([0-7]{1,4})$/.exec(l)).find(Boolean);
   const dfLine = lines.map((l) => /^(\d+)\s+(\d+|-)$/.exec(l)).find(Boolean);
@@ -31,7 +41,12 @@ export function parseRootFacts(text: string): { root: { uid: number; gid: number
   };
 }
 
-export function exportAccessOf(config: Config, inv: HostInventory, v: VolumeIdentity, nodeAddr: string | null): ExportAccess | null {
+export function exportAccessOf(
+  config: Config,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  nodeAddr: string | null,
+): ExportAccess | null {
   if (exporterOf(config).readsExportsFile) return kernelExportAccess(inv.exports, v.path, nodeAddr);
   const file = ganeshaFile(config, v);
   return ganeshaExportAccess(inv.ganeshaFiles.get(file.slice(file.lastIndexOf('/') + 1)));
@@ -52,7 +67,12 @@ export interface TrialContext {
 }
 
 async function nodeFacts(c: TrialContext): Promise<{ addr: string | null; uid: number; gid: number } | null> {
-  const r = await c.node.run(T(c.secs, ['sh', '-c', 'id -u; id -g; ip -o route get "$1" 2>/dev/null || true', 'nfsctl-why', c.config.vip]), { timeoutMs: (c.secs + 3) * 1000 }).catch(() => null);
+  const r = await c.node
+    .run(
+      T(c.secs, ['sh', '-c', 'id -u; id -g; ip -o route get "$1" 2>/dev/null || true', 'nfsctl-why', c.config.vip]),
+      { timeoutMs: (c.secs + 3) * 1000 },
+    )
+    .catch(() => null);
   if (!r || r.exitCode !== 0) return null;
   const [uid = '', gid = '', ...rest] = r.stdout.split('\n');
   if (!/^\d+$/.test(uid.trim()) || !/^\d+$/.test(gid.trim())) return null;
@@ -63,8 +83,22 @@ async function resolveOnHolder(c: TrialContext, names: string[]): Promise<Map<st
   const out = new Map<string, string[]>();
   await Promise.all(
     names.map(async (n) => {
-      const r = await c.holderHost.run(T(c.secs, ['getent', 'ahosts', n]), { timeoutMs: (c.secs + 3) * 1000 }).catch(() => null);
-      out.set(n, r && r.exitCode === 0 ? [...new Set(r.stdout.split('\n').map((l) => l.split(/\s+/)[0]!).filter(Boolean))] : []);
+      const r = await c.holderHost
+        .run(T(c.secs, ['getent', 'ahosts', n]), { timeoutMs: (c.secs + 3) * 1000 })
+        .catch(() => null);
+      out.set(
+        n,
+        r && r.exitCode === 0
+          ? [
+              ...new Set(
+                r.stdout
+                  .split('\n')
+                  .map((l) => l.split(/\s+/)[0]!)
+                  .filter(Boolean),
+              ),
+            ]
+          : [],
+      );
     }),
   );
   return out;
@@ -74,22 +108,69 @@ async function resolveOnHolder(c: TrialContext, names: string[]): Promise<Map<st
 export async function explainTrialFailure(c: TrialContext, trial: TrialMount): Promise<Finding> {
   const title = `trial mount of ${c.config.vip}:${c.v.path} from ${c.nodeName} (${trial.method})`;
   const raw = `${trial.error}${trial.steps.length ? ` after: ${trial.steps.join(' -> ')}` : ''}`;
-  const asFinding = (id: string, t: string, evidence: string, fix: string): Finding => ({ id, host: c.nodeId, status: 'critical', title: t, evidence: `${evidence} (trial: ${raw})`, fix });
-  if (trial.method === 'none') return { id: 'trial-mount', host: c.nodeId, status: 'critical', title, evidence: raw, fix: 'install nfs-common (kernel client) or libnfs-utils on the node' };
+  const asFinding = (id: string, t: string, evidence: string, fix: string): Finding => ({
+    id,
+    host: c.nodeId,
+    status: 'critical',
+    title: t,
+    evidence: `${evidence} (trial: ${raw})`,
+    fix,
+  });
+  if (trial.method === 'none')
+    return {
+      id: 'trial-mount',
+      host: c.nodeId,
+      status: 'critical',
+      title,
+      evidence: raw,
+      fix: 'install nfs-common (kernel client) or libnfs-utils on the node',
+    };
   const error = trial.error ?? '';
-  if (MISSING_HELPER.test(error)) return asFinding('mount-helper', `mount.nfs helper on ${c.nodeName}`, `mount(8) found no /sbin/mount.nfs`, `apt-get install nfs-common (dnf install nfs-utils) on ${c.nodeName}`);
+  if (MISSING_HELPER.test(error))
+    return asFinding(
+      'mount-helper',
+      `mount.nfs helper on ${c.nodeName}`,
+      `mount(8) found no /sbin/mount.nfs`,
+      `apt-get install nfs-common (dnf install nfs-utils) on ${c.nodeName}`,
+    );
   const nf = await nodeFacts(c);
   const access = exportAccessOf(c.config, c.inv, c.v, nf?.addr ?? null);
   if ((trial.stage ?? 'mount') === 'mount') {
-    const hostnames = (access?.clients ?? []).filter((s) => /[a-z]/i.test(s) && !s.includes('*') && !s.startsWith('@') && !s.includes(':') && !s.includes('/'));
-    const cause = explainMount({ volume: c.v.id, path: c.v.path, holder: c.holder, node: c.nodeName, error, access, nodeAddr: nf?.addr ?? null, resolved: await resolveOnHolder(c, hostnames), version: 3 });
+    const hostnames = (access?.clients ?? []).filter(
+      (s) => /[a-z]/i.test(s) && !s.includes('*') && !s.startsWith('@') && !s.includes(':') && !s.includes('/'),
+    );
+    const cause = explainMount({
+      volume: c.v.id,
+      path: c.v.path,
+      holder: c.holder,
+      node: c.nodeName,
+      error,
+      access,
+      nodeAddr: nf?.addr ?? null,
+      resolved: await resolveOnHolder(c, hostnames),
+      version: 3,
+    });
     if (cause) return asFinding(cause.id, cause.title, cause.evidence, cause.fix);
   } else {
-    const r = await c.holderHost.run(T(c.secs, ['sh', '-c', 'stat -c "%u %g %a" -- "$1"; df -B1 --output=avail,iavail -- "$1" | tail -n 1', 'nfsctl-why', c.v.path]), { timeoutMs: (c.secs + 3) * 1000 }).catch(() => null);
+    const r = await c.holderHost
+      .run(
+        T(c.secs, [
+          'sh',
+          '-c',
+          'stat -c "%u %g %a" -- "$1"; df -B1 --output=avail,iavail -- "$1" | tail -n 1',
+          'nfsctl-why',
+          c.v.path,
+        ]),
+        { timeoutMs: (c.secs + 3) * 1000 },
+      )
+      .catch(() => null);
     const facts = parseRootFacts(r?.stdout ?? '');
     // the backend's own accounting of the volume (an XFS project quota, a subvolume quota...): full when used reaches capacity
     const usage = backendNamed(c.backend).usage(c.config, c.inv, c.v, undefined);
-    const project = usage && usage.source === 'xfs_quota' && usage.capacityBytes ? { usedBytes: usage.usedBytes, hardBytes: usage.capacityBytes } : undefined;
+    const project =
+      usage && usage.source === 'xfs_quota' && usage.capacityBytes
+        ? { usedBytes: usage.usedBytes, hardBytes: usage.capacityBytes }
+        : undefined;
     const cause = explainWrite({
       volume: c.v.id,
       path: c.v.path,
@@ -115,9 +196,30 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
 }
 
 /** Kubelet mounts NFS PVs with mount(8), which needs /sbin/mount.nfs, whatever nfsctl's trial uses. */
-export async function mountHelperFinding(node: Host, nodeName: string, nodeId: string | null, secs: number): Promise<Finding> {
-  const r = await node.run(T(secs, ['sh', '-c', 'for p in /sbin/mount.nfs /usr/sbin/mount.nfs; do [ -f "$p" ] && [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1']), { timeoutMs: (secs + 3) * 1000 }).catch(() => null);
-  if (r && r.exitCode === 0) return { id: 'mount-helper', host: nodeId, status: 'ok', title: `mount.nfs helper on ${nodeName}`, evidence: r.stdout.trim() };
+export async function mountHelperFinding(
+  node: Host,
+  nodeName: string,
+  nodeId: string | null,
+  secs: number,
+): Promise<Finding> {
+  const r = await node
+    .run(
+      T(secs, [
+        'sh',
+        '-c',
+        'for p in /sbin/mount.nfs /usr/sbin/mount.nfs; do [ -f "$p" ] && [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1',
+      ]),
+      { timeoutMs: (secs + 3) * 1000 },
+    )
+    .catch(() => null);
+  if (r && r.exitCode === 0)
+    return {
+      id: 'mount-helper',
+      host: nodeId,
+      status: 'ok',
+      title: `mount.nfs helper on ${nodeName}`,
+      evidence: r.stdout.trim(),
+    };
   return {
     id: 'mount-helper',
     host: nodeId,

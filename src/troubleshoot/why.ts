@@ -33,9 +33,13 @@ export interface ExportAccess {
 export const KERNEL_ANON = 65534;
 export const GANESHA_ANON = 4294967294;
 
-function fromOptions(opts: readonly string[], anonDefault: number): Omit<ExportAccess, 'clients' | 'source' | 'options'> {
+function fromOptions(
+  opts: readonly string[],
+  anonDefault: number,
+): Omit<ExportAccess, 'clients' | 'source' | 'options'> {
   const val = (k: string) => opts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-  const num = (s: string | undefined) => (s !== undefined && /^-?\d+$/.test(s) ? (Number(s) < 0 ? 2 ** 32 + Number(s) : Number(s)) : anonDefault);
+  const num = (s: string | undefined) =>
+    s !== undefined && /^-?\d+$/.test(s) ? (Number(s) < 0 ? 2 ** 32 + Number(s) : Number(s)) : anonDefault;
   return {
     readOnly: opts.includes('ro'),
     squash: opts.includes('all_squash') ? 'all' : opts.includes('no_root_squash') ? 'none' : 'root',
@@ -49,10 +53,17 @@ export function kernelExportAccess(file: ExportsFile | null, path: string, addr:
   if (!file) return null;
   const entries = findExports(file, path);
   if (entries.length === 0) return null;
-  const all: ExportClient[] = entries.flatMap((e) => e.clients.map((c) => ({ host: c.host, options: c.options.length ? c.options : e.defaultOptions })));
+  const all: ExportClient[] = entries.flatMap((e) =>
+    e.clients.map((c) => ({ host: c.host, options: c.options.length ? c.options : e.defaultOptions })),
+  );
   const hit = (addr !== null ? all.find((c) => clientMatches(c.host, addr) === true) : undefined) ?? all[0];
   if (!hit) return null;
-  return { clients: all.map((c) => c.host || '*'), ...fromOptions(hit.options, KERNEL_ANON), options: hit.options.filter((o) => !o.startsWith('fsid=')), source: `exports line for ${path}: ${hit.host || '*'}(${hit.options.join(',')})` };
+  return {
+    clients: all.map((c) => c.host || '*'),
+    ...fromOptions(hit.options, KERNEL_ANON),
+    options: hit.options.filter((o) => !o.startsWith('fsid=')),
+    source: `exports line for ${path}: ${hit.host || '*'}(${hit.options.join(',')})`,
+  };
 }
 
 /** One Ganesha EXPORT block (nfsctl's own file): CLIENT values win over the EXPORT's own. */
@@ -68,13 +79,31 @@ export function ganeshaExportAccess(text: string | null | undefined): ExportAcce
     const s = get(k);
     return s !== undefined && /^-?\d+$/.test(s) ? (Number(s) < 0 ? 2 ** 32 + Number(s) : Number(s)) : GANESHA_ANON;
   };
-  const clients = (key(clientBlock, 'Clients') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
-  const protocols = (key(outer, 'Protocols') ?? '3, 4').split(',').map((p) => Number(p.trim().replace(/^nfsv?/i, ''))).filter((n) => n > 0);
+  const clients = (key(clientBlock, 'Clients') ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const protocols = (key(outer, 'Protocols') ?? '3, 4')
+    .split(',')
+    .map((p) => Number(p.trim().replace(/^nfsv?/i, '')))
+    .filter((n) => n > 0);
   const readOnly = access === 'RO' || access === 'MDONLY_RO' || access === 'NONE';
-  const sq = squash === 'allsquash' || squash === 'all' ? 'all' : squash === 'norootsquash' || squash === 'none' || squash === 'noidsquash' ? 'none' : 'root';
+  const sq =
+    squash === 'allsquash' || squash === 'all'
+      ? 'all'
+      : squash === 'norootsquash' || squash === 'none' || squash === 'noidsquash'
+        ? 'none'
+        : 'root';
   const anonUid = id('Anonymous_Uid');
   const anonGid = id('Anonymous_Gid');
-  const options = [readOnly ? 'ro' : 'rw', 'sync', sq === 'all' ? 'all_squash' : sq === 'none' ? 'no_root_squash' : 'root_squash', 'no_subtree_check', ...(anonUid !== GANESHA_ANON ? [`anonuid=${anonUid}`] : []), ...(anonGid !== GANESHA_ANON ? [`anongid=${anonGid}`] : [])];
+  const options = [
+    readOnly ? 'ro' : 'rw',
+    'sync',
+    sq === 'all' ? 'all_squash' : sq === 'none' ? 'no_root_squash' : 'root_squash',
+    'no_subtree_check',
+    ...(anonUid !== GANESHA_ANON ? [`anonuid=${anonUid}`] : []),
+    ...(anonGid !== GANESHA_ANON ? [`anongid=${anonGid}`] : []),
+  ];
   return {
     clients,
     readOnly,
@@ -107,7 +136,9 @@ export function clientMatches(spec: string, addr: string, resolved?: Map<string,
     case 'ipv6-network': {
       const [net = '', mask = ''] = spec.split('/');
       const bl = new BlockList();
-      const prefix = isIPv4(mask) ? mask.split('.').reduce((n, o) => n + (Number(o).toString(2).match(/1/g)?.length ?? 0), 0) : Number(mask);
+      const prefix = isIPv4(mask)
+        ? mask.split('.').reduce((n, o) => n + (Number(o).toString(2).match(/1/g)?.length ?? 0), 0)
+        : Number(mask);
       try {
         bl.addSubnet(net, prefix, kind === 'ipv6-network' ? 'ipv6' : 'ipv4');
         return bl.check(addr, fam);
@@ -140,8 +171,12 @@ export interface WriteFacts {
 }
 
 /** The id the NFS server acts as for a client with this uid/gid. */
-export function effectiveIdentity(a: ExportAccess | null, c: { uid: number; gid: number }): { uid: number; gid: number; squashed: boolean } {
-  if (a && (a.squash === 'all' || (a.squash === 'root' && c.uid === 0))) return { uid: a.anonUid, gid: a.anonGid, squashed: true };
+export function effectiveIdentity(
+  a: ExportAccess | null,
+  c: { uid: number; gid: number },
+): { uid: number; gid: number; squashed: boolean } {
+  if (a && (a.squash === 'all' || (a.squash === 'root' && c.uid === 0)))
+    return { uid: a.anonUid, gid: a.anonGid, squashed: true };
   return { uid: c.uid, gid: c.gid, squashed: false };
 }
 
@@ -165,13 +200,23 @@ function reexport(f: WriteFacts, change: (o: string[]) => string[]): string {
 export function writeCauses(f: WriteFacts): Cause[] {
   const out: Cause[] = [];
   if (f.access?.readOnly) {
-    out.push({ id: 'export-ro', title: `the export of ${f.path} is read-only`, evidence: `${f.access.source} on ${f.holder}`, fix: reexport(f, (o) => ['rw', ...o.filter((x) => x !== 'ro' && x !== 'rw')]) });
+    out.push({
+      id: 'export-ro',
+      title: `the export of ${f.path} is read-only`,
+      evidence: `${f.access.source} on ${f.holder}`,
+      fix: reexport(f, (o) => ['rw', ...o.filter((x) => x !== 'ro' && x !== 'rw')]),
+    });
   }
   if (f.client && f.root) {
     const eff = effectiveIdentity(f.access, f.client);
     if (!canCreate(eff, f.root)) {
-      const how = eff.squashed ? `the client writes as ${f.client.uid}:${f.client.gid}, which ${f.access!.squash === 'all' ? 'all_squash' : 'root_squash'} maps to ${eff.uid}:${eff.gid}` : `the client writes as ${eff.uid}:${eff.gid} (not squashed)`;
-      const squashFix = eff.squashed && f.access!.squash === 'root' ? `; or, if the clients' root must write as root, ${reexport(f, (o) => [...o.filter((x) => x !== 'root_squash' && x !== 'all_squash'), 'no_root_squash'])}` : '';
+      const how = eff.squashed
+        ? `the client writes as ${f.client.uid}:${f.client.gid}, which ${f.access!.squash === 'all' ? 'all_squash' : 'root_squash'} maps to ${eff.uid}:${eff.gid}`
+        : `the client writes as ${eff.uid}:${eff.gid} (not squashed)`;
+      const squashFix =
+        eff.squashed && f.access!.squash === 'root'
+          ? `; or, if the clients' root must write as root, ${reexport(f, (o) => [...o.filter((x) => x !== 'root_squash' && x !== 'all_squash'), 'no_root_squash'])}`
+          : '';
       out.push({
         id: 'write-permission',
         title: `${eff.uid}:${eff.gid} may not create files in ${f.path}`,
@@ -181,20 +226,38 @@ export function writeCauses(f: WriteFacts): Cause[] {
     }
   }
   if (f.quota && f.quota.hardBytes > 0 && f.quota.usedBytes + FULL_BYTES > f.quota.hardBytes) {
-    out.push({ id: 'write-quota', title: `${f.volume} is at its quota`, evidence: `XFS project quota on ${f.holder}: ${f.quota.usedBytes} of ${f.quota.hardBytes} bytes used`, fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>` });
+    out.push({
+      id: 'write-quota',
+      title: `${f.volume} is at its quota`,
+      evidence: `XFS project quota on ${f.holder}: ${f.quota.usedBytes} of ${f.quota.hardBytes} bytes used`,
+      fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>`,
+    });
   }
   if (f.space && f.space.availBytes < FULL_BYTES && !out.some((c) => c.id === 'write-quota')) {
-    out.push({ id: 'write-space', title: `no space left in ${f.path}`, evidence: `df on ${f.holder}: ${f.space.availBytes} bytes available`, fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>` });
+    out.push({
+      id: 'write-space',
+      title: `no space left in ${f.path}`,
+      evidence: `df on ${f.holder}: ${f.space.availBytes} bytes available`,
+      fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>`,
+    });
   }
   if (f.space && f.space.availInodes === 0) {
-    out.push({ id: 'write-inodes', title: `no inodes left in ${f.path}`, evidence: `df -i on ${f.holder}: 0 inodes available`, fix: `remove files in the volume (many small files), or grow the filesystem` });
+    out.push({
+      id: 'write-inodes',
+      title: `no inodes left in ${f.path}`,
+      evidence: `df -i on ${f.holder}: 0 inodes available`,
+      fix: `remove files in the volume (many small files), or grow the filesystem`,
+    });
   }
   return out;
 }
 
 const WORDS: [RegExp, string[]][] = [
   [/read-only|EROFS|NFS3ERR_ROFS|ERR_ROFS/i, ['export-ro']],
-  [/permission denied|EACCES|NFS3ERR_ACCES|ERR_ACCESS|EPERM|NFS3ERR_PERM|not permitted/i, ['write-permission', 'export-ro']],
+  [
+    /permission denied|EACCES|NFS3ERR_ACCES|ERR_ACCESS|EPERM|NFS3ERR_PERM|not permitted/i,
+    ['write-permission', 'export-ro'],
+  ],
   [/quota|EDQUOT|NFS3ERR_DQUOT/i, ['write-quota', 'write-space']],
   [/no space|ENOSPC|NFS3ERR_NOSPC/i, ['write-space', 'write-quota', 'write-inodes']],
 ];
@@ -234,20 +297,34 @@ export function explainMount(f: MountFacts): Cause | null {
     const verdicts = a.clients.map((c) => ({ c, m: clientMatches(c, f.nodeAddr!, f.resolved) }));
     if (verdicts.length > 0 && verdicts.every((v) => v.m === false)) {
       const names = verdicts.filter((v) => f.resolved.has(v.c));
-      const dns = names.length ? `; on ${f.holder} ${names.map((v) => `${v.c} resolves to ${f.resolved.get(v.c)!.join(' ') || 'nothing'}`).join(', ')}` : '';
+      const dns = names.length
+        ? `; on ${f.holder} ${names.map((v) => `${v.c} resolves to ${f.resolved.get(v.c)!.join(' ') || 'nothing'}`).join(', ')}`
+        : '';
       return {
         id: 'export-clients',
         title: `${f.node} (${f.nodeAddr}) is not among the export's clients`,
         evidence: `the export of ${f.path} on ${f.holder} allows ${a.clients.join(' ')}; ${f.node} reaches the VIP from ${f.nodeAddr}${dns}`,
-        fix: names.length ? `fix the name's resolution on ${f.holder} (/etc/hosts or DNS) so it gives ${f.nodeAddr}, or export to the address: nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}` : `nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}`,
+        fix: names.length
+          ? `fix the name's resolution on ${f.holder} (/etc/hosts or DNS) so it gives ${f.nodeAddr}, or export to the address: nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}`
+          : `nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}`,
       };
     }
   }
   if (a?.protocols && !a.protocols.includes(f.version)) {
-    return { id: 'nfs-version', title: `NFSv${f.version} is not offered for ${f.path}`, evidence: `${f.holder}: the export offers NFS ${a.protocols.map((p) => `v${p}`).join(', ')}; clients mount with vers=${f.version}`, fix: `mount with vers=${a.protocols[0]} (PV mountOptions), or offer v${f.version} in the export (Protocols)` };
+    return {
+      id: 'nfs-version',
+      title: `NFSv${f.version} is not offered for ${f.path}`,
+      evidence: `${f.holder}: the export offers NFS ${a.protocols.map((p) => `v${p}`).join(', ')}; clients mount with vers=${f.version}`,
+      fix: `mount with vers=${a.protocols[0]} (PV mountOptions), or offer v${f.version} in the export (Protocols)`,
+    };
   }
   if (/version.*not supported|protocol not supported|EPROTONOSUPPORT|PROG_MISMATCH|program version/i.test(f.error)) {
-    return { id: 'nfs-version', title: `the NFS version or transport is not offered`, evidence: f.error, fix: `mount with vers=3,proto=tcp (NFS over UDP is disabled in current kernels); check the server's versions (rpcinfo -p ${f.holder})` };
+    return {
+      id: 'nfs-version',
+      title: `the NFS version or transport is not offered`,
+      evidence: f.error,
+      fix: `mount with vers=3,proto=tcp (NFS over UDP is disabled in current kernels); check the server's versions (rpcinfo -p ${f.holder})`,
+    };
   }
   return null;
 }

@@ -13,7 +13,15 @@ import { newPlanId } from '../plan/plan.js';
 import { CommandFailedError, runChecked } from '../host/host.js';
 import { NfsctlError } from '../core/errors.js';
 import { encodeMetaTags, type VolumeMetaInput } from '../core/lvm-json.js';
-import { normalizeExportPath, parseExports, renderExportLine, serializeExports, upsertExport, type ExportClient, type ExportEntry } from '../core/exports-file.js';
+import {
+  normalizeExportPath,
+  parseExports,
+  renderExportLine,
+  serializeExports,
+  upsertExport,
+  type ExportClient,
+  type ExportEntry,
+} from '../core/exports-file.js';
 import { FSTAB_MARKER_PREFIX, parseFstab, type FstabEntry } from '../core/fstab.js';
 import { formatVolumeRef, volumePath, type VolumeRef } from '../core/names.js';
 import { formatSize } from '../core/sizes.js';
@@ -46,16 +54,26 @@ export interface Adoptable {
 }
 
 function clientsOf(e: ExportEntry): ExportClient[] {
-  return e.clients.map((c) => ({ host: c.host === '' ? '*' : c.host, options: c.options.length ? [...c.options] : [...e.defaultOptions] }));
+  return e.clients.map((c) => ({
+    host: c.host === '' ? '*' : c.host,
+    options: c.options.length ? [...c.options] : [...e.defaultOptions],
+  }));
 }
 
 function fsidOf(clients: ExportClient[]): string | null {
-  const all = [...new Set(clients.flatMap((c) => c.options.filter((o) => o.startsWith('fsid=')).map((o) => o.slice(5))))];
+  const all = [
+    ...new Set(clients.flatMap((c) => c.options.filter((o) => o.startsWith('fsid=')).map((o) => o.slice(5)))),
+  ];
   return all.length === 1 ? all[0]! : all.length === 0 ? null : all.join(',');
 }
 
 /** Check one target against what both hosts have; every problem is named, nothing runs. */
-export function checkAdoptable(config: Config, state: PairState, unmanaged: readonly UnmanagedVolume[], target: AdoptTarget): Adoptable | AdoptRefusal {
+export function checkAdoptable(
+  config: Config,
+  state: PairState,
+  unmanaged: readonly UnmanagedVolume[],
+  target: AdoptTarget,
+): Adoptable | AdoptRefusal {
   const id = formatVolumeRef(target.ref);
   const refuse = (...reasons: string[]): AdoptRefusal => ({ path: target.path, id, reasons });
   const down = ROLES.filter((r) => !state.inv[r].reachable);
@@ -66,8 +84,14 @@ export function checkAdoptable(config: Config, state: PairState, unmanaged: read
   const u = unmanaged.find((x) => x.path === target.path);
   if (!u) return refuse(`nothing at ${target.path} on either host (no directory, mount or export line)`);
   if (u.differences.length) return refuse(...u.differences);
-  if (u.kind !== 'lv') return refuse(`no logical volume of ${config.backends.lvm?.vg ?? '(no backends.lvm)'} is mounted at ${target.path}: only LV-backed volumes can be adopted (a plain directory or an export line alone is not a volume nfsctl can take over)`);
-  if (!exporterOf(config).readsExportsFile) return refuse(`adopting needs an NFS server that reads the old export lines (nfs.server: kernel); this config uses ${config.nfs.server}`);
+  if (u.kind !== 'lv')
+    return refuse(
+      `no logical volume of ${config.backends.lvm?.vg ?? '(no backends.lvm)'} is mounted at ${target.path}: only LV-backed volumes can be adopted (a plain directory or an export line alone is not a volume nfsctl can take over)`,
+    );
+  if (!exporterOf(config).readsExportsFile)
+    return refuse(
+      `adopting needs an NFS server that reads the old export lines (nfs.server: kernel); this config uses ${config.nfs.server}`,
+    );
   const p = u.hosts.primary.exports[0]!;
   const clients = clientsOf(p.entry);
   const fsid = fsidOf(clients);
@@ -99,18 +123,33 @@ export function markFstab(text: string, marks: Map<string, string>): string {
   // self-check: each marked entry now parses as owned by its volume
   const back = parseFstab(out);
   for (const [file, owner] of marks) {
-    if (!back.entries.some((e) => e.kind === 'mount' && e.file.replace(/\/+$/, '') === file && e.owner === owner)) throw new Error(`internal: the fstab entry for ${file} did not become nfsctl's`);
+    if (!back.entries.some((e) => e.kind === 'mount' && e.file.replace(/\/+$/, '') === file && e.owner === owner))
+      throw new Error(`internal: the fstab entry for ${file} did not become nfsctl's`);
   }
   return out;
 }
 
 function sameServed(before: ServedExport | undefined, after: ServedExport | undefined): boolean {
-  const sig = (s: ServedExport | undefined) => (s ? s.clients.map((c) => `${c.host}(${[...c.options].sort().join(',')})`).sort().join(' ') : '');
+  const sig = (s: ServedExport | undefined) =>
+    s
+      ? s.clients
+          .map((c) => `${c.host}(${[...c.options].sort().join(',')})`)
+          .sort()
+          .join(' ')
+      : '';
   return sig(before) === sig(after);
 }
 
 /** The steps on one host: tags per volume, one fstab write, the exports files, exportfs -ra with a check that nothing served changed. */
-function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role: PairRole, items: Adoptable[], createdBy: string, now: Date): { tags: Step[]; fstab: Step[]; exports: Step[] } {
+function hostSteps(
+  config: Config,
+  state: PairState,
+  foreign: ForeignReads,
+  role: PairRole,
+  items: Adoptable[],
+  createdBy: string,
+  now: Date,
+): { tags: Step[]; fstab: Step[]; exports: Step[] } {
   const inv = state.inv[role];
   const vg = config.backends.lvm!.vg;
   const tags: Step[] = items.map((a) => {
@@ -125,19 +164,39 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
       createdBy,
       backend: lvmBackend.metaName,
       size: a.sizeBytes,
-      adopted: { at: now.toISOString(), lv: lv.name, path: a.target.path, fsid: a.fsid, exportsFile: a.u.hosts[role].exports[0]!.file },
+      adopted: {
+        at: now.toISOString(),
+        lv: lv.name,
+        path: a.target.path,
+        fsid: a.fsid,
+        exportsFile: a.u.hosts[role].exports[0]!.file,
+      },
     };
     const t = encodeMetaTags(meta);
     return {
       id: `${role}:lvtags:${id}`,
       host: role,
       title: `record nfsctl's metadata for ${id} on ${vg}/${lv.name} (LV tags; the LV keeps its name)`,
-      action: { kind: 'run', argv: ['lvchange', ...lvmArgs(config), ...t.flatMap((x) => ['--addtag', x]), `${vg}/${lv.name}`], summary: `lvchange --addtag nfsctl --addtag nfsctl.meta… ${vg}/${lv.name}` },
-      undo: { title: `remove the tags from ${vg}/${lv.name}`, action: { kind: 'run', argv: ['lvchange', ...lvmArgs(config), ...t.flatMap((x) => ['--deltag', x]), `${vg}/${lv.name}`] } },
+      action: {
+        kind: 'run',
+        argv: ['lvchange', ...lvmArgs(config), ...t.flatMap((x) => ['--addtag', x]), `${vg}/${lv.name}`],
+        summary: `lvchange --addtag nfsctl --addtag nfsctl.meta… ${vg}/${lv.name}`,
+      },
+      undo: {
+        title: `remove the tags from ${vg}/${lv.name}`,
+        action: {
+          kind: 'run',
+          argv: ['lvchange', ...lvmArgs(config), ...t.flatMap((x) => ['--deltag', x]), `${vg}/${lv.name}`],
+        },
+      },
     };
   });
   const fstab: Step[] = [];
-  const marks = new Map(items.filter((a) => a.u.hosts[role].fstab.length > 0).map((a) => [a.target.path, formatVolumeRef(a.target.ref)] as [string, string]));
+  const marks = new Map(
+    items
+      .filter((a) => a.u.hosts[role].fstab.length > 0)
+      .map((a) => [a.target.path, formatVolumeRef(a.target.ref)] as [string, string]),
+  );
   if (marks.size > 0 && inv.fstabText !== null) {
     const before = inv.fstabText;
     fstab.push({
@@ -161,7 +220,14 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
     // match by text and path: line numbers shift as earlier lines of the same file go
     let dropped = false;
     const kept = f.entries.filter((e) => {
-      if (dropped || e.kind !== 'export' || e.owner !== null || e.raw !== src.entry.raw || normalizeExportPath(e.path) !== a.target.path) return true;
+      if (
+        dropped ||
+        e.kind !== 'export' ||
+        e.owner !== null ||
+        e.raw !== src.entry.raw ||
+        normalizeExportPath(e.path) !== a.target.path
+      )
+        return true;
       dropped = true;
       return false;
     });
@@ -177,9 +243,18 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
     exports.push({
       id: `${role}:exports:${file}`,
       host: role,
-      title: file === own ? `write the export line${items.length === 1 ? '' : 's'} into ${own}, as nfsctl's, with the same clients, options and fsid` : `take the old line${items.length === 1 ? '' : 's'} out of ${file}`,
+      title:
+        file === own
+          ? `write the export line${items.length === 1 ? '' : 's'} into ${own}, as nfsctl's, with the same clients, options and fsid`
+          : `take the old line${items.length === 1 ? '' : 's'} out of ${file}`,
       action: { kind: 'write', path: file, content, backup: before !== null },
-      undo: { title: `restore ${file}`, action: before === null ? { kind: 'run', argv: ['rm', '-f', '--', file] } : { kind: 'write', path: file, content: before } },
+      undo: {
+        title: `restore ${file}`,
+        action:
+          before === null
+            ? { kind: 'run', argv: ['rm', '-f', '--', file] }
+            : { kind: 'write', path: file, content: before },
+      },
     });
   }
   const paths = items.map((a) => a.target.path);
@@ -195,8 +270,17 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
         const r = await h.run(['exportfs', '-ra']);
         if (r.exitCode !== 0) throw new CommandFailedError(r);
         const now = parseExportfsV((await runChecked(h, ['exportfs', '-v'])).stdout);
-        const changed = paths.filter((p) => !sameServed(servedBefore.get(p), now.find((s) => s.path === p)));
-        if (changed.length) throw new NfsctlError(`${h.name}: the kernel now serves ${changed.join(', ')} differently than before the adoption; restoring the old lines`);
+        const changed = paths.filter(
+          (p) =>
+            !sameServed(
+              servedBefore.get(p),
+              now.find((s) => s.path === p),
+            ),
+        );
+        if (changed.length)
+          throw new NfsctlError(
+            `${h.name}: the kernel now serves ${changed.join(', ')} differently than before the adoption; restoring the old lines`,
+          );
       },
     },
     undo: { title: 're-apply the restored exports (exportfs -ra)', action: { kind: 'run', argv: ['exportfs', '-ra'] } },
@@ -204,11 +288,21 @@ function hostSteps(config: Config, state: PairState, foreign: ForeignReads, role
   return { tags, fstab, exports };
 }
 
-export function planAdopt(config: Config, state: PairState, foreign: Record<PairRole, ForeignReads>, items: Adoptable[], createdBy: string, now = new Date()): Plan {
+export function planAdopt(
+  config: Config,
+  state: PairState,
+  foreign: Record<PairRole, ForeignReads>,
+  items: Adoptable[],
+  createdBy: string,
+  now = new Date(),
+): Plan {
   const per = ROLES.map((r) => hostSteps(config, state, foreign[r], r, items, createdBy, now));
   const noFsid = items.filter((a) => a.fsid === null);
   const notes = [
-    ...items.map((a) => `${formatVolumeRef(a.target.ref)}: ${a.target.path} (LV ${config.backends.lvm!.vg}/${a.u.hosts.primary.lv!.name}, ${formatSize(a.sizeBytes)}; name from ${a.target.source}); exported to ${a.clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}`),
+    ...items.map(
+      (a) =>
+        `${formatVolumeRef(a.target.ref)}: ${a.target.path} (LV ${config.backends.lvm!.vg}/${a.u.hosts.primary.lv!.name}, ${formatSize(a.sizeBytes)}; name from ${a.target.source}); exported to ${a.clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}`,
+    ),
     'nothing is renamed, moved, remounted or re-exported with other options: clients see the same export',
     ...(noFsid.length
       ? [
@@ -217,14 +311,21 @@ export function planAdopt(config: Config, state: PairState, foreign: Record<Pair
         ]
       : []),
   ];
-  const pathHint = items.length === 1 && items[0]!.target.path !== volumePath(config.nfs.pathTemplate, config.nfs.root, items[0]!.target.ref) ? ` (its path differs from nfs.pathTemplate; nfsctl keeps the recorded one)` : '';
+  const pathHint =
+    items.length === 1 &&
+    items[0]!.target.path !== volumePath(config.nfs.pathTemplate, config.nfs.root, items[0]!.target.ref)
+      ? ` (its path differs from nfs.pathTemplate; nfsctl keeps the recorded one)`
+      : '';
   return {
     id: newPlanId(),
     title: `adopt ${items.map((a) => formatVolumeRef(a.target.ref)).join(', ')}${pathHint}`,
     phases: [
       { title: "record nfsctl's metadata on both hosts", steps: per.flatMap((p) => p.tags) },
       { title: "mark the fstab entries as nfsctl's", steps: per.flatMap((p) => p.fstab) },
-      { title: "make the export lines nfsctl's (same path, clients, options, fsid)", steps: per.flatMap((p) => p.exports) },
+      {
+        title: "make the export lines nfsctl's (same path, clients, options, fsid)",
+        steps: per.flatMap((p) => p.exports),
+      },
     ].filter((p) => p.steps.length > 0),
     notes,
     cleanupHint: 'undo ran; `nfsctl volume list` shows what is managed now',

@@ -12,7 +12,16 @@ import type { CreateOptions, ResizeOptions } from './backend/contract.js';
 import { rmdirStep } from './backend/steps.js';
 
 /** Steps that create the storage for `v` on one host (before it is exported). */
-export function createSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, backend: Backend, size: number, meta: VolumeMetaInput, opts: CreateOptions): Step[] {
+export function createSteps(
+  config: Config,
+  role: PairRole,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  backend: Backend,
+  size: number,
+  meta: VolumeMetaInput,
+  opts: CreateOptions,
+): Step[] {
   return backendNamed(backend).createSteps(config, role, inv, v, size, meta, opts);
 }
 
@@ -23,8 +32,19 @@ export function createSteps(config: Config, role: PairRole, inv: HostInventory, 
  * interrupted create left is removed (rmdir, which refuses a directory with anything in it).
  * Every removal is a guarded script (delete-guard.ts) that checks ownership again on the host.
  */
-export function deleteSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, backend: Backend, keepData: boolean, opts: { removeShared: boolean; owned: boolean }): Step[] {
-  if (!opts.owned) return !keepData && inv.dirs.has(v.path) ? [rmdirStep(config, role, v, 'remove the empty directory an interrupted create left at')] : [];
+export function deleteSteps(
+  config: Config,
+  role: PairRole,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  backend: Backend,
+  keepData: boolean,
+  opts: { removeShared: boolean; owned: boolean },
+): Step[] {
+  if (!opts.owned)
+    return !keepData && inv.dirs.has(v.path)
+      ? [rmdirStep(config, role, v, 'remove the empty directory an interrupted create left at')]
+      : [];
   const steps: Step[] = [];
   const mounted = inv.mounts.some((m) => m.target === v.path);
   const inFstab = inv.fstab ? findMounts(inv.fstab, v.path).length > 0 : false;
@@ -43,7 +63,12 @@ export function deleteSteps(config: Config, role: PairRole, inv: HostInventory, 
       id: `${role}:fstab`,
       host: role,
       title: `remove ${v.path} from /etc/fstab`,
-      action: { kind: 'write', path: '/etc/fstab', content: serializeFstab(removeMount(parseFstab(before), v.path, v.id)), backup: true },
+      action: {
+        kind: 'write',
+        path: '/etc/fstab',
+        content: serializeFstab(removeMount(parseFstab(before), v.path, v.id)),
+        backup: true,
+      },
       undo: { title: 'restore /etc/fstab', action: { kind: 'write', path: '/etc/fstab', content: before } },
     });
   }
@@ -52,6 +77,15 @@ export function deleteSteps(config: Config, role: PairRole, inv: HostInventory, 
 }
 
 /** Steps that grow `v` to `size` on one host. */
-export function resizeSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, backend: Backend, size: number, oldSize: number, opts: ResizeOptions): Step[] {
+export function resizeSteps(
+  config: Config,
+  role: PairRole,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  backend: Backend,
+  size: number,
+  oldSize: number,
+  opts: ResizeOptions,
+): Step[] {
   return backendNamed(backend).resizeSteps(config, role, inv, v, size, oldSize, opts);
 }

@@ -17,14 +17,19 @@ export const GUARD_REFUSED_EXIT = 4;
  */
 export function checkRemovablePath(root: string, path: string): string {
   const refuse = (why: string) => {
-    throw new PreconditionError(`refusing to delete ${JSON.stringify(path)}: ${why}`, { hint: 'nfsctl deletes only a volume directory directly inside nfs.root; check nfs.root and nfs.pathTemplate with `nfsctl config check`' });
+    throw new PreconditionError(`refusing to delete ${JSON.stringify(path)}: ${why}`, {
+      hint: 'nfsctl deletes only a volume directory directly inside nfs.root; check nfs.root and nfs.pathTemplate with `nfsctl config check`',
+    });
   };
-  if (!root.startsWith('/') || posix.normalize(root) !== root || (root.length > 1 && root.endsWith('/'))) refuse(`the NFS root ${JSON.stringify(root)} is not a normalised absolute path`);
+  if (!root.startsWith('/') || posix.normalize(root) !== root || (root.length > 1 && root.endsWith('/')))
+    refuse(`the NFS root ${JSON.stringify(root)} is not a normalised absolute path`);
   if (root === '/') refuse('the NFS root is "/"');
-  if (!path.startsWith('/') || posix.normalize(path) !== path || path.endsWith('/')) refuse('it is not a normalised absolute path');
+  if (!path.startsWith('/') || posix.normalize(path) !== path || path.endsWith('/'))
+    refuse('it is not a normalised absolute path');
   if (path === root) refuse('it is the NFS root itself');
   const base = posix.basename(path);
-  if (posix.dirname(path) !== root || base === '' || base === '.' || base === '..') refuse(`it is not exactly one directory directly inside the NFS root ${root}`);
+  if (posix.dirname(path) !== root || base === '' || base === '.' || base === '..')
+    refuse(`it is not exactly one directory directly inside the NFS root ${root}`);
   if (/[\u0000-\u001f\u007f]/.test(path)) refuse('it contains a control character');
   return path;
 }
@@ -35,13 +40,13 @@ export function checkRemovablePath(root: string, path: string): string {
 const REMOVE_DIR = [
   'root=$1 path=$2 mode=$3 meta=$4 want=$5 projid=$6',
   `no() { printf 'nfsctl: refusing to delete %s: %s; nothing was changed\\n' "$path" "$1" >&2; exit ${GUARD_REFUSED_EXIT}; }`,
-  "[ -L \"$path\" ] && no 'it is a symbolic link'",
+  '[ -L "$path" ] && no \'it is a symbolic link\'',
   '[ -e "$path" ] || exit 0',
-  "[ -d \"$path\" ] || no 'it is not a directory'",
+  '[ -d "$path" ] || no \'it is not a directory\'',
   'r=$(realpath -e -- "$root") || no "the NFS root $root does not resolve"',
   'p=$(realpath -e -- "$path") || no "it does not resolve"',
-  "[ \"$r\" != / ] || no 'the NFS root resolves to /'",
-  "[ \"$p\" != \"$r\" ] || no 'it is the NFS root itself'",
+  '[ "$r" != / ] || no \'the NFS root resolves to /\'',
+  '[ "$p" != "$r" ] || no \'it is the NFS root itself\'',
   '[ "${p%/*}" = "$r" ] || no "it is not directly inside $r (it resolves to $p)"',
   'if [ "$mode" = rmdir ]; then exec rmdir -- "$path"; fi',
   '{ [ -f "$meta" ] && [ ! -L "$meta" ]; } || no "it has no nfsctl metadata record ($meta)"',
@@ -61,8 +66,25 @@ export function metaNeedle(namespace: string, name: string): string {
  * nfsctl's: its metadata record `metaPath` names this volume and the directory carries
  * XFS project `projectId`.
  */
-export function removeOwnedDirArgv(root: string, path: string, metaPath: string, needle: string, projectId: number): string[] {
-  return ['sh', '-c', REMOVE_DIR, 'nfsctl-rm', root, checkRemovablePath(root, path), 'rm', metaPath, needle, String(projectId)];
+export function removeOwnedDirArgv(
+  root: string,
+  path: string,
+  metaPath: string,
+  needle: string,
+  projectId: number,
+): string[] {
+  return [
+    'sh',
+    '-c',
+    REMOVE_DIR,
+    'nfsctl-rm',
+    root,
+    checkRemovablePath(root, path),
+    'rm',
+    metaPath,
+    needle,
+    String(projectId),
+  ];
 }
 
 /** argv that removes the directory `path` only if it is empty (rmdir), after the same path checks. */

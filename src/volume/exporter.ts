@@ -21,7 +21,14 @@ export function checkExportSpec(spec: ExportSpec, server: string): void {
 }
 
 /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */
-export function exportSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, spec: ExportSpec, fsal: GaneshaFsal | null = null): Step[] {
+export function exportSteps(
+  config: Config,
+  role: PairRole,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  spec: ExportSpec,
+  fsal: GaneshaFsal | null = null,
+): Step[] {
   return exporterOf(config).exportSteps(config, role, inv, v, spec, fsal);
 }
 

@@ -1,7 +1,16 @@
 // Where a volume lives, derived only from (namespace, name) and config, so both hosts agree
 // without talking to each other: path, LV name, RBD image, XFS project, fsid, Export_Id.
 import type { Config } from '../config/schema.js';
-import { exportIdFor, fsidFor, lvName, projectName, rbdImageName, volumePath, formatVolumeRef, type VolumeRef } from '../core/names.js';
+import {
+  exportIdFor,
+  fsidFor,
+  lvName,
+  projectName,
+  rbdImageName,
+  volumePath,
+  formatVolumeRef,
+  type VolumeRef,
+} from '../core/names.js';
 
 /** A backend's name: one per entry of src/volume/backend/registry.ts. */
 export type { Backend } from './backend/registry.js';
@@ -36,7 +45,11 @@ export interface AdoptedNames {
 export function adoptedNames(meta: unknown): AdoptedNames | undefined {
   const a = (meta as { adopted?: unknown } | null)?.adopted as Partial<AdoptedNames> | undefined;
   if (!a || typeof a !== 'object' || typeof a.path !== 'string' || !a.path.startsWith('/')) return undefined;
-  return { path: a.path, fsid: typeof a.fsid === 'string' ? a.fsid : null, ...(typeof a.lv === 'string' ? { lv: a.lv } : {}) };
+  return {
+    path: a.path,
+    fsid: typeof a.fsid === 'string' ? a.fsid : null,
+    ...(typeof a.lv === 'string' ? { lv: a.lv } : {}),
+  };
 }
 
 /** identify(), with the names an adopted volume's metadata records in place of the derived ones. */
@@ -56,7 +69,7 @@ export function identify(config: Config, ref: VolumeRef): VolumeIdentity {
     lv: lvName(ref),
     image: rbdImageName(ref),
     project: projectName(ref),
-    projectId: (parseInt(fsid.replace(/-/g, '').slice(0, 8), 16) & 0x7fffffff) || 1,
+    projectId: parseInt(fsid.replace(/-/g, '').slice(0, 8), 16) & 0x7fffffff || 1,
     fsid,
     exportId: exportIdFor(ref),
   };

@@ -27,7 +27,9 @@ function withState(meta: VolumeMeta, intent: VolumeIntent | null): VolumeMetaInp
 /** Steps that record `intent` (null: clear it) in the volume's metadata on every copy. */
 export function intentSteps(config: Config, state: PairState, view: VolumeView, intent: VolumeIntent | null): Step[] {
   const steps: Step[] = [];
-  const what = intent ? `record "${intent}" (on purpose) in the volume's metadata` : "clear the unexported/retired mark in the volume's metadata";
+  const what = intent
+    ? `record "${intent}" (on purpose) in the volume's metadata`
+    : "clear the unexported/retired mark in the volume's metadata";
   for (const w of backendNamed(view.backend).metaWrites(config, state, view)) {
     if (intentOf(w.meta) === intent) continue;
     const { action, undo } = w.write(withState(w.meta, intent));

@@ -92,7 +92,15 @@ function parseProcMounts(text: string): MountEntry[] {
 /** `xfs_quota -x -c 'report -p -n -N -b -i'`: blocks (KiB) and inodes per project (src/core/usage.ts). */
 export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
   const m = new Map<number, XfsProject>();
-  for (const [id, q] of parseXfsQuotaReport(text)) m.set(id, { id, usedBytes: q.usedBytes, hardBytes: q.hardBytes, softBytes: q.softBytes, inodesUsed: q.inodesUsed, inodesHard: q.inodesHard });
+  for (const [id, q] of parseXfsQuotaReport(text))
+    m.set(id, {
+      id,
+      usedBytes: q.usedBytes,
+      hardBytes: q.hardBytes,
+      softBytes: q.softBytes,
+      inodesUsed: q.inodesUsed,
+      inodesHard: q.inodesHard,
+    });
   return m;
 }
 
@@ -102,7 +110,8 @@ export function parseXfsProjectReport(text: string): Map<number, XfsProject> {
 // volumes. Each batch ends with a newline, so every file's text is followed by exactly one
 // "\n" before the next header, as with `printf "\n"` after each file. Dot files (temp files
 // of an atomic write) are left out, as a shell glob would.
-const CAT_DIR = 'cd "$1" 2>/dev/null || exit 0; find . -maxdepth 1 -type f -name "*$2" ! -name ".*" -exec sh -c \'tail -v -n +1 -- "$@" && printf "\\n"\' nfsctl-cat {} +';
+const CAT_DIR =
+  'cd "$1" 2>/dev/null || exit 0; find . -maxdepth 1 -type f -name "*$2" ! -name ".*" -exec sh -c \'tail -v -n +1 -- "$@" && printf "\\n"\' nfsctl-cat {} +';
 /** argv printing every `<dir>/*<suffix>` file (see CAT_DIR); splitCat reads its output back. */
 export function catDirArgv(dir: string, suffix: string, tag: string): string[] {
   return ['sh', '-c', CAT_DIR, tag, dir, suffix];
@@ -160,7 +169,10 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
  * What the shared backends read once for the pair (their cluster: a Ceph pool...), by backend
  * name. The cluster is shared: ask whichever host answers, in the given order.
  */
-export async function clusterInventories(config: Config, hosts: readonly Host[]): Promise<Partial<Record<string, ClusterInventory>>> {
+export async function clusterInventories(
+  config: Config,
+  hosts: readonly Host[],
+): Promise<Partial<Record<string, ClusterInventory>>> {
   const out: Partial<Record<string, ClusterInventory>> = {};
   await Promise.all(
     configuredBackends(config).map(async (b) => {
@@ -181,18 +193,50 @@ export async function clusterInventories(config: Config, hosts: readonly Host[])
   return out;
 }
 
-export function ganeshaDbus(method: 'ShowExports' | 'AddExport' | 'RemoveExport' | 'UpdateExport', ...args: string[]): string[] {
-  return ['dbus-send', '--system', '--print-reply', '--reply-timeout=10000', '--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr', `org.ganesha.nfsd.exportmgr.${method}`, ...args];
+export function ganeshaDbus(
+  method: 'ShowExports' | 'AddExport' | 'RemoveExport' | 'UpdateExport',
+  ...args: string[]
+): string[] {
+  return [
+    'dbus-send',
+    '--system',
+    '--print-reply',
+    '--reply-timeout=10000',
+    '--dest=org.ganesha.nfsd',
+    '/org/ganesha/nfsd/ExportMgr',
+    `org.ganesha.nfsd.exportmgr.${method}`,
+    ...args,
+  ];
 }
 
-export async function pairInventory(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, HostInventory>> {
-  const [primary, backup] = await Promise.all((['primary', 'backup'] as const).map((role) => hostInventory(config, role, hosts[role]).catch((err: Error) => emptyInventory(role, err.message))));
+export async function pairInventory(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+): Promise<Record<PairRole, HostInventory>> {
+  const [primary, backup] = await Promise.all(
+    (['primary', 'backup'] as const).map((role) =>
+      hostInventory(config, role, hosts[role]).catch((err: Error) => emptyInventory(role, err.message)),
+    ),
+  );
   return { primary: primary!, backup: backup! };
 }
 
 /** An inventory with nothing in it: a host being read, or (with an error) one that did not answer. */
 export function emptyInventory(role: PairRole, unreachableError?: string): HostInventory {
-  const inv: HostInventory = { role, reachable: unreachableError === undefined, lvs: [], exportsText: null, exports: null, ganeshaFiles: new Map(), served: [], mounts: [], fstabText: null, fstab: null, dirs: new Set(), extra: {} };
+  const inv: HostInventory = {
+    role,
+    reachable: unreachableError === undefined,
+    lvs: [],
+    exportsText: null,
+    exports: null,
+    ganeshaFiles: new Map(),
+    served: [],
+    mounts: [],
+    fstabText: null,
+    fstab: null,
+    dirs: new Set(),
+    extra: {},
+  };
   if (unreachableError !== undefined) inv.error = unreachableError;
   return inv;
 }

@@ -20,7 +20,12 @@ export async function loadPairState(config: Config, hosts: Record<PairRole, Host
     ),
   ]);
   const holders = vips.filter((v) => v.holds === true).map((v) => v.role);
-  return { inv, cluster, vipHolder: holders.length === 1 ? holders[0]! : null, views: mergeVolumes(config, inv, cluster) };
+  return {
+    inv,
+    cluster,
+    vipHolder: holders.length === 1 ? holders[0]! : null,
+    views: mergeVolumes(config, inv, cluster),
+  };
 }
 
 /** Bytes a shared backend's cluster can still take (e.g. ceph df max_avail), or null when it cannot tell or `backend` keeps its data on the hosts. */

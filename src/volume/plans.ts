@@ -41,16 +41,22 @@ export function findVolume(state: PairState, ref: VolumeRef): VolumeView | undef
 function requireReachable(state: PairState, what: string): void {
   const down = ROLES.filter((r) => !state.inv[r].reachable);
   if (down.length > 0) {
-    throw new PreconditionError(`${what}: ${down.map((r) => `${r} is unreachable (${state.inv[r].error})`).join('; ')}`, {
-      hint: 'both hosts must answer before the pair is changed; check with `nfsctl health`',
-    });
+    throw new PreconditionError(
+      `${what}: ${down.map((r) => `${r} is unreachable (${state.inv[r].error})`).join('; ')}`,
+      {
+        hint: 'both hosts must answer before the pair is changed; check with `nfsctl health`',
+      },
+    );
   }
 }
 
 /** Free room on each host (or in the cluster) for `extra` bytes, or a refusal with the numbers. */
 function checkRoom(config: Config, state: PairState, backend: Backend, extra: number, available?: number | null): void {
   const short = backendNamed(backend).room(config, state, extra, available);
-  if (short.length > 0) throw new PreconditionError(`not enough room, nothing was changed:\n  ${short.join('\n  ')}`, { hint: 'free space on both hosts (a mirrored pair needs equal room), or ask for less' });
+  if (short.length > 0)
+    throw new PreconditionError(`not enough room, nothing was changed:\n  ${short.join('\n  ')}`, {
+      hint: 'free space on both hosts (a mirrored pair needs equal room), or ask for less',
+    });
 }
 
 export interface CreateInput {
@@ -76,18 +82,28 @@ export function checkCreatable(config: Config, ref: VolumeRef, backend: Backend)
 export function planCreate(config: Config, state: PairState, input: CreateInput): Plan {
   checkCreatable(config, input.ref, input.backend);
   const b = backendNamed(input.backend);
-  if (!configuredBackends(config).includes(b)) throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
+  if (!configuredBackends(config).includes(b))
+    throw new UsageError(`backend "${input.backend}" is not configured (no backends.${input.backend} in the config)`);
   // mkfs.xfs (xfsprogs 6.x) refuses filesystems under 300 MiB: say so before anything runs
   if (b.makesFilesystem(config) && input.size < XFS_MIN_BYTES) {
-    throw new UsageError(`${formatSize(input.size)} is too small for a ${input.backend} volume: XFS needs at least 300Mi`, { hint: 'ask for --size 300M or more, or use the xfsquota backend for small volumes' });
+    throw new UsageError(
+      `${formatSize(input.size)} is too small for a ${input.backend} volume: XFS needs at least 300Mi`,
+      { hint: 'ask for --size 300M or more, or use the xfsquota backend for small volumes' },
+    );
   }
   const v = identify(config, input.ref);
   requireReachable(state, `cannot create ${v.id}`);
   const existing = findVolume(state, input.ref);
-  if (existing) throw new PreconditionError(`${v.id} already exists (${existing.backend}, ${formatSize(existing.sizeBytes)})`, { hint: `see it with \`nfsctl volume show ${v.id}\`` });
+  if (existing)
+    throw new PreconditionError(`${v.id} already exists (${existing.backend}, ${formatSize(existing.sizeBytes)})`, {
+      hint: `see it with \`nfsctl volume show ${v.id}\``,
+    });
   // Another claim (or something foreign) already at this path: an ambiguous template, or a leftover.
   for (const r of ROLES) {
-    if (state.inv[r].dirs.has(v.path)) throw new PreconditionError(`${r}: ${v.path} already exists and belongs to no nfsctl volume`, { hint: 'move it away, or adopt it by hand; nfsctl never writes into a directory it did not create' });
+    if (state.inv[r].dirs.has(v.path))
+      throw new PreconditionError(`${r}: ${v.path} already exists and belongs to no nfsctl volume`, {
+        hint: 'move it away, or adopt it by hand; nfsctl never writes into a directory it did not create',
+      });
   }
   checkRoom(config, state, input.backend, input.size, input.rbdAvailBytes);
   const meta: VolumeMetaInput = {
@@ -102,16 +118,38 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
   };
   const phases: Plan['phases'] = [];
   if (isMirrored(b)) {
-    phases.push({ title: `create the ${input.backend} storage on both hosts`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: true })) });
+    phases.push({
+      title: `create the ${input.backend} storage on both hosts`,
+      steps: ROLES.flatMap((r) =>
+        createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: true }),
+      ),
+    });
   } else {
     const holder = state.vipHolder ?? 'primary';
     const both = servedByBoth(b);
-    phases.push({ title: `create the shared ${b.noun}`, steps: createSteps(config, holder, state.inv[holder], v, input.backend, input.size, meta, { createShared: true, active: false }) });
-    phases.push({ title: both ? `prepare ${v.path} on both hosts` : `prepare ${v.path} (mapped only where the VIP is: ${holder})`, steps: ROLES.flatMap((r) => createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: both || r === holder })) });
+    phases.push({
+      title: `create the shared ${b.noun}`,
+      steps: createSteps(config, holder, state.inv[holder], v, input.backend, input.size, meta, {
+        createShared: true,
+        active: false,
+      }),
+    });
+    phases.push({
+      title: both ? `prepare ${v.path} on both hosts` : `prepare ${v.path} (mapped only where the VIP is: ${holder})`,
+      steps: ROLES.flatMap((r) =>
+        createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, {
+          createShared: false,
+          active: both || r === holder,
+        }),
+      ),
+    });
   }
   const exportRoles = servingRoles(b, state);
   const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
-  phases.push({ title: 'export it over NFS', steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)) });
+  phases.push({
+    title: 'export it over NFS',
+    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
+  });
   return {
     id: newPlanId(),
     title: `create ${v.id} (${input.backend}, ${formatSize(input.size)}) at ${v.path}`,
@@ -141,33 +179,58 @@ export function ownedOn(state: PairState, role: PairRole, v: VolumeIdentity, bac
  * refused (nfsctl deletes only what carries its own metadata) unless it is an empty
  * directory (rmdir) or nothing at all.
  */
-function unownedProblems(config: Config, state: PairState, role: PairRole, v: VolumeIdentity, backend: Backend, input: DeleteInput): string[] {
+function unownedProblems(
+  config: Config,
+  state: PairState,
+  role: PairRole,
+  v: VolumeIdentity,
+  backend: Backend,
+  input: DeleteInput,
+): string[] {
   const inv = state.inv[role];
   const out: string[] = [];
-  if (inv.dirs.has(v.path) && !input.keepData && input.emptyDirs?.[role] !== true) out.push(`${v.path} exists and is not empty`);
+  if (inv.dirs.has(v.path) && !input.keepData && input.emptyDirs?.[role] !== true)
+    out.push(`${v.path} exists and is not empty`);
   if (inv.mounts.some((m) => m.target === v.path)) out.push(`something is mounted at ${v.path}`);
   if (inv.served.some((e) => e.path === v.path)) out.push(`the NFS server serves ${v.path}`);
   out.push(...backendNamed(backend).foreignProblems(config, state, role, v));
   return out;
 }
 
-export function planDelete(config: Config, state: PairState, input: DeleteInput): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
+export function planDelete(
+  config: Config,
+  state: PairState,
+  input: DeleteInput,
+): { plan: Plan; view: VolumeView | undefined; v: VolumeIdentity } {
   const view = findVolume(state, input.ref);
   // an adopted volume keeps its own LV name and path (recorded in its metadata)
   const v = view?.identity ?? identify(config, input.ref);
   requireReachable(state, `cannot delete ${v.id}`);
   const backend: Backend = view?.backend ?? guessBackend(config, state, v);
-  const owned: Record<PairRole, boolean> = { primary: ownedOn(state, 'primary', v, backend), backup: ownedOn(state, 'backup', v, backend) };
-  const problems = ROLES.flatMap((r) => (owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`)));
+  const owned: Record<PairRole, boolean> = {
+    primary: ownedOn(state, 'primary', v, backend),
+    backup: ownedOn(state, 'backup', v, backend),
+  };
+  const problems = ROLES.flatMap((r) =>
+    owned[r] ? [] : unownedProblems(config, state, r, v, backend, input).map((p) => `${r}: ${p}`),
+  );
   if (problems.length > 0) {
-    throw new PreconditionError(`refusing to delete ${v.id}: nfsctl deletes only what carries its own metadata for this volume, and here it finds none (no ${backendNamed(backend).metaRecord(config)} for ${v.id}):\n  ${problems.join('\n  ')}\nnothing was changed`, {
-      hint: 'if it is not a volume, leave it or remove it by hand; `nfsctl volume list` shows what nfsctl owns',
-    });
+    throw new PreconditionError(
+      `refusing to delete ${v.id}: nfsctl deletes only what carries its own metadata for this volume, and here it finds none (no ${backendNamed(backend).metaRecord(config)} for ${v.id}):\n  ${problems.join('\n  ')}\nnothing was changed`,
+      {
+        hint: 'if it is not a volume, leave it or remove it by hand; `nfsctl volume list` shows what nfsctl owns',
+      },
+    );
   }
   const steps: Step[] = [];
   // only lines and files marked as nfsctl's for this volume (a foreign export line is refused by removeExport)
   const unexport = ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
-  const remove = ROLES.flatMap((r) => deleteSteps(config, r, state.inv[r], v, backend, input.keepData, { owned: owned[r], removeShared: r === 'primary' && !mirrored(backend) && owned[r] && backendNamed(backend).leftover(state, v) }));
+  const remove = ROLES.flatMap((r) =>
+    deleteSteps(config, r, state.inv[r], v, backend, input.keepData, {
+      owned: owned[r],
+      removeShared: r === 'primary' && !mirrored(backend) && owned[r] && backendNamed(backend).leftover(state, v),
+    }),
+  );
   steps.push(...unexport);
   const plan: Plan = {
     id: newPlanId(),
@@ -186,19 +249,39 @@ function guessBackend(config: Config, state: PairState, v: VolumeIdentity): Back
   return (BACKEND_LIST.find((b) => b.leftover(state, v))?.name as Backend | undefined) ?? config.backends.default;
 }
 
-export function planResize(config: Config, state: PairState, ref: VolumeRef, size: number, rbdAvail?: number | null): Plan {
+export function planResize(
+  config: Config,
+  state: PairState,
+  ref: VolumeRef,
+  size: number,
+  rbdAvail?: number | null,
+): Plan {
   const v = identify(config, ref);
   requireReachable(state, `cannot resize ${v.id}`);
   const view = findVolume(state, ref);
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
   const current = Math.max(view.sizeBytes, ...ROLES.map((r) => view.hosts[r].sizeBytes ?? 0));
-  if (size < current) throw new UsageError(`refusing to shrink ${v.id} from ${formatSize(current)} to ${formatSize(size)}: XFS cannot shrink, and shrinking the device under it destroys data`, { hint: 'to get a smaller volume, create a new one and copy the data' });
+  if (size < current)
+    throw new UsageError(
+      `refusing to shrink ${v.id} from ${formatSize(current)} to ${formatSize(size)}: XFS cannot shrink, and shrinking the device under it destroys data`,
+      { hint: 'to get a smaller volume, create a new one and copy the data' },
+    );
   if (size === current) throw new PreconditionError(`${v.id} is already ${formatSize(current)}`);
   checkRoom(config, state, view.backend, size - current, rbdAvail);
   const holder = state.vipHolder ?? 'primary';
   const steps = mirrored(view.backend)
-    ? ROLES.flatMap((r) => resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, { resizeShared: false, active: true }))
-    : [...resizeSteps(config, holder, state.inv[holder], view.identity, view.backend, size, current, { resizeShared: true, active: true })];
+    ? ROLES.flatMap((r) =>
+        resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, {
+          resizeShared: false,
+          active: true,
+        }),
+      )
+    : [
+        ...resizeSteps(config, holder, state.inv[holder], view.identity, view.backend, size, current, {
+          resizeShared: true,
+          active: true,
+        }),
+      ];
   const metaSteps: Step[] = backendNamed(view.backend).recordSizeSteps(config, state, view, size, holder);
   return {
     id: newPlanId(),
@@ -219,7 +302,12 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
   return {
     id: newPlanId(),
     title: `export ${v.id} to ${spec.clients.join(' ')} (${spec.options.join(',')})`,
-    phases: [{ title: 'export on both hosts', steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)) }],
+    phases: [
+      {
+        title: 'export on both hosts',
+        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
+      },
+    ],
   };
 }
 
@@ -230,11 +318,12 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
   const b = backendNamed(view.backend);
   const fsal = b.ganeshaFsal(config, view.identity, state.cluster?.[b.name]);
-  const steps = remaining ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal)) : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
+  const steps = remaining
+    ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
+    : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),
     title: remaining ? `export ${v.id} only to ${remaining.clients.join(' ')}` : `stop exporting ${v.id}`,
     phases: [{ title: 'change the exports on both hosts', steps }],
   };
 }
-

@@ -11,21 +11,43 @@ export interface PvModel {
   storageClass: string;
 }
 
-const MODES: Record<string, string> = { RWO: 'ReadWriteOnce', ROX: 'ReadOnlyMany', RWX: 'ReadWriteMany', ReadWriteOnce: 'ReadWriteOnce', ReadOnlyMany: 'ReadOnlyMany', ReadWriteMany: 'ReadWriteMany' };
+const MODES: Record<string, string> = {
+  RWO: 'ReadWriteOnce',
+  ROX: 'ReadOnlyMany',
+  RWX: 'ReadWriteMany',
+  ReadWriteOnce: 'ReadWriteOnce',
+  ReadOnlyMany: 'ReadOnlyMany',
+  ReadWriteMany: 'ReadWriteMany',
+};
 
-export function parsePvModel(self: VolumeRef, o: { accessMode?: string[]; reclaimPolicy?: string; claim?: string; noClaim?: boolean; storageClass?: string }): PvModel {
-  const accessModes = [...new Set((o.accessMode ?? ['RWX']).map((m) => {
-    const full = MODES[m];
-    if (!full) throw new UsageError(`--access-mode ${JSON.stringify(m)}: expected RWO, ROX or RWX (ReadWriteOncePod needs CSI, which NFS PVs do not use)`);
-    return full;
-  }))];
+export function parsePvModel(
+  self: VolumeRef,
+  o: { accessMode?: string[]; reclaimPolicy?: string; claim?: string; noClaim?: boolean; storageClass?: string },
+): PvModel {
+  const accessModes = [
+    ...new Set(
+      (o.accessMode ?? ['RWX']).map((m) => {
+        const full = MODES[m];
+        if (!full)
+          throw new UsageError(
+            `--access-mode ${JSON.stringify(m)}: expected RWO, ROX or RWX (ReadWriteOncePod needs CSI, which NFS PVs do not use)`,
+          );
+        return full;
+      }),
+    ),
+  ];
   const rp = o.reclaimPolicy ?? 'Retain';
-  if (rp === 'Recycle') throw new UsageError('--reclaim-policy Recycle is refused: Kubernetes deprecated it (it runs `rm -rf` in a pod on release, with no way to check ownership); use Retain and `nfsctl volume delete`, or Delete');
-  if (rp !== 'Retain' && rp !== 'Delete') throw new UsageError(`--reclaim-policy ${JSON.stringify(rp)}: expected Retain or Delete`);
+  if (rp === 'Recycle')
+    throw new UsageError(
+      '--reclaim-policy Recycle is refused: Kubernetes deprecated it (it runs `rm -rf` in a pod on release, with no way to check ownership); use Retain and `nfsctl volume delete`, or Delete',
+    );
+  if (rp !== 'Retain' && rp !== 'Delete')
+    throw new UsageError(`--reclaim-policy ${JSON.stringify(rp)}: expected Retain or Delete`);
   if (o.claim !== undefined && o.noClaim) throw new UsageError('--claim and --no-claim contradict each other');
   const claim = o.noClaim ? null : o.claim !== undefined ? parseVolumeRef(o.claim) : self;
   const sc = o.storageClass ?? '';
-  if (sc !== '' && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sc)) throw new UsageError(`--storage-class ${JSON.stringify(sc)}: a storage class name is a DNS-1123 subdomain`);
+  if (sc !== '' && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sc))
+    throw new UsageError(`--storage-class ${JSON.stringify(sc)}: a storage class name is a DNS-1123 subdomain`);
   if (sc.length > 253) throw new UsageError('--storage-class: at most 253 characters');
   return { accessModes, reclaimPolicy: rp, claim, storageClass: sc };
 }

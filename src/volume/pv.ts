@@ -23,13 +23,30 @@ export const NFSCTL_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes
 
 /** Kubernetes quantity: whole Gi/Mi when exact, bytes otherwise. */
 export function quantity(bytes: number): string {
-  for (const [unit, n] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [unit, n] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes % n === 0) return `${bytes / n}${unit}`;
   }
   return String(bytes);
 }
 
-export function persistentVolume(config: Config, v: VolumeIdentity, size: number, labels: Record<string, string>, opts: { accessModes?: string[]; reclaimPolicy?: string; claim?: { namespace: string; name: string } | null; storageClass?: string; source?: Record<string, unknown> } = {}) {
+export function persistentVolume(
+  config: Config,
+  v: VolumeIdentity,
+  size: number,
+  labels: Record<string, string>,
+  opts: {
+    accessModes?: string[];
+    reclaimPolicy?: string;
+    claim?: { namespace: string; name: string } | null;
+    storageClass?: string;
+    source?: Record<string, unknown>;
+  } = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -47,7 +64,9 @@ export function persistentVolume(config: Config, v: VolumeIdentity, size: number
       mountOptions: ['nfsvers=3', 'hard'],
       // the backend's volume source (src/volume/backend/contract.ts pvSource): NFS from the VIP
       ...(opts.source ?? { nfs: { server: config.vip, path: v.path } }),
-      ...(opts.claim === null ? {} : { claimRef: { namespace: (opts.claim ?? v.ref).namespace, name: (opts.claim ?? v.ref).name } }),
+      ...(opts.claim === null
+        ? {}
+        : { claimRef: { namespace: (opts.claim ?? v.ref).namespace, name: (opts.claim ?? v.ref).name } }),
     },
   };
 }

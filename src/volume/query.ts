@@ -50,7 +50,10 @@ export function queryVolumes(views: readonly VolumeView[], vipHolder: PairRole |
     namespace: (a, b) => a.view.namespace.localeCompare(b.view.namespace) || byId(a, b),
     // the biggest and the fullest first: what an operator looks for; unknown use last
     size: (a, b) => b.view.sizeBytes - a.view.sizeBytes || byId(a, b),
-    used: (a, b) => (b.usage?.percent ?? -1) - (a.usage?.percent ?? -1) || (b.usage?.usedBytes ?? -1) - (a.usage?.usedBytes ?? -1) || byId(a, b),
+    used: (a, b) =>
+      (b.usage?.percent ?? -1) - (a.usage?.percent ?? -1) ||
+      (b.usage?.usedBytes ?? -1) - (a.usage?.usedBytes ?? -1) ||
+      byId(a, b),
   };
   rows.sort(cmp[q.sort ?? 'namespace']);
   return { rows, unknownUsage };

@@ -69,8 +69,25 @@ function indexOf(inv: HostInventory): InventoryIndex {
   return ix;
 }
 
-export function hostState(config: Config, inv: HostInventory, v: VolumeIdentity, backend: Backend, cluster?: ClusterInventories): HostVolumeState {
-  if (!inv.reachable) return { reachable: false, present: false, sizeBytes: null, usedBytes: null, usage: null, mounted: false, configured: false, served: false, clients: [] };
+export function hostState(
+  config: Config,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  backend: Backend,
+  cluster?: ClusterInventories,
+): HostVolumeState {
+  if (!inv.reachable)
+    return {
+      reachable: false,
+      present: false,
+      sizeBytes: null,
+      usedBytes: null,
+      usage: null,
+      mounted: false,
+      configured: false,
+      served: false,
+      clients: [],
+    };
   const b = backendNamed(backend);
   const { present, sizeBytes } = b.storageState(config, inv, v, cluster?.[backend]);
   let { usedBytes } = b.storageState(config, inv, v, cluster?.[backend]);
@@ -91,7 +108,11 @@ function hostIntent(inv: HostInventory, v: VolumeIdentity, backend: Backend): Vo
 }
 
 /** Every volume either host (or the pool) knows about, with its drift. */
-export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory>, cluster?: ClusterInventories): VolumeView[] {
+export function mergeVolumes(
+  config: Config,
+  inv: Record<PairRole, HostInventory>,
+  cluster?: ClusterInventories,
+): VolumeView[] {
   const metas = new Map<string, VolumeMeta>();
   const add = (m: VolumeMeta | null | undefined) => {
     if (m && !metas.has(`${m.namespace}/${m.name}`)) metas.set(`${m.namespace}/${m.name}`, m);
@@ -112,25 +133,51 @@ export function mergeVolumes(config: Config, inv: Record<PairRole, HostInventory
       backup: hostState(config, inv.backup, v, backend, cluster),
     };
     // each copy of a mirrored volume carries its own record: both must say the same
-    const own = mirrored(backend) ? (['primary', 'backup'] as const).map((r) => (hosts[r].present ? hostIntent(inv[r], v, backend) : undefined)) : [];
+    const own = mirrored(backend)
+      ? (['primary', 'backup'] as const).map((r) => (hosts[r].present ? hostIntent(inv[r], v, backend) : undefined))
+      : [];
     const intent = own.find((x) => x) ?? intentOf(meta);
     const differ = own[0] !== undefined && own[1] !== undefined && own[0] !== own[1];
-    views.push({ id: v.id, namespace: meta.namespace, name: meta.name, backend, sizeBytes: meta.size, labels: meta.labels ?? {}, createdAt: meta.createdAt, createdBy: meta.createdBy, path: v.path, identity: v, hosts, intent, drift: [...(differ ? [`state differs: primary ${own[0] ?? 'active'}, backup ${own[1] ?? 'active'}`] : []), ...drift(config, backend, hosts, intent)] });
+    views.push({
+      id: v.id,
+      namespace: meta.namespace,
+      name: meta.name,
+      backend,
+      sizeBytes: meta.size,
+      labels: meta.labels ?? {},
+      createdAt: meta.createdAt,
+      createdBy: meta.createdBy,
+      path: v.path,
+      identity: v,
+      hosts,
+      intent,
+      drift: [
+        ...(differ ? [`state differs: primary ${own[0] ?? 'active'}, backup ${own[1] ?? 'active'}`] : []),
+        ...drift(config, backend, hosts, intent),
+      ],
+    });
   }
   return views.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function drift(config: Config, backend: Backend, hosts: Record<PairRole, HostVolumeState>, intent: VolumeIntent | null = null): string[] {
+export function drift(
+  config: Config,
+  backend: Backend,
+  hosts: Record<PairRole, HostVolumeState>,
+  intent: VolumeIntent | null = null,
+): string[] {
   const out: string[] = [];
   const roles = ['primary', 'backup'] as const;
-  if (roles.some((r) => !hosts[r].reachable)) return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
+  if (roles.some((r) => !hosts[r].reachable))
+    return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
   const b = backendNamed(backend);
   const both = servedByBoth(b);
   if (mirrored(backend)) {
     const present = roles.filter((r) => hosts[r].present);
     if (present.length === 1) out.push(`present on ${present[0]} only`);
     if (present.length === 0) out.push('storage missing on both hosts');
-    if (present.length === 2 && hosts.primary.sizeBytes !== hosts.backup.sizeBytes) out.push(`size differs: primary ${hosts.primary.sizeBytes ?? '?'} B, backup ${hosts.backup.sizeBytes ?? '?'} B`);
+    if (present.length === 2 && hosts.primary.sizeBytes !== hosts.backup.sizeBytes)
+      out.push(`size differs: primary ${hosts.primary.sizeBytes ?? '?'} B, backup ${hosts.backup.sizeBytes ?? '?'} B`);
   } else if (!hosts.primary.present) {
     out.push(`${b.noun} missing`);
   }
@@ -151,6 +198,7 @@ export function drift(config: Config, backend: Backend, hosts: Record<PairRole, 
   }
   const cp = hosts.primary.clients.join(',');
   const cb = hosts.backup.clients.join(',');
-  if (both && hosts.primary.configured && hosts.backup.configured && cp !== cb) out.push(`export clients differ: primary ${cp}, backup ${cb}`);
+  if (both && hosts.primary.configured && hosts.backup.configured && cp !== cb)
+    out.push(`export clients differ: primary ${cp}, backup ${cb}`);
   return out;
 }

@@ -32,7 +32,18 @@ export async function readForeign(config: Config, host: Host): Promise<ForeignRe
   const argvs: string[][] = [];
   const uses: ((r: RunResult) => void)[] = [];
   if (config.backends.lvm) {
-    argvs.push(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', config.backends.lvm.vg]);
+    argvs.push([
+      'lvs',
+      ...lvmArgs(config),
+      '--reportformat',
+      'json',
+      '--units',
+      'b',
+      '--nosuffix',
+      '-o',
+      'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
+      config.backends.lvm.vg,
+    ]);
     uses.push((r) => {
       if (r.exitCode === 0) out.lvs = parseLvsJson(r.stdout);
       else out.error = `lvs: ${r.stderr.trim()}`;
@@ -53,14 +64,27 @@ export async function readForeign(config: Config, host: Host): Promise<ForeignRe
     const res = await host.runMany(argvs);
     res.forEach((r, i) => uses[i]!(r));
   } catch (err) {
-    if (err instanceof HostUnreachableError) return { reachable: false, error: err.message, lvs: [], exportFiles: new Map() };
+    if (err instanceof HostUnreachableError)
+      return { reachable: false, error: err.message, lvs: [], exportFiles: new Map() };
     throw err;
   }
   return out;
 }
 
-export async function readForeignPair(config: Config, hosts: Record<PairRole, Host>): Promise<Record<PairRole, ForeignReads>> {
-  const [primary, backup] = await Promise.all((['primary', 'backup'] as const).map((r) => readForeign(config, hosts[r]).catch((err: Error) => ({ reachable: false, error: err.message, lvs: [], exportFiles: new Map<string, string>() }))));
+export async function readForeignPair(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+): Promise<Record<PairRole, ForeignReads>> {
+  const [primary, backup] = await Promise.all(
+    (['primary', 'backup'] as const).map((r) =>
+      readForeign(config, hosts[r]).catch((err: Error) => ({
+        reachable: false,
+        error: err.message,
+        lvs: [],
+        exportFiles: new Map<string, string>(),
+      })),
+    ),
+  );
   return { primary: primary!, backup: backup! };
 }
 
@@ -111,7 +135,8 @@ function exportLinesFor(f: ForeignReads, inv: HostInventory, config: Config, pat
   if (inv.exportsText !== null) files.set(config.nfs.exportsFile, inv.exportsText);
   const out: ForeignExport[] = [];
   for (const [file, text] of files) {
-    for (const e of parseExports(text).entries) if (e.kind === 'export' && normalizeExportPath(e.path) === path) out.push({ file, entry: e });
+    for (const e of parseExports(text).entries)
+      if (e.kind === 'export' && normalizeExportPath(e.path) === path) out.push({ file, entry: e });
   }
   return out;
 }
@@ -129,7 +154,12 @@ export function exportSignature(e: ExportEntry): string[] {
 }
 
 /** Every unmanaged volume-shaped thing under the NFS root on either host, with its differences. */
-export function findUnmanaged(config: Config, inv: Record<PairRole, HostInventory>, foreign: Record<PairRole, ForeignReads>, views: readonly VolumeView[]): UnmanagedVolume[] {
+export function findUnmanaged(
+  config: Config,
+  inv: Record<PairRole, HostInventory>,
+  foreign: Record<PairRole, ForeignReads>,
+  views: readonly VolumeView[],
+): UnmanagedVolume[] {
   const root = normalizeExportPath(config.nfs.root);
   const managed = new Set(views.map((v) => normalizeExportPath(v.path)));
   const skip = new Set([`${root}/${XFS_META_DIR.split('/')[0]}`, `${root}/lost+found`]);
@@ -139,10 +169,13 @@ export function findUnmanaged(config: Config, inv: Record<PairRole, HostInventor
     const i = inv[r];
     for (const d of i.dirs) if (under(root, d)) paths.add(normalizeExportPath(d));
     for (const m of i.mounts) if (under(root, m.target)) paths.add(normalizeExportPath(m.target));
-    for (const e of i.fstab?.entries ?? []) if (e.kind === 'mount' && under(root, e.file)) paths.add(normalizeExportPath(e.file));
+    for (const e of i.fstab?.entries ?? [])
+      if (e.kind === 'mount' && under(root, e.file)) paths.add(normalizeExportPath(e.file));
     const files = new Map(foreign[r].exportFiles);
     if (i.exportsText !== null) files.set(config.nfs.exportsFile, i.exportsText);
-    for (const text of files.values()) for (const e of parseExports(text).entries) if (e.kind === 'export' && e.owner === null && under(root, e.path)) paths.add(normalizeExportPath(e.path));
+    for (const text of files.values())
+      for (const e of parseExports(text).entries)
+        if (e.kind === 'export' && e.owner === null && under(root, e.path)) paths.add(normalizeExportPath(e.path));
   }
   const out: UnmanagedVolume[] = [];
   for (const path of [...paths].sort()) {
@@ -154,7 +187,14 @@ export function findUnmanaged(config: Config, inv: Record<PairRole, HostInventor
       const fstab = i.fstab ? findMounts(i.fstab, path) : [];
       const lvs = foreign[r].lvs.filter((l) => !l.tags.includes(NFSCTL_TAG));
       const lv = lvFor(config, lvs, [...(mount ? [mount.source] : []), ...fstab.map((f) => f.spec)]);
-      hosts[r] = { reachable: i.reachable && foreign[r].reachable, dir: i.dirs.has(path), lv, mount, fstab, exports: exportLinesFor(foreign[r], i, config, path) };
+      hosts[r] = {
+        reachable: i.reachable && foreign[r].reachable,
+        dir: i.dirs.has(path),
+        lv,
+        mount,
+        fstab,
+        exports: exportLinesFor(foreign[r], i, config, path),
+      };
     }
     const kind = roles.some((r) => hosts[r].lv) ? 'lv' : roles.some((r) => hosts[r].dir) ? 'dir' : 'export';
     out.push({ path, dir: path.slice(root.length + 1), kind, hosts, differences: differences(config, kind, hosts) });
@@ -163,9 +203,14 @@ export function findUnmanaged(config: Config, inv: Record<PairRole, HostInventor
 }
 
 /** What keeps an unmanaged volume from being adopted as it is: missing pieces and host-to-host differences. */
-export function differences(config: Config, kind: UnmanagedVolume['kind'], hosts: Record<PairRole, UnmanagedHost>): string[] {
+export function differences(
+  config: Config,
+  kind: UnmanagedVolume['kind'],
+  hosts: Record<PairRole, UnmanagedHost>,
+): string[] {
   const roles = ['primary', 'backup'] as const;
-  if (roles.some((r) => !hosts[r].reachable)) return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
+  if (roles.some((r) => !hosts[r].reachable))
+    return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
   const out: string[] = [];
   const realMounts = kind === 'lv' ? !config.backends.lvm?.metadataOnly : true;
   const has = (r: PairRole) => hosts[r].dir || hosts[r].lv !== null || hosts[r].exports.length > 0;
@@ -178,26 +223,39 @@ export function differences(config: Config, kind: UnmanagedVolume['kind'], hosts
     if (kind === 'lv') {
       if (!h.lv) out.push(`${r}: no logical volume of ${config.backends.lvm?.vg} is mounted there`);
       if (realMounts && !h.mount) out.push(`${r}: not a mount (the directory is on the root filesystem)`);
-      if (realMounts && h.mount && h.lv === null) out.push(`${r}: mounted from ${h.mount.source}, not from an LV of ${config.backends.lvm?.vg}`);
-      if (realMounts && h.fstab.length === 0) out.push(`${r}: no /etc/fstab entry (it would not be mounted after a reboot)`);
-    } else if (kind === 'dir' && exporterOf(config).readsExportsFile && !config.backends.lvm?.metadataOnly && !h.mount) {
+      if (realMounts && h.mount && h.lv === null)
+        out.push(`${r}: mounted from ${h.mount.source}, not from an LV of ${config.backends.lvm?.vg}`);
+      if (realMounts && h.fstab.length === 0)
+        out.push(`${r}: no /etc/fstab entry (it would not be mounted after a reboot)`);
+    } else if (
+      kind === 'dir' &&
+      exporterOf(config).readsExportsFile &&
+      !config.backends.lvm?.metadataOnly &&
+      !h.mount
+    ) {
       out.push(`${r}: not a mount (a plain directory on the root filesystem)`);
     }
     if (h.fstab.length > 1) out.push(`${r}: ${h.fstab.length} /etc/fstab entries for the mount point`);
     if (h.exports.length === 0) out.push(`${r}: not exported`);
-    if (h.exports.length > 1) out.push(`${r}: exported by ${h.exports.length} lines (${h.exports.map((e) => `${e.file}:${e.entry.line}`).join(', ')})`);
-    if (h.exports.some((e) => e.entry.owner !== null)) out.push(`${r}: an export line carries nfsctl's marker but no volume has this path`);
+    if (h.exports.length > 1)
+      out.push(
+        `${r}: exported by ${h.exports.length} lines (${h.exports.map((e) => `${e.file}:${e.entry.line}`).join(', ')})`,
+      );
+    if (h.exports.some((e) => e.entry.owner !== null))
+      out.push(`${r}: an export line carries nfsctl's marker but no volume has this path`);
   }
   if (present.length === 2) {
     const [p, b] = [hosts.primary, hosts.backup];
-    if (p.lv && b.lv && p.lv.size !== b.lv.size) out.push(`size differs: primary ${p.lv.size} B, backup ${b.lv.size} B`);
+    if (p.lv && b.lv && p.lv.size !== b.lv.size)
+      out.push(`size differs: primary ${p.lv.size} B, backup ${b.lv.size} B`);
     if (p.lv && b.lv && p.lv.name !== b.lv.name) out.push(`LV name differs: primary ${p.lv.name}, backup ${b.lv.name}`);
     const sp = p.exports.flatMap((e) => exportSignature(e.entry)).join(' ');
     const sb = b.exports.flatMap((e) => exportSignature(e.entry)).join(' ');
     if (p.exports.length && b.exports.length && sp !== sb) out.push(`export line differs: primary ${sp}, backup ${sb}`);
     const fp = p.fstab[0];
     const fb = b.fstab[0];
-    if (fp && fb && (fp.vfstype !== fb.vfstype || fp.mntops !== fb.mntops)) out.push(`fstab entry differs: primary ${fp.vfstype} ${fp.mntops}, backup ${fb.vfstype} ${fb.mntops}`);
+    if (fp && fb && (fp.vfstype !== fb.vfstype || fp.mntops !== fb.mntops))
+      out.push(`fstab entry differs: primary ${fp.vfstype} ${fp.mntops}, backup ${fb.vfstype} ${fb.mntops}`);
   }
   return out;
 }

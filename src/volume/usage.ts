@@ -12,7 +12,13 @@ import type { Backend, VolumeIdentity } from './identity.js';
 export type { Usage } from '../core/usage.js';
 
 /** This host's usage of `v` (null: unknown), from its backend (the contract's `usage`). */
-export function hostUsage(config: Config, backend: Backend, inv: HostInventory, v: VolumeIdentity, cluster?: ClusterInventory): Usage | null {
+export function hostUsage(
+  config: Config,
+  backend: Backend,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  cluster?: ClusterInventory,
+): Usage | null {
   if (!inv.reachable) return null;
   return backendNamed(backend).usage(config, inv, v, cluster);
 }
@@ -27,7 +33,10 @@ export interface VolumeUsage extends Usage {
  * The usage a volume is judged by: the VIP holder's copy (what clients write to), else the
  * primary's, else the backup's; null when no host can tell.
  */
-export function volumeUsage(hosts: Record<PairRole, { usage?: Usage | null }>, vipHolder: PairRole | null): VolumeUsage | null {
+export function volumeUsage(
+  hosts: Record<PairRole, { usage?: Usage | null }>,
+  vipHolder: PairRole | null,
+): VolumeUsage | null {
   const order: PairRole[] = vipHolder === 'backup' ? ['backup', 'primary'] : ['primary', 'backup'];
   for (const r of order) {
     const u = hosts[r].usage;

@@ -33,7 +33,12 @@ describe('SIGKILL while rewriting an exports file', () => {
       const r = await writeAndKill(target, 'new', 40, ms);
       const now = readFileSync(target, 'utf8');
       const isOld = now === old;
-      const isNew = now.length > 1024 * 1024 && now.split('\n').slice(0, -1).every((l) => l === '/nfs/new 198.51.100.0/24(rw,sync,no_subtree_check) # nfsctl:new');
+      const isNew =
+        now.length > 1024 * 1024 &&
+        now
+          .split('\n')
+          .slice(0, -1)
+          .every((l) => l === '/nfs/new 198.51.100.0/24(rw,sync,no_subtree_check) # nfsctl:new');
       expect(isOld || isNew, `after kill at ${ms} ms the file is neither old nor new (${now.length} bytes)`).toBe(true);
       outcomes.push(`${ms}ms:${r}:${isOld ? 'old' : 'new'}`);
       if (isNew) writeFileSync(target, old);

@@ -6,8 +6,17 @@ import { join } from 'node:path';
 import { ensureBuilt, ROOT, run } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; scripts: Record<string, string> };
-const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', NO_COLOR: '1' };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  scripts: Record<string, string>;
+};
+const npmEnv = {
+  ...process.env,
+  npm_config_update_notifier: 'false',
+  npm_config_fund: 'false',
+  npm_config_audit: 'false',
+  NO_COLOR: '1',
+};
 
 let dir: string;
 let prefix: string;
@@ -20,10 +29,18 @@ beforeAll(async () => {
   await ensureBuilt();
   dir = tempDir('nfsctl-install-');
   prefix = join(dir, 'prefix');
-  const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, env: npmEnv, timeout: 240_000 });
+  const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: ROOT,
+    env: npmEnv,
+    timeout: 240_000,
+  });
   expect(pack.status, pack.stderr).toBe(0);
   tarball = join(dir, readdirSync(dir).find((f) => /^nfsctl-.*\.tgz$/.test(f))!);
-  const install = await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', tarball], { cwd: dir, env: npmEnv, timeout: 480_000 });
+  const install = await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', tarball], {
+    cwd: dir,
+    env: npmEnv,
+    timeout: 480_000,
+  });
   expect(install.status, install.stderr).toBe(0);
 }, 900_000);
 
@@ -31,7 +48,15 @@ describe('npm pack + npm install -g', () => {
   it('packs what the command needs and nothing of the sources', async () => {
     const list = await run('tar', ['tzf', tarball]);
     const files = list.stdout.split('\n').filter(Boolean);
-    for (const f of ['package/package.json', 'package/bin/nfsctl', 'package/dist/bundle/main.js', 'package/man/nfsctl.8', 'package/completions/nfsctl.bash', 'package/completions/_nfsctl', 'package/completions/nfsctl.fish']) {
+    for (const f of [
+      'package/package.json',
+      'package/bin/nfsctl',
+      'package/dist/bundle/main.js',
+      'package/man/nfsctl.8',
+      'package/completions/nfsctl.bash',
+      'package/completions/_nfsctl',
+      'package/completions/nfsctl.fish',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^package\/(src|test|lab)\//.test(f))).toEqual([]);
@@ -62,7 +87,9 @@ describe('npm pack + npm install -g', () => {
     const where = await run('man', ['-w', 'nfsctl'], { env: { ...npmEnv, MANPATH: join(prefix, 'share', 'man') } });
     expect(where.status, where.stderr).toBe(0);
     expect(realpathSync(where.stdout.trim())).toBe(realpathSync(page));
-    const shown = await run('man', ['-P', 'cat', 'nfsctl'], { env: { ...npmEnv, MANPATH: join(prefix, 'share', 'man'), MANWIDTH: '100' } });
+    const shown = await run('man', ['-P', 'cat', 'nfsctl'], {
+      env: { ...npmEnv, MANPATH: join(prefix, 'share', 'man'), MANWIDTH: '100' },
+    });
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain('EXIT STATUS');
   });
@@ -77,7 +104,9 @@ describe('npm pack + npm install -g', () => {
     ]) {
       const r = await run(bin, ['completion', shell!], { env: npmEnv });
       expect(r.status).toBe(0);
-      expect(r.stdout, `${file} differs from \`nfsctl completion ${shell}\``).toBe(readFileSync(join(installed, file!), 'utf8'));
+      expect(r.stdout, `${file} differs from \`nfsctl completion ${shell}\``).toBe(
+        readFileSync(join(installed, file!), 'utf8'),
+      );
     }
   });
 });

@@ -20,10 +20,24 @@ let key: { priv: string; pub: string };
 let knownHosts: string;
 
 function sshOpts(extra: Partial<SshOptions> = {}): SshOptions {
-  return { user: 'root', port: 22, identity: key.priv, knownHosts, sudo: false, connectTimeoutMs: 5_000, commandTimeoutMs: 20_000, ...extra };
+  return {
+    user: 'root',
+    port: 22,
+    identity: key.priv,
+    knownHosts,
+    sudo: false,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 20_000,
+    ...extra,
+  };
 }
-const hostFor = (name: string, s: TestSshd, extra: Partial<SshOptions> = {}) => new SshHost(name, '127.0.0.1', sshOpts({ port: s.port, ...extra }));
-const accepted = (s: TestSshd) => s.log().split('\n').filter((l) => l.includes('Accepted publickey')).length;
+const hostFor = (name: string, s: TestSshd, extra: Partial<SshOptions> = {}) =>
+  new SshHost(name, '127.0.0.1', sshOpts({ port: s.port, ...extra }));
+const accepted = (s: TestSshd) =>
+  s
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('Accepted publickey')).length;
 
 beforeAll(async () => {
   work = tempDir('nfsctl-ssh-');
@@ -65,11 +79,22 @@ describe('ssh host against real sshd', () => {
       prompter: async () => ({ confirm: async () => true, typed: async () => true }),
       host: (n) => hosts[n as 'primary' | 'backup'],
     });
-    const report = await runner.run(plan, { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: '' } });
+    const report = await runner.run(plan, {
+      dryRun: false,
+      yes: true,
+      json: false,
+      interactive: false,
+      confirm: { kind: 'yesno', message: '' },
+    });
     expect(report.ok).toBe(true);
     const lines = readFileSync(marker, 'utf8').trim().split('\n').sort();
     expect(lines).toEqual(['backup 1', 'backup 2', 'backup 3', 'primary 1', 'primary 2', 'primary 3']);
-    expect(connectionLog.slice(before).map((c) => c.host).sort()).toEqual(['backup', 'primary']);
+    expect(
+      connectionLog
+        .slice(before)
+        .map((c) => c.host)
+        .sort(),
+    ).toEqual(['backup', 'primary']);
     await Promise.all([hosts.primary.close(), hosts.backup.close()]);
     // the servers' own view: one authenticated connection each
     expect(accepted(primary)).toBe(1);
@@ -94,7 +119,9 @@ describe('ssh host against real sshd', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const kh = join(work, 'known_hosts_changed');
     writeFileSync(kh, knownHostsLine(primary, readFileSync(`${other}.pub`, 'utf8')));
-    const err = await hostFor('primary', primary, { knownHosts: kh }).run(['true']).catch((e) => e);
+    const err = await hostFor('primary', primary, { knownHosts: kh })
+      .run(['true'])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HostUnreachableError);
     expect(err.message).toContain('HOST KEY CHANGED');
   });
@@ -148,7 +175,9 @@ describe('ssh host against real sshd', () => {
   it('runs many commands at once over one connection without exceeding sshd MaxSessions (10)', async () => {
     const h = hostFor('backup', backup);
     const before = accepted(backup);
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => h.run(['sh', '-c', 'sleep 0.2; echo $1', 'x', String(i)])));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => h.run(['sh', '-c', 'sleep 0.2; echo $1', 'x', String(i)])),
+    );
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
     expect(accepted(backup) - before).toBe(1);
     await h.close();
@@ -163,10 +192,16 @@ describe('ssh host against real sshd', () => {
 
   it('runs a batch of commands over one channel with the same results as one by one', async () => {
     const h = hostFor('backup', backup);
-    const argvs = [['printf', '%s\\0', "it's", '$(id)', 'a b'], ['sh', '-c', 'echo e >&2; exit 4'], ['printf', '%s', 'no newline']];
+    const argvs = [
+      ['printf', '%s\\0', "it's", '$(id)', 'a b'],
+      ['sh', '-c', 'echo e >&2; exit 4'],
+      ['printf', '%s', 'no newline'],
+    ];
     const alone = await Promise.all(argvs.map((a) => h.run(a)));
     const many = await h.runMany(argvs);
-    expect(many.map((r) => [r.exitCode, r.stdout, r.stderr])).toEqual(alone.map((r) => [r.exitCode, r.stdout, r.stderr]));
+    expect(many.map((r) => [r.exitCode, r.stdout, r.stderr])).toEqual(
+      alone.map((r) => [r.exitCode, r.stdout, r.stderr]),
+    );
     expect(many[0]!.stdout.split('\0').slice(0, -1)).toEqual(["it's", '$(id)', 'a b']);
     await h.close();
   });
@@ -191,9 +226,14 @@ describe('ssh host against real sshd', () => {
     const ctl = new AbortController();
     const chunks: string[] = [];
     // a parent that ignores nothing and a child of its own (like rsync's receiver and generator)
-    const p = h.run(['sh', '-c', 'echo started; sleep 60 & sleep 61; wait', tag], { signal: ctl.signal, onStdout: (c) => chunks.push(c), timeoutMs: 120_000 });
+    const p = h.run(['sh', '-c', 'echo started; sleep 60 & sleep 61; wait', tag], {
+      signal: ctl.signal,
+      onStdout: (c) => chunks.push(c),
+      timeoutMs: 120_000,
+    });
     const t0 = Date.now();
-    while (!chunks.join('').includes('started') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (!chunks.join('').includes('started') && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 20));
     expect(alive()).not.toBe('');
     ctl.abort();
     const err = await p.catch((e: unknown) => e);

@@ -19,19 +19,38 @@ let work: string;
 let key: { priv: string; pub: string };
 
 const keyOf = (s: TestSshd) => s.hostKeyPub.split(/\s+/).slice(0, 2).join(' ');
-const accepted = (s: TestSshd) => s.log().split('\n').filter((l) => l.includes('Accepted publickey')).length;
+const accepted = (s: TestSshd) =>
+  s
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('Accepted publickey')).length;
 function kh(name: string, text: string): string {
   const f = join(work, name);
   writeFileSync(f, text);
   return f;
 }
 function sshHost(s: TestSshd, knownHosts: string, extra: Partial<SshOptions> = {}) {
-  return new SshHost('primary', '127.0.0.1', { user: 'root', port: s.port, identity: key.priv, knownHosts, sudo: false, connectTimeoutMs: 5_000, commandTimeoutMs: 20_000, ...extra });
+  return new SshHost('primary', '127.0.0.1', {
+    user: 'root',
+    port: s.port,
+    identity: key.priv,
+    knownHosts,
+    sudo: false,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 20_000,
+    ...extra,
+  });
 }
 /** The pair's config: the primary's key is also filed under its alias "nfs-primary". */
 function pairConfig(knownHosts: string): Config {
   const c = parseConfig(testConfigYaml(tempDir('nfsctl-khcfg-')));
-  c.hosts.primary.ssh = { ...c.hosts.primary.ssh, port: primary.port, identity: key.priv, knownHosts, hostKeyAliases: ['nfs-primary'] };
+  c.hosts.primary.ssh = {
+    ...c.hosts.primary.ssh,
+    port: primary.port,
+    identity: key.priv,
+    knownHosts,
+    hostKeyAliases: ['nfs-primary'],
+  };
   return c;
 }
 
@@ -48,7 +67,9 @@ describe('known_hosts markers', () => {
   it('@revoked: the key is refused even when also listed as valid', async () => {
     const f = kh('kh-revoked', knownHostsLine(primary) + `@revoked * ${keyOf(primary)}\n`);
     const before = accepted(primary);
-    const err = await sshHost(primary, f).run(['true']).catch((e) => e);
+    const err = await sshHost(primary, f)
+      .run(['true'])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HostUnreachableError);
     expect(err.message).toMatch(/is marked @revoked \(line 2\)/);
     expect(accepted(primary)).toBe(before);
@@ -57,8 +78,13 @@ describe('known_hosts markers', () => {
   it('@cert-authority only: refused, saying host certificates are not supported', async () => {
     const ca = join(work, 'ca_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', ca]);
-    const f = kh('kh-ca', `@cert-authority [127.0.0.1]:${primary.port} ${readFileSync(`${ca}.pub`, 'utf8').split(/\s+/).slice(0, 2).join(' ')}\n`);
-    const err = await sshHost(primary, f).run(['true']).catch((e) => e);
+    const f = kh(
+      'kh-ca',
+      `@cert-authority [127.0.0.1]:${primary.port} ${readFileSync(`${ca}.pub`, 'utf8').split(/\s+/).slice(0, 2).join(' ')}\n`,
+    );
+    const err = await sshHost(primary, f)
+      .run(['true'])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HostUnreachableError);
     expect(err.message).toContain('nfsctl does not support SSH host certificates');
     expect(err.message).toContain('@cert-authority entry');
@@ -76,18 +102,23 @@ describe('known_hosts markers', () => {
 
   it('an entry for the host on port 22 does not cover another port', async () => {
     const f = kh('kh-port22', `127.0.0.1 ${keyOf(primary)}\n`);
-    const err = await sshHost(primary, f).run(['true']).catch((e) => e);
+    const err = await sshHost(primary, f)
+      .run(['true'])
+      .catch((e) => e);
     expect(err.message).toContain(`no known_hosts entry for [127.0.0.1]:${primary.port}`);
   });
 });
 
 describe('nodes are verified under their own names only', () => {
-  it('a node presenting the primary\'s key is refused (the primary\'s alias does not cover it)', async () => {
+  it("a node presenting the primary's key is refused (the primary's alias does not cover it)", async () => {
     // the "node" is the primary's sshd: it presents the primary's host key
     const f = kh('kh-alias', `[nfs-primary]:* ${keyOf(primary)}\n`);
     const pool = new HostPool(pairConfig(f));
     const before = accepted(primary);
-    const err = await pool.node('node-y', '127.0.0.1', { port: primary.port }).run(['true']).catch((e) => e);
+    const err = await pool
+      .node('node-y', '127.0.0.1', { port: primary.port })
+      .run(['true'])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HostUnreachableError);
     expect(err.message).toContain(`no known_hosts entry for [127.0.0.1]:${primary.port} or [node-y]:${primary.port}`);
     expect(accepted(primary)).toBe(before);
@@ -107,7 +138,10 @@ describe('nodes are verified under their own names only', () => {
   it('a node with another key than the one filed under its name: HOST KEY CHANGED', async () => {
     const f = kh('kh-changed', `[node-x]:${node.port} ${keyOf(primary)}\n`);
     const pool = new HostPool(pairConfig(f));
-    const err = await pool.node('node-x', '127.0.0.1', { port: node.port }).run(['true']).catch((e) => e);
+    const err = await pool
+      .node('node-x', '127.0.0.1', { port: node.port })
+      .run(['true'])
+      .catch((e) => e);
     expect(err.message).toContain('HOST KEY CHANGED');
     await pool.closeAll();
   });

@@ -21,7 +21,9 @@ async function health(): Promise<{ health: string; checks: Finding[]; durationMs
   return { ...JSON.parse(r.stdout), exitCode: r.exitCode };
 }
 
-async function diagnose(from = 'client'): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number }> {
+async function diagnose(
+  from = 'client',
+): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number }> {
   const t0 = Date.now();
   const r = await nfsctl(['troubleshoot-mount', VOL, '--from', from, '--json']);
   expect(r.stdout, r.stderr).not.toBe('');
@@ -46,7 +48,10 @@ afterAll(async () => {
 describe('healthy pair', () => {
   it('health is ok, exit 0, quickly; troubleshoot finds no cause and mounts from the client', async () => {
     const h = await health();
-    expect(h.checks.filter((c) => c.status !== 'ok'), JSON.stringify(h.checks.filter((c) => c.status !== 'ok'))).toEqual([]);
+    expect(
+      h.checks.filter((c) => c.status !== 'ok'),
+      JSON.stringify(h.checks.filter((c) => c.status !== 'ok')),
+    ).toEqual([]);
     expect(h.health).toBe('ok');
     expect(h.exitCode).toBe(0);
     const d = await diagnose();
@@ -63,7 +68,9 @@ describe('healthy pair', () => {
     const nobody = await diagnose('nobody@client');
     expect(nobody.exitCode).toBe(1);
     expect(firstCause(nobody)).toMatchObject({ id: 'ssh', title: 'SSH to nobody@client' });
-    expect(firstCause(nobody)!.evidence).toMatch(/authentication|All configured authentication methods failed|permission denied/i);
+    expect(firstCause(nobody)!.evidence).toMatch(
+      /authentication|All configured authentication methods failed|permission denied/i,
+    );
     expect(nobody.findings.some((f) => f.id === 'ports')).toBe(false);
     for (const bad of ['', '-oProxyCommand=touch /tmp/nfsctl-pwned', 'client:0', 'no body@client']) {
       const r = await nfsctl(['troubleshoot-mount', VOL, '--from', bad]);
@@ -79,24 +86,96 @@ describe('healthy pair', () => {
     expect(JSON.parse(r.stdout).health).toBe('ok');
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('[trace +'));
     for (const host of ['primary', 'backup']) {
-      expect(lines.some((l) => new RegExp(`^\\[trace \\+\\d+ms ${host} \\d+ms exit 0\\] iptables -S INPUT$`).test(l)), r.stderr).toBe(true);
+      expect(
+        lines.some((l) => new RegExp(`^\\[trace \\+\\d+ms ${host} \\d+ms exit 0\\] iptables -S INPUT$`).test(l)),
+        r.stderr,
+      ).toBe(true);
     }
     expect(r.stdout).not.toContain('[trace');
   });
 });
 
 // [fault, args, expected first-cause id (troubleshoot), expected critical health check id prefix]
-const cases: { name: string; apply: () => Promise<unknown>; undo: () => Promise<unknown>; cause: string | RegExp; health: string | RegExp }[] = [
-  { name: 'missing directory', apply: () => fault('hide-dir', 'primary', ['--path', PATH]), undo: () => undoFault('hide-dir', 'primary', ['--path', PATH]), cause: 'exists', health: /^volume:/ },
-  { name: 'export line missing', apply: () => fault('drop-export-line', 'primary', ['--path', PATH]), undo: () => undoFault('drop-export-line', 'primary', ['--path', PATH]), cause: 'exported', health: /^volume:/ },
-  { name: 'export in file but not served', apply: () => fault('remove-export', 'primary', ['--path', PATH]), undo: () => undoFault('remove-export', 'primary', ['--path', PATH]), cause: 'served', health: /^volume:/ },
-  { name: 'nfs server stopped', apply: () => fault('stop-ganesha', 'primary'), undo: () => undoFault('stop-ganesha', 'primary'), cause: 'served', health: 'service-nfs' },
-  { name: 'VIP on neither host', apply: () => fault('no-vip'), undo: () => undoFault('no-vip'), cause: 'vip', health: 'vip' },
-  { name: 'split brain', apply: async () => { await fault('split-brain'); await waitFor(async () => (await vipHolders()).length === 2, 20_000); }, undo: () => undoFault('split-brain'), cause: 'vip', health: 'vip' },
-  { name: 'REJECT on 2049', apply: () => fault('reject', 'primary', ['--port', '2049']), undo: () => undoFault('reject', 'primary', ['--port', '2049']), cause: 'ports', health: 'firewall' },
-  { name: 'DROP on 2049', apply: () => fault('drop', 'primary', ['--port', '2049']), undo: () => undoFault('drop', 'primary', ['--port', '2049']), cause: 'ports', health: 'firewall' },
-  { name: 'REJECT on 111', apply: () => fault('reject', 'primary', ['--port', '111']), undo: () => undoFault('reject', 'primary', ['--port', '111']), cause: 'ports', health: 'firewall' },
-  { name: 'DROP on 111', apply: () => fault('drop', 'primary', ['--port', '111']), undo: () => undoFault('drop', 'primary', ['--port', '111']), cause: 'ports', health: 'firewall' },
+const cases: {
+  name: string;
+  apply: () => Promise<unknown>;
+  undo: () => Promise<unknown>;
+  cause: string | RegExp;
+  health: string | RegExp;
+}[] = [
+  {
+    name: 'missing directory',
+    apply: () => fault('hide-dir', 'primary', ['--path', PATH]),
+    undo: () => undoFault('hide-dir', 'primary', ['--path', PATH]),
+    cause: 'exists',
+    health: /^volume:/,
+  },
+  {
+    name: 'export line missing',
+    apply: () => fault('drop-export-line', 'primary', ['--path', PATH]),
+    undo: () => undoFault('drop-export-line', 'primary', ['--path', PATH]),
+    cause: 'exported',
+    health: /^volume:/,
+  },
+  {
+    name: 'export in file but not served',
+    apply: () => fault('remove-export', 'primary', ['--path', PATH]),
+    undo: () => undoFault('remove-export', 'primary', ['--path', PATH]),
+    cause: 'served',
+    health: /^volume:/,
+  },
+  {
+    name: 'nfs server stopped',
+    apply: () => fault('stop-ganesha', 'primary'),
+    undo: () => undoFault('stop-ganesha', 'primary'),
+    cause: 'served',
+    health: 'service-nfs',
+  },
+  {
+    name: 'VIP on neither host',
+    apply: () => fault('no-vip'),
+    undo: () => undoFault('no-vip'),
+    cause: 'vip',
+    health: 'vip',
+  },
+  {
+    name: 'split brain',
+    apply: async () => {
+      await fault('split-brain');
+      await waitFor(async () => (await vipHolders()).length === 2, 20_000);
+    },
+    undo: () => undoFault('split-brain'),
+    cause: 'vip',
+    health: 'vip',
+  },
+  {
+    name: 'REJECT on 2049',
+    apply: () => fault('reject', 'primary', ['--port', '2049']),
+    undo: () => undoFault('reject', 'primary', ['--port', '2049']),
+    cause: 'ports',
+    health: 'firewall',
+  },
+  {
+    name: 'DROP on 2049',
+    apply: () => fault('drop', 'primary', ['--port', '2049']),
+    undo: () => undoFault('drop', 'primary', ['--port', '2049']),
+    cause: 'ports',
+    health: 'firewall',
+  },
+  {
+    name: 'REJECT on 111',
+    apply: () => fault('reject', 'primary', ['--port', '111']),
+    undo: () => undoFault('reject', 'primary', ['--port', '111']),
+    cause: 'ports',
+    health: 'firewall',
+  },
+  {
+    name: 'DROP on 111',
+    apply: () => fault('drop', 'primary', ['--port', '111']),
+    undo: () => undoFault('drop', 'primary', ['--port', '111']),
+    cause: 'ports',
+    health: 'firewall',
+  },
 ];
 
 describe.each(cases)('fault: $name', (c) => {
@@ -112,7 +191,12 @@ describe.each(cases)('fault: $name', (c) => {
       const h = await health();
       expect(h.health).toBe('critical');
       expect(h.exitCode).toBe(1);
-      expect(h.checks.some((x) => x.status === 'critical' && (typeof c.health === 'string' ? x.id === c.health : c.health.test(x.id))), JSON.stringify(h.checks.filter((x) => x.status !== 'ok'))).toBe(true);
+      expect(
+        h.checks.some(
+          (x) => x.status === 'critical' && (typeof c.health === 'string' ? x.id === c.health : c.health.test(x.id)),
+        ),
+        JSON.stringify(h.checks.filter((x) => x.status !== 'ok')),
+      ).toBe(true);
     } finally {
       await c.undo();
     }
@@ -133,7 +217,9 @@ describe('drop on every NFS port cannot hang anything', () => {
       // check timeout is 5 s in the lab config; generous slack for a loaded 2-core machine
       expect(healthMs).toBeLessThan(30_000);
       expect(d.ms).toBeLessThan(45_000);
-      process.stdout.write(`\n[figure] health with DROP on all NFS ports: ${healthMs} ms; troubleshoot-mount: ${d.ms} ms\n`);
+      process.stdout.write(
+        `\n[figure] health with DROP on all NFS ports: ${healthMs} ms; troubleshoot-mount: ${d.ms} ms\n`,
+      );
     } finally {
       await undoFault('drop', 'primary');
     }

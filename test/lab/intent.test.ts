@@ -4,18 +4,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labExec, labExecOk, undoAllFaults, vipHolders, waitFor, NS } from './helpers.js';
 
-const nfsctl = (host: 'primary' | 'backup', args: string[], timeoutMs = 300_000) => labExec(host, ['nfsctl', ...args], { timeoutMs });
+const nfsctl = (host: 'primary' | 'backup', args: string[], timeoutMs = 300_000) =>
+  labExec(host, ['nfsctl', ...args], { timeoutMs });
 const VOL = 'team-b/keep';
 const META = '/nfs/.nfsctl/meta/pv.team-b.keep.json'; // xfsMetaPath: the XFS project name
 
-interface Check { id: string; status: string; evidence: string; fix?: string }
-const volumeFinding = async (): Promise<Check | undefined> => (JSON.parse((await nfsctl('primary', ['health', '--json'])).stdout).checks as Check[]).find((c) => c.id === `volume:${VOL}`);
-const listed = async () => (JSON.parse((await nfsctl('primary', ['volume', 'list', '--json'])).stdout).volumes as { id: string; state: string; drift: string[]; hosts: Record<string, { served: boolean }> }[]).find((v) => v.id === VOL)!;
+interface Check {
+  id: string;
+  status: string;
+  evidence: string;
+  fix?: string;
+}
+const volumeFinding = async (): Promise<Check | undefined> =>
+  (JSON.parse((await nfsctl('primary', ['health', '--json'])).stdout).checks as Check[]).find(
+    (c) => c.id === `volume:${VOL}`,
+  );
+const listed = async () =>
+  (
+    JSON.parse((await nfsctl('primary', ['volume', 'list', '--json'])).stdout).volumes as {
+      id: string;
+      state: string;
+      drift: string[];
+      hosts: Record<string, { served: boolean }>;
+    }[]
+  ).find((v) => v.id === VOL)!;
 
 describe.sequential(`intentional volume states on lab ${NS}`, () => {
   beforeAll(async () => {
     await undoAllFaults();
-    await labExec('primary', ['bash', '-c', 'labsvc start nfs-ganesha; labsvc enable keepalived; labsvc start keepalived']);
+    await labExec('primary', [
+      'bash',
+      '-c',
+      'labsvc start nfs-ganesha; labsvc enable keepalived; labsvc start keepalived',
+    ]);
     await waitFor(async () => (await vipHolders()).join() === 'primary', 30_000);
     await nfsctl('primary', ['lock', 'break', '--yes']); // an aborted earlier run may have left it
     await nfsctl('primary', ['volume', 'delete', VOL, '--yes', '--force']);

@@ -47,7 +47,15 @@ describe('NFS through the VIP', () => {
 describe('ssh between lab hosts', () => {
   it('primary reaches backup with strict host key checking', async () => {
     const r = await labExec('primary', [
-      'ssh', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'backup', 'hostname',
+      'ssh',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      'backup',
+      'hostname',
     ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -62,7 +70,15 @@ describe('ssh between lab hosts', () => {
       [HOST_IPS.backup, 'backup'],
     ]) {
       const out = await labExecOk('client', [
-        'ssh', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${target}`, 'hostname',
+        'ssh',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        `root@${target}`,
+        'hostname',
       ]);
       expect(out.trim(), target).toBe(expected);
     }
@@ -206,7 +222,9 @@ describe('storage hosts', () => {
     }
     const facts = await labFacts();
     if (facts.xfs_prjquota !== 'yes') {
-      console.log(`skipping the quota part: kernel ${facts.kernel} lacks XFS quota support (xfs_prjquota=${facts.xfs_prjquota})`);
+      console.log(
+        `skipping the quota part: kernel ${facts.kernel} lacks XFS quota support (xfs_prjquota=${facts.xfs_prjquota})`,
+      );
       ctx.skip();
     }
     for (const h of STORAGE_HOSTS) {
@@ -223,7 +241,9 @@ describe('storage hosts', () => {
       expect((await labExec(h, ['labsvc', 'is-enabled', 'keepalived'])).exitCode).toBe(0);
       expect((await labExecOk(h, ['sh', '-c', 'command -v nfsctl'])).trim()).toBe('/usr/local/sbin/nfsctl');
       expect(await labExecOk(h, ['cat', '/etc/nfsctl/config.yaml'])).toMatch(new RegExp(`^this: ${h}$`, 'm'));
-      expect(await labExecOk(h, ['cat', '/etc/ganesha/ganesha.conf'])).toMatch(/%include "\/etc\/ganesha\/nfsctl\/exports.conf"\s*$/);
+      expect(await labExecOk(h, ['cat', '/etc/ganesha/ganesha.conf'])).toMatch(
+        /%include "\/etc\/ganesha\/nfsctl\/exports.conf"\s*$/,
+      );
     }
     for (const h of ['client', 'primary'] as const) {
       expect(await labExecOk(h, ['cat', '/opt/nfsctl/package.json'])).toContain('"name": "nfsctl"');

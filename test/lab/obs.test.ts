@@ -30,10 +30,35 @@ async function stopServer(): Promise<void> {
 beforeAll(async () => {
   await stopServer();
   await nfsctl(['volume', 'delete', VOL, '--yes', '--force']);
-  const c = await nfsctl(['volume', 'create', VOL, '--size', '40M', '--backend', 'rbd', '--label', 'tier=gold', '--yes']);
+  const c = await nfsctl([
+    'volume',
+    'create',
+    VOL,
+    '--size',
+    '40M',
+    '--backend',
+    'rbd',
+    '--label',
+    'tier=gold',
+    '--yes',
+  ]);
   expect(c.exitCode, c.stderr).toBe(0);
   // 36 of 40 MiB: nine of the image's ten 4 MiB objects exist, what `rbd du` counts
-  await labExecOk('primary', ['rbd', 'bench', '--io-type', 'write', '--io-size', '1M', '--io-threads', '1', '--io-total', '36M', '--io-pattern', 'seq', IMAGE]);
+  await labExecOk('primary', [
+    'rbd',
+    'bench',
+    '--io-type',
+    'write',
+    '--io-size',
+    '1M',
+    '--io-threads',
+    '1',
+    '--io-total',
+    '36M',
+    '--io-pattern',
+    'seq',
+    IMAGE,
+  ]);
   await nfsctl(['sync', '--yes']);
 });
 
@@ -46,9 +71,17 @@ describe('a volume written to 90%', () => {
   it('is in volume list --over 80% (not --over 95%), with its use from rbd du; namespace and selector filters', async () => {
     const r = await nfsctl(['volume', 'list', 'lab-o', '-l', 'tier in (gold,silver)', '--over', '80%', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const vols = JSON.parse(r.stdout).volumes as { id: string; usage: { percent: number; usedBytes: number; capacityBytes: number; source: string } }[];
+    const vols = JSON.parse(r.stdout).volumes as {
+      id: string;
+      usage: { percent: number; usedBytes: number; capacityBytes: number; source: string };
+    }[];
     expect(vols.map((v) => v.id)).toEqual([VOL]);
-    expect(vols[0]!.usage).toMatchObject({ percent: 90, usedBytes: 36 * 2 ** 20, capacityBytes: 40 * 2 ** 20, source: 'rbd du' });
+    expect(vols[0]!.usage).toMatchObject({
+      percent: 90,
+      usedBytes: 36 * 2 ** 20,
+      capacityBytes: 40 * 2 ** 20,
+      source: 'rbd du',
+    });
     const none = await nfsctl(['volume', 'list', '--over', '95%', '-l', 'tier=gold']);
     expect(none.exitCode, none.stderr).toBe(0);
     expect(none.stdout).not.toContain(VOL);
@@ -58,13 +91,21 @@ describe('a volume written to 90%', () => {
   it('is a health warning naming it (exit 1), with a resize as the fix', async () => {
     const r = await nfsctl(['health', '--json']);
     expect(r.exitCode).toBe(1);
-    const h = JSON.parse(r.stdout) as { health: string; checks: { id: string; status: string; evidence: string; fix?: string }[] };
+    const h = JSON.parse(r.stdout) as {
+      health: string;
+      checks: { id: string; status: string; evidence: string; fix?: string }[];
+    };
     expect(h.health).toBe('warn');
     const f = h.checks.find((c) => c.id === `usage:${VOL}`)!;
     expect(f).toMatchObject({ status: 'warn' });
     expect(f.evidence).toMatch(/36Mi of 40Mi used \(90%\), from rbd du/);
     expect(f.fix).toMatch(/^nfsctl volume resize lab-o\/fill --size /);
-    expect(h.checks.filter((c) => c.status !== 'ok').map((c) => c.id).sort()).toEqual(['usage', `usage:${VOL}`]);
+    expect(
+      h.checks
+        .filter((c) => c.status !== 'ok')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['usage', `usage:${VOL}`]);
   });
 
   it('is in the metrics; promtool check metrics passes on the real output and on the textfile', async () => {
@@ -72,7 +113,9 @@ describe('a volume written to 90%', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const p = promtool(r.stdout);
     expect(p.status, p.out).toBe(0);
-    expect(r.stdout).toContain(`nfsctl_volume_used_bytes{volume="${VOL}",namespace="lab-o",name="fill",host="primary"} ${36 * 2 ** 20}`);
+    expect(r.stdout).toContain(
+      `nfsctl_volume_used_bytes{volume="${VOL}",namespace="lab-o",name="fill",host="primary"} ${36 * 2 ** 20}`,
+    );
     expect(r.stdout).toContain(`nfsctl_volume_used_ratio{volume="${VOL}",namespace="lab-o",name="fill"} 0.9`);
     expect(r.stdout).toContain(`nfsctl_health_check_status{check="usage:${VOL}",host="primary"} 1`);
     expect(r.stdout).toMatch(/^nfsctl_host_vip_held\{host="primary"\} 1$/m);
@@ -82,7 +125,9 @@ describe('a volume written to 90%', () => {
     const t = await nfsctl(['metrics', '--textfile', '/tmp/obs-textfile']);
     expect(t.exitCode, t.stderr).toBe(0);
     expect(t.stdout).toBe('');
-    expect((await sh('ls -A /tmp/obs-textfile; stat -c %a /tmp/obs-textfile/nfsctl.prom')).stdout).toBe('nfsctl.prom\n644\n');
+    expect((await sh('ls -A /tmp/obs-textfile; stat -c %a /tmp/obs-textfile/nfsctl.prom')).stdout).toBe(
+      'nfsctl.prom\n644\n',
+    );
     const file = await labExecOk('primary', ['cat', '/tmp/obs-textfile/nfsctl.prom']);
     expect(promtool(file).status).toBe(0);
     expect(file).toContain(`nfsctl_volume_size_bytes{volume="${VOL}",namespace="lab-o",name="fill"} ${40 * 2 ** 20}`);
@@ -92,7 +137,9 @@ describe('a volume written to 90%', () => {
 describe('nfsctl health serve', () => {
   it('answers curl from one cached round, survives a malformed request and a client that never finishes, stops on SIGTERM', async () => {
     // inside the primary's namespace: its loopback is the one curl reaches from there
-    await sh(`rm -f /tmp/obs-serve.pid /tmp/obs-serve.exit; setsid bash -c 'NFSCTL_TRACE=1 nfsctl health serve --listen 127.0.0.1:${PORT} --cache-ttl 120s --request-timeout 2s & echo $! > /tmp/obs-serve.pid; wait $!; echo $? > /tmp/obs-serve.exit' > /tmp/obs-serve.log 2>&1 < /dev/null &`);
+    await sh(
+      `rm -f /tmp/obs-serve.pid /tmp/obs-serve.exit; setsid bash -c 'NFSCTL_TRACE=1 nfsctl health serve --listen 127.0.0.1:${PORT} --cache-ttl 120s --request-timeout 2s & echo $! > /tmp/obs-serve.pid; wait $!; echo $? > /tmp/obs-serve.exit' > /tmp/obs-serve.log 2>&1 < /dev/null &`,
+    );
     const first = await waitFor(async () => {
       const r = await sh(`curl -s -o /tmp/obs-first.json -w '%{http_code}' ${URL}/health`);
       return r.stdout === '200' ? r : null;
@@ -107,7 +154,10 @@ describe('nfsctl health serve', () => {
     expect(afterFirst).toBeGreaterThan(10); // one round of checks really asked both hosts
 
     // a bounded concurrent loop: 60 requests, 6 at a time, health and metrics mixed
-    const loop = await sh(`seq 60 | xargs -P 6 -I{} sh -c 'case $(( {} % 3 )) in 0) p=metrics;; 1) p=health;; *) p=;; esac; curl -s -o /dev/null -w "%{http_code}\\n" --max-time 20 ${URL}/$p'`, 120_000);
+    const loop = await sh(
+      `seq 60 | xargs -P 6 -I{} sh -c 'case $(( {} % 3 )) in 0) p=metrics;; 1) p=health;; *) p=;; esac; curl -s -o /dev/null -w "%{http_code}\\n" --max-time 20 ${URL}/$p'`,
+      120_000,
+    );
     expect(loop.exitCode, loop.stderr).toBe(0);
     const codes = loop.stdout.trim().split('\n');
     expect(codes).toHaveLength(60);
@@ -117,12 +167,17 @@ describe('nfsctl health serve', () => {
     expect(await rounds()).toBe(1);
 
     // malformed request (raw bytes over bash's /dev/tcp): 400, connection closed, server fine
-    const bad = await sh(`exec 3<>/dev/tcp/127.0.0.1/${PORT}; printf 'GET /\\x00\\xff HTTP/9\\r\\nHost\\r\\n\\r\\n' >&3; timeout 5 cat <&3; echo "rc=$?"`);
+    const bad = await sh(
+      `exec 3<>/dev/tcp/127.0.0.1/${PORT}; printf 'GET /\\x00\\xff HTTP/9\\r\\nHost\\r\\n\\r\\n' >&3; timeout 5 cat <&3; echo "rc=$?"`,
+    );
     expect(bad.stdout).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(bad.stdout).toMatch(/rc=0\n$/); // closed by the server, not by timeout (124)
 
     // a client that sends half a request and then nothing: cut off after --request-timeout (2 s)
-    const slow = await sh(`exec 3<>/dev/tcp/127.0.0.1/${PORT}; printf 'GET /health HTTP/1.1\\r\\nHost: x\\r\\n' >&3; s=$(date +%s%N); timeout 15 cat <&3 >/dev/null; rc=$?; echo "rc=$rc ms=$(( ($(date +%s%N) - s) / 1000000 ))"`, 30_000);
+    const slow = await sh(
+      `exec 3<>/dev/tcp/127.0.0.1/${PORT}; printf 'GET /health HTTP/1.1\\r\\nHost: x\\r\\n' >&3; s=$(date +%s%N); timeout 15 cat <&3 >/dev/null; rc=$?; echo "rc=$rc ms=$(( ($(date +%s%N) - s) / 1000000 ))"`,
+      30_000,
+    );
     const m = /rc=(\d+) ms=(\d+)/.exec(slow.stdout)!;
     expect(m[1], slow.stdout).toBe('0');
     expect(Number(m[2])).toBeLessThan(8000);

@@ -15,7 +15,10 @@ interface Finding {
   fix?: string;
 }
 
-async function diagnose(vol: string, extra: string[] = []): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number; stderr: string }> {
+async function diagnose(
+  vol: string,
+  extra: string[] = [],
+): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number; stderr: string }> {
   const t0 = Date.now();
   const r = await nfsctl(['troubleshoot-mount', vol, '--from', 'client', '--json', ...extra], 60_000);
   expect(r.stdout, r.stderr).not.toBe('');
@@ -49,7 +52,16 @@ const RW = 'rw,sync,no_root_squash,no_subtree_check';
 beforeAll(async () => {
   for (const vol of [VOLS.squash, PLAIN]) await nfsctl(['volume', 'delete', vol, '--yes', '--force']);
   // the root-squash volume: its root is made 0700 before anything reads it through the server
-  const sq = await nfsctl(['volume', 'create', VOLS.squash, '--size', '32M', '--options', 'rw,sync,root_squash,no_subtree_check', '--yes']);
+  const sq = await nfsctl([
+    'volume',
+    'create',
+    VOLS.squash,
+    '--size',
+    '32M',
+    '--options',
+    'rw,sync,root_squash,no_subtree_check',
+    '--yes',
+  ]);
   expect(sq.exitCode, sq.stderr).toBe(0);
   await labExecOk('primary', ['chmod', '0700', pathOf(VOLS.squash)]);
   const r = await nfsctl(['volume', 'create', PLAIN, '--size', '32M', '--yes']);
@@ -77,7 +89,13 @@ describe('a failed trial write: the cause, not the export-options advice', () =>
   it('a filesystem filled by a file: write-space, passes once the file is gone', async () => {
     const dir = pathOf(VOLS.full);
     // fallocate takes almost all of the filesystem at once; dd takes the last blocks
-    await labExecOk('primary', ['sh', '-c', 'a=$(df -B1 --output=avail -- "$1" | tail -n 1); fallocate -l $((a - 1048576)) -- "$1/fill" && { dd if=/dev/zero of="$1/fill2" bs=4k 2>/dev/null; true; }; df -B1 --output=avail -- "$1" | tail -n 1', 'fill', dir]);
+    await labExecOk('primary', [
+      'sh',
+      '-c',
+      'a=$(df -B1 --output=avail -- "$1" | tail -n 1); fallocate -l $((a - 1048576)) -- "$1/fill" && { dd if=/dev/zero of="$1/fill2" bs=4k 2>/dev/null; true; }; df -B1 --output=avail -- "$1" | tail -n 1',
+      'fill',
+      dir,
+    ]);
     try {
       const c = await expectCause(VOLS.full, 'write-space');
       expect(c.evidence).toMatch(/bytes available/);
@@ -88,7 +106,14 @@ describe('a failed trial write: the cause, not the export-options advice', () =>
   });
 
   it('a read-only export: export-ro, passes after the re-export it names', async () => {
-    const e = await nfsctl(['volume', 'export', VOLS.ro, '--options', 'ro,sync,no_root_squash,no_subtree_check', '--yes']);
+    const e = await nfsctl([
+      'volume',
+      'export',
+      VOLS.ro,
+      '--options',
+      'ro,sync,no_root_squash,no_subtree_check',
+      '--yes',
+    ]);
     expect(e.exitCode, e.stderr).toBe(0);
     const c = await expectCause(VOLS.ro, 'export-ro');
     expect(c.fix).toBe(`nfsctl volume export ${VOLS.ro} --options ${RW}`);
@@ -110,7 +135,7 @@ describe('the node side', () => {
     await expectPass(VOLS.helper);
   });
 
-  it('--pv: a PV naming the primary\'s own address is the cause; the PV troubleshoot-mount prints passes', async () => {
+  it("--pv: a PV naming the primary's own address is the cause; the PV troubleshoot-mount prints passes", async () => {
     const ok = await diagnose(VOLS.helper);
     const pv = (ok as unknown as { pv: { spec: { nfs: { server: string } } } }).pv;
     expect(pv.spec.nfs.server).toBe('198.51.100.100');
@@ -142,11 +167,15 @@ const health = async (): Promise<Health> => JSON.parse((await nfsctl(['health', 
 const check = (h: Health, id: string) => h.checks.find((c) => c.id === id);
 
 describe('health: the protection is real', () => {
-  it('rsync daemon down on the VIP holder, standby keepalived stopped, priorities swapped, timer gone, the backup\'s disk filling: each named; all ok after the repairs', async () => {
+  it("rsync daemon down on the VIP holder, standby keepalived stopped, priorities swapped, timer gone, the backup's disk filling: each named; all ok after the repairs", async () => {
     const KA = '/etc/keepalived/keepalived.conf';
     await labExecOk('primary', ['labsvc', 'stop', 'rsync']);
     await labExecOk('backup', ['labsvc', 'stop', 'keepalived']);
-    await labExecOk('backup', ['sh', '-c', `cp ${KA} /tmp/ka.conf.rb && sed -i 's/^\\( *priority\\) 100$/\\1 200/' ${KA} && mv /etc/cron.d/nfsctl-sync /tmp/nfsctl-sync.rb`]);
+    await labExecOk('backup', [
+      'sh',
+      '-c',
+      `cp ${KA} /tmp/ka.conf.rb && sed -i 's/^\\( *priority\\) 100$/\\1 200/' ${KA} && mv /etc/cron.d/nfsctl-sync /tmp/nfsctl-sync.rb`,
+    ]);
     await labExecOk('backup', ['sh', '-c', 'fallocate -l 600M /nfs/.rb-fill']);
     let after: Health | undefined;
     try {
@@ -156,25 +185,44 @@ describe('health: the protection is real', () => {
       expect(h.health).toBe('critical');
       expect(check(h, 'sync-source')).toMatchObject({ status: 'critical', host: 'backup' });
       expect(check(h, 'sync-source')!.evidence).toMatch(/refused|failed to connect/i);
-      expect(check(h, 'sync-source')!.fix).toBe('start the rsync daemon on primary: labsvc start rsync; then check port 873 is open from backup');
-      expect(check(h, 'standby-keepalived')).toMatchObject({ status: 'critical', host: 'backup', fix: 'labsvc start keepalived  # on backup' });
+      expect(check(h, 'sync-source')!.fix).toBe(
+        'start the rsync daemon on primary: labsvc start rsync; then check port 873 is open from backup',
+      );
+      expect(check(h, 'standby-keepalived')).toMatchObject({
+        status: 'critical',
+        host: 'backup',
+        fix: 'labsvc start keepalived  # on backup',
+      });
       expect(check(h, 'keepalived-priority')).toMatchObject({ status: 'critical' });
-      expect(check(h, 'keepalived-priority')!.evidence).toBe('primary 150, backup 200: the backup wins every election: it takes the VIP whenever it runs');
+      expect(check(h, 'keepalived-priority')!.evidence).toBe(
+        'primary 150, backup 200: the backup wins every election: it takes the VIP whenever it runs',
+      );
       expect(check(h, 'sync-timer')).toMatchObject({ status: 'warn' });
       expect(check(h, 'capacity-xfs-free')).toMatchObject({ status: 'warn', host: 'backup' });
     } finally {
-      await labExec('backup', ['sh', '-c', `rm -f /nfs/.rb-fill; mv /tmp/ka.conf.rb ${KA}; mv /tmp/nfsctl-sync.rb /etc/cron.d/nfsctl-sync`]);
+      await labExec('backup', [
+        'sh',
+        '-c',
+        `rm -f /nfs/.rb-fill; mv /tmp/ka.conf.rb ${KA}; mv /tmp/nfsctl-sync.rb /etc/cron.d/nfsctl-sync`,
+      ]);
       await labExec('backup', ['labsvc', 'start', 'keepalived']);
       await labExec('primary', ['labsvc', 'start', 'rsync']);
       after = await health();
     }
-    for (const id of ['sync-source', 'standby-keepalived', 'keepalived-priority', 'sync-timer', 'capacity-xfs-free']) expect(check(after, id)?.status, `${id}: ${JSON.stringify(check(after, id))}`).toBe('ok');
+    for (const id of ['sync-source', 'standby-keepalived', 'keepalived-priority', 'sync-timer', 'capacity-xfs-free'])
+      expect(check(after, id)?.status, `${id}: ${JSON.stringify(check(after, id))}`).toBe('ok');
   });
 });
 
 describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
   const IMG = 'rbd/rb-attach';
-  const rbdDiagnose = (): Promise<{ causeFound: boolean; findings: Finding[]; exitCode: number; ms: number; stderr: string }> => diagnose(`rbd:${IMG}`);
+  const rbdDiagnose = (): Promise<{
+    causeFound: boolean;
+    findings: Finding[];
+    exitCode: number;
+    ms: number;
+    stderr: string;
+  }> => diagnose(`rbd:${IMG}`);
   // The netns tier has no kernel modules: with every other link whole, the chain ends at krbd.
   const expectOnlyKrbd = async (passed: string) => {
     const d = await rbdDiagnose();
@@ -184,7 +232,15 @@ describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
   let kubelet: string | null = null;
   const startKubelet = async (path: string) => {
     // a kubelet-like process: argv[0] "kubelet", its own environment (what systemd gave it)
-    kubelet = (await labExecOk('client', ['sh', '-c', 'env -i PATH="$1" /usr/bin/setsid /bin/bash -c "exec -a kubelet /bin/sleep 300" </dev/null >/dev/null 2>&1 & echo $!', 'kubelet', path])).trim();
+    kubelet = (
+      await labExecOk('client', [
+        'sh',
+        '-c',
+        'env -i PATH="$1" /usr/bin/setsid /bin/bash -c "exec -a kubelet /bin/sleep 300" </dev/null >/dev/null 2>&1 & echo $!',
+        'kubelet',
+        path,
+      ])
+    ).trim();
   };
   const stopKubelet = async () => {
     if (kubelet) await labExec('client', ['kill', kubelet]);
@@ -197,9 +253,16 @@ describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
   });
   afterAll(async () => {
     await stopKubelet();
-    await labExec('client', ['sh', '-c', 'iptables -D OUTPUT -d 198.51.100.31 -p tcp -m multiport --dports 3300,6789 -j DROP 2>/dev/null; true']);
+    await labExec('client', [
+      'sh',
+      '-c',
+      'iptables -D OUTPUT -d 198.51.100.31 -p tcp -m multiport --dports 3300,6789 -j DROP 2>/dev/null; true',
+    ]);
     const ls = await labExec('primary', ['rbd', 'lock', 'ls', '--format', 'json', IMG]);
-    for (const l of ls.exitCode === 0 && ls.stdout.trim() ? (JSON.parse(ls.stdout) as { id: string; locker: string }[]) : []) await labExec('primary', ['rbd', '--rbd_blocklist_on_break_lock=false', 'lock', 'rm', IMG, l.id, l.locker]);
+    for (const l of ls.exitCode === 0 && ls.stdout.trim()
+      ? (JSON.parse(ls.stdout) as { id: string; locker: string }[])
+      : [])
+      await labExec('primary', ['rbd', '--rbd_blocklist_on_break_lock=false', 'lock', 'rm', IMG, l.id, l.locker]);
     await labExec('primary', ['rbd', 'rm', '--no-progress', IMG]);
   });
 
@@ -226,25 +289,65 @@ describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
     const lock = await expectCause(`rbd:${IMG}`, 'rbd-lock');
     expect(lock.evidence).toMatch(/stale/);
     expect(lock.fix).toMatch(/^nfsctl rbd lock remove /);
-    const rm = await nfsctl([...lock.fix!.replace(/^nfsctl /, '').split(' ').map((w) => w.replace(/^'(.*)'$/, '$1')), '--yes']);
+    const rm = await nfsctl([
+      ...lock
+        .fix!.replace(/^nfsctl /, '')
+        .split(' ')
+        .map((w) => w.replace(/^'(.*)'$/, '$1')),
+      '--yes',
+    ]);
     expect(rm.exitCode, rm.stderr).toBe(0);
     // rbd lock rm blocklisted the locker: the client's own address
     const bl = await expectCause(`rbd:${IMG}`, 'rbd-blocklist');
     expect(bl.evidence).toContain('198.51.100.21:');
     for (const cmd of bl.fix!.split(' && ')) {
-      const r = await nfsctl([...cmd.replace(/^nfsctl /, '').split(' ').map((w) => w.replace(/^'(.*)'$/, '$1')), '--yes']);
+      const r = await nfsctl([
+        ...cmd
+          .replace(/^nfsctl /, '')
+          .split(' ')
+          .map((w) => w.replace(/^'(.*)'$/, '$1')),
+        '--yes',
+      ]);
       expect(r.exitCode, r.stderr).toBe(0);
     }
     await expectOnlyKrbd('rbd-blocklist');
   });
 
   it('monitors firewalled from the node (iptables DROP in its OUTPUT): rbd-monitors, SILENT; passes once the rule is gone', async () => {
-    await labExecOk('client', ['iptables', '-I', 'OUTPUT', '-d', '198.51.100.31', '-p', 'tcp', '-m', 'multiport', '--dports', '3300,6789', '-j', 'DROP']);
+    await labExecOk('client', [
+      'iptables',
+      '-I',
+      'OUTPUT',
+      '-d',
+      '198.51.100.31',
+      '-p',
+      'tcp',
+      '-m',
+      'multiport',
+      '--dports',
+      '3300,6789',
+      '-j',
+      'DROP',
+    ]);
     try {
       const c = await expectCause(`rbd:${IMG}`, 'rbd-monitors');
       expect(c.evidence).toMatch(/3300 SILENT \(dropped\).*6789 SILENT \(dropped\)/);
     } finally {
-      await labExecOk('client', ['iptables', '-D', 'OUTPUT', '-d', '198.51.100.31', '-p', 'tcp', '-m', 'multiport', '--dports', '3300,6789', '-j', 'DROP']);
+      await labExecOk('client', [
+        'iptables',
+        '-D',
+        'OUTPUT',
+        '-d',
+        '198.51.100.31',
+        '-p',
+        'tcp',
+        '-m',
+        'multiport',
+        '--dports',
+        '3300,6789',
+        '-j',
+        'DROP',
+      ]);
     }
     await expectOnlyKrbd('rbd-monitors');
   });

@@ -53,7 +53,10 @@ export function seqsIn(text: string, workload: string): Set<number> {
  * counting an operation still running at `to` (a hard mount waiting) up to `to`.
  */
 export function longestStall(ops: OpRecord[], from: number, to: number): number {
-  const oks = ops.filter((o) => o.ok && o.t1 >= from && o.t1 < to).map((o) => o.t1).sort((a, b) => a - b);
+  const oks = ops
+    .filter((o) => o.ok && o.t1 >= from && o.t1 < to)
+    .map((o) => o.t1)
+    .sort((a, b) => a - b);
   let prev = from;
   let worst = 0;
   for (const t of oks) {
@@ -64,7 +67,12 @@ export function longestStall(ops: OpRecord[], from: number, to: number): number 
 }
 
 /** Figures per phase (between consecutive markers) and workload. */
-export function phaseFigures(ops: OpRecord[], markers: Marker[], end: number, finalFiles: Record<string, Set<number> | undefined>): PhaseFigures[] {
+export function phaseFigures(
+  ops: OpRecord[],
+  markers: Marker[],
+  end: number,
+  finalFiles: Record<string, Set<number> | undefined>,
+): PhaseFigures[] {
   const out: PhaseFigures[] = [];
   const workloads = [...new Set(ops.map((o) => o.w))].sort();
   markers.forEach((m, i) => {
@@ -82,7 +90,14 @@ export function phaseFigures(ops: OpRecord[], markers: Marker[], end: number, fi
         ops: mine.length,
         errors: mine.filter((o) => !o.ok).length,
         errnos,
-        longestStallS: Math.round(longestStall(ops.filter((o) => o.w === w), m.t, to) * 10) / 10,
+        longestStallS:
+          Math.round(
+            longestStall(
+              ops.filter((o) => o.w === w),
+              m.t,
+              to,
+            ) * 10,
+          ) / 10,
         lost,
         resumed: mine.some((o) => o.ok && o.t0 >= lastErr),
       });
@@ -93,5 +108,7 @@ export function phaseFigures(ops: OpRecord[], markers: Marker[], end: number, fi
 
 /** Acknowledged writes missing from the final copy, by when they were acknowledged. */
 export function lostBetween(ops: OpRecord[], workload: string, final: Set<number>, from: number, to: number): number[] {
-  return ops.filter((o) => o.w === workload && o.ok && o.t1 >= from && o.t1 < to && !final.has(o.seq)).map((o) => o.seq);
+  return ops
+    .filter((o) => o.w === workload && o.ok && o.t1 >= from && o.t1 < to && !final.has(o.seq))
+    .map((o) => o.seq);
 }

@@ -42,7 +42,11 @@ interface Result {
 function vm(args: string[], timeoutMs = 120_000): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [VM_SH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('bash', [VM_SH, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -78,7 +82,10 @@ function guestSh(host: Guest, script: string, timeoutMs = 120_000): Promise<Resu
 
 /** The drill's figures for bench/vm-drill.mjs (NFSCTL_DRILL_OUT, default /var/tmp/nfsctl-vm-drill.json). */
 function writeDrillFigures(f: Record<string, unknown>): void {
-  writeFileSync(process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json', JSON.stringify({ time: new Date().toISOString(), ...f }, null, 2) + '\n');
+  writeFileSync(
+    process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json',
+    JSON.stringify({ time: new Date().toISOString(), ...f }, null, 2) + '\n',
+  );
 }
 
 function show(what: string, r: Result): string {
@@ -231,7 +238,15 @@ describe.skipIf(!qemu.ok)(
 
     it('primary: lvcreate in vgnfs gives an active LV with a device node', async () => {
       ok('lvcreate', await guest('primary', ['lvcreate', '-q', '-y', '-L', '512M', '-n', LV, 'vgnfs']));
-      const r = await guest('primary', ['lvs', '--noheadings', '-o', 'lv_name,lv_attr,lv_active,lv_size', '--units', 'm', `vgnfs/${LV}`]);
+      const r = await guest('primary', [
+        'lvs',
+        '--noheadings',
+        '-o',
+        'lv_name,lv_attr,lv_active,lv_size',
+        '--units',
+        'm',
+        `vgnfs/${LV}`,
+      ]);
       const [name, attr, active, size] = ok('lvs', r).trim().split(/\s+/);
       expect(name).toBe(LV);
       expect(attr?.[4], `lv_attr ${attr}`).toBe('a');
@@ -256,7 +271,10 @@ describe.skipIf(!qemu.ok)(
     it('primary: exported via /etc/exports.d + exportfs -ra', async () => {
       ok(
         'write exports',
-        await guestSh('primary', `echo '${EXPORT_DIR} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check)' > ${EXPORTS_FILE}`),
+        await guestSh(
+          'primary',
+          `echo '${EXPORT_DIR} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check)' > ${EXPORTS_FILE}`,
+        ),
       );
       ok('exportfs -ra', await guest('primary', ['exportfs', '-ra']));
       const v = ok('exportfs -v', await guest('primary', ['exportfs', '-v']));
@@ -283,9 +301,9 @@ describe.skipIf(!qemu.ok)(
       ok('client write', await guestSh('client', `echo ${TOKEN} > ${CLIENT_MNT}/hello.txt && sync`));
       expect(ok('client read', await guest('client', ['cat', `${CLIENT_MNT}/hello.txt`])).trim()).toBe(TOKEN);
       expect(ok('server read (XFS)', await guest('primary', ['cat', `${EXPORT_DIR}/hello.txt`])).trim()).toBe(TOKEN);
-      expect(ok('client reads the server file', await guest('client', ['cat', `${CLIENT_MNT}/from-server.txt`])).trim()).toBe(
-        SERVER_TOKEN,
-      );
+      expect(
+        ok('client reads the server file', await guest('client', ['cat', `${CLIENT_MNT}/from-server.txt`])).trim(),
+      ).toBe(SERVER_TOKEN);
     });
 
     // nfsctl itself on real kernels: the lvm backend end to end with the kernel NFS server
@@ -301,19 +319,47 @@ describe.skipIf(!qemu.ok)(
         const small = await nfsctl(['volume', 'create', V, '--size', '96M', '--backend', 'lvm', '--yes']);
         expect(small.exitCode, show('small', small)).toBe(2);
         expect(small.stderr).toContain('XFS needs at least 300Mi');
-        const r = await nfsctl(['volume', 'create', V, '--size', '320M', '--backend', 'lvm', '--output', 'pv-yaml', '--yes']);
+        const r = await nfsctl([
+          'volume',
+          'create',
+          V,
+          '--size',
+          '320M',
+          '--backend',
+          'lvm',
+          '--output',
+          'pv-yaml',
+          '--yes',
+        ]);
         expect(r.stdout, show('create', r)).toContain(`path: ${P}`);
         for (const g of ['primary', 'backup'] as const) {
-          const st = ok(`state on ${g}`, await guestSh(g, `grep -c ' ${P} xfs ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; exportfs -v | grep -c '${P}'; lvs --noheadings -o lv_active vgnfs/pv.vm-a.data`));
+          const st = ok(
+            `state on ${g}`,
+            await guestSh(
+              g,
+              `grep -c ' ${P} xfs ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; exportfs -v | grep -c '${P}'; lvs --noheadings -o lv_active vgnfs/pv.vm-a.data`,
+            ),
+          );
           expect(st.trim().split(/\s+/), g).toEqual(['1', '1', '1', 'active']);
         }
-        const fsids = await Promise.all((['primary', 'backup'] as const).map(async (g) => ok('exportfs', await guest(g, ['exportfs', '-v'])).match(/fsid=([0-9a-f-]+)/)?.[1]));
+        const fsids = await Promise.all(
+          (['primary', 'backup'] as const).map(
+            async (g) => ok('exportfs', await guest(g, ['exportfs', '-v'])).match(/fsid=([0-9a-f-]+)/)?.[1],
+          ),
+        );
         expect(fsids[0]).toBeTruthy();
         expect(fsids[0]).toBe(fsids[1]);
       });
 
       it('the client mounts it over kernel NFSv3 through the VIP, writes and reads', async () => {
-        ok('mount', await guestSh('client', `mkdir -p ${M} && timeout 60 mount -t nfs -o vers=3,proto=tcp ${VIP}:${P} ${M} && echo ${TOKEN} > ${M}/t && sync && cat ${M}/t`, 90_000));
+        ok(
+          'mount',
+          await guestSh(
+            'client',
+            `mkdir -p ${M} && timeout 60 mount -t nfs -o vers=3,proto=tcp ${VIP}:${P} ${M} && echo ${TOKEN} > ${M}/t && sync && cat ${M}/t`,
+            90_000,
+          ),
+        );
         expect(ok('server side', await guest('primary', ['cat', `${P}/t`])).trim()).toBe(TOKEN);
       });
 
@@ -328,10 +374,18 @@ describe.skipIf(!qemu.ok)(
         const r = await nfsctl(['volume', 'resize', V, '--size', '400M', '--yes']);
         expect(r.exitCode, show('resize', r)).toBe(0);
         for (const g of ['primary', 'backup'] as const) {
-          const size = Number(ok('df', await guest(g, ['df', '-B1M', '--output=size', P])).trim().split('\n')[1]);
+          const size = Number(
+            ok('df', await guest(g, ['df', '-B1M', '--output=size', P]))
+              .trim()
+              .split('\n')[1],
+          );
           expect(size, g).toBeGreaterThan(300); // a 320M XFS shows ~256M in df, 400M ~336M
         }
-        const c = Number(ok('client df', await guest('client', ['df', '-B1M', '--output=size', M])).trim().split('\n')[1]);
+        const c = Number(
+          ok('client df', await guest('client', ['df', '-B1M', '--output=size', M]))
+            .trim()
+            .split('\n')[1],
+        );
         expect(c).toBeGreaterThan(300);
       });
 
@@ -340,7 +394,10 @@ describe.skipIf(!qemu.ok)(
         const r = await nfsctl(['volume', 'delete', V, '--yes']);
         expect(r.exitCode, show('delete', r)).toBe(0);
         for (const g of ['primary', 'backup'] as const) {
-          const st = await guestSh(g, `grep -c ' ${P} ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; lvs vgnfs/pv.vm-a.data >/dev/null 2>&1 && echo lv || echo nolv`);
+          const st = await guestSh(
+            g,
+            `grep -c ' ${P} ' /proc/mounts; grep -c 'nfsctl:${V}' /etc/fstab; lvs vgnfs/pv.vm-a.data >/dev/null 2>&1 && echo lv || echo nolv`,
+          );
           expect(st.stdout.trim().split(/\s+/), g).toEqual(['0', '0', 'nolv']);
         }
       });
@@ -359,167 +416,293 @@ describe.skipIf(!qemu.ok)(
       const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 600_000) => guest(g, ['nfsctl', ...args], t);
       const vipOn = async () => {
         const out: string[] = [];
-        for (const g of ['primary', 'backup'] as const) if ((await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`)) out.push(g);
+        for (const g of ['primary', 'backup'] as const)
+          if ((await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`))
+            out.push(g);
         return out;
       };
-      const listing = async (g: 'primary' | 'backup', p: string) => ok(`listing ${g}:${p}`, await guestSh(g, `cd ${p} && find . -xdev -type f ! -path './drill/*' -printf '%P %s\\n' | LC_ALL=C sort | sha256sum`));
+      const listing = async (g: 'primary' | 'backup', p: string) =>
+        ok(
+          `listing ${g}:${p}`,
+          await guestSh(
+            g,
+            `cd ${p} && find . -xdev -type f ! -path './drill/*' -printf '%P %s\\n' | LC_ALL=C sort | sha256sum`,
+          ),
+        );
       const clientNow = async () => Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
       const markers: Marker[] = [];
       const mark = async (name: string) => void markers.push({ name, t: await clientNow() });
-      const cutPrimary = 'iptables -w -I INPUT 1 -j DROP && iptables -w -I INPUT 1 -i lo -j ACCEPT && iptables -w -I INPUT 1 -s 198.51.100.5 -j ACCEPT && iptables -w -I OUTPUT 1 -j DROP && iptables -w -I OUTPUT 1 -o lo -j ACCEPT && iptables -w -I OUTPUT 1 -d 198.51.100.5 -j ACCEPT';
+      const cutPrimary =
+        'iptables -w -I INPUT 1 -j DROP && iptables -w -I INPUT 1 -i lo -j ACCEPT && iptables -w -I INPUT 1 -s 198.51.100.5 -j ACCEPT && iptables -w -I OUTPUT 1 -j DROP && iptables -w -I OUTPUT 1 -o lo -j ACCEPT && iptables -w -I OUTPUT 1 -d 198.51.100.5 -j ACCEPT';
       const figures: Record<string, unknown> = {};
 
       beforeAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`, 90_000);
-        await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true');
-        for (const g of ['primary', 'backup'] as const) await guestSh(g, 'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true', 120_000);
+        await guestSh(
+          'client',
+          `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; rm -rf ${LOGS}; true`,
+          90_000,
+        );
+        await guestSh(
+          'primary',
+          'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true',
+        );
+        for (const g of ['primary', 'backup'] as const)
+          await guestSh(
+            g,
+            'rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true',
+            120_000,
+          );
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000);
         // volumes an aborted run left behind (cheap check first: an nfsctl run costs ~10-30 s here)
         for (const v of [A, B]) {
           const lv = `pv.${v.id.replace('/', '.')}`;
-          const present = await Promise.all((['primary', 'backup'] as const).map(async (g) => (await guest(g, ['lvs', `vgnfs/${lv}`])).exitCode === 0));
+          const present = await Promise.all(
+            (['primary', 'backup'] as const).map(async (g) => (await guest(g, ['lvs', `vgnfs/${lv}`])).exitCode === 0),
+          );
           if (present.some(Boolean)) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']);
         }
       }, 900_000);
 
-      it('two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)', { timeout: 1_500_000 }, async () => {
-        for (const v of [A, B]) {
-          const r = await nfsctlOn('primary', ['volume', 'create', v.id, '--size', '320M', '--backend', 'lvm', '--yes']);
-          expect(r.exitCode, show(`create ${v.id}`, r)).toBe(0);
-        }
-        ok('/nfs is a plain directory', await guestSh('primary', '! mountpoint -q /nfs && ! mountpoint -q /nfs -d'));
-        ok('seed data', await guestSh('primary', `for i in $(seq 1 20); do head -c 20000 /dev/urandom > ${A.path}/s$i; done; mkdir -p ${B.path}/d && echo two > ${B.path}/d/f && sync`));
-        ok('backup-only file', await guestSh('backup', `echo stale > ${A.path}/only-on-backup`));
-        const dry = await nfsctlOn('backup', ['sync', '--dry-run']);
-        expect(dry.exitCode, show('sync --dry-run', dry)).toBe(0);
-        expect(dry.stdout).toContain('*deleting ha-a_one/only-on-backup');
-        expect(dry.stdout).toMatch(/ha-a\/one: 20 to copy, 1 to delete/);
-        const t0 = Date.now();
-        const r = await nfsctlOn('backup', ['sync', '--yes', '--json']);
-        figures.syncMs = Date.now() - t0;
-        expect(r.exitCode, show('sync', r)).toBe(0);
-        const rec = JSON.parse(r.stdout).sync;
-        expect(rec).toMatchObject({ ok: true, direction: 'primary->backup', deleted: 1 });
-        expect(rec.volumes).toEqual([A.id, B.id]);
-        for (const v of [A, B]) expect(await listing('backup', v.path), v.id).toBe(await listing('primary', v.path));
-        expect((await guest('backup', ['test', '-e', `${A.path}/only-on-backup`])).exitCode).toBe(1);
-      });
+      it(
+        'two LVM volumes created with nfsctl; sync mirrors each (deleting what only the backup had)',
+        { timeout: 1_500_000 },
+        async () => {
+          for (const v of [A, B]) {
+            const r = await nfsctlOn('primary', [
+              'volume',
+              'create',
+              v.id,
+              '--size',
+              '320M',
+              '--backend',
+              'lvm',
+              '--yes',
+            ]);
+            expect(r.exitCode, show(`create ${v.id}`, r)).toBe(0);
+          }
+          ok('/nfs is a plain directory', await guestSh('primary', '! mountpoint -q /nfs && ! mountpoint -q /nfs -d'));
+          ok(
+            'seed data',
+            await guestSh(
+              'primary',
+              `for i in $(seq 1 20); do head -c 20000 /dev/urandom > ${A.path}/s$i; done; mkdir -p ${B.path}/d && echo two > ${B.path}/d/f && sync`,
+            ),
+          );
+          ok('backup-only file', await guestSh('backup', `echo stale > ${A.path}/only-on-backup`));
+          const dry = await nfsctlOn('backup', ['sync', '--dry-run']);
+          expect(dry.exitCode, show('sync --dry-run', dry)).toBe(0);
+          expect(dry.stdout).toContain('*deleting ha-a_one/only-on-backup');
+          expect(dry.stdout).toMatch(/ha-a\/one: 20 to copy, 1 to delete/);
+          const t0 = Date.now();
+          const r = await nfsctlOn('backup', ['sync', '--yes', '--json']);
+          figures.syncMs = Date.now() - t0;
+          expect(r.exitCode, show('sync', r)).toBe(0);
+          const rec = JSON.parse(r.stdout).sync;
+          expect(rec).toMatchObject({ ok: true, direction: 'primary->backup', deleted: 1 });
+          expect(rec.volumes).toEqual([A.id, B.id]);
+          for (const v of [A, B]) expect(await listing('backup', v.path), v.id).toBe(await listing('primary', v.path));
+          expect((await guest('backup', ['test', '-e', `${A.path}/only-on-backup`])).exitCode).toBe(1);
+        },
+      );
 
-      it('a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others', { timeout: 1_200_000 }, async () => {
-        ok('umount on backup', await guestSh('backup', `umount ${B.path} && echo under > ${B.path}/under-the-mount-point`));
-        ok('new data on primary', await guestSh('primary', `echo new > ${A.path}/new-a && echo new > ${B.path}/new-b && sync`));
-        try {
-          const r = await nfsctlOn('backup', ['sync', '--yes']);
-          expect(r.exitCode, show('sync', r)).toBe(4);
-          expect(r.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
-          expect(r.stderr).toContain('--skip-unready');
-          expect((await guest('backup', ['test', '-e', `${A.path}/new-a`])).exitCode, 'a/one not copied either').toBe(1);
-          const sw = await nfsctlOn('primary', ['switchover', '--dry-run']);
-          expect(sw.exitCode, show('switchover --dry-run', sw)).toBe(4);
-          expect(sw.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
-          const skip = await nfsctlOn('backup', ['sync', '--yes', '--skip-unready']);
-          expect(skip.exitCode, show('sync --skip-unready', skip)).toBe(4); // partial: says so in the exit code
-          expect(skip.stderr).toContain(`skipped: ha-b/two: ${B.path} is not mounted on backup`);
-          expect(ok('new-a copied', await guest('backup', ['cat', `${A.path}/new-a`])).trim()).toBe('new');
-          // nothing deleted or written under the absent mount
-          expect(ok('under the mount point', await guestSh('backup', `ls ${B.path}`)).trim()).toBe('under-the-mount-point');
-        } finally {
-          await guestSh('backup', `rm -f ${B.path}/under-the-mount-point; mountpoint -q ${B.path} || mount ${B.path}`);
-        }
-        ok('mounted again', await guestSh('backup', `findmnt -rn -o SOURCE --mountpoint ${B.path}`));
-      });
+      it(
+        'a volume unmounted on the backup is refused by name; nothing is copied or deleted; --skip-unready goes on with the others',
+        { timeout: 1_200_000 },
+        async () => {
+          ok(
+            'umount on backup',
+            await guestSh('backup', `umount ${B.path} && echo under > ${B.path}/under-the-mount-point`),
+          );
+          ok(
+            'new data on primary',
+            await guestSh('primary', `echo new > ${A.path}/new-a && echo new > ${B.path}/new-b && sync`),
+          );
+          try {
+            const r = await nfsctlOn('backup', ['sync', '--yes']);
+            expect(r.exitCode, show('sync', r)).toBe(4);
+            expect(r.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
+            expect(r.stderr).toContain('--skip-unready');
+            expect((await guest('backup', ['test', '-e', `${A.path}/new-a`])).exitCode, 'a/one not copied either').toBe(
+              1,
+            );
+            const sw = await nfsctlOn('primary', ['switchover', '--dry-run']);
+            expect(sw.exitCode, show('switchover --dry-run', sw)).toBe(4);
+            expect(sw.stderr).toContain(`ha-b/two: ${B.path} is not mounted on backup`);
+            const skip = await nfsctlOn('backup', ['sync', '--yes', '--skip-unready']);
+            expect(skip.exitCode, show('sync --skip-unready', skip)).toBe(4); // partial: says so in the exit code
+            expect(skip.stderr).toContain(`skipped: ha-b/two: ${B.path} is not mounted on backup`);
+            expect(ok('new-a copied', await guest('backup', ['cat', `${A.path}/new-a`])).trim()).toBe('new');
+            // nothing deleted or written under the absent mount
+            expect(ok('under the mount point', await guestSh('backup', `ls ${B.path}`)).trim()).toBe(
+              'under-the-mount-point',
+            );
+          } finally {
+            await guestSh(
+              'backup',
+              `rm -f ${B.path}/under-the-mount-point; mountpoint -q ${B.path} || mount ${B.path}`,
+            );
+          }
+          ok('mounted again', await guestSh('backup', `findmnt -rn -o SOURCE --mountpoint ${B.path}`));
+        },
+      );
 
-      it('THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP', { timeout: 2_400_000 }, async () => {
-        ok('client mount', await guestSh('client', `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`, 120_000));
-        // a cold python3 over 9p under TCG can take well over 3 s to start: wait for its marker (up to 2 min)
-        ok('start workloads', await guestSh('client', `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && i=0; while [ ! -e ${LOGS}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS}/started || { cat ${LOGS}/client.out; exit 1; }`, 180_000));
-        await new Promise((r) => setTimeout(r, 8000));
+      it(
+        'THE DRILL: planned switchover and failback, a cut primary, recovery; kernel NFSv3 client through the VIP',
+        { timeout: 2_400_000 },
+        async () => {
+          ok(
+            'client mount',
+            await guestSh(
+              'client',
+              `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${A.path} ${CM} && mkdir -p ${DRILL_DIR}/fio`,
+              120_000,
+            ),
+          );
+          // a cold python3 over 9p under TCG can take well over 3 s to start: wait for its marker (up to 2 min)
+          ok(
+            'start workloads',
+            await guestSh(
+              'client',
+              `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DRILL_DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DRILL_DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && i=0; while [ ! -e ${LOGS}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS}/started || { cat ${LOGS}/client.out; exit 1; }`,
+              180_000,
+            ),
+          );
+          await new Promise((r) => setTimeout(r, 8000));
 
-        await mark('switchover');
-        let t0 = Date.now();
-        const sw = await nfsctlOn('primary', ['switchover', '--yes', '--json'], 1_200_000);
-        figures.switchoverMs = Date.now() - t0;
-        expect(sw.exitCode, show('switchover', sw)).toBe(0);
-        expect(await vipOn()).toEqual(['backup']);
-        await new Promise((r) => setTimeout(r, 10_000));
+          await mark('switchover');
+          let t0 = Date.now();
+          const sw = await nfsctlOn('primary', ['switchover', '--yes', '--json'], 1_200_000);
+          figures.switchoverMs = Date.now() - t0;
+          expect(sw.exitCode, show('switchover', sw)).toBe(0);
+          expect(await vipOn()).toEqual(['backup']);
+          await new Promise((r) => setTimeout(r, 10_000));
 
-        await mark('failback');
-        t0 = Date.now();
-        const fb = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
-        figures.failbackMs = Date.now() - t0;
-        expect(fb.exitCode, show('failback', fb)).toBe(0);
-        expect(await vipOn()).toEqual(['primary']);
-        await new Promise((r) => setTimeout(r, 10_000));
+          await mark('failback');
+          t0 = Date.now();
+          const fb = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
+          figures.failbackMs = Date.now() - t0;
+          expect(fb.exitCode, show('failback', fb)).toBe(0);
+          expect(await vipOn()).toEqual(['primary']);
+          await new Promise((r) => setTimeout(r, 10_000));
 
-        // the last good sync before the crash: what the client wrote after it may be lost
-        await mark('sync-then-crash');
-        const lastSync = markers[markers.length - 1]!.t;
-        const s = await nfsctlOn('backup', ['sync', '--yes'], 1_200_000);
-        expect(s.exitCode, show('sync', s)).toBe(0);
-        await new Promise((r) => setTimeout(r, 8000));
-        const crashAt = await clientNow();
-        ok('cut the primary off (only the control host reaches it)', await guestSh('primary', cutPrimary));
-        expect(await waitFor(async () => (await guest('backup', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`), 60_000)).toBe(true);
-        await new Promise((r) => setTimeout(r, 12_000));
+          // the last good sync before the crash: what the client wrote after it may be lost
+          await mark('sync-then-crash');
+          const lastSync = markers[markers.length - 1]!.t;
+          const s = await nfsctlOn('backup', ['sync', '--yes'], 1_200_000);
+          expect(s.exitCode, show('sync', s)).toBe(0);
+          await new Promise((r) => setTimeout(r, 8000));
+          const crashAt = await clientNow();
+          ok('cut the primary off (only the control host reaches it)', await guestSh('primary', cutPrimary));
+          expect(
+            await waitFor(
+              async () =>
+                (await guest('backup', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`),
+              60_000,
+            ),
+          ).toBe(true);
+          await new Promise((r) => setTimeout(r, 12_000));
 
-        // recovery as the operator does it: keep the stale primary out of the VIP, reconnect, fail back
-        await mark('recovery');
-        ok('primary keepalived stop', await guestSh('primary', 'labsvc stop keepalived; iptables -w -F INPUT; iptables -w -F OUTPUT'));
-        t0 = Date.now();
-        const rc = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
-        figures.recoveryFailbackMs = Date.now() - t0;
-        expect(rc.exitCode, show('failback after the crash', rc)).toBe(0);
-        expect(await vipOn()).toEqual(['primary']);
-        await new Promise((r) => setTimeout(r, 8000));
-        const end = await clientNow();
+          // recovery as the operator does it: keep the stale primary out of the VIP, reconnect, fail back
+          await mark('recovery');
+          ok(
+            'primary keepalived stop',
+            await guestSh('primary', 'labsvc stop keepalived; iptables -w -F INPUT; iptables -w -F OUTPUT'),
+          );
+          t0 = Date.now();
+          const rc = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
+          figures.recoveryFailbackMs = Date.now() - t0;
+          expect(rc.exitCode, show('failback after the crash', rc)).toBe(0);
+          expect(await vipOn()).toEqual(['primary']);
+          await new Promise((r) => setTimeout(r, 8000));
+          const end = await clientNow();
 
-        ok('stop workloads', await guestSh('client', `touch ${LOGS}/stop; pkill -INT -x fio; sleep 6; true`, 60_000));
-        const ops: OpRecord[] = [];
-        for (const w of ['holder', 'reopen', 'lister']) ops.push(...parseOps(ok(`${w} log`, await guest('client', ['cat', `${LOGS}/${w}.jsonl`]))));
-        const finalFiles = {
-          holder: seqsIn(ok('holder.log on the primary', await guest('primary', ['cat', `${A.path}/drill/holder.log`])), 'holder'),
-          reopen: seqsIn(ok('reopen.log on the primary', await guest('primary', ['cat', `${A.path}/drill/reopen.log`])), 'reopen'),
-        };
-        const phases = phaseFigures(ops, markers, end, finalFiles);
-        const fio = await guest('client', ['cat', `${LOGS}/fio.json`]);
-        let fioFig: Record<string, unknown> = { ran: false };
-        try {
-          const j = JSON.parse(fio.stdout.slice(fio.stdout.indexOf('{')));
-          const job = j.jobs[0];
-          fioFig = { ran: true, totalErr: job.error, writeIos: job.write.total_ios, verifyErrors: /verify/i.test((await guest('client', ['cat', `${LOGS}/fio.out`])).stdout) };
-        } catch {
-          fioFig = { ran: false, output: (await guest('client', ['tail', '-5', `${LOGS}/fio.out`])).stdout };
-        }
-        const crashLost = lostBetween(ops, 'reopen', finalFiles.reopen, lastSync, markers.find((m) => m.name === 'recovery')!.t);
-        const ackedSinceSync = ops.filter((o) => o.w === 'reopen' && o.ok && o.t1 >= lastSync && o.t1 < crashAt + 1).length;
-        Object.assign(figures, { phases, fio: fioFig, crash: { reopenLost: crashLost.length, reopenAckedBetweenLastSyncAndCrash: ackedSinceSync, secondsFromLastSyncStartToCrash: Math.round(crashAt - lastSync) } });
-        process.stdout.write(`[vm drill] ${JSON.stringify(figures)}\n`);
-        writeDrillFigures(figures);
-        const fig = (p: string, w: string) => phases.find((x) => x.phase === p && x.workload === w)!;
+          ok('stop workloads', await guestSh('client', `touch ${LOGS}/stop; pkill -INT -x fio; sleep 6; true`, 60_000));
+          const ops: OpRecord[] = [];
+          for (const w of ['holder', 'reopen', 'lister'])
+            ops.push(...parseOps(ok(`${w} log`, await guest('client', ['cat', `${LOGS}/${w}.jsonl`]))));
+          const finalFiles = {
+            holder: seqsIn(
+              ok('holder.log on the primary', await guest('primary', ['cat', `${A.path}/drill/holder.log`])),
+              'holder',
+            ),
+            reopen: seqsIn(
+              ok('reopen.log on the primary', await guest('primary', ['cat', `${A.path}/drill/reopen.log`])),
+              'reopen',
+            ),
+          };
+          const phases = phaseFigures(ops, markers, end, finalFiles);
+          const fio = await guest('client', ['cat', `${LOGS}/fio.json`]);
+          let fioFig: Record<string, unknown> = { ran: false };
+          try {
+            const j = JSON.parse(fio.stdout.slice(fio.stdout.indexOf('{')));
+            const job = j.jobs[0];
+            fioFig = {
+              ran: true,
+              totalErr: job.error,
+              writeIos: job.write.total_ios,
+              verifyErrors: /verify/i.test((await guest('client', ['cat', `${LOGS}/fio.out`])).stdout),
+            };
+          } catch {
+            fioFig = { ran: false, output: (await guest('client', ['tail', '-5', `${LOGS}/fio.out`])).stdout };
+          }
+          const crashLost = lostBetween(
+            ops,
+            'reopen',
+            finalFiles.reopen,
+            lastSync,
+            markers.find((m) => m.name === 'recovery')!.t,
+          );
+          const ackedSinceSync = ops.filter(
+            (o) => o.w === 'reopen' && o.ok && o.t1 >= lastSync && o.t1 < crashAt + 1,
+          ).length;
+          Object.assign(figures, {
+            phases,
+            fio: fioFig,
+            crash: {
+              reopenLost: crashLost.length,
+              reopenAckedBetweenLastSyncAndCrash: ackedSinceSync,
+              secondsFromLastSyncStartToCrash: Math.round(crashAt - lastSync),
+            },
+          });
+          process.stdout.write(`[vm drill] ${JSON.stringify(figures)}\n`);
+          writeDrillFigures(figures);
+          const fig = (p: string, w: string) => phases.find((x) => x.phase === p && x.workload === w)!;
 
-        // what an rsync copy promises (README, `volume show`): path-based access resumes after
-        // a planned move with nothing acknowledged lost; a process holding a file open gets
-        // I/O errors from the first move on and must be restarted
-        for (const p of ['switchover', 'failback']) {
-          expect(fig(p, 'reopen').lost, `${p}: reopen writer lost acknowledged writes`).toBe(0);
-          expect(fig(p, 'reopen').resumed, `${p}: reopen writer resumed`).toBe(true);
-          expect(fig(p, 'lister').resumed, `${p}: lister resumed`).toBe(true);
-        }
-        expect(fig('switchover', 'holder').errors, 'the holding writer gets errors after the switchover').toBeGreaterThan(0);
-        expect(fig('switchover', 'holder').lost).toBe(0);
-        // nothing acknowledged before the last good sync is lost, whatever happened after it
-        expect(lostBetween(ops, 'reopen', finalFiles.reopen, 0, lastSync)).toEqual([]);
-        // the crash loses at most what was acknowledged since the last good sync
-        expect(crashLost.length).toBeLessThanOrEqual(ackedSinceSync + 2);
-        expect(fig('recovery', 'reopen').resumed, 'reopen writer resumed after recovery').toBe(true);
-        expect(fig('recovery', 'reopen').lost).toBe(0);
-      });
+          // what an rsync copy promises (README, `volume show`): path-based access resumes after
+          // a planned move with nothing acknowledged lost; a process holding a file open gets
+          // I/O errors from the first move on and must be restarted
+          for (const p of ['switchover', 'failback']) {
+            expect(fig(p, 'reopen').lost, `${p}: reopen writer lost acknowledged writes`).toBe(0);
+            expect(fig(p, 'reopen').resumed, `${p}: reopen writer resumed`).toBe(true);
+            expect(fig(p, 'lister').resumed, `${p}: lister resumed`).toBe(true);
+          }
+          expect(
+            fig('switchover', 'holder').errors,
+            'the holding writer gets errors after the switchover',
+          ).toBeGreaterThan(0);
+          expect(fig('switchover', 'holder').lost).toBe(0);
+          // nothing acknowledged before the last good sync is lost, whatever happened after it
+          expect(lostBetween(ops, 'reopen', finalFiles.reopen, 0, lastSync)).toEqual([]);
+          // the crash loses at most what was acknowledged since the last good sync
+          expect(crashLost.length).toBeLessThanOrEqual(ackedSinceSync + 2);
+          expect(fig('recovery', 'reopen').resumed, 'reopen writer resumed after recovery').toBe(true);
+          expect(fig('recovery', 'reopen').lost).toBe(0);
+        },
+      );
 
       afterAll(async () => {
-        await guestSh('client', `touch ${LOGS}/stop; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`, 90_000).catch(() => undefined);
-        await guestSh('primary', 'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true').catch(() => undefined);
+        await guestSh(
+          'client',
+          `touch ${LOGS}/stop; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`,
+          90_000,
+        ).catch(() => undefined);
+        await guestSh(
+          'primary',
+          'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true',
+        ).catch(() => undefined);
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
-        for (const v of [A, B]) await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']).catch(() => undefined);
+        for (const v of [A, B])
+          await nfsctlOn('primary', ['volume', 'delete', v.id, '--yes', '--force']).catch(() => undefined);
       }, 900_000);
     });
 
@@ -541,9 +724,16 @@ describe.skipIf(!qemu.ok)(
         `rmdir ${D} 2>/dev/null; rm -f /etc/cron.d/nfs-sync; true`,
       ].join('\n');
       const clientStop = `touch /tmp/adopt/stop 2>/dev/null; pkill -f '[h]eld.py'; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`;
-      const clientLog = async () => ok('writer log', await guest('client', ['cat', '/tmp/adopt/log'])).split('\n').filter(Boolean);
-      const mountId = async () => ok('mountinfo', await guestSh('client', `awk '$5=="${CM}"{print $1}' /proc/self/mountinfo`)).trim();
-      const served = async (g: 'primary' | 'backup') => ok('exportfs -v', await guestSh(g, `exportfs -v | grep -A1 '^${D}'`)).replace(/\s+/g, ' ').trim();
+      const clientLog = async () =>
+        ok('writer log', await guest('client', ['cat', '/tmp/adopt/log']))
+          .split('\n')
+          .filter(Boolean);
+      const mountId = async () =>
+        ok('mountinfo', await guestSh('client', `awk '$5=="${CM}"{print $1}' /proc/self/mountinfo`)).trim();
+      const served = async (g: 'primary' | 'backup') =>
+        ok('exportfs -v', await guestSh(g, `exportfs -v | grep -A1 '^${D}'`))
+          .replace(/\s+/g, ' ')
+          .trim();
       const servedBefore: Record<string, string> = {};
       let id0 = '';
 
@@ -551,7 +741,10 @@ describe.skipIf(!qemu.ok)(
         await guestSh('client', clientStop, 90_000);
         for (const g of ['primary', 'backup'] as const) {
           ok(`teardown on ${g}`, await guestSh(g, teardown, 120_000));
-          expect((await guest(g, ['lvs', 'vgnfs/legacyweb'])).exitCode, `${g}: a leftover vgnfs/legacyweb is gone`).not.toBe(0);
+          expect(
+            (await guest(g, ['lvs', 'vgnfs/legacyweb'])).exitCode,
+            `${g}: a leftover vgnfs/legacyweb is gone`,
+          ).not.toBe(0);
         }
         // the old service's layout, on both hosts
         for (const g of ['primary', 'backup'] as const) {
@@ -566,7 +759,9 @@ describe.skipIf(!qemu.ok)(
               `mount ${D} && chmod 0777 ${D}`,
               `echo '${D} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check)' >> /etc/exports`,
               'exportfs -ra',
-              ...(g === 'backup' ? ["echo '*/15 * * * * root rsync -a --delete 198.51.100.11::nfs/ /nfs/' > /etc/cron.d/nfs-sync"] : []),
+              ...(g === 'backup'
+                ? ["echo '*/15 * * * * root rsync -a --delete 198.51.100.11::nfs/ /nfs/' > /etc/cron.d/nfs-sync"]
+                : []),
             ].join('\n'),
             180_000,
           );
@@ -607,13 +802,29 @@ describe.skipIf(!qemu.ok)(
       }, 900_000);
 
       // (volume list showing it as unmanaged, and the refusals: test/lab/adopt.test.ts on the netns tier; one nfsctl run here costs ~60 s)
-      it('volume adopt: tags, fstab marker, the same export line in nfsctl\'s file; the client sees no EIO and no remount', async () => {
+      it("volume adopt: tags, fstab marker, the same export line in nfsctl's file; the client sees no EIO and no remount", async () => {
         const before = (await clientLog()).length;
         const r = await nfsctlOn(['volume', 'adopt', 'legacy/web', '--path', D, '--yes']);
-        expect(ok('volume adopt', r)).toContain('adopted legacy/web: /nfs/legacyweb (LV legacyweb, no fsid, as before)');
+        expect(ok('volume adopt', r)).toContain(
+          'adopted legacy/web: /nfs/legacyweb (LV legacyweb, no fsid, as before)',
+        );
         for (const g of ['primary', 'backup'] as const) {
-          const st = ok(`state on ${g}`, await guestSh(g, `lvs --noheadings -o lv_tags vgnfs/legacyweb | tr -d ' ' | cut -d, -f1; grep -c '^${D} ' /etc/exports || true; grep '^${D} ' /etc/exports.d/nfsctl.exports; grep -B1 ' ${D} ' /etc/fstab`)).trim().split('\n');
-          expect(st).toEqual(['nfsctl', '0', `${D} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check) # nfsctl:legacy/web`, '# nfsctl:legacy/web', `/dev/vgnfs/legacyweb ${D} xfs defaults 0 0`]);
+          const st = ok(
+            `state on ${g}`,
+            await guestSh(
+              g,
+              `lvs --noheadings -o lv_tags vgnfs/legacyweb | tr -d ' ' | cut -d, -f1; grep -c '^${D} ' /etc/exports || true; grep '^${D} ' /etc/exports.d/nfsctl.exports; grep -B1 ' ${D} ' /etc/fstab`,
+            ),
+          )
+            .trim()
+            .split('\n');
+          expect(st).toEqual([
+            'nfsctl',
+            '0',
+            `${D} 198.51.100.0/24(rw,sync,no_root_squash,no_subtree_check) # nfsctl:legacy/web`,
+            '# nfsctl:legacy/web',
+            `/dev/vgnfs/legacyweb ${D} xfs defaults 0 0`,
+          ]);
           // what the kernel serves is exactly what it served before (no fsid appeared)
           expect(await served(g)).toBe(servedBefore[g]);
         }
@@ -624,22 +835,44 @@ describe.skipIf(!qemu.ok)(
         expect(await mountId()).toBe(id0);
       });
 
-      it('afterwards list shows it as nfsctl\'s (its own LV and path, no drift) and resize grows it on both hosts', async () => {
-        const doc = JSON.parse(ok('volume list --json', await nfsctlOn(['volume', 'list', '--json']))) as { volumes: { id: string; path: string; drift: string[]; fsid: string | null; sizeBytes: number }[]; unmanaged: { path: string }[] };
-        expect(doc.volumes.find((v) => v.id === 'legacy/web')).toMatchObject({ path: D, drift: [], fsid: null, sizeBytes: 320 * 2 ** 20 });
+      it("afterwards list shows it as nfsctl's (its own LV and path, no drift) and resize grows it on both hosts", async () => {
+        const doc = JSON.parse(ok('volume list --json', await nfsctlOn(['volume', 'list', '--json']))) as {
+          volumes: { id: string; path: string; drift: string[]; fsid: string | null; sizeBytes: number }[];
+          unmanaged: { path: string }[];
+        };
+        expect(doc.volumes.find((v) => v.id === 'legacy/web')).toMatchObject({
+          path: D,
+          drift: [],
+          fsid: null,
+          sizeBytes: 320 * 2 ** 20,
+        });
         expect(doc.unmanaged.map((u) => u.path)).not.toContain(D);
         ok('volume resize', await nfsctlOn(['volume', 'resize', 'legacy/web', '--size', '400M', '--yes']));
         for (const g of ['primary', 'backup'] as const) {
-          expect(ok(`lvs on ${g}`, await guest(g, ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/legacyweb'])).trim()).toBe(String(400 * 2 ** 20));
+          expect(
+            ok(
+              `lvs on ${g}`,
+              await guest(g, ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/legacyweb']),
+            ).trim(),
+          ).toBe(String(400 * 2 ** 20));
           expect(ok(`xfs_info on ${g}`, await guest(g, ['xfs_info', D]))).toMatch(/agcount=5\b/);
         }
-        ok('client stops the writer', await guestSh('client', `touch /tmp/adopt/stop; for i in $(seq 1 100); do grep -q closed /tmp/adopt/log && break; sleep 0.3; done; grep -q closed /tmp/adopt/log`, 90_000));
+        ok(
+          'client stops the writer',
+          await guestSh(
+            'client',
+            `touch /tmp/adopt/stop; for i in $(seq 1 100); do grep -q closed /tmp/adopt/log && break; sleep 0.3; done; grep -q closed /tmp/adopt/log`,
+            90_000,
+          ),
+        );
         const log = await clientLog();
         expect(log.filter((l) => l.startsWith('ERR'))).toEqual([]);
         expect(await mountId()).toBe(id0);
         // the file holds every acknowledged write, in order
         const n = log.filter((l) => l.startsWith('ok ')).length;
-        const content = ok('held.log', await guest('client', ['cat', `${CM}/held.log`])).trim().split('\n');
+        const content = ok('held.log', await guest('client', ['cat', `${CM}/held.log`]))
+          .trim()
+          .split('\n');
         expect(content.length).toBe(n);
         expect(content.every((x, i) => x === String(i))).toBe(true);
       });

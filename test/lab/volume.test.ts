@@ -6,19 +6,39 @@ import { labExec, labExecOk, fault, undoFault, labFacts } from './helpers.js';
 
 // What this machine's kernel allows in the netns tier (the vm tier covers the rest).
 let quota = false;
-const ALL = ['lab-a/data', 'lab-a/meta', 'lab-a/blk', 'lab-a/racer', 'lab-a/racer2', 'lab-b/half', 'lab-a/legacy', 'lab-a/opts'];
+const ALL = [
+  'lab-a/data',
+  'lab-a/meta',
+  'lab-a/blk',
+  'lab-a/racer',
+  'lab-a/racer2',
+  'lab-b/half',
+  'lab-a/legacy',
+  'lab-a/opts',
+];
 beforeAll(async () => {
   quota = (await labFacts()).xfs_prjquota === 'yes';
   for (const v of ALL) await nfsctl(['volume', 'delete', v, '--yes', '--force']);
 });
 
-const nfsctl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) => labExec('primary', ['nfsctl', ...args], { timeoutMs: 120_000, ...opts });
+const nfsctl = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
+  labExec('primary', ['nfsctl', ...args], { timeoutMs: 120_000, ...opts });
 const VIP = '198.51.100.100';
 
 async function listJson() {
   const r = await nfsctl(['volume', 'list', '--json']);
   expect(r.exitCode, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { volumes: { id: string; backend: string; sizeBytes: number; drift: string[]; labels: Record<string, string>; createdBy: string; hosts: Record<string, { present: boolean; served: boolean; configured: boolean; usedBytes: number | null }> }[] };
+  return JSON.parse(r.stdout) as {
+    volumes: {
+      id: string;
+      backend: string;
+      sizeBytes: number;
+      drift: string[];
+      labels: Record<string, string>;
+      createdBy: string;
+      hosts: Record<string, { present: boolean; served: boolean; configured: boolean; usedBytes: number | null }>;
+    }[];
+  };
 }
 
 afterAll(async () => {
@@ -27,7 +47,18 @@ afterAll(async () => {
 
 describe('xfsquota volumes, real data path', () => {
   it('ganesha: export options become the EXPORT block (insecure, anonuid/anongid, sec=sys), the real ganesha serves it, the client writes', async () => {
-    const r = await nfsctl(['volume', 'create', 'lab-a/opts', '--size', '64M', '--backend', 'xfsquota', '--options', 'rw,sync,no_root_squash,no_subtree_check,insecure,anonuid=1000,anongid=1000,sec=sys', '--yes']);
+    const r = await nfsctl([
+      'volume',
+      'create',
+      'lab-a/opts',
+      '--size',
+      '64M',
+      '--backend',
+      'xfsquota',
+      '--options',
+      'rw,sync,no_root_squash,no_subtree_check,insecure,anonuid=1000,anongid=1000,sec=sys',
+      '--yes',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     for (const h of ['primary', 'backup'] as const) {
       const block = await labExecOk(h, ['sh', '-c', 'cat /etc/ganesha/nfsctl/*.conf']);
@@ -38,13 +69,30 @@ describe('xfsquota volumes, real data path', () => {
     const v = (await listJson()).volumes.find((x) => x.id === 'lab-a/opts')!;
     expect(v.hosts.primary).toMatchObject({ present: true, served: true });
     expect(v.hosts.backup).toMatchObject({ present: true, served: true });
-    await labExecOk('client', ['sh', '-c', `echo opts > /tmp/o && nfs-cp /tmp/o "nfs://${VIP}/nfs/lab-a_opts/o?version=3"`]);
+    await labExecOk('client', [
+      'sh',
+      '-c',
+      `echo opts > /tmp/o && nfs-cp /tmp/o "nfs://${VIP}/nfs/lab-a_opts/o?version=3"`,
+    ]);
     expect(await labExecOk('primary', ['cat', '/nfs/lab-a_opts/o'])).toBe('opts\n');
     expect((await nfsctl(['volume', 'delete', 'lab-a/opts', '--yes', '--force'])).exitCode).toBe(0);
   });
 
   it('creates on both hosts, prints a PV, and the client writes through the VIP', async () => {
-    const r = await nfsctl(['volume', 'create', 'lab-a/data', '--size', '64M', '--backend', 'xfsquota', '--label', 'tier=gold', '--output', 'pv-yaml', '--yes']);
+    const r = await nfsctl([
+      'volume',
+      'create',
+      'lab-a/data',
+      '--size',
+      '64M',
+      '--backend',
+      'xfsquota',
+      '--label',
+      'tier=gold',
+      '--output',
+      'pv-yaml',
+      '--yes',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('kind: PersistentVolume');
     // a YAML 1.1 reader (kubectl's) reads the VIP back as a string (unquoted it is a 1.1 float)
@@ -65,14 +113,24 @@ describe('xfsquota volumes, real data path', () => {
     expect(v.hosts.primary).toMatchObject({ present: true, served: true });
     expect(v.hosts.backup).toMatchObject({ present: true, served: true });
     // the client writes and reads through the VIP
-    await labExecOk('client', ['sh', '-c', `echo hello-through-vip > /tmp/f && nfs-cp /tmp/f "nfs://${VIP}/nfs/lab-a_data/f?version=3"`]);
-    expect(await labExecOk('client', ['nfs-cat', `nfs://${VIP}/nfs/lab-a_data/f?version=3`])).toBe('hello-through-vip\n');
+    await labExecOk('client', [
+      'sh',
+      '-c',
+      `echo hello-through-vip > /tmp/f && nfs-cp /tmp/f "nfs://${VIP}/nfs/lab-a_data/f?version=3"`,
+    ]);
+    expect(await labExecOk('client', ['nfs-cat', `nfs://${VIP}/nfs/lab-a_data/f?version=3`])).toBe(
+      'hello-through-vip\n',
+    );
     expect(await labExecOk('primary', ['cat', '/nfs/lab-a_data/f'])).toBe('hello-through-vip\n');
   });
 
   it('writing past the size fails with a quota error (needs XFS quota in the kernel: vm tier otherwise)', async (t) => {
     if (!quota) t.skip();
-    const r = await labExec('client', ['sh', '-c', `head -c 80M /dev/zero > /tmp/big && nfs-cp /tmp/big "nfs://${VIP}/nfs/lab-a_data/big?version=3"`], { timeoutMs: 120_000 });
+    const r = await labExec(
+      'client',
+      ['sh', '-c', `head -c 80M /dev/zero > /tmp/big && nfs-cp /tmp/big "nfs://${VIP}/nfs/lab-a_data/big?version=3"`],
+      { timeoutMs: 120_000 },
+    );
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr + r.stdout).toMatch(/quota|EDQUOT|No space|NFS3ERR_DQUOT|NFS3ERR_NOSPC/i);
   });
@@ -93,7 +151,8 @@ describe('xfsquota volumes, real data path', () => {
     expect(refused.stderr).toMatch(/may be in use:\n  primary: clients unknown: nfs-ganesha cannot tell/);
     const del = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes', '--force']);
     expect(del.exitCode, del.stderr).toBe(0);
-    for (const h of ['primary', 'backup'] as const) expect((await labExec(h, ['test', '-e', '/nfs/lab-a_data'])).exitCode).toBe(1);
+    for (const h of ['primary', 'backup'] as const)
+      expect((await labExec(h, ['test', '-e', '/nfs/lab-a_data'])).exitCode).toBe(1);
     expect((await listJson()).volumes.find((x) => x.id === 'lab-a/data')).toBeUndefined();
     // deleting again: not found is exit 4, or 0 with --ignore-not-found (scripts)
     const again = await nfsctl(['volume', 'delete', 'lab-a/data', '--yes']);
@@ -105,10 +164,11 @@ describe('xfsquota volumes, real data path', () => {
   });
 });
 
-describe('volume delete removes only what carries nfsctl\'s metadata', () => {
+describe("volume delete removes only what carries nfsctl's metadata", () => {
   const hosts = ['primary', 'backup'] as const;
   it('an unowned directory at the volume path survives delete --yes; an owned one next to it is deleted', async () => {
-    for (const h of hosts) await labExecOk(h, ['sh', '-c', 'mkdir -p /nfs/lab-c_scratch && echo precious > /nfs/lab-c_scratch/f']);
+    for (const h of hosts)
+      await labExecOk(h, ['sh', '-c', 'mkdir -p /nfs/lab-c_scratch && echo precious > /nfs/lab-c_scratch/f']);
     try {
       const r = await nfsctl(['volume', 'delete', 'lab-c/scratch', '--yes']);
       expect(r.exitCode, r.stderr).toBe(4);
@@ -117,21 +177,38 @@ describe('volume delete removes only what carries nfsctl\'s metadata', () => {
       for (const h of hosts) expect(await labExecOk(h, ['cat', '/nfs/lab-c_scratch/f'])).toBe('precious\n');
       // a metadata record planted by hand (no XFS project on the directory): the plan goes
       // ahead, and the check on the host itself (xfs_io lsproj on the real XFS) refuses the rm
-      const rec = JSON.stringify({ v: 1, namespace: 'lab-c', name: 'scratch', labels: {}, createdAt: '2026-01-01T00:00:00Z', createdBy: 'x', backend: 'xfs', size: 1048576 });
-      for (const h of hosts) await labExecOk(h, ['sh', '-c', 'mkdir -p /nfs/.nfsctl/meta && cat > /nfs/.nfsctl/meta/pv.lab-c.scratch.json'], { input: rec + '\n' });
+      const rec = JSON.stringify({
+        v: 1,
+        namespace: 'lab-c',
+        name: 'scratch',
+        labels: {},
+        createdAt: '2026-01-01T00:00:00Z',
+        createdBy: 'x',
+        backend: 'xfs',
+        size: 1048576,
+      });
+      for (const h of hosts)
+        await labExecOk(
+          h,
+          ['sh', '-c', 'mkdir -p /nfs/.nfsctl/meta && cat > /nfs/.nfsctl/meta/pv.lab-c.scratch.json'],
+          { input: rec + '\n' },
+        );
       const planted = await nfsctl(['volume', 'delete', 'lab-c/scratch', '--yes']);
       expect(planted.exitCode).not.toBe(0);
       expect(planted.stderr).toMatch(/refusing to delete \/nfs\/lab-c_scratch: its XFS project id is 0, not \d+/);
       for (const h of hosts) expect(await labExecOk(h, ['cat', '/nfs/lab-c_scratch/f'])).toBe('precious\n');
       for (const h of hosts) await labExecOk(h, ['rm', '-f', '/nfs/.nfsctl/meta/pv.lab-c.scratch.json']);
       // an owned volume is deleted
-      expect((await nfsctl(['volume', 'create', 'lab-c/owned', '--size', '16M', '--backend', 'xfsquota', '--yes'])).exitCode).toBe(0);
+      expect(
+        (await nfsctl(['volume', 'create', 'lab-c/owned', '--size', '16M', '--backend', 'xfsquota', '--yes'])).exitCode,
+      ).toBe(0);
       for (const h of hosts) await labExecOk(h, ['sh', '-c', 'echo data > /nfs/lab-c_owned/f']);
       const del = await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes', '--force']); // ganesha cannot tell who mounts it: --force (ownership is checked all the same)
       expect(del.exitCode, del.stderr).toBe(0);
       for (const h of hosts) expect((await labExec(h, ['test', '-e', '/nfs/lab-c_owned'])).exitCode).toBe(1);
     } finally {
-      for (const h of hosts) await labExec(h, ['rm', '-rf', '/nfs/lab-c_scratch', '/nfs/.nfsctl/meta/pv.lab-c.scratch.json']);
+      for (const h of hosts)
+        await labExec(h, ['rm', '-rf', '/nfs/lab-c_scratch', '/nfs/.nfsctl/meta/pv.lab-c.scratch.json']);
       await nfsctl(['volume', 'delete', 'lab-c/owned', '--yes', '--force']);
     }
   });
@@ -152,7 +229,14 @@ $d org.ganesha.nfsd.exportmgr.ShowExports`;
     expect(await labExecOk('primary', ['sh', '-c', swap])).toMatch(/uint16 60123\s+string "\/nfs\/lab-a_legacy"/);
     const u = await nfsctl(['volume', 'unexport', 'lab-a/legacy', '--yes']);
     expect(u.exitCode, u.stderr).toBe(0);
-    const show = await labExecOk('primary', ['dbus-send', '--system', '--print-reply', '--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr', 'org.ganesha.nfsd.exportmgr.ShowExports']);
+    const show = await labExecOk('primary', [
+      'dbus-send',
+      '--system',
+      '--print-reply',
+      '--dest=org.ganesha.nfsd',
+      '/org/ganesha/nfsd/ExportMgr',
+      'org.ganesha.nfsd.exportmgr.ShowExports',
+    ]);
     expect(show).not.toContain('/nfs/lab-a_legacy');
     expect((await nfsctl(['volume', 'delete', 'lab-a/legacy', '--yes'])).exitCode).toBe(0);
   });
@@ -163,7 +247,19 @@ describe('lvm volumes (metadata only in the netns tier) exported by ganesha', ()
     const r = await nfsctl(['volume', 'create', 'lab-a/meta', '--size', '100M', '--backend', 'lvm', '--yes']);
     expect(r.exitCode, r.stderr).toBe(0);
     for (const h of ['primary', 'backup'] as const) {
-      const lvs = JSON.parse(await labExecOk(h, ['lvs', '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags', 'vgnfs']));
+      const lvs = JSON.parse(
+        await labExecOk(h, [
+          'lvs',
+          '--reportformat',
+          'json',
+          '--units',
+          'b',
+          '--nosuffix',
+          '-o',
+          'lv_name,lv_size,lv_tags',
+          'vgnfs',
+        ]),
+      );
       const lv = lvs.report[0].lv.find((l: { lv_name: string }) => l.lv_name === 'pv.lab-a.meta');
       expect(lv.lv_size).toBe(String(100 * 2 ** 20));
       expect(lv.lv_tags).toContain('nfsctl');
@@ -174,7 +270,16 @@ describe('lvm volumes (metadata only in the netns tier) exported by ganesha', ()
     // ganesha serves it: the client lists it through the VIP
     expect((await labExec('client', ['nfs-ls', `nfs://${VIP}/nfs/lab-a_meta?version=3`])).exitCode).toBe(0);
     expect((await nfsctl(['volume', 'resize', 'lab-a/meta', '--size', '200M', '--yes'])).exitCode).toBe(0);
-    const size = await labExecOk('backup', ['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'lv_size', 'vgnfs/pv.lab-a.meta']);
+    const size = await labExecOk('backup', [
+      'lvs',
+      '--noheadings',
+      '--units',
+      'b',
+      '--nosuffix',
+      '-o',
+      'lv_size',
+      'vgnfs/pv.lab-a.meta',
+    ]);
     expect(size.trim()).toBe(String(200 * 2 ** 20));
     expect((await nfsctl(['volume', 'delete', 'lab-a/meta', '--yes', '--force'])).exitCode).toBe(0);
     expect((await labExec('backup', ['lvs', 'vgnfs/pv.lab-a.meta'])).exitCode).not.toBe(0);
@@ -192,7 +297,9 @@ describe('rbd volumes against the lab Ceph', () => {
     expect(meta).toMatchObject({ namespace: 'lab-a', name: 'blk', size: 64 * 2 ** 20 });
     expect((await listJson()).volumes.find((x) => x.id === 'lab-a/blk')).toMatchObject({ backend: 'rbd' });
     expect((await nfsctl(['volume', 'resize', 'lab-a/blk', '--size', '128M', '--yes'])).exitCode).toBe(0);
-    expect(JSON.parse(await labExecOk('primary', ['rbd', 'info', '--format', 'json', 'rbd/pv.lab-a.blk'])).size).toBe(128 * 2 ** 20);
+    expect(JSON.parse(await labExecOk('primary', ['rbd', 'info', '--format', 'json', 'rbd/pv.lab-a.blk'])).size).toBe(
+      128 * 2 ** 20,
+    );
     expect((await nfsctl(['volume', 'delete', 'lab-a/blk', '--yes', '--force'])).exitCode).toBe(0);
     expect((await labExec('primary', ['rbd', 'info', 'rbd/pv.lab-a.blk'])).exitCode).not.toBe(0);
   });
@@ -223,7 +330,9 @@ describe('faults during volume changes', () => {
       'for p in $(pgrep -x sshd); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -KILL "$p"; done',
       'sleep 30',
     ].join('\n');
-    await labExecOk('backup', ['sh', '-c', 'cat > /usr/local/sbin/xfs_quota && chmod 755 /usr/local/sbin/xfs_quota'], { input: wrapper + '\n' });
+    await labExecOk('backup', ['sh', '-c', 'cat > /usr/local/sbin/xfs_quota && chmod 755 /usr/local/sbin/xfs_quota'], {
+      input: wrapper + '\n',
+    });
     try {
       const r = await nfsctl(['volume', 'create', 'lab-b/half', '--size', '64M', '--backend', 'xfsquota', '--yes']);
       expect(r.exitCode).toBe(1);
@@ -261,7 +370,11 @@ describe('faults during volume changes', () => {
   it('two creates at the same time: one runs, the other fails fast with exit code 3', async () => {
     const [a, b] = await Promise.all([
       nfsctl(['volume', 'create', 'lab-a/racer', '--size', '16M', '--backend', 'xfsquota', '--yes']),
-      labExec('backup', ['nfsctl', 'volume', 'create', 'lab-a/racer2', '--size', '16M', '--backend', 'xfsquota', '--yes'], { timeoutMs: 120_000 }),
+      labExec(
+        'backup',
+        ['nfsctl', 'volume', 'create', 'lab-a/racer2', '--size', '16M', '--backend', 'xfsquota', '--yes'],
+        { timeoutMs: 120_000 },
+      ),
     ]);
     const codes = [a.exitCode, b.exitCode].sort();
     expect(codes).toEqual([0, 3]);
@@ -271,7 +384,11 @@ describe('faults during volume changes', () => {
   });
 
   it('bad names, sizes and options are rejected with exit 2 and nothing runs', async () => {
-    const before = await labExecOk('primary', ['sh', '-c', 'wc -l < /var/log/nfsctl/audit.jsonl 2>/dev/null || echo 0']);
+    const before = await labExecOk('primary', [
+      'sh',
+      '-c',
+      'wc -l < /var/log/nfsctl/audit.jsonl 2>/dev/null || echo 0',
+    ]);
     const bad: string[][] = [
       ['volume', 'create', 'Team-A/data', '--size', '1G'],
       ['volume', 'create', 'team-a/da$(id)ta', '--size', '1G'],

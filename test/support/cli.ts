@@ -48,7 +48,10 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (newestStale(join(ROOT, 'src'))) {
-      await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, timeout: 240_000 });
+      await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+        cwd: ROOT,
+        timeout: 240_000,
+      });
       const bundle = await run('npm', ['run', '--silent', 'bundle'], { cwd: ROOT, timeout: 120_000 });
       if (bundle.status !== 0) throw new Error(`npm run bundle failed: ${bundle.stderr}`);
     }
@@ -71,9 +74,17 @@ export interface RunResult {
  * Run a program without blocking the test worker (vitest talks to its workers over the
  * event loop); SIGKILL after `timeout` ms, since nfsctl handles SIGTERM itself.
  */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string; input?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string; input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -97,7 +108,10 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 
 /** Run the built CLI, as installed: bin/nfsctl. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<RunResult> {
-  return run(process.execPath, [BIN, ...args], { env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 20_000 });
+  return run(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeout ?? 20_000,
+  });
 }
 
 export interface CliEnv {

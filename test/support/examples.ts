@@ -59,12 +59,20 @@ export function resolveExample(program: Command, line: string): Resolved {
     if (closes) w = w.slice(0, -1);
     if (!onlyArgs && w === '--') onlyArgs = true;
     else if (!onlyArgs && w.startsWith('-') && w.length > 1) {
-      const [flag, inline] = w.includes('=') ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w, undefined];
+      const [flag, inline] = w.includes('=')
+        ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]
+        : [w, undefined];
       const o = findOption(cmd, flag!);
       if (!o) errors.push(`unknown option ${flag} for "nfsctl ${path.join(' ')}"`);
       else if (o !== 'help') {
         if (o.required && inline === undefined) i++;
-        if (o.argChoices && (inline ?? words[i]) !== undefined && o.required && !o.argChoices.includes((inline ?? words[i])!)) errors.push(`${flag}: "${inline ?? words[i]}" is not one of ${o.argChoices.join(', ')}`);
+        if (
+          o.argChoices &&
+          (inline ?? words[i]) !== undefined &&
+          o.required &&
+          !o.argChoices.includes((inline ?? words[i])!)
+        )
+          errors.push(`${flag}: "${inline ?? words[i]}" is not one of ${o.argChoices.join(', ')}`);
       }
     } else if (positional === 0 && !onlyArgs && cmd.commands.some((c) => c.name() === w || c.aliases().includes(w))) {
       cmd = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w))!;
@@ -75,7 +83,13 @@ export function resolveExample(program: Command, line: string): Resolved {
   const args = cmd.registeredArguments;
   const min = args.filter((a) => a.required).length;
   const max = args.some((a) => a.variadic) ? Infinity : args.length;
-  if (cmd.commands.length > 0 && positional > 0) errors.push(`"nfsctl ${path.join(' ')}" has no subcommand "${words.slice(start + 1).find((w) => !w.startsWith('-'))}"`);
-  else if (positional < min || positional > max) errors.push(`"nfsctl ${path.join(' ')}" takes ${min === max ? min : `${min} to ${max}`} arguments, the example gives ${positional}`);
+  if (cmd.commands.length > 0 && positional > 0)
+    errors.push(
+      `"nfsctl ${path.join(' ')}" has no subcommand "${words.slice(start + 1).find((w) => !w.startsWith('-'))}"`,
+    );
+  else if (positional < min || positional > max)
+    errors.push(
+      `"nfsctl ${path.join(' ')}" takes ${min === max ? min : `${min} to ${max}`} arguments, the example gives ${positional}`,
+    );
   return { path, errors };
 }

@@ -14,12 +14,22 @@ export class ReadRecordingFake extends FakeHost {
   }
 }
 
-export function fakeContext(config: Config, opts: { primary?: ReadRecordingFake; backup?: ReadRecordingFake; dryRun?: boolean } = {}) {
+export function fakeContext(
+  config: Config,
+  opts: { primary?: ReadRecordingFake; backup?: ReadRecordingFake; dryRun?: boolean } = {},
+) {
   const primary = opts.primary ?? new ReadRecordingFake('primary');
   const backup = opts.backup ?? new ReadRecordingFake('backup');
   const cap = captureOutput();
-  const ctx = new Context('test.yaml', config, { ...(opts.dryRun ? { dryRun: true } : {}) }, { primary, backup }, cap.out);
+  const ctx = new Context(
+    'test.yaml',
+    config,
+    { ...(opts.dryRun ? { dryRun: true } : {}) },
+    { primary, backup },
+    cap.out,
+  );
   /** Nothing was run, read or written on either host. */
-  const untouched = () => [primary, backup].every((h) => h.calls.length === 0 && h.writes.length === 0 && h.reads.length === 0);
+  const untouched = () =>
+    [primary, backup].every((h) => h.calls.length === 0 && h.writes.length === 0 && h.reads.length === 0);
   return { ctx, primary, backup, ...cap, untouched };
 }

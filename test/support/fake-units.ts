@@ -12,20 +12,24 @@ export interface FakeUnitFacts {
   devices?: Record<string, string>;
 }
 export function unitFactsOn(h: FakeHost, f: FakeUnitFacts): void {
-  h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-units', (argv) => {
-    const [root, ...rest] = argv.slice(4);
-    const lines: string[] = [];
-    if (root !== '-') {
-      lines.push(`R\t${f.rootMounted ? 1 : 0}\t${f.rootUsed ?? 0}`);
-      for (let i = 0; i < (f.rootEntries ?? 0); i++) lines.push(`N\tentry${i}`);
-    }
-    for (let i = 0; i + 1 < rest.length; i += 2) {
-      const p = rest[i]!;
-      const m = f.mounts?.[p];
-      const dm = f.devices?.[rest[i + 1]!] ?? '';
-      lines.push(`V\t${p}\t${m?.majmin ?? ''}\t${dm}\t${m ? (m.entries ?? 1) : 0}\t${m?.used ?? 0}\t${m?.source ?? ''}`);
-    }
-    return { stdout: lines.join('\n') + '\n' };
-  });
+  h.on(
+    (a) => a[0] === 'sh' && a[3] === 'nfsctl-units',
+    (argv) => {
+      const [root, ...rest] = argv.slice(4);
+      const lines: string[] = [];
+      if (root !== '-') {
+        lines.push(`R\t${f.rootMounted ? 1 : 0}\t${f.rootUsed ?? 0}`);
+        for (let i = 0; i < (f.rootEntries ?? 0); i++) lines.push(`N\tentry${i}`);
+      }
+      for (let i = 0; i + 1 < rest.length; i += 2) {
+        const p = rest[i]!;
+        const m = f.mounts?.[p];
+        const dm = f.devices?.[rest[i + 1]!] ?? '';
+        lines.push(
+          `V\t${p}\t${m?.majmin ?? ''}\t${dm}\t${m ? (m.entries ?? 1) : 0}\t${m?.used ?? 0}\t${m?.source ?? ''}`,
+        );
+      }
+      return { stdout: lines.join('\n') + '\n' };
+    },
+  );
 }
-

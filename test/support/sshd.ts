@@ -60,10 +60,27 @@ export async function startSshd(authorizedKey: string): Promise<TestSshd> {
   // (whose .bashrc may start pyenv and the like, ~70 ms per command, hiding timing races).
   const home = join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });
-  for (const f of ['bashrc', 'profile']) if (existsSync(`/usr/share/base-files/dot.${f}`)) writeFileSync(join(home, `.${f}`), readFileSync(`/usr/share/base-files/dot.${f}`));
+  for (const f of ['bashrc', 'profile'])
+    if (existsSync(`/usr/share/base-files/dot.${f}`))
+      writeFileSync(join(home, `.${f}`), readFileSync(`/usr/share/base-files/dot.${f}`));
   const child: ChildProcess = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /root && shift && exec /usr/sbin/sshd "$@"', 'nfsctl-test-sshd', home, '-D', '-f', join(dir, 'sshd_config'), '-E', logFile],
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      'mount --bind "$1" /root && shift && exec /usr/sbin/sshd "$@"',
+      'nfsctl-test-sshd',
+      home,
+      '-D',
+      '-f',
+      join(dir, 'sshd_config'),
+      '-E',
+      logFile,
+    ],
     { stdio: 'ignore' },
   );
   // Wait until it listens.

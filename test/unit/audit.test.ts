@@ -12,9 +12,19 @@ describe('audit log', () => {
     const h = new AuditedHost(new LocalHost('primary'), log, 'plan-1');
     await h.run(['sh', '-c', 'exit 3']);
     await h.run(['true']);
-    const recs = readFileSync(join(d, 'sub', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const recs = readFileSync(join(d, 'sub', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(recs).toHaveLength(2);
-    expect(recs[0]).toMatchObject({ operator: 'alice', invocation: ['volume', 'create', 'team-a/data'], host: 'primary', argv: ['sh', '-c', 'exit 3'], exitCode: 3, planId: 'plan-1' });
+    expect(recs[0]).toMatchObject({
+      operator: 'alice',
+      invocation: ['volume', 'create', 'team-a/data'],
+      host: 'primary',
+      argv: ['sh', '-c', 'exit 3'],
+      exitCode: 3,
+      planId: 'plan-1',
+    });
     expect(new Date(recs[0].time).toString()).not.toBe('Invalid Date');
     expect(recs[0].durationMs).toBeGreaterThanOrEqual(0);
     expect(recs[1].exitCode).toBe(0);

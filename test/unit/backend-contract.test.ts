@@ -28,24 +28,37 @@ async function compile(project: string): Promise<{ code: number; out: string }> 
 }
 
 describe('the VolumeBackend and Exporter contracts', () => {
-  it('a backend (or NFS server kind) missing a member does not compile; the registered ones do', { timeout: 180_000 }, async () => {
-    const ok = await compile(join(fixture, 'tsconfig.json'));
-    expect(ok.out).toBe('');
-    expect(ok.code).toBe(0);
-    // the same file without the directive: the error the directive expects is really there
-    const dir = await mkdtemp(join(fixture, '.tmp-'));
-    try {
-      const src = (await readFile(join(fixture, 'contract-check.ts'), 'utf8')).replace(/^\/\/ @ts-expect-error.*$/gm, '').replaceAll("'../../../src/", "'../../../../src/");
-      await writeFile(join(dir, 'contract-check.ts'), src);
-      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../../../tsconfig.json', compilerOptions: { rootDir: '../../../..', noEmit: true }, include: ['contract-check.ts'] }));
-      const bad = await compile(join(dir, 'tsconfig.json'));
-      expect(bad.code).not.toBe(0);
-      expect(bad.out).toMatch(/Property 'createSteps' is missing/);
-      expect(bad.out).toMatch(/Property 'unexportSteps' is missing/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'a backend (or NFS server kind) missing a member does not compile; the registered ones do',
+    { timeout: 180_000 },
+    async () => {
+      const ok = await compile(join(fixture, 'tsconfig.json'));
+      expect(ok.out).toBe('');
+      expect(ok.code).toBe(0);
+      // the same file without the directive: the error the directive expects is really there
+      const dir = await mkdtemp(join(fixture, '.tmp-'));
+      try {
+        const src = (await readFile(join(fixture, 'contract-check.ts'), 'utf8'))
+          .replace(/^\/\/ @ts-expect-error.*$/gm, '')
+          .replaceAll("'../../../src/", "'../../../../src/");
+        await writeFile(join(dir, 'contract-check.ts'), src);
+        await writeFile(
+          join(dir, 'tsconfig.json'),
+          JSON.stringify({
+            extends: '../../../../tsconfig.json',
+            compilerOptions: { rootDir: '../../../..', noEmit: true },
+            include: ['contract-check.ts'],
+          }),
+        );
+        const bad = await compile(join(dir, 'tsconfig.json'));
+        expect(bad.code).not.toBe(0);
+        expect(bad.out).toMatch(/Property 'createSteps' is missing/);
+        expect(bad.out).toMatch(/Property 'unexportSteps' is missing/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('names are unique, and the schema and CLI take them from the registry', () => {
     const names = BACKEND_LIST.map((b) => b.name);
@@ -57,18 +70,31 @@ describe('the VolumeBackend and Exporter contracts', () => {
   });
 
   it('outside the backend and NFS server files no code switches on their names', async () => {
-    const files = (await readdir(join(root, 'src'), { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'src', f));
+    const files = (await readdir(join(root, 'src'), { recursive: true }))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(root, 'src', f));
     const quoted = new RegExp(`['"](${[...BACKEND_LIST, ...EXPORTER_LIST].map((b) => b.name).join('|')})['"]`);
     const offenders: string[] = [];
     for (const f of files) {
       const rel = relative(root, f);
       // the implementations, and the names list the CLI reads without loading them
-      if (rel.startsWith(join('src', 'volume', 'backend')) || rel.startsWith(join('src', 'volume', 'nfs-server')) || rel === join('src', 'core', 'backend-names.ts')) continue;
+      if (
+        rel.startsWith(join('src', 'volume', 'backend')) ||
+        rel.startsWith(join('src', 'volume', 'nfs-server')) ||
+        rel === join('src', 'core', 'backend-names.ts')
+      )
+        continue;
       const lines = (await readFile(f, 'utf8')).split('\n');
       lines.forEach((l, i) => {
         // Not a branch: the rbd lock tools run the `rbd` binary (an argv starting ['rbd', ...]) and name their command; the
         // schema's defaults are values; the core option grammar takes the server kind; a client mount method is "kernel".
-        if (!quoted.test(l) || /argv|\.run\(|command\('rbd'\)|\['rbd', |applications\.includes|\.default\('(lvm|kernel)'\)|NfsServerKind|server === 'ganesha'|method: 'kernel'|includes\('kernel'\)|^\s*(\/\/|\/?\*)/.test(l)) return;
+        if (
+          !quoted.test(l) ||
+          /argv|\.run\(|command\('rbd'\)|\['rbd', |applications\.includes|\.default\('(lvm|kernel)'\)|NfsServerKind|server === 'ganesha'|method: 'kernel'|includes\('kernel'\)|^\s*(\/\/|\/?\*)/.test(
+            l,
+          )
+        )
+          return;
         offenders.push(`${rel}:${i + 1}: ${l.trim()}`);
       });
     }

@@ -10,7 +10,13 @@ describe('reading every record file of a directory in one command', () => {
 
   it('returns each file byte for byte, skips dot files, directories and other suffixes', async () => {
     const d = tempDir();
-    const files: Record<string, string> = { 'pv.a.x.json': '{"v":1}\n', 'pv.b.y.json': 'no newline', 'pv.c.z.json': '', 'pv.d.w.json': 'x\n\n\n', 'pv.e.==> odd <==.json': 'odd name\n' };
+    const files: Record<string, string> = {
+      'pv.a.x.json': '{"v":1}\n',
+      'pv.b.y.json': 'no newline',
+      'pv.c.z.json': '',
+      'pv.d.w.json': 'x\n\n\n',
+      'pv.e.==> odd <==.json': 'odd name\n',
+    };
     for (const [n, t] of Object.entries(files)) writeFileSync(join(d, n), t);
     writeFileSync(join(d, '.pv.a.x.json.tmp.json'), 'half written');
     writeFileSync(join(d, 'other.conf'), 'not mine');

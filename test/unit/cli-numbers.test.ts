@@ -18,8 +18,18 @@ const commands: [string, (value: string) => string[], string[], string][] = [
   ['sync --max-delete', (x) => ['sync', '--max-delete', x, '--yes'], BAD_COUNTS, '5'],
   ['failback --max-delete', (x) => ['failback', '--max-delete', x, '--yes'], BAD_COUNTS, '5'],
   ['switchover --max-delete', (x) => ['switchover', '--max-delete', x, '--yes'], BAD_COUNTS, '5'],
-  ['ha notify priority', (x) => ['ha', 'notify', 'INSTANCE', 'VI_NFS', 'MASTER', x], ['', '0x10', '0', '255', '1e2', '-1', '150.0'], '150'],
-  ['sync install-timer --interval', (x) => ['sync', 'install-timer', '--interval', x, '--yes'], ['', '15', '900000', '15 m', '1.5h', '-5m', '0x10m', '1e3s', '0m'], '15m'],
+  [
+    'ha notify priority',
+    (x) => ['ha', 'notify', 'INSTANCE', 'VI_NFS', 'MASTER', x],
+    ['', '0x10', '0', '255', '1e2', '-1', '150.0'],
+    '150',
+  ],
+  [
+    'sync install-timer --interval',
+    (x) => ['sync', 'install-timer', '--interval', x, '--yes'],
+    ['', '15', '900000', '15 m', '1.5h', '-5m', '0x10m', '1e3s', '0m'],
+    '15m',
+  ],
 ];
 
 describe('bad counts and durations on the command line: exit 2, nothing touched', () => {
@@ -40,7 +50,10 @@ describe('bad counts and durations on the command line: exit 2, nothing touched'
   }
 
   it('ha notify quotes a bad type or state with escapes, touching nothing', async () => {
-    for (const args of [['\u001b[2J', 'VI_NFS', 'MASTER'], ['INSTANCE', 'VI_NFS', 'MASTER\n\u001b]0;x\u0007']]) {
+    for (const args of [
+      ['\u001b[2J', 'VI_NFS', 'MASTER'],
+      ['INSTANCE', 'VI_NFS', 'MASTER\n\u001b]0;x\u0007'],
+    ]) {
       const r = await nfsctl('ha', 'notify', ...args);
       expect(r.exitCode).toBe(2);
       expect((r.error as Error).message).toMatch(/\\u001b/);

@@ -7,7 +7,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
-import { bashCompletion, completeAs, describeProgram, fishCompletion, inferValue, zshCompletion, allCommands } from '../../src/cli/completion.js';
+import {
+  bashCompletion,
+  completeAs,
+  describeProgram,
+  fishCompletion,
+  inferValue,
+  zshCompletion,
+  allCommands,
+} from '../../src/cli/completion.js';
 import { completionCacheFile, readCompletionCache, writeCompletionCache } from '../../src/state/completion-cache.js';
 import { COMPLETE_DEADLINE_MS } from '../../src/commands/completion/completion.js';
 import { cliEnv, ensureBuilt, run, runCli, ROOT, type CliEnv } from '../support/cli.js';
@@ -28,7 +36,10 @@ function fixtureProgram(): Command {
     .option('-f, --file <file>', 'a file')
     .addOption(completeAs(new Option('--from <node>', 'explicitly not completed'), 'none'))
     .action(() => {});
-  fx.command('vols').description('fixture: many volumes').argument('<volume...>', 'volumes').action(() => {});
+  fx.command('vols')
+    .description('fixture: many volumes')
+    .argument('<volume...>', 'volumes')
+    .action(() => {});
   return program;
 }
 
@@ -88,7 +99,12 @@ function bashWords(line: string): string[] {
 
 async function bash(line: string, opts: { bashCompletion?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
   const r = await run('bash', ['--norc', '--noprofile', '-c', BASH_HARNESS, 'harness', line, ...bashWords(line)], {
-    env: { ...env.env, SCRIPT: scripts.bash, WITH_BASH_COMPLETION: opts.bashCompletion === false ? '0' : '1', ...opts.env },
+    env: {
+      ...env.env,
+      SCRIPT: scripts.bash,
+      WITH_BASH_COMPLETION: opts.bashCompletion === false ? '0' : '1',
+      ...opts.env,
+    },
     timeout: 20_000,
   });
   if (r.status !== 0) throw new Error(`bash harness failed (${r.status}): ${r.stderr}`);
@@ -138,7 +154,13 @@ async function zsh(line: string, opts: { env?: NodeJS.ProcessEnv } = {}): Promis
   mkdirSync(dir);
   writeFileSync(join(dir, '.zshrc'), ZSHRC);
   const r = await run('zsh', ['-f', '-c', ZSH_HARNESS, 'harness', line], {
-    env: { ...env.env, NFSCTL_ZFUNC: join(env.dir, 'completions', 'zfunc'), NFSCTL_ZDOT: dir, NFSCTL_CAPTURE: join(dir, 'capture'), ...opts.env },
+    env: {
+      ...env.env,
+      NFSCTL_ZFUNC: join(env.dir, 'completions', 'zfunc'),
+      NFSCTL_ZDOT: dir,
+      NFSCTL_CAPTURE: join(dir, 'capture'),
+      ...opts.env,
+    },
     timeout: 25_000,
   });
   if (r.status !== 0) throw new Error(`zsh harness failed (${r.status}): ${r.stderr}`);
@@ -220,7 +242,9 @@ describe.concurrent.each(Object.entries(SHELLS))('%s completion (real shell)', (
       ['nfsctl fixture show rbd/', IMAGES],
       ['nfsctl fixture show --from ', []],
     ]);
-    expect((await complete(`nfsctl --config ${env.dir}/conf`)).map((f) => f.replace(/.*\//, ''))).toEqual(['config.yaml']);
+    expect((await complete(`nfsctl --config ${env.dir}/conf`)).map((f) => f.replace(/.*\//, ''))).toEqual([
+      'config.yaml',
+    ]);
   });
 
   it('offers no values, at once, without a config; static completion still works', async () => {
@@ -246,7 +270,10 @@ describe.concurrent.each(Object.entries(SHELLS))('%s completion (real shell)', (
 describe('bash completion specifics', () => {
   it('registers with `complete -F` and works without bash-completion loaded', async () => {
     expect(await bash('nfsctl lock ', { bashCompletion: false })).toEqual(['break', 'status']);
-    expect(await bash('nfsctl volume delete team-a/', { bashCompletion: false })).toEqual(['team-a/data', 'team-a/logs']);
+    expect(await bash('nfsctl volume delete team-a/', { bashCompletion: false })).toEqual([
+      'team-a/data',
+      'team-a/logs',
+    ]);
   });
 
   it('completes an --option=value word', async () => {
@@ -269,7 +296,10 @@ describe('nfsctl __complete (the built CLI)', () => {
   });
 
   it('prints nothing and exits 0 without a config, a cache, or for an unknown kind', async () => {
-    for (const args of [['__complete', 'volumes'], ['__complete', 'nonsense']]) {
+    for (const args of [
+      ['__complete', 'volumes'],
+      ['__complete', 'nonsense'],
+    ]) {
       const r = await runCli(args, { env: { ...env.env, NFSCTL_CONFIG: join(env.dir, 'nope.yaml') } });
       expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
     }
@@ -288,7 +318,10 @@ describe('nfsctl __complete (the built CLI)', () => {
 
   it('is killed by its own watchdog when a read hangs (config is a FIFO nobody writes)', async () => {
     const started = Date.now();
-    const r = await runCli(['__complete', 'volumes'], { env: { ...env.env, NFSCTL_CONFIG: await hangingConfig() }, timeout: 15_000 });
+    const r = await runCli(['__complete', 'volumes'], {
+      env: { ...env.env, NFSCTL_CONFIG: await hangingConfig() },
+      timeout: 15_000,
+    });
     const took = Date.now() - started;
     expect(r).toMatchObject({ stdout: '', signal: 'SIGKILL', timedOut: false }); // its watchdog, not our timeout
     expect(took).toBeGreaterThanOrEqual(COMPLETE_DEADLINE_MS - 100);
@@ -302,8 +335,12 @@ describe('nfsctl __complete (the built CLI)', () => {
 
   it('`nfsctl completion <shell>` prints what the generator makes, without a config', async () => {
     // Compare with the generator as built into dist/ (the same build the CLI runs).
-    const built = (await import(join(ROOT, 'dist', 'cli', 'completion.js'))) as typeof import('../../src/cli/completion.js');
-    const { buildProgram: builtProgram } = (await import(join(ROOT, 'dist', 'cli', 'program.js'))) as typeof import('../../src/cli/program.js');
+    const built = (await import(
+      join(ROOT, 'dist', 'cli', 'completion.js')
+    )) as typeof import('../../src/cli/completion.js');
+    const { buildProgram: builtProgram } = (await import(
+      join(ROOT, 'dist', 'cli', 'program.js')
+    )) as typeof import('../../src/cli/program.js');
     for (const shell of ['bash', 'zsh', 'fish'] as const) {
       const r = await runCli(['completion', shell], { env: { ...env.env, NFSCTL_CONFIG: '/nonexistent' } });
       expect(r.status).toBe(0);
@@ -315,18 +352,29 @@ describe('nfsctl __complete (the built CLI)', () => {
 
 describe('completion model', () => {
   it('infers value completion from names, choices and explicit completeAs', () => {
-    expect(inferValue(new Argument('<namespace/name>'), 'namespace/name')).toEqual({ type: 'dynamic', kind: 'volumes' });
+    expect(inferValue(new Argument('<namespace/name>'), 'namespace/name')).toEqual({
+      type: 'dynamic',
+      kind: 'volumes',
+    });
     expect(inferValue(new Option('--host <role>'), 'role')).toEqual({ type: 'dynamic', kind: 'hosts' });
     expect(inferValue(new Option('--pool <pool>'), 'pool')).toEqual({ type: 'dynamic', kind: 'pools' });
     expect(inferValue(new Option('--config <file>'), 'file')).toEqual({ type: 'files' });
-    expect(inferValue(new Option('--fmt <f>').choices(['a', 'b']), 'f')).toEqual({ type: 'choices', values: ['a', 'b'] });
-    expect(inferValue(completeAs(new Option('--image <x>'), 'images'), 'x')).toEqual({ type: 'dynamic', kind: 'images' });
+    expect(inferValue(new Option('--fmt <f>').choices(['a', 'b']), 'f')).toEqual({
+      type: 'choices',
+      values: ['a', 'b'],
+    });
+    expect(inferValue(completeAs(new Option('--image <x>'), 'images'), 'x')).toEqual({
+      type: 'dynamic',
+      kind: 'images',
+    });
     expect(inferValue(new Option('--from <node>'), 'node')).toEqual({ type: 'none' });
   });
 
   it('rejects names the scripts could not carry safely', () => {
     const p = buildProgram();
-    p.command("bad'name").description('x').action(() => {});
+    p.command("bad'name")
+      .description('x')
+      .action(() => {});
     expect(() => bashCompletion(p)).toThrow(/characters/);
   });
 });

@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadConfig, loadConfigWithWarnings, parseConfig, parseConfigDetailed, MAX_CONFIG_BYTES } from '../../src/config/load.js';
+import {
+  loadConfig,
+  loadConfigWithWarnings,
+  parseConfig,
+  parseConfigDetailed,
+  MAX_CONFIG_BYTES,
+} from '../../src/config/load.js';
 import { effectiveConfig } from '../../src/config/print.js';
 import { UsageError } from '../../src/core/errors.js';
 import { EXAMPLE_CONFIG } from '../../src/cli/config-reference.js';
@@ -27,7 +33,9 @@ function errorOf(text: string): string {
 
 describe('unknown keys', () => {
   it('are reported at their own line:column with "did you mean" (issue 20: `vpi` on line 9 was reported at 1:1)', () => {
-    const text = testConfigYaml('/tmp/x').replace('vip: 198.51.100.100\n', 'nfs2: 1\nvip: 198.51.100.100\n').replace('this: primary\n', 'this: primary\n# a comment\n');
+    const text = testConfigYaml('/tmp/x')
+      .replace('vip: 198.51.100.100\n', 'nfs2: 1\nvip: 198.51.100.100\n')
+      .replace('this: primary\n', 'this: primary\n# a comment\n');
     const lines = text.replace('vip: 198.51.100.100', 'vpi: 198.51.100.100').split('\n');
     const m = errorOf(lines.join('\n'));
     const vpiLine = lines.findIndex((l) => l.startsWith('vpi:')) + 1;
@@ -39,9 +47,13 @@ describe('unknown keys', () => {
 
   it('inside a section, with the keys of that section', () => {
     const m = errorOf(testConfigYaml('/tmp/x').replace('    address: 198.51.100.12', '    adress: 198.51.100.12'));
-    expect(m).toContain('/etc/nfsctl/config.yaml:6:5: hosts.backup.adress: unknown key "adress"; did you mean "address"?');
+    expect(m).toContain(
+      '/etc/nfsctl/config.yaml:6:5: hosts.backup.adress: unknown key "adress"; did you mean "address"?',
+    );
     const far = errorOf(testConfigYaml('/tmp/x', 'rsync:\n  frobnicate: 3\n'));
-    expect(far).toMatch(/config\.yaml:19:3: rsync\.frobnicate: unknown key "frobnicate" \(known here: module, interval\)/);
+    expect(far).toMatch(
+      /config\.yaml:19:3: rsync\.frobnicate: unknown key "frobnicate" \(known here: module, interval\)/,
+    );
     const flow = errorOf(testConfigYaml('/tmp/x', 'keepalived: { interface: eth0, instanse: VI_NFS }\n'));
     expect(flow).toMatch(/config\.yaml:18:32: keepalived\.instanse: unknown key "instanse"; did you mean "instance"\?/);
   });
@@ -53,7 +65,9 @@ describe('unknown keys', () => {
   });
 
   it('a duplicate key names the key', () => {
-    expect(errorOf(testConfigYaml('/tmp/x', 'vip: 198.51.100.101\n'))).toMatch(/config\.yaml:18:1: invalid YAML: Map keys must be unique \("vip" appears twice\)/);
+    expect(errorOf(testConfigYaml('/tmp/x', 'vip: 198.51.100.101\n'))).toMatch(
+      /config\.yaml:18:1: invalid YAML: Map keys must be unique \("vip" appears twice\)/,
+    );
   });
 });
 
@@ -68,7 +82,10 @@ describe('the effective config round-trips', () => {
     ['the test config', testConfigYaml('/tmp/x')],
     ['the corpus base config', BASE],
     ['the man page example', EXAMPLE_CONFIG],
-    ['odd durations', testConfigYaml('/tmp/x', 'rsync: { interval: 1d }\ntimeouts: { connect: 1500ms, command: 1d, check: 10m }\n')],
+    [
+      'odd durations',
+      testConfigYaml('/tmp/x', 'rsync: { interval: 1d }\ntimeouts: { connect: 1500ms, command: 1d, check: 10m }\n'),
+    ],
   ])('%s: printed, parsed again, equal', (_n, text) => {
     const { c, printed, again } = roundTrip(text);
     expect(again).toEqual(c);
@@ -140,8 +157,14 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   it('a file larger than the cap is refused without reading it all', async () => {
     const f = join(tempDir(), 'big.yaml');
     writeFileSync(f, testConfigYaml('/tmp/x') + `# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
-    await expect(loadConfig(f)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/larger than 256 KiB/) });
-    await expect(loadConfig('/dev/zero')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/larger than 256 KiB/) });
+    await expect(loadConfig(f)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/larger than 256 KiB/),
+    });
+    await expect(loadConfig('/dev/zero')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/larger than 256 KiB/),
+    });
   });
 
   it('a directory or a path with control characters is a clean error', async () => {
@@ -157,11 +180,23 @@ describe('odd documents are config errors with a position, never a crash', () =>
     ['an empty file', '', /config\.yaml:1:1: hosts: required key is missing/],
     ['a top-level list', '- a\n- b\n', /config\.yaml:1:1: \(top level\): Expected object, received array/],
     ['a top-level scalar', 'hello\n', /config\.yaml:1:1: \(top level\): Expected object, received string/],
-    ['two documents', `${testConfigYaml('/tmp/x')}---\nvip: 198.51.100.101\n`, /config\.yaml:\d+:\d+: invalid YAML: Source contains multiple documents/],
+    [
+      'two documents',
+      `${testConfigYaml('/tmp/x')}---\nvip: 198.51.100.101\n`,
+      /config\.yaml:\d+:\d+: invalid YAML: Source contains multiple documents/,
+    ],
     ['binary garbage', '\u0000\u0001\u001b[2J\u00ff: [', /config\.yaml:\d+:\d+: invalid YAML/],
     ['a tab-indented file', 'hosts:\n\tprimary: x\n', /config\.yaml:\d+:\d+: invalid YAML/],
-    ['a string where a section goes', testConfigYaml('/tmp/x', 'rsync: every 15m\n'), /config\.yaml:18:8: rsync: Expected object, received string/],
-    ['a number where a name goes', testConfigYaml('/tmp/x').replace('vg: vgnfs', 'vg: 42'), /config\.yaml:13:14: backends\.lvm\.vg: Expected string, received number/],
+    [
+      'a string where a section goes',
+      testConfigYaml('/tmp/x', 'rsync: every 15m\n'),
+      /config\.yaml:18:8: rsync: Expected object, received string/,
+    ],
+    [
+      'a number where a name goes',
+      testConfigYaml('/tmp/x').replace('vg: vgnfs', 'vg: 42'),
+      /config\.yaml:13:14: backends\.lvm\.vg: Expected string, received number/,
+    ],
   ])('%s', (_n, text, want) => {
     const m = errorOf(text);
     expect(m).toMatch(want);
@@ -170,12 +205,20 @@ describe('odd documents are config errors with a position, never a crash', () =>
 });
 
 describe('warnings for insecure or lab-only settings', () => {
-  const warn = (extra: string, replace: [string, string] = ['', '']) => parseConfigDetailed(testConfigYaml('/tmp/x', extra).replace(...replace), 'w.yaml').warnings;
+  const warn = (extra: string, replace: [string, string] = ['', '']) =>
+    parseConfigDetailed(testConfigYaml('/tmp/x', extra).replace(...replace), 'w.yaml').warnings;
 
   it('no_root_squash to a network, "*" read-write, insecure', () => {
-    const w = warn('', ['  clients: [198.51.100.0/24]', '  clients: [198.51.100.0/24, "*"]\n  options: [rw, sync, no_root_squash, insecure]']);
+    const w = warn('', [
+      '  clients: [198.51.100.0/24]',
+      '  clients: [198.51.100.0/24, "*"]\n  options: [rw, sync, no_root_squash, insecure]',
+    ]);
     expect(w.map((x) => x.key)).toEqual(['nfs.options.2', 'nfs.options.3', 'nfs.clients.1']);
-    expect(w[0]).toMatchObject({ line: 11, column: 23, message: expect.stringContaining('no_root_squash is exported to 198.51.100.0/24, *') });
+    expect(w[0]).toMatchObject({
+      line: 11,
+      column: 23,
+      message: expect.stringContaining('no_root_squash is exported to 198.51.100.0/24, *'),
+    });
     expect(w[1]!.message).toMatch(/^insecure: clients may connect from ports above 1023/);
   });
 
@@ -185,26 +228,47 @@ describe('warnings for insecure or lab-only settings', () => {
   });
 
   it('no_root_squash to single hosts (/32, an address, a host name) is not a warning', () => {
-    const w = warn('', ['  clients: [198.51.100.0/24]', '  clients: [198.51.100.21/32, 198.51.100.22, node-3.example.com, "2001:db8::1/128"]\n  options: [rw, sync, no_root_squash, no_subtree_check]']);
+    const w = warn('', [
+      '  clients: [198.51.100.0/24]',
+      '  clients: [198.51.100.21/32, 198.51.100.22, node-3.example.com, "2001:db8::1/128"]\n  options: [rw, sync, no_root_squash, no_subtree_check]',
+    ]);
     expect(w).toEqual([]);
   });
 
   it('root_squash to a network is not a warning; lab-only switches are', () => {
-    expect(warn('', ['  clients: [198.51.100.0/24]', '  clients: [198.51.100.0/24]\n  options: [rw, root_squash]'])).toEqual([]);
-    const w = warn('', ['lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, metadataOnly: true }\n  xfsquota: { root: /nfs, quota: false }']);
-    expect(w.map((x) => x.key)).toEqual(expect.arrayContaining(['backends.lvm.metadataOnly', 'backends.xfsquota.quota']));
+    expect(
+      warn('', ['  clients: [198.51.100.0/24]', '  clients: [198.51.100.0/24]\n  options: [rw, root_squash]']),
+    ).toEqual([]);
+    const w = warn('', [
+      'lvm: { vg: vgnfs }',
+      'lvm: { vg: vgnfs, metadataOnly: true }\n  xfsquota: { root: /nfs, quota: false }',
+    ]);
+    expect(w.map((x) => x.key)).toEqual(
+      expect.arrayContaining(['backends.lvm.metadataOnly', 'backends.xfsquota.quota']),
+    );
   });
 
   it('`config check` prints them on stderr and still exits 0; --json lists them', async () => {
     await ensureBuilt();
     const dir = tempDir();
     const f = join(dir, 'c.yaml');
-    writeFileSync(f, testConfigYaml(dir).replace('  clients: [198.51.100.0/24]\n', '  clients: [198.51.100.0/24]\n  options: [rw, sync, no_root_squash]\n'));
+    writeFileSync(
+      f,
+      testConfigYaml(dir).replace(
+        '  clients: [198.51.100.0/24]\n',
+        '  clients: [198.51.100.0/24]\n  options: [rw, sync, no_root_squash]\n',
+      ),
+    );
     const r = await runCli(['--config', f, 'config', 'check'], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`warning: .*c\\.yaml:11:23: nfs\\.options\\.2: no_root_squash is exported to 198\\.51\\.100\\.0/24`));
+    expect(r.stderr).toMatch(
+      new RegExp(`warning: .*c\\.yaml:11:23: nfs\\.options\\.2: no_root_squash is exported to 198\\.51\\.100\\.0/24`),
+    );
     const j = await runCli(['--config', f, 'config', 'check', '--json'], { env: { NO_COLOR: '1' } });
-    expect(JSON.parse(j.stdout)).toMatchObject({ valid: true, warnings: [{ key: 'nfs.options.2', line: 11, column: 23 }] });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      valid: true,
+      warnings: [{ key: 'nfs.options.2', line: 11, column: 23 }],
+    });
     expect((await loadConfigWithWarnings(f)).warnings).toHaveLength(1);
   });
 });
@@ -216,7 +280,10 @@ describe("the lab's configs (lab/netns/host-config.sh, lab/vm/vm.sh) still valid
     const start = text.search(marker);
     expect(start).toBeGreaterThan(0);
     const body = text.slice(text.indexOf('\n', start) + 1, text.indexOf('\nEOF\n', start));
-    return execFileSync('bash', ['-c', `${vars}\nset -- x x "$QUOTA"\ncat <<EOF\n${body}\nEOF\n`], { encoding: 'utf8', env: { ...process.env, QUOTA: 'yes' } });
+    return execFileSync('bash', ['-c', `${vars}\nset -- x x "$QUOTA"\ncat <<EOF\n${body}\nEOF\n`], {
+      encoding: 'utf8',
+      env: { ...process.env, QUOTA: 'yes' },
+    });
   }
   const defs = (file: string, names: RegExp) =>
     readFileSync(join(ROOT, file), 'utf8')
@@ -227,7 +294,11 @@ describe("the lab's configs (lab/netns/host-config.sh, lab/vm/vm.sh) still valid
   it.each(['primary', 'backup'])('netns lab, %s (with and without XFS quota)', (role) => {
     const vars = `${defs('lab/netns/common.sh', /^(LAB_NET|VIP|declare -A IP)=?/)}\nthis="this: ${role}"`;
     for (const quota of ['yes', 'no']) {
-      const yaml = labConfig('lab/netns/host-config.sh', `${vars}\nQUOTA=${quota}`, /cat >\/etc\/nfsctl\/config\.yaml <<EOF/);
+      const yaml = labConfig(
+        'lab/netns/host-config.sh',
+        `${vars}\nQUOTA=${quota}`,
+        /cat >\/etc\/nfsctl\/config\.yaml <<EOF/,
+      );
       const { config, warnings } = parseConfigDetailed(yaml, 'host-config.sh');
       expect(config.this).toBe(role);
       expect(config.nfs.root).toBe('/nfs');
@@ -237,9 +308,17 @@ describe("the lab's configs (lab/netns/host-config.sh, lab/vm/vm.sh) still valid
   });
 
   it('the client hosts (no `this`) of both tiers', () => {
-    const netns = labConfig('lab/netns/host-config.sh', `${defs('lab/netns/common.sh', /^(LAB_NET|VIP|declare -A IP)=?/)}\nthis="# this: (client is not a pair member)"`, /cat >\/etc\/nfsctl\/config\.yaml <<EOF/);
+    const netns = labConfig(
+      'lab/netns/host-config.sh',
+      `${defs('lab/netns/common.sh', /^(LAB_NET|VIP|declare -A IP)=?/)}\nthis="# this: (client is not a pair member)"`,
+      /cat >\/etc\/nfsctl\/config\.yaml <<EOF/,
+    );
     expect(parseConfig(netns, 'host-config.sh').this).toBeUndefined();
-    const vm = labConfig('lab/vm/vm.sh', `${defs('lab/vm/vm.sh', /^(NET|VIP|declare -A IPS)=/)}\nthis="# this: (client: not a storage node)"`, /cat >"\$r\/etc\/nfsctl\/config\.yaml" <<EOF/);
+    const vm = labConfig(
+      'lab/vm/vm.sh',
+      `${defs('lab/vm/vm.sh', /^(NET|VIP|declare -A IPS)=/)}\nthis="# this: (client: not a storage node)"`,
+      /cat >"\$r\/etc\/nfsctl\/config\.yaml" <<EOF/,
+    );
     expect(parseConfig(vm, 'vm.sh').this).toBeUndefined();
   });
 

@@ -18,7 +18,14 @@ function errorOf(text: string): UsageError {
 describe('config loader', () => {
   it('fills defaults into a minimal valid config', () => {
     const c = parseConfig(testConfigYaml('/tmp/x'));
-    expect(c.hosts.primary.ssh).toEqual({ user: 'root', port: 22, identity: '/root/.ssh/id_ed25519', knownHosts: '/root/.ssh/known_hosts', sudo: false, hostKeyAliases: [] });
+    expect(c.hosts.primary.ssh).toEqual({
+      user: 'root',
+      port: 22,
+      identity: '/root/.ssh/id_ed25519',
+      knownHosts: '/root/.ssh/known_hosts',
+      sudo: false,
+      hostKeyAliases: [],
+    });
     expect(c.nfs.root).toBe('/nfs');
     expect(c.nfs.pathTemplate).toBe('{root}/{namespace}_{name}');
     expect(c.services.manager).toBe('systemctl');
@@ -34,7 +41,10 @@ describe('config loader', () => {
   });
 
   it('points at the line of a wrongly typed value', () => {
-    const text = testConfigYaml('/tmp/x').replace('    address: 198.51.100.12', '    address: 198.51.100.12\n    ssh: { port: "twenty-two" }');
+    const text = testConfigYaml('/tmp/x').replace(
+      '    address: 198.51.100.12',
+      '    address: 198.51.100.12\n    ssh: { port: "twenty-two" }',
+    );
     const e = errorOf(text);
     expect(e.message).toMatch(/config\.yaml:7:\d+: hosts\.backup\.ssh\.port: Expected number, received string/);
   });
@@ -50,10 +60,16 @@ describe('config loader', () => {
   });
 
   it('rejects bad durations, relative paths, equal addresses and a default backend without its section', () => {
-    expect(errorOf(testConfigYaml('/tmp/x', 'timeouts: { command: 10 minutes }')).message).toContain('timeouts.command: expected a duration');
+    expect(errorOf(testConfigYaml('/tmp/x', 'timeouts: { command: 10 minutes }')).message).toContain(
+      'timeouts.command: expected a duration',
+    );
     expect(errorOf(testConfigYaml('relative/dir')).message).toContain('state.auditLog: expected an absolute path');
-    expect(errorOf(testConfigYaml('/tmp/x').replace('198.51.100.12', '198.51.100.11')).message).toContain('primary and backup must have different addresses');
-    expect(errorOf(testConfigYaml('/tmp/x').replace('default: lvm', 'default: rbd')).message).toContain('default backend "rbd" has no backends.rbd section');
+    expect(errorOf(testConfigYaml('/tmp/x').replace('198.51.100.12', '198.51.100.11')).message).toContain(
+      'primary and backup must have different addresses',
+    );
+    expect(errorOf(testConfigYaml('/tmp/x').replace('default: lvm', 'default: rbd')).message).toContain(
+      'default backend "rbd" has no backends.rbd section',
+    );
   });
 
   it('rejects a path template that cannot place volumes', () => {
@@ -61,7 +77,9 @@ describe('config loader', () => {
   });
 
   it('requires a command when services are managed by command', () => {
-    expect(errorOf(testConfigYaml('/tmp/x', 'services: { manager: command }')).message).toContain('needs services.command');
+    expect(errorOf(testConfigYaml('/tmp/x', 'services: { manager: command }')).message).toContain(
+      'needs services.command',
+    );
   });
 
   it('resolves the path from flag, then NFSCTL_CONFIG, then the default', () => {
@@ -71,7 +89,10 @@ describe('config loader', () => {
   });
 
   it('says which file is missing and how to point at another', async () => {
-    await expect(loadConfig('/nonexistent/nfsctl.yaml')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('no such file') });
+    await expect(loadConfig('/nonexistent/nfsctl.yaml')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('no such file'),
+    });
     const dir = tempDir();
     const f = join(dir, 'c.yaml');
     writeFileSync(f, testConfigYaml(dir));

@@ -14,7 +14,14 @@ import { identify } from '../../src/volume/identity.js';
 import { volumeRef } from '../../src/core/names.js';
 import { describeAction, planSteps } from '../../src/plan/plan.js';
 import { encodeMetaTags } from '../../src/core/lvm-json.js';
-import { checkRemovablePath, metaNeedle, removeEmptyDirArgv, removeOwnedDirArgv, removeOwnedImageArgv, removeOwnedLvArgv } from '../../src/volume/delete-guard.js';
+import {
+  checkRemovablePath,
+  metaNeedle,
+  removeEmptyDirArgv,
+  removeOwnedDirArgv,
+  removeOwnedImageArgv,
+  removeOwnedLvArgv,
+} from '../../src/volume/delete-guard.js';
 import { ExitCode, PreconditionError } from '../../src/core/errors.js';
 import { Context } from '../../src/cli/context.js';
 import { Output } from '../../src/cli/output.js';
@@ -26,18 +33,35 @@ import type { FakeHost } from '../../src/host/fake.js';
 
 function cfg(backend = 'xfsquota', stateRoot = '/tmp/nfsctl-unit'): Config {
   return parseConfig(
-    testConfigYaml(stateRoot).replace('server: ganesha', 'server: kernel').replace('default: lvm\n  lvm: { vg: vgnfs }', `default: ${backend}\n  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }`),
+    testConfigYaml(stateRoot)
+      .replace('server: ganesha', 'server: kernel')
+      .replace(
+        'default: lvm\n  lvm: { vg: vgnfs }',
+        `default: ${backend}\n  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }`,
+      ),
   );
 }
 async function state(config: Config, p: FakeStorage = {}, b: FakeStorage = {}): Promise<PairState> {
-  const hosts = { primary: fakeStorageHost('primary', { vip: true, exports: '', ...p }), backup: fakeStorageHost('backup', { exports: '', ...b }) };
+  const hosts = {
+    primary: fakeStorageHost('primary', { vip: true, exports: '', ...p }),
+    backup: fakeStorageHost('backup', { exports: '', ...b }),
+  };
   const inv = await pairInventory(config, hosts);
   return { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) };
 }
 
 const ref = volumeRef('team-b', 'scratch');
 const G = 2 ** 30;
-const meta = { v: 1 as const, namespace: 'team-b', name: 'scratch', labels: {}, createdAt: '2026-11-22T10:00:00Z', createdBy: 'alice', backend: 'xfs' as const, size: G };
+const meta = {
+  v: 1 as const,
+  namespace: 'team-b',
+  name: 'scratch',
+  labels: {},
+  createdAt: '2026-11-22T10:00:00Z',
+  createdBy: 'alice',
+  backend: 'xfs' as const,
+  size: G,
+};
 const metaFile = (m: object = meta) => ({ 'pv.team-b.scratch.json': JSON.stringify(m) });
 const destructive = (argv: string[]) => argv.some((a) => /\brm\b|rmdir|lvremove|rbd-rm/.test(a));
 
@@ -53,7 +77,9 @@ describe('volume delete plans only what nfsctl owns', () => {
     }
     expect(err).toBeInstanceOf(PreconditionError);
     expect((err as PreconditionError).exitCode).toBe(ExitCode.precondition);
-    expect((err as Error).message).toMatch(/refusing to delete team-b\/scratch: nfsctl deletes only what carries its own metadata/);
+    expect((err as Error).message).toMatch(
+      /refusing to delete team-b\/scratch: nfsctl deletes only what carries its own metadata/,
+    );
     expect((err as Error).message).toContain('primary: /nfs/team-b_scratch exists and is not empty');
     expect((err as Error).message).toContain('backup: /nfs/team-b_scratch exists and is not empty');
     expect((err as Error).message).toContain('nothing was changed');
@@ -61,14 +87,24 @@ describe('volume delete plans only what nfsctl owns', () => {
 
   it('a metadata record of the volume on one host does not cover the other host', async () => {
     const config = cfg();
-    const st = await state(config, { dirs: ['/nfs/team-b_scratch'], metas: metaFile() }, { dirs: ['/nfs/team-b_scratch'] });
-    expect(() => planDelete(config, st, { ref, keepData: false })).toThrow(/backup: \/nfs\/team-b_scratch exists and is not empty/);
+    const st = await state(
+      config,
+      { dirs: ['/nfs/team-b_scratch'], metas: metaFile() },
+      { dirs: ['/nfs/team-b_scratch'] },
+    );
+    expect(() => planDelete(config, st, { ref, keepData: false })).toThrow(
+      /backup: \/nfs\/team-b_scratch exists and is not empty/,
+    );
   });
 
   it('a record of another volume proves nothing', async () => {
     const config = cfg();
     const other = { ...meta, name: 'other' };
-    const st = await state(config, { dirs: ['/nfs/team-b_scratch'], metas: { 'pv.team-b.scratch.json': JSON.stringify(other) } }, {});
+    const st = await state(
+      config,
+      { dirs: ['/nfs/team-b_scratch'], metas: { 'pv.team-b.scratch.json': JSON.stringify(other) } },
+      {},
+    );
     expect(() => planDelete(config, st, { ref, keepData: false })).toThrow(PreconditionError);
   });
 
@@ -83,26 +119,49 @@ describe('volume delete plans only what nfsctl owns', () => {
     expect(steps.some((s) => s.action.kind === 'run' && s.action.argv.includes('rm'))).toBe(false);
   });
 
-  it('an owned volume: the data removal is the guarded script, checking this volume\'s record and project id', async () => {
+  it("an owned volume: the data removal is the guarded script, checking this volume's record and project id", async () => {
     const config = cfg();
     const v = identify(config, ref);
-    const host: FakeStorage = { dirs: ['/nfs/team-b_scratch'], metas: metaFile(), projects: `#${v.projectId} 0 0 ${G / 1024} 0 0\n` };
+    const host: FakeStorage = {
+      dirs: ['/nfs/team-b_scratch'],
+      metas: metaFile(),
+      projects: `#${v.projectId} 0 0 ${G / 1024} 0 0\n`,
+    };
     const st = await state(config, host, host);
     const steps = planSteps(planDelete(config, st, { ref, keepData: false }).plan);
     const rm = steps.find((s) => s.id === 'backup:rm-data')!;
-    expect(rm.action.kind === 'run' && rm.action.argv).toEqual(removeOwnedDirArgv('/nfs', '/nfs/team-b_scratch', '/nfs/.nfsctl/meta/pv.team-b.scratch.json', metaNeedle('team-b', 'scratch'), v.projectId));
-    expect(describeAction(rm.action)).toContain(`rm -rf --one-file-system -- /nfs/team-b_scratch (after checking it is nfsctl's`);
+    expect(rm.action.kind === 'run' && rm.action.argv).toEqual(
+      removeOwnedDirArgv(
+        '/nfs',
+        '/nfs/team-b_scratch',
+        '/nfs/.nfsctl/meta/pv.team-b.scratch.json',
+        metaNeedle('team-b', 'scratch'),
+        v.projectId,
+      ),
+    );
+    expect(describeAction(rm.action)).toContain(
+      `rm -rf --one-file-system -- /nfs/team-b_scratch (after checking it is nfsctl's`,
+    );
   });
 
   it('lvm: lvremove carries the tags that prove ownership; an unowned directory next to no LV is refused', async () => {
     const config = cfg('lvm');
     const tags = encodeMetaTags({ ...meta, backend: 'lvm' });
-    const host: FakeStorage = { lvs: [{ name: 'pv.team-b.scratch', size: G, tags: [...tags, 'foreign'] }], dirs: ['/nfs/team-b_scratch'] };
+    const host: FakeStorage = {
+      lvs: [{ name: 'pv.team-b.scratch', size: G, tags: [...tags, 'foreign'] }],
+      dirs: ['/nfs/team-b_scratch'],
+    };
     const st = await state(config, host, host);
-    const lvremove = planSteps(planDelete(config, st, { ref, keepData: false }).plan).find((s) => s.id === 'primary:lvremove')!;
-    expect(lvremove.action.kind === 'run' && lvremove.action.argv).toEqual(removeOwnedLvArgv('vgnfs/pv.team-b.scratch', tags, []));
+    const lvremove = planSteps(planDelete(config, st, { ref, keepData: false }).plan).find(
+      (s) => s.id === 'primary:lvremove',
+    )!;
+    expect(lvremove.action.kind === 'run' && lvremove.action.argv).toEqual(
+      removeOwnedLvArgv('vgnfs/pv.team-b.scratch', tags, []),
+    );
     const st2 = await state(config, { dirs: ['/nfs/team-b_scratch'] }, {});
-    expect(() => planDelete(config, st2, { ref, keepData: false })).toThrow(/primary: \/nfs\/team-b_scratch exists and is not empty/);
+    expect(() => planDelete(config, st2, { ref, keepData: false })).toThrow(
+      /primary: \/nfs\/team-b_scratch exists and is not empty/,
+    );
   });
 
   it('the command: exit 4, and the fake hosts record no removal at all', async () => {
@@ -111,14 +170,21 @@ describe('volume delete plans only what nfsctl owns', () => {
     const primary = fakeStorageHost('primary', { vip: true, exports: '', dirs: ['/nfs/team-b_scratch'] });
     const backup = fakeStorageHost('backup', { exports: '', dirs: ['/nfs/team-b_scratch'] });
     // the directory is not empty (its emptiness is read before planning)
-    for (const h of [primary, backup]) h.on((a) => a[0] === 'find' && a[1] === '/nfs/team-b_scratch', { stdout: '/nfs/team-b_scratch/precious\n' });
+    for (const h of [primary, backup])
+      h.on((a) => a[0] === 'find' && a[1] === '/nfs/team-b_scratch', { stdout: '/nfs/team-b_scratch/precious\n' });
     const out = new Output({ jsonMode: false, color: false });
     const ctx = new Context(join(root, 'config.yaml'), config, { yes: true }, { primary, backup }, out);
-    const err = await runDelete(ctx, 'team-b/scratch', { yes: true }).then(() => null, (e: unknown) => e);
+    const err = await runDelete(ctx, 'team-b/scratch', { yes: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PreconditionError);
     for (const h of [primary, backup] as FakeHost[]) {
       const lines = h.calls.map((c) => c.argv);
-      expect(lines.filter((a) => destructive(a) && !a.join(' ').includes('lock')), h.name).toEqual([]);
+      expect(
+        lines.filter((a) => destructive(a) && !a.join(' ').includes('lock')),
+        h.name,
+      ).toEqual([]);
       expect(lines.some((a) => a.includes('rm') && a.includes('/nfs/team-b_scratch'))).toBe(false);
     }
   });
@@ -143,7 +209,8 @@ describe('the path guard', () => {
       ['/nfs', '/nfs/a\nb'],
       ['/nfs', '/nfs/..'],
     ];
-    for (const [root, path] of bad) expect(() => checkRemovablePath(root, path), `${root} ${path}`).toThrow(PreconditionError);
+    for (const [root, path] of bad)
+      expect(() => checkRemovablePath(root, path), `${root} ${path}`).toThrow(PreconditionError);
     expect(() => removeOwnedDirArgv('/', '/etc', '/x', 'y', 1)).toThrow(/the NFS root is "\/"/);
   });
 });
@@ -159,7 +226,11 @@ function sandbox() {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   };
-  const run = (argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const run = (argv: string[]) =>
+    spawnSync(argv[0]!, argv.slice(1), {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
   return { d, bin, root, tool, run };
 }
 
@@ -190,7 +261,10 @@ describe('the removal scripts check on the host before they act', () => {
     expect(r.stderr).toContain('its XFS project id is 0, not 4242');
     expect(existsSync(join(path, 'precious'))).toBe(true);
     // owned: removed
-    r = spawnSync('sh', ['-c', 'PROJID=4242 exec "$@"', 'x', ...argv], { encoding: 'utf8', env: { ...process.env, PATH: `${s.bin}:${process.env.PATH}` } });
+    r = spawnSync('sh', ['-c', 'PROJID=4242 exec "$@"', 'x', ...argv], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${s.bin}:${process.env.PATH}` },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(path)).toBe(false);
     // and again: already gone is success
@@ -207,7 +281,10 @@ describe('the removal scripts check on the host before they act', () => {
     const metaPath = join(s.root, '.nfsctl', 'meta', 'pv.team-b.scratch.json');
     writeFileSync(metaPath, JSON.stringify(meta));
     s.tool('xfs_io', 'echo "projid = 4242"');
-    for (const argv of [removeOwnedDirArgv(s.root, path, metaPath, metaNeedle('team-b', 'scratch'), 4242), removeEmptyDirArgv(s.root, path)]) {
+    for (const argv of [
+      removeOwnedDirArgv(s.root, path, metaPath, metaNeedle('team-b', 'scratch'), 4242),
+      removeEmptyDirArgv(s.root, path),
+    ]) {
       const r = s.run(argv);
       expect(r.status).toBe(4);
       expect(r.stderr).toContain('it is a symbolic link');
@@ -245,7 +322,11 @@ describe('the removal scripts check on the host before they act', () => {
     const log = join(s.d, 'calls');
     s.tool('lvs', `echo "lvs $*" >> ${log}; echo "  \${TAGS}"`);
     s.tool('lvremove', `echo "lvremove $*" >> ${log}`);
-    const argv = removeOwnedLvArgv('vgnfs/pv.team-b.scratch', ['nfsctl', 'nfsctl.meta.0.1=abc'], ['--config', 'global { activation = 0 }']);
+    const argv = removeOwnedLvArgv(
+      'vgnfs/pv.team-b.scratch',
+      ['nfsctl', 'nfsctl.meta.0.1=abc'],
+      ['--config', 'global { activation = 0 }'],
+    );
     const env = (tags: string) => ({ ...process.env, TAGS: tags, PATH: `${s.bin}:${process.env.PATH}` });
     let r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: env('nfsctl,nfsctl.meta.0.1=xyz') });
     expect(r.status).toBe(4);
@@ -255,15 +336,24 @@ describe('the removal scripts check on the host before they act', () => {
     expect(readFileSync(log, 'utf8')).not.toContain('lvremove');
     r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: env('foreign,nfsctl,nfsctl.meta.0.1=abc') });
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(log, 'utf8')).toContain('lvremove --config global { activation = 0 } --yes vgnfs/pv.team-b.scratch');
+    expect(readFileSync(log, 'utf8')).toContain(
+      'lvremove --config global { activation = 0 } --yes vgnfs/pv.team-b.scratch',
+    );
   });
 
   it('rbd rm runs only when the image-meta names this volume', () => {
     const s = sandbox();
     const log = join(s.d, 'calls');
-    s.tool('rbd', `case "$*" in *image-meta*) [ -n "$META" ] && echo "$META" || exit 2 ;; *) echo "rbd $*" >> ${log} ;; esac`);
+    s.tool(
+      'rbd',
+      `case "$*" in *image-meta*) [ -n "$META" ] && echo "$META" || exit 2 ;; *) echo "rbd $*" >> ${log} ;; esac`,
+    );
     const argv = removeOwnedImageArgv('rbd/pv.team-b.scratch', metaNeedle('team-b', 'scratch'), ['--id', 'admin']);
-    const go = (m: string) => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, META: m, PATH: `${s.bin}:${process.env.PATH}` } });
+    const go = (m: string) =>
+      spawnSync(argv[0]!, argv.slice(1), {
+        encoding: 'utf8',
+        env: { ...process.env, META: m, PATH: `${s.bin}:${process.env.PATH}` },
+      });
     expect(go('').status).toBe(4);
     expect(go(JSON.stringify({ ...meta, name: 'other' })).status).toBe(4);
     expect(existsSync(log)).toBe(false);

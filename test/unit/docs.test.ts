@@ -28,11 +28,17 @@ function generatedPageFile(): string {
 describe('generated files', () => {
   it.each([...Object.keys(GENERATED), MAN_PAGE])('%s is up to date (else run `npm run docs`)', (rel) => {
     const committed = readFileSync(join(ROOT, rel), 'utf8');
-    expect(committed === generated[rel], `${rel} is out of date: run \`npm run docs\` and commit the result`).toBe(true);
+    expect(committed === generated[rel], `${rel} is out of date: run \`npm run docs\` and commit the result`).toBe(
+      true,
+    );
   });
 
   it('package.json ships them, and has the docs and prepack scripts', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[]; man: string[]; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      files: string[];
+      man: string[];
+      scripts: Record<string, string>;
+    };
     expect(pkg.files).toEqual(expect.arrayContaining(['bin/', 'dist/', 'man/', 'completions/']));
     expect(pkg.man).toEqual(['./man/nfsctl.8']);
     expect(pkg.scripts.docs).toBe('npm run build && node dist/cli/gen-docs.js');
@@ -57,7 +63,20 @@ describe('man page', () => {
 
   it('has the sections an operator looks for', () => {
     const sections = [...generated[MAN_PAGE]!.matchAll(/^\.SH (.+)$/gm)].map((m) => m[1]);
-    expect(sections).toEqual(['NAME', 'SYNOPSIS', 'DESCRIPTION', 'GLOBAL OPTIONS', 'COMMANDS', 'CONFIGURATION', 'MONITORING', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO']);
+    expect(sections).toEqual([
+      'NAME',
+      'SYNOPSIS',
+      'DESCRIPTION',
+      'GLOBAL OPTIONS',
+      'COMMANDS',
+      'CONFIGURATION',
+      'MONITORING',
+      'EXIT STATUS',
+      'ENVIRONMENT',
+      'FILES',
+      'EXAMPLES',
+      'SEE ALSO',
+    ]);
     expect(generated[MAN_PAGE]).toMatch(/^\.TH NFSCTL 8 "\d{4}-\d{2}-\d{2}" "nfsctl \d+\.\d+\.\d+"/m);
   });
 
@@ -68,15 +87,24 @@ describe('man page', () => {
     const text = r.stdout.replace(/.\x08/g, '');
     for (const c of allCommands(describeProgram(buildProgram())).slice(1)) {
       expect(text).toContain(['nfsctl', ...c.path].join(' '));
-      for (const o of c.options) for (const flag of [o.short, o.long]) if (flag && flag !== '-h' && flag !== '--help') expect(text, `${c.name} ${flag}`).toContain(flag);
+      for (const o of c.options)
+        for (const flag of [o.short, o.long])
+          if (flag && flag !== '-h' && flag !== '--help') expect(text, `${c.name} ${flag}`).toContain(flag);
       for (const [what, how] of c.examples) {
         expect(text).toContain(`# ${what}`);
         expect(text).toContain(`$ ${how}`);
       }
     }
     const flat = text.replace(/\s+/g, ' ');
-    for (const [code, what] of EXIT_CODES) expect(flat).toContain(`${code} ${what[0]!.toUpperCase()}${what.slice(1).replace(/`/g, '')}`);
-    for (const f of ['/etc/nfsctl/config.yaml', '/var/log/nfsctl/audit.jsonl', '/run/lock/nfsctl/pair.lock', '/var/lib/nfsctl']) expect(text).toContain(f);
+    for (const [code, what] of EXIT_CODES)
+      expect(flat).toContain(`${code} ${what[0]!.toUpperCase()}${what.slice(1).replace(/`/g, '')}`);
+    for (const f of [
+      '/etc/nfsctl/config.yaml',
+      '/var/log/nfsctl/audit.jsonl',
+      '/run/lock/nfsctl/pair.lock',
+      '/var/lib/nfsctl',
+    ])
+      expect(text).toContain(f);
     for (const e of ['NFSCTL_CONFIG', 'NO_COLOR']) expect(text).toContain(e);
     for (const step of RUNBOOK.flatMap((r) => r.steps)) expect(text).toContain(`$ ${step[1]}`);
     expect(text).toContain('$ nfsctl troubleshoot-mount team-a/data --from node-3');
@@ -134,8 +162,14 @@ describe('roff escaping', () => {
 describe('config reference', () => {
   it('documents every key of the schema, and nothing else', () => {
     const keys = configReference().map((k) => k.key);
-    expect(keys.filter((k) => !CONFIG_DOCS[k]), 'schema keys without an entry in CONFIG_DOCS').toEqual([]);
-    expect(Object.keys(CONFIG_DOCS).filter((k) => !keys.includes(k)), 'CONFIG_DOCS entries for keys the schema does not have').toEqual([]);
+    expect(
+      keys.filter((k) => !CONFIG_DOCS[k]),
+      'schema keys without an entry in CONFIG_DOCS',
+    ).toEqual([]);
+    expect(
+      Object.keys(CONFIG_DOCS).filter((k) => !keys.includes(k)),
+      'CONFIG_DOCS entries for keys the schema does not have',
+    ).toEqual([]);
   });
 
   it('takes types and defaults from the schema', () => {

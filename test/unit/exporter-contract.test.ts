@@ -19,34 +19,75 @@ describe('Exporter contract', () => {
   });
 
   it('capabilities: the kernel freezes by stopping nfsd and reads nfs.conf; ganesha removes exports', () => {
-    expect(exporterNamed('kernel')).toMatchObject({ freezeStopsServer: true, usesNfsConf: true, fsidInExports: true, servesFsal: false });
-    expect(exporterNamed('ganesha')).toMatchObject({ freezeStopsServer: false, usesNfsConf: false, fsidInExports: false, servesFsal: true });
-    expect(exporterNamed('kernel').unserveArgvs(config, v, ['a', 'b'], undefined)).toEqual([['exportfs', '-u', `a:${v.path}`], ['exportfs', '-u', `b:${v.path}`]]);
-    expect(exporterNamed('ganesha').unserveArgvs(config, v, ['*'], 7).at(-1)).toEqual(expect.arrayContaining(['uint16:7']));
+    expect(exporterNamed('kernel')).toMatchObject({
+      freezeStopsServer: true,
+      usesNfsConf: true,
+      fsidInExports: true,
+      servesFsal: false,
+    });
+    expect(exporterNamed('ganesha')).toMatchObject({
+      freezeStopsServer: false,
+      usesNfsConf: false,
+      fsidInExports: false,
+      servesFsal: true,
+    });
+    expect(exporterNamed('kernel').unserveArgvs(config, v, ['a', 'b'], undefined)).toEqual([
+      ['exportfs', '-u', `a:${v.path}`],
+      ['exportfs', '-u', `b:${v.path}`],
+    ]);
+    expect(exporterNamed('ganesha').unserveArgvs(config, v, ['*'], 7).at(-1)).toEqual(
+      expect.arrayContaining(['uint16:7']),
+    );
     expect(exporterNamed('ganesha').unserveArgvs(config, v, ['*'], undefined)[0]).toContain(`uint16:${v.exportId}`);
   });
 
   it("a backend's FSAL: Name and quoted parameters in the FSAL block, Path inside it, Pseudo the volume's path", () => {
-    const text = ganeshaBlock(v, spec, { name: 'CEPH', params: [['Filesystem', 'cephfs'], ['User_Id', 'nfs.pair']], path: '/volumes/_nogroup/pv.team-a.data/1234' });
-    expect(text).toContain('    FSAL {\n        Name = CEPH;\n        Filesystem = "cephfs";\n        User_Id = "nfs.pair";\n    }');
+    const text = ganeshaBlock(v, spec, {
+      name: 'CEPH',
+      params: [
+        ['Filesystem', 'cephfs'],
+        ['User_Id', 'nfs.pair'],
+      ],
+      path: '/volumes/_nogroup/pv.team-a.data/1234',
+    });
+    expect(text).toContain(
+      '    FSAL {\n        Name = CEPH;\n        Filesystem = "cephfs";\n        User_Id = "nfs.pair";\n    }',
+    );
     const [block] = parseGaneshaExports(text);
-    expect(block).toMatchObject({ path: '/volumes/_nogroup/pv.team-a.data/1234', pseudo: v.path, exportId: v.exportId, owner: v.id });
+    expect(block).toMatchObject({
+      path: '/volumes/_nogroup/pv.team-a.data/1234',
+      pseudo: v.path,
+      exportId: v.exportId,
+      owner: v.id,
+    });
     // without one: VFS on the volume's path, as before
     expect(ganeshaBlock(v, spec)).toContain('        Name = VFS;\n    }');
   });
 
   it('hostile FSAL names, keys and values are refused, never written', () => {
     for (const value of ['a"; } EXPORT { Path = "/', 'x\ny', 'a%include /etc/shadow', 'a$b', 'a\\b', '']) {
-      expect(() => ganeshaBlock(v, spec, { name: 'CEPH', params: [['Filesystem', value]] }), JSON.stringify(value)).toThrow(/Ganesha FSAL Filesystem/);
+      expect(
+        () => ganeshaBlock(v, spec, { name: 'CEPH', params: [['Filesystem', value]] }),
+        JSON.stringify(value),
+      ).toThrow(/Ganesha FSAL Filesystem/);
     }
     for (const key of ['Name', 'a b', 'x;', '}', '1a', 'a=b']) {
-      expect(() => ganeshaBlock(v, spec, { name: 'CEPH', params: [[key, 'v']] }), key).toThrow(/invalid Ganesha FSAL parameter/);
+      expect(() => ganeshaBlock(v, spec, { name: 'CEPH', params: [[key, 'v']] }), key).toThrow(
+        /invalid Ganesha FSAL parameter/,
+      );
     }
     expect(() => ganeshaBlock(v, spec, { name: 'CEPH; }', params: [] })).toThrow(/invalid Ganesha FSAL name/);
-    expect(() => ganeshaBlock(v, spec, { name: 'CEPH', params: [], path: 'relative' })).toThrow(/must be an absolute path/);
+    expect(() => ganeshaBlock(v, spec, { name: 'CEPH', params: [], path: 'relative' })).toThrow(
+      /must be an absolute path/,
+    );
   });
 
   it('the kernel server refuses a volume that needs a ganesha FSAL, before anything runs', () => {
-    expect(() => exporterNamed('kernel').exportSteps(config, 'primary', emptyInventory('primary'), v, spec, { name: 'CEPH', params: [] })).toThrow(/cannot do; set nfs.server: ganesha/);
+    expect(() =>
+      exporterNamed('kernel').exportSteps(config, 'primary', emptyInventory('primary'), v, spec, {
+        name: 'CEPH',
+        params: [],
+      }),
+    ).toThrow(/cannot do; set nfs.server: ganesha/);
   });
 });

@@ -16,7 +16,15 @@ function finding(status: Status, id = 'x'): Finding {
   return { id, host: 'primary', status, title: `check ${id}`, evidence: 'e' };
 }
 
-async function serve(opts: { status?: () => Status; ttlMs?: number; delayMs?: number; fail?: () => boolean; requestTimeoutMs?: number } = {}) {
+async function serve(
+  opts: {
+    status?: () => Status;
+    ttlMs?: number;
+    delayMs?: number;
+    fail?: () => boolean;
+    requestTimeoutMs?: number;
+  } = {},
+) {
   let calls = 0;
   const srv = await startHealthServer<Snapshot>({
     host: '127.0.0.1',
@@ -30,7 +38,12 @@ async function serve(opts: { status?: () => Status; ttlMs?: number; delayMs?: nu
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       if (opts.fail?.()) throw new Error('boom');
       const st = opts.status?.() ?? 'ok';
-      return { checkedAt: Date.now(), durationMs: 1, health: st, findings: [finding('ok', 'fine'), ...(st === 'ok' ? [] : [finding(st, 'bad')])] };
+      return {
+        checkedAt: Date.now(),
+        durationMs: 1,
+        health: st,
+        findings: [finding('ok', 'fine'), ...(st === 'ok' ? [] : [finding(st, 'bad')])],
+      };
     },
   });
   servers.push(srv);
@@ -83,7 +96,9 @@ describe('health serve', () => {
 
   it('one round of checks serves every request for the TTL, concurrent requests share the round in flight', async () => {
     const { base, calls, srv } = await serve({ ttlMs: 400, delayMs: 150 });
-    const all = await Promise.all(Array.from({ length: 25 }, (_, i) => fetch(`${base}/${i % 2 ? 'health' : 'metrics'}`).then((r) => r.status)));
+    const all = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => fetch(`${base}/${i % 2 ? 'health' : 'metrics'}`).then((r) => r.status)),
+    );
     expect(all.every((s) => s === 200)).toBe(true);
     expect(calls()).toBe(1);
     await fetch(`${base}/health`);
@@ -121,7 +136,12 @@ describe('health serve', () => {
 
   it('malformed requests get 400 and a closed connection; the server keeps answering', async () => {
     const { srv, base } = await serve();
-    for (const bytes of ['GARBAGE\r\n\r\n', 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', '\x00\x01\x02\xff\r\n\r\n', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`]) {
+    for (const bytes of [
+      'GARBAGE\r\n\r\n',
+      'GET /health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n',
+      '\x00\x01\x02\xff\r\n\r\n',
+      `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ]) {
       const r = await raw(srv.address.port, bytes);
       expect(r.closed, JSON.stringify(bytes.slice(0, 40))).toBe(true);
       expect(r.text).toMatch(/^HTTP\/1\.1 4(00|31) /);

@@ -15,7 +15,9 @@ interface Node {
 
 function visible(cmd: Command, prefix = 'nfsctl'): Node[] {
   const shown = new Set(cmd.createHelp().visibleCommands(cmd));
-  return cmd.commands.filter((c) => shown.has(c)).flatMap((c) => [{ name: `${prefix} ${c.name()}`, cmd: c }, ...visible(c, `${prefix} ${c.name()}`)]);
+  return cmd.commands
+    .filter((c) => shown.has(c))
+    .flatMap((c) => [{ name: `${prefix} ${c.name()}`, cmd: c }, ...visible(c, `${prefix} ${c.name()}`)]);
 }
 
 const program = buildProgram();
@@ -24,16 +26,22 @@ const leaves = commands.filter((n) => n.cmd.commands.length === 0);
 
 describe('every command teaches', () => {
   it('walks a real tree', () => {
-    expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(['nfsctl config check', 'nfsctl lock break', 'nfsctl completion']));
+    expect(commands.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['nfsctl config check', 'nfsctl lock break', 'nfsctl completion']),
+    );
   });
 
   it('has a one-line description', () => {
-    const bad = commands.filter((n) => !n.cmd.description().trim() || n.cmd.description().includes('\n')).map((n) => n.name);
+    const bad = commands
+      .filter((n) => !n.cmd.description().trim() || n.cmd.description().includes('\n'))
+      .map((n) => n.name);
     expect(bad, 'commands without a one-line .description()').toEqual([]);
   });
 
   it('has 1 to 3 examples (examples(cmd, [...]) in its register function)', () => {
-    const bad = leaves.filter((n) => getExamples(n.cmd).length < 1 || getExamples(n.cmd).length > 3).map((n) => `${n.name} (${getExamples(n.cmd).length})`);
+    const bad = leaves
+      .filter((n) => getExamples(n.cmd).length < 1 || getExamples(n.cmd).length > 3)
+      .map((n) => `${n.name} (${getExamples(n.cmd).length})`);
     expect(bad, 'commands that need examples(cmd, [[what, how], ...]) with 1-3 entries').toEqual([]);
   });
 
@@ -61,7 +69,9 @@ describe('every command teaches', () => {
   });
 
   it('the example checker itself catches mistakes', () => {
-    expect(resolveExample(program, 'nfsctl lock break --hots').errors).toEqual([expect.stringContaining('unknown option --hots')]);
+    expect(resolveExample(program, 'nfsctl lock break --hots').errors).toEqual([
+      expect.stringContaining('unknown option --hots'),
+    ]);
     expect(resolveExample(program, 'nfsctl lock brake').errors).toHaveLength(1);
     expect(resolveExample(program, 'nfsctl --config x.yaml lock status').path).toEqual(['lock', 'status']);
     expect(resolveExample(program, 'source <(nfsctl completion bash)')).toEqual({ path: ['completion'], errors: [] });

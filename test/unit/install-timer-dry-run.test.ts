@@ -17,8 +17,13 @@ describe('sync install-timer options', () => {
     const d = tempDir();
     writeFileSync(join(d, 'c.yaml'), testConfigYaml(d));
     const { buildProgram } = await import('../../src/cli/program.js');
-    await buildProgram().parseAsync(['--config', join(d, 'c.yaml'), 'sync', 'install-timer', '--dry-run', '--interval', '30m'], { from: 'user' });
-    await buildProgram().parseAsync(['--config', join(d, 'c.yaml'), 'sync', 'install-timer', '--yes', '--json'], { from: 'user' });
+    await buildProgram().parseAsync(
+      ['--config', join(d, 'c.yaml'), 'sync', 'install-timer', '--dry-run', '--interval', '30m'],
+      { from: 'user' },
+    );
+    await buildProgram().parseAsync(['--config', join(d, 'c.yaml'), 'sync', 'install-timer', '--yes', '--json'], {
+      from: 'user',
+    });
     expect(seen[0]).toMatchObject({ dryRun: true, interval: '30m', host: 'backup' });
     expect(seen[1]).toMatchObject({ yes: true, json: true });
     expect(seen[1]!.dryRun).toBeUndefined();

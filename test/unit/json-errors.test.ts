@@ -18,10 +18,18 @@ describe('errors as JSON with --json', () => {
     expect(j.error.message).toMatch(/Team_A/);
     const opt = await runCli(['volume', 'list', '--bogus', '--json'], { env: e.env });
     expect(opt.status).toBe(2);
-    expect(JSON.parse(opt.stderr)).toEqual({ error: { exitCode: 2, kind: 'UsageError', message: "unknown option '--bogus'" } });
-    const cfg = await runCli(['lock', 'status', '--json'], { env: { ...e.env, NFSCTL_CONFIG: '/nonexistent/config.yaml' } });
+    expect(JSON.parse(opt.stderr)).toEqual({
+      error: { exitCode: 2, kind: 'UsageError', message: "unknown option '--bogus'" },
+    });
+    const cfg = await runCli(['lock', 'status', '--json'], {
+      env: { ...e.env, NFSCTL_CONFIG: '/nonexistent/config.yaml' },
+    });
     expect(cfg.status).toBe(2);
-    expect(JSON.parse(cfg.stderr).error).toMatchObject({ exitCode: 2, message: expect.stringContaining('/nonexistent/config.yaml'), hint: expect.any(String) });
+    expect(JSON.parse(cfg.stderr).error).toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('/nonexistent/config.yaml'),
+      hint: expect.any(String),
+    });
   });
 
   it('without --json the error stays text', async () => {
@@ -46,14 +54,20 @@ describe('interrupted outside a plan', () => {
     mkdirSync(join(e.dir, 'lock', 'pair.lock', 'h.0123456789abcdef'), { recursive: true });
     execFileSync('mkfifo', [join(e.dir, 'lock', 'pair.lock', 'h.0123456789abcdef', 'owner.json')]);
     for (const json of [false, true]) {
-      const child = spawn(process.execPath, [BIN, 'lock', 'status', ...(json ? ['--json'] : [])], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'lock', 'status', ...(json ? ['--json'] : [])], {
+        env: e.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       await new Promise((r) => setTimeout(r, 1_500));
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
       expect(code, stderr).toBe(143);
-      if (json) expect(JSON.parse(stderr.trim().split('\n').at(-1)!)).toEqual({ error: { exitCode: 143, kind: 'Interrupted', message: 'interrupted (SIGTERM): nothing was changed' } });
+      if (json)
+        expect(JSON.parse(stderr.trim().split('\n').at(-1)!)).toEqual({
+          error: { exitCode: 143, kind: 'Interrupted', message: 'interrupted (SIGTERM): nothing was changed' },
+        });
       else expect(stderr).toContain('nfsctl: interrupted (SIGTERM): nothing was changed');
     }
   });

@@ -17,13 +17,16 @@ function files(dir: string): string[] {
 /** Every module a file imports (static, re-export and dynamic import()), resolved to a path under src/. */
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
   const specs = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
-  return specs.filter((s) => s.startsWith('.')).map((s) => relative(SRC, resolve(dirname(file), s)).replace(/\.js$/, '.ts'));
+  return specs
+    .filter((s) => s.startsWith('.'))
+    .map((s) => relative(SRC, resolve(dirname(file), s)).replace(/\.js$/, '.ts'));
 }
 
 describe('layering', () => {
   it('finds the imports it is meant to find (static, type-only, dynamic)', () => {
     const f = join(SRC, 'ha', 'x.ts');
-    const text = "import type { Context } from '../cli/context.js';\nimport { a } from './y.js';\nconst m = await import('../commands/volume/common.js');\nexport { b } from \"../core/z.js\";\n";
+    const text =
+      "import type { Context } from '../cli/context.js';\nimport { a } from './y.js';\nconst m = await import('../commands/volume/common.js');\nexport { b } from \"../core/z.js\";\n";
     expect(importsOf(f, text)).toEqual(['cli/context.ts', 'ha/y.ts', 'commands/volume/common.ts', 'core/z.ts']);
   });
 
@@ -60,7 +63,8 @@ describe('layering', () => {
     const bad: string[] = [];
     for (const f of files(join(SRC, 'commands'))) {
       const text = readFileSync(f, 'utf8');
-      for (const m of text.matchAll(/\.option\(\s*['"](--json|-y, --yes|--yes|--dry-run)\b/g)) bad.push(`${relative(SRC, f)}: ${m[1]}`);
+      for (const m of text.matchAll(/\.option\(\s*['"](--json|-y, --yes|--yes|--dry-run)\b/g))
+        bad.push(`${relative(SRC, f)}: ${m[1]}`);
     }
     expect(bad).toEqual([]);
   });

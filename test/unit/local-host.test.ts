@@ -40,7 +40,7 @@ describe('local host', () => {
     const f = join(d, 'exports');
     writeFileSync(f, 'old\n');
     chmodSync(f, 0o600);
-    const r = await h.writeFileAtomic(f, 'new content with \'quotes\' and $(x)\n', { backup: true });
+    const r = await h.writeFileAtomic(f, "new content with 'quotes' and $(x)\n", { backup: true });
     expect(readFileSync(f, 'utf8')).toBe("new content with 'quotes' and $(x)\n");
     expect(statSync(f).mode & 0o777).toBe(0o600);
     expect(r.backupPath).toMatch(/exports\.nfsctl-\d{8}T\d{9}Z\.[A-Za-z0-9]{6}\.bak$/);
@@ -54,7 +54,9 @@ describe('local host', () => {
     await h.writeFileAtomic(f, 'v0\n', { mode: 0o640 });
     expect(statSync(f).mode & 0o777).toBe(0o640);
     for (let i = 1; i <= 12; i++) await h.writeFileAtomic(f, `v${i}\n`, { backup: true });
-    const backups = readdirSync(join(d, 'sub')).filter((n) => n.endsWith('.bak')).sort();
+    const backups = readdirSync(join(d, 'sub'))
+      .filter((n) => n.endsWith('.bak'))
+      .sort();
     expect(backups).toHaveLength(10);
     expect(readFileSync(join(d, 'sub', backups.at(-1)!), 'utf8')).toBe('v11\n');
   });
@@ -66,7 +68,11 @@ describe('local host', () => {
   it('a cancelled command is killed and the run rejects; its output streams while it runs', async () => {
     const ctl = new AbortController();
     const chunks: string[] = [];
-    const p = h.run(['sh', '-c', 'echo started; exec sleep 30'], { signal: ctl.signal, onStdout: (c) => chunks.push(c), timeoutMs: 60_000 });
+    const p = h.run(['sh', '-c', 'echo started; exec sleep 30'], {
+      signal: ctl.signal,
+      onStdout: (c) => chunks.push(c),
+      timeoutMs: 60_000,
+    });
     const t0 = Date.now();
     while (!chunks.join('').includes('started') && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 20));
     expect(chunks.join('')).toBe('started\n');
@@ -76,4 +82,3 @@ describe('local host', () => {
     await expect(h.run(['true'], { signal: ctl.signal })).rejects.toMatchObject({ name: 'CommandCancelledError' });
   });
 });
-

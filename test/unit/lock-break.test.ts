@@ -11,11 +11,18 @@ import { tempDir, testConfig } from '../support/config.js';
 import { captureOutput } from '../support/capture.js';
 
 class OtherDirHost extends LocalHost {
-  constructor(name: string, private readonly from: string, private readonly to: string) {
+  constructor(
+    name: string,
+    private readonly from: string,
+    private readonly to: string,
+  ) {
     super(name);
   }
   override run(argv: string[], opts?: Parameters<LocalHost['run']>[1]) {
-    return super.run(argv.map((a) => a.split(this.from).join(this.to)), opts);
+    return super.run(
+      argv.map((a) => a.split(this.from).join(this.to)),
+      opts,
+    );
   }
 }
 
@@ -47,9 +54,19 @@ describe('lock break', () => {
     expect((await readLock(b, lockDir)).held).toBe(false);
     expect(cap.stdout.text).toContain('primary: lock removed');
     expect(cap.stdout.text).toContain('backup: lock removed');
-    const audit = readFileSync(config.state.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.map((r) => r.event).filter(Boolean)).toEqual(expect.arrayContaining(['plan-start', 'plan-end', 'lock-break']));
-    expect(audit.filter((r) => r.event === 'lock-break').map((r) => r.host).sort()).toEqual(['backup', 'primary']);
+    const audit = readFileSync(config.state.auditLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(audit.map((r) => r.event).filter(Boolean)).toEqual(
+      expect.arrayContaining(['plan-start', 'plan-end', 'lock-break']),
+    );
+    expect(
+      audit
+        .filter((r) => r.event === 'lock-break')
+        .map((r) => r.host)
+        .sort(),
+    ).toEqual(['backup', 'primary']);
   });
 
   it('without a terminal and without --yes it refuses (exit 2) and removes nothing', async () => {
@@ -99,7 +116,10 @@ describe('lock status (command body)', () => {
     await new PairLock(j.lockDir, { ...newOwner('sync'), pid: 999999 }).acquire([j.b]);
     await runLockStatus(j.ctx, { json: true });
     const doc = JSON.parse(j.cap.stdout.text);
-    expect(doc.locks.map((l: { host: string; held: boolean }) => [l.host, l.held])).toEqual([['primary', false], ['backup', true]]);
+    expect(doc.locks.map((l: { host: string; held: boolean }) => [l.host, l.held])).toEqual([
+      ['primary', false],
+      ['backup', true],
+    ]);
     const down = setup();
     down.b.run = async () => {
       throw new Error('backup is unreachable');

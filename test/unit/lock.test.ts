@@ -11,11 +11,18 @@ import { tempDir } from '../support/config.js';
 // Real lock directories on the local machine. Two "storage hosts" on one machine would share
 // one lock dir, so the backup here sees its lock dir under another path.
 class OtherDirHost extends LocalHost {
-  constructor(name: string, private readonly from: string, private readonly to: string) {
+  constructor(
+    name: string,
+    private readonly from: string,
+    private readonly to: string,
+  ) {
     super(name);
   }
   override run(argv: string[], opts?: Parameters<LocalHost['run']>[1]) {
-    return super.run(argv.map((a) => a.split(this.from).join(this.to)), opts);
+    return super.run(
+      argv.map((a) => a.split(this.from).join(this.to)),
+      opts,
+    );
   }
   override writeFileAtomic(path: string, content: string, opts?: Parameters<LocalHost['writeFileAtomic']>[2]) {
     return super.writeFileAtomic(path.split(this.from).join(this.to), content, opts);
@@ -34,7 +41,16 @@ function liveNfsctlPid(): number {
 function plantLock(lockDir: string, pid: number) {
   const p = lockPaths(lockDir);
   mkdirSync(p.dir, { recursive: true });
-  writeFileSync(p.owner, JSON.stringify({ user: 'bob', host: hostname(), pid, command: 'volume create team-b/logs', startedAt: '2026-11-22T10:00:00.000Z' }));
+  writeFileSync(
+    p.owner,
+    JSON.stringify({
+      user: 'bob',
+      host: hostname(),
+      pid,
+      command: 'volume create team-b/logs',
+      startedAt: '2026-11-22T10:00:00.000Z',
+    }),
+  );
 }
 
 describe('pair lock', () => {
@@ -74,7 +90,9 @@ describe('pair lock', () => {
       Array.from({ length: 5 }, () => new PairLock(join(d, 'l'), newOwner('race')).acquire([h])),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.exitCode === 3)).toBe(true);
+    expect(
+      results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.exitCode === 3),
+    ).toBe(true);
   });
 
   it('reports a lock whose owner died as stale, with the break command', async () => {
@@ -108,10 +126,14 @@ describe('pair lock', () => {
   it('a lock dir without an owner record is reported, not crashed on', async () => {
     const d = tempDir();
     mkdirSync(lockPaths(join(d, 'l')).dir, { recursive: true });
-    expect(await readLock(new LocalHost('primary'), join(d, 'l'))).toMatchObject({ held: true, owner: null, alive: 'unknown' });
+    expect(await readLock(new LocalHost('primary'), join(d, 'l'))).toMatchObject({
+      held: true,
+      owner: null,
+      alive: 'unknown',
+    });
   });
 
-  it('after a lock break, the first holder\'s release leaves the second holder\'s lock alone and a third run is refused', async () => {
+  it("after a lock break, the first holder's release leaves the second holder's lock alone and a third run is refused", async () => {
     const d = tempDir();
     const [a, b] = [new LocalHost('primary'), new OtherDirHost('backup', join(d, 'p'), join(d, 'q'))];
     const one = new PairLock(join(d, 'p'), newOwner('failback'));
@@ -123,8 +145,14 @@ describe('pair lock', () => {
     await two.acquire([a, b]);
     // holder 1 finishes and releases: it must not free holder 2's lock
     expect(await one.release()).toEqual(['backup', 'primary']);
-    for (const h of [a, b]) expect(await readLock(h, join(d, 'p'))).toMatchObject({ held: true, owner: { command: 'volume create team-a/two' } });
-    const err = await new PairLock(join(d, 'p'), newOwner('volume create team-a/three')).acquire([a, b]).catch((e) => e);
+    for (const h of [a, b])
+      expect(await readLock(h, join(d, 'p'))).toMatchObject({
+        held: true,
+        owner: { command: 'volume create team-a/two' },
+      });
+    const err = await new PairLock(join(d, 'p'), newOwner('volume create team-a/three'))
+      .acquire([a, b])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(LockHeldError);
     expect(err.message).toContain('team-a/two');
     // holder 2 releases its own lock: free again

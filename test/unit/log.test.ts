@@ -14,24 +14,83 @@ import { captureOutput } from '../support/capture.js';
 import { tempDir, testConfig } from '../support/config.js';
 import { fakeStorageHost } from '../support/fake-pair.js';
 
-const rec = (time: string, r: Partial<AuditRecord>): string => JSON.stringify({ time, operator: 'alice', invocation: ['volume', 'create', 'team-a/data', '--size', '1G'], ...r });
+const rec = (time: string, r: Partial<AuditRecord>): string =>
+  JSON.stringify({ time, operator: 'alice', invocation: ['volume', 'create', 'team-a/data', '--size', '1G'], ...r });
 
 /** primary: a volume create that worked and a lone lock-break record; backup: the timer's sync that failed in between. */
-const PRIMARY = [
-  rec('2026-12-01T10:00:00.000Z', { planId: 'P1', event: 'plan-start', detail: 'create team-a/data' }),
-  rec('2026-12-01T10:00:00.100Z', { planId: 'P1', host: 'primary', argv: ['lvcreate', '-L', '1G', 'vgnfs'], exitCode: 0, durationMs: 40 }),
-  rec('2026-12-01T10:00:00.200Z', { planId: 'P1', host: 'backup', argv: ['lvcreate', '-L', '1G', 'vgnfs'], exitCode: 0, durationMs: 42 }),
-  rec('2026-12-01T10:00:00.210Z', { planId: 'P1', host: 'backup', event: 'step', detail: 'backup:lv-create', exitCode: 0, durationMs: 50 }),
-  rec('2026-12-01T10:00:02.300Z', { planId: 'P1', event: 'plan-end', exitCode: 0, durationMs: 2300, detail: 'ok' }),
-  rec('2026-12-01T12:00:00.000Z', { operator: 'bob', invocation: ['lock', 'break'], host: 'primary', event: 'lock-break', detail: 'primary: held by pid 4242' }),
-].join('\n') + '\n{"time":"2026-12-01T13:00:00.000Z","operator":"cut sh'; // a line cut short by a crash
+const PRIMARY =
+  [
+    rec('2026-12-01T10:00:00.000Z', { planId: 'P1', event: 'plan-start', detail: 'create team-a/data' }),
+    rec('2026-12-01T10:00:00.100Z', {
+      planId: 'P1',
+      host: 'primary',
+      argv: ['lvcreate', '-L', '1G', 'vgnfs'],
+      exitCode: 0,
+      durationMs: 40,
+    }),
+    rec('2026-12-01T10:00:00.200Z', {
+      planId: 'P1',
+      host: 'backup',
+      argv: ['lvcreate', '-L', '1G', 'vgnfs'],
+      exitCode: 0,
+      durationMs: 42,
+    }),
+    rec('2026-12-01T10:00:00.210Z', {
+      planId: 'P1',
+      host: 'backup',
+      event: 'step',
+      detail: 'backup:lv-create',
+      exitCode: 0,
+      durationMs: 50,
+    }),
+    rec('2026-12-01T10:00:02.300Z', { planId: 'P1', event: 'plan-end', exitCode: 0, durationMs: 2300, detail: 'ok' }),
+    rec('2026-12-01T12:00:00.000Z', {
+      operator: 'bob',
+      invocation: ['lock', 'break'],
+      host: 'primary',
+      event: 'lock-break',
+      detail: 'primary: held by pid 4242',
+    }),
+  ].join('\n') + '\n{"time":"2026-12-01T13:00:00.000Z","operator":"cut sh'; // a line cut short by a crash
 
-const BACKUP = [
-  rec('2026-12-01T11:00:00.000Z', { operator: 'root', invocation: ['sync', '--yes', '--json'], planId: 'P2', event: 'plan-start', detail: 'mirror primary onto backup' }),
-  rec('2026-12-01T11:00:01.000Z', { operator: 'root', invocation: ['sync', '--yes', '--json'], planId: 'P2', host: 'backup', argv: ['rsync', '-a', 'primary:/nfs/', '/nfs/'], exitCode: 23, durationMs: 900 }),
-  rec('2026-12-01T11:00:01.100Z', { operator: 'root', invocation: ['sync', '--yes', '--json'], planId: 'P2', host: 'backup', event: 'step', detail: 'backup:rsync: exit 23', exitCode: 1, durationMs: 1000 }),
-  rec('2026-12-01T11:00:01.200Z', { operator: 'root', invocation: ['sync', '--yes', '--json'], planId: 'P2', event: 'plan-end', exitCode: 1, durationMs: 1200, detail: 'failed: rsync: exit 23' }),
-].join('\n') + '\n';
+const BACKUP =
+  [
+    rec('2026-12-01T11:00:00.000Z', {
+      operator: 'root',
+      invocation: ['sync', '--yes', '--json'],
+      planId: 'P2',
+      event: 'plan-start',
+      detail: 'mirror primary onto backup',
+    }),
+    rec('2026-12-01T11:00:01.000Z', {
+      operator: 'root',
+      invocation: ['sync', '--yes', '--json'],
+      planId: 'P2',
+      host: 'backup',
+      argv: ['rsync', '-a', 'primary:/nfs/', '/nfs/'],
+      exitCode: 23,
+      durationMs: 900,
+    }),
+    rec('2026-12-01T11:00:01.100Z', {
+      operator: 'root',
+      invocation: ['sync', '--yes', '--json'],
+      planId: 'P2',
+      host: 'backup',
+      event: 'step',
+      detail: 'backup:rsync: exit 23',
+      exitCode: 1,
+      durationMs: 1000,
+    }),
+    rec('2026-12-01T11:00:01.200Z', {
+      operator: 'root',
+      invocation: ['sync', '--yes', '--json'],
+      planId: 'P2',
+      event: 'plan-end',
+      exitCode: 1,
+      durationMs: 1200,
+      detail: 'failed: rsync: exit 23',
+    }),
+  ].join('\n') + '\n';
 
 function setup(logs: { primary?: string | null; backup?: string | null; backupDown?: boolean }) {
   const config = testConfig(tempDir());
@@ -67,7 +126,15 @@ describe('operations (pure)', () => {
   });
 
   it('an interrupted plan is told apart from a failed one', () => {
-    const text = [rec('2026-12-01T10:00:00.000Z', { planId: 'P3', event: 'plan-start', detail: 'failback' }), rec('2026-12-01T10:01:00.000Z', { planId: 'P3', event: 'plan-end', exitCode: 130, detail: 'interrupted (SIGINT)' })].join('\n');
+    const text = [
+      rec('2026-12-01T10:00:00.000Z', { planId: 'P3', event: 'plan-start', detail: 'failback' }),
+      rec('2026-12-01T10:01:00.000Z', {
+        planId: 'P3',
+        event: 'plan-end',
+        exitCode: 130,
+        detail: 'interrupted (SIGINT)',
+      }),
+    ].join('\n');
     expect(operations(parseAuditText(text, 'primary'))[0]).toMatchObject({ result: 'interrupted', exitCode: 130 });
   });
 });
@@ -90,7 +157,11 @@ describe('nfsctl log (command body)', () => {
     const { ctx, stdout } = setup({ primary: PRIMARY, backup: BACKUP });
     await runLog(ctx, { commands: true });
     const lines = stdout.text.trimEnd().split('\n');
-    expect(lines.slice(0, 3)).toEqual(['2026-12-01T10:00:00Z alice [primary] create team-a/data: ok in 2.3 s P1', '    10:00:00Z [primary] lvcreate -L 1G vgnfs rc=0 40 ms', '    10:00:00Z [backup] lvcreate -L 1G vgnfs rc=0 42 ms']);
+    expect(lines.slice(0, 3)).toEqual([
+      '2026-12-01T10:00:00Z alice [primary] create team-a/data: ok in 2.3 s P1',
+      '    10:00:00Z [primary] lvcreate -L 1G vgnfs rc=0 40 ms',
+      '    10:00:00Z [backup] lvcreate -L 1G vgnfs rc=0 42 ms',
+    ]);
     expect(lines[4]).toBe('    11:00:01Z [backup] rsync -a primary:/nfs/ /nfs/ rc=23 900 ms');
     expect(lines[5]).toBe('    11:00:01Z [backup] step: backup:rsync: exit 23 rc=1 1000 ms');
     expect(lines).toHaveLength(7);
@@ -109,8 +180,19 @@ describe('nfsctl log (command body)', () => {
     await runLog(j.ctx, { json: true });
     const ops = JSON.parse(j.stdout.text);
     expect(ops.map((o: { planId: string | null }) => o.planId)).toEqual(['P1', 'P2', null]);
-    expect(ops[1]).toMatchObject({ loggedOn: ['backup'], operator: 'root', invocation: ['sync', '--yes', '--json'], result: 'failed', exitCode: 1 });
-    expect(ops[1].records.map((r: AuditRecord) => r.argv?.[0] ?? r.event)).toEqual(['plan-start', 'rsync', 'step', 'plan-end']);
+    expect(ops[1]).toMatchObject({
+      loggedOn: ['backup'],
+      operator: 'root',
+      invocation: ['sync', '--yes', '--json'],
+      result: 'failed',
+      exitCode: 1,
+    });
+    expect(ops[1].records.map((r: AuditRecord) => r.argv?.[0] ?? r.event)).toEqual([
+      'plan-start',
+      'rsync',
+      'step',
+      'plan-end',
+    ]);
   });
 
   it('a host whose log cannot be read: a warning naming it, the other host still shown, exit 0', async () => {
@@ -122,7 +204,12 @@ describe('nfsctl log (command body)', () => {
   });
 
   it('control characters in a record never reach the terminal raw', async () => {
-    const evil = rec('2026-12-01T10:00:00.000Z', { operator: 'mallory\u001b[2J', planId: 'P9', event: 'plan-start', detail: 'create x\nFORGED LINE' });
+    const evil = rec('2026-12-01T10:00:00.000Z', {
+      operator: 'mallory\u001b[2J',
+      planId: 'P9',
+      event: 'plan-start',
+      detail: 'create x\nFORGED LINE',
+    });
     const { ctx, stdout } = setup({ primary: evil + '\n' });
     await runLog(ctx, {});
     expect(stdout.text).not.toMatch(/\u001b/);
@@ -135,12 +222,46 @@ describe('nfsctl log (command body)', () => {
     const audit = new AuditLog(join(dir, 'audit.jsonl'), ['lock', 'break'], 'carol');
     const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
     const cap = captureOutput();
-    const runner = new Runner({ out: cap.out, progress: new LineProgress(cap.stderr), audit, prompter: async () => ({ confirm: async () => true, typed: async () => true }), host: (n) => hosts[n as 'primary' | 'backup'] });
-    const report = await runner.run({ id: 'PLAN-X', title: 'break the pair lock on primary', phases: [{ title: 'remove', steps: [{ id: 'primary:rm', host: 'primary', title: 'rm', action: { kind: 'run', argv: ['rm', '-rf', '/x'] }, undo: null }] }], audit: [{ event: 'lock-break', host: 'primary', detail: 'primary: held by pid 1' }] }, { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: '' } });
+    const runner = new Runner({
+      out: cap.out,
+      progress: new LineProgress(cap.stderr),
+      audit,
+      prompter: async () => ({ confirm: async () => true, typed: async () => true }),
+      host: (n) => hosts[n as 'primary' | 'backup'],
+    });
+    const report = await runner.run(
+      {
+        id: 'PLAN-X',
+        title: 'break the pair lock on primary',
+        phases: [
+          {
+            title: 'remove',
+            steps: [
+              {
+                id: 'primary:rm',
+                host: 'primary',
+                title: 'rm',
+                action: { kind: 'run', argv: ['rm', '-rf', '/x'] },
+                undo: null,
+              },
+            ],
+          },
+        ],
+        audit: [{ event: 'lock-break', host: 'primary', detail: 'primary: held by pid 1' }],
+      },
+      { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: '' } },
+    );
     const { ctx, stdout } = setup({ backup: readFileSync(join(dir, 'audit.jsonl'), 'utf8') });
     await runLog(ctx, { commands: true });
     const lines = stdout.text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ carol \\[backup\\] break the pair lock on primary: ok in \\d+ ms ${report.planId}$`));
-    expect(lines.slice(1).map((l) => l.replace(/^ {4}\S+ /, ''))).toEqual([expect.stringMatching(/^\[primary\] rm -rf \/x rc=0 0 ms$/), '[primary] lock-break: primary: held by pid 1']);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ carol \\[backup\\] break the pair lock on primary: ok in \\d+ ms ${report.planId}$`,
+      ),
+    );
+    expect(lines.slice(1).map((l) => l.replace(/^ {4}\S+ /, ''))).toEqual([
+      expect.stringMatching(/^\[primary\] rm -rf \/x rc=0 0 ms$/),
+      '[primary] lock-break: primary: held by pid 1',
+    ]);
   });
 });

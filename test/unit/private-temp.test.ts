@@ -5,7 +5,19 @@
 // here as pid 1 of a fresh pid namespace (with a private /tmp), so the old name is known.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync as mkdtempRaw, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync as mkdtempRaw,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteArgv } from '../../src/host/atomic-write.js';
 import { LocalHost } from '../../src/host/local.js';
@@ -56,9 +68,13 @@ class NamespacedHost implements Host {
     const fixed = this.answer?.(argv);
     if (fixed) return fixed;
     const links = Object.entries(this.plant).flatMap(([link, target]) => [target, link]);
-    const prelude = '/bin/mount -t tmpfs nfsctl-test /tmp || exit 99; n=$1; shift; while [ "$n" -gt 0 ]; do ln -s "$1" "$2" || exit 98; shift 2; n=$((n-2)); done; exec "$@"';
+    const prelude =
+      '/bin/mount -t tmpfs nfsctl-test /tmp || exit 99; n=$1; shift; while [ "$n" -gt 0 ]; do ln -s "$1" "$2" || exit 98; shift 2; n=$((n-2)); done; exec "$@"';
     const path = this.bin ? `PATH=${this.bin}:${process.env.PATH}` : `PATH=${process.env.PATH}`;
-    return this.local.run(['unshare', '-mpf', 'env', path, '/bin/sh', '-c', prelude, 'nfsctl-ns', String(links.length), ...links, ...argv], opts);
+    return this.local.run(
+      ['unshare', '-mpf', 'env', path, '/bin/sh', '-c', prelude, 'nfsctl-ns', String(links.length), ...links, ...argv],
+      opts,
+    );
   }
   runMany(argvs: string[][], opts?: RunOptions): Promise<RunResult[]> {
     return Promise.all(argvs.map((a) => this.run(a, opts)));
@@ -122,13 +138,21 @@ describe.skipIf(!canUnshare)('troubleshoot trial mount on the node', () => {
     writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(dir, name), 0o755);
   };
-  const caps = (stdout: string) => (argv: string[]): RunResult | undefined =>
-    argv[0] === 'sh' && argv[2]?.includes('/proc/filesystems') ? { host: 'ns', argv, exitCode: 0, stdout, stderr: '', durationMs: 0, timedOut: false } : undefined;
+  const caps =
+    (stdout: string) =>
+    (argv: string[]): RunResult | undefined =>
+      argv[0] === 'sh' && argv[2]?.includes('/proc/filesystems')
+        ? { host: 'ns', argv, exitCode: 0, stdout, stderr: '', durationMs: 0, timedOut: false }
+        : undefined;
 
-  it('kernel client: the udp attempt keeps mount\'s error in memory, not in /tmp/nfsctl-udp.$$', async () => {
+  it("kernel client: the udp attempt keeps mount's error in memory, not in /tmp/nfsctl-udp.$$", async () => {
     const v = victim();
     const bin = mkdtempSync('/var/tmp/nfsctl-bin-');
-    fake('mount', 'case "$*" in *proto=udp*) echo "mount.nfs: Protocol not supported" >&2; exit 32 ;; esac; exit 0', bin);
+    fake(
+      'mount',
+      'case "$*" in *proto=udp*) echo "mount.nfs: Protocol not supported" >&2; exit 32 ;; esac; exit 0',
+      bin,
+    );
     fake('umount', 'exit 0', bin);
     const host = new NamespacedHost({ '/tmp/nfsctl-udp.1': v.file }, bin, caps('kernel\nmount.nfs\n'));
     const r = await trialMount(host, '198.51.100.100', '/nfs/team-a_data', 5, '.nfsctl-probe-test');

@@ -13,7 +13,11 @@ describe('progress detail', () => {
     p.stepStart('primary', 'bulk copy');
     for (now = 0; now <= 25_000; now += 500) p.detail('primary', `copy a/b ${now}`);
     const lines = cap.text.split('\n').filter((l) => l.includes('copy a/b'));
-    expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual(['[primary] copy a/b 0', `[primary] copy a/b ${LINE_DETAIL_MS}`, `[primary] copy a/b ${2 * LINE_DETAIL_MS}`]);
+    expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      '[primary] copy a/b 0',
+      `[primary] copy a/b ${LINE_DETAIL_MS}`,
+      `[primary] copy a/b ${2 * LINE_DETAIL_MS}`,
+    ]);
     const json = new Capture();
     const q = new LineProgress(json, false);
     q.detail('primary', 'copy a/b');
@@ -22,8 +26,20 @@ describe('progress detail', () => {
   it('terminal: the detail replaces the step title on its one line, cut to the width, at most every 250 ms', () => {
     let now = 1_000;
     const texts: string[] = [];
-    const spinner = { isSpinning: true, start() {}, stop() {}, stopAndPersist() {}, set text(t: string) { texts.push(t); } } as unknown as Ora;
-    const p = new SpinnerProgress(spinner, () => 40, () => now);
+    const spinner = {
+      isSpinning: true,
+      start() {},
+      stop() {},
+      stopAndPersist() {},
+      set text(t: string) {
+        texts.push(t);
+      },
+    } as unknown as Ora;
+    const p = new SpinnerProgress(
+      spinner,
+      () => 40,
+      () => now,
+    );
     p.stepStart('primary', 'bulk copy from backup, one rsync per volume filesystem');
     expect(texts.at(-1)!.length).toBeLessThanOrEqual(37);
     const before = texts.length;

@@ -21,7 +21,8 @@ function terminal() {
     async typeWhenAsked(question: string, keys: string) {
       const deadline = Date.now() + 5_000;
       while (!this.shown().includes(question)) {
-        if (Date.now() > deadline) throw new Error(`prompt "${question}" never appeared; screen: ${JSON.stringify(this.shown())}`);
+        if (Date.now() > deadline)
+          throw new Error(`prompt "${question}" never appeared; screen: ${JSON.stringify(this.shown())}`);
         await new Promise((r) => setTimeout(r, 5));
       }
       input.write(keys);

@@ -9,22 +9,50 @@ import { testConfig } from '../support/config.js';
 const self = volumeRef('team-a', 'data');
 
 describe('PV model flags', () => {
-  it('defaults: RWX, Retain, pre-bound to the volume\'s own claim, no storage class', () => {
-    expect(parsePvModel(self, {})).toEqual({ accessModes: ['ReadWriteMany'], reclaimPolicy: 'Retain', claim: self, storageClass: '' });
+  it("defaults: RWX, Retain, pre-bound to the volume's own claim, no storage class", () => {
+    expect(parsePvModel(self, {})).toEqual({
+      accessModes: ['ReadWriteMany'],
+      reclaimPolicy: 'Retain',
+      claim: self,
+      storageClass: '',
+    });
   });
   it('--no-claim gives an unbound PV that is still a valid PersistentVolume; --claim pre-binds another claim', () => {
     const config = testConfig();
     const v = identify(config, self);
-    const unbound = persistentVolume(config, v, 2 ** 30, { pool: 'fast' }, parsePvModel(self, { noClaim: true, accessMode: ['RWO', 'ROX', 'RWO'], reclaimPolicy: 'Delete', storageClass: 'nfs-pool' }));
+    const unbound = persistentVolume(
+      config,
+      v,
+      2 ** 30,
+      { pool: 'fast' },
+      parsePvModel(self, {
+        noClaim: true,
+        accessMode: ['RWO', 'ROX', 'RWO'],
+        reclaimPolicy: 'Delete',
+        storageClass: 'nfs-pool',
+      }),
+    );
     expect(unbound.spec).not.toHaveProperty('claimRef');
-    expect(unbound.spec).toMatchObject({ accessModes: ['ReadWriteOnce', 'ReadOnlyMany'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'nfs-pool' });
+    expect(unbound.spec).toMatchObject({
+      accessModes: ['ReadWriteOnce', 'ReadOnlyMany'],
+      persistentVolumeReclaimPolicy: 'Delete',
+      storageClassName: 'nfs-pool',
+    });
     expect(() => new PersistentVolume(unbound as never).validate()).not.toThrow();
     const other = persistentVolume(config, v, 2 ** 30, {}, parsePvModel(self, { claim: 'team-b/web' }));
     expect(other.spec.claimRef).toEqual({ namespace: 'team-b', name: 'web' });
   });
   it('refuses Recycle with the reason, and anything unknown (exit 2)', () => {
-    expect(() => parsePvModel(self, { reclaimPolicy: 'Recycle' })).toThrow(/Recycle is refused: Kubernetes deprecated it/);
-    for (const bad of [{ reclaimPolicy: 'retain' }, { accessMode: ['RWOP'] }, { storageClass: 'Fast_SSD' }, { claim: 'nope' }, { claim: 'a/b', noClaim: true }]) {
+    expect(() => parsePvModel(self, { reclaimPolicy: 'Recycle' })).toThrow(
+      /Recycle is refused: Kubernetes deprecated it/,
+    );
+    for (const bad of [
+      { reclaimPolicy: 'retain' },
+      { accessMode: ['RWOP'] },
+      { storageClass: 'Fast_SSD' },
+      { claim: 'nope' },
+      { claim: 'a/b', noClaim: true },
+    ]) {
       let err: { exitCode?: number } | undefined;
       try {
         parsePvModel(self, bad);

@@ -26,7 +26,7 @@ const nasty = [
   '--',
   '#comment',
   '!history',
-  "mixed 'single' and \"double\" and $(sub) and `tick`",
+  'mixed \'single\' and "double" and $(sub) and `tick`',
 ];
 
 function throughShell(args: string[], shell: string): string[] {

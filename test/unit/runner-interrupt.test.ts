@@ -15,7 +15,14 @@ import { captureOutput } from '../support/capture.js';
 import { tempDir } from '../support/config.js';
 
 function step(host: string, name: string, extra: Partial<Step> = {}): Step {
-  return { id: `${host}:${name}`, host, title: name, action: { kind: 'run', argv: ['do', name] }, undo: { title: `undo ${name}`, action: { kind: 'run', argv: ['undo', name] } }, ...extra };
+  return {
+    id: `${host}:${name}`,
+    host,
+    title: name,
+    action: { kind: 'run', argv: ['do', name] },
+    undo: { title: `undo ${name}`, action: { kind: 'run', argv: ['undo', name] } },
+    ...extra,
+  };
 }
 
 function plan(): Plan {
@@ -47,7 +54,13 @@ function setup() {
   return { runner, hosts, intr, dir };
 }
 
-const apply: RunOptions = { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: 'go?' } };
+const apply: RunOptions = {
+  dryRun: false,
+  yes: true,
+  json: false,
+  interactive: false,
+  confirm: { kind: 'yesno', message: 'go?' },
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('plan runner: interrupted', () => {
@@ -64,7 +77,10 @@ describe('plan runner: interrupted', () => {
     expect(hosts.backup.commandLines()).toEqual(['do a', 'undo a']);
     expect(err.exitCode).toBe(143);
     expect(err.message).toMatch(/failback: INTERRUPTED \(SIGTERM\) between steps; 2 step\(s\) not started/);
-    expect(err.report.hostStates).toEqual({ primary: 'rolled back: interrupted; 2 completed step(s) undone', backup: 'rolled back: interrupted; 1 completed step(s) undone' });
+    expect(err.report.hostStates).toEqual({
+      primary: 'rolled back: interrupted; 2 completed step(s) undone',
+      backup: 'rolled back: interrupted; 1 completed step(s) undone',
+    });
     expect(err.hint).toContain('nothing was left changed');
     const journal = JSON.parse(readFileSync(join(dir, 'journal', readdirSync(join(dir, 'journal'))[0]!), 'utf8'));
     expect(journal.interrupted).toBe('SIGTERM');
@@ -82,8 +98,12 @@ describe('plan runner: interrupted', () => {
     });
     const err = await runner.run(p, apply).catch((e) => e);
     expect(err.exitCode).toBe(5);
-    expect(err.report.steps.find((s: { id: string }) => s.id === 'primary:copy')).toMatchObject({ status: 'interrupted' });
-    expect(err.report.hostStates.primary).toMatch(/^CHANGED: interrupted during "copy" \(it may have partly run\); done before it and not undone: "a"/);
+    expect(err.report.steps.find((s: { id: string }) => s.id === 'primary:copy')).toMatchObject({
+      status: 'interrupted',
+    });
+    expect(err.report.hostStates.primary).toMatch(
+      /^CHANGED: interrupted during "copy" \(it may have partly run\); done before it and not undone: "a"/,
+    );
     expect(err.report.hostStates.backup).toMatch(/rolled back/);
     expect(err.message).toContain('INTERRUPTED (SIGINT) during [primary] copy');
     expect(err.hint).toBe('to finish: nfsctl failback --resume');
@@ -102,7 +122,9 @@ describe('plan runner: interrupted', () => {
     const err = await runner.run(plan(), apply).catch((e) => e);
     expect(Date.now() - t0).toBeLessThan(3_000);
     expect(err.exitCode).toBe(5);
-    expect(err.report.hostStates.primary).toMatch(/CHANGED: interrupted during "copy" \(it may have partly run, and may still be running\)/);
+    expect(err.report.hostStates.primary).toMatch(
+      /CHANGED: interrupted during "copy" \(it may have partly run, and may still be running\)/,
+    );
     expect(hosts.primary.commandLines()).toEqual(['do a', 'do copy']); // no undo
     expect(hosts.backup.commandLines()).toEqual(['do a']);
     // the remote command may go on: that host's half of the pair lock is to be kept

@@ -27,7 +27,10 @@ function mirroredPlan(): Plan {
     title: 'create team-a/data',
     cleanupHint: 'nfsctl volume delete team-a/data',
     phases: [
-      { title: 'prepare', steps: [step('primary', 'a'), step('primary', 'b'), step('backup', 'a'), step('backup', 'b')] },
+      {
+        title: 'prepare',
+        steps: [step('primary', 'a'), step('primary', 'b'), step('backup', 'a'), step('backup', 'b')],
+      },
       { title: 'publish', steps: [step('primary', 'c'), step('backup', 'c')] },
     ],
   };
@@ -53,7 +56,13 @@ function setup(prompter?: Partial<Prompter>) {
   return { runner, hosts, stdout, stderr, asked, dir };
 }
 
-const apply: RunOptions = { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: 'go?' } };
+const apply: RunOptions = {
+  dryRun: false,
+  yes: true,
+  json: false,
+  interactive: false,
+  confirm: { kind: 'yesno', message: 'go?' },
+};
 
 describe('plan runner', () => {
   it('dry run prints every step with host, command and undo, and runs nothing', async () => {
@@ -74,7 +83,11 @@ describe('plan runner', () => {
     await runner.run(mirroredPlan(), { ...apply, dryRun: true, json: true });
     const doc = JSON.parse(stdout.text);
     expect(doc.dryRun).toBe(true);
-    expect(doc.plan.phases[0].steps[0]).toMatchObject({ host: 'primary', action: { kind: 'run', argv: ['do', 'a'] }, undo: { title: 'undo a' } });
+    expect(doc.plan.phases[0].steps[0]).toMatchObject({
+      host: 'primary',
+      action: { kind: 'run', argv: ['do', 'a'] },
+      undo: { title: 'undo a' },
+    });
   });
 
   it('refuses without a terminal and without --yes, running nothing', async () => {
@@ -94,7 +107,12 @@ describe('plan runner', () => {
 
   it('a typed confirmation must match', async () => {
     const { runner, hosts } = setup({ typed: async (_m, expected) => expected === 'team-a/data' });
-    await runner.run(mirroredPlan(), { ...apply, yes: false, interactive: true, confirm: { kind: 'type', message: 'delete?', expected: 'team-a/data' } });
+    await runner.run(mirroredPlan(), {
+      ...apply,
+      yes: false,
+      interactive: true,
+      confirm: { kind: 'type', message: 'delete?', expected: 'team-a/data' },
+    });
     expect(hosts.primary.commandLines()).toEqual(['do a', 'do b', 'do c']);
   });
 
@@ -104,10 +122,18 @@ describe('plan runner', () => {
     expect(report.ok).toBe(true);
     expect(hosts.primary.commandLines()).toEqual(['do a', 'do b', 'do c']);
     expect(hosts.backup.commandLines()).toEqual(['do a', 'do b', 'do c']);
-    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const cmds = audit.filter((r) => r.argv);
     expect(cmds).toHaveLength(6);
-    expect(cmds[0]).toMatchObject({ operator: 'alice', invocation: ['volume', 'create', 'team-a/data'], planId: 'p1', exitCode: 0 });
+    expect(cmds[0]).toMatchObject({
+      operator: 'alice',
+      invocation: ['volume', 'create', 'team-a/data'],
+      planId: 'p1',
+      exitCode: 0,
+    });
     expect(cmds[0].host).toMatch(/primary|backup/);
     expect(typeof cmds[0].durationMs).toBe('number');
     expect(audit[0]).toMatchObject({ event: 'plan-start' });
@@ -172,7 +198,18 @@ describe('plan runner', () => {
 
   it('a failed precondition with nothing changed exits 4', async () => {
     const { runner, hosts } = setup();
-    const plan: Plan = { id: 'p2', title: 't', phases: [{ title: 'x', steps: [step('primary', 'a', { precondition: { title: 'vg has room', check: async () => 'only 1 GiB free' } })] }] };
+    const plan: Plan = {
+      id: 'p2',
+      title: 't',
+      phases: [
+        {
+          title: 'x',
+          steps: [
+            step('primary', 'a', { precondition: { title: 'vg has room', check: async () => 'only 1 GiB free' } }),
+          ],
+        },
+      ],
+    };
     const err = await runner.run(plan, apply).catch((e) => e);
     expect(err.exitCode).toBe(4);
     expect(err.message).toContain('vg has room: only 1 GiB free');
@@ -185,7 +222,20 @@ describe('plan runner', () => {
     const plan: Plan = {
       id: 'p3',
       title: 'export',
-      phases: [{ title: 'write', steps: [{ id: 'w', host: 'primary', title: 'write exports', action: { kind: 'write', path: '/etc/exports', content: 'new\n', backup: true }, undo: null }] }],
+      phases: [
+        {
+          title: 'write',
+          steps: [
+            {
+              id: 'w',
+              host: 'primary',
+              title: 'write exports',
+              action: { kind: 'write', path: '/etc/exports', content: 'new\n', backup: true },
+              undo: null,
+            },
+          ],
+        },
+      ],
     };
     await runner.run(plan, apply);
     expect(hosts.primary.files.get('/etc/exports')).toBe('new\n');

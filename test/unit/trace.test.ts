@@ -15,7 +15,11 @@ describe('NFSCTL_TRACE', () => {
   it('prints each command with its start, duration and exit code, and passes results through', async () => {
     const lines: string[] = [];
     let clock = 100;
-    const h = new TracingHost(new LocalHost('primary'), (l) => lines.push(l), () => (clock += 25));
+    const h = new TracingHost(
+      new LocalHost('primary'),
+      (l) => lines.push(l),
+      () => (clock += 25),
+    );
     const r = await h.run(['sh', '-c', 'echo out; exit 3']);
     expect(r).toMatchObject({ exitCode: 3, stdout: 'out\n', host: 'primary' });
     expect(lines).toEqual(['[trace +125ms primary 25ms exit 3] sh -c echo out; exit 3']);

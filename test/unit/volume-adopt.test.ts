@@ -34,22 +34,56 @@ interface Old {
 
 /** One host of an old-style pair holding the given volumes. */
 function oldHost(name: string, vols: Old[], extra: FakeStorage = {}): FakeHost {
-  const lvs = vols.filter((v) => v.lv !== undefined).map((v) => ({ name: v.lv!, size: v.size ?? G, tags: [] as string[] }));
-  const mounts = vols.filter((v) => v.lv && v.mounted !== false).map((v) => `/dev/mapper/vgnfs-${v.lv} /nfs/${v.dir} xfs rw,relatime 0 0\n`).join('');
-  const fstab = '# static file system information\nUUID=1234 / ext4 defaults 0 1\n' + vols.filter((v) => v.lv && v.fstab !== false).map((v) => `/dev/vgnfs/${v.lv} /nfs/${v.dir} xfs defaults,nofail 0 0\n`).join('');
-  const exportsTxt = '# /etc/exports: written by the provisioning service\n' + vols.map((v) => (v.exportLine === undefined ? `/nfs/${v.dir} 198.51.100.0/24(${OLD_OPTS})\n` : v.exportLine === null ? '' : `${v.exportLine}\n`)).join('');
+  const lvs = vols
+    .filter((v) => v.lv !== undefined)
+    .map((v) => ({ name: v.lv!, size: v.size ?? G, tags: [] as string[] }));
+  const mounts = vols
+    .filter((v) => v.lv && v.mounted !== false)
+    .map((v) => `/dev/mapper/vgnfs-${v.lv} /nfs/${v.dir} xfs rw,relatime 0 0\n`)
+    .join('');
+  const fstab =
+    '# static file system information\nUUID=1234 / ext4 defaults 0 1\n' +
+    vols
+      .filter((v) => v.lv && v.fstab !== false)
+      .map((v) => `/dev/vgnfs/${v.lv} /nfs/${v.dir} xfs defaults,nofail 0 0\n`)
+      .join('');
+  const exportsTxt =
+    '# /etc/exports: written by the provisioning service\n' +
+    vols
+      .map((v) =>
+        v.exportLine === undefined
+          ? `/nfs/${v.dir} 198.51.100.0/24(${OLD_OPTS})\n`
+          : v.exportLine === null
+            ? ''
+            : `${v.exportLine}\n`,
+      )
+      .join('');
   const served = vols
     .filter((v) => v.exportLine !== null)
-    .map((v) => `/nfs/${v.dir}\n\t\t198.51.100.0/24(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash)\n`)
+    .map(
+      (v) =>
+        `/nfs/${v.dir}\n\t\t198.51.100.0/24(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,no_root_squash,no_all_squash)\n`,
+    )
     .join('');
-  const h = fakeStorageHost(name, { lvs, mounts, fstab, dirs: vols.map((v) => `/nfs/${v.dir}`), exportfsV: served, vip: name === 'primary', ...extra });
+  const h = fakeStorageHost(name, {
+    lvs,
+    mounts,
+    fstab,
+    dirs: vols.map((v) => `/nfs/${v.dir}`),
+    exportfsV: served,
+    vip: name === 'primary',
+    ...extra,
+  });
   h.files.set('/etc/exports', exportsTxt);
   return h;
 }
 
 function kernelConfig(template = '{root}/{namespace}{name}') {
   const d = tempDir();
-  return parseConfig(testConfigYaml(d).replace('server: ganesha', `server: kernel\n  pathTemplate: "${template}"`), 'test.yaml');
+  return parseConfig(
+    testConfigYaml(d).replace('server: ganesha', `server: kernel\n  pathTemplate: "${template}"`),
+    'test.yaml',
+  );
 }
 
 function setup(p: Old[], b: Old[] = p, template?: string) {
@@ -62,11 +96,17 @@ function setup(p: Old[], b: Old[] = p, template?: string) {
     [...hosts.primary.calls, ...hosts.backup.calls]
       .map((c) => c.argv.join(' '))
       .filter((l) => /^(lvchange|lvcreate|lvextend|exportfs -r|mount|umount|rm |mkdir -p -m)/.test(l));
-  const writes = () => [...hosts.primary.writes, ...hosts.backup.writes].filter((w) => !w.path.includes('/lock') && !w.path.includes('/state') && !w.path.includes('/log'));
+  const writes = () =>
+    [...hosts.primary.writes, ...hosts.backup.writes].filter(
+      (w) => !w.path.includes('/lock') && !w.path.includes('/state') && !w.path.includes('/log'),
+    );
   return { config, hosts, ctx, cap, mutations, writes };
 }
 
-async function stateOf(config: ReturnType<typeof kernelConfig>, hosts: Record<'primary' | 'backup', FakeHost>): Promise<PairState> {
+async function stateOf(
+  config: ReturnType<typeof kernelConfig>,
+  hosts: Record<'primary' | 'backup', FakeHost>,
+): Promise<PairState> {
   const inv = await pairInventory(config, hosts);
   return { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) };
 }
@@ -103,7 +143,7 @@ describe('unmanaged volumes', () => {
 });
 
 describe('volume adopt', () => {
-  it('plans tags, an fstab marker and the same export line in nfsctl\'s file, with no fsid because the old line had none', async () => {
+  it("plans tags, an fstab marker and the same export line in nfsctl's file, with no fsid because the old line had none", async () => {
     const { ctx, cap, hosts, config } = setup([teamA]);
     await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', yes: true });
     expect(cap.stdout.text).toContain('adopted team-a/data: /nfs/teamadata (LV teamadata, no fsid, as before)');
@@ -113,26 +153,53 @@ describe('volume adopt', () => {
       // the fstab entry is byte for byte the same, with nfsctl's marker above it
       const fstab = h.files.get('/etc/fstab')!;
       expect(fstab).toContain('# nfsctl:team-a/data\n/dev/vgnfs/teamadata /nfs/teamadata xfs defaults,nofail 0 0\n');
-      expect(parseFstab(fstab).entries.find((e) => e.kind === 'mount' && e.file === '/nfs/teamadata')).toMatchObject({ owner: 'team-a/data' });
+      expect(parseFstab(fstab).entries.find((e) => e.kind === 'mount' && e.file === '/nfs/teamadata')).toMatchObject({
+        owner: 'team-a/data',
+      });
       // the line left /etc/exports and is nfsctl's now: same clients and options, no fsid added
       expect(h.files.get('/etc/exports')).toBe('# /etc/exports: written by the provisioning service\n');
       const own = parseExports(h.files.get(config.nfs.exportsFile)!).entries.filter((e) => e.kind === 'export');
       expect(own).toHaveLength(1);
-      expect(own[0]).toMatchObject({ path: '/nfs/teamadata', owner: 'team-a/data', clients: [{ host: '198.51.100.0/24', options: OLD_OPTS.split(',') }] });
+      expect(own[0]).toMatchObject({
+        path: '/nfs/teamadata',
+        owner: 'team-a/data',
+        clients: [{ host: '198.51.100.0/24', options: OLD_OPTS.split(',') }],
+      });
       expect(h.commandLines()).toContain('exportfs -ra');
       // nfsctl's file is written before the old line goes: never a moment with the line in neither
-      expect(h.writes.map((w) => w.path).filter((p) => p.includes('exports'))).toEqual([config.nfs.exportsFile, '/etc/exports']);
+      expect(h.writes.map((w) => w.path).filter((p) => p.includes('exports'))).toEqual([
+        config.nfs.exportsFile,
+        '/etc/exports',
+      ]);
     }
   });
 
-  it('after adoption the volume is nfsctl\'s: listed with its own LV and path, and resize extends that LV', async () => {
+  it("after adoption the volume is nfsctl's: listed with its own LV and path, and resize extends that LV", async () => {
     const { ctx, hosts, config } = setup([teamA]);
     await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', yes: true });
     // the hosts now answer with the tags lvchange added
     for (const h of [hosts.primary, hosts.backup]) {
       const line = h.commandLines().find((l) => l.startsWith('lvchange'))!;
       const tags = line.split(' ').filter((_, i, a) => a[i - 1] === '--addtag');
-      h.on(['lvs'], () => ({ stdout: JSON.stringify({ report: [{ lv: [{ lv_name: 'teamadata', vg_name: 'vgnfs', lv_size: String(G), lv_tags: tags.join(','), lv_attr: '-wi-ao----', lv_path: '/dev/vgnfs/teamadata', lv_uuid: 'x' }] }] }) }));
+      h.on(['lvs'], () => ({
+        stdout: JSON.stringify({
+          report: [
+            {
+              lv: [
+                {
+                  lv_name: 'teamadata',
+                  vg_name: 'vgnfs',
+                  lv_size: String(G),
+                  lv_tags: tags.join(','),
+                  lv_attr: '-wi-ao----',
+                  lv_path: '/dev/vgnfs/teamadata',
+                  lv_uuid: 'x',
+                },
+              ],
+            },
+          ],
+        }),
+      }));
     }
     const state = await stateOf(config, hosts);
     expect(state.views).toHaveLength(1);
@@ -151,7 +218,9 @@ describe('volume adopt', () => {
     const line = `/nfs/teamadata 198.51.100.0/24(${OLD_OPTS},fsid=17)`;
     const { ctx, hosts, config } = setup([{ ...teamA, exportLine: line }]);
     await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', yes: true });
-    expect(hosts.backup.files.get(config.nfs.exportsFile)).toContain(`/nfs/teamadata 198.51.100.0/24(${OLD_OPTS},fsid=17) # nfsctl:team-a/data`);
+    expect(hosts.backup.files.get(config.nfs.exportsFile)).toContain(
+      `/nfs/teamadata 198.51.100.0/24(${OLD_OPTS},fsid=17) # nfsctl:team-a/data`,
+    );
   });
 
   it('--all names volumes from the PV list (kubectl get pv -o json) and refuses the ambiguous ones with their candidates', async () => {
@@ -162,8 +231,26 @@ describe('volume adopt', () => {
       kind: 'List',
       metadata: { resourceVersion: '' },
       items: [
-        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-teamadata' }, spec: { capacity: { storage: '1Gi' }, nfs: { server: '198.51.100.100', path: '/nfs/teamadata' }, claimRef: { namespace: 'team-a', name: 'data' } }, status: { phase: 'Bound' } },
-        { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'elsewhere' }, spec: { nfs: { server: '203.0.113.9', path: '/nfs/teambweb' }, claimRef: { namespace: 'teamb', name: 'web' } } },
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolume',
+          metadata: { name: 'pv-teamadata' },
+          spec: {
+            capacity: { storage: '1Gi' },
+            nfs: { server: '198.51.100.100', path: '/nfs/teamadata' },
+            claimRef: { namespace: 'team-a', name: 'data' },
+          },
+          status: { phase: 'Bound' },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolume',
+          metadata: { name: 'elsewhere' },
+          spec: {
+            nfs: { server: '203.0.113.9', path: '/nfs/teambweb' },
+            claimRef: { namespace: 'teamb', name: 'web' },
+          },
+        },
       ],
     };
     const { writeFileSync } = await import('node:fs');
@@ -172,15 +259,32 @@ describe('volume adopt', () => {
     // team-a/data adopted; /nfs/teambweb refused (the PV naming it is for another server) -> exit 4
     expect(err.exitCode).toBe(4);
     expect(cap.stdout.text).toContain('adopted team-a/data');
-    expect(cap.stderr.text).toMatch(/\/nfs\/teambweb: not adopted:\n\s+ambiguous name: "teambweb" splits \d+ ways \(t\/eambweb, te\/ambweb/);
+    expect(cap.stderr.text).toMatch(
+      /\/nfs\/teambweb: not adopted:\n\s+ambiguous name: "teambweb" splits \d+ ways \(t\/eambweb, te\/ambweb/,
+    );
     expect(hosts.primary.commandLines().filter((l) => l.startsWith('lvchange'))).toHaveLength(1);
   });
 
   const refusals: [string, Old[], Old[], RegExp][] = [
     ['a volume on one host only', [teamA], [], /present on primary only/],
-    ['an export line that differs between the hosts', [teamA], [{ ...teamA, exportLine: '/nfs/teamadata 198.51.100.0/24(rw,async,no_root_squash,no_subtree_check)' }], /export line differs: primary 198\.51\.100\.0\/24\(rw,sync,no_root_squash,no_subtree_check\), backup 198\.51\.100\.0\/24\(rw,async,no_root_squash,no_subtree_check\)/],
-    ['a directory that is not a mount', [{ ...teamA, mounted: false }], [{ ...teamA, mounted: false }], /primary: not a mount \(the directory is on the root filesystem\)/],
-    ['sizes that differ', [teamA], [{ ...teamA, size: 2 * G }], /size differs: primary 1073741824 B, backup 2147483648 B/],
+    [
+      'an export line that differs between the hosts',
+      [teamA],
+      [{ ...teamA, exportLine: '/nfs/teamadata 198.51.100.0/24(rw,async,no_root_squash,no_subtree_check)' }],
+      /export line differs: primary 198\.51\.100\.0\/24\(rw,sync,no_root_squash,no_subtree_check\), backup 198\.51\.100\.0\/24\(rw,async,no_root_squash,no_subtree_check\)/,
+    ],
+    [
+      'a directory that is not a mount',
+      [{ ...teamA, mounted: false }],
+      [{ ...teamA, mounted: false }],
+      /primary: not a mount \(the directory is on the root filesystem\)/,
+    ],
+    [
+      'sizes that differ',
+      [teamA],
+      [{ ...teamA, size: 2 * G }],
+      /size differs: primary 1073741824 B, backup 2147483648 B/,
+    ],
     ['no export line', [{ ...teamA, exportLine: null }], [{ ...teamA, exportLine: null }], /primary: not exported/],
   ];
   for (const [what, p, b, reason] of refusals) {
@@ -199,7 +303,9 @@ describe('volume adopt', () => {
     const { ctx, mutations, writes } = setup([teamA]);
     const err = await runAdopt(ctx, undefined, { all: true, yes: true }).catch((e) => e);
     expect(err.exitCode).toBe(4);
-    expect(err.message).toMatch(/ambiguous name: "teamadata" splits 8 ways \(t\/eamadata, te\/amadata, tea\/madata, team\/adata, teama\/data, teamad\/ata/);
+    expect(err.message).toMatch(
+      /ambiguous name: "teamadata" splits 8 ways \(t\/eamadata, te\/amadata, tea\/madata, team\/adata, teama\/data, teamad\/ata/,
+    );
     expect(err.message).toContain('--pvs FILE');
     expect(mutations()).toEqual([]);
     expect(writes()).toEqual([]);
@@ -233,6 +339,8 @@ describe('volume adopt', () => {
 describe('markFstab', () => {
   it('puts the marker above the entry and leaves every byte of the file otherwise alone (CRLF too)', () => {
     const text = 'UUID=1 / ext4 defaults 0 1\r\n/dev/vgnfs/a  /nfs/a\txfs  defaults 0 0\r\n# tail\r\n';
-    expect(markFstab(text, new Map([['/nfs/a', 'ns/a']]))).toBe('UUID=1 / ext4 defaults 0 1\r\n# nfsctl:ns/a\r\n/dev/vgnfs/a  /nfs/a\txfs  defaults 0 0\r\n# tail\r\n');
+    expect(markFstab(text, new Map([['/nfs/a', 'ns/a']]))).toBe(
+      'UUID=1 / ext4 defaults 0 1\r\n# nfsctl:ns/a\r\n/dev/vgnfs/a  /nfs/a\txfs  defaults 0 0\r\n# tail\r\n',
+    );
   });
 });

@@ -11,12 +11,22 @@ import { planSteps } from '../../src/plan/plan.js';
 import { testConfigYaml } from '../support/config.js';
 import { fakeStorageHost } from '../support/fake-pair.js';
 
-const yaml = (server: string, section: string) => testConfigYaml('/tmp/nfsctl-unit').replace('server: ganesha', `server: ${server}`).replace('  lvm: { vg: vgnfs }', `  lvm: { vg: vgnfs }\n  cephfs: ${section}`);
+const yaml = (server: string, section: string) =>
+  testConfigYaml('/tmp/nfsctl-unit')
+    .replace('server: ganesha', `server: ${server}`)
+    .replace('  lvm: { vg: vgnfs }', `  lvm: { vg: vgnfs }\n  cephfs: ${section}`);
 
 describe('backends.cephfs config', () => {
   it('is refused with the kernel NFS server, with the reason', () => {
-    expect(() => parseConfig(yaml('kernel', '{ fs: cephfs }'), 't.yaml')).toThrow(/cephfs volumes are served by nfs-ganesha \(FSAL CEPH\).*set nfs.server: ganesha/);
-    expect(parseConfig(yaml('ganesha', '{ fs: cephfs, group: nfsctl }'), 't.yaml').backends.cephfs).toMatchObject({ fs: 'cephfs', group: 'nfsctl', id: 'admin', cephConf: '/etc/ceph/ceph.conf' });
+    expect(() => parseConfig(yaml('kernel', '{ fs: cephfs }'), 't.yaml')).toThrow(
+      /cephfs volumes are served by nfs-ganesha \(FSAL CEPH\).*set nfs.server: ganesha/,
+    );
+    expect(parseConfig(yaml('ganesha', '{ fs: cephfs, group: nfsctl }'), 't.yaml').backends.cephfs).toMatchObject({
+      fs: 'cephfs',
+      group: 'nfsctl',
+      id: 'admin',
+      cephConf: '/etc/ceph/ceph.conf',
+    });
   });
 
   it.each(['"ceph fs"', '"a;b"', '"x\\"y"', '"-rf"', '"$(id)"', '""'])('refuses the filesystem name %s', (bad) => {
@@ -29,18 +39,49 @@ describe('cephfs create plan', () => {
     const config = parseConfig(yaml('ganesha', '{ fs: cephfs, group: nfsctl }'), 't.yaml');
     const hosts = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
     const inv = await pairInventory(config, hosts);
-    const plan = planCreate(config, { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) }, { ref: volumeRef('team-a', 'data'), size: 8 * 2 ** 20, backend: 'cephfs', labels: {}, createdBy: 'a@primary', export: { clients: ['198.51.100.0/24'], options: ['rw'] } });
+    const plan = planCreate(
+      config,
+      { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) },
+      {
+        ref: volumeRef('team-a', 'data'),
+        size: 8 * 2 ** 20,
+        backend: 'cephfs',
+        labels: {},
+        createdBy: 'a@primary',
+        export: { clients: ['198.51.100.0/24'], options: ['rw'] },
+      },
+    );
     const steps = planSteps(plan);
-    expect(steps.filter((s) => s.host === 'backup').map((s) => s.id)).toEqual(['backup:ganesha-file', 'backup:ganesha-include', 'backup:ganesha-dbus']);
-    expect(steps.filter((s) => s.host === 'primary').map((s) => s.id)).toEqual(['primary:cephfs-group', 'primary:cephfs-create', 'primary:cephfs-meta', 'primary:ganesha-file', 'primary:ganesha-include', 'primary:ganesha-dbus']);
+    expect(steps.filter((s) => s.host === 'backup').map((s) => s.id)).toEqual([
+      'backup:ganesha-file',
+      'backup:ganesha-include',
+      'backup:ganesha-dbus',
+    ]);
+    expect(steps.filter((s) => s.host === 'primary').map((s) => s.id)).toEqual([
+      'primary:cephfs-group',
+      'primary:cephfs-create',
+      'primary:cephfs-meta',
+      'primary:ganesha-file',
+      'primary:ganesha-include',
+      'primary:ganesha-dbus',
+    ]);
     const create = steps.find((s) => s.id === 'primary:cephfs-create')!.action;
     expect(create.kind === 'run' && create.argv.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(create.kind === 'run' && create.argv.slice(3, 7)).toEqual(['nfsctl-cephfs-create', 'cephfs', 'pv.team-a.data', String(8 * 2 ** 20)]);
+    expect(create.kind === 'run' && create.argv.slice(3, 7)).toEqual([
+      'nfsctl-cephfs-create',
+      'cephfs',
+      'pv.team-a.data',
+      String(8 * 2 ** 20),
+    ]);
     // the subvolume's path exists only after the create step: read on the host when the block is written
     const file = steps.find((s) => s.id === 'backup:ganesha-file')!;
     expect(file.action.kind).toBe('fn');
     const backup = hosts.backup;
-    backup.on(['ceph'], (argv) => (argv.includes('getpath') ? { stdout: '/volumes/nfsctl/pv.team-a.data/0b8a6c2e-1111-4222-8333-944445555666\n' } : undefined));
+    backup.on(['ceph'], (argv) =>
+      argv.includes('getpath')
+        ? { stdout: '/volumes/nfsctl/pv.team-a.data/0b8a6c2e-1111-4222-8333-944445555666\n' }
+        : undefined,
+    );
     if (file.action.kind === 'fn') await file.action.fn(backup);
     const block = backup.files.get('/etc/ganesha/nfsctl/pv.team-a.data.conf')!;
     expect(block).toContain('Path = "/volumes/nfsctl/pv.team-a.data/0b8a6c2e-1111-4222-8333-944445555666";');

@@ -10,7 +10,16 @@ import { captureOutput } from '../support/capture.js';
 import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
 
 const G = 2 ** 30;
-const meta = { v: 1, namespace: 'team-a', name: 'data', labels: {}, createdAt: 'x', createdBy: 'y', backend: 'lvm', size: G } as const;
+const meta = {
+  v: 1,
+  namespace: 'team-a',
+  name: 'data',
+  labels: {},
+  createdAt: 'x',
+  createdBy: 'y',
+  backend: 'lvm',
+  size: G,
+} as const;
 const served = (path: string) =>
   `method return time=1 sender=:1.1 -> destination=:1.2 serial=3 reply_serial=2\n   struct {\n      int64 1\n      int32 0\n   }\n   array [\n      struct {\n         uint16 4242\n         string "${path}"\n      }\n   ]\n`;
 
@@ -21,7 +30,10 @@ function setup(s: FakeStorage) {
   for (const h of Object.values(hosts)) h.on(['fuser'], { exitCode: 1 }); // no local process uses the mount
   const cap = captureOutput();
   const ctx = new Context('test.yaml', config, {}, hosts, cap.out);
-  const mutations = () => [...hosts.primary.commandLines(), ...hosts.backup.commandLines()].filter((l) => /^(lvremove|rm |rmdir|umount|dbus-send .*RemoveExport)/.test(l));
+  const mutations = () =>
+    [...hosts.primary.commandLines(), ...hosts.backup.commandLines()].filter((l) =>
+      /^(lvremove|rm |rmdir|umount|dbus-send .*RemoveExport)/.test(l),
+    );
   return { ctx, hosts, cap, mutations };
 }
 
@@ -37,7 +49,9 @@ describe('volume delete', () => {
     const { ctx, mutations } = setup(present);
     const err = await runDelete(ctx, 'team-a/data', { yes: true }).catch((e) => e);
     expect(err.exitCode).toBe(4);
-    expect(err.message).toMatch(/team-a\/data may be in use:\n  primary: clients unknown: nfs-ganesha cannot tell which NFS clients mount \/nfs\/team-a_data/);
+    expect(err.message).toMatch(
+      /team-a\/data may be in use:\n  primary: clients unknown: nfs-ganesha cannot tell which NFS clients mount \/nfs\/team-a_data/,
+    );
     expect(err.hint).toMatch(/kubectl get pv nfs-team-a\.data.*then add --force/);
     expect(mutations()).toEqual([]);
   });
@@ -47,7 +61,9 @@ describe('volume delete', () => {
     await runDelete(ctx, 'team-a/data', { force: true, dryRun: true });
     const lines = cap.stdout.text.trim().split('\n');
     const tail = lines.slice(-6).join('\n');
-    expect(tail).toMatch(/Summary:\n  DESTROYS team-a\/data and its data: lvm 1Gi on primary and backup\n  FORCED: primary: clients unknown/);
+    expect(tail).toMatch(
+      /Summary:\n  DESTROYS team-a\/data and its data: lvm 1Gi on primary and backup\n  FORCED: primary: clients unknown/,
+    );
     expect(tail).toMatch(/FORCED: backup: clients unknown/);
     expect(tail).toMatch(/step\(s\) on primary \(\d+\) and backup \(\d+\); \d+ cannot be undone/);
   });

@@ -20,10 +20,22 @@ function cfg(): Config {
   return parseConfig(testConfigYaml('/tmp/nfsctl-unit-intent'));
 }
 async function state(config: Config, p: FakeStorage, b: FakeStorage): Promise<PairState> {
-  const inv = await pairInventory(config, { primary: fakeStorageHost('primary', p), backup: fakeStorageHost('backup', b) });
+  const inv = await pairInventory(config, {
+    primary: fakeStorageHost('primary', p),
+    backup: fakeStorageHost('backup', b),
+  });
   return { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) };
 }
-const meta = { v: 1 as const, namespace: 'team-a', name: 'data', labels: {}, createdAt: '2026-11-22T10:00:00Z', createdBy: 'alice', backend: 'lvm' as const, size: G };
+const meta = {
+  v: 1 as const,
+  namespace: 'team-a',
+  name: 'data',
+  labels: {},
+  createdAt: '2026-11-22T10:00:00Z',
+  createdBy: 'alice',
+  backend: 'lvm' as const,
+  size: G,
+};
 const lv = (m: object) => ({ lvs: [{ name: 'pv.team-a.data', size: G, tags: encodeMetaTags(m as typeof meta) }] });
 
 describe('intentional states are not drift', () => {
@@ -46,7 +58,10 @@ describe('intentional states are not drift', () => {
   it('exported although unexported on purpose is drift', async () => {
     const config = parseConfig(testConfigYaml('/tmp/nfsctl-unit-intent').replace('server: ganesha', 'server: kernel'));
     const v = identify(config, volumeRef('team-a', 'data'));
-    const st = await state(config, lv({ ...meta, state: 'unexported' }), { ...lv({ ...meta, state: 'unexported' }), exports: `/nfs/team-a_data *(rw,fsid=${v.fsid}) # nfsctl:team-a/data\n` });
+    const st = await state(config, lv({ ...meta, state: 'unexported' }), {
+      ...lv({ ...meta, state: 'unexported' }),
+      exports: `/nfs/team-a_data *(rw,fsid=${v.fsid}) # nfsctl:team-a/data\n`,
+    });
     expect(st.views[0]!.drift).toContain('backup: exported although the volume is unexported (on purpose)');
   });
   it('intentOf ignores values that are not states', () => {
@@ -72,10 +87,17 @@ describe('recording the state in the metadata', () => {
     expect(intentSteps(config, st2, st2.views[0]!, 'unexported')).toEqual([]);
     const clear = intentSteps(config, st2, st2.views[0]!, null);
     const cargv = (clear[0]!.action as { argv: string[] }).argv;
-    expect(decodeMetaTags(['nfsctl', ...cargv.filter((_, i) => cargv[i - 1] === '--addtag')])).not.toHaveProperty('state');
+    expect(decodeMetaTags(['nfsctl', ...cargv.filter((_, i) => cargv[i - 1] === '--addtag')])).not.toHaveProperty(
+      'state',
+    );
   });
   it('XFS quota: the metadata record is rewritten on each host with the state, keeping every other field', async () => {
-    const config = parseConfig(testConfigYaml('/tmp/nfsctl-unit-intent').replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }'));
+    const config = parseConfig(
+      testConfigYaml('/tmp/nfsctl-unit-intent').replace(
+        'default: lvm\n  lvm: { vg: vgnfs }',
+        'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }',
+      ),
+    );
     const rec = JSON.stringify({ ...meta, backend: 'xfs', exportId: 4242 });
     const host = { metas: { 'team-a_data.json': rec }, dirs: ['/nfs/team-a_data'] };
     const st = await state(config, host, host);

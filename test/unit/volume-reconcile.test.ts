@@ -9,7 +9,13 @@ import { pairInventory } from '../../src/volume/inventory.js';
 import { mergeVolumes } from '../../src/volume/state.js';
 import { findUnmanaged, readForeignPair } from '../../src/volume/unmanaged.js';
 import { reconcile } from '../../src/volume/reconcile.js';
-import { parsePvList, claimsByPath, parseMappingFile, splitCandidates, resolveName } from '../../src/core/adopt-names.js';
+import {
+  parsePvList,
+  claimsByPath,
+  parseMappingFile,
+  splitCandidates,
+  resolveName,
+} from '../../src/core/adopt-names.js';
 import { parseQuantity } from '../../src/core/k8s-quantity.js';
 import { encodeMetaTags } from '../../src/core/lvm-json.js';
 import { formatVolumeRef } from '../../src/core/names.js';
@@ -17,17 +23,56 @@ import { tempDir, testConfigYaml } from '../support/config.js';
 import { fakeStorageHost } from '../support/fake-pair.js';
 
 const G = 2 ** 30;
-const meta = (ns: string, name: string, size = G) => encodeMetaTags({ v: 1, namespace: ns, name, labels: {}, createdAt: '2026-01-01T00:00:00Z', createdBy: 'x', backend: 'lvm', size });
+const meta = (ns: string, name: string, size = G) =>
+  encodeMetaTags({
+    v: 1,
+    namespace: ns,
+    name,
+    labels: {},
+    createdAt: '2026-01-01T00:00:00Z',
+    createdBy: 'x',
+    backend: 'lvm',
+    size,
+  });
 
-function pv(name: string, path: string, o: { server?: string; storage?: string; claim?: [string, string]; phase?: string; policy?: string; mountOptions?: string[] } = {}) {
+function pv(
+  name: string,
+  path: string,
+  o: {
+    server?: string;
+    storage?: string;
+    claim?: [string, string];
+    phase?: string;
+    policy?: string;
+    mountOptions?: string[];
+  } = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
-    metadata: { name, uid: '4b9c7f0e-0000-4000-8000-000000000001', resourceVersion: '1234', creationTimestamp: '2025-03-01T10:00:00Z', annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' }, finalizers: ['kubernetes.io/pv-protection'] },
+    metadata: {
+      name,
+      uid: '4b9c7f0e-0000-4000-8000-000000000001',
+      resourceVersion: '1234',
+      creationTimestamp: '2025-03-01T10:00:00Z',
+      annotations: { 'pv.kubernetes.io/bound-by-controller': 'yes' },
+      finalizers: ['kubernetes.io/pv-protection'],
+    },
     spec: {
       accessModes: ['ReadWriteMany'],
       capacity: { storage: o.storage ?? '1Gi' },
-      ...(o.claim ? { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: o.claim[0], name: o.claim[1], uid: 'c0ffee00-0000-4000-8000-000000000002', resourceVersion: '99' } } : {}),
+      ...(o.claim
+        ? {
+            claimRef: {
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              namespace: o.claim[0],
+              name: o.claim[1],
+              uid: 'c0ffee00-0000-4000-8000-000000000002',
+              resourceVersion: '99',
+            },
+          }
+        : {}),
       ...(o.mountOptions ? { mountOptions: o.mountOptions } : {}),
       nfs: { server: o.server ?? '198.51.100.100', path },
       persistentVolumeReclaimPolicy: o.policy ?? 'Retain',
@@ -44,7 +89,11 @@ const LIST = {
   metadata: { resourceVersion: '' },
   items: [
     pv('nfs-team-a.data', '/nfs/team-a_data', { claim: ['team-a', 'data'] }),
-    pv('nfs-team-a.big', '/nfs/team-a_big', { storage: '5Gi', claim: ['team-a', 'big'], mountOptions: ['nfsvers=2', 'proto=udp'] }),
+    pv('nfs-team-a.big', '/nfs/team-a_big', {
+      storage: '5Gi',
+      claim: ['team-a', 'big'],
+      mountOptions: ['nfsvers=2', 'proto=udp'],
+    }),
     pv('nfs-old.gone', '/nfs/old_gone', { claim: ['old', 'gone'] }),
     pv('nfs-team-b.done', '/nfs/team-b_done', { claim: ['team-b', 'done'], phase: 'Released' }),
     pv('nfs-team-b.del', '/nfs/team-b_del', { claim: ['team-b', 'del'], phase: 'Released', policy: 'Delete' }),
@@ -61,8 +110,14 @@ describe('the PV-list fixture', () => {
 
   it('anything else is refused with where it went wrong', () => {
     expect(() => parsePvList('{')).toThrow(/not JSON/);
-    expect(() => parsePvList(JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeList', items: [] }))).toThrow(/not a v1 List \(kind "PersistentVolumeList"\)/);
-    expect(() => parsePvList(JSON.stringify({ ...LIST, items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} }] }))).toThrow(/item 0 \(p\) is not a PersistentVolume: kind/);
+    expect(() => parsePvList(JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeList', items: [] }))).toThrow(
+      /not a v1 List \(kind "PersistentVolumeList"\)/,
+    );
+    expect(() =>
+      parsePvList(
+        JSON.stringify({ ...LIST, items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} }] }),
+      ),
+    ).toThrow(/item 0 \(p\) is not a PersistentVolume: kind/);
   });
 });
 
@@ -97,7 +152,9 @@ describe('volume reconcile', () => {
       ].sort(),
     );
     const f = (k: string) => r.findings.find((x) => x.kind === k)!;
-    expect(f('size-mismatch').message).toBe('PV nfs-team-a.big says 5Gi (5Gi), team-a/big is 2Gi: the PV promises more than there is');
+    expect(f('size-mismatch').message).toBe(
+      'PV nfs-team-a.big says 5Gi (5Gi), team-a/big is 2Gi: the PV promises more than there is',
+    );
     expect(f('size-mismatch').command).toBe(`nfsctl volume resize team-a/big --size ${5 * G}B`);
     expect(f('released-delete').command).toBe('nfsctl volume delete team-b/del');
     expect(f('released-retain').command).toMatch(/^nfsctl volume delete team-b\/done --keep-data/);
@@ -110,7 +167,16 @@ describe('volume reconcile', () => {
 
 describe('names of old-style paths', () => {
   it('splitCandidates: every valid namespace/name split; none for a name that cannot be split', () => {
-    expect(splitCandidates('teamadata').map(formatVolumeRef)).toEqual(['t/eamadata', 'te/amadata', 'tea/madata', 'team/adata', 'teama/data', 'teamad/ata', 'teamada/ta', 'teamadat/a']);
+    expect(splitCandidates('teamadata').map(formatVolumeRef)).toEqual([
+      't/eamadata',
+      'te/amadata',
+      'tea/madata',
+      'team/adata',
+      'teama/data',
+      'teamad/ata',
+      'teamada/ta',
+      'teamadat/a',
+    ]);
     // "a-/b" and "a/-b": a part may not start or end with "-"
     expect(splitCandidates('a-b')).toEqual([]);
     expect(splitCandidates('team-a_data', '_').map(formatVolumeRef)).toEqual(['team-a/data']);
@@ -118,16 +184,25 @@ describe('names of old-style paths', () => {
   });
 
   it('claimsByPath and resolveName: the claim bound to the path wins; two claims on one path are a conflict', () => {
-    const list = parsePvList(JSON.stringify({ ...LIST, items: [...LIST.items, pv('dup', '/nfs/teamcweb/', { claim: ['teamcw', 'eb'] })] }));
+    const list = parsePvList(
+      JSON.stringify({ ...LIST, items: [...LIST.items, pv('dup', '/nfs/teamcweb/', { claim: ['teamcw', 'eb'] })] }),
+    );
     const { map, conflicts } = claimsByPath(list);
     expect(formatVolumeRef(map.get('/nfs/team-a_data')!)).toBe('team-a/data');
     expect(conflicts.get('/nfs/teamcweb')).toEqual(['teamc/web', 'teamcw/eb']);
     const r = resolveName('/nfs/teamcweb', 'teamcweb', '', { pvs: map, pvConflicts: conflicts });
-    expect(r).toMatchObject({ ok: false, reason: 'PVs of several claims point at /nfs/teamcweb: teamc/web, teamcw/eb' });
+    expect(r).toMatchObject({
+      ok: false,
+      reason: 'PVs of several claims point at /nfs/teamcweb: teamc/web, teamcw/eb',
+    });
   });
 
   it('parseMappingFile checks every line', () => {
-    expect([...parseMappingFile('# old volumes\n/nfs/teamadata team-a/data\n\n/nfs/x  y/z # note\n')].map(([p, r]) => `${p}=${formatVolumeRef(r)}`)).toEqual(['/nfs/teamadata=team-a/data', '/nfs/x=y/z']);
+    expect(
+      [...parseMappingFile('# old volumes\n/nfs/teamadata team-a/data\n\n/nfs/x  y/z # note\n')].map(
+        ([p, r]) => `${p}=${formatVolumeRef(r)}`,
+      ),
+    ).toEqual(['/nfs/teamadata=team-a/data', '/nfs/x=y/z']);
     expect(() => parseMappingFile('/nfs/a b/c d')).toThrow(/line 1: expected/);
     expect(() => parseMappingFile('nfs/a b/c')).toThrow(/not a normalised absolute path/);
     expect(() => parseMappingFile('/nfs/a;rm b/c')).toThrow(/not a normalised absolute path/);

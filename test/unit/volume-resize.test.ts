@@ -9,7 +9,16 @@ import { captureOutput } from '../support/capture.js';
 import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
 
 const G = 2 ** 30;
-const meta = { v: 1, namespace: 'team-a', name: 'data', labels: {}, createdAt: 'x', createdBy: 'y', backend: 'lvm', size: G } as const;
+const meta = {
+  v: 1,
+  namespace: 'team-a',
+  name: 'data',
+  labels: {},
+  createdAt: 'x',
+  createdBy: 'y',
+  backend: 'lvm',
+  size: G,
+} as const;
 const present: FakeStorage = {
   lvs: [{ name: 'pv.team-a.data', size: G, tags: encodeMetaTags(meta as never) }],
   mounts: '/dev/mapper/vgnfs-pv.team--a.data /nfs/team-a_data xfs rw 0 0\n',
@@ -18,12 +27,15 @@ const present: FakeStorage = {
 
 function setup(o: { dryRun?: boolean } = {}) {
   const config = testConfig(tempDir());
-  const hosts = { primary: fakeStorageHost('primary', { vip: true, ...present }), backup: fakeStorageHost('backup', present) };
+  const hosts = {
+    primary: fakeStorageHost('primary', { vip: true, ...present }),
+    backup: fakeStorageHost('backup', present),
+  };
   const cap = captureOutput();
   // as the CLI builds it: the command's own --dry-run is among the context's options too
   const ctx = new Context('test.yaml', config, o.dryRun ? { dryRun: true } : {}, hosts, cap.out);
   const lines = () => [...hosts.primary.commandLines(), ...hosts.backup.commandLines()];
-  const mutations = () => lines().filter((l) => /^(lvextend|lvresize|xfs_growfs|mkdir|rm |rmdir)\b/.test(l)) ;
+  const mutations = () => lines().filter((l) => /^(lvextend|lvresize|xfs_growfs|mkdir|rm |rmdir)\b/.test(l));
   return { ctx, hosts, cap, lines, mutations };
 }
 
@@ -40,7 +52,11 @@ describe('volume resize (command body)', () => {
   });
 
   it('a malformed size or name is a usage error before any host is contacted', async () => {
-    for (const [target, size] of [['team-a/data', '2 G'], ['team-a/data', '-1G'], ['Team_A/data', '2G']] as const) {
+    for (const [target, size] of [
+      ['team-a/data', '2 G'],
+      ['team-a/data', '-1G'],
+      ['Team_A/data', '2G'],
+    ] as const) {
       const { ctx, lines } = setup();
       const err = await runResize(ctx, target, { size, yes: true }).catch((e) => e);
       expect(err.exitCode, `${target} ${size}`).toBe(2);

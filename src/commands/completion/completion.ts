@@ -20,7 +20,10 @@ export function register(program: Command): void {
     });
   examples(cmd, [
     ['completion in the current bash session', 'source <(nfsctl completion bash)'],
-    ['install for zsh (any directory in $fpath)', 'nfsctl completion zsh > /usr/local/share/zsh/site-functions/_nfsctl'],
+    [
+      'install for zsh (any directory in $fpath)',
+      'nfsctl completion zsh > /usr/local/share/zsh/site-functions/_nfsctl',
+    ],
     ['install for fish', 'nfsctl completion fish > ~/.config/fish/completions/nfsctl.fish'],
   ]);
 

@@ -17,12 +17,18 @@ export function register(parent: Command): void {
         const file = escapeControls(ctx.configFile);
         const config = effectiveConfig(ctx.config);
         if (ctx.opts.json) {
-          ctx.out.json({ file: ctx.configFile, valid: true, config, warnings: warnings.map((w) => ({ key: w.key, line: w.line, column: w.column, message: w.message })) });
+          ctx.out.json({
+            file: ctx.configFile,
+            valid: true,
+            config,
+            warnings: warnings.map((w) => ({ key: w.key, line: w.line, column: w.column, message: w.message })),
+          });
           return;
         }
         const { stringify } = await import('../../cli/yaml-out.js');
         ctx.out.info(ctx.out.errColor.green(`${file}: valid`));
-        for (const w of warnings) ctx.out.warn(`${file}:${w.line ? `${w.line}:${w.column}` : '(default)'}: ${w.key}: ${w.message}`);
+        for (const w of warnings)
+          ctx.out.warn(`${file}:${w.line ? `${w.line}:${w.column}` : '(default)'}: ${w.key}: ${w.message}`);
         ctx.out.line(stringify(config).trimEnd());
       }),
     );

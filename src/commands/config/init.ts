@@ -8,8 +8,15 @@ import { allOptions } from '../../cli/app.js';
 export function register(parent: Command): void {
   const cmd = parent
     .command('init')
-    .description('draft the config from what this storage host has (keepalived.conf, VGs, NFS server and exports, the crontab rsync pull, Ceph, systemd); shown first, written only after a diff and confirmation')
-    .addOption(new Option('--this <role>', 'which pair member this host is (default: from the keepalived state)').choices(['primary', 'backup']))
+    .description(
+      'draft the config from what this storage host has (keepalived.conf, VGs, NFS server and exports, the crontab rsync pull, Ceph, systemd); shown first, written only after a diff and confirmation',
+    )
+    .addOption(
+      new Option('--this <role>', 'which pair member this host is (default: from the keepalived state)').choices([
+        'primary',
+        'backup',
+      ]),
+    )
     .option('--address <ip>', 'the address of this host (default: keepalived unicast_src_ip)')
     .option('--peer <ip>', 'the address of the other storage host (default: keepalived unicast_peer)')
     .option('--vip <ip>', 'the virtual IP (default: virtual_ipaddress of the instance)')

@@ -5,13 +5,18 @@ import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 export function register(program: Command): void {
   const cmd = program
     .command('switchover')
-    .description('planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move; the primary is then marked stale until failback')
+    .description(
+      'planned move of the VIP from the primary to the backup (maintenance): sync, freeze, final sync, move; the primary is then marked stale until failback',
+    )
     .addOption(dryRunFlag('run the preflight, show the plan, change nothing'))
     .addOption(yesFlag('do not ask (otherwise you type the name "backup")'))
     .option('--resume', 'continue an interrupted switchover')
     .option('--max-delete <n>', 'refuse when a sync would delete more than n paths on the backup (default 500)')
     .option('--verify', 'compare sha256 checksums of every file')
-    .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts; those are NOT copied (default: refuse)')
+    .option(
+      '--skip-unready',
+      'go on with the other volumes when a volume is not mounted on its own device on both hosts; those are NOT copied (default: refuse)',
+    )
     .addOption(jsonFlag('print the result as JSON'))
     .action(
       withContext(async (ctx, cmd) => {

@@ -2,7 +2,16 @@
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError, UsageError } from '../../core/errors.js';
-import { forOurInstance, freshnessOnTransition, notifyLockPath, notifyRecordPath, parseNotifyArgs, planNotify, type NotifyArgs, type NotifyRecord } from '../../ha/notify.js';
+import {
+  forOurInstance,
+  freshnessOnTransition,
+  notifyLockPath,
+  notifyRecordPath,
+  parseNotifyArgs,
+  planNotify,
+  type NotifyArgs,
+  type NotifyRecord,
+} from '../../ha/notify.js';
 import { withFileLock } from '../../host/flock.js';
 import { instanceBlock, parseKeepalivedConf } from '../../ha/status.js';
 import { trackFilePath, withFreshnessTrack } from '../../ha/freshness.js';
@@ -13,7 +22,14 @@ import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { PlanFailedError } from '../../plan/runner.js';
 import { runPlan } from '../../plan/reporter.js';
 
-export async function runNotify(ctx: Context, type: string, name: string, state: string, priority: string | undefined, o: { json?: boolean }): Promise<void> {
+export async function runNotify(
+  ctx: Context,
+  type: string,
+  name: string,
+  state: string,
+  priority: string | undefined,
+  o: { json?: boolean },
+): Promise<void> {
   const a = parseNotifyArgs(type, name, state, priority);
   const role = ctx.config.this;
   if (!role) throw new UsageError('ha notify runs on a storage host: the config needs `this: primary|backup`');
@@ -31,21 +47,44 @@ export async function runNotify(ctx: Context, type: string, name: string, state:
 async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { json?: boolean }): Promise<void> {
   const host = ctx.host(role);
   // data freshness first: a stale host refuses MASTER (and marks itself stale) before anything is exported
-  const fresh = await freshnessOnTransition(ctx.config, role, { primary: ctx.host('primary'), backup: ctx.host('backup') }, a).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
-  const { plan, wouldDo } = fresh.refused ? { plan: { id: '', title: '', phases: [] }, wouldDo: [] } : await planNotify(ctx.config, role, host, a);
-  const rec: NotifyRecord = { ...a, time: new Date().toISOString(), host: role, done: [], wouldDo, errors: fresh.refused ? [fresh.refused] : [] };
+  const fresh = await freshnessOnTransition(
+    ctx.config,
+    role,
+    { primary: ctx.host('primary'), backup: ctx.host('backup') },
+    a,
+  ).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
+  const { plan, wouldDo } = fresh.refused
+    ? { plan: { id: '', title: '', phases: [] }, wouldDo: [] }
+    : await planNotify(ctx.config, role, host, a);
+  const rec: NotifyRecord = {
+    ...a,
+    time: new Date().toISOString(),
+    host: role,
+    done: [],
+    wouldDo,
+    errors: fresh.refused ? [fresh.refused] : [],
+  };
   for (const n of fresh.notes) ctx.out.warn(n);
   try {
     if (plan.phases.length) {
       const runner = await ctx.runner();
-      const report = await runner.run(plan, { dryRun: false, yes: true, json: o.json ?? false, interactive: false, confirm: { kind: 'yesno', message: '' } });
+      const report = await runner.run(plan, {
+        dryRun: false,
+        yes: true,
+        json: o.json ?? false,
+        interactive: false,
+        confirm: { kind: 'yesno', message: '' },
+      });
       rec.done = report.steps.filter((s) => s.status === 'done').map((s) => s.title);
     }
   } catch (err) {
     rec.errors.push((err as Error).message);
-    if (err instanceof PlanFailedError) rec.done = err.report.steps.filter((s) => s.status === 'done').map((s) => s.title);
+    if (err instanceof PlanFailedError)
+      rec.done = err.report.steps.filter((s) => s.status === 'done').map((s) => s.title);
   }
-  await host.writeFileAtomic(notifyRecordPath(ctx.config), JSON.stringify(rec) + '\n').catch((e: Error) => rec.errors.push(`record: ${e.message}`));
+  await host
+    .writeFileAtomic(notifyRecordPath(ctx.config), JSON.stringify(rec) + '\n')
+    .catch((e: Error) => rec.errors.push(`record: ${e.message}`));
   if (o.json) ctx.out.json(rec);
   else {
     ctx.out.line(`${role}: ${a.name} -> ${a.state}: ${rec.done.length ? rec.done.join('; ') : 'nothing to do'}`);
@@ -57,20 +96,30 @@ async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { js
 /** keepalived.conf with our notify line in the instance block (null: already there). */
 export function withNotify(text: string, instance: string, line: string, replace: boolean): string | null {
   const b = instanceBlock(text, instance);
-  if (!b) throw new PreconditionError(`no vrrp_instance ${instance} in keepalived.conf`, { hint: 'check keepalived.instance in the nfsctl config' });
+  if (!b)
+    throw new PreconditionError(`no vrrp_instance ${instance} in keepalived.conf`, {
+      hint: 'check keepalived.instance in the nfsctl config',
+    });
   const cur = parseKeepalivedConf(text, instance);
   const want = line.replace(/^notify\s+/, '').replace(/^"(.*)"$/, '$1');
   if (cur.notify === want) return null;
   const body = text.slice(b.start, b.end);
   if (cur.notify !== null) {
-    if (!replace) throw new PreconditionError(`vrrp_instance ${instance} already has a notify script (${cur.notify}); keepalived runs only one`, { hint: 'call it from yours, or re-run with --replace' });
+    if (!replace)
+      throw new PreconditionError(
+        `vrrp_instance ${instance} already has a notify script (${cur.notify}); keepalived runs only one`,
+        { hint: 'call it from yours, or re-run with --replace' },
+      );
     return text.slice(0, b.start) + body.replace(/^(\s*)notify\s+.*$/m, `$1${line}`) + text.slice(b.end);
   }
   const indent = /\n([ \t]+)\S/.exec(body)?.[1] ?? '    ';
   return text.slice(0, b.start) + body.replace(/\s*$/, '') + `\n${indent}${line}\n` + text.slice(b.end);
 }
 
-export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: PairRole; replace?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
+export async function runInstall(
+  ctx: Context,
+  o: { nfsctlPath?: string; host?: PairRole; replace?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean },
+): Promise<void> {
   const roles: PairRole[] = o.host ? [o.host] : ['primary', 'backup'];
   const path = ctx.config.keepalived.config;
   // Checked before any host is read: the path ends up in keepalived.conf, run as root.
@@ -83,28 +132,52 @@ export async function runInstall(ctx: Context, o: { nfsctlPath?: string; host?: 
     if (before === null) throw new PreconditionError(`${r}: ${path} does not exist`);
     const withHook = withNotify(before, ctx.config.keepalived.instance, line, o.replace ?? false);
     // the freshness track_file (a stale host stays in FAULT): a separate, small edit
-    const after = withFreshnessTrack(withHook ?? before, ctx.config.keepalived.instance, trackFilePath(ctx.config)) ?? withHook;
+    const after =
+      withFreshnessTrack(withHook ?? before, ctx.config.keepalived.instance, trackFilePath(ctx.config)) ?? withHook;
     if ((await ctx.host(r).readFile(trackFilePath(ctx.config))) === null) {
-      steps.push({ id: `${r}:track-file`, host: r, title: `create ${trackFilePath(ctx.config)} ("0": fresh)`, action: { kind: 'write', path: trackFilePath(ctx.config), content: '0\n' }, undo: null, noUndoReason: 'harmless: keepalived reads it only once the config tracks it' });
+      steps.push({
+        id: `${r}:track-file`,
+        host: r,
+        title: `create ${trackFilePath(ctx.config)} ("0": fresh)`,
+        action: { kind: 'write', path: trackFilePath(ctx.config), content: '0\n' },
+        undo: null,
+        noUndoReason: 'harmless: keepalived reads it only once the config tracks it',
+      });
     }
     if (after === null) {
       notes.push(`${r}: already installed`);
       continue;
     }
     notes.push(`diff ${r}:${path}:`, ...simpleDiff(before, after));
-    steps.push({ id: `${r}:keepalived-conf`, host: r, title: `add the notify hook and the freshness track_file to ${path}`, action: { kind: 'write', path, content: after, backup: true, summary: line }, undo: { title: `restore ${path}`, action: { kind: 'write', path, content: before } } });
+    steps.push({
+      id: `${r}:keepalived-conf`,
+      host: r,
+      title: `add the notify hook and the freshness track_file to ${path}`,
+      action: { kind: 'write', path, content: after, backup: true, summary: line },
+      undo: { title: `restore ${path}`, action: { kind: 'write', path, content: before } },
+    });
   }
   if (!o.json) ctx.out.info(notes.join('\n'));
   if (steps.length === 0) {
     ctx.out.line('the notify hook is already installed');
     return;
   }
-  notes.push('keepalived reads it at its next reload (e.g. systemctl reload keepalived): nfsctl does not restart keepalived, which could move the VIP');
-  const plan: Plan = { id: newPlanId(), title: 'install the keepalived notify hook', notes, phases: [{ title: 'edit keepalived.conf', steps }] };
+  notes.push(
+    'keepalived reads it at its next reload (e.g. systemctl reload keepalived): nfsctl does not restart keepalived, which could move the VIP',
+  );
+  const plan: Plan = {
+    id: newPlanId(),
+    title: 'install the keepalived notify hook',
+    notes,
+    phases: [{ title: 'edit keepalived.conf', steps }],
+  };
   await ctx.withPairLock('ha install', async () => {
     await runPlan(ctx, plan, o, `Edit ${path} on ${steps.map((s) => s.host).join(' and ')}?`);
   });
-  if (!o.dryRun) ctx.out.line(`installed the notify hook on ${steps.map((s) => s.host).join(', ')} (takes effect at keepalived's next reload)`);
+  if (!o.dryRun)
+    ctx.out.line(
+      `installed the notify hook on ${steps.map((s) => s.host).join(', ')} (takes effect at keepalived's next reload)`,
+    );
 }
 
 /** ha lint: read-only checks of what a takeover depends on, on both hosts. */

@@ -9,13 +9,18 @@ export function register(program: Command): void {
     .description('help for a command, or a topic: exit-codes')
     .action((topic: string[]) => {
       if (topic.join(' ') === 'exit-codes') {
-        process.stdout.write('Exit codes:\n' + EXIT_CODES.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`).join('\n') + '\n');
+        process.stdout.write(
+          'Exit codes:\n' + EXIT_CODES.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`).join('\n') + '\n',
+        );
         return;
       }
       let target: Command = program;
       for (const word of topic) {
         const next = target.commands.find((c) => c.name() === word || c.aliases().includes(word));
-        if (!next) program.error(`unknown help topic "${topic.join(' ')}": try \`nfsctl help\` or \`nfsctl help exit-codes\``, { exitCode: 2 });
+        if (!next)
+          program.error(`unknown help topic "${topic.join(' ')}": try \`nfsctl help\` or \`nfsctl help exit-codes\``, {
+            exitCode: 2,
+          });
         target = next!;
       }
       target.outputHelp();

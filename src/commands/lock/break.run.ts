@@ -11,11 +11,17 @@ import { runPlan } from '../../plan/reporter.js';
 function sameLock(a: LockState, b: LockState): boolean {
   if (!a.held || !b.held) return false;
   if (!a.owner || !b.owner) return !a.owner && !b.owner;
-  return a.owner.pid === b.owner.pid && a.owner.startedAt === b.owner.startedAt && a.owner.token === b.owner.token && a.owner.host === b.owner.host;
+  return (
+    a.owner.pid === b.owner.pid &&
+    a.owner.startedAt === b.owner.startedAt &&
+    a.owner.token === b.owner.token &&
+    a.owner.host === b.owner.host
+  );
 }
 
 export async function runLockBreak(ctx: Context, o: { host?: string; yes?: boolean; dryRun?: boolean }): Promise<void> {
-  if (o.host !== undefined && o.host !== 'primary' && o.host !== 'backup') throw new UsageError(`--host expects primary or backup, got "${o.host}"`);
+  if (o.host !== undefined && o.host !== 'primary' && o.host !== 'backup')
+    throw new UsageError(`--host expects primary or backup, got "${o.host}"`);
   const roles: PairRole[] = o.host ? [o.host as PairRole] : ['primary', 'backup'];
   const lockDir = ctx.config.state.lockDir;
   const hostOfRole = (x: PairRole) => ctx.host(x);
@@ -26,7 +32,8 @@ export async function runLockBreak(ctx: Context, o: { host?: string; yes?: boole
     else ctx.out.info(`${r}: not locked`);
   }
   if (held.length === 0) return;
-  if (held.some((s) => s.alive === true)) ctx.out.warn('the owner process is still running: breaking its lock lets two runs change the pair at once');
+  if (held.some((s) => s.alive === true))
+    ctx.out.warn('the owner process is still running: breaking its lock lets two runs change the pair at once');
   const steps: Step[] = held.map((s) => ({
     id: `${s.host}:lock-break`,
     host: s.host,
@@ -37,7 +44,9 @@ export async function runLockBreak(ctx: Context, o: { host?: string; yes?: boole
       check: async (h) => {
         const now = await readLock(h, lockDir, hostOfRole);
         if (!now.held) return null; // gone already: removing nothing is fine
-        return sameLock(s, now) ? null : `the lock changed since it was shown (${describeLock(now)}); run \`nfsctl lock status\` and decide again`;
+        return sameLock(s, now)
+          ? null
+          : `the lock changed since it was shown (${describeLock(now)}); run \`nfsctl lock status\` and decide again`;
       },
     },
     undo: null,
@@ -50,7 +59,12 @@ export async function runLockBreak(ctx: Context, o: { host?: string; yes?: boole
     audit: held.map((s) => ({ event: 'lock-break', host: s.host, detail: describeLock(s) })),
   };
   if (!o.dryRun) await ctx.audit.checkWritable();
-  await runPlan(ctx, plan, { ...o, json: ctx.opts.json }, `Break the lock on ${held.map((s) => s.host).join(' and ')}?`);
+  await runPlan(
+    ctx,
+    plan,
+    { ...o, json: ctx.opts.json },
+    `Break the lock on ${held.map((s) => s.host).join(' and ')}?`,
+  );
   if (o.dryRun) return;
   for (const s of held) ctx.out.line(`${s.host}: lock removed`);
 }

@@ -7,7 +7,13 @@ import { describeLock, readLock } from '../../state/lock.js';
 export async function runLockStatus(ctx: Context, o: Pick<PlanFlags, 'json'>): Promise<void> {
   const roles: PairRole[] = ['primary', 'backup'];
   const states = await Promise.all(
-    roles.map((r) => readLock(ctx.host(r), ctx.config.state.lockDir, (x) => ctx.host(x)).catch((err: Error) => ({ host: r, held: 'unknown' as const, error: err.message }))),
+    roles.map((r) =>
+      readLock(ctx.host(r), ctx.config.state.lockDir, (x) => ctx.host(x)).catch((err: Error) => ({
+        host: r,
+        held: 'unknown' as const,
+        error: err.message,
+      })),
+    ),
   );
   if (o.json) return ctx.out.json({ locks: states });
   for (const s of states) {

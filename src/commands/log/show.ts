@@ -5,7 +5,9 @@ import { jsonFlag } from '../../cli/flags.js';
 export function register(program: Command): void {
   const cmd = program
     .command('log')
-    .description('show recent operations, one line each (when, who, on which host, what, result, plan id), merged from the audit logs of both hosts')
+    .description(
+      'show recent operations, one line each (when, who, on which host, what, result, plan id), merged from the audit logs of both hosts',
+    )
     .option('-n, --lines <count>', 'how many operations', '20')
     .option('--plan <id>', 'only the operation with this plan id')
     .option('--commands', 'list the commands, file writes and failed steps behind each operation')
@@ -13,7 +15,10 @@ export function register(program: Command): void {
     .action(
       withContext(async (ctx, cmd) => {
         const { runLog } = await import('./show.run.js');
-        await runLog(ctx, { ...cmd.opts<{ lines: string; plan?: string; commands?: boolean }>(), json: ctx.opts.json ?? false });
+        await runLog(ctx, {
+          ...cmd.opts<{ lines: string; plan?: string; commands?: boolean }>(),
+          json: ctx.opts.json ?? false,
+        });
       }),
     );
   examples(cmd, [

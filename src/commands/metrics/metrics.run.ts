@@ -10,7 +10,11 @@ import { simpleDiff } from '../../core/line-diff.js';
 
 export async function runMetrics(ctx: Context, o: { textfile?: string }): Promise<void> {
   const dir = o.textfile !== undefined ? await checkTextfileDir(o.textfile) : undefined;
-  const s = await snapshot(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, { configFile: ctx.configFile });
+  const s = await snapshot(
+    ctx.config,
+    { primary: ctx.host('primary'), backup: ctx.host('backup') },
+    { configFile: ctx.configFile },
+  );
   const text = renderMetrics(ctx.config, s);
   if (dir === undefined) {
     ctx.out.line(text.replace(/\n$/, ''));
@@ -29,9 +33,24 @@ export function metricsCronLine(intervalMs: number, nfsctlPath: string, dir: str
   return `${when} root ${cronCommand([program, 'metrics', '--textfile', d])} >> /var/log/nfsctl/metrics.log 2>&1`;
 }
 
-export async function runInstallMetricsTimer(ctx: Context, o: { interval?: string; dir?: string; nfsctlPath?: string; host?: PairRole; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
+export async function runInstallMetricsTimer(
+  ctx: Context,
+  o: {
+    interval?: string;
+    dir?: string;
+    nfsctlPath?: string;
+    host?: PairRole;
+    dryRun?: boolean;
+    yes?: boolean;
+    json?: boolean;
+  },
+): Promise<void> {
   const ms = parseCronInterval(o.interval ?? '1m');
-  const line = metricsCronLine(ms, o.nfsctlPath ?? '/usr/local/sbin/nfsctl', o.dir ?? '/var/lib/prometheus/node-exporter');
+  const line = metricsCronLine(
+    ms,
+    o.nfsctlPath ?? '/usr/local/sbin/nfsctl',
+    o.dir ?? '/var/lib/prometheus/node-exporter',
+  );
   const path = METRICS_CRON_PATH;
   const role: PairRole = o.host ?? ctx.config.this ?? 'primary';
   const host = ctx.host(role);
@@ -47,12 +66,34 @@ export async function runInstallMetricsTimer(ctx: Context, o: { interval?: strin
     id: newPlanId(),
     title: `install the metrics timer on ${role}`,
     notes: [`diff of ${role}:${path}:`, ...diff],
-    phases: [{ title: 'write the cron entry', steps: [{ id: `${role}:cron`, host: role, title: `write ${path}`, action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line }, undo: before === null ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } } : { title: `restore ${path}`, action: { kind: 'write', path, content: before } } }] }],
+    phases: [
+      {
+        title: 'write the cron entry',
+        steps: [
+          {
+            id: `${role}:cron`,
+            host: role,
+            title: `write ${path}`,
+            action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line },
+            undo:
+              before === null
+                ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } }
+                : { title: `restore ${path}`, action: { kind: 'write', path, content: before } },
+          },
+        ],
+      },
+    ],
   };
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
   const runner = await ctx.runner();
   await ctx.withPairLock('metrics install-timer', async () => {
-    await runner.run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Write ${path} on ${role}?` } });
+    await runner.run(plan, {
+      dryRun: o.dryRun ?? false,
+      yes: o.yes ?? false,
+      json: o.json ?? false,
+      interactive: ctx.interactive,
+      confirm: { kind: 'yesno', message: `Write ${path} on ${role}?` },
+    });
   });
   if (!o.dryRun) {
     if (o.json) ctx.out.json({ host: role, path, content, changed: true });

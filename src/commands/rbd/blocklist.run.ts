@@ -35,16 +35,34 @@ export async function runBlocklistRemove(ctx: Context, address: string, o: Block
   const entry = entries.find((e) => e.addr === address);
   if (!entry) throw new PreconditionError(`${address} is not on the blocklist`, { hint: 'nfsctl rbd blocklist list' });
   for (const l of renderBlocklist([entry])) ctx.out.info(l);
-  ctx.out.info(`Lifting it lets that client instance talk to the OSDs again: only do this once it is gone or must resume.`);
+  ctx.out.info(
+    `Lifting it lets that client instance talk to the OSDs again: only do this once it is gone or must resume.`,
+  );
   const host = ceph.host.name;
   const plan: Plan = {
     id: newPlanId(),
     title: `lift the blocklist entry ${address}`,
-    phases: [{ title: 'unfence the client instance', steps: [{ id: `${host}:blocklist-rm`, host, title: `remove ${entry.kind} ${entry.addr} from the OSD blocklist (until ${entry.until})`, action: { kind: 'run', argv: bl.removeArgv(entry) }, undo: null, noUndoReason: 'a lifted entry is not put back (the client may have reconnected)' }] }],
+    phases: [
+      {
+        title: 'unfence the client instance',
+        steps: [
+          {
+            id: `${host}:blocklist-rm`,
+            host,
+            title: `remove ${entry.kind} ${entry.addr} from the OSD blocklist (until ${entry.until})`,
+            action: { kind: 'run', argv: bl.removeArgv(entry) },
+            undo: null,
+            noUndoReason: 'a lifted entry is not put back (the client may have reconnected)',
+          },
+        ],
+      },
+    ],
     summary: [`${address} may talk to the OSDs again`],
     audit: [{ event: 'rbd-blocklist-remove', host, detail: `${entry.kind} ${entry.addr} (until ${entry.until})` }],
   };
-  await runPlan(ctx, plan, o, `Remove ${address} from the blocklist?`, { noTerminalHint: `nfsctl rbd blocklist remove ${address} --yes` });
+  await runPlan(ctx, plan, o, `Remove ${address} from the blocklist?`, {
+    noTerminalHint: `nfsctl rbd blocklist remove ${address} --yes`,
+  });
   if (o.dryRun) return;
   const { entries: now } = await bl.list();
   ctx.out.line(`removed ${address} from the blocklist (${now.length} entr${now.length === 1 ? 'y' : 'ies'} left)`);

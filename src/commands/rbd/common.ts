@@ -13,7 +13,10 @@ export function cephOptions(cmd: Command): Command {
   return cmd
     .option('--cluster-conf <file>', 'ceph.conf on the storage host (default: config backends.rbd.cephConf)')
     .option('--id <name>', 'cephx user (default: config backends.rbd.id, else admin)')
-    .option('--keyring <file>', 'keyring for --id (default: config backends.rbd.keyring when --id is the configured one)');
+    .option(
+      '--keyring <file>',
+      'keyring for --id (default: config backends.rbd.keyring when --id is the configured one)',
+    );
 }
 
 /**

@@ -34,7 +34,10 @@ export async function runLockList(ctx: Context, target: string | undefined, o: L
       pools = await rbdPools(ceph);
     } else {
       const pool = o.pool ?? ceph.target.pool;
-      if (pool === undefined) throw new UsageError('no pool: config has no backends.rbd.pool', { hint: 'nfsctl rbd lock list --pool <pool>   (or --all-pools)' });
+      if (pool === undefined)
+        throw new UsageError('no pool: config has no backends.rbd.pool', {
+          hint: 'nfsctl rbd lock list --pool <pool>   (or --all-pools)',
+        });
       pools = [pool];
       await ceph.checkFiles();
     }

@@ -25,10 +25,17 @@ function duration(s: number): string {
   return `${s} s`;
 }
 
-export async function runLockRemove(ctx: Context, target: string, lockId: string | undefined, locker: string | undefined, o: LockRemoveOptions): Promise<void> {
+export async function runLockRemove(
+  ctx: Context,
+  target: string,
+  lockId: string | undefined,
+  locker: string | undefined,
+  o: LockRemoveOptions,
+): Promise<void> {
   // --- validate everything before running anything (exit 2)
   const spec = parseImageSpec(target);
-  if ((lockId === undefined) !== (locker === undefined)) throw new UsageError('give both <lock-id> and <locker> (as `nfsctl rbd lock list` shows them), or neither');
+  if ((lockId === undefined) !== (locker === undefined))
+    throw new UsageError('give both <lock-id> and <locker> (as `nfsctl rbd lock list` shows them), or neither');
   if (lockId !== undefined) validateLockId(lockId);
   if (locker !== undefined) validateLocker(locker);
   const ceph = await openCeph(ctx, o);
@@ -37,16 +44,22 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
 
   // --- what is there
   const locks = await readLocks(ceph, spec);
-  if (locks.length === 0) throw new PreconditionError(`${name} has no locks: nothing to remove`, { hint: `nfsctl rbd lock list ${name}` });
+  if (locks.length === 0)
+    throw new PreconditionError(`${name} has no locks: nothing to remove`, { hint: `nfsctl rbd lock list ${name}` });
   const listing = () => locks.map((l) => `  ${l.id}  ${l.locker}  ${l.address}`).join('\n');
   let lock = locks[0]!;
   if (lockId === undefined) {
     if (locks.length > 1) {
-      throw new UsageError(`${name} has ${locks.length} locks; say which one (lock id and locker):\n${listing()}`, { hint: `nfsctl rbd lock remove ${name} <lock-id> <locker>` });
+      throw new UsageError(`${name} has ${locks.length} locks; say which one (lock id and locker):\n${listing()}`, {
+        hint: `nfsctl rbd lock remove ${name} <lock-id> <locker>`,
+      });
     }
   } else {
     const found = locks.find((l) => l.id === lockId && l.locker === locker);
-    if (!found) throw new PreconditionError(`${name} has no lock "${lockId}" held by ${locker}; its locks:\n${listing()}`, { hint: `nfsctl rbd lock list ${name}` });
+    if (!found)
+      throw new PreconditionError(`${name} has no lock "${lockId}" held by ${locker}; its locks:\n${listing()}`, {
+        hint: `nfsctl rbd lock list ${name}`,
+      });
     lock = found;
   }
   const [watchers, headerText] = await Promise.all([readWatchers(ceph, spec), ceph.rbd(['lock', 'ls', '--', name])]);
@@ -59,9 +72,12 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
   const [row] = (await judge(spec, [lock], watchers, header, makeProber(ctx, o.nodeCheck))) as [LockRow];
   for (const l of renderLockRows([row])) ctx.out.info(l);
   if (row.verdict === 'live' && !o.force) {
-    throw new PreconditionError(`the lock on ${name} looks live: ${row.reason}. Removing it would let a second client write to an image that is in use`, {
-      hint: `stop the client first, or if you are sure: nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)} --force`,
-    });
+    throw new PreconditionError(
+      `the lock on ${name} looks live: ${row.reason}. Removing it would let a second client write to an image that is in use`,
+      {
+        hint: `stop the client first, or if you are sure: nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)} --force`,
+      },
+    );
   }
   if (row.verdict === 'live') ctx.out.warn(`--force: removing a lock whose holder still watches the image`);
   if (row.verdict === 'unknown') ctx.out.warn(`cannot tell whether this lock is stale: ${row.reason}`);
@@ -86,7 +102,15 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
   }
 
   // --- the plan: one step, checked again right before it runs
-  const rmArgs = [...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []), 'lock', 'rm', '--', name, lock.id, lock.locker];
+  const rmArgs = [
+    ...(o.blocklist === false ? ['--rbd_blocklist_on_break_lock=false'] : []),
+    'lock',
+    'rm',
+    '--',
+    name,
+    lock.id,
+    lock.locker,
+  ];
   const host = ceph.host.name;
   const step: Step = {
     id: `${host}:rbd-lock-rm`,
@@ -97,7 +121,9 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
       title: 'the lock is still the one shown',
       check: async (h) => {
         const now = await readLocks(ceph.via(h), spec);
-        return now.some((l) => l.id === lock.id && l.locker === lock.locker && l.address === lock.address) ? null : `the lock is no longer there as shown (now: ${now.length === 0 ? 'no locks' : now.map((l) => `${l.id} ${l.locker} ${l.address}`).join(', ')}); run \`nfsctl rbd lock list ${name}\` and decide again`;
+        return now.some((l) => l.id === lock.id && l.locker === lock.locker && l.address === lock.address)
+          ? null
+          : `the lock is no longer there as shown (now: ${now.length === 0 ? 'no locks' : now.map((l) => `${l.id} ${l.locker} ${l.address}`).join(', ')}); run \`nfsctl rbd lock list ${name}\` and decide again`;
       },
     },
     undo: null,
@@ -110,19 +136,37 @@ export async function runLockRemove(ctx: Context, target: string, lockId: string
     summary: [
       `verdict: ${row.verdict} (${row.reason})`,
       ...(row.verdict === 'live' ? ['FORCED: its holder still watches the image'] : []),
-      blocklist ? `fences ${lock.address} (${lock.locker}) from every OSD for ${duration(policy.expireSeconds)}` : `${lock.address} is not blocklisted`,
+      blocklist
+        ? `fences ${lock.address} (${lock.locker}) from every OSD for ${duration(policy.expireSeconds)}`
+        : `${lock.address} is not blocklisted`,
     ],
-    audit: [{ event: 'rbd-lock-remove', host, detail: `${name} lock ${lock.id} ${lock.locker} ${lock.address}: verdict ${row.verdict} (${row.reason}); ${blocklist ? 'locker blocklisted' : 'no blocklist'}${o.force ? '; --force' : ''}` }],
+    audit: [
+      {
+        event: 'rbd-lock-remove',
+        host,
+        detail: `${name} lock ${lock.id} ${lock.locker} ${lock.address}: verdict ${row.verdict} (${row.reason}); ${blocklist ? 'locker blocklisted' : 'no blocklist'}${o.force ? '; --force' : ''}`,
+      },
+    ],
   };
   const again = `nfsctl rbd lock remove ${quoteArg(name)} ${quoteArg(lock.id)} ${quoteArg(lock.locker)}${o.force ? ' --force' : ''}${o.blocklist === false ? ' --no-blocklist' : ''}`;
-  await runPlan(ctx, plan, o, { kind: 'type', message: `Remove lock "${lock.id}" (${lock.locker}) from ${name}?`, expected: spec.image }, { noTerminalHint: `${again} --yes   (or see it first: ${again} --dry-run)` });
+  await runPlan(
+    ctx,
+    plan,
+    o,
+    { kind: 'type', message: `Remove lock "${lock.id}" (${lock.locker}) from ${name}?`, expected: spec.image },
+    { noTerminalHint: `${again} --yes   (or see it first: ${again} --dry-run)` },
+  );
   if (o.dryRun) return;
   ctx.out.line(`removed lock "${lock.id}" (${lock.locker}) from ${name}`);
 
   // --- show the result
   const [after, afterWatchers] = await Promise.all([readLocks(ceph, spec), readWatchers(ceph, spec)]);
-  ctx.out.line(`locks now: ${after.length === 0 ? 'none' : after.map((l) => `${l.id} (${l.locker} ${l.address})`).join(', ')}`);
-  ctx.out.line(`watchers now: ${afterWatchers.length === 0 ? 'none' : afterWatchers.map((w) => `${w.client} ${w.address}`).join(', ')}`);
+  ctx.out.line(
+    `locks now: ${after.length === 0 ? 'none' : after.map((l) => `${l.id} (${l.locker} ${l.address})`).join(', ')}`,
+  );
+  ctx.out.line(
+    `watchers now: ${afterWatchers.length === 0 ? 'none' : afterWatchers.map((w) => `${w.client} ${w.address}`).join(', ')}`,
+  );
   try {
     const { entries } = await new Blocklist(ceph).list();
     const mine = entries.filter((e) => e.addr === lock.address);

@@ -11,7 +11,10 @@ export function registerList(parent: Command): void {
       .description('list RBD advisory locks with their watchers and a stale/live/unknown verdict')
       .option('--pool <pool>', 'every locked image in this pool (default: config backends.rbd.pool)')
       .option('--all-pools', 'every pool with the rbd application enabled')
-      .option('--no-node-check', 'do not try to reach the node a kubelet lock names (verdict stays unknown unless live)')
+      .option(
+        '--no-node-check',
+        'do not try to reach the node a kubelet lock names (verdict stays unknown unless live)',
+      )
       .addOption(jsonFlag('print the result as JSON (shape: README "RBD locks")')),
   ).action(
     withContext(async (ctx, cmd, target: string | undefined) => {
@@ -31,7 +34,9 @@ export function registerRemove(parent: Command): void {
     parent
       .command('remove <pool/image> [lock-id] [locker]')
       .alias('rm')
-      .description('remove a stale RBD advisory lock (explains the blocklisting first; asks you to type the image name)')
+      .description(
+        'remove a stale RBD advisory lock (explains the blocklisting first; asks you to type the image name)',
+      )
       .option('--force', 'remove the lock although its holder still watches the image')
       .option('--no-blocklist', 'do not blocklist the locker (rbd_blocklist_on_break_lock=false for this call)')
       .option('--no-node-check', 'do not try to reach the node a kubelet lock names')
@@ -46,6 +51,9 @@ export function registerRemove(parent: Command): void {
   examples(cmd, [
     ['remove the only lock of an image', 'nfsctl rbd lock remove rbd/pv.team-a.data'],
     ['remove one of several locks', 'nfsctl rbd lock remove rbd/pv.team-a.data kubelet_lock_magic_node-3 client.4130'],
-    ['see the verdict, the fencing and the plan first', 'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --dry-run'],
+    [
+      'see the verdict, the fencing and the plan first',
+      'nfsctl rbd lock remove rbd/pv.team-a.data --no-blocklist --dry-run',
+    ],
   ]);
 }

@@ -5,7 +5,9 @@ import { jsonFlag } from '../../cli/flags.js';
 export function register(program: Command): void {
   const cmd = program
     .command('status')
-    .description('show the pair: VIP holder, keepalived and NFS on each host, last sync, which host holds the newest data, operations under way, warnings')
+    .description(
+      'show the pair: VIP holder, keepalived and NFS on each host, last sync, which host holds the newest data, operations under way, warnings',
+    )
     .addOption(jsonFlag('print the status as JSON (shape documented in README, "nfsctl status")'))
     .action(
       withContext(async (ctx, cmd) => {

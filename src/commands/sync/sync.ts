@@ -5,11 +5,16 @@ import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 export function register(program: Command): void {
   const cmd = program
     .command('sync')
-    .description('pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap; refused (exit 4, naming what would be lost) when the destination served clients more recently than the source\'s data (no override: use failback)')
+    .description(
+      "pull the NFS root into the host without the VIP from the VIP holder (rsync), with a deletion cap; refused (exit 4, naming what would be lost) when the destination served clients more recently than the source's data (no override: use failback)",
+    )
     .addOption(dryRunFlag('show what would be copied and deleted (itemised) and change nothing'))
     .option('--max-delete <n>', 'refuse when more than n paths would be deleted (default 500)')
     .option('--ssh', 'pull over SSH instead of the rsync daemon module')
-    .option('--skip-unready', 'go on with the other volumes when a volume is not mounted on its own device on both hosts (default: refuse)')
+    .option(
+      '--skip-unready',
+      'go on with the other volumes when a volume is not mounted on its own device on both hosts (default: refuse)',
+    )
     .addOption(yesFlag('do not ask (the timer uses this)'))
     .addOption(jsonFlag('print the sync record as JSON'))
     .action(
@@ -27,7 +32,9 @@ export function register(program: Command): void {
 
   const timer = cmd
     .command('install-timer')
-    .description('install the periodic sync as a cron entry (/etc/cron.d/nfsctl-sync) on the backup, showing the diff first')
+    .description(
+      'install the periodic sync as a cron entry (/etc/cron.d/nfsctl-sync) on the backup, showing the diff first',
+    )
     .option('--interval <duration>', 'how often, e.g. 15m or 1h (default: rsync.interval from the config)')
     .option('--nfsctl-path <path>', 'nfsctl as cron should run it', '/usr/local/sbin/nfsctl')
     .addOption(new Option('--host <role>', 'where to install it').choices(['primary', 'backup']).default('backup'))

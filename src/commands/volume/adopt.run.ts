@@ -3,10 +3,24 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from '../../cli/context.js';
 import { PreconditionError, UsageError } from '../../core/errors.js';
-import { claimsByPath, parsePvList, parseMappingFile, pvsForServers, resolveName, templateSeparator } from '../../core/adopt-names.js';
+import {
+  claimsByPath,
+  parsePvList,
+  parseMappingFile,
+  pvsForServers,
+  resolveName,
+  templateSeparator,
+} from '../../core/adopt-names.js';
 import { formatVolumeRef, parseVolumeRef, volumePath } from '../../core/names.js';
 import { operatorName } from '../../state/audit.js';
-import { checkAdoptable, isRefusal, planAdopt, type Adoptable, type AdoptRefusal, type AdoptTarget } from '../../volume/adopt.js';
+import {
+  checkAdoptable,
+  isRefusal,
+  planAdopt,
+  type Adoptable,
+  type AdoptRefusal,
+  type AdoptTarget,
+} from '../../volume/adopt.js';
 import { findUnmanaged, readForeignPair } from '../../volume/unmanaged.js';
 import { loadPairState } from './common.js';
 
@@ -42,12 +56,17 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
     path = o.path ?? volumePath(config.nfs.pathTemplate, config.nfs.root, ref);
     const norm = path.replace(/\/+$/, '');
     const rest = norm.startsWith(`${root}/`) ? norm.slice(root.length + 1) : '';
-    if (!/^[A-Za-z0-9._+@-]+$/.test(rest) || rest === '.' || rest === '..') throw new UsageError(`--path ${JSON.stringify(path)}: expected a directory directly under ${root} (e.g. ${root}/team-adata)`);
+    if (!/^[A-Za-z0-9._+@-]+$/.test(rest) || rest === '.' || rest === '..')
+      throw new UsageError(
+        `--path ${JSON.stringify(path)}: expected a directory directly under ${root} (e.g. ${root}/team-adata)`,
+      );
     path = norm;
   }
   const mapping = o.map ? parseMappingFile(readInput(o.map, 'the mapping file'), o.map) : undefined;
   const servers = [config.vip, config.hosts.primary.address, config.hosts.backup.address];
-  const claims = o.pvs ? claimsByPath(pvsForServers(parsePvList(readInput(o.pvs, 'the PV list'), o.pvs), servers)) : undefined;
+  const claims = o.pvs
+    ? claimsByPath(pvsForServers(parsePvList(readInput(o.pvs, 'the PV list'), o.pvs), servers))
+    : undefined;
   const sep = templateSeparator(config.nfs.pathTemplate);
 
   await ctx.withPairLock(`volume adopt ${target ?? '--all'}`, async () => {
@@ -60,14 +79,35 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
     else {
       for (const u of unmanaged) {
         // the old service used "{namespace}{name}": try that split when the template has another shape
-        const sources = { ...(mapping ? { mapping } : {}), ...(claims ? { pvs: claims.map, pvConflicts: claims.conflicts } : {}) };
+        const sources = {
+          ...(mapping ? { mapping } : {}),
+          ...(claims ? { pvs: claims.map, pvConflicts: claims.conflicts } : {}),
+        };
         let r = resolveName(u.path, u.dir, sep ?? '', sources);
         if (!r.ok && r.candidates.length === 0 && sep !== '') r = resolveName(u.path, u.dir, '', sources);
         if (!r.ok) {
-          refusals.push({ path: u.path, id: null, reasons: [`ambiguous name: ${r.reason}`, ...(r.candidates.length ? ['name it with --pvs FILE (kubectl get pv -o json), --map FILE, or `nfsctl volume adopt <namespace/name> --path ' + u.path + '`'] : [])] });
+          refusals.push({
+            path: u.path,
+            id: null,
+            reasons: [
+              `ambiguous name: ${r.reason}`,
+              ...(r.candidates.length
+                ? [
+                    'name it with --pvs FILE (kubectl get pv -o json), --map FILE, or `nfsctl volume adopt <namespace/name> --path ' +
+                      u.path +
+                      '`',
+                  ]
+                : []),
+            ],
+          });
           continue;
         }
-        targets.push({ ref: r.ref, path: u.path, source: r.source === 'pv' ? 'the PV list' : r.source === 'mapping' ? 'the mapping file' : 'the only possible split' });
+        targets.push({
+          ref: r.ref,
+          path: u.path,
+          source:
+            r.source === 'pv' ? 'the PV list' : r.source === 'mapping' ? 'the mapping file' : 'the only possible split',
+        });
       }
     }
     const seen = new Map<string, string>();
@@ -84,18 +124,48 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
       if (isRefusal(c)) refusals.push(c);
       else items.push(c);
     }
-    const refusedText = refusals.map((r) => `${r.path}${r.id ? ` (${r.id})` : ''}: not adopted:\n    ${r.reasons.join('\n    ')}`).join('\n  ');
+    const refusedText = refusals
+      .map((r) => `${r.path}${r.id ? ` (${r.id})` : ''}: not adopted:\n    ${r.reasons.join('\n    ')}`)
+      .join('\n  ');
     if (items.length === 0) {
       if (o.json) ctx.out.json({ adopted: [], refused: refusals });
-      throw new PreconditionError(refusals.length ? `nothing was adopted, nothing was changed:\n  ${refusedText}` : `no unmanaged volumes under ${root}: nothing to adopt`, { hint: 'see `nfsctl volume list` (unmanaged volumes are listed below the managed ones)' });
+      throw new PreconditionError(
+        refusals.length
+          ? `nothing was adopted, nothing was changed:\n  ${refusedText}`
+          : `no unmanaged volumes under ${root}: nothing to adopt`,
+        { hint: 'see `nfsctl volume list` (unmanaged volumes are listed below the managed ones)' },
+      );
     }
     if (refusals.length && !o.json) ctx.out.warn(`left as they are:\n  ${refusedText}`);
     const plan = planAdopt(config, state, foreign, items, `${operatorName()}@${hostname()}`);
-    const report = await (await ctx.runner()).run(plan, { dryRun: o.dryRun ?? false, yes: o.yes ?? false, json: o.json ?? false, interactive: ctx.interactive, confirm: { kind: 'yesno', message: `Adopt ${items.length} volume${items.length === 1 ? '' : 's'} on both hosts?` } });
+    const report = await (
+      await ctx.runner()
+    ).run(plan, {
+      dryRun: o.dryRun ?? false,
+      yes: o.yes ?? false,
+      json: o.json ?? false,
+      interactive: ctx.interactive,
+      confirm: {
+        kind: 'yesno',
+        message: `Adopt ${items.length} volume${items.length === 1 ? '' : 's'} on both hosts?`,
+      },
+    });
     if (o.dryRun) return;
-    const adopted = items.map((a) => ({ id: formatVolumeRef(a.target.ref), path: a.target.path, lv: a.u.hosts.primary.lv!.name, sizeBytes: a.sizeBytes, fsid: a.fsid, nameFrom: a.target.source }));
+    const adopted = items.map((a) => ({
+      id: formatVolumeRef(a.target.ref),
+      path: a.target.path,
+      lv: a.u.hosts.primary.lv!.name,
+      sizeBytes: a.sizeBytes,
+      fsid: a.fsid,
+      nameFrom: a.target.source,
+    }));
     if (o.json) ctx.out.json({ adopted, refused: refusals, planId: report.planId });
-    else for (const a of adopted) ctx.out.line(`adopted ${a.id}: ${a.path} (LV ${a.lv}${a.fsid ? `, fsid=${a.fsid}` : ', no fsid, as before'})`);
-    if (refusals.length) throw new PreconditionError(`${refusals.length} volume${refusals.length === 1 ? ' was' : 's were'} not adopted (see above)`);
+    else
+      for (const a of adopted)
+        ctx.out.line(`adopted ${a.id}: ${a.path} (LV ${a.lv}${a.fsid ? `, fsid=${a.fsid}` : ', no fsid, as before'})`);
+    if (refusals.length)
+      throw new PreconditionError(
+        `${refusals.length} volume${refusals.length === 1 ? ' was' : 's were'} not adopted (see above)`,
+      );
   });
 }

@@ -5,10 +5,18 @@ import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 export function register(parent: Command): void {
   const cmd = parent
     .command('adopt [namespace/name]')
-    .description('take over volumes nfsctl did not create (an LV mounted under the NFS root with its fstab entry and export line), on both hosts, without clients noticing')
+    .description(
+      'take over volumes nfsctl did not create (an LV mounted under the NFS root with its fstab entry and export line), on both hosts, without clients noticing',
+    )
     .option('--path <dir>', 'the directory of the volume (default: the path nfs.pathTemplate gives the name)')
-    .option('--all', 'adopt every unmanaged volume that is consistent on both hosts (names from --pvs/--map, or the only possible split)')
-    .option('--pvs <file>', 'the PVs of the cluster (`kubectl get pv -o json`; - for stdin): the claim bound to a path names its volume')
+    .option(
+      '--all',
+      'adopt every unmanaged volume that is consistent on both hosts (names from --pvs/--map, or the only possible split)',
+    )
+    .option(
+      '--pvs <file>',
+      'the PVs of the cluster (`kubectl get pv -o json`; - for stdin): the claim bound to a path names its volume',
+    )
     .option('--map <file>', 'a mapping file: one "<path> <namespace>/<name>" per line')
     .addOption(dryRunFlag('show the plan and change nothing'))
     .addOption(yesFlag('do not ask for confirmation'))

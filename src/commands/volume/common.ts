@@ -26,16 +26,24 @@ export function parseLabels(items: string[] = []): Record<string, string> {
 /** `--clients a,b --clients c` as a list; an empty entry ('' or "a,,b") is a usage error, before anything runs. */
 export function clientList(values: string[]): string[] {
   const list = values.flatMap((c) => c.split(',')).map((c) => c.trim());
-  if (list.length === 0 || list.some((c) => c === '')) throw new UsageError(`--clients ${JSON.stringify(values.join(','))}: an empty client; expected hosts or networks such as 198.51.100.0/24 (comma-separated)`);
+  if (list.length === 0 || list.some((c) => c === ''))
+    throw new UsageError(
+      `--clients ${JSON.stringify(values.join(','))}: an empty client; expected hosts or networks such as 198.51.100.0/24 (comma-separated)`,
+    );
   return list;
 }
 
 /** `--clients a,b --clients c` and `--options rw,sync` into a validated spec (config defaults). */
 export function exportSpecFrom(ctx: Context, opts: { clients?: string[]; options?: string }): ExportSpec {
   const clients = opts.clients !== undefined ? clientList(opts.clients) : ctx.config.nfs.clients;
-  const options = opts.options !== undefined ? opts.options.split(',').map((o) => o.trim()).filter(Boolean) : ctx.config.nfs.options;
+  const options =
+    opts.options !== undefined
+      ? opts.options
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : ctx.config.nfs.options;
   const spec = { clients, options };
   checkExportSpec(spec, ctx.config.nfs.server);
   return spec;
 }
-

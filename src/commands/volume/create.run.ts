@@ -37,7 +37,13 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   const spec = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);
   // commander's --no-claim sets claim=false; --claim X sets a string
-  const model = parsePvModel(ref, { ...(o.accessMode ? { accessMode: o.accessMode } : {}), ...(o.reclaimPolicy !== undefined ? { reclaimPolicy: o.reclaimPolicy } : {}), ...(typeof o.claim === 'string' ? { claim: o.claim } : {}), noClaim: o.claim === false, ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}) });
+  const model = parsePvModel(ref, {
+    ...(o.accessMode ? { accessMode: o.accessMode } : {}),
+    ...(o.reclaimPolicy !== undefined ? { reclaimPolicy: o.reclaimPolicy } : {}),
+    ...(typeof o.claim === 'string' ? { claim: o.claim } : {}),
+    noClaim: o.claim === false,
+    ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}),
+  });
   await ctx.withPairLock(`volume create ${v.id}`, async () => {
     const state = await loadPairState(ctx);
     const plan = planCreate(ctx.config, state, {
@@ -49,14 +55,31 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
       createdBy: `${operatorName()}@${hostname()}`,
       rbdAvailBytes: await availableFor(ctx, backend),
     });
-    const report = await runPlan(ctx, plan, { ...o, json: (o.json ?? false) && !o.output }, `Create ${v.id} on both hosts?`);
+    const report = await runPlan(
+      ctx,
+      plan,
+      { ...o, json: (o.json ?? false) && !o.output },
+      `Create ${v.id} on both hosts?`,
+    );
     if (o.dryRun) return;
-    const pv = persistentVolume(ctx.config, v, size, labels, { ...model, source: backendNamed(backend).pvSource(ctx.config, v) });
+    const pv = persistentVolume(ctx.config, v, size, labels, {
+      ...model,
+      source: backendNamed(backend).pvSource(ctx.config, v),
+    });
     if (o.output === 'pv-yaml') {
       const { stringify } = await import('../../cli/yaml-out.js');
       ctx.out.line(stringify(pv).trimEnd());
     } else if (o.output === 'pv-json') ctx.out.json(pv);
-    else if (o.json) ctx.out.json({ volume: v.id, path: v.path, backend, sizeBytes: size, server: ctx.config.vip, planId: report.planId, hosts: report.hostStates });
+    else if (o.json)
+      ctx.out.json({
+        volume: v.id,
+        path: v.path,
+        backend,
+        sizeBytes: size,
+        server: ctx.config.vip,
+        planId: report.planId,
+        hosts: report.hostStates,
+      });
     else ctx.out.line(`created ${v.id}: mount ${ctx.config.vip}:${v.path} (nfsvers=3)`);
   });
 }

@@ -9,7 +9,9 @@ export function register(parent: Command): void {
     .command('create <namespace/name>')
     .description('create a volume on both storage hosts, export it, and optionally print its PersistentVolume')
     .requiredOption('-s, --size <size>', 'size in binary units: 500M, 10G (=10Gi), 1.5T; K=1024')
-    .addOption(new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(BACKEND_NAMES))
+    .addOption(
+      new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(BACKEND_NAMES),
+    )
     .option('--clients <cidr>', 'NFS clients allowed (repeatable or comma-separated; default: nfs.clients)', collect)
     .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
     .option('-l, --label <key=value>', 'label recorded with the volume and put on the PV (repeatable)', collect)
@@ -30,7 +32,10 @@ export function register(parent: Command): void {
     );
   examples(cmd, [
     ['a 10 GiB volume for claim data in namespace team-a', 'nfsctl volume create team-a/data --size 10G'],
-    ['provision and hand it to Kubernetes in one go', 'nfsctl volume create team-a/data --size 10Gi --label tier=gold --output pv-yaml --yes | kubectl apply -f -'],
+    [
+      'provision and hand it to Kubernetes in one go',
+      'nfsctl volume create team-a/data --size 10Gi --label tier=gold --output pv-yaml --yes | kubectl apply -f -',
+    ],
     ['see what would happen', 'nfsctl volume create team-b/cache --size 500M --backend xfsquota --dry-run'],
   ]);
 }

@@ -44,11 +44,15 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     const planned = planDelete(ctx.config, state, { ref, keepData: o.keepData ?? false, emptyDirs });
     const { view, v } = planned;
     // retiring (--keep-data) is a state the operator chose: recorded, so it is not drift
-    const plan = o.keepData && view ? withIntent(planned.plan, intentSteps(ctx.config, state, view, 'retired')) : planned.plan;
+    const plan =
+      o.keepData && view ? withIntent(planned.plan, intentSteps(ctx.config, state, view, 'retired')) : planned.plan;
     if (plan.phases.length === 0) {
       const msg = view ? `${v.id}: nothing left to remove` : `${v.id} does not exist on either host: nothing to delete`;
       // a volume that is not there is an error (exit 4) unless the script says it is fine
-      if (!view && !o.ignoreNotFound) throw new PreconditionError(msg, { hint: 'see `nfsctl volume list`; scripts that only want it gone: --ignore-not-found (exit 0)' });
+      if (!view && !o.ignoreNotFound)
+        throw new PreconditionError(msg, {
+          hint: 'see `nfsctl volume list`; scripts that only want it gone: --ignore-not-found (exit 0)',
+        });
       if (o.json) ctx.out.json({ volume: v.id, deleted: false, found: view !== null, message: msg });
       else ctx.out.line(msg);
       return;
@@ -57,7 +61,9 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     if (view) {
       for (const r of ROLES) {
         const h = view.hosts[r];
-        notes.push(`${r}: ${h.present ? `${formatSize(h.sizeBytes ?? view.sizeBytes)}${h.usedBytes !== null ? `, ${formatSize(h.usedBytes)} used` : ''}` : 'storage missing'}${h.mounted ? ', mounted' : ''}${h.served ? ', exported' : ''}`);
+        notes.push(
+          `${r}: ${h.present ? `${formatSize(h.sizeBytes ?? view.sizeBytes)}${h.usedBytes !== null ? `, ${formatSize(h.usedBytes)} used` : ''}` : 'storage missing'}${h.mounted ? ', mounted' : ''}${h.served ? ', exported' : ''}`,
+        );
       }
     } else {
       notes.push(`${v.id} has no metadata left: finishing a half-created or half-deleted volume`);
@@ -67,14 +73,19 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     for (const r of ROLES) {
       const clients = await exporterOf(ctx.config).activeClients(ctx.host(r), v);
       // who mounts it cannot be told: treat it as possibly in use (only where it is served)
-      if (clients === null && view?.hosts[r].served) inUse.push(`${r}: clients unknown: nfs-ganesha cannot tell which NFS clients mount ${v.path}`);
-      else if (clients !== null && clients.length > 0) inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);
-      if (state.inv[r].mounts.some((m) => m.target === v.path) && (await busy(ctx.host(r), v.path))) inUse.push(`${r}: ${v.path} is busy (processes use it)`);
+      if (clients === null && view?.hosts[r].served)
+        inUse.push(`${r}: clients unknown: nfs-ganesha cannot tell which NFS clients mount ${v.path}`);
+      else if (clients !== null && clients.length > 0)
+        inUse.push(`${r}: NFS clients ${clients.join(', ')} have it mounted`);
+      if (state.inv[r].mounts.some((m) => m.target === v.path) && (await busy(ctx.host(r), v.path)))
+        inUse.push(`${r}: ${v.path} is busy (processes use it)`);
     }
     if (inUse.length > 0 && !o.force) {
       const unknownOnly = inUse.every((u) => u.includes('clients unknown'));
       throw new PreconditionError(`${v.id} ${unknownOnly ? 'may be in use' : 'is in use'}:\n  ${inUse.join('\n  ')}`, {
-        hint: unknownOnly ? `check that no pod uses it (kubectl get pv ${pvName(v)}, and the pods of its claim), then add --force` : 'stop the pods using it first, or add --force',
+        hint: unknownOnly
+          ? `check that no pod uses it (kubectl get pv ${pvName(v)}, and the pods of its claim), then add --force`
+          : 'stop the pods using it first, or add --force',
       });
     }
     plan.notes = notes;
@@ -87,9 +98,20 @@ export async function runDelete(ctx: Context, target: string, o: DeleteOptions):
     );
     summary.push(...inUse.map((u) => `FORCED: ${u}`));
     plan.summary = summary;
-    const report = await runPlan(ctx, plan, o, { kind: 'type', message: o.keepData ? `Retire ${v.id}?` : `This destroys ${v.id} and its data on both hosts.`, expected: v.id });
+    const report = await runPlan(ctx, plan, o, {
+      kind: 'type',
+      message: o.keepData ? `Retire ${v.id}?` : `This destroys ${v.id} and its data on both hosts.`,
+      expected: v.id,
+    });
     if (o.dryRun) return;
-    if (o.json) ctx.out.json({ volume: v.id, deleted: !o.keepData, retained: o.keepData ?? false, planId: report.planId, hosts: report.hostStates });
+    if (o.json)
+      ctx.out.json({
+        volume: v.id,
+        deleted: !o.keepData,
+        retained: o.keepData ?? false,
+        planId: report.planId,
+        hosts: report.hostStates,
+      });
     else ctx.out.line(`${o.keepData ? 'retired' : 'deleted'} ${v.id}`);
   });
 }

@@ -5,9 +5,14 @@ import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 export function register(parent: Command): void {
   const cmd = parent
     .command('delete <namespace/name>')
-    .description('unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data: recorded in its metadata as a chosen state, not drift); only what carries the nfsctl metadata of this volume is touched: anything else at its place is refused with exit 4')
+    .description(
+      'unexport, unmount and destroy a volume on both hosts (or retire it with --keep-data: recorded in its metadata as a chosen state, not drift); only what carries the nfsctl metadata of this volume is touched: anything else at its place is refused with exit 4',
+    )
     .option('--keep-data', 'stop exporting and unmount, but keep the storage (Retain)')
-    .option('--force', 'go ahead although NFS clients are connected, the mount is busy, or (ganesha) the server cannot tell who mounts it')
+    .option(
+      '--force',
+      'go ahead although NFS clients are connected, the mount is busy, or (ganesha) the server cannot tell who mounts it',
+    )
     .option('--ignore-not-found', 'exit 0 when the volume does not exist (otherwise exit 4)')
     .addOption(dryRunFlag())
     .addOption(yesFlag('do not ask (scripts); otherwise you type the volume name'))

@@ -33,14 +33,19 @@ export function registerExport(parent: Command): void {
     );
   examples(cmd, [
     ['re-export with the default clients and options', 'nfsctl volume export team-a/data'],
-    ['allow a second node network, read-only', 'nfsctl volume export team-a/data --clients 10.1.0.0/16,10.2.0.0/16 --options ro,sync,no_subtree_check'],
+    [
+      'allow a second node network, read-only',
+      'nfsctl volume export team-a/data --clients 10.1.0.0/16,10.2.0.0/16 --options ro,sync,no_subtree_check',
+    ],
   ]);
 }
 
 export function registerUnexport(parent: Command): void {
   const cmd = parent
     .command('unexport <namespace/name>')
-    .description('stop exporting a volume on both hosts (or only to some clients); its data stays, and a full unexport is recorded in its metadata as a chosen state, not drift (volume export clears it)')
+    .description(
+      'stop exporting a volume on both hosts (or only to some clients); its data stays, and a full unexport is recorded in its metadata as a chosen state, not drift (volume export clears it)',
+    )
     .option('--clients <cidr>', 'only stop exporting to these clients (repeatable or comma-separated)', collect)
     .addOption(dryRunFlag())
     .addOption(yesFlag())
@@ -61,14 +66,19 @@ export function registerUnexport(parent: Command): void {
             const view = findVolume(state, ref);
             const current = view?.hosts.primary.clients ?? [];
             const missing = drop.filter((c) => !current.includes(c));
-            if (missing.length > 0) throw new UsageError(`${target} is not exported to ${missing.join(', ')} (exported to: ${current.join(', ') || 'nobody'})`);
+            if (missing.length > 0)
+              throw new UsageError(
+                `${target} is not exported to ${missing.join(', ')} (exported to: ${current.join(', ') || 'nobody'})`,
+              );
             const keep = current.filter((c) => !drop.includes(c));
             remaining = keep.length > 0 ? { clients: keep, options: ctx.config.nfs.options } : null;
           }
           const { intentSteps, withIntent } = await import('../../volume/intent.js');
           const base = planUnexport(ctx.config, state, ref, remaining);
           // a full unexport is a state the operator chose: recorded, so it is not drift
-          const plan = drop ? base : withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, 'unexported'));
+          const plan = drop
+            ? base
+            : withIntent(base, intentSteps(ctx.config, state, findVolume(state, ref)!, 'unexported'));
           await runPlan(ctx, plan, { dryRun: o.dryRun, yes: o.yes }, `${plan.title}?`);
           if (!o.dryRun) ctx.out.line(`${plan.title}: done`);
         });

@@ -40,19 +40,31 @@ export function listQuery(o: ListOptions): ListQuery {
   }
   if (o.selector !== undefined) q.selector = parseLabelSelector(o.selector);
   if (o.sort !== undefined) {
-    if (!(SORT_KEYS as readonly string[]).includes(o.sort)) throw new UsageError(`--sort ${JSON.stringify(o.sort)}: expected one of ${SORT_KEYS.join(', ')}`);
+    if (!(SORT_KEYS as readonly string[]).includes(o.sort))
+      throw new UsageError(`--sort ${JSON.stringify(o.sort)}: expected one of ${SORT_KEYS.join(', ')}`);
     q.sort = o.sort as SortKey;
   }
   if (o.over !== undefined) {
     const p = parsePercent(o.over);
-    if (p === null) throw new UsageError(`--over ${JSON.stringify(o.over)}: expected a percentage from 0 to 100, e.g. 80% or 80`);
+    if (p === null)
+      throw new UsageError(`--over ${JSON.stringify(o.over)}: expected a percentage from 0 to 100, e.g. 80% or 80`);
     q.overPercent = p;
   }
   return q;
 }
 
 function usageJson(u: VolumeUsage | null) {
-  return u ? { usedBytes: u.usedBytes, capacityBytes: u.capacityBytes, percent: u.percent, inodesUsed: u.inodesUsed, inodesTotal: u.inodesTotal, host: u.host, source: u.source } : null;
+  return u
+    ? {
+        usedBytes: u.usedBytes,
+        capacityBytes: u.capacityBytes,
+        percent: u.percent,
+        inodesUsed: u.inodesUsed,
+        inodesTotal: u.inodesTotal,
+        host: u.host,
+        source: u.source,
+      }
+    : null;
 }
 
 export function volumeJson(v: VolumeView, vipHolder: PairRole | null = null) {
@@ -87,7 +99,14 @@ function hostCell(h: HostVolumeState): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> {
@@ -96,26 +115,57 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   const wide = o.output === 'wide';
   const [state, foreign] = await Promise.all([loadPairState(ctx), loadForeign(ctx)]);
   const unmanaged = unmanagedOf(ctx, state, foreign);
-  await writeCompletionCacheSafe(ctx, state.views.map((v) => v.id));
+  await writeCompletionCacheSafe(
+    ctx,
+    state.views.map((v) => v.id),
+  );
   const unreachable = ROLES.filter((r) => !state.inv[r].reachable);
   const { rows, unknownUsage } = queryVolumes(state.views, state.vipHolder, query);
   if (json) {
-    ctx.out.json({ vip: ctx.config.vip, vipHolder: state.vipHolder, unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })), volumes: rows.map((r) => volumeJson(r.view, state.vipHolder)), ...(query.overPercent !== undefined ? { unknownUsage } : {}), unmanaged: unmanaged.map(unmanagedJson) });
+    ctx.out.json({
+      vip: ctx.config.vip,
+      vipHolder: state.vipHolder,
+      unreachable: unreachable.map((r) => ({ host: r, error: state.inv[r].error })),
+      volumes: rows.map((r) => volumeJson(r.view, state.vipHolder)),
+      ...(query.overPercent !== undefined ? { unknownUsage } : {}),
+      unmanaged: unmanaged.map(unmanagedJson),
+    });
     return;
   }
   for (const r of unreachable) ctx.out.warn(`${r} is unreachable: ${state.inv[r].error}`);
-  for (const [name, c] of Object.entries(state.cluster ?? {})) if (c?.error) ctx.out.warn(`cannot list ${backendNamed(name).noun}s: ${c.error}`);
+  for (const [name, c] of Object.entries(state.cluster ?? {}))
+    if (c?.error) ctx.out.warn(`cannot list ${backendNamed(name).noun}s: ${c.error}`);
   const filtered = query.namespace !== undefined || query.selector !== undefined || query.overPercent !== undefined;
-  const unknownNote = unknownUsage ? `; ${unknownUsage} volume${unknownUsage === 1 ? '' : 's'} whose use is unknown left out` : '';
+  const unknownNote = unknownUsage
+    ? `; ${unknownUsage} volume${unknownUsage === 1 ? '' : 's'} whose use is unknown left out`
+    : '';
   if (rows.length === 0) {
-    ctx.out.info(state.views.length === 0 ? 'no volumes managed by nfsctl' : `no volumes match (${state.views.length} on the pair)${unknownNote}`);
+    ctx.out.info(
+      state.views.length === 0
+        ? 'no volumes managed by nfsctl'
+        : `no volumes match (${state.views.length} on the pair)${unknownNote}`,
+    );
     if (!filtered) printUnmanaged(ctx, unmanaged);
     return;
   }
   const c = ctx.out.color;
-  const header = ['VOLUME', 'BACKEND', 'SIZE', 'USED', 'USE%', ...(wide ? ['INODES', 'FROM'] : []), 'PRIMARY', 'BACKUP', ...(wide ? ['LABELS', 'PATH'] : []), 'DRIFT'];
+  const header = [
+    'VOLUME',
+    'BACKEND',
+    'SIZE',
+    'USED',
+    'USE%',
+    ...(wide ? ['INODES', 'FROM'] : []),
+    'PRIMARY',
+    'BACKUP',
+    ...(wide ? ['LABELS', 'PATH'] : []),
+    'DRIFT',
+  ];
   const table_ = [header];
-  const t = { warnPercent: ctx.config.health.usageWarnPercent, criticalPercent: ctx.config.health.usageCriticalPercent };
+  const t = {
+    warnPercent: ctx.config.health.usageWarnPercent,
+    criticalPercent: ctx.config.health.usageCriticalPercent,
+  };
   for (const { view: v, usage } of rows) {
     table_.push([
       v.id,
@@ -123,10 +173,24 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
       formatSize(v.sizeBytes),
       usage ? formatSize(usage.usedBytes) : '-',
       pct(usage),
-      ...(wide ? [usage && usage.inodesUsed !== null ? `${usage.inodesUsed}${usage.inodesTotal ? `/${usage.inodesTotal}` : ''}` : '-', usage ? `${usage.source}@${usage.host}` : '-'] : []),
+      ...(wide
+        ? [
+            usage && usage.inodesUsed !== null
+              ? `${usage.inodesUsed}${usage.inodesTotal ? `/${usage.inodesTotal}` : ''}`
+              : '-',
+            usage ? `${usage.source}@${usage.host}` : '-',
+          ]
+        : []),
       hostCell(v.hosts.primary),
       hostCell(v.hosts.backup),
-      ...(wide ? [Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(',') || '-', v.path] : []),
+      ...(wide
+        ? [
+            Object.entries(v.labels)
+              .map(([k, val]) => `${k}=${val}`)
+              .join(',') || '-',
+            v.path,
+          ]
+        : []),
       v.drift.length ? `${v.drift.length}: ${v.drift[0]}` : v.intent ? `- (${v.intent} on purpose)` : '-',
     ]);
   }
@@ -134,12 +198,21 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   ctx.out.line(c.bold(text[0]!));
   text.slice(1).forEach((line, i) => {
     const r = rows[i]!;
-    const full = r.usage && r.usage.percent >= t.criticalPercent ? 'critical' : r.usage && r.usage.percent >= t.warnPercent ? 'warn' : null;
+    const full =
+      r.usage && r.usage.percent >= t.criticalPercent
+        ? 'critical'
+        : r.usage && r.usage.percent >= t.warnPercent
+          ? 'warn'
+          : null;
     ctx.out.line(full === 'critical' ? c.red(line) : r.view.drift.length || full ? c.yellow(line) : line);
   });
   const drifted = rows.filter((r) => r.view.drift.length > 0).length;
-  const shown = filtered ? `${rows.length} of ${state.views.length} volumes` : `${rows.length} volume${rows.length === 1 ? '' : 's'}`;
-  ctx.out.info(`${shown}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}${unknownNote}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`);
+  const shown = filtered
+    ? `${rows.length} of ${state.views.length} volumes`
+    : `${rows.length} volume${rows.length === 1 ? '' : 's'}`;
+  ctx.out.info(
+    `${shown}${drifted ? `, ${drifted} with drift (see \`nfsctl volume show <volume>\`)` : ''}${unknownNote}; VIP ${ctx.config.vip} on ${state.vipHolder ?? 'NO SINGLE HOST'}`,
+  );
   if (!filtered) printUnmanaged(ctx, unmanaged);
 }
 
@@ -149,15 +222,27 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
   const v = findVolume(state, ref);
   if (!v) throw new PreconditionError(`${target} does not exist on either host`, { hint: 'see `nfsctl volume list`' });
   const promise = movePromise(v.backend);
-  const recs = promise.kind === 'copy' ? await Promise.all(ROLES.map((r) => readVolumeSyncs(ctx.host(r), ctx.config.state.stateDir).catch(() => ({})))) : [];
+  const recs =
+    promise.kind === 'copy'
+      ? await Promise.all(ROLES.map((r) => readVolumeSyncs(ctx.host(r), ctx.config.state.stateDir).catch(() => ({}))))
+      : [];
   const rpo = promise.kind === 'copy' ? volumeRpoSeconds(v.id, recs) : null;
-  if (ctx.opts.json) return ctx.out.json({ ...volumeJson(v, state.vipHolder), vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash }, rpoSeconds: rpo });
+  if (ctx.opts.json)
+    return ctx.out.json({
+      ...volumeJson(v, state.vipHolder),
+      vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash },
+      rpoSeconds: rpo,
+    });
   const c = ctx.out.color;
   const lines = [
     `${c.bold(v.id)}  ${v.backend}, ${formatSize(v.sizeBytes)}`,
     `path:     ${v.path}   (mount ${ctx.config.vip}:${v.path})`,
     `created:  ${v.createdAt} by ${v.createdBy}`,
-    `labels:   ${Object.entries(v.labels).map(([k, val]) => `${k}=${val}`).join(', ') || '-'}`,
+    `labels:   ${
+      Object.entries(v.labels)
+        .map(([k, val]) => `${k}=${val}`)
+        .join(', ') || '-'
+    }`,
     `fsid:     ${v.identity.adopted ? (v.identity.adopted.fsid ?? 'none (kept from before adoption: file handles depend on the device)') : v.identity.fsid}   export id: ${v.identity.exportId}`,
     `usage:    ${usageLine(volumeUsage(v.hosts, state.vipHolder))}`,
     `state:    ${v.intent ? `${v.intent} (chosen by the operator: not drift; \`nfsctl volume export ${v.id}\` serves it again)` : 'active'}`,
@@ -169,7 +254,9 @@ export async function runShow(ctx: Context, target: string): Promise<void> {
     );
   }
   lines.push(`drift:    ${v.drift.length ? c.yellow(v.drift.join('; ')) : 'none'}`);
-  lines.push(`VIP move: ${promise.kind === 'copy' ? 'rsync copy' : `shared ${backendNamed(v.backend).noun}`}: ${promise.planned}`);
+  lines.push(
+    `VIP move: ${promise.kind === 'copy' ? 'rsync copy' : `shared ${backendNamed(v.backend).noun}`}: ${promise.planned}`,
+  );
   lines.push(`          open files: ${promise.openFiles}`);
   lines.push(`          crash: ${promise.crash}${promise.kind === 'copy' ? `; ${rpoText(rpo)}` : ''}`);
   ctx.out.line(lines.join('\n'));

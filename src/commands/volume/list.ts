@@ -7,10 +7,26 @@ export function registerList(parent: Command): void {
     .command('list [namespace]')
     .alias('ls')
     .description('list every volume on the pair, both hosts merged, with use against size and drift between them')
-    .option('-l, --selector <selector>', 'only volumes whose labels match, as kubectl reads it: k=v, k!=v, "k in (a,b)", "k notin (a,b)", k, !k (comma-separated, all must match)')
-    .addOption(new Option('--sort <key>', 'order: name, namespace (default), size or used (size and used: biggest/fullest first; used is use%)').choices(['name', 'namespace', 'size', 'used']))
-    .option('--over <percent>', 'only volumes more than this full, e.g. 80% (volumes whose use is unknown are left out, and counted)')
-    .addOption(new Option('-o, --output <format>', 'wide: also inodes, where the use figure comes from, labels and path; json: as --json').choices(['wide', 'json']))
+    .option(
+      '-l, --selector <selector>',
+      'only volumes whose labels match, as kubectl reads it: k=v, k!=v, "k in (a,b)", "k notin (a,b)", k, !k (comma-separated, all must match)',
+    )
+    .addOption(
+      new Option(
+        '--sort <key>',
+        'order: name, namespace (default), size or used (size and used: biggest/fullest first; used is use%)',
+      ).choices(['name', 'namespace', 'size', 'used']),
+    )
+    .option(
+      '--over <percent>',
+      'only volumes more than this full, e.g. 80% (volumes whose use is unknown are left out, and counted)',
+    )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'wide: also inodes, where the use figure comes from, labels and path; json: as --json',
+      ).choices(['wide', 'json']),
+    )
     .addOption(jsonFlag('print volumes as JSON (documented in the man page)'))
     .action(
       withContext(async (ctx, cmd, namespace?: string) => {
@@ -21,7 +37,10 @@ export function registerList(parent: Command): void {
   examples(cmd, [
     ["one namespace's gold volumes", 'nfsctl volume list team-a -l tier=gold'],
     ['what is filling up', 'nfsctl volume list --over 80% --sort used'],
-    ['volumes that drifted, for a script', "nfsctl volume list --json | jq '.volumes[] | select(.drift | length > 0) | .id'"],
+    [
+      'volumes that drifted, for a script',
+      "nfsctl volume list --json | jq '.volumes[] | select(.drift | length > 0) | .id'",
+    ],
   ]);
 }
 

@@ -12,7 +12,17 @@ import * as cv from '../../core/config-values.js';
 import { absPath, checked } from '../../config/checked.js';
 import { VolumeMetaSchema, type VolumeMeta } from '../../core/lvm-json.js';
 import { parseOsdBlocklist, type BlocklistEntry } from '../../core/ceph-json.js';
-import { fsVerdict, parseFsMap, parseMdsSessions, parseSubvolumeInfo, parseSubvolumeList, parseSubvolumeMetadata, sessionsFor, type MdsSession, type SubvolumeInfo } from '../../core/cephfs-json.js';
+import {
+  fsVerdict,
+  parseFsMap,
+  parseMdsSessions,
+  parseSubvolumeInfo,
+  parseSubvolumeList,
+  parseSubvolumeMetadata,
+  sessionsFor,
+  type MdsSession,
+  type SubvolumeInfo,
+} from '../../core/cephfs-json.js';
 import { serviceCommand } from '../../ha/services.js';
 import { RBD_IMAGE_NAME_MAX } from '../../core/names.js';
 import { formatSize } from '../../core/sizes.js';
@@ -53,8 +63,19 @@ export function cephfsArgs(config: Config): string[] {
 }
 const groupArgs = (config: Config): string[] => (cfg(config).group ? ['--group_name', cfg(config).group!] : []);
 /** `ceph fs subvolume <verb...> <fs> <name> ... [--group_name g]` (verb: "info", "metadata set", ...). */
-const subvolume = (config: Config, verb: string, name: string, ...rest: string[]): string[] => ['ceph', ...cephfsArgs(config), 'fs', 'subvolume', ...verb.split(' '), cfg(config).fs, name, ...rest, ...groupArgs(config)];
-const where = (config: Config, v: VolumeIdentity) => `${cfg(config).fs}/${cfg(config).group ? `${cfg(config).group}/` : ''}${v.image}`;
+const subvolume = (config: Config, verb: string, name: string, ...rest: string[]): string[] => [
+  'ceph',
+  ...cephfsArgs(config),
+  'fs',
+  'subvolume',
+  ...verb.split(' '),
+  cfg(config).fs,
+  name,
+  ...rest,
+  ...groupArgs(config),
+];
+const where = (config: Config, v: VolumeIdentity) =>
+  `${cfg(config).fs}/${cfg(config).group ? `${cfg(config).group}/` : ''}${v.image}`;
 
 function safeJson(t: string): unknown {
   try {
@@ -72,12 +93,27 @@ const tail = (r: RunResult) => r.stderr.trim().split('\n').pop() || `exit ${r.ex
 
 /** nfsctl's subvolumes, their info and metadata: one `ls`, then every info and metadata read in one batch. */
 export async function cephfsInventory(config: Config, host: Host): Promise<CephfsInventory> {
-  const ls = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'subvolume', 'ls', cfg(config).fs, ...groupArgs(config), '--format', 'json']);
+  const ls = await host.run([
+    'ceph',
+    ...cephfsArgs(config),
+    'fs',
+    'subvolume',
+    'ls',
+    cfg(config).fs,
+    ...groupArgs(config),
+    '--format',
+    'json',
+  ]);
   const out: CephfsInventory = { subvolumes: new Map(), metas: new Map() };
   if (ls.exitCode !== 0) return { ...out, error: `ceph fs subvolume ls: ${tail(ls)}` };
   const names = parseSubvolumeList(ls.stdout).filter((n) => n.startsWith('pv.'));
   if (names.length === 0) return out;
-  const results = await host.runMany(names.flatMap((n) => [subvolume(config, 'info', n, '--format', 'json'), subvolume(config, 'metadata ls', n, '--format', 'json')]));
+  const results = await host.runMany(
+    names.flatMap((n) => [
+      subvolume(config, 'info', n, '--format', 'json'),
+      subvolume(config, 'metadata ls', n, '--format', 'json'),
+    ]),
+  );
   names.forEach((n, i) => {
     const info = results[2 * i];
     const meta = results[2 * i + 1];
@@ -118,9 +154,12 @@ const REMOVE = [
 
 const SHARED_BOTH: MovePromise = {
   kind: 'shared',
-  short: 'CephFS subvolume served by both hosts: a VIP move changes only which host answers; nothing is synced or remounted, nothing acknowledged is lost',
-  planned: 'both hosts already serve the same subvolume (ganesha FSAL CEPH): clients reconnect to the new VIP holder and find the same files (shown with a libnfs client in the netns lab)',
-  openFiles: 'meant to survive the move (the same filesystem, the same Export_Id on both hosts); not shown with a kernel client',
+  short:
+    'CephFS subvolume served by both hosts: a VIP move changes only which host answers; nothing is synced or remounted, nothing acknowledged is lost',
+  planned:
+    'both hosts already serve the same subvolume (ganesha FSAL CEPH): clients reconnect to the new VIP holder and find the same files (shown with a libnfs client in the netns lab)',
+  openFiles:
+    'meant to survive the move (the same filesystem, the same Export_Id on both hosts); not shown with a kernel client',
   crash: 'nothing acknowledged is lost (one copy, in Ceph)',
 };
 
@@ -131,18 +170,27 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
   placement: 'shared-both',
   configSchema: section,
   configDocs: {
-    'backends.cephfs': 'CephFS: one subvolume per volume (ceph fs subvolume, its quota the size), served by both hosts at once through nfs-ganesha FSAL CEPH. Needs nfs.server: ganesha.',
+    'backends.cephfs':
+      'CephFS: one subvolume per volume (ceph fs subvolume, its quota the size), served by both hosts at once through nfs-ganesha FSAL CEPH. Needs nfs.server: ganesha.',
     'backends.cephfs.fs': 'The CephFS filesystem (ceph fs volume) the subvolumes are made in.',
-    'backends.cephfs.group': "Subvolume group of nfsctl's subvolumes (created if missing); unset: Ceph's default group.",
+    'backends.cephfs.group':
+      "Subvolume group of nfsctl's subvolumes (created if missing); unset: Ceph's default group.",
     'backends.cephfs.cephConf': 'ceph.conf nfsctl and ganesha use.',
     'backends.cephfs.id': 'Ceph client id (without client.) of nfsctl and of ganesha (FSAL CEPH User_Id).',
-    'backends.cephfs.keyring': "Keyring of nfsctl's own ceph calls, when not the default; ganesha's libcephfs finds its key through ceph.conf (keyring =) or /etc/ceph/ceph.client.<id>.keyring.",
+    'backends.cephfs.keyring':
+      "Keyring of nfsctl's own ceph calls, when not the default; ganesha's libcephfs finds its key through ceph.conf (keyring =) or /etc/ceph/ceph.client.<id>.keyring.",
   },
   configPathKeys: ['backends.cephfs.keyring'],
   configWarnings: () => [],
   configProblems: (c) =>
     c.backends.cephfs && c.nfs.server === 'kernel'
-      ? [{ path: ['backends', 'cephfs'], message: 'cephfs volumes are served by nfs-ganesha (FSAL CEPH): the kernel NFS server would need a kernel CephFS mount on each host, which nfsctl does not make; set nfs.server: ganesha' }]
+      ? [
+          {
+            path: ['backends', 'cephfs'],
+            message:
+              'cephfs volumes are served by nfs-ganesha (FSAL CEPH): the kernel NFS server would need a kernel CephFS mount on each host, which nfsctl does not make; set nfs.server: ganesha',
+          },
+        ]
       : [],
 
   makesFilesystem: () => false,
@@ -150,7 +198,10 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
   inRootFilesystem: false,
   describe: (config, v) => `CephFS subvolume ${where(config, v)}`,
   metaRecord: () => `CephFS subvolume metadata (${META_KEY})`,
-  nameProblem: (_config, v) => (v.image.length > RBD_IMAGE_NAME_MAX ? `${v.id}: subvolume name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}` : null),
+  nameProblem: (_config, v) =>
+    v.image.length > RBD_IMAGE_NAME_MAX
+      ? `${v.id}: subvolume name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}`
+      : null,
 
   readHost: () => {},
   readCluster: (config, host) => cephfsInventory(config, host),
@@ -163,12 +214,28 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
   // the subvolume's own accounting (ceph's recursive byte count against its quota); the same from both hosts
   usage(_config, _inv, v, cluster) {
     const s = inventoryOf(cluster)?.subvolumes.get(v.image);
-    return s && s.quotaBytes ? { usedBytes: s.usedBytes, capacityBytes: s.quotaBytes, inodesUsed: null, inodesTotal: null, source: 'subvolume info' } : null;
+    return s && s.quotaBytes
+      ? {
+          usedBytes: s.usedBytes,
+          capacityBytes: s.quotaBytes,
+          inodesUsed: null,
+          inodesTotal: null,
+          source: 'subvolume info',
+        }
+      : null;
   },
   owns: (state, _role, v) => sameVolume(state.cluster?.cephfs?.metas.get(v.image), v),
   leftover: (state, v) => inventoryOf(state.cluster?.cephfs)?.subvolumes.has(v.image) ?? false,
-  foreignProblems: (config, state, role, v) => (role === 'primary' && inventoryOf(state.cluster?.cephfs)?.subvolumes.has(v.image) && !sameVolume(state.cluster?.cephfs?.metas.get(v.image), v) ? [`CephFS subvolume ${where(config, v)} has no nfsctl metadata for ${v.id}`] : []),
-  room: (config, _state, extra, avail) => (avail !== undefined && avail !== null && avail < extra ? [`the data pool of CephFS ${cfg(config).fs} has ${formatSize(avail)} available, needs ${formatSize(extra)}`] : []),
+  foreignProblems: (config, state, role, v) =>
+    role === 'primary' &&
+    inventoryOf(state.cluster?.cephfs)?.subvolumes.has(v.image) &&
+    !sameVolume(state.cluster?.cephfs?.metas.get(v.image), v)
+      ? [`CephFS subvolume ${where(config, v)} has no nfsctl metadata for ${v.id}`]
+      : [],
+  room: (config, _state, extra, avail) =>
+    avail !== undefined && avail !== null && avail < extra
+      ? [`the data pool of CephFS ${cfg(config).fs} has ${formatSize(avail)} available, needs ${formatSize(extra)}`]
+      : [],
   /** Bytes the filesystem's first data pool can still take (ceph df max_avail), or null. */
   async available(config, host) {
     if (!config.backends.cephfs) return null;
@@ -202,7 +269,22 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
         id: `${role}:cephfs-create`,
         host: role,
         title: `create CephFS subvolume ${where(config, v)} with a quota of ${size} bytes`,
-        action: { kind: 'run', argv: ['sh', '-c', CREATE, 'nfsctl-cephfs-create', c.fs, v.image, String(size), ...cephfsArgs(config), '--', ...groupArgs(config)], summary: `ceph fs subvolume create ${c.fs} ${v.image} --size ${size} --mode 777${c.group ? ` --group_name ${c.group}` : ''} (refused if it exists)` },
+        action: {
+          kind: 'run',
+          argv: [
+            'sh',
+            '-c',
+            CREATE,
+            'nfsctl-cephfs-create',
+            c.fs,
+            v.image,
+            String(size),
+            ...cephfsArgs(config),
+            '--',
+            ...groupArgs(config),
+          ],
+          summary: `ceph fs subvolume create ${c.fs} ${v.image} --size ${size} --mode 777${c.group ? ` --group_name ${c.group}` : ''} (refused if it exists)`,
+        },
         undo: { title: `remove ${where(config, v)}`, action: { kind: 'run', argv: subvolume(config, 'rm', v.image) } },
       },
       {
@@ -224,12 +306,30 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
         host: role,
         title: `set the quota of ${where(config, v)} to ${size} bytes`,
         action: { kind: 'run', argv: subvolume(config, 'resize', v.image, String(size), '--no_shrink') },
-        undo: { title: `restore its quota (${oldSize} bytes)`, action: { kind: 'run', argv: subvolume(config, 'resize', v.image, String(oldSize)) } },
+        undo: {
+          title: `restore its quota (${oldSize} bytes)`,
+          action: { kind: 'run', argv: subvolume(config, 'resize', v.image, String(oldSize)) },
+        },
       },
     ];
   },
   recordSizeSteps: (config, _state, view, size, holder) => [
-    { id: `${holder}:cephfs-meta`, host: holder, title: 'record the new size', action: { kind: 'run', argv: subvolume(config, 'metadata set', view.identity.image, META_KEY, JSON.stringify(metaWithSize('cephfs', view, size))) }, undo: null },
+    {
+      id: `${holder}:cephfs-meta`,
+      host: holder,
+      title: 'record the new size',
+      action: {
+        kind: 'run',
+        argv: subvolume(
+          config,
+          'metadata set',
+          view.identity.image,
+          META_KEY,
+          JSON.stringify(metaWithSize('cephfs', view, size)),
+        ),
+      },
+      undo: null,
+    },
   ],
   removeSteps(config, role, _inv, v, opts) {
     if (!opts.removeShared) return [];
@@ -239,7 +339,23 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
         id: `${role}:cephfs-rm`,
         host: role,
         title: `remove CephFS subvolume ${where(config, v)} (data is destroyed)`,
-        action: { kind: 'run', argv: ['sh', '-c', REMOVE, 'nfsctl-cephfs-rm', c.fs, v.image, metaNeedle(v.ref.namespace, v.ref.name), ...cephfsArgs(config), '--', ...groupArgs(config)], timeoutMs: 600_000, summary: `ceph fs subvolume rm ${c.fs} ${v.image} (after checking its ${META_KEY} names ${v.id})` },
+        action: {
+          kind: 'run',
+          argv: [
+            'sh',
+            '-c',
+            REMOVE,
+            'nfsctl-cephfs-rm',
+            c.fs,
+            v.image,
+            metaNeedle(v.ref.namespace, v.ref.name),
+            ...cephfsArgs(config),
+            '--',
+            ...groupArgs(config),
+          ],
+          timeoutMs: 600_000,
+          summary: `ceph fs subvolume rm ${c.fs} ${v.image} (after checking its ${META_KEY} names ${v.id})`,
+        },
         undo: null,
         noUndoReason: 'a removed subvolume cannot be restored',
       },
@@ -249,14 +365,30 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
     const meta = state.cluster?.cephfs?.metas.get(view.identity.image);
     if (!config.backends.cephfs || !meta) return [];
     const set = (m: unknown) => subvolume(config, 'metadata set', view.identity.image, META_KEY, JSON.stringify(m));
-    return [{ role: state.vipHolder ?? 'primary', meta, write: (next) => ({ action: { kind: 'run', argv: set(next) }, undo: { title: 'restore the subvolume metadata', action: { kind: 'run', argv: set(meta) } } }) }];
+    return [
+      {
+        role: state.vipHolder ?? 'primary',
+        meta,
+        write: (next) => ({
+          action: { kind: 'run', argv: set(next) },
+          undo: { title: 'restore the subvolume metadata', action: { kind: 'run', argv: set(meta) } },
+        }),
+      },
+    ];
   },
 
   pvSource: nfsPvSource,
   // ganesha opens the subvolume itself (libcephfs): its Path is inside CephFS, clients mount the Pseudo (v.path)
   ganeshaFsal: (config, v, cluster) => {
     const path = cephfsPath(cluster, v);
-    return { name: 'CEPH', params: [['Filesystem', cfg(config).fs], ['User_Id', cfg(config).id]], ...(path ? { path } : { pathArgv: subvolume(config, 'getpath', v.image) }) };
+    return {
+      name: 'CEPH',
+      params: [
+        ['Filesystem', cfg(config).fs],
+        ['User_Id', cfg(config).id],
+      ],
+      ...(path ? { path } : { pathArgv: subvolume(config, 'getpath', v.image) }),
+    };
   },
   movePromise: SHARED_BOTH,
   health: {
@@ -273,29 +405,81 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
   troubleshoot: {
     async backend(config, host, t) {
       const r = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json'], { timeoutMs: t });
-      if (r.exitCode !== 0) return { id: 'backend', status: 'critical', title: 'CephFS served', evidence: `ceph unreachable: ${tail(r)}`, fix: `check ${cfg(config).cephConf} and the monitors` };
+      if (r.exitCode !== 0)
+        return {
+          id: 'backend',
+          status: 'critical',
+          title: 'CephFS served',
+          evidence: `ceph unreachable: ${tail(r)}`,
+          fix: `check ${cfg(config).cephConf} and the monitors`,
+        };
       const v = fsVerdict(parseFsMap(r.stdout), cfg(config).fs);
-      if (!v) return { id: 'backend', status: 'critical', title: 'CephFS served', evidence: `no filesystem ${cfg(config).fs}`, fix: 'ceph fs ls' };
-      return { id: 'backend', status: v.ok ? 'ok' : 'critical', title: 'CephFS served (an active MDS for every rank)', evidence: v.summary, ...(v.ok ? {} : { fix: 'ceph fs status; ceph health detail (start an MDS: systemctl start ceph-mds@<name>)' }) };
+      if (!v)
+        return {
+          id: 'backend',
+          status: 'critical',
+          title: 'CephFS served',
+          evidence: `no filesystem ${cfg(config).fs}`,
+          fix: 'ceph fs ls',
+        };
+      return {
+        id: 'backend',
+        status: v.ok ? 'ok' : 'critical',
+        title: 'CephFS served (an active MDS for every rank)',
+        evidence: v.summary,
+        ...(v.ok ? {} : { fix: 'ceph fs status; ceph health detail (start an MDS: systemctl start ceph-mds@<name>)' }),
+      };
     },
     async inPlace(config, role, host, v, t) {
       const info = await host.run(subvolume(config, 'info', v.image, '--format', 'json'), { timeoutMs: t });
-      if (info.exitCode !== 0) return { id: 'in-place', status: 'critical', title: `CephFS subvolume ${where(config, v)}`, evidence: tail(info), fix: `ceph fs subvolume ls ${cfg(config).fs}${cfg(config).group ? ` --group_name ${cfg(config).group}` : ''}` };
+      if (info.exitCode !== 0)
+        return {
+          id: 'in-place',
+          status: 'critical',
+          title: `CephFS subvolume ${where(config, v)}`,
+          evidence: tail(info),
+          fix: `ceph fs subvolume ls ${cfg(config).fs}${cfg(config).group ? ` --group_name ${cfg(config).group}` : ''}`,
+        };
       const s = parseSubvolumeInfo(info.stdout);
       const sessions = await ganeshaSessions(config, host, t);
       const mine = sessions === null ? null : sessionsFor(sessions, config.hosts[role].address, s.path);
-      const quota = s.quotaBytes === null ? 'no quota' : `quota ${formatSize(s.quotaBytes)}, ${formatSize(s.usedBytes)} used`;
+      const quota =
+        s.quotaBytes === null ? 'no quota' : `quota ${formatSize(s.quotaBytes)}, ${formatSize(s.usedBytes)} used`;
       if (mine !== null && !mine.some((x) => x.state === 'open')) {
-        return { id: 'in-place', status: 'critical', title: `ganesha on ${role} has a CephFS session for ${s.path}`, evidence: `${quota}; no open MDS session from ${config.hosts[role].address} for it${mine.length ? ` (${mine.map((x) => x.state).join(', ')})` : ''}: the export fails (evicted or blocklisted?)`, fix: `on ${role}: restart nfs-ganesha (its libcephfs client reconnects), then nfsctl health` };
+        return {
+          id: 'in-place',
+          status: 'critical',
+          title: `ganesha on ${role} has a CephFS session for ${s.path}`,
+          evidence: `${quota}; no open MDS session from ${config.hosts[role].address} for it${mine.length ? ` (${mine.map((x) => x.state).join(', ')})` : ''}: the export fails (evicted or blocklisted?)`,
+          fix: `on ${role}: restart nfs-ganesha (its libcephfs client reconnects), then nfsctl health`,
+        };
       }
-      return { id: 'in-place', status: s.quotaBytes !== null && s.usedBytes >= s.quotaBytes ? 'warn' : 'ok', title: `CephFS subvolume ${where(config, v)}`, evidence: `${s.path}, ${quota}${mine ? `, ${mine.length} session(s) from ${role}` : ''}` };
+      return {
+        id: 'in-place',
+        status: s.quotaBytes !== null && s.usedBytes >= s.quotaBytes ? 'warn' : 'ok',
+        title: `CephFS subvolume ${where(config, v)}`,
+        evidence: `${s.path}, ${quota}${mine ? `, ${mine.length} session(s) from ${role}` : ''}`,
+      };
     },
   },
-  followVip: () => ({ steps: [], recordedOnly: [], why: 'both hosts serve CephFS subvolumes: nothing follows the VIP' }),
+  followVip: () => ({
+    steps: [],
+    recordedOnly: [],
+    why: 'both hosts serve CephFS subvolumes: nothing follows the VIP',
+  }),
 };
 
 /** `ceph tell mds.<fs>:0 client ls`: the rank-0 MDS's client sessions. */
-const sessionsArgv = (config: Config) => ['ceph', ...cephfsArgs(config), 'tell', `mds.${cfg(config).fs}:0`, 'client', 'ls', '--format', 'json'];
+const sessionsArgv = (config: Config) => [
+  'ceph',
+  ...cephfsArgs(config),
+  'tell',
+  `mds.${cfg(config).fs}:0`,
+  'client',
+  'ls',
+  '--format',
+  'json',
+];
 
 async function ganeshaSessions(config: Config, host: Host, timeoutMs?: number): Promise<MdsSession[] | null> {
   const ls = await host.run(sessionsArgv(config), timeoutMs ? { timeoutMs } : {});
@@ -315,8 +499,14 @@ function clusterView(config: Config, host: Host): Promise<ClusterView> {
   if (!p) {
     let bl: Promise<BlocklistEntry[] | null> | undefined;
     const blocklist = () =>
-      (bl ??= host.run(['ceph', ...cephfsArgs(config), 'osd', 'blocklist', 'ls', '--format', 'json']).then((r) => (r.exitCode === 0 ? parseOsdBlocklist(r.stdout) : null)));
-    p = Promise.all([cephfsInventory(config, host), ganeshaSessions(config, host)]).then(([inv, sessions]) => ({ inv, sessions, blocklist }));
+      (bl ??= host
+        .run(['ceph', ...cephfsArgs(config), 'osd', 'blocklist', 'ls', '--format', 'json'])
+        .then((r) => (r.exitCode === 0 ? parseOsdBlocklist(r.stdout) : null)));
+    p = Promise.all([cephfsInventory(config, host), ganeshaSessions(config, host)]).then(([inv, sessions]) => ({
+      inv,
+      sessions,
+      blocklist,
+    }));
     clusterViews.set(config, p);
   }
   return p;
@@ -334,26 +524,65 @@ async function cephfsFindings(config: Config, role: PairRole, host: Host): Promi
   const [mine, view] = await Promise.all([
     host.runMany([
       ['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json'],
-      ['sh', '-c', 'for f in /usr/lib/*/ganesha/libfsalceph.so /usr/lib/ganesha/libfsalceph.so /usr/lib64/ganesha/libfsalceph.so; do [ -e "$f" ] && echo "$f" && exit 0; done; exit 1'],
+      [
+        'sh',
+        '-c',
+        'for f in /usr/lib/*/ganesha/libfsalceph.so /usr/lib/ganesha/libfsalceph.so /usr/lib64/ganesha/libfsalceph.so; do [ -e "$f" ] && echo "$f" && exit 0; done; exit 1',
+      ],
     ]),
     clusterView(config, host),
   ]);
   const [dump, fsal] = mine;
-  out.push({ id: 'cephfs-fsal', host: role, status: fsal?.exitCode === 0 ? 'ok' : 'critical', title: 'nfs-ganesha FSAL CEPH installed', evidence: fsal?.exitCode === 0 ? fsal.stdout.trim() : 'libfsalceph.so not found', ...(fsal?.exitCode === 0 ? {} : { fix: 'apt-get install nfs-ganesha-ceph' }) });
+  out.push({
+    id: 'cephfs-fsal',
+    host: role,
+    status: fsal?.exitCode === 0 ? 'ok' : 'critical',
+    title: 'nfs-ganesha FSAL CEPH installed',
+    evidence: fsal?.exitCode === 0 ? fsal.stdout.trim() : 'libfsalceph.so not found',
+    ...(fsal?.exitCode === 0 ? {} : { fix: 'apt-get install nfs-ganesha-ceph' }),
+  });
   if (!dump || dump.exitCode !== 0) {
-    out.push({ id: 'cephfs-mds', host: role, status: 'critical', title: 'Ceph cluster reachable', evidence: `ceph fs dump: ${dump ? tail(dump) : 'no answer'}`, fix: `check ${c.cephConf}, the keyring of client.${c.id} and the monitors` });
+    out.push({
+      id: 'cephfs-mds',
+      host: role,
+      status: 'critical',
+      title: 'Ceph cluster reachable',
+      evidence: `ceph fs dump: ${dump ? tail(dump) : 'no answer'}`,
+      fix: `check ${c.cephConf}, the keyring of client.${c.id} and the monitors`,
+    });
     return out;
   }
   const verdict = fsVerdict(parseFsMap(dump.stdout), c.fs);
   out.push(
     verdict === null
-      ? { id: 'cephfs-mds', host: role, status: 'critical', title: `CephFS ${c.fs} exists`, evidence: `no filesystem ${c.fs} in the FSMap`, fix: 'ceph fs ls' }
-      : { id: 'cephfs-mds', host: role, status: verdict.ok ? 'ok' : 'critical', title: `CephFS ${c.fs} served (an active MDS for every rank)`, evidence: verdict.summary, ...(verdict.ok ? {} : { fix: 'ceph fs status; ceph health detail; start an MDS for it' }) },
+      ? {
+          id: 'cephfs-mds',
+          host: role,
+          status: 'critical',
+          title: `CephFS ${c.fs} exists`,
+          evidence: `no filesystem ${c.fs} in the FSMap`,
+          fix: 'ceph fs ls',
+        }
+      : {
+          id: 'cephfs-mds',
+          host: role,
+          status: verdict.ok ? 'ok' : 'critical',
+          title: `CephFS ${c.fs} served (an active MDS for every rank)`,
+          evidence: verdict.summary,
+          ...(verdict.ok ? {} : { fix: 'ceph fs status; ceph health detail; start an MDS for it' }),
+        },
   );
   if (!verdict?.ok) return out;
   const { inv, sessions, blocklist } = view;
   if (inv.error) {
-    out.push({ id: 'cephfs-subvolumes', host: role, status: 'critical', title: "nfsctl's CephFS subvolumes readable", evidence: inv.error, fix: `ceph mgr module ls (the volumes module); ceph fs subvolumegroup ls ${c.fs}` });
+    out.push({
+      id: 'cephfs-subvolumes',
+      host: role,
+      status: 'critical',
+      title: "nfsctl's CephFS subvolumes readable",
+      evidence: inv.error,
+      fix: `ceph mgr module ls (the volumes module); ceph fs subvolumegroup ls ${c.fs}`,
+    });
     return out;
   }
   const addr = config.hosts[role].address;
@@ -366,9 +595,23 @@ async function cephfsFindings(config: Config, role: PairRole, host: Host): Promi
     if (role === 'primary') {
       if (s.quotaBytes !== null) {
         const { pct, status } = roomStatus(Math.max(0, s.quotaBytes - s.usedBytes), s.quotaBytes);
-        out.push({ id: `cephfs-quota:${id}`, host: null, status, title: `${id}: room under its CephFS quota`, evidence: `${formatSize(s.usedBytes)} of ${formatSize(s.quotaBytes)} used (${pct.toFixed(0)} % free)`, ...(status === 'ok' ? {} : { fix: `nfsctl volume resize ${id} --size <bigger>` }) });
+        out.push({
+          id: `cephfs-quota:${id}`,
+          host: null,
+          status,
+          title: `${id}: room under its CephFS quota`,
+          evidence: `${formatSize(s.usedBytes)} of ${formatSize(s.quotaBytes)} used (${pct.toFixed(0)} % free)`,
+          ...(status === 'ok' ? {} : { fix: `nfsctl volume resize ${id} --size <bigger>` }),
+        });
       } else {
-        out.push({ id: `cephfs-quota:${id}`, host: null, status: 'warn', title: `${id}: has a CephFS quota`, evidence: `${s.path} has no quota: its size is not enforced`, fix: `nfsctl volume resize ${id} --size <size> (at least ${formatSize(meta.size)})` });
+        out.push({
+          id: `cephfs-quota:${id}`,
+          host: null,
+          status: 'warn',
+          title: `${id}: has a CephFS quota`,
+          evidence: `${s.path} has no quota: its size is not enforced`,
+          fix: `nfsctl volume resize ${id} --size <size> (at least ${formatSize(meta.size)})`,
+        });
       }
     }
     if (sessions === null) continue;
@@ -391,7 +634,10 @@ async function cephfsFindings(config: Config, role: PairRole, host: Host): Promi
     host: role,
     status: sessions === null ? 'warn' : sessionsOk === volumes.length ? 'ok' : 'critical',
     title: `ganesha on ${role} holds a CephFS session per volume`,
-    evidence: sessions === null ? `the MDS client list (ceph tell mds.${c.fs}:0 client ls) could not be read` : `${sessionsOk} of ${volumes.length} volume(s) with an open MDS session from ${addr}`,
+    evidence:
+      sessions === null
+        ? `the MDS client list (ceph tell mds.${c.fs}:0 client ls) could not be read`
+        : `${sessionsOk} of ${volumes.length} volume(s) with an open MDS session from ${addr}`,
   });
   return out;
 }

@@ -168,7 +168,12 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   /** This host's own record of `v` (undefined: none here; null: one that does not parse). */
   metaOnHost(inv: HostInventory, v: VolumeIdentity): VolumeMeta | null | undefined;
   /** One host's view of `v`'s storage. `cluster`: this backend's cluster inventory, if any. */
-  storageState(config: Config, inv: HostInventory, v: VolumeIdentity, cluster: ClusterInventory | undefined): StorageState;
+  storageState(
+    config: Config,
+    inv: HostInventory,
+    v: VolumeIdentity,
+    cluster: ClusterInventory | undefined,
+  ): StorageState;
   /** Used against capacity (and inodes) of `v` on this host from the backend's own accounting; null: it cannot tell (never 0 for unknown). */
   usage(config: Config, inv: HostInventory, v: VolumeIdentity, cluster: ClusterInventory | undefined): Usage | null;
   /** Does this host (or the cluster, for shared storage) hold nfsctl's metadata for exactly `v`? */
@@ -183,9 +188,25 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   available(config: Config, host: Host): Promise<number | null>;
 
   /** Steps that create `v`'s storage on one host, before it is exported. */
-  createSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, size: number, meta: VolumeMetaInput, opts: CreateOptions): Step[];
+  createSteps(
+    config: Config,
+    role: PairRole,
+    inv: HostInventory,
+    v: VolumeIdentity,
+    size: number,
+    meta: VolumeMetaInput,
+    opts: CreateOptions,
+  ): Step[];
   /** Steps that grow `v` to `size` on one host. */
-  resizeSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, size: number, oldSize: number, opts: ResizeOptions): Step[];
+  resizeSteps(
+    config: Config,
+    role: PairRole,
+    inv: HostInventory,
+    v: VolumeIdentity,
+    size: number,
+    oldSize: number,
+    opts: ResizeOptions,
+  ): Step[];
   /** Steps that record the new size in the metadata (after the resize steps); `holder`: where shared records are written from. */
   recordSizeSteps(config: Config, state: BackendPairState, view: BackendVolume, size: number, holder: PairRole): Step[];
   /** Steps that destroy `v`'s storage on one host that owns it (after unmount and fstab). */
@@ -221,7 +242,13 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
     /** The storage behind it is healthy (e.g. the Ceph cluster), asked on `host`. */
     backend(config: Config, host: Host, timeoutMs: number): Promise<BackendFinding | null>;
     /** The volume is in place on the serving host when it has no mount of its own (a directory with its quota). */
-    inPlace(config: Config, role: PairRole, host: Host, v: VolumeIdentity, timeoutMs: number): Promise<BackendFinding | null>;
+    inPlace(
+      config: Config,
+      role: PairRole,
+      host: Host,
+      v: VolumeIdentity,
+      timeoutMs: number,
+    ): Promise<BackendFinding | null>;
   };
   /**
    * shared-vip: what attaches (`gained`) or detaches the volumes on `role` when keepalived
@@ -229,7 +256,14 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
    * right place. `recordedOnly`: what a host that cannot attach (a lab) would have run, and
    * `why` not. Other placements return no steps.
    */
-  followVip(config: Config, role: PairRole, inv: HostInventory, views: readonly FollowingVolume[], gained: boolean, serve: (v: FollowingVolume) => Step | null): FollowVipResult;
+  followVip(
+    config: Config,
+    role: PairRole,
+    inv: HostInventory,
+    views: readonly FollowingVolume[],
+    gained: boolean,
+    serve: (v: FollowingVolume) => Step | null,
+  ): FollowVipResult;
 }
 
 /** Any backend, whatever its section type. */

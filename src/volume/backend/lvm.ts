@@ -6,7 +6,18 @@ import type { Config } from '../../config/schema.js';
 import type { Step } from '../../plan/plan.js';
 import * as cv from '../../core/config-values.js';
 import { checked } from '../../config/checked.js';
-import { decodeMetaTags, encodeMetaTags, isMetaTag, NFSCTL_TAG, parseLvsJson, parseVgsJson, planTagUpdate, type LvmLv, type VolumeMeta, type VolumeMetaInput } from '../../core/lvm-json.js';
+import {
+  decodeMetaTags,
+  encodeMetaTags,
+  isMetaTag,
+  NFSCTL_TAG,
+  parseLvsJson,
+  parseVgsJson,
+  planTagUpdate,
+  type LvmLv,
+  type VolumeMeta,
+  type VolumeMetaInput,
+} from '../../core/lvm-json.js';
 import { derivedNamesProblem } from '../../core/names.js';
 import { formatSize, roundUpTo } from '../../core/sizes.js';
 import { lvmArgs, type HostInventory } from '../inventory.js';
@@ -53,30 +64,69 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
   configSchema: section,
   configDocs: {
     'backends.lvm': 'LVM: one logical volume (with its own filesystem) per volume.',
-    'backends.lvm.vg': 'Volume group to create logical volumes in (LVM\'s rules: letters, digits, + _ . -; not starting with -; not . or ..).',
+    'backends.lvm.vg':
+      "Volume group to create logical volumes in (LVM's rules: letters, digits, + _ . -; not starting with -; not . or ..).",
     'backends.lvm.mkfsArgs': 'Extra arguments for mkfs.',
-    'backends.lvm.metadataOnly': 'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
+    'backends.lvm.metadataOnly':
+      'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
   },
   configPathKeys: [],
   dataRoots: () => [],
-  configWarnings: (c) => (c.backends.lvm?.metadataOnly ? [{ path: ['backends', 'lvm', 'metadataOnly'], message: 'metadataOnly: test labs only: logical volumes stay inactive and get no filesystem' }] : []),
+  configWarnings: (c) =>
+    c.backends.lvm?.metadataOnly
+      ? [
+          {
+            path: ['backends', 'lvm', 'metadataOnly'],
+            message: 'metadataOnly: test labs only: logical volumes stay inactive and get no filesystem',
+          },
+        ]
+      : [],
 
   makesFilesystem: (config) => !config.backends.lvm?.metadataOnly,
   mountedDevice: (config, v) => (config.backends.lvm && !config.backends.lvm.metadataOnly ? lvDevice(config, v) : null),
   inRootFilesystem: false,
   describe: (config, v) => `LV ${config.backends.lvm!.vg}/${v.lv}`,
   metaRecord: () => 'LV tags',
-  nameProblem: (config, v) => (config.backends.lvm ? derivedNamesProblem(v.id, v.path, { vg: config.backends.lvm.vg, name: v.lv }) : null),
+  nameProblem: (config, v) =>
+    config.backends.lvm ? derivedNamesProblem(v.id, v.path, { vg: config.backends.lvm.vg, name: v.lv }) : null,
 
   readHost(config, inv, read) {
     const lvm = config.backends.lvm!;
-    read(['lvs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', lvm.vg], (r) => {
-      if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
-      else inv.error = `lvs: ${r.stderr.trim()}`;
-    });
-    read(['vgs', ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size', lvm.vg], (r) => {
-      if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
-    });
+    read(
+      [
+        'lvs',
+        ...lvmArgs(config),
+        '--reportformat',
+        'json',
+        '--units',
+        'b',
+        '--nosuffix',
+        '-o',
+        'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
+        lvm.vg,
+      ],
+      (r) => {
+        if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
+        else inv.error = `lvs: ${r.stderr.trim()}`;
+      },
+    );
+    read(
+      [
+        'vgs',
+        ...lvmArgs(config),
+        '--reportformat',
+        'json',
+        '--units',
+        'b',
+        '--nosuffix',
+        '-o',
+        'vg_name,vg_size,vg_free,vg_extent_size',
+        lvm.vg,
+      ],
+      (r) => {
+        if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
+      },
+    );
   },
   readCluster: () => null,
   *hostMetas(inv) {
@@ -107,7 +157,10 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     }
   },
   leftover: (state, v) => (['primary', 'backup'] as const).some((r) => state.inv[r].lvs.some((l) => l.name === v.lv)),
-  foreignProblems: (config, state, role, v) => (state.inv[role].lvs.some((l) => l.name === v.lv) ? [`logical volume ${config.backends.lvm?.vg}/${v.lv} carries the metadata of another volume (or corrupt tags)`] : []),
+  foreignProblems: (config, state, role, v) =>
+    state.inv[role].lvs.some((l) => l.name === v.lv)
+      ? [`logical volume ${config.backends.lvm?.vg}/${v.lv} carries the metadata of another volume (or corrupt tags)`]
+      : [],
   room(config, state, extra) {
     const short: string[] = [];
     for (const r of ['primary', 'backup'] as const) {
@@ -132,8 +185,25 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
         id: `${role}:lvcreate`,
         host: role,
         title: `create logical volume ${lvm.vg}/${v.lv} (${size} bytes)`,
-        action: { kind: 'run', argv: ['lvcreate', ...lvmArgs(config), '--yes', ...(lvm.metadataOnly ? ['--activate', 'n', '--zero', 'n'] : ['--wipesignatures', 'y']), '--name', v.lv, '--size', `${size}b`, ...tags, lvm.vg] },
-        undo: { title: `remove ${lvm.vg}/${v.lv}`, action: { kind: 'run', argv: ['lvremove', ...lvmArgs(config), '--yes', `${lvm.vg}/${v.lv}`] } },
+        action: {
+          kind: 'run',
+          argv: [
+            'lvcreate',
+            ...lvmArgs(config),
+            '--yes',
+            ...(lvm.metadataOnly ? ['--activate', 'n', '--zero', 'n'] : ['--wipesignatures', 'y']),
+            '--name',
+            v.lv,
+            '--size',
+            `${size}b`,
+            ...tags,
+            lvm.vg,
+          ],
+        },
+        undo: {
+          title: `remove ${lvm.vg}/${v.lv}`,
+          action: { kind: 'run', argv: ['lvremove', ...lvmArgs(config), '--yes', `${lvm.vg}/${v.lv}`] },
+        },
       },
     ];
     if (!lvm.metadataOnly) {
@@ -181,7 +251,16 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
           id: `${role}:lvtags`,
           host: role,
           title: 'record the new size in the LV tags',
-          action: { kind: 'run', argv: ['lvchange', ...lvmArgs(config), ...remove.flatMap((t) => ['--deltag', t]), ...add.flatMap((t) => ['--addtag', t]), `${lvm.vg}/${v.lv}`] },
+          action: {
+            kind: 'run',
+            argv: [
+              'lvchange',
+              ...lvmArgs(config),
+              ...remove.flatMap((t) => ['--deltag', t]),
+              ...add.flatMap((t) => ['--addtag', t]),
+              `${lvm.vg}/${v.lv}`,
+            ],
+          },
           undo: null,
         });
       }
@@ -199,7 +278,15 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
         id: `${role}:lvremove`,
         host: role,
         title: `remove logical volume ${lvm.vg}/${v.lv} (data is destroyed)`,
-        action: { kind: 'run', argv: removeOwnedLvArgv(`${lvm.vg}/${v.lv}`, lv.tags.filter((t) => t === NFSCTL_TAG || isMetaTag(t)), lvmArgs(config)), summary: `lvremove --yes ${lvm.vg}/${v.lv} (after checking it carries nfsctl's tags for ${v.id})` },
+        action: {
+          kind: 'run',
+          argv: removeOwnedLvArgv(
+            `${lvm.vg}/${v.lv}`,
+            lv.tags.filter((t) => t === NFSCTL_TAG || isMetaTag(t)),
+            lvmArgs(config),
+          ),
+          summary: `lvremove --yes ${lvm.vg}/${v.lv} (after checking it carries nfsctl's tags for ${v.id})`,
+        },
         undo: null,
         noUndoReason: 'a removed logical volume cannot be restored',
       });
@@ -213,7 +300,13 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
       const lv = state.inv[role].lvs.find((l) => l.name === view.identity.lv);
       const meta: VolumeMeta | null = lv ? decodeMetaTags(lv.tags) : null;
       if (!lv || !meta) return [];
-      const argv = (a: string[], d: string[]) => ['lvchange', ...lvmArgs(config), ...d.flatMap((t) => ['--deltag', t]), ...a.flatMap((t) => ['--addtag', t]), `${lvm.vg}/${view.identity.lv}`];
+      const argv = (a: string[], d: string[]) => [
+        'lvchange',
+        ...lvmArgs(config),
+        ...d.flatMap((t) => ['--deltag', t]),
+        ...a.flatMap((t) => ['--addtag', t]),
+        `${lvm.vg}/${view.identity.lv}`,
+      ];
       return [
         {
           role,
@@ -221,7 +314,13 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
           write(next: VolumeMetaInput) {
             const { add, remove } = planTagUpdate(lv.tags, next);
             const back = planTagUpdate([...lv.tags.filter((t) => !remove.includes(t)), ...add], meta);
-            return { action: { kind: 'run' as const, argv: argv(add, remove) }, undo: { title: 'restore the LV tags', action: { kind: 'run' as const, argv: argv(back.add, back.remove) } } };
+            return {
+              action: { kind: 'run' as const, argv: argv(add, remove) },
+              undo: {
+                title: 'restore the LV tags',
+                action: { kind: 'run' as const, argv: argv(back.add, back.remove) },
+              },
+            };
           },
         },
       ];
@@ -238,9 +337,28 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     room(_config, i) {
       if (!i.vg) return [];
       const { pct, status } = roomStatus(i.vg.free, i.vg.size);
-      return [{ id: 'vg-free', host: i.role, status, title: `volume group ${i.vg.name} has room`, evidence: `${formatSize(i.vg.free)} free of ${formatSize(i.vg.size)} (${pct.toFixed(0)}%)` }];
+      return [
+        {
+          id: 'vg-free',
+          host: i.role,
+          status,
+          title: `volume group ${i.vg.name} has room`,
+          evidence: `${formatSize(i.vg.free)} free of ${formatSize(i.vg.size)} (${pct.toFixed(0)}%)`,
+        },
+      ];
     },
-    pairRoom: (_config, p, b) => (p?.vg && b?.vg && p.vg.size !== b.vg.size ? [{ id: 'vg-match', host: null, status: 'warn', title: 'both hosts have equal room', evidence: `primary ${formatSize(p.vg.size)}, backup ${formatSize(b.vg.size)}: a mirrored pair needs equal volume groups` }] : []),
+    pairRoom: (_config, p, b) =>
+      p?.vg && b?.vg && p.vg.size !== b.vg.size
+        ? [
+            {
+              id: 'vg-match',
+              host: null,
+              status: 'warn',
+              title: 'both hosts have equal room',
+              evidence: `primary ${formatSize(p.vg.size)}, backup ${formatSize(b.vg.size)}: a mirrored pair needs equal volume groups`,
+            },
+          ]
+        : [],
   },
   troubleshoot: {
     backend: async () => null,

@@ -36,9 +36,11 @@ const section = z
 
 const SHARED: MovePromise = {
   kind: 'shared',
-  short: 'shared RBD image: the new VIP holder mounts the same filesystem; open files are meant to survive and nothing acknowledged is lost (not yet shown with a kernel client)',
+  short:
+    'shared RBD image: the new VIP holder mounts the same filesystem; open files are meant to survive and nothing acknowledged is lost (not yet shown with a kernel client)',
   planned: 'the new VIP holder maps and mounts the same image: the same inodes, so file handles stay valid',
-  openFiles: 'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
+  openFiles:
+    'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
   crash: 'nothing acknowledged is lost (one copy, in Ceph)',
 };
 
@@ -108,18 +110,30 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     'backends.rbd.cephConf': 'ceph.conf to use.',
     'backends.rbd.id': 'Ceph client id (without the client. prefix; letters, digits, _ . -).',
     'backends.rbd.keyring': 'Keyring file, when not the default for the client id.',
-    'backends.rbd.map': 'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
+    'backends.rbd.map':
+      'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
   },
   configPathKeys: ['backends.rbd.keyring'],
   dataRoots: () => [],
-  configWarnings: (c) => (c.backends.rbd && !c.backends.rbd.map ? [{ path: ['backends', 'rbd', 'map'], message: 'map: false: RBD images are not mapped or mounted (test labs without krbd)' }] : []),
+  configWarnings: (c) =>
+    c.backends.rbd && !c.backends.rbd.map
+      ? [
+          {
+            path: ['backends', 'rbd', 'map'],
+            message: 'map: false: RBD images are not mapped or mounted (test labs without krbd)',
+          },
+        ]
+      : [],
 
   makesFilesystem: (config) => config.backends.rbd?.map === true,
   mountedDevice: (config, v) => (config.backends.rbd?.map ? `/dev/rbd/${spec(config, v)}` : null),
   inRootFilesystem: false,
   describe: (config, v) => `RBD image ${spec(config, v)}`,
   metaRecord: () => 'RBD image-meta',
-  nameProblem: (_config, v) => (v.image.length > RBD_IMAGE_NAME_MAX ? `${v.id}: RBD image name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}` : null),
+  nameProblem: (_config, v) =>
+    v.image.length > RBD_IMAGE_NAME_MAX
+      ? `${v.id}: RBD image name is ${v.image.length} characters; at most ${RBD_IMAGE_NAME_MAX}`
+      : null,
 
   readHost: () => {},
   readCluster: (config, host) => rbdInventory(config, host),
@@ -137,8 +151,14 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   },
   owns: (state, _role, v) => sameVolume(state.cluster?.rbd?.metas.get(v.image), v),
   leftover: (state, v) => pool(state.cluster?.rbd)?.images?.some((i) => i.image === v.image) ?? false,
-  foreignProblems: (config, state, role, v) => (role === 'primary' && pool(state.cluster?.rbd)?.images?.some((i) => i.image === v.image) ? [`RBD image ${config.backends.rbd?.pool}/${v.image} has no nfsctl metadata for ${v.id}`] : []),
-  room: (config, _state, extra, avail) => (avail !== undefined && avail !== null && avail < extra ? [`pool ${config.backends.rbd!.pool} has ${formatSize(avail)} available, needs ${formatSize(extra)}`] : []),
+  foreignProblems: (config, state, role, v) =>
+    role === 'primary' && pool(state.cluster?.rbd)?.images?.some((i) => i.image === v.image)
+      ? [`RBD image ${config.backends.rbd?.pool}/${v.image} has no nfsctl metadata for ${v.id}`]
+      : [],
+  room: (config, _state, extra, avail) =>
+    avail !== undefined && avail !== null && avail < extra
+      ? [`pool ${config.backends.rbd!.pool} has ${formatSize(avail)} available, needs ${formatSize(extra)}`]
+      : [],
   /** Bytes the pool can still take (ceph df max_avail), or null when Ceph cannot tell. */
   async available(config, host) {
     const r = config.backends.rbd;
@@ -163,14 +183,32 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
           id: `${role}:rbd-create`,
           host: role,
           title: `create RBD image ${s} (layering only, like the Kubernetes rbd plugin)`,
-          action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'create', '--size', `${Math.ceil(size / MIB)}M`, '--image-feature', 'layering', s] },
-          undo: { title: `remove ${s}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'rm', '--no-progress', s] } },
+          action: {
+            kind: 'run',
+            argv: [
+              'rbd',
+              ...rbdArgs(config),
+              'create',
+              '--size',
+              `${Math.ceil(size / MIB)}M`,
+              '--image-feature',
+              'layering',
+              s,
+            ],
+          },
+          undo: {
+            title: `remove ${s}`,
+            action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'rm', '--no-progress', s] },
+          },
         },
         {
           id: `${role}:rbd-meta`,
           host: role,
           title: `record the volume's metadata on ${s}`,
-          action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'image-meta', 'set', s, 'nfsctl.meta', JSON.stringify(meta)] },
+          action: {
+            kind: 'run',
+            argv: ['rbd', ...rbdArgs(config), 'image-meta', 'set', s, 'nfsctl.meta', JSON.stringify(meta)],
+          },
           undo: null,
           noUndoReason: 'removing the image removes its metadata',
         },
@@ -185,10 +223,32 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         action: {
           kind: 'run',
           // one step: the device name only exists on the host that mapped it
-          argv: ['sh', '-ec', 'spec=$1 path=$2; shift 2; dev=$(rbd "$@" map "$spec"); mkfs.xfs -q "$dev"; mkdir -p -m 0777 -- "$path"; mount -t xfs "$dev" "$path"', 'nfsctl-rbd-map', s, v.path, ...rbdArgs(config)],
+          argv: [
+            'sh',
+            '-ec',
+            'spec=$1 path=$2; shift 2; dev=$(rbd "$@" map "$spec"); mkfs.xfs -q "$dev"; mkdir -p -m 0777 -- "$path"; mount -t xfs "$dev" "$path"',
+            'nfsctl-rbd-map',
+            s,
+            v.path,
+            ...rbdArgs(config),
+          ],
           timeoutMs: 300_000,
         },
-        undo: { title: `unmount and unmap ${s}`, action: { kind: 'run', argv: ['sh', '-c', 'spec=$1 path=$2; shift 2; umount "$path"; rbd "$@" unmap "$spec"', 'nfsctl-rbd-unmap', s, v.path, ...rbdArgs(config)] } },
+        undo: {
+          title: `unmount and unmap ${s}`,
+          action: {
+            kind: 'run',
+            argv: [
+              'sh',
+              '-c',
+              'spec=$1 path=$2; shift 2; umount "$path"; rbd "$@" unmap "$spec"',
+              'nfsctl-rbd-unmap',
+              s,
+              v.path,
+              ...rbdArgs(config),
+            ],
+          },
+        },
       });
     } else {
       steps.push(mkdirStep(role, v));
@@ -203,7 +263,10 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         id: `${role}:rbd-resize`,
         host: role,
         title: `grow ${s} to ${Math.ceil(size / MIB)} MiB`,
-        action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'resize', '--no-progress', '--size', `${Math.ceil(size / MIB)}M`, s] },
+        action: {
+          kind: 'run',
+          argv: ['rbd', ...rbdArgs(config), 'resize', '--no-progress', '--size', `${Math.ceil(size / MIB)}M`, s],
+        },
         undo: null,
         noUndoReason: 'shrinking an image under XFS would destroy it',
       });
@@ -212,7 +275,24 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     return steps;
   },
   recordSizeSteps: (config, _state, view, size, holder) => [
-    { id: `${holder}:rbd-meta`, host: holder, title: 'record the new size', action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'image-meta', 'set', spec(config, view.identity), 'nfsctl.meta', JSON.stringify(metaWithSize('rbd', view, size))] }, undo: null },
+    {
+      id: `${holder}:rbd-meta`,
+      host: holder,
+      title: 'record the new size',
+      action: {
+        kind: 'run',
+        argv: [
+          'rbd',
+          ...rbdArgs(config),
+          'image-meta',
+          'set',
+          spec(config, view.identity),
+          'nfsctl.meta',
+          JSON.stringify(metaWithSize('rbd', view, size)),
+        ],
+      },
+      undo: null,
+    },
   ],
   removeSteps(config, role, inv, v, opts) {
     const steps: Step[] = [];
@@ -223,7 +303,12 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         id: `${role}:rbd-rm`,
         host: role,
         title: `remove RBD image ${s} (data is destroyed)`,
-        action: { kind: 'run', argv: removeOwnedImageArgv(s, metaNeedle(v.ref.namespace, v.ref.name), rbdArgs(config)), timeoutMs: 600_000, summary: `rbd rm ${s} (after checking its nfsctl.meta names ${v.id})` },
+        action: {
+          kind: 'run',
+          argv: removeOwnedImageArgv(s, metaNeedle(v.ref.namespace, v.ref.name), rbdArgs(config)),
+          timeoutMs: 600_000,
+          summary: `rbd rm ${s} (after checking its nfsctl.meta names ${v.id})`,
+        },
         undo: null,
         noUndoReason: 'a removed image cannot be restored',
       });
@@ -233,8 +318,25 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   metaWrites(config, state, view) {
     const meta = state.cluster?.rbd?.metas.get(view.identity.image);
     if (!config.backends.rbd || !meta) return [];
-    const set = (m: unknown) => ['rbd', ...rbdArgs(config), 'image-meta', 'set', spec(config, view.identity), 'nfsctl.meta', JSON.stringify(m)];
-    return [{ role: state.vipHolder ?? 'primary', meta, write: (next) => ({ action: { kind: 'run', argv: set(next) }, undo: { title: 'restore the image metadata', action: { kind: 'run', argv: set(meta) } } }) }];
+    const set = (m: unknown) => [
+      'rbd',
+      ...rbdArgs(config),
+      'image-meta',
+      'set',
+      spec(config, view.identity),
+      'nfsctl.meta',
+      JSON.stringify(m),
+    ];
+    return [
+      {
+        role: state.vipHolder ?? 'primary',
+        meta,
+        write: (next) => ({
+          action: { kind: 'run', argv: set(next) },
+          undo: { title: 'restore the image metadata', action: { kind: 'run', argv: set(meta) } },
+        }),
+      },
+    ];
   },
 
   pvSource: nfsPvSource,
@@ -250,20 +352,80 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
       // What services (keepalived's notify hook, kubelet) find on their PATH, not our shell's.
       const [health, tools] = await Promise.all([
         host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json']),
-        host.run(['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'sh', '-c', 'command -v rbd; [ -d /sys/module/rbd ] && echo module-loaded; grep -rqsw rbd /etc/modules /etc/modules-load.d && echo module-at-boot; [ -r "$1" ] && echo keyring-readable', 'nfsctl-rbd', r.keyring ?? '/etc/ceph/ceph.client.admin.keyring']),
+        host.run([
+          'env',
+          '-i',
+          'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+          'sh',
+          '-c',
+          'command -v rbd; [ -d /sys/module/rbd ] && echo module-loaded; grep -rqsw rbd /etc/modules /etc/modules-load.d && echo module-at-boot; [ -r "$1" ] && echo keyring-readable',
+          'nfsctl-rbd',
+          r.keyring ?? '/etc/ceph/ceph.client.admin.keyring',
+        ]),
       ]);
-      if (health.exitCode !== 0) out.push({ id: 'ceph-health', host: role, status: 'critical', title: 'Ceph cluster reachable', evidence: health.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${health.exitCode}`, fix: `check ${r.cephConf} and the monitors` });
+      if (health.exitCode !== 0)
+        out.push({
+          id: 'ceph-health',
+          host: role,
+          status: 'critical',
+          title: 'Ceph cluster reachable',
+          evidence: health.stderr.trim().split('\n').slice(-1)[0] ?? `exit ${health.exitCode}`,
+          fix: `check ${r.cephConf} and the monitors`,
+        });
       else {
         const h = parseCephHealth(health.stdout);
-        out.push({ id: 'ceph-health', host: role, status: h.status === 'HEALTH_OK' ? 'ok' : h.status === 'HEALTH_WARN' ? 'warn' : 'critical', title: 'Ceph healthy', evidence: `${h.status}${Object.keys(h.checks).length ? ': ' + Object.entries(h.checks).map(([code, c]) => `${code}: ${c.message}`).join('; ') : ''}` });
+        out.push({
+          id: 'ceph-health',
+          host: role,
+          status: h.status === 'HEALTH_OK' ? 'ok' : h.status === 'HEALTH_WARN' ? 'warn' : 'critical',
+          title: 'Ceph healthy',
+          evidence: `${h.status}${
+            Object.keys(h.checks).length
+              ? ': ' +
+                Object.entries(h.checks)
+                  .map(([code, c]) => `${code}: ${c.message}`)
+                  .join('; ')
+              : ''
+          }`,
+        });
       }
       const has = (s: string) => tools.stdout.includes(s);
-      out.push({ id: 'rbd-path', host: role, status: tools.stdout.includes('/rbd') ? 'ok' : 'critical', title: 'rbd on the services PATH', evidence: tools.stdout.split('\n')[0] || 'not found in /usr/sbin:/usr/bin:/sbin:/bin', ...(has('/rbd') ? {} : { fix: 'apt-get install ceph-common' }) });
+      out.push({
+        id: 'rbd-path',
+        host: role,
+        status: tools.stdout.includes('/rbd') ? 'ok' : 'critical',
+        title: 'rbd on the services PATH',
+        evidence: tools.stdout.split('\n')[0] || 'not found in /usr/sbin:/usr/bin:/sbin:/bin',
+        ...(has('/rbd') ? {} : { fix: 'apt-get install ceph-common' }),
+      });
       if (r.map) {
-        out.push({ id: 'rbd-module', host: role, status: has('module-loaded') ? 'ok' : 'critical', title: 'rbd kernel module loaded', evidence: has('module-loaded') ? '/sys/module/rbd present' : '/sys/module/rbd missing', ...(has('module-loaded') ? {} : { fix: 'modprobe rbd' }) });
-        out.push({ id: 'rbd-boot', host: role, status: has('module-at-boot') ? 'ok' : 'warn', title: 'rbd module loaded at boot', evidence: has('module-at-boot') ? 'listed in /etc/modules(-load.d)' : 'not in /etc/modules or /etc/modules-load.d', ...(has('module-at-boot') ? {} : { fix: 'echo rbd > /etc/modules-load.d/rbd.conf' }) });
+        out.push({
+          id: 'rbd-module',
+          host: role,
+          status: has('module-loaded') ? 'ok' : 'critical',
+          title: 'rbd kernel module loaded',
+          evidence: has('module-loaded') ? '/sys/module/rbd present' : '/sys/module/rbd missing',
+          ...(has('module-loaded') ? {} : { fix: 'modprobe rbd' }),
+        });
+        out.push({
+          id: 'rbd-boot',
+          host: role,
+          status: has('module-at-boot') ? 'ok' : 'warn',
+          title: 'rbd module loaded at boot',
+          evidence: has('module-at-boot')
+            ? 'listed in /etc/modules(-load.d)'
+            : 'not in /etc/modules or /etc/modules-load.d',
+          ...(has('module-at-boot') ? {} : { fix: 'echo rbd > /etc/modules-load.d/rbd.conf' }),
+        });
       }
-      out.push({ id: 'rbd-keyring', host: role, status: has('keyring-readable') ? 'ok' : 'critical', title: 'Ceph keyring readable', evidence: r.keyring ?? '/etc/ceph/ceph.client.admin.keyring', ...(has('keyring-readable') ? {} : { fix: `install the keyring for client.${r.id}` }) });
+      out.push({
+        id: 'rbd-keyring',
+        host: role,
+        status: has('keyring-readable') ? 'ok' : 'critical',
+        title: 'Ceph keyring readable',
+        evidence: r.keyring ?? '/etc/ceph/ceph.client.admin.keyring',
+        ...(has('keyring-readable') ? {} : { fix: `install the keyring for client.${r.id}` }),
+      });
       return out;
     },
     room: () => [],
@@ -272,8 +434,16 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   troubleshoot: {
     async backend(config, host, t) {
       const h = await host.run(['ceph', ...rbdArgs(config), 'health', '--format', 'json'], { timeoutMs: t });
-      const status = h.exitCode === 0 ? parseCephHealth(h.stdout).status : `unreachable: ${h.stderr.trim().split('\n').pop()}`;
-      if (status !== 'HEALTH_OK' && status !== 'HEALTH_WARN') return { id: 'backend', status: 'critical', title: 'Ceph healthy', evidence: status, fix: 'ceph health detail' };
+      const status =
+        h.exitCode === 0 ? parseCephHealth(h.stdout).status : `unreachable: ${h.stderr.trim().split('\n').pop()}`;
+      if (status !== 'HEALTH_OK' && status !== 'HEALTH_WARN')
+        return {
+          id: 'backend',
+          status: 'critical',
+          title: 'Ceph healthy',
+          evidence: status,
+          fix: 'ceph health detail',
+        };
       return { id: 'backend', status: 'ok', title: 'Ceph healthy', evidence: status };
     },
     inPlace: async () => null,
@@ -290,14 +460,37 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
       const peerAddr = config.hosts[role === 'primary' ? 'backup' : 'primary'].address;
       const fence = ['ceph', ...rbdArgs(config), 'osd', 'blocklist', 'add', peerAddr];
       if (rbd.map) {
-        if (views.length) steps.push({ id: `${role}:fence`, host: role, title: `fence the old holder ${peerAddr} (ceph osd blocklist add)`, action: { kind: 'run', argv: fence }, undo: null, noUndoReason: 'expires by itself' });
+        if (views.length)
+          steps.push({
+            id: `${role}:fence`,
+            host: role,
+            title: `fence the old holder ${peerAddr} (ceph osd blocklist add)`,
+            action: { kind: 'run', argv: fence },
+            undo: null,
+            noUndoReason: 'expires by itself',
+          });
       } else if (views.length) wouldDo.push(fence.join(' '));
       for (const v of views) {
         const image = `${rbd.pool}/${v.identity.image}`;
         if (rbd.map) {
           if (!mounted.has(v.path)) {
-            steps.push({ id: `${role}:map:${v.id}`, host: role, title: `map ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'map', image] }, undo: { title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image] } } });
-            steps.push({ id: `${role}:mount:${v.id}`, host: role, title: `mount ${v.path}`, action: { kind: 'run', argv: ['mount', dev(v.identity.image), v.path] }, undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } } });
+            steps.push({
+              id: `${role}:map:${v.id}`,
+              host: role,
+              title: `map ${image}`,
+              action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'map', image] },
+              undo: {
+                title: `unmap ${image}`,
+                action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image] },
+              },
+            });
+            steps.push({
+              id: `${role}:mount:${v.id}`,
+              host: role,
+              title: `mount ${v.path}`,
+              action: { kind: 'run', argv: ['mount', dev(v.identity.image), v.path] },
+              undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } },
+            });
           }
         } else {
           wouldDo.push(`rbd map ${image}`, `mount ${dev(v.identity.image)} ${v.path}`);
@@ -311,8 +504,21 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         const s = serve(v);
         if (s) steps.push(s);
         if (rbd.map) {
-          if (mounted.has(v.path)) steps.push({ id: `${role}:umount:${v.id}`, host: role, title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] }, undo: null });
-          steps.push({ id: `${role}:unmap:${v.id}`, host: role, title: `unmap ${image}`, action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image], okExitCodes: [0, 22] }, undo: null });
+          if (mounted.has(v.path))
+            steps.push({
+              id: `${role}:umount:${v.id}`,
+              host: role,
+              title: `unmount ${v.path}`,
+              action: { kind: 'run', argv: ['umount', v.path] },
+              undo: null,
+            });
+          steps.push({
+            id: `${role}:unmap:${v.id}`,
+            host: role,
+            title: `unmap ${image}`,
+            action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image], okExitCodes: [0, 22] },
+            undo: null,
+          });
         } else {
           wouldDo.push(`umount ${v.path}`, `rbd unmap ${image}`);
         }

@@ -27,9 +27,15 @@ export type Backend = Listed['name'];
 // and each writes the metadata value the names list gives it.
 type Unlisted = Exclude<BackendName, Backend>;
 type Unnamed = Exclude<Backend, BackendName>;
-const agree: [Unlisted, Unnamed] extends [never, never] ? true : { unimplemented: Unlisted; missingFromBackendNames: Unnamed } = true;
+const agree: [Unlisted, Unnamed] extends [never, never]
+  ? true
+  : { unimplemented: Unlisted; missingFromBackendNames: Unnamed } = true;
 void agree;
-for (const b of BACKEND_LIST) if (b.metaName !== BACKEND_META_NAMES[b.name]) throw new Error(`backend ${b.name}: metaName ${b.metaName} is not ${BACKEND_META_NAMES[b.name]} (src/core/backend-names.ts)`);
+for (const b of BACKEND_LIST)
+  if (b.metaName !== BACKEND_META_NAMES[b.name])
+    throw new Error(
+      `backend ${b.name}: metaName ${b.metaName} is not ${BACKEND_META_NAMES[b.name]} (src/core/backend-names.ts)`,
+    );
 
 /** The names, for the config schema's enum and the CLI's choices. */
 export function backendNames(): [Backend, ...Backend[]] {

@@ -8,9 +8,21 @@ import { removeEmptyDirArgv } from '../delete-guard.js';
 
 export const MIB = 1024 * 1024;
 
-export function fstabStep(role: string, inv: HostInventory, v: VolumeIdentity, device: string, extraOpts: string[] = []): Step {
+export function fstabStep(
+  role: string,
+  inv: HostInventory,
+  v: VolumeIdentity,
+  device: string,
+  extraOpts: string[] = [],
+): Step {
   const before = inv.fstabText ?? '';
-  const after = serializeFstab(upsertMount(parseFstab(before), { spec: device, file: v.path, vfstype: 'xfs', mntops: ['defaults', 'nofail', ...extraOpts], freq: 0, passno: 0 }, v.id));
+  const after = serializeFstab(
+    upsertMount(
+      parseFstab(before),
+      { spec: device, file: v.path, vfstype: 'xfs', mntops: ['defaults', 'nofail', ...extraOpts], freq: 0, passno: 0 },
+      v.id,
+    ),
+  );
   return {
     id: `${role}:fstab`,
     host: role,
@@ -52,8 +64,21 @@ export function growfsStep(role: string, v: VolumeIdentity): Step {
 }
 
 /** A metadata record with `size` changed, rebuilt from the merged view. */
-export function metaWithSize(metaName: string, view: { namespace: string; name: string; labels: Record<string, string>; createdAt: string; createdBy: string }, size: number) {
-  return { v: 1 as const, namespace: view.namespace, name: view.name, labels: view.labels, createdAt: view.createdAt, createdBy: view.createdBy, backend: metaName, size };
+export function metaWithSize(
+  metaName: string,
+  view: { namespace: string; name: string; labels: Record<string, string>; createdAt: string; createdBy: string },
+  size: number,
+) {
+  return {
+    v: 1 as const,
+    namespace: view.namespace,
+    name: view.name,
+    labels: view.labels,
+    createdAt: view.createdAt,
+    createdBy: view.createdBy,
+    backend: metaName,
+    size,
+  };
 }
 
 /** Room findings: critical under 5 % free, warn under 15 %. */

@@ -7,7 +7,14 @@ import type { Step } from '../../plan/plan.js';
 import { dataRoot } from '../../config/checked.js';
 import { VolumeMetaSchema, type VolumeMeta } from '../../core/lvm-json.js';
 import { formatSize } from '../../core/sizes.js';
-import { catDirArgv, parseXfsProjectReport, splitCat, xfsMetaPath, XFS_META_DIR, type HostInventory } from '../inventory.js';
+import {
+  catDirArgv,
+  parseXfsProjectReport,
+  splitCat,
+  xfsMetaPath,
+  XFS_META_DIR,
+  type HostInventory,
+} from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { metaNeedle, removeOwnedDirArgv } from '../delete-guard.js';
 import { nfsPvSource, type VolumeBackend } from './contract.js';
@@ -36,7 +43,8 @@ function recordOf(inv: HostInventory, v: VolumeIdentity): VolumeMeta | undefined
   let ix = indexes.get(inv);
   if (!ix) {
     ix = new Map();
-    for (const m of inv.xfs?.metas ?? []) if (!ix.has(`${m.namespace}/${m.name}`)) ix.set(`${m.namespace}/${m.name}`, m);
+    for (const m of inv.xfs?.metas ?? [])
+      if (!ix.has(`${m.namespace}/${m.name}`)) ix.set(`${m.namespace}/${m.name}`, m);
     indexes.set(inv, ix);
   }
   return ix.get(`${v.ref.namespace}/${v.ref.name}`);
@@ -55,11 +63,15 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
   configDocs: {
     'backends.xfsquota': 'XFS project quotas: one directory per volume on one shared XFS filesystem.',
     'backends.xfsquota.root': 'Mount point of the XFS filesystem (mounted with prjquota). The same rules as nfs.root.',
-    'backends.xfsquota.quota': 'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
+    'backends.xfsquota.quota':
+      'Enforce sizes with project quotas. false on kernels without XFS quota support (test labs): sizes are recorded, not enforced.',
   },
   configPathKeys: ['backends.xfsquota.root'],
   dataRoots: (config) => (config.backends.xfsquota ? [config.backends.xfsquota.root] : []),
-  configWarnings: (c) => (c.backends.xfsquota && !c.backends.xfsquota.quota ? [{ path: ['backends', 'xfsquota', 'quota'], message: 'quota: false: volume sizes are recorded, not enforced' }] : []),
+  configWarnings: (c) =>
+    c.backends.xfsquota && !c.backends.xfsquota.quota
+      ? [{ path: ['backends', 'xfsquota', 'quota'], message: 'quota: false: volume sizes are recorded, not enforced' }]
+      : [],
 
   makesFilesystem: () => false,
   mountedDevice: () => null,
@@ -96,13 +108,25 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
       // no quota support: the directory and its metadata record are all there is
       return { present: inv.dirs.has(v.path), sizeBytes: recordOf(inv, v)?.size ?? null, usedBytes: null };
     }
-    return { present: inv.dirs.has(v.path) && p !== undefined, sizeBytes: p && p.hardBytes > 0 ? p.hardBytes : null, usedBytes: p?.usedBytes ?? null };
+    return {
+      present: inv.dirs.has(v.path) && p !== undefined,
+      sizeBytes: p && p.hardBytes > 0 ? p.hardBytes : null,
+      usedBytes: p?.usedBytes ?? null,
+    };
   },
   usage(config, inv, v) {
     if (config.backends.xfsquota?.quota === false) return null;
     const p = inv.xfs?.projects.get(v.projectId);
     if (!p) return null;
-    return xfsQuotaUsage({ id: p.id, usedBytes: p.usedBytes, softBytes: p.softBytes ?? 0, hardBytes: p.hardBytes, inodesUsed: p.inodesUsed ?? null, inodesSoft: null, inodesHard: p.inodesHard ?? null });
+    return xfsQuotaUsage({
+      id: p.id,
+      usedBytes: p.usedBytes,
+      softBytes: p.softBytes ?? 0,
+      hardBytes: p.hardBytes,
+      inodesUsed: p.inodesUsed ?? null,
+      inodesSoft: null,
+      inodesHard: p.inodesHard ?? null,
+    });
   },
   owns: (state, role, v) => state.inv[role].xfs?.metas.some((m) => sameVolume(m, v)) ?? false,
   leftover: (state, v) => (['primary', 'backup'] as const).some((r) => state.inv[r].xfs?.projects.has(v.projectId)),
@@ -112,7 +136,10 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     for (const r of ['primary', 'backup'] as const) {
       const x = state.inv[r].xfs;
       if (!x) short.push(`${r}: ${config.backends.xfsquota!.root} is not readable as an XFS quota root`);
-      else if (x.freeBytes < extra) short.push(`${r}: ${config.backends.xfsquota!.root} has ${formatSize(x.freeBytes)} free, needs ${formatSize(extra)}`);
+      else if (x.freeBytes < extra)
+        short.push(
+          `${r}: ${config.backends.xfsquota!.root} has ${formatSize(x.freeBytes)} free, needs ${formatSize(extra)}`,
+        );
     }
     return short;
   },
@@ -128,7 +155,10 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
         host: role,
         title: `make ${v.path} XFS project ${v.projectId}`,
         action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `project -s -p ${v.path} ${v.projectId}`, root] },
-        undo: { title: `clear project ${v.projectId} from ${v.path}`, action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `project -C -p ${v.path} ${v.projectId}`, root] } },
+        undo: {
+          title: `clear project ${v.projectId} from ${v.path}`,
+          action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `project -C -p ${v.path} ${v.projectId}`, root] },
+        },
       },
       ...(config.backends.xfsquota!.quota
         ? [
@@ -136,8 +166,17 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
               id: `${role}:limit`,
               host: role,
               title: `limit project ${v.projectId} to ${size} bytes (hard)`,
-              action: { kind: 'run' as const, argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${size} ${v.projectId}`, root] },
-              undo: { title: `drop the limit of project ${v.projectId}`, action: { kind: 'run' as const, argv: ['xfs_quota', '-x', '-c', `limit -p bhard=0 ${v.projectId}`, root] } },
+              action: {
+                kind: 'run' as const,
+                argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${size} ${v.projectId}`, root],
+              },
+              undo: {
+                title: `drop the limit of project ${v.projectId}`,
+                action: {
+                  kind: 'run' as const,
+                  argv: ['xfs_quota', '-x', '-c', `limit -p bhard=0 ${v.projectId}`, root],
+                },
+              },
             },
           ]
         : []),
@@ -159,12 +198,25 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
         host: role,
         title: `raise the hard limit of project ${v.projectId} to ${size} bytes`,
         action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${size} ${v.projectId}`, root] },
-        undo: { title: `restore the limit (${oldSize} bytes)`, action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${oldSize} ${v.projectId}`, root] } },
+        undo: {
+          title: `restore the limit (${oldSize} bytes)`,
+          action: { kind: 'run', argv: ['xfs_quota', '-x', '-c', `limit -p bhard=${oldSize} ${v.projectId}`, root] },
+        },
       },
     ];
   },
   recordSizeSteps: (config, _state, view, size) =>
-    (['primary', 'backup'] as const).map((role) => ({ id: `${role}:meta`, host: role, title: 'record the new size', action: { kind: 'write' as const, path: xfsMetaPath(config.backends.xfsquota!.root, view.identity.project), content: JSON.stringify(metaWithSize('xfs', view, size)) + '\n' }, undo: null })),
+    (['primary', 'backup'] as const).map((role) => ({
+      id: `${role}:meta`,
+      host: role,
+      title: 'record the new size',
+      action: {
+        kind: 'write' as const,
+        path: xfsMetaPath(config.backends.xfsquota!.root, view.identity.project),
+        content: JSON.stringify(metaWithSize('xfs', view, size)) + '\n',
+      },
+      undo: null,
+    })),
   removeSteps(config, role, inv, v) {
     const root = config.backends.xfsquota!.root;
     const metaPath = xfsMetaPath(root, v.project);
@@ -185,7 +237,18 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
         id: `${role}:rm-data`,
         host: role,
         title: `delete ${v.path} and everything in it (data is destroyed)`,
-        action: { kind: 'run', argv: removeOwnedDirArgv(config.nfs.root, v.path, metaPath, metaNeedle(v.ref.namespace, v.ref.name), v.projectId), timeoutMs: 600_000, summary: `rm -rf --one-file-system -- ${v.path} (after checking it is nfsctl's: ${metaPath}, XFS project ${v.projectId})` },
+        action: {
+          kind: 'run',
+          argv: removeOwnedDirArgv(
+            config.nfs.root,
+            v.path,
+            metaPath,
+            metaNeedle(v.ref.namespace, v.ref.name),
+            v.projectId,
+          ),
+          timeoutMs: 600_000,
+          summary: `rm -rf --one-file-system -- ${v.path} (after checking it is nfsctl's: ${metaPath}, XFS project ${v.projectId})`,
+        },
         undo: null,
         noUndoReason: 'deleted files cannot be restored',
       });
@@ -207,7 +270,19 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     return (['primary', 'backup'] as const).flatMap((role) => {
       const meta = state.inv[role].xfs?.metas.find((m) => m.namespace === view.namespace && m.name === view.name);
       if (!meta) return [];
-      return [{ role, meta, write: (next) => ({ action: { kind: 'write' as const, path, content: JSON.stringify(next) + '\n' }, undo: { title: 'restore the metadata record', action: { kind: 'write' as const, path, content: JSON.stringify(meta) + '\n' } } }) }];
+      return [
+        {
+          role,
+          meta,
+          write: (next) => ({
+            action: { kind: 'write' as const, path, content: JSON.stringify(next) + '\n' },
+            undo: {
+              title: 'restore the metadata record',
+              action: { kind: 'write' as const, path, content: JSON.stringify(meta) + '\n' },
+            },
+          }),
+        },
+      ];
     });
   },
 
@@ -221,7 +296,15 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     room(config, i) {
       if (!i.xfs) return [];
       const { pct, status } = roomStatus(i.xfs.freeBytes, i.xfs.sizeBytes);
-      return [{ id: 'xfs-free', host: i.role, status, title: `${config.backends.xfsquota!.root} has room`, evidence: `${formatSize(i.xfs.freeBytes)} free of ${formatSize(i.xfs.sizeBytes)} (${pct.toFixed(0)}%)` }];
+      return [
+        {
+          id: 'xfs-free',
+          host: i.role,
+          status,
+          title: `${config.backends.xfsquota!.root} has room`,
+          evidence: `${formatSize(i.xfs.freeBytes)} free of ${formatSize(i.xfs.sizeBytes)} (${pct.toFixed(0)}%)`,
+        },
+      ];
     },
     pairRoom: () => [],
   },
@@ -230,8 +313,22 @@ export const xfsquotaBackend: VolumeBackend<'xfsquota', typeof section> = {
     async inPlace(config, role, host, v, t) {
       const df = await host.run(['df', '-B1', '--output=size,target', v.path], { timeoutMs: t });
       const size = Number(df.stdout.trim().split('\n')[1]?.trim().split(/\s+/)[0] ?? 0);
-      if (df.exitCode !== 0) return { id: 'mounted', status: 'critical', title: `${v.path} present`, evidence: df.stderr.trim(), fix: `check ${config.backends.xfsquota!.root} is mounted with prjquota on ${role}` };
-      return { id: 'mounted', status: 'ok', title: `${v.path} present`, evidence: config.backends.xfsquota!.quota ? `df shows ${size} bytes (the project quota)` : `present (no quota support on this host: df shows the whole filesystem, ${size} bytes)` };
+      if (df.exitCode !== 0)
+        return {
+          id: 'mounted',
+          status: 'critical',
+          title: `${v.path} present`,
+          evidence: df.stderr.trim(),
+          fix: `check ${config.backends.xfsquota!.root} is mounted with prjquota on ${role}`,
+        };
+      return {
+        id: 'mounted',
+        status: 'ok',
+        title: `${v.path} present`,
+        evidence: config.backends.xfsquota!.quota
+          ? `df shows ${size} bytes (the project quota)`
+          : `present (no quota support on this host: df shows the whole filesystem, ${size} bytes)`,
+      };
     },
   },
   followVip: () => ({ steps: [], recordedOnly: [], why: '' }),

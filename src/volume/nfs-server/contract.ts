@@ -55,7 +55,14 @@ export interface Exporter<Name extends string = string> {
   exportState(config: Config, inv: HostInventory, v: VolumeIdentity): { configured: boolean; clients: string[] };
 
   /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */
-  exportSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, spec: ExportSpec, fsal: GaneshaFsal | null): Step[];
+  exportSteps(
+    config: Config,
+    role: PairRole,
+    inv: HostInventory,
+    v: VolumeIdentity,
+    spec: ExportSpec,
+    fsal: GaneshaFsal | null,
+  ): Step[];
   /** Steps that stop exporting `v` on one host; nothing when it is not exported there. */
   unexportSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity): Step[];
 

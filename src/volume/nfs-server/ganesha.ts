@@ -7,7 +7,13 @@ import type { Step } from '../../plan/plan.js';
 import { CommandFailedError, runChecked } from '../../host/host.js';
 import { NfsctlError } from '../../core/errors.js';
 import { validateClientSpec } from '../../core/exports-file.js';
-import { ganeshaQuote, parseGaneshaExports, parseShowExports, renderGaneshaExport, type GaneshaClientRule } from '../../core/ganesha.js';
+import {
+  ganeshaQuote,
+  parseGaneshaExports,
+  parseShowExports,
+  renderGaneshaExport,
+  type GaneshaClientRule,
+} from '../../core/ganesha.js';
 import { checkNfsctlExportOptions, ganeshaPermissions } from '../../core/export-options.js';
 import type { ServedExport } from '../../core/exportfs-v.js';
 import { catDirArgv, ganeshaDbus, splitCat } from '../inventory.js';
@@ -47,9 +53,12 @@ function includeList(config: Config, files: Iterable<string>): string {
   return `# Managed by nfsctl: one %include per volume export. Do not edit.\n${names.map((n) => `%include ${ganeshaQuote(`${config.nfs.ganeshaExportsDir}/${n}`, '%include path')}`).join('\n')}\n`;
 }
 
-const fileNameOf = (config: Config, v: VolumeIdentity) => ganeshaFile(config, v).slice(config.nfs.ganeshaExportsDir.length + 1);
-const addExport = (config: Config, v: VolumeIdentity) => ganeshaDbus('AddExport', `string:${ganeshaFile(config, v)}`, `string:EXPORT(Export_Id=${v.exportId})`);
-const parseServed = (stdout: string): ServedExport[] => parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
+const fileNameOf = (config: Config, v: VolumeIdentity) =>
+  ganeshaFile(config, v).slice(config.nfs.ganeshaExportsDir.length + 1);
+const addExport = (config: Config, v: VolumeIdentity) =>
+  ganeshaDbus('AddExport', `string:${ganeshaFile(config, v)}`, `string:EXPORT(Export_Id=${v.exportId})`);
+const parseServed = (stdout: string): ServedExport[] =>
+  parseShowExports(stdout).map((e) => ({ path: e.path, clients: [], exportId: e.exportId }));
 
 /**
  * ShowExports names an export by its Path; an export whose FSAL is a backend's own (CephFS)
@@ -60,9 +69,15 @@ const parseServed = (stdout: string): ServedExport[] => parseShowExports(stdout)
 export function servedAsPseudo(served: ServedExport[], files: ReadonlyMap<string, string>): ServedExport[] {
   const pseudo = new Map<number, string>();
   for (const text of files.values()) {
-    for (const b of parseGaneshaExports(text)) if (b.owner !== null && b.exportId !== null && b.pseudo !== null && b.path !== b.pseudo) pseudo.set(b.exportId, b.pseudo);
+    for (const b of parseGaneshaExports(text))
+      if (b.owner !== null && b.exportId !== null && b.pseudo !== null && b.path !== b.pseudo)
+        pseudo.set(b.exportId, b.pseudo);
   }
-  return pseudo.size === 0 ? served : served.map((e) => (e.exportId !== undefined && pseudo.has(e.exportId) ? { ...e, path: pseudo.get(e.exportId)! } : e));
+  return pseudo.size === 0
+    ? served
+    : served.map((e) =>
+        e.exportId !== undefined && pseudo.has(e.exportId) ? { ...e, path: pseudo.get(e.exportId)! } : e,
+      );
 }
 
 export const ganeshaExporter: Exporter<'ganesha'> = {
@@ -112,7 +127,8 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
           describe: `write ${file} (${summary}; FSAL ${fsal!.name}, its Path from \`${pathArgv.join(' ')}\`)${beforeFile !== null ? ', keeping a backup' : ''}`,
           fn: async (h) => {
             const path = (await runChecked(h, [...pathArgv])).stdout.trim();
-            if (!path.startsWith('/') || /\s/.test(path)) throw new NfsctlError(`${h.name}: \`${pathArgv.join(' ')}\` printed ${JSON.stringify(path)}, not a path`);
+            if (!path.startsWith('/') || /\s/.test(path))
+              throw new NfsctlError(`${h.name}: \`${pathArgv.join(' ')}\` printed ${JSON.stringify(path)}, not a path`);
             await h.writeFileAtomic(file, ganeshaBlock(v, spec, { ...fsal!, path }), { backup: beforeFile !== null });
           },
         }
@@ -123,16 +139,29 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
         host: role,
         title: `write the EXPORT block for ${v.path} (Export_Id ${v.exportId})`,
         action: fileAction,
-        undo: { title: `restore ${file}`, action: beforeFile === null ? { kind: 'run', argv: ['rm', '-f', '--', file] } : { kind: 'write', path: file, content: beforeFile } },
+        undo: {
+          title: `restore ${file}`,
+          action:
+            beforeFile === null
+              ? { kind: 'run', argv: ['rm', '-f', '--', file] }
+              : { kind: 'write', path: file, content: beforeFile },
+        },
       },
       {
         id: `${role}:ganesha-include`,
         host: role,
         title: `list it in ${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE} (read at ganesha start)`,
-        action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: includeList(config, [...inv.ganeshaFiles.keys(), fileName]) },
+        action: {
+          kind: 'write',
+          path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`,
+          content: includeList(config, [...inv.ganeshaFiles.keys(), fileName]),
+        },
         undo: {
           title: 'restore the include list',
-          action: beforeInclude === null ? { kind: 'run', argv: ['rm', '-f', '--', `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`] } : { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude },
+          action:
+            beforeInclude === null
+              ? { kind: 'run', argv: ['rm', '-f', '--', `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`] }
+              : { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude },
         },
       },
       {
@@ -148,8 +177,18 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
             await verifyServed(config, h, v.path, true, v.exportId);
           },
         },
-        undo: live ? null : { title: 'remove it from the running ganesha', action: { kind: 'run', argv: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`) } },
-        ...(live ? { noUndoReason: 'the previous export definition is restored by the file undo; ganesha keeps the updated one until restart' } : {}),
+        undo: live
+          ? null
+          : {
+              title: 'remove it from the running ganesha',
+              action: { kind: 'run', argv: ganeshaDbus('RemoveExport', `uint16:${v.exportId}`) },
+            },
+        ...(live
+          ? {
+              noUndoReason:
+                'the previous export definition is restored by the file undo; ganesha keeps the updated one until restart',
+            }
+          : {}),
       },
     ];
   },
@@ -176,7 +215,8 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
             await verifyServed(config, h, v.path, false, liveId);
           },
         },
-        undo: beforeFile === null ? null : { title: 'add it back', action: { kind: 'run', argv: addExport(config, v) } },
+        undo:
+          beforeFile === null ? null : { title: 'add it back', action: { kind: 'run', argv: addExport(config, v) } },
       });
     }
     if (beforeFile !== null) {
@@ -186,8 +226,18 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
           id: `${role}:ganesha-include`,
           host: role,
           title: 'drop it from the include list',
-          action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: includeList(config, [...inv.ganeshaFiles.keys()].filter((f) => f !== fileName)) },
-          undo: { title: 'restore the include list', action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude } },
+          action: {
+            kind: 'write',
+            path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`,
+            content: includeList(
+              config,
+              [...inv.ganeshaFiles.keys()].filter((f) => f !== fileName),
+            ),
+          },
+          undo: {
+            title: 'restore the include list',
+            action: { kind: 'write', path: `${config.nfs.ganeshaExportsDir}/${INCLUDE_FILE}`, content: beforeInclude },
+          },
         },
         {
           id: `${role}:ganesha-file`,

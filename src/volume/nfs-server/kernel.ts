@@ -5,7 +5,17 @@ import type { Config } from '../../config/schema.js';
 import type { Step } from '../../plan/plan.js';
 import { CommandFailedError, fileContent } from '../../host/host.js';
 import { readFileArgv } from '../../host/atomic-write.js';
-import { parseExports, serializeExports, upsertExport, removeExport, findExports, normalizeExportPath, validateClientSpec, type ExportClient, type ExportEntry } from '../../core/exports-file.js';
+import {
+  parseExports,
+  serializeExports,
+  upsertExport,
+  removeExport,
+  findExports,
+  normalizeExportPath,
+  validateClientSpec,
+  type ExportClient,
+  type ExportEntry,
+} from '../../core/exports-file.js';
 import { parseExportfsV } from '../../core/exportfs-v.js';
 import { checkNfsctlExportOptions } from '../../core/export-options.js';
 import { UsageError } from '../../core/errors.js';
@@ -17,7 +27,8 @@ import { verifyServed } from './common.js';
 /** Kernel options for a volume: configured/requested options plus its stable fsid. */
 export function kernelOptions(v: VolumeIdentity, options: string[]): string[] {
   // an adopted volume keeps the fsid its line had (or none): clients' file handles depend on it
-  if (v.adopted) return [...options.filter((o) => !o.startsWith('fsid=')), ...(v.adopted.fsid ? [`fsid=${v.adopted.fsid}`] : [])];
+  if (v.adopted)
+    return [...options.filter((o) => !o.startsWith('fsid=')), ...(v.adopted.fsid ? [`fsid=${v.adopted.fsid}`] : [])];
   return [...options.filter((o) => !o.startsWith('fsid=')), `fsid=${v.fsid}`];
 }
 
@@ -85,17 +96,29 @@ export const kernelExporter: Exporter<'kernel'> = {
   },
 
   exportSteps(config, role, inv, v, spec, fsal) {
-    if (fsal) throw new UsageError(`${v.id}: its storage is served through the ganesha FSAL ${fsal.name}, which the kernel NFS server cannot do; set nfs.server: ganesha`);
+    if (fsal)
+      throw new UsageError(
+        `${v.id}: its storage is served through the ganesha FSAL ${fsal.name}, which the kernel NFS server cannot do; set nfs.server: ganesha`,
+      );
     const before = inv.exportsText;
     const clients: ExportClient[] = spec.clients.map((host) => ({ host, options: kernelOptions(v, spec.options) }));
     const after = serializeExports(upsertExport(parseExports(before ?? ''), v.path, clients, v.id));
-    const restore = before === null ? { kind: 'run' as const, argv: ['rm', '-f', '--', config.nfs.exportsFile] } : { kind: 'write' as const, path: config.nfs.exportsFile, content: before };
+    const restore =
+      before === null
+        ? { kind: 'run' as const, argv: ['rm', '-f', '--', config.nfs.exportsFile] }
+        : { kind: 'write' as const, path: config.nfs.exportsFile, content: before };
     return [
       {
         id: `${role}:exports-file`,
         host: role,
         title: `add ${v.path} to ${config.nfs.exportsFile}`,
-        action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true, summary: `${v.path} ${clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}` },
+        action: {
+          kind: 'write',
+          path: config.nfs.exportsFile,
+          content: after,
+          backup: true,
+          summary: `${v.path} ${clients.map((c) => `${c.host}(${c.options.join(',')})`).join(' ')}`,
+        },
         undo: { title: `restore ${config.nfs.exportsFile}`, action: restore },
       },
       exportfsStep(config, role, v, true),
@@ -113,7 +136,10 @@ export const kernelExporter: Exporter<'kernel'> = {
         host: role,
         title: `remove ${v.path} from ${config.nfs.exportsFile}`,
         action: { kind: 'write', path: config.nfs.exportsFile, content: after, backup: true },
-        undo: { title: `restore ${config.nfs.exportsFile}`, action: { kind: 'write', path: config.nfs.exportsFile, content: before } },
+        undo: {
+          title: `restore ${config.nfs.exportsFile}`,
+          action: { kind: 'write', path: config.nfs.exportsFile, content: before },
+        },
       },
       exportfsStep(config, role, v, false),
     ];

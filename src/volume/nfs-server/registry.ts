@@ -6,10 +6,7 @@ import { kernelExporter } from './kernel.js';
 import { ganeshaExporter } from './ganesha.js';
 import { NFS_SERVER_KINDS, type NfsServerKind } from '../../core/export-options.js';
 
-export const EXPORTER_LIST = [
-  kernelExporter,
-  ganeshaExporter,
-] as const;
+export const EXPORTER_LIST = [kernelExporter, ganeshaExporter] as const;
 // every entry is a complete Exporter (each file also declares its object as one)
 const checked: readonly Exporter[] = EXPORTER_LIST;
 void checked;

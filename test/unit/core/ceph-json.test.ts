@@ -42,9 +42,9 @@ describe('parseConcatenatedJson', () => {
   });
 
   it('keeps integers beyond 2^53 exact, as strings', () => {
-    expect(parseConcatenatedJson('{"cookie":18446462598732840961,"small":9007199254740991,"neg":-9007199254740993}')).toEqual([
-      { cookie: '18446462598732840961', small: 9007199254740991, neg: '-9007199254740993' },
-    ]);
+    expect(
+      parseConcatenatedJson('{"cookie":18446462598732840961,"small":9007199254740991,"neg":-9007199254740993}'),
+    ).toEqual([{ cookie: '18446462598732840961', small: 9007199254740991, neg: '-9007199254740993' }]);
     // Digits inside strings are left alone.
     expect(parseConcatenatedJson('["18446462598732840961"]')).toEqual([['18446462598732840961']]);
   });
@@ -61,11 +61,14 @@ describe('parseConcatenatedJson', () => {
 describe('rbd lock ls', () => {
   it('reads the array form (Mimic and later)', () => {
     const out = '[{"id":"kubelet_lock_magic_node-1","locker":"client.4123","address":"198.51.100.11:0/3710147553"}]\n';
-    expect(parseRbdLockList(out)).toEqual([{ id: 'kubelet_lock_magic_node-1', locker: 'client.4123', address: '198.51.100.11:0/3710147553' }]);
+    expect(parseRbdLockList(out)).toEqual([
+      { id: 'kubelet_lock_magic_node-1', locker: 'client.4123', address: '198.51.100.11:0/3710147553' },
+    ]);
   });
 
   it('reads the older object-keyed form', () => {
-    const out = '{"kubelet_lock_magic_node-2":{"locker":"client.4200","address":"198.51.100.12:0/1234"},"other":{"locker":"client.9","address":"[2001:db8::5]:0/7"}}\n';
+    const out =
+      '{"kubelet_lock_magic_node-2":{"locker":"client.4200","address":"198.51.100.12:0/1234"},"other":{"locker":"client.9","address":"[2001:db8::5]:0/7"}}\n';
     expect(parseRbdLockList(out)).toEqual([
       { id: 'kubelet_lock_magic_node-2', locker: 'client.4200', address: '198.51.100.12:0/1234' },
       { id: 'other', locker: 'client.9', address: '[2001:db8::5]:0/7' },
@@ -87,7 +90,8 @@ describe('rbd lock ls', () => {
 
 describe('rbd status', () => {
   it('reads watchers with 64-bit cookies', () => {
-    const out = '{"watchers":[{"address":"198.51.100.11:0/3710147553","client":4123,"cookie":18446462598732840961},{"address":"198.51.100.12:0/99","client":4200,"cookie":140234}]}\n';
+    const out =
+      '{"watchers":[{"address":"198.51.100.11:0/3710147553","client":4123,"cookie":18446462598732840961},{"address":"198.51.100.12:0/99","client":4200,"cookie":140234}]}\n';
     expect(parseRbdStatus(out)).toEqual({
       watchers: [
         { address: '198.51.100.11:0/3710147553', client: 'client.4123', cookie: '18446462598732840961' },
@@ -137,9 +141,13 @@ describe('rbd info', () => {
   });
 
   it('reads a format-1 image and a clone parent', () => {
-    const f1 = parseRbdInfo('{"block_name_prefix":"rb.0.1","format":1,"id":"","name":"foo","object_size":4194304,"objects":256,"order":22,"size":1073741824}');
+    const f1 = parseRbdInfo(
+      '{"block_name_prefix":"rb.0.1","format":1,"id":"","name":"foo","object_size":4194304,"objects":256,"order":22,"size":1073741824}',
+    );
     expect(f1).toMatchObject({ name: 'foo', id: '', format: 1, features: [] });
-    const clone = parseRbdInfo('{"name":"child","id":"ab","size":536870912,"format":2,"features":["layering"],"parent":{"pool":"rbd","pool_namespace":"","image":"bar","id":"cd","snapshot":"snap","trash":false,"overlap":536870912}}');
+    const clone = parseRbdInfo(
+      '{"name":"child","id":"ab","size":536870912,"format":2,"features":["layering"],"parent":{"pool":"rbd","pool_namespace":"","image":"bar","id":"cd","snapshot":"snap","trash":false,"overlap":536870912}}',
+    );
     expect(clone.parent).toEqual({ pool: 'rbd', image: 'bar', snapshot: 'snap' });
   });
 
@@ -151,7 +159,8 @@ describe('rbd info', () => {
 
 describe('rbd ls', () => {
   it('reads ls -l with snapshots and locks', () => {
-    const out = '[{"image":"foo","id":"1","size":1073741824,"format":2},{"image":"foo","id":"1","snapshot":"snap","snapshot_id":4,"size":1073741824,"format":2,"protected":"false"},{"image":"quux","size":1048576,"format":1,"lock_type":"exclusive"}]\n';
+    const out =
+      '[{"image":"foo","id":"1","size":1073741824,"format":2},{"image":"foo","id":"1","snapshot":"snap","snapshot_id":4,"size":1073741824,"format":2,"protected":"false"},{"image":"quux","size":1048576,"format":1,"lock_type":"exclusive"}]\n';
     expect(parseRbdListLong(out)).toEqual([
       { image: 'foo', id: '1', size: 1073741824, format: 2, lockType: null, snapshot: null },
       { image: 'foo', id: '1', size: 1073741824, format: 2, lockType: null, snapshot: 'snap' },
@@ -184,15 +193,28 @@ describe('rbd image-meta list', () => {
 
 describe('ceph health', () => {
   it('reads HEALTH_OK (no trailing newline)', () => {
-    expect(parseCephHealth('{"status":"HEALTH_OK","checks":{},"mutes":[]}')).toEqual({ status: 'HEALTH_OK', checks: {}, mutes: [] });
+    expect(parseCephHealth('{"status":"HEALTH_OK","checks":{},"mutes":[]}')).toEqual({
+      status: 'HEALTH_OK',
+      checks: {},
+      mutes: [],
+    });
   });
 
   it('reads checks, counts and mutes', () => {
     const out = JSON.stringify({
       status: 'HEALTH_WARN',
       checks: {
-        POOL_APP_NOT_ENABLED: { severity: 'HEALTH_WARN', summary: { message: '1 pool(s) do not have an application enabled', count: 1 }, muted: false },
-        OSD_DOWN: { severity: 'HEALTH_WARN', summary: { message: '1 osds down', count: 1 }, muted: true, detail: [{ message: 'osd.3 is down' }] },
+        POOL_APP_NOT_ENABLED: {
+          severity: 'HEALTH_WARN',
+          summary: { message: '1 pool(s) do not have an application enabled', count: 1 },
+          muted: false,
+        },
+        OSD_DOWN: {
+          severity: 'HEALTH_WARN',
+          summary: { message: '1 osds down', count: 1 },
+          muted: true,
+          detail: [{ message: 'osd.3 is down' }],
+        },
       },
       mutes: [{ code: 'OSD_DOWN', sticky: false, summary: '1 osds down', count: 1 }],
     });
@@ -227,7 +249,9 @@ describe('ceph osd blocklist ls', () => {
     expect(parseOsdBlocklist('[]')).toEqual([]);
     expect(parseOsdBlocklist('[][]')).toEqual([]);
     expect(parseOsdBlocklist('[]\n[]\n')).toEqual([]);
-    expect(parseOsdBlocklist('[{"addr":"1.2.3.4:0/123","until":"2026-01-01T00:00:00.000000+0000"}]\n[]')).toHaveLength(1);
+    expect(parseOsdBlocklist('[{"addr":"1.2.3.4:0/123","until":"2026-01-01T00:00:00.000000+0000"}]\n[]')).toHaveLength(
+      1,
+    );
   });
 
   it('rejects more than two documents or entries without an address', () => {
@@ -272,9 +296,9 @@ import {
 
 describe('rbd/ceph shapes used by nfsctl rbd', () => {
   it('blocklist: two documents as Pacific prints them (no trailing newline), and empty forms', () => {
-    expect(parseOsdBlocklist('[{"addr":"198.51.100.11:0/3181996668","until":"2026-11-22T06:00:27.448267+0000"}][]')).toEqual([
-      { kind: 'addr', addr: '198.51.100.11:0/3181996668', until: '2026-11-22T06:00:27.448267+0000' },
-    ]);
+    expect(
+      parseOsdBlocklist('[{"addr":"198.51.100.11:0/3181996668","until":"2026-11-22T06:00:27.448267+0000"}][]'),
+    ).toEqual([{ kind: 'addr', addr: '198.51.100.11:0/3181996668', until: '2026-11-22T06:00:27.448267+0000' }]);
     expect(parseOsdBlocklist('[][{"range":"198.51.100.0/24","until":"2026-11-22T06:00:27.448267+0000"}]')).toEqual([
       { kind: 'range', addr: '198.51.100.0/24', until: '2026-11-22T06:00:27.448267+0000' },
     ]);
@@ -283,30 +307,49 @@ describe('rbd/ceph shapes used by nfsctl rbd', () => {
   });
   it('rbd lock ls: empty forms and the JSON Pacific prints', () => {
     for (const empty of ['', '\n', '[]\n', '{}']) expect(parseRbdLockList(empty)).toEqual([]);
-    expect(parseRbdLockList('[{"id":"kubelet_lock_magic_node-gone","locker":"client.4130","address":"198.51.100.11:0/3181996668"}]\n')).toEqual([
-      { id: 'kubelet_lock_magic_node-gone', locker: 'client.4130', address: '198.51.100.11:0/3181996668' },
-    ]);
+    expect(
+      parseRbdLockList(
+        '[{"id":"kubelet_lock_magic_node-gone","locker":"client.4130","address":"198.51.100.11:0/3181996668"}]\n',
+      ),
+    ).toEqual([{ id: 'kubelet_lock_magic_node-gone', locker: 'client.4130', address: '198.51.100.11:0/3181996668' }]);
   });
   it('rbd status: empty forms, and the lab-recorded watcher', () => {
     for (const empty of ['', '{}', '{"watchers":[]}']) expect(parseRbdStatus(empty).watchers).toEqual([]);
-    expect(parseRbdStatus('{"watchers":[{"address":"198.51.100.21:0/1300091762","client":4174,"cookie":139898157811936}]}').watchers).toEqual([
-      { address: '198.51.100.21:0/1300091762', client: 'client.4174', cookie: '139898157811936' },
-    ]);
+    expect(
+      parseRbdStatus('{"watchers":[{"address":"198.51.100.21:0/1300091762","client":4174,"cookie":139898157811936}]}')
+        .watchers,
+    ).toEqual([{ address: '198.51.100.21:0/1300091762', client: 'client.4174', cookie: '139898157811936' }]);
   });
   it('rbd lock ls header (plain): exclusive, shared with tag, none', () => {
-    expect(parseRbdLockHeader('There is 1 exclusive lock on this image.\nLocker       ID  Address\nclient.1 x 1.2.3.4:0/1\n')).toEqual({ type: 'exclusive', count: 1, tag: null });
-    expect(parseRbdLockHeader('There are 2 shared locks on this image.\nLock tag: tagA\nLocker ID Address\n')).toEqual({ type: 'shared', count: 2, tag: 'tagA' });
+    expect(
+      parseRbdLockHeader(
+        'There is 1 exclusive lock on this image.\nLocker       ID  Address\nclient.1 x 1.2.3.4:0/1\n',
+      ),
+    ).toEqual({ type: 'exclusive', count: 1, tag: null });
+    expect(parseRbdLockHeader('There are 2 shared locks on this image.\nLock tag: tagA\nLocker ID Address\n')).toEqual({
+      type: 'shared',
+      count: 2,
+      tag: 'tagA',
+    });
     expect(parseRbdLockHeader('')).toEqual({ type: null, count: 0, tag: null });
     expect(() => parseRbdLockHeader('something else')).toThrow(OutputParseError);
   });
   it('rbd showmapped: array, old object form, empty forms', () => {
     const m = { id: '0', pool: 'rbd', namespace: '', name: 'img', snap: '-', device: '/dev/rbd0' };
-    expect(parseRbdShowmapped(JSON.stringify([m]))).toEqual([{ pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' }]);
-    expect(parseRbdShowmapped(JSON.stringify({ '0': { pool: 'rbd', name: 'img', snap: '-', device: '/dev/rbd0' } }))).toEqual([{ pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' }]);
+    expect(parseRbdShowmapped(JSON.stringify([m]))).toEqual([
+      { pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' },
+    ]);
+    expect(
+      parseRbdShowmapped(JSON.stringify({ '0': { pool: 'rbd', name: 'img', snap: '-', device: '/dev/rbd0' } })),
+    ).toEqual([{ pool: 'rbd', namespace: '', image: 'img', snap: '-', device: '/dev/rbd0' }]);
     for (const empty of ['', '[]', '{}']) expect(parseRbdShowmapped(empty)).toEqual([]);
   });
   it('ceph osd pool ls detail: applications', () => {
-    expect(parseOsdPoolLsDetail('[{"pool_id":1,"pool_name":"rbd","application_metadata":{"rbd":{}}},{"pool_name":".mgr","application_metadata":{"mgr":{}}},{"pool_name":"bare"}]')).toEqual([
+    expect(
+      parseOsdPoolLsDetail(
+        '[{"pool_id":1,"pool_name":"rbd","application_metadata":{"rbd":{}}},{"pool_name":".mgr","application_metadata":{"mgr":{}}},{"pool_name":"bare"}]',
+      ),
+    ).toEqual([
       { name: 'rbd', applications: ['rbd'] },
       { name: '.mgr', applications: ['mgr'] },
       { name: 'bare', applications: [] },
@@ -341,7 +384,13 @@ describe('rbd pool scan (POOL_SCAN_PY)', () => {
       pool: 'benchtmp',
       images: 500,
       locked: [
-        { image: 'img0000', lockType: 'exclusive', lockTag: null, locks: [{ id: 'kubelet_lock_magic_node-0', locker: 'client.4134', address: '198.51.100.11:0/139451131' }], watchers: [] },
+        {
+          image: 'img0000',
+          lockType: 'exclusive',
+          lockTag: null,
+          locks: [{ id: 'kubelet_lock_magic_node-0', locker: 'client.4134', address: '198.51.100.11:0/139451131' }],
+          watchers: [],
+        },
         {
           image: 'img0001',
           lockType: 'exclusive',
@@ -366,24 +415,55 @@ describe('rbd pool scan (POOL_SCAN_PY)', () => {
   });
 
   it('an empty pool', () => {
-    expect(parseRbdPoolScan('{"v": 1, "pool": "empty", "images": 0, "locked": [], "errors": []}\n')).toEqual({ status: 'ok', pool: 'empty', images: 0, locked: [], errors: [] });
+    expect(parseRbdPoolScan('{"v": 1, "pool": "empty", "images": 0, "locked": [], "errors": []}\n')).toEqual({
+      status: 'ok',
+      pool: 'empty',
+      images: 0,
+      locked: [],
+      errors: [],
+    });
   });
 
   it('reads the failure documents (recorded: no rbd module, missing pool, wrong user)', () => {
-    expect(parseRbdPoolScan('{"v": 1, "unavailable": "ImportError: No module named \'rbd\'"}\n')).toEqual({ status: 'unavailable', message: "ImportError: No module named 'rbd'" });
-    expect(parseRbdPoolScan('{"v": 1, "fatal": "ObjectNotFound: [errno 2] RADOS object not found (error opening pool \'nopool\')"}\n')).toEqual({
+    expect(parseRbdPoolScan('{"v": 1, "unavailable": "ImportError: No module named \'rbd\'"}\n')).toEqual({
+      status: 'unavailable',
+      message: "ImportError: No module named 'rbd'",
+    });
+    expect(
+      parseRbdPoolScan(
+        '{"v": 1, "fatal": "ObjectNotFound: [errno 2] RADOS object not found (error opening pool \'nopool\')"}\n',
+      ),
+    ).toEqual({
       status: 'fatal',
       message: "ObjectNotFound: [errno 2] RADOS object not found (error opening pool 'nopool')",
     });
-    expect(parseRbdPoolScan('{"v": 1, "fatal": "PermissionDeniedError: [errno 13] RADOS permission denied (error connecting to the cluster)"}').status).toBe('fatal');
+    expect(
+      parseRbdPoolScan(
+        '{"v": 1, "fatal": "PermissionDeniedError: [errno 13] RADOS permission denied (error connecting to the cluster)"}',
+      ).status,
+    ).toBe('fatal');
   });
 
   it('rejects blank output, other versions and unexpected shapes', () => {
     expect(errorOf(() => parseRbdPoolScan(''))).toBeInstanceOf(OutputParseError);
     expect(errorOf(() => parseRbdPoolScan('Traceback (most recent call last):\n')).message).toMatch(/invalid JSON/);
-    expect(errorOf(() => parseRbdPoolScan('{"v": 2, "pool": "p", "images": 0, "locked": [], "errors": []}')).message).toMatch(/v:/);
-    expect(errorOf(() => parseRbdPoolScan('{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [], "watchers": []}], "errors": []}')).message).toMatch(/locks/);
-    expect(errorOf(() => parseRbdPoolScan('{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [{"id": "x", "locker": "client.1"}], "watchers": []}], "errors": []}')).message).toMatch(/address/);
+    expect(
+      errorOf(() => parseRbdPoolScan('{"v": 2, "pool": "p", "images": 0, "locked": [], "errors": []}')).message,
+    ).toMatch(/v:/);
+    expect(
+      errorOf(() =>
+        parseRbdPoolScan(
+          '{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [], "watchers": []}], "errors": []}',
+        ),
+      ).message,
+    ).toMatch(/locks/);
+    expect(
+      errorOf(() =>
+        parseRbdPoolScan(
+          '{"v": 1, "pool": "p", "images": 1, "locked": [{"image": "a", "exclusive": true, "tag": "", "locks": [{"id": "x", "locker": "client.1"}], "watchers": []}], "errors": []}',
+        ),
+      ).message,
+    ).toMatch(/address/);
     expect(errorOf(() => parseRbdPoolScan('{"v": 1}{"v": 1}')).message).toMatch(/2 JSON documents/);
   });
 });

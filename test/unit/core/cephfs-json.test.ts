@@ -26,7 +26,18 @@ const fixture = (name: string) => readFileSync(join(dir, name), 'utf8');
 describe('subvolume info', () => {
   it('reads a subvolume with a quota', () => {
     const i = parseSubvolumeInfo(fixture('info-quota.json'));
-    expect(i).toMatchObject({ path: '/volumes/nfsctl/team-a_data/c95d20c7-717f-4a4d-bf20-1cac253614f2', quotaBytes: 10485760, usedBytes: 0, state: 'complete', type: 'subvolume', dataPool: 'cephfs_data', poolNamespace: '', uid: 0, gid: 0, mode: 16877 });
+    expect(i).toMatchObject({
+      path: '/volumes/nfsctl/team-a_data/c95d20c7-717f-4a4d-bf20-1cac253614f2',
+      quotaBytes: 10485760,
+      usedBytes: 0,
+      state: 'complete',
+      type: 'subvolume',
+      dataPool: 'cephfs_data',
+      poolNamespace: '',
+      uid: 0,
+      gid: 0,
+      mode: 16877,
+    });
     expect(i.createdAt).toBe('2026-12-02 01:41:23');
   });
 
@@ -56,7 +67,12 @@ describe('subvolume ls, metadata ls, resize', () => {
     expect(parseSubvolumeMetadata(fixture('meta-ls.json'))).toEqual({ 'nfsctl.id': 'team-a/data' });
     expect(parseSubvolumeMetadata(fixture('meta-empty.json'))).toEqual({});
     const m = parseSubvolumeMetadata(fixture('meta-ls-nfsctl.json'));
-    expect(JSON.parse(m['nfsctl.meta'] as string)).toEqual({ v: 1, namespace: 'team-a', name: 'data', labels: { 'a b': "c'd" } });
+    expect(JSON.parse(m['nfsctl.meta'] as string)).toEqual({
+      v: 1,
+      namespace: 'team-a',
+      name: 'data',
+      labels: { 'a b': "c'd" },
+    });
     expect(() => parseSubvolumeMetadata('{"k":1}')).toThrow(OutputParseError);
   });
 
@@ -70,7 +86,9 @@ describe('subvolume ls, metadata ls, resize', () => {
   it('reads the errno name of a failed command', () => {
     expect(cephErrorCode("Error ENOENT: subvolume 'nosuch' does not exist\n")).toBe('ENOENT');
     expect(cephErrorCode("Error ENOENT: FS 'nofs' not found")).toBe('ENOENT');
-    expect(cephErrorCode('2026-12-02T01:38:54.038+0000 7f35 0 client.4196 ms_handle_reset\nError EPERM: access denied')).toBe('EPERM');
+    expect(
+      cephErrorCode('2026-12-02T01:38:54.038+0000 7f35 0 client.4196 ms_handle_reset\nError EPERM: access denied'),
+    ).toBe('EPERM');
     expect(cephErrorCode('[errno 110] RADOS timed out (error connecting to the cluster)')).toBeNull();
   });
 });
@@ -79,9 +97,24 @@ describe('FSMap', () => {
   it('an active rank 0 is served', () => {
     const map = parseFsMap(fixture('fsmap-up.json'));
     expect(map.filesystems).toHaveLength(1);
-    expect(map.filesystems[0]).toMatchObject({ name: 'cephfs', id: 1, enabled: true, maxMds: 1, in: [0], failed: [], damaged: [], standbyCountWanted: 0 });
-    expect(map.filesystems[0]!.daemons).toEqual([{ name: 'a', state: 'up:active', rank: 0, addr: expect.stringMatching(/^198\.51\.100\.31:\d+\/\d+$/) }]);
-    expect(fsVerdict(map, 'cephfs')).toEqual({ ok: true, summary: 'cephfs: rank 0 a up:active; 0 standby', active: ['a'] });
+    expect(map.filesystems[0]).toMatchObject({
+      name: 'cephfs',
+      id: 1,
+      enabled: true,
+      maxMds: 1,
+      in: [0],
+      failed: [],
+      damaged: [],
+      standbyCountWanted: 0,
+    });
+    expect(map.filesystems[0]!.daemons).toEqual([
+      { name: 'a', state: 'up:active', rank: 0, addr: expect.stringMatching(/^198\.51\.100\.31:\d+\/\d+$/) },
+    ]);
+    expect(fsVerdict(map, 'cephfs')).toEqual({
+      ok: true,
+      summary: 'cephfs: rank 0 a up:active; 0 standby',
+      active: ['a'],
+    });
     expect(fsVerdict(map, 'other')).toBeNull();
   });
 
@@ -106,12 +139,21 @@ describe('FSMap', () => {
 
 describe('ceph fs status', () => {
   it('counts clients and reads rank states', () => {
-    expect(parseFsStatus(fixture('fs-status.json'))).toMatchObject({ clients: 4, ranks: [{ rank: 0, name: 'a', state: 'active' }] });
-    expect(parseFsStatus(fixture('fs-status.json')).pools.map((p) => `${p.type}:${p.name}`)).toEqual(['metadata:cephfs_metadata', 'data:cephfs_data']);
+    expect(parseFsStatus(fixture('fs-status.json'))).toMatchObject({
+      clients: 4,
+      ranks: [{ rank: 0, name: 'a', state: 'active' }],
+    });
+    expect(parseFsStatus(fixture('fs-status.json')).pools.map((p) => `${p.type}:${p.name}`)).toEqual([
+      'metadata:cephfs_metadata',
+      'data:cephfs_data',
+    ]);
   });
 
   it('a failed rank has no name', () => {
-    expect(parseFsStatus(fixture('fs-status-down.json'))).toMatchObject({ clients: 0, ranks: [{ rank: 0, name: null, state: 'failed' }] });
+    expect(parseFsStatus(fixture('fs-status-down.json'))).toMatchObject({
+      clients: 0,
+      ranks: [{ rank: 0, name: null, state: 'failed' }],
+    });
   });
 });
 

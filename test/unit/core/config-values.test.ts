@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import * as v from '../../../src/core/config-values.js';
 
 describe('host addresses', () => {
-  it.each(['198.51.100.11', '10.0.0.1', '2001:db8::1', '::ffff:198.51.100.1', 'nfs-a.example.com', 'NFS-A.Example.COM', 'nfs-a.example.com.', '127.0.0.1'])('%s is accepted', (a) => {
+  it.each([
+    '198.51.100.11',
+    '10.0.0.1',
+    '2001:db8::1',
+    '::ffff:198.51.100.1',
+    'nfs-a.example.com',
+    'NFS-A.Example.COM',
+    'nfs-a.example.com.',
+    '127.0.0.1',
+  ])('%s is accepted', (a) => {
     expect(v.hostAddressProblem(a)).toBeNull();
   });
   it.each([
@@ -45,21 +54,74 @@ describe('the VIP', () => {
 });
 
 describe('paths', () => {
-  it.each(['/root/.ssh/id_ed25519', '/etc/ceph/ceph.client.admin.keyring', '/var/lib/nfsctl', '/a/b+c@d-e_f.g', '/'])('%s is safe', (p) => {
-    expect(v.safePathProblem(p)).toBeNull();
-  });
-  it.each(['', 'relative', '-oProxyCommand=x', '/a b', '/a\tb', '/a\nb', '/a/../b', '/a/./b', '/a//b', '/a/', '/a"b', "/a'b", '/a$b', '/a`b', '/a;b', '/a\\b', '/a*b', '/a:b', '/a=b', '/a,b', `/${'x'.repeat(256)}`])('%j is refused', (p) => {
+  it.each(['/root/.ssh/id_ed25519', '/etc/ceph/ceph.client.admin.keyring', '/var/lib/nfsctl', '/a/b+c@d-e_f.g', '/'])(
+    '%s is safe',
+    (p) => {
+      expect(v.safePathProblem(p)).toBeNull();
+    },
+  );
+  it.each([
+    '',
+    'relative',
+    '-oProxyCommand=x',
+    '/a b',
+    '/a\tb',
+    '/a\nb',
+    '/a/../b',
+    '/a/./b',
+    '/a//b',
+    '/a/',
+    '/a"b',
+    "/a'b",
+    '/a$b',
+    '/a`b',
+    '/a;b',
+    '/a\\b',
+    '/a*b',
+    '/a:b',
+    '/a=b',
+    '/a,b',
+    `/${'x'.repeat(256)}`,
+  ])('%j is refused', (p) => {
     expect(v.safePathProblem(p)).not.toBeNull();
   });
   it('data roots: not /, not system directories', () => {
     for (const ok of ['/nfs', '/srv/nfs', '/export/k8s', '/var/nfs', '/data']) expect(v.dataRootProblem(ok)).toBeNull();
-    for (const bad of ['/', '/etc', '/etc/x', '/usr', '/usr/local/nfs', '/var', '/boot', '/proc', '/sys/x', '/dev/shm', '/run', '/bin', '/sbin', '/lib', '/lib64', '/libexec', '/tmp', '/root', '/home', '/srv', '/var/lib'])
+    for (const bad of [
+      '/',
+      '/etc',
+      '/etc/x',
+      '/usr',
+      '/usr/local/nfs',
+      '/var',
+      '/boot',
+      '/proc',
+      '/sys/x',
+      '/dev/shm',
+      '/run',
+      '/bin',
+      '/sbin',
+      '/lib',
+      '/lib64',
+      '/libexec',
+      '/tmp',
+      '/root',
+      '/home',
+      '/srv',
+      '/var/lib',
+    ])
       expect(v.dataRootProblem(bad), bad).not.toBeNull();
   });
 });
 
 describe('the path template', () => {
-  it.each(['{root}/{namespace}_{name}', '{root}/{namespace}{name}', '{root}/{namespace}/{name}', '{root}/k8s/{namespace}-{name}', '{root}/{name}.{namespace}'])('%s is accepted', (t) => {
+  it.each([
+    '{root}/{namespace}_{name}',
+    '{root}/{namespace}{name}',
+    '{root}/{namespace}/{name}',
+    '{root}/k8s/{namespace}-{name}',
+    '{root}/{name}.{namespace}',
+  ])('%s is accepted', (t) => {
     expect(v.pathTemplateProblem(t)).toBeNull();
   });
   it.each([
@@ -82,13 +144,16 @@ describe('the path template', () => {
 });
 
 describe('names', () => {
-  it('LVM volume groups follow lvm\'s rules', () => {
+  it("LVM volume groups follow lvm's rules", () => {
     for (const ok of ['vgnfs', 'vg_nfs', 'vg.nfs', 'vg+1', 'vg-1', '...x']) expect(v.lvmVgProblem(ok), ok).toBeNull();
-    for (const bad of ['-vg', '.', '..', 'vg nfs', 'vg/x', 'vg:x', '', 'x'.repeat(128)]) expect(v.lvmVgProblem(bad), bad).not.toBeNull();
+    for (const bad of ['-vg', '.', '..', 'vg nfs', 'vg/x', 'vg:x', '', 'x'.repeat(128)])
+      expect(v.lvmVgProblem(bad), bad).not.toBeNull();
   });
   it('interfaces follow IFNAMSIZ (15 bytes) and a quoting-free charset', () => {
-    for (const ok of ['eth0', 'ens3', 'bond0.100', 'br-lan', 'x'.repeat(15)]) expect(v.interfaceProblem(ok), ok).toBeNull();
-    for (const bad of ['eth0; rm -rf /', 'x'.repeat(16), 'eth:0', 'eth/0', 'eth 0', '.', '..', '', '-eth0', 'eth0\n']) expect(v.interfaceProblem(bad), bad).not.toBeNull();
+    for (const ok of ['eth0', 'ens3', 'bond0.100', 'br-lan', 'x'.repeat(15)])
+      expect(v.interfaceProblem(ok), ok).toBeNull();
+    for (const bad of ['eth0; rm -rf /', 'x'.repeat(16), 'eth:0', 'eth/0', 'eth 0', '.', '..', '', '-eth0', 'eth0\n'])
+      expect(v.interfaceProblem(bad), bad).not.toBeNull();
   });
   it('keepalived instances, rsync modules, Ceph names, services', () => {
     expect(v.vrrpInstanceProblem('VI_NFS')).toBeNull();

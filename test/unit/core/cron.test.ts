@@ -85,9 +85,29 @@ describe('cron: the interval', () => {
   });
   it('refuses what cron would run at another rate, and malformed numbers, saying which intervals work', () => {
     for (const text of ['30s', '90s', '7m', '45m', '90m', '25h', '5h', '48h', '2880m']) {
-      expect(() => cronSchedule(parseCronInterval(text)), text).toThrow(/cron .*divides 60 \(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30m\).*divides 24/);
+      expect(() => cronSchedule(parseCronInterval(text)), text).toThrow(
+        /cron .*divides 60 \(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30m\).*divides 24/,
+      );
     }
-    for (const text of ['0m', '0h', '0s', '-5m', '1.5h', '1e3m', '0x10m', '015m', ' 15m', '15m ', '15 m', '15', 'm', '', '15min', '1d', '１５m']) {
+    for (const text of [
+      '0m',
+      '0h',
+      '0s',
+      '-5m',
+      '1.5h',
+      '1e3m',
+      '0x10m',
+      '015m',
+      ' 15m',
+      '15m ',
+      '15 m',
+      '15',
+      'm',
+      '',
+      '15min',
+      '1d',
+      '１５m',
+    ]) {
       expect(() => parseCronInterval(text), JSON.stringify(text)).toThrow(/whole number of minutes or hours/);
     }
     expect(() => cronSchedule(0)).toThrow(/not a positive interval/);
@@ -106,7 +126,8 @@ describe('cron: the command field', () => {
     for (const w of HOSTILE) expect(argvAfterCronAndSh(cronCommand([...PRINT_ARGV, w])), w).toEqual([w]);
   });
   it('refuses what a cron line cannot carry: newline, CR, NUL, backslash', () => {
-    for (const w of ['a\nb', 'a\rb', 'a\0b', 'a\\%', '\\']) expect(() => cronQuoteArg(w), JSON.stringify(w)).toThrow(/cannot be written into a cron line/);
+    for (const w of ['a\nb', 'a\rb', 'a\0b', 'a\\%', '\\'])
+      expect(() => cronQuoteArg(w), JSON.stringify(w)).toThrow(/cannot be written into a cron line/);
   });
 });
 

@@ -81,8 +81,22 @@ describe('parseExports fields', () => {
 
   it('classifies lines', () => {
     expect(file.entries.map((e) => e.kind)).toEqual([
-      'comment', 'comment', 'blank',
-      'export', 'export', 'blank', 'export', 'export', 'export', 'export', 'export', 'export', 'export', 'export', 'export', 'export',
+      'comment',
+      'comment',
+      'blank',
+      'export',
+      'export',
+      'blank',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
+      'export',
     ]);
     expect(file.eol).toBe('\n');
     expect(parseExports('a\r\nb').eol).toBe('\r\n');
@@ -167,7 +181,9 @@ describe('parseExports fields', () => {
 });
 
 describe('upsertExport', () => {
-  const clients = [{ host: '10.0.0.0/8', options: ['rw', 'sync', 'no_subtree_check', 'fsid=9ba4e0bd-ad5c-5d6c-9219-4383c159a91d'] }];
+  const clients = [
+    { host: '10.0.0.0/8', options: ['rw', 'sync', 'no_subtree_check', 'fsid=9ba4e0bd-ad5c-5d6c-9219-4383c159a91d'] },
+  ];
 
   it('appends a marked line', () => {
     const f = upsertExport(parseExports('/srv/x a(ro)\n'), '/nfs/team-c_db', clients, 'team-c/db');
@@ -184,7 +200,9 @@ describe('upsertExport', () => {
   });
 
   it('terminates a last line without newline before appending', () => {
-    const out = serializeExports(upsertExport(parseExports('/srv/x a(ro)'), '/nfs/a_b', [{ host: '*', options: [] }], 'a/b'));
+    const out = serializeExports(
+      upsertExport(parseExports('/srv/x a(ro)'), '/nfs/a_b', [{ host: '*', options: [] }], 'a/b'),
+    );
     expect(out).toBe('/srv/x a(ro)\n/nfs/a_b * # nfsctl:a/b\n');
   });
 
@@ -246,8 +264,12 @@ describe('upsertExport', () => {
     expect(errorOf(() => upsertExport(f, 'relative', clients, 'a/b'))).toBeInstanceOf(UsageError);
     expect(errorOf(() => upsertExport(f, '/a\nb', clients, 'a/b')).message).toMatch(/control character/);
     expect(errorOf(() => upsertExport(f, '/a', [], 'a/b')).message).toMatch(/at least one client/);
-    expect(errorOf(() => upsertExport(f, '/a', [{ host: 'h;rm', options: [] }], 'a/b')).message).toMatch(/invalid NFS client/);
-    expect(errorOf(() => upsertExport(f, '/a', [{ host: 'h', options: ['rw', 'ro'] }], 'a/b')).message).toMatch(/contradictory/);
+    expect(errorOf(() => upsertExport(f, '/a', [{ host: 'h;rm', options: [] }], 'a/b')).message).toMatch(
+      /invalid NFS client/,
+    );
+    expect(errorOf(() => upsertExport(f, '/a', [{ host: 'h', options: ['rw', 'ro'] }], 'a/b')).message).toMatch(
+      /contradictory/,
+    );
     expect(errorOf(() => upsertExport(f, '/a', clients, 'a b')).message).toMatch(/invalid nfsctl owner/);
     expect(errorOf(() => renderExportLine('/a', clients, 'a/b\n# evil'))).toBeInstanceOf(UsageError);
   });
@@ -275,7 +297,9 @@ describe('upsertExport', () => {
 describe('removeExport', () => {
   it('removes only its own line', () => {
     const out = serializeExports(removeExport(parseExports(FOREIGN), '/nfs/team-a_data', 'team-a/data'));
-    expect(out).toBe(FOREIGN.replace('/nfs/team-a_data 10.0.0.0/8(rw,sync,no_subtree_check) # nfsctl:team-a/data\n', ''));
+    expect(out).toBe(
+      FOREIGN.replace('/nfs/team-a_data 10.0.0.0/8(rw,sync,no_subtree_check) # nfsctl:team-a/data\n', ''),
+    );
   });
 
   it('is a no-op when nothing exports the path', () => {
@@ -289,7 +313,9 @@ describe('removeExport', () => {
   });
 
   it('refuses when the owner does not match', () => {
-    expect(errorOf(() => removeExport(parseExports(FOREIGN), '/nfs/team-a_data', 'x/y'))).toBeInstanceOf(PreconditionError);
+    expect(errorOf(() => removeExport(parseExports(FOREIGN), '/nfs/team-a_data', 'x/y'))).toBeInstanceOf(
+      PreconditionError,
+    );
   });
 
   it('removes a multi-line owned entry whole', () => {
@@ -417,12 +443,36 @@ describe('edited models match a fresh parse', () => {
     ['append', FOREIGN, (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
     ['replace', FOREIGN, (t) => upsertExport(parseExports(t), '/nfs/team-a_data', c, 'team-a/data')],
     ['remove', FOREIGN, (t) => removeExport(parseExports(t), '/nfs/team-b_logs')],
-    ['append after continuation at EOF', '/srv/x a(ro) \\\n', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
-    ['append after unterminated continuation', '/srv/x a(ro) \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
-    ['append after comment ending in a backslash', '# note \\', (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new')],
-    ['replace unterminated last line', '/nfs/a_b x(rw) # nfsctl:a/b', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
-    ['replace a multi-line owned entry', '/nfs/a_b x(rw) \\\n  y(ro) # nfsctl:a/b\n/k l\n', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
-    ['collapse duplicates', '/nfs/a_b x # nfsctl:a/b\n/k l\n/nfs/a_b y # nfsctl:a/b\n/m n\n', (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b')],
+    [
+      'append after continuation at EOF',
+      '/srv/x a(ro) \\\n',
+      (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new'),
+    ],
+    [
+      'append after unterminated continuation',
+      '/srv/x a(ro) \\',
+      (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new'),
+    ],
+    [
+      'append after comment ending in a backslash',
+      '# note \\',
+      (t) => upsertExport(parseExports(t), '/nfs/new', c, 'a/new'),
+    ],
+    [
+      'replace unterminated last line',
+      '/nfs/a_b x(rw) # nfsctl:a/b',
+      (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b'),
+    ],
+    [
+      'replace a multi-line owned entry',
+      '/nfs/a_b x(rw) \\\n  y(ro) # nfsctl:a/b\n/k l\n',
+      (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b'),
+    ],
+    [
+      'collapse duplicates',
+      '/nfs/a_b x # nfsctl:a/b\n/k l\n/nfs/a_b y # nfsctl:a/b\n/m n\n',
+      (t) => upsertExport(parseExports(t), '/nfs/a_b', c, 'a/b'),
+    ],
   ];
   it.each(cases)('%s', (_n, text, edit) => {
     const edited = edit(text);
@@ -430,6 +480,8 @@ describe('edited models match a fresh parse', () => {
   });
 
   it('a comment ending in a backslash gets no extra blank line', () => {
-    expect(serializeExports(upsertExport(parseExports('# note \\'), '/nfs/new', c, 'a/new'))).toBe('# note \\\n/nfs/new *(ro) # nfsctl:a/new\n');
+    expect(serializeExports(upsertExport(parseExports('# note \\'), '/nfs/new', c, 'a/new'))).toBe(
+      '# note \\\n/nfs/new *(ro) # nfsctl:a/new\n',
+    );
   });
 });

@@ -102,21 +102,32 @@ describe('parseFstab fields', () => {
 describe('upsertMount', () => {
   it('appends marker + entry', () => {
     const out = serializeFstab(upsertMount(parseFstab(`${FOREIGN}\n`), spec(), 'team-c/db'));
-    expect(out).toBe(`${FOREIGN}\n# nfsctl:team-c/db\n/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2\n`);
+    expect(out).toBe(
+      `${FOREIGN}\n# nfsctl:team-c/db\n/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2\n`,
+    );
   });
 
   it('terminates an unterminated last line first', () => {
     const out = serializeFstab(upsertMount(parseFstab('/dev/a / ext4 defaults 0 1'), spec(), 'team-c/db'));
-    expect(out).toBe('/dev/a / ext4 defaults 0 1\n# nfsctl:team-c/db\n/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2\n');
+    expect(out).toBe(
+      '/dev/a / ext4 defaults 0 1\n# nfsctl:team-c/db\n/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2\n',
+    );
   });
 
   it('rewrites its own entry in place, CRLF and all', () => {
     const crlf = FOREIGN.replace(/\n/g, '\r\n');
     const out = serializeFstab(
-      upsertMount(parseFstab(crlf), spec({ spec: '/dev/vg1/pv.team-a.data', file: '/nfs/team-a_data', mntops: 'defaults' }), 'team-a/data'),
+      upsertMount(
+        parseFstab(crlf),
+        spec({ spec: '/dev/vg1/pv.team-a.data', file: '/nfs/team-a_data', mntops: 'defaults' }),
+        'team-a/data',
+      ),
     );
     expect(out).toBe(
-      crlf.replace('/dev/vg0/pv.team-a.data /nfs/team-a_data xfs defaults,nofail 0 2', '/dev/vg1/pv.team-a.data /nfs/team-a_data xfs defaults 0 2'),
+      crlf.replace(
+        '/dev/vg0/pv.team-a.data /nfs/team-a_data xfs defaults,nofail 0 2',
+        '/dev/vg1/pv.team-a.data /nfs/team-a_data xfs defaults 0 2',
+      ),
     );
   });
 
@@ -138,7 +149,13 @@ describe('upsertMount', () => {
     ].join('\n');
     const out = serializeFstab(upsertMount(parseFstab(text), spec(), 'team-c/db'));
     expect(out).toBe(
-      ['', '# nfsctl:team-c/db', '/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2', '/dev/a / ext4 defaults 0 1', ''].join('\n'),
+      [
+        '',
+        '# nfsctl:team-c/db',
+        '/dev/vg0/pv.team-c.db /nfs/team-c_db xfs defaults,nofail,prjquota 0 2',
+        '/dev/a / ext4 defaults 0 1',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -175,7 +192,9 @@ describe('upsertMount', () => {
 describe('removeMount', () => {
   it('removes the entry and its marker', () => {
     const out = serializeFstab(removeMount(parseFstab(FOREIGN), '/nfs/team-a_data', 'team-a/data'));
-    expect(out).toBe(FOREIGN.replace('# nfsctl:team-a/data\n/dev/vg0/pv.team-a.data /nfs/team-a_data xfs defaults,nofail 0 2\n', ''));
+    expect(out).toBe(
+      FOREIGN.replace('# nfsctl:team-a/data\n/dev/vg0/pv.team-a.data /nfs/team-a_data xfs defaults,nofail 0 2\n', ''),
+    );
   });
 
   it('is a no-op when absent', () => {
@@ -184,14 +203,16 @@ describe('removeMount', () => {
   });
 
   it('cleans an orphaned marker for the owner', () => {
-    expect(serializeFstab(removeMount(parseFstab('/dev/x / ext4 defaults 0 1\n# nfsctl:a/b\n'), '/nfs/a_b', 'a/b'))).toBe(
-      '/dev/x / ext4 defaults 0 1\n',
-    );
+    expect(
+      serializeFstab(removeMount(parseFstab('/dev/x / ext4 defaults 0 1\n# nfsctl:a/b\n'), '/nfs/a_b', 'a/b')),
+    ).toBe('/dev/x / ext4 defaults 0 1\n');
   });
 
   it('refuses foreign entries and other owners', () => {
     expect(errorOf(() => removeMount(parseFstab(FOREIGN), '/tmp'))).toBeInstanceOf(PreconditionError);
-    expect(errorOf(() => removeMount(parseFstab(FOREIGN), '/nfs/team-a_data', 'q/r'))).toBeInstanceOf(PreconditionError);
+    expect(errorOf(() => removeMount(parseFstab(FOREIGN), '/nfs/team-a_data', 'q/r'))).toBeInstanceOf(
+      PreconditionError,
+    );
   });
 });
 
@@ -206,7 +227,11 @@ describe('edited models match a fresh parse', () => {
       (t) => removeMount(parseFstab(t), '/nfs/a_b', 'a/b'),
     ],
     ['append after unterminated', '/dev/a / ext4 defaults 0 1', (t) => upsertMount(parseFstab(t), spec(), 'x/y')],
-    ['replace at EOF without newline', '# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0', (t) => upsertMount(parseFstab(t), spec({ file: '/nfs/a_b' }), 'a/b')],
+    [
+      'replace at EOF without newline',
+      '# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0',
+      (t) => upsertMount(parseFstab(t), spec({ file: '/nfs/a_b' }), 'a/b'),
+    ],
   ];
   it.each(cases)('%s', (_n, text, edit) => {
     const edited = edit(text);
@@ -215,7 +240,9 @@ describe('edited models match a fresh parse', () => {
 
   it('the exposed marker really does claim the next line (and the model says so)', () => {
     const edited = removeMount(
-      parseFstab('# nfsctl:other/v\n# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0\n/dev/f /foreign xfs defaults 0 0\n'),
+      parseFstab(
+        '# nfsctl:other/v\n# nfsctl:a/b\n/dev/a /nfs/a_b xfs defaults 0 0\n/dev/f /foreign xfs defaults 0 0\n',
+      ),
       '/nfs/a_b',
       'a/b',
     );

@@ -65,7 +65,14 @@ describe('renderGaneshaExport', () => {
   });
 
   it('honours overrides', () => {
-    const out = renderGaneshaExport({ ...SPEC, pseudo: '/team-a/data', protocols: [4], transports: ['TCP'], secType: ['krb5', 'sys'], fsal: 'XFS' });
+    const out = renderGaneshaExport({
+      ...SPEC,
+      pseudo: '/team-a/data',
+      protocols: [4],
+      transports: ['TCP'],
+      secType: ['krb5', 'sys'],
+      fsal: 'XFS',
+    });
     expect(out).toContain('Pseudo = "/team-a/data";');
     expect(out).toContain('Protocols = 4;');
     expect(out).toContain('Transports = TCP;');
@@ -75,7 +82,12 @@ describe('renderGaneshaExport', () => {
 
   it('parses back to the same id, path and owner', () => {
     const [block] = parseGaneshaExports(renderGaneshaExport(SPEC));
-    expect(block).toMatchObject({ exportId: 4242, path: '/nfs/team-a_data', pseudo: '/nfs/team-a_data', owner: 'team-a/data' });
+    expect(block).toMatchObject({
+      exportId: 4242,
+      path: '/nfs/team-a_data',
+      pseudo: '/nfs/team-a_data',
+      owner: 'team-a/data',
+    });
   });
 
   it.each([
@@ -270,14 +282,18 @@ describe('parseShowExports', () => {
   });
 
   it('reads an empty export list', () => {
-    const empty = 'method return time=1.2 sender=:1.4 -> destination=:1.9 serial=3 reply_serial=2\n   struct {\n      uint64 1\n      uint64 2\n   }\n   array [\n   ]\n';
+    const empty =
+      'method return time=1.2 sender=:1.4 -> destination=:1.9 serial=3 reply_serial=2\n   struct {\n      uint64 1\n      uint64 2\n   }\n   array [\n   ]\n';
     expect(parseShowExports(empty)).toEqual([]);
   });
 
   it('surfaces D-Bus errors and garbage', () => {
     expect(
-      errorOf(() => parseShowExports('Error org.freedesktop.DBus.Error.ServiceUnknown: The name org.ganesha.nfsd was not provided by any .service files\n'))
-        .message,
+      errorOf(() =>
+        parseShowExports(
+          'Error org.freedesktop.DBus.Error.ServiceUnknown: The name org.ganesha.nfsd was not provided by any .service files\n',
+        ),
+      ).message,
     ).toMatch(/ServiceUnknown/);
     expect(errorOf(() => parseShowExports(''))).toBeInstanceOf(OutputParseError);
     expect(errorOf(() => parseShowExports(SHOW_EXPORTS.replace(/   \]\n$/, ''))).message).toMatch(/truncated/);
@@ -286,10 +302,23 @@ describe('parseShowExports', () => {
   });
 
   it('parseDbusPrintReply builds nested values', () => {
-    const v = parseDbusPrintReply('   variant       string "x"\n   array [\n      dict entry(\n         string "k"\n         int32 -5\n      )\n   ]\n   object path "/a"\n   double 1.5\n');
+    const v = parseDbusPrintReply(
+      '   variant       string "x"\n   array [\n      dict entry(\n         string "k"\n         int32 -5\n      )\n   ]\n   object path "/a"\n   double 1.5\n',
+    );
     expect(v).toEqual([
       { type: 'string', value: 'x' },
-      { type: 'array', items: [{ type: 'dict', items: [{ type: 'string', value: 'k' }, { type: 'int32', value: -5 }] }] },
+      {
+        type: 'array',
+        items: [
+          {
+            type: 'dict',
+            items: [
+              { type: 'string', value: 'k' },
+              { type: 'int32', value: -5 },
+            ],
+          },
+        ],
+      },
       { type: 'object path', value: '/a' },
       { type: 'double', value: 1.5 },
     ]);

@@ -19,7 +19,10 @@ function topLevel(text: string): string[] {
       if (!q && (c === '#' || c === '!')) break;
       line += c;
     }
-    for (const tok of line.replace(/"[^"]*"/g, 'STR').split(/\s+/).filter(Boolean)) {
+    for (const tok of line
+      .replace(/"[^"]*"/g, 'STR')
+      .split(/\s+/)
+      .filter(Boolean)) {
       if (tok === '{') depth++;
       else if (tok === '}') depth--;
       else if (depth === 0 && !['{', '}'].includes(tok) && /^[a-z_]+$/.test(tok)) names.push(tok);
@@ -48,10 +51,16 @@ const HOSTILE = [
 
 describe('keepalived.conf script strings', () => {
   it('refuses every word that would break out of the string, split, or comment out the rest', () => {
-    for (const w of HOSTILE) expect(() => keepalivedWord(w, '--nfsctl-path'), JSON.stringify(w)).toThrow(/--nfsctl-path: .* cannot be written into keepalived.conf/);
+    for (const w of HOSTILE)
+      expect(() => keepalivedWord(w, '--nfsctl-path'), JSON.stringify(w)).toThrow(
+        /--nfsctl-path: .* cannot be written into keepalived.conf/,
+      );
   });
   it('a plain script reads back as the same argv, inside the same instance block, adding no block', () => {
-    for (const argv of [['/usr/local/sbin/nfsctl', 'ha', 'notify'], ['/opt/nfsctl-2.0/bin/nfsctl', 'ha', 'notify', '--config=/etc/nfsctl/a.yaml']]) {
+    for (const argv of [
+      ['/usr/local/sbin/nfsctl', 'ha', 'notify'],
+      ['/opt/nfsctl-2.0/bin/nfsctl', 'ha', 'notify', '--config=/etc/nfsctl/a.yaml'],
+    ]) {
       const line = `notify ${keepalivedScript(argv, 'x')}`;
       const out = withNotify(CONF, 'VI_NFS', line, false)!;
       expect(splitKeepalivedScript(parseKeepalivedConf(out, 'VI_NFS').notify!)).toEqual(argv);

@@ -22,7 +22,22 @@ describe('label selectors as kubectl reads them', () => {
     expect(matchesSelector({ 'example.com/x': '' }, parseLabelSelector('example.com/x='))).toBe(true);
   });
   it('bad selectors are usage errors naming the selector', () => {
-    for (const bad of ['', ',', 'tier=', 'a=b,', 'tier in ()', 'tier in (gold', 'tier in gold)', 'tier>5', 'Tier Gold', 'tier=gold=x', 'tier=-x', 'UPPER_/x=1', '!', 'a=b c']) {
+    for (const bad of [
+      '',
+      ',',
+      'tier=',
+      'a=b,',
+      'tier in ()',
+      'tier in (gold',
+      'tier in gold)',
+      'tier>5',
+      'Tier Gold',
+      'tier=gold=x',
+      'tier=-x',
+      'UPPER_/x=1',
+      '!',
+      'a=b c',
+    ]) {
       if (bad === 'tier=') continue; // an empty value is a valid value
       let err: unknown;
       try {

@@ -73,7 +73,11 @@ describe('parseLvsJson', () => {
   });
 
   it('reads an empty report', () => {
-    expect(parseLvsJson('  {\n      "report": [\n          {\n              "lv": [\n              ]\n          }\n      ]\n  }\n')).toEqual([]);
+    expect(
+      parseLvsJson(
+        '  {\n      "report": [\n          {\n              "lv": [\n              ]\n          }\n      ]\n  }\n',
+      ),
+    ).toEqual([]);
   });
 
   it('combines several report sections (one per VG with some options)', () => {
@@ -91,8 +95,31 @@ describe('parseLvsJson', () => {
 
   it('accepts json_std output (numbers and tag arrays) and the log section', () => {
     const std = JSON.stringify({
-      report: [{ lv: [{ lv_name: 'a', vg_name: 'v', lv_size: 4194304, lv_tags: ['x', 'y'], lv_attr: '-wi-a-----', lv_active: 'active' }] }],
-      log: [{ log_seq_num: 1, log_type: 'status', log_context: 'shell', log_object_type: 'cmd', log_message: 'success', log_errno: 0, log_ret_code: 1 }],
+      report: [
+        {
+          lv: [
+            {
+              lv_name: 'a',
+              vg_name: 'v',
+              lv_size: 4194304,
+              lv_tags: ['x', 'y'],
+              lv_attr: '-wi-a-----',
+              lv_active: 'active',
+            },
+          ],
+        },
+      ],
+      log: [
+        {
+          log_seq_num: 1,
+          log_type: 'status',
+          log_context: 'shell',
+          log_object_type: 'cmd',
+          log_message: 'success',
+          log_errno: 0,
+          log_ret_code: 1,
+        },
+      ],
     });
     expect(parseLvsJson(std)[0]).toMatchObject({ size: 4194304, tags: ['x', 'y'] });
   });
@@ -205,7 +232,9 @@ describe('metadata tags', () => {
   it('rejects invalid or oversized metadata when encoding', () => {
     expect(errorOf(() => encodeMetaTags({ ...meta, size: 0 }))).toBeInstanceOf(UsageError);
     expect(errorOf(() => encodeMetaTags({ ...meta, backend: 'zfs' as 'lvm' })).message).toMatch(/backend/);
-    expect(errorOf(() => encodeMetaTags({ ...meta, labels: { huge: 'x'.repeat(20000) } })).message).toMatch(/too large/);
+    expect(errorOf(() => encodeMetaTags({ ...meta, labels: { huge: 'x'.repeat(20000) } })).message).toMatch(
+      /too large/,
+    );
   });
 
   it('plans minimal tag changes', () => {

@@ -133,8 +133,12 @@ describe('volumePath', () => {
 
   it('rejects broken templates and roots', () => {
     expect(usageMessage(() => volumePath('{root}/{ns}_{name}', '/nfs', ref))).toMatch(/unknown placeholder \{ns\}/);
-    expect(usageMessage(() => volumePath('{root}/{name}', '/nfs', ref))).toMatch(/\{namespace\} must appear exactly once \(found 0\)/);
-    expect(usageMessage(() => volumePath('{root}/{name}/{name}{namespace}', '/nfs', ref))).toMatch(/\{name\} must appear exactly once \(found 2\)/);
+    expect(usageMessage(() => volumePath('{root}/{name}', '/nfs', ref))).toMatch(
+      /\{namespace\} must appear exactly once \(found 0\)/,
+    );
+    expect(usageMessage(() => volumePath('{root}/{name}/{name}{namespace}', '/nfs', ref))).toMatch(
+      /\{name\} must appear exactly once \(found 2\)/,
+    );
     expect(usageMessage(() => volumePath('{root}/{namespace}_{name', '/nfs', ref))).toMatch(/unbalanced/);
     expect(usageMessage(() => volumePath('{root}/{namespace} {name}', '/nfs', ref))).toMatch(/whitespace/);
     expect(usageMessage(() => volumePath('{namespace}_{name}', '/nfs', ref))).toMatch(/absolute path/);
@@ -165,7 +169,13 @@ describe('templateIsUnambiguous', () => {
     const parts = ['a', 'b', 'c', 'ab', 'bc', 'a-b', 'b-c', 'a.b', 'a-b-c', 'b.c'];
     const refs: VolumeRef[] = [];
     for (const ns of parts.filter((p) => !p.includes('.'))) for (const n of parts) refs.push(volumeRef(ns, n));
-    for (const t of ['{root}/{namespace}_{name}', '{root}/{namespace}{name}', '{root}/{namespace}-{name}', '{root}/{namespace}.{name}', '{root}/{name}.{namespace}']) {
+    for (const t of [
+      '{root}/{namespace}_{name}',
+      '{root}/{namespace}{name}',
+      '{root}/{namespace}-{name}',
+      '{root}/{namespace}.{name}',
+      '{root}/{name}.{namespace}',
+    ]) {
       const collisions = findPathCollisions(t, '/nfs', refs);
       if (templateIsUnambiguous(t)) expect(collisions.size).toBe(0);
       else expect(collisions.size).toBeGreaterThan(0);
@@ -173,7 +183,11 @@ describe('templateIsUnambiguous', () => {
   });
 
   it('findPathCollisions reports the colliding refs', () => {
-    const c = findPathCollisions('{root}/{namespace}{name}', '/nfs', [volumeRef('ab', 'c'), volumeRef('a', 'bc'), volumeRef('x', 'y')]);
+    const c = findPathCollisions('{root}/{namespace}{name}', '/nfs', [
+      volumeRef('ab', 'c'),
+      volumeRef('a', 'bc'),
+      volumeRef('x', 'y'),
+    ]);
     expect([...c.keys()]).toEqual(['/nfs/abc']);
     expect(c.get('/nfs/abc')?.map(formatVolumeRef)).toEqual(['ab/c', 'a/bc']);
   });
@@ -244,7 +258,13 @@ describe('backend names', () => {
   });
 
   it('is injective over a corpus (including near-identical long names)', () => {
-    for (const fn of [(r: VolumeRef) => lvName(r), rbdImageName, projectName, fsidFor, (r: VolumeRef) => lvName(r, { vgName: 'vg0' })]) {
+    for (const fn of [
+      (r: VolumeRef) => lvName(r),
+      rbdImageName,
+      projectName,
+      fsidFor,
+      (r: VolumeRef) => lvName(r, { vgName: 'vg0' }),
+    ]) {
       const seen = new Map<string, string>();
       for (const ref of corpus) {
         const out = fn(ref);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DURATION_UNITS, ValueError, escapeControls, formatDuration, optionDuration, optionInt, parseDurationMs, parseStrictInt, quoteValue } from '../../../src/core/numbers.js';
+import {
+  DURATION_UNITS,
+  ValueError,
+  escapeControls,
+  formatDuration,
+  optionDuration,
+  optionInt,
+  parseDurationMs,
+  parseStrictInt,
+  quoteValue,
+} from '../../../src/core/numbers.js';
 import { UsageError } from '../../../src/core/errors.js';
 
 describe('parseStrictInt', () => {
@@ -63,13 +73,31 @@ describe('parseDurationMs / formatDuration', () => {
     ['1d', 86_400_000],
   ])('%s = %d ms', (text, ms) => expect(parseDurationMs(text)).toBe(ms));
 
-  it.each(['', '15', '900000', '15 m', '15M', '1.5h', '-5m', '+5m', '015m', '5min', '1h30m', 'm', '0x10s', '1e3s', '15m\n'])('%j is refused', (text) => {
+  it.each([
+    '',
+    '15',
+    '900000',
+    '15 m',
+    '15M',
+    '1.5h',
+    '-5m',
+    '+5m',
+    '015m',
+    '5min',
+    '1h30m',
+    'm',
+    '0x10s',
+    '1e3s',
+    '15m\n',
+  ])('%j is refused', (text) => {
     expect(() => parseDurationMs(text)).toThrow(ValueError);
   });
 
   it('refuses 0 by default and values out of range, naming the range', () => {
     expect(() => parseDurationMs('0m')).toThrow(/from 1ms to 30d/);
-    expect(() => parseDurationMs('25h', { minMs: 60_000, maxMs: DURATION_UNITS.d })).toThrow('expected a duration from 1m to 1d, got "25h"');
+    expect(() => parseDurationMs('25h', { minMs: 60_000, maxMs: DURATION_UNITS.d })).toThrow(
+      'expected a duration from 1m to 1d, got "25h"',
+    );
     expect(() => parseDurationMs('30s', { minMs: 60_000 })).toThrow(/from 1m/);
   });
 
@@ -90,10 +118,14 @@ describe('parseDurationMs / formatDuration', () => {
 describe('option parsers', () => {
   it('name the option and are usage errors (exit 2)', () => {
     expect(() => optionInt('--max-delete', '1e3', 500)).toThrow(UsageError);
-    expect(() => optionInt('--max-delete', '1e3', 500)).toThrow(/^--max-delete: expected a whole number 0 or more \(no exponent\), got "1e3"$/);
+    expect(() => optionInt('--max-delete', '1e3', 500)).toThrow(
+      /^--max-delete: expected a whole number 0 or more \(no exponent\), got "1e3"$/,
+    );
     expect(optionInt('--max-delete', undefined, 500)).toBe(500);
     expect(optionInt('--max-delete', '0', 500)).toBe(0);
-    expect(() => optionDuration('--interval', '15', 1)).toThrow(/^--interval: expected a duration like 500ms, 5s, 15m or 1h \(a unit is needed/);
+    expect(() => optionDuration('--interval', '15', 1)).toThrow(
+      /^--interval: expected a duration like 500ms, 5s, 15m or 1h \(a unit is needed/,
+    );
     expect(optionDuration('--interval', undefined, 42)).toBe(42);
     expect(optionDuration('--interval', '2h', 42)).toBe(7_200_000);
   });

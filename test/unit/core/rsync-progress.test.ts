@@ -4,25 +4,62 @@
 // several progress lines; incremental: 1,200 small files, a growing file list (ir-chk) and a deletion.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { CopyMeter, Progress2Stream, formatCopyProgress, formatEta, parseProgress2 } from '../../../src/core/rsync-progress.js';
+import {
+  CopyMeter,
+  Progress2Stream,
+  formatCopyProgress,
+  formatEta,
+  parseProgress2,
+} from '../../../src/core/rsync-progress.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/rsync/${name}`, import.meta.url), 'utf8');
 
 describe('parseProgress2', () => {
   it('a line while a file is under way: bytes, percent, rate (1024-based), time left', () => {
-    expect(parseProgress2('      2,097,152  52%    1.96MB/s    0:00:00  ')).toEqual({ bytes: 2_097_152, percent: 52, rate: Math.round(1.96 * 1024 ** 2), remaining: 0, transferred: null, toCheck: null });
+    expect(parseProgress2('      2,097,152  52%    1.96MB/s    0:00:00  ')).toEqual({
+      bytes: 2_097_152,
+      percent: 52,
+      rate: Math.round(1.96 * 1024 ** 2),
+      remaining: 0,
+      transferred: null,
+      toCheck: null,
+    });
   });
   it('the line that ends a file: files done and what is left to check; its time is the elapsed one', () => {
-    expect(parseProgress2('      3,000,000  74%    2.11MB/s    0:00:01 (xfr#1, to-chk=3/5)')).toMatchObject({ bytes: 3_000_000, transferred: 1, remaining: null, toCheck: { left: 3, total: 5, incremental: false } });
-    expect(parseProgress2('              3   0%    0.00kB/s    0:00:00 (xfr#1, ir-chk=1032/1035)')!.toCheck).toEqual({ left: 1032, total: 1035, incremental: true });
+    expect(parseProgress2('      3,000,000  74%    2.11MB/s    0:00:01 (xfr#1, to-chk=3/5)')).toMatchObject({
+      bytes: 3_000_000,
+      transferred: 1,
+      remaining: null,
+      toCheck: { left: 3, total: 5, incremental: false },
+    });
+    expect(parseProgress2('              3   0%    0.00kB/s    0:00:00 (xfr#1, ir-chk=1032/1035)')!.toCheck).toEqual({
+      left: 1032,
+      total: 1035,
+      incremental: true,
+    });
   });
   it('other units, long times and a comma as the decimal separator (constructed)', () => {
-    expect(parseProgress2(' 12,884,901,888  40%    1.02GB/s    1:02:03  ')).toMatchObject({ bytes: 12_884_901_888, rate: Math.round(1.02 * 1024 ** 3), remaining: 3723 });
-    expect(parseProgress2('      1.048.576  10%    2,50MB/s    0:00:04  ')).toMatchObject({ bytes: 1_048_576, rate: Math.round(2.5 * 1024 ** 2) });
+    expect(parseProgress2(' 12,884,901,888  40%    1.02GB/s    1:02:03  ')).toMatchObject({
+      bytes: 12_884_901_888,
+      rate: Math.round(1.02 * 1024 ** 3),
+      remaining: 3723,
+    });
+    expect(parseProgress2('      1.048.576  10%    2,50MB/s    0:00:04  ')).toMatchObject({
+      bytes: 1_048_576,
+      rate: Math.round(2.5 * 1024 ** 2),
+    });
   });
   it('not progress: itemized lines, stats, blanks, garbage', () => {
-    for (const l of ['>f+++++++++ big1', '*deleting   stale', 'Number of files: 5 (reg: 3, dir: 2)', '', '  12 13% x', 'sent 4,001,246 bytes  received 88 bytes  1,600,533.60 bytes/sec']) expect(parseProgress2(l)).toBeNull();
+    for (const l of [
+      '>f+++++++++ big1',
+      '*deleting   stale',
+      'Number of files: 5 (reg: 3, dir: 2)',
+      '',
+      '  12 13% x',
+      'sent 4,001,246 bytes  received 88 bytes  1,600,533.60 bytes/sec',
+    ])
+      expect(parseProgress2(l)).toBeNull();
   });
 });
 
@@ -30,7 +67,9 @@ describe('Progress2Stream on captured output', () => {
   it('every progress line, whatever the chunking, in order', () => {
     const text = fixture('progress2-three-files.txt');
     const whole = new Progress2Stream().push(text + '\n');
-    expect(whole.map((p) => p.bytes)).toEqual([32_768, 2_097_152, 3_000_000, 3_000_003, 4_000_003, 4_000_003, 4_000_003]);
+    expect(whole.map((p) => p.bytes)).toEqual([
+      32_768, 2_097_152, 3_000_000, 3_000_003, 4_000_003, 4_000_003, 4_000_003,
+    ]);
     expect(whole.at(-1)).toMatchObject({ percent: 100, transferred: 3, toCheck: { left: 0, total: 5 } });
     for (const size of [1, 7, 64]) {
       const s = new Progress2Stream();
@@ -72,7 +111,16 @@ describe('CopyMeter', () => {
     expect(m.snapshot()).toBeNull();
     m.start(0);
     m.sample({ bytes: 50 * MiB, percent: 50, rate: 10 * MiB, remaining: 5, transferred: null, toCheck: null });
-    expect(m.snapshot()).toMatchObject({ unit: 'a/one', index: 1, count: 2, bytes: 50 * MiB, eta: 5, totalBytes: 50 * MiB, totalExpected: 400 * MiB, totalEta: 35 });
+    expect(m.snapshot()).toMatchObject({
+      unit: 'a/one',
+      index: 1,
+      count: 2,
+      bytes: 50 * MiB,
+      eta: 5,
+      totalBytes: 50 * MiB,
+      totalExpected: 400 * MiB,
+      totalEta: 35,
+    });
     m.finish(0, 100 * MiB);
     m.start(1);
     m.sample({ bytes: 30 * MiB, percent: 10, rate: 30 * MiB, remaining: 99, transferred: null, toCheck: null });

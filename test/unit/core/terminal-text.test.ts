@@ -12,7 +12,9 @@ describe('terminal text', () => {
   it('escapes every control character, as \\x1b, \\n, \\r, \\u202e', () => {
     expect(escapeControls(EVIL)).toBe('a\\x1b[31mb\\nnfsctl: all good\\r\\x07\\x9b2J\\u202e');
     expect(safeMessage('line one\nline two: \u001b[0m', [])).toBe('line one\nline two: \\x1b[0m');
-    expect(safeMessage(`bad value ${EVIL}; see\nnext line`, [EVIL])).toBe(`bad value ${escapeControls(EVIL)}; see\nnext line`);
+    expect(safeMessage(`bad value ${EVIL}; see\nnext line`, [EVIL])).toBe(
+      `bad value ${escapeControls(EVIL)}; see\nnext line`,
+    );
     expect(safeMessage(`got b\nx`, ['--opt=b\nx'])).toBe('got b\\nx');
   });
 });

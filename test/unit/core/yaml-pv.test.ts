@@ -14,8 +14,94 @@ import { runCreate } from '../../../src/commands/volume/create.run.js';
 import { testConfig } from '../../support/config.js';
 import { fakeContext } from '../../support/fake-context.js';
 
-const AMBIGUOUS = ['yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'YES', 'No', 'On', 'OFF', 'true', 'False', 'null', 'Null', '~', '1_000', '0x10', '1e3', '.5', '012', '0o12', '1:20', '190:20:30', '2001-12-14', '2001-12-14t21:59:43.10-05:00', '.inf', '-.inf', '.NaN', '+1', '-1', '1', '0', '1.0', '=', '<<', '', ' ', 'a: b', 'a #b', '- x', '? x', '[x]', '{x}', '*x', '&x', '!x', '|', '>', '%x', '@x', '`x', '"x"', "'x'", 'x\ny', 'x\u001b[31m', 'tab\tx', 'trailing ', ' leading', 'e5', 'E-2', 'e+10', '0xff', '0XFF', '0b1', '0o7', '1Mi2'];
-const LABEL_VALUES = ['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'null', '1_000', '0x10', '1e3', '012', '1', 'a.b', 'A-1_b.c', ''];
+const AMBIGUOUS = [
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'Y',
+  'N',
+  'YES',
+  'No',
+  'On',
+  'OFF',
+  'true',
+  'False',
+  'null',
+  'Null',
+  '~',
+  '1_000',
+  '0x10',
+  '1e3',
+  '.5',
+  '012',
+  '0o12',
+  '1:20',
+  '190:20:30',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '.inf',
+  '-.inf',
+  '.NaN',
+  '+1',
+  '-1',
+  '1',
+  '0',
+  '1.0',
+  '=',
+  '<<',
+  '',
+  ' ',
+  'a: b',
+  'a #b',
+  '- x',
+  '? x',
+  '[x]',
+  '{x}',
+  '*x',
+  '&x',
+  '!x',
+  '|',
+  '>',
+  '%x',
+  '@x',
+  '`x',
+  '"x"',
+  "'x'",
+  'x\ny',
+  'x\u001b[31m',
+  'tab\tx',
+  'trailing ',
+  ' leading',
+  'e5',
+  'E-2',
+  'e+10',
+  '0xff',
+  '0XFF',
+  '0b1',
+  '0o7',
+  '1Mi2',
+];
+const LABEL_VALUES = [
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'true',
+  'null',
+  '1_000',
+  '0x10',
+  '1e3',
+  '012',
+  '1',
+  'a.b',
+  'A-1_b.c',
+  '',
+];
 
 function readBack(text: string) {
   return { v11: parse(text, { version: '1.1' }) as unknown, v12: parse(text) as unknown };
@@ -34,16 +120,20 @@ describe('YAML output: strings stay strings for YAML 1.1 and 1.2 readers', () =>
   it('random strings round-trip under both versions', () => {
     const chars = 'abyYnNoOfFtTuelsrExXiMG0123456789_.-:=/~<> #\'"\t\n,[]{}&*!|%@`+';
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 20000; i++) {
-      const s = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
+      const s = Array.from({ length: 1 + Math.floor(rnd() * 8) }, () => chars[Math.floor(rnd() * chars.length)]).join(
+        '',
+      );
       const { v11, v12 } = readBack(stringify({ k: s }));
       expect(v11, JSON.stringify(s)).toEqual({ k: s });
       expect(v12, JSON.stringify(s)).toEqual({ k: s });
     }
   });
   it('plain where nothing can go wrong', () => {
-    expect(stringify({ apiVersion: 'v1', path: '/nfs/team-a_data', o: 'nfsvers=3', storage: '64Mi' })).toBe('apiVersion: v1\npath: /nfs/team-a_data\no: nfsvers=3\nstorage: 64Mi\n');
+    expect(stringify({ apiVersion: 'v1', path: '/nfs/team-a_data', o: 'nfsvers=3', storage: '64Mi' })).toBe(
+      'apiVersion: v1\npath: /nfs/team-a_data\no: nfsvers=3\nstorage: 64Mi\n',
+    );
     // the VIP: YAML 1.1's float pattern takes 198.51.100.100 for a number
     expect(stringify({ server: '198.51.100.100' })).toBe('server: "198.51.100.100"\n');
   });
@@ -63,16 +153,50 @@ describe('the PersistentVolume', () => {
     }
   });
   it('the schema check can fail: a boolean label (what an unquoted yes became) is rejected', () => {
-    expect(() => new PersistentVolume({ metadata: { name: 'x', labels: { a: true as unknown as string } }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], nfs: { server: '198.51.100.100', path: '/x' } } }).validate()).toThrow(/labels/);
+    expect(() =>
+      new PersistentVolume({
+        metadata: { name: 'x', labels: { a: true as unknown as string } },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteMany'],
+          nfs: { server: '198.51.100.100', path: '/x' },
+        },
+      }).validate(),
+    ).toThrow(/labels/);
   });
   it("nfsctl's own label cannot be replaced: refused at input, and wins over stored metadata", () => {
     expect(() => parseLabels(['app.kubernetes.io/managed-by=me'])).toThrow(/set by nfsctl itself/);
     const v = identify(config, parseVolumeRef('team-a/data'));
-    expect(persistentVolume(config, v, 2 ** 30, { 'app.kubernetes.io/managed-by': 'me' }).metadata.labels['app.kubernetes.io/managed-by']).toBe('nfsctl');
+    expect(
+      persistentVolume(config, v, 2 ** 30, { 'app.kubernetes.io/managed-by': 'me' }).metadata.labels[
+        'app.kubernetes.io/managed-by'
+      ],
+    ).toBe('nfsctl');
   });
   it('label keys and values follow Kubernetes rules', () => {
-    expect(parseLabelItems(['example.com/tier=yes', 'app=', 'a.b_c-d=X.y'], [])).toEqual({ 'example.com/tier': 'yes', app: '', 'a.b_c-d': 'X.y' });
-    for (const bad of ['=x', '/a=x', 'Example.com/a=x', `${'a'.repeat(254)}/b=x`, `${'a'.repeat(64)}=x`, '-a=x', 'a-=x', 'a b=x', 'a/b/c=x', 'a=b c', `a=${'b'.repeat(64)}`, 'a=-b', 'a=b\n', 'a=\u001b', 'noequals', 'a=2']) {
+    expect(parseLabelItems(['example.com/tier=yes', 'app=', 'a.b_c-d=X.y'], [])).toEqual({
+      'example.com/tier': 'yes',
+      app: '',
+      'a.b_c-d': 'X.y',
+    });
+    for (const bad of [
+      '=x',
+      '/a=x',
+      'Example.com/a=x',
+      `${'a'.repeat(254)}/b=x`,
+      `${'a'.repeat(64)}=x`,
+      '-a=x',
+      'a-=x',
+      'a b=x',
+      'a/b/c=x',
+      'a=b c',
+      `a=${'b'.repeat(64)}`,
+      'a=-b',
+      'a=b\n',
+      'a=\u001b',
+      'noequals',
+      'a=2',
+    ]) {
       expect(() => parseLabelItems(bad === 'a=2' ? ['a=1', 'a=2'] : [bad], []), bad).toThrow();
     }
     expect(() => checkLabelKey(`${'a.'.repeat(126)}a/b`)).not.toThrow();
@@ -91,7 +215,11 @@ describe('the PersistentVolume', () => {
   });
   it('volume create --label app.kubernetes.io/managed-by=x: exit 2, nothing ran', async () => {
     const f = fakeContext(config);
-    const err = await runCreate(f.ctx, 'team-a/data', { size: '1G', label: ['app.kubernetes.io/managed-by=x'], yes: true }).catch((e: unknown) => e);
+    const err = await runCreate(f.ctx, 'team-a/data', {
+      size: '1G',
+      label: ['app.kubernetes.io/managed-by=x'],
+      yes: true,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ exitCode: 2 });
     expect(f.untouched()).toBe(true);
   });

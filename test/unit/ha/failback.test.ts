@@ -16,7 +16,10 @@ import type { Config } from '../../../src/config/schema.js';
 
 function cfg(): Config {
   return parseConfig(
-    testConfigYaml('/tmp/nfsctl-unit-ha').replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }') +
+    testConfigYaml('/tmp/nfsctl-unit-ha').replace(
+      'default: lvm\n  lvm: { vg: vgnfs }',
+      'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }',
+    ) +
       'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
   );
 }
@@ -34,7 +37,11 @@ function pair(o: PairOpts = {}): { primary: FakeHost; backup: FakeHost } {
   const vipOn = o.vipOn ?? ['backup'];
   const mk = (role: 'primary' | 'backup') => {
     const h = fakeStorageHost(role, { vip: vipOn.includes(role) });
-    const running = new Set(['nfs-ganesha', 'rsync', ...(role === 'backup' || o.primaryKeepalived ? ['keepalived'] : [])]);
+    const running = new Set([
+      'nfs-ganesha',
+      'rsync',
+      ...(role === 'backup' || o.primaryKeepalived ? ['keepalived'] : []),
+    ]);
     h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
     h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
     h.on(['true'], { exitCode: 0 });
@@ -43,7 +50,11 @@ function pair(o: PairOpts = {}): { primary: FakeHost; backup: FakeHost } {
       rootEntries: role === 'backup' ? (o.backupEntries ?? 3) : 3,
       rootUsed: role === 'backup' ? 300000 : 290000,
     });
-    h.on(['rsync'], () => ({ stdout: Array.from({ length: o.deletions ?? 1 }, (_, i) => `*deleting   vol/old${i}`).join('\n') + '\n>f+++++++++ vol/new\n\nNumber of files: 7\n' }));
+    h.on(['rsync'], () => ({
+      stdout:
+        Array.from({ length: o.deletions ?? 1 }, (_, i) => `*deleting   vol/old${i}`).join('\n') +
+        '\n>f+++++++++ vol/new\n\nNumber of files: 7\n',
+    }));
     if (o.unreachable === role) h.unreachable = true;
     return h;
   };
@@ -59,11 +70,21 @@ describe('failback preflight refusals (nothing changed)', () => {
     expect(err).toBeInstanceOf(PreconditionError);
     expect((err as Error).message).toMatch(re);
     // no mutating command ran anywhere
-    for (const h of [hosts.primary, hosts.backup]) expect(h.commandLines().filter((l) => /labsvc (stop|start|disable|enable)|RemoveExport|AddExport/.test(l) || (l.startsWith('rsync') && !l.includes('--dry-run')))).toEqual([]);
+    for (const h of [hosts.primary, hosts.backup])
+      expect(
+        h
+          .commandLines()
+          .filter(
+            (l) =>
+              /labsvc (stop|start|disable|enable)|RemoveExport|AddExport/.test(l) ||
+              (l.startsWith('rsync') && !l.includes('--dry-run')),
+          ),
+      ).toEqual([]);
     expect(hosts.primary.writes.length + hosts.backup.writes.length).toBe(0);
     return err as PreconditionError;
   };
-  it('backup unreachable', async () => void (await refuses({ unreachable: 'backup' }, /backup is unreachable.*nothing was changed/)));
+  it('backup unreachable', async () =>
+    void (await refuses({ unreachable: 'backup' }, /backup is unreachable.*nothing was changed/)));
   it('split brain, with the fix', async () => {
     const e = await refuses({ vipOn: ['primary', 'backup'] }, /split brain/);
     expect(e.hint).toMatch(/labsvc stop keepalived/);
@@ -78,7 +99,18 @@ describe('failback preflight refusals (nothing changed)', () => {
   });
   it('an unfinished journal needs --resume', async () => {
     const hosts = pair();
-    hosts.primary.files.set('/tmp/nfsctl-unit-ha/state/failback.json', JSON.stringify({ kind: 'failback', planId: 'p1', status: 'failed', startedAt: '', updatedAt: '2026-01-01', by: 'x', done: ['primary:keepalived-disable'] }));
+    hosts.primary.files.set(
+      '/tmp/nfsctl-unit-ha/state/failback.json',
+      JSON.stringify({
+        kind: 'failback',
+        planId: 'p1',
+        status: 'failed',
+        startedAt: '',
+        updatedAt: '2026-01-01',
+        by: 'x',
+        done: ['primary:keepalived-disable'],
+      }),
+    );
     await expect(handoverPreflight(cfg(), hosts, OPTS)).rejects.toThrow(/did not finish/);
   });
 });
@@ -106,13 +138,27 @@ describe('failback plan', () => {
     expect(ids.find((s) => s.id === 'primary:keepalived-disable')!.undo).toBeNull();
     expect(ids.find((s) => s.id === 'backup:freeze')!.undo).not.toBeNull();
     // the undo stops keepalived on the primary and marks it stale again (the backup serves again)
-    expect(ids.find((s) => s.id === 'primary:vip-move')!.undo!.action).toMatchObject({ kind: 'fn', describe: expect.stringMatching(/^labsvc stop keepalived; .*freshness\/stale = 1$/) });
+    expect(ids.find((s) => s.id === 'primary:vip-move')!.undo!.action).toMatchObject({
+      kind: 'fn',
+      describe: expect.stringMatching(/^labsvc stop keepalived; .*freshness\/stale = 1$/),
+    });
     expect(plan.notes!.join('\n')).toContain('*deleting vol/old0');
     expect(ids.every((s) => s.undo !== null || s.noUndoReason)).toBe(true);
   });
   it('--resume skips the completed prefix only', async () => {
     const hosts = pair();
-    hosts.backup.files.set('/tmp/nfsctl-unit-ha/state/failback.json', JSON.stringify({ kind: 'failback', planId: 'p1', status: 'failed', startedAt: '', updatedAt: '2026-01-01', by: 'x', done: ['primary:keepalived-disable', 'primary:final-sync'] }));
+    hosts.backup.files.set(
+      '/tmp/nfsctl-unit-ha/state/failback.json',
+      JSON.stringify({
+        kind: 'failback',
+        planId: 'p1',
+        status: 'failed',
+        startedAt: '',
+        updatedAt: '2026-01-01',
+        by: 'x',
+        done: ['primary:keepalived-disable', 'primary:final-sync'],
+      }),
+    );
     const o = { ...OPTS, resume: true };
     const f = await handoverPreflight(cfg(), hosts, o);
     const { plan, skipped } = planHandover(cfg(), hosts, f, o);
@@ -125,20 +171,48 @@ describe('failback plan', () => {
     const o: HandoverOptions = { ...OPTS, kind: 'switchover' };
     const f = await handoverPreflight(cfg(), hosts, o);
     const { plan } = planHandover(cfg(), hosts, f, o);
-    expect(planSteps(plan).map((s) => s.id)).toEqual(['backup:bulk-sync', 'primary:freeze', 'backup:final-sync', 'backup:verify', 'backup:exports', 'primary:keepalived-disable', 'backup:vip-move', 'primary:unfreeze']);
+    expect(planSteps(plan).map((s) => s.id)).toEqual([
+      'backup:bulk-sync',
+      'primary:freeze',
+      'backup:final-sync',
+      'backup:verify',
+      'backup:exports',
+      'primary:keepalived-disable',
+      'backup:vip-move',
+      'primary:unfreeze',
+    ]);
   });
 });
 
 describe('sync helpers', () => {
   it('rsync argv: archive with hard links, ACLs, xattrs, deletes, numeric ids, from the daemon module', () => {
-    expect(rsyncArgv({ config: cfg(), source: 'backup', dryRun: true, maxDelete: 5 })).toEqual(['rsync', '-aHAX', '--delete', '--numeric-ids', '--itemize-changes', '--stats', '--dry-run', '--max-delete=5', '--exclude=/.nfsctl/', 'rsync://198.51.100.12/nfs/', '/nfs/']);
-    expect(rsyncArgv({ config: cfg(), source: 'primary', dryRun: false, ssh: true }).slice(-2)).toEqual(['root@198.51.100.11:/nfs/', '/nfs/']);
+    expect(rsyncArgv({ config: cfg(), source: 'backup', dryRun: true, maxDelete: 5 })).toEqual([
+      'rsync',
+      '-aHAX',
+      '--delete',
+      '--numeric-ids',
+      '--itemize-changes',
+      '--stats',
+      '--dry-run',
+      '--max-delete=5',
+      '--exclude=/.nfsctl/',
+      'rsync://198.51.100.12/nfs/',
+      '/nfs/',
+    ]);
+    expect(rsyncArgv({ config: cfg(), source: 'primary', dryRun: false, ssh: true }).slice(-2)).toEqual([
+      'root@198.51.100.11:/nfs/',
+      '/nfs/',
+    ]);
   });
   it('source sanity: not mounted, empty, far smaller', () => {
     const d = { role: 'backup' as const, mounted: true, entries: 5, usedBytes: 10 * 2 ** 30 };
-    expect(sourceProblem(cfg(), { role: 'primary', mounted: false, entries: 5, usedBytes: 1 }, d)).toMatch(/not a mount point/);
+    expect(sourceProblem(cfg(), { role: 'primary', mounted: false, entries: 5, usedBytes: 1 }, d)).toMatch(
+      /not a mount point/,
+    );
     expect(sourceProblem(cfg(), { role: 'primary', mounted: true, entries: 0, usedBytes: 0 }, d)).toMatch(/empty/);
-    expect(sourceProblem(cfg(), { role: 'primary', mounted: true, entries: 5, usedBytes: 2 ** 30 }, d)).toMatch(/far less/);
+    expect(sourceProblem(cfg(), { role: 'primary', mounted: true, entries: 5, usedBytes: 2 ** 30 }, d)).toMatch(
+      /far less/,
+    );
     expect(sourceProblem(cfg(), { role: 'primary', mounted: true, entries: 5, usedBytes: 9 * 2 ** 30 }, d)).toBeNull();
   });
   it('deletion cap', () => {
@@ -147,7 +221,11 @@ describe('sync helpers', () => {
     expect(() => checkDeleteCap(rep, 1, 'primary', 'backup')).toThrow(/\*deleting a/);
   });
   it('blocking drift ignores served/not-served (the plan fixes that)', () => {
-    const v = { id: 'a/b', backend: 'xfsquota', drift: ['primary: in the exports config but not served', 'size differs: primary 1 B, backup 2 B'] };
+    const v = {
+      id: 'a/b',
+      backend: 'xfsquota',
+      drift: ['primary: in the exports config but not served', 'size differs: primary 1 B, backup 2 B'],
+    };
     expect(blockingDrift([v as never])).toEqual(['a/b: size differs: primary 1 B, backup 2 B']);
   });
 });
@@ -158,13 +236,29 @@ describe('sequence: several commands in order, in one round trip', () => {
   it('runs each argv as given (no word splitting, globbing or expansion), then prints the last one', async () => {
     const many = Array.from({ length: 12 }, (_, i) => `arg${i + 1}`); // positional parameters past 9
     for (const run of [(argv: string[]) => h.run(argv), (argv: string[]) => h.run(['sh', '-c', quoteArgv(argv)])]) {
-      const r = await run(sequenceArgv([['true', ...odd], ['printf', '%s|', ...many]], ['printf', '%s|', ...odd]));
+      const r = await run(
+        sequenceArgv(
+          [
+            ['true', ...odd],
+            ['printf', '%s|', ...many],
+          ],
+          ['printf', '%s|', ...odd],
+        ),
+      );
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toBe(odd.map((a) => `${a}|`).join('')); // the earlier commands' output is dropped
     }
   });
   it('stops at the first failing command, with its exit code', async () => {
-    const r = await h.run(sequenceArgv([['sh', '-c', 'exit 3'], ['sh', '-c', 'echo ran >&2']], ['echo', 'last']));
+    const r = await h.run(
+      sequenceArgv(
+        [
+          ['sh', '-c', 'exit 3'],
+          ['sh', '-c', 'echo ran >&2'],
+        ],
+        ['echo', 'last'],
+      ),
+    );
     expect(r.exitCode).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toContain('ran');
@@ -182,9 +276,33 @@ describe('write freeze', () => {
     const config = cfg();
     const h = fakeStorageHost('backup');
     // served under 60001 (added by hand or by an older tool), not under nfsctl's own id
-    h.on(['dbus-send'], (argv) => (argv.some((a) => a.endsWith('ShowExports')) ? { stdout: show([[0, '/'], [60001, '/nfs/team-a_data'], [7, '/srv/other']]) } : undefined));
-    h.on((a) => a[3] === 'nfsctl-sequence', () => ({ stdout: show([[0, '/'], [7, '/srv/other']]) }));
-    const view = { id: 'team-a/data', path: '/nfs/team-a_data', backend: 'xfsquota', identity: { exportId: 4242 }, hosts: {} } as unknown as Parameters<typeof freezeExports>[2][number];
+    h.on(['dbus-send'], (argv) =>
+      argv.some((a) => a.endsWith('ShowExports'))
+        ? {
+            stdout: show([
+              [0, '/'],
+              [60001, '/nfs/team-a_data'],
+              [7, '/srv/other'],
+            ]),
+          }
+        : undefined,
+    );
+    h.on(
+      (a) => a[3] === 'nfsctl-sequence',
+      () => ({
+        stdout: show([
+          [0, '/'],
+          [7, '/srv/other'],
+        ]),
+      }),
+    );
+    const view = {
+      id: 'team-a/data',
+      path: '/nfs/team-a_data',
+      backend: 'xfsquota',
+      identity: { exportId: 4242 },
+      hosts: {},
+    } as unknown as Parameters<typeof freezeExports>[2][number];
     expect(await freezeExports(config, h, [view])).toEqual(['/nfs/team-a_data']);
     const seq = h.calls.find((c) => c.argv[3] === 'nfsctl-sequence')!.argv;
     expect(seq).toContain('uint16:60001');
@@ -194,9 +312,20 @@ describe('write freeze', () => {
   it('fails when the export is still served afterwards', async () => {
     const config = cfg();
     const h = fakeStorageHost('backup');
-    h.on(['dbus-send'], (argv) => (argv.some((a) => a.endsWith('ShowExports')) ? { stdout: show([[4242, '/nfs/team-a_data']]) } : undefined));
-    h.on((a) => a[3] === 'nfsctl-sequence', () => ({ stdout: show([[4242, '/nfs/team-a_data']]) }));
-    const view = { id: 'team-a/data', path: '/nfs/team-a_data', backend: 'xfsquota', identity: { exportId: 4242 }, hosts: {} } as unknown as Parameters<typeof freezeExports>[2][number];
+    h.on(['dbus-send'], (argv) =>
+      argv.some((a) => a.endsWith('ShowExports')) ? { stdout: show([[4242, '/nfs/team-a_data']]) } : undefined,
+    );
+    h.on(
+      (a) => a[3] === 'nfsctl-sequence',
+      () => ({ stdout: show([[4242, '/nfs/team-a_data']]) }),
+    );
+    const view = {
+      id: 'team-a/data',
+      path: '/nfs/team-a_data',
+      backend: 'xfsquota',
+      identity: { exportId: 4242 },
+      hosts: {},
+    } as unknown as Parameters<typeof freezeExports>[2][number];
     await expect(freezeExports(config, h, [view])).rejects.toThrow(/still serving \/nfs\/team-a_data/);
   });
 });

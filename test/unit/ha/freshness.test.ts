@@ -14,7 +14,18 @@ import {
   stopServing,
   type FreshnessRecord,
 } from '../../../src/core/freshness.js';
-import { withFreshnessTrack, wouldLose, checkSyncFreshness, freshnessRecordPath, trackFilePath, noteServing, assertMayServe, clearStaleAfterFinalSync, noteReceived, markHostStale } from '../../../src/ha/freshness.js';
+import {
+  withFreshnessTrack,
+  wouldLose,
+  checkSyncFreshness,
+  freshnessRecordPath,
+  trackFilePath,
+  noteServing,
+  assertMayServe,
+  clearStaleAfterFinalSync,
+  noteReceived,
+  markHostStale,
+} from '../../../src/ha/freshness.js';
 import { freshnessFindings, adviseFailback } from '../../../src/health/freshness.js';
 import { freshnessWarnings, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
@@ -31,9 +42,26 @@ const T = (n: number) => new Date(Date.UTC(2026, 11, 1, 10, n)).toISOString();
 /** The timeline of the issue: steady state, switchover, the backup serves. */
 function afterSwitchover(): { p: FreshnessRecord; b: FreshnessRecord } {
   let p = startServing(null, null, 'primary', T(0)); // primary serves generation 1
-  let b = receivedSync(null, 'backup', { source: 'primary', generation: p.generation, by: p.generationBy, startedAt: T(1), finishedAt: T(2), final: false }, T(2));
+  let b = receivedSync(
+    null,
+    'backup',
+    {
+      source: 'primary',
+      generation: p.generation,
+      by: p.generationBy,
+      startedAt: T(1),
+      finishedAt: T(2),
+      final: false,
+    },
+    T(2),
+  );
   // switchover: final sync under the freeze, the backup takes over, the primary is marked stale
-  b = receivedSync(b, 'backup', { source: 'primary', generation: p.generation, by: p.generationBy, startedAt: T(3), finishedAt: T(4), final: true }, T(4));
+  b = receivedSync(
+    b,
+    'backup',
+    { source: 'primary', generation: p.generation, by: p.generationBy, startedAt: T(3), finishedAt: T(4), final: true },
+    T(4),
+  );
   b = startServing(b, p, 'backup', T(5));
   p = markStale(stopServing(p, 'primary', T(5)), 'primary', 'the backup took over', T(5));
   return { p, b };
@@ -49,7 +77,12 @@ describe('freshness rules (record pairs)', () => {
 
   it('steady state: the primary serves, the backup lags by a sync: the periodic sync may run, either may serve', () => {
     const p = startServing(null, null, 'primary', T(0));
-    const b = receivedSync(null, 'backup', { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false }, T(2));
+    const b = receivedSync(
+      null,
+      'backup',
+      { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false },
+      T(2),
+    );
     const v = compareFreshness(p, b);
     expect(v).toMatchObject({ newest: 'primary', older: null });
     expect(maySync('primary', 'backup', v)).toBeNull();
@@ -70,7 +103,12 @@ describe('freshness rules (record pairs)', () => {
   it('the marker wins: a periodic (non-final) sync into the stale primary does not make it fresh; clearStale does', () => {
     const { b } = afterSwitchover();
     let { p } = afterSwitchover();
-    p = receivedSync(p, 'primary', { source: 'backup', generation: b.generation, by: 'backup', startedAt: T(6), finishedAt: T(7), final: false }, T(7));
+    p = receivedSync(
+      p,
+      'primary',
+      { source: 'backup', generation: b.generation, by: 'backup', startedAt: T(6), finishedAt: T(7), final: false },
+      T(7),
+    );
     expect(p.generation).toBe(b.generation);
     expect(compareFreshness(p, b).older).toBe('primary');
     p = clearStale(p, 'primary', T(8));
@@ -80,20 +118,47 @@ describe('freshness rules (record pairs)', () => {
 
   it('without the marker (the primary was down when the backup took over) generations still tell', () => {
     const p = startServing(null, null, 'primary', T(0));
-    const b = startServing(receivedSync(null, 'backup', { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false }, T(2)), null, 'backup', T(3));
+    const b = startServing(
+      receivedSync(
+        null,
+        'backup',
+        { source: 'primary', generation: 1, by: 'primary', startedAt: T(1), finishedAt: T(2), final: false },
+        T(2),
+      ),
+      null,
+      'backup',
+      T(3),
+    );
     expect(compareFreshness(stopServing(p, 'primary', T(3)), b)).toMatchObject({ newest: 'backup', older: 'primary' });
   });
 
   it('after failback the primary opens a new generation; the backup is a standby behind by one sync (not refused)', () => {
     let { p, b } = afterSwitchover();
-    p = receivedSync(p, 'primary', { source: 'backup', generation: b.generation, by: b.generationBy, startedAt: T(9), finishedAt: T(10), final: true }, T(10));
+    p = receivedSync(
+      p,
+      'primary',
+      {
+        source: 'backup',
+        generation: b.generation,
+        by: b.generationBy,
+        startedAt: T(9),
+        finishedAt: T(10),
+        final: true,
+      },
+      T(10),
+    );
     p = startServing(clearStale(p, 'primary', T(11)), b, 'primary', T(11));
     b = stopServing(b, 'backup', T(11));
     const v = compareFreshness(p, b);
     expect(p.generation).toBe(3);
     expect(v).toMatchObject({ newest: 'primary', older: 'backup' });
     expect(maySync('primary', 'backup', v)).toBeNull();
-    b = receivedSync(b, 'backup', { source: 'primary', generation: p.generation, by: 'primary', startedAt: T(12), finishedAt: T(13), final: false }, T(13));
+    b = receivedSync(
+      b,
+      'backup',
+      { source: 'primary', generation: p.generation, by: 'primary', startedAt: T(12), finishedAt: T(13), final: false },
+      T(13),
+    );
     expect(compareFreshness(p, b)).toMatchObject({ newest: 'primary', older: null });
   });
 
@@ -105,7 +170,10 @@ describe('freshness rules (record pairs)', () => {
     expect(mayServe('primary', v)).toMatch(/diverged/);
     expect(maySync('backup', 'primary', v)).toMatch(/diverged/);
     expect(maySync('primary', 'backup', v)).toMatch(/diverged/);
-    expect(compareFreshness({ ...p, stale: { since: T(1), reason: 'x' } }, { ...b, stale: { since: T(1), reason: 'y' } }).newest).toBe('diverged');
+    expect(
+      compareFreshness({ ...p, stale: { since: T(1), reason: 'x' } }, { ...b, stale: { since: T(1), reason: 'y' } })
+        .newest,
+    ).toBe('diverged');
   });
 
   it('a takeover by the backup that went unrecorded (no notify hook): the VIP holder backup still wins the sync', () => {
@@ -118,11 +186,15 @@ describe('freshness rules (record pairs)', () => {
     expect(holderIsOlder('backup', v, { primary: p, backup: b })).toBe(false);
     // only an explicit marker makes the backup's copy the older one
     const bs = markStale(b, 'backup', 'x', T(1));
-    expect(maySyncFrom('backup', 'primary', compareFreshness(p, bs), { primary: p, backup: bs })).toMatch(/primary served clients more recently/);
+    expect(maySyncFrom('backup', 'primary', compareFreshness(p, bs), { primary: p, backup: bs })).toMatch(
+      /primary served clients more recently/,
+    );
     // the primary as VIP holder is judged by generations and its marker
     const { p: sp, b: sb } = afterSwitchover();
     expect(holderIsOlder('primary', compareFreshness(sp, sb), { primary: sp, backup: sb })).toBe(true);
-    expect(maySyncFrom('primary', 'backup', compareFreshness(sp, sb), { primary: sp, backup: sb })).toMatch(/backup served clients more recently/);
+    expect(maySyncFrom('primary', 'backup', compareFreshness(sp, sb), { primary: sp, backup: sb })).toMatch(
+      /backup served clients more recently/,
+    );
   });
 
   it('startServing is idempotent while serving (the hook and the plan both record it)', () => {
@@ -135,22 +207,31 @@ describe('freshness rules (record pairs)', () => {
     expect(parseRecord(null, 'primary')).toBeNull();
     expect(parseRecord('garbage', 'primary')).toBeNull();
     expect(parseRecord('{"v":1,"generation":-1}', 'primary')).toBeNull();
-    expect(parseRecord('{"v":1,"generation":2}', 'backup')).toMatchObject({ host: 'backup', generation: 2, generationBy: null, stale: null });
+    expect(parseRecord('{"v":1,"generation":2}', 'backup')).toMatchObject({
+      host: 'backup',
+      generation: 2,
+      generationBy: null,
+      stale: null,
+    });
   });
 });
 
 describe('keepalived track_file (ha install and the lab use this generator)', () => {
-  const conf = 'global_defs {\n    router_id p\n}\nvrrp_instance VI_NFS {\n    state MASTER\n    priority 150\n    virtual_ipaddress {\n        198.51.100.100/24 dev eth0\n    }\n}\n';
+  const conf =
+    'global_defs {\n    router_id p\n}\nvrrp_instance VI_NFS {\n    state MASTER\n    priority 150\n    virtual_ipaddress {\n        198.51.100.100/24 dev eth0\n    }\n}\n';
   it('adds the definition at top level and the reference in the instance; idempotent', () => {
     const out = withFreshnessTrack(conf, 'VI_NFS', '/var/lib/nfsctl/freshness/stale')!;
-    expect(out).toMatch(/^track_file nfsctl_fresh \{\n {4}file "\/var\/lib\/nfsctl\/freshness\/stale"\n {4}weight 0\n/m);
+    expect(out).toMatch(
+      /^track_file nfsctl_fresh \{\n {4}file "\/var\/lib\/nfsctl\/freshness\/stale"\n {4}weight 0\n/m,
+    );
     const inst = out.slice(out.indexOf('vrrp_instance'));
     expect(inst).toMatch(/track_file \{\n\s+nfsctl_fresh\n\s+\}\n\}/);
     expect(out.indexOf('track_file nfsctl_fresh')).toBeLessThan(out.indexOf('vrrp_instance'));
     expect(withFreshnessTrack(out, 'VI_NFS', '/var/lib/nfsctl/freshness/stale')).toBeNull();
   });
   it('refuses a path that would break out of the quoted keepalived string, and a missing instance', () => {
-    for (const bad of ['/x"\n}\nvrrp_script evil {', 'relative/path', '/a b', '/a;b']) expect(() => withFreshnessTrack(conf, 'VI_NFS', bad)).toThrow(PreconditionError);
+    for (const bad of ['/x"\n}\nvrrp_script evil {', 'relative/path', '/a b', '/a;b'])
+      expect(() => withFreshnessTrack(conf, 'VI_NFS', bad)).toThrow(PreconditionError);
     expect(() => withFreshnessTrack(conf, 'VI_OTHER', '/x')).toThrow(/no vrrp_instance VI_OTHER/);
   });
 });
@@ -160,7 +241,9 @@ function cfg() {
 }
 
 describe('sync refusal names what it would lose', () => {
-  const preview = parseRsyncOutput('*deleting   team-a_data/maint.txt\n>f.st...... team-a_data/report.csv\n>f+++++++++ team-a_data/new.txt\n');
+  const preview = parseRsyncOutput(
+    '*deleting   team-a_data/maint.txt\n>f.st...... team-a_data/report.csv\n>f+++++++++ team-a_data/new.txt\n',
+  );
   it('wouldLose: deletions and overwrites, not new files', () => {
     expect(wouldLose(preview)).toEqual(['*deleting team-a_data/maint.txt', 'overwrite team-a_data/report.csv']);
   });
@@ -188,8 +271,16 @@ describe('noteServing: the backup taking over marks the primary stale (record an
     expect(await noteServing(c, hosts, 'backup', T(5))).toEqual([]);
     expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
     expect(hosts.backup.files.get(trackFilePath(c))).toBe('0\n');
-    expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ generation: 2, serving: true, generationBy: 'backup' });
-    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false, servedUntil: T(5), stale: { since: T(5) } });
+    expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({
+      generation: 2,
+      serving: true,
+      generationBy: 'backup',
+    });
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({
+      serving: false,
+      servedUntil: T(5),
+      stale: { since: T(5) },
+    });
   });
   it('the primary taking the VIP does not mark the backup (it stays eligible for failover)', async () => {
     const c = cfg();
@@ -209,17 +300,38 @@ describe('health and status on a stale pair', () => {
     expect(freshnessFindings(cfg(), pf, ['backup'])[0]!.status).toBe('ok');
   });
   it('a stopped keepalived on the stale primary: the fix is nfsctl failback, never "start keepalived"', () => {
-    const findings: Finding[] = [{ id: 'service-keepalived', host: 'primary', status: 'critical', title: 'keepalived running', evidence: 'not running', fix: 'labsvc start keepalived (on primary)' }];
-    findings.push({ id: 'vip', host: null, status: 'critical', title: 'exactly one VIP holder', evidence: 'NO HOLDER', fix: 'start keepalived on the primary: labsvc start keepalived' });
+    const findings: Finding[] = [
+      {
+        id: 'service-keepalived',
+        host: 'primary',
+        status: 'critical',
+        title: 'keepalived running',
+        evidence: 'not running',
+        fix: 'labsvc start keepalived (on primary)',
+      },
+    ];
+    findings.push({
+      id: 'vip',
+      host: null,
+      status: 'critical',
+      title: 'exactly one VIP holder',
+      evidence: 'NO HOLDER',
+      fix: 'start keepalived on the primary: labsvc start keepalived',
+    });
     adviseFailback(findings, pf);
     expect(findings[0]!.fix).toBe('nfsctl failback');
-    expect(findings[1]!.fix).toMatch(/^start keepalived on the backup, whose data is the newest .*then nfsctl failback$/);
+    expect(findings[1]!.fix).toMatch(
+      /^start keepalived on the backup, whose data is the newest .*then nfsctl failback$/,
+    );
     const fresh: Finding[] = [{ ...findings[0]!, fix: 'labsvc start keepalived (on primary)' }];
     adviseFailback(fresh, { ...pf, verdict: compareFreshness(startServing(null, null, 'primary', T(0)), null) });
     expect(fresh[0]!.fix).toBe('labsvc start keepalived (on primary)');
   });
   it('status: vip-on-older-host only when the VIP holder is the older one', () => {
-    const st = { vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { newest: pf.verdict.newest, older: pf.verdict.older, reason: pf.verdict.reason, hosts: pf.records } } as unknown as PairStatus;
+    const st = {
+      vip: { address: '198.51.100.100', holders: ['primary'] },
+      freshness: { newest: pf.verdict.newest, older: pf.verdict.older, reason: pf.verdict.reason, hosts: pf.records },
+    } as unknown as PairStatus;
     expect(freshnessWarnings(cfg(), st).map((w) => w.id)).toEqual(['vip-on-older-host']);
     expect(freshnessWarnings(cfg(), { ...st, vip: { address: '', holders: ['backup'] } })).toEqual([]);
   });
@@ -232,7 +344,9 @@ describe('failback: the primary serves again only with a complete copy', () => {
     const hosts = { primary: new FakeHost('primary'), backup: new FakeHost('backup') };
     hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify(p));
     hosts.backup.files.set(freshnessRecordPath(c), JSON.stringify(b));
-    await expect(assertMayServe(c, hosts, 'primary', 'start keepalived on the primary')).rejects.toThrow(/refusing to start keepalived on the primary: primary's data is older/);
+    await expect(assertMayServe(c, hosts, 'primary', 'start keepalived on the primary')).rejects.toThrow(
+      /refusing to start keepalived on the primary: primary's data is older/,
+    );
     await expect(clearStaleAfterFinalSync(c, hosts, 'primary', 'backup')).rejects.toThrow(/no complete copy/);
     // a periodic (non-final) sync is not enough either
     await noteReceived(c, hosts, 'backup', 'primary', Date.now(), false);
@@ -249,7 +363,11 @@ describe('failback: the primary serves again only with a complete copy', () => {
 });
 
 describe('the notify hook: MASTER on a stale primary is refused (second guard)', () => {
-  const args = (c: ReturnType<typeof cfg>, state: 'MASTER' | 'BACKUP') => ({ type: 'INSTANCE' as const, name: c.keepalived.instance, state });
+  const args = (c: ReturnType<typeof cfg>, state: 'MASTER' | 'BACKUP') => ({
+    type: 'INSTANCE' as const,
+    name: c.keepalived.instance,
+    state,
+  });
   it('primary older than the backup: refused, marks itself stale (track file 1), records nothing as serving', async () => {
     const c = cfg();
     const { b } = afterSwitchover();
@@ -260,14 +378,20 @@ describe('the notify hook: MASTER on a stale primary is refused (second guard)',
     const r = await freshnessOnTransition(c, 'primary', hosts, args(c, 'MASTER'));
     expect(r.refused).toMatch(/refusing to serve on primary: primary's data is older/);
     expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
-    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: false, generation: 1 });
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({
+      serving: false,
+      generation: 1,
+    });
   });
   it('a fresh primary (after failback) serves: a new generation; another instance name is ignored', async () => {
     const c = cfg();
     const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
     const r = await freshnessOnTransition(c, 'primary', hosts, args(c, 'MASTER'));
     expect(r.refused).toBeNull();
-    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: true, generation: 1 });
+    expect(JSON.parse(hosts.primary.files.get(freshnessRecordPath(c))!)).toMatchObject({
+      serving: true,
+      generation: 1,
+    });
     const other = await freshnessOnTransition(c, 'backup', hosts, { ...args(c, 'MASTER'), name: 'VI_OTHER' });
     expect(other.refused).toBeNull();
     expect(hosts.backup.files.has(freshnessRecordPath(c))).toBe(false);
@@ -275,7 +399,10 @@ describe('the notify hook: MASTER on a stale primary is refused (second guard)',
   it('the backup is never refused (it takes over when the primary is gone) and marks the primary stale', async () => {
     const c = cfg();
     const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
-    hosts.primary.files.set(freshnessRecordPath(c), JSON.stringify({ ...startServing(null, null, 'primary', T(0)), generation: 7 }));
+    hosts.primary.files.set(
+      freshnessRecordPath(c),
+      JSON.stringify({ ...startServing(null, null, 'primary', T(0)), generation: 7 }),
+    );
     expect((await freshnessOnTransition(c, 'backup', hosts, args(c, 'MASTER'))).refused).toBeNull();
     expect(JSON.parse(hosts.backup.files.get(freshnessRecordPath(c))!)).toMatchObject({ serving: true, generation: 8 });
     expect(hosts.primary.files.get(trackFilePath(c))).toBe('1\n');
@@ -286,13 +413,33 @@ describe('the notify hook: MASTER on a stale primary is refused (second guard)',
 
 describe('status text', () => {
   it('says which host is newest, and whether the other is STALE or only behind', () => {
-    const h = { reachable: true, holdsVip: false, keepalived: { running: true, enabledAtBoot: true, priority: 100, state: 'BACKUP', notifyHook: true }, nfs: { running: true } };
-    const base = { checkedAt: T(0), hosts: { primary: h, backup: h }, lastSync: null, lastOkSync: null, operation: { lock: null, failback: null, switchover: null }, warnings: [] };
+    const h = {
+      reachable: true,
+      holdsVip: false,
+      keepalived: { running: true, enabledAtBoot: true, priority: 100, state: 'BACKUP', notifyHook: true },
+      nfs: { running: true },
+    };
+    const base = {
+      checkedAt: T(0),
+      hosts: { primary: h, backup: h },
+      lastSync: null,
+      lastOkSync: null,
+      operation: { lock: null, failback: null, switchover: null },
+      warnings: [],
+    };
     const { p, b } = afterSwitchover();
-    const stale = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['backup'] }, freshness: { ...compareFreshness(p, b), hosts: { primary: p, backup: b } } } as unknown as PairStatus);
+    const stale = renderStatus({
+      ...base,
+      vip: { address: '198.51.100.100', holders: ['backup'] },
+      freshness: { ...compareFreshness(p, b), hosts: { primary: p, backup: b } },
+    } as unknown as PairStatus);
     expect(stale).toMatch(/^data: newest on backup; primary is STALE \(only nfsctl failback brings it back\)/m);
     const p2 = startServing(clearStale(p, 'primary', T(9)), b, 'primary', T(9));
-    const behind = renderStatus({ ...base, vip: { address: '198.51.100.100', holders: ['primary'] }, freshness: { ...compareFreshness(p2, b), hosts: { primary: p2, backup: b } } } as unknown as PairStatus);
+    const behind = renderStatus({
+      ...base,
+      vip: { address: '198.51.100.100', holders: ['primary'] },
+      freshness: { ...compareFreshness(p2, b), hosts: { primary: p2, backup: b } },
+    } as unknown as PairStatus);
     expect(behind).toMatch(/^data: newest on primary; backup is behind \(the next sync brings it up to date\)/m);
   });
 });

@@ -9,7 +9,14 @@ import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml, tempDir } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
 import { unitFactsOn } from '../../support/fake-units.js';
-import { handoverPreflight, handoverSummary, hostJournal, planHandover, fitList, type HandoverOptions } from '../../../src/ha/handover.js';
+import {
+  handoverPreflight,
+  handoverSummary,
+  hostJournal,
+  planHandover,
+  fitList,
+  type HandoverOptions,
+} from '../../../src/ha/handover.js';
 import type { HandoverFacts, HandoverInput } from '../../../src/ha/handover-steps.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 import { renderPlan } from '../../../src/plan/render.js';
@@ -24,15 +31,24 @@ import type { PlanJournal } from '../../../src/plan/plan.js';
 
 function cfg(): Config {
   return parseConfig(
-    testConfigYaml('/tmp/nfsctl-unit-ho').replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }') +
+    testConfigYaml('/tmp/nfsctl-unit-ho').replace(
+      'default: lvm\n  lvm: { vg: vgnfs }',
+      'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }',
+    ) +
       'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
   );
 }
 const JOURNAL = '/tmp/nfsctl-unit-ho/state/failback.json';
 const OPTS: HandoverOptions = { kind: 'failback', resume: false, maxDelete: 10, verify: false };
-const RSYNC_OUT = '>f+++++++++ vol/new\n>f+++++++++ vol/big\n*deleting   vol/old\n\nNumber of files: 7\nTotal transferred file size: 524,288,000 bytes\n';
+const RSYNC_OUT =
+  '>f+++++++++ vol/new\n>f+++++++++ vol/big\n*deleting   vol/old\n\nNumber of files: 7\nTotal transferred file size: 524,288,000 bytes\n';
 
-function pair(copy?: (argv: string[], opts: { signal?: AbortSignal; onStdout?: (c: string) => void }) => Promise<{ stdout: string }>): { primary: FakeHost; backup: FakeHost } {
+function pair(
+  copy?: (
+    argv: string[],
+    opts: { signal?: AbortSignal; onStdout?: (c: string) => void },
+  ) => Promise<{ stdout: string }>,
+): { primary: FakeHost; backup: FakeHost } {
   const mk = (role: 'primary' | 'backup') => {
     const h = fakeStorageHost(role, { vip: role === 'backup' });
     const running = new Set(['nfs-ganesha', 'rsync', ...(role === 'backup' ? ['keepalived'] : [])]);
@@ -42,7 +58,11 @@ function pair(copy?: (argv: string[], opts: { signal?: AbortSignal; onStdout?: (
     h.on(['true'], { exitCode: 0 });
     unitFactsOn(h, { rootMounted: true, rootEntries: 3, rootUsed: role === 'backup' ? 300000 : 290000 });
     h.on(['rsync'], { stdout: RSYNC_OUT }); // the dry runs
-    if (copy) h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-rsync', (argv, opts) => copy(argv, opts));
+    if (copy)
+      h.on(
+        (a) => a[0] === 'sh' && a[3] === 'nfsctl-rsync',
+        (argv, opts) => copy(argv, opts),
+      );
     return h;
   };
   return { primary: mk('primary'), backup: mk('backup') };
@@ -61,13 +81,25 @@ describe('the confirmation summary', () => {
       units: [{ rel: '', path: '/nfs', volumes: ['team-a/data'] }],
       previews: [
         { unit: { rel: '', path: '/nfs', volumes: ['team-a/data'] }, report: parseRsyncOutput(RSYNC_OUT) },
-        { unit: { rel: 'team-b_logs', path: '/nfs/team-b_logs', volumes: ['team-b/logs'] }, report: parseRsyncOutput('>f+++++++++ x\n\nTotal transferred file size: 1,048,576 bytes\n') },
+        {
+          unit: { rel: 'team-b_logs', path: '/nfs/team-b_logs', volumes: ['team-b/logs'] },
+          report: parseRsyncOutput('>f+++++++++ x\n\nTotal transferred file size: 1,048,576 bytes\n'),
+        },
       ],
       skipped: [],
-      clients: { mountedBy: new Map([['/nfs/team-a_data', ['198.51.100.21', '198.51.100.22']]]), connected: ['198.51.100.21'] },
+      clients: {
+        mountedBy: new Map([['/nfs/team-a_data', ['198.51.100.21', '198.51.100.22']]]),
+        connected: ['198.51.100.21'],
+      },
       ...over,
     }) as unknown as HandoverFacts;
-  const x = (f: HandoverFacts): HandoverInput => ({ config: cfg(), hosts: {} as never, facts: f, opts: OPTS, run: { syncs: [], warnings: [] } });
+  const x = (f: HandoverFacts): HandoverInput => ({
+    config: cfg(),
+    hosts: {} as never,
+    facts: f,
+    opts: OPTS,
+    run: { syncs: [], warnings: [] },
+  });
 
   it('says the hosts, the copy size per volume from the dry runs, the volumes, the clients and who keeps open files, within 80 columns', () => {
     const lines = handoverSummary(x(facts()));
@@ -95,7 +127,23 @@ describe('the confirmation summary', () => {
     const l = fitList('volumes (30): ', ids);
     expect(l.length).toBeLessThanOrEqual(78);
     // a big copy still fits: 99,999 files, 1023.99Gi, 10,000 deletions
-    const big = handoverSummary(x(facts({ previews: [{ unit: { rel: '', path: '/nfs', volumes: [] }, report: { ...parseRsyncOutput(''), transfers: Array(99_999).fill('f'), deletions: Array(10_000).fill('d'), stats: { ...parseRsyncOutput('').stats, transferredFileSize: 1_099_500_000_000 } } }] as never })));
+    const big = handoverSummary(
+      x(
+        facts({
+          previews: [
+            {
+              unit: { rel: '', path: '/nfs', volumes: [] },
+              report: {
+                ...parseRsyncOutput(''),
+                transfers: Array(99_999).fill('f'),
+                deletions: Array(10_000).fill('d'),
+                stats: { ...parseRsyncOutput('').stats, transferredFileSize: 1_099_500_000_000 },
+              },
+            },
+          ] as never,
+        }),
+      ),
+    );
     expect(big[1]).toBe('copy backup -> primary (dry run): 99999 file(s), 1023.99Gi, 10000 to delete');
     for (const line of big) expect(line.length).toBeLessThanOrEqual(78);
     expect(l).toMatch(/^volumes \(30\): ns-0\/volume-0, .* \(\+\d+ more\)$/);
@@ -106,14 +154,22 @@ describe('the confirmation summary', () => {
     const { plan } = planHandover(cfg(), hosts, f, OPTS);
     const text = renderPlan(plan, new Chalk({ level: 0 })).split('\n');
     const at = text.indexOf('Summary:');
-    expect(text.slice(at + 1, at + 3)).toEqual(['  failback: the VIP 198.51.100.100 and its clients move from backup to primary', '  copy backup -> primary (dry run): 2 file(s), 500Mi, 1 to delete']);
+    expect(text.slice(at + 1, at + 3)).toEqual([
+      '  failback: the VIP 198.51.100.100 and its clients move from backup to primary',
+      '  copy backup -> primary (dry run): 2 file(s), 500Mi, 1 to delete',
+    ]);
     expect(text.at(-1)).toMatch(/^  \d+ step\(s\) on primary/);
     for (const l of text.slice(at)) expect(l.length).toBeLessThanOrEqual(80);
   });
 });
 
 describe('one journal: the runner journal mirrored on both hosts', () => {
-  const snap = (st: Record<string, string>): PlanJournal => ({ planId: 'p9', title: 't', updatedAt: '', steps: Object.entries(st).map(([id, status]) => ({ id, host: 'primary', title: id, status })) });
+  const snap = (st: Record<string, string>): PlanJournal => ({
+    planId: 'p9',
+    title: 't',
+    updatedAt: '',
+    steps: Object.entries(st).map(([id, status]) => ({ id, host: 'primary', title: id, status })),
+  });
   it('written from the first step done on, in the shape status and --resume read', async () => {
     const hosts = pair();
     const f = await handoverPreflight(cfg(), hosts, OPTS);
@@ -122,9 +178,20 @@ describe('one journal: the runner journal mirrored on both hosts', () => {
     await hook(snap({ 'primary:keepalived-disable': 'pending', 'primary:bulk-sync': 'pending' }));
     expect(hosts.primary.files.has(JOURNAL)).toBe(false);
     await hook(snap({ 'primary:keepalived-disable': 'done', 'primary:bulk-sync': 'running' }));
-    for (const h of [hosts.primary, hosts.backup]) expect(JSON.parse(h.files.get(JOURNAL)!)).toMatchObject({ kind: 'failback', planId: hp.plan.id, status: 'running', done: ['primary:keepalived-disable'], staleHost: 'primary' });
+    for (const h of [hosts.primary, hosts.backup])
+      expect(JSON.parse(h.files.get(JOURNAL)!)).toMatchObject({
+        kind: 'failback',
+        planId: hp.plan.id,
+        status: 'running',
+        done: ['primary:keepalived-disable'],
+        staleHost: 'primary',
+      });
     await hook(snap({ 'primary:keepalived-disable': 'done', 'primary:bulk-sync': 'failed' }));
-    expect(JSON.parse(hosts.backup.files.get(JOURNAL)!)).toMatchObject({ status: 'failed', failedStep: 'primary:bulk-sync', done: ['primary:keepalived-disable'] });
+    expect(JSON.parse(hosts.backup.files.get(JOURNAL)!)).toMatchObject({
+      status: 'failed',
+      failedStep: 'primary:bulk-sync',
+      done: ['primary:keepalived-disable'],
+    });
     await hook(snap({ 'primary:keepalived-disable': 'done', 'primary:bulk-sync': 'done' }));
     const done = JSON.parse(hosts.primary.files.get(JOURNAL)!);
     expect(done).toMatchObject({ status: 'done', done: ['primary:keepalived-disable', 'primary:bulk-sync'] });
@@ -133,12 +200,30 @@ describe('one journal: the runner journal mirrored on both hosts', () => {
   });
   it('a resumed run keeps what the earlier one did and drops what it undid', async () => {
     const hosts = pair();
-    hosts.backup.files.set(JOURNAL, JSON.stringify({ kind: 'failback', planId: 'p1', status: 'failed', startedAt: 's', updatedAt: '2026-01-01', by: 'x', done: ['primary:keepalived-disable', 'primary:bulk-sync'], failedStep: 'backup:freeze', staleHost: 'primary' }));
+    hosts.backup.files.set(
+      JOURNAL,
+      JSON.stringify({
+        kind: 'failback',
+        planId: 'p1',
+        status: 'failed',
+        startedAt: 's',
+        updatedAt: '2026-01-01',
+        by: 'x',
+        done: ['primary:keepalived-disable', 'primary:bulk-sync'],
+        failedStep: 'backup:freeze',
+        staleHost: 'primary',
+      }),
+    );
     const o = { ...OPTS, resume: true };
     const f = await handoverPreflight(cfg(), hosts, o);
     const hp = planHandover(cfg(), hosts, f, o);
     await hp.plan.journalHook!(snap({ 'backup:freeze': 'undone', 'primary:bulk-sync': 'undone' }));
-    expect(JSON.parse(hosts.primary.files.get(JOURNAL)!)).toMatchObject({ planId: 'p1', by: 'x', status: 'failed', done: ['primary:keepalived-disable'] });
+    expect(JSON.parse(hosts.primary.files.get(JOURNAL)!)).toMatchObject({
+      planId: 'p1',
+      by: 'x',
+      status: 'failed',
+      done: ['primary:keepalived-disable'],
+    });
     expect(hp.journal().failedStep).toBeUndefined();
   });
 });
@@ -156,16 +241,48 @@ describe('Ctrl-C during the copy', () => {
     });
     const intr = new Interrupts();
     const details: string[] = [];
-    const progress: Progress = { phase() {}, stepStart() {}, stepDone() {}, stepFailed() {}, stop() {}, detail: (h, t) => details.push(`[${h}] ${t}`) };
+    const progress: Progress = {
+      phase() {},
+      stepStart() {},
+      stepDone() {},
+      stepFailed() {},
+      stop() {},
+      detail: (h, t) => details.push(`[${h}] ${t}`),
+    };
     const { out } = captureOutput();
-    const runner = new Runner({ out, progress, audit: new AuditLog(join(tempDir(), 'audit.jsonl'), ['failback'], 'alice'), prompter: async () => ({ confirm: async () => true, typed: async () => true }), host: (n) => hosts[n as 'primary' | 'backup'], interrupts: intr });
+    const runner = new Runner({
+      out,
+      progress,
+      audit: new AuditLog(join(tempDir(), 'audit.jsonl'), ['failback'], 'alice'),
+      prompter: async () => ({ confirm: async () => true, typed: async () => true }),
+      host: (n) => hosts[n as 'primary' | 'backup'],
+      interrupts: intr,
+    });
     const f = await handoverPreflight(cfg(), hosts, OPTS);
     const hp = planHandover(cfg(), hosts, f, OPTS);
-    const err = await runner.run(hp.plan, { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'yesno', message: '' } }).catch((e: unknown) => e as { exitCode: number; message: string; report: { steps: { id: string; status: string; error?: string }[] } });
+    const err = await runner
+      .run(hp.plan, {
+        dryRun: false,
+        yes: true,
+        json: false,
+        interactive: false,
+        confirm: { kind: 'yesno', message: '' },
+      })
+      .catch(
+        (e: unknown) =>
+          e as {
+            exitCode: number;
+            message: string;
+            report: { steps: { id: string; status: string; error?: string }[] };
+          },
+      );
     expect(cancelled || intr.abortSignal.aborted).toBe(true);
     expect(err.exitCode).toBe(5);
     expect(err.message).toMatch(/INTERRUPTED \(SIGINT\) during \[primary\] bulk copy/);
-    expect(err.report.steps.find((s) => s.id === 'primary:bulk-sync')).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/was cancelled/) });
+    expect(err.report.steps.find((s) => s.id === 'primary:bulk-sync')).toMatchObject({
+      status: 'interrupted',
+      error: expect.stringMatching(/was cancelled/),
+    });
     expect(details).toEqual(['[primary] copy /nfs 100Mi/500Mi 20% 50Mi/s ETA 0:08']); // the root unit of the fake pair carries no volume
     const j = JSON.parse(hosts.backup.files.get(JOURNAL)!);
     expect(j).toMatchObject({ status: 'failed', done: ['primary:keepalived-disable'] });

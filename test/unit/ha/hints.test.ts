@@ -16,7 +16,10 @@ function shArgv(line: string, prog: string): string[] {
   const dir = tempDir('nfsctl-hint-');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, prog), `#!${process.execPath}\nprocess.stdout.write(JSON.stringify(process.argv.slice(2)));\n`);
+  writeFileSync(
+    join(bin, prog),
+    `#!${process.execPath}\nprocess.stdout.write(JSON.stringify(process.argv.slice(2)));\n`,
+  );
   chmodSync(join(bin, prog), 0o755);
   const r = spawnSync('/bin/sh', ['-c', line], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
@@ -24,15 +27,31 @@ function shArgv(line: string, prog: string): string[] {
 }
 
 function configWith(iface: string, service: string) {
-  const c = parseConfig(testConfigYaml('/tmp/nfsctl-unit-hints') + 'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n');
+  const c = parseConfig(
+    testConfigYaml('/tmp/nfsctl-unit-hints') +
+      'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
+  );
   c.keepalived.interface = iface;
   c.services.names.keepalived = service;
   return c;
 }
 
 describe('shell hints quote every interpolated value', () => {
-  const h = { reachable: true, holdsVip: true, keepalived: { running: true, enabledAtBoot: true, priority: 1, state: null, notifyHook: null }, nfs: { running: true } };
-  const st: PairStatus = { checkedAt: '', vip: { address: '198.51.100.100', holders: ['primary', 'backup'] }, hosts: { primary: h, backup: h }, lastSync: null, lastOkSync: null, operation: { lock: null, failback: null, switchover: null }, warnings: [] };
+  const h = {
+    reachable: true,
+    holdsVip: true,
+    keepalived: { running: true, enabledAtBoot: true, priority: 1, state: null, notifyHook: null },
+    nfs: { running: true },
+  };
+  const st: PairStatus = {
+    checkedAt: '',
+    vip: { address: '198.51.100.100', holders: ['primary', 'backup'] },
+    hosts: { primary: h, backup: h },
+    lastSync: null,
+    lastOkSync: null,
+    operation: { lock: null, failback: null, switchover: null },
+    warnings: [],
+  };
   for (const bad of HOSTILE) {
     it(`split-brain fix with keepalived.interface / service name ${JSON.stringify(bad)}`, () => {
       const config = configWith(bad, bad);

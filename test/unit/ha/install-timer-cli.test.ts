@@ -17,7 +17,10 @@ describe('sync install-timer options', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'c.yaml'), testConfigYaml(dir));
     const { buildProgram } = await import('../../../src/cli/program.js');
-    await buildProgram().parseAsync(['--config', join(dir, 'c.yaml'), 'sync', 'install-timer', '--interval', '20m', '--yes', '--dry-run', '--json'], { from: 'user' });
+    await buildProgram().parseAsync(
+      ['--config', join(dir, 'c.yaml'), 'sync', 'install-timer', '--interval', '20m', '--yes', '--dry-run', '--json'],
+      { from: 'user' },
+    );
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ interval: '20m', yes: true, dryRun: true, json: true });
   });

@@ -6,10 +6,15 @@ import { parseNfsConf, confValue } from '../../../src/core/nfs-conf.js';
 import { FakeHost } from '../../../src/host/fake.js';
 import type { Config } from '../../../src/config/schema.js';
 
-const cfg = (): Config => parseConfig(testConfigYaml('/tmp/nfsctl-unit-lint').replace('server: ganesha', 'server: kernel'));
-const KA = (state: string, prio: number, extra = '') => `vrrp_instance VI_NFS {\n  state ${state}\n  interface eth0\n  priority ${prio}\n${extra}  notify "/usr/local/sbin/nfsctl ha notify"\n}\n`;
-const GOOD_NFS = '[nfsd]\nscope=198.51.100.100\ngrace-time=90\nlease-time=90\n[mountd]\nport=20048\n[statd]\nport=20049\n[lockd]\nport=20050\nudp-port=20050\n';
-const served = (fsid: string | null) => [{ path: '/nfs/a_b', clients: [{ host: '198.51.100.0/24', options: ['rw', ...(fsid ? [`fsid=${fsid}`] : [])] }] }];
+const cfg = (): Config =>
+  parseConfig(testConfigYaml('/tmp/nfsctl-unit-lint').replace('server: ganesha', 'server: kernel'));
+const KA = (state: string, prio: number, extra = '') =>
+  `vrrp_instance VI_NFS {\n  state ${state}\n  interface eth0\n  priority ${prio}\n${extra}  notify "/usr/local/sbin/nfsctl ha notify"\n}\n`;
+const GOOD_NFS =
+  '[nfsd]\nscope=198.51.100.100\ngrace-time=90\nlease-time=90\n[mountd]\nport=20048\n[statd]\nport=20049\n[lockd]\nport=20050\nudp-port=20050\n';
+const served = (fsid: string | null) => [
+  { path: '/nfs/a_b', clients: [{ host: '198.51.100.0/24', options: ['rw', ...(fsid ? [`fsid=${fsid}`] : [])] }] },
+];
 const NOW = Date.parse('2026-01-01T01:00:00Z');
 function facts(role: 'primary' | 'backup', o: Partial<LintHostFacts> = {}): LintHostFacts {
   return {
@@ -20,11 +25,20 @@ function facts(role: 'primary' | 'backup', o: Partial<LintHostFacts> = {}): Lint
     served: served('1111-2222'),
     servedOk: true,
     cron: role === 'backup' ? '*/15 * * * * root /usr/local/sbin/nfsctl sync --yes --json\n' : null,
-    lastOk: { time: '2026-01-01T00:55:00Z', ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 1, durationMs: 1 },
+    lastOk: {
+      time: '2026-01-01T00:55:00Z',
+      ok: true,
+      direction: 'primary->backup',
+      source: 'primary',
+      destination: 'backup',
+      bytes: 1,
+      durationMs: 1,
+    },
     ...o,
   };
 }
-const bad = (f: ReturnType<typeof lintRules>) => f.filter((x) => x.status !== 'ok').map((x) => `${x.id}${x.host ? `@${x.host}` : ''}`);
+const bad = (f: ReturnType<typeof lintRules>) =>
+  f.filter((x) => x.status !== 'ok').map((x) => `${x.id}${x.host ? `@${x.host}` : ''}`);
 
 describe('ha lint rules', () => {
   it('a pair set up as the seed wants: nothing to fix', () => {
@@ -34,8 +48,17 @@ describe('ha lint rules', () => {
     const f = lintRules(
       cfg(),
       {
-        primary: facts('primary', { lastOk: null, keepalivedConf: KA('BACKUP', 100, '  nopreempt\n'), nfsConf: parseNfsConf('[nfsd]\ngrace-time=10\nlease-time=60\n') }),
-        backup: facts('backup', { served: served('9999'), cron: null, keepalivedConf: 'vrrp_instance VI_NFS {\n state BACKUP\n priority 120\n}\n', lastOk: null }),
+        primary: facts('primary', {
+          lastOk: null,
+          keepalivedConf: KA('BACKUP', 100, '  nopreempt\n'),
+          nfsConf: parseNfsConf('[nfsd]\ngrace-time=10\nlease-time=60\n'),
+        }),
+        backup: facts('backup', {
+          served: served('9999'),
+          cron: null,
+          keepalivedConf: 'vrrp_instance VI_NFS {\n state BACKUP\n priority 120\n}\n',
+          lastOk: null,
+        }),
       },
       NOW,
     );
@@ -58,7 +81,9 @@ describe('ha lint rules', () => {
       ].sort(),
     );
     for (const x of f.filter((y) => y.status !== 'ok')) expect(x.fix, x.id).toBeTruthy();
-    expect(f.find((x) => x.id === 'fsid')!.evidence).toContain('fsid differs: /nfs/a_b (primary 1111-2222, backup 9999)');
+    expect(f.find((x) => x.id === 'fsid')!.evidence).toContain(
+      'fsid differs: /nfs/a_b (primary 1111-2222, backup 9999)',
+    );
     expect(f.find((x) => x.id === 'nfsd-scope')!.fix).toContain('[nfsd] scope=198.51.100.100');
     expect(f.find((x) => x.id === 'port-lockd')!.fix).toContain('[lockd] port=20050 and udp-port=20050');
     expect(f.find((x) => x.id === 'sync-timer')!.fix).toBe('nfsctl sync install-timer --yes');
@@ -68,7 +93,11 @@ describe('ha lint rules', () => {
     expect(f.find((x) => x.id === 'fsid')).toMatchObject({ status: 'critical', evidence: 'no fsid: primary:/nfs/a_b' });
   });
   it('an unreachable host: said, nothing else guessed', () => {
-    const f = lintRules(cfg(), { primary: facts('primary'), backup: { ...facts('backup'), reachable: false, error: 'timed out' } }, NOW);
+    const f = lintRules(
+      cfg(),
+      { primary: facts('primary'), backup: { ...facts('backup'), reachable: false, error: 'timed out' } },
+      NOW,
+    );
     expect(f.map((x) => x.id)).toEqual(['reachable']);
   });
 });
@@ -88,7 +117,9 @@ describe('ha lint reads both hosts in one batch each and changes nothing', () =>
       const h = new FakeHost(role);
       h.files.set('/etc/keepalived/keepalived.conf', role === 'primary' ? KA('MASTER', 150) : KA('BACKUP', 100));
       h.files.set('/etc/nfs.conf', '[nfsd]\nscope=x\n');
-      h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-nfsconf', { stdout: '==> 10-ports.conf <==\n[mountd]\nport=20048\n\n' });
+      h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-nfsconf', {
+        stdout: '==> 10-ports.conf <==\n[mountd]\nport=20048\n\n',
+      });
       h.on(['exportfs', '-v'], { stdout: '/nfs/a_b\t198.51.100.0/24(rw,fsid=1234)\n' });
       if (role === 'backup') h.files.set('/etc/cron.d/nfsctl-sync', '*/15 * * * * root nfsctl sync --yes\n');
       return h;

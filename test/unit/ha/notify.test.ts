@@ -13,15 +13,37 @@ import { planSteps } from '../../../src/plan/plan.js';
 import { tempDir, testConfigYaml } from '../../support/config.js';
 import { captureOutput } from '../../support/capture.js';
 
-const META = JSON.stringify({ v: 1, namespace: 'team-a', name: 'blk', labels: {}, createdAt: '2026-11-22T10:00:00Z', createdBy: 'a', backend: 'rbd', size: 2 ** 30 });
+const META = JSON.stringify({
+  v: 1,
+  namespace: 'team-a',
+  name: 'blk',
+  labels: {},
+  createdAt: '2026-11-22T10:00:00Z',
+  createdBy: 'a',
+  backend: 'rbd',
+  size: 2 ** 30,
+});
 
 function setup(extra = '') {
   const root = tempDir('nfsctl-notify-');
-  const config = parseConfig(testConfigYaml(root).replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: rbd\n  rbd: { pool: rbd }') + extra);
+  const config = parseConfig(
+    testConfigYaml(root).replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: rbd\n  rbd: { pool: rbd }') + extra,
+  );
   const host = new FakeHost('primary');
-  host.on(['rbd'], (argv) => (argv.includes('ls') ? { stdout: JSON.stringify([{ image: 'pv.team-a.blk', id: 'x', size: 2 ** 30, format: 2 }]) } : argv.includes('image-meta') ? { stdout: META } : { exitCode: 0 }));
+  host.on(['rbd'], (argv) =>
+    argv.includes('ls')
+      ? { stdout: JSON.stringify([{ image: 'pv.team-a.blk', id: 'x', size: 2 ** 30, format: 2 }]) }
+      : argv.includes('image-meta')
+        ? { stdout: META }
+        : { exitCode: 0 },
+  );
   host.on(['dbus-send'], (argv) =>
-    argv.some((a) => a.endsWith('ShowExports')) ? { stdout: 'method return time=1\n   struct {\n      int64 1\n      int32 0\n   }\n   array [\n      struct {\n         uint16 77\n         string "/nfs/team-a_blk"\n         boolean true\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         struct {\n            int64 1\n            int32 0\n         }\n      }\n   ]\n' } : { exitCode: 0 },
+    argv.some((a) => a.endsWith('ShowExports'))
+      ? {
+          stdout:
+            'method return time=1\n   struct {\n      int64 1\n      int32 0\n   }\n   array [\n      struct {\n         uint16 77\n         string "/nfs/team-a_blk"\n         boolean true\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         boolean false\n         struct {\n            int64 1\n            int32 0\n         }\n      }\n   ]\n',
+        }
+      : { exitCode: 0 },
   );
   host.on(['find'], { stdout: '' });
   return { root, config, host };
@@ -41,7 +63,10 @@ describe('ha notify: only the configured vrrp_instance', () => {
     const { config, host } = setup();
     const ours = await planNotify(config, 'primary', host, parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'));
     expect(planSteps(ours.plan).map((s) => s.id)).toContain('primary:unexport:team-a/blk');
-    for (const [type, name] of [['GROUP', 'G_ANY'], ['INSTANCE', 'VI_OTHER']] as const) {
+    for (const [type, name] of [
+      ['GROUP', 'G_ANY'],
+      ['INSTANCE', 'VI_OTHER'],
+    ] as const) {
       const h = setup().host;
       const other = await planNotify(config, 'primary', h, parseNotifyArgs(type, name, 'BACKUP'));
       expect(planSteps(other.plan), `${type} ${name}`).toEqual([]);
@@ -81,7 +106,9 @@ describe('ha notify: one at a time on a host (flock on a root-owned file)', () =
     mkdirSync(join(d, 'vrrp'), { mode: 0o700 });
     writeFileSync(join(d, 'elsewhere'), '');
     symlinkSync(join(d, 'elsewhere'), join(d, 'vrrp', 'notify.lock'));
-    await expect(withFileLock(join(d, 'vrrp', 'notify.lock'), 1000, async () => 1)).rejects.toThrow(/is a symbolic link/);
+    await expect(withFileLock(join(d, 'vrrp', 'notify.lock'), 1000, async () => 1)).rejects.toThrow(
+      /is a symbolic link/,
+    );
     const open = join(d, 'open');
     mkdirSync(open, { mode: 0o777 });
     const { chmodSync } = await import('node:fs');
@@ -93,12 +120,17 @@ describe('ha notify: one at a time on a host (flock on a root-owned file)', () =
     const { root, config, host } = setup('timeouts: { command: 1s }\n');
     const lock = notifyLockPath(config);
     mkdirSync(join(lock, '..'), { recursive: true, mode: 0o700 });
-    const holder = spawn('flock', ['--exclusive', lock, 'sh', '-c', 'echo held; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const holder = spawn('flock', ['--exclusive', lock, 'sh', '-c', 'echo held; sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
     try {
       await new Promise((r) => holder.stdout!.once('data', r));
       const { out } = captureOutput();
       const ctx = new Context(join(root, 'c.yaml'), config, {}, { primary: host }, out);
-      await expect(runNotify(ctx, 'INSTANCE', 'VI_NFS', 'BACKUP', undefined, {})).rejects.toThrow(/could not take the lock .*notify\.lock within 1s/);
+      await expect(runNotify(ctx, 'INSTANCE', 'VI_NFS', 'BACKUP', undefined, {})).rejects.toThrow(
+        /could not take the lock .*notify\.lock within 1s/,
+      );
       expect(host.calls).toEqual([]);
     } finally {
       process.kill(-holder.pid!, 'SIGKILL'); // flock and the sleep that inherited its lock

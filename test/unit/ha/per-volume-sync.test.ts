@@ -8,7 +8,16 @@ import { testConfigYaml } from '../../support/config.js';
 import { fakeStorageHost } from '../../support/fake-pair.js';
 import { encodeMetaTags } from '../../../src/core/lvm-json.js';
 import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/handover.js';
-import { checkUnits, guardedRsyncArgv, previewUnits, rsyncArgv, syncUnits, unitFacts, runUnits, type ReadyUnit } from '../../../src/ha/sync.js';
+import {
+  checkUnits,
+  guardedRsyncArgv,
+  previewUnits,
+  rsyncArgv,
+  syncUnits,
+  unitFacts,
+  runUnits,
+  type ReadyUnit,
+} from '../../../src/ha/sync.js';
 import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
 import { LocalHost } from '../../../src/host/local.js';
@@ -50,7 +59,20 @@ function pair(o: Opts = {}): { primary: FakeHost; backup: FakeHost } {
   const mk = (role: 'primary' | 'backup') => {
     const h = fakeStorageHost(role, {
       vip: vipOn === role,
-      lvs: VOLS.map((v) => ({ name: lvOf(v), size: G, tags: encodeMetaTags({ v: 1, namespace: v.ns, name: v.name, labels: {}, createdAt: 'x', createdBy: 'y', backend: 'lvm', size: G }) })),
+      lvs: VOLS.map((v) => ({
+        name: lvOf(v),
+        size: G,
+        tags: encodeMetaTags({
+          v: 1,
+          namespace: v.ns,
+          name: v.name,
+          labels: {},
+          createdAt: 'x',
+          createdBy: 'y',
+          backend: 'lvm',
+          size: G,
+        }),
+      })),
       exports: VOLS.map((v) => `${pathOf(v)} 198.51.100.0/24(rw,sync)\n`).join(''),
       exportfsV: VOLS.map((v) => `${pathOf(v)}\t198.51.100.0/24(rw,sync)\n`).join(''),
       mounts: VOLS.filter((v) => !(o.unmounted?.[role] ?? []).includes(pathOf(v)))
@@ -65,27 +87,56 @@ function pair(o: Opts = {}): { primary: FakeHost; backup: FakeHost } {
     for (const v of VOLS) {
       f.devices![devOf(v)] = v.majmin;
       if ((o.unmounted?.[role] ?? []).includes(pathOf(v))) continue;
-      f.mounts![pathOf(v)] = o.wrong?.[role]?.[pathOf(v)] ?? { majmin: v.majmin, source: `/dev/mapper/vgnfs-${lvOf(v)}`, entries: (o.empty?.[role] ?? []).includes(pathOf(v)) ? 0 : 1, used: 40 * 2 ** 20 };
+      f.mounts![pathOf(v)] = o.wrong?.[role]?.[pathOf(v)] ?? {
+        majmin: v.majmin,
+        source: `/dev/mapper/vgnfs-${lvOf(v)}`,
+        entries: (o.empty?.[role] ?? []).includes(pathOf(v)) ? 0 : 1,
+        used: 40 * 2 ** 20,
+      };
     }
     unitFactsOn(h, f);
     h.on(['rsync'], (argv) => {
       const dir = /\/nfs\/([^/]+)\/$/.exec(argv[argv.length - 1]!)?.[1] ?? '';
       const n = o.deletions?.[dir] ?? 0;
-      return { stdout: Array.from({ length: n }, (_, i) => `*deleting   old${i}`).join('\n') + `\n>f+++++++++ new-in-${dir}\n\nNumber of files: 3\n` };
+      return {
+        stdout:
+          Array.from({ length: n }, (_, i) => `*deleting   old${i}`).join('\n') +
+          `\n>f+++++++++ new-in-${dir}\n\nNumber of files: 3\n`,
+      };
     });
     return h;
   };
   return { primary: mk('primary'), backup: mk('backup') };
 }
 
-const mutating = (h: FakeHost) => h.commandLines().filter((l) => /labsvc (stop|start|disable|enable)|exportfs -u|exportfs -ra/.test(l) || (/(^| )rsync /.test(l) && !l.includes('--dry-run')));
+const mutating = (h: FakeHost) =>
+  h
+    .commandLines()
+    .filter(
+      (l) =>
+        /labsvc (stop|start|disable|enable)|exportfs -u|exportfs -ra/.test(l) ||
+        (/(^| )rsync /.test(l) && !l.includes('--dry-run')),
+    );
 
 async function units(o: Opts = {}, skipUnready = false) {
   const config = cfg();
   const hosts = pair(o);
   const views = mergeVolumes(config, await pairInventory(config, hosts));
   const u = syncUnits(config, views);
-  return { config, hosts, views, u, check: () => checkUnits(config, u, { role: 'primary', host: hosts.primary }, { role: 'backup', host: hosts.backup }, { skipUnready }) };
+  return {
+    config,
+    hosts,
+    views,
+    u,
+    check: () =>
+      checkUnits(
+        config,
+        u,
+        { role: 'primary', host: hosts.primary },
+        { role: 'backup', host: hosts.backup },
+        { skipUnready },
+      ),
+  };
 }
 
 describe('per-volume units on the seed layout (LV per volume, /nfs a plain directory)', () => {
@@ -119,23 +170,37 @@ describe('per-volume units on the seed layout (LV per volume, /nfs a plain direc
     const { check } = await units({ unmounted: { primary: ['/nfs/a_one'] } }, true);
     const c = await check();
     expect(c.ready.map((r) => r.rel)).toEqual(['b_two']);
-    expect(c.problems.map((p) => p.text)).toEqual(['a/one: /nfs/a_one is not mounted on primary (its LV /dev/vgnfs/pv.a.one belongs there)']);
+    expect(c.problems.map((p) => p.text)).toEqual([
+      'a/one: /nfs/a_one is not mounted on primary (its LV /dev/vgnfs/pv.a.one belongs there)',
+    ]);
   });
 
   it('a mount on the wrong device is refused, saying what is mounted there', async () => {
     const { check } = await units({ wrong: { backup: { '/nfs/a_one': { majmin: '8:16', source: '/dev/vdb' } } } });
-    await expect(check()).rejects.toThrow('a/one: /nfs/a_one on backup is /dev/vdb (8:16), not its LV /dev/vgnfs/pv.a.one (254:0)');
+    await expect(check()).rejects.toThrow(
+      'a/one: /nfs/a_one on backup is /dev/vdb (8:16), not its LV /dev/vgnfs/pv.a.one (254:0)',
+    );
   });
 
   it('an empty source volume over a full copy is refused', async () => {
     const { check } = await units({ empty: { primary: ['/nfs/b_two'] } });
-    await expect(check()).rejects.toThrow(/b\/two: \/nfs\/b_two is empty on primary: mirroring it would delete everything in it on backup/);
+    await expect(check()).rejects.toThrow(
+      /b\/two: \/nfs\/b_two is empty on primary: mirroring it would delete everything in it on backup/,
+    );
   });
 
   it('a /nfs that is a mount point on one host only is refused (wrong filesystem)', async () => {
     const { config, u, hosts } = await units();
-    unitFactsOn(hosts.backup, { rootMounted: true, rootEntries: 2, rootUsed: 1, mounts: Object.fromEntries(VOLS.map((v) => [pathOf(v), { majmin: v.majmin, source: 'x' }])), devices: Object.fromEntries(VOLS.map((v) => [devOf(v), v.majmin])) });
-    await expect(checkUnits(config, u, { role: 'primary', host: hosts.primary }, { role: 'backup', host: hosts.backup })).rejects.toThrow(/primary's \/nfs is not a mount point/);
+    unitFactsOn(hosts.backup, {
+      rootMounted: true,
+      rootEntries: 2,
+      rootUsed: 1,
+      mounts: Object.fromEntries(VOLS.map((v) => [pathOf(v), { majmin: v.majmin, source: 'x' }])),
+      devices: Object.fromEntries(VOLS.map((v) => [devOf(v), v.majmin])),
+    });
+    await expect(
+      checkUnits(config, u, { role: 'primary', host: hosts.primary }, { role: 'backup', host: hosts.backup }),
+    ).rejects.toThrow(/primary's \/nfs is not a mount point/);
   });
 
   it('the preview runs without --max-delete (rsync would stop the dry run at the cap, exit 25); the cap is checked on its list', async () => {
@@ -154,7 +219,10 @@ describe('per-volume units on the seed layout (LV per volume, /nfs a plain direc
     expect(a.slice(-2)).toEqual(['rsync://198.51.100.11/nfs/a_one/', '/nfs/a_one/']);
     expect(a).toContain('--one-file-system');
     expect(a).toContain('--max-delete=7');
-    expect(rsyncArgv({ config, source: 'backup', dryRun: true, ssh: true, unit: u[2]! }).slice(-2)).toEqual(['root@198.51.100.12:/nfs/b_two/', '/nfs/b_two/']);
+    expect(rsyncArgv({ config, source: 'backup', dryRun: true, ssh: true, unit: u[2]! }).slice(-2)).toEqual([
+      'root@198.51.100.12:/nfs/b_two/',
+      '/nfs/b_two/',
+    ]);
     const root = rsyncArgv({ config, source: 'primary', dryRun: true, unit: u[0]! });
     expect(root.slice(-2)).toEqual(['rsync://198.51.100.11/nfs/', '/nfs/']);
     expect(root).toEqual(expect.arrayContaining(['--exclude=/a_one/', '--exclude=/b_two/', '--one-file-system']));
@@ -203,7 +271,9 @@ describe('switchover / failback on the per-volume layout', () => {
     const f = await handoverPreflight(cfg(), hosts, o);
     expect(f.units.map((u) => u.rel)).toEqual(['b_two']);
     const { plan } = planHandover(cfg(), hosts, f, o);
-    expect(plan.notes!.join('\n')).toMatch(/SKIPPED \(--skip-unready\), NOT copied: a\/one: \/nfs\/a_one is not mounted on primary/);
+    expect(plan.notes!.join('\n')).toMatch(
+      /SKIPPED \(--skip-unready\), NOT copied: a\/one: \/nfs\/a_one is not mounted on primary/,
+    );
     const bulk = planSteps(plan).find((s) => s.id === 'primary:bulk-sync')!;
     expect(bulk.title).toContain('b/two');
     expect(bulk.title).not.toContain('a/one');
@@ -215,26 +285,49 @@ describe('the shell side, on this machine', () => {
     const h = new LocalHost('primary', '127.0.0.1', 10_000);
     const config = cfg();
     const procUnit = { rel: 'proc', path: '/proc', volumes: ['x/proc'], device: '/dev/null', excludes: [] };
-    const none = { rel: 'nowhere', path: '/nonexistent-nfsctl-unit', volumes: ['x/none'], device: '/dev/nonexistent', excludes: [] };
+    const none = {
+      rel: 'nowhere',
+      path: '/nonexistent-nfsctl-unit',
+      volumes: ['x/none'],
+      device: '/dev/nonexistent',
+      excludes: [],
+    };
     const f = await unitFacts(config, h, [procUnit, none]);
     expect(f.get('/proc')).toMatchObject({ mounted: true, source: 'proc', deviceMajmin: '' });
     expect(f.get('/proc')!.majmin).toMatch(/^\d+:\d+$/);
-    expect(f.get('/nonexistent-nfsctl-unit')).toMatchObject({ mounted: false, majmin: '', deviceMajmin: '', entries: 0 });
+    expect(f.get('/nonexistent-nfsctl-unit')).toMatchObject({
+      mounted: false,
+      majmin: '',
+      deviceMajmin: '',
+      entries: 0,
+    });
   });
 
   it('the rsync guard runs the command only while the same filesystem is mounted there', async () => {
     const h = new LocalHost('backup', '127.0.0.1', 10_000);
     const config = cfg();
     const majmin = (await h.run(['findmnt', '-rn', '-o', 'MAJ:MIN', '--mountpoint', '/proc'])).stdout.trim();
-    const unit = (m: string): ReadyUnit => ({ rel: 'proc', path: '/proc', volumes: ['x/proc'], excludes: [], destMajmin: m });
-    const argv = (m: string) => [...guardedRsyncArgv({ config, source: 'primary', dryRun: true, unit: unit(m) }).slice(0, 6), 'echo', 'ran'];
+    const unit = (m: string): ReadyUnit => ({
+      rel: 'proc',
+      path: '/proc',
+      volumes: ['x/proc'],
+      excludes: [],
+      destMajmin: m,
+    });
+    const argv = (m: string) => [
+      ...guardedRsyncArgv({ config, source: 'primary', dryRun: true, unit: unit(m) }).slice(0, 6),
+      'echo',
+      'ran',
+    ];
     expect((await h.run(argv(majmin))).stdout.trim()).toBe('ran');
     const r = await h.run(argv('9999:9'));
     expect(r.exitCode).toBe(96);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/\/proc is not mounted from 9999:9 any more/);
     // runUnits turns the guard's exit into a clear error naming the volume
-    await expect(runUnits(h, { config, source: 'primary' }, [{ ...unit('9999:9'), path: '/proc' }])).rejects.toThrow(/x\/proc: nfsctl: \/proc is not mounted from 9999:9/);
+    await expect(runUnits(h, { config, source: 'primary' }, [{ ...unit('9999:9'), path: '/proc' }])).rejects.toThrow(
+      /x\/proc: nfsctl: \/proc is not mounted from 9999:9/,
+    );
   });
 });
 
@@ -249,7 +342,10 @@ describe('the write freeze with kernel nfsd', () => {
     hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], () => ((threads = 0), (running = false), { exitCode: 0 }));
     hosts.primary.on(['labsvc', 'start', 'nfs-kernel'], () => ((threads = 8), (running = true), { exitCode: 0 }));
     hosts.primary.on(['labsvc', 'status', 'nfs-kernel'], () => ({ exitCode: running ? 0 : 3 }));
-    hosts.primary.on((a) => a[0] === 'sh' && /nfsd\/threads/.test(a[2] ?? ''), () => ({ stdout: `${threads}\n` }));
+    hosts.primary.on(
+      (a) => a[0] === 'sh' && /nfsd\/threads/.test(a[2] ?? ''),
+      () => ({ stdout: `${threads}\n` }),
+    );
     expect(await freezeKernelNfs(config, hosts.primary, views)).toEqual(['/nfs/a_one', '/nfs/b_two']);
     expect(hosts.primary.commandLines().some((l) => l.startsWith('exportfs -u'))).toBe(false);
     expect(hosts.primary.commandLines()).toContain('labsvc stop nfs-kernel');
@@ -267,18 +363,32 @@ describe('a mixed pair: LVM + xfsquota + RBD at once', () => {
     const { identify } = await import('../../../src/volume/identity.js');
     const { volumeRef } = await import('../../../src/core/names.js');
     const mixed = parseConfig(
-      testConfigYaml('/tmp/nfsctl-unit-pv').replace('server: ganesha', 'server: kernel').replace('  lvm: { vg: vgnfs }', '  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }'),
+      testConfigYaml('/tmp/nfsctl-unit-pv')
+        .replace('server: ganesha', 'server: kernel')
+        .replace('  lvm: { vg: vgnfs }', '  lvm: { vg: vgnfs }\n  xfsquota: { root: /nfs }\n  rbd: { pool: rbd }'),
     );
     const view = (ns: string, name: string, backend: 'lvm' | 'xfsquota' | 'rbd') => {
       const identity = identify(mixed, volumeRef(ns, name));
-      return { id: identity.id, namespace: ns, name, backend, path: identity.path, identity } as unknown as Parameters<typeof syncUnits>[1][number];
+      return { id: identity.id, namespace: ns, name, backend, path: identity.path, identity } as unknown as Parameters<
+        typeof syncUnits
+      >[1][number];
     };
     const u = syncUnits(mixed, [view('a', 'lv', 'lvm'), view('b', 'xfs', 'xfsquota'), view('c', 'img', 'rbd')]);
-    expect(u.map((x) => ({ rel: x.rel, volumes: x.volumes, device: x.device ?? null, optional: x.optional ?? false, excludes: x.excludes }))).toEqual([
+    expect(
+      u.map((x) => ({
+        rel: x.rel,
+        volumes: x.volumes,
+        device: x.device ?? null,
+        optional: x.optional ?? false,
+        excludes: x.excludes,
+      })),
+    ).toEqual([
       { rel: '', volumes: ['b/xfs'], device: null, optional: false, excludes: ['/a_lv/', '/c_img/'] },
       { rel: 'a_lv', volumes: ['a/lv'], device: '/dev/vgnfs/pv.a.lv', optional: false, excludes: [] },
     ]);
     const root = rsyncArgv({ config: mixed, source: 'primary', dryRun: true, unit: u[0]! });
-    expect(root).toEqual(expect.arrayContaining(['--one-file-system', '--exclude=/.nfsctl/', '--exclude=/a_lv/', '--exclude=/c_img/']));
+    expect(root).toEqual(
+      expect.arrayContaining(['--one-file-system', '--exclude=/.nfsctl/', '--exclude=/a_lv/', '--exclude=/c_img/']),
+    );
   });
 });

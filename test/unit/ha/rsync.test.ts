@@ -33,7 +33,11 @@ describe('rsync --itemize-changes / --stats parsing', () => {
     expect(r.deletions).toEqual(['drill_data/old file.txt', 'drill_data/gone/']);
     expect(r.transfers).toEqual(['drill_data/new/a.bin', 'drill_data/f1']);
     expect(r.changes.find((c) => c.path === 'drill_data/new/')).toMatchObject({ op: 'create', type: 'd', isNew: true });
-    expect(r.changes.find((c) => c.path === 'drill_data/owner-only')).toMatchObject({ op: 'attrs', type: 'f', isNew: false });
+    expect(r.changes.find((c) => c.path === 'drill_data/owner-only')).toMatchObject({
+      op: 'attrs',
+      type: 'f',
+      isNew: false,
+    });
     expect(r.changes.find((c) => c.path.startsWith('drill_data/link'))).toMatchObject({ op: 'create', type: 'L' });
     expect(r.changes.find((c) => c.path.startsWith('drill_data/hard'))).toMatchObject({ op: 'hardlink' });
     expect(parseItemLine('Number of files: 3')).toBeNull();
@@ -41,8 +45,24 @@ describe('rsync --itemize-changes / --stats parsing', () => {
   });
   it('stats with thousands separators, and the dry-run marker', () => {
     const s = parseRsyncOutput(OUT).stats;
-    expect(s).toMatchObject({ files: 1234, createdFiles: 3, deletedFiles: 2, transferredFiles: 2, totalFileSize: 1234567890, transferredFileSize: 12345, literalData: 12345, bytesSent: 1024, bytesReceived: 13000, dryRun: true });
-    expect(parseRsyncOutput('Number of files: 7\nTotal file size: 300019 bytes\n').stats).toMatchObject({ files: 7, totalFileSize: 300019, dryRun: false, deletedFiles: null });
+    expect(s).toMatchObject({
+      files: 1234,
+      createdFiles: 3,
+      deletedFiles: 2,
+      transferredFiles: 2,
+      totalFileSize: 1234567890,
+      transferredFileSize: 12345,
+      literalData: 12345,
+      bytesSent: 1024,
+      bytesReceived: 13000,
+      dryRun: true,
+    });
+    expect(parseRsyncOutput('Number of files: 7\nTotal file size: 300019 bytes\n').stats).toMatchObject({
+      files: 7,
+      totalFileSize: 300019,
+      dryRun: false,
+      deletedFiles: null,
+    });
   });
   it('numbers: plain, grouped, human-readable', () => {
     expect(parseRsyncNumber('1,234')).toBe(1234);

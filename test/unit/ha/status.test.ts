@@ -7,7 +7,10 @@ import { withNotify } from '../../../src/commands/ha/ha.run.js';
 import { cronLine } from '../../../src/commands/sync/sync.run.js';
 import { parseNotifyArgs } from '../../../src/ha/notify.js';
 
-const config = parseConfig(testConfigYaml('/tmp/nfsctl-unit-st') + 'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n');
+const config = parseConfig(
+  testConfigYaml('/tmp/nfsctl-unit-st') +
+    'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
+);
 const CONF = `global_defs {\n  router_id primary\n}\nvrrp_instance VI_NFS {\n    state MASTER\n    interface eth0\n    priority 150 # high\n    virtual_ipaddress {\n        198.51.100.100/24 dev eth0\n    }\n}\n`;
 
 describe('status', () => {
@@ -22,23 +25,104 @@ describe('status', () => {
     p.on(['labsvc', 'is-enabled', 'keepalived'], { exitCode: 0 });
     p.files.set('/etc/keepalived/keepalived.conf', CONF);
     for (const h of [p, b]) h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-lock', { stdout: 'NOLOCK\n' });
-    p.files.set('/tmp/nfsctl-unit-st/state/failback.json', JSON.stringify({ kind: 'failback', planId: 'p1', status: 'failed', startedAt: 'x', updatedAt: '2026-11-22T00:00:00Z', by: 'ops', done: ['primary:bulk-sync'], failedStep: 'primary:final-sync', staleHost: 'primary' }));
-    b.files.set('/tmp/nfsctl-unit-st/state/sync/last-ok.json', JSON.stringify({ time: '2026-11-22T09:00:00Z', ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 10, durationMs: 5 }));
-    b.files.set('/tmp/nfsctl-unit-st/state/sync/last.json', JSON.stringify({ time: '2026-11-22T09:00:00Z', ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 10, durationMs: 5 }));
+    p.files.set(
+      '/tmp/nfsctl-unit-st/state/failback.json',
+      JSON.stringify({
+        kind: 'failback',
+        planId: 'p1',
+        status: 'failed',
+        startedAt: 'x',
+        updatedAt: '2026-11-22T00:00:00Z',
+        by: 'ops',
+        done: ['primary:bulk-sync'],
+        failedStep: 'primary:final-sync',
+        staleHost: 'primary',
+      }),
+    );
+    b.files.set(
+      '/tmp/nfsctl-unit-st/state/sync/last-ok.json',
+      JSON.stringify({
+        time: '2026-11-22T09:00:00Z',
+        ok: true,
+        direction: 'primary->backup',
+        source: 'primary',
+        destination: 'backup',
+        bytes: 10,
+        durationMs: 5,
+      }),
+    );
+    b.files.set(
+      '/tmp/nfsctl-unit-st/state/sync/last.json',
+      JSON.stringify({
+        time: '2026-11-22T09:00:00Z',
+        ok: true,
+        direction: 'primary->backup',
+        source: 'primary',
+        destination: 'backup',
+        bytes: 10,
+        durationMs: 5,
+      }),
+    );
     const st = await gatherStatus(config, { primary: p, backup: b }, Date.parse('2026-11-22T10:00:00Z'));
-    expect(Object.keys(st)).toEqual(['checkedAt', 'vip', 'hosts', 'lastSync', 'lastOkSync', 'operation', 'freshness', 'warnings', 'vipMove', 'rpoSeconds']);
+    expect(Object.keys(st)).toEqual([
+      'checkedAt',
+      'vip',
+      'hosts',
+      'lastSync',
+      'lastOkSync',
+      'operation',
+      'freshness',
+      'warnings',
+      'vipMove',
+      'rpoSeconds',
+    ]);
     expect(st.vip).toEqual({ address: '198.51.100.100', holders: ['backup'] });
-    expect(st.hosts.primary).toEqual({ reachable: true, holdsVip: false, keepalived: { running: false, enabledAtBoot: true, priority: 150, state: 'MASTER', notifyHook: false }, nfs: { running: true } });
-    expect(st.lastSync).toMatchObject({ direction: 'primary->backup', ageSeconds: 3600, bytes: 10, ok: true, recordedOn: 'backup' });
+    expect(st.hosts.primary).toEqual({
+      reachable: true,
+      holdsVip: false,
+      keepalived: { running: false, enabledAtBoot: true, priority: 150, state: 'MASTER', notifyHook: false },
+      nfs: { running: true },
+    });
+    expect(st.lastSync).toMatchObject({
+      direction: 'primary->backup',
+      ageSeconds: 3600,
+      bytes: 10,
+      ok: true,
+      recordedOn: 'backup',
+    });
     expect(st.operation.failback).toMatchObject({ planId: 'p1', status: 'failed' });
-    expect(st.warnings.map((w) => w.id).sort()).toEqual(['operation-unfinished', 'stale-primary-enabled', 'sync-overdue']);
+    expect(st.warnings.map((w) => w.id).sort()).toEqual([
+      'operation-unfinished',
+      'stale-primary-enabled',
+      'sync-overdue',
+    ]);
   });
   it('split brain and no-vip', () => {
-    const h = { reachable: true, holdsVip: true, keepalived: { running: true, enabledAtBoot: true, priority: 1, state: null, notifyHook: null }, nfs: { running: true } };
-    const base = { checkedAt: '', hosts: { primary: h, backup: h }, lastSync: null, lastOkSync: null, operation: { lock: null, failback: null, switchover: null }, warnings: [] };
-    expect(statusWarnings(config, { ...base, vip: { address: 'x', holders: ['primary', 'backup'] } }).map((w) => w.id)).toContain('split-brain');
+    const h = {
+      reachable: true,
+      holdsVip: true,
+      keepalived: { running: true, enabledAtBoot: true, priority: 1, state: null, notifyHook: null },
+      nfs: { running: true },
+    };
+    const base = {
+      checkedAt: '',
+      hosts: { primary: h, backup: h },
+      lastSync: null,
+      lastOkSync: null,
+      operation: { lock: null, failback: null, switchover: null },
+      warnings: [],
+    };
+    expect(
+      statusWarnings(config, { ...base, vip: { address: 'x', holders: ['primary', 'backup'] } }).map((w) => w.id),
+    ).toContain('split-brain');
     const nobody = { ...h, holdsVip: false };
-    expect(statusWarnings(config, { ...base, hosts: { primary: nobody, backup: nobody }, vip: { address: 'x', holders: [] } }).map((w) => w.id)).toContain('no-vip');
+    expect(
+      statusWarnings(config, {
+        ...base,
+        hosts: { primary: nobody, backup: nobody },
+        vip: { address: 'x', holders: [] },
+      }).map((w) => w.id),
+    ).toContain('no-vip');
   });
 });
 
@@ -52,11 +136,18 @@ describe('ha install / notify / timer helpers', () => {
     expect(withNotify(other, 'VI_NFS', 'notify "/x ha notify"', true)).toContain('notify "/x ha notify"');
   });
   it('notify arguments', () => {
-    expect(parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER', '150')).toEqual({ type: 'INSTANCE', name: 'VI_NFS', state: 'MASTER', priority: 150 });
+    expect(parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER', '150')).toEqual({
+      type: 'INSTANCE',
+      name: 'VI_NFS',
+      state: 'MASTER',
+      priority: 150,
+    });
     expect(() => parseNotifyArgs('INSTANCE', 'VI_NFS', 'LEADER')).toThrow(/MASTER/);
   });
   it('cron line', () => {
-    expect(cronLine(15 * 60_000, '/usr/local/sbin/nfsctl')).toBe('*/15 * * * * root /usr/local/sbin/nfsctl sync --yes --json >> /var/log/nfsctl/sync.log 2>&1');
+    expect(cronLine(15 * 60_000, '/usr/local/sbin/nfsctl')).toBe(
+      '*/15 * * * * root /usr/local/sbin/nfsctl sync --yes --json >> /var/log/nfsctl/sync.log 2>&1',
+    );
     expect(cronLine(2 * 3_600_000, '/n')).toMatch(/^0 \*\/2 \* \* \* /);
   });
 });

@@ -35,15 +35,31 @@ describe('metrics and health serve flags', () => {
     }
   });
   it('install-timer --dry-run shows the cron line and writes nothing', async () => {
-    const r = await runInProcess(['--config', cfg(), 'metrics', 'install-timer', '--dry-run', '--interval', '5m', '--dir', '/var/lib/prometheus/node-exporter']);
+    const r = await runInProcess([
+      '--config',
+      cfg(),
+      'metrics',
+      'install-timer',
+      '--dry-run',
+      '--interval',
+      '5m',
+      '--dir',
+      '/var/lib/prometheus/node-exporter',
+    ]);
     expect(r.exitCode, String(r.error)).toBe(0);
-    expect(r.stdout + r.stderr).toContain('*/5 * * * * root /usr/local/sbin/nfsctl metrics --textfile /var/lib/prometheus/node-exporter >> /var/log/nfsctl/metrics.log 2>&1');
+    expect(r.stdout + r.stderr).toContain(
+      '*/5 * * * * root /usr/local/sbin/nfsctl metrics --textfile /var/lib/prometheus/node-exporter >> /var/log/nfsctl/metrics.log 2>&1',
+    );
     expect(r.touches.filter((t) => t.what.startsWith('write'))).toEqual([]);
     expect(r.touches.every((t) => t.host === 'primary')).toBe(true);
   });
   it('the cron line: every minute by default, values quoted for sh and cron', () => {
-    expect(metricsCronLine(60_000, '/usr/local/sbin/nfsctl', '/var/lib/prometheus/node-exporter')).toBe('* * * * * root /usr/local/sbin/nfsctl metrics --textfile /var/lib/prometheus/node-exporter >> /var/log/nfsctl/metrics.log 2>&1');
-    expect(metricsCronLine(3_600_000, '/opt/nfsctl-2/bin/nfsctl', '/srv/prom')).toBe("0 * * * * root /opt/nfsctl-2/bin/nfsctl metrics --textfile /srv/prom >> /var/log/nfsctl/metrics.log 2>&1");
+    expect(metricsCronLine(60_000, '/usr/local/sbin/nfsctl', '/var/lib/prometheus/node-exporter')).toBe(
+      '* * * * * root /usr/local/sbin/nfsctl metrics --textfile /var/lib/prometheus/node-exporter >> /var/log/nfsctl/metrics.log 2>&1',
+    );
+    expect(metricsCronLine(3_600_000, '/opt/nfsctl-2/bin/nfsctl', '/srv/prom')).toBe(
+      '0 * * * * root /opt/nfsctl-2/bin/nfsctl metrics --textfile /srv/prom >> /var/log/nfsctl/metrics.log 2>&1',
+    );
     expect(() => metricsCronLine(60_000, '/usr/bin/nfsctl', '/srv/a%b')).toThrow();
   });
 });

@@ -35,11 +35,30 @@ function readLabels(line: string): Record<string, string> {
   return out;
 }
 
-const HOSTILE = ['a"b', 'back\\slash', 'new\nline', '\\n literal', '"}\nnfsctl_up 0\n{"', 'tab\there', 'ünï', '\\', '"', '', 'x\r\ny'];
+const HOSTILE = [
+  'a"b',
+  'back\\slash',
+  'new\nline',
+  '\\n literal',
+  '"}\nnfsctl_up 0\n{"',
+  'tab\there',
+  'ünï',
+  '\\',
+  '"',
+  '',
+  'x\r\ny',
+];
 
 describe('exposition format', () => {
   it('hostile label values come back exactly, one line per sample, and promtool accepts the document', () => {
-    const text = renderExposition([{ name: 'nfsctl_test_info', help: 'help with \\ and\nnewline', type: 'gauge', samples: HOSTILE.map((v, i) => ({ labels: { namespace: v, i: String(i) }, value: 1 })) }]);
+    const text = renderExposition([
+      {
+        name: 'nfsctl_test_info',
+        help: 'help with \\ and\nnewline',
+        type: 'gauge',
+        samples: HOSTILE.map((v, i) => ({ labels: { namespace: v, i: String(i) }, value: 1 })),
+      },
+    ]);
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(2 + HOSTILE.length);
     expect(lines[0]).toBe('# HELP nfsctl_test_info help with \\\\ and\\nnewline');
@@ -54,14 +73,30 @@ describe('exposition format', () => {
   it('label names from Kubernetes keys are sanitised; invalid names and duplicate families are refused', () => {
     expect(sanitizeLabelName('example.com/tier')).toBe('label_example_com_tier');
     expect(sanitizeLabelName('app.kubernetes.io/name')).toBe('label_app_kubernetes_io_name');
-    expect(() => renderExposition([{ name: 'x', help: 'h', type: 'gauge', samples: [{ labels: { 'bad-name': 'v' }, value: 1 }] }])).toThrow(/label name/);
-    expect(() => renderExposition([{ name: '1x', help: 'h', type: 'gauge', samples: [{ value: 1 }] }])).toThrow(/metric name/);
-    expect(() => renderExposition([{ name: 'x', help: 'h', type: 'gauge', samples: [] }, { name: 'x', help: 'h', type: 'gauge', samples: [] }])).toThrow(/twice/);
+    expect(() =>
+      renderExposition([{ name: 'x', help: 'h', type: 'gauge', samples: [{ labels: { 'bad-name': 'v' }, value: 1 }] }]),
+    ).toThrow(/label name/);
+    expect(() => renderExposition([{ name: '1x', help: 'h', type: 'gauge', samples: [{ value: 1 }] }])).toThrow(
+      /metric name/,
+    );
+    expect(() =>
+      renderExposition([
+        { name: 'x', help: 'h', type: 'gauge', samples: [] },
+        { name: 'x', help: 'h', type: 'gauge', samples: [] },
+      ]),
+    ).toThrow(/twice/);
   });
 });
 
 const VOLS: UsageVolume[] = [
-  { ns: 'team-a', name: 'data', backend: 'xfsquota', size: 100 * MiB, used: 90 * MiB, labels: { tier: 'gold', 'example.com/owner': 'alice' } },
+  {
+    ns: 'team-a',
+    name: 'data',
+    backend: 'xfsquota',
+    size: 100 * MiB,
+    used: 90 * MiB,
+    labels: { tier: 'gold', 'example.com/owner': 'alice' },
+  },
   { ns: 'team-b', name: 'db', backend: 'lvm', size: 1000 * MiB, used: 500 * MiB, inodes: [3, 1000] },
 ];
 
@@ -69,9 +104,24 @@ async function pairMetrics(vols = VOLS) {
   const config = usageConfig(tempDir());
   const primary = usageHost(config, 'primary', vols);
   const backup = usageHost(config, 'backup', vols);
-  backup.files.set(`${config.state.stateDir}/sync/last-ok.json`, JSON.stringify({ time: new Date(Date.now() - 120_000).toISOString(), ok: true, direction: 'primary->backup', source: 'primary', destination: 'backup', bytes: 4096, durationMs: 10 }));
+  backup.files.set(
+    `${config.state.stateDir}/sync/last-ok.json`,
+    JSON.stringify({
+      time: new Date(Date.now() - 120_000).toISOString(),
+      ok: true,
+      direction: 'primary->backup',
+      source: 'primary',
+      destination: 'backup',
+      bytes: 4096,
+      durationMs: 10,
+    }),
+  );
   const ctx = new Context('test.yaml', config, {}, { primary, backup }, captureOutput().out);
-  const s = await snapshot(config, { primary: ctx.host('primary'), backup: ctx.host('backup') }, { configFile: ctx.configFile });
+  const s = await snapshot(
+    config,
+    { primary: ctx.host('primary'), backup: ctx.host('backup') },
+    { configFile: ctx.configFile },
+  );
   return { text: renderMetrics(config, s), s, primary, backup };
 }
 
@@ -98,7 +148,9 @@ describe('nfsctl metrics from a pair', () => {
     expect(sample(text, 'nfsctl_volume_exported', { ...a, host: 'backup' })).toBe(1);
     expect(sample(text, 'nfsctl_volume_served', { ...a, host: 'primary' })).toBe(1);
     expect(sample(text, 'nfsctl_volume_drift', a)).toBe(0);
-    expect(sample(text, 'nfsctl_volume_labels', { ...a, label_tier: 'gold', label_example_com_owner: 'alice' })).toBe(1);
+    expect(sample(text, 'nfsctl_volume_labels', { ...a, label_tier: 'gold', label_example_com_owner: 'alice' })).toBe(
+      1,
+    );
     expect(sample(text, 'nfsctl_volume_info', { ...a, backend: 'xfsquota', state: 'active' })).toBe(1);
     expect(sample(text, 'nfsctl_host_reachable', { host: 'backup' })).toBe(1);
     expect(sample(text, 'nfsctl_host_vip_held', { host: 'primary' })).toBe(1);
@@ -115,7 +167,16 @@ describe('nfsctl metrics from a pair', () => {
     expect(r.out.trim()).toBe('');
   });
   it('hostile namespace and label values from a host record are escaped in the real output and promtool passes', async () => {
-    const vols: UsageVolume[] = [{ ns: 'team-a', name: 'data', backend: 'xfsquota', size: 100 * MiB, used: 1 * MiB, labels: { tier: 'go"ld\\\n}', 'a.b': '1', a_b: '2' } }];
+    const vols: UsageVolume[] = [
+      {
+        ns: 'team-a',
+        name: 'data',
+        backend: 'xfsquota',
+        size: 100 * MiB,
+        used: 1 * MiB,
+        labels: { tier: 'go"ld\\\n}', 'a.b': '1', a_b: '2' },
+      },
+    ];
     const { text } = await pairMetrics(vols);
     const line = text.split('\n').find((l) => l.startsWith('nfsctl_volume_labels{'))!;
     expect(readLabels(line).label_tier).toBe('go"ld\\\n}');

@@ -21,36 +21,80 @@ function cluster(o: { watcher?: string; lockAfterFirstRead?: typeof LOCK | null 
   let locks: (typeof LOCK)[] = [LOCK];
   let reads = 0;
   let blocklist = [{ addr: ADDR, until: '2026-12-02T03:00:00.000000+0000' }];
-  h.on((a) => a[0] === 'rbd' && sub(a)[0] === 'lock' && sub(a)[1] === 'ls' && sub(a)[2] === '--format', () => {
-    reads++;
-    if (reads > 1 && o.lockAfterFirstRead !== undefined) locks = o.lockAfterFirstRead ? [o.lockAfterFirstRead] : [];
-    return { stdout: JSON.stringify(locks) + '\n' };
-  });
-  h.on((a) => a[0] === 'rbd' && sub(a)[0] === 'lock' && sub(a)[1] === 'ls' && sub(a)[2] === '--', () => ({ stdout: locks.length ? `There is 1 exclusive lock on this image.\nLocker       ID   Address\n${locks[0]!.locker}  ${locks[0]!.id}  ${locks[0]!.address}\n` : '' }));
-  h.on((a) => a[0] === 'rbd' && sub(a)[0] === 'status', () => ({ stdout: JSON.stringify({ watchers: o.watcher ? [{ address: o.watcher, client: 4130, cookie: 1 }] : [] }) + '\n' }));
-  h.on((a) => a[0] === 'rbd' && sub(a).slice(0, 2).join(' ') === 'lock rm', (a) => {
-    locks = locks.filter((l) => !(l.id === a.at(-2) && l.locker === a.at(-1)));
-    return { stdout: '' };
-  });
-  h.on((a) => a[0] === 'ceph' && sub(a)[0] === 'config', (a) => ({ stdout: a.at(-1) === 'rbd_blocklist_on_break_lock' ? 'true\n' : a.at(-1) === 'rbd_blocklist_expire_seconds' ? '0\n' : '3600\n' }));
-  h.on((a) => a[0] === 'ceph' && sub(a).slice(0, 3).join(' ') === 'osd blocklist ls', () => ({ stdout: JSON.stringify(blocklist) + '\n[]\n' }));
-  h.on((a) => a[0] === 'ceph' && sub(a).slice(0, 3).join(' ') === 'osd blocklist rm', (a) => {
-    blocklist = blocklist.filter((e) => e.addr !== a.at(-1));
-    return { stdout: '' };
-  });
+  h.on(
+    (a) => a[0] === 'rbd' && sub(a)[0] === 'lock' && sub(a)[1] === 'ls' && sub(a)[2] === '--format',
+    () => {
+      reads++;
+      if (reads > 1 && o.lockAfterFirstRead !== undefined) locks = o.lockAfterFirstRead ? [o.lockAfterFirstRead] : [];
+      return { stdout: JSON.stringify(locks) + '\n' };
+    },
+  );
+  h.on(
+    (a) => a[0] === 'rbd' && sub(a)[0] === 'lock' && sub(a)[1] === 'ls' && sub(a)[2] === '--',
+    () => ({
+      stdout: locks.length
+        ? `There is 1 exclusive lock on this image.\nLocker       ID   Address\n${locks[0]!.locker}  ${locks[0]!.id}  ${locks[0]!.address}\n`
+        : '',
+    }),
+  );
+  h.on(
+    (a) => a[0] === 'rbd' && sub(a)[0] === 'status',
+    () => ({
+      stdout: JSON.stringify({ watchers: o.watcher ? [{ address: o.watcher, client: 4130, cookie: 1 }] : [] }) + '\n',
+    }),
+  );
+  h.on(
+    (a) => a[0] === 'rbd' && sub(a).slice(0, 2).join(' ') === 'lock rm',
+    (a) => {
+      locks = locks.filter((l) => !(l.id === a.at(-2) && l.locker === a.at(-1)));
+      return { stdout: '' };
+    },
+  );
+  h.on(
+    (a) => a[0] === 'ceph' && sub(a)[0] === 'config',
+    (a) => ({
+      stdout:
+        a.at(-1) === 'rbd_blocklist_on_break_lock'
+          ? 'true\n'
+          : a.at(-1) === 'rbd_blocklist_expire_seconds'
+            ? '0\n'
+            : '3600\n',
+    }),
+  );
+  h.on(
+    (a) => a[0] === 'ceph' && sub(a).slice(0, 3).join(' ') === 'osd blocklist ls',
+    () => ({ stdout: JSON.stringify(blocklist) + '\n[]\n' }),
+  );
+  h.on(
+    (a) => a[0] === 'ceph' && sub(a).slice(0, 3).join(' ') === 'osd blocklist rm',
+    (a) => {
+      blocklist = blocklist.filter((e) => e.addr !== a.at(-1));
+      return { stdout: '' };
+    },
+  );
   return h;
 }
 
 /** The calls that change something on the cluster. */
-const mutations = (h: FakeHost) => h.commandLines().filter((l) => / lock rm | blocklist rm | blocklist range rm /.test(` ${l} `));
+const mutations = (h: FakeHost) =>
+  h.commandLines().filter((l) => / lock rm | blocklist rm | blocklist range rm /.test(` ${l} `));
 
 function setup(host: FakeHost) {
   const state = tempDir();
-  const yaml = testConfigYaml(state).replace('  lvm: { vg: vgnfs }', '  lvm: { vg: vgnfs }\n  rbd: { pool: rbd, cephConf: /etc/ceph/ceph.conf, id: admin }');
+  const yaml = testConfigYaml(state).replace(
+    '  lvm: { vg: vgnfs }',
+    '  lvm: { vg: vgnfs }\n  rbd: { pool: rbd, cephConf: /etc/ceph/ceph.conf, id: admin }',
+  );
   const config = parseConfig(yaml, 'test.yaml');
   const cap = captureOutput();
   const ctx = new Context('test.yaml', config, {}, { primary: host, backup: new FakeHost('backup') }, cap.out);
-  const audit = () => (existsSync(config.state.auditLog) ? readFileSync(config.state.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) : []);
+  const audit = () =>
+    existsSync(config.state.auditLog)
+      ? readFileSync(config.state.auditLog, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+      : [];
   return { ctx, cap, audit };
 }
 
@@ -61,7 +105,9 @@ describe('rbd lock remove', () => {
     await runLockRemove(ctx, 'rbd/img', undefined, undefined, { dryRun: true, nodeCheck: false });
     expect(cap.stderr.text).toMatch(/blocklist the locker's address/);
     expect(cap.stdout.text).toContain(`remove the RBD lock "${LOCK.id}" from rbd/img`);
-    expect(cap.stdout.text).toContain(`rbd --conf /etc/ceph/ceph.conf --id admin lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`);
+    expect(cap.stdout.text).toContain(
+      `rbd --conf /etc/ceph/ceph.conf --id admin lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`,
+    );
     expect(cap.stdout.text).toMatch(/fences 198\.51\.100\.21:0\/1300091762 \(client\.4130\) from every OSD for 1 h/);
     expect(cap.stdout.text).toContain('dry run: nothing was changed');
     expect(mutations(h)).toEqual([]);
@@ -84,13 +130,17 @@ describe('rbd lock remove', () => {
     const h = cluster();
     const { ctx, cap, audit } = setup(h);
     await runLockRemove(ctx, 'rbd/img', LOCK.id, LOCK.locker, { yes: true, nodeCheck: false });
-    expect(mutations(h)).toEqual([`rbd --conf /etc/ceph/ceph.conf --id admin lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`]);
+    expect(mutations(h)).toEqual([
+      `rbd --conf /etc/ceph/ceph.conf --id admin lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`,
+    ]);
     expect(cap.stdout.text).toContain(`removed lock "${LOCK.id}" (${LOCK.locker}) from rbd/img`);
     expect(cap.stdout.text).toContain('locks now: none');
     const recs = audit();
     const planId = recs.find((r) => r.event === 'plan-start')?.planId;
     expect(planId).toMatch(/^\d{8}T\d{6}-[0-9a-f]{6}$/);
-    expect(recs.map((r) => r.event ?? 'command')).toEqual(expect.arrayContaining(['plan-start', 'step', 'rbd-lock-remove', 'plan-end']));
+    expect(recs.map((r) => r.event ?? 'command')).toEqual(
+      expect.arrayContaining(['plan-start', 'step', 'rbd-lock-remove', 'plan-end']),
+    );
     const mine = recs.find((r) => r.event === 'rbd-lock-remove')!;
     expect(mine).toMatchObject({ planId, host: 'primary' });
     expect(mine.detail).toMatch(/verdict unknown .*; locker blocklisted/);
@@ -121,7 +171,9 @@ describe('rbd lock remove', () => {
   it('the step re-reads the lock: one taken by another locker since it was shown is not removed', async () => {
     const h = cluster({ lockAfterFirstRead: { id: LOCK.id, locker: 'client.9999', address: '198.51.100.22:0/7' } });
     const { ctx } = setup(h);
-    const err = await runLockRemove(ctx, 'rbd/img', undefined, undefined, { yes: true, nodeCheck: false }).catch((e) => e);
+    const err = await runLockRemove(ctx, 'rbd/img', undefined, undefined, { yes: true, nodeCheck: false }).catch(
+      (e) => e,
+    );
     expect(err.message).toMatch(/the lock is no longer there as shown/);
     expect(err.exitCode).toBe(4);
     expect(mutations(h)).toEqual([]);
@@ -131,7 +183,9 @@ describe('rbd lock remove', () => {
     const h = cluster();
     const { ctx } = setup(h);
     await runLockRemove(ctx, 'rbd/img', undefined, undefined, { yes: true, blocklist: false, nodeCheck: false });
-    expect(mutations(h)).toEqual([`rbd --conf /etc/ceph/ceph.conf --id admin --rbd_blocklist_on_break_lock=false lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`]);
+    expect(mutations(h)).toEqual([
+      `rbd --conf /etc/ceph/ceph.conf --id admin --rbd_blocklist_on_break_lock=false lock rm -- rbd/img ${LOCK.id} ${LOCK.locker}`,
+    ]);
   });
 });
 
@@ -164,7 +218,11 @@ describe('rbd blocklist remove', () => {
     expect(cap.stdout.text).toContain(`removed ${ADDR} from the blocklist (0 entries left)`);
     const recs = audit();
     const planId = recs.find((r) => r.event === 'plan-start')?.planId;
-    expect(recs.find((r) => r.event === 'rbd-blocklist-remove')).toMatchObject({ planId, host: 'primary', detail: expect.stringContaining(ADDR) });
+    expect(recs.find((r) => r.event === 'rbd-blocklist-remove')).toMatchObject({
+      planId,
+      host: 'primary',
+      detail: expect.stringContaining(ADDR),
+    });
     expect(recs.at(-1)).toMatchObject({ event: 'plan-end', exitCode: 0, planId });
   });
 

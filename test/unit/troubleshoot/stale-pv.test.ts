@@ -15,10 +15,10 @@ const MOUNTS = [
 ].join('\n');
 
 describe('stale mounts', () => {
-  it('finds the volume\'s nfs/nfs4 mounts (escaped paths), not a longer path\'s', () => {
+  it("finds the volume's nfs/nfs4 mounts (escaped paths), not a longer path's", () => {
     expect(nfsMountsOf(MOUNTS, '/nfs/lab_x').map((m) => m.target)).toEqual([POD, '/mnt/by hand']);
   });
-  it('classifies stat\'s answer', () => {
+  it("classifies stat's answer", () => {
     expect(classifyStat({ exitCode: 1, stderr: "stat: cannot statx '/mnt': Stale file handle" })).toBe('ESTALE');
     expect(classifyStat({ exitCode: 1, stderr: "stat: cannot statx '/mnt': Input/output error" })).toBe('EIO');
     expect(classifyStat({ exitCode: 124, stderr: '' })).toBe('hung');
@@ -29,7 +29,10 @@ describe('stale mounts', () => {
   it('a stale pod mount: critical, names the pod uid and the restart command; a hand mount gets umount/mount', async () => {
     const node = new FakeHost('node-3');
     node.files.set('/proc/mounts', MOUNTS);
-    node.on((a) => a.includes('stat') && a.at(-1) === POD, { exitCode: 1, stderr: `stat: cannot statx '${POD}': Stale file handle` });
+    node.on((a) => a.includes('stat') && a.at(-1) === POD, {
+      exitCode: 1,
+      stderr: `stat: cannot statx '${POD}': Stale file handle`,
+    });
     node.on((a) => a.includes('stat') && a.at(-1) === '/mnt/by hand', { exitCode: 1, stderr: 'Input/output error' });
     const f = (await checkNodeMounts(node, '/nfs/lab_x', 'node-3', 'node-3', 2))!;
     expect(f).toMatchObject({ id: 'stale-mount', status: 'critical' });
@@ -39,7 +42,9 @@ describe('stale mounts', () => {
     expect(f.fix).toContain('kubectl delete pod');
     expect(f.fix).toContain("umount -f -l '/mnt/by hand'");
     // every stat is bounded
-    expect(node.calls.filter((c) => c.argv.includes('stat')).every((c) => c.argv[0] === 'timeout' && c.argv.includes('-k'))).toBe(true);
+    expect(
+      node.calls.filter((c) => c.argv.includes('stat')).every((c) => c.argv[0] === 'timeout' && c.argv.includes('-k')),
+    ).toBe(true);
   });
   it('healthy mounts: ok; no mounts: no finding', async () => {
     const node = new FakeHost('node-3');
@@ -55,24 +60,48 @@ describe('mount helper', () => {
     const f = await mountHelperFinding(node, 'node-3', 'node-3', 2);
     expect(f).toMatchObject({ id: 'mount-helper', status: 'critical' });
     expect(f.fix).toMatch(/nfs-common/);
-    const ok = await mountHelperFinding(new FakeHost('n').on(['timeout'], { stdout: '/sbin/mount.nfs\n' }), 'n', 'n', 2);
+    const ok = await mountHelperFinding(
+      new FakeHost('n').on(['timeout'], { stdout: '/sbin/mount.nfs\n' }),
+      'n',
+      'n',
+      2,
+    );
     expect(ok.status).toBe('ok');
   });
 });
 
 describe('--pv', () => {
-  const pv = (server: string, path: string, extra = '') => `apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: nfs-lab.x\nspec:\n  nfs:\n    server: ${server}\n    path: ${path}\n${extra}`;
-  const want = { vip: '198.51.100.100', path: '/nfs/lab_x', volume: 'lab/x', hostAddresses: { primary: '198.51.100.11', backup: '198.51.100.12' } };
-  it('a PV through the VIP at the volume\'s path is ok; JSON and Lists parse', () => {
+  const pv = (server: string, path: string, extra = '') =>
+    `apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: nfs-lab.x\nspec:\n  nfs:\n    server: ${server}\n    path: ${path}\n${extra}`;
+  const want = {
+    vip: '198.51.100.100',
+    path: '/nfs/lab_x',
+    volume: 'lab/x',
+    hostAddresses: { primary: '198.51.100.11', backup: '198.51.100.12' },
+  };
+  it("a PV through the VIP at the volume's path is ok; JSON and Lists parse", () => {
     expect(pvFinding(parsePvDocument(pv('198.51.100.100', '/nfs/lab_x'), 'f')[0]!, want).status).toBe('ok');
-    const list = JSON.stringify({ kind: 'List', items: [{ kind: 'PersistentVolume', metadata: { name: 'a' }, spec: { nfs: { server: 'x', path: '/nfs/a' } } }, { kind: 'PersistentVolume', metadata: { name: 'nfs-lab.x' }, spec: { nfs: { server: '198.51.100.100', path: '/nfs/lab_x' } } }] });
+    const list = JSON.stringify({
+      kind: 'List',
+      items: [
+        { kind: 'PersistentVolume', metadata: { name: 'a' }, spec: { nfs: { server: 'x', path: '/nfs/a' } } },
+        {
+          kind: 'PersistentVolume',
+          metadata: { name: 'nfs-lab.x' },
+          spec: { nfs: { server: '198.51.100.100', path: '/nfs/lab_x' } },
+        },
+      ],
+    });
     expect(pickPv(parsePvDocument(list, 'f'), '/nfs/lab_x', 'nfs-lab.x').name).toBe('nfs-lab.x');
   });
-  it('a storage host\'s own address, a wrong path, UDP: critical, each named', () => {
-    const f = pvFinding(parsePvDocument(pv('198.51.100.11', '/nfs/lab_y', '  mountOptions: [vers=3, proto=udp]\n'), 'f')[0]!, want);
+  it("a storage host's own address, a wrong path, UDP: critical, each named", () => {
+    const f = pvFinding(
+      parsePvDocument(pv('198.51.100.11', '/nfs/lab_y', '  mountOptions: [vers=3, proto=udp]\n'), 'f')[0]!,
+      want,
+    );
     expect(f.status).toBe('critical');
     expect(f.evidence).toContain("the primary's own address");
-    expect(f.evidence).toContain('not the volume\'s /nfs/lab_x');
+    expect(f.evidence).toContain("not the volume's /nfs/lab_x");
     expect(f.evidence).toContain('UDP');
   });
   it('not a PV, not NFS, not YAML: usage errors', () => {

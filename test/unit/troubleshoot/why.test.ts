@@ -1,12 +1,34 @@
 // The decision behind a failed trial write or mount: which fact explains it, and only that.
 import { describe, expect, it } from 'vitest';
-import { canCreate, clientMatches, effectiveIdentity, explainMount, explainWrite, ganeshaExportAccess, kernelExportAccess, GANESHA_ANON, type WriteFacts } from '../../../src/troubleshoot/why.js';
+import {
+  canCreate,
+  clientMatches,
+  effectiveIdentity,
+  explainMount,
+  explainWrite,
+  ganeshaExportAccess,
+  kernelExportAccess,
+  GANESHA_ANON,
+  type WriteFacts,
+} from '../../../src/troubleshoot/why.js';
 import { parseExports } from '../../../src/core/exports-file.js';
 import { renderGaneshaExport } from '../../../src/core/ganesha.js';
 import { parseRootFacts, parseRouteSrc } from '../../../src/troubleshoot/why-facts.js';
 
-const ganesha = (accessType: 'RW' | 'RO', squash: 'Root_Squash' | 'No_Root_Squash' | 'All_Squash', extra: { anonymousUid?: number } = {}) =>
-  ganeshaExportAccess(renderGaneshaExport({ owner: 'lab/x', exportId: 7, path: '/nfs/lab_x', pseudo: '/nfs/lab_x', clients: [{ clients: ['198.51.100.0/24'], accessType, squash, ...extra }] }));
+const ganesha = (
+  accessType: 'RW' | 'RO',
+  squash: 'Root_Squash' | 'No_Root_Squash' | 'All_Squash',
+  extra: { anonymousUid?: number } = {},
+) =>
+  ganeshaExportAccess(
+    renderGaneshaExport({
+      owner: 'lab/x',
+      exportId: 7,
+      path: '/nfs/lab_x',
+      pseudo: '/nfs/lab_x',
+      clients: [{ clients: ['198.51.100.0/24'], accessType, squash, ...extra }],
+    }),
+  );
 
 const base = (over: Partial<WriteFacts> = {}): WriteFacts => ({
   volume: 'lab/x',
@@ -23,15 +45,33 @@ const base = (over: Partial<WriteFacts> = {}): WriteFacts => ({
 });
 
 describe('export access as the server sees it', () => {
-  it('reads Ganesha Access_Type, Squash and Anonymous_Uid from nfsctl\'s block; -2 is the default anonymous id', () => {
-    expect(ganesha('RO', 'Root_Squash')).toMatchObject({ readOnly: true, squash: 'root', anonUid: GANESHA_ANON, clients: ['198.51.100.0/24'], protocols: [3, 4] });
-    expect(ganesha('RW', 'All_Squash', { anonymousUid: 1000 })).toMatchObject({ readOnly: false, squash: 'all', anonUid: 1000 });
+  it("reads Ganesha Access_Type, Squash and Anonymous_Uid from nfsctl's block; -2 is the default anonymous id", () => {
+    expect(ganesha('RO', 'Root_Squash')).toMatchObject({
+      readOnly: true,
+      squash: 'root',
+      anonUid: GANESHA_ANON,
+      clients: ['198.51.100.0/24'],
+      protocols: [3, 4],
+    });
+    expect(ganesha('RW', 'All_Squash', { anonymousUid: 1000 })).toMatchObject({
+      readOnly: false,
+      squash: 'all',
+      anonUid: 1000,
+    });
     expect(ganesha('RW', 'No_Root_Squash')).toMatchObject({ squash: 'none' });
     expect(ganeshaExportAccess('')).toBeNull();
   });
   it('reads the kernel exports line of the path, the matching client first', () => {
-    const f = parseExports('/nfs/lab_x 10.0.0.0/8(rw,no_root_squash) 198.51.100.21(ro,root_squash,anonuid=1000,fsid=abc) # nfsctl:lab/x\n');
-    expect(kernelExportAccess(f, '/nfs/lab_x', '198.51.100.21')).toMatchObject({ readOnly: true, squash: 'root', anonUid: 1000, anonGid: 65534, options: ['ro', 'root_squash', 'anonuid=1000'] });
+    const f = parseExports(
+      '/nfs/lab_x 10.0.0.0/8(rw,no_root_squash) 198.51.100.21(ro,root_squash,anonuid=1000,fsid=abc) # nfsctl:lab/x\n',
+    );
+    expect(kernelExportAccess(f, '/nfs/lab_x', '198.51.100.21')).toMatchObject({
+      readOnly: true,
+      squash: 'root',
+      anonUid: 1000,
+      anonGid: 65534,
+      options: ['ro', 'root_squash', 'anonuid=1000'],
+    });
     expect(kernelExportAccess(f, '/nfs/lab_x', '10.1.2.3')).toMatchObject({ readOnly: false, squash: 'none' });
     expect(kernelExportAccess(f, '/nfs/other', '10.1.2.3')).toBeNull();
   });
@@ -57,7 +97,13 @@ describe('export access as the server sees it', () => {
 
 describe('explainWrite', () => {
   it('root_squash over a root-owned 0700 volume root: names the squash and the owner, with chown and the no_root_squash re-export', () => {
-    const c = explainWrite(base({ access: ganesha('RW', 'Root_Squash'), root: { uid: 0, gid: 0, mode: 0o700 }, options: ['rw', 'sync', 'root_squash', 'no_subtree_check'] }))!;
+    const c = explainWrite(
+      base({
+        access: ganesha('RW', 'Root_Squash'),
+        root: { uid: 0, gid: 0, mode: 0o700 },
+        options: ['rw', 'sync', 'root_squash', 'no_subtree_check'],
+      }),
+    )!;
     expect(c.id).toBe('write-permission');
     expect(c.evidence).toMatch(/root_squash maps to 4294967294:4294967294/);
     expect(c.evidence).toMatch(/owned by 0:0 with mode 0700/);
@@ -68,17 +114,44 @@ describe('explainWrite', () => {
     expect(explainWrite(base({ root: { uid: 0, gid: 0, mode: 0o700 } }))).toBeNull();
   });
   it('a read-only export comes first, its fix makes it rw', () => {
-    const c = explainWrite(base({ access: ganesha('RO', 'No_Root_Squash'), error: 'NFS3ERR_ROFS', options: ['ro', 'sync', 'no_root_squash'] }))!;
+    const c = explainWrite(
+      base({
+        access: ganesha('RO', 'No_Root_Squash'),
+        error: 'NFS3ERR_ROFS',
+        options: ['ro', 'sync', 'no_root_squash'],
+      }),
+    )!;
     expect(c).toMatchObject({ id: 'export-ro' });
     expect(c.fix).toBe('nfsctl volume export lab/x --options rw,sync,no_root_squash');
   });
   it('a full project quota, a full filesystem, no inodes', () => {
-    expect(explainWrite(base({ error: 'NFS3ERR_DQUOT', space: { availBytes: 0, availInodes: 10 }, quota: { usedBytes: 33_554_432, hardBytes: 33_554_432 } }))!.id).toBe('write-quota');
-    expect(explainWrite(base({ error: 'No space left on device', space: { availBytes: 4096, availInodes: 10 }, quota: null }))!.id).toBe('write-space');
-    expect(explainWrite(base({ error: 'No space left on device', space: { availBytes: 1_000_000, availInodes: 0 }, quota: null }))!.id).toBe('write-inodes');
+    expect(
+      explainWrite(
+        base({
+          error: 'NFS3ERR_DQUOT',
+          space: { availBytes: 0, availInodes: 10 },
+          quota: { usedBytes: 33_554_432, hardBytes: 33_554_432 },
+        }),
+      )!.id,
+    ).toBe('write-quota');
+    expect(
+      explainWrite(
+        base({ error: 'No space left on device', space: { availBytes: 4096, availInodes: 10 }, quota: null }),
+      )!.id,
+    ).toBe('write-space');
+    expect(
+      explainWrite(
+        base({ error: 'No space left on device', space: { availBytes: 1_000_000, availInodes: 0 }, quota: null }),
+      )!.id,
+    ).toBe('write-inodes');
   });
-  it('the failed step\'s words pick among several true causes', () => {
-    const f = base({ access: ganesha('RW', 'Root_Squash'), root: { uid: 0, gid: 0, mode: 0o700 }, space: { availBytes: 0, availInodes: 5 }, quota: null });
+  it("the failed step's words pick among several true causes", () => {
+    const f = base({
+      access: ganesha('RW', 'Root_Squash'),
+      root: { uid: 0, gid: 0, mode: 0o700 },
+      space: { availBytes: 0, availInodes: 5 },
+      quota: null,
+    });
     expect(explainWrite({ ...f, error: 'NFS3ERR_NOSPC' })!.id).toBe('write-space');
     expect(explainWrite({ ...f, error: 'NFS3ERR_ACCES' })!.id).toBe('write-permission');
   });
@@ -88,15 +161,28 @@ describe('explainWrite', () => {
 });
 
 describe('explainMount', () => {
-  const m = { volume: 'lab/x', path: '/nfs/lab_x', holder: 'primary', node: 'client', error: 'mount (nfs-ls): MNT3ERR_ACCES', version: 3, resolved: new Map<string, string[]>() };
-  it('the node\'s address outside every client: add it', () => {
+  const m = {
+    volume: 'lab/x',
+    path: '/nfs/lab_x',
+    holder: 'primary',
+    node: 'client',
+    error: 'mount (nfs-ls): MNT3ERR_ACCES',
+    version: 3,
+    resolved: new Map<string, string[]>(),
+  };
+  it("the node's address outside every client: add it", () => {
     const c = explainMount({ ...m, access: ganesha('RW', 'No_Root_Squash'), nodeAddr: '203.0.113.9' })!;
     expect(c.id).toBe('export-clients');
     expect(c.fix).toBe('nfsctl volume export lab/x --clients 198.51.100.0/24,203.0.113.9');
   });
   it('a hostname that resolves on the server to another address', () => {
     const a = { ...ganesha('RW', 'No_Root_Squash')!, clients: ['node-3'] };
-    const c = explainMount({ ...m, access: a, nodeAddr: '198.51.100.21', resolved: new Map([['node-3', ['198.51.100.99']]]) })!;
+    const c = explainMount({
+      ...m,
+      access: a,
+      nodeAddr: '198.51.100.21',
+      resolved: new Map([['node-3', ['198.51.100.99']]]),
+    })!;
     expect(c.evidence).toContain('node-3 resolves to 198.51.100.99');
     expect(c.fix).toMatch(/resolution on primary/);
   });
@@ -104,7 +190,14 @@ describe('explainMount', () => {
     expect(explainMount({ ...m, access: ganesha('RW', 'No_Root_Squash'), nodeAddr: '198.51.100.21' })).toBeNull();
     const v4only = { ...ganesha('RW', 'No_Root_Squash')!, protocols: [4] };
     expect(explainMount({ ...m, access: v4only, nodeAddr: '198.51.100.21' })!.id).toBe('nfs-version');
-    expect(explainMount({ ...m, access: null, nodeAddr: null, error: 'mount.nfs: requested NFS version or transport protocol is not supported' })!.id).toBe('nfs-version');
+    expect(
+      explainMount({
+        ...m,
+        access: null,
+        nodeAddr: null,
+        error: 'mount.nfs: requested NFS version or transport protocol is not supported',
+      })!.id,
+    ).toBe('nfs-version');
   });
 });
 
@@ -112,7 +205,10 @@ describe('fact parsers', () => {
   it('route src, stat and df', () => {
     expect(parseRouteSrc('198.51.100.100 dev eth0 src 198.51.100.21 uid 0 \n    cache \n')).toBe('198.51.100.21');
     expect(parseRouteSrc('')).toBeNull();
-    expect(parseRootFacts('0 0 700\n    0   31990\n')).toEqual({ root: { uid: 0, gid: 0, mode: 0o700 }, space: { availBytes: 0, availInodes: 31990 } });
+    expect(parseRootFacts('0 0 700\n    0   31990\n')).toEqual({
+      root: { uid: 0, gid: 0, mode: 0o700 },
+      space: { availBytes: 0, availInodes: 31990 },
+    });
     expect(parseRootFacts('stat: cannot statx\n')).toEqual({ root: null, space: null });
   });
 });
