@@ -53,7 +53,8 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
       await labExecOk(h, [
         'bash',
         '-c',
-        `sed 's/^  server: ganesha$/  server: kernel/' /etc/nfsctl/config.yaml > ${CFG}; grep -q 'server: kernel' ${CFG}`,
+        // kernel exports, as the old service wrote them; cephfs needs ganesha, so its section goes
+        `sed -e 's/^  server: ganesha$/  server: kernel/' -e '/^  cephfs: /d' /etc/nfsctl/config.yaml > ${CFG}; grep -q 'server: kernel' ${CFG}`,
       ]);
       await labExec(h, ['bash', '-c', teardown]);
       await labExecOk(h, [
@@ -96,7 +97,7 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
     const text = await nfsctl(['volume', 'list']);
     expect(text.stdout).toMatch(/UNMANAGED \(not nfsctl's\)/);
     expect(text.stdout).toMatch(
-      /\/nfs\/teambweb\s+lvm\s+32Mi\s+lv teambweb\+exp\s+missing\s+differ: present on primary only/,
+      /\/nfs\/teambweb\s+lv\s+32Mi\s+lv teambweb\+exp\s+missing\s+differ: present on primary only/,
     );
     const h = JSON.parse((await nfsctl(['health', '--json'])).stdout) as {
       checks: { id: string; status: string; evidence: string }[];
