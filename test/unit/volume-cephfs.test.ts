@@ -10,6 +10,7 @@ import { volumeRef } from '../../src/core/names.js';
 import { planSteps } from '../../src/plan/plan.js';
 import { testConfigYaml } from '../support/config.js';
 import { fakeStorageHost } from '../support/fake-pair.js';
+import { cephfsInventory } from '../../src/volume/backend/cephfs.js';
 
 const yaml = (server: string, section: string) =>
   testConfigYaml('/tmp/nfsctl-unit')
@@ -87,5 +88,26 @@ describe('cephfs create plan', () => {
     expect(block).toContain('Path = "/volumes/nfsctl/pv.team-a.data/0b8a6c2e-1111-4222-8333-944445555666";');
     expect(block).toContain('Pseudo = "/nfs/team-a_data";');
     expect(block).toMatch(/FSAL \{\n\s+Name = CEPH;\n\s+Filesystem = "cephfs";\n\s+User_Id = "admin";\n\s+\}/);
+  });
+});
+
+describe('cephfs inventory', () => {
+  const config = () => parseConfig(yaml('ganesha', '{ fs: cephfs, group: nfsctl }'), 't.yaml');
+  const ls = (argv: string[]) => argv.includes('subvolume') && argv.includes('ls');
+
+  it('a group that does not exist yet (made with the first volume) is no volumes, not an error', async () => {
+    const host = fakeStorageHost('primary').on(ls, {
+      exitCode: 2,
+      stdout: '',
+      stderr: "Error ENOENT: subvolume group 'nfsctl' does not exist",
+    });
+    const inv = await cephfsInventory(config(), host);
+    expect(inv.error).toBeUndefined();
+    expect(inv.subvolumes.size).toBe(0);
+  });
+
+  it('any other failure to list is an error, shown', async () => {
+    const host = fakeStorageHost('primary').on(ls, { exitCode: 1, stdout: '', stderr: 'Error EPERM: access denied' });
+    expect((await cephfsInventory(config(), host)).error).toMatch(/ceph fs subvolume ls: Error EPERM/);
   });
 });

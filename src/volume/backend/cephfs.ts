@@ -105,6 +105,8 @@ export async function cephfsInventory(config: Config, host: Host): Promise<Cephf
     'json',
   ]);
   const out: CephfsInventory = { subvolumes: new Map(), metas: new Map() };
+  // the group is made with the first volume (see createSteps): before that, no volumes yet
+  if (ls.exitCode !== 0 && cfg(config).group && /ENOENT: subvolume group .* does not exist/.test(ls.stderr)) return out;
   if (ls.exitCode !== 0) return { ...out, error: `ceph fs subvolume ls: ${tail(ls)}` };
   const names = parseSubvolumeList(ls.stdout).filter((n) => n.startsWith('pv.'));
   if (names.length === 0) return out;
