@@ -10,7 +10,9 @@ import { volumeRef } from '../../src/core/names.js';
 import { planSteps } from '../../src/plan/plan.js';
 import { testConfigYaml } from '../support/config.js';
 import { fakeStorageHost } from '../support/fake-pair.js';
-import { cephfsInventory } from '../../src/volume/backend/cephfs.js';
+import { cephfsBackend, cephfsInventory } from '../../src/volume/backend/cephfs.js';
+import { identify } from '../../src/volume/identity.js';
+import { emptyInventory } from '../../src/volume/inventory.js';
 
 const yaml = (server: string, section: string) =>
   testConfigYaml('/tmp/nfsctl-unit')
@@ -109,5 +111,29 @@ describe('cephfs inventory', () => {
   it('any other failure to list is an error, shown', async () => {
     const host = fakeStorageHost('primary').on(ls, { exitCode: 1, stdout: '', stderr: 'Error EPERM: access denied' });
     expect((await cephfsInventory(config(), host)).error).toMatch(/ceph fs subvolume ls: Error EPERM/);
+  });
+});
+
+describe('cephfs usage', () => {
+  it("is the subvolume's own count against its quota; unknown without a quota or a subvolume", () => {
+    const config = parseConfig(yaml('ganesha', '{ fs: cephfs, group: nfsctl }'), 't.yaml');
+    const v = identify(config, volumeRef('team-a', 'data'));
+    const info = (quotaBytes: number | null) => ({
+      path: '/volumes/nfsctl/x/uuid',
+      quotaBytes,
+      usedBytes: 3 * 2 ** 20,
+    });
+    const cluster = (q: number | null) => ({
+      metas: new Map(),
+      subvolumes: new Map([[v.image, info(q) as never]]),
+    });
+    const inv = emptyInventory('primary', 'unused');
+    expect(cephfsBackend.usage(config, inv, v, cluster(8 * 2 ** 20))).toMatchObject({
+      usedBytes: 3 * 2 ** 20,
+      capacityBytes: 8 * 2 ** 20,
+      source: 'subvolume info',
+    });
+    expect(cephfsBackend.usage(config, inv, v, cluster(null))).toBeNull();
+    expect(cephfsBackend.usage(config, inv, v, { metas: new Map(), subvolumes: new Map() } as never)).toBeNull();
   });
 });
