@@ -431,9 +431,12 @@ function zq(s: string): string {
   return s.replace(/'/g, `'\\''`);
 }
 
-/** An `_arguments` description in [...]. */
+/**
+ * An `_arguments` description in [...]: its own metacharacters escaped first, then quoted for
+ * the single-quoted word (the other order escaped the backslash of `'\\''` and broke the script).
+ */
 function zdesc(s: string): string {
-  return zq(oneLine(s)).replace(/([[\]:\\])/g, '\\$1');
+  return zq(oneLine(s).replace(/([[\]:\\])/g, '\\$1'));
 }
 
 function zshAction(v: ValueCompletion): string {

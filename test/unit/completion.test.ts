@@ -35,6 +35,8 @@ function fixtureProgram(): Command {
     .option('--pool <pool>', 'a pool')
     .option('-f, --file <file>', 'a file')
     .addOption(completeAs(new Option('--from <node>', 'explicitly not completed'), 'none'))
+    // what a description may hold: an apostrophe, _arguments' own [ ] : and a backslash
+    .option('--owner <who>', "the pair's owner [a: b] \\ c")
     .action(() => {});
   fx.command('vols')
     .description('fixture: many volumes')
@@ -74,6 +76,14 @@ beforeAll(async () => {
   writeFileSync(scripts.zsh, zshCompletion(program));
   writeFileSync(scripts.fish, fishCompletion(program));
 }, 200_000);
+
+describe('zsh completion script', () => {
+  it('parses (zsh -n) with an apostrophe, brackets, a colon and a backslash in a description', async () => {
+    const r = await run('zsh', ['-n', scripts.zsh]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
 
 // ---------------------------------------------------------------------------------------
 // bash: source the script (with and without bash-completion loaded), find the function
