@@ -1,11 +1,11 @@
 // nfsctl metrics [--textfile DIR], metrics install-timer.
+import { cronFilePlan } from '../../plan/cron-file.js';
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { renderMetrics, snapshot } from '../../metrics/metrics.js';
 import { checkTextfileDir, writeTextfile } from '../../metrics/textfile.js';
 import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
 import { checkPlainPath } from '../../core/plain-path.js';
-import { newPlanId, type Plan } from '../../plan/plan.js';
 import { simpleDiff } from '../../core/line-diff.js';
 
 export async function runMetrics(ctx: Context, o: { textfile?: string }): Promise<void> {
@@ -62,28 +62,8 @@ export async function runInstallMetricsTimer(
     else ctx.out.line(`${role}:${path} is already up to date`);
     return;
   }
-  const plan: Plan = {
-    id: newPlanId(),
-    title: `install the metrics timer on ${role}`,
-    notes: [`diff of ${role}:${path}:`, ...diff],
-    phases: [
-      {
-        title: 'write the cron entry',
-        steps: [
-          {
-            id: `${role}:cron`,
-            host: role,
-            title: `write ${path}`,
-            action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line },
-            undo:
-              before === null
-                ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } }
-                : { title: `restore ${path}`, action: { kind: 'write', path, content: before } },
-          },
-        ],
-      },
-    ],
-  };
+  const plan = cronFilePlan({ title: `install the metrics timer on ${role}`, role, path, before, content, line, diff });
+
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
   const runner = await ctx.runner();
   await ctx.withPairLock('metrics install-timer', async () => {

@@ -1,6 +1,7 @@
 // nfsctl sync: the periodic pull of the NFS root by the host that does NOT hold the VIP
 // from the one that does, run on the receiving host (over its one SSH connection when this
 // is the other host), with a source sanity check, a dry-run pass and a deletion cap.
+import { cronFilePlan } from '../../plan/cron-file.js';
 import { simpleDiff } from '../../core/line-diff.js';
 import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
@@ -216,28 +217,8 @@ export async function runInstallTimer(
     ctx.out.line(`${role}:${path} is already up to date`);
     return;
   }
-  const plan: Plan = {
-    id: newPlanId(),
-    title: `install the sync timer on ${role}`,
-    notes: [`diff of ${role}:${path}:`, ...diff],
-    phases: [
-      {
-        title: 'write the cron entry',
-        steps: [
-          {
-            id: `${role}:cron`,
-            host: role,
-            title: `write ${path}`,
-            action: { kind: 'write', path, content, mode: 0o644, backup: before !== null, summary: line },
-            undo:
-              before === null
-                ? { title: `remove ${path}`, action: { kind: 'run', argv: ['rm', '-f', '--', path] } }
-                : { title: `restore ${path}`, action: { kind: 'write', path, content: before } },
-          },
-        ],
-      },
-    ],
-  };
+  const plan = cronFilePlan({ title: `install the sync timer on ${role}`, role, path, before, content, line, diff });
+
   if (!o.json) ctx.out.info(`diff ${role}:${path}\n${diff.join('\n')}`);
   await ctx.withPairLock('sync install-timer', async () => {
     await runPlan(ctx, plan, o, `Write ${path} on ${role}?`);
