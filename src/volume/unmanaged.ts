@@ -3,6 +3,7 @@
 // it, without nfsctl's metadata or marker. The old provisioning service left exactly these
 // (one LV per volume at /nfs/{namespace}{name}, a line in /etc/exports); `volume list` and
 // `health` show them, and `volume adopt` takes them over. Reads only.
+import { lvsArgv } from './backend/lvm.js';
 import { exporterOf } from './nfs-server/registry.js';
 import type { Config, PairRole } from '../config/schema.js';
 import { fileContent, type Host, type RunResult } from '../host/host.js';
@@ -11,7 +12,7 @@ import { parseLvsJson, NFSCTL_TAG, type LvmLv } from '../core/lvm-json.js';
 import { parseExports, normalizeExportPath, type ExportEntry } from '../core/exports-file.js';
 import { findMounts, type FstabMount } from '../core/fstab.js';
 import { HostUnreachableError } from '../core/errors.js';
-import { catDirArgv, lvmArgs, splitCat, XFS_META_DIR, type HostInventory, type MountEntry } from './inventory.js';
+import { catDirArgv, splitCat, XFS_META_DIR, type HostInventory, type MountEntry } from './inventory.js';
 import type { VolumeView } from './state.js';
 
 /** The kernel exports files besides nfsctl's own: where hand-made and old lines live. */
@@ -32,18 +33,7 @@ export async function readForeign(config: Config, host: Host): Promise<ForeignRe
   const argvs: string[][] = [];
   const uses: ((r: RunResult) => void)[] = [];
   if (config.backends.lvm) {
-    argvs.push([
-      'lvs',
-      ...lvmArgs(config),
-      '--reportformat',
-      'json',
-      '--units',
-      'b',
-      '--nosuffix',
-      '-o',
-      'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
-      config.backends.lvm.vg,
-    ]);
+    argvs.push(lvsArgv(config, config.backends.lvm.vg));
     uses.push((r) => {
       if (r.exitCode === 0) out.lvs = parseLvsJson(r.stdout);
       else out.error = `lvs: ${r.stderr.trim()}`;

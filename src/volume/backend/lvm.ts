@@ -56,6 +56,22 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
   return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
 }
 
+/** Every LV of `vg` with what nfsctl reads of it (JSON, bytes): the inventory's and the unmanaged scan's one lvs. */
+export function lvsArgv(config: Config, vg: string): string[] {
+  return [
+    'lvs',
+    ...lvmArgs(config),
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
+    vg,
+  ];
+}
+
 export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
   name: 'lvm',
   metaName: BACKEND_META_NAMES.lvm,
@@ -92,24 +108,10 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
 
   readHost(config, inv, read) {
     const lvm = config.backends.lvm!;
-    read(
-      [
-        'lvs',
-        ...lvmArgs(config),
-        '--reportformat',
-        'json',
-        '--units',
-        'b',
-        '--nosuffix',
-        '-o',
-        'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
-        lvm.vg,
-      ],
-      (r) => {
-        if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
-        else inv.error = `lvs: ${r.stderr.trim()}`;
-      },
-    );
+    read(lvsArgv(config, lvm.vg), (r) => {
+      if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
+      else inv.error = `lvs: ${r.stderr.trim()}`;
+    });
     read(
       [
         'vgs',
