@@ -14,6 +14,7 @@ PKGS=(
   qemu-system-x86 qemu-utils busybox-static cpio xz-utils
   prometheus   # promtool: nfsctl metrics output is checked with `promtool check metrics`
   fio   # the kernel-client drill (test/lab/vm.test.ts): a verifying writer on the NFS mount
+  drbd-utils   # --replication drbd: drbdadm/drbdsetup in the vm guests (their kernel has drbd.ko)
   # operator-experience tests
   bash-completion zsh fish mandoc groff-base man-db tmux
 )

@@ -64,6 +64,8 @@ export const CONFIG_DOCS: Record<string, string> = {
   'capacity.tolerancePercent':
     "How far apart (in percent of the larger) the two hosts' volume group / XFS root sizes and free space may be before health warns (0 to 100, default 10): the next mirrored create must fit on both.",
   'rsync.interval': 'How often data is synchronised to the standby (1m to 1d).',
+  'rsync.ioTimeout':
+    'How long a copy may move no data before rsync ends it (rsync --timeout; 10s to 1h). Ends a copy left hanging, e.g. when half of rsync was killed; rsync keeps a slow copy alive.',
   services: 'How services are started, stopped and queried.',
   'services.manager': 'systemctl, or command to use services.command (hosts without systemd).',
   'services.command':

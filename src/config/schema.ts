@@ -101,6 +101,10 @@ export const configSchema = z
           })
           .describe(DURATION_DESCRIPTION)
           .default('15m'),
+        // rsync's own --timeout: a copy that moves no data for this long ends (exit 30) instead of
+        // hanging the step; e.g. one half of rsync's process pair killed leaves the other waiting
+        // on the socket forever. rsync sends keepalives while it works, so a slow copy is not cut.
+        ioTimeout: duration({ minMs: 10_000, maxMs: 3_600_000 }).describe(DURATION_DESCRIPTION).default('5m'),
       })
       .strict()
       .default({}),

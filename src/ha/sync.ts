@@ -82,6 +82,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
     '--numeric-ids',
     '--itemize-changes',
     '--stats',
+    `--timeout=${Math.ceil(a.config.rsync.ioTimeout / 1000)}`,
     ...(a.dryRun ? ['--dry-run'] : []),
     ...(a.progress && !a.dryRun ? ['--info=progress2'] : []),
     ...(a.maxDelete !== undefined ? [`--max-delete=${a.maxDelete}`] : []),

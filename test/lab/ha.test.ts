@@ -185,13 +185,16 @@ describe.sequential(`HA on lab ${NS}`, () => {
       expect((await labExec('primary', ['labsvc', 'is-enabled', 'keepalived'])).exitCode).toBe(0); // still untouched
       expect(await vipHolders()).toEqual(['backup']);
 
-      // rsync killed mid-transfer: the VIP stays on the backup, --resume completes
+      // rsync killed mid-transfer: the VIP stays on the backup, --resume completes. The copy is
+      // a pair of processes (generator and receiver): kill both in one pass, as an OOM kill or
+      // an operator's pkill would. Killing only one leaves the other waiting on the socket
+      // until rsync.ioTimeout (--timeout) ends it (the likely cause of a CI failure on 2026-12-02).
       const killer = labExec(
         'primary',
         [
           'bash',
           '-c',
-          'for i in $(seq 2400); do for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/self/ns/net)" ] || continue; c=$(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null); case "$c" in *itemize*dry-run*|*dry-run*itemize*) ;; *itemize*) kill -9 $p && echo killed && exit 0;; esac; done; sleep 0.02; done; exit 1',
+          'for i in $(seq 2400); do hit=; for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/self/ns/net)" ] || continue; c=$(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null); case "$c" in *itemize*dry-run*|*dry-run*itemize*) ;; *itemize*) hit="$hit $p";; esac; done; if [ -n "$hit" ]; then kill -9 $hit && echo killed && exit 0; fi; sleep 0.02; done; exit 1',
         ],
         { timeoutMs: 120_000 },
       );

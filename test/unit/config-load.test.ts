@@ -52,7 +52,7 @@ describe('unknown keys', () => {
     );
     const far = errorOf(testConfigYaml('/tmp/x', 'rsync:\n  frobnicate: 3\n'));
     expect(far).toMatch(
-      /config\.yaml:19:3: rsync\.frobnicate: unknown key "frobnicate" \(known here: module, interval\)/,
+      /config\.yaml:19:3: rsync\.frobnicate: unknown key "frobnicate" \(known here: module, interval, ioTimeout\)/,
     );
     const flow = errorOf(testConfigYaml('/tmp/x', 'keepalived: { interface: eth0, instanse: VI_NFS }\n'));
     expect(flow).toMatch(/config\.yaml:18:32: keepalived\.instanse: unknown key "instanse"; did you mean "instance"\?/);

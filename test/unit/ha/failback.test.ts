@@ -193,12 +193,17 @@ describe('sync helpers', () => {
       '--numeric-ids',
       '--itemize-changes',
       '--stats',
+      '--timeout=300',
       '--dry-run',
       '--max-delete=5',
       '--exclude=/.nfsctl/',
       'rsync://198.51.100.12/nfs/',
       '/nfs/',
     ]);
+    // rsync.ioTimeout becomes rsync's --timeout in seconds (a copy that stops moving data ends)
+    const slow = cfg();
+    slow.rsync.ioTimeout = 30_000;
+    expect(rsyncArgv({ config: slow, source: 'backup', dryRun: false })).toContain('--timeout=30');
     expect(rsyncArgv({ config: cfg(), source: 'primary', dryRun: false, ssh: true }).slice(-2)).toEqual([
       'root@198.51.100.11:/nfs/',
       '/nfs/',
