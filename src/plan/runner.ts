@@ -167,6 +167,11 @@ export class Runner {
       return h;
     };
     const completed: Step[] = [];
+    // one audit record per step that ended (done: 0, interrupted: 130, failed: 1), with its time
+    const auditStep = (hostName: string, detail: string, exitCode: number, t0: number) =>
+      audit
+        .append({ planId: plan.id, host: hostName, event: 'step', detail, exitCode, durationMs: Date.now() - t0 })
+        .catch(() => undefined);
     let failure: { step: Step; error: unknown } | undefined;
     const started = Date.now();
     // SIGINT/SIGTERM: the first stops starting new steps (the running ones finish, or fail
@@ -222,16 +227,7 @@ export class Runner {
                 completed.push(step);
                 const ms = Date.now() - t0;
                 // per-step timings in the audit log: where the time of a long plan went
-                await audit
-                  .append({
-                    planId: plan.id,
-                    host: hostName,
-                    event: 'step',
-                    detail: step.id,
-                    exitCode: 0,
-                    durationMs: ms,
-                  })
-                  .catch(() => undefined);
+                await auditStep(hostName, step.id, 0, t0);
                 progress.stepDone(hostName, step.title, ms);
               } catch (error) {
                 // the Ctrl-C that reached us also reached a local command: its failure may be seen
@@ -254,32 +250,12 @@ export class Runner {
                     (error instanceof CommandCancelledError && error.mayStillRun)
                   )
                     intr.stillRunning.add(hostName);
-                  await audit
-                    .append({
-                      planId: plan.id,
-                      host: hostName,
-                      event: 'step',
-                      detail: `${step.id}: ${rec.error}`,
-                      exitCode: 130,
-                      durationMs: Date.now() - t0,
-                    })
-                    .catch(() => undefined);
-                  progress.stepFailed(hostName, step.title, rec.error);
-                  return;
+                } else {
+                  rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
+                  rec.error = (error as Error).message;
+                  failure ??= { step, error };
                 }
-                rec.status = error instanceof HostUnreachableError ? 'unknown' : 'failed';
-                rec.error = (error as Error).message;
-                failure ??= { step, error };
-                await audit
-                  .append({
-                    planId: plan.id,
-                    host: hostName,
-                    event: 'step',
-                    detail: `${step.id}: ${rec.error}`,
-                    exitCode: 1,
-                    durationMs: Date.now() - t0,
-                  })
-                  .catch(() => undefined);
+                await auditStep(hostName, `${step.id}: ${rec.error}`, rec.status === 'interrupted' ? 130 : 1, t0);
                 progress.stepFailed(hostName, step.title, rec.error);
                 return;
               } finally {

@@ -160,6 +160,22 @@ describe('plan runner', () => {
     expect(journal.steps.find((s: { id: string }) => s.id === 'backup:c').status).toBe('failed');
   });
 
+  it('audits every step that ended: 0 for done, 1 for the failed one, with a duration', async () => {
+    const { runner, hosts, dir } = setup();
+    hosts.backup.on(['do', 'b'], { exitCode: 1 });
+    await runner.run(mirroredPlan(), apply).catch(() => undefined);
+    const steps = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.event === 'step');
+    const byDetail = new Map(steps.map((r) => [String(r.detail).split(':').slice(0, 2).join(':'), r]));
+    expect(byDetail.get('backup:a')).toMatchObject({ host: 'backup', exitCode: 0 });
+    expect(byDetail.get('backup:b')).toMatchObject({ host: 'backup', exitCode: 1 });
+    expect(String(byDetail.get('backup:b')!.detail)).toMatch(/^backup:b: .+/);
+    for (const r of steps) expect(typeof r.durationMs).toBe('number');
+  });
+
   it('does not start new steps on other hosts after a failure', async () => {
     const { runner, hosts } = setup();
     hosts.primary.on(['do', 'a'], { exitCode: 1 });
