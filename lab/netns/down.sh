@@ -127,7 +127,8 @@ lab_down() {
 
   # 5. state dir: never remove through a mount
   if [ -d "$L" ]; then
-    if awk -v d="$L" 'index($2, d) == 1 {found=1} END {exit !found}' /proc/mounts; then
+    # "$L/" (with the slash): /tmp/nfslab must not see another lab's /tmp/nfslab-adopt mounts
+    if awk -v d="$L/" 'index($2, d) == 1 || $2 == substr(d, 1, length(d) - 1) {found=1} END {exit !found}' /proc/mounts; then
       warn "mounts remain below $L; not removing it"; rc=1
     else
       rm -rf --one-file-system "$L"

@@ -1,6 +1,6 @@
 // lab down leaves nothing behind, and lab up builds it again (so files running after this one
 // still find a lab). Times of both are printed.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LAB_DIR, LAB_NAMESPACES, formatFailure, labSh, run, vipHolders } from './helpers.js';
 
@@ -80,6 +80,21 @@ describe('lab lifecycle', () => {
     const twice = await labSh(['up']);
     expect(twice.exitCode).not.toBe(0);
     expect(twice.stderr).toMatch(/already up/);
+    expect((await labSh(['status'])).exitCode).toBe(0);
+  });
+
+  it("down of another lab whose state dir is a prefix of this one's leaves this lab alone and succeeds", async () => {
+    // e.g. lab "nfslab" (/tmp/nfslab) going down while "nfslab-adopt" (/tmp/nfslab-adopt) is up:
+    // this lab's mounts are below LAB_DIR; the other's state dir is LAB_DIR minus its last letter
+    const other = LAB_DIR.slice(0, -1);
+    mkdirSync(other, { recursive: true });
+    const down = await run('bash', ['lab/lab.sh', 'down', '--netns-only'], {
+      env: { NFSLAB_NS: 'nfslab-prefixcheck', NFSLAB_DIR: other },
+      timeoutMs: 60_000,
+    });
+    expect(down.exitCode, formatFailure('down of the other lab', down)).toBe(0);
+    expect(down.stderr).not.toMatch(/mounts remain/);
+    expect(existsSync(other)).toBe(false);
     expect((await labSh(['status'])).exitCode).toBe(0);
   });
 });
