@@ -7,6 +7,7 @@
 // cannot be carried in a cron line at all, and a backslash would change how cron reads a
 // following `%`: such values are refused, never escaped.
 import { UsageError } from './errors.js';
+import { durationProblem, parseDurationMs } from './numbers.js';
 import { quoteArg } from '../host/quote.js';
 
 /** Intervals cron can run exactly: whole minutes that divide an hour, whole hours that divide a day. */
@@ -16,18 +17,14 @@ export const CRON_HOURS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
 const INTERVAL_HELP = `cron runs a job exactly every N minutes only when N divides 60 (${CRON_MINUTES.join(', ')}m) and every N hours only when N divides 24 (${CRON_HOURS.join(', ')}h)`;
 
 /**
- * A strict interval: `<n>s`, `<n>m` or `<n>h` with a whole, positive n (no fractions, no
- * exponents, no hex, no spaces). Returns milliseconds. (Small on purpose; to be unified with
- * the generic duration parser in src/core once that exists.)
+ * An interval for a cron timer, in the one duration grammar of nfsctl (src/core/numbers.ts:
+ * `15m`, `2h`, `1d`; the config's rsync.interval reads the same), in milliseconds. Whether
+ * cron can run it exactly is cronSchedule's question.
  */
 export function parseCronInterval(text: string, what = '--interval'): number {
-  const m = /^([1-9][0-9]{0,6})(s|m|h)$/.exec(text);
-  if (!m)
-    throw new UsageError(
-      `${what}: expected a whole number of minutes or hours like 15m or 2h, got ${JSON.stringify(text)}`,
-    );
-  const n = Number(m[1]);
-  return n * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
+  const p = durationProblem(text);
+  if (p) throw new UsageError(`${what}: expected a whole number of minutes or hours like 15m or 2h; ${p}`);
+  return parseDurationMs(text);
 }
 
 /** The five schedule fields for an interval, or a UsageError when cron cannot run it exactly. */
