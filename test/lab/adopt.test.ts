@@ -5,7 +5,7 @@
 // and `health` show them as unmanaged; each inconsistent one is refused with the difference
 // and nothing changes; `volume adopt --all --map` takes over the consistent one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labExec, labExecOk, NS } from './helpers.js';
+import { labExec, labExecOk, NS, VIP, vipHolders, waitFor } from './helpers.js';
 
 const CFG = '/etc/nfsctl/adopt.yaml'; // the lab's config with nfs.server: kernel (the old lines are kernel exports)
 const nfsctl = (args: string[], host: 'primary' | 'backup' = 'primary') =>
@@ -13,6 +13,22 @@ const nfsctl = (args: string[], host: 'primary' | 'backup' = 'primary') =>
 const OPTS = 'rw,sync,no_root_squash,no_subtree_check';
 const LVM = "--config 'global { activation = 0 }'";
 const VOLS = ['teamadata', 'teambweb', 'teamcweb', 'plaindir'];
+// This tier has no kernel nfsd: ganesha stands in for it and serves /nfs/teamadata on both hosts
+// from a static EXPORT in ganesha.conf (outside nfsctl's files), so a client writes through the
+// VIP into the very directory the kernel export lines name. With nfs.server: kernel, nfsctl's
+// freeze stops the NFS service (nfs-ganesha here) and its start serves the export again, as
+// stopping and starting nfsd would.
+const STANDIN_BEGIN = '# adopt-test stand-in for kernel nfsd: begin';
+const STANDIN = [
+  STANDIN_BEGIN,
+  'EXPORT { Export_Id = 9017; Path = /nfs/teamadata; Pseudo = /nfs/teamadata; Access_Type = RW; Squash = No_Root_Squash; SecType = sys; Protocols = 3, 4; Transports = TCP; FSAL { Name = VFS; } }',
+  '# adopt-test stand-in: end',
+].join('\n');
+const dropStandin = `sed -i '/^# adopt-test stand-in for kernel nfsd: begin$/,/^# adopt-test stand-in: end$/d' /etc/ganesha/ganesha.conf`;
+const URL = `nfs://${VIP}/nfs/teamadata`;
+/** sha256 of every file of the adopted volume on one host, sorted by name. */
+const sums = (h: 'primary' | 'backup') =>
+  labExecOk(h, ['bash', '-c', 'cd /nfs/teamadata && find . -type f -exec sha256sum {} + | LC_ALL=C sort -k2']);
 
 /** Shell that builds one old-style volume on this host. */
 const old = (dir: string, o: { lv?: boolean; opts?: string } = {}) =>
@@ -67,14 +83,36 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
           old('plaindir', { lv: false }),
           ...(h === 'primary' ? [old('teambweb')] : []),
           'exportfs -ra',
+          dropStandin,
+          `printf '%s\\n' '${STANDIN}' >> /etc/ganesha/ganesha.conf`,
+          'labsvc restart nfs-ganesha >/dev/null',
         ].join('\n'),
       ]);
     }
     await nfsctl(['lock', 'break', '--yes']);
+    // a client's file from before the adoption, written through the VIP (the old cron pull has not run)
+    await waitFor(
+      async () =>
+        (
+          await labExec('client', [
+            'bash',
+            '-c',
+            `head -c 65536 /dev/urandom > /tmp/adopt-before && timeout -k 1 10 nfs-cp /tmp/adopt-before ${URL}/before.bin`,
+          ])
+        ).exitCode === 0,
+      30_000,
+    );
   }, 120_000);
   afterAll(async () => {
-    for (const h of ['primary', 'backup'] as const) await labExec(h, ['bash', '-c', `${teardown}\nrm -f ${CFG}`]);
-  }, 120_000);
+    // a failed handover test may leave the VIP on the backup: hand it back first
+    if ((await vipHolders()).join() !== 'primary') await nfsctl(['failback', '--yes']);
+    for (const h of ['primary', 'backup'] as const)
+      await labExec(h, [
+        'bash',
+        '-c',
+        `${teardown}\nrm -f ${CFG}\n${dropStandin}\nlabsvc restart nfs-ganesha >/dev/null`,
+      ]);
+  }, 180_000);
 
   it('volume list and health show every unmanaged volume, marked, with whether both hosts agree', async () => {
     const r = await nfsctl(['volume', 'list', '--json']);
@@ -153,4 +191,63 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
     expect(doc.volumes.find((v) => v.id === 'team-a/data')).toMatchObject({ path: '/nfs/teamadata', fsid: null });
     expect(doc.unmanaged.map((u) => u.path)).not.toContain('/nfs/teamadata');
   });
+
+  it('on the adopted volume, resize, sync, switchover and failback lose nothing a client wrote through the VIP before and during them', async () => {
+    // the client writes a numbered file every 0.1 s through the VIP; each write it saw succeed must survive
+    const writer = labExec(
+      'client',
+      [
+        'bash',
+        '-c',
+        `rm -f /tmp/adopt-stop /tmp/adopt-writes; i=0; while [ ! -e /tmp/adopt-stop ] && [ $i -lt 3000 ]; do i=$((i+1)); head -c 2048 /dev/urandom > /tmp/adopt-w; if timeout -k 1 10 nfs-cp /tmp/adopt-w ${URL}/w$i >/dev/null 2>&1; then echo "$(sha256sum < /tmp/adopt-w | cut -d' ' -f1)  ./w$i" >> /tmp/adopt-writes; fi; sleep 0.1; done`,
+      ],
+      { timeoutMs: 600_000 },
+    );
+    const okWrites = async () =>
+      (await labExec('client', ['bash', '-c', 'cat /tmp/adopt-writes 2>/dev/null'])).stdout.split('\n').filter(Boolean);
+    const moreWrites = async () => {
+      const n = (await okWrites()).length;
+      await waitFor(async () => (await okWrites()).length >= n + 3, 30_000);
+    };
+    try {
+      await moreWrites();
+      const resize = await nfsctl(['volume', 'resize', 'team-a/data', '-s', '64Mi', '--yes']);
+      expect(resize.exitCode, resize.stdout + resize.stderr).toBe(0);
+      for (const h of ['primary', 'backup'] as const) {
+        const lv = await labExecOk(h, ['bash', '-c', `lvs ${LVM} --noheadings --units b -o lv_size vgnfs/teamadata`]);
+        expect(lv.trim()).toBe('67108864B');
+      }
+      const sync = await nfsctl(['sync', '--yes']);
+      expect(sync.exitCode, sync.stdout + sync.stderr).toBe(0);
+      expect((await labExecOk('backup', ['sha256sum', '/nfs/teamadata/before.bin'])).split(' ')[0]).toBe(
+        (await labExecOk('primary', ['sha256sum', '/nfs/teamadata/before.bin'])).split(' ')[0],
+      );
+      await moreWrites();
+      const sw = await nfsctl(['switchover', '--yes']);
+      expect(sw.exitCode, sw.stdout + sw.stderr).toBe(0);
+      expect(await vipHolders()).toEqual(['backup']);
+      await moreWrites(); // served by the backup now
+      const fb = await nfsctl(['failback', '--yes']);
+      expect(fb.exitCode, fb.stdout + fb.stderr).toBe(0);
+      expect(await vipHolders()).toEqual(['primary']);
+      await moreWrites();
+    } finally {
+      await labExec('client', ['touch', '/tmp/adopt-stop']);
+      await writer;
+    }
+    // what the primary took after the failback's final copy reaches the backup with the next sync
+    const last = await nfsctl(['sync', '--yes']);
+    expect(last.exitCode, last.stdout + last.stderr).toBe(0);
+    const [p, b] = [await sums('primary'), await sums('backup')];
+    expect(b).toBe(p);
+    const written = await okWrites();
+    expect(written.length).toBeGreaterThanOrEqual(12);
+    const have = new Set(p.split('\n'));
+    expect(written.filter((w) => !have.has(w))).toEqual([]);
+    expect(p).toContain(`./before.bin`);
+    const list = JSON.parse((await nfsctl(['volume', 'list', '--json'])).stdout) as {
+      volumes: { id: string; sizeBytes?: number; drift: string[] }[];
+    };
+    expect(list.volumes.find((v) => v.id === 'team-a/data')).toMatchObject({ sizeBytes: 67108864, drift: [] });
+  }, 300_000);
 });
