@@ -26,6 +26,9 @@ const STANDIN = [
 ].join('\n');
 const dropStandin = `sed -i '/^# adopt-test stand-in for kernel nfsd: begin$/,/^# adopt-test stand-in: end$/d' /etc/ganesha/ganesha.conf`;
 const URL = `nfs://${VIP}/nfs/teamadata`;
+// the old service's backup pull (no cron daemon runs in the lab: the line is only read and edited)
+const OLD_PULL = '*/15 * * * * root rsync -a --delete 198.51.100.11::nfs /nfs >/var/log/old-pull.log 2>&1';
+const OLD_CRON = `# old provisioning service: pull the volumes every 15 minutes\nMAILTO=root\n${OLD_PULL}\n`;
 /** sha256 of every file of the adopted volume on one host, sorted by name. */
 const sums = (h: 'primary' | 'backup') =>
   labExecOk(h, ['bash', '-c', 'cd /nfs/teamadata && find . -type f -exec sha256sum {} + | LC_ALL=C sort -k2']);
@@ -46,7 +49,7 @@ const old = (dir: string, o: { lv?: boolean; opts?: string } = {}) =>
 const teardown = [
   ...VOLS.map(
     (d) =>
-      `lvremove ${LVM} -q -y vgnfs/${d} >/dev/null 2>&1; rmdir /nfs/${d} 2>/dev/null; sed -i -e '\\#/nfs/${d} #d' /etc/fstab /etc/exports; [ -f /etc/exports.d/nfsctl.exports ] && sed -i '\\#/nfs/${d} #d' /etc/exports.d/nfsctl.exports`,
+      `lvremove ${LVM} -q -y vgnfs/${d} >/dev/null 2>&1; rm -rf -- /nfs/${d}; sed -i -e '\\#/nfs/${d} #d' /etc/fstab /etc/exports; [ -f /etc/exports.d/nfsctl.exports ] && sed -i '\\#/nfs/${d} #d' /etc/exports.d/nfsctl.exports`,
   ),
   "sed -i '/^# nfsctl:team-a\\/data$/d' /etc/fstab; exportfs -ra; true",
 ].join('\n');
@@ -82,6 +85,12 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
           old('teamcweb', { opts: h === 'backup' ? 'rw,async,no_root_squash,no_subtree_check' : OPTS }),
           old('plaindir', { lv: false }),
           ...(h === 'primary' ? [old('teambweb')] : []),
+          ...(h === 'backup'
+            ? [
+                'cp -p /etc/cron.d/nfsctl-sync /tmp/adopt-nfsctl-sync.orig',
+                `printf '%s' '${OLD_CRON}' > /etc/cron.d/nfs-backup`,
+              ]
+            : []),
           'exportfs -ra',
           dropStandin,
           `printf '%s\\n' '${STANDIN}' >> /etc/ganesha/ganesha.conf`,
@@ -100,7 +109,7 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
             `head -c 65536 /dev/urandom > /tmp/adopt-before && timeout -k 1 10 nfs-cp /tmp/adopt-before ${URL}/before.bin`,
           ])
         ).exitCode === 0,
-      30_000,
+      60_000, // ganesha was just restarted on both hosts
     );
   }, 120_000);
   afterAll(async () => {
@@ -110,7 +119,7 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
       await labExec(h, [
         'bash',
         '-c',
-        `${teardown}\nrm -f ${CFG}\n${dropStandin}\nlabsvc restart nfs-ganesha >/dev/null`,
+        `${teardown}\nrm -f ${CFG} /etc/cron.d/nfs-backup\n[ -f /tmp/adopt-nfsctl-sync.orig ] && mv /tmp/adopt-nfsctl-sync.orig /etc/cron.d/nfsctl-sync\n${dropStandin}\nlabsvc restart nfs-ganesha >/dev/null`,
       ]);
   }, 180_000);
 
@@ -250,4 +259,43 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
     };
     expect(list.volumes.find((v) => v.id === 'team-a/data')).toMatchObject({ sizeBytes: 67108864, drift: [] });
   }, 300_000);
+
+  it('--replace-cron: refused while the old pull still copies unadopted volumes; then turns off exactly its line and installs the sync timer', async () => {
+    const cronState = () =>
+      labExecOk('backup', ['bash', '-c', 'cat /etc/cron.d/nfs-backup; echo ==; cat /etc/cron.d/nfsctl-sync']);
+    const before = await cronState();
+    const refused = await nfsctl(['volume', 'adopt', '--all', '--replace-cron', '--yes']);
+    expect(refused.exitCode, refused.stdout + refused.stderr).toBe(4);
+    expect(refused.stderr).toMatch(/--replace-cron: the old pull still copies .*\/nfs\/teambweb.*nothing was changed/);
+    expect(await cronState()).toBe(before);
+    // the operator settles the inconsistent ones (here: they go); teamadata is adopted already
+    for (const h of ['primary', 'backup'] as const)
+      await labExecOk(h, [
+        'bash',
+        '-c',
+        ['teambweb', 'teamcweb', 'plaindir']
+          .map(
+            (d) =>
+              `lvremove ${LVM} -q -y vgnfs/${d} >/dev/null 2>&1; rm -rf -- /nfs/${d}; sed -i -e '\\#/nfs/${d} #d' /etc/fstab /etc/exports`,
+          )
+          .concat('exportfs -ra')
+          .join('\n'),
+      ]);
+    const r = await nfsctl(['volume', 'adopt', '--all', '--replace-cron', '--yes']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('turned off the old rsync pull at backup:/etc/cron.d/nfs-backup line 3');
+    const [oldFile, timer] = (await cronState()).split('==\n');
+    expect(oldFile).toBe(
+      OLD_CRON.replace(
+        `${OLD_PULL}\n`,
+        `# nfsctl: the old rsync pull below is off; nfsctl sync runs from /etc/cron.d/nfsctl-sync instead (volume adopt --replace-cron)\n#${OLD_PULL}\n`,
+      ),
+    );
+    expect(timer).toMatch(
+      /^\*\/15 \* \* \* \* root \/usr\/local\/sbin\/nfsctl sync --yes --json >> \/var\/log\/nfsctl\/sync\.log 2>&1$/m,
+    );
+    // health sees the timer installed with rsync.interval's schedule
+    const h = JSON.parse((await nfsctl(['health', '--json'])).stdout) as { checks: { id: string; status: string }[] };
+    expect(h.checks.find((c) => c.id === 'sync-timer')).toMatchObject({ status: 'ok' });
+  }, 120_000);
 });
