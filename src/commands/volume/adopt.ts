@@ -34,7 +34,9 @@ export function register(parent: Command): void {
   examples(cmd, [
     ['what would be adopted, and what is refused', 'nfsctl volume adopt --all --pvs pvs.json --dry-run'],
     ['one volume of the old layout (/nfs/{namespace}{name})', 'nfsctl volume adopt team-a/data --path /nfs/team-adata'],
-    ['every volume, names from the cluster', 'kubectl get pv -o json | nfsctl volume adopt --all --pvs -'],
-    ['and hand the old cron pull over to the sync timer', 'nfsctl volume adopt --all --pvs pvs.json --replace-cron'],
+    [
+      'every volume, names from the cluster, and the old cron pull handed over to the sync timer',
+      'kubectl get pv -o json | nfsctl volume adopt --all --pvs - --replace-cron',
+    ],
   ]);
 }
