@@ -299,3 +299,49 @@ describe.sequential(`volume adopt and unmanaged volumes on lab ${NS}`, () => {
     expect(h.checks.find((c) => c.id === 'sync-timer')).toMatchObject({ status: 'ok' });
   }, 120_000);
 });
+
+// ROX on the lab's own config (ganesha, xfsquota): the export is read-only for a real client.
+describe.sequential(`ROX volume on lab ${NS}`, () => {
+  const ROX = 'team-r/ro';
+  const PATH = '/nfs/team-r_ro';
+  const main = (args: string[]) => labExec('primary', ['nfsctl', ...args], { timeoutMs: 120_000 });
+  afterAll(async () => {
+    await main(['volume', 'delete', ROX, '--yes', '--force', '--ignore-not-found']);
+  }, 120_000);
+
+  it('--access-mode ROX: ganesha serves it Access_Type = RO, a client reads through the VIP and cannot write; the PV says readOnly', async () => {
+    const r = await main([
+      'volume',
+      'create',
+      ROX,
+      '-s',
+      '16M',
+      '--access-mode',
+      'ROX',
+      '--yes',
+      '--output',
+      'pv-json',
+    ]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const pv = JSON.parse(r.stdout) as { spec: { accessModes: string[]; nfs: { readOnly?: boolean } } };
+    expect(pv.spec.accessModes).toEqual(['ReadOnlyMany']);
+    expect(pv.spec.nfs.readOnly).toBe(true);
+    for (const h of ['primary', 'backup'] as const)
+      expect(
+        await labExecOk(h, ['bash', '-c', `cat /etc/ganesha/nfsctl/*.conf | grep -c 'Access_Type = RO;'`]),
+      ).not.toBe('0');
+    await labExecOk('primary', ['bash', '-c', `echo readable > ${PATH}/r.txt`]);
+    const url = `nfs://${VIP}${PATH}`;
+    const read = await labExec('client', ['timeout', '-k', '1', '20', 'nfs-cat', `${url}/r.txt`]);
+    expect(read.stdout, read.stderr).toBe('readable\n');
+    const write = await labExec('client', [
+      'bash',
+      '-c',
+      `echo no > /tmp/rox-w && timeout -k 1 20 nfs-cp /tmp/rox-w ${url}/w.txt`,
+    ]);
+    expect(write.exitCode, write.stdout + write.stderr).not.toBe(0);
+    expect((await labExec('primary', ['test', '-e', `${PATH}/w.txt`])).exitCode).not.toBe(0);
+    const show = await main(['volume', 'show', ROX, '--output', 'pv-json']);
+    expect(JSON.parse(show.stdout).spec).toMatchObject({ accessModes: ['ReadOnlyMany'], nfs: { readOnly: true } });
+  }, 120_000);
+});
