@@ -78,10 +78,15 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
     const [state, foreign, pullsP, pullsB] = await Promise.all([
       loadPairState(ctx),
       readForeignPair(config, hosts),
-      readOldPulls(config, 'primary', hosts.primary).catch(() => []),
-      readOldPulls(config, 'backup', hosts.backup).catch(() => []),
+      readOldPulls(config, 'primary', hosts.primary).catch((e: Error) => e),
+      readOldPulls(config, 'backup', hosts.backup).catch((e: Error) => e),
     ]);
-    const pulls = [...pullsP, ...pullsB];
+    const cronErrors = [pullsP, pullsB].filter((x): x is Error => x instanceof Error);
+    if (o.replaceCron && cronErrors.length)
+      throw new PreconditionError(
+        `--replace-cron: cannot read the crontabs (${cronErrors.map((e) => e.message).join('; ')}); nothing was adopted, nothing was changed`,
+      );
+    const pulls = [pullsP, pullsB].flatMap((x) => (x instanceof Error ? [] : x));
     const unmanaged = findUnmanaged(config, state.inv, foreign, state.views);
     const refusals: AdoptRefusal[] = [];
     const targets: AdoptTarget[] = [];
