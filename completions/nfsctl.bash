@@ -80,12 +80,12 @@ _nfsctl_opts() {
     'volume') REPLY='-c --config --no-color -h --help' ;;
     'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
     'volume list') REPLY='-c --config --no-color -l --selector --sort --over -o --output --json -h --help' ;;
-    'volume show') REPLY='-c --config --no-color --json -h --help' ;;
+    'volume show') REPLY='-c --config --no-color --json -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
     'volume unexport') REPLY='-c --config --no-color --clients --dry-run -y --yes -h --help' ;;
     'volume resize') REPLY='-c --config --no-color -s --size --dry-run -y --yes --json -h --help' ;;
     'volume delete') REPLY='-c --config --no-color --keep-data --force --ignore-not-found --dry-run -y --yes --json -h --help' ;;
-    'volume adopt') REPLY='-c --config --no-color --path --all --pvs --map --dry-run -y --yes --json -h --help' ;;
+    'volume adopt') REPLY='-c --config --no-color --path --all --pvs --map --replace-cron --dry-run -y --yes --json -h --help' ;;
     'volume reconcile') REPLY='-c --config --no-color --pvs -o --output --json -h --help' ;;
     'status') REPLY='-c --config --no-color --json -h --help' ;;
     'health') REPLY='-c --config --no-color --host -v --verbose --json -h --help' ;;
@@ -139,6 +139,11 @@ _nfsctl_optval() {
     'volume list|--sort') REPLY='words:name namespace size used' ;;
     'volume list|--over') REPLY='none' ;;
     'volume list|-o'|'volume list|--output') REPLY='words:wide json' ;;
+    'volume show|-o'|'volume show|--output') REPLY='words:pv-yaml pv-json' ;;
+    'volume show|--access-mode') REPLY='none' ;;
+    'volume show|--reclaim-policy') REPLY='none' ;;
+    'volume show|--claim') REPLY='dyn:volumes' ;;
+    'volume show|--storage-class') REPLY='none' ;;
     'volume export|--clients') REPLY='none' ;;
     'volume export|--options') REPLY='none' ;;
     'volume unexport|--clients') REPLY='none' ;;

@@ -215,7 +215,7 @@ export function draftFrom(o: Observed, flags: InitFlags): Draft {
     const m = /^\*\/(\d+) \* \* \* \*$/.exec(pull.schedule);
     if (m) set('rsync.interval', `${m[1]}m`, `crontab schedule ${pull.schedule}`);
     notes.push(
-      `the old rsync pull runs from cron (${pull.schedule} ${pull.command.slice(0, 100)}): once nfsctl syncs the volumes (\`nfsctl sync install-timer\`), remove that line`,
+      `the old rsync pull runs from cron (${pull.schedule} ${pull.command.slice(0, 100)}): it and nfsctl sync must not both run: \`nfsctl volume adopt --all --replace-cron\` turns that exact line off and installs nfsctl's sync timer`,
     );
   }
   set(

@@ -51,3 +51,32 @@ export function parsePvModel(
   if (sc.length > 253) throw new UsageError('--storage-class: at most 253 characters');
   return { accessModes, reclaimPolicy: rp, claim, storageClass: sc };
 }
+
+/** Only ReadOnlyMany: the export itself is read-only (ro; Access_Type = RO) and so is the PV's volume source. */
+export function isReadOnlyModel(m: Pick<PvModel, 'accessModes'>): boolean {
+  return m.accessModes.length > 0 && m.accessModes.every((a) => a === 'ReadOnlyMany');
+}
+
+/**
+ * The export options for this PV model: ROX alone turns `rw` into `ro`; a read-write mode on
+ * a read-only export is refused (the PV would promise writes the export refuses). `explicit`:
+ * the options came from --options (then a contradicting `rw` is an error, not silently dropped).
+ */
+export function exportOptionsFor(
+  m: Pick<PvModel, 'accessModes'>,
+  options: readonly string[],
+  explicit: boolean,
+): string[] {
+  if (isReadOnlyModel(m)) {
+    if (explicit && options.includes('rw'))
+      throw new UsageError(
+        '--access-mode ROX makes the export read-only: --options must not say rw (leave it out, or say ro)',
+      );
+    return ['ro', ...options.filter((o) => o !== 'rw' && o !== 'ro')];
+  }
+  if (options.includes('ro'))
+    throw new UsageError(
+      `the export options say ro, but --access-mode ${m.accessModes.join(', ')} promises writes: a pod would mount it and fail at its first write; use --access-mode ROX`,
+    );
+  return [...options];
+}

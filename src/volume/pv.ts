@@ -45,8 +45,11 @@ export function persistentVolume(
     claim?: { namespace: string; name: string } | null;
     storageClass?: string;
     source?: Record<string, unknown>;
+    /** ROX: the volume source says readOnly (kubelet mounts it ro). */
+    readOnly?: boolean;
   } = {},
 ) {
+  const source = opts.source ?? { nfs: { server: config.vip, path: v.path } };
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -63,7 +66,11 @@ export function persistentVolume(
       storageClassName: opts.storageClass ?? '',
       mountOptions: ['nfsvers=3', 'hard'],
       // the backend's volume source (src/volume/backend/contract.ts pvSource): NFS from the VIP
-      ...(opts.source ?? { nfs: { server: config.vip, path: v.path } }),
+      ...(opts.readOnly
+        ? Object.fromEntries(
+            Object.entries(source).map(([k, s]) => [k, { ...(s as Record<string, unknown>), readOnly: true }]),
+          )
+        : source),
       ...(opts.claim === null
         ? {}
         : { claimRef: { namespace: (opts.claim ?? v.ref).namespace, name: (opts.claim ?? v.ref).name } }),

@@ -27,6 +27,8 @@ export interface HostVolumeState {
   /** Actually served by the running NFS server. */
   served: boolean;
   clients: string[];
+  /** The export gives every client read-only access (ROX); absent when the exporter cannot tell. */
+  readOnly?: boolean;
 }
 
 export interface VolumeView {
@@ -93,11 +95,22 @@ export function hostState(
   let { usedBytes } = b.storageState(config, inv, v, cluster?.[backend]);
   const ix = indexOf(inv);
   const mounted = ix.mounts.has(v.path);
-  const { configured, clients } = exporterOf(config).exportState(config, inv, v);
+  const { configured, clients, readOnly } = exporterOf(config).exportState(config, inv, v);
   const served = ix.served.has(v.path);
   const usage = present ? hostUsage(config, backend, inv, v, cluster?.[backend]) : null;
   if (usage) usedBytes = usage.usedBytes;
-  return { reachable: true, present, sizeBytes, usedBytes, usage, mounted, configured, served, clients };
+  return {
+    reachable: true,
+    present,
+    sizeBytes,
+    usedBytes,
+    usage,
+    mounted,
+    configured,
+    served,
+    clients,
+    ...(readOnly !== undefined ? { readOnly } : {}),
+  };
 }
 
 /** The intent in this host's own metadata record of `v` (undefined: no record here). */

@@ -20,6 +20,8 @@ export interface UsageVolume {
   used: number;
   labels?: Record<string, string>;
   inodes?: [number, number];
+  /** Export options (default rw,sync,no_root_squash,no_subtree_check). */
+  options?: string[];
 }
 
 export function usageConfig(stateRoot: string, extra = ''): Config {
@@ -51,10 +53,10 @@ export function usageHost(config: Config, role: 'primary' | 'backup', vols: Usag
   const xfs = ids.filter((x) => x.v.backend === 'xfsquota');
   const lvm = ids.filter((x) => x.v.backend === 'lvm');
   const ganeshaFiles: Record<string, string> = {};
-  for (const { id } of ids)
+  for (const { v, id } of ids)
     ganeshaFiles[`${id.project}.conf`] = ganeshaBlock(id, {
       clients: ['198.51.100.0/24'],
-      options: ['rw', 'sync', 'no_root_squash', 'no_subtree_check'],
+      options: v.options ?? ['rw', 'sync', 'no_root_squash', 'no_subtree_check'],
     });
   const h = fakeStorageHost(role, {
     vip: role === 'primary',

@@ -90,7 +90,9 @@ describe('config init', () => {
       hosts: { primary: { address: '198.51.100.11' }, backup: { address: '198.51.100.12' } },
       rsync: { module: 'old', interval: 600_000 },
     });
-    expect(cap.stderr.text).toMatch(/the old rsync pull runs from cron .* remove that line/);
+    expect(cap.stderr.text).toMatch(
+      /the old rsync pull runs from cron .* volume adopt --all --replace-cron. turns that exact line off/,
+    );
   });
 
   it('what it cannot discover must be given as a flag: exit 2, the flags named, nothing written', async () => {

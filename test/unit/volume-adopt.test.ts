@@ -18,7 +18,9 @@ import { planSteps } from '../../src/plan/plan.js';
 import { tempDir, testConfigYaml } from '../support/config.js';
 import { captureOutput } from '../support/capture.js';
 import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
-import type { FakeHost } from '../../src/host/fake.js';
+import { FakeHost } from '../../src/host/fake.js';
+import { commentOutCronLine, cronRsyncLines, CRON_OFF_MARKER, restoreCronLine } from '../../src/core/cron-edit.js';
+import { runningOldJob } from '../../src/volume/adopt-cron.js';
 
 const G = 2 ** 30;
 const OLD_OPTS = 'rw,sync,no_root_squash,no_subtree_check';
@@ -342,5 +344,172 @@ describe('markFstab', () => {
     expect(markFstab(text, new Map([['/nfs/a', 'ns/a']]))).toBe(
       'UUID=1 / ext4 defaults 0 1\r\n# nfsctl:ns/a\r\n/dev/vgnfs/a  /nfs/a\txfs  defaults 0 0\r\n# tail\r\n',
     );
+  });
+});
+
+// ---------------------------------------------------------------- the old crontab pull
+const OLD_PULL = '*/15 * * * * root rsync -a --delete 198.51.100.11::nfs /nfs';
+const CRON_D =
+  '# written by the provisioning service\nMAILTO=ops\n' +
+  `${OLD_PULL}\n` +
+  '0 3 * * * root /usr/local/bin/cleanup --older-than 7d\n';
+
+/** Serve /etc/cron.d/* of the fake's files the way catDirArgv's command prints them. */
+function withCronD(h: FakeHost): FakeHost {
+  return h.on(
+    (argv) => argv[0] === 'sh' && argv[3] === 'nfsctl-cron-d',
+    () => ({
+      stdout: [...h.files]
+        .filter(([p]) => p.startsWith('/etc/cron.d/'))
+        .map(([p, t]) => `==> ./${p.slice('/etc/cron.d/'.length)} <==\n${t}${t.endsWith('\n') ? '' : '\n'}`)
+        .join(''),
+    }),
+  );
+}
+
+function cronSetup(backupCron: Record<string, string>, p: Old[] = [teamA]) {
+  const s = setup(p);
+  for (const h of [s.hosts.primary, s.hosts.backup]) withCronD(h);
+  for (const [f, t] of Object.entries(backupCron)) s.hosts.backup.files.set(f, t);
+  return s;
+}
+
+describe('volume adopt --replace-cron', () => {
+  it('turns off exactly the discovered line in the file it was found in, then installs the sync timer; every other byte stays', async () => {
+    const { ctx, cap, hosts } = cronSetup({ '/etc/cron.d/nfs-backup': CRON_D });
+    await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', replaceCron: true, yes: true });
+    const after = hosts.backup.files.get('/etc/cron.d/nfs-backup')!;
+    expect(after).toBe(CRON_D.replace(`${OLD_PULL}\n`, `${CRON_OFF_MARKER}\n#${OLD_PULL}\n`));
+    const timer = hosts.backup.files.get('/etc/cron.d/nfsctl-sync')!;
+    expect(timer).toMatch(/^\*\/15 \* \* \* \* root \/usr\/local\/sbin\/nfsctl sync --yes --json >> /m);
+    // the old line goes before the timer comes: never both at once
+    const order = hosts.backup.writes.map((w) => w.path).filter((p) => p.startsWith('/etc/cron.d/'));
+    expect(order).toEqual(['/etc/cron.d/nfs-backup', '/etc/cron.d/nfsctl-sync']);
+    expect(hosts.backup.writes.find((w) => w.path === '/etc/cron.d/nfs-backup')!.backup).toBe(true);
+    expect(hosts.primary.writes.filter((w) => w.path.startsWith('/etc/cron'))).toEqual([]);
+    expect(cap.stdout.text).toContain('turned off the old rsync pull at backup:/etc/cron.d/nfs-backup line 3');
+    // the plan said why and what
+    expect(cap.stdout.text + cap.stderr.text).toMatch(
+      /it is turned off first, then nfsctl's sync timer .* never run side by side/,
+    );
+  });
+
+  it('without --replace-cron the plan names the old line and the flag, and no crontab is touched', async () => {
+    const { ctx, cap, hosts } = cronSetup({ '/etc/cron.d/nfs-backup': CRON_D });
+    await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', yes: true });
+    expect(cap.stdout.text + cap.stderr.text).toMatch(
+      /the old rsync pull at backup:\/etc\/cron\.d\/nfs-backup line 3 still runs; .*--replace-cron turns it off/,
+    );
+    expect(hosts.backup.files.get('/etc/cron.d/nfs-backup')).toBe(CRON_D);
+    expect(hosts.backup.writes.filter((w) => w.path.startsWith('/etc/cron'))).toEqual([]);
+  });
+
+  it("root's own crontab: changed through crontab -, only that line", async () => {
+    const tab = `MAILTO=""\n${OLD_PULL.replace(' root ', ' ')}\n@reboot /usr/local/bin/other\n`;
+    const { ctx, hosts } = cronSetup({});
+    hosts.backup.on(['crontab', '-l'], { stdout: tab });
+    await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', replaceCron: true, yes: true });
+    const put = hosts.backup.calls.find((c) => c.argv.join(' ') === 'crontab -');
+    expect(put?.input).toBe(tab.replace(/^(\*\/15.*)$/m, `${CRON_OFF_MARKER}\n#$1`));
+  });
+
+  it('a line edited since it was found is not touched: the step fails, the plan is undone, the file is as it was', async () => {
+    const { ctx, hosts } = cronSetup({ '/etc/cron.d/nfs-backup': CRON_D });
+    const edited = CRON_D.replace(OLD_PULL, `${OLD_PULL} `); // one trailing space more
+    // discovery sees the old text; the file itself changed before the step reads it
+    hosts.backup.on(
+      (argv) => argv[0] === 'sh' && argv[3] === 'nfsctl-cron-d',
+      () => {
+        hosts.backup.files.set('/etc/cron.d/nfs-backup', edited);
+        return { stdout: `==> ./nfs-backup <==\n${CRON_D}` };
+      },
+    );
+    const err = await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', replaceCron: true, yes: true }).catch(
+      (e) => e,
+    );
+    expect(String(err.message)).toMatch(/no longer there exactly as it was found/);
+    expect(hosts.backup.files.get('/etc/cron.d/nfs-backup')).toBe(edited);
+    expect(hosts.backup.files.has('/etc/cron.d/nfsctl-sync')).toBe(false);
+  });
+
+  it('refused before anything runs: no old pull found; an unmanaged volume the old pull still copies', async () => {
+    {
+      const { ctx, mutations, writes } = cronSetup({});
+      const err = await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', replaceCron: true, yes: true }).catch(
+        (e) => e,
+      );
+      expect(err.exitCode).toBe(4);
+      expect(err.message).toMatch(/--replace-cron: no rsync line pulling into \/nfs/);
+      expect(mutations()).toEqual([]);
+      expect(writes()).toEqual([]);
+    }
+    {
+      const { ctx, mutations, writes } = cronSetup({ '/etc/cron.d/nfs-backup': CRON_D }, [
+        teamA,
+        { dir: 'teambweb', lv: 'teambweb' },
+      ]);
+      const err = await runAdopt(ctx, 'team-a/data', { path: '/nfs/teamadata', replaceCron: true, yes: true }).catch(
+        (e) => e,
+      );
+      expect(err.exitCode).toBe(4);
+      expect(err.message).toMatch(/the old pull still copies \/nfs\/teambweb, which is not adopted/);
+      expect(mutations()).toEqual([]);
+      expect(writes()).toEqual([]);
+    }
+  });
+
+  it('with every volume adopted already, --all --replace-cron converts the cron line alone; --dry-run changes nothing', async () => {
+    const { ctx, cap, hosts, writes } = cronSetup({ '/etc/crontab': `SHELL=/bin/sh\n${OLD_PULL}\n` }, []);
+    await runAdopt(ctx, undefined, { all: true, replaceCron: true, dryRun: true });
+    expect(cap.stdout.text + cap.stderr.text).toMatch(/turn off the old rsync pull/);
+    expect(writes()).toEqual([]);
+    await runAdopt(ctx, undefined, { all: true, replaceCron: true, yes: true });
+    expect(hosts.backup.files.get('/etc/crontab')).toBe(`SHELL=/bin/sh\n${CRON_OFF_MARKER}\n#${OLD_PULL}\n`);
+  });
+});
+
+describe('crontab line edits (hostile corpus)', () => {
+  const corpus: [string, string, string][] = [
+    // [what, file text, the discovered line]
+    ['percent signs (cron: stdin)', `a\n*/5 * * * * root rsync -a x::nfs /nfs >/tmp/log-$(date +\\%F)% 2>&1\nb\n`, ''],
+    ['a CRLF file', `x=1\r\n*/5 * * * * root rsync -a h::nfs /nfs\r\n# tail\r\n`, ''],
+    ['no newline at the end', `# head\n*/5 * * * * root rsync -a h::nfs /nfs`, ''],
+    ['tabs and double spaces', `*/5\t*  * * *\troot  rsync -a h::nfs   /nfs\n`, ''],
+    ['leading blanks', `   */5 * * * * root rsync -a h::nfs /nfs\n`, ''],
+    ['shell metacharacters', `*/5 * * * * root cd / && rsync -a "h::nfs" /nfs; echo '$(x)' \`y\` | logger\n`, ''],
+    ['unicode', `# é\n*/5 * * * * root rsync -a h::nfs /nfs # ünïcødé\n`, ''],
+  ];
+  for (const [what, text] of corpus) {
+    it(`${what}: only that line changes, and the undo gives back every byte`, () => {
+      const found = cronRsyncLines(text, true);
+      expect(found).toHaveLength(1);
+      const raw = found[0]!.raw;
+      const off = commentOutCronLine(text, raw, 'f');
+      // cron no longer sees an rsync job in it
+      expect(cronRsyncLines(off, true)).toEqual([]);
+      expect(off.split('\n').filter((l) => !text.split('\n').includes(l))).toEqual([
+        `${CRON_OFF_MARKER}${raw.endsWith('\r') ? '\r' : ''}`,
+        `#${raw}`,
+      ]);
+      expect(restoreCronLine(off, raw, 'f')).toBe(text);
+    });
+  }
+  it('refuses a line that is not exactly the discovered one, or is there twice', () => {
+    const line = '*/5 * * * * root rsync -a h::nfs /nfs';
+    expect(() => commentOutCronLine(`${line} \n`, line, 'f')).toThrow(/no longer there exactly/);
+    expect(() => commentOutCronLine(`${line}x\n`, line, 'f')).toThrow(/no longer there exactly/);
+    expect(() => commentOutCronLine(`#${line}\n`, line, 'f')).toThrow(/no longer there exactly/);
+    expect(() => commentOutCronLine(`${line}\n${line}\n`, line, 'f')).toThrow(/there 2 times/);
+    expect(() => commentOutCronLine(`${line}\n`, `${line}\nrm -rf /`, 'f')).toThrow(/not one crontab line/);
+    // the undo touches only the pair nfsctl wrote
+    expect(() => restoreCronLine(`#${line}\n`, line, 'f')).toThrow(/put .* back by hand/);
+  });
+  it('finds a run of the old job by its command line (cron runs sh -c COMMAND), not a similar one', async () => {
+    const h = new FakeHost('backup').on(['ps'], {
+      stdout:
+        '  101 /usr/sbin/cron -f\n  202 /bin/sh -c rsync -a h::nfs /nfs\n  203 rsync -a h::nfs /nfs\n  204 rsync -a h::nfs /nfs2\n  205 vi /etc/crontab\n',
+    });
+    expect(await runningOldJob(h, 'rsync -a h::nfs /nfs')).toEqual(['202', '203']);
+    expect(await runningOldJob(h, 'rsync -a h::nfs /nfs2 % input')).toEqual(['204']);
   });
 });

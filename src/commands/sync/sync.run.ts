@@ -35,8 +35,8 @@ import { readJournal, unfinished } from '../../ha/journal.js';
 import { newPlanId, type Plan, type StepContext } from '../../plan/plan.js';
 import { formatCopyProgress, type CopySnapshot } from '../../core/rsync-progress.js';
 import { serviceArgv } from '../../ha/services.js';
-import { cronCommand, cronSchedule, parseCronInterval } from '../../core/cron.js';
-import { checkPlainPath } from '../../core/plain-path.js';
+import { parseCronInterval } from '../../core/cron.js';
+import { cronLine, syncTimerContent } from '../../ha/sync-timer.js';
 import { quoteArgv } from '../../host/quote.js';
 import { optionInt } from '../../core/numbers.js';
 import { runPlan } from '../../plan/reporter.js';
@@ -189,12 +189,8 @@ export async function runSync(ctx: Context, o: SyncOptions): Promise<void> {
   return ctx.withPairLock(`sync ${source}->${dest}`, body);
 }
 
-/** `sync install-timer`: a cron entry on the backup running `nfsctl sync --yes`. */
-export function cronLine(intervalMs: number, nfsctlPath: string, what = '--interval'): string {
-  const when = cronSchedule(intervalMs, what);
-  const program = checkPlainPath(nfsctlPath, '--nfsctl-path');
-  return `${when} root ${cronCommand([program, 'sync', '--yes', '--json'])} >> /var/log/nfsctl/sync.log 2>&1`;
-}
+/** `sync install-timer`: a cron entry on the backup running `nfsctl sync --yes` (see ha/sync-timer.ts). */
+export { cronLine };
 
 export async function runInstallTimer(
   ctx: Context,
@@ -211,7 +207,7 @@ export async function runInstallTimer(
   const role: PairRole = o.host ?? 'backup';
   const host = ctx.host(role);
   const before = await host.readFile(path);
-  const content = `# Managed by nfsctl (nfsctl sync install-timer): the periodic backup pull.\n# nfsctl sync works out the direction itself (into the host without the VIP).\nSHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n${line}\n`;
+  const content = syncTimerContent(line);
   const diff = simpleDiff(before, content);
   if (diff.length === 0) {
     ctx.out.line(`${role}:${path} is already up to date`);

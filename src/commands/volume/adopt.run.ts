@@ -22,6 +22,9 @@ import {
   type AdoptTarget,
 } from '../../volume/adopt.js';
 import { findUnmanaged, readForeignPair } from '../../volume/unmanaged.js';
+import { cronConversionSteps, pullWhere, readOldPulls } from '../../volume/adopt-cron.js';
+import { SYNC_TIMER_PATH } from '../../ha/sync-timer.js';
+import { newPlanId, type Plan } from '../../plan/plan.js';
 import { loadPairState } from './common.js';
 
 export interface AdoptOptions {
@@ -29,6 +32,7 @@ export interface AdoptOptions {
   all?: boolean;
   pvs?: string;
   map?: string;
+  replaceCron?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -71,7 +75,18 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
 
   await ctx.withPairLock(`volume adopt ${target ?? '--all'}`, async () => {
     const hosts = { primary: ctx.host('primary'), backup: ctx.host('backup') };
-    const [state, foreign] = await Promise.all([loadPairState(ctx), readForeignPair(config, hosts)]);
+    const [state, foreign, pullsP, pullsB] = await Promise.all([
+      loadPairState(ctx),
+      readForeignPair(config, hosts),
+      readOldPulls(config, 'primary', hosts.primary).catch((e: Error) => e),
+      readOldPulls(config, 'backup', hosts.backup).catch((e: Error) => e),
+    ]);
+    const cronErrors = [pullsP, pullsB].filter((x): x is Error => x instanceof Error);
+    if (o.replaceCron && cronErrors.length)
+      throw new PreconditionError(
+        `--replace-cron: cannot read the crontabs (${cronErrors.map((e) => e.message).join('; ')}); nothing was adopted, nothing was changed`,
+      );
+    const pulls = [pullsP, pullsB].flatMap((x) => (x instanceof Error ? [] : x));
     const unmanaged = findUnmanaged(config, state.inv, foreign, state.views);
     const refusals: AdoptRefusal[] = [];
     const targets: AdoptTarget[] = [];
@@ -127,6 +142,55 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
     const refusedText = refusals
       .map((r) => `${r.path}${r.id ? ` (${r.id})` : ''}: not adopted:\n    ${r.reasons.join('\n    ')}`)
       .join('\n  ');
+    // the old pull is turned off only when nfsctl's sync carries everything it copied
+    let cron: ReturnType<typeof cronConversionSteps> | null = null;
+    if (o.replaceCron) {
+      if (pulls.length === 0)
+        throw new PreconditionError(
+          `--replace-cron: no rsync line pulling into ${root} (or from the module ${config.rsync.module}) in /etc/crontab, /etc/cron.d/* or root's crontab on either host; nothing was adopted, nothing was changed`,
+          { hint: 'leave out --replace-cron; `nfsctl sync install-timer` installs the sync timer by itself' },
+        );
+      const adoptedPaths = new Set(items.map((a) => a.target.path));
+      const left = unmanaged.filter(
+        (u) =>
+          !adoptedPaths.has(u.path) &&
+          (u.kind === 'lv' || u.hosts.primary.exports.length > 0 || u.hosts.backup.exports.length > 0),
+      );
+      if (left.length)
+        throw new PreconditionError(
+          `--replace-cron: the old pull still copies ${left.map((u) => u.path).join(', ')}, which ${left.length === 1 ? 'is' : 'are'} not adopted (nfsctl sync does not copy what it does not manage); nothing was adopted, nothing was changed${refusals.length ? `:\n  ${refusedText}` : ''}`,
+          { hint: 'adopt them first (or leave out --replace-cron and turn the old line off later)' },
+        );
+      cron = cronConversionSteps(config, pulls, {
+        role: 'backup',
+        before: await hosts.backup.readFile(SYNC_TIMER_PATH),
+      });
+    }
+    if (items.length === 0 && cron) {
+      const plan: Plan = {
+        id: newPlanId(),
+        title: "turn off the old rsync pull and install nfsctl's sync timer",
+        notes: ['every unmanaged volume the old pull copied is adopted already', ...cron.notes],
+        phases: [
+          { title: 'turn off the old rsync pull', steps: cron.off },
+          { title: "install nfsctl's sync timer", steps: cron.timer },
+        ].filter((p) => p.steps.length > 0),
+      };
+      const report = await (
+        await ctx.runner()
+      ).run(plan, {
+        dryRun: o.dryRun ?? false,
+        yes: o.yes ?? false,
+        json: o.json ?? false,
+        interactive: ctx.interactive,
+        confirm: { kind: 'yesno', message: `Turn off the old rsync pull and install nfsctl's sync timer?` },
+      });
+      if (o.dryRun) return;
+      const turnedOff = pulls.map((p) => ({ host: p.role, file: p.file, line: p.lineNo, raw: p.raw }));
+      if (o.json) ctx.out.json({ adopted: [], refused: [], cron: turnedOff, planId: report.planId });
+      else for (const p of pulls) ctx.out.line(`turned off the old rsync pull at ${pullWhere(p)}`);
+      return;
+    }
     if (items.length === 0) {
       if (o.json) ctx.out.json({ adopted: [], refused: refusals });
       throw new PreconditionError(
@@ -138,6 +202,22 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
     }
     if (refusals.length && !o.json) ctx.out.warn(`left as they are:\n  ${refusedText}`);
     const plan = planAdopt(config, state, foreign, items, `${operatorName()}@${hostname()}`);
+    if (cron) {
+      plan.notes = [...(plan.notes ?? []), ...cron.notes];
+      plan.phases.push(
+        ...[
+          { title: 'turn off the old rsync pull', steps: cron.off },
+          { title: "install nfsctl's sync timer", steps: cron.timer },
+        ].filter((p) => p.steps.length > 0),
+      );
+    } else if (pulls.length)
+      plan.notes = [
+        ...(plan.notes ?? []),
+        ...pulls.map(
+          (p) =>
+            `the old rsync pull at ${pullWhere(p)} still runs; it and nfsctl sync must not both run: --replace-cron turns it off and installs nfsctl's sync timer (once every volume it copies is adopted)`,
+        ),
+      ];
     const report = await (
       await ctx.runner()
     ).run(plan, {
@@ -159,10 +239,13 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
       fsid: a.fsid,
       nameFrom: a.target.source,
     }));
-    if (o.json) ctx.out.json({ adopted, refused: refusals, planId: report.planId });
-    else
+    const turnedOff = cron ? pulls.map((p) => ({ host: p.role, file: p.file, line: p.lineNo, raw: p.raw })) : [];
+    if (o.json) ctx.out.json({ adopted, refused: refusals, cron: turnedOff, planId: report.planId });
+    else {
       for (const a of adopted)
         ctx.out.line(`adopted ${a.id}: ${a.path} (LV ${a.lv}${a.fsid ? `, fsid=${a.fsid}` : ', no fsid, as before'})`);
+      if (cron) for (const p of pulls) ctx.out.line(`turned off the old rsync pull at ${pullWhere(p)}`);
+    }
     if (refusals.length)
       throw new PreconditionError(
         `${refusals.length} volume${refusals.length === 1 ? ' was' : 's were'} not adopted (see above)`,

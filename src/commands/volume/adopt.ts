@@ -18,6 +18,10 @@ export function register(parent: Command): void {
       'the PVs of the cluster (`kubectl get pv -o json`; - for stdin): the claim bound to a path names its volume',
     )
     .option('--map <file>', 'a mapping file: one "<path> <namespace>/<name>" per line')
+    .option(
+      '--replace-cron',
+      'also turn off the old rsync pull found in a crontab (that exact line only, undoable) and install the nfsctl sync timer instead, so the two never run side by side',
+    )
     .addOption(dryRunFlag('show the plan and change nothing'))
     .addOption(yesFlag('do not ask for confirmation'))
     .addOption(jsonFlag('print the result as JSON'))
@@ -30,6 +34,9 @@ export function register(parent: Command): void {
   examples(cmd, [
     ['what would be adopted, and what is refused', 'nfsctl volume adopt --all --pvs pvs.json --dry-run'],
     ['one volume of the old layout (/nfs/{namespace}{name})', 'nfsctl volume adopt team-a/data --path /nfs/team-adata'],
-    ['every volume, names from the cluster', 'kubectl get pv -o json | nfsctl volume adopt --all --pvs -'],
+    [
+      'every volume, names from the cluster, and the old cron pull handed over to the sync timer',
+      'kubectl get pv -o json | nfsctl volume adopt --all --pvs - --replace-cron',
+    ],
   ]);
 }

@@ -8,7 +8,8 @@ import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './common.js';
 import { backendNamed } from '../../volume/backend/registry.js';
-import { parsePvModel } from '../../volume/pv-model.js';
+import { exportOptionsFor, isReadOnlyModel, parsePvModel } from '../../volume/pv-model.js';
+import { checkExportSpec } from '../../volume/exporter.js';
 import { hostname } from 'node:os';
 import { runPlan } from '../../plan/reporter.js';
 
@@ -34,7 +35,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   const size = parseSize(o.size);
   const backend = o.backend ?? ctx.config.backends.default;
   const labels = parseLabels(o.label);
-  const spec = exportSpecFrom(ctx, o);
+  const given = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);
   // commander's --no-claim sets claim=false; --claim X sets a string
   const model = parsePvModel(ref, {
@@ -44,6 +45,9 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
     noClaim: o.claim === false,
     ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}),
   });
+  // ROX alone: the export is read-only too (ro / Access_Type = RO), checked for the server like any option list
+  const spec = { clients: given.clients, options: exportOptionsFor(model, given.options, o.options !== undefined) };
+  checkExportSpec(spec, ctx.config.nfs.server);
   await ctx.withPairLock(`volume create ${v.id}`, async () => {
     const state = await loadPairState(ctx);
     const plan = planCreate(ctx.config, state, {
@@ -65,6 +69,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
     const pv = persistentVolume(ctx.config, v, size, labels, {
       ...model,
       source: backendNamed(backend).pvSource(ctx.config, v),
+      readOnly: isReadOnlyModel(model),
     });
     if (o.output === 'pv-yaml') {
       const { stringify } = await import('../../cli/yaml-out.js');

@@ -10,6 +10,8 @@ import type { HostVolumeState, VolumeView } from '../../volume/state.js';
 import { loadPairState } from './common.js';
 import { writeCompletionCacheSafe } from './cache.js';
 import { backendNamed } from '../../volume/backend/registry.js';
+import { isReadOnlyModel, parsePvModel } from '../../volume/pv-model.js';
+import { persistentVolume } from '../../volume/pv.js';
 import { UsageError } from '../../core/errors.js';
 import { validateNamespace } from '../../core/names.js';
 import { parseLabelSelector } from '../../core/label-selector.js';
@@ -216,11 +218,54 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   if (!filtered) printUnmanaged(ctx, unmanaged);
 }
 
-export async function runShow(ctx: Context, target: string): Promise<void> {
+export interface ShowOptions {
+  output?: 'pv-yaml' | 'pv-json';
+  accessMode?: string[];
+  reclaimPolicy?: string;
+  claim?: string | boolean;
+  storageClass?: string;
+}
+
+export async function runShow(ctx: Context, target: string, o: ShowOptions = {}): Promise<void> {
   const ref = parseVolumeRef(target);
+  // the PV model flags are checked before any host is asked, as with volume create
+  const pvFlags =
+    o.accessMode || o.reclaimPolicy !== undefined || o.claim !== undefined || o.storageClass !== undefined;
+  if (pvFlags && !o.output)
+    throw new UsageError(
+      '--access-mode, --reclaim-policy, --claim/--no-claim and --storage-class shape the PV: give --output pv-yaml or pv-json',
+    );
+  const modelFlags = {
+    ...(o.reclaimPolicy !== undefined ? { reclaimPolicy: o.reclaimPolicy } : {}),
+    ...(typeof o.claim === 'string' ? { claim: o.claim } : {}),
+    noClaim: o.claim === false,
+    ...(o.storageClass !== undefined ? { storageClass: o.storageClass } : {}),
+  };
+  const given = o.output
+    ? parsePvModel(ref, { ...(o.accessMode ? { accessMode: o.accessMode } : {}), ...modelFlags })
+    : null;
   const state = await loadPairState(ctx);
   const v = findVolume(state, ref);
   if (!v) throw new PreconditionError(`${target} does not exist on either host`, { hint: 'see `nfsctl volume list`' });
+  if (o.output && given) {
+    // a read-only export (on every host that has it) is a ROX volume unless asked otherwise; a
+    // read-write mode on it is refused: the PV would promise writes the export refuses
+    const configured = ROLES.map((r) => v.hosts[r]).filter((h) => h.reachable && h.configured);
+    const readOnly = configured.length > 0 && configured.every((h) => h.readOnly === true);
+    const model = o.accessMode ? given : parsePvModel(ref, { accessMode: [readOnly ? 'ROX' : 'RWX'], ...modelFlags });
+    if (readOnly && !isReadOnlyModel(model))
+      throw new UsageError(
+        `${v.id} is exported read-only: --access-mode ${o.accessMode!.join(', ')} promises writes it refuses; use --access-mode ROX (or leave it out)`,
+      );
+    const pv = persistentVolume(ctx.config, v.identity, v.sizeBytes, v.labels, {
+      ...model,
+      source: backendNamed(v.backend).pvSource(ctx.config, v.identity),
+      readOnly: isReadOnlyModel(model),
+    });
+    if (o.output === 'pv-json') return ctx.out.json(pv);
+    const { stringify } = await import('../../cli/yaml-out.js');
+    return ctx.out.line(stringify(pv).trimEnd());
+  }
   const promise = movePromise(v.backend);
   const recs =
     promise.kind === 'copy'

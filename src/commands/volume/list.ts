@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { jsonFlag } from '../../cli/flags.js';
+import { collect } from './collect.js';
 
 export function registerList(parent: Command): void {
   const cmd = parent
@@ -49,11 +50,32 @@ export function registerShow(parent: Command): void {
     .command('show <namespace/name>')
     .description('everything nfsctl knows about one volume, per host')
     .addOption(jsonFlag('print it as JSON'))
+    .addOption(
+      new Option('-o, --output <format>', 'print the PersistentVolume of the volume instead').choices([
+        'pv-yaml',
+        'pv-json',
+      ]),
+    )
+    .option(
+      '--access-mode <mode>',
+      'PV access mode: RWO, ROX, RWX (repeatable; default RWX, or ROX for a read-only export)',
+      collect,
+    )
+    .option('--reclaim-policy <policy>', 'PV reclaim policy: Retain (default) or Delete; Recycle is refused')
+    .option('--claim <namespace/name>', 'the claim the PV is pre-bound to (default: the namespace/name of the volume)')
+    .option('--no-claim', 'an unbound PV with the labels of the volume, for claims that select by label')
+    .option('--storage-class <name>', 'PV storageClassName (default: "")')
     .action(
-      withContext(async (ctx, _cmd, target: string) => {
+      withContext(async (ctx, cmd, target: string) => {
         const { runShow } = await import('./list.run.js');
-        await runShow(ctx, target);
+        await runShow(ctx, target, cmd.opts());
       }),
     );
-  examples(cmd, [['one volume in detail', 'nfsctl volume show team-a/data']]);
+  examples(cmd, [
+    ['one volume in detail', 'nfsctl volume show team-a/data'],
+    [
+      'its PV again, unbound, for claims that select by label',
+      'nfsctl volume show team-a/data --output pv-yaml --no-claim | kubectl apply -f -',
+    ],
+  ]);
 }

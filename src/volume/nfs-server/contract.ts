@@ -52,7 +52,15 @@ export interface Exporter<Name extends string = string> {
   servedArgv(config: Config): string[];
   parseServed(stdout: string): ServedExport[];
   /** Is `v` in this host's export config, and for which clients? */
-  exportState(config: Config, inv: HostInventory, v: VolumeIdentity): { configured: boolean; clients: string[] };
+  exportState(
+    config: Config,
+    inv: HostInventory,
+    v: VolumeIdentity,
+  ): {
+    configured: boolean;
+    clients: string[];
+    /** Every client gets read-only access (ro, Access_Type = RO). */ readOnly?: boolean;
+  };
 
   /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */
   exportSteps(

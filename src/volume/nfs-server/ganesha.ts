@@ -108,7 +108,12 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
     // with a backend's own FSAL the block's Path is inside that FSAL and its Pseudo is the volume's path
     const configured = parseGaneshaExports(text).some((b) => b.path === v.path || b.pseudo === v.path);
     const m = /Clients\s*=\s*([^;]+);/.exec(text);
-    return { configured, clients: m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [] };
+    const access = [...text.matchAll(/Access_Type\s*=\s*(\w+)\s*;/g)].map((x) => x[1]).filter((a) => a !== 'None');
+    return {
+      configured,
+      clients: m ? m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, '')) : [],
+      readOnly: access.length > 0 && access.every((a) => a === 'RO'),
+    };
   },
 
   exportSteps(config, role, inv, v, spec, fsal) {

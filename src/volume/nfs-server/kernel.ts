@@ -92,7 +92,12 @@ export const kernelExporter: Exporter<'kernel'> = {
   parseServed: (stdout) => parseExportfsV(stdout),
   exportState(_config, inv, v) {
     const lines = linesFor(inv, v.path);
-    return { configured: lines.length > 0, clients: lines.flatMap((l) => l.clients.map((c) => c.host)) };
+    const opts = lines.flatMap((l) => l.clients.map((c) => (c.options.length ? c.options : l.defaultOptions)));
+    return {
+      configured: lines.length > 0,
+      clients: lines.flatMap((l) => l.clients.map((c) => c.host)),
+      readOnly: opts.length > 0 && opts.every((o) => o.includes('ro')),
+    };
   },
 
   exportSteps(config, role, inv, v, spec, fsal) {
