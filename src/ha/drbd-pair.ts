@@ -12,38 +12,22 @@ import { hostInventory } from '../volume/inventory.js';
 import { formatSize } from '../core/sizes.js';
 import { formatEta } from '../core/rsync-progress.js';
 
-// The shape of src/core/drbd.ts's DrbdState (the shared design), until that module is merged.
-export type DrbdRole = 'Primary' | 'Secondary' | 'Unknown';
-export interface DrbdState {
-  resource: string;
-  minor: number;
-  role: DrbdRole;
-  peerRole: DrbdRole;
-  cstate: string;
-  disk: string;
-  peerDisk: string;
-  outOfSyncKiB: number | null;
-  syncPercent: number | null;
-  syncEtaSeconds: number | null;
-}
+import { drbdResourceName, type DrbdState } from '../core/drbd.js';
+import type { DrbdInventory } from '../volume/inventory.js';
 
-/** What the drbd backend puts in a host's inventory (design: HostInventory.drbd). */
-export interface DrbdInventory {
-  states: Map<string, DrbdState>;
-  files: Map<string, string>;
-  error?: string;
-}
+export type { DrbdState } from '../core/drbd.js';
+export type { DrbdInventory } from '../volume/inventory.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 export const peer = (r: PairRole): PairRole => (r === 'primary' ? 'backup' : 'primary');
 
 export function drbdInventory(inv: HostInventory | undefined): DrbdInventory | undefined {
-  return (inv as { drbd?: DrbdInventory } | undefined)?.drbd;
+  return inv?.drbd;
 }
 
 /** Is this backend's storage replicated underneath (DRBD) rather than copied by rsync? */
 export function isReplicated(backend: string): boolean {
-  return (backendNamed(backend).placement as string) === 'replicated';
+  return backendNamed(backend).placement === 'replicated';
 }
 
 /** One host's side of one DRBD volume. */
@@ -75,7 +59,7 @@ function resourceOf(config: Config, v: VolumeView, inv: Record<PairRole, HostInv
     const meta = backendNamed(v.backend).metaOnHost(inv[r], v.identity) as { drbd?: { resource?: string; minor?: number } } | null | undefined;
     if (meta?.drbd?.resource) return { resource: meta.drbd.resource, minor: typeof meta.drbd.minor === 'number' ? meta.drbd.minor : null };
   }
-  return { resource: `nfsctl-${v.identity.lv.replace(/\./g, '-')}`, minor: null };
+  return { resource: drbdResourceName(v.identity.lv), minor: null };
 }
 
 /** Every DRBD volume of the pair with both hosts' sides. */
@@ -87,7 +71,9 @@ export function drbdVolumes(config: Config, views: readonly VolumeView[], inv: R
     const side = (r: PairRole): DrbdSide => {
       const i = inv[r];
       const d = drbdInventory(i);
-      const state = d?.states.get(resource) ?? null;
+      const st = d?.states.get(resource) ?? null;
+      // a resource file without the resource in /proc/drbd: not up here
+      const state = st && st.cstate !== 'Unconfigured' ? st : null;
       const err = !i.reachable ? (i.error ?? 'unreachable') : d?.error;
       return {
         reachable: i.reachable,
@@ -95,7 +81,7 @@ export function drbdVolumes(config: Config, views: readonly VolumeView[], inv: R
         ...(err ? { error: err } : !d ? { error: 'no DRBD state read' } : {}),
         mounted: v.hosts[r].mounted,
         served: v.hosts[r].served,
-        file: d ? ([...d.files].find(([name]) => name === `${resource}.res` || name.endsWith(`/${resource}.res`) || name === resource)?.[1] ?? null) : null,
+        file: d?.files.get(resource) ?? null,
       };
     };
     const hosts = { primary: side('primary'), backup: side('backup') };
@@ -309,7 +295,7 @@ export async function readSides(config: Config, role: PairRole, host: Host, dvs:
       dv.id,
       {
         reachable: inv.reachable,
-        state: d?.states.get(dv.resource) ?? null,
+        state: ((x) => (x && x.cstate !== 'Unconfigured' ? x : null))(d?.states.get(dv.resource) ?? null),
         ...(inv.error ? { error: inv.error } : d?.error ? { error: d.error } : {}),
         mounted: mounts.has(dv.path),
         served: served.has(dv.path),

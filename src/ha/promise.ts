@@ -58,7 +58,7 @@ const REPLICATED: MovePromise = {
 
 export function movePromise(backend: Backend): MovePromise {
   const b = backendNamed(backend);
-  return b.movePromise ?? (isMirrored(b) ? COPY : (b.placement as string) === 'replicated' ? REPLICATED : SHARED);
+  return b.movePromise ?? (isMirrored(b) ? COPY : b.placement === 'replicated' ? REPLICATED : SHARED);
 }
 
 export function formatAge(sec: number): string {
