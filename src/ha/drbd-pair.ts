@@ -189,7 +189,7 @@ export function parseSplitBrainLog(text: string): SplitBrainEvidence {
     const res = /\bdrbd ([A-Za-z0-9_.+-]+)(?:\/\d+)?(?: drbd\d+)?:/.exec(line)?.[1] ?? /\bd-con ([A-Za-z0-9_.+-]+):/.exec(line)?.[1];
     let mark: boolean | null = null;
     if (/Split-Brain detected but unresolved/i.test(line)) mark = true;
-    else if (/conn\( [A-Za-z]+ -> Connected \)|Split-Brain detected, .*automatically solved/.test(line)) mark = false;
+    else if (/conn\( [A-Za-z]+ -> Connected \)|Split-Brain detected, .*solved/.test(line)) mark = false;
     if (mark === null) continue;
     if (minor !== undefined) minors.set(Number(minor), mark);
     if (res !== undefined) resources.set(res, mark);

@@ -62,6 +62,8 @@ export interface SplitBrainVolume {
       exported: boolean;
     }
   >;
+  /** A resync under way: out-of-sync bytes, percent, ETA, and its target host. */
+  resync: ReturnType<typeof resyncFigures> | null;
   /** The command that resolves it keeping the VIP holder's data (null: nothing to resolve). */
   resolve: string | null;
 }
@@ -79,7 +81,12 @@ export async function readSplitBrain(
 ): Promise<{ dvs: DrbdVolume[]; evidence: Record<PairRole, SplitBrainEvidence>; vipHolder: PairRole | null; state: Awaited<ReturnType<typeof loadPairState>> }> {
   const state = await loadPairState(config, hosts);
   const dvs = drbdVolumes(config, state.views, state.inv);
-  const ev = await Promise.all(ROLES.map((r) => (state.inv[r].reachable && dvs.length ? readSplitBrainEvidence(hosts[r]) : Promise.resolve({ minors: new Set<number>(), resources: new Set<string>() }))));
+  // the kernel logs only matter when a side is StandAlone (DRBD dropped the connection)
+  const alone = dvs.some((dv) => ROLES.some((r) => dv.hosts[r].state?.cstate === 'StandAlone'));
+  const none = (): SplitBrainEvidence => ({ minors: new Set<number>(), resources: new Set<string>() });
+  const ev = await Promise.all(
+    ROLES.map((r) => (state.inv[r].reachable && alone ? readSplitBrainEvidence(hosts[r]) : Promise.resolve(none()))),
+  );
   return { dvs, evidence: { primary: ev[0]!, backup: ev[1]! }, vipHolder: state.vipHolder, state };
 }
 
@@ -118,6 +125,7 @@ export function splitBrainReport(dvs: DrbdVolume[], evidence: Partial<Record<Pai
         state: h.kind,
         why: h.kind === 'ok' ? null : h.kind === 'syncing' ? formatFigures(h.figures) : h.why,
         hosts: { primary: side('primary'), backup: side('backup') },
+        resync: h.kind === 'syncing' ? h.figures : null,
         resolve: resolvable(dv, evidence) ? `nfsctl ha split-brain resolve ${dv.id} --keep ${vipHolder ?? '<primary|backup>'}` : null,
       };
     }),
