@@ -318,6 +318,8 @@ export interface WaitOptions {
   progress?: (text: string) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Read both hosts' sides again (default: their inventories); a seam for tests. */
+  reread?: (dvs: readonly DrbdVolume[]) => Promise<DrbdVolume[]>;
 }
 
 /**
@@ -330,7 +332,7 @@ export async function waitResynced(config: Config, hosts: Record<PairRole, Host>
   const t0 = now();
   let cur = [...dvs];
   for (;;) {
-    cur = await rereadPair(config, hosts, cur);
+    cur = await (o.reread ? o.reread(cur) : rereadPair(config, hosts, cur));
     const judged = cur.map((dv) => ({ dv, h: drbdHealth(dv) }));
     const left = judged.filter((j) => j.h.kind !== 'ok');
     if (left.length === 0) return cur;
@@ -357,7 +359,8 @@ export async function waitServing(config: Config, role: PairRole, host: Host, dv
   const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const t0 = now();
   for (;;) {
-    const sides = await readSides(config, role, host, dvs);
+    const now2 = o.reread ? await o.reread(dvs) : null;
+    const sides = now2 ? new Map(now2.map((d) => [d.id, d.hosts[role]])) : await readSides(config, role, host, dvs);
     const missing = dvs
       .map((dv) => notServingWhy({ ...dv, hosts: { ...dv.hosts, [role]: sides.get(dv.id)! } }, role))
       .filter((x): x is string => x !== null);

@@ -13,7 +13,8 @@ import type { Host } from '../host/host.js';
 import { PreconditionError } from '../core/errors.js';
 import type { Phase, StepContext } from '../plan/plan.js';
 import { formatEta } from '../core/rsync-progress.js';
-import { movePromise } from './promise.js';
+import { REPLICATED_PROMISE } from './promise.js';
+import { backendNamed } from '../volume/backend/registry.js';
 import {
   drbdHealth,
   drbdVolumes,
@@ -54,7 +55,21 @@ export async function drbdPreflight(
     const [p, b] = await Promise.all(ROLES.map((r) => readSplitBrainEvidence(hosts[r])));
     evidence = { primary: p!, backup: b! };
   }
+  f.drbdResync = judgeForHandover(dvs, evidence, o.kind, wait);
+}
+
+/**
+ * The DRBD volumes that need a wait (resync under way, its ETA within `waitMs`); throws
+ * PreconditionError with the figures when any cannot move. Pure.
+ */
+export function judgeForHandover(
+  dvs: readonly DrbdVolume[],
+  evidence: Partial<Record<PairRole, SplitBrainEvidence>> | undefined,
+  kind: HandoverOptions['kind'],
+  waitMs: number,
+): DrbdVolume[] {
   const refused: string[] = [];
+  const resync: DrbdVolume[] = [];
   let splitBrain = false;
   for (const dv of dvs) {
     const h = drbdHealth(dv, evidence);
@@ -65,22 +80,23 @@ export async function drbdPreflight(
     } else if (h.kind === 'bad') refused.push(`${dv.id}: ${h.why} (${sides})`);
     else if (h.kind === 'syncing') {
       const eta = h.figures.etaSeconds;
-      if (eta !== null && eta * 1000 > wait)
+      if (eta !== null && eta * 1000 > waitMs)
         refused.push(
-          `${dv.id}: resyncing ${h.figures.target ? `to ${h.figures.target}` : ''}: ${formatFigures(h.figures)}, longer than --resync-wait ${formatEta(wait / 1000)}`,
+          `${dv.id}: resyncing${h.figures.target ? ` to ${h.figures.target}` : ''}: ${formatFigures(h.figures)}, longer than --resync-wait ${formatEta(waitMs / 1000)}`,
         );
-      else f.drbdResync.push(dv);
+      else resync.push(dv);
     }
   }
   if (refused.length)
     throw new PreconditionError(
-      `refusing to ${o.kind}: the DRBD volumes must be Connected and UpToDate on both hosts:\n  ${refused.join('\n  ')}`,
+      `refusing to ${kind}: the DRBD volumes must be Connected and UpToDate on both hosts; nothing was changed:\n  ${refused.join('\n  ')}`,
       {
         hint: splitBrain
           ? 'nfsctl ha split-brain (what diverged), then nfsctl ha split-brain resolve <volume> --keep primary|backup'
           : 'wait for the resync (nfsctl status shows its progress) or give it longer: --resync-wait 1h; a host not Connected: drbdadm connect <resource> there',
       },
     );
+  return resync;
 }
 
 /** First phase (nothing changed before it): wait for the DRBD resyncs preflight saw under way. */
@@ -139,7 +155,7 @@ export function drbdNotes(x: HandoverInput): string[] {
   const dvs = f.drbd ?? [];
   if (dvs.length === 0) return [];
   const { from, to } = f;
-  const p = movePromise(dvs[0]!.view.backend);
+  const p = backendNamed(dvs[0]!.view.backend).movePromise ?? REPLICATED_PROMISE;
   const notes = [
     `DRBD volumes (${dvs.map((d) => d.id).join(', ')}) are not copied: DRBD keeps both hosts block-identical; the keepalived notify hook demotes them on ${from} and promotes, mounts and exports them on ${to}, and the VIP move waits until ${to} serves every one (Primary, mounted, exported)`,
     `what the move does to clients of the DRBD volumes: ${p.planned}; ${p.openFiles}`,

@@ -23,7 +23,12 @@ function metaDrbd(dv: DrbdVolume, inv: HostInventory): { resource?: string; mino
   };
 }
 
-export function drbdLintRules(config: Config, inv: Record<PairRole, HostInventory>, dvs: readonly DrbdVolume[]): Finding[] {
+export function drbdLintRules(
+  config: Config,
+  inv: Record<PairRole, HostInventory>,
+  dvs: readonly DrbdVolume[],
+  metaOf: (dv: DrbdVolume, inv: HostInventory) => ReturnType<typeof metaDrbd> = metaDrbd,
+): Finding[] {
   const out: Finding[] = [];
   for (const dv of dvs) {
     const problems: string[] = [];
@@ -41,7 +46,7 @@ export function drbdLintRules(config: Config, inv: Record<PairRole, HostInventor
       }
       if (spec.volumeId !== dv.id) problems.push(`${r}: the file is marked for ${spec.volumeId}, not ${dv.id}`);
       if (spec.resource !== dv.resource) problems.push(`${r}: the file names resource ${spec.resource}, the metadata ${dv.resource}`);
-      const meta = metaDrbd(dv, inv[r]);
+      const meta = metaOf(dv, inv[r]);
       if (!meta) problems.push(`${r}: the volume's metadata has no drbd record (resource, minor, port)`);
       else {
         if (meta.minor !== undefined && meta.minor !== spec.minor) problems.push(`${r}: the file has minor ${spec.minor}, the metadata ${meta.minor}`);

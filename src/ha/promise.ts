@@ -45,7 +45,7 @@ const SHARED: MovePromise = {
  * A replicated backend (DRBD, protocol C) that names no promise of its own: the standby has
  * the same blocks (so the same inodes and file handles), every acknowledged write is on both.
  */
-const REPLICATED: MovePromise = {
+export const REPLICATED_PROMISE: MovePromise = {
   kind: 'replicated',
   short:
     'DRBD replicated (protocol C): both hosts hold the same blocks; a VIP move keeps open files, nothing acknowledged is lost',
@@ -58,7 +58,7 @@ const REPLICATED: MovePromise = {
 
 export function movePromise(backend: Backend): MovePromise {
   const b = backendNamed(backend);
-  return b.movePromise ?? (isMirrored(b) ? COPY : b.placement === 'replicated' ? REPLICATED : SHARED);
+  return b.movePromise ?? (isMirrored(b) ? COPY : b.placement === 'replicated' ? REPLICATED_PROMISE : SHARED);
 }
 
 export function formatAge(sec: number): string {
