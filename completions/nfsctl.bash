@@ -81,7 +81,7 @@ _nfsctl_opts() {
   case "$1" in
     '') REPLY='-c --config --no-color -V --version -h --help' ;;
     'volume') REPLY='-c --config --no-color -h --help' ;;
-    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
+    'volume create') REPLY='-c --config --no-color -s --size -b --backend --replication --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
     'volume list') REPLY='-c --config --no-color -l --selector --sort --over -o --output --json -h --help' ;;
     'volume show') REPLY='-c --config --no-color --json -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
@@ -131,7 +131,8 @@ _nfsctl_optval() {
   case "$1|$2" in
     *'|-c'|*'|--config') REPLY='files' ;;
     'volume create|-s'|'volume create|--size') REPLY='none' ;;
-    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota cephfs' ;;
+    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota cephfs drbd' ;;
+    'volume create|--replication') REPLY='words:rsync drbd' ;;
     'volume create|--clients') REPLY='none' ;;
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;
