@@ -39,7 +39,7 @@ import { parseKeep, planResolve, renderSplitBrain, splitBrainReport } from '../.
 import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
 import { drbdFindings } from '../../../src/health/drbd.js';
 import { drbdWarnings, renderDrbdStatus, type PairStatus } from '../../../src/ha/status.js';
-import { drbdLintRules } from '../../../src/ha/lint-drbd.js';
+import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
 import { PreconditionError, UsageError } from '../../../src/core/errors.js';
 import { renderPlan } from '../../../src/plan/render.js';
 import { Runner } from '../../../src/plan/runner.js';
@@ -533,5 +533,29 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     await expect(handoverPreflight(config, hosts, { ...OPTS, resyncWaitMs: 10_000 })).rejects.toThrow(
       /team-a\/data: resyncing to backup: .*out of sync, 12\.5% synced, ETA 1:15, longer than --resync-wait 0:10/,
     );
+  });
+  it('ha split-brain resolve --dry-run through the command: the plan from what the hosts say, nothing changed', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const f = fakeContext(config, { primary: hosts.primary as never, backup: hosts.backup as never });
+    await runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'primary', dryRun: true });
+    const text = f.stdout.text + f.stderr.text;
+    expect(text).toMatch(/drbdadm connect --discard-my-data nfsctl-pv_team-a_data/);
+    expect(text).toMatch(/KEEPS primary's data of team-a\/data/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('ha split-brain resolve refuses a Connected volume and an unknown one, changing nothing', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const f = fakeContext(config, { primary: hosts.primary as never, backup: hosts.backup as never });
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'backup', dryRun: true })).rejects.toThrow(/no split brain to resolve/);
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/other', { keep: 'backup', dryRun: true })).rejects.toThrow(/no volume team-a\/other on either host/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('ha lint on the hosts: the same marked file on both, as the metadata says, is ok', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const [finding] = await lintDrbd(config, hosts);
+    expect(finding).toMatchObject({ id: 'drbd-resource:team-a/data', status: 'ok' });
   });
 });
