@@ -37,8 +37,9 @@ import { drbdResyncPhase, judgeForHandover } from '../../../src/ha/handover-drbd
 import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/handover.js';
 import { parseKeep, planResolve, renderSplitBrain, splitBrainReport } from '../../../src/ha/split-brain.js';
 import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
-import { drbdFindings } from '../../../src/health/drbd.js';
-import { drbdWarnings, renderDrbdStatus, type PairStatus } from '../../../src/ha/status.js';
+import { drbdChecks, drbdFindings } from '../../../src/health/drbd.js';
+import { pairInventory } from '../../../src/volume/inventory.js';
+import { drbdWarnings, gatherStatus, renderDrbdStatus, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
 import { PreconditionError, UsageError } from '../../../src/core/errors.js';
 import { renderPlan } from '../../../src/plan/render.js';
@@ -557,5 +558,18 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
     const [finding] = await lintDrbd(config, hosts);
     expect(finding).toMatchObject({ id: 'drbd-resource:team-a/data', status: 'ok' });
+  });
+  it('health and status read the split brain from the hosts: a critical finding and a drbd-split-brain warning', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const inv = await pairInventory(config, hosts);
+    const [finding] = await drbdChecks(config, hosts, new Map(Object.entries(inv) as [PairRole, HostInventory][]), ['primary']);
+    expect(finding).toMatchObject({ id: 'drbd:team-a/data', status: 'critical' });
+    expect(finding!.evidence).toMatch(/^SPLIT BRAIN: both hosts are DRBD Primary/);
+    const st = await gatherStatus(config, hosts);
+    expect(st.drbd!.map((v) => [v.volume, v.state, v.splitBrain?.kind])).toEqual([['team-a/data', 'split-brain', 'both-primary']]);
+    expect(st.warnings.map((w) => w.id)).toContain('drbd-split-brain');
+    expect(renderStatus(st)).toMatch(/drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
 });
