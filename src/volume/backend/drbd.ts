@@ -335,7 +335,10 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
   describe: (config, v) => `DRBD resource ${drbdResourceName(v.lv)} on LV ${vgOf(config)}/${v.lv}`,
   metaRecord: () => 'LV tags (backend drbd)',
   nameProblem: (config, v) =>
-    derivedNamesProblem(v.id, v.path, { vg: sec(config).vg ?? config.backends.lvm?.vg ?? '', name: v.lv }),
+    derivedNamesProblem(v.id, v.path, {
+      vg: (config.backends as { drbd?: Section }).drbd?.vg ?? config.backends.lvm?.vg ?? '',
+      name: v.lv,
+    }),
 
   readHost(config, inv, read) {
     const d: DrbdInventory = { states: new Map(), files: new Map(), foreign: new Map(), lvs: [] };
