@@ -189,7 +189,8 @@ describe('drbd create plan', () => {
 
   it('takes the lowest minor and port free on BOTH hosts (foreign files and /proc/drbd count)', async () => {
     const config = cfg();
-    const foreign = 'resource r0 {\n  on backup { device /dev/drbd100; disk /dev/sdb; meta-disk internal; address 198.51.100.12:7790; }\n}\n';
+    const foreign =
+      'resource r0 {\n  on backup { device /dev/drbd100; disk /dev/sdb; meta-disk internal; address 198.51.100.12:7790; }\n}\n';
     const { state } = await pair(
       config,
       { drbdProc: proc([CONNECTED(101)]) },
@@ -211,8 +212,7 @@ describe('drbd create plan', () => {
     const h = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
     const inv = await pairInventory(config, h); // no /proc/drbd on either
     expect(() => create(config, { inv, vipHolder: 'primary', views: [] })).toThrow(/kernel module is not loaded/);
-    for (const hs of [s1.hosts, s2.hosts, h])
-      for (const x of [hs.primary, hs.backup]) expect(x.writes).toEqual([]);
+    for (const hs of [s1.hosts, s2.hosts, h]) for (const x of [hs.primary, hs.backup]) expect(x.writes).toEqual([]);
   });
 
   it('the resource file step re-checks on the host that it overwrites no foreign file', async () => {
@@ -234,7 +234,11 @@ describe('drbd volumes in the inventory', () => {
     expect(state.views.map((v) => [v.id, v.backend])).toEqual([['team-a/data', 'drbd']]);
     expect([...lvmBackend.hostMetas(state.inv.primary)]).toEqual([]);
     expect(state.views[0]!.drift).toEqual([]);
-    expect(state.inv.backup.drbd?.states.get(RES)).toMatchObject({ role: 'Secondary', peerRole: 'Primary', cstate: 'Connected' });
+    expect(state.inv.backup.drbd?.states.get(RES)).toMatchObject({
+      role: 'Secondary',
+      peerRole: 'Primary',
+      cstate: 'Connected',
+    });
     expect(lvmBackend.owns(state, 'primary', e.v)).toBe(false);
     expect(drbdBackend.owns(state, 'primary', e.v)).toBe(true);
   });
@@ -260,7 +264,9 @@ describe('drbd resize plan', () => {
   });
   it('is refused while the pair is not Connected and UpToDate', async () => {
     const config = cfg();
-    const e = existing(config, { procP: proc([CONNECTED(100, 'Primary/Secondary', 'UpToDate/Inconsistent').replace('Connected', 'SyncSource')]) });
+    const e = existing(config, {
+      procP: proc([CONNECTED(100, 'Primary/Secondary', 'UpToDate/Inconsistent').replace('Connected', 'SyncSource')]),
+    });
     const { state } = await pair(config, e.p, e.b);
     expect(() => planResize(config, state, ref, 2 * G)).toThrow(/Connected and UpToDate on both sides/);
   });
@@ -272,7 +278,10 @@ describe('drbd delete plan', () => {
     const e = existing(config);
     const { state } = await pair(config, e.p, e.b);
     const { plan } = planDelete(config, state, { ref, keepData: false });
-    const ids = (h: string) => planSteps(plan).filter((s) => s.host === h).map((s) => s.id);
+    const ids = (h: string) =>
+      planSteps(plan)
+        .filter((s) => s.host === h)
+        .map((s) => s.id);
     expect(ids('primary')).toEqual(
       expect.arrayContaining(['primary:umount', 'primary:drbd-down', 'primary:drbd-rm-res', 'primary:lvremove']),
     );
@@ -295,7 +304,7 @@ describe('drbd delete plan', () => {
     ]);
   });
 
-  it('never removes a resource file without the mark, and refuses a foreign one at the volume\'s name', async () => {
+  it("never removes a resource file without the mark, and refuses a foreign one at the volume's name", async () => {
     const config = cfg();
     const e = existing(config);
     const foreign = `resource ${RES} {\n  on backup { device minor 5; address 198.51.100.12:7000; }\n}\n`;
@@ -335,7 +344,12 @@ describe('drbd delete plan', () => {
 });
 
 describe('drbd followVip (keepalived notify)', () => {
-  const follow = async (config: Config, o: Parameters<typeof existing>[1], role: 'primary' | 'backup', gained: boolean) => {
+  const follow = async (
+    config: Config,
+    o: Parameters<typeof existing>[1],
+    role: 'primary' | 'backup',
+    gained: boolean,
+  ) => {
     const e = existing(config, o);
     const { state } = await pair(config, e.p, e.b);
     const serve = () => ({
@@ -345,7 +359,14 @@ describe('drbd followVip (keepalived notify)', () => {
       action: { kind: 'run' as const, argv: ['serve'] },
       undo: null,
     });
-    return drbdBackend.followVip(config, role, state.inv[role], [{ id: e.v.id, path: e.v.path, identity: e.v }], gained, serve);
+    return drbdBackend.followVip(
+      config,
+      role,
+      state.inv[role],
+      [{ id: e.v.id, path: e.v.path, identity: e.v }],
+      gained,
+      serve,
+    );
   };
 
   it('MASTER: promote (retried while the peer demotes), mount, then serve', async () => {
@@ -366,7 +387,9 @@ describe('drbd followVip (keepalived notify)', () => {
     ]);
     const f = await follow(config, { procB: stale }, 'backup', true);
     expect(f.steps).toEqual([]);
-    expect(f.refused).toEqual([expect.stringMatching(/team-a\/data: not promoted on backup: .*Inconsistent, not UpToDate/)]);
+    expect(f.refused).toEqual([
+      expect.stringMatching(/team-a\/data: not promoted on backup: .*Inconsistent, not UpToDate/),
+    ]);
   });
 
   it('BACKUP: serve (unexport) first, then umount, then drbdadm secondary', async () => {
@@ -397,9 +420,12 @@ describe('--replication and the drbd config', () => {
     const config = cfg();
     const hosts = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
     const ctx = new Context('test.yaml', config, {}, hosts, captureOutput().out);
-    const err = await runCreate(ctx, 'team-a/data', { size: '1G', backend: 'rbd', replication: 'drbd', yes: true }).catch(
-      (e: { exitCode?: number }) => e,
-    );
+    const err = await runCreate(ctx, 'team-a/data', {
+      size: '1G',
+      backend: 'rbd',
+      replication: 'drbd',
+      yes: true,
+    }).catch((e: { exitCode?: number }) => e);
     expect((err as { exitCode?: number }).exitCode).toBe(2);
     expect([...hosts.primary.calls, ...hosts.backup.calls]).toEqual([]);
   });
@@ -435,7 +461,8 @@ describe('--replication and the drbd config', () => {
       (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: primary'),
       (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: "b\\"; }"'),
       (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: "a b"'),
-      (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: { ports: { first: 8000, last: 7000 } }'),
+      (y: string) =>
+        y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: { ports: { first: 8000, last: 7000 } }'),
       (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd, metadataOnly: true }'),
       (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd2 }'),
     ];
