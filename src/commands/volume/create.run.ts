@@ -10,12 +10,14 @@ import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './comm
 import { backendNamed } from '../../volume/backend/registry.js';
 import { exportOptionsFor, isReadOnlyModel, parsePvModel } from '../../volume/pv-model.js';
 import { checkExportSpec } from '../../volume/exporter.js';
+import { createBackendFor, type Replication } from '../../volume/backends.js';
 import { hostname } from 'node:os';
 import { runPlan } from '../../plan/reporter.js';
 
 export interface CreateOptions {
   size: string;
   backend?: Backend;
+  replication?: Replication;
   clients?: string[];
   options?: string;
   label?: string[];
@@ -33,7 +35,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   // Every input is checked before any host is contacted.
   const ref = parseVolumeRef(target);
   const size = parseSize(o.size);
-  const backend = o.backend ?? ctx.config.backends.default;
+  const backend = createBackendFor(ctx.config, o.backend, o.replication);
   const labels = parseLabels(o.label);
   const given = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);

@@ -9,8 +9,10 @@
 //   `configDocs`, `configWarnings`);
 // - where its storage lives (`placement`): 'mirrored' (each host has its own copy, rsync keeps
 //   them in step, both hosts export it), 'shared-vip' (one copy in a cluster, attached and
-//   exported only where the VIP is, following it: RBD), or 'shared-both' (one copy in a
-//   cluster, exported by both hosts at once, nothing follows the VIP and nothing syncs);
+//   exported only where the VIP is, following it: RBD), 'shared-both' (one copy in a
+//   cluster, exported by both hosts at once, nothing follows the VIP and nothing syncs), or
+//   'replicated' (a copy per host kept identical block for block underneath, by DRBD; mounted
+//   and exported only where the VIP is, following it; rsync never copies it);
 // - whether it makes a filesystem of its own (mkfs + mount at the volume's path);
 // - what it reads from each host (`readHost`, into the host's one batch of reads) and, for
 //   shared storage, from the cluster once for the pair (`readCluster`);
@@ -35,8 +37,10 @@ import type { Usage } from '../../core/usage.js';
  * - mirrored: a copy per host; both export it; rsync mirrors the active host to the standby.
  * - shared-vip: one copy in a cluster; attached and exported only on the VIP holder.
  * - shared-both: one copy in a cluster; both hosts export it at once (no sync, no follow).
+ * - replicated: a copy per host, identical block for block underneath (DRBD, protocol C);
+ *   mounted and exported only on the VIP holder, following it; nothing syncs it with rsync.
  */
-export type Placement = 'mirrored' | 'shared-vip' | 'shared-both';
+export type Placement = 'mirrored' | 'shared-vip' | 'shared-both' | 'replicated';
 
 /** Registers one read into a host's batch (one process, one SSH channel, for all of them). */
 export type ReadOnHost = (argv: string[], use: (r: RunResult) => void) => void;
@@ -100,7 +104,7 @@ export interface MetaWrite {
   write(next: VolumeMetaInput): { action: Action; undo: { title: string; action: Action } };
 }
 
-/** A volume that follows the VIP (shared-vip), as keepalived's notify sees it. */
+/** A volume that follows the VIP (shared-vip, replicated), as keepalived's notify sees it. */
 export interface FollowingVolume {
   id: string;
   path: string;
@@ -111,6 +115,8 @@ export interface FollowVipResult {
   steps: Step[];
   recordedOnly: string[];
   why: string;
+  /** Volumes NOT served here, and why (a stale DRBD side is never promoted); the notify hook reports them as errors. */
+  refused?: string[];
 }
 
 /** A finding without its host (the caller knows where it ran). */
@@ -145,6 +151,17 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   configWarnings(config: Config): { path: (string | number)[]; message: string }[];
   /** Errors in the rest of the config this backend cannot work with (config load refuses them, exit 2). Omitted: none. */
   configProblems?(config: Config): { path: (string | number)[]; message: string }[];
+  /**
+   * Another section implies this one (parsed `backends`): it is then filled with its defaults
+   * when absent (backends.lvm.replication: drbd implies backends.drbd). Omitted: never.
+   */
+  impliedBy?(sections: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * What a new volume's metadata must record that only both hosts together decide (DRBD's
+   * minor and port, free on both), before its create steps are planned; throws a
+   * PreconditionError when nothing is free. Omitted: the metadata as it is.
+   */
+  allocate?(config: Config, state: BackendPairState, v: VolumeIdentity, meta: VolumeMetaInput): VolumeMetaInput;
 
   /** Does it make a filesystem on a device and mount it at the volume's path (here: mkfs.xfs)? */
   makesFilesystem(config: Config): boolean;
@@ -251,7 +268,7 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
     ): Promise<BackendFinding | null>;
   };
   /**
-   * shared-vip: what attaches (`gained`) or detaches the volumes on `role` when keepalived
+   * shared-vip, replicated: what attaches (`gained`) or detaches the volumes on `role` when keepalived
    * moves the VIP, with `serve(v)` (the export / unexport step, null: nothing to do) at the
    * right place. `recordedOnly`: what a host that cannot attach (a lab) would have run, and
    * `why` not. Other placements return no steps.
@@ -269,14 +286,24 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
 /** Any backend, whatever its section type. */
 export type AnyVolumeBackend = VolumeBackend<string, any>;
 
-/** Does every host keep its own copy? */
+/** Does every host keep its own copy that rsync keeps in step (false for replicated: DRBD does)? */
 export function isMirrored(b: Pick<VolumeBackend, 'placement'>): boolean {
   return b.placement === 'mirrored';
 }
 
-/** Do both hosts export it (mirrored, shared-both), or only the VIP holder (shared-vip)? */
+/** Do both hosts export it (mirrored, shared-both), or only the VIP holder (shared-vip, replicated)? */
 export function servedByBoth(b: Pick<VolumeBackend, 'placement'>): boolean {
-  return b.placement !== 'shared-vip';
+  return b.placement !== 'shared-vip' && b.placement !== 'replicated';
+}
+
+/** Is it served only where the VIP is, and moved by keepalived's notify hook (shared-vip, replicated)? */
+export function followsVip(b: Pick<VolumeBackend, 'placement'>): boolean {
+  return b.placement === 'shared-vip' || b.placement === 'replicated';
+}
+
+/** Does each host hold a copy of its own on local storage (mirrored, replicated), not one shared copy? */
+export function hasCopyPerHost(b: Pick<VolumeBackend, 'placement'>): boolean {
+  return b.placement === 'mirrored' || b.placement === 'replicated';
 }
 
 /** The PV source of every backend NFS clients reach through the VIP. */
