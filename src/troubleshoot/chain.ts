@@ -11,7 +11,7 @@ import { loadPairState } from '../volume/pair-state.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
 import { mirrored } from '../volume/state.js';
-import { BACKEND_LIST, backendNamed } from '../volume/backend/registry.js';
+import { BACKEND_LIST, backendNamed, configuredBackends } from '../volume/backend/registry.js';
 import type { BackendFinding } from '../volume/backend/contract.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { serviceCommand } from '../ha/services.js';
@@ -72,6 +72,25 @@ export async function troubleshoot(
   }
   const view = findVolume(state, ref);
   if (!view) {
+    // a shared backend's cluster that could not be read hides its volumes: that is the cause, not
+    // a missing volume (whose fix, creating it again, would be wrong)
+    for (const b of configuredBackends(config)) {
+      const err = state.cluster?.[b.name]?.error;
+      if (err === undefined) continue;
+      const h = await b.troubleshoot.backend(config, hosts.get(state.vipHolder ?? 'primary'), t);
+      if (h?.status === 'critical') {
+        findings.push(withHost(h, null));
+        return stop();
+      }
+      bad(
+        'exists',
+        null,
+        `${v.id} exists`,
+        `cannot tell: the ${b.noun}s cannot be read (${err})`,
+        `nfsctl health  # the ${b.name} backend's state; then run this again`,
+      );
+      return stop();
+    }
     bad(
       'exists',
       null,

@@ -24,6 +24,7 @@ import {
   type SubvolumeInfo,
 } from '../../core/cephfs-json.js';
 import { serviceCommand } from '../../ha/services.js';
+import { quoteArgv } from '../../host/quote.js';
 import { RBD_IMAGE_NAME_MAX } from '../../core/names.js';
 import { formatSize } from '../../core/sizes.js';
 import type { Finding } from '../../health/check.js';
@@ -89,22 +90,51 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
   return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
 }
 
+/** A ceph command line to paste on a storage host: with the conf, id and keyring nfsctl uses. */
+const cephLine = (config: Config, ...args: string[]) => quoteArgv(['ceph', ...cephfsArgs(config), ...args]);
+
 const tail = (r: RunResult) => r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
 
 /** nfsctl's subvolumes, their info and metadata: one `ls`, then every info and metadata read in one batch. */
 export async function cephfsInventory(config: Config, host: Host): Promise<CephfsInventory> {
-  const ls = await host.run([
-    'ceph',
-    ...cephfsArgs(config),
-    'fs',
-    'subvolume',
-    'ls',
-    cfg(config).fs,
-    ...groupArgs(config),
-    '--format',
-    'json',
-  ]);
   const out: CephfsInventory = { subvolumes: new Map(), metas: new Map() };
+  // The mgr's volumes module waits for an MDS: with none active, `subvolume ls` hangs until the
+  // command timeout. The FSMap (a monitor call) is asked at the same time, and when it shows no
+  // active MDS the listing is cancelled: the subvolumes are unreadable, not absent.
+  const stop = new AbortController();
+  const lsRun = host
+    .run(
+      [
+        'ceph',
+        ...cephfsArgs(config),
+        'fs',
+        'subvolume',
+        'ls',
+        cfg(config).fs,
+        ...groupArgs(config),
+        '--format',
+        'json',
+      ],
+      { signal: stop.signal },
+    )
+    .catch((err: Error) => err);
+  const dump = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json']).catch(() => null);
+  let verdict: ReturnType<typeof fsVerdict> = null;
+  try {
+    verdict = dump?.exitCode === 0 ? fsVerdict(parseFsMap(dump.stdout), cfg(config).fs) : null;
+  } catch {
+    // an FSMap nfsctl cannot read: the listing decides
+  }
+  if (verdict && !verdict.ok) {
+    stop.abort();
+    await lsRun;
+    return {
+      ...out,
+      error: `no active MDS for CephFS ${cfg(config).fs} (${verdict.summary}): its subvolumes cannot be read`,
+    };
+  }
+  const ls = await lsRun;
+  if (ls instanceof Error) throw ls;
   // the group is made with the first volume (see createSteps): before that, no volumes yet
   if (ls.exitCode !== 0 && cfg(config).group && /ENOENT: subvolume group .* does not exist/.test(ls.stderr)) return out;
   if (ls.exitCode !== 0) return { ...out, error: `ceph fs subvolume ls: ${tail(ls)}` };
@@ -422,14 +452,18 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
           status: 'critical',
           title: 'CephFS served',
           evidence: `no filesystem ${cfg(config).fs}`,
-          fix: 'ceph fs ls',
+          fix: `${cephLine(config, 'fs', 'ls')}  # the filesystems there are: backends.cephfs.fs must name one of them`,
         };
       return {
         id: 'backend',
         status: v.ok ? 'ok' : 'critical',
         title: 'CephFS served (an active MDS for every rank)',
         evidence: v.summary,
-        ...(v.ok ? {} : { fix: 'ceph fs status; ceph health detail (start an MDS: systemctl start ceph-mds@<name>)' }),
+        ...(v.ok
+          ? {}
+          : {
+              fix: `start an MDS daemon for ${cfg(config).fs} on its host (systemctl start ceph-mds@<id>); then check: ${cephLine(config, 'fs', 'status', cfg(config).fs)}`,
+            }),
       };
     },
     async inPlace(config, role, host, v, t) {
@@ -440,7 +474,7 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
           status: 'critical',
           title: `CephFS subvolume ${where(config, v)}`,
           evidence: tail(info),
-          fix: `ceph fs subvolume ls ${cfg(config).fs}${cfg(config).group ? ` --group_name ${cfg(config).group}` : ''}`,
+          fix: `${cephLine(config, 'fs', 'subvolume', 'ls', cfg(config).fs, ...groupArgs(config))}  # is ${v.image} there?`,
         };
       const s = parseSubvolumeInfo(info.stdout);
       const sessions = await ganeshaSessions(config, host, t);
