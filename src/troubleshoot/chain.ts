@@ -270,15 +270,27 @@ export async function troubleshoot(
 
   // 6. a trial mount with the options clients use
   const trial = await trialMount(node, config.vip, v.path, secs * 2);
-  // the probe file is written through NFS; remove it on the server (libnfs cannot)
-  await hosts
-    .get(holder)
-    .run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path])
-    .catch(() => undefined);
+  // the probe file is written through NFS; remove it on the server (libnfs cannot): by its path,
+  // or through the backend when the volume has no directory on the host (CephFS); meanwhile the
+  // next checks run
+  const removeProbes = backend.troubleshoot.removeProbes;
+  const cluster = state.cluster?.[view.backend];
+  const probeLeft: Promise<string | null> =
+    !trial.ok && trial.stage === 'mount'
+      ? Promise.resolve(null) // nothing was written
+      : removeProbes
+        ? removeProbes(config, hosts.get(holder), v, cluster, PROBE_PREFIX, t)
+        : hosts
+            .get(holder)
+            .run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path])
+            .then(
+              () => null,
+              () => null,
+            );
   if (!trial.ok) {
     // why: the first cause the export, identity, owner/mode, space and quota explain, or the raw error
-    findings.push(
-      await explainTrialFailure(
+    const [why] = await Promise.all([
+      explainTrialFailure(
         {
           config,
           v,
@@ -286,6 +298,7 @@ export async function troubleshoot(
           holder,
           holderHost: hosts.get(holder),
           inv: state.inv[holder],
+          cluster,
           node,
           nodeName: from,
           nodeId: fromNode ?? null,
@@ -293,7 +306,9 @@ export async function troubleshoot(
         },
         trial,
       ),
-    );
+      probeLeft,
+    ]);
+    findings.push(why);
     return stop();
   }
   ok(
@@ -312,7 +327,16 @@ export async function troubleshoot(
     });
 
   // 6b. the node's own mounts of the volume still answer (not stale after a failover)
-  const mounts = await checkNodeMounts(node, v.path, from, fromNode ?? null, secs);
+  const [mounts, left] = await Promise.all([checkNodeMounts(node, v.path, from, fromNode ?? null, secs), probeLeft]);
+  if (left !== null)
+    findings.push({
+      id: 'trial-probe',
+      host: holder,
+      status: 'warn',
+      title: `the trial's probe file removed from ${v.id}`,
+      evidence: `not removed: ${left}`,
+      fix: `remove the ${PROBE_PREFIX}* files in ${v.path} from a client that mounts it`,
+    });
   if (mounts) findings.push(mounts);
   if (mounts?.status === 'critical') return stop();
   // 6c. the PV the pod uses points at this volume through the VIP

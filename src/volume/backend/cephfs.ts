@@ -467,7 +467,11 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
       };
     },
     async inPlace(config, role, host, v, t) {
-      const info = await host.run(subvolume(config, 'info', v.image, '--format', 'json'), { timeoutMs: t });
+      // both reads at once (each ceph call costs a second or more of the CLI's start-up)
+      const [info, sessions] = await Promise.all([
+        host.run(subvolume(config, 'info', v.image, '--format', 'json'), { timeoutMs: t }),
+        ganeshaSessions(config, host, t).catch(() => null),
+      ]);
       if (info.exitCode !== 0)
         return {
           id: 'in-place',
@@ -477,7 +481,6 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
           fix: `${cephLine(config, 'fs', 'subvolume', 'ls', cfg(config).fs, ...groupArgs(config))}  # is ${v.image} there?`,
         };
       const s = parseSubvolumeInfo(info.stdout);
-      const sessions = await ganeshaSessions(config, host, t);
       const mine = sessions === null ? null : sessionsFor(sessions, config.hosts[role].address, s.path);
       const quota =
         s.quotaBytes === null ? 'no quota' : `quota ${formatSize(s.quotaBytes)}, ${formatSize(s.usedBytes)} used`;
@@ -497,6 +500,19 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
         evidence: `${s.path}, ${quota}${mine ? `, ${mine.length} session(s) from ${role}` : ''}`,
       };
     },
+    async removeProbes(config, host, v, cluster, prefix, t) {
+      const path = cephfsPath(cluster, v);
+      if (path === null) return `the path of ${where(config, v)} is unknown`;
+      const c = cfg(config);
+      const r = await host
+        .run(['/usr/bin/python3', '-c', REMOVE_PROBES, c.cephConf, c.id, c.keyring ?? '', c.fs, path, prefix], {
+          timeoutMs: t,
+        })
+        .catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
+      return r.exitCode === 0
+        ? null
+        : `libcephfs on the host: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`;
+    },
   },
   followVip: () => ({
     steps: [],
@@ -504,6 +520,29 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
     why: 'both hosts serve CephFS subvolumes: nothing follows the VIP',
   }),
 };
+
+// The trial mount's probe files in a subvolume, removed through libcephfs (the python3-cephfs
+// binding: ceph-common, which gives the host its ceph command, depends on it). The mount's
+// root is the subvolume; only names the trial writes (prefix, digits-digits) are removed.
+// argv: conf, id, keyring ('' for the default), fs, subvolume path, prefix
+const REMOVE_PROBES = [
+  'import re, sys, cephfs',
+  'conf, cid, keyring, fsname, path, prefix = sys.argv[1:7]',
+  'fs = cephfs.LibCephFS(conffile=conf, auth_id=cid)',
+  'if keyring: fs.conf_set("keyring", keyring)',
+  'fs.mount(mount_root=path.encode(), filesystem_name=fsname.encode())',
+  'probe = re.compile(re.escape(prefix) + r"[0-9]+-[0-9]+$")',
+  'd = fs.opendir(b"/")',
+  'names = []',
+  'e = fs.readdir(d)',
+  'while e:',
+  '    n = e.d_name.decode("utf-8", "replace")',
+  '    if probe.match(n): names.append(n)',
+  '    e = fs.readdir(d)',
+  'fs.closedir(d)',
+  'for n in names: fs.unlink(("/" + n).encode())',
+  'fs.shutdown()',
+].join('\n');
 
 /** `ceph tell mds.<fs>:0 client ls`: the rank-0 MDS's client sessions. */
 const sessionsArgv = (config: Config) => [
