@@ -202,6 +202,9 @@ export function twice(bytes: number): string {
   return m >= 1024 && m % 1024 === 0 ? `${m / 1024}G` : `${m}M`;
 }
 
+/** Below this, no inodes are left (XFS counts a few free in allocated chunks it cannot use; it allocates 64 at a time). */
+export const FULL_INODES = 64;
+
 const oct = (m: number) => `0${(m & 0o7777).toString(8)}`;
 
 /**
@@ -266,7 +269,7 @@ export function writeCauses(f: WriteFacts): Cause[] {
       fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>`,
     });
   }
-  if (f.space && f.space.availInodes === 0) {
+  if (f.space && f.space.availInodes !== null && f.space.availInodes < FULL_INODES) {
     const fs = f.space.mount ?? f.path;
     const which = f.space.mount
       ? ` in the ${f.space.fstype ?? ''}${f.space.fstype ? ' ' : ''}filesystem at ${f.space.mount}${f.space.mount !== f.path ? ` that holds ${f.path}` : ''}`
@@ -274,7 +277,7 @@ export function writeCauses(f: WriteFacts): Cause[] {
     out.push({
       id: 'write-inodes',
       title: `no inodes left in ${f.path}`,
-      evidence: `df -i on ${f.holder}: 0 inodes available${which}`,
+      evidence: `df -i on ${f.holder}: ${f.space.availInodes} inodes available${which}`,
       fix: `on ${f.holder}: du --inodes -x -d 2 -- ${fs} | sort -n | tail  # the directories with the most files; remove those not needed${f.space.fstype === 'xfs' ? `; or let XFS use more of its space for inodes: xfs_growfs -m <percent, more than the imaxpct xfs_info ${fs} shows> ${fs}` : ''}`,
     });
   }

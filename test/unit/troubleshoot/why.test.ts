@@ -159,6 +159,12 @@ describe('explainWrite', () => {
     );
     expect(inodes.fix).toMatch(/^on primary: du --inodes -x -d 2 -- \/nfs \| sort -n \| tail {2}# /);
     expect(inodes.fix).toContain('xfs_growfs -m');
+    // XFS still counts a few free inodes it cannot hand out: under one chunk (64) is out of inodes
+    expect(
+      explainWrite(
+        base({ error: 'No space left on device', space: { availBytes: 1_000_000, availInodes: 16 }, quota: null }),
+      )!.id,
+    ).toBe('write-inodes');
   });
   it("a CephFS subvolume at its quota: named by the quota's own source", () => {
     const c = explainWrite(
