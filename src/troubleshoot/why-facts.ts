@@ -138,7 +138,9 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
       status: 'critical',
       title,
       evidence: raw,
-      fix: 'install nfs-common (kernel client) or libnfs-utils on the node',
+      fix: /^mount\.nfs is installed/.test(trial.error ?? '')
+        ? `on ${c.nodeName}: modprobe nfs  # says why the kernel's NFS client module does not load; without one, install the kernel's modules package for $(uname -r)`
+        : `on ${c.nodeName}: apt-get install nfs-common (RHEL: dnf install nfs-utils)`,
     };
   const error = trial.error ?? '';
   if (MISSING_HELPER.test(error))
