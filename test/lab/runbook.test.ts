@@ -501,7 +501,8 @@ describe('troubleshoot-mount on a cephfs volume (ganesha FSAL CEPH, the lab MDS)
   it('the subvolume at its quota (filled through the VIP): write-quota from the subvolume quota; the resize it names passes', async () => {
     expect((await put('fill1', 6 * MiB)).exitCode).toBe(0);
     // libcephfs refuses a write that would pass the quota: fill exactly what is left
-    const left = (await info()).bytes_quota - (await info()).bytes_used;
+    const now = await info();
+    const left = now.bytes_quota - now.bytes_used;
     if (left > 0) expect((await put('fill2', left)).exitCode).toBe(0);
     const c = await expectCause(CFS, 'write-quota');
     expect(c.evidence).toMatch(
