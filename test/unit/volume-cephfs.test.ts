@@ -107,6 +107,8 @@ describe('cephfs inventory', () => {
     const inv = await cephfsInventory(config(), host);
     expect(inv.error).toBeUndefined();
     expect(inv.subvolumes.size).toBe(0);
+    // a listing that answers at once costs no FSMap read
+    expect(host.calls.some((c) => c.argv.includes('dump'))).toBe(false);
   });
 
   it('no active MDS (the FSMap, a monitor call): the listing, which would hang in the mgr, is cancelled; unreadable, not absent', async () => {

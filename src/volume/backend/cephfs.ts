@@ -95,12 +95,15 @@ const cephLine = (config: Config, ...args: string[]) => quoteArgv(['ceph', ...ce
 
 const tail = (r: RunResult) => r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
 
+/** A subvolume listing slower than this makes nfsctl ask the FSMap whether an MDS is active. */
+export const SLOW_LISTING_MS = 1500;
+
 /** nfsctl's subvolumes, their info and metadata: one `ls`, then every info and metadata read in one batch. */
 export async function cephfsInventory(config: Config, host: Host): Promise<CephfsInventory> {
   const out: CephfsInventory = { subvolumes: new Map(), metas: new Map() };
   // The mgr's volumes module waits for an MDS: with none active, `subvolume ls` hangs until the
-  // command timeout. The FSMap (a monitor call) is asked at the same time, and when it shows no
-  // active MDS the listing is cancelled: the subvolumes are unreadable, not absent.
+  // command timeout. When the listing is slow, the FSMap (a monitor call) is asked, and when it
+  // shows no active MDS the listing is cancelled: the subvolumes are unreadable, not absent.
   const stop = new AbortController();
   const lsRun = host
     .run(
@@ -118,20 +121,26 @@ export async function cephfsInventory(config: Config, host: Host): Promise<Cephf
       { signal: stop.signal },
     )
     .catch((err: Error) => err);
-  const dump = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json']).catch(() => null);
-  let verdict: ReturnType<typeof fsVerdict> = null;
-  try {
-    verdict = dump?.exitCode === 0 ? fsVerdict(parseFsMap(dump.stdout), cfg(config).fs) : null;
-  } catch {
-    // an FSMap nfsctl cannot read: the listing decides
-  }
-  if (verdict && !verdict.ok) {
-    stop.abort();
-    await lsRun;
-    return {
-      ...out,
-      error: `no active MDS for CephFS ${cfg(config).fs} (${verdict.summary}): its subvolumes cannot be read`,
-    };
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), SLOW_LISTING_MS)));
+  const first = await Promise.race([lsRun, slow]);
+  clearTimeout(timer);
+  if (first === 'slow') {
+    const dump = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json']).catch(() => null);
+    let verdict: ReturnType<typeof fsVerdict> = null;
+    try {
+      verdict = dump?.exitCode === 0 ? fsVerdict(parseFsMap(dump.stdout), cfg(config).fs) : null;
+    } catch {
+      // an FSMap nfsctl cannot read: the listing decides
+    }
+    if (verdict && !verdict.ok) {
+      stop.abort();
+      await lsRun;
+      return {
+        ...out,
+        error: `no active MDS for CephFS ${cfg(config).fs} (${verdict.summary}): its subvolumes cannot be read`,
+      };
+    }
   }
   const ls = await lsRun;
   if (ls instanceof Error) throw ls;
