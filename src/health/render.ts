@@ -4,9 +4,10 @@ import { RANK, type Finding, type Status } from './check.js';
 
 const SYMBOL: Record<Status, string> = { ok: '✔', warn: '!', critical: '✖' };
 
-export function renderFindings(findings: Finding[], c: ChalkInstance, verbose = false): string {
+/** `inOrder`: as given (a runbook chain, whose broken link comes last, right above the verdict); else problems first. */
+export function renderFindings(findings: Finding[], c: ChalkInstance, verbose = false, inOrder = false): string {
   const colour = (s: Status) => (s === 'ok' ? c.green : s === 'warn' ? c.yellow : c.red);
-  const sorted = [...findings].sort((a, b) => RANK[b.status] - RANK[a.status]);
+  const sorted = inOrder ? findings : [...findings].sort((a, b) => RANK[b.status] - RANK[a.status]);
   const lines: string[] = [];
   for (const f of sorted) {
     if (f.status === 'ok' && !verbose) continue;

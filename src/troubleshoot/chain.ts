@@ -10,7 +10,7 @@ import { parseNodeTarget } from '../core/node-target.js';
 import { loadPairState } from '../volume/pair-state.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
-import { BACKEND_LIST, backendNamed } from '../volume/backend/registry.js';
+import { BACKEND_LIST, backendNamed, configuredBackends } from '../volume/backend/registry.js';
 import { hasCopyPerHost, type BackendFinding } from '../volume/backend/contract.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { serviceCommand } from '../ha/services.js';
@@ -71,6 +71,25 @@ export async function troubleshoot(
   }
   const view = findVolume(state, ref);
   if (!view) {
+    // a shared backend's cluster that could not be read hides its volumes: that is the cause, not
+    // a missing volume (whose fix, creating it again, would be wrong)
+    for (const b of configuredBackends(config)) {
+      const err = state.cluster?.[b.name]?.error;
+      if (err === undefined) continue;
+      const h = await b.troubleshoot.backend(config, hosts.get(state.vipHolder ?? 'primary'), t);
+      if (h?.status === 'critical') {
+        findings.push(withHost(h, null));
+        return stop();
+      }
+      bad(
+        'exists',
+        null,
+        `${v.id} exists`,
+        `cannot tell: the ${b.noun}s cannot be read (${err})`,
+        `nfsctl health  # the ${b.name} backend's state; then run this again`,
+      );
+      return stop();
+    }
     bad(
       'exists',
       null,
@@ -250,15 +269,27 @@ export async function troubleshoot(
 
   // 6. a trial mount with the options clients use
   const trial = await trialMount(node, config.vip, v.path, secs * 2);
-  // the probe file is written through NFS; remove it on the server (libnfs cannot)
-  await hosts
-    .get(holder)
-    .run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path])
-    .catch(() => undefined);
+  // the probe file is written through NFS; remove it on the server (libnfs cannot): by its path,
+  // or through the backend when the volume has no directory on the host (CephFS); meanwhile the
+  // next checks run
+  const removeProbes = backend.troubleshoot.removeProbes;
+  const cluster = state.cluster?.[view.backend];
+  const probeLeft: Promise<string | null> =
+    !trial.ok && trial.stage === 'mount'
+      ? Promise.resolve(null) // nothing was written
+      : removeProbes
+        ? removeProbes(config, hosts.get(holder), v, cluster, PROBE_PREFIX, t)
+        : hosts
+            .get(holder)
+            .run(['sh', '-c', 'rm -f -- "$1"/' + PROBE_PREFIX + '*', 'nfsctl-probe-clean', v.path])
+            .then(
+              () => null,
+              () => null,
+            );
   if (!trial.ok) {
     // why: the first cause the export, identity, owner/mode, space and quota explain, or the raw error
-    findings.push(
-      await explainTrialFailure(
+    const [why] = await Promise.all([
+      explainTrialFailure(
         {
           config,
           v,
@@ -266,6 +297,7 @@ export async function troubleshoot(
           holder,
           holderHost: hosts.get(holder),
           inv: state.inv[holder],
+          cluster,
           node,
           nodeName: from,
           nodeId: fromNode ?? null,
@@ -273,7 +305,9 @@ export async function troubleshoot(
         },
         trial,
       ),
-    );
+      probeLeft,
+    ]);
+    findings.push(why);
     return stop();
   }
   ok(
@@ -292,7 +326,16 @@ export async function troubleshoot(
     });
 
   // 6b. the node's own mounts of the volume still answer (not stale after a failover)
-  const mounts = await checkNodeMounts(node, v.path, from, fromNode ?? null, secs);
+  const [mounts, left] = await Promise.all([checkNodeMounts(node, v.path, from, fromNode ?? null, secs), probeLeft]);
+  if (left !== null)
+    findings.push({
+      id: 'trial-probe',
+      host: holder,
+      status: 'warn',
+      title: `the trial's probe file removed from ${v.id}`,
+      evidence: `not removed: ${left}`,
+      fix: `remove the ${PROBE_PREFIX}* files in ${v.path} from a client that mounts it`,
+    });
   if (mounts) findings.push(mounts);
   if (mounts?.status === 'critical') return stop();
   // 6c. the PV the pod uses points at this volume through the VIP

@@ -101,6 +101,14 @@ export function failedStage(steps: readonly string[]): 'mount' | 'write' | 'read
  */
 export const PROBE_PREFIX = '.nfsctl-probe-';
 
+/**
+ * What NFS client the node has: `kernel` (nfs in /proc/filesystems, or a module modprobe can
+ * load: a node that never mounted NFS has not loaded it yet, and mount(8) loads it itself),
+ * `mount.nfs`, `libnfs`.
+ */
+export const NFS_CLIENT_CAPS =
+  '{ grep -qw nfs /proc/filesystems || modprobe -n -q nfs 2>/dev/null; } && echo kernel; [ -x /sbin/mount.nfs ] && echo mount.nfs; command -v nfs-cp >/dev/null && echo libnfs; true';
+
 export async function trialMount(
   node: Host,
   vip: string,
@@ -109,11 +117,7 @@ export async function trialMount(
   probeName = `${PROBE_PREFIX}${Date.now()}-${process.pid}`,
 ): Promise<TrialMount> {
   const started = Date.now();
-  const caps = await node.run([
-    'sh',
-    '-c',
-    'grep -qw nfs /proc/filesystems && echo kernel; [ -x /sbin/mount.nfs ] && echo mount.nfs; command -v nfs-cp >/dev/null && echo libnfs; true',
-  ]);
+  const caps = await node.run(['sh', '-c', NFS_CLIENT_CAPS]);
   // A fresh name each time (nfs-cp cannot overwrite); the caller removes it on the server,
   // since libnfs-utils has no nfs-rm.
   const probe = probeName;
@@ -206,7 +210,9 @@ export async function trialMount(
     method: 'none',
     ok: false,
     steps: [],
-    error: 'the node has neither a kernel NFS client (mount.nfs) nor the libnfs tools',
+    error: caps.stdout.includes('mount.nfs')
+      ? 'mount.nfs is installed, but the kernel has no NFS client: nfs is not in /proc/filesystems and modprobe finds no nfs module (and the libnfs tools are not there either)'
+      : 'the node has neither a kernel NFS client (mount.nfs) nor the libnfs tools',
     ms: Date.now() - started,
   };
 }

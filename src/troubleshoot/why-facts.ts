@@ -7,6 +7,7 @@ import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from '../health/check.js';
 import type { HostInventory } from '../volume/inventory.js';
+import type { ClusterInventory } from '../volume/backend/contract.js';
 import type { VolumeIdentity } from '../volume/identity.js';
 import type { Backend } from '../volume/identity.js';
 import type { TrialMount } from './node-probes.js';
@@ -27,19 +28,31 @@ export function parseRouteSrc(text: string): string | null {
   return /\bsrc\s+(\S+)/.exec(text)?.[1] ?? null;
 }
 
-/** `stat -c '%u %g %a'` then `df --output=avail,iavail` (last line): the volume root and its room. */
+/** `stat -c '%u %g %a'` then `df --output=avail,iavail[,fstype,target]` (last line): the volume root and its room. */
 export function parseRootFacts(text: string): {
   root: { uid: number; gid: number; mode: number } | null;
-  space: { availBytes: number; availInodes: number | null } | null;
+  space: { availBytes: number; availInodes: number | null; fstype?: string; mount?: string } | null;
 } {
   const lines = text.split('\n').map((l) => l.trim());
   const st = lines.map((l) => /^(\d+) (\d+) ([0-7]{1,4})$/.exec(l)).find(Boolean);
-  const dfLine = lines.map((l) => /^(\d+)\s+(\d+|-)$/.exec(l)).find(Boolean);
+  const dfLine = lines.map((l) => /^(\d+)\s+(\d+|-)(?:\s+(\S+)\s+(\/.*))?$/.exec(l)).find(Boolean);
   return {
     root: st ? { uid: Number(st[1]), gid: Number(st[2]), mode: parseInt(st[3]!, 8) } : null,
-    space: dfLine ? { availBytes: Number(dfLine[1]), availInodes: dfLine[2] === '-' ? null : Number(dfLine[2]) } : null,
+    space: dfLine
+      ? {
+          availBytes: Number(dfLine[1]),
+          availInodes: dfLine[2] === '-' ? null : Number(dfLine[2]),
+          ...(dfLine[3] !== undefined ? { fstype: dfLine[3], mount: dfLine[4]! } : {}),
+        }
+      : null,
   };
 }
+
+/** Usage sources that are a quota of the volume's own (not the filesystem's df), and how to name them. */
+const QUOTA_SOURCES: Record<string, string> = {
+  xfs_quota: 'XFS project quota',
+  'subvolume info': 'CephFS subvolume quota (ceph fs subvolume info)',
+};
 
 export function exportAccessOf(
   config: Config,
@@ -59,6 +72,8 @@ export interface TrialContext {
   holder: PairRole;
   holderHost: Host;
   inv: HostInventory;
+  /** The shared backend's cluster as the pair state read it (a subvolume's quota and use). */
+  cluster?: ClusterInventory | undefined;
   node: Host;
   /** How the node is named in findings ("client", "this host"). */
   nodeName: string;
@@ -123,7 +138,9 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
       status: 'critical',
       title,
       evidence: raw,
-      fix: 'install nfs-common (kernel client) or libnfs-utils on the node',
+      fix: /^mount\.nfs is installed/.test(trial.error ?? '')
+        ? `on ${c.nodeName}: modprobe nfs  # says why the kernel's NFS client module does not load; without one, install the kernel's modules package for $(uname -r)`
+        : `on ${c.nodeName}: apt-get install nfs-common (RHEL: dnf install nfs-utils)`,
     };
   const error = trial.error ?? '';
   if (MISSING_HELPER.test(error))
@@ -135,6 +152,14 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
     );
   const nf = await nodeFacts(c);
   const access = exportAccessOf(c.config, c.inv, c.v, nf?.addr ?? null);
+  const options = access?.options ?? c.config.nfs.options;
+  const defaultClients = c.config.nfs.clients;
+  // what was checked and found allowing, and what could not be read: said as such in the raw finding
+  const allowed: string[] = [];
+  const unread: string[] = [];
+  if (access) allowed.push(`export ${access.readOnly ? 'ro' : 'rw'}, squash ${access.squash}`);
+  else unread.push('the export options');
+  if (nf?.addr && access) allowed.push(`${c.nodeName} at ${nf.addr} among the clients`);
   if ((trial.stage ?? 'mount') === 'mount') {
     const hostnames = (access?.clients ?? []).filter(
       (s) => /[a-z]/i.test(s) && !s.includes('*') && !s.startsWith('@') && !s.includes(':') && !s.includes('/'),
@@ -149,7 +174,10 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
       nodeAddr: nf?.addr ?? null,
       resolved: await resolveOnHolder(c, hostnames),
       version: 3,
+      options,
+      defaultClients,
     });
+    if (access?.protocols) allowed.push(`NFS v3 offered`);
     if (cause) return asFinding(cause.id, cause.title, cause.evidence, cause.fix);
   } else {
     const r = await c.holderHost
@@ -157,7 +185,7 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
         T(c.secs, [
           'sh',
           '-c',
-          'stat -c "%u %g %a" -- "$1"; df -B1 --output=avail,iavail -- "$1" | tail -n 1',
+          'stat -c "%u %g %a" -- "$1"; df -B1 --output=avail,iavail,fstype,target -- "$1" | tail -n 1',
           'nfsctl-why',
           c.v.path,
         ]),
@@ -166,10 +194,11 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
       .catch(() => null);
     const facts = parseRootFacts(r?.stdout ?? '');
     // the backend's own accounting of the volume (an XFS project quota, a subvolume quota...): full when used reaches capacity
-    const usage = backendNamed(c.backend).usage(c.config, c.inv, c.v, undefined);
+    const usage = backendNamed(c.backend).usage(c.config, c.inv, c.v, c.cluster);
+    const quotaName = usage ? QUOTA_SOURCES[usage.source] : undefined;
     const project =
-      usage && usage.source === 'xfs_quota' && usage.capacityBytes
-        ? { usedBytes: usage.usedBytes, hardBytes: usage.capacityBytes }
+      usage && quotaName && usage.capacityBytes
+        ? { usedBytes: usage.usedBytes, hardBytes: usage.capacityBytes, source: quotaName }
         : undefined;
     const cause = explainWrite({
       volume: c.v.id,
@@ -180,17 +209,28 @@ export async function explainTrialFailure(c: TrialContext, trial: TrialMount): P
       client: nf ? { uid: nf.uid, gid: nf.gid } : null,
       root: facts.root,
       space: facts.space,
-      quota: project ? { usedBytes: project.usedBytes, hardBytes: project.hardBytes } : null,
-      options: access?.options ?? c.config.nfs.options,
+      quota: project ?? null,
+      options,
+      defaultClients,
     });
     if (cause) return asFinding(cause.id, cause.title, cause.evidence, cause.fix);
+    const hasDir = backendNamed(c.backend).makesFilesystem(c.config) || backendNamed(c.backend).inRootFilesystem;
+    if (nf && facts.root) allowed.push('identity and owner/mode');
+    else
+      unread.push(
+        `owner/mode of ${c.v.path} on ${c.holder}${facts.root || hasDir ? '' : ' (the volume has no directory on the host)'}`,
+      );
+    if (facts.space) allowed.push('space and inodes left');
+    else unread.push('space and inodes');
+    if (project) allowed.push(`${project.source} not full`);
+    else unread.push('a quota');
   }
   return {
     id: 'trial-mount',
     host: c.nodeId,
     status: 'critical',
     title,
-    evidence: `${raw}; nothing nfsctl checks explains it (${access ? `export ${access.readOnly ? 'ro' : 'rw'}, squash ${access.squash}` : 'export options unreadable'}${nf?.addr ? `, ${c.nodeName} at ${nf.addr} is among the clients` : ''}, identity, owner/mode, space, inodes and quota allow it)`,
+    evidence: `${raw}; nothing nfsctl checks explains it (${allowed.join('; ') || 'nothing could be checked'}${unread.length ? `; not read: ${unread.join(', ')}` : ''})`,
     fix: `read the NFS server's log on ${c.holder} around this time, and run the failed step by hand from ${c.nodeName}`,
   };
 }

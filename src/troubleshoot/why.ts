@@ -3,6 +3,7 @@
 // space, inodes and the project quota) turned into the first cause that explains the
 // failure, with its fix. Pure functions here; the commands that gather the facts are in
 // why-facts.ts. When no fact explains the failure, the caller shows the raw error and says so.
+import { formatSize } from '../core/sizes.js';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { ExportClient, ExportsFile } from '../core/exports-file.js';
 import { findExports, validateClientSpec } from '../core/exports-file.js';
@@ -164,10 +165,14 @@ export interface WriteFacts {
   access: ExportAccess | null;
   client: { uid: number; gid: number } | null;
   root: { uid: number; gid: number; mode: number } | null;
-  space: { availBytes: number; availInodes: number | null } | null;
-  quota: { usedBytes: number; hardBytes: number } | null;
+  /** df of the volume root: room left, and the filesystem holding it (type and mount point) when df said. */
+  space: { availBytes: number; availInodes: number | null; fstype?: string; mount?: string } | null;
+  /** A quota of the volume's own (an XFS project quota, a CephFS subvolume quota); `source`: where it was read. */
+  quota: { usedBytes: number; hardBytes: number; source?: string } | null;
   /** The export's options now (for the re-export command in a fix). */
   options: string[];
+  /** nfs.clients: a re-export keeps the export's clients when they differ from it. */
+  defaultClients?: readonly string[];
 }
 
 /** The id the NFS server acts as for a client with this uid/gid. */
@@ -190,10 +195,33 @@ export function canCreate(id: { uid: number; gid: number }, dir: { uid: number; 
 /** Below this, a filesystem counts as full (XFS keeps a few blocks; a probe needs one). */
 export const FULL_BYTES = 64 * 1024;
 
+/** A --size value (M or G) twice `bytes`, for a resize to paste. */
+export function twice(bytes: number): string {
+  const MiB = 2 ** 20;
+  const m = Math.ceil((2 * bytes) / MiB);
+  return m >= 1024 && m % 1024 === 0 ? `${m / 1024}G` : `${m}M`;
+}
+
+/** Below this, no inodes are left (XFS counts a few free in allocated chunks it cannot use; it allocates 64 at a time). */
+export const FULL_INODES = 64;
+
 const oct = (m: number) => `0${(m & 0o7777).toString(8)}`;
 
-function reexport(f: WriteFacts, change: (o: string[]) => string[]): string {
-  return `nfsctl volume export ${f.volume} --options ${change(f.options).join(',')}`;
+/**
+ * `nfsctl volume export` with the export's options changed by `change`, and its clients (or
+ * `clients`) when they are not the default: pasted, it changes only what the fix is about
+ * (without --clients/--options the command puts back nfs.clients and nfs.options).
+ */
+export function reexport(
+  f: { volume: string; options: string[]; access: ExportAccess | null; defaultClients?: readonly string[] | undefined },
+  change: (o: string[]) => string[] = (o) => o,
+  clients?: string[],
+): string {
+  const now = clients ?? f.access?.clients;
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const keep =
+    now && now.length > 0 && !(f.defaultClients && same(now, f.defaultClients)) ? ` --clients ${now.join(',')}` : '';
+  return `nfsctl volume export ${f.volume}${keep} --options ${change(f.options).join(',')}`;
 }
 
 /** Every cause the facts show, most specific first; the failed step's words pick among them. */
@@ -229,8 +257,8 @@ export function writeCauses(f: WriteFacts): Cause[] {
     out.push({
       id: 'write-quota',
       title: `${f.volume} is at its quota`,
-      evidence: `XFS project quota on ${f.holder}: ${f.quota.usedBytes} of ${f.quota.hardBytes} bytes used`,
-      fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>`,
+      evidence: `${f.quota.source ?? 'XFS project quota'} on ${f.holder}: ${f.quota.usedBytes} of ${f.quota.hardBytes} bytes used`,
+      fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size ${twice(f.quota.hardBytes)}  # twice its size now; any size above ${formatSize(f.quota.hardBytes)} will do`,
     });
   }
   if (f.space && f.space.availBytes < FULL_BYTES && !out.some((c) => c.id === 'write-quota')) {
@@ -241,12 +269,16 @@ export function writeCauses(f: WriteFacts): Cause[] {
       fix: `free space in the volume, or grow it: nfsctl volume resize ${f.volume} --size <bigger>`,
     });
   }
-  if (f.space && f.space.availInodes === 0) {
+  if (f.space && f.space.availInodes !== null && f.space.availInodes < FULL_INODES) {
+    const fs = f.space.mount ?? f.path;
+    const which = f.space.mount
+      ? ` in the ${f.space.fstype ?? ''}${f.space.fstype ? ' ' : ''}filesystem at ${f.space.mount}${f.space.mount !== f.path ? ` that holds ${f.path}` : ''}`
+      : '';
     out.push({
       id: 'write-inodes',
       title: `no inodes left in ${f.path}`,
-      evidence: `df -i on ${f.holder}: 0 inodes available`,
-      fix: `remove files in the volume (many small files), or grow the filesystem`,
+      evidence: `df -i on ${f.holder}: ${f.space.availInodes} inodes available${which}`,
+      fix: `on ${f.holder}: du --inodes -x -d 2 -- ${fs} | sort -n | tail  # the directories with the most files; remove those not needed${f.space.fstype === 'xfs' ? `; or let XFS use more of its space for inodes: xfs_growfs -m <percent, more than the imaxpct xfs_info ${fs} shows> ${fs}` : ''}`,
     });
   }
   return out;
@@ -288,7 +320,13 @@ export interface MountFacts {
   resolved: Map<string, string[]>;
   /** NFS version the trial asked for. */
   version: number;
+  /** The export's options now and nfs.clients (for a re-export command in a fix). */
+  options?: string[];
+  defaultClients?: readonly string[];
 }
+
+const reexportMount = (f: MountFacts, clients?: string[]) =>
+  reexport({ ...f, options: f.options ?? f.access?.options ?? [] }, undefined, clients);
 
 /** The first cause that explains a failed trial mount, or null. */
 export function explainMount(f: MountFacts): Cause | null {
@@ -305,8 +343,8 @@ export function explainMount(f: MountFacts): Cause | null {
         title: `${f.node} (${f.nodeAddr}) is not among the export's clients`,
         evidence: `the export of ${f.path} on ${f.holder} allows ${a.clients.join(' ')}; ${f.node} reaches the VIP from ${f.nodeAddr}${dns}`,
         fix: names.length
-          ? `fix the name's resolution on ${f.holder} (/etc/hosts or DNS) so it gives ${f.nodeAddr}, or export to the address: nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}`
-          : `nfsctl volume export ${f.volume} --clients ${[...a.clients, f.nodeAddr].join(',')}`,
+          ? `fix the name's resolution on ${f.holder} (/etc/hosts or DNS) so it gives ${f.nodeAddr}, or export to the address: ${reexportMount(f, [...a.clients, f.nodeAddr])}`
+          : reexportMount(f, [...a.clients, f.nodeAddr]),
       };
     }
   }
@@ -315,7 +353,7 @@ export function explainMount(f: MountFacts): Cause | null {
       id: 'nfs-version',
       title: `NFSv${f.version} is not offered for ${f.path}`,
       evidence: `${f.holder}: the export offers NFS ${a.protocols.map((p) => `v${p}`).join(', ')}; clients mount with vers=${f.version}`,
-      fix: `mount with vers=${a.protocols[0]} (PV mountOptions), or offer v${f.version} in the export (Protocols)`,
+      fix: `${reexportMount(f)}  # writes nfsctl's export again, which offers NFS v3 and v4 (Protocols = 3, 4); or mount with nfsvers=${a.protocols[0]} (the PV's mountOptions)`,
     };
   }
   if (/version.*not supported|protocol not supported|EPROTONOSUPPORT|PROG_MISMATCH|program version/i.test(f.error)) {

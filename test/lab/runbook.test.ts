@@ -2,7 +2,7 @@
 // through the lab's named faults. Each must be named by troubleshoot-mount (or health) as the
 // first cause within 60 s, and after the repair the same command must pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labExec, labExecOk } from './helpers.js';
+import { labExec, labExecOk, waitFor } from './helpers.js';
 
 const nfsctl = (args: string[], timeoutMs = 90_000) => labExec('primary', ['nfsctl', ...args], { timeoutMs });
 
@@ -25,6 +25,19 @@ async function diagnose(
   return { ...JSON.parse(r.stdout), exitCode: r.exitCode, ms: Date.now() - t0, stderr: r.stderr };
 }
 const firstCause = (d: { findings: Finding[] }) => d.findings.find((f) => f.status === 'critical');
+/** Run a fix's nfsctl command as pasted (the part before a `  #` comment), with --yes. */
+async function runFix(fix: string): Promise<void> {
+  const cmd = fix.split('  #')[0]!.trim();
+  expect(cmd).toMatch(/^nfsctl /);
+  const r = await nfsctl([
+    ...cmd
+      .replace(/^nfsctl /, '')
+      .split(' ')
+      .map((w) => w.replace(/^'(.*)'$/, '$1')),
+    '--yes',
+  ]);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+}
 
 /** The cause is named (and quickly); returns it. */
 async function expectCause(vol: string, id: string, extra: string[] = []): Promise<Finding> {
@@ -45,7 +58,7 @@ async function expectPass(vol: string, extra: string[] = []): Promise<void> {
 
 // two volumes: the root-squash one must be fresh; the others share one, each case repairing what it broke
 const PLAIN = 'lab-rb/plain';
-const VOLS = { squash: 'lab-rb/squash', full: PLAIN, ro: PLAIN, helper: PLAIN } as const;
+const VOLS = { squash: 'lab-rb/squash', full: PLAIN, ro: PLAIN, helper: PLAIN, clients: PLAIN, inodes: PLAIN } as const;
 const pathOf = (vol: string) => `/nfs/${vol.replace('/', '_')}`;
 const RW = 'rw,sync,no_root_squash,no_subtree_check';
 
@@ -69,7 +82,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await labExec('primary', ['sh', '-c', `rm -f -- ${pathOf(VOLS.full)}/fill*`]);
+  await labExec('primary', ['sh', '-c', `rm -rf -- ${pathOf(VOLS.full)}/fill* ${pathOf(VOLS.inodes)}/many`]);
+  await labExec('primary', ['xfs_growfs', '-m', '25', '/nfs']);
   await labExec('client', ['sh', '-c', 'while umount /usr/sbin/mount.nfs 2>/dev/null; do :; done']);
   for (const vol of [VOLS.squash, PLAIN]) await nfsctl(['volume', 'delete', vol, '--yes', '--force']);
 }, 180_000);
@@ -121,6 +135,66 @@ describe('a failed trial write: the cause, not the export-options advice', () =>
     expect(back.exitCode, back.stderr).toBe(0);
     await expectPass(VOLS.ro);
   });
+});
+
+describe('a failed trial mount: the export and the NFS versions', () => {
+  it("the node not among the export's clients: export-clients; its fix, pasted, keeps the options and passes", async () => {
+    const e = await nfsctl(['volume', 'export', VOLS.clients, '--clients', '198.51.100.12/32', '--yes']);
+    expect(e.exitCode, e.stderr).toBe(0);
+    try {
+      const c = await expectCause(VOLS.clients, 'export-clients');
+      expect(c.title).toBe("client (198.51.100.21) is not among the export's clients");
+      expect(c.evidence).toMatch(/allows 198\.51\.100\.12\/32; client reaches the VIP from 198\.51\.100\.21/);
+      expect(c.fix).toBe(
+        `nfsctl volume export ${VOLS.clients} --clients 198.51.100.12/32,198.51.100.21 --options ${RW}`,
+      );
+      await runFix(c.fix!);
+      await expectPass(VOLS.clients);
+    } finally {
+      await nfsctl(['volume', 'export', VOLS.clients, '--yes']);
+    }
+  });
+
+  it('an export edited by hand to offer only NFSv4 (Protocols = 4, reloaded over dbus): nfs-version; the re-export it names passes', async () => {
+    const file = `/etc/ganesha/nfsctl/pv.${VOLS.clients.replace('/', '.')}.conf`;
+    await labExecOk('primary', [
+      'sh',
+      '-c',
+      'sed -i "s/Protocols = 3, 4;/Protocols = 4;/" "$1" && id=$(sed -n "s/^ *Export_Id = \\([0-9]*\\);/\\1/p" "$1") && dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.UpdateExport string:"$1" "string:EXPORT(Export_Id=$id)"',
+      'v4only',
+      file,
+    ]);
+    const c = await expectCause(VOLS.clients, 'nfs-version');
+    expect(c.evidence).toMatch(/the export offers NFS v4; clients mount with vers=3/);
+    expect(c.fix).toMatch(new RegExp(`^nfsctl volume export ${VOLS.clients} --options ${RW}  # `));
+    await runFix(c.fix!);
+    expect(await labExecOk('primary', ['cat', file])).toContain('Protocols = 3, 4;');
+    await expectPass(VOLS.clients);
+  });
+
+  it('the filesystem out of inodes (many small files; the lab lowers XFS imaxpct so 40k of them do it): write-inodes; the du it names finds them', async () => {
+    const dir = `${pathOf(VOLS.inodes)}/many`;
+    await labExecOk('primary', ['xfs_growfs', '-m', '1', '/nfs']);
+    try {
+      await labExecOk('primary', [
+        'bash',
+        '-c',
+        'mkdir -p -- "$1" && cd -- "$1" && i=0; while : 2>/dev/null > "f$i"; do i=$((i+1)); done; [ "$(df --output=iavail /nfs | tail -n 1 | tr -d " ")" -lt 64 ]',
+        'fill-inodes',
+        dir,
+      ]);
+      const c = await expectCause(VOLS.inodes, 'write-inodes');
+      expect(c.evidence).toMatch(/\d+ inodes available in the xfs filesystem at \/nfs that holds/);
+      const du = /^on primary: (du [^#]*?)  #/.exec(c.fix!)![1]!;
+      expect(await labExecOk('primary', ['sh', '-c', du])).toContain(dir);
+    } finally {
+      await labExecOk('primary', ['rm', '-rf', '--', dir]);
+      await labExecOk('primary', ['xfs_growfs', '-m', '25', '/nfs']);
+    }
+    await expectPass(VOLS.inodes);
+  });
+  // write-quota on an xfsquota volume cannot be made here: this kernel has no XFS quota
+  // (lab facts: xfs_prjquota=no). A CephFS subvolume quota is real: see the cephfs block below.
 });
 
 describe('the node side', () => {
@@ -350,5 +424,96 @@ describe('troubleshoot-mount rbd:<pool>/<image> --from client', () => {
       ]);
     }
     await expectOnlyKrbd('rbd-monitors');
+  });
+});
+
+describe('troubleshoot-mount on a cephfs volume (ganesha FSAL CEPH, the lab MDS)', () => {
+  const CFS = 'lab-rb/cfs';
+  const SUB = 'pv.lab-rb.cfs';
+  const MiB = 2 ** 20;
+  const ceph = (args: string[]) => labExecOk('primary', ['timeout', '-k', '1', '60', 'ceph', ...args]);
+  const info = async () =>
+    JSON.parse(
+      await ceph(['fs', 'subvolume', 'info', 'cephfs', SUB, '--group_name', 'nfsctl', '--format', 'json']),
+    ) as {
+      bytes_quota: number;
+      bytes_used: number;
+    };
+  const listing = async () =>
+    labExecOk('client', ['timeout', '-k', '1', '20', 'nfs-ls', `nfs://198.51.100.100${pathOf(CFS)}?version=3`]);
+  const put = (name: string, bytes: number) =>
+    labExec('client', [
+      'bash',
+      '-c',
+      'f=$(mktemp) && head -c "$1" /dev/urandom > "$f" && timeout -k 1 60 nfs-cp "$f" "$2"; rc=$?; rm -f -- "$f"; exit $rc',
+      'put',
+      String(bytes),
+      `nfs://198.51.100.100${pathOf(CFS)}/${name}?version=3`,
+    ]);
+  const mdsActive = async () => /up:active/.test(await ceph(['mds', 'stat']));
+  const startMds = async () => {
+    if (!(await mdsActive())) {
+      await labExec('ceph', ['sh', '-c', 'ceph-mds -i a >/dev/null']);
+      await waitFor(mdsActive, 30_000, 300);
+    }
+  };
+
+  beforeAll(async () => {
+    await nfsctl(['volume', 'delete', CFS, '--yes', '--force']);
+    const r = await nfsctl(['volume', 'create', CFS, '--size', '8M', '--backend', 'cephfs', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await startMds();
+    await nfsctl(['volume', 'delete', CFS, '--yes', '--force']);
+  }, 120_000);
+
+  it('healthy: the chain passes through the MDS and the subvolume, and leaves no probe file in it', async () => {
+    const d = await diagnose(CFS);
+    expect(d.causeFound, JSON.stringify(d.findings.filter((f) => f.status !== 'ok'))).toBe(false);
+    expect(d.findings.find((f) => f.id === 'backend')?.evidence).toMatch(/cephfs: rank 0 a up:active/);
+    expect(d.findings.find((f) => f.id === 'in-place')?.title).toBe(`CephFS subvolume cephfs/nfsctl/${SUB}`);
+    expect(d.findings.find((f) => f.id === 'trial-probe')).toBeUndefined();
+    // the probe went in through NFS and out through libcephfs: nothing left (the volume has no directory on the host)
+    expect(await listing()).not.toContain('.nfsctl-probe-');
+  });
+
+  it('the MDS dead: the backend link names it within seconds (not "does not exist, create it" after the mgr timeout); passes once it runs again', async () => {
+    // the MDS dies (SIGKILL, as the OOM killer does) and the monitor knows (`ceph mds fail`, what it
+    // does by itself after mds_beacon_grace); a TERM was not always quick to end it under load
+    await labExecOk('ceph', ['sh', '-c', 'kill -KILL "$(cat /run/ceph/mds.a.pid)"; ceph mds fail a']);
+    try {
+      await waitFor(async () => !(await mdsActive()), 30_000, 300);
+      const d = await diagnose(CFS);
+      expect(d.exitCode).toBe(1);
+      const c = firstCause(d)!;
+      expect(c.id, JSON.stringify(d.findings)).toBe('backend');
+      expect(c.evidence).toMatch(/failed rank\(s\) 0/);
+      expect(c.fix).toMatch(
+        /start an MDS daemon for cephfs.*ceph --conf \/etc\/ceph\/ceph\.conf --id admin .*fs status cephfs$/,
+      );
+      expect(d.findings.some((f) => f.id === 'exists' && f.status === 'critical')).toBe(false);
+      expect(d.ms).toBeLessThan(30_000);
+    } finally {
+      await startMds();
+    }
+    await expectPass(CFS);
+  });
+
+  it('the subvolume at its quota (filled through the VIP): write-quota from the subvolume quota; the resize it names passes', async () => {
+    expect((await put('fill1', 6 * MiB)).exitCode).toBe(0);
+    // libcephfs refuses a write that would pass the quota: fill exactly what is left
+    const now = await info();
+    const left = now.bytes_quota - now.bytes_used;
+    if (left > 0) expect((await put('fill2', left)).exitCode).toBe(0);
+    const c = await expectCause(CFS, 'write-quota');
+    expect(c.evidence).toMatch(
+      /^CephFS subvolume quota \(ceph fs subvolume info\) on primary: (\d+) of 8388608 bytes used/,
+    );
+    expect(c.fix).toContain(`nfsctl volume resize ${CFS} --size 16M  #`);
+    expect(await listing()).not.toContain('.nfsctl-probe-');
+    await runFix(c.fix!.replace(/^free space in the volume, or grow it: /, ''));
+    expect((await info()).bytes_quota).toBe(16 * MiB);
+    await expectPass(CFS);
   });
 });

@@ -1,6 +1,7 @@
 // The cephfs backend without a cluster: its config section (names that reach ceph argv and
 // ganesha.conf), the refusal with the kernel NFS server, and the create plan (subvolume once,
 // FSAL CEPH export on both hosts, its Path read on the host when the block is written).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { pairInventory } from '../../src/volume/inventory.js';
@@ -105,6 +106,26 @@ describe('cephfs inventory', () => {
     });
     const inv = await cephfsInventory(config(), host);
     expect(inv.error).toBeUndefined();
+    expect(inv.subvolumes.size).toBe(0);
+    // a listing that answers at once costs no FSMap read
+    expect(host.calls.some((c) => c.argv.includes('dump'))).toBe(false);
+  });
+
+  it('no active MDS (the FSMap, a monitor call): the listing, which would hang in the mgr, is cancelled; unreadable, not absent', async () => {
+    const down = readFileSync(new URL('./core/fixtures/cephfs/fsmap-down.json', import.meta.url), 'utf8');
+    let cancelled = false;
+    const host = fakeStorageHost('primary')
+      .on(
+        ls,
+        (_argv, opts) =>
+          new Promise((resolve) => opts.signal?.addEventListener('abort', () => ((cancelled = true), resolve({})))),
+      )
+      .on((a) => a.includes('dump'), { stdout: down });
+    const inv = await cephfsInventory(config(), host);
+    expect(cancelled).toBe(true);
+    expect(inv.error).toBe(
+      'no active MDS for CephFS cephfs (cephfs: failed rank(s) 0 (0 standby)): its subvolumes cannot be read',
+    );
     expect(inv.subvolumes.size).toBe(0);
   });
 

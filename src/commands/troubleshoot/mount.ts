@@ -45,7 +45,8 @@ export function register(program: Command): void {
           : await troubleshoot(ctx.config, ctx.hosts, target, o.from, pv ? { pv } : {});
         if (o.json) ctx.out.json(d);
         else {
-          ctx.out.line(renderFindings(d.findings, ctx.out.color, true));
+          // in the order of the walk: the broken link last, its fix right above the verdict
+          ctx.out.line(renderFindings(d.findings, ctx.out.color, true, true));
           if (d.causeFound)
             ctx.out.line(
               ctx.out.color.red(`cause found: ${d.findings.find((f) => f.status === 'critical')?.title ?? '?'}`),

@@ -24,6 +24,7 @@ import {
   type SubvolumeInfo,
 } from '../../core/cephfs-json.js';
 import { serviceCommand } from '../../ha/services.js';
+import { quoteArgv } from '../../host/quote.js';
 import { RBD_IMAGE_NAME_MAX } from '../../core/names.js';
 import { formatSize } from '../../core/sizes.js';
 import type { Finding } from '../../health/check.js';
@@ -89,22 +90,60 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
   return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
 }
 
+/** A ceph command line to paste on a storage host: with the conf, id and keyring nfsctl uses. */
+const cephLine = (config: Config, ...args: string[]) => quoteArgv(['ceph', ...cephfsArgs(config), ...args]);
+
 const tail = (r: RunResult) => r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
+
+/** A subvolume listing slower than this makes nfsctl ask the FSMap whether an MDS is active. */
+export const SLOW_LISTING_MS = 1500;
 
 /** nfsctl's subvolumes, their info and metadata: one `ls`, then every info and metadata read in one batch. */
 export async function cephfsInventory(config: Config, host: Host): Promise<CephfsInventory> {
-  const ls = await host.run([
-    'ceph',
-    ...cephfsArgs(config),
-    'fs',
-    'subvolume',
-    'ls',
-    cfg(config).fs,
-    ...groupArgs(config),
-    '--format',
-    'json',
-  ]);
   const out: CephfsInventory = { subvolumes: new Map(), metas: new Map() };
+  // The mgr's volumes module waits for an MDS: with none active, `subvolume ls` hangs until the
+  // command timeout. When the listing is slow, the FSMap (a monitor call) is asked, and when it
+  // shows no active MDS the listing is cancelled: the subvolumes are unreadable, not absent.
+  const stop = new AbortController();
+  const lsRun = host
+    .run(
+      [
+        'ceph',
+        ...cephfsArgs(config),
+        'fs',
+        'subvolume',
+        'ls',
+        cfg(config).fs,
+        ...groupArgs(config),
+        '--format',
+        'json',
+      ],
+      { signal: stop.signal },
+    )
+    .catch((err: Error) => err);
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), SLOW_LISTING_MS)));
+  const first = await Promise.race([lsRun, slow]);
+  clearTimeout(timer);
+  if (first === 'slow') {
+    const dump = await host.run(['ceph', ...cephfsArgs(config), 'fs', 'dump', '--format', 'json']).catch(() => null);
+    let verdict: ReturnType<typeof fsVerdict> = null;
+    try {
+      verdict = dump?.exitCode === 0 ? fsVerdict(parseFsMap(dump.stdout), cfg(config).fs) : null;
+    } catch {
+      // an FSMap nfsctl cannot read: the listing decides
+    }
+    if (verdict && !verdict.ok) {
+      stop.abort();
+      await lsRun;
+      return {
+        ...out,
+        error: `no active MDS for CephFS ${cfg(config).fs} (${verdict.summary}): its subvolumes cannot be read`,
+      };
+    }
+  }
+  const ls = await lsRun;
+  if (ls instanceof Error) throw ls;
   // the group is made with the first volume (see createSteps): before that, no volumes yet
   if (ls.exitCode !== 0 && cfg(config).group && /ENOENT: subvolume group .* does not exist/.test(ls.stderr)) return out;
   if (ls.exitCode !== 0) return { ...out, error: `ceph fs subvolume ls: ${tail(ls)}` };
@@ -422,28 +461,35 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
           status: 'critical',
           title: 'CephFS served',
           evidence: `no filesystem ${cfg(config).fs}`,
-          fix: 'ceph fs ls',
+          fix: `${cephLine(config, 'fs', 'ls')}  # the filesystems there are: backends.cephfs.fs must name one of them`,
         };
       return {
         id: 'backend',
         status: v.ok ? 'ok' : 'critical',
         title: 'CephFS served (an active MDS for every rank)',
         evidence: v.summary,
-        ...(v.ok ? {} : { fix: 'ceph fs status; ceph health detail (start an MDS: systemctl start ceph-mds@<name>)' }),
+        ...(v.ok
+          ? {}
+          : {
+              fix: `start an MDS daemon for ${cfg(config).fs} on its host (systemctl start ceph-mds@<id>); then check: ${cephLine(config, 'fs', 'status', cfg(config).fs)}`,
+            }),
       };
     },
     async inPlace(config, role, host, v, t) {
-      const info = await host.run(subvolume(config, 'info', v.image, '--format', 'json'), { timeoutMs: t });
+      // both reads at once (each ceph call costs a second or more of the CLI's start-up)
+      const [info, sessions] = await Promise.all([
+        host.run(subvolume(config, 'info', v.image, '--format', 'json'), { timeoutMs: t }),
+        ganeshaSessions(config, host, t).catch(() => null),
+      ]);
       if (info.exitCode !== 0)
         return {
           id: 'in-place',
           status: 'critical',
           title: `CephFS subvolume ${where(config, v)}`,
           evidence: tail(info),
-          fix: `ceph fs subvolume ls ${cfg(config).fs}${cfg(config).group ? ` --group_name ${cfg(config).group}` : ''}`,
+          fix: `${cephLine(config, 'fs', 'subvolume', 'ls', cfg(config).fs, ...groupArgs(config))}  # is ${v.image} there?`,
         };
       const s = parseSubvolumeInfo(info.stdout);
-      const sessions = await ganeshaSessions(config, host, t);
       const mine = sessions === null ? null : sessionsFor(sessions, config.hosts[role].address, s.path);
       const quota =
         s.quotaBytes === null ? 'no quota' : `quota ${formatSize(s.quotaBytes)}, ${formatSize(s.usedBytes)} used`;
@@ -463,6 +509,19 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
         evidence: `${s.path}, ${quota}${mine ? `, ${mine.length} session(s) from ${role}` : ''}`,
       };
     },
+    async removeProbes(config, host, v, cluster, prefix, t) {
+      const path = cephfsPath(cluster, v);
+      if (path === null) return `the path of ${where(config, v)} is unknown`;
+      const c = cfg(config);
+      const r = await host
+        .run(['/usr/bin/python3', '-c', REMOVE_PROBES, c.cephConf, c.id, c.keyring ?? '', c.fs, path, prefix], {
+          timeoutMs: t,
+        })
+        .catch((err: Error) => ({ exitCode: -1, stdout: '', stderr: err.message }));
+      return r.exitCode === 0
+        ? null
+        : `libcephfs on the host: ${r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`}`;
+    },
   },
   followVip: () => ({
     steps: [],
@@ -470,6 +529,29 @@ export const cephfsBackend: VolumeBackend<'cephfs', typeof section> = {
     why: 'both hosts serve CephFS subvolumes: nothing follows the VIP',
   }),
 };
+
+// The trial mount's probe files in a subvolume, removed through libcephfs (the python3-cephfs
+// binding: ceph-common, which gives the host its ceph command, depends on it). The mount's
+// root is the subvolume; only names the trial writes (prefix, digits-digits) are removed.
+// argv: conf, id, keyring ('' for the default), fs, subvolume path, prefix
+const REMOVE_PROBES = [
+  'import re, sys, cephfs',
+  'conf, cid, keyring, fsname, path, prefix = sys.argv[1:7]',
+  'fs = cephfs.LibCephFS(conffile=conf, auth_id=cid)',
+  'if keyring: fs.conf_set("keyring", keyring)',
+  'fs.mount(mount_root=path.encode(), filesystem_name=fsname.encode())',
+  'probe = re.compile(re.escape(prefix) + r"[0-9]+-[0-9]+$")',
+  'd = fs.opendir(b"/")',
+  'names = []',
+  'e = fs.readdir(d)',
+  'while e:',
+  '    n = e.d_name.decode("utf-8", "replace")',
+  '    if probe.match(n): names.append(n)',
+  '    e = fs.readdir(d)',
+  'fs.closedir(d)',
+  'for n in names: fs.unlink(("/" + n).encode())',
+  'fs.shutdown()',
+].join('\n');
 
 /** `ceph tell mds.<fs>:0 client ls`: the rank-0 MDS's client sessions. */
 const sessionsArgv = (config: Config) => [

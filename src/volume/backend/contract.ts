@@ -266,6 +266,19 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
       v: VolumeIdentity,
       timeoutMs: number,
     ): Promise<BackendFinding | null>;
+    /**
+     * Remove the trial mount's probe files (names `prefix` + digits-digits) from the volume on
+     * `host`, for a backend whose volume has no directory on the host (the chain removes them
+     * by `v.path` otherwise). Resolves to null when done, else why not.
+     */
+    removeProbes?(
+      config: Config,
+      host: Host,
+      v: VolumeIdentity,
+      cluster: ClusterInventory | undefined,
+      prefix: string,
+      timeoutMs: number,
+    ): Promise<string | null>;
   };
   /**
    * shared-vip, replicated: what attaches (`gained`) or detaches the volumes on `role` when keepalived

@@ -41,6 +41,7 @@ const base = (over: Partial<WriteFacts> = {}): WriteFacts => ({
   space: { availBytes: 30_000_000, availInodes: 1000 },
   quota: { usedBytes: 0, hardBytes: 33_554_432 },
   options: ['rw', 'sync', 'no_root_squash', 'no_subtree_check'],
+  defaultClients: ['198.51.100.0/24'],
   ...over,
 });
 
@@ -123,6 +124,11 @@ describe('explainWrite', () => {
     )!;
     expect(c).toMatchObject({ id: 'export-ro' });
     expect(c.fix).toBe('nfsctl volume export lab/x --options rw,sync,no_root_squash');
+    // clients other than nfs.clients stay in the pasted command (without --clients it puts the default back)
+    const narrow = { ...ganesha('RO', 'No_Root_Squash')!, clients: ['198.51.100.21', '198.51.100.22'] };
+    expect(explainWrite({ ...base(), access: narrow, error: 'NFS3ERR_ROFS', options: ['ro', 'sync'] })!.fix).toBe(
+      'nfsctl volume export lab/x --clients 198.51.100.21,198.51.100.22 --options rw,sync',
+    );
   });
   it('a full project quota, a full filesystem, no inodes', () => {
     expect(
@@ -139,11 +145,44 @@ describe('explainWrite', () => {
         base({ error: 'No space left on device', space: { availBytes: 4096, availInodes: 10 }, quota: null }),
       )!.id,
     ).toBe('write-space');
+    const inodes = explainWrite(
+      base({
+        error: 'No space left on device',
+        space: { availBytes: 1_000_000, availInodes: 0, fstype: 'xfs', mount: '/nfs' },
+        quota: null,
+      }),
+    )!;
+    expect(inodes.id).toBe('write-inodes');
+    // the filesystem that ran out is named, and the fix is a command that finds the files
+    expect(inodes.evidence).toBe(
+      'df -i on primary: 0 inodes available in the xfs filesystem at /nfs that holds /nfs/lab_x',
+    );
+    expect(inodes.fix).toMatch(/^on primary: du --inodes -x -d 2 -- \/nfs \| sort -n \| tail {2}# /);
+    expect(inodes.fix).toContain('xfs_growfs -m');
+    // XFS still counts a few free inodes it cannot hand out: under one chunk (64) is out of inodes
     expect(
       explainWrite(
-        base({ error: 'No space left on device', space: { availBytes: 1_000_000, availInodes: 0 }, quota: null }),
+        base({ error: 'No space left on device', space: { availBytes: 1_000_000, availInodes: 16 }, quota: null }),
       )!.id,
     ).toBe('write-inodes');
+  });
+  it("a CephFS subvolume at its quota: named by the quota's own source", () => {
+    const c = explainWrite(
+      base({
+        error: 'write (nfs-cp): Failed to write to dest file',
+        space: null,
+        root: null,
+        quota: {
+          usedBytes: 8_388_608,
+          hardBytes: 8_388_608,
+          source: 'CephFS subvolume quota (ceph fs subvolume info)',
+        },
+      }),
+    )!;
+    expect(c.id).toBe('write-quota');
+    expect(c.evidence).toBe(
+      'CephFS subvolume quota (ceph fs subvolume info) on primary: 8388608 of 8388608 bytes used',
+    );
   });
   it("the failed step's words pick among several true causes", () => {
     const f = base({
@@ -169,11 +208,15 @@ describe('explainMount', () => {
     error: 'mount (nfs-ls): MNT3ERR_ACCES',
     version: 3,
     resolved: new Map<string, string[]>(),
+    defaultClients: ['198.51.100.0/24'],
   };
-  it("the node's address outside every client: add it", () => {
-    const c = explainMount({ ...m, access: ganesha('RW', 'No_Root_Squash'), nodeAddr: '203.0.113.9' })!;
+  it("the node's address outside every client: add it, keeping the export's options", () => {
+    const a = { ...ganesha('RW', 'Root_Squash')!, options: ['rw', 'sync', 'root_squash', 'no_subtree_check'] };
+    const c = explainMount({ ...m, access: a, nodeAddr: '203.0.113.9' })!;
     expect(c.id).toBe('export-clients');
-    expect(c.fix).toBe('nfsctl volume export lab/x --clients 198.51.100.0/24,203.0.113.9');
+    expect(c.fix).toBe(
+      'nfsctl volume export lab/x --clients 198.51.100.0/24,203.0.113.9 --options rw,sync,root_squash,no_subtree_check',
+    );
   });
   it('a hostname that resolves on the server to another address', () => {
     const a = { ...ganesha('RW', 'No_Root_Squash')!, clients: ['node-3'] };
@@ -189,7 +232,12 @@ describe('explainMount', () => {
   it('allowed: not blamed on the clients; v3 not offered is named', () => {
     expect(explainMount({ ...m, access: ganesha('RW', 'No_Root_Squash'), nodeAddr: '198.51.100.21' })).toBeNull();
     const v4only = { ...ganesha('RW', 'No_Root_Squash')!, protocols: [4] };
-    expect(explainMount({ ...m, access: v4only, nodeAddr: '198.51.100.21' })!.id).toBe('nfs-version');
+    const v = explainMount({ ...m, access: v4only, nodeAddr: '198.51.100.21' })!;
+    expect(v.id).toBe('nfs-version');
+    // a command to paste, not only a hint
+    expect(v.fix).toBe(
+      "nfsctl volume export lab/x --options rw,sync,no_root_squash,no_subtree_check  # writes nfsctl's export again, which offers NFS v3 and v4 (Protocols = 3, 4); or mount with nfsvers=4 (the PV's mountOptions)",
+    );
     expect(
       explainMount({
         ...m,
@@ -210,5 +258,11 @@ describe('fact parsers', () => {
       space: { availBytes: 0, availInodes: 31990 },
     });
     expect(parseRootFacts('stat: cannot statx\n')).toEqual({ root: null, space: null });
+    expect(parseRootFacts('0 0 755\n 1048576  0 xfs /nfs\n').space).toEqual({
+      availBytes: 1048576,
+      availInodes: 0,
+      fstype: 'xfs',
+      mount: '/nfs',
+    });
   });
 });
