@@ -471,3 +471,16 @@ describe('--replication and the drbd config', () => {
     expect(() => parseConfig(base, 'test.yaml')).not.toThrow();
   });
 });
+
+describe('rsync never copies a drbd volume', () => {
+  it('sync units leave its mount point out of the root unit and make no unit of it', async () => {
+    const { syncUnits } = await import('../../src/ha/sync.js');
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const units = syncUnits(config, state.views);
+    expect(units.map((u) => u.path)).toEqual(['/nfs']);
+    expect(units[0]!.volumes).toEqual([]);
+    expect(units[0]!.excludes).toEqual(['/team-a_data/']);
+  });
+});
