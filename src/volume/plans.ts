@@ -364,8 +364,9 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
   const b = backendNamed(view.backend);
   const fsal = b.ganeshaFsal(config, view.identity, state.cluster?.[b.name]);
+  // a narrower export is written only where the volume is served (shared-vip, replicated: the VIP holder)
   const steps = remaining
-    ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
+    ? servingRoles(b, state).flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
     : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),

@@ -484,3 +484,15 @@ describe('rsync never copies a drbd volume', () => {
     expect(units[0]!.excludes).toEqual(['/team-a_data/']);
   });
 });
+
+describe('drbd export changes', () => {
+  it('volume unexport of some clients rewrites the export only on the VIP holder (the other host has nothing mounted)', async () => {
+    const { planUnexport } = await import('../../src/volume/plans.js');
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const plan = planUnexport(config, state, ref, { clients: ['198.51.100.7'], options: ['rw', 'sync'] });
+    const hosts = new Set(planSteps(plan).map((s) => s.host));
+    expect([...hosts]).toEqual(['primary']);
+  });
+});
