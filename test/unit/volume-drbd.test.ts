@@ -497,3 +497,27 @@ describe('drbd export changes', () => {
     expect([...hosts]).toEqual(['primary']);
   });
 });
+
+describe('ha notify with a drbd volume', () => {
+  it('MASTER on the backup: promote, mount, export (its export is configured there); a stale side is refused', async () => {
+    const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const config = cfg();
+    const e = existing(config, { mountedOnPrimary: false });
+    const backup = fakeStorageHost('backup', e.b);
+    const r = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    expect(r.refused).toEqual([]);
+    expect(planSteps(r.plan).map((s) => s.id)).toEqual([
+      'backup:drbd-primary:team-a/data',
+      'backup:mount:team-a/data',
+      'backup:export:team-a/data',
+    ]);
+    const stale = existing(config, {
+      procB: proc([' 100: cs:StandAlone ro:Secondary/Unknown ds:Inconsistent/DUnknown   r-----\n    ns:0 oos:522976']),
+    });
+    const h = fakeStorageHost('backup', stale.b);
+    const s = await planNotify(config, 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    expect(planSteps(s.plan)).toEqual([]);
+    expect(s.refused).toEqual([expect.stringMatching(/Inconsistent, not UpToDate/)]);
+    expect(s.plan.notes).toEqual([expect.stringMatching(/^NOT served: team-a\/data/)]);
+  });
+});
