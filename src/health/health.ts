@@ -6,6 +6,7 @@ import { bounded, type Finding } from './check.js';
 import { probeTcp } from './probe.js';
 import { clusterInventories, emptyInventory, hostInventory, type HostInventory } from '../volume/inventory.js';
 import { configuredBackends } from '../volume/backend/registry.js';
+import { hasCopyPerHost } from '../volume/backend/contract.js';
 import type { ClusterInventories } from '../volume/state.js';
 import { mergeVolumes, type VolumeView } from '../volume/state.js';
 import { usageFindings } from './usage.js';
@@ -67,7 +68,7 @@ export async function runHealthChecks(
   const holdersP = opts.hosts.length === 2 ? vipHoldersOf(config, pair, t).catch(() => null) : Promise.resolve(null);
   // shared backends' clusters (RBD images...): read once (with their usage) from whichever host answers
   let cluster: ClusterInventories | undefined;
-  const clusterP: Promise<Finding[]> = configuredBackends(config).some((b) => b.placement !== 'mirrored')
+  const clusterP: Promise<Finding[]> = configuredBackends(config).some((b) => !hasCopyPerHost(b))
     ? (async () => {
         let timer: NodeJS.Timeout | undefined;
         const read = (async () => {
@@ -88,7 +89,7 @@ export async function runHealthChecks(
                   status: 'warn',
                   title: "shared volumes' use readable",
                   evidence: `the shared backends (${configuredBackends(config)
-                    .filter((b) => b.placement !== 'mirrored')
+                    .filter((b) => !hasCopyPerHost(b))
                     .map((b) => b.name)
                     .join(', ')}) and their use were not read within ${t * 2} ms`,
                 },

@@ -167,7 +167,10 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
   const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
   phases.push({
     title: 'export it over NFS',
-    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
+    steps: [
+      ...exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
+      ...(b.placement === 'replicated' ? configuredOnly(config, state, v, input.export, fsal, exportRoles) : []),
+    ],
   });
   return {
     id: newPlanId(),
@@ -175,6 +178,27 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     phases,
     cleanupHint: `nfsctl volume delete ${v.id} --yes (finishes or removes a half-created volume)`,
   };
+}
+
+/**
+ * A replicated (DRBD) volume's export on the hosts that do not serve it now: the export
+ * configuration only (the file writes), not served; keepalived's notify hook serves it there
+ * once it holds the VIP and has promoted and mounted the volume (it serves only what is
+ * configured on its host).
+ */
+function configuredOnly(
+  config: Config,
+  state: PairState,
+  v: VolumeIdentity,
+  spec: ExportSpec,
+  fsal: ReturnType<AnyVolumeBackend['ganeshaFsal']>,
+  serving: readonly PairRole[],
+): Step[] {
+  return ROLES.filter((r) => !serving.includes(r)).flatMap((r) =>
+    exportSteps(config, r, state.inv[r], v, spec, fsal)
+      .filter((s) => s.action.kind === 'write')
+      .map((s) => ({ ...s, title: `${s.title} (configured for when the VIP comes here; not served now)` })),
+  );
 }
 
 export interface DeleteInput {
@@ -351,7 +375,10 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
     phases: [
       {
         title: 'export on both hosts',
-        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
+        steps: [
+          ...roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
+          ...(b.placement === 'replicated' ? configuredOnly(config, state, view.identity, spec, fsal, roles) : []),
+        ],
       },
     ],
   };
@@ -364,8 +391,9 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   if (!view) throw new PreconditionError(`${v.id} does not exist`, { hint: 'see `nfsctl volume list`' });
   const b = backendNamed(view.backend);
   const fsal = b.ganeshaFsal(config, view.identity, state.cluster?.[b.name]);
+  // a narrower export is written only where the volume is served (shared-vip, replicated: the VIP holder)
   const steps = remaining
-    ? ROLES.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
+    ? servingRoles(b, state).flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
     : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),

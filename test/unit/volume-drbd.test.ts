@@ -110,7 +110,7 @@ function existing(config: Config, o: { procP?: string; procB?: string; mountedOn
 }
 
 describe('drbd create plan', () => {
-  it('phase 1 on both hosts (lvcreate, resource file, create-md, up), phase 2 on the VIP holder, export there only', async () => {
+  it('phase 1 on both hosts (lvcreate, resource file, create-md, up), phase 2 on the VIP holder, served there only (configured on both)', async () => {
     const config = cfg();
     const { state } = await pair(config);
     const plan = create(config, state);
@@ -135,8 +135,8 @@ describe('drbd create plan', () => {
       'primary mkfs.xfs -q /dev/drbd100',
       'primary mount -t xfs /dev/drbd100 /nfs/team-a_data',
     ]);
-    expect(exp!.steps.every((s) => s.host === 'primary')).toBe(true);
-    expect(exp!.steps.length).toBeGreaterThan(0);
+    // served on the VIP holder; on the other host only configured (the notify hook serves what is configured there)
+    expect(exp!.steps.map((s) => s.id)).toEqual(['primary:exports-file', 'primary:exportfs', 'backup:exports-file']);
     // no fstab line: the notify hook mounts it where the VIP is, never at boot
     expect(planSteps(plan).some((s) => s.id.endsWith(':fstab'))).toBe(false);
     expect(lines(plan, 'backup')).toEqual([
@@ -145,6 +145,7 @@ describe('drbd create plan', () => {
       `drbdadm create-md --force ${RES}`,
       `drbdadm up ${RES}`,
       'mkdir -p -m 0777 -- /nfs/team-a_data',
+      expect.stringMatching(/^write \/etc\/exports\.d\/nfsctl\.exports \(\/nfs\/team-a_data /),
     ]);
   });
 
@@ -469,5 +470,54 @@ describe('--replication and the drbd config', () => {
     const base = testConfigYaml(tempDir()).replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: {}');
     for (const f of bad) expect(() => parseConfig(f(base), 'test.yaml'), f(base)).toThrow();
     expect(() => parseConfig(base, 'test.yaml')).not.toThrow();
+  });
+});
+
+describe('rsync never copies a drbd volume', () => {
+  it('sync units leave its mount point out of the root unit and make no unit of it', async () => {
+    const { syncUnits } = await import('../../src/ha/sync.js');
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const units = syncUnits(config, state.views);
+    expect(units.map((u) => u.path)).toEqual(['/nfs']);
+    expect(units[0]!.volumes).toEqual([]);
+    expect(units[0]!.excludes).toEqual(['/team-a_data/']);
+  });
+});
+
+describe('drbd export changes', () => {
+  it('volume unexport of some clients rewrites the export only on the VIP holder (the other host has nothing mounted)', async () => {
+    const { planUnexport } = await import('../../src/volume/plans.js');
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const plan = planUnexport(config, state, ref, { clients: ['198.51.100.7'], options: ['rw', 'sync'] });
+    const hosts = new Set(planSteps(plan).map((s) => s.host));
+    expect([...hosts]).toEqual(['primary']);
+  });
+});
+
+describe('ha notify with a drbd volume', () => {
+  it('MASTER on the backup: promote, mount, export (its export is configured there); a stale side is refused', async () => {
+    const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const config = cfg();
+    const e = existing(config, { mountedOnPrimary: false });
+    const backup = fakeStorageHost('backup', e.b);
+    const r = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    expect(r.refused).toEqual([]);
+    expect(planSteps(r.plan).map((s) => s.id)).toEqual([
+      'backup:drbd-primary:team-a/data',
+      'backup:mount:team-a/data',
+      'backup:export:team-a/data',
+    ]);
+    const stale = existing(config, {
+      procB: proc([' 100: cs:StandAlone ro:Secondary/Unknown ds:Inconsistent/DUnknown   r-----\n    ns:0 oos:522976']),
+    });
+    const h = fakeStorageHost('backup', stale.b);
+    const s = await planNotify(config, 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    expect(planSteps(s.plan)).toEqual([]);
+    expect(s.refused).toEqual([expect.stringMatching(/Inconsistent, not UpToDate/)]);
+    expect(s.plan.notes).toEqual([expect.stringMatching(/^NOT served: team-a\/data/)]);
   });
 });
