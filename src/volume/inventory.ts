@@ -13,6 +13,7 @@ import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { configuredBackends } from './backend/registry.js';
 import type { ClusterInventory } from './backend/contract.js';
+import type { DrbdState } from '../core/drbd.js';
 import { mapLimit } from '../core/concurrency.js';
 import { DF_ARGV, parseDf, parseRbdDu, parseXfsQuotaReport, type DfEntry, type RbdDuEntry } from '../core/usage.js';
 
@@ -54,6 +55,20 @@ export interface HostInventory {
   extra: Record<string, unknown>;
   /** df of the local filesystems mounted under the NFS root, by mount point (volume usage). */
   df?: Map<string, DfEntry>;
+  /** DRBD (the drbd backend's readHost): states and nfsctl's marked resource files, by resource name. */
+  drbd?: DrbdInventory;
+}
+
+export interface DrbdInventory {
+  /** By resource name: nfsctl's resources (from their files) joined with /proc/drbd. */
+  states: Map<string, DrbdState>;
+  /** nfsctl's marked resource files' contents, by resource name. */
+  files: Map<string, string>;
+  /** Minors and ports taken on this host by any resource file (ours or not) or /proc/drbd. */
+  used?: { minors: number[]; ports: number[]; resources: string[] };
+  /** Resource files under the resource directory without nfsctl's mark, by file name -> resources they define. */
+  foreign?: Map<string, string[]>;
+  error?: string;
 }
 
 export interface RbdInventory extends ClusterInventory {

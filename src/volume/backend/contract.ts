@@ -9,8 +9,10 @@
 //   `configDocs`, `configWarnings`);
 // - where its storage lives (`placement`): 'mirrored' (each host has its own copy, rsync keeps
 //   them in step, both hosts export it), 'shared-vip' (one copy in a cluster, attached and
-//   exported only where the VIP is, following it: RBD), or 'shared-both' (one copy in a
-//   cluster, exported by both hosts at once, nothing follows the VIP and nothing syncs);
+//   exported only where the VIP is, following it: RBD), 'shared-both' (one copy in a
+//   cluster, exported by both hosts at once, nothing follows the VIP and nothing syncs), or
+//   'replicated' (a copy per host kept identical block for block underneath, by DRBD; mounted
+//   and exported only where the VIP is, following it; rsync never copies it);
 // - whether it makes a filesystem of its own (mkfs + mount at the volume's path);
 // - what it reads from each host (`readHost`, into the host's one batch of reads) and, for
 //   shared storage, from the cluster once for the pair (`readCluster`);
@@ -35,8 +37,10 @@ import type { Usage } from '../../core/usage.js';
  * - mirrored: a copy per host; both export it; rsync mirrors the active host to the standby.
  * - shared-vip: one copy in a cluster; attached and exported only on the VIP holder.
  * - shared-both: one copy in a cluster; both hosts export it at once (no sync, no follow).
+ * - replicated: a copy per host, identical block for block underneath (DRBD, protocol C);
+ *   mounted and exported only on the VIP holder, following it; nothing syncs it with rsync.
  */
-export type Placement = 'mirrored' | 'shared-vip' | 'shared-both';
+export type Placement = 'mirrored' | 'shared-vip' | 'shared-both' | 'replicated';
 
 /** Registers one read into a host's batch (one process, one SSH channel, for all of them). */
 export type ReadOnHost = (argv: string[], use: (r: RunResult) => void) => void;
@@ -269,14 +273,24 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
 /** Any backend, whatever its section type. */
 export type AnyVolumeBackend = VolumeBackend<string, any>;
 
-/** Does every host keep its own copy? */
+/** Does every host keep its own copy that rsync keeps in step (false for replicated: DRBD does)? */
 export function isMirrored(b: Pick<VolumeBackend, 'placement'>): boolean {
   return b.placement === 'mirrored';
 }
 
-/** Do both hosts export it (mirrored, shared-both), or only the VIP holder (shared-vip)? */
+/** Do both hosts export it (mirrored, shared-both), or only the VIP holder (shared-vip, replicated)? */
 export function servedByBoth(b: Pick<VolumeBackend, 'placement'>): boolean {
-  return b.placement !== 'shared-vip';
+  return b.placement !== 'shared-vip' && b.placement !== 'replicated';
+}
+
+/** Is it served only where the VIP is, and moved by keepalived's notify hook (shared-vip, replicated)? */
+export function followsVip(b: Pick<VolumeBackend, 'placement'>): boolean {
+  return b.placement === 'shared-vip' || b.placement === 'replicated';
+}
+
+/** Does each host hold a copy of its own on local storage (mirrored, replicated), not one shared copy? */
+export function hasCopyPerHost(b: Pick<VolumeBackend, 'placement'>): boolean {
+  return b.placement === 'mirrored' || b.placement === 'replicated';
 }
 
 /** The PV source of every backend NFS clients reach through the VIP. */
