@@ -1012,6 +1012,12 @@ describe.skipIf(!qemu.ok)(
             ok(`keepalived.conf on ${g}`, await guest(g, ['cat', '/etc/keepalived/keepalived.conf'])),
             `${g}: the notify hook`,
           ).toContain(`notify "${NFSCTL_PATH} ha notify"`);
+        // keepalived reads it at its next reload (ha install does not restart keepalived)
+        for (const g of ['primary', 'backup'] as const)
+          ok(`reload keepalived on ${g}`, await guest(g, ['labsvc', 'reload', 'keepalived']));
+        expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000), 'VIP on the primary').toBe(
+          true,
+        );
       }, 1_500_000);
 
       it('create: an LV and a DRBD resource on each host, Connected and UpToDate without a sync, XFS mounted and exported on the VIP holder only', async () => {
