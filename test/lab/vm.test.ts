@@ -1203,6 +1203,114 @@ describe.skipIf(!qemu.ok)(
         },
       );
 
+      it('a split brain on purpose (both sides Primary while disconnected, both written) is detected by ha split-brain and resolved by ha split-brain resolve --keep primary', async () => {
+        expect(RES, 'the volume was created').not.toBe('');
+        expect(await serving('primary'), 'the primary serves before the split').toBe(true);
+        const minor = ok('minor', await guest('primary', ['drbdadm', 'sh-minor', RES])).trim();
+        const keptSum = ok(
+          'kept data',
+          await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`),
+        ).trim();
+        ok(
+          'the backup promoted while disconnected, written',
+          await guestSh(
+            'backup',
+            `drbdadm disconnect ${RES} && drbdadm primary ${RES} && mkdir -p /tmp/sb && mount /dev/drbd${minor} /tmp/sb && echo from-backup > /tmp/sb/only-on-backup && umount /tmp/sb`,
+          ),
+        );
+        ok(
+          'the primary written meanwhile',
+          await guestSh('primary', `echo from-primary > ${D.path}/only-on-primary && sync`),
+        );
+        ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+        const split = await waitFor(
+          async () => (await side('primary'))?.cs === 'StandAlone' && (await side('backup'))?.cs === 'StandAlone',
+          60_000,
+          1000,
+        );
+        expect(split, `both StandAlone: ${JSON.stringify([await side('primary'), await side('backup')])}`).toBe(true);
+        const sb = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+        expect(sb.exitCode, show('ha split-brain', sb)).toBe(1);
+        const shown = JSON.parse(sb.stdout) as { volumes: { id?: string; volume?: string; splitBrain: boolean }[] };
+        expect(shown.volumes.find((v) => (v.id ?? v.volume) === D.id)?.splitBrain, sb.stdout).toBe(true);
+        const t0 = Date.now();
+        const rs = await nfsctlOn('primary', [
+          'ha',
+          'split-brain',
+          'resolve',
+          D.id,
+          '--keep',
+          'primary',
+          '--yes',
+          '--json',
+        ]);
+        figures.splitBrainResolveMs = Date.now() - t0;
+        expect(rs.exitCode, show('ha split-brain resolve', rs)).toBe(0);
+        expect(await waitFor(inSync, 180_000, 1000), 'Connected and UpToDate after the resolution').toBe(true);
+        expect(await serving('primary'), 'the primary serves again').toBe(true);
+        expect(await idle('backup'), 'the backup is Secondary again').toBe(true);
+        // the kept side's data is intact; the discarded side's change is not there
+        expect(
+          ok('kept', await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`)).trim(),
+        ).toBe(keptSum);
+        expect(ok('primary file', await guest('primary', ['cat', `${D.path}/only-on-primary`])).trim()).toBe(
+          'from-primary',
+        );
+        expect((await guest('primary', ['test', '-e', `${D.path}/only-on-backup`])).exitCode).toBe(1);
+        const after = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+        expect(after.exitCode, show('ha split-brain after the resolution', after)).toBe(0);
+        writeDrbdDrillFigures(figures);
+      });
+
+      it('the backup made Inconsistent (a full resync interrupted) and the primary killed: the backup takes the VIP but does not serve the stale disk, and says why', async () => {
+        expect(RES, 'the volume was created').not.toBe('');
+        ok(
+          'invalidate the backup, interrupt its resync',
+          await guestSh(
+            'backup',
+            `drbdadm invalidate ${RES} && for i in $(seq 50); do grep -q 'cs:SyncTarget' /proc/drbd && break; sleep 0.2; done; drbdadm disconnect ${RES}`,
+          ),
+        );
+        const b = await side('backup');
+        expect(b, 'the backup is StandAlone and Inconsistent').toMatchObject({
+          cs: 'StandAlone',
+          ds: 'Inconsistent/DUnknown',
+        });
+        const killedAt = Date.now() / 1000;
+        ok('kill the primary', await vm(['kill', 'primary'], 60_000));
+        expect(await waitFor(async () => (await vipOn()).join() === 'backup', 90_000, 1000), 'VIP on the backup').toBe(
+          true,
+        );
+        // the notify hook ran for MASTER on the backup and refused
+        let rec = '';
+        const noted = await waitFor(
+          async () => {
+            rec = (await guest('backup', ['cat', '/var/lib/nfsctl/vrrp/last.json'], 30_000)).stdout;
+            try {
+              const j = JSON.parse(rec) as { state: string; time: string };
+              return j.state === 'MASTER' && Date.parse(j.time) / 1000 >= killedAt - 5;
+            } catch {
+              return false;
+            }
+          },
+          120_000,
+          2000,
+        );
+        expect(noted, `the notify record of the MASTER transition on the backup:\n${rec}`).toBe(true);
+        figures.inconsistentTakeoverRecord = JSON.parse(rec);
+        const s = await side('backup');
+        expect(s, 'the stale backup is not promoted, mounted or exported').toMatchObject({
+          ro: 'Secondary/Unknown',
+          mounted: false,
+          exported: false,
+        });
+        expect(rec, 'says why').toMatch(/Inconsistent|UpToDate/);
+        writeDrbdDrillFigures(figures);
+        // the primary, with the good data, boots again and serves (keepalived: it takes the VIP back)
+        ok('start the primary again', await vm(['start', 'primary'], 600_000));
+        expect(await waitFor(async () => serving('primary'), 180_000, 2000), 'the primary serves again').toBe(true);
+      });
+
       afterAll(async () => {
         await guestSh('client', clientStop, 90_000).catch(() => undefined);
         for (const g of ['primary', 'backup'] as const)
