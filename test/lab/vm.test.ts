@@ -1203,6 +1203,37 @@ describe.skipIf(!qemu.ok)(
         },
       );
 
+      it('write latency of small synchronous writes from the client: peer Connected (protocol C) and peer disconnected (figures only)', async () => {
+        expect(RES, 'the volume was created').not.toBe('');
+        const SECONDS = 15;
+        const fio = async () => {
+          const r = await guestSh(
+            'client',
+            `fio --name=lat --directory=${DIR} --size=16M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --runtime=${SECONDS} --time_based --output-format=json 2>/dev/null`,
+            180_000,
+          );
+          const job = JSON.parse(ok('fio', r).slice(r.stdout.indexOf('{'))).jobs[0];
+          const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+          return {
+            iops: Math.round(job.write.iops * 10) / 10,
+            meanMs: ms(job.write.clat_ns.mean + job.sync.lat_ns.mean),
+            syncP99Ms: ms(job.sync.lat_ns.percentile?.['99.000000'] ?? 0),
+            ios: job.write.total_ios,
+          };
+        };
+        expect(await inSync(), 'Connected and UpToDate').toBe(true);
+        const connected = await fio();
+        ok('disconnect the peer', await guest('backup', ['drbdadm', 'disconnect', RES]));
+        const disconnected = await fio();
+        ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+        expect(await waitFor(inSync, 180_000, 1000), 'resynced after the reconnect').toBe(true);
+        figures.latency = { seconds: SECONDS, connected, disconnected };
+        process.stdout.write(`[vm drbd latency] ${JSON.stringify(figures.latency)}\n`);
+        writeDrbdDrillFigures(figures);
+        expect(connected.ios).toBeGreaterThan(0);
+        expect(disconnected.ios).toBeGreaterThan(0);
+      });
+
       it('a split brain on purpose (both sides Primary while disconnected, both written) is detected by ha split-brain and resolved by ha split-brain resolve --keep primary', async () => {
         expect(RES, 'the volume was created').not.toBe('');
         expect(await serving('primary'), 'the primary serves before the split').toBe(true);
