@@ -36,6 +36,8 @@ _nfsctl_sub() {
     'ha/notify') REPLY=notify ;;
     'ha/install') REPLY=install ;;
     'ha/lint') REPLY=lint ;;
+    'ha/split-brain') REPLY=split-brain ;;
+    'ha split-brain/resolve') REPLY=resolve ;;
     'config/check') REPLY=check ;;
     'config/init') REPLY=init ;;
     'lock/status') REPLY=status ;;
@@ -63,7 +65,8 @@ _nfsctl_subs() {
     'health') REPLY='serve' ;;
     'metrics') REPLY='install-timer' ;;
     'sync') REPLY='install-timer' ;;
-    'ha') REPLY='notify install lint' ;;
+    'ha') REPLY='notify install lint split-brain' ;;
+    'ha split-brain') REPLY='resolve' ;;
     'config') REPLY='check init' ;;
     'lock') REPLY='status break' ;;
     'rbd') REPLY='lock blocklist' ;;
@@ -78,7 +81,7 @@ _nfsctl_opts() {
   case "$1" in
     '') REPLY='-c --config --no-color -V --version -h --help' ;;
     'volume') REPLY='-c --config --no-color -h --help' ;;
-    'volume create') REPLY='-c --config --no-color -s --size -b --backend --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
+    'volume create') REPLY='-c --config --no-color -s --size -b --backend --replication --clients --options -l --label -o --output --access-mode --reclaim-policy --claim --no-claim --storage-class --dry-run -y --yes --json -h --help' ;;
     'volume list') REPLY='-c --config --no-color -l --selector --sort --over -o --output --json -h --help' ;;
     'volume show') REPLY='-c --config --no-color --json -h --help' ;;
     'volume export') REPLY='-c --config --no-color --clients --options --dry-run -y --yes -h --help' ;;
@@ -94,12 +97,14 @@ _nfsctl_opts() {
     'metrics install-timer') REPLY='-c --config --no-color --interval --dir --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
     'sync') REPLY='-c --config --no-color --dry-run --max-delete --ssh --skip-unready -y --yes --json -h --help' ;;
     'sync install-timer') REPLY='-c --config --no-color --interval --nfsctl-path --host --dry-run -y --yes --json -h --help' ;;
-    'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --json -h --help' ;;
-    'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --json -h --help' ;;
+    'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --resync-wait --json -h --help' ;;
+    'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --resync-wait --json -h --help' ;;
     'ha') REPLY='-c --config --no-color -h --help' ;;
     'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
     'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;
     'ha lint') REPLY='-c --config --no-color -v --verbose --json -h --help' ;;
+    'ha split-brain') REPLY='-c --config --no-color --json -h --help' ;;
+    'ha split-brain resolve') REPLY='-c --config --no-color --keep --wait --dry-run -y --yes --json -h --help' ;;
     'troubleshoot-mount') REPLY='-c --config --no-color --from --pv --json -h --help' ;;
     'config') REPLY='-c --config --no-color -h --help' ;;
     'config check') REPLY='-c --config --no-color --json -h --help' ;;
@@ -126,7 +131,8 @@ _nfsctl_optval() {
   case "$1|$2" in
     *'|-c'|*'|--config') REPLY='files' ;;
     'volume create|-s'|'volume create|--size') REPLY='none' ;;
-    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota cephfs' ;;
+    'volume create|-b'|'volume create|--backend') REPLY='words:lvm rbd xfsquota cephfs drbd' ;;
+    'volume create|--replication') REPLY='words:rsync drbd' ;;
     'volume create|--clients') REPLY='none' ;;
     'volume create|--options') REPLY='none' ;;
     'volume create|-l'|'volume create|--label') REPLY='none' ;;
@@ -162,9 +168,13 @@ _nfsctl_optval() {
     'sync install-timer|--nfsctl-path') REPLY='files' ;;
     'sync install-timer|--host') REPLY='words:primary backup' ;;
     'failback|--max-delete') REPLY='none' ;;
+    'failback|--resync-wait') REPLY='none' ;;
     'switchover|--max-delete') REPLY='none' ;;
+    'switchover|--resync-wait') REPLY='none' ;;
     'ha install|--nfsctl-path') REPLY='files' ;;
     'ha install|--host') REPLY='words:primary backup' ;;
+    'ha split-brain resolve|--keep') REPLY='words:primary backup' ;;
+    'ha split-brain resolve|--wait') REPLY='none' ;;
     'troubleshoot-mount|--from') REPLY='none' ;;
     'troubleshoot-mount|--pv') REPLY='files' ;;
     'config init|--this') REPLY='words:primary backup' ;;
@@ -214,6 +224,7 @@ _nfsctl_argval() {
     'ha notify|1') REPLY='none' ;;
     'ha notify|2') REPLY='none' ;;
     'ha notify|3') REPLY='none' ;;
+    'ha split-brain resolve|0') REPLY='dyn:volumes' ;;
     'troubleshoot-mount|0') REPLY='none' ;;
     'rbd lock list|0') REPLY='dyn:images' ;;
     'rbd lock remove|0') REPLY='dyn:images' ;;

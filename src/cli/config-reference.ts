@@ -26,6 +26,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     'One storage host. The primary normally holds the VIP; the backup takes it over on failover.',
   'hosts.{primary,backup}.address':
     "What nfsctl connects to over SSH (not the VIP): an IPv4 address (four decimal parts, no leading zeros), an IPv6 address, or a fully qualified DNS name (RFC 1123 labels, at least two; a single-label name is refused because it depends on the resolver's search list, and so is a last label of digits, which is a mistyped address).",
+  'hosts.{primary,backup}.hostname':
+    "The host's own name as `uname -n` prints it there (DRBD's `on` sections are matched against it; used only by backends.drbd). Default: the role name (primary, backup).",
   'hosts.{primary,backup}.ssh': 'How to log in to the host.',
   'hosts.{primary,backup}.ssh.user': 'Login name.',
   'hosts.{primary,backup}.ssh.port': 'SSH port.',

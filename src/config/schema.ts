@@ -6,9 +6,16 @@ import { durationProblem, parseDurationMs, type DurationRange } from '../core/nu
 import * as v from '../core/config-values.js';
 import { cronIntervalProblem } from '../core/cron.js';
 import { absPath, checked, dataRoot } from './checked.js';
-import { BACKEND_LIST, backendNames, backendSections, configuredBackends } from '../volume/backend/registry.js';
+import {
+  BACKEND_LIST,
+  backendNames,
+  backendSections,
+  configuredBackends,
+  withImpliedSections,
+} from '../volume/backend/registry.js';
 import { exporterNames } from '../volume/nfs-server/registry.js';
 import { listenProblem } from '../core/listen.js';
+import { drbdHostnameProblem } from '../core/drbd.js';
 
 /** Marks duration keys for the printer of the effective config (src/config/print.ts). */
 export const DURATION_DESCRIPTION = 'duration';
@@ -48,7 +55,8 @@ const ssh = z
   .strict()
   .default({});
 
-const host = z.object({ address, ssh }).strict();
+// hostname: DRBD's `on` name for the host (what `uname -n` prints there); default: the role name
+const host = z.object({ address, ssh, hostname: checked(drbdHostnameProblem).optional() }).strict();
 
 const argvTemplate = z
   .array(checked(v.argvElementProblem))
@@ -81,6 +89,7 @@ export const configSchema = z
         ...backendSections(),
       })
       .strict()
+      .transform(withImpliedSections)
       .default({}),
     keepalived: z
       .object({

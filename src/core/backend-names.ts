@@ -8,6 +8,7 @@ export const BACKEND_META_NAMES = {
   rbd: 'rbd',
   xfsquota: 'xfs',
   cephfs: 'cephfs',
+  drbd: 'drbd',
 } as const;
 
 export type BackendName = keyof typeof BACKEND_META_NAMES;
@@ -15,3 +16,7 @@ export type BackendMetaName = (typeof BACKEND_META_NAMES)[BackendName];
 
 export const BACKEND_NAMES = Object.keys(BACKEND_META_NAMES) as [BackendName, ...BackendName[]];
 export const BACKEND_META_VALUES = Object.values(BACKEND_META_NAMES) as [BackendMetaName, ...BackendMetaName[]];
+
+/** How `volume create --replication` keeps an lvm volume's second copy: rsync (backend lvm) or DRBD (backend drbd). */
+export const REPLICATIONS = ['rsync', 'drbd'] as const;
+export type Replication = (typeof REPLICATIONS)[number];

@@ -13,6 +13,7 @@ import { vipState } from './vip.js';
 import { waitVip } from './freeze.js';
 import { assertMayServe, clearStaleAfterFinalSync, markHostStale, noteServing, trackFilePath } from './freshness.js';
 import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
+import { drbdWaitTitle, waitDrbdServed } from './handover-drbd.js';
 
 const primary: PairRole = 'primary';
 
@@ -89,15 +90,16 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
         {
           id: 'primary:vip-move',
           host: primary,
-          title: `start keepalived on the primary and wait until it alone holds the VIP (up to ${vipTimeout / 1000} s)`,
+          title: `start keepalived on the primary and wait until it alone holds the VIP (up to ${vipTimeout / 1000} s)${drbdWaitTitle(x)}`,
           action: {
             kind: 'fn',
             describe: `${serviceCommand(config, 'start', 'keepalived')}; poll ip addr on both hosts`,
-            fn: async (h) => {
+            fn: async (h, step) => {
               await clearStaleAfterFinalSync(config, hosts, 'primary', 'backup');
               await assertMayServe(config, hosts, 'primary', 'start keepalived on the primary');
               await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
               run.vipSettleMs = await waitVip(config, hosts, 'primary', vipTimeout);
+              await waitDrbdServed(x, step);
               for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message]))
                 run.warnings.push(`freshness record: ${p}`);
             },

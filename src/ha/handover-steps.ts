@@ -16,6 +16,7 @@ import type { HostInventory } from '../volume/inventory.js';
 import type { VolumeView } from '../volume/state.js';
 import type { NfsClients } from './promise.js';
 import type { OpJournal, OpKind } from './journal.js';
+import type { DrbdVolume } from './drbd-pair.js';
 import { writeSyncRecord } from './sync-state.js';
 import { noteReceived } from './freshness.js';
 import { ensureExports, freezeExports, freezeKernelNfs, unfreezeKernelNfs } from './freeze.js';
@@ -43,6 +44,10 @@ export interface HandoverOptions {
   operator?: string;
   /** Go on with the other volumes when one is not mounted on its own device on both hosts. */
   skipUnready?: boolean;
+  /** How long to wait for a DRBD resync under way before anything changes (default 10 min, handover-drbd.ts). */
+  resyncWaitMs?: number;
+  /** How long the VIP move waits for the new holder to serve the DRBD volumes (default 60 s). */
+  drbdServeWaitMs?: number;
 }
 
 /** What preflight found; everything the plan is built from. */
@@ -66,6 +71,10 @@ export interface HandoverFacts {
   /** What `from`'s NFS server knows of its clients before the move (rmtab, connections on 2049). */
   clients: NfsClients;
   journal: OpJournal | null;
+  /** The DRBD volumes, both hosts' sides (handover-drbd.ts); none are copied. */
+  drbd?: DrbdVolume[];
+  /** Those with a resync under way at preflight: the plan waits for them first. */
+  drbdResync?: DrbdVolume[];
 }
 
 export interface SyncSummary {
@@ -79,6 +88,8 @@ export interface SyncSummary {
 /** What the steps find out while they run, read by later steps and by the final report. */
 export interface HandoverRun {
   vipSettleMs?: number;
+  /** After the VIP settled: until the new holder served every DRBD volume. */
+  drbdServeMs?: number;
   syncs: SyncSummary[];
   verify?: { files: number; bytes: number; digest: string; checksums: boolean };
   warnings: string[];

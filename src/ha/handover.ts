@@ -57,6 +57,7 @@ import {
   type HandoverOptions,
   type HandoverRun,
 } from './handover-steps.js';
+import { drbdNotes, drbdPreflight, drbdResyncPhase, drbdSummary } from './handover-drbd.js';
 import { failback } from './failback.js';
 import { switchover } from './switchover.js';
 
@@ -178,6 +179,8 @@ export async function handoverPreflight(
     facts.units = check.ready;
     facts.skipped = check.problems.map((p) => p.text);
     skippedIds = new Set(check.problems.flatMap((p) => p.unit.volumes));
+    // DRBD volumes: no copy; both hosts Connected and UpToDate (or a resync short enough to wait for)
+    await drbdPreflight(config, hosts, facts, o);
   }
   const drift = blockingDrift(facts.views.filter((v) => !skippedIds.has(v.id)));
   if (drift.length > 0) {
@@ -216,6 +219,7 @@ export function planHandover(
   const dir = DIRECTIONS[o.kind];
   const x: HandoverInput = { config, hosts, facts: f, opts: o, run: { syncs: [], warnings: [] } };
   const all = [
+    ...drbdResyncPhase(x),
     ...dir.prepare(x),
     ...bulkPhases(x),
     freezePhase(x),
@@ -279,11 +283,13 @@ function handoverNotes(x: HandoverInput, skipped: Step[]): string[] {
     const advice = restartAdvice(copies, f.clients);
     if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));
   }
-  const rbd = f.views.filter((v) => !mirrored(v.backend));
+  const drbdIds = new Set((f.drbd ?? []).map((d) => d.id));
+  const rbd = f.views.filter((v) => !mirrored(v.backend) && !drbdIds.has(v.id));
   if (rbd.length)
     notes.push(
       `RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`,
     );
+  notes.push(...drbdNotes(x));
   notes.push(
     `the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`,
   );
@@ -328,7 +334,8 @@ export function handoverSummary(x: HandoverInput): string[] {
   } else if (f.units.length)
     lines.push(`copy ${from} -> ${to}: size known at the copy (no rsync daemon on ${from} yet)`);
   const copies = f.views.filter((v) => mirrored(v.backend));
-  const shared = f.views.filter((v) => !mirrored(v.backend));
+  const drbdIds = new Set((f.drbd ?? []).map((d) => d.id));
+  const shared = f.views.filter((v) => !mirrored(v.backend) && !drbdIds.has(v.id));
   lines.push(
     fitList(
       `volumes (${f.views.length}): `,
@@ -357,6 +364,7 @@ export function handoverSummary(x: HandoverInput): string[] {
         shared.map((v) => v.id),
       ),
     );
+  lines.push(...drbdSummary(x, (h, items) => fitList(h, items)));
   if (copies.length) lines.push('clients stall from the freeze to the VIP move; nothing acknowledged is lost');
   return lines.map((l) => (l.length > SUMMARY_WIDTH ? `${l.slice(0, SUMMARY_WIDTH - 1)}…` : l));
 }
@@ -436,6 +444,8 @@ export interface HandoverReport {
   to: PairRole;
   durationMs: number;
   vipSettleMs: number | null;
+  /** After the VIP settled: until the new holder served every DRBD volume (null: none). */
+  drbdServeMs: number | null;
   syncs: HandoverRun['syncs'];
   verify: HandoverRun['verify'] | null;
   warnings: string[];
@@ -499,6 +509,7 @@ export async function applyHandover(
     to,
     durationMs: Date.now() - t0,
     vipSettleMs: r.vipSettleMs ?? null,
+    drbdServeMs: r.drbdServeMs ?? null,
     syncs: r.syncs,
     verify: r.verify ?? null,
     warnings: r.warnings,

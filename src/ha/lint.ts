@@ -11,6 +11,7 @@ import type { ServedExport } from '../core/exportfs-v.js';
 import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { fileContent } from '../host/host.js';
 import { readFileArgv } from '../host/atomic-write.js';
+import { lintDrbd } from './lint-drbd.js';
 
 export interface LintHostFacts {
   role: PairRole;
@@ -317,5 +318,5 @@ export async function lintPair(config: Config, hosts: Record<PairRole, Host>): P
     lintFacts(config, 'primary', hosts.primary),
     lintFacts(config, 'backup', hosts.backup),
   ]);
-  return lintRules(config, { primary: p!, backup: b! });
+  return [...lintRules(config, { primary: p!, backup: b! }), ...(await lintDrbd(config, hosts))];
 }

@@ -1,8 +1,11 @@
 // The keepalived notify hook: `nfsctl ha notify <INSTANCE|GROUP> <name> <state> [priority]`.
-// Mirrored volumes (LVM, XFS) are served by both hosts all the time, so only RBD volumes
-// follow the VIP: on MASTER fence the old holder (ceph osd blocklist), map, mount, export;
-// on BACKUP/FAULT/STOP unexport, unmount, unmap. With `backends.rbd.map: false` (the netns
-// lab: no krbd) only the export side runs; what would have been mapped is recorded, not done.
+// Mirrored volumes (LVM, XFS) are served by both hosts all the time, so only RBD and DRBD
+// volumes follow the VIP (followsVip): RBD on MASTER fences the old holder (ceph osd
+// blocklist), maps, mounts, exports, and on BACKUP/FAULT/STOP unexports, unmounts, unmaps;
+// DRBD on MASTER promotes (never a side that is not UpToDate: refused, reported as an
+// error), mounts, exports, and on BACKUP/FAULT/STOP unexports, unmounts, demotes. With
+// `backends.rbd.map: false` (the netns lab: no krbd) only the export side runs; what would
+// have been mapped is recorded, not done.
 // Every transition is recorded in <stateDir>/vrrp/last.json (and the audit log).
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
@@ -11,7 +14,7 @@ import { optionInt, quoteValue } from '../core/numbers.js';
 import { clusterInventories, hostInventory, emptyInventory } from '../volume/inventory.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { configuredBackends } from '../volume/backend/registry.js';
-import type { FollowingVolume } from '../volume/backend/contract.js';
+import { followsVip, type FollowingVolume } from '../volume/backend/contract.js';
 import { mergeVolumes } from '../volume/state.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
@@ -67,11 +70,12 @@ export async function planNotify(
   role: PairRole,
   host: Host,
   a: NotifyArgs,
-): Promise<{ plan: Plan; wouldDo: string[] }> {
+): Promise<{ plan: Plan; wouldDo: string[]; refused: string[] }> {
   const wouldDo: string[] = [];
+  const refused: string[] = [];
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
-  const following = configuredBackends(config).filter((b) => b.placement === 'shared-vip');
-  if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo };
+  const following = configuredBackends(config).filter((b) => followsVip(b));
+  if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo, refused };
   const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
   const empty = {
     ...inv,
@@ -81,6 +85,7 @@ export async function planNotify(
     mounts: [],
     dirs: new Set<string>(),
     lvs: [],
+    drbd: { states: new Map(), files: new Map(), lvs: [] },
   };
   const all = mergeVolumes(
     config,
@@ -125,9 +130,13 @@ export async function planNotify(
     if (f.recordedOnly.length)
       plan.notes = [...(plan.notes ?? []), `${f.why}: NOT done, recorded only: ${f.recordedOnly.join('; ')}`];
     wouldDo.push(...f.recordedOnly);
+    if (f.refused?.length) {
+      plan.notes = [...(plan.notes ?? []), ...f.refused.map((r) => `NOT served: ${r}`)];
+      refused.push(...f.refused);
+    }
   }
   plan.notes ??= [];
-  return { plan, wouldDo };
+  return { plan, wouldDo, refused };
 }
 
 export function notifyRecordPath(config: Config): string {

@@ -8,7 +8,7 @@ import type { Backend } from '../volume/identity.js';
 import { configuredBackends, backendNamed } from '../volume/backend/registry.js';
 import { isMirrored } from '../volume/backend/contract.js';
 
-export type MoveKind = 'copy' | 'shared';
+export type MoveKind = 'copy' | 'shared' | 'replicated';
 
 export interface MovePromise {
   kind: MoveKind;
@@ -41,9 +41,24 @@ const SHARED: MovePromise = {
   crash: 'nothing acknowledged is lost (one copy, in the cluster)',
 };
 
+/**
+ * A replicated backend (DRBD, protocol C) that names no promise of its own: the standby has
+ * the same blocks (so the same inodes and file handles), every acknowledged write is on both.
+ */
+export const REPLICATED_PROMISE: MovePromise = {
+  kind: 'replicated',
+  short:
+    'DRBD replicated (protocol C): both hosts hold the same blocks; a VIP move keeps open files, nothing acknowledged is lost',
+  planned:
+    'the old holder unexports, unmounts and demotes, the new one promotes, mounts and exports the same filesystem: clients stall, then go on',
+  openFiles:
+    'open files survive (the same filesystem, so the same inodes and file handles); NFSv4 clients reclaim their state from the new holder during its grace period',
+  crash: 'nothing acknowledged is lost (every write was on both hosts before it was acknowledged)',
+};
+
 export function movePromise(backend: Backend): MovePromise {
   const b = backendNamed(backend);
-  return b.movePromise ?? (isMirrored(b) ? COPY : SHARED);
+  return b.movePromise ?? (isMirrored(b) ? COPY : b.placement === 'replicated' ? REPLICATED_PROMISE : SHARED);
 }
 
 export function formatAge(sec: number): string {
@@ -70,7 +85,11 @@ export function pairPromises(config: Config): { kind: MoveKind; backends: Backen
   const out: { kind: MoveKind; backends: Backend[]; text: string }[] = [];
   if (copy.length) out.push({ kind: 'copy', backends: copy, text: COPY.short });
   for (const b of configured.filter((x) => !isMirrored(x)))
-    out.push({ kind: 'shared', backends: [b.name as Backend], text: movePromise(b.name as Backend).short });
+    out.push({
+      kind: movePromise(b.name as Backend).kind === 'replicated' ? 'replicated' : 'shared',
+      backends: [b.name as Backend],
+      text: movePromise(b.name as Backend).short,
+    });
   return out;
 }
 

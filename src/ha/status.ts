@@ -41,6 +41,10 @@ import { readJournal, type OpJournal } from './journal.js';
 import { readLock, type LockOwner } from '../state/lock.js';
 import { describeRecord, holderIsOlder, type FreshnessRecord, type Newest } from '../core/freshness.js';
 import { pairFreshness } from './freshness.js';
+import { readSplitBrain, splitBrainReport, type SplitBrainVolume } from './split-brain.js';
+import { progressBar } from './drbd-pair.js';
+import { configuredBackends } from '../volume/backend/registry.js';
+import { formatSize } from '../core/sizes.js';
 
 export interface KeepalivedConf {
   priority: number | null;
@@ -138,6 +142,8 @@ export interface PairStatus {
   vipMove: { kind: MoveKind; backends: Backend[]; text: string }[];
   /** Age of the last good sync (what a crash of the VIP holder loses), null: never. */
   rpoSeconds: number | null;
+  /** DRBD volumes (only with a replicated backend configured): each host's role, cstate, disk, out of sync, resync, split brain. */
+  drbd?: SplitBrainVolume[];
 }
 
 function holds(ipJson: string, vip: string): boolean {
@@ -254,6 +260,10 @@ export async function gatherStatus(
     rpoSeconds: null,
   };
   st.rpoSeconds = st.lastOkSync?.ageSeconds ?? null;
+  if (configuredBackends(config).some((b) => b.placement === 'replicated') && reachable.length > 0) {
+    const d = await safe(readSplitBrain(config, hosts));
+    if (d) st.drbd = splitBrainReport(d.dvs, d.evidence, d.vipHolder, new Date(now)).volumes;
+  }
   st.warnings = statusWarnings(config, st);
   return st;
 }
@@ -347,6 +357,7 @@ export function statusWarnings(config: Config, st: PairStatus): Warning[] {
       message: `the last sync (${st.lastSync.direction}, ${st.lastSync.time}) failed: ${st.lastSync.error ?? 'unknown error'}`,
       fix: 'nfsctl sync --dry-run',
     });
+  w.push(...drbdWarnings(st));
   const lock = st.operation.lock;
   if (lock) {
     const who = lock.owner
@@ -421,6 +432,7 @@ export function renderStatus(st: PairStatus): string {
     lines.push(
       `on a VIP move (${p.backends.join(', ')}): ${p.text}${p.kind === 'copy' ? `; ${rpoText(st.rpoSeconds ?? null)}` : ''}`,
     );
+  lines.push(...renderDrbdStatus(st));
   for (const w of st.warnings) lines.push(`WARNING [${w.id}] ${w.message}${w.fix ? `\n  fix: ${w.fix}` : ''}`);
   return lines.join('\n');
 }
@@ -442,4 +454,41 @@ export function freshnessWarnings(config: Config, st: PairStatus): Warning[] {
           : `on the backup: ${serviceCommand(config, 'stop', 'keepalived')} and start keepalived on the primary; then \`nfsctl sync\``,
     },
   ];
+}
+
+/** Warnings about the DRBD volumes: a split brain, not replicating, a resync under way. */
+export function drbdWarnings(st: PairStatus): Warning[] {
+  const w: Warning[] = [];
+  for (const v of st.drbd ?? []) {
+    if (v.splitBrain)
+      w.push({
+        id: 'drbd-split-brain',
+        message: `DRBD SPLIT BRAIN on ${v.volume} (${v.splitBrain.kind}): ${v.splitBrain.why}`,
+        fix: `nfsctl ha split-brain; then ${v.resolve ?? `nfsctl ha split-brain resolve ${v.volume} --keep primary|backup`}`,
+      });
+    else if (v.state === 'bad')
+      w.push({
+        id: 'drbd-not-replicating',
+        message: `DRBD volume ${v.volume}: ${v.why ?? 'not replicating'}`,
+        fix: v.resolve ? 'nfsctl ha split-brain' : `drbdadm status ${v.resource} on both hosts`,
+      });
+    else if (v.state === 'syncing')
+      w.push({ id: 'drbd-resync', message: `DRBD volume ${v.volume} is resyncing: ${v.why ?? ''}; a VIP move waits for it` });
+  }
+  return w;
+}
+
+/** One line per DRBD volume (two when it resyncs: the bar). */
+export function renderDrbdStatus(st: PairStatus): string[] {
+  const lines: string[] = [];
+  for (const v of st.drbd ?? []) {
+    const side = (r: PairRole) => {
+      const h = v.hosts[r];
+      return `${r} ${h.text}${h.outOfSyncBytes ? ` oos ${formatSize(h.outOfSyncBytes)}` : ''}`;
+    };
+    const tag = v.splitBrain ? 'SPLIT BRAIN' : v.state === 'ok' ? 'ok' : v.state === 'syncing' ? 'RESYNC' : 'NOT REPLICATING';
+    lines.push(`drbd ${v.volume} (${v.resource}): ${tag}; ${side('primary')}; ${side('backup')}`);
+    if (v.resync) lines.push(`  resync${v.resync.target ? ` to ${v.resync.target}` : ''} ${progressBar(v.resync.percent)} ${v.why ?? ''}`);
+  }
+  return lines;
 }

@@ -30,6 +30,7 @@ interface HealthEnv {
 }
 import { readForeign, type ForeignReads } from '../volume/unmanaged.js';
 import { unmanagedFindings } from './unmanaged.js';
+import { drbdChecks } from './drbd.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -163,6 +164,11 @@ export async function runHealthChecks(
   findings.push(...capacityMatch(config, inventories));
   findings.push(...(await clusterP));
   const holders = await holdersP;
+  findings.push(
+    ...(await bounded('drbd', null, 'DRBD volumes replicate and are served', t * 2, () =>
+      drbdChecks(config, pair, inventories, holders),
+    )),
+  );
   const views = usageViews(config, inventories, cluster);
   findings.push(...usageFindings(config, views, holders && holders.length === 1 ? holders[0]! : null));
   if (opts.collect) Object.assign(opts.collect, { inventories, cluster, vipHolders: holders, views });

@@ -10,9 +10,8 @@ import { parseNodeTarget } from '../core/node-target.js';
 import { loadPairState } from '../volume/pair-state.js';
 import { findVolume, ROLES } from '../volume/plans.js';
 import { identify } from '../volume/identity.js';
-import { mirrored } from '../volume/state.js';
 import { BACKEND_LIST, backendNamed } from '../volume/backend/registry.js';
-import type { BackendFinding } from '../volume/backend/contract.js';
+import { hasCopyPerHost, type BackendFinding } from '../volume/backend/contract.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { serviceCommand } from '../ha/services.js';
 import { persistentVolume } from '../volume/pv.js';
@@ -82,10 +81,10 @@ export async function troubleshoot(
     return stop();
   }
   const backend = backendNamed(view.backend);
-  const roles = mirrored(view.backend)
+  const roles = hasCopyPerHost(backendNamed(view.backend))
     ? ROLES.filter((r) => state.inv[r].reachable)
     : ROLES.filter((r) => r === (state.vipHolder ?? 'primary'));
-  for (const r of mirrored(view.backend) ? roles : ['primary' as PairRole]) {
+  for (const r of hasCopyPerHost(backendNamed(view.backend)) ? roles : ['primary' as PairRole]) {
     const h = view.hosts[r];
     if (!h.present) {
       const what = backend.describe(config, v);
@@ -103,7 +102,7 @@ export async function troubleshoot(
     'exists',
     null,
     `${v.id} exists`,
-    `${view.backend}, present on ${mirrored(view.backend) ? roles.join(' and ') : 'the pool'}`,
+    `${view.backend}, present on ${hasCopyPerHost(backendNamed(view.backend)) ? roles.join(' and ') : 'the pool'}`,
   );
   const health = await backend.troubleshoot.backend(config, hosts.get(state.vipHolder ?? 'primary'), t);
   if (health) {

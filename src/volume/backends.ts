@@ -10,6 +10,31 @@ import type { Backend, VolumeIdentity } from './identity.js';
 import { backendNamed } from './backend/registry.js';
 import type { CreateOptions, ResizeOptions } from './backend/contract.js';
 import { rmdirStep } from './backend/steps.js';
+import { UsageError } from '../core/errors.js';
+
+import type { Replication } from '../core/backend-names.js';
+export type { Replication } from '../core/backend-names.js';
+
+/**
+ * The backend a create makes: --backend (default backends.default), with --replication
+ * choosing between the two ways of keeping an LVM volume on both hosts (rsync: the lvm
+ * backend; drbd: the drbd backend); without it, backends.lvm.replication decides. A
+ * --replication with any other backend is a usage error (checked before anything runs).
+ */
+export function createBackendFor(config: Config, asked: Backend | undefined, replication: Replication | undefined): Backend {
+  const base = asked ?? config.backends.default;
+  if (replication === undefined)
+    return base === 'lvm' && config.backends.lvm?.replication === 'drbd' ? 'drbd' : base;
+  if (base !== 'lvm' && base !== 'drbd')
+    throw new UsageError(`--replication applies to lvm volumes only, not to backend ${base}`, {
+      hint: `${base} volumes are kept by the backend itself; leave --replication out, or use --backend lvm`,
+    });
+  if (base === 'drbd' && replication === 'rsync')
+    throw new UsageError('--backend drbd --replication rsync contradict each other', {
+      hint: 'use --backend lvm --replication rsync (an rsync copy) or --replication drbd',
+    });
+  return replication === 'drbd' ? 'drbd' : 'lvm';
+}
 
 /** Steps that create the storage for `v` on one host (before it is exported). */
 export function createSteps(

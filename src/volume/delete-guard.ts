@@ -122,3 +122,22 @@ const REMOVE_IMAGE = [
 export function removeOwnedImageArgv(spec: string, needle: string, rbdArgs: readonly string[]): string[] {
   return ['sh', '-c', REMOVE_IMAGE, 'nfsctl-rbd-rm', spec, needle, ...rbdArgs];
 }
+
+// $1 file, $2 the exact first line it must carry (nfsctl's ownership mark). A missing file is success.
+const REMOVE_FILE = [
+  'f=$1 mark=$2',
+  `no() { printf 'nfsctl: refusing to remove %s: %s; nothing was changed\\n' "$f" "$1" >&2; exit ${GUARD_REFUSED_EXIT}; }`,
+  '[ -L "$f" ] && no \'it is a symbolic link\'',
+  '[ -e "$f" ] || exit 0',
+  '[ -f "$f" ] || no \'it is not a regular file\'',
+  'IFS= read -r first <"$f" || [ -n "$first" ] || no \'it is empty\'',
+  '[ "$first" = "$mark" ] || no "its first line is not nfsctl\'s mark ($mark)"',
+  'exec rm -f -- "$f"',
+].join('\n');
+
+/** argv that removes the file `path` only when its first line is exactly `mark` (a resource file nfsctl wrote for this volume). */
+export function removeMarkedFileArgv(path: string, mark: string): string[] {
+  if (!path.startsWith('/') || posix.normalize(path) !== path) throw new Error(`internal: not a normalised path: ${path}`);
+  if (mark.length === 0 || mark.includes('\n')) throw new Error('internal: a file removal needs a one-line mark');
+  return ['sh', '-c', REMOVE_FILE, 'nfsctl-rm-marked', path, mark];
+}

@@ -68,6 +68,11 @@ export interface DrbdInventory {
   used?: { minors: number[]; ports: number[]; resources: string[] };
   /** Resource files under the resource directory without nfsctl's mark, by file name -> resources they define. */
   foreign?: Map<string, string[]>;
+  /** nfsctl's LVs (tagged) in the drbd backend's volume group, and that group. */
+  lvs?: LvmLv[];
+  vg?: LvmVg;
+  /** /proc/drbd as read (null: no such file, the module is not loaded). */
+  procText?: string | null;
   error?: string;
 }
 

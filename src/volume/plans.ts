@@ -13,7 +13,7 @@ import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
 import { mirrored, type ClusterInventories, type VolumeView } from './state.js';
 import { derivedNamesProblem, type VolumeRef } from '../core/names.js';
 import { BACKEND_LIST, backendNamed, configuredBackends } from './backend/registry.js';
-import { isMirrored, servedByBoth, type AnyVolumeBackend } from './backend/contract.js';
+import { hasCopyPerHost, isMirrored, servedByBoth, type AnyVolumeBackend } from './backend/contract.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
 
@@ -29,7 +29,7 @@ export interface PairState {
   views: VolumeView[];
 }
 
-/** The hosts that export a volume of backend `b`: both, or only the VIP holder (shared-vip). */
+/** The hosts that export a volume of backend `b`: both, or only the VIP holder (shared-vip, replicated). */
 export function servingRoles(b: AnyVolumeBackend, state: Pick<PairState, 'vipHolder'>): readonly PairRole[] {
   return servedByBoth(b) ? ROLES : [state.vipHolder ?? 'primary'];
 }
@@ -106,7 +106,7 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
       });
   }
   checkRoom(config, state, input.backend, input.size, input.rbdAvailBytes);
-  const meta: VolumeMetaInput = {
+  const asked: VolumeMetaInput = {
     v: 1,
     namespace: input.ref.namespace,
     name: input.ref.name,
@@ -116,8 +116,27 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     backend: b.metaName,
     size: input.size,
   };
+  // what only both hosts together decide (DRBD's minor and port): recorded on both copies
+  const meta = b.allocate ? b.allocate(config, state, v, asked) : asked;
   const phases: Plan['phases'] = [];
-  if (isMirrored(b)) {
+  if (b.placement === 'replicated') {
+    // a copy per host kept identical underneath (DRBD): both sides first, then the VIP holder
+    // makes the one filesystem and mounts it; only the holder exports it
+    const holder = state.vipHolder ?? 'primary';
+    phases.push({
+      title: `create the ${b.noun} on both hosts`,
+      steps: ROLES.flatMap((r) =>
+        createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: false }),
+      ),
+    });
+    phases.push({
+      title: `make the filesystem and mount it where the VIP is (${holder})`,
+      steps: createSteps(config, holder, state.inv[holder], v, input.backend, input.size, meta, {
+        createShared: true,
+        active: true,
+      }),
+    });
+  } else if (isMirrored(b)) {
     phases.push({
       title: `create the ${input.backend} storage on both hosts`,
       steps: ROLES.flatMap((r) =>
@@ -228,7 +247,11 @@ export function planDelete(
   const remove = ROLES.flatMap((r) =>
     deleteSteps(config, r, state.inv[r], v, backend, input.keepData, {
       owned: owned[r],
-      removeShared: r === 'primary' && !mirrored(backend) && owned[r] && backendNamed(backend).leftover(state, v),
+      removeShared:
+        r === 'primary' &&
+        !hasCopyPerHost(backendNamed(backend)) &&
+        owned[r] &&
+        backendNamed(backend).leftover(state, v),
     }),
   );
   steps.push(...unexport);
@@ -269,6 +292,29 @@ export function planResize(
   if (size === current) throw new PreconditionError(`${v.id} is already ${formatSize(current)}`);
   checkRoom(config, state, view.backend, size - current, rbdAvail);
   const holder = state.vipHolder ?? 'primary';
+  const b = backendNamed(view.backend);
+  if (b.placement === 'replicated') {
+    // both LVs first (one phase: in parallel), then the device and the filesystem on the holder
+    const grow = ROLES.flatMap((r) =>
+      resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, {
+        resizeShared: false,
+        active: false,
+      }),
+    );
+    const device = resizeSteps(config, holder, state.inv[holder], view.identity, view.backend, size, current, {
+      resizeShared: true,
+      active: true,
+    });
+    return {
+      id: newPlanId(),
+      title: `grow ${v.id} from ${formatSize(current)} to ${formatSize(size)}`,
+      phases: [
+        { title: `grow the ${b.noun}'s logical volume on both hosts`, steps: grow },
+        { title: `grow the ${b.noun} and the filesystem where the VIP is (${holder})`, steps: device },
+      ],
+      cleanupHint: `nfsctl volume resize ${v.id} --size ${size}B --yes (run again: growing is idempotent)`,
+    };
+  }
   const steps = mirrored(view.backend)
     ? ROLES.flatMap((r) =>
         resizeSteps(config, r, state.inv[r], view.identity, view.backend, size, current, {

@@ -6,7 +6,7 @@ import { volumeRef } from '../core/names.js';
 import type { HostInventory } from './inventory.js';
 import { identifyVolume, type Backend, type VolumeIdentity } from './identity.js';
 import { BACKEND_LIST, backendNamed, backendOfMeta } from './backend/registry.js';
-import { isMirrored, servedByBoth, type ClusterInventory } from './backend/contract.js';
+import { hasCopyPerHost, isMirrored, servedByBoth, type ClusterInventory } from './backend/contract.js';
 import { exporterOf } from './nfs-server/registry.js';
 import { intentOf, type VolumeIntent } from './intent.js';
 import { hostUsage, type Usage } from './usage.js';
@@ -132,8 +132,8 @@ export function mergeVolumes(
       primary: hostState(config, inv.primary, v, backend, cluster),
       backup: hostState(config, inv.backup, v, backend, cluster),
     };
-    // each copy of a mirrored volume carries its own record: both must say the same
-    const own = mirrored(backend)
+    // each copy of a mirrored (or DRBD-replicated) volume carries its own record: both must say the same
+    const own = hasCopyPerHost(b)
       ? (['primary', 'backup'] as const).map((r) => (hosts[r].present ? hostIntent(inv[r], v, backend) : undefined))
       : [];
     const intent = own.find((x) => x) ?? intentOf(meta);
@@ -172,7 +172,7 @@ export function drift(
     return roles.filter((r) => !hosts[r].reachable).map((r) => `${r} unreachable: state unknown`);
   const b = backendNamed(backend);
   const both = servedByBoth(b);
-  if (mirrored(backend)) {
+  if (hasCopyPerHost(b)) {
     const present = roles.filter((r) => hosts[r].present);
     if (present.length === 1) out.push(`present on ${present[0]} only`);
     if (present.length === 0) out.push('storage missing on both hosts');

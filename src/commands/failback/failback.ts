@@ -17,6 +17,10 @@ export function register(program: Command): void {
       '--skip-unready',
       'go on with the other volumes when a volume is not mounted on its own device on both hosts; those are NOT copied (default: refuse)',
     )
+    .option(
+      '--resync-wait <duration>',
+      'DRBD volumes: wait up to this long for a resync under way before anything changes (default 10m; a longer ETA is refused with its figures)',
+    )
     .addOption(jsonFlag('print the result as JSON'))
     .action(
       withContext(async (ctx, cmd) => {

@@ -4,7 +4,8 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import type { Host } from '../../host/host.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
-import { optionInt } from '../../core/numbers.js';
+import { optionDuration, optionInt } from '../../core/numbers.js';
+import { DEFAULT_RESYNC_WAIT_MS } from '../../ha/handover-drbd.js';
 import { applyHandover, handoverPreflight, planHandover, type HandoverOptions } from '../../ha/handover.js';
 import type { OpKind } from '../../ha/journal.js';
 
@@ -16,6 +17,7 @@ export interface HandoverCliOptions {
   verify?: boolean;
   json?: boolean;
   skipUnready?: boolean;
+  resyncWait?: string;
 }
 
 export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOptions): Promise<void> {
@@ -27,6 +29,7 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
     maxDelete,
     verify: o.verify ?? false,
     skipUnready: o.skipUnready ?? false,
+    resyncWaitMs: optionDuration('--resync-wait', o.resyncWait, DEFAULT_RESYNC_WAIT_MS, { minMs: 0, maxMs: 24 * 3_600_000 }),
   };
   const t0 = Date.now();
   // reachability is part of preflight and comes first: a dead host must not leave half a lock
@@ -64,7 +67,7 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
           `verified: ${r.verify.files} files, ${r.verify.bytes} bytes identical on both hosts${r.verify.checksums ? ' (sha256)' : ''}`,
         );
       ctx.out.line(
-        `${kind} done in ${Math.round(r.durationMs / 100) / 10} s: the VIP is on ${r.to}${r.vipSettleMs !== null ? ` (settled in ${r.vipSettleMs} ms)` : ''}`,
+        `${kind} done in ${Math.round(r.durationMs / 100) / 10} s: the VIP is on ${r.to}${r.vipSettleMs !== null ? ` (settled in ${r.vipSettleMs} ms)` : ''}${r.drbdServeMs !== null ? `; it served the DRBD volumes ${r.drbdServeMs} ms later` : ''}`,
       );
       for (const w of r.warnings) ctx.out.warn(w);
       for (const s of r.skipped) ctx.out.warn(`NOT copied (--skip-unready): ${s}`);

@@ -53,8 +53,8 @@ async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { js
     { primary: ctx.host('primary'), backup: ctx.host('backup') },
     a,
   ).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
-  const { plan, wouldDo } = fresh.refused
-    ? { plan: { id: '', title: '', phases: [] }, wouldDo: [] }
+  const { plan, wouldDo, refused } = fresh.refused
+    ? { plan: { id: '', title: '', phases: [] }, wouldDo: [], refused: [] as string[] }
     : await planNotify(ctx.config, role, host, a);
   const rec: NotifyRecord = {
     ...a,
@@ -62,7 +62,8 @@ async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { js
     host: role,
     done: [],
     wouldDo,
-    errors: fresh.refused ? [fresh.refused] : [],
+    // a DRBD side that may not be promoted (not UpToDate...) is not served: an error, recorded
+    errors: fresh.refused ? [fresh.refused] : [...refused],
   };
   for (const n of fresh.notes) ctx.out.warn(n);
   try {

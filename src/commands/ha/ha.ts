@@ -56,6 +56,42 @@ export function register(program: Command): void {
     ['is the pair ready for a takeover?', 'nfsctl ha lint'],
     ['for a script', 'nfsctl ha lint --json | jq -r .lint'],
   ]);
+  const sb = ha
+    .command('split-brain')
+    .description(
+      'DRBD volumes: show per volume what diverged (each host\'s role, connection and disk state, where the VIP is, what each side marks out of sync); exit 1 when a split brain is found. nfsctl never resolves one by itself',
+    )
+    .addOption(jsonFlag('print {"vipHolder", "volumes": [...]}'))
+    .action(
+      withContext(async (ctx, cmd) => {
+        const { runSplitBrainShow } = await import('./split-brain.js');
+        await runSplitBrainShow(ctx, cmd.opts());
+      }),
+    );
+  const resolve = sb
+    .command('resolve <volume>')
+    .description(
+      "resolve a DRBD split brain of one volume: keep one host's data, discard the other's changes since the split (unexport, unmount, drbdadm disconnect, secondary, connect --discard-my-data there; connect on the kept side), wait for the resync, then the VIP holder serves it again; you type the volume id to confirm",
+    )
+    .addOption(new Option('--keep <host>', 'whose data is kept (required)').choices(['primary', 'backup']))
+    .option('--wait <duration>', 'how long to wait for the resync (default 30m)')
+    .addOption(dryRunFlag('show the plan, change nothing'))
+    .addOption(yesFlag('do not ask (otherwise you type the volume id)'))
+    .addOption(jsonFlag())
+    .action(
+      withContext(async (ctx, cmd, volume: string) => {
+        const { runSplitBrainResolve } = await import('./split-brain.js');
+        await runSplitBrainResolve(ctx, volume, cmd.optsWithGlobals());
+      }),
+    );
+  examples(sb, [
+    ['what diverged?', 'nfsctl ha split-brain'],
+    ['for a script', 'nfsctl ha split-brain --json | jq ".volumes[] | select(.splitBrain)"'],
+  ]);
+  examples(resolve, [
+    ['see the plan keeping the primary\'s data', 'nfsctl ha split-brain resolve team-a/data --keep primary --dry-run'],
+    ['keep what the backup served', 'nfsctl ha split-brain resolve team-a/data --keep backup'],
+  ]);
   examples(install, [
     ['see the change', 'nfsctl ha install --dry-run'],
     ['install on both hosts', 'nfsctl ha install --yes'],

@@ -8,6 +8,7 @@ import type { Backend } from '../../volume/identity.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { availableFor, exportSpecFrom, loadPairState, parseLabels } from './common.js';
 import { backendNamed } from '../../volume/backend/registry.js';
+import { createBackendFor, type Replication } from '../../volume/backends.js';
 import { parsePvModel } from '../../volume/pv-model.js';
 import { hostname } from 'node:os';
 import { runPlan } from '../../plan/reporter.js';
@@ -15,6 +16,7 @@ import { runPlan } from '../../plan/reporter.js';
 export interface CreateOptions {
   size: string;
   backend?: Backend;
+  replication?: Replication;
   clients?: string[];
   options?: string;
   label?: string[];
@@ -32,7 +34,7 @@ export async function runCreate(ctx: Context, target: string, o: CreateOptions):
   // Every input is checked before any host is contacted.
   const ref = parseVolumeRef(target);
   const size = parseSize(o.size);
-  const backend = o.backend ?? ctx.config.backends.default;
+  const backend = createBackendFor(ctx.config, o.backend, o.replication);
   const labels = parseLabels(o.label);
   const spec = exportSpecFrom(ctx, o);
   const v = checkCreatable(ctx.config, ref, backend);

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { examples, withContext } from '../../cli/app.js';
 import { collect } from './collect.js';
-import { BACKEND_NAMES } from '../../core/backend-names.js';
+import { BACKEND_NAMES, REPLICATIONS } from '../../core/backend-names.js';
 import { dryRunFlag, jsonFlag, yesFlag } from '../../cli/flags.js';
 
 export function register(parent: Command): void {
@@ -11,6 +11,12 @@ export function register(parent: Command): void {
     .requiredOption('-s, --size <size>', 'size in binary units: 500M, 10G (=10Gi), 1.5T; K=1024')
     .addOption(
       new Option('-b, --backend <backend>', 'storage backend (default: backends.default)').choices(BACKEND_NAMES),
+    )
+    .addOption(
+      new Option(
+        '--replication <how>',
+        'lvm volumes: rsync (a copy per host, synced by nfsctl sync) or drbd (DRBD replicates every write, protocol C); default backends.lvm.replication',
+      ).choices(REPLICATIONS),
     )
     .option('--clients <cidr>', 'NFS clients allowed (repeatable or comma-separated; default: nfs.clients)', collect)
     .option('--options <opts>', 'export options, comma-separated (default: nfs.options)')
@@ -36,6 +42,9 @@ export function register(parent: Command): void {
       'provision and hand it to Kubernetes in one go',
       'nfsctl volume create team-a/data --size 10Gi --label tier=gold --output pv-yaml --yes | kubectl apply -f -',
     ],
-    ['see what would happen', 'nfsctl volume create team-b/cache --size 500M --backend xfsquota --dry-run'],
+    [
+      'see what a DRBD-replicated LVM volume would take',
+      'nfsctl volume create team-a/db --size 20G --backend lvm --replication drbd --dry-run',
+    ],
   ]);
 }

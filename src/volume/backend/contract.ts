@@ -104,7 +104,7 @@ export interface MetaWrite {
   write(next: VolumeMetaInput): { action: Action; undo: { title: string; action: Action } };
 }
 
-/** A volume that follows the VIP (shared-vip), as keepalived's notify sees it. */
+/** A volume that follows the VIP (shared-vip, replicated), as keepalived's notify sees it. */
 export interface FollowingVolume {
   id: string;
   path: string;
@@ -115,6 +115,8 @@ export interface FollowVipResult {
   steps: Step[];
   recordedOnly: string[];
   why: string;
+  /** Volumes NOT served here, and why (a stale DRBD side is never promoted); the notify hook reports them as errors. */
+  refused?: string[];
 }
 
 /** A finding without its host (the caller knows where it ran). */
@@ -149,6 +151,17 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   configWarnings(config: Config): { path: (string | number)[]; message: string }[];
   /** Errors in the rest of the config this backend cannot work with (config load refuses them, exit 2). Omitted: none. */
   configProblems?(config: Config): { path: (string | number)[]; message: string }[];
+  /**
+   * Another section implies this one (parsed `backends`): it is then filled with its defaults
+   * when absent (backends.lvm.replication: drbd implies backends.drbd). Omitted: never.
+   */
+  impliedBy?(sections: Readonly<Record<string, unknown>>): boolean;
+  /**
+   * What a new volume's metadata must record that only both hosts together decide (DRBD's
+   * minor and port, free on both), before its create steps are planned; throws a
+   * PreconditionError when nothing is free. Omitted: the metadata as it is.
+   */
+  allocate?(config: Config, state: BackendPairState, v: VolumeIdentity, meta: VolumeMetaInput): VolumeMetaInput;
 
   /** Does it make a filesystem on a device and mount it at the volume's path (here: mkfs.xfs)? */
   makesFilesystem(config: Config): boolean;
@@ -255,7 +268,7 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
     ): Promise<BackendFinding | null>;
   };
   /**
-   * shared-vip: what attaches (`gained`) or detaches the volumes on `role` when keepalived
+   * shared-vip, replicated: what attaches (`gained`) or detaches the volumes on `role` when keepalived
    * moves the VIP, with `serve(v)` (the export / unexport step, null: nothing to do) at the
    * right place. `recordedOnly`: what a host that cannot attach (a lab) would have run, and
    * `why` not. Other placements return no steps.

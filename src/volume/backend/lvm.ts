@@ -33,6 +33,8 @@ const section = z
     mkfsArgs: z.array(checked(cv.argvElementProblem)).default([]),
     /** Lab only: hosts without device-mapper keep LVs inactive; no mkfs/mount. */
     metadataOnly: z.boolean().default(false),
+    /** How new lvm volumes are kept on the backup: rsync copies (the lvm backend) or DRBD (the drbd backend). */
+    replication: z.enum(['rsync', 'drbd']).default('rsync'),
   })
   .strict();
 
@@ -72,6 +74,22 @@ export function lvsArgv(config: Config, vg: string): string[] {
   ];
 }
 
+/** The VG's size, free space and extent size (JSON, bytes). */
+export function vgsArgv(config: Config, vg: string): string[] {
+  return [
+    'vgs',
+    ...lvmArgs(config),
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'vg_name,vg_size,vg_free,vg_extent_size',
+    vg,
+  ];
+}
+
 export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
   name: 'lvm',
   metaName: BACKEND_META_NAMES.lvm,
@@ -85,6 +103,8 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     'backends.lvm.mkfsArgs': 'Extra arguments for mkfs.',
     'backends.lvm.metadataOnly':
       'Test labs only: keep logical volumes inactive and skip mkfs and mount (hosts without device-mapper).',
+    'backends.lvm.replication':
+      'How `volume create --backend lvm` keeps the backup copy when --replication is not given: rsync (a copy per host, synced by `nfsctl sync`) or drbd (DRBD replicates every write synchronously; the drbd backend, see backends.drbd).',
   },
   configPathKeys: [],
   dataRoots: () => [],
@@ -112,29 +132,15 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
       if (r.exitCode === 0) inv.lvs = parseLvsJson(r.stdout).filter((lv) => lv.tags.includes(NFSCTL_TAG));
       else inv.error = `lvs: ${r.stderr.trim()}`;
     });
-    read(
-      [
-        'vgs',
-        ...lvmArgs(config),
-        '--reportformat',
-        'json',
-        '--units',
-        'b',
-        '--nosuffix',
-        '-o',
-        'vg_name,vg_size,vg_free,vg_extent_size',
-        lvm.vg,
-      ],
-      (r) => {
-        if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
-      },
-    );
+    read(vgsArgv(config, lvm.vg), (r) => {
+      if (r.exitCode === 0) inv.vg = parseVgsJson(r.stdout)[0];
+    });
   },
   readCluster: () => null,
   *hostMetas(inv) {
     for (const lv of inv.lvs) {
       const m = decodeMetaTags(lv.tags);
-      if (m) yield m;
+      if (m && m.backend === BACKEND_META_NAMES.lvm) yield m; // a drbd volume's LV may share the VG
     }
   },
   metaOnHost(inv, v) {
@@ -153,7 +159,8 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
     const lv = state.inv[role].lvs.find((l) => l.name === v.lv);
     if (!lv) return false;
     try {
-      return sameVolume(decodeMetaTags(lv.tags), v);
+      const m = decodeMetaTags(lv.tags);
+      return m?.backend === BACKEND_META_NAMES.lvm && sameVolume(m, v);
     } catch {
       return false; // corrupt tags prove nothing
     }

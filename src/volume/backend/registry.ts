@@ -10,6 +10,7 @@ import { lvmBackend } from './lvm.js';
 import { rbdBackend } from './rbd.js';
 import { xfsquotaBackend } from './xfsquota.js';
 import { cephfsBackend } from './cephfs.js';
+import { drbdBackend } from './drbd.js';
 
 /** In the order help, lists and the config reference show them. */
 export const BACKEND_LIST = [
@@ -17,6 +18,7 @@ export const BACKEND_LIST = [
   rbdBackend,
   xfsquotaBackend,
   cephfsBackend,
+  drbdBackend,
 ] as const satisfies readonly VolumeBackend[];
 
 type Listed = (typeof BACKEND_LIST)[number];
@@ -60,6 +62,19 @@ export function backendNamed(name: string): AnyVolumeBackend {
 /** The backend a metadata record names (its `backend` field), or undefined. */
 export function backendOfMeta(metaName: string): AnyVolumeBackend | undefined {
   return byMeta.get(metaName);
+}
+
+/**
+ * The backends' sections after parsing, with the section of every backend another section
+ * implies (`impliedBy`) filled with its defaults when absent (backends.lvm.replication: drbd
+ * implies backends.drbd).
+ */
+export function withImpliedSections<S extends Record<string, unknown>>(sections: S): S {
+  let out = sections;
+  for (const b of BACKEND_LIST)
+    if (out[b.name] === undefined && (b as AnyVolumeBackend).impliedBy?.(sections))
+      out = { ...out, [b.name]: b.configSchema.parse({}) };
+  return out;
 }
 
 /** The backends with a section in this config, in registry order. */

@@ -1,0 +1,427 @@
+// The HA side of DRBD volumes on the recording fake host, from the DRBD 8.4 outputs recorded
+// on the vm tier (test/fixtures/drbd, parsed with src/core/drbd.ts's parseProcDrbd):
+// split-brain detection, the readiness a switchover/failback needs (refusals with the
+// figures), the waits, the resolution plan (right steps, right hosts, right order; nothing
+// runs on bad arguments), and what health, status and ha lint say.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Chalk } from 'chalk';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Config, PairRole } from '../../../src/config/schema.js';
+import { testConfig, testConfigYaml, tempDir } from '../../support/config.js';
+import { fakeStorageHost } from '../../support/fake-pair.js';
+import { unitFactsOn } from '../../support/fake-units.js';
+import { fakeContext } from '../../support/fake-context.js';
+import { captureOutput } from '../../support/capture.js';
+import { parseProcDrbd, type DrbdState } from '../../../src/core/drbd.js';
+import { identify } from '../../../src/volume/identity.js';
+import { parseVolumeRef } from '../../../src/core/names.js';
+import type { VolumeView } from '../../../src/volume/state.js';
+import type { HostInventory } from '../../../src/volume/inventory.js';
+import { emptyInventory } from '../../../src/volume/inventory.js';
+import {
+  drbdHealth,
+  parseSplitBrainLog,
+  progressBar,
+  resyncFigures,
+  splitBrainOf,
+  waitResynced,
+  waitServing,
+  type DrbdVolume,
+  type SplitBrainEvidence,
+} from '../../../src/ha/drbd-pair.js';
+import { drbdResyncPhase, judgeForHandover } from '../../../src/ha/handover-drbd.js';
+import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/handover.js';
+import { parseKeep, planResolve, renderSplitBrain, splitBrainReport } from '../../../src/ha/split-brain.js';
+import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
+import { drbdFindings } from '../../../src/health/drbd.js';
+import { drbdWarnings, renderDrbdStatus, type PairStatus } from '../../../src/ha/status.js';
+import { drbdLintRules } from '../../../src/ha/lint-drbd.js';
+import { PreconditionError, UsageError } from '../../../src/core/errors.js';
+import { renderPlan } from '../../../src/plan/render.js';
+import { Runner } from '../../../src/plan/runner.js';
+import { AuditLog } from '../../../src/state/audit.js';
+import { Interrupts } from '../../../src/plan/interrupt.js';
+import type { Progress } from '../../../src/cli/progress.js';
+import type { FakeHost } from '../../../src/host/fake.js';
+
+const FIX = join(__dirname, '../../fixtures/drbd');
+const fx = (name: string) => readFileSync(join(FIX, name), 'utf8');
+const RES = 'nfsctl-fix';
+
+/** The one resource of a recorded /proc/drbd (minor 100), named as the fixtures' resource. */
+function st(file: string): DrbdState {
+  const m = parseProcDrbd(fx(file));
+  const s = m.get(100);
+  if (!s) throw new Error(`${file}: no minor 100`);
+  return { ...s, resource: RES };
+}
+
+const config = testConfig();
+
+interface SideOpts {
+  file: string | null;
+  mounted?: boolean;
+  served?: boolean;
+  resFile?: string | null;
+}
+function dv(p: SideOpts, b: SideOpts, id = 'team-a/data'): DrbdVolume {
+  const identity = identify(config, parseVolumeRef(id));
+  const hv = (s: SideOpts) => ({
+    reachable: true,
+    present: true,
+    sizeBytes: null,
+    usedBytes: null,
+    usage: null,
+    mounted: s.mounted ?? false,
+    configured: true,
+    served: s.served ?? false,
+    clients: ['198.51.100.0/24'],
+  });
+  const view = {
+    id,
+    path: identity.path,
+    backend: 'lvm',
+    identity,
+    hosts: { primary: hv(p), backup: hv(b) },
+  } as unknown as VolumeView;
+  const side = (s: SideOpts) => ({
+    reachable: true,
+    state: s.file ? st(s.file) : null,
+    mounted: s.mounted ?? false,
+    served: s.served ?? false,
+    file: s.resFile ?? null,
+  });
+  return { id, path: identity.path, resource: RES, minor: 100, device: '/dev/drbd100', view, hosts: { primary: side(p), backup: side(b) } };
+}
+
+const connected = () =>
+  dv({ file: 'proc-drbd-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-secondary.txt' });
+const resyncing = () =>
+  dv({ file: 'proc-drbd-syncsource-87pct-with-status.txt', mounted: true, served: true }, { file: 'proc-drbd-synctarget-75pct-with-status.txt' });
+const bothPrimary = () =>
+  dv({ file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-split-brain-backup.txt', mounted: true });
+const evidence = (): Record<PairRole, SplitBrainEvidence> => ({
+  primary: parseSplitBrainLog(fx('dmesg-split-brain-primary.txt')),
+  backup: parseSplitBrainLog(fx('dmesg-split-brain-backup.txt')),
+});
+
+describe('split brain, from the recorded DRBD 8.4 states and kernel logs', () => {
+  it('both sides Primary and StandAlone (both promoted while disconnected) is a split brain', () => {
+    const sb = splitBrainOf(bothPrimary());
+    expect(sb?.kind).toBe('both-primary');
+    expect(drbdHealth(bothPrimary()).kind).toBe('split-brain');
+  });
+  it('the kernel log line "Split-Brain detected but unresolved" names the minor and the resource; a later resync to Connected clears it', () => {
+    const e = parseSplitBrainLog(fx('dmesg-split-brain-primary.txt'));
+    expect([...e.minors]).toEqual([100]);
+    // DRBD 8.4 says it on the device's line ("block drbd100: ..."): by minor
+    expect(e.resources.size).toBe(0);
+    const resolved = parseSplitBrainLog(fx('dmesg-split-brain-resolve-primary.txt'));
+    expect(resolved.minors.size + resolved.resources.size).toBe(0);
+    const rejoin = parseSplitBrainLog(fx('dmesg-rejoin-after-crash-backup.txt'));
+    expect(rejoin.minors.size + rejoin.resources.size).toBe(0);
+  });
+  it('one side demoted (StandAlone Secondary), the other StandAlone Primary: detected only with the kernel log evidence', () => {
+    const v = dv({ file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    expect(splitBrainOf(v, evidence())?.kind).toBe('detected');
+    // without the log lines both StandAlone is only suspected; with one side WFConnection it is "not connected"
+    expect(splitBrainOf(v)?.kind).toBe('suspected');
+    const w = dv({ file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    expect(splitBrainOf(w)).toBeNull();
+    const h = drbdHealth(w);
+    expect(h.kind).toBe('bad');
+    expect((h as { why: string }).why).toMatch(/primary is WFConnection, not Connected/);
+  });
+  it('Connected and UpToDate on both is ok; a resync gives its figures from the sync target (oos, percent, ETA)', () => {
+    expect(drbdHealth(connected()).kind).toBe('ok');
+    const h = drbdHealth(resyncing());
+    expect(h.kind).toBe('syncing');
+    const f = resyncFigures(resyncing());
+    expect(f).toEqual({ outOfSyncBytes: 19328 * 1024, percent: 75, etaSeconds: 4, target: 'backup' });
+    expect(progressBar(75)).toBe('[###############.....] 75.0%');
+    expect(progressBar(null)).toBe('[????????????????????]');
+  });
+  it('a StandAlone Inconsistent backup (interrupted resync) is not usable', () => {
+    const h = drbdHealth(dv({ file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-inconsistent.txt' }));
+    expect(h.kind).toBe('bad');
+  });
+});
+
+describe('switchover/failback readiness of the DRBD volumes', () => {
+  it('refuses a split brain, naming what diverged and the way out', () => {
+    let err: unknown;
+    try {
+      judgeForHandover([bothPrimary()], evidence(), 'failback', 600_000);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PreconditionError);
+    expect((err as Error).message).toMatch(/refusing to failback.*nothing was changed/s);
+    expect((err as Error).message).toMatch(/team-a\/data: SPLIT BRAIN: both hosts are DRBD Primary/);
+    expect((err as PreconditionError).hint).toMatch(/nfsctl ha split-brain resolve <volume> --keep primary\|backup/);
+  });
+  it('refuses a side that is not Connected (nothing replicates) and an Inconsistent side', () => {
+    const w = dv({ file: 'proc-drbd-wfconnection-primary-oos.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    expect(() => judgeForHandover([w], undefined, 'switchover', 600_000)).toThrow(/primary is WFConnection, not Connected/);
+  });
+  it('a resync short enough is waited for; longer than --resync-wait is refused with its figures', () => {
+    expect(judgeForHandover([resyncing(), connected()], undefined, 'failback', 600_000).map((d) => d.id)).toEqual(['team-a/data']);
+    expect(() => judgeForHandover([resyncing()], undefined, 'failback', 1000)).toThrow(
+      /team-a\/data: resyncing to backup: 18\.88Mi out of sync, 75\.0% synced, ETA 0:04, longer than --resync-wait 0:01/,
+    );
+  });
+  it('Connected and UpToDate on both: nothing to wait for', () => {
+    expect(judgeForHandover([connected()], undefined, 'switchover', 600_000)).toEqual([]);
+  });
+});
+
+describe('the handover plan with DRBD volumes (mixed pair: the rsync part stays)', () => {
+  function cfg(): Config {
+    return parseConfig(
+      testConfigYaml('/tmp/nfsctl-unit-drbd-ho').replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }') +
+        'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
+    );
+  }
+  function pair(): Record<PairRole, FakeHost> {
+    const mk = (role: PairRole) => {
+      const h = fakeStorageHost(role, { vip: role === 'primary' });
+      const running = new Set(['nfs-ganesha', 'rsync', ...(role === 'primary' ? ['keepalived'] : [])]);
+      h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
+      h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
+      h.on(['true'], { exitCode: 0 });
+      unitFactsOn(h, { rootMounted: true, rootEntries: 3, rootUsed: 1000 });
+      h.on(['rsync'], { stdout: '>f+++++++++ vol/new\n\nNumber of files: 2\nTotal transferred file size: 1,048,576 bytes\n' });
+      return h;
+    };
+    return { primary: mk('primary'), backup: mk('backup') };
+  }
+  const OPTS: HandoverOptions = { kind: 'switchover', resume: false, maxDelete: 10, verify: false };
+
+  it('waits for the resync first, still copies the rsync volumes, waits after the VIP move until the new holder serves the DRBD volumes, and says what clients see', async () => {
+    const hosts = pair();
+    const f = await handoverPreflight(cfg(), hosts, OPTS);
+    f.drbd = [resyncing()];
+    f.drbdResync = [resyncing()];
+    const { plan } = planHandover(cfg(), hosts, f, OPTS);
+    const ids = plan.phases.flatMap((p) => p.steps.map((s) => `${s.host}|${s.id}`));
+    expect(ids[0]).toBe('backup|backup:drbd-resync');
+    expect(ids).toContain('backup|backup:bulk-sync'); // the rsync part of a mixed pair
+    expect(ids.indexOf('backup|backup:drbd-resync')).toBeLessThan(ids.indexOf('primary|primary:freeze'));
+    const move = plan.phases.flatMap((p) => p.steps).find((s) => s.id === 'backup:vip-move')!;
+    expect(move.title).toMatch(/then until it serves the 1 DRBD volume\(s\) \(Primary, mounted, exported/);
+    const notes = plan.notes!.join('\n');
+    expect(notes).toMatch(/DRBD volumes \(team-a\/data\) are not copied/);
+    expect(notes).toMatch(/open files survive/);
+    expect(notes).toMatch(/NOT move: .*\/var\/lib\/nfs\/nfsdcltrack.*\/var\/lib\/nfs\/sm/);
+    expect(notes).toMatch(/team-a\/data: resync under way \(18\.88Mi out of sync, 75\.0% synced, ETA 0:04\)/);
+    expect(plan.summary).toContain('open files kept (DRBD, nothing acknowledged lost): team-a/data');
+    const text = renderPlan(plan, new Chalk({ level: 0 })).split('\n');
+    for (const l of text.slice(text.indexOf('Summary:'))) expect(l.length).toBeLessThanOrEqual(80);
+  });
+  it('without a resync under way there is no wait phase; without DRBD volumes nothing changes in the plan', async () => {
+    const hosts = pair();
+    const f = await handoverPreflight(cfg(), hosts, OPTS);
+    const before = planHandover(cfg(), hosts, f, OPTS).plan;
+    expect(before.phases.flatMap((p) => p.steps).some((s) => s.id.includes('drbd'))).toBe(false);
+    expect(before.notes!.join('\n')).not.toMatch(/DRBD/);
+    f.drbd = [connected()];
+    f.drbdResync = [];
+    const x = { config: cfg(), hosts, facts: f, opts: OPTS, run: { syncs: [], warnings: [] } };
+    expect(drbdResyncPhase(x)).toEqual([]);
+  });
+});
+
+describe('the waits', () => {
+  const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+  it('waitResynced shows the bar and figures until both are Connected and UpToDate', async () => {
+    const seq = [resyncing(), resyncing(), connected()];
+    const lines: string[] = [];
+    const out = await waitResynced(config, hosts, [resyncing()], {
+      timeoutMs: 60_000,
+      sleep: async () => undefined,
+      reread: async () => [seq.shift()!],
+      progress: (t) => lines.push(t),
+    });
+    expect(drbdHealth(out[0]!).kind).toBe('ok');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('DRBD resync: team-a/data [###############.....] 75.0% 18.88Mi out of sync, 75.0% synced, ETA 0:04');
+  });
+  it('waitResynced gives up at its deadline with the figures', async () => {
+    let t = 0;
+    await expect(
+      waitResynced(config, hosts, [resyncing()], {
+        timeoutMs: 5000,
+        now: () => t,
+        sleep: async (ms) => void (t += ms),
+        reread: async () => [resyncing()],
+      }),
+    ).rejects.toThrow(/did not finish within 5 s: .*18\.88Mi out of sync.*goes on by itself/);
+  });
+  it('waitServing returns once the new holder is Primary, mounted and exported; else names what is missing', async () => {
+    const served = dv({ file: 'proc-drbd-secondary.txt' }, { file: 'proc-drbd-primary.txt', mounted: true, served: true });
+    const seq = [connected(), served];
+    const ms = await waitServing(config, 'backup', hosts.backup, [connected()], {
+      timeoutMs: 10_000,
+      sleep: async () => undefined,
+      reread: async () => [seq.shift()!],
+    });
+    expect(ms).toBeGreaterThanOrEqual(0);
+    let t = 0;
+    await expect(
+      waitServing(config, 'backup', hosts.backup, [connected()], {
+        timeoutMs: 1000,
+        now: () => t,
+        sleep: async (x) => void (t += x),
+        reread: async () => [connected()],
+      }),
+    ).rejects.toThrow(/backup holds the VIP but does not serve every DRBD volume after 1 s: team-a\/data: DRBD Secondary, not mounted, not exported/);
+  });
+});
+
+describe('ha split-brain resolve', () => {
+  const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+  const steps = (p: ReturnType<typeof planResolve>) => p.phases.flatMap((ph) => ph.steps.map((s) => `${s.host}|${s.id}|${s.action.kind === 'run' ? s.action.argv.join(' ') : ''}`));
+
+  it('--keep is required and must be primary or backup', () => {
+    expect(() => parseKeep(undefined)).toThrow(UsageError);
+    expect(() => parseKeep(undefined)).toThrow(/--keep is required/);
+    expect(() => parseKeep('both')).toThrow(/--keep: expected primary or backup, got "both"/);
+    expect(parseKeep('backup')).toBe('backup');
+  });
+  it('bad arguments are refused before any host is contacted', async () => {
+    for (const [target, o] of [
+      ['team-a/data', {}],
+      ['team-a/data', { keep: 'nobody' }],
+      ['Not A Ref', { keep: 'primary' }],
+      ['team-a/data', { keep: 'primary', wait: 'soon' }],
+    ] as const) {
+      const f = fakeContext(config);
+      await expect(runSplitBrainResolve(f.ctx, target, { ...o })).rejects.toBeInstanceOf(UsageError);
+      expect(f.untouched()).toBe(true);
+    }
+  });
+  it('keeping the VIP holder (primary): the backup unexports, unmounts, demotes and discards its changes; the primary reconnects; then the resync is waited for', () => {
+    const p = planResolve(config, bothPrimary(), 'primary', evidence(), { keep: 'primary' }, hosts);
+    const s = steps(p);
+    expect(s.map((x) => x.split('|').slice(0, 2).join('|'))).toEqual([
+      'backup|backup:umount',
+      'backup|backup:drbd-secondary',
+      'backup|backup:drbd-discard',
+      'primary|primary:drbd-connect',
+      'primary|primary:drbd-resync',
+    ]);
+    expect(s).toContain('backup|backup:drbd-secondary|drbdadm secondary nfsctl-fix');
+    expect(s).toContain('backup|backup:drbd-discard|drbdadm connect --discard-my-data nfsctl-fix');
+    expect(s).toContain('primary|primary:drbd-connect|drbdadm connect nfsctl-fix');
+    expect(s).toContain(`backup|backup:umount|umount ${bothPrimary().path}`);
+    expect(p.summary![0]).toMatch(/KEEPS primary's data of team-a\/data; DISCARDS what backup wrote since the split \(~2\.04Mi marked there\)/);
+    expect(p.notes!.join('\n')).toMatch(/SPLIT BRAIN \(both-primary\)/);
+    expect(p.notes!.join('\n')).toMatch(/the VIP is on primary, whose data is kept/);
+  });
+  it('keeping the side without the VIP: after the resync the kept side steps down and the VIP holder promotes, mounts and exports its data', () => {
+    const p = planResolve(config, bothPrimary(), 'primary', evidence(), { keep: 'backup' }, hosts);
+    expect(steps(p).map((x) => x.split('|').slice(0, 2).join('|'))).toEqual([
+      'primary|primary:unexport',
+      'primary|primary:umount',
+      'primary|primary:drbd-secondary',
+      'primary|primary:drbd-discard',
+      'backup|backup:drbd-connect',
+      'backup|backup:drbd-resync',
+      'backup|backup:umount',
+      'backup|backup:drbd-secondary',
+      'primary|primary:drbd-primary',
+      'primary|primary:mount',
+      'primary|primary:export',
+    ]);
+    expect(steps(p)).toContain('primary|primary:mount|mount /dev/drbd100 ' + bothPrimary().path);
+    expect(p.notes!.join('\n')).toMatch(/the VIP is on primary, whose changes are discarded: its clients lose what they wrote since the split/);
+  });
+  it('a discarded side still waiting for its peer (WFConnection) is disconnected first; a kept side that is not StandAlone is not reconnected', () => {
+    const v = dv({ file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    const p = planResolve(config, v, 'primary', {}, { keep: 'backup' }, hosts);
+    const ids = steps(p).map((x) => x.split('|')[1]);
+    expect(ids.slice(0, 5)).toEqual(['primary:unexport', 'primary:umount', 'primary:drbd-disconnect', 'primary:drbd-secondary', 'primary:drbd-discard']);
+    expect(ids).toContain('backup:drbd-connect'); // the backup is StandAlone
+    const q = planResolve(config, dv({ file: 'proc-drbd-standalone-secondary.txt' }, { file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }), 'backup', {}, { keep: 'backup' }, hosts);
+    expect(steps(q).map((x) => x.split('|')[1])).toEqual(['primary:drbd-discard', 'backup:drbd-resync']);
+  });
+  it('refuses when there is nothing to resolve, the kept side is Inconsistent, or a side is not up', () => {
+    expect(() => planResolve(config, connected(), 'primary', {}, { keep: 'primary' }, hosts)).toThrow(/no split brain to resolve: Connected and UpToDate on both hosts; nothing was changed/);
+    const inc = dv({ file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-inconsistent.txt' });
+    expect(() => planResolve(config, inc, 'primary', {}, { keep: 'backup' }, hosts)).toThrow(/backup's disk is Inconsistent: its data cannot be the one kept/);
+    const down = dv({ file: 'proc-drbd-split-brain-primary.txt' }, { file: null });
+    expect(() => planResolve(config, down, 'primary', {}, { keep: 'primary' }, hosts)).toThrow(/nfsctl-fix is not up on backup/);
+  });
+  it('applied (up to the wait), the commands run on the right hosts in the plan order', async () => {
+    const pair = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
+    const plan = planResolve(config, bothPrimary(), 'primary', evidence(), { keep: 'primary' }, pair);
+    plan.phases = plan.phases.filter((p) => !p.steps.some((s) => s.id.endsWith('drbd-resync')));
+    const quiet: Progress = { phase() {}, stepStart() {}, stepDone() {}, stepFailed() {}, stop() {} };
+    const runner = new Runner({
+      out: captureOutput().out,
+      progress: quiet,
+      audit: new AuditLog(join(tempDir(), 'audit.jsonl'), ['ha', 'split-brain'], 'alice'),
+      prompter: async () => ({ confirm: async () => true, typed: async () => true }),
+      host: (n) => pair[n as PairRole],
+      interrupts: new Interrupts(),
+    });
+    await runner.run(plan, { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'type', message: '', expected: 'team-a/data' } });
+    const drbd = (h: FakeHost) => h.commandLines().filter((l) => /^(drbdadm|umount|mount)\b/.test(l));
+    expect(drbd(pair.backup)).toEqual([`umount ${bothPrimary().path}`, 'drbdadm secondary nfsctl-fix', 'drbdadm connect --discard-my-data nfsctl-fix']);
+    expect(drbd(pair.primary)).toEqual(['drbdadm connect nfsctl-fix']);
+    // the primary keeps serving: nothing unexported there
+    expect(pair.primary.commandLines().some((l) => l.includes('RemoveExport'))).toBe(false);
+  });
+  it('the show command says per volume what diverged, where the VIP is and how to resolve it', () => {
+    const r = splitBrainReport([bothPrimary(), connected()].map((d, i) => (i ? { ...d, id: 'team-b/ok' } : d)), evidence(), 'primary');
+    const text = renderSplitBrain(r);
+    expect(text).toMatch(/team-a\/data {2}resource nfsctl-fix {2}\/dev\/drbd100 {2}VIP on primary/);
+    expect(text).toMatch(/SPLIT BRAIN \(both-primary\)/);
+    expect(text).toMatch(/primary {2}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; marked out of sync: 40Ki {2}<- VIP/);
+    expect(text).toMatch(/backup {3}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted; marked out of sync: 2\.04Mi/);
+    expect(text).toMatch(/nfsctl ha split-brain resolve team-a\/data --keep primary/);
+    expect(text).toMatch(/1 DRBD volume\(s\) without a split brain: team-b\/ok \(Connected, UpToDate\)/);
+    expect(r.volumes[0]!.hosts.backup.outOfSyncBytes).toBe(2092 * 1024);
+  });
+});
+
+describe('health, status and ha lint of the DRBD volumes', () => {
+  it('health: split brain critical, resync warn with its bar, not served by the VIP holder critical, replicating and served ok', () => {
+    const f = drbdFindings(config, [bothPrimary()], 'primary', evidence());
+    expect(f[0]).toMatchObject({ id: 'drbd:team-a/data', status: 'critical' });
+    expect(f[0]!.evidence).toMatch(/^SPLIT BRAIN/);
+    expect(f[0]!.fix).toMatch(/nfsctl ha split-brain resolve team-a\/data --keep primary\|backup/);
+    const r = drbdFindings(config, [resyncing()], 'primary')[0]!;
+    expect(r.status).toBe('warn');
+    expect(r.evidence).toMatch(/resync to backup \[###############\.\.\.\.\.\] 75\.0% 18\.88Mi out of sync/);
+    expect(drbdFindings(config, [connected()], 'primary')[0]!.status).toBe('ok');
+    const wrong = drbdFindings(config, [connected()], 'backup')[0]!;
+    expect(wrong.status).toBe('critical');
+    expect(wrong.evidence).toMatch(/the VIP holder backup does not serve it \(DRBD Secondary, not mounted, not exported\); primary \(no VIP\) is Primary too/);
+    expect(wrong.fix).toMatch(/on backup: nfsctl ha notify INSTANCE \S+ MASTER/);
+  });
+  it('status: per volume a line (with the bar while resyncing) and the warnings', () => {
+    const st = { drbd: splitBrainReport([bothPrimary(), resyncing()].map((d, i) => (i ? { ...d, id: 'team-b/sync' } : d)), evidence(), 'primary').volumes } as PairStatus;
+    const lines = renderDrbdStatus(st);
+    expect(lines[0]).toMatch(/^drbd team-a\/data \(nfsctl-fix\): SPLIT BRAIN; primary Primary\/Unknown StandAlone/);
+    expect(lines[1]).toMatch(/^drbd team-b\/sync \(nfsctl-fix\): RESYNC; primary Primary\/Secondary SyncSource UpToDate\/Inconsistent/);
+    expect(lines[2]).toMatch(/^ {2}resync to backup \[###############\.\.\.\.\.\] 75\.0%/);
+    expect(drbdWarnings(st).map((w) => w.id)).toEqual(['drbd-split-brain', 'drbd-resync']);
+  });
+  it('ha lint: the resource files must be on both hosts, the same, and as the metadata says', () => {
+    const file = fx('drbdadm-dump.txt'); // not nfsctl's (no mark): refused as such
+    const ours = `# nfsctl: managed resource for team-a/data; do not edit\nresource "nfsctl-fix" {\n  net {\n    protocol C;\n  }\n  on "primary" {\n    device /dev/drbd100 minor 100;\n    disk "/dev/vgnfs/fix";\n    meta-disk internal;\n    address ipv4 198.51.100.11:7790;\n  }\n  on "backup" {\n    device /dev/drbd100 minor 100;\n    disk "/dev/vgnfs/fix";\n    meta-disk internal;\n    address ipv4 198.51.100.12:7790;\n  }\n}\n`;
+    const inv: Record<PairRole, HostInventory> = { primary: emptyInventory('primary'), backup: emptyInventory('backup') };
+    const meta = () => ({ resource: RES, minor: 100, port: 7790 });
+    const lint = (p: string | null, b: string | null, m = meta) =>
+      drbdLintRules(config, inv, [dv({ file: 'proc-drbd-primary.txt', resFile: p }, { file: 'proc-drbd-secondary.txt', resFile: b })], m)[0]!;
+    expect(lint(ours, ours)).toMatchObject({ id: 'drbd-resource:team-a/data', status: 'ok' });
+    expect(lint(ours, ours.replace('7790;\n  }\n}', '7791;\n  }\n}')).evidence).toMatch(/the resource files differ between the hosts/);
+    expect(lint(ours, null).evidence).toMatch(/backup has no resource file for nfsctl-fix/);
+    expect(lint(ours, ours, () => ({ resource: RES, minor: 101, port: 7790 })).evidence).toMatch(/the file has minor 100, the metadata 101/);
+    expect(lint(file, file).evidence).toMatch(/does not read as nfsctl's/);
+    expect(lint(ours.replace('team-a/data', 'team-b/other'), ours.replace('team-a/data', 'team-b/other')).evidence).toMatch(/marked for team-b\/other, not team-a\/data/);
+  });
+});
