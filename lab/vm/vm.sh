@@ -271,7 +271,7 @@ hosts:
   backup:  { address: ${IPS[backup]}, ssh: { user: root, port: 22, identity: /root/.ssh/id_ed25519, knownHosts: /root/.ssh/known_hosts } }
 vip: $VIP
 nfs: { root: /nfs, pathTemplate: "{root}/{namespace}_{name}", server: kernel, exportsFile: /etc/exports.d/nfsctl.exports, clients: [$NET.0/24], options: [rw, sync, no_root_squash, no_subtree_check] }
-backends: { default: lvm, lvm: { vg: vgnfs } }
+backends: { default: lvm, lvm: { vg: vgnfs }, drbd: { vg: vgnfs } }
 keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }
 rsync: { module: nfs, interval: 15m }
 services: { manager: command, command: ["labsvc", "{action}", "{service}"], names: { keepalived: keepalived, nfs: nfs-kernel, rsyncd: rsync } }
