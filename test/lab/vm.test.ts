@@ -997,7 +997,7 @@ describe.skipIf(!qemu.ok)(
           if ((await guest(g, ['true'], 30_000)).exitCode !== 0) ok(`start ${g}`, await vm(['start', g], 600_000));
           await guestSh(
             g,
-            'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; nfsctl lock break --yes >/dev/null 2>&1; true',
+            'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; rm -rf /var/lib/nfsctl/freshness; nfsctl lock break --yes >/dev/null 2>&1; true',
             120_000,
           );
         }
