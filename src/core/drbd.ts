@@ -251,7 +251,8 @@ export function renderDrbdResource(spec: DrbdResourceSpec): string {
   for (const h of spec.hosts) {
     const p = drbdHostnameProblem(h.hostname);
     if (p) throw bad('host name', h.hostname, p);
-    if (ipFamily(h.address) === null) throw bad('address', h.address, 'expected an IP address (DRBD takes no DNS name)');
+    if (ipFamily(h.address) === null)
+      throw bad('address', h.address, 'expected an IP address (DRBD takes no DNS name)');
   }
   if (spec.hosts[0].hostname === spec.hosts[1].hostname)
     throw bad('host name', spec.hosts[1].hostname, 'both hosts have the same name (DRBD tells them apart by it)');
@@ -285,9 +286,9 @@ export function parseDrbdResource(text: string): DrbdResourceSpec | null {
   const resource = /^resource "([^"]+)" \{$/m.exec(text)?.[1];
   const minor = /^\s*device \/dev\/drbd\d+ minor (\d+);$/m.exec(text)?.[1];
   const disk = /^\s*disk "([^"]+)";$/m.exec(text)?.[1];
-  const hosts = [
-    ...text.matchAll(/^\s*on "([^"]+)" \{[^}]*?address ipv[46] \[?([0-9A-Fa-f.:]+?)\]?:(\d+);/gms),
-  ].map((m) => ({ hostname: m[1]!, address: m[2]!, port: Number(m[3]) }));
+  const hosts = [...text.matchAll(/^\s*on "([^"]+)" \{[^}]*?address ipv[46] \[?([0-9A-Fa-f.:]+?)\]?:(\d+);/gms)].map(
+    (m) => ({ hostname: m[1]!, address: m[2]!, port: Number(m[3]) }),
+  );
   if (!resource || minor === undefined || !disk || hosts.length !== 2) return null;
   return {
     volumeId,
@@ -312,8 +313,7 @@ export function parseDrbdResource(text: string): DrbdResourceSpec | null {
  * behind the operator's back.
  */
 export function mayPromote(s: DrbdState): string | null {
-  if (s.cstate === 'Unconfigured')
-    return `${s.resource}: the resource is not up here (drbdadm up ${s.resource})`;
+  if (s.cstate === 'Unconfigured') return `${s.resource}: the resource is not up here (drbdadm up ${s.resource})`;
   if (s.disk !== 'UpToDate')
     return `${s.resource}: the local disk is ${s.disk}, not UpToDate: a stale side never serves${
       s.syncPercent !== null ? ` (resync ${s.syncPercent}% done)` : ''

@@ -209,7 +209,7 @@ function umountStep(dv: DrbdVolume, role: PairRole): Step {
     host: role,
     title: `unmount ${dv.path} on ${role}`,
     action: run(['umount', dv.path]),
-    undo: { title: `mount ${dv.device} at ${dv.path} again`, action: run(['mount', dv.device!, dv.path]) },
+    undo: { title: `mount ${dv.device} at ${dv.path} again`, action: run(['mount', '-t', 'xfs', dv.device!, dv.path]) },
   };
 }
 
@@ -345,7 +345,7 @@ export function planResolve(
         id: `${H}:mount`,
         host: H,
         title: `mount ${dv.device} at ${dv.path} on ${H}`,
-        action: run(['mount', dv.device, dv.path]),
+        action: run(['mount', '-t', 'xfs', dv.device, dv.path]),
         undo: { title: `unmount ${dv.path}`, action: run(['umount', dv.path]) },
       });
     if (!s.served) steps.push(exportStep(config, dv, H));

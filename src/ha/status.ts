@@ -25,11 +25,15 @@
 //                     "error"?, "done": [step ids], "staleHost"?: "primary" } | null,
 //       "switchover": { ...same... } | null
 //     },
+//     "drbd"?: [ { "volume", "resource", "minor", "vipOn", "state": "ok"|"syncing"|"split-brain"|"bad", "why",
+//                  "splitBrain": {kind, why}|null, "resync": {outOfSyncBytes, percent, etaSeconds, target}|null,
+//                  "hosts": { "primary": {text, role, cstate, disk, outOfSyncBytes, mounted, exported}, "backup": ... },
+//                  "resolve": "nfsctl ha split-brain resolve ..."|null } ],   // only with a DRBD backend configured
 //     "warnings": [ { "id": "split-brain", "message": "...", "fix": "..." } ]
 //   }
 // Warning ids: split-brain, no-vip, host-unreachable, stale-primary-enabled, primary-out-of-date,
 // sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down,
-// vip-on-older-host. "freshness": { newest, older, reason, hosts: { primary, backup } } (records).
+// vip-on-older-host, drbd-split-brain, drbd-not-replicating, drbd-resync. "freshness": { newest, older, reason, hosts: { primary, backup } } (records).
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import { serviceArgv, serviceCommand } from './services.js';

@@ -165,7 +165,7 @@ export async function runHealthChecks(
   findings.push(...(await clusterP));
   const holders = await holdersP;
   findings.push(
-    ...(await bounded('drbd', null, 'DRBD volumes replicate and are served', t * 2, () =>
+    ...(await bounded('drbd-volumes', null, 'DRBD volumes replicate and are served', t * 2, () =>
       drbdChecks(config, pair, inventories, holders),
     )),
   );

@@ -7,7 +7,7 @@ import type { VolumeMetaInput } from '../core/lvm-json.js';
 import { parseFstab, serializeFstab, removeMount, findMounts } from '../core/fstab.js';
 import type { HostInventory } from './inventory.js';
 import type { Backend, VolumeIdentity } from './identity.js';
-import { backendNamed } from './backend/registry.js';
+import { backendNamed, configuredBackends } from './backend/registry.js';
 import type { CreateOptions, ResizeOptions } from './backend/contract.js';
 import { rmdirStep } from './backend/steps.js';
 import { UsageError } from '../core/errors.js';
@@ -25,6 +25,18 @@ export function createBackendFor(config: Config, asked: Backend | undefined, rep
   const base = asked ?? config.backends.default;
   if (replication === undefined)
     return base === 'lvm' && config.backends.lvm?.replication === 'drbd' ? 'drbd' : base;
+  const chosen = pick(base, replication);
+  if (!configuredBackends(config).some((b) => b.name === chosen))
+    throw new UsageError(`backend "${chosen}" is not configured (no backends.${chosen} in the config)`, {
+      hint:
+        chosen === 'drbd'
+          ? 'add backends.drbd (or backends.lvm.replication: drbd) to the config; `nfsctl config check` validates it'
+          : `add backends.${chosen} to the config`,
+    });
+  return chosen;
+}
+
+function pick(base: Backend, replication: Replication): Backend {
   if (base !== 'lvm' && base !== 'drbd')
     throw new UsageError(`--replication applies to lvm volumes only, not to backend ${base}`, {
       hint: `${base} volumes are kept by the backend itself; leave --replication out, or use --backend lvm`,

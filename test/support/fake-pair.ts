@@ -15,6 +15,10 @@ export interface FakeStorage {
   ganeshaFiles?: Record<string, string>;
   showExports?: string;
   vip?: boolean;
+  /** /proc/drbd (absent: the module is not loaded). */
+  drbdProc?: string;
+  /** Files of the DRBD resource directory, by file name. */
+  drbdFiles?: Record<string, string>;
 }
 
 export function fakeStorageHost(name: string, s: FakeStorage = {}): FakeHost {
@@ -71,6 +75,15 @@ export function fakeStorageHost(name: string, s: FakeStorage = {}): FakeHost {
         .join(''),
     }),
   );
+  h.on(
+    (a) => a[0] === 'sh' && a[3] === 'nfsctl-drbd',
+    () => ({
+      stdout: Object.entries(s.drbdFiles ?? {})
+        .map(([f, c]) => `==> ${f} <==\n${c}\n`)
+        .join(''),
+    }),
+  );
+  if (s.drbdProc !== undefined) h.files.set('/proc/drbd', s.drbdProc);
   h.on(['exportfs', '-v'], () => ({ stdout: s.exportfsV ?? '' }));
   h.on(['dbus-send'], (argv) =>
     argv.some((a) => a.endsWith('ShowExports'))

@@ -252,7 +252,8 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
   configDocs: {
     'backends.drbd':
       'DRBD over LVM (`volume create --backend lvm --replication drbd`): one logical volume per volume on each host, replicated synchronously (protocol C) by a DRBD resource; mounted and exported only where the VIP is. Present, or implied with its defaults by backends.lvm.replication: drbd.',
-    'backends.drbd.vg': 'Volume group of the logical volumes under DRBD (the same name on both hosts). Default: backends.lvm.vg.',
+    'backends.drbd.vg':
+      'Volume group of the logical volumes under DRBD (the same name on both hosts). Default: backends.lvm.vg.',
     'backends.drbd.resourceDir':
       "Directory of the resource files nfsctl writes (<resource>.res, mode 0600, first line nfsctl's mark); drbd.conf must include it (Debian's does include /etc/drbd.d/*.res).",
     'backends.drbd.ports': 'TCP ports for the resources (one per volume, the lowest free on both hosts).',
@@ -276,7 +277,8 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
     if (config.backends.lvm?.metadataOnly)
       out.push({
         path: ['backends', 'lvm', 'metadataOnly'],
-        message: 'metadataOnly keeps logical volumes inactive: DRBD cannot run on them (remove backends.drbd and replication: drbd, or metadataOnly)',
+        message:
+          'metadataOnly keeps logical volumes inactive: DRBD cannot run on them (remove backends.drbd and replication: drbd, or metadataOnly)',
       });
     for (const r of ROLES)
       if (cv.ipFamily(config.hosts[r].address) === null)
@@ -303,19 +305,19 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
     const resource = drbdResourceName(v.lv);
     for (const r of ROLES) {
       const d = state.inv[r].drbd;
-      if (!d)
-        throw new PreconditionError(`${r}: DRBD state was not read`, { hint: 'check with `nfsctl health`' });
+      if (!d) throw new PreconditionError(`${r}: DRBD state was not read`, { hint: 'check with `nfsctl health`' });
       if (d.procText === null)
-        throw new PreconditionError(
-          `${r}: the drbd kernel module is not loaded (no /proc/drbd); nothing was changed`,
-          { hint: 'modprobe drbd (and list it in /etc/modules-load.d), then check with `nfsctl health`' },
-        );
+        throw new PreconditionError(`${r}: the drbd kernel module is not loaded (no /proc/drbd); nothing was changed`, {
+          hint: 'modprobe drbd (and list it in /etc/modules-load.d), then check with `nfsctl health`',
+        });
       used.minors.push(...(d.used?.minors ?? []));
       used.ports.push(...(d.used?.ports ?? []));
       if (d.used?.resources.includes(resource))
         throw new PreconditionError(
           `${r}: a DRBD resource named ${resource} is already defined (${resourcePath(config, resource)} or another file); nothing was changed`,
-          { hint: 'nfsctl never overwrites a resource it did not write for this volume; remove it by hand if it is a leftover' },
+          {
+            hint: 'nfsctl never overwrites a resource it did not write for this volume; remove it by hand if it is a leftover',
+          },
         );
     }
     const d = sec(config);
@@ -335,7 +337,10 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
   describe: (config, v) => `DRBD resource ${drbdResourceName(v.lv)} on LV ${vgOf(config)}/${v.lv}`,
   metaRecord: () => 'LV tags (backend drbd)',
   nameProblem: (config, v) =>
-    derivedNamesProblem(v.id, v.path, { vg: sec(config).vg ?? config.backends.lvm?.vg ?? '', name: v.lv }),
+    derivedNamesProblem(v.id, v.path, {
+      vg: (config.backends as { drbd?: Section }).drbd?.vg ?? config.backends.lvm?.vg ?? '',
+      name: v.lv,
+    }),
 
   readHost(config, inv, read) {
     const d: DrbdInventory = { states: new Map(), files: new Map(), foreign: new Map(), lvs: [] };
@@ -399,7 +404,9 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
     const resource = drbdResourceName(v.lv);
     for (const [file, resources] of inv.drbd?.foreign ?? [])
       if (resources.includes(resource) || file === `${resource}.res`)
-        out.push(`${sec(config).resourceDir}/${file} defines DRBD resource ${resource} without nfsctl's mark for ${v.id}`);
+        out.push(
+          `${sec(config).resourceDir}/${file} defines DRBD resource ${resource} without nfsctl's mark for ${v.id}`,
+        );
     return out;
   },
   room(config, state, extra) {
@@ -472,7 +479,11 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
     const mark = drbdMark(v.id);
     const tags = encodeMetaTags(meta).flatMap((t) => ['--addtag', t]);
     const vg = vgOf(config);
-    if (inv.drbd?.files.has(res) && inv.drbd.files.get(res) !== text && drbdMarkedFor(inv.drbd.files.get(res)!) !== v.id)
+    if (
+      inv.drbd?.files.has(res) &&
+      inv.drbd.files.get(res) !== text &&
+      drbdMarkedFor(inv.drbd.files.get(res)!) !== v.id
+    )
       throw new PreconditionError(`${role}: ${file} belongs to another volume; nothing was changed`);
     return [
       {
@@ -516,12 +527,22 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
         },
         undo: {
           title: `remove ${file} (only with nfsctl's mark)`,
-          action: { kind: 'run', argv: removeMarkedFileArgv(file, mark), summary: `rm ${file} (if marked for ${v.id})` },
+          action: {
+            kind: 'run',
+            argv: removeMarkedFileArgv(file, mark),
+            summary: `rm ${file} (if marked for ${v.id})`,
+          },
         },
       },
-      drbdadm(role, 'drbd-create-md', `write DRBD meta-data (internal) on ${vg}/${v.lv}`, ['create-md', '--force', res], {
-        noUndoReason: 'removing the logical volume discards it',
-      }),
+      drbdadm(
+        role,
+        'drbd-create-md',
+        `write DRBD meta-data (internal) on ${vg}/${v.lv}`,
+        ['create-md', '--force', res],
+        {
+          noUndoReason: 'removing the logical volume discards it',
+        },
+      ),
       drbdadm(role, 'drbd-up', `bring ${res} up (attach, connect to ${peerOf(role)})`, ['up', res], {
         undo: { title: `take ${res} down`, action: { kind: 'run', argv: ['drbdadm', 'down', res] } },
       }),
@@ -651,7 +672,10 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
             const back = planTagUpdate([...lv.tags.filter((t) => !remove.includes(t)), ...add], meta);
             return {
               action: { kind: 'run' as const, argv: argv(add, remove) },
-              undo: { title: 'restore the LV tags', action: { kind: 'run' as const, argv: argv(back.add, back.remove) } },
+              undo: {
+                title: 'restore the LV tags',
+                action: { kind: 'run' as const, argv: argv(back.add, back.remove) },
+              },
             };
           },
         },
@@ -704,7 +728,9 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
           host: role,
           status: has('module-at-boot') ? 'ok' : 'warn',
           title: 'drbd module loaded at boot',
-          evidence: has('module-at-boot') ? 'listed in /etc/modules(-load.d)' : 'not in /etc/modules or /etc/modules-load.d',
+          evidence: has('module-at-boot')
+            ? 'listed in /etc/modules(-load.d)'
+            : 'not in /etc/modules or /etc/modules-load.d',
           ...(has('module-at-boot') ? {} : { fix: 'echo drbd > /etc/modules-load.d/drbd.conf' }),
         },
         {
@@ -755,7 +781,9 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
       if (gained) {
         if (st?.role !== 'Primary') {
           // the peer still Primary is no refusal: on a planned move it demotes concurrently (retried below)
-          const why = st ? mayPromote({ ...st, peerRole: st.peerRole === 'Primary' ? 'Unknown' : st.peerRole }) : 'its state was not read';
+          const why = st
+            ? mayPromote({ ...st, peerRole: st.peerRole === 'Primary' ? 'Unknown' : st.peerRole })
+            : 'its state was not read';
           if (why) {
             refused.push(`${v.id}: not promoted on ${role}: ${why}`);
             continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -225,7 +225,9 @@ describe('renderDrbdResource', () => {
       writeFileSync(f, renderDrbdResource(SPEC));
       const out = execFileSync(DRBDADM84!, ['-c', f, 'dump'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(out).toMatch(/resource "?nfsctl-pv_team-a_data"? \{/);
-      expect(out).toMatch(/on primary \{[^}]*device\s+\/dev\/drbd100 minor 100;[^}]*disk\s+\/dev\/vg0\/pv\.team-a\.data;[^}]*address\s+ipv4 198\.51\.100\.11:7790;/s);
+      expect(out).toMatch(
+        /on primary \{[^}]*device\s+\/dev\/drbd100 minor 100;[^}]*disk\s+\/dev\/vg0\/pv\.team-a\.data;[^}]*address\s+ipv4 198\.51\.100\.11:7790;/s,
+      );
       expect(out).toMatch(/on backup \{[^}]*address\s+ipv4 198\.51\.100\.12:7790;/s);
       expect(out).toMatch(/protocol\s+C;/);
     } finally {
@@ -260,5 +262,181 @@ describe('mayPromote', () => {
     expect(mayPromote(state({ peerRole: 'Primary' }))).toMatch(/peer is still Primary/);
     expect(mayPromote(state({ cstate: 'StandAlone', peerRole: 'Unknown' }))).toMatch(/StandAlone.*split-brain/);
     expect(mayPromote(state({ cstate: 'Unconfigured', disk: 'Unconfigured' }))).toMatch(/not up/);
+  });
+});
+
+// Real /proc/drbd of drbd 8.4.11 recorded on the vm tier (test/fixtures/drbd/README.md says how).
+describe('parseProcDrbd on the recorded 8.4.11 outputs', () => {
+  const FIX = join(__dirname, '../../fixtures/drbd');
+  const read = (f: string) => readFileSync(join(FIX, f), 'utf8');
+  // file: cstate role/peer disk/peer oos% syncPercent etaSeconds, and may this side be promoted
+  const TABLE: [string, string, string, string, number, number | null, number | null, boolean][] = [
+    [
+      'proc-drbd-wfconnection-new.txt',
+      'WFConnection',
+      'Secondary/Unknown',
+      'Inconsistent/DUnknown',
+      262100,
+      null,
+      null,
+      false,
+    ],
+    [
+      'proc-drbd-connected-inconsistent.txt',
+      'Connected',
+      'Secondary/Secondary',
+      'Inconsistent/Inconsistent',
+      262100,
+      null,
+      null,
+      false,
+    ],
+    [
+      'proc-drbd-connected-uptodate-secondary.txt',
+      'Connected',
+      'Secondary/Secondary',
+      'UpToDate/UpToDate',
+      0,
+      null,
+      null,
+      true,
+    ],
+    ['proc-drbd-primary.txt', 'Connected', 'Primary/Secondary', 'UpToDate/UpToDate', 0, null, null, true],
+    ['proc-drbd-secondary.txt', 'Connected', 'Secondary/Primary', 'UpToDate/UpToDate', 0, null, null, false],
+    [
+      'proc-drbd-standalone-secondary.txt',
+      'StandAlone',
+      'Secondary/Unknown',
+      'UpToDate/DUnknown',
+      0,
+      null,
+      null,
+      false,
+    ],
+    [
+      'proc-drbd-wfconnection-primary-oos.txt',
+      'WFConnection',
+      'Primary/Unknown',
+      'UpToDate/DUnknown',
+      61448,
+      null,
+      null,
+      true,
+    ],
+    ['proc-drbd-syncsource.txt', 'SyncSource', 'Primary/Secondary', 'UpToDate/Inconsistent', 61084, 12.5, 152, true],
+    ['proc-drbd-synctarget.txt', 'SyncTarget', 'Secondary/Primary', 'Inconsistent/UpToDate', 60700, 12.5, 75, false],
+    [
+      'proc-drbd-syncsource-87pct-with-status.txt',
+      'SyncSource',
+      'Primary/Secondary',
+      'UpToDate/Inconsistent',
+      9208,
+      87.5,
+      2,
+      true,
+    ],
+    [
+      'proc-drbd-synctarget-75pct-with-status.txt',
+      'SyncTarget',
+      'Secondary/Primary',
+      'Inconsistent/UpToDate',
+      19328,
+      75,
+      4,
+      false,
+    ],
+    [
+      'proc-drbd-synctarget-full.txt',
+      'SyncTarget',
+      'Secondary/Primary',
+      'Inconsistent/UpToDate',
+      523596,
+      0.8,
+      654,
+      false,
+    ],
+    [
+      'proc-drbd-standalone-inconsistent.txt',
+      'StandAlone',
+      'Secondary/Unknown',
+      'Inconsistent/DUnknown',
+      522976,
+      null,
+      null,
+      false,
+    ],
+    [
+      'proc-drbd-wfconnection-peer-inconsistent.txt',
+      'WFConnection',
+      'Primary/Unknown',
+      'UpToDate/Inconsistent',
+      522976,
+      null,
+      null,
+      true,
+    ],
+    [
+      'proc-drbd-peer-crashed-primary.txt',
+      'WFConnection',
+      'Primary/Unknown',
+      'UpToDate/DUnknown',
+      52,
+      null,
+      null,
+      true,
+    ],
+    ['proc-drbd-split-brain-backup.txt', 'StandAlone', 'Primary/Unknown', 'UpToDate/DUnknown', 2092, null, null, true],
+    [
+      'proc-drbd-after-split-brain-resolve-backup.txt',
+      'Connected',
+      'Secondary/Primary',
+      'UpToDate/UpToDate',
+      0,
+      null,
+      null,
+      false,
+    ],
+  ];
+  it.each(TABLE)('%s', (file, cstate, roles, disks, oos, pct, eta, promotable) => {
+    const m = parseProcDrbd(read(file));
+    expect([...m.keys()]).toEqual([100]);
+    const s = m.get(100)!;
+    const [role, peerRole] = roles.split('/');
+    const [disk, peerDisk] = disks.split('/');
+    expect(s).toEqual({
+      minor: 100,
+      cstate,
+      role,
+      peerRole,
+      disk,
+      peerDisk,
+      outOfSyncKiB: oos,
+      syncPercent: pct,
+      syncEtaSeconds: eta,
+    });
+    // an already Primary side "may" stay so; a Secondary whose peer is Primary must wait for the demote
+    expect(
+      mayPromote({ resource: 'nfsctl-fix', ...s }) === null,
+      String(mayPromote({ resource: 'nfsctl-fix', ...s })),
+    ).toBe(promotable);
+  });
+  it('reads a module without resources as none', () => {
+    expect(parseProcDrbd(read('proc-drbd-no-resources.txt')).size).toBe(0);
+  });
+  it('every recorded /proc/drbd file is in the table', () => {
+    const all = readdirSync(FIX).filter((f) => /^proc-drbd-.*\.txt$/.test(f) && f !== 'proc-drbd-no-resources.txt');
+    expect(all.sort()).toEqual(
+      TABLE.map((t) => t[0])
+        .concat([
+          'proc-drbd-primary-after-writes.txt',
+          'proc-drbd-split-brain-primary.txt',
+          'proc-drbd-wfconnection-peer-down.txt',
+          'proc-drbd-wfconnection-primary.txt',
+        ])
+        .sort(),
+    );
+  });
+  it("finds the minor, port and resource in drbdadm's dump of the recorded resource", () => {
+    expect(drbdConfUsage(read('drbdadm-dump.txt'))).toMatchObject({ minors: [100], ports: [7790] });
   });
 });

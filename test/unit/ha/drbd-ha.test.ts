@@ -14,7 +14,8 @@ import { fakeStorageHost } from '../../support/fake-pair.js';
 import { unitFactsOn } from '../../support/fake-units.js';
 import { fakeContext } from '../../support/fake-context.js';
 import { captureOutput } from '../../support/capture.js';
-import { parseProcDrbd, type DrbdState } from '../../../src/core/drbd.js';
+import { parseProcDrbd, renderDrbdResource, type DrbdState } from '../../../src/core/drbd.js';
+import { encodeMetaTags } from '../../../src/core/lvm-json.js';
 import { identify } from '../../../src/volume/identity.js';
 import { parseVolumeRef } from '../../../src/core/names.js';
 import type { VolumeView } from '../../../src/volume/state.js';
@@ -22,6 +23,7 @@ import type { HostInventory } from '../../../src/volume/inventory.js';
 import { emptyInventory } from '../../../src/volume/inventory.js';
 import {
   drbdHealth,
+  KERNEL_LOG_SCRIPT,
   parseSplitBrainLog,
   progressBar,
   resyncFigures,
@@ -35,9 +37,10 @@ import { drbdResyncPhase, judgeForHandover } from '../../../src/ha/handover-drbd
 import { handoverPreflight, planHandover, type HandoverOptions } from '../../../src/ha/handover.js';
 import { parseKeep, planResolve, renderSplitBrain, splitBrainReport } from '../../../src/ha/split-brain.js';
 import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
-import { drbdFindings } from '../../../src/health/drbd.js';
-import { drbdWarnings, renderDrbdStatus, type PairStatus } from '../../../src/ha/status.js';
-import { drbdLintRules } from '../../../src/ha/lint-drbd.js';
+import { drbdChecks, drbdFindings } from '../../../src/health/drbd.js';
+import { pairInventory } from '../../../src/volume/inventory.js';
+import { drbdWarnings, gatherStatus, renderDrbdStatus, renderStatus, type PairStatus } from '../../../src/ha/status.js';
+import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
 import { PreconditionError, UsageError } from '../../../src/core/errors.js';
 import { renderPlan } from '../../../src/plan/render.js';
 import { Runner } from '../../../src/plan/runner.js';
@@ -335,7 +338,7 @@ describe('ha split-brain resolve', () => {
       'primary|primary:mount',
       'primary|primary:export',
     ]);
-    expect(steps(p)).toContain('primary|primary:mount|mount /dev/drbd100 ' + bothPrimary().path);
+    expect(steps(p)).toContain('primary|primary:mount|mount -t xfs /dev/drbd100 ' + bothPrimary().path);
     expect(p.notes!.join('\n')).toMatch(/the VIP is on primary, whose changes are discarded: its clients lose what they wrote since the split/);
   });
   it('a discarded side still waiting for its peer (WFConnection) is disconnected first; a kept side that is not StandAlone is not reconnected', () => {
@@ -423,5 +426,150 @@ describe('health, status and ha lint of the DRBD volumes', () => {
     expect(lint(ours, ours, () => ({ resource: RES, minor: 101, port: 7790 })).evidence).toMatch(/the file has minor 100, the metadata 101/);
     expect(lint(file, file).evidence).toMatch(/does not read as nfsctl's/);
     expect(lint(ours.replace('team-a/data', 'team-b/other'), ours.replace('team-a/data', 'team-b/other')).evidence).toMatch(/marked for team-b\/other, not team-a\/data/);
+  });
+});
+
+describe('switchover preflight on fake hosts with the drbd backend (its readHost: lvs, /proc/drbd, resource files)', () => {
+  const G = 2 ** 30;
+  const ref = parseVolumeRef('team-a/data');
+  const RESN = 'nfsctl-pv_team-a_data';
+  function cfg(): Config {
+    return parseConfig(
+      testConfigYaml(tempDir())
+        .replace('server: ganesha', 'server: kernel')
+        .replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd }') +
+        'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-server, rsyncd: rsync }\n',
+      'test.yaml',
+    );
+  }
+  /** The recorded /proc/drbd of minor 100, as a file of this volume's resource. */
+  const procOf = (file: string) => fx(file);
+  function pair(config: Config, procP: string, procB: string): Record<PairRole, FakeHost> {
+    const v = identify(config, ref);
+    const meta = {
+      v: 1 as const,
+      namespace: 'team-a',
+      name: 'data',
+      labels: {},
+      createdAt: '2026-12-02T05:00:00Z',
+      createdBy: 'alice@primary',
+      backend: 'drbd' as const,
+      size: G,
+      drbd: { resource: RESN, minor: 100, port: 7790 },
+    };
+    const file = renderDrbdResource({
+      volumeId: v.id,
+      resource: RESN,
+      minor: 100,
+      port: 7790,
+      disk: `/dev/vgnfs/${v.lv}`,
+      hosts: [
+        { hostname: 'primary', address: '198.51.100.11' },
+        { hostname: 'backup', address: '198.51.100.12' },
+      ],
+    });
+    const exp = `${v.path} 198.51.100.0/24(rw,sync,fsid=${v.fsid}) # nfsctl:${v.id}\n`;
+    const mk = (role: PairRole, proc: string) => {
+      const h = fakeStorageHost(role, {
+        vip: role === 'primary',
+        lvs: [{ name: v.lv, size: G, tags: encodeMetaTags(meta) }],
+        dirs: [v.path],
+        exports: exp,
+        exportfsV: role === 'primary' ? `${v.path}\t198.51.100.0/24(rw,sync,fsid=${v.fsid})\n` : '',
+        ...(role === 'primary' ? { mounts: `/dev/drbd100 ${v.path} xfs rw 0 0\n` } : {}),
+      });
+      h.files.set('/proc/drbd', proc);
+      h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-drbd', () => ({ stdout: `==> ${RESN}.res <==\n${file}\n` }));
+      const running = new Set(['nfs-server', 'rsync', ...(role === 'primary' ? ['keepalived'] : [])]);
+      h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
+      h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
+      h.on(['true'], { exitCode: 0 });
+      h.on(['sh', '-c', KERNEL_LOG_SCRIPT], () => ({ stdout: fx(`dmesg-split-brain-${role}.txt`) }));
+      unitFactsOn(h, { rootMounted: false, rootEntries: 0 });
+      h.on(['rsync'], { stdout: '\nNumber of files: 1\nTotal transferred file size: 0 bytes\n' });
+      return h;
+    };
+    return { primary: mk('primary', procP), backup: mk('backup', procB) };
+  }
+  const OPTS: HandoverOptions = { kind: 'switchover', resume: false, maxDelete: 10, verify: false };
+  /** Nothing but reads ran: no service action, no drbdadm, no (u)mount, no exportfs change, no write. */
+  const onlyReads = (h: FakeHost) =>
+    h.writes.length === 0 &&
+    !h.commandLines().some((l) => /^(labsvc (start|stop|enable|disable)|drbdadm|umount|mount |exportfs -(r|u|o))/.test(l));
+
+  it('a split brain is refused with what diverged, and nothing but reads ran on either host', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const err = await handoverPreflight(config, hosts, OPTS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PreconditionError);
+    expect((err as Error).message).toMatch(/team-a\/data: SPLIT BRAIN: both hosts are DRBD Primary for nfsctl-pv_team-a_data/);
+    expect((err as Error).message).toMatch(/primary: Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; backup: Primary\/Unknown StandAlone/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('a StandAlone backup with the kernel log line is a (detected) split brain too', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-standalone-secondary.txt'));
+    await expect(handoverPreflight(config, hosts, OPTS)).rejects.toThrow(/SPLIT BRAIN: DRBD found diverged data on reconnect/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('Connected and UpToDate: the plan has no copy of the DRBD volume and its VIP move waits until the backup serves it', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const f = await handoverPreflight(config, hosts, OPTS);
+    expect(f.drbd!.map((d) => `${d.id} ${d.resource} ${d.device}`)).toEqual(['team-a/data nfsctl-pv_team-a_data /dev/drbd100']);
+    expect(f.units.flatMap((u) => u.volumes)).not.toContain('team-a/data');
+    const { plan } = planHandover(config, hosts, f, OPTS);
+    const steps = plan.phases.flatMap((p) => p.steps);
+    expect(steps.some((s) => s.id.endsWith('drbd-resync'))).toBe(false);
+    expect(steps.find((s) => s.id === 'backup:vip-move')!.title).toMatch(/serves the 1 DRBD volume/);
+    expect(plan.summary).toContain('open files kept (DRBD, nothing acknowledged lost): team-a/data');
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('a resync under way (the recorded SyncSource/SyncTarget) becomes the first step; with --resync-wait shorter than its ETA it is refused', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-syncsource.txt'), procOf('proc-drbd-synctarget.txt'));
+    const f = await handoverPreflight(config, hosts, OPTS);
+    const { plan } = planHandover(config, hosts, f, OPTS);
+    expect(plan.phases[0]!.steps.map((s) => `${s.host} ${s.id}`)).toEqual(['backup backup:drbd-resync']);
+    await expect(handoverPreflight(config, hosts, { ...OPTS, resyncWaitMs: 10_000 })).rejects.toThrow(
+      /team-a\/data: resyncing to backup: .*out of sync, 12\.5% synced, ETA 1:15, longer than --resync-wait 0:10/,
+    );
+  });
+  it('ha split-brain resolve --dry-run through the command: the plan from what the hosts say, nothing changed', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const f = fakeContext(config, { primary: hosts.primary as never, backup: hosts.backup as never });
+    await runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'primary', dryRun: true });
+    const text = f.stdout.text + f.stderr.text;
+    expect(text).toMatch(/drbdadm connect --discard-my-data nfsctl-pv_team-a_data/);
+    expect(text).toMatch(/KEEPS primary's data of team-a\/data/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('ha split-brain resolve refuses a Connected volume and an unknown one, changing nothing', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const f = fakeContext(config, { primary: hosts.primary as never, backup: hosts.backup as never });
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'backup', dryRun: true })).rejects.toThrow(/no split brain to resolve/);
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/other', { keep: 'backup', dryRun: true })).rejects.toThrow(/no volume team-a\/other on either host/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('ha lint on the hosts: the same marked file on both, as the metadata says, is ok', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const [finding] = await lintDrbd(config, hosts);
+    expect(finding).toMatchObject({ id: 'drbd-resource:team-a/data', status: 'ok' });
+  });
+  it('health and status read the split brain from the hosts: a critical finding and a drbd-split-brain warning', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const inv = await pairInventory(config, hosts);
+    const [finding] = await drbdChecks(config, hosts, new Map(Object.entries(inv) as [PairRole, HostInventory][]), ['primary']);
+    expect(finding).toMatchObject({ id: 'drbd:team-a/data', status: 'critical' });
+    expect(finding!.evidence).toMatch(/^SPLIT BRAIN: both hosts are DRBD Primary/);
+    const st = await gatherStatus(config, hosts);
+    expect(st.drbd!.map((v) => [v.volume, v.state, v.splitBrain?.kind])).toEqual([['team-a/data', 'split-brain', 'both-primary']]);
+    expect(st.warnings.map((w) => w.id)).toContain('drbd-split-brain');
+    expect(renderStatus(st)).toMatch(/drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/);
+    for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
 });

@@ -1,0 +1,473 @@
+// The drbd backend (replicated LVM volumes) on recording fake hosts: the create / resize /
+// delete plans put the drbdadm steps in the right order on the right hosts; bad input and
+// foreign resources change nothing; minors and ports never collide; the notify hook's steps.
+import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { parseConfig } from '../../src/config/load.js';
+import { pairInventory } from '../../src/volume/inventory.js';
+import { mergeVolumes } from '../../src/volume/state.js';
+import { planCreate, planDelete, planResize, type PairState } from '../../src/volume/plans.js';
+import { identify } from '../../src/volume/identity.js';
+import { volumeRef } from '../../src/core/names.js';
+import { describeAction, planSteps, type Plan } from '../../src/plan/plan.js';
+import { renderPlan } from '../../src/plan/render.js';
+import { encodeMetaTags } from '../../src/core/lvm-json.js';
+import { renderDrbdResource } from '../../src/core/drbd.js';
+import { drbdBackend } from '../../src/volume/backend/drbd.js';
+import { lvmBackend } from '../../src/volume/backend/lvm.js';
+import { createBackendFor } from '../../src/volume/backends.js';
+import { Context } from '../../src/cli/context.js';
+import { runCreate } from '../../src/commands/volume/create.run.js';
+import { captureOutput } from '../support/capture.js';
+import { tempDir, testConfigYaml } from '../support/config.js';
+import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
+import type { Config } from '../../src/config/schema.js';
+import type { FakeHost } from '../../src/host/fake.js';
+
+const G = 2 ** 30;
+const ref = volumeRef('team-a', 'data');
+const RES = 'nfsctl-pv_team-a_data';
+const PROC_EMPTY = 'version: 8.4.11 (api:1/proto:86-101)\nsrcversion: X\n';
+const proc = (lines: string[]) => `${PROC_EMPTY}\n${lines.join('\n')}\n`;
+const CONNECTED = (minor: number, role = 'Primary/Secondary', ds = 'UpToDate/UpToDate') =>
+  ` ${minor}: cs:Connected ro:${role} ds:${ds} C r-----\n    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0`;
+
+function cfg(extra = '', lvm = 'lvm: { vg: vgnfs, replication: drbd }'): Config {
+  return parseConfig(
+    testConfigYaml(tempDir())
+      .replace('server: ganesha', 'server: kernel')
+      .replace('lvm: { vg: vgnfs }', `${lvm}\n  rbd: { pool: rbd }`) + extra,
+    'test.yaml',
+  );
+}
+
+async function pair(config: Config, p: FakeStorage = {}, b: FakeStorage = {}) {
+  const hosts = {
+    primary: fakeStorageHost('primary', { vip: true, exports: '', drbdProc: PROC_EMPTY, ...p }),
+    backup: fakeStorageHost('backup', { exports: '', drbdProc: PROC_EMPTY, ...b }),
+  };
+  const inv = await pairInventory(config, hosts);
+  const state: PairState = { inv, vipHolder: 'primary', views: mergeVolumes(config, inv) };
+  return { hosts, state };
+}
+
+const spec = { clients: ['198.51.100.0/24'], options: ['rw', 'sync'] };
+const create = (config: Config, state: PairState) =>
+  planCreate(config, state, {
+    ref,
+    size: G,
+    backend: 'drbd',
+    export: spec,
+    labels: {},
+    createdBy: 'alice@primary',
+    now: new Date('2026-12-02T05:00:00Z'),
+  });
+
+const lines = (plan: Plan, host: string) =>
+  planSteps(plan)
+    .filter((s) => s.host === host)
+    .map((s) => describeAction(s.action));
+
+/** An existing drbd volume team-a/data (minor 100, port 7790) on both hosts. */
+function existing(config: Config, o: { procP?: string; procB?: string; mountedOnPrimary?: boolean } = {}) {
+  const meta = {
+    v: 1 as const,
+    namespace: 'team-a',
+    name: 'data',
+    labels: {},
+    createdAt: '2026-12-02T05:00:00Z',
+    createdBy: 'alice@primary',
+    backend: 'drbd' as const,
+    size: G,
+    drbd: { resource: RES, minor: 100, port: 7790 },
+  };
+  const v = identify(config, ref);
+  const file = renderDrbdResource({
+    volumeId: v.id,
+    resource: RES,
+    minor: 100,
+    port: 7790,
+    disk: `/dev/vgnfs/${v.lv}`,
+    hosts: [
+      { hostname: 'primary', address: '198.51.100.11' },
+      { hostname: 'backup', address: '198.51.100.12' },
+    ],
+  });
+  const lv = { name: v.lv, size: G, tags: encodeMetaTags(meta) };
+  const exp = `${v.path} 198.51.100.0/24(rw,sync,fsid=${v.fsid}) # nfsctl:${v.id}\n`;
+  const common = { lvs: [lv], drbdFiles: { [`${RES}.res`]: file }, dirs: [v.path] };
+  return {
+    v,
+    file,
+    p: {
+      ...common,
+      drbdProc: o.procP ?? proc([CONNECTED(100)]),
+      exports: exp,
+      ...(o.mountedOnPrimary === false ? {} : { mounts: `/dev/drbd100 ${v.path} xfs rw 0 0\n` }),
+    } as FakeStorage,
+    b: { ...common, drbdProc: o.procB ?? proc([CONNECTED(100, 'Secondary/Primary')]), exports: exp } as FakeStorage,
+  };
+}
+
+describe('drbd create plan', () => {
+  it('phase 1 on both hosts (lvcreate, resource file, create-md, up), phase 2 on the VIP holder, export there only', async () => {
+    const config = cfg();
+    const { state } = await pair(config);
+    const plan = create(config, state);
+    expect(plan.phases.map((p) => p.title)).toEqual([
+      'create the DRBD resource on both hosts',
+      'make the filesystem and mount it where the VIP is (primary)',
+      'export it over NFS',
+    ]);
+    const [one, two, exp] = plan.phases;
+    for (const h of ['primary', 'backup'])
+      expect(one!.steps.filter((s) => s.host === h).map((s) => s.id)).toEqual([
+        `${h}:lvcreate`,
+        `${h}:drbd-res`,
+        `${h}:drbd-create-md`,
+        `${h}:drbd-up`,
+        `${h}:mkdir`,
+      ]);
+    expect(two!.steps.map((s) => `${s.host} ${describeAction(s.action)}`)).toEqual([
+      `primary drbdadm cstate ${RES} until Connected (at most 60 s)`,
+      `primary drbdadm new-current-uuid --clear-bitmap ${RES}`,
+      `primary drbdadm primary ${RES}`,
+      'primary mkfs.xfs -q /dev/drbd100',
+      'primary mount -t xfs /dev/drbd100 /nfs/team-a_data',
+    ]);
+    expect(exp!.steps.every((s) => s.host === 'primary')).toBe(true);
+    expect(exp!.steps.length).toBeGreaterThan(0);
+    // no fstab line: the notify hook mounts it where the VIP is, never at boot
+    expect(planSteps(plan).some((s) => s.id.endsWith(':fstab'))).toBe(false);
+    expect(lines(plan, 'backup')).toEqual([
+      expect.stringMatching(/^lvcreate --yes --wipesignatures y --name pv\.team-a\.data --size 1073741824b /),
+      `write /etc/drbd.d/${RES}.res (resource ${RES}, mode 0600)`,
+      `drbdadm create-md --force ${RES}`,
+      `drbdadm up ${RES}`,
+      'mkdir -p -m 0777 -- /nfs/team-a_data',
+    ]);
+  });
+
+  it('writes the same resource file on both hosts, mode 0600, marked, and records resource/minor/port in the tags', async () => {
+    const config = cfg();
+    const { state } = await pair(config);
+    const plan = create(config, state);
+    const writes = planSteps(plan).filter((s) => s.id.endsWith(':drbd-res'));
+    expect(writes).toHaveLength(2);
+    const [a, b] = writes.map((s) => s.action);
+    expect(a!.kind === 'write' && b!.kind === 'write').toBe(true);
+    if (a!.kind !== 'write' || b!.kind !== 'write') return;
+    expect(a!.content).toBe(b!.content);
+    expect(a!.mode).toBe(0o600);
+    expect(a!.content.split('\n')[0]).toBe('# nfsctl: managed resource for team-a/data; do not edit');
+    expect(a!.content).toContain('address ipv4 198.51.100.12:7790;');
+    const lvc = planSteps(plan).find((s) => s.id === 'primary:lvcreate')!.action;
+    const tags = lvc.kind === 'run' ? lvc.argv.filter((x, i) => lvc.argv[i - 1] === '--addtag') : [];
+    const { decodeMetaTags } = await import('../../src/core/lvm-json.js');
+    expect(decodeMetaTags(tags)).toMatchObject({ backend: 'drbd', drbd: { resource: RES, minor: 100, port: 7790 } });
+  });
+
+  it('the dry-run text shows the drbdadm steps in order, on their hosts', async () => {
+    const config = cfg();
+    const { state } = await pair(config);
+    const text = renderPlan(create(config, state), new Chalk({ level: 0 }));
+    const at = (s: string) => {
+      const i = text.indexOf(s);
+      expect(i, s).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const order = [
+      `drbdadm create-md --force ${RES}`,
+      `drbdadm up ${RES}`,
+      `drbdadm new-current-uuid --clear-bitmap ${RES}`,
+      `drbdadm primary ${RES}`,
+      'mkfs.xfs -q /dev/drbd100',
+      'mount -t xfs /dev/drbd100',
+    ].map(at);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+  });
+
+  it('takes the lowest minor and port free on BOTH hosts (foreign files and /proc/drbd count)', async () => {
+    const config = cfg();
+    const foreign =
+      'resource r0 {\n  on backup { device /dev/drbd100; disk /dev/sdb; meta-disk internal; address 198.51.100.12:7790; }\n}\n';
+    const { state } = await pair(
+      config,
+      { drbdProc: proc([CONNECTED(101)]) },
+      { drbdFiles: { 'r0.res': foreign, 'global_common.conf.res.bak': '' } },
+    );
+    const plan = create(config, state);
+    const w = planSteps(plan).find((s) => s.id === 'backup:drbd-res')!.action;
+    expect(w.kind === 'write' && w.content).toContain('device /dev/drbd102 minor 102;');
+    expect(w.kind === 'write' && w.content).toContain(':7791;');
+  });
+
+  it('refuses (changing nothing) when the range is full, a foreign file defines the resource, or the module is not loaded', async () => {
+    const full = cfg('', 'lvm: { vg: vgnfs, replication: drbd }\n  drbd: { minors: { first: 100, last: 100 } }');
+    const s1 = await pair(full, { drbdProc: proc([CONNECTED(100)]) });
+    expect(() => create(full, s1.state)).toThrow(/no DRBD minor in 100-100/);
+    const config = cfg();
+    const s2 = await pair(config, {}, { drbdFiles: { 'mine.res': `resource ${RES} {\n}\n` } });
+    expect(() => create(config, s2.state)).toThrow(/already defined/);
+    const h = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
+    const inv = await pairInventory(config, h); // no /proc/drbd on either
+    expect(() => create(config, { inv, vipHolder: 'primary', views: [] })).toThrow(/kernel module is not loaded/);
+    for (const hs of [s1.hosts, s2.hosts, h]) for (const x of [hs.primary, hs.backup]) expect(x.writes).toEqual([]);
+  });
+
+  it('the resource file step re-checks on the host that it overwrites no foreign file', async () => {
+    const config = cfg();
+    const { state, hosts } = await pair(config);
+    const step = planSteps(create(config, state)).find((s) => s.id === 'backup:drbd-res')!;
+    hosts.backup.files.set(`/etc/drbd.d/${RES}.res`, 'resource x { }\n');
+    expect(await step.precondition!.check(hosts.backup)).toMatch(/not nfsctl's to overwrite/);
+    hosts.backup.files.delete(`/etc/drbd.d/${RES}.res`);
+    expect(await step.precondition!.check(hosts.backup)).toBeNull();
+  });
+});
+
+describe('drbd volumes in the inventory', () => {
+  it('are listed as drbd (not lvm), with each host state from /proc/drbd', async () => {
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    expect(state.views.map((v) => [v.id, v.backend])).toEqual([['team-a/data', 'drbd']]);
+    expect([...lvmBackend.hostMetas(state.inv.primary)]).toEqual([]);
+    expect(state.views[0]!.drift).toEqual([]);
+    expect(state.inv.backup.drbd?.states.get(RES)).toMatchObject({
+      role: 'Secondary',
+      peerRole: 'Primary',
+      cstate: 'Connected',
+    });
+    expect(lvmBackend.owns(state, 'primary', e.v)).toBe(false);
+    expect(drbdBackend.owns(state, 'primary', e.v)).toBe(true);
+  });
+});
+
+describe('drbd resize plan', () => {
+  it('lvextend on both hosts first, then drbdadm resize and xfs_growfs on the VIP holder', async () => {
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const plan = planResize(config, state, ref, 2 * G);
+    expect(plan.phases).toHaveLength(2);
+    expect(plan.phases[0]!.steps.map((s) => s.id)).toEqual([
+      'primary:lvextend',
+      'primary:lvtags',
+      'backup:lvextend',
+      'backup:lvtags',
+    ]);
+    expect(plan.phases[1]!.steps.map((s) => `${s.host} ${describeAction(s.action)}`)).toEqual([
+      `primary drbdadm resize ${RES}`,
+      'primary xfs_growfs /nfs/team-a_data',
+    ]);
+  });
+  it('is refused while the pair is not Connected and UpToDate', async () => {
+    const config = cfg();
+    const e = existing(config, {
+      procP: proc([CONNECTED(100, 'Primary/Secondary', 'UpToDate/Inconsistent').replace('Connected', 'SyncSource')]),
+    });
+    const { state } = await pair(config, e.p, e.b);
+    expect(() => planResize(config, state, ref, 2 * G)).toThrow(/Connected and UpToDate on both sides/);
+  });
+});
+
+describe('drbd delete plan', () => {
+  it('unexport, umount, drbdadm down, the marked resource file, the tagged LV, on each host', async () => {
+    const config = cfg();
+    const e = existing(config);
+    const { state } = await pair(config, e.p, e.b);
+    const { plan } = planDelete(config, state, { ref, keepData: false });
+    const ids = (h: string) =>
+      planSteps(plan)
+        .filter((s) => s.host === h)
+        .map((s) => s.id);
+    expect(ids('primary')).toEqual(
+      expect.arrayContaining(['primary:umount', 'primary:drbd-down', 'primary:drbd-rm-res', 'primary:lvremove']),
+    );
+    const p = ids('primary');
+    expect(p.indexOf('primary:umount')).toBeLessThan(p.indexOf('primary:drbd-down'));
+    expect(p.indexOf('primary:drbd-down')).toBeLessThan(p.indexOf('primary:drbd-rm-res'));
+    expect(p.indexOf('primary:drbd-rm-res')).toBeLessThan(p.indexOf('primary:lvremove'));
+    expect(ids('backup').filter((i) => !/exports|exportfs/.test(i))).toEqual([
+      'backup:drbd-down',
+      'backup:drbd-rm-res',
+      'backup:lvremove',
+      'backup:rmdir',
+    ]);
+    const rm = planSteps(plan).find((s) => s.id === 'backup:drbd-rm-res')!.action;
+    // the guard on the host: the file's first line must be the mark for this volume
+    expect(rm.kind === 'run' && rm.argv.slice(3)).toEqual([
+      'nfsctl-rm-marked',
+      `/etc/drbd.d/${RES}.res`,
+      '# nfsctl: managed resource for team-a/data; do not edit',
+    ]);
+  });
+
+  it("never removes a resource file without the mark, and refuses a foreign one at the volume's name", async () => {
+    const config = cfg();
+    const e = existing(config);
+    const foreign = `resource ${RES} {\n  on backup { device minor 5; address 198.51.100.12:7000; }\n}\n`;
+    // the backup's file lost its mark (edited by hand): not nfsctl's any more
+    const { state } = await pair(config, e.p, { ...e.b, drbdFiles: { [`${RES}.res`]: foreign } });
+    const { plan } = planDelete(config, state, { ref, keepData: false });
+    expect(planSteps(plan).some((s) => s.id === 'backup:drbd-rm-res' || s.id === 'backup:drbd-down')).toBe(false);
+    // and with no nfsctl LV there, the foreign file blocks the delete there entirely
+    const bare = await pair(config, e.p, { drbdFiles: { [`${RES}.res`]: foreign }, drbdProc: PROC_EMPTY });
+    expect(() => planDelete(config, bare.state, { ref, keepData: false })).toThrow(/without nfsctl's mark/);
+  });
+
+  it('the removal guard refuses an unmarked file on a real shell', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, existsSync } = await import('node:fs');
+    const { removeMarkedFileArgv } = await import('../../src/volume/delete-guard.js');
+    const d = mkdtempSync('/tmp/nfsctl-drbd-guard-');
+    const mark = '# nfsctl: managed resource for team-a/data; do not edit';
+    writeFileSync(`${d}/a.res`, 'resource a {}\n');
+    writeFileSync(`${d}/b.res`, `${mark}\nresource b {}\n`);
+    writeFileSync(`${d}/c.res`, `${mark.replace('team-a/data', 'team-a/other')}\nresource c {}\n`);
+    const run = (f: string) => {
+      const [cmd, ...args] = removeMarkedFileArgv(`${d}/${f}`, mark);
+      try {
+        execFileSync(cmd!, args, { stdio: 'pipe' });
+        return 0;
+      } catch (err) {
+        return (err as { status: number }).status;
+      }
+    };
+    expect(run('a.res')).toBe(4);
+    expect(run('c.res')).toBe(4);
+    expect(run('b.res')).toBe(0);
+    expect(run('missing.res')).toBe(0);
+    expect([existsSync(`${d}/a.res`), existsSync(`${d}/b.res`), existsSync(`${d}/c.res`)]).toEqual([true, false, true]);
+  });
+});
+
+describe('drbd followVip (keepalived notify)', () => {
+  const follow = async (
+    config: Config,
+    o: Parameters<typeof existing>[1],
+    role: 'primary' | 'backup',
+    gained: boolean,
+  ) => {
+    const e = existing(config, o);
+    const { state } = await pair(config, e.p, e.b);
+    const serve = () => ({
+      id: `${role}:serve`,
+      host: role,
+      title: 'serve',
+      action: { kind: 'run' as const, argv: ['serve'] },
+      undo: null,
+    });
+    return drbdBackend.followVip(
+      config,
+      role,
+      state.inv[role],
+      [{ id: e.v.id, path: e.v.path, identity: e.v }],
+      gained,
+      serve,
+    );
+  };
+
+  it('MASTER: promote (retried while the peer demotes), mount, then serve', async () => {
+    const config = cfg();
+    const f = await follow(config, { procB: proc([CONNECTED(100, 'Secondary/Primary')]) }, 'backup', true);
+    expect(f.refused).toEqual([]);
+    expect(f.steps.map((s) => describeAction(s.action))).toEqual([
+      `drbdadm primary ${RES} (retried for up to 30 s)`,
+      'mount -t xfs /dev/drbd100 /nfs/team-a_data',
+      'serve',
+    ]);
+  });
+
+  it('MASTER on a side that is not UpToDate: no promote, no mount, no export; the reason is reported', async () => {
+    const config = cfg();
+    const stale = proc([
+      ' 100: cs:WFConnection ro:Secondary/Unknown ds:Inconsistent/DUnknown C r-----\n    ns:0 oos:1024',
+    ]);
+    const f = await follow(config, { procB: stale }, 'backup', true);
+    expect(f.steps).toEqual([]);
+    expect(f.refused).toEqual([
+      expect.stringMatching(/team-a\/data: not promoted on backup: .*Inconsistent, not UpToDate/),
+    ]);
+  });
+
+  it('BACKUP: serve (unexport) first, then umount, then drbdadm secondary', async () => {
+    const config = cfg();
+    const f = await follow(config, {}, 'primary', false);
+    expect(f.steps.map((s) => describeAction(s.action))).toEqual([
+      'serve',
+      'umount /nfs/team-a_data',
+      `drbdadm secondary ${RES}`,
+    ]);
+  });
+});
+
+describe('--replication and the drbd config', () => {
+  it('chooses the backend: lvm.replication decides by default, --replication overrides, other backends refuse it', () => {
+    const rsync = cfg('', 'lvm: { vg: vgnfs }');
+    const drbd = cfg();
+    expect(createBackendFor(rsync, undefined, undefined)).toBe('lvm');
+    expect(createBackendFor(drbd, undefined, undefined)).toBe('drbd');
+    expect(createBackendFor(drbd, 'lvm', 'rsync')).toBe('lvm');
+    expect(() => createBackendFor(drbd, 'rbd', 'drbd')).toThrow(/--replication applies to lvm volumes only/);
+    expect(() => createBackendFor(drbd, 'drbd', 'rsync')).toThrow(/contradict/);
+    // no backends.drbd and no replication: drbd: said before any host is asked
+    expect(() => createBackendFor(rsync, 'lvm', 'drbd')).toThrow(/backend "drbd" is not configured/);
+  });
+
+  it('volume create --replication drbd with --backend rbd: exit 2 before any host is asked', async () => {
+    const config = cfg();
+    const hosts = { primary: fakeStorageHost('primary', { vip: true }), backup: fakeStorageHost('backup') };
+    const ctx = new Context('test.yaml', config, {}, hosts, captureOutput().out);
+    const err = await runCreate(ctx, 'team-a/data', {
+      size: '1G',
+      backend: 'rbd',
+      replication: 'drbd',
+      yes: true,
+    }).catch((e: { exitCode?: number }) => e);
+    expect((err as { exitCode?: number }).exitCode).toBe(2);
+    expect([...hosts.primary.calls, ...hosts.backup.calls]).toEqual([]);
+  });
+
+  it('volume create --replication drbd --dry-run prints the drbdadm steps and runs nothing that changes a host', async () => {
+    const config = cfg('', 'lvm: { vg: vgnfs }\n  drbd: {}');
+    const hosts = {
+      primary: fakeStorageHost('primary', { vip: true, exports: '', drbdProc: PROC_EMPTY }),
+      backup: fakeStorageHost('backup', { exports: '', drbdProc: PROC_EMPTY }),
+    };
+    const cap = captureOutput();
+    const ctx = new Context('test.yaml', config, {}, hosts, cap.out);
+    await runCreate(ctx, 'team-a/data', { size: '1G', replication: 'drbd', dryRun: true });
+    expect(cap.stdout.text).toContain(`drbdadm new-current-uuid --clear-bitmap ${RES}`);
+    const changed = (h: FakeHost) => h.commandLines().filter((l) => /^(lvcreate|drbdadm|mkfs|mount|mkdir)/.test(l));
+    expect([...changed(hosts.primary), ...changed(hosts.backup)]).toEqual([]);
+    expect([...hosts.primary.writes, ...hosts.backup.writes]).toEqual([]);
+  });
+
+  it('backends.lvm.replication: drbd fills backends.drbd with its defaults', () => {
+    const c = cfg();
+    expect(c.backends.drbd).toEqual({
+      resourceDir: '/etc/drbd.d',
+      ports: { first: 7790, last: 7999 },
+      minors: { first: 100, last: 999 },
+    });
+    expect(cfg('', 'lvm: { vg: vgnfs }').backends.drbd).toBeUndefined();
+  });
+
+  it('refuses DNS names for the hosts, equal or hostile hostnames, reversed ranges and metadataOnly', () => {
+    const bad = [
+      (y: string) => y.replace('address: 198.51.100.12', 'address: nfs-b.example.com'),
+      (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: primary'),
+      (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: "b\\"; }"'),
+      (y: string) => y.replace('address: 198.51.100.12', 'address: 198.51.100.12\n    hostname: "a b"'),
+      (y: string) =>
+        y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: { ports: { first: 8000, last: 7000 } }'),
+      (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd, metadataOnly: true }'),
+      (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd2 }'),
+    ];
+    const base = testConfigYaml(tempDir()).replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: {}');
+    for (const f of bad) expect(() => parseConfig(f(base), 'test.yaml'), f(base)).toThrow();
+    expect(() => parseConfig(base, 'test.yaml')).not.toThrow();
+  });
+});
