@@ -1020,57 +1020,63 @@ describe.skipIf(!qemu.ok)(
         );
       }, 1_500_000);
 
-      it('create: an LV and a DRBD resource on each host, Connected and UpToDate without a sync, XFS mounted and exported on the VIP holder only', async () => {
-        const t0 = Date.now();
-        const r = await nfsctlOn('primary', [
-          'volume',
-          'create',
-          D.id,
-          '--size',
-          '1G',
-          '--backend',
-          'lvm',
-          '--replication',
-          'drbd',
-          '--yes',
-        ]);
-        figures.createMs = Date.now() - t0;
-        expect(r.exitCode, show('volume create --replication drbd', r)).toBe(0);
-        RES = await findResource('primary');
-        expect(RES, 'a resource file with the mark on the primary').not.toBe('');
-        expect(await findResource('backup'), 'the same resource file on the backup').toBe(RES);
-        const files = await Promise.all(
-          (['primary', 'backup'] as const).map(async (g) =>
-            ok(`res on ${g}`, await guestSh(g, `stat -c %a /etc/drbd.d/${RES}.res; cat /etc/drbd.d/${RES}.res`)),
-          ),
-        );
-        expect(files[0]).toBe(files[1]);
-        expect(files[0]!.split('\n')[0]).toBe('600');
-        expect(files[0]).toMatch(/protocol\s+C/);
-        const p = await side('primary');
-        const b = await side('backup');
-        expect(p, 'primary').toMatchObject({
-          cs: 'Connected',
-          ro: 'Primary/Secondary',
-          ds: 'UpToDate/UpToDate',
-          mounted: true,
-          exported: true,
-        });
-        expect(b, 'backup').toMatchObject({
-          cs: 'Connected',
-          ro: 'Secondary/Primary',
-          ds: 'UpToDate/UpToDate',
-          mounted: false,
-          exported: false,
-        });
-        expect(ok('fs', await guest('primary', ['findmnt', '-rn', '-o', 'SOURCE,FSTYPE', D.path])).trim()).toMatch(
-          /^\/dev\/drbd\d+ xfs$/,
-        );
-        const list = JSON.parse(ok('volume list --json', await nfsctlOn('primary', ['volume', 'list', '--json']))) as {
-          volumes: { id: string; backend: string }[];
-        };
-        expect(list.volumes.find((v) => v.id === D.id)?.backend).toBe('drbd');
-      });
+      it(
+        'create: an LV and a DRBD resource on each host, Connected and UpToDate without a sync, XFS mounted and exported on the VIP holder only',
+        { timeout: 900_000 },
+        async () => {
+          const t0 = Date.now();
+          const r = await nfsctlOn('primary', [
+            'volume',
+            'create',
+            D.id,
+            '--size',
+            '1G',
+            '--backend',
+            'lvm',
+            '--replication',
+            'drbd',
+            '--yes',
+          ]);
+          figures.createMs = Date.now() - t0;
+          expect(r.exitCode, show('volume create --replication drbd', r)).toBe(0);
+          RES = await findResource('primary');
+          expect(RES, 'a resource file with the mark on the primary').not.toBe('');
+          expect(await findResource('backup'), 'the same resource file on the backup').toBe(RES);
+          const files = await Promise.all(
+            (['primary', 'backup'] as const).map(async (g) =>
+              ok(`res on ${g}`, await guestSh(g, `stat -c %a /etc/drbd.d/${RES}.res; cat /etc/drbd.d/${RES}.res`)),
+            ),
+          );
+          expect(files[0]).toBe(files[1]);
+          expect(files[0]!.split('\n')[0]).toBe('600');
+          expect(files[0]).toMatch(/protocol\s+C/);
+          const p = await side('primary');
+          const b = await side('backup');
+          expect(p, 'primary').toMatchObject({
+            cs: 'Connected',
+            ro: 'Primary/Secondary',
+            ds: 'UpToDate/UpToDate',
+            mounted: true,
+            exported: true,
+          });
+          expect(b, 'backup').toMatchObject({
+            cs: 'Connected',
+            ro: 'Secondary/Primary',
+            ds: 'UpToDate/UpToDate',
+            mounted: false,
+            exported: false,
+          });
+          expect(ok('fs', await guest('primary', ['findmnt', '-rn', '-o', 'SOURCE,FSTYPE', D.path])).trim()).toMatch(
+            /^\/dev\/drbd\d+ xfs$/,
+          );
+          const list = JSON.parse(
+            ok('volume list --json', await nfsctlOn('primary', ['volume', 'list', '--json'])),
+          ) as {
+            volumes: { id: string; backend: string }[];
+          };
+          expect(list.volumes.find((v) => v.id === D.id)?.backend).toBe('drbd');
+        },
+      );
 
       it(
         'THE DRBD DRILL: switchover, failback, the primary crashed (qemu killed) and booted again, failback; kernel NFSv3 client through the VIP',
@@ -1203,144 +1209,157 @@ describe.skipIf(!qemu.ok)(
         },
       );
 
-      it('write latency of small synchronous writes from the client: peer Connected (protocol C) and peer disconnected (figures only)', async () => {
-        expect(RES, 'the volume was created').not.toBe('');
-        const SECONDS = 15;
-        const fio = async () => {
-          const r = await guestSh(
-            'client',
-            `fio --name=lat --directory=${DIR} --size=16M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --runtime=${SECONDS} --time_based --output-format=json 2>/dev/null`,
-            180_000,
-          );
-          const job = JSON.parse(ok('fio', r).slice(r.stdout.indexOf('{'))).jobs[0];
-          const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-          return {
-            iops: Math.round(job.write.iops * 10) / 10,
-            meanMs: ms(job.write.clat_ns.mean + job.sync.lat_ns.mean),
-            syncP99Ms: ms(job.sync.lat_ns.percentile?.['99.000000'] ?? 0),
-            ios: job.write.total_ios,
+      it(
+        'write latency of small synchronous writes from the client: peer Connected (protocol C) and peer disconnected (figures only)',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          const SECONDS = 15;
+          const fio = async () => {
+            const r = await guestSh(
+              'client',
+              `fio --name=lat --directory=${DIR} --size=16M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --runtime=${SECONDS} --time_based --output-format=json 2>/dev/null`,
+              180_000,
+            );
+            const job = JSON.parse(ok('fio', r).slice(r.stdout.indexOf('{'))).jobs[0];
+            const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+            return {
+              iops: Math.round(job.write.iops * 10) / 10,
+              meanMs: ms(job.write.clat_ns.mean + job.sync.lat_ns.mean),
+              syncP99Ms: ms(job.sync.lat_ns.percentile?.['99.000000'] ?? 0),
+              ios: job.write.total_ios,
+            };
           };
-        };
-        expect(await inSync(), 'Connected and UpToDate').toBe(true);
-        const connected = await fio();
-        ok('disconnect the peer', await guest('backup', ['drbdadm', 'disconnect', RES]));
-        const disconnected = await fio();
-        ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
-        expect(await waitFor(inSync, 180_000, 1000), 'resynced after the reconnect').toBe(true);
-        figures.latency = { seconds: SECONDS, connected, disconnected };
-        process.stdout.write(`[vm drbd latency] ${JSON.stringify(figures.latency)}\n`);
-        writeDrbdDrillFigures(figures);
-        expect(connected.ios).toBeGreaterThan(0);
-        expect(disconnected.ios).toBeGreaterThan(0);
-      });
+          expect(await inSync(), 'Connected and UpToDate').toBe(true);
+          const connected = await fio();
+          ok('disconnect the peer', await guest('backup', ['drbdadm', 'disconnect', RES]));
+          const disconnected = await fio();
+          ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+          expect(await waitFor(inSync, 180_000, 1000), 'resynced after the reconnect').toBe(true);
+          figures.latency = { seconds: SECONDS, connected, disconnected };
+          process.stdout.write(`[vm drbd latency] ${JSON.stringify(figures.latency)}\n`);
+          writeDrbdDrillFigures(figures);
+          expect(connected.ios).toBeGreaterThan(0);
+          expect(disconnected.ios).toBeGreaterThan(0);
+        },
+      );
 
-      it('a split brain on purpose (both sides Primary while disconnected, both written) is detected by ha split-brain and resolved by ha split-brain resolve --keep primary', async () => {
-        expect(RES, 'the volume was created').not.toBe('');
-        expect(await serving('primary'), 'the primary serves before the split').toBe(true);
-        const minor = ok('minor', await guest('primary', ['drbdadm', 'sh-minor', RES])).trim();
-        const keptSum = ok(
-          'kept data',
-          await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`),
-        ).trim();
-        ok(
-          'the backup promoted while disconnected, written',
-          await guestSh(
-            'backup',
-            `drbdadm disconnect ${RES} && drbdadm primary ${RES} && mkdir -p /tmp/sb && mount /dev/drbd${minor} /tmp/sb && echo from-backup > /tmp/sb/only-on-backup && umount /tmp/sb`,
-          ),
-        );
-        ok(
-          'the primary written meanwhile',
-          await guestSh('primary', `echo from-primary > ${D.path}/only-on-primary && sync`),
-        );
-        ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
-        const split = await waitFor(
-          async () => (await side('primary'))?.cs === 'StandAlone' && (await side('backup'))?.cs === 'StandAlone',
-          60_000,
-          1000,
-        );
-        expect(split, `both StandAlone: ${JSON.stringify([await side('primary'), await side('backup')])}`).toBe(true);
-        const sb = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
-        expect(sb.exitCode, show('ha split-brain', sb)).toBe(1);
-        const shown = JSON.parse(sb.stdout) as { volumes: { id?: string; volume?: string; splitBrain: unknown }[] };
-        expect(shown.volumes.find((v) => (v.id ?? v.volume) === D.id)?.splitBrain, sb.stdout).toBeTruthy();
-        const t0 = Date.now();
-        const rs = await nfsctlOn('primary', [
-          'ha',
-          'split-brain',
-          'resolve',
-          D.id,
-          '--keep',
-          'primary',
-          '--yes',
-          '--json',
-        ]);
-        figures.splitBrainResolveMs = Date.now() - t0;
-        expect(rs.exitCode, show('ha split-brain resolve', rs)).toBe(0);
-        expect(await waitFor(inSync, 180_000, 1000), 'Connected and UpToDate after the resolution').toBe(true);
-        expect(await serving('primary'), 'the primary serves again').toBe(true);
-        expect(await idle('backup'), 'the backup is Secondary again').toBe(true);
-        // the kept side's data is intact; the discarded side's change is not there
-        expect(
-          ok('kept', await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`)).trim(),
-        ).toBe(keptSum);
-        expect(ok('primary file', await guest('primary', ['cat', `${D.path}/only-on-primary`])).trim()).toBe(
-          'from-primary',
-        );
-        expect((await guest('primary', ['test', '-e', `${D.path}/only-on-backup`])).exitCode).toBe(1);
-        const after = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
-        expect(after.exitCode, show('ha split-brain after the resolution', after)).toBe(0);
-        writeDrbdDrillFigures(figures);
-      });
+      it(
+        'a split brain on purpose (both sides Primary while disconnected, both written) is detected by ha split-brain and resolved by ha split-brain resolve --keep primary',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          expect(await serving('primary'), 'the primary serves before the split').toBe(true);
+          const minor = ok('minor', await guest('primary', ['drbdadm', 'sh-minor', RES])).trim();
+          const keptSum = ok(
+            'kept data',
+            await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`),
+          ).trim();
+          ok(
+            'the backup promoted while disconnected, written',
+            await guestSh(
+              'backup',
+              `drbdadm disconnect ${RES} && drbdadm primary ${RES} && mkdir -p /tmp/sb && mount /dev/drbd${minor} /tmp/sb && echo from-backup > /tmp/sb/only-on-backup && umount /tmp/sb`,
+            ),
+          );
+          ok(
+            'the primary written meanwhile',
+            await guestSh('primary', `echo from-primary > ${D.path}/only-on-primary && sync`),
+          );
+          ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+          const split = await waitFor(
+            async () => (await side('primary'))?.cs === 'StandAlone' && (await side('backup'))?.cs === 'StandAlone',
+            60_000,
+            1000,
+          );
+          expect(split, `both StandAlone: ${JSON.stringify([await side('primary'), await side('backup')])}`).toBe(true);
+          const sb = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+          expect(sb.exitCode, show('ha split-brain', sb)).toBe(1);
+          const shown = JSON.parse(sb.stdout) as { volumes: { id?: string; volume?: string; splitBrain: unknown }[] };
+          expect(shown.volumes.find((v) => (v.id ?? v.volume) === D.id)?.splitBrain, sb.stdout).toBeTruthy();
+          const t0 = Date.now();
+          const rs = await nfsctlOn('primary', [
+            'ha',
+            'split-brain',
+            'resolve',
+            D.id,
+            '--keep',
+            'primary',
+            '--yes',
+            '--json',
+          ]);
+          figures.splitBrainResolveMs = Date.now() - t0;
+          expect(rs.exitCode, show('ha split-brain resolve', rs)).toBe(0);
+          expect(await waitFor(inSync, 180_000, 1000), 'Connected and UpToDate after the resolution').toBe(true);
+          expect(await serving('primary'), 'the primary serves again').toBe(true);
+          expect(await idle('backup'), 'the backup is Secondary again').toBe(true);
+          // the kept side's data is intact; the discarded side's change is not there
+          expect(
+            ok('kept', await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`)).trim(),
+          ).toBe(keptSum);
+          expect(ok('primary file', await guest('primary', ['cat', `${D.path}/only-on-primary`])).trim()).toBe(
+            'from-primary',
+          );
+          expect((await guest('primary', ['test', '-e', `${D.path}/only-on-backup`])).exitCode).toBe(1);
+          const after = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+          expect(after.exitCode, show('ha split-brain after the resolution', after)).toBe(0);
+          writeDrbdDrillFigures(figures);
+        },
+      );
 
-      it('the backup made Inconsistent (a full resync interrupted) and the primary killed: the backup takes the VIP but does not serve the stale disk, and says why', async () => {
-        expect(RES, 'the volume was created').not.toBe('');
-        ok(
-          'invalidate the backup, interrupt its resync',
-          await guestSh(
-            'backup',
-            `drbdadm invalidate ${RES} && for i in $(seq 50); do grep -q 'cs:SyncTarget' /proc/drbd && break; sleep 0.2; done; drbdadm disconnect ${RES}`,
-          ),
-        );
-        const b = await side('backup');
-        expect(b, 'the backup is StandAlone and Inconsistent').toMatchObject({
-          cs: 'StandAlone',
-          ds: 'Inconsistent/DUnknown',
-        });
-        const killedAt = Date.now() / 1000;
-        ok('kill the primary', await vm(['kill', 'primary'], 60_000));
-        expect(await waitFor(async () => (await vipOn()).join() === 'backup', 90_000, 1000), 'VIP on the backup').toBe(
-          true,
-        );
-        // the notify hook ran for MASTER on the backup and refused
-        let rec = '';
-        const noted = await waitFor(
-          async () => {
-            rec = (await guest('backup', ['cat', '/var/lib/nfsctl/vrrp/last.json'], 30_000)).stdout;
-            try {
-              const j = JSON.parse(rec) as { state: string; time: string };
-              return j.state === 'MASTER' && Date.parse(j.time) / 1000 >= killedAt - 5;
-            } catch {
-              return false;
-            }
-          },
-          120_000,
-          2000,
-        );
-        expect(noted, `the notify record of the MASTER transition on the backup:\n${rec}`).toBe(true);
-        figures.inconsistentTakeoverRecord = JSON.parse(rec);
-        const s = await side('backup');
-        expect(s, 'the stale backup is not promoted, mounted or exported').toMatchObject({
-          ro: 'Secondary/Unknown',
-          mounted: false,
-          exported: false,
-        });
-        expect(rec, 'says why').toMatch(/Inconsistent|UpToDate/);
-        writeDrbdDrillFigures(figures);
-        // the primary, with the good data, boots again and serves (keepalived: it takes the VIP back)
-        ok('start the primary again', await vm(['start', 'primary'], 600_000));
-        expect(await waitFor(async () => serving('primary'), 180_000, 2000), 'the primary serves again').toBe(true);
-      });
+      it(
+        'the backup made Inconsistent (a full resync interrupted) and the primary killed: the backup takes the VIP but does not serve the stale disk, and says why',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          ok(
+            'invalidate the backup, interrupt its resync',
+            await guestSh(
+              'backup',
+              `drbdadm invalidate ${RES} && for i in $(seq 50); do grep -q 'cs:SyncTarget' /proc/drbd && break; sleep 0.2; done; drbdadm disconnect ${RES}`,
+            ),
+          );
+          const b = await side('backup');
+          expect(b, 'the backup is StandAlone and Inconsistent').toMatchObject({
+            cs: 'StandAlone',
+            ds: 'Inconsistent/DUnknown',
+          });
+          const killedAt = Date.now() / 1000;
+          ok('kill the primary', await vm(['kill', 'primary'], 60_000));
+          expect(
+            await waitFor(async () => (await vipOn()).join() === 'backup', 90_000, 1000),
+            'VIP on the backup',
+          ).toBe(true);
+          // the notify hook ran for MASTER on the backup and refused
+          let rec = '';
+          const noted = await waitFor(
+            async () => {
+              rec = (await guest('backup', ['cat', '/var/lib/nfsctl/vrrp/last.json'], 30_000)).stdout;
+              try {
+                const j = JSON.parse(rec) as { state: string; time: string };
+                return j.state === 'MASTER' && Date.parse(j.time) / 1000 >= killedAt - 5;
+              } catch {
+                return false;
+              }
+            },
+            120_000,
+            2000,
+          );
+          expect(noted, `the notify record of the MASTER transition on the backup:\n${rec}`).toBe(true);
+          figures.inconsistentTakeoverRecord = JSON.parse(rec);
+          const s = await side('backup');
+          expect(s, 'the stale backup is not promoted, mounted or exported').toMatchObject({
+            ro: 'Secondary/Unknown',
+            mounted: false,
+            exported: false,
+          });
+          expect(rec, 'says why').toMatch(/Inconsistent|UpToDate/);
+          writeDrbdDrillFigures(figures);
+          // the primary, with the good data, boots again and serves (keepalived: it takes the VIP back)
+          ok('start the primary again', await vm(['start', 'primary'], 600_000));
+          expect(await waitFor(async () => serving('primary'), 180_000, 2000), 'the primary serves again').toBe(true);
+        },
+      );
 
       afterAll(async () => {
         await guestSh('client', clientStop, 90_000).catch(() => undefined);
