@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
-import { drillNotes, drillRows, DRILL_OUT } from './vm-drill.mjs';
+import { drbdNotes, drillNotes, drillRows, sideBySideRows, DRILL_OUT } from './vm-drill.mjs';
 
 const f = JSON.parse(readFileSync(process.argv[2] ?? DRILL_OUT, 'utf8'));
 const title = '## Kernel-client drill on the vm tier';
@@ -18,6 +18,20 @@ const md = [
   ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
   '',
   ...drillNotes(f).map((n) => `${n}\n`),
+  ...(f.drbd
+    ? (() => {
+        const sb = sideBySideRows(f);
+        return [
+          "Side by side, the same events for both kinds (a crash: the rsync drill cuts the primary's link after a sync, the drbd drill kills its qemu):",
+          '',
+          `| ${sb[0].join(' | ')} |`,
+          `| ${sb[0].map(() => '---').join(' | ')} |`,
+          ...sb.slice(1).map((r) => `| ${r.join(' | ')} |`),
+          '',
+        ];
+      })()
+    : []),
+  ...drbdNotes(f).map((n) => `${n}\n`),
 ].join('\n');
 const path = join(ROOT, 'bench/RESULTS.md');
 const text = readFileSync(path, 'utf8');

@@ -15,23 +15,86 @@ import { ROOT, section, say } from './lib.mjs';
 
 export const DRILL_OUT = process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json';
 
+const errText = (p) => {
+  const errs = Object.entries(p.errnos ?? {})
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return `${p.errors}${errs ? ` (${errs})` : ''}`;
+};
+
 export function drillRows(f) {
   const rows = [['kind', 'phase', 'workload', 'ops', 'client errors (errno)', 'longest stall s', 'acked writes lost']];
-  for (const p of f.phases ?? []) {
-    const errs = Object.entries(p.errnos ?? {})
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', ');
-    rows.push([
-      'lvm (rsync copy)',
-      p.phase,
-      p.workload,
-      String(p.ops),
-      `${p.errors}${errs ? ` (${errs})` : ''}`,
-      String(p.longestStallS),
-      p.lost === null ? '-' : String(p.lost),
-    ]);
-  }
+  const kinds = [
+    ['lvm (rsync copy)', f.phases],
+    ['lvm + drbd (replicated)', f.drbd?.phases],
+  ];
+  for (const [kind, phases] of kinds)
+    for (const p of phases ?? [])
+      rows.push([
+        kind,
+        p.phase,
+        p.workload,
+        String(p.ops),
+        errText(p),
+        String(p.longestStallS),
+        p.lost === null ? '-' : String(p.lost),
+      ]);
   return rows;
+}
+
+// The same events for both kinds: [label, rsync drill phase, drbd drill phase]. The rsync
+// drill's crash is its primary's link cut after a sync; the drbd drill's is its qemu killed.
+const EVENTS = [
+  ['planned switchover', 'switchover', 'switchover'],
+  ['failback', 'failback', 'failback'],
+  ['crash of the primary', 'sync-then-crash', 'crash'],
+  ['crashed primary booted again (resync)', null, 'restart'],
+  ['failback after the crash', 'recovery', 'recovery'],
+];
+
+/** Side by side per event and workload: client errors / longest stall s / acked writes lost. */
+export function sideBySideRows(f) {
+  const rows = [['event', 'workload', 'rsync copy: errors / stall s / lost', 'drbd: errors / stall s / lost']];
+  const cell = (phases, phase, w) => {
+    const p = phase && (phases ?? []).find((x) => x.phase === phase && x.workload === w);
+    return p ? `${errText(p)} / ${p.longestStallS} / ${p.lost === null ? '-' : p.lost}` : '-';
+  };
+  for (const [label, rs, db] of EVENTS)
+    for (const w of ['holder', 'reopen', 'lister'])
+      rows.push([label, w, cell(f.phases, rs, w), cell(f.drbd?.phases, db, w)]);
+  return rows;
+}
+
+export function drbdNotes(f) {
+  const d = f.drbd;
+  if (!d) return ['The DRBD drill has not written figures yet (test/lab/vm.test.ts, "DRBD volume").'];
+  const s = (ms) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(0)} s` : '?');
+  const out = [
+    `DRBD drill run ${d.time}${d.run && d.run === f.run ? ' (the same run as the rsync figures)' : f.time ? ` (the rsync figures are from the run of ${f.time})` : ''}: an NFSv3 tcp hard mount through the VIP of a 1 GiB volume made by \`nfsctl volume create --backend lvm --replication drbd\` (protocol C, drbd 8.4.11). Durations under TCG: create ${s(d.createMs)}, switchover ${s(d.switchoverMs)}, failback ${s(d.failbackMs)}, from the kill of the primary's qemu to the backup serving (VIP, Primary, mounted, exported) ${s(d.takeoverMs)}, boot of the crashed primary ${s(d.primaryBootMs)} and its resync ${s(d.resyncAfterBootMs)}, failback after it ${s(d.recoveryFailbackMs)}.`,
+  ];
+  if (d.fio)
+    out.push(
+      d.fio.ran
+        ? `fio --verify=crc32c on the drbd volume (its files held open): ${d.fio.writeIos} writes, ${d.fio.totalErr} errors, verify errors: ${d.fio.verifyErrors ? 'yes' : 'none'}.`
+        : `fio on the drbd volume: did not report (${String(d.fio.output ?? '')
+            .trim()
+            .slice(0, 120)})`,
+    );
+  if (d.latency) out.push(latencyNote(d.latency));
+  return out;
+}
+
+/** Write latency of small synchronous writes from the client, replicated and not. */
+export function latencyNote(l) {
+  const row = (name, x) =>
+    x
+      ? `${name}: ${x.iops} writes/s, write+fsync mean ${x.meanMs} ms (p99 of the fsync ${x.syncP99Ms} ms)`
+      : `${name}: not measured`;
+  return `Write latency (fio on the client through the VIP: 4 KiB random writes, fsync after each, one job, ${l.seconds ?? '?'} s each): ${[
+    row('drbd volume, peer Connected (protocol C: each write on both disks before it is acknowledged)', l.connected),
+    row('the same volume with the peer disconnected (DRBD writes only the local disk)', l.disconnected),
+    row('an lvm volume (rsync copy)', l.lvm),
+  ].join('; ')}.`;
 }
 
 export function drillNotes(f) {
@@ -55,13 +118,17 @@ export async function vmDrill() {
     f = JSON.parse(readFileSync(process.env.BENCH_DRILL_FROM, 'utf8'));
   } else {
     say('vm drill: running the vm-tier drill (brings the vm tier up if needed; tens of minutes under TCG)');
-    const r = spawnSync('npx', ['vitest', 'run', '--project', 'lab', 'test/lab/vm.test.ts', '-t', 'HA per volume'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NFSCTL_DRILL_OUT: DRILL_OUT },
-      maxBuffer: 256 << 20,
-      timeout: 3_600_000,
-    });
+    const r = spawnSync(
+      'npx',
+      ['vitest', 'run', '--project', 'lab', 'test/lab/vm.test.ts', '-t', 'HA per volume|DRBD volume'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NFSCTL_DRILL_OUT: DRILL_OUT },
+        maxBuffer: 256 << 20,
+        timeout: 3_600_000,
+      },
+    );
     if (r.status !== 0)
       say(
         `vm drill: the test failed (exit ${r.status}); figures below are from what it wrote:\n${(r.stdout ?? '').slice(-3000)}`,
@@ -71,6 +138,6 @@ export async function vmDrill() {
   section(
     'Kernel-client drill on the vm tier (NFSv3 tcp hard through the VIP; switchover, failback, crash, recovery)',
     drillRows(f),
-    drillNotes(f),
+    [...drillNotes(f), ...drbdNotes(f)],
   );
 }

@@ -4,7 +4,9 @@
 # Brings the guest up for its role, starts sshd LAST (so "answers SSH" == "ready"), then
 # execs busybox init as a zombie reaper.
 #   storage role (primary, backup): LVM VG vgnfs on /dev/vda (real activation), kernel nfsd,
-#                                    rpcbind, rpc.mountd -p 20048, rpc.statd, keepalived, rsyncd
+#                                    rpcbind, rpc.mountd -p 20048, rpc.statd, keepalived, rsyncd,
+#                                    drbd (8.4, the kernel's) with nfsctl's resources up as Secondary;
+#                                    /dev/vdb keeps what a server keeps across a reboot (below)
 #   client role:                     kernel NFS client modules, rpcbind, rpc.statd
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export DM_DISABLE_UDEV=1 LANG=C.UTF-8
@@ -61,14 +63,42 @@ ip link set lo up
 ip addr add "$IP/24" dev eth0
 ip link set eth0 up
 
+# What a real server keeps on its root filesystem across a reboot lives on /dev/vdb (the root
+# here is a tmpfs overlay): the first boot copies these paths there, every boot binds them back
+# over the fresh root, so `vm.sh kill` + `vm.sh start` is a crash and a reboot of the same server.
+PERSIST_DIRS="/etc/drbd.d /etc/keepalived /etc/exports.d /var/lib/nfsctl /var/log/nfsctl /var/lib/nfs /var/lib/drbd"
+# (directories only: nfsctl writes files atomically, by a rename in the same directory, and a
+# rename over a bind-mounted file fails; so /etc/fstab and /etc/exports do not persist, and an
+# lvm volume is not mounted again at boot)
+persist() {
+  mkdir -p /persist
+  if ! mount -t ext4 /dev/vdb /persist 2>/dev/null; then
+    mkfs.ext4 -q -F -L nfslab-persist /dev/vdb && mount -t ext4 /dev/vdb /persist || return 1
+  fi
+  local p
+  for p in $PERSIST_DIRS; do
+    mkdir -p "$p"
+    [ -d "/persist$p" ] || { mkdir -p "/persist$p" && cp -a "$p/." "/persist$p/"; }
+    mount --bind "/persist$p" "$p"
+  done
+  [ -e /persist/boots ] && echo "persist: boot $(( $(cat /persist/boots) + 1 )) of this server" || echo "persist: first boot"
+  echo $(( $(cat /persist/boots 2>/dev/null || echo 0) + 1 )) >/persist/boots
+}
+
 case $ROLE in
   storage)
-    for m in dm_mod xfs nfsd; do step modprobe $m; done
+    for m in dm_mod xfs nfsd drbd ext4; do step modprobe $m; done
+    step persist
+    : >/var/lib/nfs/etab; : >/var/lib/nfs/rmtab
+    mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/v4recovery /var/lib/nfs/rpc_pipefs
     if ! vgs vgnfs >/dev/null 2>&1; then
       step pvcreate -y -q /dev/vda
       step vgcreate -q vgnfs /dev/vda
     fi
     step vgchange -q -ay vgnfs
+    # the DRBD resources, the way drbd.service does (`drbdadm adjust all`: attach + connect, as
+    # Secondary; keepalived's notify hook promotes on the VIP holder)
+    ls /etc/drbd.d/*.res >/dev/null 2>&1 && step drbdadm adjust all
     mkdir -p /nfs
     step labsvc start nfs-kernel
     [ -e /etc/labsvc/enabled/rsync ] && step labsvc start rsync

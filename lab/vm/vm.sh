@@ -8,6 +8,11 @@
 #   bash lab/vm/vm.sh exec <host> [-- cmd…]   run a command in a guest over SSH (exit code passed through)
 #   bash lab/vm/vm.sh ssh-config              print ssh options for driving guests by hand
 #   bash lab/vm/vm.sh scenario                smoke test: LVM+XFS+nfsd on primary, NFSv3 mount on client
+#   bash lab/vm/vm.sh kill <guest>            SIGKILL its qemu (a crash: no shutdown, no flush of the guest's caches)
+#   bash lab/vm/vm.sh start <guest> [--no-keepalived]
+#                                             boot that one guest again (same disks, keys, addresses) and wait for SSH;
+#                                             --no-keepalived: this boot does not start keepalived (a crashed primary
+#                                             kept out of the VIP until the operator fails back)
 #
 # Topology (all lab addresses live only inside lab namespaces and guests; no default routes):
 #   netns nfslab-vmsw : bridge vmbr0 + taps vm-primary/vm-backup/vm-client (qemu runs here)
@@ -266,7 +271,7 @@ hosts:
   backup:  { address: ${IPS[backup]}, ssh: { user: root, port: 22, identity: /root/.ssh/id_ed25519, knownHosts: /root/.ssh/known_hosts } }
 vip: $VIP
 nfs: { root: /nfs, pathTemplate: "{root}/{namespace}_{name}", server: kernel, exportsFile: /etc/exports.d/nfsctl.exports, clients: [$NET.0/24], options: [rw, sync, no_root_squash, no_subtree_check] }
-backends: { default: lvm, lvm: { vg: vgnfs } }
+backends: { default: lvm, lvm: { vg: vgnfs }, drbd: { vg: vgnfs } }
 keepalived: { config: /etc/keepalived/keepalived.conf, instance: VI_NFS, interface: eth0 }
 rsync: { module: nfs, interval: 15m }
 services: { manager: command, command: ["labsvc", "{action}", "{service}"], names: { keepalived: keepalived, nfs: nfs-kernel, rsyncd: rsync } }
@@ -307,6 +312,7 @@ EOF
     touch "$r/etc/labsvc/enabled/nfs-kernel" "$r/etc/labsvc/enabled/rsync" "$r/etc/labsvc/enabled/sshd"
     [ "${NFSCTL_LAB_VM_KEEPALIVED:-1}" = 0 ] || touch "$r/etc/labsvc/enabled/keepalived"
     truncate -s "$DISK_SIZE" "$STATE/$g.disk"
+    truncate -s 64M "$STATE/$g.persist"
   else
     touch "$r/etc/labsvc/enabled/nfs-client" "$r/etc/labsvc/enabled/sshd"
   fi
@@ -341,7 +347,13 @@ start_guest() {
   local g=$1 drive=() repo=() extra=()
   # NFSCTL_LAB_VM_QEMU_EXTRA: extra qemu arguments (split on whitespace), for experiments
   read -r -a extra <<<"${NFSCTL_LAB_VM_QEMU_EXTRA:-}"
-  [ "${ROLES[$g]}" = storage ] && drive=(-drive "file=$STATE/$g.disk,if=virtio,format=raw,cache=unsafe,discard=unmap")
+  # storage guests: /dev/vda the VG's disk, /dev/vdb a small disk for what a real server keeps
+  # on its root filesystem across a reboot (guest-init.sh binds it over /etc/drbd.d, ...)
+  if [ "${ROLES[$g]}" = storage ]; then
+    [ -e "$STATE/$g.persist" ] || truncate -s 64M "$STATE/$g.persist"
+    drive=(-drive "file=$STATE/$g.disk,if=virtio,format=raw,cache=unsafe,discard=unmap"
+      -drive "file=$STATE/$g.persist,if=virtio,format=raw,cache=unsafe")
+  fi
   # The checkout gets its own 9p shares: without page cache (a rebuilt dist/ is seen at once by
   # a running guest; the host / is mounted cache=loose, which would serve stale files), and
   # node_modules with cache=loose (thousands of files; node start-up is 2x slower uncached).
@@ -376,7 +388,9 @@ ssh_ok() { ssh_opts; ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -o ConnectTime
 # Polls every pending guest in parallel: a guest whose network is not up yet makes ssh wait for
 # ARP, which must not delay noticing the others.
 wait_ssh() {
-  local t0=$1 pending=("${GUESTS[@]}") g next
+  local t0=$1 pending g next
+  shift
+  if [ $# -gt 0 ]; then pending=("$@"); else pending=("${GUESTS[@]}"); fi
   local deadline=$(( $(date +%s) + UP_TIMEOUT ))
   while [ ${#pending[@]} -gt 0 ]; do
     for g in "${pending[@]}"; do
@@ -401,9 +415,10 @@ wait_ssh() {
 # The guests' clocks start from the emulated RTC (whole seconds, read late in a slow boot):
 # set them to the host's time so timestamps compare across guests and the host.
 sync_clocks() {
-  local g
+  local g list=("${GUESTS[@]}")
+  [ $# -gt 0 ] && list=("$@")
   ssh_opts
-  for g in "${GUESTS[@]}"; do
+  for g in "${list[@]}"; do
     ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -n "${IPS[$g]}" "date -s @$(date +%s.%N) >/dev/null" 9>&- || log "could not set the clock of $g" &
   done
   wait
@@ -491,6 +506,67 @@ do_down() {
 
 cmd_down() { need_root; with_lock; do_down; }
 
+guest_name() {
+  case ${1:-} in primary|backup|client) ;; *) die "usage: vm.sh $2 <primary|backup|client>" ;; esac
+}
+
+# A crash: SIGKILL to the guest's qemu. What the guest had written to its virtual disks stays
+# (the host's page cache has it); what sat in the guest's own caches is gone.
+cmd_kill() {
+  [ $# -eq 1 ] || die "usage: vm.sh kill <primary|backup|client>"
+  local g=$1 p
+  guest_name "$g" kill
+  need_root; with_lock
+  [ -d "$STATE/ssh" ] || die "vm tier is not up (bash lab/vm/vm.sh up)"
+  p=$(cat "$STATE/$g.pid" 2>/dev/null || true)
+  if [ -n "$p" ] && pid_live "$p"; then
+    kill -KILL "$p"
+    for _ in $(seq 100); do pid_live "$p" || break; sleep 0.05; done
+    pid_live "$p" && die "qemu of $g (pid $p) still alive after SIGKILL"
+    log "$g killed (qemu pid $p)"
+  else
+    log "$g was not running"
+  fi
+  rm -f "$STATE/$g.pid"
+  # the ssh master to a dead guest would make the next exec wait on it
+  ssh_opts
+  ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -O exit "${IPS[$g]}" >/dev/null 2>&1 9>&- || true
+  rm -f "$STATE/ssh/cm-${IPS[$g]}"
+  if [ "$g" != client ]; then
+    ip netns exec "$NS_CTL" ssh "${SSH_OPTS[@]}" -O exit "$VIP" >/dev/null 2>&1 9>&- || true
+    rm -f "$STATE/ssh/cm-$VIP"
+  fi
+}
+
+# Boot one guest again with the state `up` made (disks, keys, addresses, per-guest files).
+cmd_start() {
+  local g=${1:-} ka=1
+  guest_name "$g" start
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in --no-keepalived) ka=0 ;; *) die "usage: vm.sh start <guest> [--no-keepalived]" ;; esac
+    shift
+  done
+  need_root; need_tools; with_lock
+  [ -d "$STATE/ssh" ] && ns_exists "$NS_SW" && ns_exists "$NS_CTL" || die "vm tier is not up (bash lab/vm/vm.sh up)"
+  guest_pid_alive "$g" && die "$g is running (vm.sh kill $g first)"
+  local t0; t0=$(now)
+  KVER=$(cat "$STATE/kernel" 2>/dev/null || kernel_version)
+  ensure_kernel
+  ensure_initrd
+  KIMG=$KDIR/vmlinuz
+  [ -s "$KDIR/vmlinux" ] && [ "${NFSCTL_LAB_VM_PVH:-1}" = 1 ] && KIMG=$KDIR/vmlinux
+  local en=$STATE/guests/$g/root/etc/labsvc/enabled/keepalived
+  if [ "${ROLES[$g]}" = storage ]; then
+    if [ $ka = 0 ]; then rm -f "$en"; elif [ "${NFSCTL_LAB_VM_KEEPALIVED:-1}" != 0 ]; then touch "$en"; fi
+  fi
+  rm -f "$STATE/$g.console.prev"; [ -e "$STATE/$g.console" ] && mv "$STATE/$g.console" "$STATE/$g.console.prev"
+  start_guest "$g"
+  wait_ssh "$t0" "$g"
+  sync_clocks "$g"
+  echo "$g up again in $(since "$t0")s"
+}
+
 cmd_status() {
   local g rc=0 p
   if [ ! -d "$STATE" ]; then echo "vm tier: down"; return 3; fi
@@ -566,5 +642,7 @@ case ${1:-} in
   exec) shift; cmd_exec "$@" ;;
   ssh-config) shift; cmd_ssh_config ;;
   scenario) shift; cmd_scenario "$@" ;;
-  *) echo "usage: bash lab/vm/vm.sh up|down|status|exec <host> [-- cmd…]|scenario|ssh-config" >&2; exit 2 ;;
+  kill) shift; cmd_kill "$@" ;;
+  start) shift; cmd_start "$@" ;;
+  *) echo "usage: bash lab/vm/vm.sh up|down|status|exec <host> [-- cmd…]|scenario|ssh-config|kill <guest>|start <guest> [--no-keepalived]" >&2; exit 2 ;;
 esac

@@ -31,8 +31,12 @@ import type { HandoverFacts, HandoverInput, HandoverOptions } from './handover-s
 
 /** How long a handover waits for a DRBD resync by default (--resync-wait). */
 export const DEFAULT_RESYNC_WAIT_MS = 10 * 60_000;
-/** How long the VIP move waits for the new holder to serve the DRBD volumes, after the VIP settled. */
-export const DEFAULT_SERVE_WAIT_MS = 60_000;
+/**
+ * How long the VIP move waits for the new holder to serve the DRBD volumes, after the VIP settled.
+ * The notify hook that does it is an nfsctl run of its own: on the vm tier (TCG, a loaded
+ * machine) it began promoting 95 s after keepalived's MASTER, so 60 s failed a good switchover.
+ */
+export const DEFAULT_SERVE_WAIT_MS = 180_000;
 
 /**
  * Read-only: fill `f.drbd` and refuse (PreconditionError, nothing changed) unless every DRBD
@@ -146,7 +150,9 @@ export async function waitDrbdServed(x: HandoverInput, step: StepContext): Promi
 /** Appended to the VIP move step's title when there are DRBD volumes. */
 export function drbdWaitTitle(x: HandoverInput): string {
   const n = (x.facts.drbd ?? []).length;
-  return n ? `, then until it serves the ${n} DRBD volume(s) (Primary, mounted, exported; up to ${(x.opts.drbdServeWaitMs ?? DEFAULT_SERVE_WAIT_MS) / 1000} s)` : '';
+  return n
+    ? `, then until it serves the ${n} DRBD volume(s) (Primary, mounted, exported; up to ${(x.opts.drbdServeWaitMs ?? DEFAULT_SERVE_WAIT_MS) / 1000} s)`
+    : '';
 }
 
 /** The plan's notes about the DRBD volumes. */
@@ -163,7 +169,8 @@ export function drbdNotes(x: HandoverInput): string[] {
   ];
   for (const dv of f.drbdResync ?? []) {
     const h = drbdHealth(dv);
-    if (h.kind === 'syncing') notes.push(`${dv.id}: resync under way (${formatFigures(h.figures)}): the plan waits for it first`);
+    if (h.kind === 'syncing')
+      notes.push(`${dv.id}: resync under way (${formatFigures(h.figures)}): the plan waits for it first`);
   }
   return notes;
 }
@@ -183,8 +190,16 @@ export function drbdStateNotes(to: PairRole): string[] {
 export function drbdSummary(x: HandoverInput, fit: (head: string, items: string[]) => string): string[] {
   const dvs = x.facts.drbd ?? [];
   if (dvs.length === 0) return [];
-  const lines = [fit('open files kept (DRBD, nothing acknowledged lost): ', dvs.map((d) => d.id))];
-  if ((x.facts.drbdResync ?? []).length) lines.push(`DRBD resync under way: waited for first (up to ${formatEta((x.opts.resyncWaitMs ?? DEFAULT_RESYNC_WAIT_MS) / 1000)})`);
+  const lines = [
+    fit(
+      'open files kept (DRBD, nothing acknowledged lost): ',
+      dvs.map((d) => d.id),
+    ),
+  ];
+  if ((x.facts.drbdResync ?? []).length)
+    lines.push(
+      `DRBD resync under way: waited for first (up to ${formatEta((x.opts.resyncWaitMs ?? DEFAULT_RESYNC_WAIT_MS) / 1000)})`,
+    );
   lines.push(`DRBD volumes: no copy; the VIP move waits until ${x.facts.to} serves them`);
   return lines;
 }

@@ -8,7 +8,7 @@
 // have been mapped is recorded, not done.
 // Every transition is recorded in <stateDir>/vrrp/last.json (and the audit log).
 import type { Config, PairRole } from '../config/schema.js';
-import type { Host } from '../host/host.js';
+import { runChecked, type Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';
 import { optionInt, quoteValue } from '../core/numbers.js';
 import { clusterInventories, hostInventory, emptyInventory } from '../volume/inventory.js';
@@ -101,7 +101,42 @@ export async function planNotify(
     const serve = (fv: FollowingVolume): Step | null => {
       const v = views.find((x) => x.id === fv.id)!;
       if (gained) {
-        if (!v.hosts[role].configured || served.has(v.path)) return null;
+        if (served.has(v.path)) return null;
+        if (!v.hosts[role].configured) {
+          // a replicated (DRBD) volume is in the exports of the host that served it last only:
+          // the new holder adds it to its own (what `volume create` wrote there) and serves it
+          if (b.placement !== 'replicated') return null;
+          const sub = exporter.exportSteps(
+            config,
+            role,
+            inv,
+            v.identity,
+            {
+              clients: config.nfs.clients,
+              options: config.nfs.options,
+            },
+            null,
+          );
+          return {
+            id: `${role}:export:${v.id}`,
+            host: role,
+            title: `export ${v.path} (${sub.map((x) => x.title).join('; ')})`,
+            action: {
+              kind: 'fn',
+              describe: sub.map((x) => x.title).join('; '),
+              fn: async (h, ctx) => {
+                for (const x of sub) {
+                  const act = x.action;
+                  if (act.kind === 'write') await h.writeFileAtomic(act.path, act.content, { backup: act.backup });
+                  else if (act.kind === 'run') await runChecked(h, act.argv);
+                  else await act.fn(h, ctx);
+                }
+              },
+            },
+            undo: null,
+            noUndoReason: 'the next transition unexports',
+          };
+        }
         return {
           id: `${role}:export:${v.id}`,
           host: role,

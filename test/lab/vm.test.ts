@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lostBetween, parseOps, phaseFigures, seqsIn, type Marker, type OpRecord } from './vm-drill.js';
 
@@ -80,12 +80,27 @@ function guestSh(host: Guest, script: string, timeoutMs = 120_000): Promise<Resu
   return guest(host, ['bash', '-c', script], timeoutMs);
 }
 
-/** The drill's figures for bench/vm-drill.mjs (NFSCTL_DRILL_OUT, default /var/tmp/nfsctl-vm-drill.json). */
+const DRILL_OUT = process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json';
+/** This run of the file: the rsync drill and the DRBD drill of one run share a figures file. */
+const RUN = new Date().toISOString();
+function readDrillFigures(): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(DRILL_OUT, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+/** The rsync drill's figures for bench/vm-drill.mjs (NFSCTL_DRILL_OUT, default /var/tmp/nfsctl-vm-drill.json). */
 function writeDrillFigures(f: Record<string, unknown>): void {
-  writeFileSync(
-    process.env.NFSCTL_DRILL_OUT ?? '/var/tmp/nfsctl-vm-drill.json',
-    JSON.stringify({ time: new Date().toISOString(), ...f }, null, 2) + '\n',
-  );
+  const prev = readDrillFigures();
+  const drbd = (prev.drbd as { run?: string } | undefined)?.run === RUN ? { drbd: prev.drbd } : {};
+  writeFileSync(DRILL_OUT, JSON.stringify({ time: new Date().toISOString(), run: RUN, ...f, ...drbd }, null, 2) + '\n');
+}
+/** The DRBD drill's figures, under `drbd` in the same file (the rsync figures there are kept). */
+function writeDrbdDrillFigures(f: Record<string, unknown>): void {
+  const prev = readDrillFigures();
+  const out = { ...prev, drbd: { time: new Date().toISOString(), run: RUN, ...f } };
+  writeFileSync(DRILL_OUT, JSON.stringify(out, null, 2) + '\n');
 }
 
 function show(what: string, r: Result): string {
@@ -891,6 +906,473 @@ describe.skipIf(!qemu.ok)(
       ok('server umount', await guestSh('primary', `umount ${EXPORT_DIR} && rmdir ${EXPORT_DIR}`));
       ok('lvremove', await guest('primary', ['lvremove', '-q', '-y', `vgnfs/${LV}`]));
       expect((await guest('primary', ['lvs', `vgnfs/${LV}`])).exitCode).not.toBe(0);
+    });
+
+    // DRBD (issue 16): an LVM volume replicated block for block by DRBD (protocol C), made by
+    // `nfsctl volume create --backend lvm --replication drbd`, mounted and exported only on the
+    // VIP holder. The kernel-client drill's workloads on an NFSv3 tcp hard mount through the VIP
+    // while the pair does a planned switchover, a failback, a crash of the primary (its qemu
+    // SIGKILLed: the backup takes over by itself through keepalived's notify hook), the primary
+    // booted again (DRBD resyncs it) and the failback. Goal per event: no client error (the same
+    // blocks, so the same file handles: even a writer holding its file open goes on), no
+    // acknowledged write lost; the stall is measured (bench/RESULTS.md), not asserted.
+    // Runs last: the crash reboots the primary, which forgets what is not on its persistent disk.
+    describe('DRBD volume (lvm --replication drbd) and the kernel-client drill', () => {
+      const D = { id: 'drbd-a/x', path: '/nfs/drbd-a_x', lv: 'pv.drbd-a.x' };
+      const CM = '/mnt/drbd';
+      const LOGS = '/tmp/drbd-drill';
+      const DIR = `${CM}/drill`;
+      const NFSCTL_PATH = '/usr/local/bin/nfsctl';
+      const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 900_000) => guest(g, ['nfsctl', ...args], t);
+      const vipOn = async () => {
+        const out: string[] = [];
+        for (const g of ['primary', 'backup'] as const) {
+          const r = await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'], 30_000);
+          if (r.stdout.includes(` ${VIP}/`)) out.push(g);
+        }
+        return out;
+      };
+      const clientNow = async () => Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
+      const markers: Marker[] = [];
+      const mark = async (name: string) => void markers.push({ name, t: await clientNow() });
+      const figures: Record<string, unknown> = {};
+      let RES = '';
+      /** The resource nfsctl made for D: the file whose ownership mark names the volume. */
+      const findResource = async (g: 'primary' | 'backup') => {
+        const r = await guestSh(
+          g,
+          `grep -l -x '# nfsctl: managed resource for ${D.id}; do not edit' /etc/drbd.d/*.res 2>/dev/null | head -1`,
+        );
+        return r.stdout
+          .trim()
+          .replace(/^.*\//, '')
+          .replace(/\.res$/, '');
+      };
+      interface Side {
+        cs: string;
+        ro: string;
+        ds: string;
+        oos: number | null;
+        mounted: boolean;
+        exported: boolean;
+      }
+      /** /proc/drbd's line for the resource, whether the path is mounted and exported (one SSH run). */
+      const side = async (g: 'primary' | 'backup'): Promise<Side | null> => {
+        const r = await guestSh(
+          g,
+          `m=$(drbdadm sh-minor ${RES} 2>/dev/null) && grep -A1 "^ *$m: " /proc/drbd; mountpoint -q ${D.path} && echo MOUNTED; exportfs -v | grep -q '^${D.path}' && echo EXPORTED; true`,
+          30_000,
+        );
+        const m = /cs:(\S+) ro:(\S+) ds:(\S+)/.exec(r.stdout);
+        if (!m) return null;
+        const oos = /oos:(\d+)/.exec(r.stdout);
+        return {
+          cs: m[1]!,
+          ro: m[2]!,
+          ds: m[3]!,
+          oos: oos ? Number(oos[1]) : null,
+          mounted: r.stdout.includes('MOUNTED'),
+          exported: r.stdout.includes('EXPORTED'),
+        };
+      };
+      const serving = async (g: 'primary' | 'backup') => {
+        const s = await side(g);
+        return !!s && s.ro.startsWith('Primary/') && s.ds.startsWith('UpToDate/') && s.mounted && s.exported;
+      };
+      const idle = async (g: 'primary' | 'backup') => {
+        const s = await side(g);
+        return !!s && s.ro.startsWith('Secondary/') && !s.mounted && !s.exported;
+      };
+      const inSync = async () => {
+        const s = await side('backup');
+        return !!s && s.cs === 'Connected' && s.ds === 'UpToDate/UpToDate';
+      };
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const clientStop = `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`;
+
+      beforeAll(async () => {
+        await guestSh('client', clientStop, 90_000);
+        for (const g of ['primary', 'backup'] as const) {
+          // a primary an aborted run left killed is booted again
+          if ((await guest(g, ['true'], 30_000)).exitCode !== 0) ok(`start ${g}`, await vm(['start', g], 600_000));
+          await guestSh(
+            g,
+            'iptables -w -F INPUT; iptables -w -F OUTPUT; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; rm -rf /var/lib/nfsctl/freshness; nfsctl lock break --yes >/dev/null 2>&1; true',
+            120_000,
+          );
+        }
+        await waitFor(async () => (await vipOn()).join() === 'primary', 90_000);
+        if ((await guest('primary', ['lvs', `vgnfs/${D.lv}`])).exitCode === 0)
+          await nfsctlOn('primary', ['volume', 'delete', D.id, '--yes', '--force']);
+        // the notify hook: DRBD volumes follow the VIP through it (a crash has nobody else to promote)
+        const inst = await nfsctlOn('primary', ['ha', 'install', '--nfsctl-path', NFSCTL_PATH, '--replace', '--yes']);
+        expect(inst.exitCode, show('ha install', inst)).toBe(0);
+        for (const g of ['primary', 'backup'] as const)
+          expect(
+            ok(`keepalived.conf on ${g}`, await guest(g, ['cat', '/etc/keepalived/keepalived.conf'])),
+            `${g}: the notify hook`,
+          ).toContain(`notify "${NFSCTL_PATH} ha notify"`);
+        // keepalived reads it at its next reload (ha install does not restart keepalived)
+        for (const g of ['primary', 'backup'] as const)
+          ok(`reload keepalived on ${g}`, await guest(g, ['labsvc', 'reload', 'keepalived']));
+        expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000), 'VIP on the primary').toBe(
+          true,
+        );
+      }, 1_500_000);
+
+      it(
+        'create: an LV and a DRBD resource on each host, Connected and UpToDate without a sync, XFS mounted and exported on the VIP holder only',
+        { timeout: 900_000 },
+        async () => {
+          const t0 = Date.now();
+          const r = await nfsctlOn('primary', [
+            'volume',
+            'create',
+            D.id,
+            '--size',
+            '1G',
+            '--backend',
+            'lvm',
+            '--replication',
+            'drbd',
+            '--yes',
+          ]);
+          figures.createMs = Date.now() - t0;
+          expect(r.exitCode, show('volume create --replication drbd', r)).toBe(0);
+          RES = await findResource('primary');
+          expect(RES, 'a resource file with the mark on the primary').not.toBe('');
+          expect(await findResource('backup'), 'the same resource file on the backup').toBe(RES);
+          const files = await Promise.all(
+            (['primary', 'backup'] as const).map(async (g) =>
+              ok(`res on ${g}`, await guestSh(g, `stat -c %a /etc/drbd.d/${RES}.res; cat /etc/drbd.d/${RES}.res`)),
+            ),
+          );
+          expect(files[0]).toBe(files[1]);
+          expect(files[0]!.split('\n')[0]).toBe('600');
+          expect(files[0]).toMatch(/protocol\s+C/);
+          const p = await side('primary');
+          const b = await side('backup');
+          expect(p, 'primary').toMatchObject({
+            cs: 'Connected',
+            ro: 'Primary/Secondary',
+            ds: 'UpToDate/UpToDate',
+            mounted: true,
+            exported: true,
+          });
+          expect(b, 'backup').toMatchObject({
+            cs: 'Connected',
+            ro: 'Secondary/Primary',
+            ds: 'UpToDate/UpToDate',
+            mounted: false,
+            exported: false,
+          });
+          expect(ok('fs', await guest('primary', ['findmnt', '-rn', '-o', 'SOURCE,FSTYPE', D.path])).trim()).toMatch(
+            /^\/dev\/drbd\d+ xfs$/,
+          );
+          const list = JSON.parse(
+            ok('volume list --json', await nfsctlOn('primary', ['volume', 'list', '--json'])),
+          ) as {
+            volumes: { id: string; backend: string }[];
+          };
+          expect(list.volumes.find((v) => v.id === D.id)?.backend).toBe('drbd');
+        },
+      );
+
+      it(
+        'THE DRBD DRILL: switchover, failback, the primary crashed (qemu killed) and booted again, failback; kernel NFSv3 client through the VIP',
+        { timeout: 2_400_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          ok(
+            'client mount',
+            await guestSh(
+              'client',
+              `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${D.path} ${CM} && mkdir -p ${DIR}/fio`,
+              120_000,
+            ),
+          );
+          ok(
+            'start workloads',
+            await guestSh(
+              'client',
+              `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && (setsid fio --name=verify --directory=${DIR}/fio --nrfiles=2 --size=2M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --verify=crc32c --verify_backlog=8 --rate_iops=5 --time_based --runtime=3600 --continue_on_error=all --output-format=json --output=${LOGS}/fio.json </dev/null >${LOGS}/fio.out 2>&1 &) && i=0; while [ ! -e ${LOGS}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS}/started || { cat ${LOGS}/client.out; exit 1; }`,
+              180_000,
+            ),
+          );
+          await pause(6000);
+
+          await mark('switchover');
+          let t0 = Date.now();
+          const sw = await nfsctlOn('primary', ['switchover', '--yes', '--json']);
+          figures.switchoverMs = Date.now() - t0;
+          expect(sw.exitCode, show('switchover', sw)).toBe(0);
+          expect(await vipOn()).toEqual(['backup']);
+          expect(await serving('backup'), 'the backup serves after the switchover').toBe(true);
+          expect(await idle('primary'), 'the primary is Secondary, unmounted, unexported').toBe(true);
+          await pause(6000);
+
+          await mark('failback');
+          t0 = Date.now();
+          const fb = await nfsctlOn('primary', ['failback', '--yes', '--json']);
+          figures.failbackMs = Date.now() - t0;
+          expect(fb.exitCode, show('failback', fb)).toBe(0);
+          expect(await vipOn()).toEqual(['primary']);
+          expect(await serving('primary'), 'the primary serves after the failback').toBe(true);
+          expect(await idle('backup')).toBe(true);
+          await pause(6000);
+
+          // the crash: the primary's qemu killed mid-write; the backup takes over by itself
+          await mark('crash');
+          const crashAt = Date.now();
+          ok('kill the primary', await vm(['kill', 'primary'], 60_000));
+          const tookOver = await waitFor(
+            async () => (await serving('backup')) && (await vipOn()).join() === 'backup',
+            180_000,
+            1000,
+          );
+          figures.takeoverMs = Date.now() - crashAt;
+          if (!tookOver) {
+            const ka = await guestSh(
+              'backup',
+              'tail -30 /var/log/keepalived.log; cat /var/lib/nfsctl/vrrp/last.json; cat /proc/drbd',
+            );
+            expect(tookOver, `the backup took over by itself\n${ka.stdout}\n${ka.stderr}`).toBe(true);
+          }
+          await pause(8000);
+
+          // the primary boots again out of the VIP (keepalived not started: the operator fails back);
+          // DRBD reconnects and resyncs it from the backup by itself
+          await mark('restart');
+          t0 = Date.now();
+          ok('start the primary again', await vm(['start', 'primary', '--no-keepalived'], 600_000));
+          figures.primaryBootMs = Date.now() - t0;
+          const synced = await waitFor(inSync, 300_000, 1000);
+          figures.resyncAfterBootMs = Date.now() - t0 - (figures.primaryBootMs as number);
+          expect(synced, `resync after the reboot: ${JSON.stringify(await side('backup'))}`).toBe(true);
+          expect(await idle('primary'), 'the booted primary is Secondary and serves nothing').toBe(true);
+          expect(await serving('backup'), 'the backup still serves').toBe(true);
+          await pause(4000);
+
+          await mark('recovery');
+          t0 = Date.now();
+          const rc = await nfsctlOn('primary', ['failback', '--yes', '--json']);
+          figures.recoveryFailbackMs = Date.now() - t0;
+          expect(rc.exitCode, show('failback after the crash', rc)).toBe(0);
+          expect(await vipOn()).toEqual(['primary']);
+          expect(await serving('primary')).toBe(true);
+          await pause(6000);
+          const end = await clientNow();
+
+          ok('stop workloads', await guestSh('client', `touch ${LOGS}/stop; pkill -INT -x fio; sleep 6; true`, 60_000));
+          const ops: OpRecord[] = [];
+          for (const w of ['holder', 'reopen', 'lister'])
+            ops.push(...parseOps(ok(`${w} log`, await guest('client', ['cat', `${LOGS}/${w}.jsonl`]))));
+          const finalFiles = {
+            holder: seqsIn(
+              ok('holder.log on the primary', await guest('primary', ['cat', `${D.path}/drill/holder.log`])),
+              'holder',
+            ),
+            reopen: seqsIn(
+              ok('reopen.log on the primary', await guest('primary', ['cat', `${D.path}/drill/reopen.log`])),
+              'reopen',
+            ),
+          };
+          const phases = phaseFigures(ops, markers, end, finalFiles);
+          const fio = await guest('client', ['cat', `${LOGS}/fio.json`]);
+          let fioFig: Record<string, unknown> = { ran: false };
+          try {
+            const j = JSON.parse(fio.stdout.slice(fio.stdout.indexOf('{')));
+            const job = j.jobs[0];
+            fioFig = {
+              ran: true,
+              totalErr: job.error,
+              writeIos: job.write.total_ios,
+              verifyErrors: /verify/i.test((await guest('client', ['cat', `${LOGS}/fio.out`])).stdout),
+            };
+          } catch {
+            fioFig = { ran: false, output: (await guest('client', ['tail', '-5', `${LOGS}/fio.out`])).stdout };
+          }
+          Object.assign(figures, { phases, fio: fioFig });
+          process.stdout.write(`[vm drbd drill] ${JSON.stringify(figures)}\n`);
+          writeDrbdDrillFigures(figures);
+
+          // what DRBD promises: the same blocks on both hosts, so every workload, even one holding
+          // its file open, goes on through every move and the crash; nothing acknowledged is lost
+          for (const p of phases) {
+            expect(p.errors, `${p.phase}/${p.workload}: client errors ${JSON.stringify(p.errnos)}`).toBe(0);
+            if (p.lost !== null) expect(p.lost, `${p.phase}/${p.workload}: acknowledged writes lost`).toBe(0);
+            expect(p.resumed, `${p.phase}/${p.workload}: resumed`).toBe(true);
+          }
+          expect(fioFig.ran, JSON.stringify(fioFig)).toBe(true);
+          expect(fioFig.totalErr, 'fio errors').toBe(0);
+          expect(fioFig.verifyErrors, 'fio verify errors').toBe(false);
+        },
+      );
+
+      it(
+        'write latency of small synchronous writes from the client: peer Connected (protocol C) and peer disconnected (figures only)',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          const SECONDS = 15;
+          const fio = async () => {
+            const r = await guestSh(
+              'client',
+              `fio --name=lat --directory=${DIR} --size=16M --bs=4k --rw=randwrite --ioengine=psync --fsync=1 --runtime=${SECONDS} --time_based --output-format=json 2>/dev/null`,
+              180_000,
+            );
+            const job = JSON.parse(ok('fio', r).slice(r.stdout.indexOf('{'))).jobs[0];
+            const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+            return {
+              iops: Math.round(job.write.iops * 10) / 10,
+              meanMs: ms(job.write.clat_ns.mean + job.sync.lat_ns.mean),
+              syncP99Ms: ms(job.sync.lat_ns.percentile?.['99.000000'] ?? 0),
+              ios: job.write.total_ios,
+            };
+          };
+          expect(await inSync(), 'Connected and UpToDate').toBe(true);
+          const connected = await fio();
+          ok('disconnect the peer', await guest('backup', ['drbdadm', 'disconnect', RES]));
+          const disconnected = await fio();
+          ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+          expect(await waitFor(inSync, 180_000, 1000), 'resynced after the reconnect').toBe(true);
+          figures.latency = { seconds: SECONDS, connected, disconnected };
+          process.stdout.write(`[vm drbd latency] ${JSON.stringify(figures.latency)}\n`);
+          writeDrbdDrillFigures(figures);
+          expect(connected.ios).toBeGreaterThan(0);
+          expect(disconnected.ios).toBeGreaterThan(0);
+        },
+      );
+
+      it(
+        'a split brain on purpose (both sides Primary while disconnected, both written) is detected by ha split-brain and resolved by ha split-brain resolve --keep primary',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          expect(await serving('primary'), 'the primary serves before the split').toBe(true);
+          const minor = ok('minor', await guest('primary', ['drbdadm', 'sh-minor', RES])).trim();
+          const keptSum = ok(
+            'kept data',
+            await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`),
+          ).trim();
+          ok(
+            'the backup promoted while disconnected, written',
+            await guestSh(
+              'backup',
+              `drbdadm disconnect ${RES} && drbdadm primary ${RES} && mkdir -p /tmp/sb && mount /dev/drbd${minor} /tmp/sb && echo from-backup > /tmp/sb/only-on-backup && umount /tmp/sb`,
+            ),
+          );
+          ok(
+            'the primary written meanwhile',
+            await guestSh('primary', `echo from-primary > ${D.path}/only-on-primary && sync`),
+          );
+          ok('reconnect', await guest('backup', ['drbdadm', 'connect', RES]));
+          const split = await waitFor(
+            async () => (await side('primary'))?.cs === 'StandAlone' && (await side('backup'))?.cs === 'StandAlone',
+            60_000,
+            1000,
+          );
+          expect(split, `both StandAlone: ${JSON.stringify([await side('primary'), await side('backup')])}`).toBe(true);
+          const sb = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+          expect(sb.exitCode, show('ha split-brain', sb)).toBe(1);
+          const shown = JSON.parse(sb.stdout) as { volumes: { id?: string; volume?: string; splitBrain: unknown }[] };
+          expect(shown.volumes.find((v) => (v.id ?? v.volume) === D.id)?.splitBrain, sb.stdout).toBeTruthy();
+          const t0 = Date.now();
+          const rs = await nfsctlOn('primary', [
+            'ha',
+            'split-brain',
+            'resolve',
+            D.id,
+            '--keep',
+            'primary',
+            '--yes',
+            '--json',
+          ]);
+          figures.splitBrainResolveMs = Date.now() - t0;
+          expect(rs.exitCode, show('ha split-brain resolve', rs)).toBe(0);
+          expect(await waitFor(inSync, 180_000, 1000), 'Connected and UpToDate after the resolution').toBe(true);
+          expect(await serving('primary'), 'the primary serves again').toBe(true);
+          expect(await idle('backup'), 'the backup is Secondary again').toBe(true);
+          // the kept side's data is intact; the discarded side's change is not there
+          expect(
+            ok('kept', await guestSh('primary', `sha256sum ${D.path}/drill/reopen.log | cut -d' ' -f1`)).trim(),
+          ).toBe(keptSum);
+          expect(ok('primary file', await guest('primary', ['cat', `${D.path}/only-on-primary`])).trim()).toBe(
+            'from-primary',
+          );
+          expect((await guest('primary', ['test', '-e', `${D.path}/only-on-backup`])).exitCode).toBe(1);
+          const after = await nfsctlOn('primary', ['ha', 'split-brain', '--json']);
+          expect(after.exitCode, show('ha split-brain after the resolution', after)).toBe(0);
+          writeDrbdDrillFigures(figures);
+        },
+      );
+
+      it(
+        'the backup made Inconsistent (a full resync interrupted) and the primary killed: the backup takes the VIP but does not serve the stale disk, and says why',
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          ok(
+            'invalidate the backup, interrupt its resync',
+            await guestSh(
+              'backup',
+              `drbdadm invalidate ${RES} && for i in $(seq 50); do grep -q 'cs:SyncTarget' /proc/drbd && break; sleep 0.2; done; drbdadm disconnect ${RES}`,
+            ),
+          );
+          const b = await side('backup');
+          expect(b, 'the backup is StandAlone and Inconsistent').toMatchObject({
+            cs: 'StandAlone',
+            ds: 'Inconsistent/DUnknown',
+          });
+          const killedAt = Date.now() / 1000;
+          ok('kill the primary', await vm(['kill', 'primary'], 60_000));
+          expect(
+            await waitFor(async () => (await vipOn()).join() === 'backup', 90_000, 1000),
+            'VIP on the backup',
+          ).toBe(true);
+          // the notify hook ran for MASTER on the backup and refused
+          let rec = '';
+          const noted = await waitFor(
+            async () => {
+              rec = (await guest('backup', ['cat', '/var/lib/nfsctl/vrrp/last.json'], 30_000)).stdout;
+              try {
+                const j = JSON.parse(rec) as { state: string; time: string };
+                return j.state === 'MASTER' && Date.parse(j.time) / 1000 >= killedAt - 5;
+              } catch {
+                return false;
+              }
+            },
+            120_000,
+            2000,
+          );
+          expect(noted, `the notify record of the MASTER transition on the backup:\n${rec}`).toBe(true);
+          figures.inconsistentTakeoverRecord = JSON.parse(rec);
+          const s = await side('backup');
+          expect(s, 'the stale backup is not promoted, mounted or exported').toMatchObject({
+            ro: 'Secondary/Unknown',
+            mounted: false,
+            exported: false,
+          });
+          expect(rec, 'says why').toMatch(/Inconsistent|UpToDate/);
+          writeDrbdDrillFigures(figures);
+          // the primary, with the good data, boots again and serves (keepalived: it takes the VIP back)
+          ok('start the primary again', await vm(['start', 'primary'], 600_000));
+          expect(await waitFor(async () => serving('primary'), 180_000, 2000), 'the primary serves again').toBe(true);
+        },
+      );
+
+      afterAll(async () => {
+        await guestSh('client', clientStop, 90_000).catch(() => undefined);
+        for (const g of ['primary', 'backup'] as const)
+          if ((await guest(g, ['true'], 30_000).catch(() => ({ exitCode: 1 }))).exitCode !== 0)
+            await vm(['start', g], 600_000).catch(() => undefined);
+        await guestSh(
+          'primary',
+          'labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true',
+        ).catch(() => undefined);
+        await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
+        await nfsctlOn('primary', ['volume', 'delete', D.id, '--yes', '--force']).catch(() => undefined);
+      }, 1_500_000);
     });
   },
 );
