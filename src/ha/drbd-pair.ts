@@ -54,16 +54,28 @@ export interface DrbdVolume {
 }
 
 /** The resource name of a drbd volume: its metadata's (both hosts agree), else the name a host reports for its minor. */
-function resourceOf(config: Config, v: VolumeView, inv: Record<PairRole, HostInventory>): { resource: string; minor: number | null } {
+function resourceOf(
+  config: Config,
+  v: VolumeView,
+  inv: Record<PairRole, HostInventory>,
+): { resource: string; minor: number | null } {
   for (const r of ROLES) {
-    const meta = backendNamed(v.backend).metaOnHost(inv[r], v.identity) as { drbd?: { resource?: string; minor?: number } } | null | undefined;
-    if (meta?.drbd?.resource) return { resource: meta.drbd.resource, minor: typeof meta.drbd.minor === 'number' ? meta.drbd.minor : null };
+    const meta = backendNamed(v.backend).metaOnHost(inv[r], v.identity) as
+      | { drbd?: { resource?: string; minor?: number } }
+      | null
+      | undefined;
+    if (meta?.drbd?.resource)
+      return { resource: meta.drbd.resource, minor: typeof meta.drbd.minor === 'number' ? meta.drbd.minor : null };
   }
   return { resource: drbdResourceName(v.identity.lv), minor: null };
 }
 
 /** Every DRBD volume of the pair with both hosts' sides. */
-export function drbdVolumes(config: Config, views: readonly VolumeView[], inv: Record<PairRole, HostInventory>): DrbdVolume[] {
+export function drbdVolumes(
+  config: Config,
+  views: readonly VolumeView[],
+  inv: Record<PairRole, HostInventory>,
+): DrbdVolume[] {
   const out: DrbdVolume[] = [];
   for (const v of views) {
     if (!isReplicated(v.backend)) continue;
@@ -86,7 +98,15 @@ export function drbdVolumes(config: Config, views: readonly VolumeView[], inv: R
     };
     const hosts = { primary: side('primary'), backup: side('backup') };
     const minor = metaMinor ?? hosts.primary.state?.minor ?? hosts.backup.state?.minor ?? null;
-    out.push({ id: v.id, path: v.path, resource, minor, device: minor === null ? null : `/dev/drbd${minor}`, view: v, hosts });
+    out.push({
+      id: v.id,
+      path: v.path,
+      resource,
+      minor,
+      device: minor === null ? null : `/dev/drbd${minor}`,
+      view: v,
+      hosts,
+    });
   }
   return out;
 }
@@ -94,7 +114,8 @@ export function drbdVolumes(config: Config, views: readonly VolumeView[], inv: R
 // ---------------------------------------------------------------------------------------
 // Figures
 
-const SYNCING = /^(SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID)$/;
+const SYNCING =
+  /^(SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID)$/;
 
 export function isSyncing(s: DrbdState | null): boolean {
   return s !== null && SYNCING.test(s.cstate);
@@ -127,7 +148,12 @@ export function resyncFigures(dv: DrbdVolume): ResyncFigures {
     return null;
   };
   const oos = pick('outOfSyncKiB');
-  return { outOfSyncBytes: oos === null ? null : oos * 1024, percent: pick('syncPercent'), etaSeconds: pick('syncEtaSeconds'), target };
+  return {
+    outOfSyncBytes: oos === null ? null : oos * 1024,
+    percent: pick('syncPercent'),
+    etaSeconds: pick('syncEtaSeconds'),
+    target,
+  };
 }
 
 /** "1.5Gi out of sync, 42.1% synced, ETA 3:05" (what is known of it). */
@@ -186,7 +212,9 @@ export function parseSplitBrainLog(text: string): SplitBrainEvidence {
   const resources = new Map<string, boolean>();
   for (const line of text.split('\n')) {
     const minor = /\bdrbd(\d+)\b/.exec(line)?.[1];
-    const res = /\bdrbd ([A-Za-z0-9_.+-]+)(?:\/\d+)?(?: drbd\d+)?:/.exec(line)?.[1] ?? /\bd-con ([A-Za-z0-9_.+-]+):/.exec(line)?.[1];
+    const res =
+      /\bdrbd ([A-Za-z0-9_.+-]+)(?:\/\d+)?(?: drbd\d+)?:/.exec(line)?.[1] ??
+      /\bd-con ([A-Za-z0-9_.+-]+):/.exec(line)?.[1];
     let mark: boolean | null = null;
     if (/Split-Brain detected but unresolved/i.test(line)) mark = true;
     else if (/conn\( [A-Za-z]+ -> Connected \)|Split-Brain detected, .*solved/.test(line)) mark = false;
@@ -209,11 +237,17 @@ const hasEvidence = (dv: DrbdVolume, e: SplitBrainEvidence | undefined) =>
  * log says dropped the connection over diverged data ("detected"); a side StandAlone with
  * the other side once Primary too but no log evidence left is "suspected". Never resolved here.
  */
-export function splitBrainOf(dv: DrbdVolume, evidence?: Partial<Record<PairRole, SplitBrainEvidence>>): SplitBrain | null {
+export function splitBrainOf(
+  dv: DrbdVolume,
+  evidence?: Partial<Record<PairRole, SplitBrainEvidence>>,
+): SplitBrain | null {
   const p = dv.hosts.primary.state;
   const b = dv.hosts.backup.state;
   if (p?.role === 'Primary' && b?.role === 'Primary' && !(p.cstate === 'Connected' && b.cstate === 'Connected'))
-    return { kind: 'both-primary', why: `both hosts are DRBD Primary for ${dv.resource} without a connection: each may hold writes the other lacks` };
+    return {
+      kind: 'both-primary',
+      why: `both hosts are DRBD Primary for ${dv.resource} without a connection: each may hold writes the other lacks`,
+    };
   const alone = ROLES.filter((r) => dv.hosts[r].state?.cstate === 'StandAlone');
   const logged = ROLES.filter((r) => hasEvidence(dv, evidence?.[r]));
   if (alone.length && logged.length)
@@ -241,7 +275,10 @@ export function drbdHealth(dv: DrbdVolume, evidence?: Partial<Record<PairRole, S
   const p = dv.hosts.primary.state!;
   const b = dv.hosts.backup.state!;
   if (isSyncing(p) || isSyncing(b)) return { kind: 'syncing', figures: resyncFigures(dv) };
-  for (const [r, s] of [['primary', p], ['backup', b]] as const) {
+  for (const [r, s] of [
+    ['primary', p],
+    ['backup', b],
+  ] as const) {
     if (s.cstate !== 'Connected')
       return {
         kind: 'bad',
@@ -285,7 +322,12 @@ export async function readSplitBrainEvidence(host: Host, timeoutMs = 15_000): Pr
 }
 
 /** Re-read one host's side of `dvs` (its inventory: DRBD state, mounts, exports). */
-export async function readSides(config: Config, role: PairRole, host: Host, dvs: readonly DrbdVolume[]): Promise<Map<string, DrbdSide>> {
+export async function readSides(
+  config: Config,
+  role: PairRole,
+  host: Host,
+  dvs: readonly DrbdVolume[],
+): Promise<Map<string, DrbdSide>> {
   const inv = await hostInventory(config, role, host);
   const d = drbdInventory(inv);
   const mounts = new Set(inv.mounts.map((m) => m.target));
@@ -306,9 +348,16 @@ export async function readSides(config: Config, role: PairRole, host: Host, dvs:
 }
 
 /** `dvs` with both sides read again. */
-export async function rereadPair(config: Config, hosts: Record<PairRole, Host>, dvs: readonly DrbdVolume[]): Promise<DrbdVolume[]> {
+export async function rereadPair(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  dvs: readonly DrbdVolume[],
+): Promise<DrbdVolume[]> {
   const [p, b] = await Promise.all(ROLES.map((r) => readSides(config, r, hosts[r], dvs)));
-  return dvs.map((dv) => ({ ...dv, hosts: { primary: p!.get(dv.id) ?? dv.hosts.primary, backup: b!.get(dv.id) ?? dv.hosts.backup } }));
+  return dvs.map((dv) => ({
+    ...dv,
+    hosts: { primary: p!.get(dv.id) ?? dv.hosts.primary, backup: b!.get(dv.id) ?? dv.hosts.backup },
+  }));
 }
 
 export interface WaitOptions {
@@ -326,7 +375,12 @@ export interface WaitOptions {
  * Poll both hosts until every volume of `dvs` is Connected and UpToDate on both (the resync
  * done), showing the slowest one's progress; throws with the figures when the time is up.
  */
-export async function waitResynced(config: Config, hosts: Record<PairRole, Host>, dvs: readonly DrbdVolume[], o: WaitOptions): Promise<DrbdVolume[]> {
+export async function waitResynced(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  dvs: readonly DrbdVolume[],
+  o: WaitOptions,
+): Promise<DrbdVolume[]> {
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const t0 = now();
@@ -336,15 +390,25 @@ export async function waitResynced(config: Config, hosts: Record<PairRole, Host>
     const judged = cur.map((dv) => ({ dv, h: drbdHealth(dv) }));
     const left = judged.filter((j) => j.h.kind !== 'ok');
     if (left.length === 0) return cur;
-    const hard = left.find((j) => j.h.kind === 'split-brain' || (j.h.kind === 'bad' && !/not Connected|disk is (Inconsistent|Outdated)/.test(j.h.why)));
+    const hard = left.find(
+      (j) =>
+        j.h.kind === 'split-brain' ||
+        (j.h.kind === 'bad' && !/not Connected|disk is (Inconsistent|Outdated)/.test(j.h.why)),
+    );
     const text = left
-      .map(({ dv, h }) => (h.kind === 'syncing' ? `${dv.id} ${progressBar(h.figures.percent)} ${formatFigures(h.figures)}` : `${dv.id}: ${(h as { why: string }).why}`))
+      .map(({ dv, h }) =>
+        h.kind === 'syncing'
+          ? `${dv.id} ${progressBar(h.figures.percent)} ${formatFigures(h.figures)}`
+          : `${dv.id}: ${(h as { why: string }).why}`,
+      )
       .join(' · ');
     o.progress?.(`DRBD resync: ${text}`);
     if (hard && hard.h.kind !== 'ok' && hard.h.kind !== 'syncing' && now() - t0 > Math.min(o.timeoutMs, 10_000))
       throw new Error(`${hard.dv.id}: ${hard.h.why}`);
     if (now() - t0 >= o.timeoutMs)
-      throw new Error(`the DRBD resync did not finish within ${Math.round(o.timeoutMs / 1000)} s: ${text}; it goes on by itself (see nfsctl status)`);
+      throw new Error(
+        `the DRBD resync did not finish within ${Math.round(o.timeoutMs / 1000)} s: ${text}; it goes on by itself (see nfsctl status)`,
+      );
     if (o.signal?.aborted) throw new Error('interrupted while waiting for the DRBD resync');
     await sleep(o.intervalMs ?? 2000);
   }
@@ -354,7 +418,13 @@ export async function waitResynced(config: Config, hosts: Record<PairRole, Host>
  * Poll `role` until it serves every volume of `dvs` (DRBD Primary, mounted at the path,
  * exported): the keepalived notify hook does that on MASTER. Returns the ms it took.
  */
-export async function waitServing(config: Config, role: PairRole, host: Host, dvs: readonly DrbdVolume[], o: WaitOptions): Promise<number> {
+export async function waitServing(
+  config: Config,
+  role: PairRole,
+  host: Host,
+  dvs: readonly DrbdVolume[],
+  o: WaitOptions,
+): Promise<number> {
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const t0 = now();

@@ -13,7 +13,10 @@ import { drbdVolumes, ROLES, type DrbdVolume } from './drbd-pair.js';
 
 /** The metadata's `drbd` record of a volume on `role` ({resource, minor, port}), if any. */
 function metaDrbd(dv: DrbdVolume, inv: HostInventory): { resource?: string; minor?: number; port?: number } | null {
-  const m = backendNamed(dv.view.backend).metaOnHost(inv, dv.view.identity) as { drbd?: Record<string, unknown> } | null | undefined;
+  const m = backendNamed(dv.view.backend).metaOnHost(inv, dv.view.identity) as
+    | { drbd?: Record<string, unknown> }
+    | null
+    | undefined;
   const d = m?.drbd;
   if (!d || typeof d !== 'object') return null;
   return {
@@ -33,7 +36,8 @@ export function drbdLintRules(
   for (const dv of dvs) {
     const problems: string[] = [];
     const files = { primary: dv.hosts.primary.file, backup: dv.hosts.backup.file };
-    for (const r of ROLES) if (inv[r].reachable && files[r] === null) problems.push(`${r} has no resource file for ${dv.resource}`);
+    for (const r of ROLES)
+      if (inv[r].reachable && files[r] === null) problems.push(`${r} has no resource file for ${dv.resource}`);
     if (files.primary !== null && files.backup !== null && files.primary !== files.backup)
       problems.push('the resource files differ between the hosts');
     for (const r of ROLES) {
@@ -45,18 +49,22 @@ export function drbdLintRules(
         continue;
       }
       if (spec.volumeId !== dv.id) problems.push(`${r}: the file is marked for ${spec.volumeId}, not ${dv.id}`);
-      if (spec.resource !== dv.resource) problems.push(`${r}: the file names resource ${spec.resource}, the metadata ${dv.resource}`);
+      if (spec.resource !== dv.resource)
+        problems.push(`${r}: the file names resource ${spec.resource}, the metadata ${dv.resource}`);
       const meta = metaOf(dv, inv[r]);
       if (!meta) problems.push(`${r}: the volume's metadata has no drbd record (resource, minor, port)`);
       else {
-        if (meta.minor !== undefined && meta.minor !== spec.minor) problems.push(`${r}: the file has minor ${spec.minor}, the metadata ${meta.minor}`);
-        if (meta.port !== undefined && meta.port !== spec.port) problems.push(`${r}: the file has port ${spec.port}, the metadata ${meta.port}`);
+        if (meta.minor !== undefined && meta.minor !== spec.minor)
+          problems.push(`${r}: the file has minor ${spec.minor}, the metadata ${meta.minor}`);
+        if (meta.port !== undefined && meta.port !== spec.port)
+          problems.push(`${r}: the file has port ${spec.port}, the metadata ${meta.port}`);
       }
       const addrs = spec.hosts.map((h) => h.address);
       for (const role of ROLES) {
         const a = config.hosts[role].address;
         // only comparable when the config names the host by its IP (DRBD takes no DNS name)
-        if (/^[0-9.]+$|:/.test(a) && !addrs.includes(a)) problems.push(`${r}: the file has no address ${a} (${role} in the config)`);
+        if (/^[0-9.]+$|:/.test(a) && !addrs.includes(a))
+          problems.push(`${r}: the file has no address ${a} (${role} in the config)`);
       }
     }
     out.push({
@@ -64,7 +72,9 @@ export function drbdLintRules(
       host: null,
       status: problems.length ? 'critical' : 'ok',
       title: `DRBD resource file of ${dv.id} the same on both hosts and as its metadata says`,
-      evidence: problems.length ? problems.join('; ') : `${dv.resource}: identical on both hosts, minor/port as in the metadata`,
+      evidence: problems.length
+        ? problems.join('; ')
+        : `${dv.resource}: identical on both hosts, minor/port as in the metadata`,
       ...(problems.length
         ? {
             fix: `compare ${dv.resource}.res on both hosts with \`drbdadm dump ${dv.resource}\`; nfsctl wrote it at create (a hand edit is not nfsctl's: restore it from the other host if that one agrees with the metadata, then drbdadm adjust ${dv.resource})`,

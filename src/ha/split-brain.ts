@@ -78,7 +78,12 @@ export interface SplitBrainReport {
 export async function readSplitBrain(
   config: Config,
   hosts: Record<PairRole, Host>,
-): Promise<{ dvs: DrbdVolume[]; evidence: Record<PairRole, SplitBrainEvidence>; vipHolder: PairRole | null; state: Awaited<ReturnType<typeof loadPairState>> }> {
+): Promise<{
+  dvs: DrbdVolume[];
+  evidence: Record<PairRole, SplitBrainEvidence>;
+  vipHolder: PairRole | null;
+  state: Awaited<ReturnType<typeof loadPairState>>;
+}> {
   const state = await loadPairState(config, hosts);
   const dvs = drbdVolumes(config, state.views, state.inv);
   // the kernel logs only matter when a side is StandAlone (DRBD dropped the connection)
@@ -94,10 +99,18 @@ export async function readSplitBrain(
 export function resolvable(dv: DrbdVolume, evidence?: Partial<Record<PairRole, SplitBrainEvidence>>): boolean {
   if (splitBrainOf(dv, evidence)) return true;
   const cs = ROLES.map((r) => dv.hosts[r].state?.cstate);
-  return cs.every((c) => c !== undefined) && cs.some((c) => c === 'StandAlone' || c === 'WFConnection' || c === 'Disconnecting' || c === 'Unconnected');
+  return (
+    cs.every((c) => c !== undefined) &&
+    cs.some((c) => c === 'StandAlone' || c === 'WFConnection' || c === 'Disconnecting' || c === 'Unconnected')
+  );
 }
 
-export function splitBrainReport(dvs: DrbdVolume[], evidence: Partial<Record<PairRole, SplitBrainEvidence>>, vipHolder: PairRole | null, now = new Date()): SplitBrainReport {
+export function splitBrainReport(
+  dvs: DrbdVolume[],
+  evidence: Partial<Record<PairRole, SplitBrainEvidence>>,
+  vipHolder: PairRole | null,
+  now = new Date(),
+): SplitBrainReport {
   return {
     checkedAt: now.toISOString(),
     vipHolder,
@@ -126,7 +139,9 @@ export function splitBrainReport(dvs: DrbdVolume[], evidence: Partial<Record<Pai
         why: h.kind === 'ok' ? null : h.kind === 'syncing' ? formatFigures(h.figures) : h.why,
         hosts: { primary: side('primary'), backup: side('backup') },
         resync: h.kind === 'syncing' ? h.figures : null,
-        resolve: resolvable(dv, evidence) ? `nfsctl ha split-brain resolve ${dv.id} --keep ${vipHolder ?? '<primary|backup>'}` : null,
+        resolve: resolvable(dv, evidence)
+          ? `nfsctl ha split-brain resolve ${dv.id} --keep ${vipHolder ?? '<primary|backup>'}`
+          : null,
       };
     }),
   };
@@ -137,7 +152,9 @@ export function renderSplitBrain(r: SplitBrainReport): string {
   const lines: string[] = [];
   const fine = r.volumes.filter((v) => !v.splitBrain && !v.resolve);
   for (const v of r.volumes.filter((x) => x.splitBrain || x.resolve)) {
-    lines.push(`${v.volume}  resource ${v.resource}${v.minor !== null ? `  /dev/drbd${v.minor}` : ''}  VIP on ${v.vipOn ?? 'NOBODY'}`);
+    lines.push(
+      `${v.volume}  resource ${v.resource}${v.minor !== null ? `  /dev/drbd${v.minor}` : ''}  VIP on ${v.vipOn ?? 'NOBODY'}`,
+    );
     lines.push(
       v.splitBrain
         ? `  SPLIT BRAIN (${v.splitBrain.kind}): ${v.splitBrain.why}`
@@ -149,7 +166,10 @@ export function renderSplitBrain(r: SplitBrainReport): string {
         `  ${role.padEnd(8)} ${s.text}${s.outOfSyncBytes !== null ? `; marked out of sync: ${formatSize(s.outOfSyncBytes)}` : ''}${v.vipOn === role ? '  <- VIP (clients see this side)' : ''}`,
       );
     }
-    if (v.resolve) lines.push(`  resolve (keeps ${v.vipOn ? `the VIP holder ${v.vipOn}'s` : "one side's"} data, discards the other's changes): ${v.resolve}`);
+    if (v.resolve)
+      lines.push(
+        `  resolve (keeps ${v.vipOn ? `the VIP holder ${v.vipOn}'s` : "one side's"} data, discards the other's changes): ${v.resolve}`,
+      );
   }
   if (fine.length)
     lines.push(
@@ -161,8 +181,11 @@ export function renderSplitBrain(r: SplitBrainReport): string {
 /** --keep: required, primary or backup. Checked before any host is contacted. */
 export function parseKeep(value: unknown): PairRole {
   if (value === undefined || value === null || value === '')
-    throw new UsageError('--keep is required: --keep primary or --keep backup (whose data is kept; the other host\'s changes since the split are discarded)');
-  if (value !== 'primary' && value !== 'backup') throw new UsageError(`--keep: expected primary or backup, got ${quoteValue(value)}`);
+    throw new UsageError(
+      "--keep is required: --keep primary or --keep backup (whose data is kept; the other host's changes since the split are discarded)",
+    );
+  if (value !== 'primary' && value !== 'backup')
+    throw new UsageError(`--keep: expected primary or backup, got ${quoteValue(value)}`);
   return value;
 }
 
@@ -176,14 +199,30 @@ const run = (argv: string[]) => ({ kind: 'run' as const, argv });
 function unexportStep(config: Config, dv: DrbdVolume, role: PairRole, why: string): Step {
   const ex = exporterOf(config);
   const served = dv.view.hosts[role];
-  const un = ex.unserveArgvs(config, dv.view.identity, served.clients.length ? served.clients : ['*'], dv.view.identity.exportId);
+  const un = ex.unserveArgvs(
+    config,
+    dv.view.identity,
+    served.clients.length ? served.clients : ['*'],
+    dv.view.identity.exportId,
+  );
   const serve = ex.serveArgvs(config, [dv.view.identity]);
   return {
     id: `${role}:unexport`,
     host: role,
     title: `unexport ${dv.path} on ${role} (${why})`,
-    action: { kind: 'fn', describe: un.map((a) => a.join(' ')).join('; '), fn: async (h) => void (await runAll(h, un)) },
-    undo: { title: `export ${dv.path} again`, action: { kind: 'fn', describe: serve.map((a) => a.join(' ')).join('; '), fn: async (h) => void (await runAll(h, serve)) } },
+    action: {
+      kind: 'fn',
+      describe: un.map((a) => a.join(' ')).join('; '),
+      fn: async (h) => void (await runAll(h, un)),
+    },
+    undo: {
+      title: `export ${dv.path} again`,
+      action: {
+        kind: 'fn',
+        describe: serve.map((a) => a.join(' ')).join('; '),
+        fn: async (h) => void (await runAll(h, serve)),
+      },
+    },
   };
 }
 
@@ -193,7 +232,11 @@ function exportStep(config: Config, dv: DrbdVolume, role: PairRole): Step {
     id: `${role}:export`,
     host: role,
     title: `export ${dv.path} on ${role} (the VIP holder serves it again)`,
-    action: { kind: 'fn', describe: serve.map((a) => a.join(' ')).join('; '), fn: async (h) => void (await runAll(h, serve)) },
+    action: {
+      kind: 'fn',
+      describe: serve.map((a) => a.join(' ')).join('; '),
+      fn: async (h) => void (await runAll(h, serve)),
+    },
     undo: null,
     noUndoReason: 'the VIP holder serving it is the normal state',
   };
@@ -244,11 +287,15 @@ export function planResolve(
   const K = o.keep;
   const D = peer(K);
   for (const r of ROLES) {
-    if (!dv.hosts[r].reachable) throw new PreconditionError(`${r} is unreachable: ${dv.hosts[r].error ?? '?'}; nothing was changed`);
+    if (!dv.hosts[r].reachable)
+      throw new PreconditionError(`${r} is unreachable: ${dv.hosts[r].error ?? '?'}; nothing was changed`);
     if (!dv.hosts[r].state)
-      throw new PreconditionError(`${dv.resource} is not up on ${r}${dv.hosts[r].error ? ` (${dv.hosts[r].error})` : ''}: nothing was changed`, {
-        hint: `on ${r}: drbdadm up ${dv.resource}, then nfsctl ha split-brain`,
-      });
+      throw new PreconditionError(
+        `${dv.resource} is not up on ${r}${dv.hosts[r].error ? ` (${dv.hosts[r].error})` : ''}: nothing was changed`,
+        {
+          hint: `on ${r}: drbdadm up ${dv.resource}, then nfsctl ha split-brain`,
+        },
+      );
   }
   if (!dv.device) throw new PreconditionError(`${dv.id}: its DRBD minor is not known; nothing was changed`);
   const sb = splitBrainOf(dv, evidence);
@@ -262,9 +309,12 @@ export function planResolve(
   const k = dv.hosts[K].state!;
   const d = dv.hosts[D].state!;
   if (k.disk !== 'UpToDate' && k.disk !== 'Consistent')
-    throw new PreconditionError(`${dv.id}: ${K}'s disk is ${k.disk}: its data cannot be the one kept; nothing was changed`, {
-      hint: `keep the other side: --keep ${D}`,
-    });
+    throw new PreconditionError(
+      `${dv.id}: ${K}'s disk is ${k.disk}: its data cannot be the one kept; nothing was changed`,
+      {
+        hint: `keep the other side: --keep ${D}`,
+      },
+    );
   const phases: Phase[] = [];
   const p1 = demoteSteps(config, dv, D, 'its changes are discarded');
   if (d.cstate !== 'StandAlone')
@@ -316,7 +366,11 @@ export function planResolve(
           kind: 'fn',
           describe: 'poll the DRBD state on both hosts, showing the resync progress',
           fn: async (_h, step) =>
-            void (await waitResynced(config, hosts, [dv], { timeoutMs: wait, signal: step.signal, progress: (t) => step.progress(t) })),
+            void (await waitResynced(config, hosts, [dv], {
+              timeoutMs: wait,
+              signal: step.signal,
+              progress: (t) => step.progress(t),
+            })),
         },
         undo: null,
         noUndoReason: 'a wait: changes nothing (the resync goes on by itself)',
@@ -330,7 +384,10 @@ export function planResolve(
     if (off.length) phases.push({ title: `${K}: hand ${dv.id} to the VIP holder ${D}`, steps: off });
   }
   if (H !== null && (H === D || dv.hosts[H].state?.role !== 'Primary' || !dv.hosts[H].mounted || !dv.hosts[H].served)) {
-    const s = H === D ? { role: 'Secondary', mounted: false, served: false } : { role: dv.hosts[H].state!.role, mounted: dv.hosts[H].mounted, served: dv.hosts[H].served };
+    const s =
+      H === D
+        ? { role: 'Secondary', mounted: false, served: false }
+        : { role: dv.hosts[H].state!.role, mounted: dv.hosts[H].mounted, served: dv.hosts[H].served };
     const steps: Step[] = [];
     if (s.role !== 'Primary')
       steps.push({
@@ -357,7 +414,10 @@ export function planResolve(
   };
   const notes = [
     `${dv.id} (${dv.resource}, ${dv.device}): ${sb ? `SPLIT BRAIN (${sb.kind}): ${sb.why}` : 'not connected; no split brain confirmed (no "Split-Brain detected" line in the kernel logs): the discarded side\'s writes since the disconnect are lost all the same'}`,
-    ...ROLES.map((r) => `${r}: ${sideText(dv.hosts[r])}; marked out of sync there: ${fig(r)}${H === r ? ' (VIP holder: clients see this side)' : ''}`),
+    ...ROLES.map(
+      (r) =>
+        `${r}: ${sideText(dv.hosts[r])}; marked out of sync there: ${fig(r)}${H === r ? ' (VIP holder: clients see this side)' : ''}`,
+    ),
     H === D
       ? `the VIP is on ${D}, whose changes are discarded: its clients lose what they wrote since the split and cannot use ${dv.id} from its unexport until the resync ends and ${D} serves ${K}'s data`
       : H === K
@@ -374,7 +434,9 @@ export function planResolve(
       `then resyncs ${K} -> ${D} and waits for it (up to ${formatEta(wait / 1000)})`,
     ],
     cleanupHint: `nfsctl ha split-brain  (then resolve ${dv.id} again)`,
-    audit: [{ event: 'drbd-split-brain-resolve', detail: `${dv.id} (${dv.resource}): kept ${K}, discarded ${D}'s changes` }],
+    audit: [
+      { event: 'drbd-split-brain-resolve', detail: `${dv.id} (${dv.resource}): kept ${K}, discarded ${D}'s changes` },
+    ],
   };
 }
 

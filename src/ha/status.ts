@@ -477,7 +477,10 @@ export function drbdWarnings(st: PairStatus): Warning[] {
         fix: v.resolve ? 'nfsctl ha split-brain' : `drbdadm status ${v.resource} on both hosts`,
       });
     else if (v.state === 'syncing')
-      w.push({ id: 'drbd-resync', message: `DRBD volume ${v.volume} is resyncing: ${v.why ?? ''}; a VIP move waits for it` });
+      w.push({
+        id: 'drbd-resync',
+        message: `DRBD volume ${v.volume} is resyncing: ${v.why ?? ''}; a VIP move waits for it`,
+      });
   }
   return w;
 }
@@ -490,9 +493,18 @@ export function renderDrbdStatus(st: PairStatus): string[] {
       const h = v.hosts[r];
       return `${r} ${h.text}${h.outOfSyncBytes ? ` oos ${formatSize(h.outOfSyncBytes)}` : ''}`;
     };
-    const tag = v.splitBrain ? 'SPLIT BRAIN' : v.state === 'ok' ? 'ok' : v.state === 'syncing' ? 'RESYNC' : 'NOT REPLICATING';
+    const tag = v.splitBrain
+      ? 'SPLIT BRAIN'
+      : v.state === 'ok'
+        ? 'ok'
+        : v.state === 'syncing'
+          ? 'RESYNC'
+          : 'NOT REPLICATING';
     lines.push(`drbd ${v.volume} (${v.resource}): ${tag}; ${side('primary')}; ${side('backup')}`);
-    if (v.resync) lines.push(`  resync${v.resync.target ? ` to ${v.resync.target}` : ''} ${progressBar(v.resync.percent)} ${v.why ?? ''}`);
+    if (v.resync)
+      lines.push(
+        `  resync${v.resync.target ? ` to ${v.resync.target}` : ''} ${progressBar(v.resync.percent)} ${v.why ?? ''}`,
+      );
   }
   return lines;
 }

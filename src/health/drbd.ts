@@ -37,7 +37,11 @@ export function drbdFindings(
   for (const dv of dvs) {
     const h = drbdHealth(dv, evidence);
     const sides = ROLES.map((r) => `${r}: ${sideText(dv.hosts[r])}`).join('; ');
-    const base = { id: `drbd:${dv.id}`, host: null, title: `DRBD volume ${dv.id} (${dv.resource}) replicates and is served` };
+    const base = {
+      id: `drbd:${dv.id}`,
+      host: null,
+      title: `DRBD volume ${dv.id} (${dv.resource}) replicates and is served`,
+    };
     if (h.kind === 'split-brain') {
       out.push({
         ...base,

@@ -21,10 +21,13 @@ export type { Replication } from '../core/backend-names.js';
  * backend; drbd: the drbd backend); without it, backends.lvm.replication decides. A
  * --replication with any other backend is a usage error (checked before anything runs).
  */
-export function createBackendFor(config: Config, asked: Backend | undefined, replication: Replication | undefined): Backend {
+export function createBackendFor(
+  config: Config,
+  asked: Backend | undefined,
+  replication: Replication | undefined,
+): Backend {
   const base = asked ?? config.backends.default;
-  if (replication === undefined)
-    return base === 'lvm' && config.backends.lvm?.replication === 'drbd' ? 'drbd' : base;
+  if (replication === undefined) return base === 'lvm' && config.backends.lvm?.replication === 'drbd' ? 'drbd' : base;
   const chosen = pick(base, replication);
   if (!configuredBackends(config).some((b) => b.name === chosen))
     throw new UsageError(`backend "${chosen}" is not configured (no backends.${chosen} in the config)`, {

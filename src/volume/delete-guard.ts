@@ -137,7 +137,8 @@ const REMOVE_FILE = [
 
 /** argv that removes the file `path` only when its first line is exactly `mark` (a resource file nfsctl wrote for this volume). */
 export function removeMarkedFileArgv(path: string, mark: string): string[] {
-  if (!path.startsWith('/') || posix.normalize(path) !== path) throw new Error(`internal: not a normalised path: ${path}`);
+  if (!path.startsWith('/') || posix.normalize(path) !== path)
+    throw new Error(`internal: not a normalised path: ${path}`);
   if (mark.length === 0 || mark.includes('\n')) throw new Error('internal: a file removal needs a one-line mark');
   return ['sh', '-c', REMOVE_FILE, 'nfsctl-rm-marked', path, mark];
 }

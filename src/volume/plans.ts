@@ -126,7 +126,10 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     phases.push({
       title: `create the ${b.noun} on both hosts`,
       steps: ROLES.flatMap((r) =>
-        createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, { createShared: false, active: false }),
+        createSteps(config, r, state.inv[r], v, input.backend, input.size, meta, {
+          createShared: false,
+          active: false,
+        }),
       ),
     });
     phases.push({

@@ -29,7 +29,10 @@ export async function runHandover(ctx: Context, kind: OpKind, o: HandoverCliOpti
     maxDelete,
     verify: o.verify ?? false,
     skipUnready: o.skipUnready ?? false,
-    resyncWaitMs: optionDuration('--resync-wait', o.resyncWait, DEFAULT_RESYNC_WAIT_MS, { minMs: 0, maxMs: 24 * 3_600_000 }),
+    resyncWaitMs: optionDuration('--resync-wait', o.resyncWait, DEFAULT_RESYNC_WAIT_MS, {
+      minMs: 0,
+      maxMs: 24 * 3_600_000,
+    }),
   };
   const t0 = Date.now();
   // reachability is part of preflight and comes first: a dead host must not leave half a lock

@@ -59,7 +59,7 @@ export function register(program: Command): void {
   const sb = ha
     .command('split-brain')
     .description(
-      'DRBD volumes: show per volume what diverged (each host\'s role, connection and disk state, where the VIP is, what each side marks out of sync); exit 1 when a split brain is found. nfsctl never resolves one by itself',
+      "DRBD volumes: show per volume what diverged (each host's role, connection and disk state, where the VIP is, what each side marks out of sync); exit 1 when a split brain is found. nfsctl never resolves one by itself",
     )
     .addOption(jsonFlag('print {"vipHolder", "volumes": [...]}'))
     .action(
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     ['for a script', 'nfsctl ha split-brain --json | jq ".volumes[] | select(.splitBrain)"'],
   ]);
   examples(resolve, [
-    ['see the plan keeping the primary\'s data', 'nfsctl ha split-brain resolve team-a/data --keep primary --dry-run'],
+    ["see the plan keeping the primary's data", 'nfsctl ha split-brain resolve team-a/data --keep primary --dry-run'],
     ['keep what the backup served', 'nfsctl ha split-brain resolve team-a/data --keep backup'],
   ]);
   examples(install, [

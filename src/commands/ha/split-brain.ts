@@ -46,7 +46,9 @@ export async function runSplitBrainResolve(ctx: Context, target: string, o: Reso
     if (!dv) {
       const v = state.views.find((x) => x.id === id);
       throw new PreconditionError(
-        v ? `${id} is a ${v.backend} volume, not a DRBD one: no split brain to resolve` : `no volume ${id} on either host`,
+        v
+          ? `${id} is a ${v.backend} volume, not a DRBD one: no split brain to resolve`
+          : `no volume ${id} on either host`,
         { hint: 'nfsctl ha split-brain lists the DRBD volumes' },
       );
     }
@@ -56,7 +58,8 @@ export async function runSplitBrainResolve(ctx: Context, target: string, o: Reso
       message: `This discards what ${keep === 'primary' ? 'backup' : 'primary'} wrote to ${id} since the split.`,
       expected: id,
     });
-    if (!o.dryRun && !o.json) ctx.out.line(`${id}: split brain resolved: ${keep}'s data kept, both hosts Connected and UpToDate`);
+    if (!o.dryRun && !o.json)
+      ctx.out.line(`${id}: split brain resolved: ${keep}'s data kept, both hosts Connected and UpToDate`);
   };
   if (o.dryRun) return body();
   return ctx.withPairLock(`ha split-brain resolve ${id}`, body);

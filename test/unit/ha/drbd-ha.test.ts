@@ -96,15 +96,29 @@ function dv(p: SideOpts, b: SideOpts, id = 'team-a/data'): DrbdVolume {
     served: s.served ?? false,
     file: s.resFile ?? null,
   });
-  return { id, path: identity.path, resource: RES, minor: 100, device: '/dev/drbd100', view, hosts: { primary: side(p), backup: side(b) } };
+  return {
+    id,
+    path: identity.path,
+    resource: RES,
+    minor: 100,
+    device: '/dev/drbd100',
+    view,
+    hosts: { primary: side(p), backup: side(b) },
+  };
 }
 
 const connected = () =>
   dv({ file: 'proc-drbd-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-secondary.txt' });
 const resyncing = () =>
-  dv({ file: 'proc-drbd-syncsource-87pct-with-status.txt', mounted: true, served: true }, { file: 'proc-drbd-synctarget-75pct-with-status.txt' });
+  dv(
+    { file: 'proc-drbd-syncsource-87pct-with-status.txt', mounted: true, served: true },
+    { file: 'proc-drbd-synctarget-75pct-with-status.txt' },
+  );
 const bothPrimary = () =>
-  dv({ file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-split-brain-backup.txt', mounted: true });
+  dv(
+    { file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true },
+    { file: 'proc-drbd-split-brain-backup.txt', mounted: true },
+  );
 const evidence = (): Record<PairRole, SplitBrainEvidence> => ({
   primary: parseSplitBrainLog(fx('dmesg-split-brain-primary.txt')),
   backup: parseSplitBrainLog(fx('dmesg-split-brain-backup.txt')),
@@ -127,11 +141,17 @@ describe('split brain, from the recorded DRBD 8.4 states and kernel logs', () =>
     expect(rejoin.minors.size + rejoin.resources.size).toBe(0);
   });
   it('one side demoted (StandAlone Secondary), the other StandAlone Primary: detected only with the kernel log evidence', () => {
-    const v = dv({ file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    const v = dv(
+      { file: 'proc-drbd-split-brain-primary.txt', mounted: true, served: true },
+      { file: 'proc-drbd-standalone-secondary.txt' },
+    );
     expect(splitBrainOf(v, evidence())?.kind).toBe('detected');
     // without the log lines both StandAlone is only suspected; with one side WFConnection it is "not connected"
     expect(splitBrainOf(v)?.kind).toBe('suspected');
-    const w = dv({ file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    const w = dv(
+      { file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true },
+      { file: 'proc-drbd-standalone-secondary.txt' },
+    );
     expect(splitBrainOf(w)).toBeNull();
     const h = drbdHealth(w);
     expect(h.kind).toBe('bad');
@@ -147,7 +167,12 @@ describe('split brain, from the recorded DRBD 8.4 states and kernel logs', () =>
     expect(progressBar(null)).toBe('[????????????????????]');
   });
   it('a StandAlone Inconsistent backup (interrupted resync) is not usable', () => {
-    const h = drbdHealth(dv({ file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-inconsistent.txt' }));
+    const h = drbdHealth(
+      dv(
+        { file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true },
+        { file: 'proc-drbd-standalone-inconsistent.txt' },
+      ),
+    );
     expect(h.kind).toBe('bad');
   });
 });
@@ -166,11 +191,18 @@ describe('switchover/failback readiness of the DRBD volumes', () => {
     expect((err as PreconditionError).hint).toMatch(/nfsctl ha split-brain resolve <volume> --keep primary\|backup/);
   });
   it('refuses a side that is not Connected (nothing replicates) and an Inconsistent side', () => {
-    const w = dv({ file: 'proc-drbd-wfconnection-primary-oos.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
-    expect(() => judgeForHandover([w], undefined, 'switchover', 600_000)).toThrow(/primary is WFConnection, not Connected/);
+    const w = dv(
+      { file: 'proc-drbd-wfconnection-primary-oos.txt', mounted: true, served: true },
+      { file: 'proc-drbd-standalone-secondary.txt' },
+    );
+    expect(() => judgeForHandover([w], undefined, 'switchover', 600_000)).toThrow(
+      /primary is WFConnection, not Connected/,
+    );
   });
   it('a resync short enough is waited for; longer than --resync-wait is refused with its figures', () => {
-    expect(judgeForHandover([resyncing(), connected()], undefined, 'failback', 600_000).map((d) => d.id)).toEqual(['team-a/data']);
+    expect(judgeForHandover([resyncing(), connected()], undefined, 'failback', 600_000).map((d) => d.id)).toEqual([
+      'team-a/data',
+    ]);
     expect(() => judgeForHandover([resyncing()], undefined, 'failback', 1000)).toThrow(
       /team-a\/data: resyncing to backup: 18\.88Mi out of sync, 75\.0% synced, ETA 0:04, longer than --resync-wait 0:01/,
     );
@@ -183,7 +215,10 @@ describe('switchover/failback readiness of the DRBD volumes', () => {
 describe('the handover plan with DRBD volumes (mixed pair: the rsync part stays)', () => {
   function cfg(): Config {
     return parseConfig(
-      testConfigYaml('/tmp/nfsctl-unit-drbd-ho').replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }') +
+      testConfigYaml('/tmp/nfsctl-unit-drbd-ho').replace(
+        'default: lvm\n  lvm: { vg: vgnfs }',
+        'default: xfsquota\n  xfsquota: { root: /nfs, quota: false }',
+      ) +
         'services:\n  manager: command\n  command: ["labsvc", "{action}", "{service}"]\n  names: { keepalived: keepalived, nfs: nfs-ganesha, rsyncd: rsync }\n',
     );
   }
@@ -195,7 +230,9 @@ describe('the handover plan with DRBD volumes (mixed pair: the rsync part stays)
       h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
       h.on(['true'], { exitCode: 0 });
       unitFactsOn(h, { rootMounted: true, rootEntries: 3, rootUsed: 1000 });
-      h.on(['rsync'], { stdout: '>f+++++++++ vol/new\n\nNumber of files: 2\nTotal transferred file size: 1,048,576 bytes\n' });
+      h.on(['rsync'], {
+        stdout: '>f+++++++++ vol/new\n\nNumber of files: 2\nTotal transferred file size: 1,048,576 bytes\n',
+      });
       return h;
     };
     return { primary: mk('primary'), backup: mk('backup') };
@@ -249,7 +286,9 @@ describe('the waits', () => {
     });
     expect(drbdHealth(out[0]!).kind).toBe('ok');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toBe('DRBD resync: team-a/data [###############.....] 75.0% 18.88Mi out of sync, 75.0% synced, ETA 0:04');
+    expect(lines[0]).toBe(
+      'DRBD resync: team-a/data [###############.....] 75.0% 18.88Mi out of sync, 75.0% synced, ETA 0:04',
+    );
   });
   it('waitResynced gives up at its deadline with the figures', async () => {
     let t = 0;
@@ -263,7 +302,10 @@ describe('the waits', () => {
     ).rejects.toThrow(/did not finish within 5 s: .*18\.88Mi out of sync.*goes on by itself/);
   });
   it('waitServing returns once the new holder is Primary, mounted and exported; else names what is missing', async () => {
-    const served = dv({ file: 'proc-drbd-secondary.txt' }, { file: 'proc-drbd-primary.txt', mounted: true, served: true });
+    const served = dv(
+      { file: 'proc-drbd-secondary.txt' },
+      { file: 'proc-drbd-primary.txt', mounted: true, served: true },
+    );
     const seq = [connected(), served];
     const ms = await waitServing(config, 'backup', hosts.backup, [connected()], {
       timeoutMs: 10_000,
@@ -279,13 +321,18 @@ describe('the waits', () => {
         sleep: async (x) => void (t += x),
         reread: async () => [connected()],
       }),
-    ).rejects.toThrow(/backup holds the VIP but does not serve every DRBD volume after 1 s: team-a\/data: DRBD Secondary, not mounted, not exported/);
+    ).rejects.toThrow(
+      /backup holds the VIP but does not serve every DRBD volume after 1 s: team-a\/data: DRBD Secondary, not mounted, not exported/,
+    );
   });
 });
 
 describe('ha split-brain resolve', () => {
   const hosts = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
-  const steps = (p: ReturnType<typeof planResolve>) => p.phases.flatMap((ph) => ph.steps.map((s) => `${s.host}|${s.id}|${s.action.kind === 'run' ? s.action.argv.join(' ') : ''}`));
+  const steps = (p: ReturnType<typeof planResolve>) =>
+    p.phases.flatMap((ph) =>
+      ph.steps.map((s) => `${s.host}|${s.id}|${s.action.kind === 'run' ? s.action.argv.join(' ') : ''}`),
+    );
 
   it('--keep is required and must be primary or backup', () => {
     expect(() => parseKeep(undefined)).toThrow(UsageError);
@@ -319,7 +366,9 @@ describe('ha split-brain resolve', () => {
     expect(s).toContain('backup|backup:drbd-discard|drbdadm connect --discard-my-data nfsctl-fix');
     expect(s).toContain('primary|primary:drbd-connect|drbdadm connect nfsctl-fix');
     expect(s).toContain(`backup|backup:umount|umount ${bothPrimary().path}`);
-    expect(p.summary![0]).toMatch(/KEEPS primary's data of team-a\/data; DISCARDS what backup wrote since the split \(~2\.04Mi marked there\)/);
+    expect(p.summary![0]).toMatch(
+      /KEEPS primary's data of team-a\/data; DISCARDS what backup wrote since the split \(~2\.04Mi marked there\)/,
+    );
     expect(p.notes!.join('\n')).toMatch(/SPLIT BRAIN \(both-primary\)/);
     expect(p.notes!.join('\n')).toMatch(/the VIP is on primary, whose data is kept/);
   });
@@ -339,23 +388,53 @@ describe('ha split-brain resolve', () => {
       'primary|primary:export',
     ]);
     expect(steps(p)).toContain('primary|primary:mount|mount -t xfs /dev/drbd100 ' + bothPrimary().path);
-    expect(p.notes!.join('\n')).toMatch(/the VIP is on primary, whose changes are discarded: its clients lose what they wrote since the split/);
+    expect(p.notes!.join('\n')).toMatch(
+      /the VIP is on primary, whose changes are discarded: its clients lose what they wrote since the split/,
+    );
   });
   it('a discarded side still waiting for its peer (WFConnection) is disconnected first; a kept side that is not StandAlone is not reconnected', () => {
-    const v = dv({ file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-secondary.txt' });
+    const v = dv(
+      { file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true },
+      { file: 'proc-drbd-standalone-secondary.txt' },
+    );
     const p = planResolve(config, v, 'primary', {}, { keep: 'backup' }, hosts);
     const ids = steps(p).map((x) => x.split('|')[1]);
-    expect(ids.slice(0, 5)).toEqual(['primary:unexport', 'primary:umount', 'primary:drbd-disconnect', 'primary:drbd-secondary', 'primary:drbd-discard']);
+    expect(ids.slice(0, 5)).toEqual([
+      'primary:unexport',
+      'primary:umount',
+      'primary:drbd-disconnect',
+      'primary:drbd-secondary',
+      'primary:drbd-discard',
+    ]);
     expect(ids).toContain('backup:drbd-connect'); // the backup is StandAlone
-    const q = planResolve(config, dv({ file: 'proc-drbd-standalone-secondary.txt' }, { file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true }), 'backup', {}, { keep: 'backup' }, hosts);
+    const q = planResolve(
+      config,
+      dv(
+        { file: 'proc-drbd-standalone-secondary.txt' },
+        { file: 'proc-drbd-wfconnection-primary.txt', mounted: true, served: true },
+      ),
+      'backup',
+      {},
+      { keep: 'backup' },
+      hosts,
+    );
     expect(steps(q).map((x) => x.split('|')[1])).toEqual(['primary:drbd-discard', 'backup:drbd-resync']);
   });
   it('refuses when there is nothing to resolve, the kept side is Inconsistent, or a side is not up', () => {
-    expect(() => planResolve(config, connected(), 'primary', {}, { keep: 'primary' }, hosts)).toThrow(/no split brain to resolve: Connected and UpToDate on both hosts; nothing was changed/);
-    const inc = dv({ file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true }, { file: 'proc-drbd-standalone-inconsistent.txt' });
-    expect(() => planResolve(config, inc, 'primary', {}, { keep: 'backup' }, hosts)).toThrow(/backup's disk is Inconsistent: its data cannot be the one kept/);
+    expect(() => planResolve(config, connected(), 'primary', {}, { keep: 'primary' }, hosts)).toThrow(
+      /no split brain to resolve: Connected and UpToDate on both hosts; nothing was changed/,
+    );
+    const inc = dv(
+      { file: 'proc-drbd-wfconnection-peer-inconsistent.txt', mounted: true, served: true },
+      { file: 'proc-drbd-standalone-inconsistent.txt' },
+    );
+    expect(() => planResolve(config, inc, 'primary', {}, { keep: 'backup' }, hosts)).toThrow(
+      /backup's disk is Inconsistent: its data cannot be the one kept/,
+    );
     const down = dv({ file: 'proc-drbd-split-brain-primary.txt' }, { file: null });
-    expect(() => planResolve(config, down, 'primary', {}, { keep: 'primary' }, hosts)).toThrow(/nfsctl-fix is not up on backup/);
+    expect(() => planResolve(config, down, 'primary', {}, { keep: 'primary' }, hosts)).toThrow(
+      /nfsctl-fix is not up on backup/,
+    );
   });
   it('applied (up to the wait), the commands run on the right hosts in the plan order', async () => {
     const pair = { primary: fakeStorageHost('primary'), backup: fakeStorageHost('backup') };
@@ -370,20 +449,38 @@ describe('ha split-brain resolve', () => {
       host: (n) => pair[n as PairRole],
       interrupts: new Interrupts(),
     });
-    await runner.run(plan, { dryRun: false, yes: true, json: false, interactive: false, confirm: { kind: 'type', message: '', expected: 'team-a/data' } });
+    await runner.run(plan, {
+      dryRun: false,
+      yes: true,
+      json: false,
+      interactive: false,
+      confirm: { kind: 'type', message: '', expected: 'team-a/data' },
+    });
     const drbd = (h: FakeHost) => h.commandLines().filter((l) => /^(drbdadm|umount|mount)\b/.test(l));
-    expect(drbd(pair.backup)).toEqual([`umount ${bothPrimary().path}`, 'drbdadm secondary nfsctl-fix', 'drbdadm connect --discard-my-data nfsctl-fix']);
+    expect(drbd(pair.backup)).toEqual([
+      `umount ${bothPrimary().path}`,
+      'drbdadm secondary nfsctl-fix',
+      'drbdadm connect --discard-my-data nfsctl-fix',
+    ]);
     expect(drbd(pair.primary)).toEqual(['drbdadm connect nfsctl-fix']);
     // the primary keeps serving: nothing unexported there
     expect(pair.primary.commandLines().some((l) => l.includes('RemoveExport'))).toBe(false);
   });
   it('the show command says per volume what diverged, where the VIP is and how to resolve it', () => {
-    const r = splitBrainReport([bothPrimary(), connected()].map((d, i) => (i ? { ...d, id: 'team-b/ok' } : d)), evidence(), 'primary');
+    const r = splitBrainReport(
+      [bothPrimary(), connected()].map((d, i) => (i ? { ...d, id: 'team-b/ok' } : d)),
+      evidence(),
+      'primary',
+    );
     const text = renderSplitBrain(r);
     expect(text).toMatch(/team-a\/data {2}resource nfsctl-fix {2}\/dev\/drbd100 {2}VIP on primary/);
     expect(text).toMatch(/SPLIT BRAIN \(both-primary\)/);
-    expect(text).toMatch(/primary {2}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; marked out of sync: 40Ki {2}<- VIP/);
-    expect(text).toMatch(/backup {3}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted; marked out of sync: 2\.04Mi/);
+    expect(text).toMatch(
+      /primary {2}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; marked out of sync: 40Ki {2}<- VIP/,
+    );
+    expect(text).toMatch(
+      /backup {3}Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted; marked out of sync: 2\.04Mi/,
+    );
     expect(text).toMatch(/nfsctl ha split-brain resolve team-a\/data --keep primary/);
     expect(text).toMatch(/1 DRBD volume\(s\) without a split brain: team-b\/ok \(Connected, UpToDate\)/);
     expect(r.volumes[0]!.hosts.backup.outOfSyncBytes).toBe(2092 * 1024);
@@ -402,30 +499,54 @@ describe('health, status and ha lint of the DRBD volumes', () => {
     expect(drbdFindings(config, [connected()], 'primary')[0]!.status).toBe('ok');
     const wrong = drbdFindings(config, [connected()], 'backup')[0]!;
     expect(wrong.status).toBe('critical');
-    expect(wrong.evidence).toMatch(/the VIP holder backup does not serve it \(DRBD Secondary, not mounted, not exported\); primary \(no VIP\) is Primary too/);
+    expect(wrong.evidence).toMatch(
+      /the VIP holder backup does not serve it \(DRBD Secondary, not mounted, not exported\); primary \(no VIP\) is Primary too/,
+    );
     expect(wrong.fix).toMatch(/on backup: nfsctl ha notify INSTANCE \S+ MASTER/);
   });
   it('status: per volume a line (with the bar while resyncing) and the warnings', () => {
-    const st = { drbd: splitBrainReport([bothPrimary(), resyncing()].map((d, i) => (i ? { ...d, id: 'team-b/sync' } : d)), evidence(), 'primary').volumes } as PairStatus;
+    const st = {
+      drbd: splitBrainReport(
+        [bothPrimary(), resyncing()].map((d, i) => (i ? { ...d, id: 'team-b/sync' } : d)),
+        evidence(),
+        'primary',
+      ).volumes,
+    } as PairStatus;
     const lines = renderDrbdStatus(st);
     expect(lines[0]).toMatch(/^drbd team-a\/data \(nfsctl-fix\): SPLIT BRAIN; primary Primary\/Unknown StandAlone/);
-    expect(lines[1]).toMatch(/^drbd team-b\/sync \(nfsctl-fix\): RESYNC; primary Primary\/Secondary SyncSource UpToDate\/Inconsistent/);
+    expect(lines[1]).toMatch(
+      /^drbd team-b\/sync \(nfsctl-fix\): RESYNC; primary Primary\/Secondary SyncSource UpToDate\/Inconsistent/,
+    );
     expect(lines[2]).toMatch(/^ {2}resync to backup \[###############\.\.\.\.\.\] 75\.0%/);
     expect(drbdWarnings(st).map((w) => w.id)).toEqual(['drbd-split-brain', 'drbd-resync']);
   });
   it('ha lint: the resource files must be on both hosts, the same, and as the metadata says', () => {
     const file = fx('drbdadm-dump.txt'); // not nfsctl's (no mark): refused as such
     const ours = `# nfsctl: managed resource for team-a/data; do not edit\nresource "nfsctl-fix" {\n  net {\n    protocol C;\n  }\n  on "primary" {\n    device /dev/drbd100 minor 100;\n    disk "/dev/vgnfs/fix";\n    meta-disk internal;\n    address ipv4 198.51.100.11:7790;\n  }\n  on "backup" {\n    device /dev/drbd100 minor 100;\n    disk "/dev/vgnfs/fix";\n    meta-disk internal;\n    address ipv4 198.51.100.12:7790;\n  }\n}\n`;
-    const inv: Record<PairRole, HostInventory> = { primary: emptyInventory('primary'), backup: emptyInventory('backup') };
+    const inv: Record<PairRole, HostInventory> = {
+      primary: emptyInventory('primary'),
+      backup: emptyInventory('backup'),
+    };
     const meta = () => ({ resource: RES, minor: 100, port: 7790 });
     const lint = (p: string | null, b: string | null, m = meta) =>
-      drbdLintRules(config, inv, [dv({ file: 'proc-drbd-primary.txt', resFile: p }, { file: 'proc-drbd-secondary.txt', resFile: b })], m)[0]!;
+      drbdLintRules(
+        config,
+        inv,
+        [dv({ file: 'proc-drbd-primary.txt', resFile: p }, { file: 'proc-drbd-secondary.txt', resFile: b })],
+        m,
+      )[0]!;
     expect(lint(ours, ours)).toMatchObject({ id: 'drbd-resource:team-a/data', status: 'ok' });
-    expect(lint(ours, ours.replace('7790;\n  }\n}', '7791;\n  }\n}')).evidence).toMatch(/the resource files differ between the hosts/);
+    expect(lint(ours, ours.replace('7790;\n  }\n}', '7791;\n  }\n}')).evidence).toMatch(
+      /the resource files differ between the hosts/,
+    );
     expect(lint(ours, null).evidence).toMatch(/backup has no resource file for nfsctl-fix/);
-    expect(lint(ours, ours, () => ({ resource: RES, minor: 101, port: 7790 })).evidence).toMatch(/the file has minor 100, the metadata 101/);
+    expect(lint(ours, ours, () => ({ resource: RES, minor: 101, port: 7790 })).evidence).toMatch(
+      /the file has minor 100, the metadata 101/,
+    );
     expect(lint(file, file).evidence).toMatch(/does not read as nfsctl's/);
-    expect(lint(ours.replace('team-a/data', 'team-b/other'), ours.replace('team-a/data', 'team-b/other')).evidence).toMatch(/marked for team-b\/other, not team-a\/data/);
+    expect(
+      lint(ours.replace('team-a/data', 'team-b/other'), ours.replace('team-a/data', 'team-b/other')).evidence,
+    ).toMatch(/marked for team-b\/other, not team-a\/data/);
   });
 });
 
@@ -479,7 +600,10 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
         ...(role === 'primary' ? { mounts: `/dev/drbd100 ${v.path} xfs rw 0 0\n` } : {}),
       });
       h.files.set('/proc/drbd', proc);
-      h.on((a) => a[0] === 'sh' && a[3] === 'nfsctl-drbd', () => ({ stdout: `==> ${RESN}.res <==\n${file}\n` }));
+      h.on(
+        (a) => a[0] === 'sh' && a[3] === 'nfsctl-drbd',
+        () => ({ stdout: `==> ${RESN}.res <==\n${file}\n` }),
+      );
       const running = new Set(['nfs-server', 'rsync', ...(role === 'primary' ? ['keepalived'] : [])]);
       h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
       h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
@@ -495,28 +619,42 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
   /** Nothing but reads ran: no service action, no drbdadm, no (u)mount, no exportfs change, no write. */
   const onlyReads = (h: FakeHost) =>
     h.writes.length === 0 &&
-    !h.commandLines().some((l) => /^(labsvc (start|stop|enable|disable)|drbdadm|umount|mount |exportfs -(r|u|o))/.test(l));
+    !h
+      .commandLines()
+      .some((l) => /^(labsvc (start|stop|enable|disable)|drbdadm|umount|mount |exportfs -(r|u|o))/.test(l));
 
   it('a split brain is refused with what diverged, and nothing but reads ran on either host', async () => {
     const config = cfg();
     const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
     const err = await handoverPreflight(config, hosts, OPTS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreconditionError);
-    expect((err as Error).message).toMatch(/team-a\/data: SPLIT BRAIN: both hosts are DRBD Primary for nfsctl-pv_team-a_data/);
-    expect((err as Error).message).toMatch(/primary: Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; backup: Primary\/Unknown StandAlone/);
+    expect((err as Error).message).toMatch(
+      /team-a\/data: SPLIT BRAIN: both hosts are DRBD Primary for nfsctl-pv_team-a_data/,
+    );
+    expect((err as Error).message).toMatch(
+      /primary: Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported; backup: Primary\/Unknown StandAlone/,
+    );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
   it('a StandAlone backup with the kernel log line is a (detected) split brain too', async () => {
     const config = cfg();
-    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-standalone-secondary.txt'));
-    await expect(handoverPreflight(config, hosts, OPTS)).rejects.toThrow(/SPLIT BRAIN: DRBD found diverged data on reconnect/);
+    const hosts = pair(
+      config,
+      procOf('proc-drbd-split-brain-primary.txt'),
+      procOf('proc-drbd-standalone-secondary.txt'),
+    );
+    await expect(handoverPreflight(config, hosts, OPTS)).rejects.toThrow(
+      /SPLIT BRAIN: DRBD found diverged data on reconnect/,
+    );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
   it('Connected and UpToDate: the plan has no copy of the DRBD volume and its VIP move waits until the backup serves it', async () => {
     const config = cfg();
     const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
     const f = await handoverPreflight(config, hosts, OPTS);
-    expect(f.drbd!.map((d) => `${d.id} ${d.resource} ${d.device}`)).toEqual(['team-a/data nfsctl-pv_team-a_data /dev/drbd100']);
+    expect(f.drbd!.map((d) => `${d.id} ${d.resource} ${d.device}`)).toEqual([
+      'team-a/data nfsctl-pv_team-a_data /dev/drbd100',
+    ]);
     expect(f.units.flatMap((u) => u.volumes)).not.toContain('team-a/data');
     const { plan } = planHandover(config, hosts, f, OPTS);
     const steps = plan.phases.flatMap((p) => p.steps);
@@ -549,8 +687,12 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     const config = cfg();
     const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
     const f = fakeContext(config, { primary: hosts.primary as never, backup: hosts.backup as never });
-    await expect(runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'backup', dryRun: true })).rejects.toThrow(/no split brain to resolve/);
-    await expect(runSplitBrainResolve(f.ctx, 'team-a/other', { keep: 'backup', dryRun: true })).rejects.toThrow(/no volume team-a\/other on either host/);
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/data', { keep: 'backup', dryRun: true })).rejects.toThrow(
+      /no split brain to resolve/,
+    );
+    await expect(runSplitBrainResolve(f.ctx, 'team-a/other', { keep: 'backup', dryRun: true })).rejects.toThrow(
+      /no volume team-a\/other on either host/,
+    );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
   it('ha lint on the hosts: the same marked file on both, as the metadata says, is ok', async () => {
@@ -563,13 +705,19 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     const config = cfg();
     const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
     const inv = await pairInventory(config, hosts);
-    const [finding] = await drbdChecks(config, hosts, new Map(Object.entries(inv) as [PairRole, HostInventory][]), ['primary']);
+    const [finding] = await drbdChecks(config, hosts, new Map(Object.entries(inv) as [PairRole, HostInventory][]), [
+      'primary',
+    ]);
     expect(finding).toMatchObject({ id: 'drbd:team-a/data', status: 'critical' });
     expect(finding!.evidence).toMatch(/^SPLIT BRAIN: both hosts are DRBD Primary/);
     const st = await gatherStatus(config, hosts);
-    expect(st.drbd!.map((v) => [v.volume, v.state, v.splitBrain?.kind])).toEqual([['team-a/data', 'split-brain', 'both-primary']]);
+    expect(st.drbd!.map((v) => [v.volume, v.state, v.splitBrain?.kind])).toEqual([
+      ['team-a/data', 'split-brain', 'both-primary'],
+    ]);
     expect(st.warnings.map((w) => w.id)).toContain('drbd-split-brain');
-    expect(renderStatus(st)).toMatch(/drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/);
+    expect(renderStatus(st)).toMatch(
+      /drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/,
+    );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
   });
 });
