@@ -13,6 +13,22 @@ const sums = async (host: 'primary' | 'backup') =>
 const SOCK = `${NS}-tmux`;
 const EXIT_FILE = `/tmp/${NS}-intr.exit`;
 const tmux = (args: string[]) => run('tmux', ['-L', SOCK, ...args]);
+
+/**
+ * A fresh detached session: the previous one is killed first, and a server still shutting down
+ * right after kill-server refuses new sessions for a moment, so try again briefly (a CI run on
+ * 2026-12-02 failed there with exit 1).
+ */
+async function freshSession(cmd: string) {
+  await tmux(['kill-server']).catch(() => undefined);
+  let r = await tmux(['new-session', '-d', '-s', 'intr', '-x', '80', '-y', '24', 'bash', '-c', cmd]);
+  for (let i = 0; i < 20 && r.exitCode !== 0; i++) {
+    await new Promise((res) => setTimeout(res, 250));
+    await tmux(['kill-server']).catch(() => undefined);
+    r = await tmux(['new-session', '-d', '-s', 'intr', '-x', '80', '-y', '24', 'bash', '-c', cmd]);
+  }
+  return r;
+}
 /** The visible 80x24 screen as is, or (history) the whole scrollback with wrapped lines joined. */
 const screen = async (history = false) =>
   (await tmux(['capture-pane', '-p', '-t', 'intr', ...(history ? ['-J', '-S', '-400'] : [])])).stdout;
@@ -89,9 +105,8 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       await labExecOk('primary', ['labsvc', 'start', 'nfs-ganesha']);
 
       rmSync(EXIT_FILE, { force: true });
-      await tmux(['kill-server']).catch(() => undefined);
       const cmd = `cd / && NFSLAB_NS=${NS} bash ${LAB_SH} exec primary -- env TERM=xterm nfsctl failback; echo "$?" > ${EXIT_FILE}; sleep 900`;
-      const started = await tmux(['new-session', '-d', '-s', 'intr', '-x', '80', '-y', '24', 'bash', '-c', cmd]);
+      const started = await freshSession(cmd);
       expect(started.exitCode, started.stderr).toBe(0);
 
       // the confirmation screen: the question on the last line in use, the plan's end above it
@@ -158,12 +173,10 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
         );
       for (const mode of ['sigterm', 'timeout'] as const) {
         rmSync(EXIT_FILE, { force: true });
-        await tmux(['kill-server']).catch(() => undefined);
         const env = mode === 'timeout' ? 'NFSCTL_PROMPT_TIMEOUT=4' : 'NFSCTL_PROMPT_TIMEOUT=10m';
         const cmd = `cd / && NFSLAB_NS=${NS} bash ${LAB_SH} exec primary -- env TERM=xterm ${env} nfsctl switchover; echo "$?" > ${EXIT_FILE}; sleep 900`;
-        expect(
-          (await tmux(['new-session', '-d', '-s', 'intr', '-x', '80', '-y', '24', 'bash', '-c', cmd])).exitCode,
-        ).toBe(0);
+        const started = await freshSession(cmd);
+        expect(started.exitCode, started.stderr).toBe(0);
         await waitFor(async () => /to confirm\)/.test(await screen()), 120_000, 300);
         expect(await lockHeld()).toEqual([true, true]); // the plan was read under the lock
         if (mode === 'sigterm') {
