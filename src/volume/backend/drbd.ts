@@ -53,7 +53,7 @@ import { removeMarkedFileArgv, removeOwnedLvArgv } from '../delete-guard.js';
 import { nfsPvSource, type BackendPairState, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { growfsStep, mkdirStep, rmdirStep, roomStatus } from './steps.js';
-import { lvsArgv, vgsArgv } from './lvm.js';
+import { lvTagMetaWrite, lvsArgv, vgsArgv } from './lvm.js';
 
 const range = (def: { first: number; last: number }, min: number, max: number) =>
   z
@@ -656,30 +656,7 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
       const lv = lvNamed(state.inv[role], view.identity.lv);
       const meta = drbdMetaOf(lv);
       if (!lv || !meta) return [];
-      const argv = (a: string[], d: string[]) => [
-        'lvchange',
-        ...lvmArgs(config),
-        ...d.flatMap((t) => ['--deltag', t]),
-        ...a.flatMap((t) => ['--addtag', t]),
-        `${vg}/${view.identity.lv}`,
-      ];
-      return [
-        {
-          role,
-          meta,
-          write(next: VolumeMetaInput) {
-            const { add, remove } = planTagUpdate(lv.tags, next);
-            const back = planTagUpdate([...lv.tags.filter((t) => !remove.includes(t)), ...add], meta);
-            return {
-              action: { kind: 'run' as const, argv: argv(add, remove) },
-              undo: {
-                title: 'restore the LV tags',
-                action: { kind: 'run' as const, argv: argv(back.add, back.remove) },
-              },
-            };
-          },
-        },
-      ];
+      return [lvTagMetaWrite(config, vg, role, lv, meta)];
     });
   },
 

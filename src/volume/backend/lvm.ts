@@ -2,7 +2,7 @@
 // path, on each host (mirrored: rsync keeps the copies in step). Metadata: the LV's tags.
 import { dfUsage } from '../../core/usage.js';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.js';
+import type { Config, PairRole } from '../../config/schema.js';
 import type { Step } from '../../plan/plan.js';
 import * as cv from '../../core/config-values.js';
 import { checked } from '../../config/checked.js';
@@ -23,7 +23,7 @@ import { formatSize, roundUpTo } from '../../core/sizes.js';
 import { lvmArgs, type HostInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { removeOwnedLvArgv } from '../delete-guard.js';
-import { nfsPvSource, type VolumeBackend } from './contract.js';
+import { nfsPvSource, type MetaWrite, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { fstabStep, growfsStep, mkdirStep, rmdirStep, roomStatus } from './steps.js';
 
@@ -58,36 +58,45 @@ function sameVolume(m: { namespace: string; name: string } | null | undefined, v
   return m !== null && m !== undefined && m.namespace === v.ref.namespace && m.name === v.ref.name;
 }
 
+/** A metadata rewrite in an LV's tags (lvchange --deltag/--addtag), undone by the reverse tag update: lvm's and drbd's records. */
+export function lvTagMetaWrite(config: Config, vg: string, role: PairRole, lv: LvmLv, meta: VolumeMeta): MetaWrite {
+  const argv = (a: string[], d: string[]) => [
+    'lvchange',
+    ...lvmArgs(config),
+    ...d.flatMap((t) => ['--deltag', t]),
+    ...a.flatMap((t) => ['--addtag', t]),
+    `${vg}/${lv.name}`,
+  ];
+  return {
+    role,
+    meta,
+    write(next: VolumeMetaInput) {
+      const { add, remove } = planTagUpdate(lv.tags, next);
+      const back = planTagUpdate([...lv.tags.filter((t) => !remove.includes(t)), ...add], meta);
+      return {
+        action: { kind: 'run' as const, argv: argv(add, remove) },
+        undo: {
+          title: 'restore the LV tags',
+          action: { kind: 'run' as const, argv: argv(back.add, back.remove) },
+        },
+      };
+    },
+  };
+}
+
+/** An lvs/vgs report of `vg` in JSON with sizes in bytes, no suffix: the one shape nfsctl parses. */
+function lvmReportArgv(config: Config, command: 'lvs' | 'vgs', fields: string, vg: string): string[] {
+  return [command, ...lvmArgs(config), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, vg];
+}
+
 /** Every LV of `vg` with what nfsctl reads of it (JSON, bytes): the inventory's and the unmanaged scan's one lvs. */
 export function lvsArgv(config: Config, vg: string): string[] {
-  return [
-    'lvs',
-    ...lvmArgs(config),
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid',
-    vg,
-  ];
+  return lvmReportArgv(config, 'lvs', 'lv_name,vg_name,lv_size,lv_tags,lv_attr,lv_path,lv_uuid', vg);
 }
 
 /** The VG's size, free space and extent size (JSON, bytes). */
 export function vgsArgv(config: Config, vg: string): string[] {
-  return [
-    'vgs',
-    ...lvmArgs(config),
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,vg_extent_size',
-    vg,
-  ];
+  return lvmReportArgv(config, 'vgs', 'vg_name,vg_size,vg_free,vg_extent_size', vg);
 }
 
 export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
@@ -309,30 +318,7 @@ export const lvmBackend: VolumeBackend<'lvm', typeof section> = {
       const lv = state.inv[role].lvs.find((l) => l.name === view.identity.lv);
       const meta: VolumeMeta | null = lv ? decodeMetaTags(lv.tags) : null;
       if (!lv || !meta) return [];
-      const argv = (a: string[], d: string[]) => [
-        'lvchange',
-        ...lvmArgs(config),
-        ...d.flatMap((t) => ['--deltag', t]),
-        ...a.flatMap((t) => ['--addtag', t]),
-        `${lvm.vg}/${view.identity.lv}`,
-      ];
-      return [
-        {
-          role,
-          meta,
-          write(next: VolumeMetaInput) {
-            const { add, remove } = planTagUpdate(lv.tags, next);
-            const back = planTagUpdate([...lv.tags.filter((t) => !remove.includes(t)), ...add], meta);
-            return {
-              action: { kind: 'run' as const, argv: argv(add, remove) },
-              undo: {
-                title: 'restore the LV tags',
-                action: { kind: 'run' as const, argv: argv(back.add, back.remove) },
-              },
-            };
-          },
-        },
-      ];
+      return [lvTagMetaWrite(config, lvm.vg, role, lv, meta)];
     });
   },
 
