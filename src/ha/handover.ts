@@ -59,6 +59,7 @@ import {
 } from './handover-steps.js';
 import { drbdNotes, drbdPreflight, drbdResyncPhase, drbdSummary } from './handover-drbd.js';
 import { failback } from './failback.js';
+import { nlmRecoverySteps } from './nlm.js';
 import { switchover } from './switchover.js';
 
 export type { HandoverFacts, HandoverOptions, HandoverRun } from './handover-steps.js';
@@ -225,6 +226,7 @@ export function planHandover(
     freezePhase(x),
     finalPhase(x),
     ...dir.moveVip(x, exportsStep(x)),
+    lockRecoveryPhase(x),
     restorePhase(x),
   ].filter((p) => p.steps.length > 0);
   const { phases, skipped } = resumeFrom(all, o.resume && unfinished(f.journal) ? f.journal.done : []);
@@ -239,6 +241,15 @@ export function planHandover(
   const j = hostJournal(x, plan);
   plan.journalHook = j.hook;
   return { plan, skipped, result: x.run, journal: j.state };
+}
+
+/** After the VIP is on `to`: NFSv3 clients told to reclaim their NLM locks there (kernel nfsd). */
+function lockRecoveryPhase(x: HandoverInput): Phase {
+  const { from, to } = x.facts;
+  return {
+    title: `NFSv3 lock recovery on ${to}`,
+    steps: nlmRecoverySteps(x.config, x.hosts, from, to, { warn: (l) => x.run.warnings.push(l) }),
+  };
 }
 
 /** --resume: leave out the prefix of steps the journal says are done (and still in effect). */

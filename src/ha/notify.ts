@@ -5,7 +5,8 @@
 // DRBD on MASTER promotes (never a side that is not UpToDate: refused, reported as an
 // error), mounts, exports, and on BACKUP/FAULT/STOP unexports, unmounts, demotes. With
 // `backends.rbd.map: false` (the netns lab: no krbd) only the export side runs; what would
-// have been mapped is recorded, not done.
+// have been mapped is recorded, not done. On MASTER with kernel nfsd, last: sm-notify as the
+// VIP so NFSv3 clients reclaim their locks (nlm.ts).
 // Every transition is recorded in <stateDir>/vrrp/last.json (and the audit log).
 import type { Config, PairRole } from '../config/schema.js';
 import { runChecked, type Host } from '../host/host.js';
@@ -21,6 +22,7 @@ import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
 import { freezeExports } from './freeze.js';
+import { nlmNotifyStep } from './nlm.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -74,8 +76,16 @@ export async function planNotify(
   const wouldDo: string[] = [];
   const refused: string[] = [];
   const plan: Plan = { id: newPlanId(), title: `keepalived ${a.name} -> ${a.state} on ${role}`, phases: [] };
+  if (!forOurInstance(config, a)) return { plan, wouldDo, refused };
+  // NFSv3 locks: the new VIP holder tells the clients it knows of to reclaim them (nlm.ts),
+  // after everything that follows the VIP is exported here
+  const nlm = a.state === 'MASTER' ? nlmNotifyStep(config, role) : null;
+  const withNlm = () => {
+    if (nlm) plan.phases.push({ title: 'MASTER: NFSv3 clients reclaim their locks here', steps: [nlm] });
+    return { plan, wouldDo, refused };
+  };
   const following = configuredBackends(config).filter((b) => followsVip(b));
-  if (following.length === 0 || !forOurInstance(config, a)) return { plan, wouldDo, refused };
+  if (following.length === 0) return withNlm();
   const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
   const empty = {
     ...inv,
@@ -171,7 +181,7 @@ export async function planNotify(
     }
   }
   plan.notes ??= [];
-  return { plan, wouldDo, refused };
+  return withNlm();
 }
 
 export function notifyRecordPath(config: Config): string {
