@@ -41,7 +41,7 @@ import {
   renderUnitPreviews,
   syncUnits,
 } from './sync.js';
-import { movePromise, nfsClients, restartAdvice } from './promise.js';
+import { clientState, movePromise, nfsClients, restartAdvice, type MoveKind } from './promise.js';
 import { readJournal, writeJournal, unfinished, type OpJournal, type OpKind } from './journal.js';
 import { checkSyncFreshness } from './freshness.js';
 import {
@@ -301,10 +301,24 @@ function handoverNotes(x: HandoverInput, skipped: Step[]): string[] {
       `RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`,
     );
   notes.push(...drbdNotes(x));
+  notes.push(...clientStateNotes(x));
   notes.push(
     `the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`,
   );
   return notes;
+}
+
+/** Per volume kind: what the move does to NFS locks, opens and delegations (promise.ts). */
+function clientStateNotes(x: HandoverInput): string[] {
+  const byKind = new Map<MoveKind, VolumeView[]>();
+  for (const v of x.facts.views) {
+    const k = movePromise(v.backend).kind;
+    byKind.set(k, [...(byKind.get(k) ?? []), v]);
+  }
+  return [...byKind.values()].map((vs) => {
+    const cs = clientState(x.config, vs[0]!.backend);
+    return `NFS client state on ${vs.map((v) => v.id).join(', ')}: NFSv3: ${cs.nfsv3}; NFSv4: ${cs.nfsv4}`;
+  });
 }
 
 /** Summary lines are shown indented by 2: this keeps them within 80 columns. */

@@ -23,6 +23,46 @@ export interface LintHostFacts {
   servedOk: boolean;
   cron: string | null;
   lastOk: SyncRecord | null;
+  /** /etc/default/nfs-kernel-server and /etc/default/nfs-common (Debian: options on the daemons' command lines). */
+  defaults?: { kernelServer: string | null; common: string | null };
+  /** What the NFS lock and v4-recovery probe found (PROBE_SCRIPT's words), null: not read. */
+  probe?: string[] | null;
+}
+
+export const DEFAULT_FILES = {
+  kernelServer: '/etc/default/nfs-kernel-server',
+  common: '/etc/default/nfs-common',
+};
+
+// fixed text, no values: the tools statd lock recovery needs, and how nfsd keeps its NFSv4
+// client records (nfsdcld's database, the legacy recovery directory, nfsdcltrack's)
+const PROBE_SCRIPT = [
+  'command -v sm-notify >/dev/null 2>&1 && echo sm-notify',
+  'command -v rpc.statd >/dev/null 2>&1 && echo rpc.statd',
+  'pidof nfsdcld >/dev/null 2>&1 && echo nfsdcld-running',
+  '[ -d /var/lib/nfs/nfsdcld ] && echo dir:nfsdcld',
+  '[ -d /var/lib/nfs/v4recovery ] && echo dir:v4recovery',
+  '[ -d /var/lib/nfs/nfsdcltrack ] && echo dir:nfsdcltrack',
+  'p=$(cat /proc/sys/fs/nfs/nlm_tcpport 2>/dev/null) && echo "nlm_tcpport=$p"',
+  'true',
+].join('\n');
+
+/** The value of `VAR=` in a shell defaults file (the last assignment; quotes taken off). */
+export function defaultsVar(text: string | null, name: string): string | null {
+  if (text === null) return null;
+  let v: string | null = null;
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^\\s*(?:export\\s+)?${name}=(.*)$`).exec(line);
+    if (m) v = m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return v;
+}
+
+/** `--port N`, `--port=N` or `-p N` in a daemon's options (not --outgoing-port). */
+export function portOption(opts: string | null): string | null {
+  if (opts === null) return null;
+  const m = /(?:^|\s)(?:--port|-p)(?:=|\s+)(\d{1,5})(?=\s|$)/.exec(opts);
+  return m ? m[1]! : null;
 }
 
 export const CRON_PATH = '/etc/cron.d/nfsctl-sync';
@@ -41,13 +81,21 @@ export async function lintFacts(config: Config, role: PairRole, host: Host): Pro
     lastOk: null,
   };
   try {
-    const [ka, nfs, nfsd, served, cron] = await host.runMany([
+    const [ka, nfs, nfsd, served, cron, dks, dcm, probe] = await host.runMany([
       readFileArgv(config.keepalived.config),
       readFileArgv('/etc/nfs.conf'),
       catDirArgv('/etc/nfs.conf.d', '.conf', 'nfsctl-nfsconf'),
       servedArgv(config),
       readFileArgv(CRON_PATH),
+      readFileArgv(DEFAULT_FILES.kernelServer),
+      readFileArgv(DEFAULT_FILES.common),
+      ['sh', '-c', PROBE_SCRIPT],
     ]);
+    f.defaults = {
+      kernelServer: fileContent(dks!, DEFAULT_FILES.kernelServer),
+      common: fileContent(dcm!, DEFAULT_FILES.common),
+    };
+    f.probe = probe!.exitCode === 0 ? probe!.stdout.split('\n').filter(Boolean) : null;
     f.keepalivedConf = fileContent(ka!, config.keepalived.config);
     const extra = [...splitCat(nfsd!.stdout).entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
     f.nfsConf = parseNfsConf(fileContent(nfs!, '/etc/nfs.conf') ?? '', ...extra);
@@ -59,6 +107,80 @@ export async function lintFacts(config: Config, role: PairRole, host: Host): Pro
     return { ...f, reachable: false, error: (err as Error).message };
   }
   return f;
+}
+
+/** Where `daemon`'s port is pinned on one host, and to what (null: nowhere). */
+export function pinnedPort(
+  f: LintHostFacts,
+  daemon: 'mountd' | 'statd' | 'lockd',
+): { port: string; where: string } | null {
+  const conf = confValue(f.nfsConf, daemon, 'port');
+  if (daemon === 'lockd') {
+    if (conf) return { port: conf, where: 'nfs.conf' };
+    const live = f.probe?.find((l) => l.startsWith('nlm_tcpport='))?.slice(12) ?? null;
+    return live && live !== '0' ? { port: live, where: 'sysctl fs.nfs.nlm_tcpport' } : null;
+  }
+  const [file, name] =
+    daemon === 'mountd' ? [DEFAULT_FILES.kernelServer, 'RPCMOUNTDOPTS'] : [DEFAULT_FILES.common, 'STATDOPTS'];
+  const cmd = portOption(defaultsVar(f.defaults?.[daemon === 'mountd' ? 'kernelServer' : 'common'] ?? null, name));
+  if (cmd) return { port: cmd, where: `${name} in ${file}${conf && conf !== cmd ? `, over nfs.conf's ${conf}` : ''}` };
+  return conf ? { port: conf, where: 'nfs.conf' } : null;
+}
+
+/** statd lock recovery tools, and how each host keeps its NFSv4 client records (kernel nfsd). */
+function lintLockRecovery(config: Config, f: Record<PairRole, LintHostFacts>, add: (x: Finding) => void): void {
+  const roles: PairRole[] = ['primary', 'backup'];
+  for (const r of roles) {
+    const p = f[r].probe;
+    if (p === null || p === undefined) {
+      add({
+        id: 'statd-tools',
+        host: r,
+        status: 'warn',
+        title: 'sm-notify and rpc.statd are installed (NFSv3 lock recovery)',
+        evidence: 'could not ask the host',
+        fix: `check that ${r} runs commands over ssh`,
+      });
+      continue;
+    }
+    const missing = ['sm-notify', 'rpc.statd'].filter((t) => !p.includes(t));
+    add({
+      id: 'statd-tools',
+      host: r,
+      status: missing.length ? 'warn' : 'ok',
+      title: 'sm-notify and rpc.statd are installed (NFSv3 lock recovery)',
+      evidence: missing.length
+        ? `${missing.join(' and ')} not found: after a move to ${r} NFSv3 clients are not told to reclaim their locks (nfsctl skips sm-notify)`
+        : `both found; on taking the VIP, ${r} runs sm-notify -f -v ${config.vip}`,
+      ...(missing.length ? { fix: `apt-get install nfs-common on ${r}` } : {}),
+    });
+  }
+  const tracking = (p: string[] | null | undefined): string =>
+    !p
+      ? 'unknown'
+      : p.includes('nfsdcld-running')
+        ? 'nfsdcld (running)'
+        : p.includes('dir:v4recovery')
+          ? 'legacy /var/lib/nfs/v4recovery'
+          : p.includes('dir:nfsdcltrack')
+            ? 'nfsdcltrack'
+            : p.includes('dir:nfsdcld')
+              ? 'nfsdcld (database present, daemon not running)'
+              : 'none found';
+  const t = roles.map((r) => tracking(f[r].probe));
+  const same = t[0] === t[1] && t[0] !== 'unknown' && t[0] !== 'none found';
+  add({
+    id: 'nfsv4-recovery',
+    host: null,
+    status: same ? 'ok' : 'warn',
+    title: 'both hosts keep NFSv4 client records the same way',
+    evidence: `primary: ${t[0]}, backup: ${t[1]}; the records are per host (nfsctl does not share them) and nfsd accepts reclaims only during its grace period: after a move, NFSv4 clients of RBD/DRBD volumes may get NFS4ERR_NO_GRACE and lose their locks (see volume show)`,
+    ...(same
+      ? {}
+      : {
+          fix: 'set up the same NFSv4 client tracking on both hosts (nfsdcld running on both, where nfs-utils ships it), then restart the NFS server',
+        }),
+  });
 }
 
 function nopreempt(text: string, instance: string): boolean {
@@ -188,28 +310,32 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
         evidence: `grace-time ${grace} < lease-time ${lease}: NFSv4 clients may not reclaim their state in time`,
         fix: `[nfsd] grace-time=${lease} (or more) on both hosts`,
       });
-    // ports pinned so firewall rules hold
-    const pins: [string, string, string][] = [
-      ['mountd', 'port', SEED_PORTS.mountd],
-      ['statd', 'port', SEED_PORTS.statd],
-      ['lockd', 'port', SEED_PORTS.lockd],
-    ];
-    for (const [s, k, want] of pins) {
-      const vals = roles.map((r) => v(r, s, k));
+    // ports pinned so firewall rules hold: nfs.conf, or the daemon's command line from the
+    // Debian defaults files (which wins over nfs.conf when both set it), or lockd's live sysctl
+    for (const [s, want] of [
+      ['mountd', SEED_PORTS.mountd],
+      ['statd', SEED_PORTS.statd],
+      ['lockd', SEED_PORTS.lockd],
+    ] as const) {
+      const found = roles.map((r) => pinnedPort(f[r], s));
+      const vals = found.map((x) => x?.port ?? null);
       const okBoth = vals[0] !== null && vals[0] === vals[1];
       add({
         id: `port-${s}`,
         host: null,
         status: okBoth ? 'ok' : 'warn',
         title: `${s} listens on a fixed port, the same on both hosts`,
-        evidence: `primary: ${vals[0] ?? 'not pinned'}, backup: ${vals[1] ?? 'not pinned'}`,
+        evidence: roles
+          .map((r, i) => `${r}: ${found[i] ? `${found[i]!.port} (${found[i]!.where})` : 'not pinned'}`)
+          .join(', '),
         ...(okBoth
           ? {}
           : {
-              fix: `on both hosts, in /etc/nfs.conf: [${s}] ${k}=${want}${s === 'lockd' ? ` and udp-port=${want}` : ''}; then restart the NFS services (firewall rules for ${want})`,
+              fix: `on both hosts, in /etc/nfs.conf: [${s}] port=${want}${s === 'lockd' ? ` and udp-port=${want}` : ''}${s === 'mountd' ? ` (or --port ${want} in RPCMOUNTDOPTS, ${DEFAULT_FILES.kernelServer})` : s === 'statd' ? ` (or --port ${want} in STATDOPTS, ${DEFAULT_FILES.common})` : ''}; then restart the NFS services (firewall rules for ${want})`,
             }),
       });
     }
+    lintLockRecovery(config, f, add);
   }
 
   // keepalived: fixed roles, primary preferred, preempting

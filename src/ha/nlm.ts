@@ -9,8 +9,12 @@
 //   - a crash (`ha notify` MASTER): only what the new holder has (its own sm and sm.bak:
 //     clients that locked on it before, and the list a planned move left there); the dead
 //     host's list cannot be read.
-// ganesha: nothing is run. ganesha has its own NLM and sends its own notifications when it
-// starts its grace period; nfsctl does not start or signal it for that.
+// Telling is half of it: a kernel lockd accepts a reclaim only during its grace period (from
+// lockd's start), and nfsctl does not restart the NFS server at a move (the new holder served
+// the mirrored volumes all along), so reclaims may be refused (promise.ts says so; not shown
+// on a kernel).
+// ganesha: nothing is run. Its NLM, grace and recovery records are its own (RecoveryBackend);
+// whether it notifies NLM clients after a move is not checked by nfsctl.
 import type { Config, PairRole } from '../config/schema.js';
 import { runChecked, type Host } from '../host/host.js';
 import { UsageError } from '../core/errors.js';

@@ -159,3 +159,38 @@ export function restartAdvice(volumes: { id: string; path: string; backend: Back
     );
   return lines;
 }
+
+/** What a VIP move does to NFS client state (locks, opens, delegations), per NFS version. */
+export interface ClientState {
+  nfsv3: string;
+  nfsv4: string;
+}
+
+/**
+ * The lock and open state clients hold, per volume kind and NFS server. Kernel facts here
+ * (grace, reclaim, client tracking) come from the NFS specs and the nfs-utils/kernel sources,
+ * not from a kernel-client test: the vm-tier drill holds files open but takes no locks.
+ */
+export function clientState(config: Config, backend: Backend): ClientState {
+  const kind = movePromise(backend).kind;
+  if (kind === 'copy')
+    return {
+      nfsv3:
+        'NLM locks are lost: the new holder is told to let clients reclaim (sm-notify), but a reclaim names a file handle of the copy that is stale there',
+      nfsv4:
+        'opens, locks and delegations are lost: the copy has other file handles (ESTALE), whatever the server scope and grace; the process must reopen (restart the pod)',
+    };
+  if (config.nfs.server !== 'kernel')
+    return {
+      nfsv3:
+        'NLM locks: nfsctl sends no sm-notify for ganesha; whether ganesha tells clients to reclaim after a move is its own (not checked)',
+      nfsv4:
+        "opens and locks can be reclaimed only while ganesha on the new holder is in grace and its recovery backend knows the client (RecoveryBackend: the default 'fs' keeps records per host); not shown with a kernel client",
+    };
+  return {
+    nfsv3:
+      "NLM locks: the new holder sends sm-notify as the VIP (its notify list: the old holder's statd list on a planned move, only its own after a crash), so clients reclaim; the kernel's lockd accepts a reclaim only in its grace period, which starts when lockd starts, and nfsctl does not restart the NFS server at a move: reclaims may be refused (not shown on a kernel)",
+    nfsv4:
+      "the same server scope on both hosts (ha lint) lets clients try to reclaim opens, locks and delegations on the same filesystem; nfsd accepts a reclaim only in its grace period (from nfsd's start; nfsctl does not restart it at a move) and only from a client in its own client-tracking records (nfsdcld's database, or the legacy /var/lib/nfs/v4recovery, per host, not shared by nfsctl): otherwise NFS4ERR_NO_GRACE, and what the client then does with its locks (re-lock or report them lost) is the client's; not shown on a kernel",
+  };
+}

@@ -1,6 +1,6 @@
 // volume list / show: both hosts merged, drift called out.
 import type { Context } from '../../cli/context.js';
-import { movePromise, rpoText } from '../../ha/promise.js';
+import { clientState, movePromise, rpoText } from '../../ha/promise.js';
 import { readVolumeSyncs, volumeRpoSeconds } from '../../ha/sync-state.js';
 import { parseVolumeRef } from '../../core/names.js';
 import { formatSize } from '../../core/sizes.js';
@@ -275,7 +275,13 @@ export async function runShow(ctx: Context, target: string, o: ShowOptions = {})
   if (ctx.opts.json)
     return ctx.out.json({
       ...volumeJson(v, state.vipHolder),
-      vipMove: { kind: promise.kind, planned: promise.planned, openFiles: promise.openFiles, crash: promise.crash },
+      vipMove: {
+        kind: promise.kind,
+        planned: promise.planned,
+        openFiles: promise.openFiles,
+        crash: promise.crash,
+        clientState: clientState(ctx.config, v.backend),
+      },
       rpoSeconds: rpo,
     });
   const c = ctx.out.color;
@@ -304,6 +310,9 @@ export async function runShow(ctx: Context, target: string, o: ShowOptions = {})
   );
   lines.push(`          open files: ${promise.openFiles}`);
   lines.push(`          crash: ${promise.crash}${promise.kind === 'copy' ? `; ${rpoText(rpo)}` : ''}`);
+  const cs = clientState(ctx.config, v.backend);
+  lines.push(`          NFSv3 locks: ${cs.nfsv3}`);
+  lines.push(`          NFSv4 state: ${cs.nfsv4}`);
   ctx.out.line(lines.join('\n'));
 }
 
