@@ -216,6 +216,13 @@ describe('ROX: a read-only export and a readOnly PV', () => {
     expect(err.message).toMatch(/exported read-only/);
   });
 
+  it('volume show (text): what a VIP move does to NFSv3 locks and NFSv4 state of this volume', async () => {
+    const p = await showPair();
+    await p.runShow(p.ctx, 'team-a/data', {});
+    expect(p.cap.stdout.text).toMatch(/NFSv3 locks: NLM locks are lost/);
+    expect(p.cap.stdout.text).toMatch(/NFSv4 state: opens, locks and delegations are lost/);
+  });
+
   it('volume show: PV flags without --output, or a bad value, are refused before any host is asked', async () => {
     const p = await showPair();
     for (const o of [

@@ -182,6 +182,34 @@ describe('failback plan', () => {
       'primary:unfreeze',
     ]);
   });
+  it('kernel nfsd: NFSv3 lock recovery on the new holder after the VIP move, before the old one is unfrozen', async () => {
+    const k = (): Config => {
+      const c = cfg();
+      return { ...c, nfs: { ...c.nfs, server: 'kernel' } };
+    };
+    for (const [kind, vipOn, to, from] of [
+      ['failback', ['backup'], 'primary', 'backup'],
+      ['switchover', ['primary'], 'backup', 'primary'],
+    ] as const) {
+      const hosts = pair({ vipOn: [...vipOn], primaryKeepalived: true });
+      const o: HandoverOptions = { ...OPTS, kind };
+      const f = await handoverPreflight(k(), hosts, o);
+      const { plan } = planHandover(k(), hosts, f, o);
+      const ids = planSteps(plan).map((s) => s.id);
+      expect(ids.slice(-4), kind).toEqual([
+        `${to}:vip-move`,
+        `${to}:statd-copy`,
+        `${to}:sm-notify`,
+        `${from}:unfreeze`,
+      ]);
+      // ganesha (the fixture's): no such step
+      const g = planHandover(cfg(), hosts, await handoverPreflight(cfg(), hosts, o), o);
+      expect(
+        planSteps(g.plan).map((s) => s.id),
+        kind,
+      ).not.toContain(`${to}:sm-notify`);
+    }
+  });
 });
 
 describe('sync helpers', () => {

@@ -240,6 +240,10 @@ describe('switchover / failback on the per-volume layout', () => {
     const notes = plan.notes!.join('\n');
     expect(notes).toContain('*deleting a_one/old1');
     expect(notes).toMatch(/a\/one: 1 to copy, 2 to delete/);
+    // what the move does to locks and NFSv4 state, for the copy volumes
+    expect(notes).toMatch(
+      /NFS client state on a\/one, b\/two: NFSv3: NLM locks are lost.*NFSv4: opens, locks and delegations are lost/,
+    );
     const bulk = planSteps(plan).find((s) => s.id === 'backup:bulk-sync')!;
     expect(bulk.title).toContain('a/one; b/two');
     expect(JSON.stringify(bulk.action)).toBeTruthy();
