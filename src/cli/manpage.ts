@@ -190,7 +190,7 @@ export const RUNBOOK: { title: string; text: string; steps: [string, string][] }
   },
   {
     title: 'Before relying on a takeover',
-    text: 'Check on both hosts what a takeover depends on (the same fsid for every export, the same nfsd scope, grace and lease, fixed keepalived roles without nopreempt, the notify hook, the sync timer, pinned mountd/statd/lockd ports); each finding comes with its fix. A volume whose LV is not mounted on its own device on both hosts is refused by name by sync, switchover and failback; fix its mount, or sync the others with --skip-unready:',
+    text: 'Check on both hosts what a takeover depends on (the same fsid for every export, the same nfsd scope, grace and lease, fixed keepalived roles without nopreempt, the notify hook, the sync timer, pinned mountd/statd/lockd ports in nfs.conf or on the daemon command lines (RPCMOUNTDOPTS, STATDOPTS), sm-notify and rpc.statd installed, NFSv4 client records kept the same way on both hosts); each finding comes with its fix. With kernel nfsd, the new VIP holder runs sm-notify -f -v <VIP> after a switchover or failback (with the statd list of the old holder copied to it) and from the keepalived hook on MASTER, so NFSv3 clients reclaim their locks; whether its lockd, not in grace, accepts the reclaims is not shown on a kernel. A volume whose LV is not mounted on its own device on both hosts is refused by name by sync, switchover and failback; fix its mount, or sync the others with --skip-unready:',
     steps: [
       ['is the pair ready for a takeover?', 'nfsctl ha lint'],
       ['sync every volume that is ready, report the others', 'nfsctl sync --skip-unready --yes'],

@@ -182,7 +182,7 @@ export function drbdNotes(x: HandoverInput): string[] {
 export function drbdStateNotes(to: PairRole): string[] {
   return [
     `server state that moves with a DRBD volume: its data, so its inodes and the clients' file handles (same fsid on both hosts)`,
-    `server state that does NOT move: each host's /var/lib/nfs (NFSv4 client recovery records in /var/lib/nfs/nfsdcltrack, statd's monitor list in /var/lib/nfs/sm) stays on its own root filesystem; ${to}'s NFS server starts its grace period without the clients ${to} did not serve before, so it may refuse their NFSv4 reclaims (they open again after the grace period; locks they held are lost) and no sm-notify tells NFSv3 lock holders to reclaim (their locks are gone on ${to}: restart the programs that rely on NFSv3 locks)`,
+    `server state that does NOT move: each host's /var/lib/nfs (NFSv4 client recovery records in /var/lib/nfs/nfsdcltrack, statd's monitor list in /var/lib/nfs/sm) stays on its own root filesystem; ${to}'s NFS server starts its grace period without the clients ${to} did not serve before, so it may refuse their NFSv4 reclaims (they open again after the grace period; locks they held are lost) and NFSv3 lock holders are told to reclaim (kernel nfsd: ${to} runs sm-notify as the VIP with the old holder's statd list copied), but its lockd accepts reclaims only in its grace period, which nfsctl does not start at a move: they may be refused (not shown on a kernel; restart the programs that rely on NFSv3 locks if they report lost locks)`,
   ];
 }
 

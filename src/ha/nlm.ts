@@ -22,6 +22,7 @@ import { vipProblem } from '../core/config-values.js';
 import { quoteValue } from '../core/numbers.js';
 import { catDirArgv, splitCat } from '../volume/inventory.js';
 import type { Step } from '../plan/plan.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 
 /** Debian's statd state directory (nfs.conf [statd] state-directory-path unset). */
 export const STATD_DIR = '/var/lib/nfs';
@@ -35,7 +36,7 @@ export function smNotifyArgv(vip: string): string[] {
 
 /** Does this server kind get sm-notify from nfsctl? (kernel nfsd only; see the head comment) */
 export function nlmRecoveryApplies(config: Config): boolean {
-  return config.nfs.server === 'kernel';
+  return exporterOf(config).nlmViaStatd;
 }
 
 /** A statd monitor-list file name: a client's host name or address, never a path. */

@@ -7,6 +7,7 @@ import type { Host } from '../host/host.js';
 import type { Backend } from '../volume/identity.js';
 import { configuredBackends, backendNamed } from '../volume/backend/registry.js';
 import { isMirrored } from '../volume/backend/contract.js';
+import { exporterOf } from '../volume/nfs-server/registry.js';
 
 export type MoveKind = 'copy' | 'shared' | 'replicated';
 
@@ -180,7 +181,7 @@ export function clientState(config: Config, backend: Backend): ClientState {
       nfsv4:
         'opens, locks and delegations are lost: the copy has other file handles (ESTALE), whatever the server scope and grace; the process must reopen (restart the pod)',
     };
-  if (config.nfs.server !== 'kernel')
+  if (!exporterOf(config).nlmViaStatd)
     return {
       nfsv3:
         'NLM locks: nfsctl sends no sm-notify for ganesha; whether ganesha tells clients to reclaim after a move is its own (not checked)',

@@ -22,12 +22,14 @@ describe('Exporter contract', () => {
     expect(exporterNamed('kernel')).toMatchObject({
       freezeStopsServer: true,
       usesNfsConf: true,
+      nlmViaStatd: true,
       fsidInExports: true,
       servesFsal: false,
     });
     expect(exporterNamed('ganesha')).toMatchObject({
       freezeStopsServer: false,
       usesNfsConf: false,
+      nlmViaStatd: false,
       fsidInExports: false,
       servesFsal: true,
     });

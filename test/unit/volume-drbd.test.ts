@@ -510,13 +510,16 @@ describe('ha notify with a drbd volume', () => {
       'backup:drbd-primary:team-a/data',
       'backup:mount:team-a/data',
       'backup:export:team-a/data',
+      // last, once everything is served: NFSv3 clients told to reclaim their locks here
+      'backup:sm-notify',
     ]);
     const stale = existing(config, {
       procB: proc([' 100: cs:StandAlone ro:Secondary/Unknown ds:Inconsistent/DUnknown   r-----\n    ns:0 oos:522976']),
     });
     const h = fakeStorageHost('backup', stale.b);
     const s = await planNotify(config, 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
-    expect(planSteps(s.plan)).toEqual([]);
+    // the stale volume is not served; the host holds the VIP all the same: its other clients reclaim
+    expect(planSteps(s.plan).map((x) => x.id)).toEqual(['backup:sm-notify']);
     expect(s.refused).toEqual([expect.stringMatching(/Inconsistent, not UpToDate/)]);
     expect(s.plan.notes).toEqual([expect.stringMatching(/^NOT served: team-a\/data/)]);
   });

@@ -42,7 +42,7 @@ export function register(program: Command): void {
   const lint = ha
     .command('lint')
     .description(
-      'check on both hosts what a takeover depends on (fsid of every export, nfsd scope, grace/lease, keepalived roles and priorities, nopreempt, notify hook, sync timer and its last run, pinned ports); each finding with its fix; exit 1 when anything needs attention',
+      'check on both hosts what a takeover depends on (fsid of every export, nfsd scope, grace/lease, keepalived roles and priorities, nopreempt, notify hook, sync timer and its last run, pinned mountd/statd/lockd ports from nfs.conf, RPCMOUNTDOPTS/STATDOPTS in /etc/default or the lockd sysctl, sm-notify and rpc.statd installed, NFSv4 client records kept the same way on both); each finding with its fix; exit 1 when anything needs attention',
     )
     .option('-v, --verbose', 'list the checks that passed too')
     .addOption(jsonFlag('print {"lint": "ok"|"warn"|"critical", "findings": [...]}'))

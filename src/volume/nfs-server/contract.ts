@@ -85,6 +85,8 @@ export interface Exporter<Name extends string = string> {
   readonly readsExportsFile: boolean;
   /** Settings in /etc/nfs.conf govern it (nfsd scope, grace, pinned ports): checked by `ha lint`. */
   readonly usesNfsConf: boolean;
+  /** Its NFSv3 locks go through nfs-utils' rpc.statd, so `sm-notify -f -v <VIP>` on the new VIP holder tells clients to reclaim them (ha/nlm.ts). */
+  readonly nlmViaStatd: boolean;
   /** Its exports carry an fsid option nfsctl derives (checked the same on both hosts by `ha lint`). */
   readonly fsidInExports: boolean;
   /** Clients that have `v` mounted, as far as the server can tell; null: it keeps no such table. */

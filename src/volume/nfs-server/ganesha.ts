@@ -262,6 +262,8 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
   freezeStopsServer: false,
   readsExportsFile: false,
   usesNfsConf: false,
+  // its NLM, grace and recovery records are its own (RecoveryBackend); nfsctl sends no sm-notify for it
+  nlmViaStatd: false,
   fsidInExports: false,
   activeClients: async () => null, // ganesha keeps no per-export mount table nfsctl can read
 };

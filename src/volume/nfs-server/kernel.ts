@@ -158,6 +158,7 @@ export const kernelExporter: Exporter<'kernel'> = {
   freezeStopsServer: true,
   readsExportsFile: true,
   usesNfsConf: true,
+  nlmViaStatd: true,
   fsidInExports: true,
   async activeClients(host, v) {
     const rmtab = await host.readFile('/var/lib/nfs/rmtab').catch(() => null);
