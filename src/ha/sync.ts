@@ -323,6 +323,8 @@ export interface UnitFacts {
   /** Has at least one entry (root unit: how many, volume mounts and .nfsctl left out). */
   entries: number;
   usedBytes: number;
+  /** Root unit only: which of its volumes' top directories exist there. */
+  present?: string[];
 }
 
 // One round trip per host for every unit. The root: mountpoint, top-level names (counted by
@@ -389,6 +391,7 @@ export async function unitFacts(config: Config, host: Host, units: SyncUnit[]): 
       source: v?.source ?? '',
       deviceMajmin: '',
       entries: names.filter((n) => !skip.has(n) && (!carried || carried.has(n))).length,
+      ...(carried ? { present: names.filter((n) => carried.has(n)) } : {}),
       usedBytes: rootUsed,
     });
   }
@@ -423,7 +426,15 @@ export function unitProblems(
       return [
         `${config.nfs.root} is not a mount point on ${dst.role}: syncing into it would write to the wrong filesystem`,
       ];
-    return [];
+    // a volume directory the source lacks would be deleted, with all it holds, on the destination
+    const have = new Set(src.facts?.present ?? []);
+    const root = config.nfs.root.replace(/\/+$/, '');
+    return (dst.facts?.present ?? [])
+      .filter((n) => !have.has(n))
+      .map(
+        (n) =>
+          `${root}/${n} is missing on ${src.role} but holds a volume on ${dst.role}: mirroring would delete it there`,
+      );
   }
   const name = u.volumes.join(', ') || u.rel;
   const out: string[] = [];

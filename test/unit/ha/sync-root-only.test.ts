@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { testConfigYaml } from '../../support/config.js';
-import { onlyFilters, rsyncArgv, syncUnits } from '../../../src/ha/sync.js';
+import { checkUnits, onlyFilters, rsyncArgv, syncUnits } from '../../../src/ha/sync.js';
+import { FakeHost } from '../../../src/host/fake.js';
+import { unitFactsOn } from '../../support/fake-units.js';
+import { PreconditionError } from '../../../src/core/errors.js';
 import { identify } from '../../../src/volume/identity.js';
 import { volumeRef } from '../../../src/core/names.js';
 import { NfsctlError } from '../../../src/core/errors.js';
@@ -119,5 +122,30 @@ describe('sync of the NFS root: only the volumes it carries', () => {
     const a = rsyncArgv({ config, source: 'primary', dryRun: true, unit: u });
     expect(a.filter((x) => /^--(in|ex)clude=/.test(x)).at(-1)).toBe('--exclude=/*');
     expect(transferred(a, 'anything', true)).toBe(false);
+  });
+
+  it('a volume directory missing on the source (present on the destination) is refused by name, nothing runs', async () => {
+    const two = syncUnits(config, [view('b', 'xfs', 'xfsquota'), view('c', 'xfs', 'xfsquota')]);
+    const host = (role: string, names: string[]) => {
+      const h = new FakeHost(role);
+      unitFactsOn(h, { rootMounted: true, rootNames: ['lab-seed', ...names], rootUsed: 1000 });
+      return h;
+    };
+    const src = host('primary', ['b_xfs']);
+    const dst = host('backup', ['b_xfs', 'c_xfs']);
+    const err = await checkUnits(config, two, { role: 'primary', host: src }, { role: 'backup', host: dst }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PreconditionError);
+    expect((err as Error).message).toContain('/nfs/c_xfs is missing on primary but holds a volume on backup');
+    for (const h of [src, dst]) expect(h.calls.filter((c) => c.argv.includes('rsync'))).toEqual([]);
+    // both present: ready (the unmanaged lab-seed on each side does not matter)
+    const ok = await checkUnits(
+      config,
+      two,
+      { role: 'primary', host: host('primary', ['b_xfs', 'c_xfs']) },
+      { role: 'backup', host: host('backup', ['b_xfs', 'c_xfs']) },
+    );
+    expect(ok.ready.map((u) => u.rel)).toEqual(['']);
   });
 });
