@@ -68,6 +68,36 @@ function sshForRsync(role: PairRole, ssh: { port: number; identity: string; know
   ];
 }
 
+// rsync reads these as wildcards or escapes in a filter pattern (and a newline would end it):
+// a volume directory holding one could widen the copy to foreign directories. Volume paths are
+// validated where they are made; this is the check at the grammar the path lands in.
+const FILTER_UNSAFE = /[*?[\\\x00-\x1f\x7f]/;
+
+/**
+ * The filters that limit the root unit to its volumes' directories: each one included with
+ * everything under it (`/dir/***`), each parent of a nested one included as a directory alone
+ * with its other entries left out, then every other top-level entry left out. Excluded paths
+ * are never deleted on the receiver (no --delete-excluded), so foreign data stays as it is.
+ */
+export function onlyFilters(rels: string[]): string[] {
+  const parents = new Set<string>();
+  for (const rel of rels) {
+    const parts = rel.split('/');
+    if (rel === '' || parts.some((p) => p === '' || p === '.' || p === '..') || FILTER_UNSAFE.test(rel))
+      throw new NfsctlError(
+        `volume directory ${JSON.stringify(rel)} cannot be named in an rsync filter (empty, dot or wildcard parts): not syncing`,
+      );
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('/'));
+  }
+  const deepestFirst = [...parents].sort((a, b) => b.split('/').length - a.split('/').length || a.localeCompare(b));
+  return [
+    ...rels.map((r) => `--include=/${r}/***`),
+    ...deepestFirst.map((p) => `--include=/${p}/`),
+    ...deepestFirst.map((p) => `--exclude=/${p}/*`),
+    '--exclude=/*',
+  ];
+}
+
 export function rsyncArgv(a: RsyncArgs): string[] {
   const root = a.config.nfs.root.replace(/\/+$/, '');
   const src = a.config.hosts[a.source];
@@ -89,6 +119,7 @@ export function rsyncArgv(a: RsyncArgs): string[] {
     ...(a.unit ? ['--one-file-system'] : []),
     ...syncExcludes().map((e) => `--exclude=${e}`),
     ...(a.unit?.excludes ?? []).map((e) => `--exclude=${e}`),
+    ...(a.unit?.only ? onlyFilters(a.unit.only) : []),
     ...(a.ssh ? ['-e', rsyncRemoteShell(sshForRsync(a.source, src.ssh))] : []),
     // Over SSH the source is user@host:path: end the options first.
     ...(a.ssh ? ['--'] : []),
@@ -194,7 +225,8 @@ export async function treeDigest(
 // The pair's data is mirrored in units, each one filesystem: a volume with its own mount
 // (an LVM volume: its LV mounted at /nfs/<namespace>_<name>) is a unit of its own; the NFS
 // root is one more unit when it is a filesystem of its own (the xfsquota backend keeps every
-// volume as a directory of it) and carries whatever is not on a volume mount. Each unit is
+// volume as a directory of it) and carries those volumes' directories only: nothing else under
+// the root is nfsctl's, so it is neither copied nor deleted (see onlyFilters). Each unit is
 // checked on BOTH hosts before any of its data moves (mounted, on its own device, not empty
 // over a full copy), previewed and capped on its own, and copied by its own rsync with
 // --one-file-system, so a copy never reaches into another unit nor deletes under a mount
@@ -211,6 +243,13 @@ export interface SyncUnit {
   device?: string;
   /** rsync excludes relative to the unit (the root unit leaves out every volume mount). */
   excludes: string[];
+  /**
+   * The root unit only: the directories (relative to the root) of the volumes it carries. It
+   * copies these and nothing else: whatever else is under the NFS root is not nfsctl's (an
+   * unmanaged directory, an old service's volume not yet adopted) and is neither copied over
+   * nor deleted on the destination.
+   */
+  only?: string[];
   /** The root when nothing requires it: a unit only where it is a mount point. */
   optional?: boolean;
 }
@@ -256,6 +295,7 @@ export function syncUnits(config: Config, views: VolumeView[]): SyncUnit[] {
       path: root,
       volumes: inRoot.map((v) => v.id),
       excludes: out,
+      only: inRoot.map((v) => relOf(config, v.path)),
       ...(!configuredBackends(config).some((b) => b.inRootFilesystem) && inRoot.length === 0 ? { optional: true } : {}),
     },
   ];
@@ -283,6 +323,8 @@ export interface UnitFacts {
   /** Has at least one entry (root unit: how many, volume mounts and .nfsctl left out). */
   entries: number;
   usedBytes: number;
+  /** Root unit only: which of its volumes' top directories exist there. */
+  present?: string[];
 }
 
 // One round trip per host for every unit. The root: mountpoint, top-level names (counted by
@@ -339,13 +381,17 @@ export async function unitFacts(config: Config, host: Host, units: SyncUnit[]): 
   }
   if (root) {
     const skip = new Set(root.excludes.map((e) => e.replace(/^\/|\/$/g, '')));
+    // what the root unit copies: its volumes' top directories (other entries are not nfsctl's);
+    // with none, the checks still see the whole root (a wrong filesystem is still refused)
+    const carried = root.only?.length ? new Set(root.only.map((r) => r.split('/')[0]!)) : null;
     const v = out.get(root.path);
     out.set(root.path, {
       mounted: rootMounted,
       majmin: v?.majmin ?? '',
       source: v?.source ?? '',
       deviceMajmin: '',
-      entries: names.filter((n) => !skip.has(n)).length,
+      entries: names.filter((n) => !skip.has(n) && (!carried || carried.has(n))).length,
+      ...(carried ? { present: names.filter((n) => carried.has(n)) } : {}),
       usedBytes: rootUsed,
     });
   }
@@ -380,7 +426,15 @@ export function unitProblems(
       return [
         `${config.nfs.root} is not a mount point on ${dst.role}: syncing into it would write to the wrong filesystem`,
       ];
-    return [];
+    // a volume directory the source lacks would be deleted, with all it holds, on the destination
+    const have = new Set(src.facts?.present ?? []);
+    const root = config.nfs.root.replace(/\/+$/, '');
+    return (dst.facts?.present ?? [])
+      .filter((n) => !have.has(n))
+      .map(
+        (n) =>
+          `${root}/${n} is missing on ${src.role} but holds a volume on ${dst.role}: mirroring would delete it there`,
+      );
   }
   const name = u.volumes.join(', ') || u.rel;
   const out: string[] = [];

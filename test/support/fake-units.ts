@@ -5,6 +5,8 @@ import type { FakeHost } from '../../src/host/fake.js';
 export interface FakeUnitFacts {
   rootMounted?: boolean;
   rootEntries?: number;
+  /** Named top-level entries of the root (after the rootEntries placeholders). */
+  rootNames?: string[];
   rootUsed?: number;
   /** path -> what is mounted there; absent = nothing mounted. */
   mounts?: Record<string, { majmin: string; source: string; entries?: number; used?: number }>;
@@ -20,6 +22,7 @@ export function unitFactsOn(h: FakeHost, f: FakeUnitFacts): void {
       if (root !== '-') {
         lines.push(`R\t${f.rootMounted ? 1 : 0}\t${f.rootUsed ?? 0}`);
         for (let i = 0; i < (f.rootEntries ?? 0); i++) lines.push(`N\tentry${i}`);
+        for (const n of f.rootNames ?? []) lines.push(`N\t${n}`);
       }
       for (let i = 0; i + 1 < rest.length; i += 2) {
         const p = rest[i]!;

@@ -166,32 +166,7 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
         before: await hosts.backup.readFile(SYNC_TIMER_PATH),
       });
     }
-    if (items.length === 0 && cron) {
-      const plan: Plan = {
-        id: newPlanId(),
-        title: "turn off the old rsync pull and install nfsctl's sync timer",
-        notes: ['every unmanaged volume the old pull copied is adopted already', ...cron.notes],
-        phases: [
-          { title: 'turn off the old rsync pull', steps: cron.off },
-          { title: "install nfsctl's sync timer", steps: cron.timer },
-        ].filter((p) => p.steps.length > 0),
-      };
-      const report = await (
-        await ctx.runner()
-      ).run(plan, {
-        dryRun: o.dryRun ?? false,
-        yes: o.yes ?? false,
-        json: o.json ?? false,
-        interactive: ctx.interactive,
-        confirm: { kind: 'yesno', message: `Turn off the old rsync pull and install nfsctl's sync timer?` },
-      });
-      if (o.dryRun) return;
-      const turnedOff = pulls.map((p) => ({ host: p.role, file: p.file, line: p.lineNo, raw: p.raw }));
-      if (o.json) ctx.out.json({ adopted: [], refused: [], cron: turnedOff, planId: report.planId });
-      else for (const p of pulls) ctx.out.line(`turned off the old rsync pull at ${pullWhere(p)}`);
-      return;
-    }
-    if (items.length === 0) {
+    if (items.length === 0 && !cron) {
       if (o.json) ctx.out.json({ adopted: [], refused: refusals });
       throw new PreconditionError(
         refusals.length
@@ -200,8 +175,17 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
         { hint: 'see `nfsctl volume list` (unmanaged volumes are listed below the managed ones)' },
       );
     }
-    if (refusals.length && !o.json) ctx.out.warn(`left as they are:\n  ${refusedText}`);
-    const plan = planAdopt(config, state, foreign, items, `${operatorName()}@${hostname()}`);
+    // one plan either way: the volumes (if any), then the old pull turned off and the timer installed
+    const cronOnly = items.length === 0;
+    if (refusals.length && !o.json && !cronOnly) ctx.out.warn(`left as they are:\n  ${refusedText}`);
+    const plan: Plan = cronOnly
+      ? {
+          id: newPlanId(),
+          title: "turn off the old rsync pull and install nfsctl's sync timer",
+          notes: ['every unmanaged volume the old pull copied is adopted already'],
+          phases: [],
+        }
+      : planAdopt(config, state, foreign, items, `${operatorName()}@${hostname()}`);
     if (cron) {
       plan.notes = [...(plan.notes ?? []), ...cron.notes];
       plan.phases.push(
@@ -227,7 +211,9 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
       interactive: ctx.interactive,
       confirm: {
         kind: 'yesno',
-        message: `Adopt ${items.length} volume${items.length === 1 ? '' : 's'} on both hosts?`,
+        message: cronOnly
+          ? `Turn off the old rsync pull and install nfsctl's sync timer?`
+          : `Adopt ${items.length} volume${items.length === 1 ? '' : 's'} on both hosts?`,
       },
     });
     if (o.dryRun) return;
@@ -240,12 +226,13 @@ export async function runAdopt(ctx: Context, target: string | undefined, o: Adop
       nameFrom: a.target.source,
     }));
     const turnedOff = cron ? pulls.map((p) => ({ host: p.role, file: p.file, line: p.lineNo, raw: p.raw })) : [];
-    if (o.json) ctx.out.json({ adopted, refused: refusals, cron: turnedOff, planId: report.planId });
+    if (o.json) ctx.out.json({ adopted, refused: cronOnly ? [] : refusals, cron: turnedOff, planId: report.planId });
     else {
       for (const a of adopted)
         ctx.out.line(`adopted ${a.id}: ${a.path} (LV ${a.lv}${a.fsid ? `, fsid=${a.fsid}` : ', no fsid, as before'})`);
       if (cron) for (const p of pulls) ctx.out.line(`turned off the old rsync pull at ${pullWhere(p)}`);
     }
+    if (cronOnly) return;
     if (refusals.length)
       throw new PreconditionError(
         `${refusals.length} volume${refusals.length === 1 ? ' was' : 's were'} not adopted (see above)`,
