@@ -199,7 +199,7 @@ async function runCopy(x: HandoverInput, id: 'bulk-sync' | 'final-sync', h: Host
 }
 
 function digests(x: HandoverInput, h: Host): Promise<Digest[]> {
-  return Promise.all(x.facts.units.map((u) => treeDigest(x.config, h, x.opts.verify, u.path)));
+  return Promise.all(x.facts.units.map((u) => treeDigest(x.config, h, x.opts.verify, u.path, u.only)));
 }
 
 /** 2. the bulk copy while clients still write to `from` (its rsync daemon started if needed). */

@@ -202,19 +202,29 @@ export async function treeDigest(
   host: Host,
   checksums: boolean,
   dir: string = config.nfs.root,
+  only?: string[],
 ): Promise<{ files: number; bytes: number; digest: string }> {
+  // The root unit carries its volumes' directories only (onlyFilters): the listing covers the
+  // same directories, or a foreign file that is rightly not copied would fail the verify.
+  if (only) for (const rel of only) onlyFilters([rel]);
+  if (only && only.length === 0) return { files: 0, bytes: 0, digest: '' };
   // One pass over the listing, no temporary file (a fixed name in /tmp was a symlink
   // target): awk counts files and bytes and pipes the listing itself into sha256sum.
+  // With `only`, find starts at ./<dir> for each (%p keeps that prefix in the listing).
+  const starts = only ? '"$@"' : '.';
+  const name = only ? '%p' : '%P';
   const script = [
     'cd "$1" || exit 3',
-    `find . -xdev -path ./.nfsctl -prune -o -type f -printf "%P\\t%s\\n" | LC_ALL=C sort | awk -F"\\t" -v list=${checksums ? 0 : 1} 'BEGIN { c = "sha256sum | cut -c1-64 | sed s/^/digest=/" } { n++; s += $2; if (list) print | c } END { if (list) { printf "" | c; close(c) } printf "files=%d\\nbytes=%d\\n", n, s }' || exit 3`,
+    'shift',
+    `find ${starts} -xdev -path ./.nfsctl -prune -o -type f -printf "${name}\\t%s\\n" | LC_ALL=C sort | awk -F"\\t" -v list=${checksums ? 0 : 1} 'BEGIN { c = "sha256sum | cut -c1-64 | sed s/^/digest=/" } { n++; s += $2; if (list) print | c } END { if (list) { printf "" | c; close(c) } printf "files=%d\\nbytes=%d\\n", n, s }' || exit 3`,
     ...(checksums
       ? [
-          'echo digest=$(find . -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)',
+          `echo digest=$(find ${starts} -xdev -path ./.nfsctl -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-64)`,
         ]
       : []),
   ].join('\n');
-  const r = await host.run(['sh', '-c', script, 'nfsctl-digest', dir], { timeoutMs: RSYNC_TIMEOUT_MS });
+  const args = only ? only.map((rel) => `./${rel}`) : [];
+  const r = await host.run(['sh', '-c', script, 'nfsctl-digest', dir, ...args], { timeoutMs: RSYNC_TIMEOUT_MS });
   if (r.exitCode !== 0) throw new NfsctlError(`${host.name}: cannot list ${dir}: ${r.stderr.trim()}`);
   const v = (k: string) => new RegExp(`^${k}=(\\S*)`, 'm').exec(r.stdout)?.[1] ?? '';
   return { files: Number(v('files')), bytes: Number(v('bytes')), digest: v('digest') };

@@ -6,7 +6,10 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { onlyFilters } from '../../src/ha/sync.js';
+import { onlyFilters, treeDigest } from '../../src/ha/sync.js';
+import { LocalHost } from '../../src/host/local.js';
+import { parseConfig } from '../../src/config/load.js';
+import { testConfigYaml } from '../support/config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'nfsctl-rsync-filters-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -45,5 +48,32 @@ describe('root unit filters with the real rsync', () => {
     expect(readFileSync(join(dst, 'unmanaged_dir/keep.txt'), 'utf8')).toBe('not ours either');
     expect(readFileSync(join(dst, 'nested/other/keep.txt'), 'utf8')).toBe('not ours, beside a volume');
     expect(existsSync(join(dst, 'nested/other/skip.txt'))).toBe(false);
+  });
+});
+
+describe('the root unit verify lists what the filters copy', () => {
+  const config = parseConfig(testConfigYaml(join(base, 'cfg')));
+  it('a foreign file that differs between hosts does not fail the verify; a volume file that differs does', async () => {
+    const a = join(base, 'va');
+    const b = join(base, 'vb');
+    for (const root of [a, b]) put(root, 'team-a_data/f.txt', 'same');
+    put(a, 'foreign/x.txt', 'one');
+    put(b, 'foreign/x.txt', 'other, longer');
+    put(a, 'top-level-file', '1');
+    const host = new LocalHost('primary');
+    for (const checksums of [false, true]) {
+      const [da, db] = [
+        await treeDigest(config, host, checksums, a, ['team-a_data']),
+        await treeDigest(config, host, checksums, b, ['team-a_data']),
+      ];
+      expect(da).toEqual(db);
+      expect(da.files).toBe(1);
+      // the whole tree (an own-mount unit's listing) does see the foreign difference
+      expect(await treeDigest(config, host, checksums, a)).not.toEqual(await treeDigest(config, host, checksums, b));
+    }
+    put(b, 'team-a_data/f.txt', 'diff');
+    expect((await treeDigest(config, host, true, a, ['team-a_data'])).digest).not.toBe(
+      (await treeDigest(config, host, true, b, ['team-a_data'])).digest,
+    );
   });
 });
