@@ -41,6 +41,8 @@ import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
 import { drbdChecks, drbdFindings } from '../../../src/health/drbd.js';
 import { drbdFamilies } from '../../../src/metrics/drbd.js';
 import { renderExposition } from '../../../src/metrics/exposition.js';
+import { renderMetrics, type PairSnapshot } from '../../../src/metrics/metrics.js';
+import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
 import { drbdWarnings, gatherStatus, renderDrbdStatus, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
@@ -722,6 +724,32 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
       /drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/,
     );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('nfsctl metrics carry the replication state of the DRBD volume read from the hosts (split brain: 2)', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const inv = await pairInventory(config, hosts);
+    const s: PairSnapshot = {
+      checkedAt: 0,
+      durationMs: 0,
+      health: 'critical',
+      findings: [],
+      collect: {
+        inventories: new Map(Object.entries(inv) as [PairRole, HostInventory][]),
+        views: mergeVolumes(config, inv),
+        vipHolders: ['primary'],
+      },
+      syncOk: { primary: null, backup: null },
+    };
+    const text = renderMetrics(config, s, 0);
+    const vl = 'volume="team-a/data",namespace="team-a",name="data"';
+    expect(text).toMatch(new RegExp(`^nfsctl_volume_replication_status\\{${vl},resource="[^"]+"\\} 2$`, 'm'));
+    expect(text).toContain(
+      `nfsctl_drbd_state{${vl},host="backup",role="Primary",connection="StandAlone",disk="UpToDate"} 1`,
+    );
+    expect(text).toContain(`nfsctl_drbd_out_of_sync_bytes{${vl},host="primary"} ${40 * 1024}`);
+    const p = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(p.status, p.stdout + p.stderr + String(p.error ?? '')).toBe(0);
   });
 });
 
