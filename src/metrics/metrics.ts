@@ -10,6 +10,10 @@ import { runHealthChecks, type HealthCollect } from '../health/health.js';
 import { readSyncRecord, type SyncRecord } from '../ha/sync-state.js';
 import { volumeUsage } from '../volume/usage.js';
 import type { VolumeView } from '../volume/state.js';
+import { drbdVolumes } from '../ha/drbd-pair.js';
+import { drbdConfigured } from '../health/drbd.js';
+import { emptyInventory, type HostInventory } from '../volume/inventory.js';
+import { drbdFamilies } from './drbd.js';
 import { renderExposition, sanitizeLabelName, type Family, type Sample } from './exposition.js';
 
 export interface PairSnapshot {
@@ -185,7 +189,20 @@ export function pairFamilies(config: Config, s: PairSnapshot, now = Date.now()):
     }
   }
   for (const [backend, n] of perBackend) f.count.samples.push({ labels: { backend }, value: n });
-  return Object.values(f);
+  // DRBD volumes' replication state, from the same inventories (no extra host command)
+  const dvs =
+    drbdConfigured(config) && inv.size > 0
+      ? drbdVolumes(
+          config,
+          views,
+          Object.fromEntries(ROLES.map((r) => [r, inv.get(r) ?? emptyInventory(r, 'not checked')])) as Record<
+            PairRole,
+            HostInventory
+          >,
+        )
+      : [];
+  const reachable = (r: PairRole) => inv.get(r)?.reachable === true;
+  return [...Object.values(f), ...drbdFamilies(dvs, reachable)];
 }
 
 export function renderMetrics(config: Config, s: PairSnapshot, now = Date.now()): string {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Chalk } from 'chalk';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config, PairRole } from '../../../src/config/schema.js';
@@ -38,6 +39,10 @@ import { handoverPreflight, planHandover, type HandoverOptions } from '../../../
 import { parseKeep, planResolve, renderSplitBrain, splitBrainReport } from '../../../src/ha/split-brain.js';
 import { runSplitBrainResolve } from '../../../src/commands/ha/split-brain.js';
 import { drbdChecks, drbdFindings } from '../../../src/health/drbd.js';
+import { drbdFamilies } from '../../../src/metrics/drbd.js';
+import { renderExposition } from '../../../src/metrics/exposition.js';
+import { renderMetrics, type PairSnapshot } from '../../../src/metrics/metrics.js';
+import { mergeVolumes } from '../../../src/volume/state.js';
 import { pairInventory } from '../../../src/volume/inventory.js';
 import { drbdWarnings, gatherStatus, renderDrbdStatus, renderStatus, type PairStatus } from '../../../src/ha/status.js';
 import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
@@ -719,5 +724,66 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
       /drbd team-a\/data \(nfsctl-pv_team-a_data\): SPLIT BRAIN; primary Primary\/Unknown StandAlone UpToDate\/DUnknown, mounted, exported oos 40Ki; backup Primary\/Unknown StandAlone UpToDate\/DUnknown oos 2\.04Mi/,
     );
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  it('nfsctl metrics carry the replication state of the DRBD volume read from the hosts (split brain: 2)', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-split-brain-primary.txt'), procOf('proc-drbd-split-brain-backup.txt'));
+    const inv = await pairInventory(config, hosts);
+    const s: PairSnapshot = {
+      checkedAt: 0,
+      durationMs: 0,
+      health: 'critical',
+      findings: [],
+      collect: {
+        inventories: new Map(Object.entries(inv) as [PairRole, HostInventory][]),
+        views: mergeVolumes(config, inv),
+        vipHolders: ['primary'],
+      },
+      syncOk: { primary: null, backup: null },
+    };
+    const text = renderMetrics(config, s, 0);
+    const vl = 'volume="team-a/data",namespace="team-a",name="data"';
+    expect(text).toMatch(new RegExp(`^nfsctl_volume_replication_status\\{${vl},resource="[^"]+"\\} 2$`, 'm'));
+    expect(text).toContain(
+      `nfsctl_drbd_state{${vl},host="backup",role="Primary",connection="StandAlone",disk="UpToDate"} 1`,
+    );
+    expect(text).toContain(`nfsctl_drbd_out_of_sync_bytes{${vl},host="primary"} ${40 * 1024}`);
+    const p = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(p.status, p.stdout + p.stderr + String(p.error ?? '')).toBe(0);
+  });
+});
+
+describe('DRBD replication state in the metrics, from the recorded /proc/drbd states', () => {
+  const named = (d: DrbdVolume): DrbdVolume => ({
+    ...d,
+    view: { ...d.view, namespace: 'team-a', name: 'data' } as VolumeView,
+  });
+  const text = (d: DrbdVolume, reachable = (_r: PairRole) => true) =>
+    renderExposition(drbdFamilies([named(d)], reachable));
+  const vl = 'volume="team-a/data",namespace="team-a",name="data"';
+
+  it('a connected volume: role/connection/disk per host, status 0; a resync: status 1 and the bytes out of sync', () => {
+    const ok = text(connected());
+    expect(ok).toContain(
+      `nfsctl_drbd_state{${vl},host="primary",role="Primary",connection="Connected",disk="UpToDate"} 1`,
+    );
+    expect(ok).toContain(
+      `nfsctl_drbd_state{${vl},host="backup",role="Secondary",connection="Connected",disk="UpToDate"} 1`,
+    );
+    expect(ok).toContain(`nfsctl_volume_replication_status{${vl},resource="${RES}"} 0`);
+    const rs = text(resyncing());
+    expect(rs).toContain(`nfsctl_volume_replication_status{${vl},resource="${RES}"} 1`);
+    const kib = st('proc-drbd-synctarget-75pct-with-status.txt').outOfSyncKiB!;
+    expect(kib).toBeGreaterThan(0);
+    expect(rs).toContain(`nfsctl_drbd_out_of_sync_bytes{${vl},host="backup"} ${kib * 1024}`);
+    const p = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: rs, encoding: 'utf8' });
+    expect(p.status, p.stdout + p.stderr + String(p.error ?? '')).toBe(0);
+  });
+
+  it('a split brain is status 2; an unreachable host has no state series', () => {
+    expect(text(bothPrimary())).toContain(`nfsctl_volume_replication_status{${vl},resource="${RES}"} 2`);
+    const one = text(connected(), (r) => r === 'primary');
+    expect(one).toContain('host="primary",role="Primary"');
+    expect(one).not.toContain('host="backup"');
   });
 });
