@@ -118,6 +118,17 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       expect(lines.every((l) => l.length <= 80)).toBe(true);
       expect(lines.slice(-3).join(' ')).toMatch(/Type the name of the primary to go on \(type "primary" to confirm\)/);
       expect(confirm).toMatch(/rsync|sync/);
+      // the summary is what the operator reads last: hosts, copy size (and deletions), volumes,
+      // their backend and the clients, all between "Summary:" and the question
+      const at = lines.findIndex((l) => /^Summary:/.test(l));
+      expect(at, confirm).toBeGreaterThanOrEqual(0);
+      const summary = lines.slice(at).join('\n');
+      expect(summary).toMatch(/failback: the VIP \S+ and its clients move from backup to primary/);
+      expect(summary).toMatch(/copy backup -> primary \(dry run\): \d+ file\(s\), \d+(\.\d+)?Mi, \d+ to delete/);
+      expect(summary).toMatch(/volumes \(1\): intr\/data/);
+      expect(summary).toMatch(/backend: \w+ \(1\)/);
+      expect(summary).toMatch(/clients of backup/);
+      expect(summary).toMatch(/\d+ step\(s\) on /);
       // nothing has changed yet: the primary's keepalived is still stopped, the VIP on the backup
       expect(await vipHolders()).toEqual(['backup']);
 
