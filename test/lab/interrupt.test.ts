@@ -33,6 +33,17 @@ async function freshSession(cmd: string) {
 const screen = async (history = false) =>
   (await tmux(['capture-pane', '-p', '-t', 'intr', ...(history ? ['-J', '-S', '-400'] : [])])).stdout;
 
+/**
+ * rsync processes of a lab host (its netns) other than the daemon's listener: a copy's
+ * receiver on the pulling host and the daemon's per-connection sender on the other one.
+ */
+const copies = (h: 'primary' | 'backup') =>
+  labExec(h, [
+    'bash',
+    '-c',
+    'me=$(readlink /proc/self/ns/net); d=$(cat /run/rsyncd.pid 2>/dev/null); for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] || continue; [ "$p" = "$d" ] && continue; echo "$p $(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null)"; done; true',
+  ]).then((r) => r.stdout.trim());
+
 /** pids of the bulk (non-dry-run) rsync nfsctl started on the primary, in this lab's netns only. */
 const bulkRsync = () =>
   labExec('primary', [
@@ -164,6 +175,12 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       expect(locks.locks.map((l: { held: boolean }) => l.held)).toEqual([false, false]);
       expect(await vipHolders()).toEqual(['backup']);
       expect((await bulkRsync()).stdout.trim()).toBe('');
+      // nor the backup daemon's sender of that copy: no rsync of it is left on either host
+      await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(
+        () => undefined,
+      );
+      expect(await copies('backup')).toBe('');
+      expect(await copies('primary')).toBe('');
       const st = JSON.parse((await nfsctl('primary', ['status', '--json'])).stdout);
       expect(st.operation.failback).toMatchObject({ status: 'failed' });
 
@@ -222,14 +239,6 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       await labExecOk('primary', ['bash', '-c', 'head -c 800M /dev/zero > /nfs/intr_data/huge'], {
         timeoutMs: 120_000,
       });
-      // rsync processes of this lab host (its netns) other than the daemon's listener: the
-      // copy's receiver (backup) and the daemon's per-connection sender (primary)
-      const copies = (h: 'primary' | 'backup') =>
-        labExec(h, [
-          'bash',
-          '-c',
-          'me=$(readlink /proc/self/ns/net); d=$(cat /run/rsyncd.pid 2>/dev/null); for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] || continue; [ "$p" = "$d" ] && continue; echo "$p $(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null)"; done; true',
-        ]).then((r) => r.stdout.trim());
       const run = nfsctl('primary', ['sync', '--yes'], 240_000);
       // the backup pulls: wait until its rsync is copying (some of the file there), then SIGINT nfsctl
       await waitFor(async () => /rsync:\/\//.test(await copies('backup')), 120_000, 50);
