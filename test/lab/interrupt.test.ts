@@ -281,4 +281,48 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-f', '/nfs/intr_data/huge']);
     },
   );
+
+  it(
+    'SIGINT during a failback run from the backup (the copy runs on the primary over SSH): that rsync is stopped there, exit 5, no rsync left, lock free; --resume completes',
+    { timeout: 600_000 },
+    async () => {
+      expect(await vipHolders()).toEqual(['primary']);
+      await labExecOk('primary', ['bash', '-c', 'labsvc stop keepalived; labsvc stop nfs-ganesha']);
+      await waitFor(async () => (await vipHolders()).join() === 'backup', 30_000);
+      await labExecOk('backup', ['bash', '-c', 'head -c 800M /dev/zero > /nfs/intr_data/huge'], {
+        timeoutMs: 120_000,
+      });
+      await labExecOk('primary', ['labsvc', 'start', 'nfs-ganesha']);
+      const run = nfsctl('backup', ['failback', '--yes'], 300_000);
+      // the primary pulls (its rsync started over SSH): wait until it is copying, then SIGINT nfsctl
+      await waitFor(async () => (await bulkRsync()).stdout.trim() !== '', 180_000, 50);
+      await waitFor(
+        async () => Number((await labExec('primary', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 2,
+        60_000,
+        50,
+      );
+      await labExecOk('backup', [
+        'bash',
+        '-c',
+        'me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "^/usr/bin/node [^ ]*bin/nfsctl failback"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -INT "$p"; done; true',
+      ]);
+      const r = await run;
+      console.log(`FAILBACK FROM THE BACKUP INTERRUPTED (exit ${r.exitCode})\n${r.stderr.slice(-1500)}`);
+      expect(r.exitCode, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(/INTERRUPTED \(SIGINT\)/);
+      expect(r.stderr).toMatch(/nfsctl failback --resume/);
+      await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(
+        () => undefined,
+      );
+      expect(await copies('primary')).toBe('');
+      expect(await copies('backup')).toBe('');
+      const locks = JSON.parse((await nfsctl('backup', ['lock', 'status', '--json'])).stdout);
+      expect(locks.locks.map((l: { held: boolean }) => l.held)).toEqual([false, false]);
+      expect(await vipHolders()).toEqual(['backup']);
+      const resumed = await nfsctl('backup', ['failback', '--resume', '--yes'], 600_000);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(await vipHolders()).toEqual(['primary']);
+      for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-f', '/nfs/intr_data/huge']);
+    },
+  );
 });
