@@ -367,6 +367,17 @@ export function handoverSummary(x: HandoverInput): string[] {
       f.views.map((v) => v.id),
     ),
   );
+  // the backend decides what a move costs the clients (copy or shared storage): say it
+  if (f.views.length) {
+    const per = new Map<string, number>();
+    for (const v of f.views) per.set(v.backend, (per.get(v.backend) ?? 0) + 1);
+    lines.push(
+      fitList(
+        'backend: ',
+        [...per].map(([b, n]) => `${b} (${n})`),
+      ),
+    );
+  }
   if (f.skipped.length) lines.push(`NOT copied (--skip-unready): ${f.skipped.length} problem(s), see the notes above`);
   const mounted = [...new Set(copies.flatMap((v) => f.clients.mountedBy.get(v.path) ?? []))];
   const clients = mounted.length ? mounted : f.clients.connected;

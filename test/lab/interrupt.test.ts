@@ -33,6 +33,17 @@ async function freshSession(cmd: string) {
 const screen = async (history = false) =>
   (await tmux(['capture-pane', '-p', '-t', 'intr', ...(history ? ['-J', '-S', '-400'] : [])])).stdout;
 
+/**
+ * rsync processes of a lab host (its netns) other than the daemon's listener: a copy's
+ * receiver on the pulling host and the daemon's per-connection sender on the other one.
+ */
+const copies = (h: 'primary' | 'backup') =>
+  labExec(h, [
+    'bash',
+    '-c',
+    'me=$(readlink /proc/self/ns/net); d=$(cat /run/rsyncd.pid 2>/dev/null); for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] || continue; [ "$p" = "$d" ] && continue; echo "$p $(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null)"; done; true',
+  ]).then((r) => r.stdout.trim());
+
 /** pids of the bulk (non-dry-run) rsync nfsctl started on the primary, in this lab's netns only. */
 const bulkRsync = () =>
   labExec('primary', [
@@ -118,6 +129,17 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       expect(lines.every((l) => l.length <= 80)).toBe(true);
       expect(lines.slice(-3).join(' ')).toMatch(/Type the name of the primary to go on \(type "primary" to confirm\)/);
       expect(confirm).toMatch(/rsync|sync/);
+      // the summary is what the operator reads last: hosts, copy size (and deletions), volumes,
+      // their backend and the clients, all between "Summary:" and the question
+      const at = lines.findIndex((l) => /^Summary:/.test(l));
+      expect(at, confirm).toBeGreaterThanOrEqual(0);
+      const summary = lines.slice(at).join('\n');
+      expect(summary).toMatch(/failback: the VIP \S+ and its clients move from backup to primary/);
+      expect(summary).toMatch(/copy backup -> primary \(dry run\): \d+ file\(s\), \d+(\.\d+)?Mi, \d+ to delete/);
+      expect(summary).toMatch(/volumes \(1\): intr\/data/);
+      expect(summary).toMatch(/backend: \w+ \(1\)/);
+      expect(summary).toMatch(/clients of backup/);
+      expect(summary).toMatch(/\d+ step\(s\) on /);
       // nothing has changed yet: the primary's keepalived is still stopped, the VIP on the backup
       expect(await vipHolders()).toEqual(['backup']);
 
@@ -153,6 +175,12 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       expect(locks.locks.map((l: { held: boolean }) => l.held)).toEqual([false, false]);
       expect(await vipHolders()).toEqual(['backup']);
       expect((await bulkRsync()).stdout.trim()).toBe('');
+      // nor the backup daemon's sender of that copy: no rsync of it is left on either host
+      await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(
+        () => undefined,
+      );
+      expect(await copies('backup')).toBe('');
+      expect(await copies('primary')).toBe('');
       const st = JSON.parse((await nfsctl('primary', ['status', '--json'])).stdout);
       expect(st.operation.failback).toMatchObject({ status: 'failed' });
 
@@ -211,14 +239,6 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       await labExecOk('primary', ['bash', '-c', 'head -c 800M /dev/zero > /nfs/intr_data/huge'], {
         timeoutMs: 120_000,
       });
-      // rsync processes of this lab host (its netns) other than the daemon's listener: the
-      // copy's receiver (backup) and the daemon's per-connection sender (primary)
-      const copies = (h: 'primary' | 'backup') =>
-        labExec(h, [
-          'bash',
-          '-c',
-          'me=$(readlink /proc/self/ns/net); d=$(cat /run/rsyncd.pid 2>/dev/null); for p in $(pgrep -x rsync); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] || continue; [ "$p" = "$d" ] && continue; echo "$p $(tr "\\0" " " < /proc/$p/cmdline 2>/dev/null)"; done; true',
-        ]).then((r) => r.stdout.trim());
       const run = nfsctl('primary', ['sync', '--yes'], 240_000);
       // the backup pulls: wait until its rsync is copying (some of the file there), then SIGINT nfsctl
       await waitFor(async () => /rsync:\/\//.test(await copies('backup')), 120_000, 50);
@@ -258,6 +278,50 @@ describe.sequential(`Ctrl-C in a terminal on lab ${NS}`, () => {
       const size = async (h: 'primary' | 'backup') =>
         (await labExecOk(h, ['stat', '-c', '%s', '/nfs/intr_data/huge'])).trim();
       expect(await size('backup')).toBe(await size('primary'));
+      for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-f', '/nfs/intr_data/huge']);
+    },
+  );
+
+  it(
+    'SIGINT during a failback run from the backup (the copy runs on the primary over SSH): that rsync is stopped there, exit 5, no rsync left, lock free; --resume completes',
+    { timeout: 600_000 },
+    async () => {
+      expect(await vipHolders()).toEqual(['primary']);
+      await labExecOk('primary', ['bash', '-c', 'labsvc stop keepalived; labsvc stop nfs-ganesha']);
+      await waitFor(async () => (await vipHolders()).join() === 'backup', 30_000);
+      await labExecOk('backup', ['bash', '-c', 'head -c 800M /dev/zero > /nfs/intr_data/huge'], {
+        timeoutMs: 120_000,
+      });
+      await labExecOk('primary', ['labsvc', 'start', 'nfs-ganesha']);
+      const run = nfsctl('backup', ['failback', '--yes'], 300_000);
+      // the primary pulls (its rsync started over SSH): wait until it is copying, then SIGINT nfsctl
+      await waitFor(async () => (await bulkRsync()).stdout.trim() !== '', 180_000, 50);
+      await waitFor(
+        async () => Number((await labExec('primary', ['du', '-sm', '/nfs/intr_data'])).stdout.split('\t')[0]) >= 2,
+        60_000,
+        50,
+      );
+      await labExecOk('backup', [
+        'bash',
+        '-c',
+        'me=$(readlink /proc/self/ns/net); for p in $(pgrep -f "^/usr/bin/node [^ ]*bin/nfsctl failback"); do [ "$(readlink /proc/$p/ns/net)" = "$me" ] && kill -INT "$p"; done; true',
+      ]);
+      const r = await run;
+      console.log(`FAILBACK FROM THE BACKUP INTERRUPTED (exit ${r.exitCode})\n${r.stderr.slice(-1500)}`);
+      expect(r.exitCode, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(/INTERRUPTED \(SIGINT\)/);
+      expect(r.stderr).toMatch(/nfsctl failback --resume/);
+      await waitFor(async () => (await copies('backup')) === '' && (await copies('primary')) === '', 15_000, 200).catch(
+        () => undefined,
+      );
+      expect(await copies('primary')).toBe('');
+      expect(await copies('backup')).toBe('');
+      const locks = JSON.parse((await nfsctl('backup', ['lock', 'status', '--json'])).stdout);
+      expect(locks.locks.map((l: { held: boolean }) => l.held)).toEqual([false, false]);
+      expect(await vipHolders()).toEqual(['backup']);
+      const resumed = await nfsctl('backup', ['failback', '--resume', '--yes'], 600_000);
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(await vipHolders()).toEqual(['primary']);
       for (const h of ['primary', 'backup'] as const) await labExecOk(h, ['rm', '-f', '/nfs/intr_data/huge']);
     },
   );

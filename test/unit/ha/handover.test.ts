@@ -101,7 +101,7 @@ describe('the confirmation summary', () => {
     run: { syncs: [], warnings: [] },
   });
 
-  it('says the hosts, the copy size per volume from the dry runs, the volumes, the clients and who keeps open files, within 80 columns', () => {
+  it('says the hosts, the copy size per volume from the dry runs, the volumes, their backends, the clients and who keeps open files, within 80 columns', () => {
     const lines = handoverSummary(x(facts()));
     expect(lines).toEqual([
       'failback: the VIP 198.51.100.100 and its clients move from backup to primary',
@@ -109,6 +109,7 @@ describe('the confirmation summary', () => {
       '  team-a/data: 2 file(s), 500Mi, 1 to delete',
       '  team-b/logs: 1 file(s), 1Mi, 0 to delete',
       'volumes (3): team-a/data, team-b/logs, db/pg',
+      'backend: xfsquota (1), lvm (1), rbd (1)',
       'clients of backup: 198.51.100.21, 198.51.100.22',
       'open files lost (I/O errors, restart the pod): team-a/data, team-b/logs',
       'open files kept (shared storage): db/pg',
