@@ -134,14 +134,7 @@ export async function planNotify(
             action: {
               kind: 'fn',
               describe: sub.map((x) => x.title).join('; '),
-              fn: async (h, ctx) => {
-                for (const x of sub) {
-                  const act = x.action;
-                  if (act.kind === 'write') await h.writeFileAtomic(act.path, act.content, { backup: act.backup });
-                  else if (act.kind === 'run') await runChecked(h, act.argv);
-                  else await act.fn(h, ctx);
-                }
-              },
+              fn: runAll(sub),
             },
             undo: null,
             noUndoReason: 'the next transition unexports',
@@ -154,6 +147,20 @@ export async function planNotify(
           action: { kind: 'run', argv: exporter.serveArgvs(config, [v.identity])[0]! },
           undo: null,
           noUndoReason: 'the next transition unexports',
+        };
+      }
+      if (b.placement === 'replicated') {
+        // holder-only: the line goes too, or the next `exportfs -ra` here meets the unmounted
+        // mount point ("does not support NFS export"); also mends a line an older create left
+        const sub = exporter.unexportSteps(config, role, inv, v.identity);
+        if (sub.length === 0) return null;
+        return {
+          id: `${role}:unexport:${v.id}`,
+          host: role,
+          title: `unexport ${v.path} (${sub.map((x) => x.title).join('; ')})`,
+          action: { kind: 'fn', describe: sub.map((x) => x.title).join('; '), fn: runAll(sub) },
+          undo: null,
+          noUndoReason: 'the next transition exports',
         };
       }
       if (!served.has(v.path)) return null;
@@ -182,6 +189,18 @@ export async function planNotify(
   }
   plan.notes ??= [];
   return withNlm();
+}
+
+/** Sub-steps run as one step of the hook's plan, in order. */
+function runAll(sub: Step[]): Extract<Step['action'], { kind: 'fn' }>['fn'] {
+  return async (h, ctx) => {
+    for (const x of sub) {
+      const act = x.action;
+      if (act.kind === 'write') await h.writeFileAtomic(act.path, act.content, { backup: act.backup });
+      else if (act.kind === 'run') await runChecked(h, act.argv);
+      else await act.fn(h, ctx);
+    }
+  };
 }
 
 export function notifyRecordPath(config: Config): string {

@@ -170,10 +170,10 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
   const fsal = b.ganeshaFsal(config, v, state.cluster?.[b.name]);
   phases.push({
     title: 'export it over NFS',
-    steps: [
-      ...exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
-      ...(b.placement === 'replicated' ? configuredOnly(config, state, v, input.export, fsal, exportRoles) : []),
-    ],
+    // a replicated (DRBD) volume is configured on the holder only: an exports line for its
+    // unmounted mount point on the standby fails any `exportfs -ra` there; the notify hook adds
+    // the line on the new holder and removes it from the old one
+    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
   });
   return {
     id: newPlanId(),
@@ -181,27 +181,6 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     phases,
     cleanupHint: `nfsctl volume delete ${v.id} --yes (finishes or removes a half-created volume)`,
   };
-}
-
-/**
- * A replicated (DRBD) volume's export on the hosts that do not serve it now: the export
- * configuration only (the file writes), not served; keepalived's notify hook serves it there
- * once it holds the VIP and has promoted and mounted the volume (it serves only what is
- * configured on its host).
- */
-function configuredOnly(
-  config: Config,
-  state: PairState,
-  v: VolumeIdentity,
-  spec: ExportSpec,
-  fsal: ReturnType<AnyVolumeBackend['ganeshaFsal']>,
-  serving: readonly PairRole[],
-): Step[] {
-  return ROLES.filter((r) => !serving.includes(r)).flatMap((r) =>
-    exportSteps(config, r, state.inv[r], v, spec, fsal)
-      .filter((s) => s.action.kind === 'write')
-      .map((s) => ({ ...s, title: `${s.title} (configured for when the VIP comes here; not served now)` })),
-  );
 }
 
 export interface DeleteInput {
@@ -378,10 +357,7 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
     phases: [
       {
         title: 'export on both hosts',
-        steps: [
-          ...roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
-          ...(b.placement === 'replicated' ? configuredOnly(config, state, view.identity, spec, fsal, roles) : []),
-        ],
+        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
       },
     ],
   };

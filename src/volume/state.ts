@@ -203,6 +203,10 @@ export function drift(
       if (needsMount && h.mounted && !h.configured) out.push(`${r}: mounted but not exported`);
     }
     if (h.configured && !h.served && both) out.push(`${r}: in the exports config but not served`);
+    // a DRBD volume's line belongs on the holder only: on the standby its unmounted mount point
+    // makes every `exportfs -ra` there fail
+    if (h.configured && !h.served && b.placement === 'replicated')
+      out.push(`${r}: in the exports config but not served (a DRBD volume's line belongs on the VIP holder only)`);
     if (!h.configured && h.served) out.push(`${r}: served but not in the exports config`);
     if (intent) {
       // unexported/retired on purpose: not exporting is right, exporting is the drift

@@ -1070,6 +1070,12 @@ describe.skipIf(!qemu.ok)(
             mounted: false,
             exported: false,
           });
+          // holder-only: the standby has no exports line for it, so exportfs -ra works there
+          const lines = async (g: 'primary' | 'backup') =>
+            (await guestSh(g, `grep -c '^${D.path} ' /etc/exports.d/nfsctl.exports 2>/dev/null; true`)).stdout.trim();
+          expect(await lines('primary'), 'exports line on the holder').toBe('1');
+          expect(await lines('backup'), 'no exports line on the standby').toMatch(/^0?$/);
+          ok('exportfs -ra on the standby', await guest('backup', ['exportfs', '-ra']));
           expect(ok('fs', await guest('primary', ['findmnt', '-rn', '-o', 'SOURCE,FSTYPE', D.path])).trim()).toMatch(
             /^\/dev\/drbd\d+ xfs$/,
           );

@@ -69,7 +69,10 @@ const lines = (plan: Plan, host: string) =>
     .map((s) => describeAction(s.action));
 
 /** An existing drbd volume team-a/data (minor 100, port 7790) on both hosts. */
-function existing(config: Config, o: { procP?: string; procB?: string; mountedOnPrimary?: boolean } = {}) {
+function existing(
+  config: Config,
+  o: { procP?: string; procB?: string; mountedOnPrimary?: boolean; staleLineOnBackup?: boolean } = {},
+) {
   const meta = {
     v: 1 as const,
     namespace: 'team-a',
@@ -104,13 +107,19 @@ function existing(config: Config, o: { procP?: string; procB?: string; mountedOn
       drbdProc: o.procP ?? proc([CONNECTED(100)]),
       exports: exp,
       ...(o.mountedOnPrimary === false ? {} : { mounts: `/dev/drbd100 ${v.path} xfs rw 0 0\n` }),
+      exportfsV: `${v.path}\t198.51.100.0/24(rw,sync,fsid=${v.fsid})\n`,
     } as FakeStorage,
-    b: { ...common, drbdProc: o.procB ?? proc([CONNECTED(100, 'Secondary/Primary')]), exports: exp } as FakeStorage,
+    // the standby has no exports line for it: holder-only (its unmounted mount point would fail exportfs -ra)
+    b: {
+      ...common,
+      drbdProc: o.procB ?? proc([CONNECTED(100, 'Secondary/Primary')]),
+      ...(o.staleLineOnBackup ? { exports: exp } : {}),
+    } as FakeStorage,
   };
 }
 
 describe('drbd create plan', () => {
-  it('phase 1 on both hosts (lvcreate, resource file, create-md, up), phase 2 on the VIP holder, served there only (configured on both)', async () => {
+  it('phase 1 on both hosts (lvcreate, resource file, create-md, up), phase 2 on the VIP holder, exported there only', async () => {
     const config = cfg();
     const { state } = await pair(config);
     const plan = create(config, state);
@@ -135,8 +144,9 @@ describe('drbd create plan', () => {
       'primary mkfs.xfs -q /dev/drbd100',
       'primary mount -t xfs /dev/drbd100 /nfs/team-a_data',
     ]);
-    // served on the VIP holder; on the other host only configured (the notify hook serves what is configured there)
-    expect(exp!.steps.map((s) => s.id)).toEqual(['primary:exports-file', 'primary:exportfs', 'backup:exports-file']);
+    // configured and served on the VIP holder only: the standby's exports file is not touched
+    // (the notify hook adds the line when the VIP comes there)
+    expect(exp!.steps.map((s) => s.id)).toEqual(['primary:exports-file', 'primary:exportfs']);
     // no fstab line: the notify hook mounts it where the VIP is, never at boot
     expect(planSteps(plan).some((s) => s.id.endsWith(':fstab'))).toBe(false);
     expect(lines(plan, 'backup')).toEqual([
@@ -145,7 +155,6 @@ describe('drbd create plan', () => {
       `drbdadm create-md --force ${RES}`,
       `drbdadm up ${RES}`,
       'mkdir -p -m 0777 -- /nfs/team-a_data',
-      expect.stringMatching(/^write \/etc\/exports\.d\/nfsctl\.exports \(\/nfs\/team-a_data /),
     ]);
   });
 
@@ -228,6 +237,18 @@ describe('drbd create plan', () => {
 });
 
 describe('drbd volumes in the inventory', () => {
+  it('a standby that has the exports line is drift (exportfs -ra there would fail); the holder-only shape is not', async () => {
+    const config = cfg();
+    const ok = existing(config);
+    expect((await pair(config, ok.p, ok.b)).state.views[0]!.drift).toEqual([]);
+    const stale = existing(config, { staleLineOnBackup: true });
+    expect((await pair(config, stale.p, stale.b)).state.views[0]!.drift).toEqual([
+      expect.stringMatching(
+        /^backup: in the exports config but not served \(a DRBD volume's line belongs on the VIP holder only\)/,
+      ),
+    ]);
+  });
+
   it('are listed as drbd (not lvm), with each host state from /proc/drbd', async () => {
     const config = cfg();
     const e = existing(config);
@@ -499,6 +520,60 @@ describe('drbd export changes', () => {
 });
 
 describe('ha notify with a drbd volume', () => {
+  /** exportfs as the kernel does it: -ra serves exactly what the exports file holds. */
+  function kernelExportfs(h: ReturnType<typeof fakeStorageHost>, path: string, fsid: string) {
+    let served = h.files.get('/etc/exports.d/nfsctl.exports')?.includes(path) ?? false;
+    h.on(['exportfs', '-ra'], () => {
+      served = h.files.get('/etc/exports.d/nfsctl.exports')?.includes(`${path} `) ?? false;
+      return {};
+    });
+    h.on(['exportfs', '-v'], () => ({ stdout: served ? `${path}\t198.51.100.0/24(rw,sync,fsid=${fsid})\n` : '' }));
+  }
+
+  async function runSteps(plan: Plan, h: ReturnType<typeof fakeStorageHost>) {
+    for (const st of planSteps(plan)) {
+      const a = st.action;
+      if (a.kind === 'fn') await a.fn(h, { signal: new AbortController().signal, progress: () => undefined });
+      else if (a.kind === 'run') await h.run(a.argv);
+      else if (a.kind === 'write') await h.writeFileAtomic(a.path, a.content);
+    }
+  }
+
+  it('MASTER on a host without the exports line adds it and serves; BACKUP there removes the line again (holder-only)', async () => {
+    const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const config = cfg();
+    const e = existing(config, { mountedOnPrimary: false });
+    const backup = fakeStorageHost('backup', e.b);
+    kernelExportfs(backup, e.v.path, e.v.fsid);
+    expect(backup.files.has('/etc/exports.d/nfsctl.exports')).toBe(false);
+    const up = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    await runSteps(up.plan, backup);
+    expect(backup.files.get('/etc/exports.d/nfsctl.exports')).toContain(`${e.v.path} 198.51.100.0/24(`);
+    // now it holds the volume: Primary, mounted, served
+    backup.files.set('/proc/drbd', proc([CONNECTED(100)]));
+    backup.files.set('/proc/mounts', `/dev/drbd100 ${e.v.path} xfs rw 0 0\n`);
+    const down = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'));
+    expect(planSteps(down.plan).map((s) => s.id)).toEqual([
+      'backup:unexport:team-a/data',
+      'backup:umount:team-a/data',
+      'backup:drbd-secondary:team-a/data',
+    ]);
+    await runSteps(down.plan, backup);
+    expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
+  });
+
+  it('BACKUP on a standby that still has a line from an older create removes it (not served, not mounted)', async () => {
+    const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const config = cfg();
+    const e = existing(config, { staleLineOnBackup: true });
+    const backup = fakeStorageHost('backup', e.b);
+    kernelExportfs(backup, e.v.path, e.v.fsid);
+    const down = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'));
+    expect(planSteps(down.plan).map((s) => s.id)).toEqual(['backup:unexport:team-a/data']);
+    await runSteps(down.plan, backup);
+    expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
+  });
+
   it('MASTER on the backup: promote, mount, export (its export is configured there); a stale side is refused', async () => {
     const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
     const config = cfg();
