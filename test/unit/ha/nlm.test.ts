@@ -94,10 +94,14 @@ describe('planned moves: the old holder statd list into the new holder sm.bak, t
     const s = nlmRecoverySteps(kernel(), h, 'backup', 'primary', { warn: () => undefined })[1]!;
     await expect(runStep(s, h.primary)).rejects.toThrow(/bad|exit/);
   });
-  it('an empty list is said', async () => {
+  it('an empty list copies nothing and is no warning (a clean switchover exits 0)', async () => {
     const h = hosts();
     h.backup.on(isStatdCat, { stdout: '' });
     expect(await copyStatdList(h.backup, h.primary)).toEqual([]);
+    const warned: string[] = [];
+    const copy = nlmRecoverySteps(kernel(), h, 'backup', 'primary', { warn: (l) => warned.push(l) })[0]!;
+    await runStep(copy, h.primary);
+    expect(warned).toEqual([]);
   });
   it('ganesha: no step', () => {
     const h = hosts();
