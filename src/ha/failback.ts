@@ -8,12 +8,12 @@ import type { PairRole } from '../config/schema.js';
 import { runChecked } from '../host/host.js';
 import { NfsctlError } from '../core/errors.js';
 import type { Phase, Step } from '../plan/plan.js';
+import { clientsHeld, recordServing } from './drbd-move.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { vipState } from './vip.js';
 import { waitVip } from './freeze.js';
-import { assertMayServe, clearStaleAfterFinalSync, markHostStale, noteServing, trackFilePath } from './freshness.js';
+import { assertMayServe, clearStaleAfterFinalSync, markHostStale, trackFilePath } from './freshness.js';
 import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
-import { drbdWaitTitle, waitDrbdServed } from './handover-drbd.js';
 
 const primary: PairRole = 'primary';
 
@@ -90,18 +90,17 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
         {
           id: 'primary:vip-move',
           host: primary,
-          title: `start keepalived on the primary and wait until it alone holds the VIP (up to ${vipTimeout / 1000} s)${drbdWaitTitle(x)}`,
+          title: `start keepalived on the primary and wait until it alone holds the VIP (up to ${vipTimeout / 1000} s)`,
           action: {
             kind: 'fn',
             describe: `${serviceCommand(config, 'start', 'keepalived')}; poll ip addr on both hosts`,
-            fn: async (h, step) => {
+            fn: async (h) => {
               await clearStaleAfterFinalSync(config, hosts, 'primary', 'backup');
               await assertMayServe(config, hosts, 'primary', 'start keepalived on the primary');
               await runChecked(h, serviceArgv(config, 'start', 'keepalived'));
               run.vipSettleMs = await waitVip(config, hosts, 'primary', vipTimeout);
-              await waitDrbdServed(x, step);
-              for (const p of await noteServing(config, hosts, 'primary').catch((e: Error) => [e.message]))
-                run.warnings.push(`freshness record: ${p}`);
+              // clients held on the new holder (DRBD volumes) write there only once released
+              if (!clientsHeld(x)) await recordServing(x);
             },
           },
           undo: {

@@ -4,8 +4,8 @@
 //     resync under way (failback after a crash: the primary comes back as SyncTarget) is
 //     waited for, up to --resync-wait, by the plan's first step with its progress, or refused
 //     at once with its figures when its ETA is longer than that;
-//   - the VIP move step waits, after the VIP has settled, until the new holder serves every
-//     DRBD volume (Primary, mounted, exported: what the keepalived notify hook does there);
+//   - the plan moves them itself around the VIP move (drbd-move.ts): clients held on the new
+//     holder, the old one lets go, the new one serves, the hold released;
 //   - the notes and summary say what clients see, and what NFS server state does not move.
 // The rsync volumes of a mixed pair are copied as before (handover-steps.ts).
 import type { Config, PairRole } from '../config/schema.js';
@@ -28,15 +28,10 @@ import {
   type SplitBrainEvidence,
 } from './drbd-pair.js';
 import type { HandoverFacts, HandoverInput, HandoverOptions } from './handover-steps.js';
+import { drbdMovePreflight } from './drbd-move.js';
 
 /** How long a handover waits for a DRBD resync by default (--resync-wait). */
 export const DEFAULT_RESYNC_WAIT_MS = 10 * 60_000;
-/**
- * How long the VIP move waits for the new holder to serve the DRBD volumes, after the VIP settled.
- * The notify hook that does it is an nfsctl run of its own: on the vm tier (TCG, a loaded
- * machine) it began promoting 95 s after keepalived's MASTER, so 60 s failed a good switchover.
- */
-export const DEFAULT_SERVE_WAIT_MS = 180_000;
 
 /**
  * Read-only: fill `f.drbd` and refuse (PreconditionError, nothing changed) unless every DRBD
@@ -47,19 +42,23 @@ export async function drbdPreflight(
   hosts: Record<PairRole, Host>,
   f: HandoverFacts,
   o: HandoverOptions,
+  { judge }: { judge: boolean } = { judge: true },
 ): Promise<void> {
   const dvs = drbdVolumes(config, f.views, f.inv);
   f.drbd = dvs;
   f.drbdResync = [];
   if (dvs.length === 0) return;
-  const wait = o.resyncWaitMs ?? DEFAULT_RESYNC_WAIT_MS;
-  // the kernel log is read only when a side is StandAlone (evidence of a split brain)
-  let evidence: Partial<Record<PairRole, SplitBrainEvidence>> | undefined;
-  if (dvs.some((dv) => ROLES.some((r) => dv.hosts[r].state?.cstate === 'StandAlone'))) {
-    const [p, b] = await Promise.all(ROLES.map((r) => readSplitBrainEvidence(hosts[r])));
-    evidence = { primary: p!, backup: b! };
+  if (judge) {
+    const wait = o.resyncWaitMs ?? DEFAULT_RESYNC_WAIT_MS;
+    // the kernel log is read only when a side is StandAlone (evidence of a split brain)
+    let evidence: Partial<Record<PairRole, SplitBrainEvidence>> | undefined;
+    if (dvs.some((dv) => ROLES.some((r) => dv.hosts[r].state?.cstate === 'StandAlone'))) {
+      const [p, b] = await Promise.all(ROLES.map((r) => readSplitBrainEvidence(hosts[r])));
+      evidence = { primary: p!, backup: b! };
+    }
+    f.drbdResync = judgeForHandover(dvs, evidence, o.kind, wait);
   }
-  f.drbdResync = judgeForHandover(dvs, evidence, o.kind, wait);
+  f.drbdHooks = await drbdMovePreflight(config, hosts, f.to);
 }
 
 /**
@@ -135,26 +134,6 @@ export function drbdResyncPhase(x: HandoverInput): Phase[] {
   ];
 }
 
-/** Inside the VIP move step, after the VIP settled on `to`: wait until `to` serves every DRBD volume. */
-export async function waitDrbdServed(x: HandoverInput, step: StepContext): Promise<void> {
-  const { config, hosts, facts: f, opts: o, run } = x;
-  const dvs = f.drbd ?? [];
-  if (dvs.length === 0) return;
-  run.drbdServeMs = await waitServing(config, f.to, hosts[f.to], dvs, {
-    timeoutMs: o.drbdServeWaitMs ?? DEFAULT_SERVE_WAIT_MS,
-    signal: step.signal,
-    progress: (t) => step.progress(t),
-  });
-}
-
-/** Appended to the VIP move step's title when there are DRBD volumes. */
-export function drbdWaitTitle(x: HandoverInput): string {
-  const n = (x.facts.drbd ?? []).length;
-  return n
-    ? `, then until it serves the ${n} DRBD volume(s) (Primary, mounted, exported; up to ${(x.opts.drbdServeWaitMs ?? DEFAULT_SERVE_WAIT_MS) / 1000} s)`
-    : '';
-}
-
 /** The plan's notes about the DRBD volumes. */
 export function drbdNotes(x: HandoverInput): string[] {
   const { facts: f } = x;
@@ -163,7 +142,7 @@ export function drbdNotes(x: HandoverInput): string[] {
   const { from, to } = f;
   const p = backendNamed(dvs[0]!.view.backend).movePromise ?? REPLICATED_PROMISE;
   const notes = [
-    `DRBD volumes (${dvs.map((d) => d.id).join(', ')}) are not copied: DRBD keeps both hosts block-identical; the keepalived notify hook demotes them on ${from} and promotes, mounts and exports them on ${to}, and the VIP move waits until ${to} serves every one (Primary, mounted, exported)`,
+    `DRBD volumes (${dvs.map((d) => d.id).join(', ')}) are not copied: DRBD keeps both hosts block-identical; NFS traffic to the VIP is held on ${to} (dropped, so clients retransmit rather than see stale handles) from before the VIP moves until ${to} serves them; after the move ${from} unexports, unmounts and demotes them and ${to} promotes, mounts and exports them (the notify hook, run by the plan)`,
     `what the move does to clients of the DRBD volumes: ${p.planned}; ${p.openFiles}`,
     ...drbdStateNotes(to),
   ];
@@ -200,7 +179,7 @@ export function drbdSummary(x: HandoverInput, fit: (head: string, items: string[
     lines.push(
       `DRBD resync under way: waited for first (up to ${formatEta((x.opts.resyncWaitMs ?? DEFAULT_RESYNC_WAIT_MS) / 1000)})`,
     );
-  lines.push(`DRBD volumes: no copy; the VIP move waits until ${x.facts.to} serves them`);
+  lines.push(`DRBD volumes: no copy; clients held on ${x.facts.to} until it serves them`);
   return lines;
 }
 

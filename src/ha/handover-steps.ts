@@ -46,8 +46,6 @@ export interface HandoverOptions {
   skipUnready?: boolean;
   /** How long to wait for a DRBD resync under way before anything changes (default 10 min, handover-drbd.ts). */
   resyncWaitMs?: number;
-  /** How long the VIP move waits for the new holder to serve the DRBD volumes (default 60 s). */
-  drbdServeWaitMs?: number;
 }
 
 /** What preflight found; everything the plan is built from. */
@@ -75,6 +73,8 @@ export interface HandoverFacts {
   drbd?: DrbdVolume[];
   /** Those with a resync under way at preflight: the plan waits for them first. */
   drbdResync?: DrbdVolume[];
+  /** nfsctl's notify hook program on each host (drbd-move.ts runs it); set when there are DRBD volumes. */
+  drbdHooks?: Record<PairRole, string>;
 }
 
 export interface SyncSummary {

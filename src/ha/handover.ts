@@ -58,6 +58,7 @@ import {
   type HandoverRun,
 } from './handover-steps.js';
 import { drbdNotes, drbdPreflight, drbdResyncPhase, drbdSummary } from './handover-drbd.js';
+import { drbdHoldPhase, drbdMovePhase } from './drbd-move.js';
 import { failback } from './failback.js';
 import { nlmRecoverySteps } from './nlm.js';
 import { switchover } from './switchover.js';
@@ -180,9 +181,10 @@ export async function handoverPreflight(
     facts.units = check.ready;
     facts.skipped = check.problems.map((p) => p.text);
     skippedIds = new Set(check.problems.flatMap((p) => p.unit.volumes));
-    // DRBD volumes: no copy; both hosts Connected and UpToDate (or a resync short enough to wait for)
-    await drbdPreflight(config, hosts, facts, o);
   }
+  // DRBD volumes: no copy; before the VIP moved, both hosts Connected and UpToDate (or a resync
+  // short enough to wait for); on a resume after it moved, they still have to move with it
+  await drbdPreflight(config, hosts, facts, o, { judge: !vipMoved });
   const drift = blockingDrift(facts.views.filter((v) => !skippedIds.has(v.id)));
   if (drift.length > 0) {
     throw new PreconditionError(`the volumes on ${to} do not match ${from}:\n  ${drift.join('\n  ')}`, {
@@ -225,7 +227,9 @@ export function planHandover(
     ...bulkPhases(x),
     freezePhase(x),
     finalPhase(x),
+    ...drbdHoldPhase(x),
     ...dir.moveVip(x, exportsStep(x)),
+    ...drbdMovePhase(x),
     lockRecoveryPhase(x),
     restorePhase(x),
   ].filter((p) => p.steps.length > 0);

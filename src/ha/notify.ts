@@ -23,6 +23,7 @@ import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
 import { freezeExports } from './freeze.js';
 import { nlmNotifyStep } from './nlm.js';
+import { hold, release } from './vip-hold.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -46,6 +47,8 @@ export function parseNotifyArgs(type: string, name: string, state: string, prior
 
 export interface NotifyRecord extends NotifyArgs {
   time: string;
+  /** Run by switchover/failback (`--planned`), not by keepalived. */
+  planned?: boolean;
   host: PairRole;
   /** What was done (export side) and, where krbd is off, what would have been done. */
   done: string[];
@@ -72,6 +75,7 @@ export async function planNotify(
   role: PairRole,
   host: Host,
   a: NotifyArgs,
+  opts: { lockRecovery?: boolean; planned?: boolean } = {},
 ): Promise<{ plan: Plan; wouldDo: string[]; refused: string[] }> {
   const wouldDo: string[] = [];
   const refused: string[] = [];
@@ -79,13 +83,17 @@ export async function planNotify(
   if (!forOurInstance(config, a)) return { plan, wouldDo, refused };
   // NFSv3 locks: the new VIP holder tells the clients it knows of to reclaim them (nlm.ts),
   // after everything that follows the VIP is exported here
-  const nlm = a.state === 'MASTER' ? nlmNotifyStep(config, role) : null;
+  // (not on a planned move: the handover runs it, with the old holder's list copied first)
+  const nlm = a.state === 'MASTER' && opts.lockRecovery !== false ? nlmNotifyStep(config, role) : null;
   const withNlm = () => {
     if (nlm) plan.phases.push({ title: 'MASTER: NFSv3 clients reclaim their locks here', steps: [nlm] });
     return { plan, wouldDo, refused };
   };
   const following = configuredBackends(config).filter((b) => followsVip(b));
   if (following.length === 0) return withNlm();
+  // the standby holds NFS traffic to the VIP (vip-hold.ts) so that when the VIP lands here on a
+  // crash, clients wait until this run has served the DRBD volumes instead of reading ESTALE
+  const held = holdsOnStandby(config);
   const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
   const empty = {
     ...inv,
@@ -187,8 +195,51 @@ export async function planNotify(
       refused.push(...f.refused);
     }
   }
+  if (held && !gained)
+    plan.phases.push({
+      title: `${a.state}: hold NFS traffic to the VIP here (standby)`,
+      steps: [holdStep(config, role)],
+    });
+  // MASTER releases it after serving (on a planned move the handover releases it, after its check)
+  if (held && gained && !opts.planned)
+    plan.phases.push({ title: 'MASTER: clients are answered here', steps: [releaseStep(config, role)] });
   plan.notes ??= [];
   return withNlm();
+}
+
+/** Does the standby hold NFS traffic to the VIP? Where volumes are served by the VIP holder only (DRBD). */
+export function holdsOnStandby(config: Config): boolean {
+  return configuredBackends(config).some((b) => b.placement === 'replicated');
+}
+
+export function holdStep(config: Config, role: PairRole): Step {
+  return {
+    id: `${role}:vip-hold`,
+    host: role,
+    title: `drop NFS traffic to the VIP here (port 2049) until this host serves again`,
+    action: {
+      kind: 'fn',
+      describe: 'iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold)',
+      fn: (h) => hold(h, config.vip),
+    },
+    undo: null,
+    noUndoReason: 'the next MASTER transition releases it',
+  };
+}
+
+export function releaseStep(config: Config, role: PairRole): Step {
+  return {
+    id: `${role}:vip-release`,
+    host: role,
+    title: 'release the hold: clients are answered here',
+    action: {
+      kind: 'fn',
+      describe: 'iptables -D the nfsctl-vip-hold rules',
+      fn: async (h) => void (await release(h, config.vip)),
+    },
+    undo: null,
+    noUndoReason: 'serving clients is the state to keep',
+  };
 }
 
 /** Sub-steps run as one step of the hook's plan, in order. */

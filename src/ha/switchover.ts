@@ -5,11 +5,11 @@
 // then marked stale until `nfsctl failback` brings the VIP back when the maintenance is done.
 import { runChecked } from '../host/host.js';
 import type { Phase, Step } from '../plan/plan.js';
+import { clientsHeld, recordServing } from './drbd-move.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { waitVip } from './freeze.js';
-import { assertMayServe, noteServing } from './freshness.js';
+import { assertMayServe } from './freshness.js';
 import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
-import { drbdWaitTitle, waitDrbdServed } from './handover-drbd.js';
 
 /** 1. the backup's NFS server up (harmless without the VIP). */
 function prepare(x: HandoverInput): Phase[] {
@@ -51,16 +51,15 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
         {
           id: 'backup:vip-move',
           host: 'primary',
-          title: `stop keepalived on the primary and wait until the backup alone holds the VIP (up to ${vipTimeout / 1000} s)${drbdWaitTitle(x)}`,
+          title: `stop keepalived on the primary and wait until the backup alone holds the VIP (up to ${vipTimeout / 1000} s)`,
           action: {
             kind: 'fn',
             describe: `${serviceCommand(config, 'stop', 'keepalived')}; poll ip addr on both hosts`,
-            fn: async (h, step) => {
+            fn: async (h) => {
               await runChecked(h, serviceArgv(config, 'stop', 'keepalived'), { timeoutMs: 30_000 });
               run.vipSettleMs = await waitVip(config, hosts, 'backup', vipTimeout);
-              await waitDrbdServed(x, step);
-              for (const p of await noteServing(config, hosts, 'backup').catch((e: Error) => [e.message]))
-                run.warnings.push(`freshness record: ${p}`);
+              // clients held on the new holder (DRBD volumes) write there only once released
+              if (!clientsHeld(x)) await recordServing(x);
             },
           },
           undo: {

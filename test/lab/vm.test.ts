@@ -987,6 +987,9 @@ describe.skipIf(!qemu.ok)(
         const s = await side(g);
         return !!s && s.ro.startsWith('Secondary/') && !s.mounted && !s.exported;
       };
+      /** Does `g` drop NFS traffic to the VIP (nfsctl's hold: the standby, or a move under way)? */
+      const holds = async (g: 'primary' | 'backup') =>
+        (await guestSh(g, 'iptables -w -S INPUT | grep -c nfsctl-vip-hold; true', 30_000)).stdout.trim() !== '0';
       const inSync = async () => {
         const s = await side('backup');
         return !!s && s.cs === 'Connected' && s.ds === 'UpToDate/UpToDate';
@@ -1119,6 +1122,8 @@ describe.skipIf(!qemu.ok)(
           expect(await vipOn()).toEqual(['backup']);
           expect(await serving('backup'), 'the backup serves after the switchover').toBe(true);
           expect(await idle('primary'), 'the primary is Secondary, unmounted, unexported').toBe(true);
+          expect(await holds('backup'), 'the new holder released its hold').toBe(false);
+          expect(await holds('primary'), 'the standby holds NFS traffic to the VIP').toBe(true);
           await pause(6000);
 
           await mark('failback');
@@ -1129,6 +1134,8 @@ describe.skipIf(!qemu.ok)(
           expect(await vipOn()).toEqual(['primary']);
           expect(await serving('primary'), 'the primary serves after the failback').toBe(true);
           expect(await idle('backup')).toBe(true);
+          expect(await holds('primary'), 'the primary released its hold').toBe(false);
+          expect(await holds('backup'), 'the backup, standby again, holds').toBe(true);
           await pause(6000);
 
           // the crash: the primary's qemu killed mid-write; the backup takes over by itself
@@ -1141,6 +1148,10 @@ describe.skipIf(!qemu.ok)(
             1000,
           );
           figures.takeoverMs = Date.now() - crashAt;
+          expect(
+            await waitFor(async () => !(await holds('backup')), 60_000, 1000),
+            'the notify hook released the hold once it served',
+          ).toBe(true);
           if (!tookOver) {
             const ka = await guestSh(
               'backup',

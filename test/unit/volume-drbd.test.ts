@@ -557,6 +557,8 @@ describe('ha notify with a drbd volume', () => {
       'backup:unexport:team-a/data',
       'backup:umount:team-a/data',
       'backup:drbd-secondary:team-a/data',
+      // the standby holds NFS traffic to the VIP: a crash that lands the VIP here finds clients waiting
+      'backup:vip-hold',
     ]);
     await runSteps(down.plan, backup);
     expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
@@ -569,7 +571,7 @@ describe('ha notify with a drbd volume', () => {
     const backup = fakeStorageHost('backup', e.b);
     kernelExportfs(backup, e.v.path, e.v.fsid);
     const down = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'));
-    expect(planSteps(down.plan).map((s) => s.id)).toEqual(['backup:unexport:team-a/data']);
+    expect(planSteps(down.plan).map((s) => s.id)).toEqual(['backup:unexport:team-a/data', 'backup:vip-hold']);
     await runSteps(down.plan, backup);
     expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
   });
@@ -585,6 +587,8 @@ describe('ha notify with a drbd volume', () => {
       'backup:drbd-primary:team-a/data',
       'backup:mount:team-a/data',
       'backup:export:team-a/data',
+      // then the hold goes: clients waiting since the VIP landed here are answered
+      'backup:vip-release',
       // last, once everything is served: NFSv3 clients told to reclaim their locks here
       'backup:sm-notify',
     ]);
@@ -594,8 +598,38 @@ describe('ha notify with a drbd volume', () => {
     const h = fakeStorageHost('backup', stale.b);
     const s = await planNotify(config, 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
     // the stale volume is not served; the host holds the VIP all the same: its other clients reclaim
-    expect(planSteps(s.plan).map((x) => x.id)).toEqual(['backup:sm-notify']);
+    // and the hold goes all the same: the stale volume's clients get errors rather than wait for good
+    expect(planSteps(s.plan).map((x) => x.id)).toEqual(['backup:vip-release', 'backup:sm-notify']);
     expect(s.refused).toEqual([expect.stringMatching(/Inconsistent, not UpToDate/)]);
     expect(s.plan.notes).toEqual([expect.stringMatching(/^NOT served: team-a\/data/)]);
+  });
+
+  it('the command, MASTER failing part-way (mount fails): the hold is released all the same, the record says what failed', async () => {
+    const { runNotify } = await import('../../src/commands/ha/ha.run.js');
+    const { notifyRecordPath } = await import('../../src/ha/notify.js');
+    const config = parseConfig(
+      testConfigYaml(tempDir())
+        .replace('server: ganesha', 'server: kernel')
+        .replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd }\n  rbd: { pool: rbd }')
+        .replace('this: primary', 'this: backup'),
+      'test.yaml',
+    );
+    const e = existing(config, { mountedOnPrimary: false });
+    const backup = fakeStorageHost('backup', e.b);
+    const primary = fakeStorageHost('primary', e.p);
+    primary.unreachable = true; // crashed
+    backup.on(['mount'], { exitCode: 32, stderr: 'mount: wrong fs type' });
+    const iptables: string[] = [];
+    backup.on(['iptables'], (a) => {
+      iptables.push(a[2]!);
+      // the standby's hold is in place until deleted
+      return { exitCode: a[2] === '-C' ? (iptables.filter((x) => x === '-D').length >= 2 ? 1 : 0) : 0 };
+    });
+    const ctx = new Context('test.yaml', config, {}, { primary, backup }, captureOutput().out);
+    await expect(runNotify(ctx, 'INSTANCE', 'VI_NFS', 'MASTER', '100', {})).rejects.toThrow(/wrong fs type/);
+    expect(iptables.filter((x) => x === '-D')).toHaveLength(2);
+    const rec = JSON.parse(backup.files.get(notifyRecordPath(config))!) as { done: string[]; errors: string[] };
+    expect(rec.done).toContain('release the hold: clients are answered here');
+    expect(rec.errors.join('\n')).toMatch(/wrong fs type/);
   });
 });

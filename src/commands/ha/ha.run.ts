@@ -28,7 +28,7 @@ export async function runNotify(
   name: string,
   state: string,
   priority: string | undefined,
-  o: { json?: boolean },
+  o: { json?: boolean; planned?: boolean },
 ): Promise<void> {
   const a = parseNotifyArgs(type, name, state, priority);
   const role = ctx.config.this;
@@ -44,20 +44,29 @@ export async function runNotify(
   await withFileLock(notifyLockPath(ctx.config), ctx.config.timeouts.command, () => notifyLocked(ctx, role, a, o));
 }
 
-async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { json?: boolean }): Promise<void> {
+async function notifyLocked(
+  ctx: Context,
+  role: PairRole,
+  a: NotifyArgs,
+  o: { json?: boolean; planned?: boolean },
+): Promise<void> {
   const host = ctx.host(role);
-  // data freshness first: a stale host refuses MASTER (and marks itself stale) before anything is exported
-  const fresh = await freshnessOnTransition(
-    ctx.config,
-    role,
-    { primary: ctx.host('primary'), backup: ctx.host('backup') },
-    a,
-  ).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
+  // data freshness first: a stale host refuses MASTER (and marks itself stale) before anything
+  // is exported. A planned move (switchover/failback run us) checked and records it itself.
+  const fresh = o.planned
+    ? { refused: null, notes: [] }
+    : await freshnessOnTransition(
+        ctx.config,
+        role,
+        { primary: ctx.host('primary'), backup: ctx.host('backup') },
+        a,
+      ).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
   const { plan, wouldDo, refused } = fresh.refused
     ? { plan: { id: '', title: '', phases: [] }, wouldDo: [], refused: [] as string[] }
-    : await planNotify(ctx.config, role, host, a);
+    : await planNotify(ctx.config, role, host, a, { lockRecovery: !o.planned, planned: o.planned ?? false });
   const rec: NotifyRecord = {
     ...a,
+    ...(o.planned ? { planned: true } : {}),
     time: new Date().toISOString(),
     host: role,
     done: [],
@@ -82,6 +91,29 @@ async function notifyLocked(ctx: Context, role: PairRole, a: NotifyArgs, o: { js
     rec.errors.push((err as Error).message);
     if (err instanceof PlanFailedError)
       rec.done = err.report.steps.filter((s) => s.status === 'done').map((s) => s.title);
+    // MASTER failed part-way: the hold goes anyway. Clients of what did not come up get
+    // errors rather than waiting for good, and the VIP holder's other volumes are answered.
+    const rel = plan.phases.flatMap((p) => p.steps).find((s) => s.id === `${role}:vip-release`);
+    if (rel && !rec.done.includes(rel.title))
+      await (
+        await ctx.runner()
+      )
+        .run(
+          {
+            id: newPlanId(),
+            title: `keepalived ${a.name} -> ${a.state} on ${role}: release`,
+            phases: [{ title: 'release', steps: [rel] }],
+          },
+          {
+            dryRun: false,
+            yes: true,
+            json: o.json ?? false,
+            interactive: false,
+            confirm: { kind: 'yesno', message: '' },
+          },
+        )
+        .then(() => rec.done.push(rel.title))
+        .catch((e: Error) => rec.errors.push(`releasing the hold: ${e.message}`));
   }
   await host
     .writeFileAtomic(notifyRecordPath(ctx.config), JSON.stringify(rec) + '\n')

@@ -12,6 +12,10 @@ export function register(program: Command): void {
       "keepalived notify hook (INSTANCE|GROUP name MASTER|BACKUP|FAULT|STOP [priority]): RBD volumes follow the VIP; acts only for the configured vrrp_instance (any other name or a GROUP: nothing done, exit 0), one notify at a time per host (flock on <stateDir>/vrrp/notify.lock); records when this host serves; refuses MASTER on a primary whose data is older than the backup's",
     )
     .addOption(jsonFlag('print the record as JSON'))
+    .option(
+      '--planned',
+      'run by switchover/failback, not by keepalived: only the volumes that follow the VIP (no freshness record, no sm-notify: the handover does those)',
+    )
     .action(
       withContext(async (ctx, cmd, type: string, name: string, state: string, priority?: string) => {
         const { runNotify } = await import('./ha.run.js');

@@ -48,13 +48,16 @@ import { drbdWarnings, gatherStatus, renderDrbdStatus, renderStatus, type PairSt
 import { drbdLintRules, lintDrbd } from '../../../src/ha/lint-drbd.js';
 import { PreconditionError, UsageError } from '../../../src/core/errors.js';
 import { renderPlan } from '../../../src/plan/render.js';
-import { Runner } from '../../../src/plan/runner.js';
+import { PlanFailedError, Runner } from '../../../src/plan/runner.js';
+import { holdRules } from '../../../src/ha/vip-hold.js';
 import { AuditLog } from '../../../src/state/audit.js';
 import { Interrupts } from '../../../src/plan/interrupt.js';
 import type { Progress } from '../../../src/cli/progress.js';
 import type { FakeHost } from '../../../src/host/fake.js';
 
 const FIX = join(__dirname, '../../fixtures/drbd');
+const KA = (state: string, prio: number, notify = '/usr/local/sbin/nfsctl ha notify') =>
+  `vrrp_instance VI_NFS {\n  state ${state}\n  interface eth0\n  priority ${prio}\n  notify "${notify}"\n}\n`;
 const fx = (name: string) => readFileSync(join(FIX, name), 'utf8');
 const RES = 'nfsctl-fix';
 
@@ -249,13 +252,29 @@ describe('the handover plan with DRBD volumes (mixed pair: the rsync part stays)
     const f = await handoverPreflight(cfg(), hosts, OPTS);
     f.drbd = [resyncing()];
     f.drbdResync = [resyncing()];
+    f.drbdHooks = { primary: '/usr/local/sbin/nfsctl', backup: '/usr/local/sbin/nfsctl' };
     const { plan } = planHandover(cfg(), hosts, f, OPTS);
     const ids = plan.phases.flatMap((p) => p.steps.map((s) => `${s.host}|${s.id}`));
     expect(ids[0]).toBe('backup|backup:drbd-resync');
     expect(ids).toContain('backup|backup:bulk-sync'); // the rsync part of a mixed pair
     expect(ids.indexOf('backup|backup:drbd-resync')).toBeLessThan(ids.indexOf('primary|primary:freeze'));
-    const move = plan.phases.flatMap((p) => p.steps).find((s) => s.id === 'backup:vip-move')!;
-    expect(move.title).toMatch(/then until it serves the 1 DRBD volume\(s\) \(Primary, mounted, exported/);
+    // the DRBD move around the VIP move: hold on backup, VIP, primary lets go, backup serves, release
+    const order = [
+      'backup:vip-hold',
+      'backup:vip-move',
+      'primary:drbd-leave',
+      'backup:drbd-serve',
+      'backup:vip-release',
+    ];
+    const at = order.map((id) => ids.findIndex((x) => x.endsWith(`|${id}`)));
+    expect(
+      at.every((i) => i >= 0),
+      ids.join('\n'),
+    ).toBe(true);
+    expect(
+      at.every((i, k) => k === 0 || i > at[k - 1]!),
+      ids.join('\n'),
+    ).toBe(true);
     const notes = plan.notes!.join('\n');
     expect(notes).toMatch(/DRBD volumes \(team-a\/data\) are not copied/);
     expect(notes).toMatch(/open files survive/);
@@ -605,6 +624,10 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
         ...(role === 'primary' ? { mounts: `/dev/drbd100 ${v.path} xfs rw 0 0\n` } : {}),
       });
       h.files.set('/proc/drbd', proc);
+      h.files.set(
+        '/etc/keepalived/keepalived.conf',
+        KA(role === 'primary' ? 'MASTER' : 'BACKUP', role === 'primary' ? 150 : 100),
+      );
       h.on(
         (a) => a[0] === 'sh' && a[3] === 'nfsctl-drbd',
         () => ({ stdout: `==> ${RESN}.res <==\n${file}\n` }),
@@ -664,9 +687,170 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     const { plan } = planHandover(config, hosts, f, OPTS);
     const steps = plan.phases.flatMap((p) => p.steps);
     expect(steps.some((s) => s.id.endsWith('drbd-resync'))).toBe(false);
-    expect(steps.find((s) => s.id === 'backup:vip-move')!.title).toMatch(/serves the 1 DRBD volume/);
+    expect(f.drbdHooks).toEqual({ primary: '/usr/local/sbin/nfsctl', backup: '/usr/local/sbin/nfsctl' });
+    expect(steps.map((s) => `${s.host} ${s.id}`).filter((l) => /vip-|drbd-/.test(l))).toEqual([
+      'backup backup:vip-hold',
+      'primary backup:vip-move',
+      'primary primary:drbd-leave',
+      'backup backup:drbd-serve',
+      'backup backup:vip-release',
+    ]);
     expect(plan.summary).toContain('open files kept (DRBD, nothing acknowledged lost): team-a/data');
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);
+  });
+  /**
+   * The pair as a switchover changes it: stopping keepalived on the primary moves the VIP; the
+   * notify hook run by the plan (--planned) demotes/promotes the volume (its /proc/drbd, mount
+   * and export change as drbdadm, mount and exportfs would change them). Every command is logged
+   * in one list, so the order across the two hosts can be read.
+   */
+  function liveSwitchover(config: Config, o: { serveFails?: boolean } = {}) {
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    const v = identify(config, ref);
+    const log: string[] = [];
+    let vipOn: PairRole = 'primary';
+    const exported: Record<PairRole, boolean> = { primary: true, backup: false };
+    for (const role of ['primary', 'backup'] as const) {
+      const h = hosts[role];
+      h.on(['ip', '-j', 'addr', 'show'], () => ({
+        stdout: JSON.stringify([
+          {
+            ifname: 'eth0',
+            addr_info: [{ local: '198.51.100.11' }, ...(vipOn === role ? [{ local: '198.51.100.100' }] : [])],
+          },
+        ]),
+      }));
+      h.on(['exportfs', '-v'], () => ({
+        stdout: exported[role] ? `${v.path}\t198.51.100.0/24(rw,sync,fsid=${v.fsid})\n` : '',
+      }));
+      // iptables -C: the hold rules are absent until inserted
+      const rules = new Set<string>();
+      h.on(['iptables'], (a) => {
+        const key = a.slice(3).join(' ');
+        if (a[2] === '-C') return { exitCode: rules.has(key) ? 0 : 1 };
+        if (a[2] === '-I') rules.add(key);
+        if (a[2] === '-D') rules.delete(key);
+        return { exitCode: 0 };
+      });
+      h.on(['/usr/local/sbin/nfsctl', 'ha', 'notify'], (a) => {
+        const state = a[5];
+        if (state === 'MASTER') {
+          if (role === 'backup' && o.serveFails) return { exitCode: 1, stderr: 'ha notify: drbdadm primary failed' };
+          h.files.set('/proc/drbd', procOf('proc-drbd-primary.txt'));
+          h.files.set('/proc/mounts', `/dev/drbd100 ${v.path} xfs rw 0 0\n`);
+          exported[role] = true;
+        } else {
+          h.files.set('/proc/drbd', procOf('proc-drbd-secondary.txt'));
+          h.files.set('/proc/mounts', '');
+          exported[role] = false;
+          // the real hook holds on the standby (BACKUP/STOP)
+          for (const r of holdRules('198.51.100.100')) rules.add(r.join(' '));
+        }
+        return { exitCode: 0 };
+      });
+      if (role === 'primary')
+        h.on(['labsvc', 'stop', 'keepalived'], () => {
+          vipOn = 'backup';
+          return { exitCode: 0 };
+        });
+      if (role === 'primary')
+        h.on(['labsvc', 'start', 'keepalived'], () => {
+          vipOn = 'primary';
+          return { exitCode: 0 };
+        });
+      const run = h.run.bind(h);
+      h.run = async (a, opts) => {
+        if (
+          /^(iptables|labsvc (start|stop)|\/usr\/local\/sbin\/nfsctl)$/.test(
+            a[0] === 'labsvc' ? `labsvc ${a[1]}` : a[0]!,
+          )
+        )
+          log.push(`${role}: ${a.join(' ')}`);
+        return run(a, opts);
+      };
+    }
+    return { hosts, log, rules: () => ({ vipOn, exported }) };
+  }
+  const runnerFor = (hosts: Record<PairRole, FakeHost>) => {
+    const quiet: Progress = { phase() {}, stepStart() {}, stepDone() {}, stepFailed() {}, stop() {} };
+    return new Runner({
+      out: captureOutput().out,
+      progress: quiet,
+      audit: new AuditLog(join(tempDir(), 'audit.jsonl'), ['switchover'], 'alice'),
+      prompter: async () => ({ confirm: async () => true, typed: async () => true }),
+      host: (n) => hosts[n as PairRole],
+      interrupts: new Interrupts(),
+    });
+  };
+  const APPLY = {
+    dryRun: false,
+    yes: true,
+    json: false,
+    interactive: false,
+    confirm: { kind: 'yesno' as const, message: '' },
+  };
+  const HOOK = '/usr/local/sbin/nfsctl ha notify INSTANCE VI_NFS';
+  const HOLD = (op: string, proto: string) =>
+    `iptables -w ${op} INPUT -d 198.51.100.100/32 -p ${proto} --dport 2049 -m comment --comment nfsctl-vip-hold -j DROP`;
+
+  it('applied: backup holds NFS traffic to the VIP, the VIP moves, the primary lets go, the backup serves, then the hold is released', async () => {
+    const config = cfg();
+    const { hosts, log, rules } = liveSwitchover(config);
+    const f = await handoverPreflight(config, hosts, OPTS);
+    const { plan } = planHandover(config, hosts, f, OPTS);
+    await runnerFor(hosts).run(plan, APPLY);
+    expect(log).toEqual([
+      'primary: labsvc stop nfs-server', // the freeze (kernel nfsd), as before
+      `backup: ${HOLD('-C', 'tcp')}`,
+      `backup: ${HOLD('-I', 'tcp')}`,
+      `backup: ${HOLD('-C', 'udp')}`,
+      `backup: ${HOLD('-I', 'udp')}`,
+      'primary: labsvc stop keepalived',
+      `primary: ${HOOK} STOP --planned`,
+      `backup: ${HOOK} MASTER --planned`,
+      `backup: ${HOLD('-C', 'tcp')}`,
+      `backup: ${HOLD('-D', 'tcp')}`,
+      `backup: ${HOLD('-C', 'tcp')}`,
+      `backup: ${HOLD('-C', 'udp')}`,
+      `backup: ${HOLD('-D', 'udp')}`,
+      `backup: ${HOLD('-C', 'udp')}`,
+    ]);
+    expect(rules()).toEqual({ vipOn: 'backup', exported: { primary: false, backup: true } });
+  });
+  it('the backup fails to serve: undone in reverse (backup lets go, primary serves again and is released, the VIP comes back; the backup, standby again, keeps holding)', async () => {
+    const config = cfg();
+    const { hosts, log, rules } = liveSwitchover(config, { serveFails: true });
+    const f = await handoverPreflight(config, hosts, OPTS);
+    const { plan } = planHandover(config, hosts, f, OPTS);
+    const err = await runnerFor(hosts)
+      .run(plan, APPLY)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlanFailedError);
+    expect((err as Error).message).toMatch(/drbdadm primary failed/);
+    const after = log.slice(log.indexOf(`backup: ${HOOK} MASTER --planned`) + 1);
+    expect(
+      after.filter((l) => !l.includes(' -C ')),
+      log.join('\n'),
+    ).toEqual([
+      `backup: ${HOOK} BACKUP --planned`,
+      `primary: ${HOOK} MASTER --planned`,
+      `primary: ${HOLD('-D', 'tcp')}`,
+      `primary: ${HOLD('-D', 'udp')}`,
+      'primary: labsvc start keepalived',
+    ]);
+    expect(rules()).toEqual({ vipOn: 'primary', exported: { primary: true, backup: false } });
+  });
+  it('refused before anything changes: no nfsctl notify hook on a host, or no iptables on the new holder', async () => {
+    const config = cfg();
+    const hosts = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    hosts.backup.files.set('/etc/keepalived/keepalived.conf', KA('BACKUP', 100, '/usr/local/bin/other-hook'));
+    await expect(handoverPreflight(config, hosts, OPTS)).rejects.toThrow(
+      /notify hook, which is not installed; nothing was changed:\n  backup: vrrp_instance VI_NFS has no notify "<nfsctl> ha notify"/,
+    );
+    const h2 = pair(config, procOf('proc-drbd-primary.txt'), procOf('proc-drbd-secondary.txt'));
+    h2.backup.on(['sh', '-c', 'command -v iptables >/dev/null 2>&1'], { exitCode: 1 });
+    await expect(handoverPreflight(config, h2, OPTS)).rejects.toThrow(/iptables is not installed on backup/);
+    for (const h of [hosts.primary, hosts.backup, h2.primary, h2.backup]) expect(onlyReads(h)).toBe(true);
   });
   it('a resync under way (the recorded SyncSource/SyncTarget) becomes the first step; with --resync-wait shorter than its ETA it is refused', async () => {
     const config = cfg();
