@@ -143,6 +143,8 @@ describe('drbd create plan', () => {
       `primary drbdadm primary ${RES}`,
       'primary mkfs.xfs -q /dev/drbd100',
       'primary mount -t xfs /dev/drbd100 /nfs/team-a_data',
+      // the standby holds NFS traffic to the VIP from the first DRBD volume on
+      'backup iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold), once',
     ]);
     // configured and served on the VIP holder only: the standby's exports file is not touched
     // (the notify hook adds the line when the VIP comes there)
