@@ -157,6 +157,7 @@ describe('drbd create plan', () => {
       `drbdadm create-md --force ${RES}`,
       `drbdadm up ${RES}`,
       'mkdir -p -m 0777 -- /nfs/team-a_data',
+      'iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold), once',
     ]);
   });
 
