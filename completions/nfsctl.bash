@@ -100,7 +100,7 @@ _nfsctl_opts() {
     'failback') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --resync-wait --json -h --help' ;;
     'switchover') REPLY='-c --config --no-color --dry-run -y --yes --resume --max-delete --verify --skip-unready --resync-wait --json -h --help' ;;
     'ha') REPLY='-c --config --no-color -h --help' ;;
-    'ha notify') REPLY='-c --config --no-color --json -h --help' ;;
+    'ha notify') REPLY='-c --config --no-color --json --planned -h --help' ;;
     'ha install') REPLY='-c --config --no-color --nfsctl-path --host --replace --dry-run -y --yes --json -h --help' ;;
     'ha lint') REPLY='-c --config --no-color -v --verbose --json -h --help' ;;
     'ha split-brain') REPLY='-c --config --no-color --json -h --help' ;;

@@ -464,6 +464,7 @@ complete -c nfsctl -n '__nfsctl_at "switchover"' -l json -d 'print the result as
 complete -c nfsctl -n '__nfsctl_at "switchover"' -s h -l help -d 'display help for command'
 complete -c nfsctl -n '__nfsctl_at "ha"' -s h -l help -d 'display help for command'
 complete -c nfsctl -n '__nfsctl_at "ha notify"' -l json -d 'print the record as JSON'
+complete -c nfsctl -n '__nfsctl_at "ha notify"' -l planned -d 'run by switchover/failback, not by keepalived: only the volumes that follow the VIP (no freshness record, no sm-notify: the handover does those)'
 complete -c nfsctl -n '__nfsctl_at "ha notify"' -s h -l help -d 'display help for command'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -l nfsctl-path -r -F -d 'nfsctl as keepalived should run it'
 complete -c nfsctl -n '__nfsctl_at "ha install"' -l host -x -a 'primary backup' -d 'only this host'
