@@ -24,8 +24,8 @@ import { checkPlainPath } from '../core/plain-path.js';
 import { splitKeepalivedScript } from '../core/keepalived-conf.js';
 import type { Phase, Step } from '../plan/plan.js';
 import { parseKeepalivedConf } from './status.js';
-import { holdAvailableArgv, holdProgram, hold, release } from './vip-hold.js';
-import { waitServing, ROLES } from './drbd-pair.js';
+import { holdAvailableArgv, holdDescribe, holdProgram, hold, release, releaseDescribe } from './vip-hold.js';
+import { peer, waitServing, ROLES } from './drbd-pair.js';
 import type { HandoverInput } from './handover-steps.js';
 import { noteServing } from './freshness.js';
 
@@ -82,7 +82,7 @@ export async function drbdMovePreflight(
       `the DRBD volumes follow the VIP through nfsctl's keepalived notify hook, which is not installed; nothing was changed:\n  ${missing.join('\n  ')}`,
       { hint: 'nfsctl ha install --yes (then reload keepalived on both hosts)' },
     );
-  for (const r of [to, ROLES.find((x) => x !== to)!]) {
+  for (const r of [to, peer(to)]) {
     const has = await hosts[r].run(holdAvailableArgv(config.vip), { timeoutMs: 15_000 });
     if (has.exitCode !== 0)
       throw new PreconditionError(
@@ -135,7 +135,7 @@ export function drbdHoldPhase(x: HandoverInput): Phase[] {
           title: `drop NFS traffic to the VIP on ${f.to} (port 2049; clients retransmit, no ESTALE) until it serves`,
           action: {
             kind: 'fn',
-            describe: `${holdProgram(config.vip)} -I INPUT -d ${config.vip} --dport 2049 -j DROP (tcp, udp; comment nfsctl-vip-hold)`,
+            describe: holdDescribe(config.vip),
             fn: async (h) => hold(h, config.vip),
           },
           // the standby's steady state (the notify hook holds there on BACKUP/FAULT/STOP): a
@@ -170,7 +170,7 @@ export function drbdMovePhase(x: HandoverInput): Phase[] {
             title: `serve them on ${from} again (the notify hook, MASTER) and release the hold there`,
             action: {
               kind: 'fn',
-              describe: `${hookArgv(f.drbdHooks![from], config.keepalived.instance, 'MASTER').join(' ')}; ${holdProgram(config.vip)} -D the nfsctl-vip-hold rules`,
+              describe: `${hookArgv(f.drbdHooks![from], config.keepalived.instance, 'MASTER').join(' ')}; ${releaseDescribe(config.vip)}`,
               fn: async (h, step) => {
                 await hookStep(x, from, 'MASTER').fn(h, step);
                 await release(h, config.vip);
@@ -221,7 +221,7 @@ export function drbdMovePhase(x: HandoverInput): Phase[] {
           title: `release the hold on ${to}: clients are answered again`,
           action: {
             kind: 'fn',
-            describe: `${holdProgram(config.vip)} -D the nfsctl-vip-hold rules`,
+            describe: releaseDescribe(config.vip),
             fn: async (h) => {
               await release(h, config.vip);
               await recordServing(x);

@@ -23,7 +23,7 @@ import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
 import { freezeExports } from './freeze.js';
 import { nlmNotifyStep } from './nlm.js';
-import { hold, release } from './vip-hold.js';
+import { hold, holdDescribe, release, releaseDescribe } from './vip-hold.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -219,7 +219,7 @@ export function holdStep(config: Config, role: PairRole): Step {
     title: `drop NFS traffic to the VIP here (port 2049) until this host serves again`,
     action: {
       kind: 'fn',
-      describe: 'iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold)',
+      describe: holdDescribe(config.vip),
       fn: (h) => hold(h, config.vip),
     },
     undo: null,
@@ -234,7 +234,7 @@ export function releaseStep(config: Config, role: PairRole): Step {
     title: 'release the hold: clients are answered here',
     action: {
       kind: 'fn',
-      describe: 'iptables -D the nfsctl-vip-hold rules',
+      describe: releaseDescribe(config.vip),
       fn: async (h) => void (await release(h, config.vip)),
     },
     undo: null,

@@ -46,6 +46,11 @@ export function holdAvailableArgv(vip: string): string[] {
   return ['sh', '-c', `command -v ${holdProgram(vip)} >/dev/null 2>&1`];
 }
 
+/** What a hold and a release run, for a plan's step lines. */
+export const holdDescribe = (vip: string) =>
+  `${holdProgram(vip)} -I INPUT -d ${vip} --dport 2049 -j DROP (tcp, udp; comment ${HOLD_COMMENT})`;
+export const releaseDescribe = (vip: string) => `${holdProgram(vip)} -D the ${HOLD_COMMENT} rules`;
+
 const ipt = (vip: string, op: '-C' | '-I' | '-D', rule: string[]) => [holdProgram(vip), '-w', op, ...rule];
 
 /** Insert the hold rules on `host` (each once: a rule already there is left as it is). */

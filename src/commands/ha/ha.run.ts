@@ -75,16 +75,18 @@ async function notifyLocked(
     errors: fresh.refused ? [fresh.refused] : [...refused],
   };
   for (const n of fresh.notes) ctx.out.warn(n);
+  // keepalived's hook: no terminal, nobody to ask
+  const apply = {
+    dryRun: false,
+    yes: true,
+    json: o.json ?? false,
+    interactive: false,
+    confirm: { kind: 'yesno' as const, message: '' },
+  };
   try {
     if (plan.phases.length) {
       const runner = await ctx.runner();
-      const report = await runner.run(plan, {
-        dryRun: false,
-        yes: true,
-        json: o.json ?? false,
-        interactive: false,
-        confirm: { kind: 'yesno', message: '' },
-      });
+      const report = await runner.run(plan, apply);
       rec.done = report.steps.filter((s) => s.status === 'done').map((s) => s.title);
     }
   } catch (err) {
@@ -104,13 +106,7 @@ async function notifyLocked(
             title: `keepalived ${a.name} -> ${a.state} on ${role}: release`,
             phases: [{ title: 'release', steps: [rel] }],
           },
-          {
-            dryRun: false,
-            yes: true,
-            json: o.json ?? false,
-            interactive: false,
-            confirm: { kind: 'yesno', message: '' },
-          },
+          apply,
         )
         .then(() => rec.done.push(rel.title))
         .catch((e: Error) => rec.errors.push(`releasing the hold: ${e.message}`));
