@@ -209,6 +209,20 @@ export interface DrbdResourceSpec {
   /** The backing LV, e.g. /dev/vg0/pv.team-a.data (the same path on both hosts). */
   disk: string;
   hosts: readonly [DrbdHostSpec, DrbdHostSpec];
+  /**
+   * c-min-rate: the resync rate below which application I/O may no longer pre-empt the resync
+   * (drbd's unit KiB/s, or with a K/M/G suffix). DRBD's default, 250K, lets a busy volume hold
+   * its resync near that rate; "0" turns the pre-emption off. Omitted: DRBD's default.
+   */
+  resyncMinRate?: string;
+}
+
+/** A c-min-rate value as drbd.conf reads it: 0, or a whole number with an optional K, M or G. */
+export const DRBD_RATE_RE = /^(0|[1-9][0-9]{0,8}[KMG]?)$/;
+export function drbdRateProblem(s: string): string | null {
+  return DRBD_RATE_RE.test(s)
+    ? null
+    : 'expected 0 or a whole number of KiB/s with an optional K, M or G suffix (e.g. 0, 250K, 20M)';
 }
 
 const VOLUME_ID = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
@@ -247,6 +261,8 @@ export function renderDrbdResource(spec: DrbdResourceSpec): string {
     throw bad('port', spec.port, 'expected an integer 1-65535');
   if (!DISK.test(spec.disk) || spec.disk.split('/').some((p) => p === '.' || p === '..'))
     throw bad('disk', spec.disk, 'expected a /dev path of letters, digits, "_", "+", ".", "-"');
+  if (spec.resyncMinRate !== undefined && drbdRateProblem(spec.resyncMinRate))
+    throw bad('resync min rate', spec.resyncMinRate, drbdRateProblem(spec.resyncMinRate)!);
   if (spec.hosts.length !== 2) throw new Error('a DRBD resource here has exactly two hosts');
   for (const h of spec.hosts) {
     const p = drbdHostnameProblem(h.hostname);
@@ -272,6 +288,7 @@ export function renderDrbdResource(spec: DrbdResourceSpec): string {
     '  net {',
     '    protocol C;',
     '  }',
+    ...(spec.resyncMinRate !== undefined ? ['  disk {', `    c-min-rate ${spec.resyncMinRate};`, '  }'] : []),
     on(spec.hosts[0]),
     on(spec.hosts[1]),
     '}',
@@ -290,7 +307,9 @@ export function parseDrbdResource(text: string): DrbdResourceSpec | null {
     (m) => ({ hostname: m[1]!, address: m[2]!, port: Number(m[3]) }),
   );
   if (!resource || minor === undefined || !disk || hosts.length !== 2) return null;
+  const rate = /^\s*c-min-rate (\S+);$/m.exec(text)?.[1];
   return {
+    ...(rate !== undefined ? { resyncMinRate: rate } : {}),
     volumeId,
     resource,
     minor: Number(minor),

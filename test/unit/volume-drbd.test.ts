@@ -476,6 +476,7 @@ describe('--replication and the drbd config', () => {
       resourceDir: '/etc/drbd.d',
       ports: { first: 7790, last: 7999 },
       minors: { first: 100, last: 999 },
+      resyncMinRate: '0',
     });
     expect(cfg('', 'lvm: { vg: vgnfs }').backends.drbd).toBeUndefined();
   });
@@ -490,10 +491,38 @@ describe('--replication and the drbd config', () => {
         y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: { ports: { first: 8000, last: 7000 } }'),
       (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd, metadataOnly: true }'),
       (y: string) => y.replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs, replication: drbd2 }'),
+      // resyncMinRate goes into the resource file as one drbd.conf word: nothing else gets in
+      ...[
+        '"0; }"',
+        '"20M; disk { }"',
+        '"-1"',
+        '"1.5M"',
+        '"20 M"',
+        '"20m"',
+        '"0x10"',
+        '"20M\\n"',
+        '2.5',
+        '"#"',
+        '""',
+      ].map((r) => (y: string) => y.replace('drbd: {}', `drbd: { resyncMinRate: ${r} }`)),
     ];
     const base = testConfigYaml(tempDir()).replace('lvm: { vg: vgnfs }', 'lvm: { vg: vgnfs }\n  drbd: {}');
     for (const f of bad) expect(() => parseConfig(f(base), 'test.yaml'), f(base)).toThrow();
     expect(() => parseConfig(base, 'test.yaml')).not.toThrow();
+    for (const [y, want] of [
+      ['0', '0'],
+      ['250', '250'],
+      ['250K', '250K'],
+      ['"20M"', '20M'],
+    ] as const)
+      expect(
+        (
+          parseConfig(base.replace('drbd: {}', `drbd: { resyncMinRate: ${y} }`), 'test.yaml').backends as {
+            drbd: { resyncMinRate: string };
+          }
+        ).drbd.resyncMinRate,
+        y,
+      ).toBe(want);
   });
 });
 

@@ -34,6 +34,7 @@ import {
   DRBD_MINOR_MAX,
   mayPromote,
   parseDrbdResource,
+  drbdRateProblem,
   parseProcDrbd,
   renderDrbdResource,
   type DrbdResourceSpec,
@@ -70,6 +71,16 @@ const section = z
     resourceDir: absPath.default('/etc/drbd.d'),
     ports: range({ first: 7790, last: 7999 }, 1, 65535),
     minors: range({ first: 100, last: 999 }, 0, DRBD_MINOR_MAX),
+    /**
+     * c-min-rate of new resources. 0: client I/O never pre-empts a resync. Measured on the vm
+     * tier with a writer at ~21 MB/s on the volume: DRBD's default (250K) held the resync at
+     * ~0.33 MB/s (a 1 GiB resync ~50 min without redundancy), 0 gave ~9 MB/s with the
+     * writer's rate unchanged (bench/RESULTS.md).
+     */
+    // YAML reads a bare 0 or 250 as a number: drbd.conf's word is the same digits
+    resyncMinRate: z
+      .preprocess((x) => (typeof x === 'number' && Number.isInteger(x) ? String(x) : x), checked(drbdRateProblem))
+      .default('0'),
   })
   .strict();
 
@@ -116,6 +127,7 @@ export function resourceSpec(config: Config, v: VolumeIdentity, rec: DrbdRecord)
     minor: rec.minor,
     port: rec.port,
     disk: lvDevice(config, v),
+    resyncMinRate: sec(config).resyncMinRate,
     hosts: [
       { hostname: drbdHostname(config, 'primary'), address: config.hosts.primary.address },
       { hostname: drbdHostname(config, 'backup'), address: config.hosts.backup.address },
@@ -263,6 +275,8 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
     'backends.drbd.minors': 'Device minors for the resources (/dev/drbd<minor>, the lowest free on both hosts).',
     'backends.drbd.minors.first': 'Lowest minor.',
     'backends.drbd.minors.last': 'Highest minor.',
+    'backends.drbd.resyncMinRate':
+      "c-min-rate of the resources nfsctl creates: 0 (the default) lets a resync run at full speed while clients write; DRBD's own default, 250K, lets client I/O hold a resync near 250 KiB/s, leaving the resynced side without redundancy for hours on a large volume. 0 or KiB/s with an optional K, M or G suffix. Existing resources keep the rate they were created with (change one with drbdadm disk-options --c-min-rate=... on both hosts).",
   },
   configPathKeys: [],
   dataRoots: () => [],

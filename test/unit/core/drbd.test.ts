@@ -12,6 +12,7 @@ import {
   parseDrbdResource,
   parseProcDrbd,
   renderDrbdResource,
+  drbdRateProblem,
   type DrbdResourceSpec,
   type DrbdState,
 } from '../../../src/core/drbd.js';
@@ -159,6 +160,33 @@ describe('renderDrbdResource', () => {
     expect(t).toContain('  on "primary" {\n    device /dev/drbd100 minor 100;\n    disk "/dev/vg0/pv.team-a.data";');
     expect(t).toContain('address ipv4 198.51.100.12:7790;');
     expect(parseDrbdResource(t)).toEqual(SPEC);
+    expect(t).not.toContain('c-min-rate');
+  });
+  it('writes c-min-rate in a disk section when given, and reads it back', () => {
+    const t = renderDrbdResource({ ...SPEC, resyncMinRate: '0' });
+    expect(t).toContain('  disk {\n    c-min-rate 0;\n  }');
+    expect(parseDrbdResource(t)).toEqual({ ...SPEC, resyncMinRate: '0' });
+    expect(parseDrbdResource(renderDrbdResource({ ...SPEC, resyncMinRate: '20M' }))?.resyncMinRate).toBe('20M');
+  });
+  it('refuses a c-min-rate that is not one plain drbd.conf rate word', () => {
+    for (const r of [
+      '',
+      ' 0',
+      '0;',
+      '0; }',
+      '20M; disk {',
+      '-1',
+      '1.5M',
+      '20m',
+      '0x1f',
+      '1e3',
+      '01',
+      '20M\n',
+      '"0"',
+      '9999999999',
+    ])
+      expect(() => renderDrbdResource({ ...SPEC, resyncMinRate: r }), JSON.stringify(r)).toThrow(UsageError);
+    for (const r of ['0', '250', '250K', '20M', '1G']) expect(drbdRateProblem(r), r).toBeNull();
   });
   it('writes an IPv6 address in brackets', () => {
     const t = renderDrbdResource({
@@ -222,7 +250,7 @@ describe('renderDrbdResource', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfsctl-drbd-'));
     try {
       const f = join(dir, 'r.res');
-      writeFileSync(f, renderDrbdResource(SPEC));
+      writeFileSync(f, renderDrbdResource({ ...SPEC, resyncMinRate: '0' }));
       const out = execFileSync(DRBDADM84!, ['-c', f, 'dump'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(out).toMatch(/resource "?nfsctl-pv_team-a_data"? \{/);
       expect(out).toMatch(
@@ -230,6 +258,7 @@ describe('renderDrbdResource', () => {
       );
       expect(out).toMatch(/on backup \{[^}]*address\s+ipv4 198\.51\.100\.12:7790;/s);
       expect(out).toMatch(/protocol\s+C;/);
+      expect(out).toMatch(/disk \{[^}]*c-min-rate\s+0;/s);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
