@@ -261,8 +261,8 @@ export function renderDrbdResource(spec: DrbdResourceSpec): string {
     throw bad('port', spec.port, 'expected an integer 1-65535');
   if (!DISK.test(spec.disk) || spec.disk.split('/').some((p) => p === '.' || p === '..'))
     throw bad('disk', spec.disk, 'expected a /dev path of letters, digits, "_", "+", ".", "-"');
-  if (spec.resyncMinRate !== undefined && drbdRateProblem(spec.resyncMinRate))
-    throw bad('resync min rate', spec.resyncMinRate, drbdRateProblem(spec.resyncMinRate)!);
+  const rateProblem = spec.resyncMinRate === undefined ? null : drbdRateProblem(spec.resyncMinRate);
+  if (rateProblem) throw bad('resync min rate', spec.resyncMinRate, rateProblem);
   if (spec.hosts.length !== 2) throw new Error('a DRBD resource here has exactly two hosts');
   for (const h of spec.hosts) {
     const p = drbdHostnameProblem(h.hostname);

@@ -30,11 +30,11 @@ import {
   drbdConfUsage,
   drbdMark,
   drbdMarkedFor,
+  drbdRateProblem,
   drbdResourceName,
   DRBD_MINOR_MAX,
   mayPromote,
   parseDrbdResource,
-  drbdRateProblem,
   parseProcDrbd,
   renderDrbdResource,
   type DrbdResourceSpec,
@@ -75,9 +75,9 @@ const section = z
      * c-min-rate of new resources. 0: client I/O never pre-empts a resync. Measured on the vm
      * tier with a writer at ~21 MB/s on the volume: DRBD's default (250K) held the resync at
      * ~0.33 MB/s (a 1 GiB resync ~50 min without redundancy), 0 gave ~9 MB/s with the
-     * writer's rate unchanged (bench/RESULTS.md).
+     * writer's rate unchanged (bench/RESULTS.md). YAML reads a bare 0 or 250 as a number:
+     * drbd.conf's word is the same digits, so an integer is taken as its string.
      */
-    // YAML reads a bare 0 or 250 as a number: drbd.conf's word is the same digits
     resyncMinRate: z
       .preprocess((x) => (typeof x === 'number' && Number.isInteger(x) ? String(x) : x), checked(drbdRateProblem))
       .default('0'),

@@ -7,12 +7,12 @@ import {
   allocateMinorPort,
   drbdConfUsage,
   drbdMarkedFor,
+  drbdRateProblem,
   drbdResourceName,
   mayPromote,
   parseDrbdResource,
   parseProcDrbd,
   renderDrbdResource,
-  drbdRateProblem,
   type DrbdResourceSpec,
   type DrbdState,
 } from '../../../src/core/drbd.js';
