@@ -70,7 +70,7 @@ export function drbdNotes(f) {
   if (!d) return ['The DRBD drill has not written figures yet (test/lab/vm.test.ts, "DRBD volume").'];
   const s = (ms) => (typeof ms === 'number' ? `${(ms / 1000).toFixed(0)} s` : '?');
   const out = [
-    `DRBD drill run ${d.time}${d.run && d.run === f.run ? ' (the same run as the rsync figures)' : f.time ? ` (the rsync figures are from the run of ${f.time})` : ''}: an NFSv3 tcp hard mount through the VIP of a 1 GiB volume made by \`nfsctl volume create --backend lvm --replication drbd\` (protocol C, drbd 8.4.11). Durations under TCG: create ${s(d.createMs)}, switchover ${s(d.switchoverMs)}, failback ${s(d.failbackMs)}, from the kill of the primary's qemu to the backup serving (VIP, Primary, mounted, exported) ${s(d.takeoverMs)}, boot of the crashed primary ${s(d.primaryBootMs)} and its resync ${s(d.resyncAfterBootMs)}, failback after it ${s(d.recoveryFailbackMs)}.`,
+    `DRBD drill run ${d.time}${d.run && d.run === f.run ? ' (the same run as the rsync figures)' : f.time ? ` (the rsync figures are from the run of ${f.time})` : ''}: an NFSv3 tcp hard mount through the VIP of a 1 GiB volume made by \`nfsctl volume create --backend lvm --replication drbd\` (protocol C, drbd 8.4.11). Durations under TCG: create ${s(d.createMs)}, switchover ${s(d.switchoverMs)}, failback ${s(d.failbackMs)}, from the kill of the primary's qemu to the backup serving (VIP, Primary, mounted, exported) ${s(d.takeoverMs)}${d.crashResumeMs !== undefined ? ` and to every workload going on ${s(d.crashResumeMs)}` : ''}, boot of the crashed primary ${s(d.primaryBootMs)} and its resync ${s(d.resyncAfterBootMs)}, failback after it ${s(d.recoveryFailbackMs)}.`,
   ];
   if (d.fio)
     out.push(

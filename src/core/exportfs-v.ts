@@ -33,3 +33,23 @@ export function parseExportfsV(text: string): ServedExport[] {
   }
   return out;
 }
+
+/**
+ * What of `exportfs -v`'s list the kernel really serves. A client carrying `mountpoint`
+ * (exports(5) `mp`, or `mp=<dir>`) is listed whatever the state of the disk, but rpc.mountd
+ * gives it to the kernel only while that directory (the export's own path by default) is a
+ * mount point: until then it serves nothing to that client. Entries left with no client go.
+ */
+export function servedWhileMounted(served: readonly ServedExport[], mountTargets: ReadonlySet<string>): ServedExport[] {
+  const mounted = (dir: string) => mountTargets.has(dir.length > 1 ? dir.replace(/\/+$/, '') : dir);
+  const out: ServedExport[] = [];
+  for (const e of served) {
+    const clients = e.clients.filter((c) => {
+      const mp = c.options.find((o) => o === 'mountpoint' || o.startsWith('mountpoint='));
+      return mp === undefined || mounted(mp === 'mountpoint' ? e.path : mp.slice('mountpoint='.length));
+    });
+    if (clients.length === e.clients.length) out.push(e);
+    else if (clients.length > 0) out.push({ ...e, clients });
+  }
+  return out;
+}

@@ -116,7 +116,10 @@ export async function ensureExports(config: Config, host: Host, views: VolumeVie
   const missingBefore = views
     .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path))
     .map((v) => v.identity);
-  for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
+  // nothing missing, nothing run: the kernel's `exportfs -ra` would also re-read lines that
+  // are not the mirrored volumes' (a DRBD line this host kept from before a crash) and fail on them
+  if (missingBefore.length > 0)
+    for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
   const served = new Set(await servedPaths(config, host));
   const missing = views
     .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path))

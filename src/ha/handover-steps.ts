@@ -324,7 +324,7 @@ export function exportsStep(x: HandoverInput): Step {
     title: `make sure ${f.to} serves every volume`,
     action: {
       kind: 'fn',
-      describe: 'dbus ShowExports; AddExport what is missing',
+      describe: `ask ${exporterOf(config).servedBy} what it serves; serve the mirrored volumes missing from it`,
       fn: async (h) => void (await ensureExports(config, h, f.views)),
     },
     undo: null,

@@ -14,9 +14,10 @@ import { UsageError } from '../core/errors.js';
 import { optionInt, quoteValue } from '../core/numbers.js';
 import { clusterInventories, hostInventory, emptyInventory } from '../volume/inventory.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
+import { exportSpecFor } from '../volume/exporter.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { followsVip, type FollowingVolume } from '../volume/backend/contract.js';
-import { mergeVolumes } from '../volume/state.js';
+import { mergeVolumes, mirrored } from '../volume/state.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
@@ -129,10 +130,7 @@ export async function planNotify(
             role,
             inv,
             v.identity,
-            {
-              clients: config.nfs.clients,
-              options: config.nfs.options,
-            },
+            exportSpecFor(b, { clients: config.nfs.clients, options: config.nfs.options }),
             null,
           );
           return {
@@ -207,6 +205,19 @@ export async function planNotify(
   return withNlm();
 }
 
+/** Are all of the volumes on `role` ones rsync does not copy (DRBD, shared)? False with no volume at all. */
+async function holdsNoMirrored(config: Config, role: PairRole, host: Host): Promise<boolean> {
+  const inv = await hostInventory(config, role, host);
+  const views = mergeVolumes(
+    config,
+    role === 'primary'
+      ? { primary: inv, backup: emptyInventory('backup') }
+      : { primary: emptyInventory('primary'), backup: inv },
+  );
+  const here = views.filter((v) => v.hosts[role].present);
+  return here.length > 0 && !here.some((v) => mirrored(v.backend));
+}
+
 /** Does the standby hold NFS traffic to the VIP? Where volumes are served by the VIP holder only (DRBD). */
 export function holdsOnStandby(config: Config): boolean {
   return configuredBackends(config).some((b) => b.placement === 'replicated');
@@ -264,7 +275,10 @@ export function notifyRecordPath(config: Config): string {
  * nfsctl's track_file, or a marker that never reached it): refused — the host marks itself
  * stale (keepalived's track_file then puts it in FAULT and the VIP goes back) and stops serving
  * the mirrored volumes. MASTER otherwise: a new data generation (the primary marked stale when
- * the backup takes over). BACKUP/FAULT/STOP: the serving period ends.
+ * the backup takes over). BACKUP/FAULT/STOP: the serving period ends. Generations are about
+ * the rsync copies: a host whose volumes are all DRBD (or shared) opens none and is refused
+ * nothing, since DRBD itself never promotes a stale disk (a backup that took the VIP without
+ * serving must not make the primary, with the only good data, "older").
  */
 export async function freshnessOnTransition(
   config: Config,
@@ -278,6 +292,7 @@ export async function freshnessOnTransition(
     await noteStopped(config, host, role);
     return { refused: null, notes: [] };
   }
+  if (await holdsNoMirrored(config, role, host)) return { refused: null, notes: [] };
   // the backup never preempts: it becomes MASTER only when the primary is gone, and then it
   // serves what it has (the pair's purpose). The primary does preempt: it is the one guarded.
   if (role !== 'primary')

@@ -7,6 +7,7 @@ import type { HostInventory } from './inventory.js';
 import type { VolumeIdentity } from './identity.js';
 import { exporterNamed, exporterOf } from './nfs-server/registry.js';
 import type { ExportSpec, GaneshaFsal } from './nfs-server/contract.js';
+import type { VolumeBackend } from './backend/contract.js';
 
 export type { ExportSpec } from './nfs-server/contract.js';
 export { ganeshaBlock, ganeshaFile, INCLUDE_FILE } from './nfs-server/ganesha.js';
@@ -18,6 +19,15 @@ export { kernelOptions } from './nfs-server/kernel.js';
  */
 export function checkExportSpec(spec: ExportSpec, server: string): void {
   exporterNamed(server).checkSpec(spec);
+}
+
+/**
+ * The spec as `b`'s volumes are exported: a volume served by the VIP holder only (replicated:
+ * DRBD) is served only while it is mounted, so a holder that crashed and boots again does not
+ * serve its bare mount point from the line it kept.
+ */
+export function exportSpecFor(b: Pick<VolumeBackend, 'placement'>, spec: ExportSpec): ExportSpec {
+  return b.placement === 'replicated' ? { ...spec, onlyWhenMounted: true } : spec;
 }
 
 /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */

@@ -7,7 +7,7 @@ import { readFileArgv } from '../host/atomic-write.js';
 import type { LvmLv, LvmVg, VolumeMeta } from '../core/lvm-json.js';
 import type { ExportsFile } from '../core/exports-file.js';
 import { parseFstab, type FstabFile } from '../core/fstab.js';
-import type { ServedExport } from '../core/exportfs-v.js';
+import { servedWhileMounted, type ServedExport } from '../core/exportfs-v.js';
 import { exporterOf } from './nfs-server/registry.js';
 import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
@@ -182,6 +182,8 @@ export async function hostInventory(config: Config, role: PairRole, host: Host):
     throw err;
   }
   reads.forEach((x, i) => x.use(results[i]!));
+  // an `mp` export of an unmounted path is listed but not served (a DRBD holder booted after a crash)
+  inv.served = servedWhileMounted(inv.served, new Set(inv.mounts.map((m) => m.target)));
   return inv;
 }
 

@@ -9,7 +9,7 @@ import type { VolumeMetaInput } from '../core/lvm-json.js';
 import type { HostInventory } from './inventory.js';
 import { identify, type Backend, type VolumeIdentity } from './identity.js';
 import { createSteps, deleteSteps, resizeSteps } from './backends.js';
-import { exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
+import { exportSpecFor, exportSteps, unexportSteps, type ExportSpec } from './exporter.js';
 import { mirrored, type ClusterInventories, type VolumeView } from './state.js';
 import { derivedNamesProblem, type VolumeRef } from '../core/names.js';
 import { BACKEND_LIST, backendNamed, configuredBackends } from './backend/registry.js';
@@ -173,7 +173,7 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     // a replicated (DRBD) volume is configured on the holder only: an exports line for its
     // unmounted mount point on the standby fails any `exportfs -ra` there; the notify hook adds
     // the line on the new holder and removes it from the old one
-    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, input.export, fsal)),
+    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, exportSpecFor(b, input.export), fsal)),
   });
   return {
     id: newPlanId(),
@@ -357,7 +357,7 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
     phases: [
       {
         title: 'export on both hosts',
-        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, spec, fsal)),
+        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(b, spec), fsal)),
       },
     ],
   };
@@ -372,7 +372,9 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   const fsal = b.ganeshaFsal(config, view.identity, state.cluster?.[b.name]);
   // a narrower export is written only where the volume is served (shared-vip, replicated: the VIP holder)
   const steps = remaining
-    ? servingRoles(b, state).flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, remaining, fsal))
+    ? servingRoles(b, state).flatMap((r) =>
+        exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(b, remaining), fsal),
+      )
     : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {
     id: newPlanId(),

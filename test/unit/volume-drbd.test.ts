@@ -161,6 +161,28 @@ describe('drbd create plan', () => {
     ]);
   });
 
+  it("the holder's exports line says mp: a holder that crashes keeps it, and booted again must not serve the bare mount point", async () => {
+    const config = cfg();
+    const { state } = await pair(config);
+    const line = planSteps(create(config, state)).find((s) => s.id === 'primary:exports-file')!;
+    const v = identify(config, ref);
+    expect(line.action.kind === 'write' && line.action.content).toContain(
+      `${v.path} 198.51.100.0/24(rw,sync,mp,fsid=${v.fsid}) # nfsctl:${v.id}`,
+    );
+    // an LVM volume (served by both hosts, mounted from fstab) keeps its line as it was
+    const plain = planCreate(config, state, {
+      ref,
+      size: G,
+      backend: 'lvm',
+      export: spec,
+      labels: {},
+      createdBy: 'alice@primary',
+      now: new Date('2026-12-02T05:00:00Z'),
+    });
+    const lvmLine = planSteps(plain).find((s) => s.id === 'primary:exports-file')!;
+    expect(lvmLine.action.kind === 'write' && lvmLine.action.content).toContain(`(rw,sync,fsid=${v.fsid})`);
+  });
+
   it('writes the same resource file on both hosts, mode 0600, marked, and records resource/minor/port in the tags', async () => {
     const config = cfg();
     const { state } = await pair(config);
@@ -608,6 +630,62 @@ describe('ha notify with a drbd volume', () => {
     expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
   });
 
+  it('the old holder booted again after a crash: its mp line serves nothing (not drift-free: it belongs to the holder); MASTER there mounts, then serves', async () => {
+    const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const config = cfg();
+    const e = existing(config, { mountedOnPrimary: false, procP: proc([CONNECTED(100, 'Secondary/Primary')]) });
+    // what exportfs -v lists after the boot's `exportfs -ra` (recorded on the vm tier)
+    const booted: FakeStorage = {
+      ...e.p,
+      exports: `${e.v.path} 198.51.100.0/24(rw,sync,mp,fsid=${e.v.fsid}) # nfsctl:${e.v.id}\n`,
+      exportfsV: `${e.v.path} \t198.51.100.0/24(sync,wdelay,fsid=${e.v.fsid},mountpoint,rw)\n`,
+    };
+    const { state } = await pair(config, booted, { ...e.b, drbdProc: proc([CONNECTED(100)]) });
+    expect(state.inv.primary.served).toEqual([]);
+    expect(state.views[0]!.drift).toEqual([
+      expect.stringMatching(
+        /^primary: in the exports config but not served \(a DRBD volume's line belongs on the VIP holder only\)/,
+      ),
+    ]);
+    const h = fakeStorageHost('primary', booted);
+    const up = await planNotify(config, 'primary', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    // exportfs -ra after the mount: mountd serves the mp line now, and no stale answer is cached
+    const steps = planSteps(up.plan);
+    expect(steps.map((s) => s.id).slice(0, 3)).toEqual([
+      'primary:drbd-primary:team-a/data',
+      'primary:mount:team-a/data',
+      'primary:export:team-a/data',
+    ]);
+    expect(describeAction(steps[2]!.action)).toBe('exportfs -ra');
+    // its root filesystem lost the mount point (restored, reinstalled): made again, not a failed takeover
+    const bare = fakeStorageHost('primary', { ...booted, dirs: [] });
+    const again = await planNotify(config, 'primary', bare, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
+    expect(
+      planSteps(again.plan)
+        .slice(0, 4)
+        .map((s) => `${s.id} ${describeAction(s.action)}`),
+    ).toEqual([
+      `primary:drbd-primary:team-a/data drbdadm primary ${RES} (retried for up to 30 s)`,
+      'primary:mkdir:team-a/data mkdir -p -m 0777 -- /nfs/team-a_data',
+      'primary:mount:team-a/data mount -t xfs /dev/drbd100 /nfs/team-a_data',
+      'primary:export:team-a/data exportfs -ra',
+    ]);
+  });
+
+  it("a failback's check that the new holder serves every mirrored volume runs no exportfs -ra when it has none missing (a DRBD line kept from before a crash would fail it)", async () => {
+    const { ensureExports } = await import('../../src/ha/freeze.js');
+    const config = cfg();
+    const e = existing(config, { mountedOnPrimary: false, procP: proc([CONNECTED(100, 'Secondary/Primary')]) });
+    const h = fakeStorageHost('primary', { ...e.p, exportfsV: '' });
+    h.on(['exportfs', '-ra'], {
+      exitCode: 1,
+      stderr: 'exportfs: Failed to stat /nfs/team-a_data: No such file or directory',
+    });
+    const { state } = await pair(config, { ...e.p, exportfsV: '' }, e.b);
+    await expect(ensureExports(config, h, state.views)).resolves.toEqual([]);
+    expect(h.commandLines()).not.toContain('exportfs -ra');
+  });
+
   it('MASTER on the backup: promote, mount, export (its export is configured there); a stale side is refused', async () => {
     const { planNotify, parseNotifyArgs } = await import('../../src/ha/notify.js');
     const config = cfg();
@@ -663,5 +741,50 @@ describe('ha notify with a drbd volume', () => {
     const rec = JSON.parse(backup.files.get(notifyRecordPath(config))!) as { done: string[]; errors: string[] };
     expect(rec.done).toContain('release the hold: clients are answered here');
     expect(rec.errors.join('\n')).toMatch(/wrong fs type/);
+  });
+});
+
+describe('data freshness on a pair whose volumes are all drbd', () => {
+  it("the backup's MASTER opens no generation and marks nobody stale; the primary booted after it is not refused as older", async () => {
+    const { freshnessOnTransition, parseNotifyArgs } = await import('../../src/ha/notify.js');
+    const { freshnessRecordPath, trackFilePath } = await import('../../src/ha/freshness.js');
+    const { startServing } = await import('../../src/core/freshness.js');
+    const config = cfg();
+    const e = existing(config);
+    const hosts = { primary: fakeStorageHost('primary', e.p), backup: fakeStorageHost('backup', e.b) };
+    const master = parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER');
+    // the primary crashed; the backup takes the VIP (whether or not DRBD lets it promote)
+    expect((await freshnessOnTransition(config, 'backup', hosts, master)).refused).toBeNull();
+    expect(hosts.backup.files.has(freshnessRecordPath(config))).toBe(false);
+    expect(hosts.primary.files.has(trackFilePath(config))).toBe(false);
+    // a record an older nfsctl left (the backup "newer") does not keep the good primary out either
+    hosts.backup.files.set(
+      freshnessRecordPath(config),
+      JSON.stringify({ ...startServing(null, null, 'backup', '2026-12-03T10:00:00Z'), generation: 5 }),
+    );
+    expect((await freshnessOnTransition(config, 'primary', hosts, master)).refused).toBeNull();
+    expect(hosts.primary.files.has(trackFilePath(config))).toBe(false);
+    // with an rsync volume on the host the guard is what it was: the backup's copy is the newer one
+    const lvmVol = {
+      name: 'pv.team-b.logs',
+      size: G,
+      tags: encodeMetaTags({
+        v: 1,
+        namespace: 'team-b',
+        name: 'logs',
+        labels: {},
+        createdAt: '2026-12-02T05:00:00Z',
+        createdBy: 'alice@primary',
+        backend: 'lvm',
+        size: G,
+      }),
+    };
+    const mixed = {
+      primary: fakeStorageHost('primary', { ...e.p, lvs: [...(e.p.lvs ?? []), lvmVol] }),
+      backup: hosts.backup,
+    };
+    expect((await freshnessOnTransition(config, 'primary', mixed, master)).refused).toMatch(
+      /refusing to serve on primary/,
+    );
   });
 });

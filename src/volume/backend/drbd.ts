@@ -811,6 +811,10 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
             undo: { title: `demote ${res}`, action: { kind: 'run', argv: ['drbdadm', 'secondary', res] } },
           });
         }
+        // a mount point lost with the root filesystem (restored, reinstalled) is made again:
+        // an empty directory is no reason to fail a takeover
+        if (!mounted.has(v.path) && !inv.dirs.has(v.path))
+          steps.push({ ...mkdirStep(role, v.identity), id: `${role}:mkdir:${v.id}` });
         if (!mounted.has(v.path))
           steps.push({
             id: `${role}:mount:${v.id}`,

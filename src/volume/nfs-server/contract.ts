@@ -13,6 +13,14 @@ import type { ReadOnHost } from '../backend/contract.js';
 export interface ExportSpec {
   clients: string[];
   options: string[];
+  /**
+   * Serve the path only while a filesystem is mounted there (the kernel's `mp`). For volumes
+   * served by the VIP holder only (DRBD): a holder that crashes keeps its line, and when it
+   * boots again its mount point is a bare directory of the root filesystem, which `exportfs -ra`
+   * would otherwise export under the volume's fsid. Ganesha has no such option (its files are
+   * written on the holder only and removed on the next transition).
+   */
+  onlyWhenMounted?: boolean;
 }
 
 /**

@@ -24,12 +24,16 @@ import type { VolumeIdentity } from '../identity.js';
 import type { Exporter } from './contract.js';
 import { verifyServed } from './common.js';
 
-/** Kernel options for a volume: configured/requested options plus its stable fsid. */
-export function kernelOptions(v: VolumeIdentity, options: string[]): string[] {
+/**
+ * Kernel options for a volume: configured/requested options plus its stable fsid, and `mp`
+ * where it is to be served only while mounted (ExportSpec.onlyWhenMounted).
+ */
+export function kernelOptions(v: VolumeIdentity, options: string[], onlyWhenMounted = false): string[] {
+  const own = options.filter((o) => !o.startsWith('fsid='));
+  const mp = onlyWhenMounted && !own.some((o) => o === 'mp' || o.startsWith('mp=') || o.startsWith('mountpoint'));
   // an adopted volume keeps the fsid its line had (or none): clients' file handles depend on it
-  if (v.adopted)
-    return [...options.filter((o) => !o.startsWith('fsid=')), ...(v.adopted.fsid ? [`fsid=${v.adopted.fsid}`] : [])];
-  return [...options.filter((o) => !o.startsWith('fsid=')), `fsid=${v.fsid}`];
+  const fsid = v.adopted ? (v.adopted.fsid ? [`fsid=${v.adopted.fsid}`] : []) : [`fsid=${v.fsid}`];
+  return [...own, ...(mp ? ['mp'] : []), ...fsid];
 }
 
 /** Export lines by normalised path, built once per inventory. */
@@ -106,7 +110,10 @@ export const kernelExporter: Exporter<'kernel'> = {
         `${v.id}: its storage is served through the ganesha FSAL ${fsal.name}, which the kernel NFS server cannot do; set nfs.server: ganesha`,
       );
     const before = inv.exportsText;
-    const clients: ExportClient[] = spec.clients.map((host) => ({ host, options: kernelOptions(v, spec.options) }));
+    const clients: ExportClient[] = spec.clients.map((host) => ({
+      host,
+      options: kernelOptions(v, spec.options, spec.onlyWhenMounted),
+    }));
     const after = serializeExports(upsertExport(parseExports(before ?? ''), v.path, clients, v.id));
     const restore =
       before === null

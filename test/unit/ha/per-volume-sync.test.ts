@@ -353,9 +353,18 @@ describe('the write freeze with kernel nfsd', () => {
     expect(await freezeKernelNfs(config, hosts.primary, views)).toEqual(['/nfs/a_one', '/nfs/b_two']);
     expect(hosts.primary.commandLines().some((l) => l.startsWith('exportfs -u'))).toBe(false);
     expect(hosts.primary.commandLines()).toContain('labsvc stop nfs-kernel');
+    // started again, the server serves what its exports say: nothing left to add, nothing run
     await unfreezeKernelNfs(config, hosts.primary, views);
     expect(hosts.primary.commandLines()).toContain('labsvc start nfs-kernel');
+    expect(hosts.primary.commandLines()).not.toContain('exportfs -ra');
+    // a server that comes back serving nothing (its exports not applied): exportfs -ra, then checked
+    const listed = (await hosts.primary.run(['exportfs', '-v'])).stdout;
+    let applied = false;
+    hosts.primary.on(['exportfs', '-v'], () => ({ stdout: applied ? listed : '' }));
+    hosts.primary.on(['exportfs', '-ra'], () => ((applied = true), { exitCode: 0 }));
+    await unfreezeKernelNfs(config, hosts.primary, views);
     expect(hosts.primary.commandLines()).toContain('exportfs -ra');
+    expect(applied).toBe(true);
     // a server that does not stop: the freeze fails (the plan stops before the final sync)
     hosts.primary.on(['labsvc', 'stop', 'nfs-kernel'], { exitCode: 0 });
     await expect(freezeKernelNfs(config, hosts.primary, views)).rejects.toThrow(/nfsd still runs 8 thread/);
