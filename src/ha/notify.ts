@@ -17,7 +17,7 @@ import { exporterOf } from '../volume/nfs-server/registry.js';
 import { exportSpecFor } from '../volume/exporter.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { followsVip, type FollowingVolume } from '../volume/backend/contract.js';
-import { mergeVolumes, mirrored } from '../volume/state.js';
+import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
 import { markStale, mayServe } from '../core/freshness.js';
@@ -205,15 +205,19 @@ export async function planNotify(
   return withNlm();
 }
 
-/** Are all of the volumes on `role` ones rsync does not copy (DRBD, shared)? False with no volume at all. */
-async function holdsNoMirrored(config: Config, role: PairRole, host: Host): Promise<boolean> {
+/** The volumes as `role`'s host alone sees them (its peer taken as empty: not asked). */
+async function soloViews(config: Config, role: PairRole, host: Host): Promise<VolumeView[]> {
   const inv = await hostInventory(config, role, host);
-  const views = mergeVolumes(
+  return mergeVolumes(
     config,
     role === 'primary'
       ? { primary: inv, backup: emptyInventory('backup') }
       : { primary: emptyInventory('primary'), backup: inv },
   );
+}
+
+/** Are all of the volumes on `role` ones rsync does not copy (DRBD, shared)? False with no volume at all. */
+function holdsNoMirrored(views: VolumeView[], role: PairRole): boolean {
   const here = views.filter((v) => v.hosts[role].present);
   return here.length > 0 && !here.some((v) => mirrored(v.backend));
 }
@@ -292,7 +296,8 @@ export async function freshnessOnTransition(
     await noteStopped(config, host, role);
     return { refused: null, notes: [] };
   }
-  if (await holdsNoMirrored(config, role, host)) return { refused: null, notes: [] };
+  const views = await soloViews(config, role, host);
+  if (holdsNoMirrored(views, role)) return { refused: null, notes: [] };
   // the backup never preempts: it becomes MASTER only when the primary is gone, and then it
   // serves what it has (the pair's purpose). The primary does preempt: it is the one guarded.
   if (role !== 'primary')
@@ -314,13 +319,6 @@ export async function freshnessOnTransition(
       config,
       host,
       markStale(own, role, `became MASTER while its data is older than ${peerOf(role)}'s`, now),
-    );
-    const inv = await hostInventory(config, role, host);
-    const views = mergeVolumes(
-      config,
-      role === 'primary'
-        ? { primary: inv, backup: emptyInventory('backup') }
-        : { primary: emptyInventory('primary'), backup: inv },
     );
     const removed = await freezeExports(config, host, views).catch((e: Error) => [`(freeze failed: ${e.message})`]);
     return {

@@ -811,11 +811,10 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
             undo: { title: `demote ${res}`, action: { kind: 'run', argv: ['drbdadm', 'secondary', res] } },
           });
         }
-        // a mount point lost with the root filesystem (restored, reinstalled) is made again:
-        // an empty directory is no reason to fail a takeover
-        if (!mounted.has(v.path) && !inv.dirs.has(v.path))
-          steps.push({ ...mkdirStep(role, v.identity), id: `${role}:mkdir:${v.id}` });
-        if (!mounted.has(v.path))
+        if (!mounted.has(v.path)) {
+          // a mount point lost with the root filesystem (restored, reinstalled) is made again:
+          // an empty directory is no reason to fail a takeover
+          if (!inv.dirs.has(v.path)) steps.push({ ...mkdirStep(role, v.identity), id: `${role}:mkdir:${v.id}` });
           steps.push({
             id: `${role}:mount:${v.id}`,
             host: role,
@@ -823,6 +822,7 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
             action: { kind: 'run', argv: ['mount', '-t', 'xfs', dev, v.path] },
             undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } },
           });
+        }
         const s = serve(v);
         if (s) steps.push(s);
       } else {
