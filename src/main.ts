@@ -92,6 +92,11 @@ function exitCodeOf(err: unknown): number {
 // state) nothing has changed: the pair lock is given back and the process ends.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
+    const ignored = interrupts.ignoredWhy(sig);
+    if (ignored) {
+      process.stderr.write(`\nnfsctl: ${sig} ignored: ${ignored}\n`);
+      return;
+    }
     const n = interrupts.raise(sig);
     if (interrupts.applying > 0 && n === 1) {
       process.stderr.write(

@@ -331,6 +331,19 @@ export function parseDrbdResource(text: string): DrbdResourceSpec | null {
  * StandAlone resource is disconnected (on purpose, or after a split brain) and is not promoted
  * behind the operator's back.
  */
+/**
+ * A resync from an UpToDate peer under way here (this side the SyncTarget): it ends with this
+ * disk UpToDate by itself. A MASTER that meets it (the peer took the VIP back, or booted again
+ * and was the newer side) waits for it rather than refusing for good.
+ */
+export function resyncingFromPeer(s: DrbdState): boolean {
+  return (
+    s.disk === 'Inconsistent' &&
+    s.peerDisk === 'UpToDate' &&
+    /^(SyncTarget|PausedSyncT|StartingSyncT|WFBitMapT|WFSyncUUID)$/.test(s.cstate)
+  );
+}
+
 export function mayPromote(s: DrbdState): string | null {
   if (s.cstate === 'Unconfigured') return `${s.resource}: the resource is not up here (drbdadm up ${s.resource})`;
   if (s.disk !== 'UpToDate')

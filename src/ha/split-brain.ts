@@ -21,6 +21,7 @@ import { formatEta } from '../core/rsync-progress.js';
 import { newPlanId, type Phase, type Plan, type Step } from '../plan/plan.js';
 import { loadPairState } from '../volume/pair-state.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
+import { unmountStep } from '../volume/unmount.js';
 import {
   drbdHealth,
   drbdVolumes,
@@ -246,21 +247,22 @@ async function runAll(h: Host, argvs: string[][]): Promise<void> {
   for (const a of argvs) await runChecked(h, a);
 }
 
-function umountStep(dv: DrbdVolume, role: PairRole): Step {
-  return {
-    id: `${role}:umount`,
-    host: role,
-    title: `unmount ${dv.path} on ${role}`,
-    action: run(['umount', dv.path]),
-    undo: { title: `mount ${dv.device} at ${dv.path} again`, action: run(['mount', '-t', 'xfs', dv.device!, dv.path]) },
-  };
+function umountStep(config: Config, dv: DrbdVolume, role: PairRole): Step {
+  return unmountStep(
+    config,
+    role,
+    `${role}:umount`,
+    dv.path,
+    { title: `mount ${dv.device} at ${dv.path} again`, action: run(['mount', '-t', 'xfs', dv.device!, dv.path]) },
+    { title: `unmount ${dv.path} on ${role}` },
+  );
 }
 
 function demoteSteps(config: Config, dv: DrbdVolume, role: PairRole, why: string): Step[] {
   const s = dv.hosts[role];
   const steps: Step[] = [];
   if (s.served) steps.push(unexportStep(config, dv, role, why));
-  if (s.mounted) steps.push(umountStep(dv, role));
+  if (s.mounted) steps.push(umountStep(config, dv, role));
   if (s.state?.role === 'Primary')
     steps.push({
       id: `${role}:drbd-secondary`,

@@ -75,11 +75,17 @@ export function drbdFindings(
     }
     // replicating: the VIP holder serves it, the other side is not Primary
     const problems: string[] = [];
+    // the old holder still Primary (its keepalived stopped before the hook let go): it must
+    // let go first, or the holder's promote keeps failing
+    let letGo: string | null = null;
     if (holder) {
       const why = notServingWhy(dv, holder);
       if (why) problems.push(`the VIP holder ${holder} does not serve it (${why.replace(`${dv.id}: `, '')})`);
       const other = holder === 'primary' ? 'backup' : 'primary';
-      if (dv.hosts[other].state?.role === 'Primary') problems.push(`${other} (no VIP) is Primary too`);
+      if (dv.hosts[other].state?.role === 'Primary') {
+        problems.push(`${other} (no VIP) is Primary too`);
+        letGo = `on ${other}: nfsctl ha notify INSTANCE ${config.keepalived.instance} STOP (unexport, unmount, demote); then `;
+      }
     }
     out.push({
       ...base,
@@ -87,7 +93,7 @@ export function drbdFindings(
       evidence: problems.length ? `${problems.join('; ')}; ${sides}` : `Connected, UpToDate on both hosts; ${sides}`,
       ...(problems.length
         ? {
-            fix: `on ${holder}: nfsctl ha notify INSTANCE ${config.keepalived.instance} MASTER (what keepalived's notify hook does: promote, mount, export)`,
+            fix: `${letGo ?? ''}on ${holder}: nfsctl ha notify INSTANCE ${config.keepalived.instance} MASTER (what keepalived's notify hook does: promote, mount, export)`,
           }
         : {}),
     });

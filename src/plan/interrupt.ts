@@ -23,6 +23,21 @@ export class Interrupts {
     return this.cancel.signal;
   }
   private cleanups = new Set<() => Promise<unknown>>();
+  private ignored = new Map<NodeJS.Signals, string>();
+
+  /**
+   * Ignore `signal` (the entry point says why and carries on) until the returned function is
+   * called: for work that must not be cut half-way by a signal its caller sends routinely.
+   */
+  ignore(signal: NodeJS.Signals, why: string): () => void {
+    this.ignored.set(signal, why);
+    return () => void this.ignored.delete(signal);
+  }
+
+  /** Why `signal` is ignored now, or null. */
+  ignoredWhy(signal: NodeJS.Signals): string | null {
+    return this.ignored.get(signal) ?? null;
+  }
 
   raise(signal: NodeJS.Signals): number {
     this.signal ??= signal;
@@ -58,6 +73,7 @@ export class Interrupts {
     this.stillRunning.clear();
     this.listeners.clear();
     this.cleanups.clear();
+    this.ignored.clear();
     this.cancel = new AbortController();
   }
 }

@@ -10,6 +10,7 @@ import type { Backend, VolumeIdentity } from './identity.js';
 import { backendNamed, configuredBackends } from './backend/registry.js';
 import type { CreateOptions, ResizeOptions } from './backend/contract.js';
 import { rmdirStep } from './backend/steps.js';
+import { unmountStep } from './unmount.js';
 import { UsageError } from '../core/errors.js';
 
 import type { Replication } from '../core/backend-names.js';
@@ -89,13 +90,12 @@ export function deleteSteps(
   const mounted = inv.mounts.some((m) => m.target === v.path);
   const inFstab = inv.fstab ? findMounts(inv.fstab, v.path).length > 0 : false;
   if (mounted) {
-    steps.push({
-      id: `${role}:umount`,
-      host: role,
-      title: `unmount ${v.path}`,
-      action: { kind: 'run', argv: ['umount', v.path] },
-      undo: { title: `mount ${v.path} again`, action: { kind: 'run', argv: ['mount', v.path] } },
-    });
+    steps.push(
+      unmountStep(config, role, `${role}:umount`, v.path, {
+        title: `mount ${v.path} again`,
+        action: { kind: 'run', argv: ['mount', v.path] },
+      }),
+    );
   }
   if (inFstab) {
     const before = inv.fstabText ?? '';

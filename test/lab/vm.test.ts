@@ -12,6 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteArgv } from '../../src/host/quote.js';
+import { unmountArgv } from '../../src/volume/unmount.js';
 import { lostBetween, parseOps, phaseFigures, seqsIn, type Marker, type OpRecord } from './vm-drill.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -928,6 +930,7 @@ describe.skipIf(!qemu.ok)(
       const LOGS = '/tmp/drbd-drill';
       const DIR = `${CM}/drill`;
       const NFSCTL_PATH = '/usr/local/bin/nfsctl';
+      const KA_CONF = '/etc/keepalived/keepalived.conf';
       const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 900_000) => guest(g, ['nfsctl', ...args], t);
       const vipOn = async () => {
         const out: string[] = [];
@@ -983,6 +986,23 @@ describe.skipIf(!qemu.ok)(
           exported: r.stdout.includes('EXPORTED'),
           inert: r.stdout.includes('INERT'),
         };
+      };
+      /**
+       * The hook's record of its last run on `g` once it is of `state` and newer than `sinceMs`
+       * (written when the run ends, a moment after its last step); the last one read otherwise.
+       */
+      const transitionRecord = async (g: 'primary' | 'backup', state: string, sinceMs: number) => {
+        let rec: { state?: string; time?: string; done?: string[]; errors?: string[] } = {};
+        await waitFor(
+          async () => {
+            const r = await guest(g, ['cat', '/var/lib/nfsctl/vrrp/last.json'], 30_000);
+            rec = r.exitCode === 0 ? JSON.parse(r.stdout) : {};
+            return rec.state === state && Date.parse(rec.time ?? '') >= sinceMs - 5000;
+          },
+          120_000,
+          1000,
+        );
+        return rec;
       };
       const serving = async (g: 'primary' | 'backup') => {
         const s = await side(g);
@@ -1141,8 +1161,13 @@ describe.skipIf(!qemu.ok)(
           expect(served.out).toContain('VOLUME');
           ok(
             'unexport, unmount, the line again without mp',
-            // exported, the filesystem is busy: unexported first, as nfsctl's BACKUP transition does
-            await guestSh('backup', `rm -f ${FILE} && exportfs -ra && umount ${P}/vol && ${line('')}`),
+            // unexported first, then nfsctl's own retried unmount, as its BACKUP transition does: a
+            // plain umount right after exportfs -ra failed "target is busy" here once (nfsd's export
+            // cache still held the mount), which is what the retry with exportfs -f is for
+            await guestSh(
+              'backup',
+              `rm -f ${FILE} && exportfs -ra && ${quoteArgv(unmountArgv(`${P}/vol`, ['exportfs', '-f']))} && ${line('')}`,
+            ),
           );
           const bare = await tryMount();
           expect(bare.ok, `no mp: the bare directory is served\n${bare.out}`).toBe(true);
@@ -1155,6 +1180,102 @@ describe.skipIf(!qemu.ok)(
           );
         }
       });
+
+      it(
+        "the VIP leaves the primary (its priority lowered below the backup's, keepalived reloaded) while the backup is a SyncTarget: the primary lets go; the backup's MASTER waits for the resync, then promotes, mounts and serves the primary's data; the primary's priority back, it takes the VIP back",
+        { timeout: 1_200_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          expect(await serving('primary'), 'the primary serves').toBe(true);
+          expect(await waitFor(inSync, 120_000, 2000), 'Connected and UpToDate').toBe(true);
+          // a divergence the backup must resync: written on the primary while the backup is cut
+          // off, the resync paused on the backup so it is still under way when the VIP arrives
+          ok('disconnect the backup', await guest('backup', ['drbdadm', 'disconnect', RES]));
+          const sum = ok(
+            'write 32 MiB on the primary',
+            await guestSh(
+              'primary',
+              `head -c 32M /dev/urandom > ${D.path}/while-cut && sync && md5sum < ${D.path}/while-cut`,
+              120_000,
+            ),
+          ).trim();
+          try {
+            ok(
+              'reconnect, resync paused',
+              await guestSh('backup', `drbdadm pause-sync ${RES} && drbdadm connect ${RES}`),
+            );
+            expect(
+              await waitFor(async () => (await side('backup'))?.cs === 'PausedSyncT', 60_000, 1000),
+              'the backup is the paused SyncTarget',
+            ).toBe(true);
+            expect(await side('backup')).toMatchObject({ ds: 'Inconsistent/UpToDate' });
+
+            const t0 = Date.now();
+            // a transition keepalived makes while it runs (BACKUP: the backup's priority is higher),
+            // not a stop: keepalived ends the hook it starts at its stop before nfsctl runs (README)
+            ok(
+              'lower the priority on the primary',
+              await guestSh(
+                'primary',
+                `cp ${KA_CONF} /tmp/keepalived.conf.prio && sed -i 's/^  priority 150$/  priority 50/' ${KA_CONF} && grep -q '^  priority 50$' ${KA_CONF} && labsvc reload keepalived`,
+              ),
+            );
+            expect(
+              await waitFor(async () => (await vipOn()).join() === 'backup', 60_000, 1000),
+              'VIP on the backup',
+            ).toBe(true);
+            expect(await waitFor(async () => idle('primary'), 120_000, 2000), 'the primary let go (BACKUP)').toBe(true);
+            const letGoRec = await transitionRecord('primary', 'BACKUP', t0);
+            expect(letGoRec, 'the BACKUP transition ran, without errors').toMatchObject({
+              state: 'BACKUP',
+              errors: [],
+            });
+            figures.letGoMs = Date.now() - t0;
+            // the backup's MASTER run waits (its own step), nothing promoted, mounted or exported yet
+            expect(
+              await waitFor(
+                async () =>
+                  (
+                    await guestSh('backup', 'pgrep -f "[n]fsctl-drbd-resync-wait" >/dev/null && echo W; true')
+                  ).stdout.includes('W'),
+                120_000,
+                1000,
+              ),
+              "the backup's MASTER waits for the resync",
+            ).toBe(true);
+            expect(await side('backup'), 'not promoted while resyncing').toMatchObject({
+              ro: 'Secondary/Secondary',
+              mounted: false,
+              exported: false,
+            });
+            const t1 = Date.now();
+            ok('resume the resync', await guest('backup', ['drbdadm', 'resume-sync', RES]));
+            expect(await waitFor(async () => serving('backup'), 240_000, 2000), 'the backup serves').toBe(true);
+            figures.resumedToServingMs = Date.now() - t1;
+            const rec = await transitionRecord('backup', 'MASTER', t0);
+            expect(rec, 'MASTER on the backup, without errors').toMatchObject({ state: 'MASTER', errors: [] });
+            expect((rec.done ?? []).some((d) => d.startsWith(`wait for the resync of ${RES}`))).toBe(true);
+            expect(
+              ok('the data written while cut', await guestSh('backup', `md5sum < ${D.path}/while-cut`)).trim(),
+              'the backup serves what the primary wrote',
+            ).toBe(sum);
+          } finally {
+            await guest('backup', ['drbdadm', 'resume-sync', RES]).catch(() => undefined);
+            await guestSh(
+              'primary',
+              `if [ -e /tmp/keepalived.conf.prio ]; then cp /tmp/keepalived.conf.prio ${KA_CONF} && rm /tmp/keepalived.conf.prio && labsvc reload keepalived; fi`,
+            ).catch(() => undefined);
+          }
+          // its priority back, the primary preempts: it takes the VIP back and serves, the backup lets go
+          expect(await waitFor(async () => serving('primary'), 240_000, 2000), 'the primary serves again').toBe(true);
+          expect(await waitFor(async () => idle('backup'), 120_000, 2000), 'the backup let go').toBe(true);
+          expect(await vipOn()).toEqual(['primary']);
+          ok('clean up', await guest('primary', ['rm', '-f', `${D.path}/while-cut`]));
+          console.log(
+            `resync wait (TCG): the primary let go in ${figures.letGoMs} ms; served by the backup ${figures.resumedToServingMs} ms after the resync resumed`,
+          );
+        },
+      );
 
       drillIt(
         'THE DRBD DRILL: switchover, failback, the primary crashed (qemu killed) and booted again, failback; kernel NFSv3 client through the VIP',

@@ -25,6 +25,7 @@ describe('Exporter contract', () => {
       nlmViaStatd: true,
       fsidInExports: true,
       servesFsal: false,
+      releaseArgv: ['exportfs', '-f'],
     });
     expect(exporterNamed('ganesha')).toMatchObject({
       freezeStopsServer: false,
@@ -32,6 +33,7 @@ describe('Exporter contract', () => {
       nlmViaStatd: false,
       fsidInExports: false,
       servesFsal: true,
+      releaseArgv: null,
     });
     expect(exporterNamed('kernel').unserveArgvs(config, v, ['a', 'b'], undefined)).toEqual([
       ['exportfs', '-u', `a:${v.path}`],

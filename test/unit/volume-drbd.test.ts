@@ -1,6 +1,9 @@
 // The drbd backend (replicated LVM volumes) on recording fake hosts: the create / resize /
 // delete plans put the drbdadm steps in the right order on the right hosts; bad input and
 // foreign resources change nothing; minors and ports never collide; the notify hook's steps.
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import { parseConfig } from '../../src/config/load.js';
@@ -23,6 +26,7 @@ import { tempDir, testConfigYaml } from '../support/config.js';
 import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
 import type { Config } from '../../src/config/schema.js';
 import type { FakeHost } from '../../src/host/fake.js';
+import { UNMOUNT_RETRY_S } from '../../src/volume/unmount.js';
 
 const G = 2 ** 30;
 const ref = volumeRef('team-a', 'data');
@@ -439,12 +443,105 @@ describe('drbd followVip (keepalived notify)', () => {
     ]);
   });
 
+  it('MASTER on the SyncTarget of an UpToDate peer: wait for the resync (bounded), then promote, mount, serve', async () => {
+    const config = cfg();
+    const syncing = proc([
+      ` 100: cs:SyncTarget ro:Secondary/Secondary ds:Inconsistent/UpToDate C r-----\n    ns:0 nr:512 dw:512 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:1024\n\t[=>..................] sync'ed: 12.5% (1024/1536)K\n\tfinish: 0:00:03 speed: 256 (256) want: 0 K/sec`,
+    ]);
+    const f = await follow(config, { procB: syncing }, 'backup', true);
+    expect(f.refused).toEqual([]);
+    expect(f.steps.map((s) => s.id)).toEqual([
+      'backup:drbd-resync-wait:team-a/data',
+      'backup:drbd-primary:team-a/data',
+      'backup:mount:team-a/data',
+      'backup:serve',
+    ]);
+    const wait = f.steps[0]!;
+    expect(wait.title).toMatch(/12\.5% done; up to 120 s/);
+    if (wait.action.kind !== 'run') throw new Error('a run step');
+    expect(wait.action.argv.slice(3)).toEqual(['nfsctl-drbd-resync-wait', RES, '120', config.vip]);
+  });
+
+  it('the resync wait, run by sh with a fake drbdadm and ip: UpToDate ends it (also right after the resync ended); a resync that stops, the VIP leaving or the time limit fail it with the reason', async () => {
+    const config = cfg();
+    const syncing = proc([
+      ' 100: cs:SyncTarget ro:Secondary/Secondary ds:Inconsistent/UpToDate C r-----\n    ns:0 oos:1024',
+    ]);
+    const f = await follow(config, { procB: syncing }, 'backup', true);
+    const a = f.steps[0]!.action;
+    if (a.kind !== 'run') throw new Error('a run step');
+    const dir = mkdtempSync('/var/tmp/nfsctl-resync-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // drbdadm dstate: the lines of $dir/ds one call at a time (the last one repeats); cstate: $dir/cs
+    writeFileSync(
+      join(bin, 'drbdadm'),
+      `#!/bin/sh\ncase $1 in dstate) n=$(cat ${dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${dir}/n; sed -n "$n{p;q}" ${dir}/ds | grep . || tail -1 ${dir}/ds ;; cstate) cat ${dir}/cs ;; esac\n`,
+    );
+    writeFileSync(join(bin, 'ip'), `#!/bin/sh\ncat ${dir}/ip\n`);
+    chmodSync(join(bin, 'drbdadm'), 0o755);
+    chmodSync(join(bin, 'ip'), 0o755);
+    const vipLine = `2: eth0    inet ${config.vip}/24 scope global eth0\n`;
+    const runWait = (ds: string[], cs: string, ip: string, max = '5') => {
+      writeFileSync(join(dir, 'ds'), ds.join('\n') + '\n');
+      writeFileSync(join(dir, 'cs'), cs + '\n');
+      writeFileSync(join(dir, 'ip'), ip);
+      rmSync(join(dir, 'n'), { force: true });
+      const argv = [...a.argv];
+      argv[5] = max;
+      return spawnSync(argv[0]!, argv.slice(1), {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        timeout: 20_000,
+      });
+    };
+    const done = runWait(
+      ['Inconsistent/UpToDate', 'Inconsistent/UpToDate', 'UpToDate/UpToDate'],
+      'SyncTarget',
+      vipLine,
+    );
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'n'), 'utf8').trim()).toBe('3');
+    // the resync ended between the two readings (Connected, the disk not yet read UpToDate): no failure
+    const justDone = runWait(['Inconsistent/UpToDate', 'UpToDate/UpToDate'], 'Connected', vipLine);
+    expect(justDone.status, justDone.stderr).toBe(0);
+    const stopped = runWait(['Inconsistent/DUnknown'], 'StandAlone', vipLine);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(`${RES} stopped resyncing (StandAlone, disk Inconsistent/DUnknown)`);
+    const left = runWait(
+      ['Inconsistent/UpToDate'],
+      'SyncTarget',
+      '2: eth0    inet 198.51.100.12/24 scope global eth0\n',
+    );
+    expect(left.status).toBe(1);
+    expect(left.stderr).toContain(`the VIP ${config.vip} left this host while ${RES} resynced`);
+    const slow = runWait(['Inconsistent/UpToDate'], 'SyncTarget', vipLine, '2');
+    expect(slow.status).toBe(1);
+    expect(slow.stderr).toContain(`the resync of ${RES} did not finish in 2 s`);
+  }, 30_000);
+
+  it('MASTER on an Inconsistent side whose peer is not UpToDate (a resync from nobody): refused, no wait', async () => {
+    const config = cfg();
+    const f = await follow(
+      config,
+      {
+        procB: proc([
+          ' 100: cs:SyncTarget ro:Secondary/Secondary ds:Inconsistent/Inconsistent C r-----\n    ns:0 oos:1024',
+        ]),
+      },
+      'backup',
+      true,
+    );
+    expect(f.steps).toEqual([]);
+    expect(f.refused).toEqual([expect.stringMatching(/not promoted on backup: .*Inconsistent/)]);
+  });
+
   it('BACKUP: serve (unexport) first, then umount, then drbdadm secondary', async () => {
     const config = cfg();
     const f = await follow(config, {}, 'primary', false);
     expect(f.steps.map((s) => describeAction(s.action))).toEqual([
       'serve',
-      'umount /nfs/team-a_data',
+      `umount /nfs/team-a_data (retried for up to ${UNMOUNT_RETRY_S} s while the NFS server releases it)`,
       `drbdadm secondary ${RES}`,
     ]);
   });

@@ -20,6 +20,7 @@ import { checkPlainPath } from '../../core/plain-path.js';
 import { keepalivedScript } from '../../core/keepalived-conf.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { PlanFailedError } from '../../plan/runner.js';
+import { interrupts } from '../../plan/interrupt.js';
 import { runPlan } from '../../plan/reporter.js';
 
 export async function runNotify(
@@ -40,8 +41,25 @@ export async function runNotify(
     else ctx.out.line(msg);
     return;
   }
-  // one notify at a time on this host (keepalived may fire BACKUP and MASTER back to back)
-  await withFileLock(notifyLockPath(ctx.config), ctx.config.timeouts.command, () => notifyLocked(ctx, role, a, o));
+  // Letting go (BACKUP, FAULT, STOP) runs to its end once started: cut half-way by SIGTERM
+  // (keepalived ends the notify scripts still running when it stops; systemd's stop signals
+  // the whole unit), a DRBD volume would stay Primary and mounted while the VIP leaves, and the
+  // new holder could not promote it. SIGKILL still ends it. A run keepalived starts at its own
+  // stop is ended before node has even started (it resets signal dispositions): that case is
+  // not covered here (README, "ha notify").
+  const unignore =
+    a.state === 'MASTER'
+      ? () => undefined
+      : interrupts.ignore(
+          'SIGTERM',
+          `ha notify ${a.state} finishes handing the volumes over (unexport, unmount, demote) first`,
+        );
+  try {
+    // one notify at a time on this host (keepalived may fire BACKUP and MASTER back to back)
+    await withFileLock(notifyLockPath(ctx.config), ctx.config.timeouts.command, () => notifyLocked(ctx, role, a, o));
+  } finally {
+    unignore();
+  }
 }
 
 async function notifyLocked(

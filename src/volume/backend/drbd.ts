@@ -34,6 +34,7 @@ import {
   drbdResourceName,
   DRBD_MINOR_MAX,
   mayPromote,
+  resyncingFromPeer,
   parseDrbdResource,
   parseProcDrbd,
   renderDrbdResource,
@@ -56,6 +57,7 @@ import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { growfsStep, mkdirStep, rmdirStep, roomStatus } from './steps.js';
 import { hold, holdAvailableArgv } from '../../ha/vip-hold.js';
 import { lvTagMetaWrite, lvsArgv, vgsArgv } from './lvm.js';
+import { unmountStep } from '../unmount.js';
 
 const range = (def: { first: number; last: number }, min: number, max: number) =>
   z
@@ -90,6 +92,12 @@ const ROLES = ['primary', 'backup'] as const;
 const CONNECT_WAIT_S = 60;
 /** How long MASTER retries `drbdadm primary` while the peer is still Primary (it demotes concurrently on a planned move). */
 const PROMOTE_RETRY_S = 30;
+/**
+ * How long MASTER waits for a resync from the peer to finish before promoting. Bounded well
+ * under keepalived's pace: the wait also ends as soon as the VIP leaves this host, so the
+ * BACKUP transition that follows gets the notify lock at once.
+ */
+const RESYNC_WAIT_S = 120;
 
 function sec(config: Config): Section {
   const d = (config.backends as { drbd?: Section }).drbd;
@@ -233,6 +241,20 @@ const WAIT_CONNECTED = [
   '  cs=$(drbdadm cstate "$res" 2>/dev/null) || cs=unknown',
   '  case $cs in Connected|SyncSource|SyncTarget|PausedSync*) exit 0 ;; esac',
   '  i=$((i + 1)); [ "$i" -ge "$max" ] && { printf "nfsctl: %s is %s after %s s, not Connected: is it up on the peer, and the port open?\\n" "$res" "$cs" "$max" >&2; exit 1; }',
+  '  sleep 1',
+  'done',
+].join('\n');
+const WAIT_RESYNCED = [
+  'res=$1 max=$2 vip=$3 i=0 off=0',
+  'while :; do',
+  '  ds=$(drbdadm dstate "$res" 2>/dev/null) || ds=unknown',
+  '  case $ds in UpToDate/*) exit 0 ;; esac',
+  '  cs=$(drbdadm cstate "$res" 2>/dev/null) || cs=unknown',
+  // a resync that just ended reads Connected before the disk reads UpToDate: only three
+  // readings in a row without a resync are an end without UpToDate
+  '  case $cs in SyncTarget|PausedSyncT|StartingSyncT|WFBitMapT|WFSyncUUID) off=0 ;; *) off=$((off + 1)); [ "$off" -ge 3 ] && { printf "nfsctl: %s stopped resyncing (%s, disk %s): a side that is not UpToDate is never promoted\\n" "$res" "$cs" "$ds" >&2; exit 1; } ;; esac',
+  '  ip -o addr show | grep -qF " $vip/" || { printf "nfsctl: the VIP %s left this host while %s resynced: not promoted\\n" "$vip" "$res" >&2; exit 1; }',
+  '  i=$((i + 1)); [ "$i" -ge "$max" ] && { printf "nfsctl: the resync of %s did not finish in %s s (disk %s): not promoted; nfsctl health shows its progress\\n" "$res" "$max" "$ds" >&2; exit 1; }',
   '  sleep 1',
   'done',
 ].join('\n');
@@ -794,10 +816,26 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
           const why = st
             ? mayPromote({ ...st, peerRole: st.peerRole === 'Primary' ? 'Unknown' : st.peerRole })
             : 'its state was not read';
-          if (why) {
+          if (why && !(st && resyncingFromPeer(st))) {
             refused.push(`${v.id}: not promoted on ${role}: ${why}`);
             continue;
           }
+          // this side is the SyncTarget of an UpToDate peer: it is UpToDate once the resync
+          // ends, so wait for that (bounded) instead of leaving the VIP here serving nothing
+          if (why)
+            steps.push({
+              id: `${role}:drbd-resync-wait:${v.id}`,
+              host: role,
+              title: `wait for the resync of ${res} from the peer to finish (${st!.syncPercent ?? 0}% done; up to ${RESYNC_WAIT_S} s, while the VIP stays here)`,
+              action: {
+                kind: 'run',
+                argv: ['sh', '-c', WAIT_RESYNCED, 'nfsctl-drbd-resync-wait', res, String(RESYNC_WAIT_S), config.vip],
+                timeoutMs: (RESYNC_WAIT_S + 30) * 1000,
+                summary: `until drbdadm dstate ${res} is UpToDate/* (up to ${RESYNC_WAIT_S} s)`,
+              },
+              undo: null,
+              noUndoReason: 'a wait changes nothing',
+            });
           steps.push({
             id: `${role}:drbd-primary:${v.id}`,
             host: role,
@@ -828,14 +866,7 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
       } else {
         const s = serve(v);
         if (s) steps.push(s);
-        if (mounted.has(v.path))
-          steps.push({
-            id: `${role}:umount:${v.id}`,
-            host: role,
-            title: `unmount ${v.path}`,
-            action: { kind: 'run', argv: ['umount', v.path] },
-            undo: null,
-          });
+        if (mounted.has(v.path)) steps.push(unmountStep(config, role, `${role}:umount:${v.id}`, v.path, null));
         if (st && st.role !== 'Secondary' && st.cstate !== 'Unconfigured')
           steps.push(
             drbdadm(role, `drbd-secondary:${v.id}`, `demote ${res} to Secondary`, ['secondary', res], {

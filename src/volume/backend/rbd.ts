@@ -22,6 +22,7 @@ import { parseRbdDu } from '../../core/usage.js';
 import { nfsPvSource, type ClusterInventory, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
 import { growfsStep, metaWithSize, MIB, mkdirStep, rmdirStep } from './steps.js';
+import { unmountStep } from '../unmount.js';
 
 const section = z
   .object({
@@ -504,14 +505,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         const s = serve(v);
         if (s) steps.push(s);
         if (rbd.map) {
-          if (mounted.has(v.path))
-            steps.push({
-              id: `${role}:umount:${v.id}`,
-              host: role,
-              title: `unmount ${v.path}`,
-              action: { kind: 'run', argv: ['umount', v.path] },
-              undo: null,
-            });
+          if (mounted.has(v.path)) steps.push(unmountStep(config, role, `${role}:umount:${v.id}`, v.path, null));
           steps.push({
             id: `${role}:unmap:${v.id}`,
             host: role,

@@ -87,6 +87,11 @@ export interface Exporter<Name extends string = string> {
   /** argvs that stop serving `v` at runtime, its config kept; `servedId`: the id it is served under. */
   unserveArgvs(config: Config, v: VolumeIdentity, clients: readonly string[], servedId: number | undefined): string[][];
 
+  /**
+   * argv that makes the server let go of paths it no longer exports, so they can be unmounted
+   * (run between the tries of a busy unmount, src/volume/unmount.ts); null: nothing to run.
+   */
+  readonly releaseArgv: readonly string[] | null;
   /** The write freeze of a switchover stops the whole server (true), or removes each export (false). */
   readonly freezeStopsServer: boolean;
   /** Does the server read exports(5) files (so export lines written by hand or by the old service are its config)? */

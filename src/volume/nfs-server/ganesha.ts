@@ -259,6 +259,8 @@ export const ganeshaExporter: Exporter<'ganesha'> = {
   serveArgvs: (config, vs) => vs.map((v) => addExport(config, v)),
   unserveArgvs: (_config, v, _clients, servedId) => [ganeshaDbus('RemoveExport', `uint16:${servedId ?? v.exportId}`)],
 
+  // RemoveExport closes what the export held open: nothing more to flush (the retry still waits)
+  releaseArgv: null,
   freezeStopsServer: false,
   readsExportsFile: false,
   usesNfsConf: false,

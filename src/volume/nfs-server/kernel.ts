@@ -161,6 +161,8 @@ export const kernelExporter: Exporter<'kernel'> = {
   serveArgvs: () => [['exportfs', '-ra']],
   unserveArgvs: (_config, v, clients) => clients.map((c) => ['exportfs', '-u', `${c}:${v.path}`]),
 
+  // its export caches pin an unexported mount until they expire: flush them
+  releaseArgv: ['exportfs', '-f'],
   // exportfs -u made kernel nfsd answer ESTALE during the freeze (vm tier); stopping it is a stall
   freezeStopsServer: true,
   readsExportsFile: true,

@@ -54,6 +54,7 @@ import { AuditLog } from '../../../src/state/audit.js';
 import { Interrupts } from '../../../src/plan/interrupt.js';
 import type { Progress } from '../../../src/cli/progress.js';
 import type { FakeHost } from '../../../src/host/fake.js';
+import { unmountArgv } from '../../../src/volume/unmount.js';
 
 const FIX = join(__dirname, '../../fixtures/drbd');
 const KA = (state: string, prio: number, notify = '/usr/local/sbin/nfsctl ha notify') =>
@@ -389,7 +390,7 @@ describe('ha split-brain resolve', () => {
     expect(s).toContain('backup|backup:drbd-secondary|drbdadm secondary nfsctl-fix');
     expect(s).toContain('backup|backup:drbd-discard|drbdadm connect --discard-my-data nfsctl-fix');
     expect(s).toContain('primary|primary:drbd-connect|drbdadm connect nfsctl-fix');
-    expect(s).toContain(`backup|backup:umount|umount ${bothPrimary().path}`);
+    expect(s).toContain(`backup|backup:umount|${unmountArgv(bothPrimary().path, null).join(' ')}`);
     expect(p.summary![0]).toMatch(
       /KEEPS primary's data of team-a\/data; DISCARDS what backup wrote since the split \(~2\.04Mi marked there\)/,
     );
@@ -480,7 +481,13 @@ describe('ha split-brain resolve', () => {
       interactive: false,
       confirm: { kind: 'type', message: '', expected: 'team-a/data' },
     });
-    const drbd = (h: FakeHost) => h.commandLines().filter((l) => /^(drbdadm|umount|mount)\b/.test(l));
+    // the retried unmount runs as sh -c <script>: shown here by the umount it retries
+    const retried = unmountArgv(bothPrimary().path, null).join(' ');
+    const drbd = (h: FakeHost) =>
+      h
+        .commandLines()
+        .map((l) => (l === retried ? `umount ${bothPrimary().path}` : l))
+        .filter((l) => /^(drbdadm|umount|mount)\b/.test(l));
     expect(drbd(pair.backup)).toEqual([
       `umount ${bothPrimary().path}`,
       'drbdadm secondary nfsctl-fix',
@@ -526,7 +533,10 @@ describe('health, status and ha lint of the DRBD volumes', () => {
     expect(wrong.evidence).toMatch(
       /the VIP holder backup does not serve it \(DRBD Secondary, not mounted, not exported\); primary \(no VIP\) is Primary too/,
     );
-    expect(wrong.fix).toMatch(/on backup: nfsctl ha notify INSTANCE \S+ MASTER/);
+    // the old holder lets go first: the holder's promote fails while it is Primary
+    expect(wrong.fix).toMatch(
+      /^on primary: nfsctl ha notify INSTANCE \S+ STOP \(unexport, unmount, demote\); then on backup: nfsctl ha notify INSTANCE \S+ MASTER/,
+    );
   });
   it('status: per volume a line (with the bar while resyncing) and the warnings', () => {
     const st = {
