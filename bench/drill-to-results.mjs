@@ -7,7 +7,22 @@ import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 import { drbdNotes, drillNotes, drillRows, sideBySideRows, DRILL_OUT } from './vm-drill.mjs';
 
-const f = JSON.parse(readFileSync(process.argv[2] ?? DRILL_OUT, 'utf8'));
+const file = process.argv[2] ?? DRILL_OUT;
+const f = JSON.parse(readFileSync(file, 'utf8'));
+// the section is replaced whole: a figures file with one drill's part only (a fresh machine
+// that ran one of them) would drop the other's rows, measured in an earlier run
+const missing = [
+  ...(f.phases ? [] : ["the rsync drill's (npx vitest run --project lab test/lab/vm.test.ts -t 'THE DRILL')"]),
+  ...(f.drbd?.phases
+    ? []
+    : ["the DRBD drill's (NFSCTL_LAB_DRBD_DRILL=1 npx vitest run --project lab test/lab/vm.test.ts -t 'DRBD volume')"]),
+];
+if (missing.length) {
+  console.error(
+    `${file} lacks ${missing.join(' and ')} figures: bench/RESULTS.md left unchanged (run that drill on this machine first)`,
+  );
+  process.exit(2);
+}
 const title = '## Kernel-client drill on the vm tier';
 const rows = drillRows(f);
 const md = [
