@@ -24,6 +24,7 @@ import { checkPlainPath } from '../core/plain-path.js';
 import { splitKeepalivedScript } from '../core/keepalived-conf.js';
 import type { Phase, Step } from '../plan/plan.js';
 import { parseKeepalivedConf } from './status.js';
+import { isNotifyWrapper, wrapperProgram } from './notify-wrapper.js';
 import { holdAvailableArgv, holdDescribe, holdProgram, hold, release, releaseDescribe } from './vip-hold.js';
 import { peer, waitServing, ROLES } from './drbd-pair.js';
 import type { HandoverInput } from './handover-steps.js';
@@ -36,14 +37,18 @@ const SERVE_CHECK_MS = 30_000;
 
 /**
  * The hook's program as keepalived runs it on that host, from the notify line `ha install`
- * wrote (`notify "<program> ha notify"`); null when there is none, or it is not nfsctl's.
+ * wrote: its wrapper (`notify "<dir>/nfsctl-notify"`), or an older install's `notify
+ * "<program> ha notify"`; null when there is none, or it is not nfsctl's.
  */
 export function hookProgram(keepalivedConf: string | null, instance: string): string | null {
   if (keepalivedConf === null) return null;
   const notify = parseKeepalivedConf(keepalivedConf, instance).notify;
   if (notify === null) return null;
   const words = splitKeepalivedScript(notify);
-  if (words.length !== 3 || words[1] !== 'ha' || words[2] !== 'notify') return null;
+  const ours =
+    (words.length === 1 && isNotifyWrapper(words[0]!)) ||
+    (words.length === 3 && words[1] === 'ha' && words[2] === 'notify');
+  if (!ours) return null;
   try {
     return checkPlainPath(words[0]!, 'the notify hook');
   } catch {
@@ -53,7 +58,13 @@ export function hookProgram(keepalivedConf: string | null, instance: string): st
 
 /** The argv of the hook for `state`, run as keepalived would with --planned. */
 export function hookArgv(program: string, instance: string, state: 'MASTER' | 'BACKUP' | 'STOP'): string[] {
-  return [program, 'ha', 'notify', 'INSTANCE', instance, state, '--planned'];
+  return [
+    ...(isNotifyWrapper(program) ? [program] : [program, 'ha', 'notify']),
+    'INSTANCE',
+    instance,
+    state,
+    '--planned',
+  ];
 }
 
 /**
@@ -71,7 +82,11 @@ export async function drbdMovePreflight(
   for (const r of ROLES) {
     const conf = await hosts[r].readFile(config.keepalived.config);
     const p = hookProgram(conf, config.keepalived.instance);
-    if (p) out[r] = p;
+    // a wrapper named like ours is run only when it is ours (its mark and the nfsctl it runs)
+    const wrapper = p && isNotifyWrapper(p) ? await hosts[r].readFile(p) : null;
+    if (p && isNotifyWrapper(p) && (wrapper === null || wrapperProgram(wrapper) === null))
+      missing.push(`${r}: ${p} ${wrapper === null ? 'is missing' : "is not nfsctl's notify wrapper"}`);
+    else if (p) out[r] = p;
     else
       missing.push(
         `${r}: ${conf === null ? `${config.keepalived.config} is missing` : `vrrp_instance ${config.keepalived.instance} has no notify "<nfsctl> ha notify"`}`,

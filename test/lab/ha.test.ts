@@ -305,6 +305,7 @@ describe.sequential(`HA on lab ${NS}`, () => {
     expect(refused.exitCode).toBe(4);
     const dry = await nfsctl('backup', ['ha', 'install', '--host', 'backup', '--replace', '--dry-run']);
     expect(dry.exitCode).toBe(0);
-    expect(dry.stderr).toContain('+     notify "/usr/local/sbin/nfsctl ha notify"');
+    expect(dry.stderr).toContain('+     notify "/etc/keepalived/nfsctl-notify"');
+    expect(dry.stderr).toContain('+ exec setsid -w /usr/local/sbin/nfsctl ha notify "$@"');
   });
 });

@@ -1043,7 +1043,14 @@ describe.skipIf(!qemu.ok)(
           expect(
             ok(`keepalived.conf on ${g}`, await guest(g, ['cat', '/etc/keepalived/keepalived.conf'])),
             `${g}: the notify hook`,
-          ).toContain(`notify "${NFSCTL_PATH} ha notify"`);
+          ).toContain('notify "/etc/keepalived/nfsctl-notify"');
+        for (const g of ['primary', 'backup'] as const)
+          expect(
+            ok(
+              `the notify wrapper on ${g}`,
+              await guestSh(g, 'stat -c %a /etc/keepalived/nfsctl-notify; tail -1 /etc/keepalived/nfsctl-notify'),
+            ),
+          ).toBe(`755\nexec setsid -w ${NFSCTL_PATH} ha notify "$@"\n`);
         // keepalived reads it at its next reload (ha install does not restart keepalived)
         for (const g of ['primary', 'backup'] as const)
           ok(`reload keepalived on ${g}`, await guest(g, ['labsvc', 'reload', 'keepalived']));
@@ -1273,6 +1280,39 @@ describe.skipIf(!qemu.ok)(
           ok('clean up', await guest('primary', ['rm', '-f', `${D.path}/while-cut`]));
           console.log(
             `resync wait (TCG): the primary let go in ${figures.letGoMs} ms; served by the backup ${figures.resumedToServingMs} ms after the resync resumed`,
+          );
+        },
+      );
+
+      it(
+        "keepalived stopped on the VIP holder: keepalived starts the hook with STOP and sends it SIGTERM at once; nfsctl's wrapper lets the hand-over finish (unexport, unmount, demote), the backup promotes and serves; keepalived started again, the primary takes the VIP back",
+        { timeout: 900_000 },
+        async () => {
+          expect(RES, 'the volume was created').not.toBe('');
+          expect(await waitFor(async () => serving('primary'), 120_000, 2000), 'the primary serves').toBe(true);
+          expect(await waitFor(inSync, 120_000, 2000), 'Connected and UpToDate').toBe(true);
+          const t0 = Date.now();
+          try {
+            ok('stop keepalived on the primary', await guest('primary', ['labsvc', 'stop', 'keepalived']));
+            expect(
+              await waitFor(async () => (await vipOn()).join() === 'backup', 60_000, 1000),
+              'VIP on the backup',
+            ).toBe(true);
+            const stopRec = await transitionRecord('primary', 'STOP', t0);
+            expect(stopRec, 'the STOP run finished, without errors').toMatchObject({ state: 'STOP', errors: [] });
+            expect(await idle('primary'), 'the primary let go').toBe(true);
+            expect(await waitFor(async () => serving('backup'), 240_000, 2000), 'the backup serves').toBe(true);
+            figures.keepalivedStopToServingMs = Date.now() - t0;
+            expect(await transitionRecord('backup', 'MASTER', t0)).toMatchObject({ state: 'MASTER', errors: [] });
+          } finally {
+            await guestSh('primary', 'labsvc status keepalived >/dev/null || labsvc start keepalived').catch(
+              () => undefined,
+            );
+          }
+          expect(await waitFor(async () => serving('primary'), 240_000, 2000), 'the primary serves again').toBe(true);
+          expect(await waitFor(async () => idle('backup'), 120_000, 2000), 'the backup let go').toBe(true);
+          console.log(
+            `keepalived stopped on the holder (TCG): the backup served ${figures.keepalivedStopToServingMs} ms after the stop`,
           );
         },
       );

@@ -18,6 +18,8 @@ import { trackFilePath, withFreshnessTrack } from '../../ha/freshness.js';
 import { simpleDiff } from '../../core/line-diff.js';
 import { checkPlainPath } from '../../core/plain-path.js';
 import { keepalivedScript } from '../../core/keepalived-conf.js';
+import { isOurWrapper, notifyWrapperPath, notifyWrapperScript } from '../../ha/notify-wrapper.js';
+import { hookProgram } from '../../ha/drbd-move.js';
 import { newPlanId, type Plan, type Step } from '../../plan/plan.js';
 import { PlanFailedError } from '../../plan/runner.js';
 import { interrupts } from '../../plan/interrupt.js';
@@ -171,13 +173,59 @@ export async function runInstall(
   const path = ctx.config.keepalived.config;
   // Checked before any host is read: the path ends up in keepalived.conf, run as root.
   const program = checkPlainPath(o.nfsctlPath ?? '/usr/local/sbin/nfsctl', '--nfsctl-path');
-  const line = `notify ${keepalivedScript([program, 'ha', 'notify'], '--nfsctl-path')}`;
+  // keepalived runs a shell of ours, which runs nfsctl (notify-wrapper.ts: why); the program
+  // is held to what keepalived.conf itself could carry too (it did before the wrapper)
+  keepalivedScript([program], '--nfsctl-path');
+  const wrapper = notifyWrapperPath(ctx.config);
+  const script = notifyWrapperScript(program);
+  const line = `notify ${keepalivedScript([wrapper], 'keepalived.config')}`;
   const steps: Step[] = [];
   const notes: string[] = [];
+  // everything read and checked on both hosts before any step is planned
+  const reads: { r: PairRole; before: string; old: string | null }[] = [];
   for (const r of roles) {
     const before = await ctx.host(r).readFile(path);
     if (before === null) throw new PreconditionError(`${r}: ${path} does not exist`);
-    const withHook = withNotify(before, ctx.config.keepalived.instance, line, o.replace ?? false);
+    const old = await ctx.host(r).readFile(wrapper);
+    if (old !== null && !isOurWrapper(old))
+      throw new PreconditionError(`${r}: ${wrapper} exists and is not nfsctl's notify wrapper: nothing was changed`, {
+        hint: 'move it away, then run ha install again',
+      });
+    reads.push({ r, before, old });
+  }
+  for (const { r, before, old } of reads) {
+    if (old !== script)
+      notes.push(
+        `${r}:${wrapper} (${old === null ? 'new' : 'rewritten'}):`,
+        ...script
+          .trimEnd()
+          .split('\n')
+          .map((l) => `+ ${l}`),
+      );
+    if (old !== script)
+      steps.push({
+        id: `${r}:notify-wrapper`,
+        host: r,
+        title: `write ${wrapper} (runs ${program} ha notify; ignores keepalived's SIGTERM at its stop)`,
+        action: { kind: 'write', path: wrapper, content: script, mode: 0o755, summary: `${program} ha notify "$@"` },
+        ...(old === null
+          ? { undo: null, noUndoReason: 'unused until keepalived.conf names it' }
+          : {
+              undo: {
+                title: `restore ${wrapper}`,
+                action: { kind: 'write', path: wrapper, content: old, mode: 0o755 },
+              },
+            }),
+      });
+    // an older install's `notify "<program> ha notify"` is ours: replaced without --replace
+    const cur = parseKeepalivedConf(before, ctx.config.keepalived.instance).notify ?? '';
+    const withHook = withNotify(
+      before,
+      ctx.config.keepalived.instance,
+      line,
+      (o.replace ?? false) ||
+        (hookProgram(before, ctx.config.keepalived.instance) !== null && /\bha notify$/.test(cur)),
+    );
     // the freshness track_file (a stale host stays in FAULT): a separate, small edit
     const after =
       withFreshnessTrack(withHook ?? before, ctx.config.keepalived.instance, trackFilePath(ctx.config)) ?? withHook;

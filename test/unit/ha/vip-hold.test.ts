@@ -3,6 +3,9 @@
 // `ha notify --planned` (no freshness record, no sm-notify; the record says it was planned).
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { notifyWrapperScript, wrapperProgram } from '../../../src/ha/notify-wrapper.js';
 import { FakeHost } from '../../../src/host/fake.js';
 import { hold, holding, holdRules, release, HOLD_COMMENT } from '../../../src/ha/vip-hold.js';
 import { hookArgv, hookProgram } from '../../../src/ha/drbd-move.js';
@@ -85,7 +88,17 @@ describe('the hold rules', () => {
 describe("the notify hook's program, read from keepalived.conf", () => {
   const conf = (notify: string) =>
     `vrrp_instance VI_NFS {\n  state BACKUP\n  priority 100\n  notify ${notify}\n}\nvrrp_instance VI_OTHER {\n  notify "/bin/other"\n}\n`;
-  it('the line ha install writes', () => {
+  it('the line ha install writes: its wrapper, run with the arguments keepalived would pass', () => {
+    expect(hookProgram(conf('"/etc/keepalived/nfsctl-notify"'), 'VI_NFS')).toBe('/etc/keepalived/nfsctl-notify');
+    expect(hookArgv('/etc/keepalived/nfsctl-notify', 'VI_NFS', 'STOP')).toEqual([
+      '/etc/keepalived/nfsctl-notify',
+      'INSTANCE',
+      'VI_NFS',
+      'STOP',
+      '--planned',
+    ]);
+  });
+  it("an older install's line: nfsctl itself", () => {
     expect(hookProgram(conf('"/usr/local/sbin/nfsctl ha notify"'), 'VI_NFS')).toBe('/usr/local/sbin/nfsctl');
     expect(hookArgv('/usr/local/sbin/nfsctl', 'VI_NFS', 'MASTER')).toEqual([
       '/usr/local/sbin/nfsctl',
@@ -105,6 +118,8 @@ describe("the notify hook's program, read from keepalived.conf", () => {
       '"nfsctl ha notify"',
       '"/usr/local/sbin/../bin/nfsctl ha notify"',
       '"/tmp/x;reboot ha notify"',
+      '"/etc/keepalived/nfsctl-notify MASTER"',
+      '"nfsctl-notify"',
     ])
       expect(hookProgram(conf(n), 'VI_NFS'), n).toBeNull();
     expect(hookProgram(conf('"/usr/local/sbin/nfsctl ha notify"'), 'VI_OTHER')).toBeNull();
@@ -163,5 +178,37 @@ describe('health: the hold where it belongs', () => {
     ]);
     // no single VIP holder: the VIP check says so; nothing is judged about the standby
     expect(pick(holdFindings(config, null, { primary: false, backup: false }))).toEqual([]);
+  });
+});
+
+describe("ha install's notify wrapper", () => {
+  it('runs nfsctl in a session of its own with the arguments, waiting for it; read back as ours, with its program', () => {
+    const text = notifyWrapperScript('/usr/local/sbin/nfsctl');
+    expect(text.split('\n')[0]).toBe('#!/bin/sh');
+    expect(text).toContain("\ntrap '' TERM\n");
+    expect(text.trimEnd().split('\n').at(-1)).toBe('exec setsid -w /usr/local/sbin/nfsctl ha notify "$@"');
+    expect(wrapperProgram(text)).toBe('/usr/local/sbin/nfsctl');
+    expect(wrapperProgram(notifyWrapperScript('/opt/nfsctl 2/bin/nfsctl'))).toBe('/opt/nfsctl 2/bin/nfsctl');
+    expect(
+      wrapperProgram('#!/bin/sh\nexec setsid -w /usr/local/sbin/nfsctl ha notify "$@"\n'),
+      'no mark: not ours',
+    ).toBeNull();
+  });
+  it("run by sh with a fake nfsctl: SIGTERM to the wrapper leaves nfsctl running to its end; its exit code is the wrapper's", async () => {
+    const dir = mkdtempSync('/var/tmp/nfsctl-wrapper-');
+    const fake = join(dir, 'nfsctl');
+    // the fake nfsctl records its arguments, runs for a while, and ends with exit 3
+    writeFileSync(fake, `#!/bin/sh\necho "$@" > ${dir}/args\nsleep 2\necho done > ${dir}/done\nexit 3\n`);
+    chmodSync(fake, 0o755);
+    const wrapper = join(dir, 'nfsctl-notify');
+    writeFileSync(wrapper, notifyWrapperScript(fake));
+    chmodSync(wrapper, 0o755);
+    const child = spawn(wrapper, ['INSTANCE', 'VI_NFS', 'STOP', '150'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(3);
+    expect(readFileSync(join(dir, 'args'), 'utf8')).toBe('ha notify INSTANCE VI_NFS STOP 150\n');
+    expect(readFileSync(join(dir, 'done'), 'utf8')).toBe('done\n');
   });
 });
