@@ -324,13 +324,9 @@ export function parseDrbdResource(text: string): DrbdResourceSpec | null {
 
 // ---- rules ------------------------------------------------------------------------------------
 
-/**
- * Why this side must not become Primary now, or null when it may. A disk that is not UpToDate
- * (Inconsistent during a resync, Outdated, Diskless) never serves; a peer that is still
- * Primary must demote first (the caller retries while a planned move demotes it); a
- * StandAlone resource is disconnected (on purpose, or after a split brain) and is not promoted
- * behind the operator's back.
- */
+/** The connection states of the side a resync writes to (this disk is being brought up to date). */
+export const SYNC_TARGET_CSTATES = ['SyncTarget', 'PausedSyncT', 'StartingSyncT', 'WFBitMapT', 'WFSyncUUID'] as const;
+
 /**
  * A resync from an UpToDate peer under way here (this side the SyncTarget): it ends with this
  * disk UpToDate by itself. A MASTER that meets it (the peer took the VIP back, or booted again
@@ -340,10 +336,17 @@ export function resyncingFromPeer(s: DrbdState): boolean {
   return (
     s.disk === 'Inconsistent' &&
     s.peerDisk === 'UpToDate' &&
-    /^(SyncTarget|PausedSyncT|StartingSyncT|WFBitMapT|WFSyncUUID)$/.test(s.cstate)
+    (SYNC_TARGET_CSTATES as readonly string[]).includes(s.cstate)
   );
 }
 
+/**
+ * Why this side must not become Primary now, or null when it may. A disk that is not UpToDate
+ * (Inconsistent during a resync, Outdated, Diskless) never serves; a peer that is still
+ * Primary must demote first (the caller retries while a planned move demotes it); a
+ * StandAlone resource is disconnected (on purpose, or after a split brain) and is not promoted
+ * behind the operator's back.
+ */
 export function mayPromote(s: DrbdState): string | null {
   if (s.cstate === 'Unconfigured') return `${s.resource}: the resource is not up here (drbdadm up ${s.resource})`;
   if (s.disk !== 'UpToDate')

@@ -83,9 +83,9 @@ export async function drbdMovePreflight(
     const conf = await hosts[r].readFile(config.keepalived.config);
     const p = hookProgram(conf, config.keepalived.instance);
     // a wrapper named like ours is run only when it is ours (its mark and the nfsctl it runs)
-    const wrapper = p && isNotifyWrapper(p) ? await hosts[r].readFile(p) : null;
-    if (p && isNotifyWrapper(p) && (wrapper === null || wrapperProgram(wrapper) === null))
-      missing.push(`${r}: ${p} ${wrapper === null ? 'is missing' : "is not nfsctl's notify wrapper"}`);
+    const wrapper = p && isNotifyWrapper(p) ? { text: await hosts[r].readFile(p) } : null;
+    if (wrapper && (wrapper.text === null || wrapperProgram(wrapper.text) === null))
+      missing.push(`${r}: ${p} ${wrapper.text === null ? 'is missing' : "is not nfsctl's notify wrapper"}`);
     else if (p) out[r] = p;
     else
       missing.push(

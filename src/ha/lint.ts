@@ -12,7 +12,7 @@ import { readSyncRecord, type SyncRecord } from './sync-state.js';
 import { fileContent } from '../host/host.js';
 import { readFileArgv } from '../host/atomic-write.js';
 import { lintDrbd } from './lint-drbd.js';
-import { isNotifyWrapper } from './notify-wrapper.js';
+import { runsNfsctlHook } from './notify-wrapper.js';
 
 export interface LintHostFacts {
   role: PairRole;
@@ -391,7 +391,7 @@ export function lintRules(config: Config, f: Record<PairRole, LintHostFacts>, no
     });
   const rbd = config.backends.rbd !== undefined;
   for (const [i, r] of roles.entries()) {
-    const hooked = /\bha notify\b/.test(ka[i]?.notify ?? '') || isNotifyWrapper(ka[i]?.notify ?? '');
+    const hooked = runsNfsctlHook(ka[i]?.notify ?? null);
     add({
       id: 'notify-hook',
       host: r,

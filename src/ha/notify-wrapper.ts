@@ -53,3 +53,8 @@ export function wrapperProgram(text: string): string | null {
 export function isNotifyWrapper(script: string): boolean {
   return path.posix.basename(script) === NOTIFY_WRAPPER_NAME;
 }
+
+/** Does keepalived's notify script run nfsctl's hook (its wrapper, or an older `<nfsctl> ha notify`)? */
+export function runsNfsctlHook(notify: string | null): boolean {
+  return notify !== null && (/\bha notify\b/.test(notify) || isNotifyWrapper(notify));
+}

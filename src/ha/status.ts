@@ -49,7 +49,7 @@ import { readSplitBrain, splitBrainReport, type SplitBrainVolume } from './split
 import { progressBar } from './drbd-pair.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { formatSize } from '../core/sizes.js';
-import { isNotifyWrapper } from './notify-wrapper.js';
+import { runsNfsctlHook } from './notify-wrapper.js';
 
 export interface KeepalivedConf {
   priority: number | null;
@@ -185,7 +185,7 @@ export async function hostStatus(config: Config, host: Host, timeoutMs: number):
         enabledAtBoot: yes(kaEn.exitCode, kaEn.timedOut),
         priority: kc.priority,
         state: kc.state,
-        notifyHook: conf === null ? null : /\bha notify\b/.test(kc.notify ?? '') || isNotifyWrapper(kc.notify ?? ''),
+        notifyHook: conf === null ? null : runsNfsctlHook(kc.notify),
       },
       nfs: { running: yes(nfs.exitCode, nfs.timedOut) },
     };

@@ -46,9 +46,9 @@ export async function runNotify(
   // Letting go (BACKUP, FAULT, STOP) runs to its end once started: cut half-way by SIGTERM
   // (keepalived ends the notify scripts still running when it stops; systemd's stop signals
   // the whole unit), a DRBD volume would stay Primary and mounted while the VIP leaves, and the
-  // new holder could not promote it. SIGKILL still ends it. A run keepalived starts at its own
-  // stop is ended before node has even started (it resets signal dispositions): that case is
-  // not covered here (README, "ha notify").
+  // new holder could not promote it. SIGKILL still ends it. The run keepalived starts at its own
+  // stop is signalled before node has even started (it resets signal dispositions): the
+  // wrapper `ha install` writes keeps that one out of reach (ha/notify-wrapper.ts).
   const unignore =
     a.state === 'MASTER'
       ? () => undefined
@@ -194,7 +194,7 @@ export async function runInstall(
     reads.push({ r, before, old });
   }
   for (const { r, before, old } of reads) {
-    if (old !== script)
+    if (old !== script) {
       notes.push(
         `${r}:${wrapper} (${old === null ? 'new' : 'rewritten'}):`,
         ...script
@@ -202,11 +202,10 @@ export async function runInstall(
           .split('\n')
           .map((l) => `+ ${l}`),
       );
-    if (old !== script)
       steps.push({
         id: `${r}:notify-wrapper`,
         host: r,
-        title: `write ${wrapper} (runs ${program} ha notify; ignores keepalived's SIGTERM at its stop)`,
+        title: `write ${wrapper} (runs ${program} ha notify in a session of its own, out of reach of keepalived's signals at its stop)`,
         action: { kind: 'write', path: wrapper, content: script, mode: 0o755, summary: `${program} ha notify "$@"` },
         ...(old === null
           ? { undo: null, noUndoReason: 'unused until keepalived.conf names it' }
@@ -217,6 +216,7 @@ export async function runInstall(
               },
             }),
       });
+    }
     // an older install's `notify "<program> ha notify"` is ours: replaced without --replace
     const cur = parseKeepalivedConf(before, ctx.config.keepalived.instance).notify ?? '';
     const withHook = withNotify(

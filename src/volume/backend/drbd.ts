@@ -35,6 +35,7 @@ import {
   DRBD_MINOR_MAX,
   mayPromote,
   resyncingFromPeer,
+  SYNC_TARGET_CSTATES,
   parseDrbdResource,
   parseProcDrbd,
   renderDrbdResource,
@@ -252,7 +253,7 @@ const WAIT_RESYNCED = [
   '  cs=$(drbdadm cstate "$res" 2>/dev/null) || cs=unknown',
   // a resync that just ended reads Connected before the disk reads UpToDate: only three
   // readings in a row without a resync are an end without UpToDate
-  '  case $cs in SyncTarget|PausedSyncT|StartingSyncT|WFBitMapT|WFSyncUUID) off=0 ;; *) off=$((off + 1)); [ "$off" -ge 3 ] && { printf "nfsctl: %s stopped resyncing (%s, disk %s): a side that is not UpToDate is never promoted\\n" "$res" "$cs" "$ds" >&2; exit 1; } ;; esac',
+  `  case $cs in ${SYNC_TARGET_CSTATES.join('|')}) off=0 ;; *) off=$((off + 1)); [ "$off" -ge 3 ] && { printf "nfsctl: %s stopped resyncing (%s, disk %s): a side that is not UpToDate is never promoted\\n" "$res" "$cs" "$ds" >&2; exit 1; } ;; esac`,
   '  ip -o addr show | grep -qF " $vip/" || { printf "nfsctl: the VIP %s left this host while %s resynced: not promoted\\n" "$vip" "$res" >&2; exit 1; }',
   '  i=$((i + 1)); [ "$i" -ge "$max" ] && { printf "nfsctl: the resync of %s did not finish in %s s (disk %s): not promoted; nfsctl health shows its progress\\n" "$res" "$max" "$ds" >&2; exit 1; }',
   '  sleep 1',
