@@ -64,8 +64,9 @@ osd_objectstore = memstore
 memstore_device_bytes = 3221225472
 osd_op_num_shards = 2
 osd_op_num_threads_per_shard = 1
-# a SIGKILLed client stops being a watcher after 5 s instead of 30 s
-osd_client_watch_timeout = 5
+# a SIGKILLed client stops being a watcher after 5 s instead of 30 s (the vm tier sets 30:
+# krbd under TCG pings its watch every 5 s and would lose it at every ping)
+osd_client_watch_timeout = ${CEPH_LAB_WATCH_TIMEOUT:-5}
 [mds]
 mds_data = $DIR/mds/\$id
 log_file = /var/log/ceph/\$name.log

@@ -9,6 +9,10 @@
 #   bash lab/vm/vm.sh ssh-config              print ssh options for driving guests by hand
 #   bash lab/vm/vm.sh scenario                smoke test: LVM+XFS+nfsd on primary, NFSv3 mount on client
 #   bash lab/vm/vm.sh kill <guest>            SIGKILL its qemu (a crash: no shutdown, no flush of the guest's caches)
+#   bash lab/vm/vm.sh ceph-up                 a Ceph cluster (1 mon/mgr/osd memstore/mds, pool rbd, fs cephfs) in
+#                                             netns nfslab-vmceph at 198.51.100.31 on the guests' bridge; the
+#                                             storage guests get its client ceph.conf + admin keyring (krbd, kernel cephfs)
+#   bash lab/vm/vm.sh ceph <args…>            run `ceph <args…>` (or `-- cmd…`) on the lab cluster's host
 #   bash lab/vm/vm.sh start <guest> [--no-keepalived]
 #                                             boot that one guest again (same disks, keys, addresses) and wait for SSH;
 #                                             --no-keepalived: this boot does not start keepalived (a crashed primary
@@ -17,6 +21,9 @@
 # Topology (all lab addresses live only inside lab namespaces and guests; no default routes):
 #   netns nfslab-vmsw : bridge vmbr0 + taps vm-primary/vm-backup/vm-client (qemu runs here)
 #   netns nfslab-vmctl: eth0 198.51.100.5/24 on the same bridge; the host drives guests from here
+#   netns nfslab-vmceph: eth0 198.51.100.31/24 on the same bridge (ceph-up only); its daemons run in a
+#                        private mount namespace with /etc/ceph, /var/lib/ceph, /run/ceph, /var/log/ceph
+#                        bound from $STATE/ceph (nothing of the machine's own Ceph directories is touched)
 #   primary 198.51.100.11, backup 198.51.100.12, client 198.51.100.21, VIP 198.51.100.100
 #
 # Environment:
@@ -42,6 +49,8 @@ LOCK=/var/tmp/nfsctl-lab-vm.lock
 
 NS_SW=nfslab-vmsw
 NS_CTL=nfslab-vmctl
+NS_CEPH=nfslab-vmceph
+CEPH_IP=198.51.100.31
 BR=vmbr0
 NET=198.51.100
 CTL_IP=$NET.5
@@ -476,7 +485,7 @@ do_down() {
     case $cl in qemu-system-*"$STATE"*|*/qemu-system-*"$STATE"*) pids+=("${p#/proc/}") ;; esac
   done
   local ns
-  for ns in "$NS_SW" "$NS_CTL"; do
+  for ns in "$NS_SW" "$NS_CTL" "$NS_CEPH"; do
     if ns_exists "$ns"; then
       local nsp; mapfile -t nsp < <(ip netns pids "$ns" 2>/dev/null || true)
       pids+=("${nsp[@]}")
@@ -494,7 +503,7 @@ do_down() {
       [ $alive = 0 ] && break; sleep 0.1
     done
   fi
-  for ns in "$NS_SW" "$NS_CTL"; do ns_exists "$ns" && ip netns del "$ns"; done
+  for ns in "$NS_SW" "$NS_CTL" "$NS_CEPH"; do ns_exists "$ns" && ip netns del "$ns"; done
   # the guard route is shared with the netns tier: it goes when no nfslab-* namespace is left
   if ip route show type unreachable 2>/dev/null | grep -q "^unreachable $NET.0/24" \
     && ! ip netns list 2>/dev/null | awk '{print $1}' | grep -q '^nfslab-'; then
@@ -602,6 +611,59 @@ cmd_ssh_config() {
   echo "ip netns exec $NS_CTL ssh ${SSH_OPTS[*]} <address>"
 }
 
+# ---------------------------------------------------------------- ceph (krbd, kernel cephfs)
+# The cluster's daemons live in the mount namespace that ceph-up.sh was started in; later
+# admin commands join it through the mon's pid.
+ceph_pid() { local p; p=$(cat "$STATE/ceph/run/mon.a.pid" 2>/dev/null) && pid_live "$p" && echo "$p"; }
+ceph_in() { # ceph_in cmd…: run in the cluster host's network + mount namespace
+  local p; p=$(ceph_pid) || die "the vm tier's Ceph cluster is not up (bash lab/vm/vm.sh ceph-up)"
+  nsenter -t "$p" -n -m -- env HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" 9>&-
+}
+cmd_ceph_up() {
+  need_root; with_lock
+  [ -d "$STATE/ssh" ] && ns_exists "$NS_SW" || die "vm tier is not up (bash lab/vm/vm.sh up)"
+  local t0 d=$STATE/ceph; t0=$(now)
+  if ! ceph_pid >/dev/null; then
+    ns_exists "$NS_CEPH" && ip netns del "$NS_CEPH"
+    ip -n "$NS_SW" link del ceph-br 2>/dev/null || true
+    rm -rf "$d"; mkdir -p "$d"/{etc,lib,run,log}
+    ip netns add "$NS_CEPH"; echo "$NS_CEPH" >>"$STATE/netns"
+    ip -n "$NS_SW" link add ceph-br type veth peer name eth0 netns "$NS_CEPH"
+    ip -n "$NS_SW" link set ceph-br master "$BR" up
+    ip -n "$NS_CEPH" link set lo up
+    ip -n "$NS_CEPH" addr add "$CEPH_IP/24" dev eth0
+    ip -n "$NS_CEPH" link set eth0 up
+    # private mounts: the cluster's files under $STATE/ceph, the machine's Ceph dirs untouched
+    ip netns exec "$NS_CEPH" unshare -m --propagation private -- bash -ec '
+      d=$1
+      mount --bind "$d/etc" /etc/ceph; mount --bind "$d/lib" /var/lib/ceph
+      mount --bind "$d/run" /run/ceph; mount --bind "$d/log" /var/log/ceph
+       CEPH_LAB_WATCH_TIMEOUT=30 exec bash "$2" "$3"' _ "$d" "$REPO/lab/ceph/ceph-up.sh" "$CEPH_IP" >"$d/up.log" 2>&1 9>&- \
+      || { cat "$d/up.log" >&2; die "ceph-up.sh failed (log: $d/up.log)"; }
+  fi
+  # the storage guests' client side: the cluster's conf (mons, layering-only images as the
+  # in-tree kubelet rbd plugin makes them) and the admin keyring
+  local fsid mons key g
+  fsid=$(ceph_in ceph-conf --lookup fsid); mons=$(ceph_in ceph-conf --lookup mon_host)
+  key=$(ceph_in cat /etc/ceph/ceph.client.admin.keyring)
+  for g in primary backup; do
+    bash "$HERE/vm.sh" exec "$g" -- bash -ec 'mkdir -p /etc/ceph /var/log/ceph /run/ceph
+      printf "%s\n" "# nfslab vm tier: client side of the cluster on $4" "[global]" "fsid = $1" "mon_host = $2" \
+        "auth_cluster_required = cephx" "auth_service_required = cephx" "auth_client_required = cephx" \
+        "keyring = /etc/ceph/ceph.client.admin.keyring" "[client]" "rbd_default_features = layering" \
+        "log_file = /var/log/ceph/client.log" >/etc/ceph/ceph.conf
+      umask 077; printf "%s\n" "$3" >/etc/ceph/ceph.client.admin.keyring
+      modprobe rbd; modprobe ceph' _ "$fsid" "$mons" "$key" "$CEPH_IP" </dev/null \
+      || die "could not give $g the cluster's client side"
+  done
+  log "ceph up at $CEPH_IP in $(since "$t0")s (pool rbd, fs cephfs); storage guests have its conf, rbd + ceph modules"
+}
+cmd_ceph() {
+  need_root
+  [ "${1:-}" = -- ] && { shift; ceph_in "$@"; return; }
+  ceph_in ceph "$@"
+}
+
 # ---- scenario: driven from the host over SSH, one step at a time, timed
 sc() { # sc <host> <description> <shell command>
   local h=$1 d=$2 c=$3 t rc=0
@@ -644,5 +706,7 @@ case ${1:-} in
   scenario) shift; cmd_scenario "$@" ;;
   kill) shift; cmd_kill "$@" ;;
   start) shift; cmd_start "$@" ;;
-  *) echo "usage: bash lab/vm/vm.sh up|down|status|exec <host> [-- cmd…]|scenario|ssh-config|kill <guest>|start <guest> [--no-keepalived]" >&2; exit 2 ;;
+  ceph-up) shift; cmd_ceph_up "$@" ;;
+  ceph) shift; cmd_ceph "$@" ;;
+  *) echo "usage: bash lab/vm/vm.sh up|down|status|exec <host> [-- cmd…]|scenario|ssh-config|kill <guest>|start <guest> [--no-keepalived]|ceph-up|ceph <args…>" >&2; exit 2 ;;
 esac

@@ -16,7 +16,7 @@ import { clusterInventories, hostInventory, emptyInventory } from '../volume/inv
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { exportSpecFor } from '../volume/exporter.js';
 import { configuredBackends } from '../volume/backend/registry.js';
-import { followsVip, type FollowingVolume } from '../volume/backend/contract.js';
+import { followsVip, holderOnly, type FollowingVolume } from '../volume/backend/contract.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from './sync.js';
@@ -122,15 +122,16 @@ export async function planNotify(
       if (gained) {
         if (served.has(v.path)) return null;
         if (!v.hosts[role].configured) {
-          // a replicated (DRBD) volume is in the exports of the host that served it last only:
-          // the new holder adds it to its own (what `volume create` wrote there) and serves it
-          if (b.placement !== 'replicated') return null;
+          // a holder-only volume (DRBD, a mapped RBD image) is in the exports of the host that
+          // served it last only: the new holder adds it to its own (what `volume create` wrote
+          // there) and serves it
+          if (!holderOnly(b, config)) return null;
           const sub = exporter.exportSteps(
             config,
             role,
             inv,
             v.identity,
-            exportSpecFor(b, { clients: config.nfs.clients, options: config.nfs.options }),
+            exportSpecFor(config, b, { clients: config.nfs.clients, options: config.nfs.options }),
             null,
           );
           return {
@@ -155,7 +156,7 @@ export async function planNotify(
           noUndoReason: 'the next transition unexports',
         };
       }
-      if (b.placement === 'replicated') {
+      if (holderOnly(b, config)) {
         // holder-only: the line goes too, or the next `exportfs -ra` here meets the unmounted
         // mount point ("does not support NFS export"); also mends a line an older create left
         const sub = exporter.unexportSteps(config, role, inv, v.identity);
@@ -205,14 +206,19 @@ export async function planNotify(
   return withNlm();
 }
 
-/** The volumes as `role`'s host alone sees them (its peer taken as empty: not asked). */
+/**
+ * The volumes as `role`'s host alone sees them (its peer taken as empty: not asked), with the
+ * shared ones (RBD images, CephFS subvolumes) read from the cluster: without them a pair whose
+ * volumes are all RBD images would count as one with no volumes, and so as mirrored.
+ */
 async function soloViews(config: Config, role: PairRole, host: Host): Promise<VolumeView[]> {
-  const inv = await hostInventory(config, role, host);
+  const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
   return mergeVolumes(
     config,
     role === 'primary'
       ? { primary: inv, backup: emptyInventory('backup') }
       : { primary: emptyInventory('primary'), backup: inv },
+    cluster,
   );
 }
 
@@ -222,9 +228,14 @@ function holdsNoMirrored(views: VolumeView[], role: PairRole): boolean {
   return here.length > 0 && !here.some((v) => mirrored(v.backend));
 }
 
-/** Does the standby hold NFS traffic to the VIP? Where volumes are served by the VIP holder only (DRBD). */
+/**
+ * Does the standby hold NFS traffic to the VIP? Where a volume's filesystem is mounted on the
+ * VIP holder only (DRBD; RBD images nfsctl maps): until the new holder has mounted and exported
+ * it, its nfsd would answer the clients' file handles with ESTALE, which a kernel client
+ * passes on to every process holding a file open (for good), instead of retransmitting.
+ */
 export function holdsOnStandby(config: Config): boolean {
-  return configuredBackends(config).some((b) => b.placement === 'replicated');
+  return configuredBackends(config).some((b) => holderOnly(b, config));
 }
 
 export function holdStep(config: Config, role: PairRole): Step {

@@ -87,13 +87,17 @@ export function deleteSteps(
       ? [rmdirStep(config, role, v, 'remove the empty directory an interrupted create left at')]
       : [];
   const steps: Step[] = [];
-  const mounted = inv.mounts.some((m) => m.target === v.path);
+  const mount = inv.mounts.find((m) => m.target === v.path);
   const inFstab = inv.fstab ? findMounts(inv.fstab, v.path).length > 0 : false;
-  if (mounted) {
+  if (mount) {
     steps.push(
       unmountStep(config, role, `${role}:umount`, v.path, {
         title: `mount ${v.path} again`,
-        action: { kind: 'run', argv: ['mount', v.path] },
+        // by its device: an RBD image's mount has no fstab line to find it by
+        action: {
+          kind: 'run',
+          argv: inFstab ? ['mount', v.path] : ['mount', '-t', mount.fstype, '--', mount.source, v.path],
+        },
       }),
     );
   }

@@ -7,7 +7,7 @@ import type { HostInventory } from './inventory.js';
 import type { VolumeIdentity } from './identity.js';
 import { exporterNamed, exporterOf } from './nfs-server/registry.js';
 import type { ExportSpec, GaneshaFsal } from './nfs-server/contract.js';
-import type { VolumeBackend } from './backend/contract.js';
+import { holderOnly, type VolumeBackend } from './backend/contract.js';
 
 export type { ExportSpec } from './nfs-server/contract.js';
 export { ganeshaBlock, ganeshaFile, INCLUDE_FILE } from './nfs-server/ganesha.js';
@@ -22,12 +22,17 @@ export function checkExportSpec(spec: ExportSpec, server: string): void {
 }
 
 /**
- * The spec as `b`'s volumes are exported: a volume served by the VIP holder only (replicated:
- * DRBD) is served only while it is mounted, so a holder that crashed and boots again does not
- * serve its bare mount point from the line it kept.
+ * The spec as `b`'s volumes are exported: a volume served by the VIP holder only (DRBD, a
+ * mapped RBD image) is served only while it is mounted (`mp`), so a holder that crashed and
+ * boots again does not serve its bare mount point from the line it kept (seen on the vm tier
+ * with an RBD image before: the rebooted primary's nfsd exported the bare path).
  */
-export function exportSpecFor(b: Pick<VolumeBackend, 'placement'>, spec: ExportSpec): ExportSpec {
-  return b.placement === 'replicated' ? { ...spec, onlyWhenMounted: true } : spec;
+export function exportSpecFor(
+  config: Config,
+  b: Pick<VolumeBackend, 'placement' | 'makesFilesystem'>,
+  spec: ExportSpec,
+): ExportSpec {
+  return holderOnly(b, config) ? { ...spec, onlyWhenMounted: true } : spec;
 }
 
 /** Steps that make `v` exported on one host (idempotent: an existing export is updated). */

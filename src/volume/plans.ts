@@ -173,7 +173,9 @@ export function planCreate(config: Config, state: PairState, input: CreateInput)
     // a replicated (DRBD) volume is configured on the holder only: an exports line for its
     // unmounted mount point on the standby fails any `exportfs -ra` there; the notify hook adds
     // the line on the new holder and removes it from the old one
-    steps: exportRoles.flatMap((r) => exportSteps(config, r, state.inv[r], v, exportSpecFor(b, input.export), fsal)),
+    steps: exportRoles.flatMap((r) =>
+      exportSteps(config, r, state.inv[r], v, exportSpecFor(config, b, input.export), fsal),
+    ),
   });
   return {
     id: newPlanId(),
@@ -250,14 +252,17 @@ export function planDelete(
   const steps: Step[] = [];
   // only lines and files marked as nfsctl's for this volume (a foreign export line is refused by removeExport)
   const unexport = ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], v));
-  const remove = ROLES.flatMap((r) =>
+  const removesShared = (r: PairRole) =>
+    r === 'primary' && !hasCopyPerHost(backendNamed(backend)) && owned[r] && backendNamed(backend).leftover(state, v);
+  // the host that destroys the one shared copy goes last: after the other has let go of it
+  // (unmounted, an RBD image unmapped: rbd rm refuses an image still mapped somewhere)
+  const order = ROLES.some(removesShared)
+    ? [...ROLES].sort((a, b) => Number(removesShared(a)) - Number(removesShared(b)))
+    : ROLES;
+  const remove = order.flatMap((r) =>
     deleteSteps(config, r, state.inv[r], v, backend, input.keepData, {
       owned: owned[r],
-      removeShared:
-        r === 'primary' &&
-        !hasCopyPerHost(backendNamed(backend)) &&
-        owned[r] &&
-        backendNamed(backend).leftover(state, v),
+      removeShared: removesShared(r),
     }),
   );
   steps.push(...unexport);
@@ -357,7 +362,9 @@ export function planExport(config: Config, state: PairState, ref: VolumeRef, spe
     phases: [
       {
         title: 'export on both hosts',
-        steps: roles.flatMap((r) => exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(b, spec), fsal)),
+        steps: roles.flatMap((r) =>
+          exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(config, b, spec), fsal),
+        ),
       },
     ],
   };
@@ -373,7 +380,7 @@ export function planUnexport(config: Config, state: PairState, ref: VolumeRef, r
   // a narrower export is written only where the volume is served (shared-vip, replicated: the VIP holder)
   const steps = remaining
     ? servingRoles(b, state).flatMap((r) =>
-        exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(b, remaining), fsal),
+        exportSteps(config, r, state.inv[r], view.identity, exportSpecFor(config, b, remaining), fsal),
       )
     : ROLES.flatMap((r) => unexportSteps(config, r, state.inv[r], view.identity));
   return {

@@ -114,6 +114,21 @@ function ok(what: string, r: Result): string {
   return r.stdout;
 }
 
+/** The storage guests that have the VIP on eth0 (one, normally). */
+async function vipOn(): Promise<string[]> {
+  const out: string[] = [];
+  for (const g of ['primary', 'backup'] as const) {
+    const r = await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'], 30_000);
+    if (r.stdout.includes(` ${VIP}/`)) out.push(g);
+  }
+  return out;
+}
+/** The client guest's clock (the drill's markers are on the clock its logs use). */
+async function clientNow(): Promise<number> {
+  return Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
+}
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function waitFor(fn: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -431,13 +446,6 @@ describe.skipIf(!qemu.ok)(
       const LOGS = '/tmp/drill';
       const DRILL_DIR = `${CM}/drill`;
       const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 600_000) => guest(g, ['nfsctl', ...args], t);
-      const vipOn = async () => {
-        const out: string[] = [];
-        for (const g of ['primary', 'backup'] as const)
-          if ((await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${VIP}/`))
-            out.push(g);
-        return out;
-      };
       const listing = async (g: 'primary' | 'backup', p: string) =>
         ok(
           `listing ${g}:${p}`,
@@ -446,7 +454,6 @@ describe.skipIf(!qemu.ok)(
             `cd ${p} && find . -xdev -type f ! -path './drill/*' -printf '%P %s\\n' | LC_ALL=C sort | sha256sum`,
           ),
         );
-      const clientNow = async () => Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
       const markers: Marker[] = [];
       const mark = async (name: string) => void markers.push({ name, t: await clientNow() });
       const cutPrimary =
@@ -932,15 +939,6 @@ describe.skipIf(!qemu.ok)(
       const NFSCTL_PATH = '/usr/local/bin/nfsctl';
       const KA_CONF = '/etc/keepalived/keepalived.conf';
       const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 900_000) => guest(g, ['nfsctl', ...args], t);
-      const vipOn = async () => {
-        const out: string[] = [];
-        for (const g of ['primary', 'backup'] as const) {
-          const r = await guest(g, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'], 30_000);
-          if (r.stdout.includes(` ${VIP}/`)) out.push(g);
-        }
-        return out;
-      };
-      const clientNow = async () => Number(ok('client clock', await guest('client', ['date', '+%s.%N'])).trim());
       const markers: Marker[] = [];
       const mark = async (name: string) => void markers.push({ name, t: await clientNow() });
       const figures: Record<string, unknown> = {};
@@ -1019,7 +1017,6 @@ describe.skipIf(!qemu.ok)(
         const s = await side('backup');
         return !!s && s.cs === 'Connected' && s.ds === 'UpToDate/UpToDate';
       };
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const clientStop = `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; pkill -x fio; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`;
 
       beforeAll(async () => {
@@ -1648,6 +1645,228 @@ describe.skipIf(!qemu.ok)(
         await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
         await nfsctlOn('primary', ['volume', 'delete', D.id, '--yes', '--force']).catch(() => undefined);
       }, 1_500_000);
+    });
+
+    describe('RBD volume (krbd, kernel nfsd) follows the VIP under a kernel NFSv3 client', () => {
+      // A Ceph cluster on the guests' bridge (vm.sh ceph-up: 1 mon/mgr/osd/mds, memstore), the
+      // storage guests map images with the stock kernel's krbd. The guests have no udev: the
+      // lab's config gives rbd map `noudev`, nfsctl finds devices through /sys/bus/rbd.
+      const R = { id: 'rbd-a/x', path: '/nfs/rbd-a_x', image: 'pv.rbd-a.x' };
+      const CM = '/mnt/rbd';
+      const LOGS = '/tmp/rbd-drill';
+      const DIR = `${CM}/drill`;
+      const NFSCTL_PATH = '/usr/local/bin/nfsctl';
+      const CONF = '/etc/nfsctl/config.yaml';
+      const RBD_SECTION = 'rbd: { pool: rbd, mapOptions: [noudev] }';
+      const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 900_000) => guest(g, ['nfsctl', ...args], t);
+      /** Is the image mapped, its path mounted and exported here; does this host hold NFS traffic to the VIP? */
+      const side = async (g: 'primary' | 'backup') => {
+        const r = await guestSh(
+          g,
+          `for d in /sys/bus/rbd/devices/*; do [ -r "$d/name" ] && [ "$(cat "$d/name")" = ${R.image} ] && echo MAPPED; done; mountpoint -q ${R.path} && echo MOUNTED; exportfs -v | grep -q '^${R.path}[[:space:]]' && echo EXPORTED; iptables -w -S INPUT | grep -q nfsctl-vip-hold && echo HELD; true`,
+          30_000,
+        );
+        const has = (w: string) => r.stdout.includes(w);
+        return { mapped: has('MAPPED'), mounted: has('MOUNTED'), exported: has('EXPORTED'), held: has('HELD') };
+      };
+      const serving = async (g: 'primary' | 'backup') => {
+        const s = await side(g);
+        return s.mapped && s.mounted && s.exported && !s.held;
+      };
+      const idle = async (g: 'primary' | 'backup') => {
+        const s = await side(g);
+        return !s.mapped && !s.mounted && !s.exported && s.held;
+      };
+      const clientStop = `touch ${LOGS}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; sleep 1; if grep -q ' ${CM} ' /proc/mounts; then timeout 30 umount ${CM} || umount -f -l ${CM}; fi; true`;
+      /** The cluster's blocklist entries (entity addresses). */
+      const blocklisted = async () =>
+        ok('blocklist', await vm(['ceph', 'osd', 'blocklist', 'ls'], 60_000))
+          .split('\n')
+          .filter((l) => /^\d+\.\d+\.\d+\.\d+:/.test(l))
+          .map((l) => l.split(' ')[0]!);
+      /**
+       * Wait until the client writes again (its holder's last operation an ok one that began
+       * after `since`, client clock) and return how long that took. The hold drops packets, so
+       * the client's TCP backs off exponentially while held: moving the VIP again before it is
+       * back would measure that backoff, not a move.
+       */
+      const clientBack = async (since: number) => {
+        const t = Date.now();
+        const back = await waitFor(
+          async () => {
+            const r = await guest('client', ['tail', '-1', `${LOGS}/holder.jsonl`], 30_000);
+            const o = JSON.parse(r.stdout) as { ok: boolean; t0: number };
+            return o.ok && o.t0 > since;
+          },
+          300_000,
+          2000,
+        );
+        expect(back, 'the client writes again').toBe(true);
+        return Date.now() - t;
+      };
+      /** The lab config's rbd backend, added once (a rebooted guest's root is fresh). */
+      const addRbd = `grep -qF ' ${RBD_SECTION}' ${CONF} || sed -i 's/drbd: { vg: vgnfs } }/drbd: { vg: vgnfs }, ${RBD_SECTION} }/' ${CONF}; grep -qF ' ${RBD_SECTION}' ${CONF}`;
+      let created = false;
+
+      beforeAll(async () => {
+        await guestSh('client', clientStop, 90_000);
+        ok('ceph up', await vm(['ceph-up'], 300_000));
+        for (const g of ['primary', 'backup'] as const) {
+          if ((await guest(g, ['true'], 30_000)).exitCode !== 0) ok(`start ${g}`, await vm(['start', g], 600_000));
+          ok(
+            `rbd in the config on ${g}`,
+            await guestSh(
+              g,
+              `${addRbd} && { iptables -w -F INPUT; rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; rm -rf /var/lib/nfsctl/freshness; nfsctl lock break --yes >/dev/null 2>&1; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true; }`,
+            ),
+          );
+        }
+        expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000), 'VIP on the primary').toBe(
+          true,
+        );
+        const inst = await nfsctlOn('primary', ['ha', 'install', '--nfsctl-path', NFSCTL_PATH, '--replace', '--yes']);
+        expect(inst.exitCode, show('ha install', inst)).toBe(0);
+        for (const g of ['primary', 'backup'] as const)
+          ok(`reload keepalived on ${g}`, await guest(g, ['labsvc', 'reload', 'keepalived']));
+        if ((await guest('primary', ['rbd', 'info', `rbd/${R.image}`])).exitCode === 0)
+          await nfsctlOn('primary', ['volume', 'delete', R.id, '--yes', '--force']);
+      }, 900_000);
+
+      it('create: the image is mapped, XFS made, mounted and exported on the VIP holder only; the standby holds NFS traffic to the VIP', async () => {
+        const c = await nfsctlOn('primary', ['volume', 'create', R.id, '--size', '512M', '--backend', 'rbd', '--yes']);
+        expect(c.exitCode, show('volume create --backend rbd', c)).toBe(0);
+        created = true;
+        expect(await side('primary')).toEqual({ mapped: true, mounted: true, exported: true, held: false });
+        expect(await side('backup')).toEqual({ mapped: false, mounted: false, exported: false, held: true });
+        // no udev here: the device nfsctl mounted is the one sysfs names for the image
+        expect(ok('mount source', await guestSh('primary', `findmnt -n -o SOURCE ${R.path}`)).trim()).toMatch(
+          /^\/dev\/rbd\d+$/,
+        );
+      }, 600_000);
+
+      it(
+        'keepalived stopped on the primary, then started again; then the primary crashed (qemu killed) and booted again: the backup maps, mounts and serves (fencing only a mapping the old holder still has, by instance), the primary takes the VIP back and maps again; a writer holding its file open, a reopen writer and a lister get no error and lose no acknowledged write',
+        { timeout: 1_200_000 },
+        async () => {
+          expect(created, 'the volume was created').toBe(true);
+          ok(
+            'client mount',
+            await guestSh(
+              'client',
+              `rm -rf ${LOGS} && mkdir -p ${CM} ${LOGS} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${R.path} ${CM} && mkdir -p ${DIR}`,
+              120_000,
+            ),
+          );
+          ok(
+            'start workloads',
+            await guestSh(
+              'client',
+              `cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${DIR} ${LOGS} </dev/null >${LOGS}/client.out 2>&1 &) && i=0; while [ ! -e ${LOGS}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS}/started || { cat ${LOGS}/client.out; exit 1; }`,
+              180_000,
+            ),
+          );
+          await pause(5000);
+          const markers: Marker[] = [];
+          const figures: Record<string, unknown> = {};
+
+          markers.push({ name: 'keepalived stopped on the primary', t: await clientNow() });
+          let t0 = Date.now();
+          ok('stop keepalived on the primary', await guest('primary', ['labsvc', 'stop', 'keepalived']));
+          expect(
+            await waitFor(async () => (await vipOn()).join() === 'backup', 60_000, 1000),
+            'VIP on the backup',
+          ).toBe(true);
+          expect(await waitFor(async () => serving('backup'), 180_000, 1000), 'the backup serves').toBe(true);
+          figures.backupServesAfterMs = Date.now() - t0;
+          figures.clientBackAfterServedMs = await clientBack(await clientNow());
+          expect(await waitFor(async () => idle('primary'), 120_000, 1000), 'the primary let go').toBe(true);
+          await pause(5000);
+
+          markers.push({ name: 'keepalived started again on the primary', t: await clientNow() });
+          t0 = Date.now();
+          ok('start keepalived on the primary', await guest('primary', ['labsvc', 'start', 'keepalived']));
+          expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000, 1000), 'VIP back').toBe(true);
+          expect(await waitFor(async () => serving('primary'), 180_000, 1000), 'the primary serves again').toBe(true);
+          figures.primaryServesAfterMs = Date.now() - t0;
+          figures.clientBackAfterServedBackMs = await clientBack(await clientNow());
+          expect(await waitFor(async () => idle('backup'), 120_000, 1000), 'the backup let go').toBe(true);
+          await pause(5000);
+
+          // a crash: the primary's krbd instance dies with its watch still on the image; the
+          // backup fences it (by instance) if it is still there when it looks, maps and serves
+          markers.push({ name: 'the primary crashed (qemu killed)', t: await clientNow() });
+          const fencedBefore = await blocklisted();
+          t0 = Date.now();
+          ok('kill the primary', await vm(['kill', 'primary'], 60_000));
+          expect(
+            await waitFor(async () => (await vipOn()).join() === 'backup', 90_000, 1000),
+            'VIP on the backup',
+          ).toBe(true);
+          expect(await waitFor(async () => serving('backup'), 180_000, 1000), 'the backup serves').toBe(true);
+          figures.backupServesAfterCrashMs = Date.now() - t0;
+          figures.fencedAtCrash = (await blocklisted()).filter((e) => !fencedBefore.includes(e));
+          figures.clientBackAfterCrashServedMs = await clientBack(await clientNow());
+          await pause(5000);
+
+          // the primary boots again (keepalived held back until it has its Ceph client side,
+          // which lives on the guest's tmpfs root), then takes the VIP back and maps the image:
+          // a fence by instance leaves the host itself free to map it
+          markers.push({ name: 'the primary booted again, keepalived started', t: await clientNow() });
+          ok('start the primary', await vm(['start', 'primary', '--no-keepalived'], 600_000));
+          ok('its ceph client side', await vm(['ceph-up'], 300_000));
+          ok('rbd in its config', await guestSh('primary', addRbd));
+          t0 = Date.now();
+          ok('start keepalived on the primary', await guest('primary', ['labsvc', 'start', 'keepalived']));
+          expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000, 1000), 'VIP back').toBe(true);
+          expect(await waitFor(async () => serving('primary'), 180_000, 1000), 'the primary serves again').toBe(true);
+          figures.primaryServesAfterBootMs = Date.now() - t0;
+          figures.clientBackAfterBootServedMs = await clientBack(await clientNow());
+          expect(await waitFor(async () => idle('backup'), 120_000, 1000), 'the backup let go').toBe(true);
+          await pause(5000);
+          const end = await clientNow();
+
+          ok('stop workloads', await guestSh('client', `touch ${LOGS}/stop; sleep 2; true`, 60_000));
+          const ops: OpRecord[] = [];
+          for (const w of ['holder', 'reopen', 'lister'])
+            ops.push(...parseOps(ok(`${w} log`, await guest('client', ['cat', `${LOGS}/${w}.jsonl`]))));
+          const finalFiles = {
+            holder: seqsIn(ok('holder.log', await guest('primary', ['cat', `${R.path}/drill/holder.log`])), 'holder'),
+            reopen: seqsIn(ok('reopen.log', await guest('primary', ['cat', `${R.path}/drill/reopen.log`])), 'reopen'),
+          };
+          const phases = phaseFigures(ops, markers, end, finalFiles);
+          // fenced: instances (ip:port/nonce) only, never a host's whole address, so each host
+          // could map the image again (it did: the primary serves)
+          const entries = await blocklisted();
+          Object.assign(figures, { phases, blocklist: entries });
+          process.stdout.write(`[vm rbd move] ${JSON.stringify(figures)}\n`);
+          for (const e of entries) expect(e, 'a blocklist entry names one client instance').not.toMatch(/:0\/0$/);
+          // what RBD promises: one filesystem, the same inodes on the new holder: every workload,
+          // even one holding its file open, goes on; nothing acknowledged is lost
+          for (const p of phases) {
+            expect(p.errors, `${p.phase}/${p.workload}: client errors ${JSON.stringify(p.errnos)}`).toBe(0);
+            if (p.lost !== null) expect(p.lost, `${p.phase}/${p.workload}: acknowledged writes lost`).toBe(0);
+            expect(p.resumed, `${p.phase}/${p.workload}: resumed`).toBe(true);
+          }
+        },
+      );
+
+      afterAll(async () => {
+        await guestSh('client', clientStop, 90_000).catch(() => undefined);
+        // a primary a failed crash phase left down is booted again, with its Ceph client side
+        if ((await guest('primary', ['true'], 30_000).catch(() => ({ exitCode: 1 }))).exitCode !== 0) {
+          await vm(['start', 'primary', '--no-keepalived'], 600_000).catch(() => undefined);
+          await vm(['ceph-up'], 300_000).catch(() => undefined);
+          await guestSh('primary', addRbd).catch(() => undefined);
+        }
+        await guestSh(
+          'primary',
+          'labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true',
+        ).catch(() => undefined);
+        await waitFor(async () => (await vipOn()).join() === 'primary', 60_000).catch(() => undefined);
+        await nfsctlOn('primary', ['volume', 'delete', R.id, '--yes', '--force']).catch(() => undefined);
+        for (const g of ['primary', 'backup'] as const)
+          await guestSh(g, `sed -i 's/, ${RBD_SECTION.replace(/[[\]]/g, '\\$&')}//' ${CONF}`).catch(() => undefined);
+      }, 900_000);
     });
   },
 );

@@ -267,11 +267,11 @@ export async function runInstall(
     phases: [{ title: 'edit keepalived.conf', steps }],
   };
   await ctx.withPairLock('ha install', async () => {
-    await runPlan(ctx, plan, o, `Edit ${path} on ${steps.map((s) => s.host).join(' and ')}?`);
+    await runPlan(ctx, plan, o, `Edit ${path} on ${onHosts(steps).join(' and ')}?`);
   });
   if (!o.dryRun)
     ctx.out.line(
-      `installed the notify hook on ${steps.map((s) => s.host).join(', ')} (takes effect at keepalived's next reload)`,
+      `installed the notify hook on ${onHosts(steps).join(', ')} (takes effect at keepalived's next reload)`,
     );
 }
 
@@ -288,4 +288,9 @@ export async function runLint(ctx: Context, o: { verbose?: boolean; json?: boole
     ctx.out.line(`ha lint: ${verdict.toUpperCase()}`);
   }
   if (verdict !== 'ok') throw new NfsctlError('', { exitCode: 1 });
+}
+
+/** The hosts steps run on, each once (a host has several: the wrapper, keepalived.conf, ...). */
+function onHosts(steps: { host: string }[]): string[] {
+  return [...new Set(steps.map((s) => s.host))];
 }

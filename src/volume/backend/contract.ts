@@ -314,6 +314,17 @@ export function followsVip(b: Pick<VolumeBackend, 'placement'>): boolean {
   return b.placement === 'shared-vip' || b.placement === 'replicated';
 }
 
+/**
+ * Is its filesystem mounted, and so exported, on the VIP holder only: a DRBD volume, or an RBD
+ * image nfsctl maps (not with backends.rbd.map: false, where only the export follows)? The
+ * new holder adds it to its exports when it serves it, the old one drops the line (an
+ * `exportfs -ra` there would otherwise export the bare mount point directory), and the
+ * standby holds NFS traffic to the VIP until it serves.
+ */
+export function holderOnly(b: Pick<VolumeBackend, 'placement' | 'makesFilesystem'>, config: Config): boolean {
+  return b.placement === 'replicated' || (b.placement === 'shared-vip' && b.makesFilesystem(config));
+}
+
 /** Does each host hold a copy of its own on local storage (mirrored, replicated), not one shared copy? */
 export function hasCopyPerHost(b: Pick<VolumeBackend, 'placement'>): boolean {
   return b.placement === 'mirrored' || b.placement === 'replicated';

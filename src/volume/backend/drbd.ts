@@ -55,8 +55,7 @@ import type { VolumeIdentity } from '../identity.js';
 import { removeMarkedFileArgv, removeOwnedLvArgv } from '../delete-guard.js';
 import { nfsPvSource, type BackendPairState, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
-import { growfsStep, mkdirStep, rmdirStep, roomStatus } from './steps.js';
-import { hold, holdAvailableArgv } from '../../ha/vip-hold.js';
+import { growfsStep, mkdirStep, rmdirStep, roomStatus, standbyHoldStep } from './steps.js';
 import { lvTagMetaWrite, lvsArgv, vgsArgv } from './lvm.js';
 import { unmountStep } from '../unmount.js';
 
@@ -508,24 +507,7 @@ export const drbdBackend: VolumeBackend<'drbd', typeof section> = {
           action: { kind: 'run', argv: ['mount', '-t', 'xfs', dev, v.path] },
           undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } },
         },
-        // the standby holds NFS traffic to the VIP (ha/vip-hold.ts): a crash that lands the VIP
-        // there finds clients waiting for the notify hook instead of ESTALE. The notify hook
-        // keeps it so at every transition; this is for the first DRBD volume of a pair.
-        {
-          id: `${peerOf(role)}:vip-hold`,
-          host: peerOf(role),
-          title: `on ${peerOf(role)} (the standby): drop NFS traffic to the VIP until it serves (skipped without iptables: health says so)`,
-          action: {
-            kind: 'fn',
-            describe: 'iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold), once',
-            fn: async (h) => {
-              if ((await h.run(holdAvailableArgv(config.vip), { timeoutMs: 15_000 })).exitCode === 0)
-                await hold(h, config.vip);
-            },
-          },
-          undo: null,
-          noUndoReason: "the standby's steady state (the notify hook keeps it)",
-        },
+        standbyHoldStep(config, peerOf(role)),
       ];
     }
     // phase 1, on each host: the LV, the resource file, the meta-data, the resource up

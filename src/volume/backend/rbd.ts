@@ -21,8 +21,16 @@ import { metaNeedle, removeOwnedImageArgv } from '../delete-guard.js';
 import { parseRbdDu } from '../../core/usage.js';
 import { nfsPvSource, type ClusterInventory, type VolumeBackend } from './contract.js';
 import { BACKEND_META_NAMES } from '../../core/backend-names.js';
-import { growfsStep, metaWithSize, MIB, mkdirStep, rmdirStep } from './steps.js';
+import { growfsStep, metaWithSize, MIB, mkdirStep, rmdirStep, standbyHoldStep } from './steps.js';
 import { unmountStep } from '../unmount.js';
+import {
+  fencePeerStep,
+  mapMountStep,
+  mapOptionProblem,
+  unmapArgv,
+  unmountUnmapArgv,
+  withMappedArgv,
+} from './rbd-map.js';
 
 const section = z
   .object({
@@ -32,16 +40,17 @@ const section = z
     keyring: absPath.optional(),
     /** Map/mkfs/mount images on the VIP holder (false where krbd is unavailable, e.g. the netns lab). */
     map: z.boolean().default(true),
+    /** krbd options for rbd map/unmap (`-o`), e.g. noudev on hosts without udev. */
+    mapOptions: z.array(checked(mapOptionProblem)).default([]),
   })
   .strict();
 
 const SHARED: MovePromise = {
   kind: 'shared',
   short:
-    'shared RBD image: the new VIP holder mounts the same filesystem; open files are meant to survive and nothing acknowledged is lost (not yet shown with a kernel client)',
+    'shared RBD image: the new VIP holder maps and mounts the same filesystem; open files survive and nothing acknowledged is lost (shown with a kernel client on the vm tier)',
   planned: 'the new VIP holder maps and mounts the same image: the same inodes, so file handles stay valid',
-  openFiles:
-    'open files are meant to survive the move (the same filesystem); not yet shown with a kernel client on the vm tier',
+  openFiles: 'open files survive the move (the same filesystem; shown with a kernel NFSv3 client on the vm tier)',
   crash: 'nothing acknowledged is lost (one copy, in Ceph)',
 };
 
@@ -113,6 +122,8 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     'backends.rbd.keyring': 'Keyring file, when not the default for the client id.',
     'backends.rbd.map':
       'Map, format and mount images on the host holding the VIP. false where the kernel RBD client is unavailable (test labs).',
+    'backends.rbd.mapOptions':
+      'krbd options given to rbd map and unmap (-o), e.g. [noudev] on hosts without udev (rbd map would wait for it). Devices are found through /sys/bus/rbd, so no udev link is needed.',
   },
   configPathKeys: ['backends.rbd.keyring'],
   dataRoots: () => [],
@@ -224,33 +235,24 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
         action: {
           kind: 'run',
           // one step: the device name only exists on the host that mapped it
-          argv: [
-            'sh',
-            '-ec',
-            'spec=$1 path=$2; shift 2; dev=$(rbd "$@" map "$spec"); mkfs.xfs -q "$dev"; mkdir -p -m 0777 -- "$path"; mount -t xfs "$dev" "$path"',
-            'nfsctl-rbd-map',
-            s,
+          argv: withMappedArgv(
+            config,
+            v.image,
             v.path,
-            ...rbdArgs(config),
-          ],
+            'mkfs.xfs -q "$dev"; mkdir -p -m 0777 -- "$path"; mount -t xfs "$dev" "$path"',
+          ),
           timeoutMs: 300_000,
+          summary: `rbd map ${s}; mkfs.xfs -q <its /dev/rbdN>; mkdir -p ${v.path}; mount -t xfs <it> ${v.path}`,
         },
         undo: {
           title: `unmount and unmap ${s}`,
           action: {
             kind: 'run',
-            argv: [
-              'sh',
-              '-c',
-              'spec=$1 path=$2; shift 2; umount "$path"; rbd "$@" unmap "$spec"',
-              'nfsctl-rbd-unmap',
-              s,
-              v.path,
-              ...rbdArgs(config),
-            ],
+            argv: unmountUnmapArgv(config, v.image, v.path),
           },
         },
       });
+      steps.push(standbyHoldStep(config, role === 'primary' ? 'backup' : 'primary'));
     } else {
       steps.push(mkdirStep(role, v));
     }
@@ -297,6 +299,17 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
   ],
   removeSteps(config, role, inv, v, opts) {
     const steps: Step[] = [];
+    // unmapped on every host before the image goes (a mapping is a watcher: rbd rm refuses it);
+    // planDelete puts the host that removes the image last
+    if (config.backends.rbd?.map)
+      steps.push({
+        id: `${role}:unmap`,
+        host: role,
+        title: `unmap ${spec(config, v)} here (if mapped)`,
+        action: { kind: 'run', argv: unmapArgv(config, v.image), okExitCodes: [0, 22] },
+        undo: null,
+        noUndoReason: 'the image is mapped again where the VIP is by the next notify MASTER',
+      });
     if (inv.dirs.has(v.path)) steps.push(rmdirStep(config, role, v));
     if (opts.removeShared) {
       const s = spec(config, v);
@@ -456,45 +469,22 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
     if (!rbd) return { steps: [], recordedOnly: wouldDo, why };
     const steps: Step[] = [];
     const mounted = new Set(inv.mounts.map((m) => m.target));
-    const dev = (image: string) => `/dev/rbd/${rbd.pool}/${image}`;
     if (gained) {
-      const peerAddr = config.hosts[role === 'primary' ? 'backup' : 'primary'].address;
-      const fence = ['ceph', ...rbdArgs(config), 'osd', 'blocklist', 'add', peerAddr];
-      if (rbd.map) {
-        if (views.length)
-          steps.push({
-            id: `${role}:fence`,
-            host: role,
-            title: `fence the old holder ${peerAddr} (ceph osd blocklist add)`,
-            action: { kind: 'run', argv: fence },
-            undo: null,
-            noUndoReason: 'expires by itself',
-          });
-      } else if (views.length) wouldDo.push(fence.join(' '));
+      if (views.length) {
+        const fence = fencePeerStep(
+          config,
+          role,
+          views.map((v) => v.identity.image),
+        );
+        if (rbd.map) steps.push(fence);
+        else wouldDo.push(fence.title);
+      }
       for (const v of views) {
         const image = `${rbd.pool}/${v.identity.image}`;
         if (rbd.map) {
-          if (!mounted.has(v.path)) {
-            steps.push({
-              id: `${role}:map:${v.id}`,
-              host: role,
-              title: `map ${image}`,
-              action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'map', image] },
-              undo: {
-                title: `unmap ${image}`,
-                action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image] },
-              },
-            });
-            steps.push({
-              id: `${role}:mount:${v.id}`,
-              host: role,
-              title: `mount ${v.path}`,
-              action: { kind: 'run', argv: ['mount', dev(v.identity.image), v.path] },
-              undo: { title: `unmount ${v.path}`, action: { kind: 'run', argv: ['umount', v.path] } },
-            });
-          }
+          if (!mounted.has(v.path)) steps.push(mapMountStep(config, role, v.identity, v.path, `${role}:map:${v.id}`));
         } else {
-          wouldDo.push(`rbd map ${image}`, `mount ${dev(v.identity.image)} ${v.path}`);
+          wouldDo.push(`rbd map ${image}`, `mount /dev/rbdN ${v.path}`);
         }
         const s = serve(v);
         if (s) steps.push(s);
@@ -510,7 +500,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
             id: `${role}:unmap:${v.id}`,
             host: role,
             title: `unmap ${image}`,
-            action: { kind: 'run', argv: ['rbd', ...rbdArgs(config), 'unmap', image], okExitCodes: [0, 22] },
+            action: { kind: 'run', argv: unmapArgv(config, v.identity.image), okExitCodes: [0, 22] },
             undo: null,
           });
         } else {

@@ -5,6 +5,7 @@ import { parseFstab, serializeFstab, upsertMount } from '../../core/fstab.js';
 import type { HostInventory } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 import { removeEmptyDirArgv } from '../delete-guard.js';
+import { hold, holdAvailableArgv } from '../../ha/vip-hold.js';
 
 export const MIB = 1024 * 1024;
 
@@ -85,4 +86,27 @@ export function metaWithSize(
 export function roomStatus(free: number, size: number): { pct: number; status: 'ok' | 'warn' | 'critical' } {
   const pct = size ? (free / size) * 100 : 0;
   return { pct, status: pct < 5 ? 'critical' : pct < 15 ? 'warn' : 'ok' };
+}
+
+/**
+ * The standby holds NFS traffic to the VIP (ha/vip-hold.ts), for the first holder-only volume
+ * of a pair (DRBD, a mapped RBD image): a crash that lands the VIP there finds clients waiting
+ * for the notify hook to serve instead of ESTALE. The hook keeps it so at every transition.
+ */
+export function standbyHoldStep(config: Config, standby: string): Step {
+  return {
+    id: `${standby}:vip-hold`,
+    host: standby,
+    title: `on ${standby} (the standby): drop NFS traffic to the VIP until it serves (skipped without iptables: health says so)`,
+    action: {
+      kind: 'fn',
+      describe: 'iptables -I INPUT -d <VIP> --dport 2049 -j DROP (comment nfsctl-vip-hold), once',
+      fn: async (h) => {
+        if ((await h.run(holdAvailableArgv(config.vip), { timeoutMs: 15_000 })).exitCode === 0)
+          await hold(h, config.vip);
+      },
+    },
+    undo: null,
+    noUndoReason: "the standby's steady state (the notify hook keeps it)",
+  };
 }
