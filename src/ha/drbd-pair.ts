@@ -4,6 +4,7 @@
 // volume, judged (ready for a VIP move? resyncing? split brain?) and said in figures
 // (out-of-sync bytes, percent, ETA). Pure, except readPairDrbd/waitDrbd which read hosts.
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import type { HostInventory } from '../volume/inventory.js';
 import type { VolumeView } from '../volume/state.js';
@@ -19,7 +20,7 @@ export type { DrbdState } from '../core/drbd.js';
 export type { DrbdInventory } from '../volume/inventory.js';
 
 export const ROLES: readonly PairRole[] = ['primary', 'backup'];
-export const peer = (r: PairRole): PairRole => (r === 'primary' ? 'backup' : 'primary');
+export const peer = peerOf;
 
 export function drbdInventory(inv: HostInventory | undefined): DrbdInventory | undefined {
   return inv?.drbd;

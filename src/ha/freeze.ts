@@ -2,6 +2,7 @@
 // holder (ganesha: remove the exports; kernel nfsd: stop the server), serve them again, and
 // wait for the VIP to settle on one host. Used by failback and switchover (handover.ts).
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import { runChecked } from '../host/host.js';
 import { NfsctlError } from '../core/errors.js';
@@ -135,7 +136,7 @@ export async function waitVip(
   timeoutMs: number,
 ): Promise<number> {
   const t0 = Date.now();
-  const other: PairRole = want === 'primary' ? 'backup' : 'primary';
+  const other = peerOf(want);
   let last = '';
   while (Date.now() - t0 < timeoutMs) {
     const [a, b] = await Promise.all([

@@ -8,6 +8,7 @@
 // when the backup takes over; BACKUP/FAULT/STOP: stopped serving), switchover and failback
 // (the VIP moved), and every sync (the destination received the source's generation).
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import { PreconditionError } from '../core/errors.js';
 import type { RsyncReport } from '../core/rsync.js';
@@ -86,7 +87,7 @@ export async function noteServing(
   role: PairRole,
   now = new Date().toISOString(),
 ): Promise<string[]> {
-  const peerRole: PairRole = role === 'primary' ? 'backup' : 'primary';
+  const peerRole = peerOf(role);
   const problems: string[] = [];
   const [own, peerRec] = await Promise.all([
     readFreshness(config, hosts[role]),

@@ -17,9 +17,9 @@ import { exporterOf } from '../volume/nfs-server/registry.js';
 import { exportSpecFor } from '../volume/exporter.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { followsVip, holderOnly, type FollowingVolume } from '../volume/backend/contract.js';
-import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
+import { mergeVolumes, mirrored, type ClusterInventories, type VolumeView } from '../volume/state.js';
 import { newPlanId, type Plan, type Step } from '../plan/plan.js';
-import { peerOf } from './sync.js';
+import { peerOf } from '../core/roles.js';
 import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
 import { freezeExports } from './freeze.js';
@@ -76,7 +76,12 @@ export async function planNotify(
   role: PairRole,
   host: Host,
   a: NotifyArgs,
-  opts: { lockRecovery?: boolean; planned?: boolean } = {},
+  opts: {
+    lockRecovery?: boolean;
+    planned?: boolean;
+    /** The shared backends' cluster, when this run has read it already (the freshness check). */
+    cluster?: ClusterInventories;
+  } = {},
 ): Promise<{ plan: Plan; wouldDo: string[]; refused: string[] }> {
   const wouldDo: string[] = [];
   const refused: string[] = [];
@@ -95,7 +100,10 @@ export async function planNotify(
   // the standby holds NFS traffic to the VIP (vip-hold.ts) so that when the VIP lands here on a
   // crash, clients wait until this run has served the DRBD volumes instead of reading ESTALE
   const held = holdsOnStandby(config);
-  const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
+  const [inv, cluster] = await Promise.all([
+    hostInventory(config, role, host),
+    opts.cluster ?? clusterInventories(config, [host]),
+  ]);
   const empty = {
     ...inv,
     role: peerOf(role),
@@ -211,15 +219,20 @@ export async function planNotify(
  * shared ones (RBD images, CephFS subvolumes) read from the cluster: without them a pair whose
  * volumes are all RBD images would count as one with no volumes, and so as mirrored.
  */
-async function soloViews(config: Config, role: PairRole, host: Host): Promise<VolumeView[]> {
+async function soloViews(
+  config: Config,
+  role: PairRole,
+  host: Host,
+): Promise<{ views: VolumeView[]; cluster: ClusterInventories }> {
   const [inv, cluster] = await Promise.all([hostInventory(config, role, host), clusterInventories(config, [host])]);
-  return mergeVolumes(
+  const views = mergeVolumes(
     config,
     role === 'primary'
       ? { primary: inv, backup: emptyInventory('backup') }
       : { primary: emptyInventory('primary'), backup: inv },
     cluster,
   );
+  return { views, cluster };
 }
 
 /** Are all of the volumes on `role` ones rsync does not copy (DRBD, shared)? False with no volume at all. */
@@ -300,21 +313,24 @@ export async function freshnessOnTransition(
   role: PairRole,
   hosts: Record<PairRole, Host>,
   a: NotifyArgs,
-): Promise<{ refused: string | null; notes: string[] }> {
+): Promise<{ refused: string | null; notes: string[]; cluster?: ClusterInventories }> {
   if (a.type !== 'INSTANCE' || a.name !== config.keepalived.instance) return { refused: null, notes: [] };
   const host = hosts[role];
   if (a.state !== 'MASTER') {
     await noteStopped(config, host, role);
     return { refused: null, notes: [] };
   }
-  const views = await soloViews(config, role, host);
-  if (holdsNoMirrored(views, role)) return { refused: null, notes: [] };
+  // the cluster read here serves the MASTER plan too (planNotify's opts.cluster): the pool is
+  // not read twice while clients wait
+  const { views, cluster } = await soloViews(config, role, host);
+  if (holdsNoMirrored(views, role)) return { refused: null, notes: [], cluster };
   // the backup never preempts: it becomes MASTER only when the primary is gone, and then it
   // serves what it has (the pair's purpose). The primary does preempt: it is the one guarded.
   if (role !== 'primary')
     return {
       refused: null,
       notes: (await noteServing(config, hosts, role)).map((p) => `could not record on the peer: ${p}`),
+      cluster,
     };
   const f = await pairFreshness(config, hosts);
   // the peer unreachable (it died: a failover) leaves only our own marker to go by
@@ -338,5 +354,5 @@ export async function freshnessOnTransition(
     };
   }
   const problems = await noteServing(config, hosts, role);
-  return { refused: null, notes: problems.map((p) => `could not record on the peer: ${p}`) };
+  return { refused: null, notes: problems.map((p) => `could not record on the peer: ${p}`), cluster };
 }

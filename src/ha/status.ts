@@ -35,6 +35,7 @@
 // sync-overdue, never-synced, sync-failed, lock-held, lock-stale, operation-unfinished, nfs-down,
 // vip-on-older-host, drbd-split-brain, drbd-not-replicating, drbd-resync. "freshness": { newest, older, reason, hosts: { primary, backup } } (records).
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { quoteArg } from '../host/quote.js';
@@ -447,7 +448,7 @@ export function freshnessWarnings(config: Config, st: PairStatus): Warning[] {
   const f = st.freshness;
   if (!f || st.vip.holders.length !== 1) return [];
   const holder = st.vip.holders[0]!;
-  const other: PairRole = holder === 'primary' ? 'backup' : 'primary';
+  const other = peerOf(holder);
   if (!holderIsOlder(holder, { newest: f.newest, older: f.older, reason: f.reason }, f.hosts)) return [];
   return [
     {

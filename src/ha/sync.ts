@@ -20,10 +20,6 @@ export const DEFAULT_MAX_DELETE = 500;
 /** A sync may run for hours on a big tree; the host's default command timeout is far too short. */
 export const RSYNC_TIMEOUT_MS = 12 * 3_600_000;
 
-export function peerOf(role: PairRole): PairRole {
-  return role === 'primary' ? 'backup' : 'primary';
-}
-
 /**
  * Paths never copied nor deleted by a sync: nfsctl's per-volume metadata records under the
  * NFS root are written on both hosts by nfsctl itself (volume create/resize), never mirrored.

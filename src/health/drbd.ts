@@ -3,6 +3,7 @@
 // critical, and the VIP holder serving each (Primary, mounted, exported). The kernel logs
 // are read for split-brain evidence only when a side is StandAlone.
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from './check.js';
 import { holding, HOLD_COMMENT } from '../ha/vip-hold.js';
@@ -81,7 +82,7 @@ export function drbdFindings(
     if (holder) {
       const why = notServingWhy(dv, holder);
       if (why) problems.push(`the VIP holder ${holder} does not serve it (${why.replace(`${dv.id}: `, '')})`);
-      const other = holder === 'primary' ? 'backup' : 'primary';
+      const other = peerOf(holder);
       if (dv.hosts[other].state?.role === 'Primary') {
         problems.push(`${other} (no VIP) is Primary too`);
         letGo = `on ${other}: nfsctl ha notify INSTANCE ${config.keepalived.instance} STOP (unexport, unmount, demote); then `;

@@ -3,6 +3,7 @@
 // and its last run worked, a failover can happen (the standby's keepalived runs, with the
 // lower priority), and the next mirrored create fits on both hosts (comparable room).
 import type { Config, PairRole } from '../config/schema.js';
+import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import type { Finding, Status } from './check.js';
 import type { HostInventory } from '../volume/inventory.js';
@@ -15,7 +16,7 @@ import { quoteArg } from '../host/quote.js';
 
 export const TIMER_FILE = '/etc/cron.d/nfsctl-sync';
 const ROLES: PairRole[] = ['primary', 'backup'];
-const other = (r: PairRole): PairRole => (r === 'primary' ? 'backup' : 'primary');
+const other = peerOf;
 const T = (secs: number, argv: string[]) => ['timeout', '--foreground', '-k', '1', String(secs), ...argv];
 
 /** `priority N` (and `state`) of one vrrp_instance in a keepalived.conf; null when the instance is not there. */

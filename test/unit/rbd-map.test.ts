@@ -22,6 +22,7 @@ import { freshnessOnTransition, planNotify, parseNotifyArgs, holdsOnStandby } fr
 import { freshnessRecordPath, trackFilePath } from '../../src/ha/freshness.js';
 import { planSteps } from '../../src/plan/plan.js';
 import { tempDir, testConfigYaml } from '../support/config.js';
+import { withRbdImage } from '../support/fake-rbd.js';
 
 const rbdConfig = (section: string, extra = '') =>
   parseConfig(
@@ -169,25 +170,8 @@ describe('fencing the old holder: its watcher instances, not its address', () =>
 });
 
 describe('ha notify with mapped RBD images (kernel nfsd)', () => {
-  const META = JSON.stringify({
-    v: 1,
-    namespace: 'team-a',
-    name: 'blk',
-    labels: {},
-    createdAt: '2026-11-22T10:00:00Z',
-    createdBy: 'a',
-    backend: 'rbd',
-    size: 2 ** 30,
-  });
   function host(role: string, mounted: boolean) {
-    const h = new FakeHost(role);
-    h.on(['rbd'], (argv) =>
-      argv.includes('ls')
-        ? { stdout: JSON.stringify([{ image: 'pv.team-a.blk', id: 'x', size: 2 ** 30, format: 2 }]) }
-        : argv.includes('image-meta')
-          ? { stdout: META }
-          : { exitCode: 0 },
-    );
+    const h = withRbdImage(new FakeHost(role), 'team-a', 'blk');
     if (mounted) h.files.set('/proc/mounts', '/dev/rbd0 /nfs/team-a_blk xfs rw 0 0\n');
     return h;
   }
@@ -225,6 +209,19 @@ describe('ha notify with mapped RBD images (kernel nfsd)', () => {
     expect(ids.indexOf('primary:umount:team-a/blk')).toBeLessThan(ids.indexOf('primary:unmap:team-a/blk'));
   });
 
+  it('a MASTER run reads the pool once: the freshness check and the plan share what it read', async () => {
+    const { Context } = await import('../../src/cli/context.js');
+    const { runNotify } = await import('../../src/commands/ha/ha.run.js');
+    const { captureOutput } = await import('../support/capture.js');
+    const c = kernel('{ pool: rbd, map: false }');
+    const hosts = { primary: host('primary', false), backup: host('backup', false) };
+    const ctx = new Context('test.yaml', c, {}, hosts, captureOutput().out);
+    await runNotify(ctx, 'INSTANCE', 'VI_NFS', 'MASTER', '150', {});
+    const lists = hosts.primary.calls.filter((x) => x.argv[0] === 'rbd' && x.argv.includes('ls'));
+    expect(lists).toHaveLength(1);
+    expect(hosts.primary.calls.filter((x) => x.argv.includes('image-meta'))).toHaveLength(1);
+  });
+
   it("a pair whose volumes are all RBD images: the backup's MASTER opens no generation and marks the primary stale for nothing", async () => {
     const c = kernel();
     const hosts = { primary: host('primary', false), backup: host('backup', false) };
@@ -248,35 +245,19 @@ describe('volume delete of a mapped RBD image', () => {
         .replace('server: ganesha', 'server: kernel')
         .replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: rbd\n  lvm: { vg: vgnfs }\n  rbd: { pool: rbd }'),
     );
-    const meta = JSON.stringify({
-      v: 1,
-      namespace: 'team-a',
-      name: 'blk',
-      labels: {},
-      createdAt: '2026-11-22T10:00:00Z',
-      createdBy: 'a',
-      backend: 'rbd',
-      size: 2 ** 30,
-    });
-    const withRbd = <T extends FakeHost>(h: T) =>
-      h.on(['rbd'], (argv) =>
-        argv.includes('ls')
-          ? { stdout: JSON.stringify([{ image: 'pv.team-a.blk', id: 'x', size: 2 ** 30, format: 2 }]) }
-          : argv.includes('image-meta')
-            ? { stdout: meta }
-            : { exitCode: 0 },
-      );
     // mapped and mounted on the backup (it holds the VIP after a failover)
     const hosts = {
-      primary: withRbd(fakeStorageHost('primary', { exports: '' })),
-      backup: withRbd(
+      primary: withRbdImage(fakeStorageHost('primary', { exports: '' }), 'team-a', 'blk'),
+      backup: withRbdImage(
         fakeStorageHost('backup', { vip: true, exports: '', mounts: '/dev/rbd0 /nfs/team-a_blk xfs rw 0 0\n' }),
+        'team-a',
+        'blk',
       ),
     };
     const inv = await pairInventory(c, hosts);
     const cluster = await clusterInventories(c, [hosts.primary]);
     const st = { inv, cluster, vipHolder: 'backup' as const, views: mergeVolumes(c, inv, cluster) };
-    const { plan } = planDelete(c, st, { ref: volumeRef('team-a', 'blk'), keepData: false, force: true });
+    const { plan } = planDelete(c, st, { ref: volumeRef('team-a', 'blk'), keepData: false });
     const ids = planSteps(plan).map((s) => s.id);
     expect(ids).toEqual(expect.arrayContaining(['backup:umount', 'backup:unmap', 'primary:unmap', 'primary:rbd-rm']));
     expect(ids.indexOf('backup:umount')).toBeLessThan(ids.indexOf('backup:unmap'));

@@ -73,7 +73,7 @@ async function notifyLocked(
   const host = ctx.host(role);
   // data freshness first: a stale host refuses MASTER (and marks itself stale) before anything
   // is exported. A planned move (switchover/failback run us) checked and records it itself.
-  const fresh = o.planned
+  const fresh: Awaited<ReturnType<typeof freshnessOnTransition>> = o.planned
     ? { refused: null, notes: [] }
     : await freshnessOnTransition(
         ctx.config,
@@ -83,7 +83,12 @@ async function notifyLocked(
       ).catch((e: Error) => ({ refused: null, notes: [`freshness record: ${e.message}`] }));
   const { plan, wouldDo, refused } = fresh.refused
     ? { plan: { id: '', title: '', phases: [] }, wouldDo: [], refused: [] as string[] }
-    : await planNotify(ctx.config, role, host, a, { lockRecovery: !o.planned, planned: o.planned ?? false });
+    : await planNotify(ctx.config, role, host, a, {
+        lockRecovery: !o.planned,
+        planned: o.planned ?? false,
+        // the RBD pool the freshness check read (none when it did not run or failed)
+        ...(fresh.cluster ? { cluster: fresh.cluster } : {}),
+      });
   const rec: NotifyRecord = {
     ...a,
     ...(o.planned ? { planned: true } : {}),

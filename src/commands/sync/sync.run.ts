@@ -7,13 +7,13 @@ import type { Context } from '../../cli/context.js';
 import type { PairRole } from '../../config/schema.js';
 import { NfsctlError, PreconditionError } from '../../core/errors.js';
 import { vipHolders } from '../../ha/vip.js';
+import { peerOf } from '../../core/roles.js';
 import {
   checkUnitCaps,
   checkUnits,
   mergeReports,
   previewSize,
   rsyncArgv,
-  peerOf,
   previewUnits,
   renderUnitPreviews,
   runUnits,

@@ -10,6 +10,7 @@
 // nfsctl ever overwrites or removes.
 import { z } from 'zod';
 import type { Config, PairRole } from '../../config/schema.js';
+import { peerOf } from '../../core/roles.js';
 import type { Step } from '../../plan/plan.js';
 import * as cv from '../../core/config-values.js';
 import { absPath, checked } from '../../config/checked.js';
@@ -110,7 +111,6 @@ function vgOf(config: Config): string {
   return vg;
 }
 const lvDevice = (config: Config, v: VolumeIdentity) => `/dev/${vgOf(config)}/${v.lv}`;
-const peerOf = (r: PairRole): PairRole => (r === 'primary' ? 'backup' : 'primary');
 export const drbdHostname = (config: Config, role: PairRole): string =>
   (config.hosts[role] as { hostname?: string }).hostname ?? role;
 

@@ -14,6 +14,7 @@
 // even map the images again on a failback, nor list them. A host that let go before the new
 // holder looked has no watcher left and is not fenced at all.
 import type { Config, PairRole } from '../../config/schema.js';
+import { peerOf } from '../../core/roles.js';
 import type { Step } from '../../plan/plan.js';
 import { runChecked, type Host } from '../../host/host.js';
 import { addressHost, parseRbdStatus } from '../../core/ceph-json.js';
@@ -32,14 +33,20 @@ export function mapOptionProblem(o: string): string | null {
     : `${JSON.stringify(o)} is not a krbd map option (name or name=value: lowercase letters, digits, "_"; the value letters, digits and . _ : @ / + -)`;
 }
 
-/** `-o a,b` for rbd map/unmap, or nothing. */
-export function mapOptionArgs(config: Config): string[] {
+/** The map options as rbd's `-o` takes them (`a,b`), checked again at the grammar they land in; '' for none. */
+function mapOptionsWord(config: Config): string {
   const o = config.backends.rbd?.mapOptions ?? [];
   for (const x of o) {
     const p = mapOptionProblem(x);
     if (p) throw new UsageError(`backends.rbd.mapOptions: ${p}`);
   }
-  return o.length ? ['-o', o.join(',')] : [];
+  return o.join(',');
+}
+
+/** `-o a,b` for rbd map/unmap, or nothing. */
+export function mapOptionArgs(config: Config): string[] {
+  const w = mapOptionsWord(config);
+  return w ? ['-o', w] : [];
 }
 
 /** Shell function: `rbd_dev POOL IMAGE` prints /dev/rbdN of the image's mapping here (head, no namespace), or fails. */
@@ -71,7 +78,7 @@ ${script}`,
     'nfsctl-rbd-map',
     r.pool,
     image,
-    mapOptionArgs(config)[1] ?? '',
+    mapOptionsWord(config),
     path,
     ...rbdArgs(config),
   ];
@@ -156,7 +163,7 @@ export async function peerWatchers(
 
 /** MASTER: blocklist the peer's mappings of the images taken over (see the top of this file). */
 export function fencePeerStep(config: Config, role: PairRole, images: string[]): Step {
-  const peerRole: PairRole = role === 'primary' ? 'backup' : 'primary';
+  const peerRole = peerOf(role);
   const peerAddress = config.hosts[peerRole].address;
   return {
     id: `${role}:fence`,

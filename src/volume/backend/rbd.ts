@@ -4,6 +4,7 @@
 import { dfUsage, rbdDuUsage } from '../../core/usage.js';
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
+import { peerOf } from '../../core/roles.js';
 import type { Host } from '../../host/host.js';
 import type { Step } from '../../plan/plan.js';
 import * as cv from '../../core/config-values.js';
@@ -252,7 +253,7 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
           },
         },
       });
-      steps.push(standbyHoldStep(config, role === 'primary' ? 'backup' : 'primary'));
+      steps.push(standbyHoldStep(config, peerOf(role)));
     } else {
       steps.push(mkdirStep(role, v));
     }

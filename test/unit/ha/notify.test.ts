@@ -12,31 +12,14 @@ import { FakeHost } from '../../../src/host/fake.js';
 import { planSteps } from '../../../src/plan/plan.js';
 import { tempDir, testConfigYaml } from '../../support/config.js';
 import { captureOutput } from '../../support/capture.js';
-
-const META = JSON.stringify({
-  v: 1,
-  namespace: 'team-a',
-  name: 'blk',
-  labels: {},
-  createdAt: '2026-11-22T10:00:00Z',
-  createdBy: 'a',
-  backend: 'rbd',
-  size: 2 ** 30,
-});
+import { withRbdImage } from '../../support/fake-rbd.js';
 
 function setup(extra = '') {
   const root = tempDir('nfsctl-notify-');
   const config = parseConfig(
     testConfigYaml(root).replace('default: lvm\n  lvm: { vg: vgnfs }', 'default: rbd\n  rbd: { pool: rbd }') + extra,
   );
-  const host = new FakeHost('primary');
-  host.on(['rbd'], (argv) =>
-    argv.includes('ls')
-      ? { stdout: JSON.stringify([{ image: 'pv.team-a.blk', id: 'x', size: 2 ** 30, format: 2 }]) }
-      : argv.includes('image-meta')
-        ? { stdout: META }
-        : { exitCode: 0 },
-  );
+  const host = withRbdImage(new FakeHost('primary'), 'team-a', 'blk');
   host.on(['dbus-send'], (argv) =>
     argv.some((a) => a.endsWith('ShowExports'))
       ? {
