@@ -8,6 +8,8 @@ h=$1 pvdev=${2:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$here/common.sh"
+# shellcheck source=../ganesha-conf.sh
+. "$here/../ganesha-conf.sh"
 
 echo "$h" >/etc/hostname
 {
@@ -136,26 +138,10 @@ EOF
 # (cephfs volumes are served over FSAL CEPH: libcephfs reads /etc/ceph/ceph.conf, written by lab up.)
 mkdir -p /etc/ganesha/nfsctl /etc/exports.d /var/lib/nfs/ganesha
 : >/etc/exports
-cat >/etc/ganesha/ganesha.conf <<EOF
-# nfslab ganesha.conf ($h). Volume exports are managed by nfsctl in /etc/ganesha/nfsctl/exports.conf
-# (one EXPORT block per volume) and applied at runtime through dbus AddExport/RemoveExport.
-NFS_CORE_PARAM {
-    Protocols = 3, 4;
-    Enable_NLM = false;
-    Enable_RQUOTA = false;
-    MNT_Port = 20048;
-    # NFSv3 clients mount an export by its Pseudo path: a CephFS export's Path is a path inside
-    # CephFS (/volumes/...), while clients mount /nfs/<volume> as with every other backend
-    Mount_Path_Pseudo = true;
-}
-NFSV4 {
-    # no 90 s grace period after a (re)start or failover
-    Graceless = true;
-    RecoveryBackend = fs;
-}
-LOG {
-    Default_Log_Level = EVENT;
-}
+{
+  echo "# nfslab ganesha.conf ($h). Volume exports: nfsctl's $GANESHA_EXPORTS (one EXPORT block per volume)."
+  ganesha_core
+  cat <<'EOF'
 # lab seed export (not nfsctl's): lets the lab prove NFS works through the VIP
 EXPORT {
     Export_Id = 1;
@@ -168,11 +154,10 @@ EXPORT {
     Transports = TCP, UDP;
     FSAL { Name = VFS; }
 }
-%include "/etc/ganesha/nfsctl/exports.conf"
 EOF
-cat >/etc/ganesha/nfsctl/exports.conf <<'EOF'
-# Managed by nfsctl: one EXPORT block per volume. Do not edit by hand.
-EOF
+  ganesha_include
+} >/etc/ganesha/ganesha.conf
+ganesha_exports_header >"$GANESHA_EXPORTS"
 mkdir -p /nfs/lab-seed
 echo "hello from $h" >/nfs/lab-seed/hello.txt
 

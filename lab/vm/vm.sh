@@ -40,6 +40,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../ganesha-conf.sh
+. "$REPO/lab/ganesha-conf.sh"
 STATE=${NFSCTL_LAB_VM_STATE:-/var/tmp/nfsctl-lab-vm}
 CACHE=${NFSCTL_LAB_CACHE:-/var/cache/nfsctl-lab}/vm
 MEM=${NFSCTL_LAB_VM_MEM:-1024}
@@ -318,6 +320,12 @@ use chroot = no
   gid = root
   hosts allow = $NET.0/24
 EOF
+    # NFS-Ganesha, for what the kernel nfsd cannot serve (CephFS over FSAL CEPH): not started at
+    # boot (labsvc stop nfs-kernel; labsvc start nfs-ganesha). nfsctl owns only the included file.
+    mkdir -p "$r/etc/ganesha/nfsctl"
+    { echo "# vm tier ganesha.conf ($g). Volume exports: nfsctl's $GANESHA_EXPORTS (one EXPORT block per volume)."
+      ganesha_core; ganesha_include; } >"$r/etc/ganesha/ganesha.conf"
+    ganesha_exports_header >"$r$GANESHA_EXPORTS"
     touch "$r/etc/labsvc/enabled/nfs-kernel" "$r/etc/labsvc/enabled/rsync" "$r/etc/labsvc/enabled/sshd"
     [ "${NFSCTL_LAB_VM_KEEPALIVED:-1}" = 0 ] || touch "$r/etc/labsvc/enabled/keepalived"
     truncate -s "$DISK_SIZE" "$STATE/$g.disk"

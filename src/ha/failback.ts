@@ -13,7 +13,7 @@ import { serviceArgv, serviceCommand } from './services.js';
 import { vipState } from './vip.js';
 import { waitVip } from './freeze.js';
 import { assertMayServe, clearStaleAfterFinalSync, markHostStale, trackFilePath } from './freshness.js';
-import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
+import { svc, vipConnectionsStep, type HandoverDirection, type HandoverInput } from './handover-steps.js';
 
 const primary: PairRole = 'primary';
 
@@ -80,6 +80,7 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
       title: 'move the VIP to primary',
       steps: [
         exportsStep,
+        vipConnectionsStep(x, primary, 'before'),
         {
           id: 'primary:keepalived-enable',
           host: primary,

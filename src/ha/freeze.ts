@@ -11,6 +11,10 @@ import { vipState } from './vip.js';
 import { parseServed, servedArgv } from '../volume/inventory.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
 import { mirrored, type VolumeView } from '../volume/state.js';
+import { backendNamed } from '../volume/backend/registry.js';
+import { servedByBoth } from '../volume/backend/contract.js';
+
+const bothServe = (v: VolumeView) => servedByBoth(backendNamed(v.backend));
 
 async function servedPaths(config: Config, host: Host): Promise<string[]> {
   return parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => e.path);
@@ -109,13 +113,16 @@ export async function unfreezeKernelNfs(config: Config, host: Host, views: Volum
   return ensureExports(config, host, views);
 }
 
-/** Serve every mirrored nfsctl volume configured on `host` that is not served now. */
+/**
+ * Serve every nfsctl volume both hosts serve (mirrored copies, shared storage such as CephFS)
+ * that is configured on `host` and not served now.
+ */
 export async function ensureExports(config: Config, host: Host, views: VolumeView[]): Promise<string[]> {
   const role = host.name as PairRole;
   // the kernel re-reads its whole exports file at once; ganesha adds each missing export
   const servedBefore = new Set(await servedPaths(config, host));
   const missingBefore = views
-    .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path))
+    .filter((x) => bothServe(x) && x.hosts[role]?.configured && !servedBefore.has(x.path))
     .map((v) => v.identity);
   // nothing missing, nothing run: the kernel's `exportfs -ra` would also re-read lines that
   // are not the mirrored volumes' (a DRBD line this host kept from before a crash) and fail on them
@@ -123,7 +130,7 @@ export async function ensureExports(config: Config, host: Host, views: VolumeVie
     for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
   const served = new Set(await servedPaths(config, host));
   const missing = views
-    .filter((x) => mirrored(x.backend) && x.hosts[role]?.configured && !served.has(x.path))
+    .filter((x) => bothServe(x) && x.hosts[role]?.configured && !served.has(x.path))
     .map((v) => v.path);
   if (missing.length > 0) throw new NfsctlError(`${host.name}: not serving ${missing.join(', ')}`);
   return [...served];

@@ -20,6 +20,7 @@ import type { DrbdVolume } from './drbd-pair.js';
 import { writeSyncRecord } from './sync-state.js';
 import { noteReceived } from './freshness.js';
 import { ensureExports, freezeExports, freezeKernelNfs, unfreezeKernelNfs } from './freeze.js';
+import { resetDescribe, resetReport, resetVipConnections } from './vip-sockets.js';
 import {
   checkUnitCaps,
   previewUnits,
@@ -246,12 +247,12 @@ export function freezePhase(x: HandoverInput): Phase {
         host: from,
         title: kernel
           ? `stop the NFS server on ${from} (write freeze; hard-mounted clients wait and retry)`
-          : `stop serving the volumes on ${from} (write freeze; clients wait and retry)`,
+          : `stop serving the rsync-copy volumes on ${from} (write freeze; their clients wait and retry)`,
         action: {
           kind: 'fn',
           describe: kernel
             ? `${serviceArgv(config, 'stop', 'nfs').join(' ')}; check no nfsd thread is left`
-            : 'dbus RemoveExport for every volume export',
+            : 'dbus RemoveExport for each rsync-copy volume (shared volumes stay served)',
           fn: async (h) =>
             void (kernel ? await freezeKernelNfs(config, h, f.views) : await freezeExports(config, h, f.views)),
         },
@@ -324,11 +325,42 @@ export function exportsStep(x: HandoverInput): Step {
     title: `make sure ${f.to} serves every volume`,
     action: {
       kind: 'fn',
-      describe: `ask ${exporterOf(config).servedBy} what it serves; serve the mirrored volumes missing from it`,
+      describe: `ask ${exporterOf(config).servedBy} what it serves; serve the volumes both hosts serve (rsync copies, CephFS) that are missing from it`,
       fn: async (h) => void (await ensureExports(config, h, f.views)),
     },
     undo: null,
     noUndoReason: 'serving without the VIP is harmless',
+  };
+}
+
+/**
+ * 4b. `to` resets the connections it kept on the VIP from its last time as holder, before the
+ * VIP reaches it; 5a. `from` resets those it still has on the VIP it released (vip-sockets.ts).
+ * Best effort: a reset that cannot be done is a warning, not a reason to stop the move.
+ */
+export function vipConnectionsStep(x: HandoverInput, role: PairRole, when: 'before' | 'after'): Step {
+  const { config, run } = x;
+  return {
+    id: `${role}:vip-connections`,
+    host: role,
+    title:
+      when === 'before'
+        ? `reset the connections ${role} kept on the VIP from an earlier time (a client reconnecting from the same port would stall on them)`
+        : `reset the connections ${role} still has on the VIP it released (so they cannot catch clients when the VIP comes back)`,
+    action: {
+      kind: 'fn',
+      describe: resetDescribe(config.vip),
+      fn: async (h) => {
+        try {
+          const r = await resetVipConnections(config, h);
+          if (r.left > 0) run.warnings.push(resetReport(role, r)!);
+        } catch (err) {
+          run.warnings.push(`${role}: could not reset its connections on the VIP: ${(err as Error).message}`);
+        }
+      },
+    },
+    undo: null,
+    noUndoReason: 'a reset connection is not restored: its client reconnects',
   };
 }
 
@@ -338,6 +370,7 @@ export function restorePhase(x: HandoverInput): Phase {
   const { from } = f;
   const kernel = exporterOf(config).freezeStopsServer;
   const steps: Step[] = [
+    vipConnectionsStep(x, from, 'after'),
     {
       id: `${from}:unfreeze`,
       host: from,

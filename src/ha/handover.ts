@@ -30,8 +30,10 @@ import { operatorName } from '../state/audit.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { quoteArg } from '../host/quote.js';
 import { vipState } from './vip.js';
-import { pairInventory } from '../volume/inventory.js';
+import { clusterInventories, pairInventory } from '../volume/inventory.js';
 import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
+import { backendNamed } from '../volume/backend/registry.js';
+import { servedByBoth } from '../volume/backend/contract.js';
 import {
   checkUnitCaps,
   checkUnits,
@@ -68,10 +70,15 @@ export { direction } from './handover-steps.js';
 
 const DIRECTIONS: Record<OpKind, HandoverDirection> = { failback, switchover };
 
-/** Drift lines that matter for a handover (served/not-served is fixed by the plan itself). */
+/**
+ * Drift lines that matter for a handover (served/not-served is fixed by the plan itself): of
+ * the volumes both hosts serve (mirrored copies, and shared storage such as CephFS), since
+ * `to` serves them the moment the VIP arrives. Volumes that follow the VIP are checked by
+ * their own move (DRBD preflight, the notify hook).
+ */
 export function blockingDrift(views: VolumeView[]): string[] {
   return views
-    .filter((v) => mirrored(v.backend))
+    .filter((v) => servedByBoth(backendNamed(v.backend)))
     .flatMap((v) =>
       v.drift
         .filter((d) => !/in the exports config but not served|served but not in the exports config/.test(d))
@@ -146,6 +153,12 @@ export async function handoverPreflight(
     svc('primary', 'status', 'rsyncd'),
     svc('backup', 'status', 'rsyncd'),
   ]);
+  // the shared backends' volumes (RBD, CephFS) are known from their cluster, not from a host:
+  // the plan has to name them too, and say what the move does to their clients
+  const [inv, cluster] = await Promise.all([
+    pairInventory(config, hosts),
+    clusterInventories(config, [hosts[from], hosts[to]]),
+  ]);
   const facts: HandoverFacts = {
     from,
     to,
@@ -154,7 +167,7 @@ export async function handoverPreflight(
     keepalivedEnabled: { primary: enP, backup: enB },
     nfsRunning: { primary: nfsP, backup: nfsB },
     rsyncdRunning: { primary: rsP, backup: rsB },
-    inv: await pairInventory(config, hosts),
+    inv,
     views: [],
     preview: null,
     previews: null,
@@ -168,7 +181,7 @@ export async function handoverPreflight(
       `${from} holds the VIP but its NFS server is not running: clients are down; fix that first`,
       { hint: serviceCommand(config, 'start', 'nfs') },
     );
-  facts.views = mergeVolumes(config, facts.inv);
+  facts.views = mergeVolumes(config, facts.inv, cluster);
   let skippedIds = new Set<string>();
   if (!vipMoved) {
     const check = await checkUnits(
@@ -298,18 +311,32 @@ function handoverNotes(x: HandoverInput, skipped: Step[]): string[] {
     const advice = restartAdvice(copies, f.clients);
     if (advice.length) notes.push(...advice.map((a) => `after the move: ${a}`));
   }
-  const drbdIds = new Set((f.drbd ?? []).map((d) => d.id));
-  const rbd = f.views.filter((v) => !mirrored(v.backend) && !drbdIds.has(v.id));
-  if (rbd.length)
-    notes.push(
-      `RBD volumes (${rbd.map((v) => v.id).join(', ')}) are not copied: they follow the VIP through the keepalived notify hook (nfsctl ha notify)`,
-    );
+  notes.push(...sharedNotes(f.views, new Set((f.drbd ?? []).map((d) => d.id))));
   notes.push(...drbdNotes(x));
   notes.push(...clientStateNotes(x));
   notes.push(
     `the VIP and clients stay on ${from} until ${to}'s data is verified; a failure before that leaves them there`,
   );
   return notes;
+}
+
+/**
+ * The shared-storage volumes (one copy in a cluster: RBD, CephFS), per backend: not copied,
+ * how they move (the notify hook maps and mounts on the new holder; or both hosts serve them
+ * already) and what that does to their clients.
+ */
+export function sharedNotes(views: VolumeView[], drbdIds: Set<string>): string[] {
+  const byBackend = new Map<string, VolumeView[]>();
+  for (const v of views.filter((x) => !mirrored(x.backend) && !drbdIds.has(x.id)))
+    byBackend.set(v.backend, [...(byBackend.get(v.backend) ?? []), v]);
+  return [...byBackend.values()].map((vs) => {
+    const b = backendNamed(vs[0]!.backend);
+    const p = movePromise(vs[0]!.backend);
+    const how = servedByBoth(b)
+      ? 'both hosts serve them already, nothing is moved'
+      : 'they follow the VIP through the keepalived notify hook (nfsctl ha notify)';
+    return `${b.name} volumes (${vs.map((v) => v.id).join(', ')}) are not copied, one ${b.noun} each is shared: ${how}; ${p.planned}; ${p.openFiles}`;
+  });
 }
 
 /** Per volume kind: what the move does to NFS locks, opens and delegations (promise.ts). */

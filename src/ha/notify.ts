@@ -18,13 +18,14 @@ import { exportSpecFor } from '../volume/exporter.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { followsVip, holderOnly, type FollowingVolume } from '../volume/backend/contract.js';
 import { mergeVolumes, mirrored, type ClusterInventories, type VolumeView } from '../volume/state.js';
-import { newPlanId, type Plan, type Step } from '../plan/plan.js';
+import { newPlanId, type Phase, type Plan, type Step } from '../plan/plan.js';
 import { peerOf } from '../core/roles.js';
 import { markStale, mayServe } from '../core/freshness.js';
 import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness } from './freshness.js';
 import { freezeExports } from './freeze.js';
 import { nlmNotifyStep } from './nlm.js';
 import { hold, holdDescribe, release, releaseDescribe } from './vip-hold.js';
+import { resetDescribe, resetReport, resetVipConnections } from './vip-sockets.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -91,8 +92,19 @@ export async function planNotify(
   // after everything that follows the VIP is exported here
   // (not on a planned move: the handover runs it, with the old holder's list copied first)
   const nlm = a.state === 'MASTER' && opts.lockRecovery !== false ? nlmNotifyStep(config, role) : null;
+  // connections on the VIP (vip-sockets.ts): the new holder resets those it kept from an
+  // earlier time first, the host that lost the VIP resets its own last
+  const connections: Phase = {
+    title:
+      a.state === 'MASTER'
+        ? 'MASTER: reset the connections this host kept on the VIP from an earlier time'
+        : `${a.state}: reset the connections this host still has on the VIP`,
+    steps: [notifyConnectionsStep(config, role)],
+  };
+  if (a.state === 'MASTER') plan.phases.push(connections);
   const withNlm = () => {
     if (nlm) plan.phases.push({ title: 'MASTER: NFSv3 clients reclaim their locks here', steps: [nlm] });
+    if (a.state !== 'MASTER') plan.phases.push(connections);
     return { plan, wouldDo, refused };
   };
   const following = configuredBackends(config).filter((b) => followsVip(b));
@@ -247,6 +259,29 @@ function holdsNoMirrored(views: VolumeView[], role: PairRole): boolean {
  * it, its nfsd would answer the clients' file handles with ESTALE, which a kernel client
  * passes on to every process holding a file open (for good), instead of retransmitting.
  */
+/** Reset the connections on the VIP (vip-sockets.ts); best effort: what is left is reported, the transition goes on. */
+export function notifyConnectionsStep(config: Config, role: PairRole): Step {
+  return {
+    id: `${role}:vip-connections`,
+    host: role,
+    title: 'reset TCP connections on the VIP (clients reconnect at once instead of stalling on a stale one)',
+    action: {
+      kind: 'fn',
+      describe: resetDescribe(config.vip),
+      fn: async (h, ctx) => {
+        try {
+          const line = resetReport(role, await resetVipConnections(config, h));
+          if (line) ctx.progress(line);
+        } catch (err) {
+          ctx.progress(`could not reset the connections on the VIP: ${(err as Error).message}`);
+        }
+      },
+    },
+    undo: null,
+    noUndoReason: 'a reset connection is not restored: its client reconnects',
+  };
+}
+
 export function holdsOnStandby(config: Config): boolean {
   return configuredBackends(config).some((b) => holderOnly(b, config));
 }

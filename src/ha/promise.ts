@@ -147,14 +147,16 @@ export async function nfsClients(host: Host): Promise<NfsClients> {
 /** After a move: per rsync-copy volume, the clients to restart (holders of open files get errors). */
 export function restartAdvice(volumes: { id: string; path: string; backend: Backend }[], c: NfsClients): string[] {
   const lines: string[] = [];
-  for (const v of volumes.filter((x) => movePromise(x.backend).kind === 'copy')) {
+  const copies = volumes.filter((x) => movePromise(x.backend).kind === 'copy');
+  for (const v of copies) {
     const m = c.mountedBy.get(v.path) ?? [];
     if (m.length)
       lines.push(
         `${v.id}: mounted by ${m.join(', ')}: restart the pods there that hold files open on it (they now get I/O errors)`,
       );
   }
-  if (lines.length === 0 && c.connected.length)
+  // no rsync-copy volume at all: no open file is lost, nobody to restart
+  if (lines.length === 0 && copies.length && c.connected.length)
     lines.push(
       `NFS clients connected before the move: ${c.connected.join(', ')}: pods there holding files open on an rsync-copy volume get I/O errors and must be restarted (the server's rmtab named no volume)`,
     );
@@ -186,7 +188,7 @@ export function clientState(config: Config, backend: Backend): ClientState {
       nfsv3:
         'NLM locks: nfsctl sends no sm-notify for ganesha; whether ganesha tells clients to reclaim after a move is its own (not checked)',
       nfsv4:
-        "opens and locks can be reclaimed only while ganesha on the new holder is in grace and its recovery backend knows the client (RecoveryBackend: the default 'fs' keeps records per host); not shown with a kernel client",
+        "opens and locks can be reclaimed only while ganesha on the new holder is in grace and its recovery backend knows the client (RecoveryBackend: the default 'fs' keeps records per host); shown on the vm tier only for open files: a kernel NFSv4.1 client's writer holding its file open went on with no error through a switchover and a failback (CephFS, the lab's ganesha with Graceless = true); no lock was taken",
     };
   return {
     nfsv3:

@@ -9,7 +9,7 @@ import { clientsHeld, recordServing } from './drbd-move.js';
 import { serviceArgv, serviceCommand } from './services.js';
 import { waitVip } from './freeze.js';
 import { assertMayServe } from './freshness.js';
-import { svc, type HandoverDirection, type HandoverInput } from './handover-steps.js';
+import { svc, vipConnectionsStep, type HandoverDirection, type HandoverInput } from './handover-steps.js';
 
 /** 1. the backup's NFS server up (harmless without the VIP). */
 function prepare(x: HandoverInput): Phase[] {
@@ -37,7 +37,7 @@ function moveVip(x: HandoverInput, exportsStep: Step): Phase[] {
   const { config, hosts, opts: o, run } = x;
   const vipTimeout = o.vipTimeoutMs ?? 60_000;
   return [
-    { title: 'move the VIP to backup', steps: [exportsStep] },
+    { title: 'move the VIP to backup', steps: [exportsStep, vipConnectionsStep(x, 'backup', 'before')] },
     {
       title: 'hand the VIP over',
       steps: [

@@ -139,6 +139,27 @@ async function waitFor(fn: () => Promise<boolean>, timeoutMs: number, intervalMs
 }
 
 /** Undo whatever this file's scenario may have left (a failed step, an earlier aborted run). */
+/**
+ * Wait until the drill's client writes again (its holder's last operation, in `logs`, an ok one
+ * that began after `since`, client clock) and return how long that took. A hold drops packets,
+ * so the client's TCP backs off exponentially while held: moving the VIP again before it is
+ * back would measure that backoff, not a move.
+ */
+async function clientWritesAgain(logs: string, since: number, what = 'the client'): Promise<number> {
+  const t = Date.now();
+  const back = await waitFor(
+    async () => {
+      const r = await guest('client', ['tail', '-1', `${logs}/holder.jsonl`], 30_000);
+      const o = JSON.parse(r.stdout) as { ok: boolean; t0: number };
+      return o.ok && o.t0 > since;
+    },
+    300_000,
+    2000,
+  );
+  expect(back, `${what} writes again`).toBe(true);
+  return Date.now() - t;
+}
+
 async function cleanupScenario(): Promise<void> {
   await guestSh(
     'client',
@@ -1684,26 +1705,7 @@ describe.skipIf(!qemu.ok)(
           .split('\n')
           .filter((l) => /^\d+\.\d+\.\d+\.\d+:/.test(l))
           .map((l) => l.split(' ')[0]!);
-      /**
-       * Wait until the client writes again (its holder's last operation an ok one that began
-       * after `since`, client clock) and return how long that took. The hold drops packets, so
-       * the client's TCP backs off exponentially while held: moving the VIP again before it is
-       * back would measure that backoff, not a move.
-       */
-      const clientBack = async (since: number) => {
-        const t = Date.now();
-        const back = await waitFor(
-          async () => {
-            const r = await guest('client', ['tail', '-1', `${LOGS}/holder.jsonl`], 30_000);
-            const o = JSON.parse(r.stdout) as { ok: boolean; t0: number };
-            return o.ok && o.t0 > since;
-          },
-          300_000,
-          2000,
-        );
-        expect(back, 'the client writes again').toBe(true);
-        return Date.now() - t;
-      };
+      const clientBack = (since: number) => clientWritesAgain(LOGS, since);
       /** The lab config's rbd backend, added once (a rebooted guest's root is fresh). */
       const addRbd = `grep -qF ' ${RBD_SECTION}' ${CONF} || sed -i 's/drbd: { vg: vgnfs } }/drbd: { vg: vgnfs }, ${RBD_SECTION} }/' ${CONF}; grep -qF ' ${RBD_SECTION}' ${CONF}`;
       let created = false;
@@ -1866,6 +1868,209 @@ describe.skipIf(!qemu.ok)(
         await nfsctlOn('primary', ['volume', 'delete', R.id, '--yes', '--force']).catch(() => undefined);
         for (const g of ['primary', 'backup'] as const)
           await guestSh(g, `sed -i 's/, ${RBD_SECTION.replace(/[[\]]/g, '\\$&')}//' ${CONF}`).catch(() => undefined);
+      }, 900_000);
+    });
+
+    describe('CephFS volume (both hosts serve it, ganesha FSAL CEPH) under kernel NFSv3 and NFSv4.1 clients', () => {
+      // The cephfs backend needs nfs-ganesha (FSAL CEPH reads the subvolume through libcephfs):
+      // for this part the storage guests run ganesha instead of the kernel nfsd, and their
+      // nfsctl config says so (the kernel one is kept beside it and put back afterwards).
+      const F = { id: 'fs-a/x', path: '/nfs/fs-a_x', subvol: 'pv.fs-a.x' };
+      const CONF = '/etc/nfsctl/config.yaml';
+      const MOUNTS = {
+        v3: { dir: '/mnt/fs3', opts: 'vers=3,proto=tcp,hard' },
+        v41: { dir: '/mnt/fs41', opts: 'vers=4.1,proto=tcp,hard' },
+      };
+      const LOGS = (m: keyof typeof MOUNTS) => `/tmp/cephfs-drill-${m}`;
+      const CHECK = '/mnt/fs-check';
+      const nfsctlOn = (g: 'primary' | 'backup', args: string[], t = 900_000) => guest(g, ['nfsctl', ...args], t);
+      const cephfsSection = 'cephfs: { fs: cephfs, group: nfsctl, keyring: /etc/ceph/ceph.client.admin.keyring }';
+      // ganesha config: served by ganesha, CephFS configured, no DRBD (a CephFS pair has no kernel nfsd)
+      const toGanesha = [
+        `[ -e ${CONF}.kernel ] || cp ${CONF} ${CONF}.kernel`,
+        `sed -e 's|server: kernel, |server: ganesha, ganeshaExportsDir: /etc/ganesha/nfsctl, |' -e 's|, drbd: { vg: vgnfs } }|, ${cephfsSection} }|' -e 's|nfs: nfs-kernel|nfs: nfs-ganesha|' ${CONF}.kernel >${CONF}.new && mv ${CONF}.new ${CONF}`,
+        `grep -qF '${cephfsSection}' ${CONF}`,
+        'labsvc stop nfs-kernel && labsvc start nfs-ganesha',
+      ].join(' && ');
+      const toKernel = `labsvc stop nfs-ganesha; if [ -e ${CONF}.kernel ]; then mv ${CONF}.kernel ${CONF}; fi; labsvc start nfs-kernel`;
+      const clientStop = `touch ${LOGS('v3')}/stop ${LOGS('v41')}/stop 2>/dev/null; pkill -f '[d]rill-client.py'; sleep 1; for m in ${MOUNTS.v3.dir} ${MOUNTS.v41.dir} ${CHECK}; do if grep -q " $m " /proc/mounts; then timeout 30 umount $m || umount -f -l $m; fi; done; true`;
+      const clientBack = (m: keyof typeof MOUNTS, since: number) =>
+        clientWritesAgain(LOGS(m), since, `the ${m} client`);
+      let created = false;
+
+      beforeAll(async () => {
+        await guestSh('client', clientStop, 90_000);
+        ok('ceph up', await vm(['ceph-up'], 300_000));
+        for (const g of ['primary', 'backup'] as const) {
+          if ((await guest(g, ['true'], 30_000)).exitCode !== 0) ok(`start ${g}`, await vm(['start', g], 600_000));
+          ok(
+            `ganesha and the cephfs config on ${g}`,
+            await guestSh(
+              g,
+              `${toGanesha} && { iptables -w -F INPUT; rm -f /var/lib/nfsctl/failback.json /var/lib/nfsctl/switchover.json; rm -rf /var/lib/nfsctl/freshness; nfsctl lock break --yes >/dev/null 2>&1; labsvc enable keepalived; labsvc status keepalived >/dev/null || labsvc start keepalived; true; }`,
+              180_000,
+            ),
+          );
+        }
+        expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000), 'VIP on the primary').toBe(
+          true,
+        );
+        ok('config check', await nfsctlOn('primary', ['config', 'check']));
+        if (
+          (await guest('primary', ['ceph', 'fs', 'subvolume', 'info', 'cephfs', F.subvol, '--group_name', 'nfsctl']))
+            .exitCode === 0
+        )
+          await nfsctlOn('primary', ['volume', 'delete', F.id, '--yes', '--force']);
+      }, 900_000);
+
+      it('create: a subvolume with its quota, served by both hosts: written through one host, read through the other; the quota holds for a kernel client', async () => {
+        const c = await nfsctlOn('primary', [
+          'volume',
+          'create',
+          F.id,
+          '--size',
+          '64M',
+          '--backend',
+          'cephfs',
+          '--yes',
+        ]);
+        expect(c.exitCode, show('volume create --backend cephfs', c)).toBe(0);
+        created = true;
+        const info = JSON.parse(
+          ok(
+            'subvolume info',
+            await guest('primary', [
+              'ceph',
+              'fs',
+              'subvolume',
+              'info',
+              'cephfs',
+              F.subvol,
+              '--group_name',
+              'nfsctl',
+              '--format',
+              'json',
+            ]),
+          ),
+        ) as { bytes_quota: number };
+        expect(Number(info.bytes_quota)).toBe(64 * 2 ** 20);
+        // each host's own address, not the VIP: both ganeshas serve the same subvolume
+        const token = `both-${Date.now()}`;
+        ok(
+          'write through the primary, read through the backup',
+          await guestSh(
+            'client',
+            `mkdir -p /mnt/fs-p /mnt/fs-b && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${PRIMARY_IP}:${F.path} /mnt/fs-p && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard 198.51.100.12:${F.path} /mnt/fs-b && echo ${token} >/mnt/fs-p/both && test "$(cat /mnt/fs-b/both)" = ${token}; rc=$?; umount /mnt/fs-p; umount /mnt/fs-b; exit $rc`,
+            180_000,
+          ),
+        );
+        // 80 MiB into a 64 MiB quota: the kernel client's fsync reports it (CephFS enforces quotas lazily)
+        const q = await guestSh(
+          'client',
+          `mkdir -p ${CHECK} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${VIP}:${F.path} ${CHECK} && dd if=/dev/zero of=${CHECK}/big bs=1M count=80 conv=fsync; rc=$?; rm -f ${CHECK}/big ${CHECK}/both; umount ${CHECK}; exit $rc`,
+          300_000,
+        );
+        expect(q.exitCode, show('dd past the quota', q)).not.toBe(0);
+        expect(q.stderr).toMatch(/Disk quota exceeded/);
+      }, 900_000);
+
+      it(
+        'switchover, then failback: nothing is copied or unexported, the VIP moves, the old holder keeps no connection on it; NFSv3 and NFSv4.1 workloads (a writer holding its file open, a reopen writer, a lister) get no error and lose no acknowledged write',
+        { timeout: 1_200_000 },
+        async () => {
+          expect(created, 'the volume was created').toBe(true);
+          for (const m of ['v3', 'v41'] as const)
+            ok(
+              `client ${m} mount and workloads`,
+              await guestSh(
+                'client',
+                `rm -rf ${LOGS(m)} && mkdir -p ${MOUNTS[m].dir} ${LOGS(m)} && timeout 60 mount -t nfs -o ${MOUNTS[m].opts} ${VIP}:${F.path} ${MOUNTS[m].dir} && mkdir -p ${MOUNTS[m].dir}/drill-${m} && cd / && (setsid python3 ${REPO_ROOT}/lab/vm/drill-client.py ${MOUNTS[m].dir}/drill-${m} ${LOGS(m)} </dev/null >${LOGS(m)}/client.out 2>&1 &) && i=0; while [ ! -e ${LOGS(m)}/started ] && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done; test -e ${LOGS(m)}/started || { cat ${LOGS(m)}/client.out; exit 1; }`,
+                180_000,
+              ),
+            );
+          await pause(5000);
+          const markers: Marker[] = [];
+          const figures: Record<string, unknown> = {};
+
+          markers.push({ name: 'switchover', t: await clientNow() });
+          let t0 = Date.now();
+          const so = await nfsctlOn('primary', ['switchover', '--yes']);
+          expect(so.exitCode, show('switchover', so)).toBe(0);
+          figures.switchoverMs = Date.now() - t0;
+          const told = so.stdout + so.stderr;
+          // what the plan said: the volume is shared, not copied; nobody is told to restart pods
+          expect(told).toMatch(/cephfs volumes \(fs-a\/x\) are not copied.*both hosts serve them already/);
+          expect(told).not.toMatch(/must be restarted|rsync-copy volume get/);
+          expect(await vipOn()).toEqual(['backup']);
+          // the primary kept no connection on the VIP it let go (vip-sockets.ts): a client coming
+          // back to it from the same port would stall on such a stale socket until it died
+          expect(
+            ok(
+              'connections on the VIP',
+              await guest('primary', ['ss', '-H', '-t', '-n', 'src', `[::ffff:${VIP}]`]),
+            ).trim(),
+          ).toBe('');
+          for (const m of ['v3', 'v41'] as const) await clientBack(m, await clientNow());
+          await pause(5000);
+
+          markers.push({ name: 'failback', t: await clientNow() });
+          t0 = Date.now();
+          const fb = await nfsctlOn('primary', ['failback', '--yes']);
+          expect(fb.exitCode, show('failback', fb)).toBe(0);
+          figures.failbackMs = Date.now() - t0;
+          expect(await vipOn()).toEqual(['primary']);
+          for (const m of ['v3', 'v41'] as const) await clientBack(m, await clientNow());
+          await pause(5000);
+
+          const end = await clientNow();
+
+          ok(
+            'stop workloads',
+            await guestSh('client', `touch ${LOGS('v3')}/stop ${LOGS('v41')}/stop; sleep 2; true`, 60_000),
+          );
+          // what Ceph has, read through the primary's own ganesha (not the mounts that wrote it)
+          ok(
+            'check mount',
+            await guestSh(
+              'client',
+              `mkdir -p ${CHECK} && timeout 60 mount -t nfs -o vers=3,proto=tcp,hard ${PRIMARY_IP}:${F.path} ${CHECK}`,
+              120_000,
+            ),
+          );
+          for (const m of ['v3', 'v41'] as const) {
+            const ops: OpRecord[] = [];
+            for (const w of ['holder', 'reopen', 'lister'])
+              ops.push(...parseOps(ok(`${m} ${w} log`, await guest('client', ['cat', `${LOGS(m)}/${w}.jsonl`]))));
+            const finalFiles = {
+              holder: seqsIn(
+                ok('holder.log', await guest('client', ['cat', `${CHECK}/drill-${m}/holder.log`])),
+                'holder',
+              ),
+              reopen: seqsIn(
+                ok('reopen.log', await guest('client', ['cat', `${CHECK}/drill-${m}/reopen.log`])),
+                'reopen',
+              ),
+            };
+            const phases = phaseFigures(ops, markers, end, finalFiles);
+            figures[m] = phases;
+            // what CephFS promises: both hosts serve one filesystem with the same Export_Id, so
+            // the same file handles: every workload, even one holding its file open, goes on
+            for (const p of phases) {
+              expect(p.errors, `${m} ${p.phase}/${p.workload}: client errors ${JSON.stringify(p.errnos)}`).toBe(0);
+              if (p.lost !== null) expect(p.lost, `${m} ${p.phase}/${p.workload}: acknowledged writes lost`).toBe(0);
+              expect(p.resumed, `${m} ${p.phase}/${p.workload}: resumed`).toBe(true);
+            }
+          }
+          process.stdout.write(`[vm cephfs move] ${JSON.stringify(figures)}\n`);
+        },
+      );
+
+      afterAll(async () => {
+        await guestSh('client', clientStop, 90_000).catch(() => undefined);
+        if ((await vipOn().catch(() => [])).join() !== 'primary')
+          await nfsctlOn('primary', ['failback', '--yes']).catch(() => undefined);
+        // the subvolume goes with the tier's Ceph cluster; a kept tier gets it removed by the next beforeAll
+        for (const g of ['primary', 'backup'] as const) await guestSh(g, toKernel, 180_000).catch(() => undefined);
       }, 900_000);
     });
   },

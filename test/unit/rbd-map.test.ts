@@ -193,7 +193,12 @@ describe('ha notify with mapped RBD images (kernel nfsd)', () => {
     const plan = (await planNotify(c, 'backup', host('backup', false), parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER')))
       .plan;
     const ids = planSteps(plan).map((s) => s.id);
-    expect(ids.slice(0, 3)).toEqual(['backup:fence', 'backup:map:team-a/blk', 'backup:export:team-a/blk']);
+    expect(ids.slice(0, 4)).toEqual([
+      'backup:vip-connections',
+      'backup:fence',
+      'backup:map:team-a/blk',
+      'backup:export:team-a/blk',
+    ]);
     expect(ids).toContain('backup:vip-release');
   });
 

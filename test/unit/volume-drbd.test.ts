@@ -710,6 +710,8 @@ describe('ha notify with a drbd volume', () => {
       'backup:drbd-secondary:team-a/data',
       // the standby holds NFS traffic to the VIP: a crash that lands the VIP here finds clients waiting
       'backup:vip-hold',
+      // last: the connections it kept on the VIP are reset (vip-sockets.ts)
+      'backup:vip-connections',
     ]);
     await runSteps(down.plan, backup);
     expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
@@ -722,7 +724,11 @@ describe('ha notify with a drbd volume', () => {
     const backup = fakeStorageHost('backup', e.b);
     kernelExportfs(backup, e.v.path, e.v.fsid);
     const down = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'));
-    expect(planSteps(down.plan).map((s) => s.id)).toEqual(['backup:unexport:team-a/data', 'backup:vip-hold']);
+    expect(planSteps(down.plan).map((s) => s.id)).toEqual([
+      'backup:unexport:team-a/data',
+      'backup:vip-hold',
+      'backup:vip-connections',
+    ]);
     await runSteps(down.plan, backup);
     expect(backup.files.get('/etc/exports.d/nfsctl.exports') ?? '').not.toContain(e.v.path);
   });
@@ -748,18 +754,20 @@ describe('ha notify with a drbd volume', () => {
     const up = await planNotify(config, 'primary', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
     // exportfs -ra after the mount: mountd serves the mp line now, and no stale answer is cached
     const steps = planSteps(up.plan);
-    expect(steps.map((s) => s.id).slice(0, 3)).toEqual([
+    expect(steps.map((s) => s.id).slice(0, 4)).toEqual([
+      // first: the connections it kept on the VIP from before the crash are reset (vip-sockets.ts)
+      'primary:vip-connections',
       'primary:drbd-primary:team-a/data',
       'primary:mount:team-a/data',
       'primary:export:team-a/data',
     ]);
-    expect(describeAction(steps[2]!.action)).toBe('exportfs -ra');
+    expect(describeAction(steps[3]!.action)).toBe('exportfs -ra');
     // its root filesystem lost the mount point (restored, reinstalled): made again, not a failed takeover
     const bare = fakeStorageHost('primary', { ...booted, dirs: [] });
     const again = await planNotify(config, 'primary', bare, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
     expect(
       planSteps(again.plan)
-        .slice(0, 4)
+        .slice(1, 5)
         .map((s) => `${s.id} ${describeAction(s.action)}`),
     ).toEqual([
       `primary:drbd-primary:team-a/data drbdadm primary ${RES} (retried for up to 30 s)`,
@@ -791,6 +799,7 @@ describe('ha notify with a drbd volume', () => {
     const r = await planNotify(config, 'backup', backup, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
     expect(r.refused).toEqual([]);
     expect(planSteps(r.plan).map((s) => s.id)).toEqual([
+      'backup:vip-connections',
       'backup:drbd-primary:team-a/data',
       'backup:mount:team-a/data',
       'backup:export:team-a/data',
@@ -806,7 +815,11 @@ describe('ha notify with a drbd volume', () => {
     const s = await planNotify(config, 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
     // the stale volume is not served; the host holds the VIP all the same: its other clients reclaim
     // and the hold goes all the same: the stale volume's clients get errors rather than wait for good
-    expect(planSteps(s.plan).map((x) => x.id)).toEqual(['backup:vip-release', 'backup:sm-notify']);
+    expect(planSteps(s.plan).map((x) => x.id)).toEqual([
+      'backup:vip-connections',
+      'backup:vip-release',
+      'backup:sm-notify',
+    ]);
     expect(s.refused).toEqual([expect.stringMatching(/Inconsistent, not UpToDate/)]);
     expect(s.plan.notes).toEqual([expect.stringMatching(/^NOT served: team-a\/data/)]);
   });

@@ -198,9 +198,9 @@ const SHARED_BOTH: MovePromise = {
   short:
     'CephFS subvolume served by both hosts: a VIP move changes only which host answers; nothing is synced or remounted, nothing acknowledged is lost',
   planned:
-    'both hosts already serve the same subvolume (ganesha FSAL CEPH): clients reconnect to the new VIP holder and find the same files (shown with a libnfs client in the netns lab)',
+    'both hosts already serve the same subvolume (ganesha FSAL CEPH): clients reconnect to the new VIP holder and find the same files',
   openFiles:
-    'meant to survive the move (the same filesystem, the same Export_Id on both hosts); not shown with a kernel client',
+    'open files survive the move (the same filesystem, the same Export_Id on both hosts; shown with kernel NFSv3 and NFSv4.1 clients on the vm tier)',
   crash: 'nothing acknowledged is lost (one copy, in Ceph)',
 };
 

@@ -700,10 +700,12 @@ describe('switchover preflight on fake hosts with the drbd backend (its readHost
     expect(f.drbdHooks).toEqual({ primary: '/usr/local/sbin/nfsctl', backup: '/usr/local/sbin/nfsctl' });
     expect(steps.map((s) => `${s.host} ${s.id}`).filter((l) => /vip-|drbd-/.test(l))).toEqual([
       'backup backup:vip-hold',
+      'backup backup:vip-connections',
       'primary backup:vip-move',
       'primary primary:drbd-leave',
       'backup backup:drbd-serve',
       'backup backup:vip-release',
+      'primary primary:vip-connections',
     ]);
     expect(plan.summary).toContain('open files kept (DRBD, nothing acknowledged lost): team-a/data');
     for (const h of [hosts.primary, hosts.backup]) expect(onlyReads(h)).toBe(true);

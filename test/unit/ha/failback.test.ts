@@ -128,8 +128,11 @@ describe('failback plan', () => {
       'primary:final-sync',
       'primary:verify',
       'primary:exports',
+      // stale connections on the VIP reset before it comes, and on the old holder after it left
+      'primary:vip-connections',
       'primary:keepalived-enable',
       'primary:vip-move',
+      'backup:vip-connections',
       'backup:unfreeze',
     ]);
     const ids = planSteps(plan);
@@ -177,8 +180,10 @@ describe('failback plan', () => {
       'backup:final-sync',
       'backup:verify',
       'backup:exports',
+      'backup:vip-connections',
       'primary:keepalived-disable',
       'backup:vip-move',
+      'primary:vip-connections',
       'primary:unfreeze',
     ]);
   });
@@ -196,10 +201,11 @@ describe('failback plan', () => {
       const f = await handoverPreflight(k(), hosts, o);
       const { plan } = planHandover(k(), hosts, f, o);
       const ids = planSteps(plan).map((s) => s.id);
-      expect(ids.slice(-4), kind).toEqual([
+      expect(ids.slice(-5), kind).toEqual([
         `${to}:vip-move`,
         `${to}:statd-copy`,
         `${to}:sm-notify`,
+        `${from}:vip-connections`,
         `${from}:unfreeze`,
       ]);
       // ganesha (the fixture's): no such step

@@ -15,8 +15,11 @@ import {
   hostJournal,
   planHandover,
   fitList,
+  blockingDrift,
+  sharedNotes,
   type HandoverOptions,
 } from '../../../src/ha/handover.js';
+import type { VolumeView } from '../../../src/volume/state.js';
 import type { HandoverFacts, HandoverInput } from '../../../src/ha/handover-steps.js';
 import { parseRsyncOutput } from '../../../src/core/rsync.js';
 import { renderPlan } from '../../../src/plan/render.js';
@@ -289,5 +292,27 @@ describe('Ctrl-C during the copy', () => {
     expect(j).toMatchObject({ status: 'failed', done: ['primary:keepalived-disable'] });
     // nothing after the copy ran: no freeze on the backup
     expect(hosts.backup.commandLines().some((l) => /RemoveExport/.test(l))).toBe(false);
+  });
+});
+
+describe('shared-storage volumes in a handover plan', () => {
+  const view = (id: string, backend: string, drift: string[] = []) =>
+    ({ id, path: `/nfs/${id.replace('/', '_')}`, backend, drift }) as unknown as VolumeView;
+  it('names them per backend, not copied, with how they move and what their clients see', () => {
+    const notes = sharedNotes(
+      [view('a/b', 'lvm'), view('f/s', 'cephfs'), view('d/r', 'rbd'), view('d/d', 'drbd')],
+      new Set(['d/d']),
+    );
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(
+      /^cephfs volumes \(f\/s\) are not copied, one CephFS subvolume each is shared: both hosts serve them already/,
+    );
+    expect(notes[1]).toMatch(/^rbd volumes \(d\/r\) are not copied.*keepalived notify hook.*open files survive/);
+  });
+  it('a volume both hosts serve (CephFS) with drift blocks the move, as a mirrored one does; one that follows the VIP does not', () => {
+    const drift = ['backup: not exported'];
+    expect(blockingDrift([view('f/s', 'cephfs', drift), view('a/b', 'lvm', drift), view('d/r', 'rbd', drift)])).toEqual(
+      ['f/s: backup: not exported', 'a/b: backup: not exported'],
+    );
   });
 });

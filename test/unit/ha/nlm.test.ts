@@ -114,15 +114,16 @@ describe('ha notify MASTER: sm-notify with what the new holder has', () => {
   it('MASTER plans it last; BACKUP, another instance and ganesha do not', async () => {
     const h = new FakeHost('backup');
     const m = await planNotify(kernel(), 'backup', h, parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'));
-    expect(planSteps(m.plan).map((s) => s.id)).toEqual(['backup:sm-notify']);
-    expect(planSteps(m.plan)[0]!.title).toContain('sm-notify -f -v 198.51.100.100');
-    for (const [cfg, a] of [
-      [kernel(), parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP')],
-      [kernel(), parseNotifyArgs('INSTANCE', 'VI_OTHER', 'MASTER')],
-      [kernel(), parseNotifyArgs('GROUP', 'VI_NFS', 'MASTER')],
-      [ganesha(), parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER')],
+    expect(planSteps(m.plan).map((s) => s.id)).toEqual(['backup:vip-connections', 'backup:sm-notify']);
+    expect(planSteps(m.plan)[1]!.title).toContain('sm-notify -f -v 198.51.100.100');
+    // BACKUP and ganesha: the connection reset only; another instance or a group: nothing at all
+    for (const [cfg, a, want] of [
+      [kernel(), parseNotifyArgs('INSTANCE', 'VI_NFS', 'BACKUP'), ['backup:vip-connections']],
+      [kernel(), parseNotifyArgs('INSTANCE', 'VI_OTHER', 'MASTER'), []],
+      [kernel(), parseNotifyArgs('GROUP', 'VI_NFS', 'MASTER'), []],
+      [ganesha(), parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'), ['backup:vip-connections']],
     ] as const)
-      expect(planSteps((await planNotify(cfg, 'backup', h, a)).plan)).toEqual([]);
+      expect(planSteps((await planNotify(cfg, 'backup', h, a)).plan).map((s) => s.id)).toEqual(want);
   });
   it('the command on the backup (the primary crashed): runs sm-notify there and records it', async () => {
     const root = tempDir('nfsctl-nlm-');

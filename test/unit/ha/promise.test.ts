@@ -68,6 +68,11 @@ describe('clients to restart after a move', () => {
     ).toMatch(/198\.51\.100\.9.*rmtab named no volume/);
     expect(restartAdvice([], { mountedBy: new Map(), connected: [] })).toEqual([]);
   });
+  it('no rsync-copy volume in the move: connected clients are not told to restart anything', () => {
+    const connected = { mountedBy: new Map(), connected: ['198.51.100.21'] };
+    expect(restartAdvice([{ id: 'f/s', path: '/nfs/f_s', backend: 'cephfs' }], connected)).toEqual([]);
+    expect(restartAdvice([], connected)).toEqual([]);
+  });
 });
 
 describe('per-volume RPO records', () => {

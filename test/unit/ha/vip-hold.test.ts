@@ -132,8 +132,13 @@ describe('ha notify --planned', () => {
     const config = parseConfig(testConfigYaml('/tmp/nfsctl-unit-hold').replace('server: ganesha', 'server: kernel'));
     const h = new FakeHost('backup');
     const a = parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER');
-    expect(planSteps((await planNotify(config, 'backup', h, a)).plan).map((s) => s.id)).toEqual(['backup:sm-notify']);
-    expect(planSteps((await planNotify(config, 'backup', h, a, { lockRecovery: false })).plan)).toEqual([]);
+    expect(planSteps((await planNotify(config, 'backup', h, a)).plan).map((s) => s.id)).toEqual([
+      'backup:vip-connections',
+      'backup:sm-notify',
+    ]);
+    expect(
+      planSteps((await planNotify(config, 'backup', h, a, { lockRecovery: false })).plan).map((s) => s.id),
+    ).toEqual(['backup:vip-connections']);
   });
   it('the command: no freshness record on either host, nothing run, the record says planned', async () => {
     const root = tempDir('nfsctl-hold-');
