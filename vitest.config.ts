@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          setupFiles: ['test/support/cleanup.ts'],
           testTimeout: 30_000,
         },
       },

@@ -136,11 +136,14 @@ export async function planNotify(
   const gained = a.state === 'MASTER';
   const exporter = exporterOf(config);
   for (const b of following) {
-    const views = all.filter((v) => v.backend === b.name);
+    // a volume retired on purpose (data kept, not served) is not brought up on the new holder;
+    // one unexported on purpose is, but not exported (volume export serves it again). Letting
+    // go takes everything down that is up here.
+    const views = all.filter((v) => v.backend === b.name && !(gained && v.intent === 'retired'));
     const serve = (fv: FollowingVolume): Step | null => {
       const v = views.find((x) => x.id === fv.id)!;
       if (gained) {
-        if (served.has(v.path)) return null;
+        if (served.has(v.path) || v.intent !== null) return null;
         if (!v.hosts[role].configured) {
           // a holder-only volume (DRBD, a mapped RBD image) is in the exports of the host that
           // served it last only: the new holder adds it to its own (what `volume create` wrote

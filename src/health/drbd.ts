@@ -6,7 +6,6 @@ import type { Config, PairRole } from '../config/schema.js';
 import { peerOf } from '../core/roles.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from './check.js';
-import { holding, HOLD_COMMENT } from '../ha/vip-hold.js';
 import { emptyInventory, type HostInventory } from '../volume/inventory.js';
 import { configuredBackends } from '../volume/backend/registry.js';
 import { mergeVolumes } from '../volume/state.js';
@@ -121,60 +120,5 @@ export async function drbdChecks(
     for (const r of ROLES) if (inv[r].reachable) evidence[r] = await readSplitBrainEvidence(pair[r]);
   }
   const holder = holders && holders.length === 1 ? holders[0]! : null;
-  const held = await Promise.all(
-    ROLES.map(async (r) => (inv[r].reachable ? holding(pair[r], config.vip).catch(() => null) : null)),
-  );
-  return [
-    ...drbdFindings(config, dvs, holder, evidence),
-    ...holdFindings(config, holder, { primary: held[0]!, backup: held[1]! }),
-  ];
-}
-
-/**
- * The VIP hold (vip-hold.ts), pure: on the VIP holder it keeps every client waiting (critical:
- * a switchover or notify run that died before releasing it); the standby holds by design (ok),
- * and a standby that does not is told how (warn: a crash that lands the VIP there exposes
- * clients to ESTALE until the notify hook has served the DRBD volumes).
- */
-export function holdFindings(
-  config: Config,
-  holder: PairRole | null,
-  held: Record<PairRole, boolean | null>,
-): Finding[] {
-  const out: Finding[] = [];
-  for (const r of ROLES) {
-    const h = held[r];
-    const base = { id: 'vip-hold', host: r };
-    if (r === holder) {
-      out.push(
-        h
-          ? {
-              ...base,
-              status: 'critical',
-              title: 'the VIP holder answers NFS clients (no nfsctl hold)',
-              evidence: `NFS traffic to the VIP is dropped here (iptables rules with comment ${HOLD_COMMENT}): every client waits`,
-              fix: `finish what was interrupted (nfsctl switchover --resume / nfsctl failback --resume), or run the notify hook: nfsctl ha notify INSTANCE ${config.keepalived.instance} MASTER (on ${r})`,
-            }
-          : {
-              ...base,
-              status: h === null ? 'warn' : 'ok',
-              title: 'the VIP holder answers NFS clients (no nfsctl hold)',
-              evidence: h === null ? 'iptables could not be read here' : 'no hold rule',
-            },
-      );
-    } else if (holder !== null) {
-      out.push({
-        ...base,
-        status: h ? 'ok' : 'warn',
-        title: 'the standby holds NFS traffic to the VIP until it serves',
-        evidence: h
-          ? `rules with comment ${HOLD_COMMENT} in place`
-          : h === null
-            ? 'iptables could not be read here'
-            : 'no hold: on a crash, clients that reach this host before the notify hook served the DRBD volumes are told their handles are stale',
-        ...(h ? {} : { fix: `nfsctl ha notify INSTANCE ${config.keepalived.instance} BACKUP (on ${r})` }),
-      });
-    }
-  }
-  return out;
+  return drbdFindings(config, dvs, holder, evidence);
 }

@@ -32,6 +32,7 @@ interface HealthEnv {
 import { readForeign, type ForeignReads } from '../volume/unmanaged.js';
 import { unmanagedFindings } from './unmanaged.js';
 import { drbdChecks } from './drbd.js';
+import { holdChecks } from './vip-hold.js';
 
 const NFS_PORTS: [number, string][] = [
   [111, 'rpcbind'],
@@ -168,6 +169,9 @@ export async function runHealthChecks(
   findings.push(
     ...(await bounded('drbd-volumes', null, 'DRBD volumes replicate and are served', t * 2, () =>
       drbdChecks(config, pair, inventories, holders),
+    )),
+    ...(await bounded('vip-hold', null, 'the standby holds NFS traffic to the VIP', t, () =>
+      holdChecks(config, pair, inventories, holders),
     )),
   );
   const views = usageViews(config, inventories, cluster);

@@ -62,15 +62,32 @@ export class AuditLog {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    return lines.slice(-n).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as AuditRecord];
-      } catch {
-        return []; // a line cut short by a crash is skipped, not fatal
-      }
-    });
+    return auditRecords(text).slice(-n);
   }
+}
+
+const RECORD_START = '{"time":';
+
+/**
+ * The records of an audit log's text. A crash can leave a record cut short, and a run of NUL
+ * bytes where the filesystem had allocated blocks the data never reached (seen after a guest's
+ * qemu was killed); the next record, written after the reboot, then follows on the same line.
+ * NUL runs end a line like a newline; a line that does not parse is read again from each later
+ * record start, so the record after a torn one is kept; what is left is skipped, not fatal.
+ */
+export function auditRecords(text: string): AuditRecord[] {
+  return text.split(/[\n\0]+/).flatMap((line) => {
+    for (let from = 0; from >= 0; from = line.indexOf(RECORD_START, from + 1)) {
+      try {
+        const r: unknown = JSON.parse(line.slice(from));
+        if (r !== null && typeof r === 'object' && typeof (r as AuditRecord).time === 'string')
+          return [r as AuditRecord];
+      } catch {
+        // torn: try from the next record start
+      }
+    }
+    return [];
+  });
 }
 
 /** Wraps a host so that every command and file write it performs is audited. */

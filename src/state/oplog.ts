@@ -4,7 +4,7 @@
 // records (the commands behind each operation) stay available.
 import type { Config, PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
-import type { AuditRecord } from './audit.js';
+import { auditRecords, type AuditRecord } from './audit.js';
 
 /** An audit record and the host whose audit log it was read from. */
 export type LoggedRecord = AuditRecord & { loggedOn: PairRole };
@@ -36,17 +36,9 @@ export interface Operation {
   records: LoggedRecord[];
 }
 
-/** Parse one host's audit log text: a line cut short (a crash, or the start of a window) is skipped. */
+/** Parse one host's audit log text: what a crash cut short or left as NULs is skipped (auditRecords). */
 export function parseAuditText(text: string, loggedOn: PairRole): LoggedRecord[] {
-  return text.split('\n').flatMap((l) => {
-    if (l.trim() === '') return [];
-    try {
-      const r = JSON.parse(l) as AuditRecord;
-      return r && typeof r === 'object' && typeof r.time === 'string' ? [{ ...r, loggedOn }] : [];
-    } catch {
-      return [];
-    }
-  });
+  return auditRecords(text).map((r) => ({ ...r, loggedOn }));
 }
 
 /** Read the audit log (config state.auditLog) of each host; a host that cannot be read is reported, not fatal. */

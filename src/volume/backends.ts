@@ -116,7 +116,7 @@ export function deleteSteps(
       undo: { title: 'restore /etc/fstab', action: { kind: 'write', path: '/etc/fstab', content: before } },
     });
   }
-  if (keepData) return steps;
+  if (keepData) return [...steps, ...(backendNamed(backend).releaseSteps?.(config, role, v) ?? [])];
   return [...steps, ...backendNamed(backend).removeSteps(config, role, inv, v, { removeShared: opts.removeShared })];
 }
 

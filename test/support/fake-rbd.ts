@@ -2,7 +2,7 @@
 // `rbd image-meta get` answers its nfsctl.meta, every other rbd call exits 0.
 import type { FakeHost } from '../../src/host/fake.js';
 
-export function rbdMeta(namespace: string, name: string): string {
+export function rbdMeta(namespace: string, name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     v: 1,
     namespace,
@@ -12,12 +12,18 @@ export function rbdMeta(namespace: string, name: string): string {
     createdBy: 'a',
     backend: 'rbd',
     size: 2 ** 30,
+    ...extra,
   });
 }
 
-/** Answer `rbd` on `host` as a pool holding nfsctl's image for namespace/name. */
-export function withRbdImage<T extends FakeHost>(host: T, namespace: string, name: string): T {
-  const meta = rbdMeta(namespace, name);
+/** Answer `rbd` on `host` as a pool holding nfsctl's image for namespace/name (`extra`: more of its nfsctl.meta, e.g. an intent). */
+export function withRbdImage<T extends FakeHost>(
+  host: T,
+  namespace: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): T {
+  const meta = rbdMeta(namespace, name, extra);
   return host.on(['rbd'], (argv) =>
     argv.includes('ls')
       ? { stdout: JSON.stringify([{ image: `pv.${namespace}.${name}`, id: 'x', size: 2 ** 30, format: 2 }]) }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLog, AuditedHost, operatorName } from '../../src/state/audit.js';
+import { AuditLog, AuditedHost, auditRecords, operatorName } from '../../src/state/audit.js';
+import { parseAuditText } from '../../src/state/oplog.js';
 import { LocalHost } from '../../src/host/local.js';
 import { tempDir } from '../support/config.js';
 
@@ -46,6 +47,29 @@ describe('audit log', () => {
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'a.jsonl'), '{"time":"t1","operator":"a","invocation":[]}\n{"time":"t2","oper');
     expect(await new AuditLog(join(d, 'a.jsonl')).tail(10)).toEqual([{ time: 't1', operator: 'a', invocation: [] }]);
+  });
+
+  it("after a crash: a NUL run and a torn record are skipped, the records around them are kept (nfsctl log's reader too)", () => {
+    const rec = (t: string) => JSON.stringify({ time: t, operator: 'a', invocation: [] });
+    const text = [
+      rec('t1'),
+      // the guest's qemu killed: blocks allocated, data never written; after the reboot the
+      // next record follows the NULs on the same line
+      `${'\0'.repeat(300)}${rec('t2')}`,
+      // a record cut short, the next one appended right behind it
+      `{"time":"t3","oper${rec('t4')}`,
+      '\0\0\0',
+      rec('t5'),
+      '{"not":"a record"}',
+      '',
+    ].join('\n');
+    expect(auditRecords(text).map((r) => r.time)).toEqual(['t1', 't2', 't4', 't5']);
+    expect(parseAuditText(text, 'backup').map((r) => `${r.time}@${r.loggedOn}`)).toEqual([
+      't1@backup',
+      't2@backup',
+      't4@backup',
+      't5@backup',
+    ]);
   });
 
   it('names the sudo caller as the operator', () => {

@@ -14,6 +14,7 @@ import {
   mapOptionArgs,
   mapOptionProblem,
   peerWatchers,
+  watcherInstance,
   unmapArgv,
 } from '../../src/volume/backend/rbd-map.js';
 import { identify } from '../../src/volume/identity.js';
@@ -161,6 +162,27 @@ describe('fencing the old holder: its watcher instances, not its address', () =>
     await expect(peerWatchers(c, lost, 'nfs-b', ['pv.a.b'])).rejects.toThrow(/cannot resolve/);
   });
 
+  it("a watcher of the peer's that is not one instance (ip:port/nonce) stops the step: no fence by it, no map beside it", async () => {
+    expect(watcherInstance('198.51.100.12:0/3712213893', 'p')).toBe('198.51.100.12:0/3712213893');
+    expect(watcherInstance('[2001:db8::12]:6800/77', 'p')).toBe('[2001:db8::12]:6800/77');
+    for (const bad of [
+      '198.51.100.12:0/0', // the whole address: every Ceph call from the peer refused for an hour
+      '198.51.100.12',
+      '198.51.100.12:0',
+      '198.51.100.12/24',
+      '198.51.100.12:0/1 --yes-i-really-mean-it',
+      '198.51.100.12:0/1\n',
+      '-198.51.100.12:0/1',
+      '198.51.100.12:0/12345678901',
+      '',
+    ])
+      expect(() => watcherInstance(bad, 'backup'), JSON.stringify(bad)).toThrow(/not one client instance/);
+    const c = rbdConfig('{ pool: rbd }');
+    const h = new FakeHost('primary');
+    h.on(['rbd'], { stdout: JSON.stringify({ watchers: [{ address: '198.51.100.12:0/0', client: 1, cookie: 1 }] }) });
+    await expect(peerWatchers(c, h, '198.51.100.12', ['pv.a.b'])).rejects.toThrow(/not fencing by it/);
+  });
+
   it('a failing rbd status stops the step (no map after a fence that could not look)', async () => {
     const c = rbdConfig('{ pool: rbd }');
     const h = new FakeHost('primary');
@@ -202,6 +224,26 @@ describe('ha notify with mapped RBD images (kernel nfsd)', () => {
     expect(ids).toContain('backup:vip-release');
   });
 
+  it('MASTER: a volume retired on purpose is not mapped or served; one unexported on purpose is mapped and mounted, not exported', async () => {
+    const c = kernel();
+    const ids = async (state: string) =>
+      planSteps(
+        (
+          await planNotify(
+            c,
+            'backup',
+            withRbdImage(new FakeHost('backup'), 'team-a', 'blk', { state }),
+            parseNotifyArgs('INSTANCE', 'VI_NFS', 'MASTER'),
+          )
+        ).plan,
+      ).map((s) => s.id);
+    const retired = await ids('retired');
+    expect(retired.filter((id) => id.includes('team-a/blk'))).toEqual([]);
+    const unexported = await ids('unexported');
+    expect(unexported).toContain('backup:map:team-a/blk');
+    expect(unexported).not.toContain('backup:export:team-a/blk');
+  });
+
   it('BACKUP: the line goes (no bare mount point exported by a later exportfs -ra), unmount, unmap, hold', async () => {
     const c = kernel();
     const plan = (
@@ -239,7 +281,7 @@ describe('ha notify with mapped RBD images (kernel nfsd)', () => {
 });
 
 describe('volume delete of a mapped RBD image', () => {
-  it('unmaps on both hosts, and the host that removes the image goes last (rbd rm refuses an image still mapped)', async () => {
+  it('unmaps on both hosts, and the host that removes the image goes last (rbd rm refuses an image still mapped); retired, it is unmapped and kept', async () => {
     const { pairInventory, clusterInventories } = await import('../../src/volume/inventory.js');
     const { mergeVolumes } = await import('../../src/volume/state.js');
     const { planDelete } = await import('../../src/volume/plans.js');
@@ -262,6 +304,13 @@ describe('volume delete of a mapped RBD image', () => {
     const inv = await pairInventory(c, hosts);
     const cluster = await clusterInventories(c, [hosts.primary]);
     const st = { inv, cluster, vipHolder: 'backup' as const, views: mergeVolumes(c, inv, cluster) };
+    // retired (--keep-data): unmounted and unmapped on both hosts, the image kept
+    const retire = planSteps(planDelete(c, st, { ref: volumeRef('team-a', 'blk'), keepData: true }).plan).map(
+      (s) => s.id,
+    );
+    expect(retire).toEqual(expect.arrayContaining(['backup:umount', 'backup:unmap', 'primary:unmap']));
+    expect(retire.indexOf('backup:umount')).toBeLessThan(retire.indexOf('backup:unmap'));
+    expect(retire).not.toContain('primary:rbd-rm');
     const { plan } = planDelete(c, st, { ref: volumeRef('team-a', 'blk'), keepData: false });
     const ids = planSteps(plan).map((s) => s.id);
     expect(ids).toEqual(expect.arrayContaining(['backup:umount', 'backup:unmap', 'primary:unmap', 'primary:rbd-rm']));

@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { UNMOUNT_RETRY_S, unmountArgv, unmountStep } from '../../src/volume/unmount.js';
 import { parseConfig } from '../../src/config/load.js';
-import { tempDir, testConfigYaml } from '../support/config.js';
+import { removeAfterFile, tempDir, testConfigYaml } from '../support/config.js';
 
 function fakeBin(umountBody: string): { bin: string; dir: string } {
-  const dir = mkdtempSync('/var/tmp/nfsctl-umount-');
+  const dir = removeAfterFile(mkdtempSync('/var/tmp/nfsctl-umount-'));
   const bin = join(dir, 'bin');
   spawnSync('mkdir', [bin]);
   writeFileSync(join(bin, 'umount'), `#!/bin/sh\n${umountBody}\n`);

@@ -22,7 +22,7 @@ import { createBackendFor } from '../../src/volume/backends.js';
 import { Context } from '../../src/cli/context.js';
 import { runCreate } from '../../src/commands/volume/create.run.js';
 import { captureOutput } from '../support/capture.js';
-import { tempDir, testConfigYaml } from '../support/config.js';
+import { removeAfterFile, tempDir, testConfigYaml } from '../support/config.js';
 import { fakeStorageHost, type FakeStorage } from '../support/fake-pair.js';
 import type { Config } from '../../src/config/schema.js';
 import type { FakeHost } from '../../src/host/fake.js';
@@ -372,7 +372,7 @@ describe('drbd delete plan', () => {
     const { execFileSync } = await import('node:child_process');
     const { mkdtempSync, writeFileSync, existsSync } = await import('node:fs');
     const { removeMarkedFileArgv } = await import('../../src/volume/delete-guard.js');
-    const d = mkdtempSync('/tmp/nfsctl-drbd-guard-');
+    const d = removeAfterFile(mkdtempSync('/tmp/nfsctl-drbd-guard-'));
     const mark = '# nfsctl: managed resource for team-a/data; do not edit';
     writeFileSync(`${d}/a.res`, 'resource a {}\n');
     writeFileSync(`${d}/b.res`, `${mark}\nresource b {}\n`);
@@ -470,7 +470,7 @@ describe('drbd followVip (keepalived notify)', () => {
     const f = await follow(config, { procB: syncing }, 'backup', true);
     const a = f.steps[0]!.action;
     if (a.kind !== 'run') throw new Error('a run step');
-    const dir = mkdtempSync('/var/tmp/nfsctl-resync-');
+    const dir = removeAfterFile(mkdtempSync('/var/tmp/nfsctl-resync-'));
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     // drbdadm dstate: the lines of $dir/ds one call at a time (the last one repeats); cstate: $dir/cs

@@ -228,6 +228,11 @@ export interface VolumeBackend<Name extends string = string, Section extends Zod
   recordSizeSteps(config: Config, state: BackendPairState, view: BackendVolume, size: number, holder: PairRole): Step[];
   /** Steps that destroy `v`'s storage on one host that owns it (after unmount and fstab). */
   removeSteps(config: Config, role: PairRole, inv: HostInventory, v: VolumeIdentity, opts: RemoveOptions): Step[];
+  /**
+   * Steps that let go of `v` on one host when it is retired (data kept, after unmount and
+   * fstab), for what a retired volume must not hold (an RBD mapping); none when absent.
+   */
+  releaseSteps?(config: Config, role: PairRole, v: VolumeIdentity): Step[];
   /** Every metadata record of `view` that can be rewritten (intent marks), one per copy. */
   metaWrites(config: Config, state: BackendPairState, view: BackendVolume): MetaWrite[];
 

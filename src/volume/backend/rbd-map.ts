@@ -19,7 +19,7 @@ import type { Step } from '../../plan/plan.js';
 import { runChecked, type Host } from '../../host/host.js';
 import { addressHost, parseRbdStatus } from '../../core/ceph-json.js';
 import { canonicalAddress, ipFamily } from '../../core/config-values.js';
-import { UsageError } from '../../core/errors.js';
+import { NfsctlError, UsageError } from '../../core/errors.js';
 import { rbdArgs } from '../inventory.js';
 import type { VolumeIdentity } from '../identity.js';
 
@@ -138,6 +138,25 @@ async function peerIps(host: Host, address: string): Promise<Set<string>> {
 }
 
 /** The entity addresses (as `ceph osd blocklist add` takes them) of the peer's watchers of these images. */
+const V4 = String.raw`(?:\d{1,3}\.){3}\d{1,3}`;
+const V6 = String.raw`\[[0-9A-Fa-f:.]+\]`;
+const INSTANCE_RE = new RegExp(`^(?:${V4}|${V6}):\\d{1,5}/\\d{1,10}$`);
+
+/**
+ * A watcher address as it goes into `ceph osd blocklist add`: one client instance, `ip:port/nonce`
+ * (the `v1:`/`v2:` prefix already gone). Anything else (no nonce, a `:0/0` that would fence the
+ * whole address, spaces, a leading dash ceph's parser would read as an option) is refused: the
+ * peer's mapping could then not be fenced, and mapping the image beside it would mount one XFS
+ * twice.
+ */
+export function watcherInstance(addr: string, peer: string): string {
+  if (!INSTANCE_RE.test(addr) || /:0\/0$/.test(addr))
+    throw new NfsctlError(
+      `rbd status names a watcher of ${peer} as ${JSON.stringify(addr)}, not one client instance (ip:port/nonce): not fencing by it, and so not mapping the image here`,
+    );
+  return addr;
+}
+
 export async function peerWatchers(
   config: Config,
   host: Host,
@@ -156,7 +175,8 @@ export async function peerWatchers(
       `${config.backends.rbd!.pool}/${image}`,
     ]);
     for (const w of parseRbdStatus(r.stdout).watchers)
-      if (isPeer(addressHost(w.address), ips)) out.add(w.address.replace(/^(v1|v2|any):/, ''));
+      if (isPeer(addressHost(w.address), ips))
+        out.add(watcherInstance(w.address.replace(/^(v1|v2|any):/, ''), peerAddress));
   }
   return [...out].sort();
 }

@@ -298,19 +298,23 @@ export const rbdBackend: VolumeBackend<'rbd', typeof section> = {
       undo: null,
     },
   ],
-  removeSteps(config, role, inv, v, opts) {
-    const steps: Step[] = [];
-    // unmapped on every host before the image goes (a mapping is a watcher: rbd rm refuses it);
-    // planDelete puts the host that removes the image last
-    if (config.backends.rbd?.map)
-      steps.push({
+  // unmapped on every host, before the image goes (a mapping is a watcher: rbd rm refuses it;
+  // planDelete puts the host that removes the image last) or when it is retired
+  releaseSteps(config, role, v) {
+    if (!config.backends.rbd?.map) return [];
+    return [
+      {
         id: `${role}:unmap`,
         host: role,
         title: `unmap ${spec(config, v)} here (if mapped)`,
         action: { kind: 'run', argv: unmapArgv(config, v.image), okExitCodes: [0, 22] },
         undo: null,
         noUndoReason: 'the image is mapped again where the VIP is by the next notify MASTER',
-      });
+      },
+    ];
+  },
+  removeSteps(config, role, inv, v, opts) {
+    const steps: Step[] = [...rbdBackend.releaseSteps!(config, role, v)];
     if (inv.dirs.has(v.path)) steps.push(rmdirStep(config, role, v));
     if (opts.removeShared) {
       const s = spec(config, v);

@@ -10,13 +10,15 @@ import { FakeHost } from '../../../src/host/fake.js';
 import { hold, holding, holdRules, release, HOLD_COMMENT } from '../../../src/ha/vip-hold.js';
 import { hookArgv, hookProgram } from '../../../src/ha/drbd-move.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { tempDir, testConfigYaml } from '../../support/config.js';
+import { removeAfterFile, tempDir, testConfigYaml } from '../../support/config.js';
 import { captureOutput } from '../../support/capture.js';
 import { Context } from '../../../src/cli/context.js';
 import { runNotify } from '../../../src/commands/ha/ha.run.js';
 import { notifyRecordPath, parseNotifyArgs, planNotify } from '../../../src/ha/notify.js';
 import { planSteps } from '../../../src/plan/plan.js';
-import { holdFindings } from '../../../src/health/drbd.js';
+import { holdChecks, holdFindings } from '../../../src/health/vip-hold.js';
+import type { PairRole } from '../../../src/config/schema.js';
+import type { HostInventory } from '../../../src/volume/inventory.js';
 
 /** A host whose iptables keeps a rule list (-C 1 when absent, as iptables answers). */
 function firewall(name = 'backup') {
@@ -186,6 +188,33 @@ describe('health: the hold where it belongs', () => {
   });
 });
 
+describe('health: which pairs have their hold checked', () => {
+  const hosts = () => ({ primary: new FakeHost('primary'), backup: new FakeHost('backup') });
+  const inv = new Map([
+    ['primary', { reachable: true }],
+    ['backup', { reachable: true }],
+  ]) as unknown as Map<PairRole, HostInventory>;
+  it('mapped RBD images (holder-only, like DRBD): the standby without a hold is named', async () => {
+    const config = parseConfig(
+      testConfigYaml('/tmp/nfsctl-unit-hold').replace(
+        'default: lvm\n  lvm: { vg: vgnfs }',
+        'default: rbd\n  rbd: { pool: rbd }',
+      ),
+    );
+    const h = hosts();
+    // iptables there, no hold rule on either host
+    for (const x of [h.primary, h.backup]) x.on(['iptables'], { exitCode: 1 });
+    const fs = await holdChecks(config, h, inv, ['primary']);
+    expect(fs.map((f) => `${f.id} ${f.host} ${f.status}`)).toEqual(['vip-hold primary ok', 'vip-hold backup warn']);
+    expect(fs[1]!.evidence).toMatch(/DRBD, mapped RBD/);
+  });
+  it('only rsync copies: nothing follows the VIP, nothing is read', async () => {
+    const h = hosts();
+    expect(await holdChecks(parseConfig(testConfigYaml('/tmp/nfsctl-unit-hold')), h, inv, ['primary'])).toEqual([]);
+    expect([...h.primary.calls, ...h.backup.calls]).toEqual([]);
+  });
+});
+
 describe("ha install's notify wrapper", () => {
   it('runs nfsctl in a session of its own with the arguments, waiting for it; read back as ours, with its program', () => {
     const text = notifyWrapperScript('/usr/local/sbin/nfsctl');
@@ -200,7 +229,7 @@ describe("ha install's notify wrapper", () => {
     ).toBeNull();
   });
   it("run by sh with a fake nfsctl: SIGTERM to the wrapper leaves nfsctl running to its end; its exit code is the wrapper's", async () => {
-    const dir = mkdtempSync('/var/tmp/nfsctl-wrapper-');
+    const dir = removeAfterFile(mkdtempSync('/var/tmp/nfsctl-wrapper-'));
     const fake = join(dir, 'nfsctl');
     // the fake nfsctl records its arguments, runs for a while, and ends with exit 3
     writeFileSync(fake, `#!/bin/sh\necho "$@" > ${dir}/args\nsleep 2\necho done > ${dir}/done\nexit 3\n`);
