@@ -10,11 +10,7 @@ import { serviceArgv } from './services.js';
 import { vipState } from './vip.js';
 import { parseServed, servedArgv } from '../volume/inventory.js';
 import { exporterOf } from '../volume/nfs-server/registry.js';
-import { mirrored, type VolumeView } from '../volume/state.js';
-import { backendNamed } from '../volume/backend/registry.js';
-import { servedByBoth } from '../volume/backend/contract.js';
-
-const bothServe = (v: VolumeView) => servedByBoth(backendNamed(v.backend));
+import { bothHostsServe, mirrored, type VolumeView } from '../volume/state.js';
 
 async function servedPaths(config: Config, host: Host): Promise<string[]> {
   return parseServed(config, (await runChecked(host, servedArgv(config))).stdout).map((e) => e.path);
@@ -122,7 +118,7 @@ export async function ensureExports(config: Config, host: Host, views: VolumeVie
   // the kernel re-reads its whole exports file at once; ganesha adds each missing export
   const servedBefore = new Set(await servedPaths(config, host));
   const missingBefore = views
-    .filter((x) => bothServe(x) && x.hosts[role]?.configured && !servedBefore.has(x.path))
+    .filter((x) => bothHostsServe(x.backend) && x.hosts[role]?.configured && !servedBefore.has(x.path))
     .map((v) => v.identity);
   // nothing missing, nothing run: the kernel's `exportfs -ra` would also re-read lines that
   // are not the mirrored volumes' (a DRBD line this host kept from before a crash) and fail on them
@@ -130,7 +126,7 @@ export async function ensureExports(config: Config, host: Host, views: VolumeVie
     for (const argv of exporterOf(config).serveArgvs(config, missingBefore)) await runChecked(host, argv);
   const served = new Set(await servedPaths(config, host));
   const missing = views
-    .filter((x) => bothServe(x) && x.hosts[role]?.configured && !served.has(x.path))
+    .filter((x) => bothHostsServe(x.backend) && x.hosts[role]?.configured && !served.has(x.path))
     .map((v) => v.path);
   if (missing.length > 0) throw new NfsctlError(`${host.name}: not serving ${missing.join(', ')}`);
   return [...served];

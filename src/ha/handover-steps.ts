@@ -20,7 +20,7 @@ import type { DrbdVolume } from './drbd-pair.js';
 import { writeSyncRecord } from './sync-state.js';
 import { noteReceived } from './freshness.js';
 import { ensureExports, freezeExports, freezeKernelNfs, unfreezeKernelNfs } from './freeze.js';
-import { resetDescribe, resetReport, resetVipConnections } from './vip-sockets.js';
+import { resetConnectionsStep } from './vip-sockets.js';
 import {
   checkUnitCaps,
   previewUnits,
@@ -339,29 +339,14 @@ export function exportsStep(x: HandoverInput): Step {
  * Best effort: a reset that cannot be done is a warning, not a reason to stop the move.
  */
 export function vipConnectionsStep(x: HandoverInput, role: PairRole, when: 'before' | 'after'): Step {
-  const { config, run } = x;
-  return {
-    id: `${role}:vip-connections`,
-    host: role,
-    title:
-      when === 'before'
-        ? `reset the connections ${role} kept on the VIP from an earlier time (a client reconnecting from the same port would stall on them)`
-        : `reset the connections ${role} still has on the VIP it released (so they cannot catch clients when the VIP comes back)`,
-    action: {
-      kind: 'fn',
-      describe: resetDescribe(config.vip),
-      fn: async (h) => {
-        try {
-          const r = await resetVipConnections(config, h);
-          if (r.left > 0) run.warnings.push(resetReport(role, r)!);
-        } catch (err) {
-          run.warnings.push(`${role}: could not reset its connections on the VIP: ${(err as Error).message}`);
-        }
-      },
-    },
-    undo: null,
-    noUndoReason: 'a reset connection is not restored: its client reconnects',
-  };
+  return resetConnectionsStep(
+    x.config,
+    role,
+    when === 'before'
+      ? `reset the connections ${role} kept on the VIP from an earlier time (a client reconnecting from the same port would stall on them)`
+      : `reset the connections ${role} still has on the VIP it released (so they cannot catch clients when the VIP comes back)`,
+    (line, problem) => void (problem && x.run.warnings.push(line)),
+  );
 }
 
 /** 5. `from` is the standby now: it serves its copy again; the rsync daemon we started stops. */

@@ -31,7 +31,7 @@ import { serviceArgv, serviceCommand } from './services.js';
 import { quoteArg } from '../host/quote.js';
 import { vipState } from './vip.js';
 import { clusterInventories, pairInventory } from '../volume/inventory.js';
-import { mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
+import { bothHostsServe, mergeVolumes, mirrored, type VolumeView } from '../volume/state.js';
 import { backendNamed } from '../volume/backend/registry.js';
 import { servedByBoth } from '../volume/backend/contract.js';
 import {
@@ -78,7 +78,7 @@ const DIRECTIONS: Record<OpKind, HandoverDirection> = { failback, switchover };
  */
 export function blockingDrift(views: VolumeView[]): string[] {
   return views
-    .filter((v) => servedByBoth(backendNamed(v.backend)))
+    .filter((v) => bothHostsServe(v.backend))
     .flatMap((v) =>
       v.drift
         .filter((d) => !/in the exports config but not served|served but not in the exports config/.test(d))

@@ -25,7 +25,7 @@ import { noteServing, noteStopped, pairFreshness, readFreshness, writeFreshness 
 import { freezeExports } from './freeze.js';
 import { nlmNotifyStep } from './nlm.js';
 import { hold, holdDescribe, release, releaseDescribe } from './vip-hold.js';
-import { resetDescribe, resetReport, resetVipConnections } from './vip-sockets.js';
+import { resetConnectionsStep } from './vip-sockets.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -262,27 +262,14 @@ function holdsNoMirrored(views: VolumeView[], role: PairRole): boolean {
  * it, its nfsd would answer the clients' file handles with ESTALE, which a kernel client
  * passes on to every process holding a file open (for good), instead of retransmitting.
  */
-/** Reset the connections on the VIP (vip-sockets.ts); best effort: what is left is reported, the transition goes on. */
+/** Reset the connections on the VIP (vip-sockets.ts); best effort: what it says goes to the hook's output, the transition goes on. */
 export function notifyConnectionsStep(config: Config, role: PairRole): Step {
-  return {
-    id: `${role}:vip-connections`,
-    host: role,
-    title: 'reset TCP connections on the VIP (clients reconnect at once instead of stalling on a stale one)',
-    action: {
-      kind: 'fn',
-      describe: resetDescribe(config.vip),
-      fn: async (h, ctx) => {
-        try {
-          const line = resetReport(role, await resetVipConnections(config, h));
-          if (line) ctx.progress(line);
-        } catch (err) {
-          ctx.progress(`could not reset the connections on the VIP: ${(err as Error).message}`);
-        }
-      },
-    },
-    undo: null,
-    noUndoReason: 'a reset connection is not restored: its client reconnects',
-  };
+  return resetConnectionsStep(
+    config,
+    role,
+    'reset TCP connections on the VIP (clients reconnect at once instead of stalling on a stale one)',
+    (line, _problem, ctx) => ctx.progress(line),
+  );
 }
 
 export function holdsOnStandby(config: Config): boolean {

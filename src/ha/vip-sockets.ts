@@ -9,31 +9,32 @@
 // So a host resets every connection on the VIP when it releases the VIP, and the new holder
 // resets the ones it kept from an earlier time before the VIP reaches it (`ss -K`, the
 // kernel's SOCK_DESTROY: the peer gets a RST and reconnects at once).
-import type { Config } from '../config/schema.js';
+import type { Config, PairRole } from '../config/schema.js';
+import type { Step, StepContext } from '../plan/plan.js';
 import type { Host } from '../host/host.js';
 import { runChecked } from '../host/host.js';
 import { isIP } from 'node:net';
 
 /**
- * The `ss` address filters that match a socket whose local address is the VIP. An IPv4 VIP is
- * also matched as an IPv4-mapped IPv6 address: ganesha (and nfsd's IPv6 listener) accept IPv4
+ * The `ss` filter that matches a socket whose local address is the VIP. An IPv4 VIP is also
+ * matched as an IPv4-mapped IPv6 address: ganesha (and nfsd's IPv6 listener) accept IPv4
  * clients on an IPv6 socket, which `ss` does not match with the plain IPv4 form.
  */
-export function vipSocketFilters(vip: string): string[] {
+export function vipSocketFilter(vip: string): string[] {
   const v = isIP(vip);
-  if (v === 4) return [vip, `[::ffff:${vip}]`];
-  if (v === 6) return [`[${vip}]`];
+  if (v === 4) return ['src', vip, 'or', 'src', `[::ffff:${vip}]`];
+  if (v === 6) return ['src', `[${vip}]`];
   throw new Error(`not an IP address: ${JSON.stringify(vip)}`);
 }
 
-/** `ss` argv per filter: kill (-K) every TCP socket with the VIP as its local address; one line per socket killed. */
-export function resetArgvs(vip: string): string[][] {
-  return vipSocketFilters(vip).map((f) => ['ss', '-K', '-H', '-t', '-n', 'src', f]);
+/** Kill (-K) every TCP socket with the VIP as its local address; `ss` prints one line per socket killed. */
+export function resetArgv(vip: string): string[] {
+  return ['ss', '-K', '-H', '-t', '-n', ...vipSocketFilter(vip)];
 }
 
-/** `ss` argv per filter: list the TCP sockets left with the VIP as local address (listeners are bound to the wildcard). */
-export function listArgvs(vip: string): string[][] {
-  return vipSocketFilters(vip).map((f) => ['ss', '-H', '-t', '-n', 'src', f]);
+/** List the TCP sockets left with the VIP as local address (listeners are bound to the wildcard). */
+export function listArgv(vip: string): string[] {
+  return ['ss', '-H', '-t', '-n', ...vipSocketFilter(vip)];
 }
 
 const lines = (t: string) => t.split('\n').filter((l) => l.trim() !== '').length;
@@ -47,17 +48,9 @@ export interface ResetResult {
 
 /** Reset every TCP connection `host` has on the VIP; say how many, and how many are left. */
 export async function resetVipConnections(config: Config, host: Host): Promise<ResetResult> {
-  let reset = 0;
-  for (const argv of resetArgvs(config.vip)) reset += lines((await runChecked(host, argv)).stdout);
-  let left = 0;
-  for (const argv of listArgvs(config.vip)) left += lines((await runChecked(host, argv)).stdout);
-  return { reset: Math.max(0, reset - left), left };
-}
-
-export function resetDescribe(vip: string): string {
-  return resetArgvs(vip)
-    .map((a) => a.join(' '))
-    .join('; ');
+  const killed = lines((await runChecked(host, resetArgv(config.vip))).stdout);
+  const left = lines((await runChecked(host, listArgv(config.vip))).stdout);
+  return { reset: Math.max(0, killed - left), left };
 }
 
 /** The line a plan reports for a reset: none needs no line, leftovers get the cause. */
@@ -65,4 +58,37 @@ export function resetReport(host: string, r: ResetResult): string | null {
   if (r.left > 0)
     return `${host}: ${r.left} connection(s) on the VIP could not be reset (a kernel without SOCK_DESTROY?): clients that reconnect to it from the same port may stall until they time out`;
   return r.reset > 0 ? `${host}: reset ${r.reset} connection(s) it kept on the VIP` : null;
+}
+
+/**
+ * The step that resets them on `role`, for switchover/failback and the notify hook alike. Best
+ * effort: each line it has to say (`problem`: connections left, or the reset failed) goes to
+ * `say`, and the transition goes on.
+ */
+export function resetConnectionsStep(
+  config: Config,
+  role: PairRole,
+  title: string,
+  say: (line: string, problem: boolean, ctx: StepContext) => void,
+): Step {
+  return {
+    id: `${role}:vip-connections`,
+    host: role,
+    title,
+    action: {
+      kind: 'fn',
+      describe: resetArgv(config.vip).join(' '),
+      fn: async (h, ctx) => {
+        try {
+          const r = await resetVipConnections(config, h);
+          const line = resetReport(role, r);
+          if (line) say(line, r.left > 0, ctx);
+        } catch (err) {
+          say(`${role}: could not reset its connections on the VIP: ${(err as Error).message}`, true, ctx);
+        }
+      },
+    },
+    undo: null,
+    noUndoReason: 'a reset connection is not restored: its client reconnects',
+  };
 }

@@ -1,14 +1,12 @@
 // health's check of the standby's VIP hold (vip-hold.ts): wherever a volume's filesystem is
 // mounted on the VIP holder only (DRBD, RBD images nfsctl maps), the standby drops NFS traffic to
 // the VIP until it serves, and the holder must not.
-import type { Config, PairRole } from '../config/schema.js';
+import { ROLES, type Config, type PairRole } from '../config/schema.js';
 import type { Host } from '../host/host.js';
 import type { Finding } from './check.js';
 import type { HostInventory } from '../volume/inventory.js';
 import { holding, HOLD_COMMENT } from '../ha/vip-hold.js';
 import { holdsOnStandby } from '../ha/notify.js';
-
-const ROLES = ['primary', 'backup'] as const;
 
 /** Read the hold on each reachable host; none when no configured backend is holder-only. */
 export async function holdChecks(

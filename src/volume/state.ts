@@ -53,6 +53,11 @@ export function mirrored(b: Backend): boolean {
   return isMirrored(backendNamed(b));
 }
 
+/** Is a volume of this backend served by both hosts all the time (mirrored copies, shared storage such as CephFS)? */
+export function bothHostsServe(b: Backend): boolean {
+  return servedByBoth(backendNamed(b));
+}
+
 /**
  * Lookups by path into one inventory, built once: hostState runs for every volume on both
  * hosts, and a scan of each list per volume made `volume list` quadratic (5,000 volumes x
