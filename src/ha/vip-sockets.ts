@@ -6,7 +6,7 @@
 // get bare ACKs instead of a reset, and the client waits out its retransmission backoff until
 // the stale socket dies. Seen on the vm tier: a kernel NFSv3 client stalled 106 s on a
 // switchover back to a host it had used before, against ~1 s to a host without such a socket.
-// So a host resets every connection on the VIP when it releases the VIP, and the new holder
+// So a host resets every NFS connection on the VIP when it releases the VIP, and the new holder
 // resets the ones it kept from an earlier time before the VIP reaches it (`ss -K`, the
 // kernel's SOCK_DESTROY: the peer gets a RST and reconnects at once).
 import type { Config, PairRole } from '../config/schema.js';
@@ -14,6 +14,7 @@ import type { Step, StepContext } from '../plan/plan.js';
 import type { Host } from '../host/host.js';
 import { runChecked } from '../host/host.js';
 import { isIP } from 'node:net';
+import { NFS_CLIENT_PORTS } from '../core/firewall.js';
 
 /**
  * The `ss` filter that matches a socket whose local address is the VIP. An IPv4 VIP is also
@@ -27,14 +28,28 @@ export function vipSocketFilter(vip: string): string[] {
   throw new Error(`not an IP address: ${JSON.stringify(vip)}`);
 }
 
-/** Kill (-K) every TCP socket with the VIP as its local address; `ss` prints one line per socket killed. */
-export function resetArgv(vip: string): string[] {
-  return ['ss', '-K', '-H', '-t', '-n', ...vipSocketFilter(vip)];
+/**
+ * Only the NFS ports' connections (the seed's pinned ones: rpcbind, nfsd, mountd, statd,
+ * lockd): an operator's SSH session to the VIP, or any other service on it, is not nfsctl's to
+ * cut, and it is not what stalls NFS clients.
+ */
+export function nfsPortFilter(): string[] {
+  return NFS_CLIENT_PORTS.flatMap((p, i) => [...(i === 0 ? [] : ['or']), 'sport', '=', `:${p}`]);
 }
 
-/** List the TCP sockets left with the VIP as local address (listeners are bound to the wildcard). */
+/** The TCP sockets of the NFS ports whose local address is the VIP. */
+function vipNfsFilter(vip: string): string[] {
+  return ['(', ...vipSocketFilter(vip), ')', 'and', '(', ...nfsPortFilter(), ')'];
+}
+
+/** Kill (-K) every NFS TCP socket with the VIP as its local address; `ss` prints one line per socket killed. */
+export function resetArgv(vip: string): string[] {
+  return ['ss', '-K', '-H', '-t', '-n', ...vipNfsFilter(vip)];
+}
+
+/** List the NFS TCP sockets left with the VIP as local address (listeners are bound to the wildcard). */
 export function listArgv(vip: string): string[] {
-  return ['ss', '-H', '-t', '-n', ...vipSocketFilter(vip)];
+  return ['ss', '-H', '-t', '-n', ...vipNfsFilter(vip)];
 }
 
 const lines = (t: string) => t.split('\n').filter((l) => l.trim() !== '').length;

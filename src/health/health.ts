@@ -29,7 +29,7 @@ interface HealthEnv {
   host(role: PairRole): Host;
   audit: AuditLog;
 }
-import { readForeign, type ForeignReads } from '../volume/unmanaged.js';
+import { readForeignVia, unreachableForeign, type ForeignReads } from '../volume/unmanaged.js';
 import { unmanagedFindings } from './unmanaged.js';
 import { drbdChecks } from './drbd.js';
 import { holdChecks } from './vip-hold.js';
@@ -141,9 +141,11 @@ export async function runHealthChecks(
       return (
         await Promise.all([
           bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
-            const [i, f] = await Promise.all([hostInventory(config, role, host), readForeign(config, host)]);
+            // what nfsctl does not manage, read in the inventory's batch (their `lvs` runs once)
+            let f: ForeignReads | undefined;
+            const i = await hostInventory(config, role, host, (read) => void (f = readForeignVia(config, read)));
             inventories.set(role, i);
-            foreignReads.set(role, f);
+            foreignReads.set(role, i.reachable && f ? f : unreachableForeign(i.error));
             return [];
           }),
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),

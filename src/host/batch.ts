@@ -67,8 +67,42 @@ export function parseBatchOutput(
   return out;
 }
 
-/** runMany for any host that can run commands; falls back to one command at a time. */
+/**
+ * The distinct commands of a batch, and for each argv the index of its distinct command.
+ * Backends that read the same thing (lvm and drbd both list the volume group's LVs) ask for
+ * it once each: the commands of a batch are read-only and run at the same moment, so one run
+ * answers all of them (an `lvs` costs seconds on a big or slow host).
+ */
+export function distinctArgvs(argvs: readonly string[][]): { unique: string[][]; indexOf: number[] } {
+  const seen = new Map<string, number>();
+  const unique: string[][] = [];
+  const indexOf = argvs.map((argv) => {
+    const key = JSON.stringify(argv);
+    let i = seen.get(key);
+    if (i === undefined) {
+      i = unique.push(argv) - 1;
+      seen.set(key, i);
+    }
+    return i;
+  });
+  return { unique, indexOf };
+}
+
+/** runMany for any host that can run commands; identical commands run once (distinctArgvs). */
 export async function runManyVia(
+  host: Pick<Host, 'run'>,
+  argvs: string[][],
+  opts: RunOptions,
+  defaultTimeoutMs: number,
+): Promise<RunResult[]> {
+  const { unique, indexOf } = distinctArgvs(argvs);
+  if (unique.length === argvs.length) return runDistinct(host, argvs, opts, defaultTimeoutMs);
+  const results = await runDistinct(host, unique, opts, defaultTimeoutMs);
+  return indexOf.map((i) => ({ ...results[i]! }));
+}
+
+/** One batch process for distinct commands; falls back to one command at a time. */
+async function runDistinct(
   host: Pick<Host, 'run'>,
   argvs: string[][],
   opts: RunOptions,

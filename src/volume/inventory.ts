@@ -12,7 +12,7 @@ import { exporterOf } from './nfs-server/registry.js';
 import type { RbdListEntry } from '../core/ceph-json.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { configuredBackends } from './backend/registry.js';
-import type { ClusterInventory } from './backend/contract.js';
+import type { ClusterInventory, ReadOnHost } from './backend/contract.js';
 import type { DrbdState } from '../core/drbd.js';
 import { mapLimit } from '../core/concurrency.js';
 import { DF_ARGV, parseDf, parseRbdDu, parseXfsQuotaReport, type DfEntry, type RbdDuEntry } from '../core/usage.js';
@@ -151,11 +151,22 @@ export function parseServed(config: Config, stdout: string): ServedExport[] {
   return exporterOf(config).parseServed(stdout);
 }
 
-export async function hostInventory(config: Config, role: PairRole, host: Host): Promise<HostInventory> {
+/**
+ * A host's inventory. `alsoRead` adds a caller's own reads to the same batch (what nfsctl does
+ * not manage, for `volume list` and `health`): a command it shares with the backends (the
+ * VG's `lvs`) runs once (host/batch.ts). Its uses are not called when the host did not answer.
+ */
+export async function hostInventory(
+  config: Config,
+  role: PairRole,
+  host: Host,
+  alsoRead?: (read: ReadOnHost) => void,
+): Promise<HostInventory> {
   const inv = emptyInventory(role);
   // Every read is independent: one batch, one process (one SSH channel) on the host.
   const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
-  const read = (argv: string[], use: (r: RunResult) => void) => reads.push({ argv, use });
+  const read = (argv: string[], use: (r: RunResult) => void) => void reads.push({ argv, use });
+  alsoRead?.(read);
   for (const b of configuredBackends(config)) b.readHost(config, inv, read);
   exporterOf(config).readHost(config, inv, read);
   read(readFileArgv('/proc/mounts'), (r) => void (inv.mounts = parseProcMounts(fileContent(r, '/proc/mounts') ?? '')));
@@ -234,10 +245,13 @@ export function ganeshaDbus(
 export async function pairInventory(
   config: Config,
   hosts: Record<PairRole, Host>,
+  alsoRead?: (role: PairRole, read: ReadOnHost) => void,
 ): Promise<Record<PairRole, HostInventory>> {
   const [primary, backup] = await Promise.all(
     (['primary', 'backup'] as const).map((role) =>
-      hostInventory(config, role, hosts[role]).catch((err: Error) => emptyInventory(role, err.message)),
+      hostInventory(config, role, hosts[role], alsoRead && ((read) => alsoRead(role, read))).catch((err: Error) =>
+        emptyInventory(role, err.message),
+      ),
     ),
   );
   return { primary: primary!, backup: backup! };

@@ -7,12 +7,18 @@ import { clusterInventories, pairInventory } from './inventory.js';
 import { mergeVolumes } from './state.js';
 import { vipHolders } from '../ha/vip.js';
 import { backendNamed } from './backend/registry.js';
+import type { ReadOnHost } from './backend/contract.js';
+import { readForeignVia, unreachableForeign, type ForeignReads } from './unmanaged.js';
 
-export async function loadPairState(config: Config, hosts: Record<PairRole, Host>): Promise<PairState> {
+export async function loadPairState(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+  alsoRead?: (role: PairRole, read: ReadOnHost) => void,
+): Promise<PairState> {
   // a shared backend's cluster is the same from both hosts: ask whichever answers, this one first
   const order = config.this === 'backup' ? (['backup', 'primary'] as const) : (['primary', 'backup'] as const);
   const [inv, vips, cluster] = await Promise.all([
-    pairInventory(config, hosts),
+    pairInventory(config, hosts, alsoRead),
     vipHolders(config, hosts, config.timeouts.check),
     clusterInventories(
       config,
@@ -26,6 +32,22 @@ export async function loadPairState(config: Config, hosts: Record<PairRole, Host
     vipHolder: holders.length === 1 ? holders[0]! : null,
     views: mergeVolumes(config, inv, cluster),
   };
+}
+
+/**
+ * The pair's state and what nfsctl does not manage on it (volume list, reconcile), read in one
+ * batch per host: the reads they share (the VG's `lvs`, the exports files) run once.
+ */
+export async function loadPairStateWithForeign(
+  config: Config,
+  hosts: Record<PairRole, Host>,
+): Promise<{ state: PairState; foreign: Record<PairRole, ForeignReads> }> {
+  const foreign = {} as Record<PairRole, ForeignReads>;
+  const state = await loadPairState(config, hosts, (role, read) => void (foreign[role] = readForeignVia(config, read)));
+  for (const role of ['primary', 'backup'] as const)
+    if (!state.inv[role].reachable || foreign[role] === undefined)
+      foreign[role] = unreachableForeign(state.inv[role].error);
+  return { state, foreign };
 }
 
 /** Bytes a shared backend's cluster can still take (e.g. ceph df max_avail), or null when it cannot tell or `backend` keeps its data on the hosts. */

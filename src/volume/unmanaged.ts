@@ -14,6 +14,7 @@ import { findMounts, type FstabMount } from '../core/fstab.js';
 import { HostUnreachableError } from '../core/errors.js';
 import { catDirArgv, splitCat, XFS_META_DIR, type HostInventory, type MountEntry } from './inventory.js';
 import type { VolumeView } from './state.js';
+import type { ReadOnHost } from './backend/contract.js';
 
 /** The kernel exports files besides nfsctl's own: where hand-made and old lines live. */
 export const SYSTEM_EXPORTS = '/etc/exports';
@@ -28,34 +29,43 @@ export interface ForeignReads {
   exportFiles: Map<string, string>;
 }
 
-export async function readForeign(config: Config, host: Host): Promise<ForeignReads> {
+/**
+ * Registers the reads of what nfsctl does not manage on a host (into `hostInventory`'s batch,
+ * or a batch of their own: readForeign) and returns what they fill in.
+ */
+export function readForeignVia(config: Config, read: ReadOnHost): ForeignReads {
   const out: ForeignReads = { reachable: true, lvs: [], exportFiles: new Map() };
-  const argvs: string[][] = [];
-  const uses: ((r: RunResult) => void)[] = [];
   if (config.backends.lvm) {
-    argvs.push(lvsArgv(config, config.backends.lvm.vg));
-    uses.push((r) => {
+    read(lvsArgv(config, config.backends.lvm.vg), (r) => {
       if (r.exitCode === 0) out.lvs = parseLvsJson(r.stdout);
       else out.error = `lvs: ${r.stderr.trim()}`;
     });
   }
   if (exporterOf(config).readsExportsFile) {
-    argvs.push(readFileArgv(SYSTEM_EXPORTS));
-    uses.push((r) => {
+    read(readFileArgv(SYSTEM_EXPORTS), (r) => {
       const t = fileContent(r, SYSTEM_EXPORTS);
       if (t !== null) out.exportFiles.set(SYSTEM_EXPORTS, t);
     });
-    argvs.push(catDirArgv(EXPORTS_D, '.exports', 'nfsctl-exports-d'));
-    uses.push((r) => {
+    read(catDirArgv(EXPORTS_D, '.exports', 'nfsctl-exports-d'), (r) => {
       for (const [name, text] of splitCat(r.stdout)) out.exportFiles.set(`${EXPORTS_D}/${name}`, text);
     });
   }
+  return out;
+}
+
+/** What a host that did not answer shows of foreign things: nothing, and why. */
+export function unreachableForeign(error: string | undefined): ForeignReads {
+  return { reachable: false, ...(error === undefined ? {} : { error }), lvs: [], exportFiles: new Map() };
+}
+
+export async function readForeign(config: Config, host: Host): Promise<ForeignReads> {
+  const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
+  const out = readForeignVia(config, (argv, use) => void reads.push({ argv, use }));
   try {
-    const res = await host.runMany(argvs);
-    res.forEach((r, i) => uses[i]!(r));
+    const res = await host.runMany(reads.map((x) => x.argv));
+    res.forEach((r, i) => reads[i]!.use(r));
   } catch (err) {
-    if (err instanceof HostUnreachableError)
-      return { reachable: false, error: err.message, lvs: [], exportFiles: new Map() };
+    if (err instanceof HostUnreachableError) return unreachableForeign(err.message);
     throw err;
   }
   return out;
@@ -67,12 +77,7 @@ export async function readForeignPair(
 ): Promise<Record<PairRole, ForeignReads>> {
   const [primary, backup] = await Promise.all(
     (['primary', 'backup'] as const).map((r) =>
-      readForeign(config, hosts[r]).catch((err: Error) => ({
-        reachable: false,
-        error: err.message,
-        lvs: [],
-        exportFiles: new Map<string, string>(),
-      })),
+      readForeign(config, hosts[r]).catch((err: Error) => unreachableForeign(err.message)),
     ),
   );
   return { primary: primary!, backup: backup! };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../src/host/local.js';
-import { parseBatchOutput, runManyVia } from '../../src/host/batch.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distinctArgvs, parseBatchOutput, runManyVia } from '../../src/host/batch.js';
 import { FakeHost } from '../../src/host/fake.js';
 import type { RunOptions, RunResult } from '../../src/host/host.js';
 
@@ -62,6 +65,32 @@ describe('runMany: several commands as one process', () => {
     expect(rs.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
     expect(calls).toHaveLength(1);
     expect(Date.now() - t0).toBeLessThan(6 * 400);
+  });
+
+  it('runs a command asked for twice in one batch once, and answers both with its result', async () => {
+    const calls: string[][] = [];
+    const counting = { run: (argv: string[], o?: RunOptions) => (calls.push(argv), local.run(argv, o)) };
+    const dir = mkdtempSync(join(tmpdir(), 'nfsctl-batch-dedupe-'));
+    try {
+      // each run of the counting command appends a line: twice asked, once run
+      const count = ['sh', '-c', 'echo run >>"$1"; wc -l <"$1"', 'x', join(dir, 'runs')];
+      const rs = await runManyVia(counting, [count, ['echo', 'other'], count, ['echo', 'other']], {}, 10_000);
+      expect(rs.map((r) => r.stdout.trim())).toEqual(['1', 'other', '1', 'other']);
+      expect(rs.map((r) => r.argv)).toEqual([count, ['echo', 'other'], count, ['echo', 'other']]);
+      expect(readFileSync(join(dir, 'runs'), 'utf8')).toBe('run\n');
+      expect(calls).toHaveLength(1);
+      // one job per distinct command in the batch script
+      expect(calls[0]![2]!.match(/&$/gm)).toHaveLength(2);
+      // the results are copies: one caller changing its result does not change the other's
+      rs[0]!.stdout = 'changed';
+      expect(rs[2]!.stdout.trim()).toBe('1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(distinctArgvs([['a'], ['b'], ['a'], ['a', 'b'], ['a b']])).toEqual({
+      unique: [['a'], ['b'], ['a', 'b'], ['a b']],
+      indexOf: [0, 1, 0, 2, 3],
+    });
   });
 
   it('falls back to one command at a time when the batch cannot run (no temp dir)', async () => {

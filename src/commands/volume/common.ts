@@ -2,7 +2,11 @@
 // validated specs before anything runs.
 import type { Context } from '../../cli/context.js';
 import type { PairState } from '../../volume/plans.js';
-import { availableFor as available, loadPairState as loadPair } from '../../volume/pair-state.js';
+import {
+  availableFor as available,
+  loadPairState as loadPair,
+  loadPairStateWithForeign as loadPairWithForeign,
+} from '../../volume/pair-state.js';
 import { checkExportSpec, type ExportSpec } from '../../volume/exporter.js';
 import { parseLabelItems } from '../../core/k8s-labels.js';
 import { NFSCTL_LABELS } from '../../volume/pv.js';
@@ -11,6 +15,11 @@ import { UsageError } from '../../core/errors.js';
 /** The pair's state (src/volume/pair-state.ts) for a command. */
 export function loadPairState(ctx: Context): Promise<PairState> {
   return loadPair(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
+}
+
+/** The pair's state and what nfsctl does not manage on it, one batch of reads per host. */
+export function loadPairStateWithForeign(ctx: Context) {
+  return loadPairWithForeign(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
 }
 
 /** Bytes a shared backend's cluster can still take, asked on this host (src/volume/pair-state.ts). */

@@ -7,7 +7,7 @@ import { formatSize } from '../../core/sizes.js';
 import { PreconditionError } from '../../core/errors.js';
 import { findVolume, ROLES } from '../../volume/plans.js';
 import type { HostVolumeState, VolumeView } from '../../volume/state.js';
-import { loadPairState } from './common.js';
+import { loadPairState, loadPairStateWithForeign } from './common.js';
 import { writeCompletionCacheSafe } from './cache.js';
 import { backendNamed } from '../../volume/backend/registry.js';
 import { isReadOnlyModel, parsePvModel } from '../../volume/pv-model.js';
@@ -19,7 +19,7 @@ import { parsePercent } from '../../core/usage.js';
 import { queryVolumes, SORT_KEYS, type ListQuery, type SortKey } from '../../volume/query.js';
 import { volumeUsage, type VolumeUsage } from '../../volume/usage.js';
 import type { PairRole } from '../../config/schema.js';
-import { loadForeign, printUnmanaged, unmanagedJson, unmanagedOf } from './unmanaged.render.js';
+import { printUnmanaged, unmanagedJson, unmanagedOf } from './unmanaged.render.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -115,7 +115,7 @@ export async function runList(ctx: Context, o: ListOptions = {}): Promise<void> 
   const query = listQuery(o);
   const json = ctx.opts.json || o.output === 'json';
   const wide = o.output === 'wide';
-  const [state, foreign] = await Promise.all([loadPairState(ctx), loadForeign(ctx)]);
+  const { state, foreign } = await loadPairStateWithForeign(ctx);
   const unmanaged = unmanagedOf(ctx, state, foreign);
   await writeCompletionCacheSafe(
     ctx,

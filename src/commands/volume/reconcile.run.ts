@@ -5,8 +5,8 @@ import { UsageError } from '../../core/errors.js';
 import { parsePvList } from '../../core/adopt-names.js';
 import { persistentVolume } from '../../volume/pv.js';
 import { reconcile } from '../../volume/reconcile.js';
-import { loadPairState } from './common.js';
-import { loadForeign, unmanagedOf } from './unmanaged.render.js';
+import { loadPairStateWithForeign } from './common.js';
+import { unmanagedOf } from './unmanaged.render.js';
 
 export async function runReconcile(
   ctx: Context,
@@ -19,7 +19,7 @@ export async function runReconcile(
     throw new UsageError(`cannot read the PV list ${o.pvs}: ${(err as Error).message}`);
   }
   const pvs = parsePvList(text, o.pvs === '-' ? 'stdin' : o.pvs);
-  const [state, foreign] = await Promise.all([loadPairState(ctx), loadForeign(ctx)]);
+  const { state, foreign } = await loadPairStateWithForeign(ctx);
   if (o.output === 'pv-yaml') {
     const { stringify } = await import('../../cli/yaml-out.js');
     const docs = state.views

@@ -1,17 +1,14 @@
 // How `volume list` shows what nfsctl does not manage (read by volume/unmanaged.ts).
 import type { Context } from '../../cli/context.js';
 import { formatSize } from '../../core/sizes.js';
-import { findUnmanaged, readForeignPair, type UnmanagedHost, type UnmanagedVolume } from '../../volume/unmanaged.js';
+import { findUnmanaged, type ForeignReads, type UnmanagedHost, type UnmanagedVolume } from '../../volume/unmanaged.js';
+import type { PairRole } from '../../config/schema.js';
 import type { PairState } from '../../volume/plans.js';
-
-export async function loadForeign(ctx: Context) {
-  return readForeignPair(ctx.config, { primary: ctx.host('primary'), backup: ctx.host('backup') });
-}
 
 export function unmanagedOf(
   ctx: Context,
   state: PairState,
-  foreign: Awaited<ReturnType<typeof loadForeign>>,
+  foreign: Record<PairRole, ForeignReads>,
 ): UnmanagedVolume[] {
   return findUnmanaged(ctx.config, state.inv, foreign, state.views);
 }
