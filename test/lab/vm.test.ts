@@ -1747,7 +1747,7 @@ describe.skipIf(!qemu.ok)(
       }, 600_000);
 
       it(
-        'keepalived stopped on the primary, then started again; then the primary crashed (qemu killed) and booted again: the backup maps, mounts and serves (fencing only a mapping the old holder still has, by instance), the primary takes the VIP back and maps again; a writer holding its file open, a reopen writer and a lister get no error and lose no acknowledged write',
+        'nfsctl switchover, then failback; then the primary crashed (qemu killed) and booted again: the backup maps, mounts and serves (fencing only a mapping the old holder still has, by instance), the primary takes the VIP back and maps again; a writer holding its file open, a reopen writer and a lister get no error and lose no acknowledged write',
         { timeout: 1_200_000 },
         async () => {
           expect(created, 'the volume was created').toBe(true);
@@ -1771,33 +1771,40 @@ describe.skipIf(!qemu.ok)(
           const markers: Marker[] = [];
           const figures: Record<string, unknown> = {};
 
-          markers.push({ name: 'keepalived stopped on the primary', t: await clientNow() });
+          // planned moves, as an operator makes them: nfsctl switchover, then failback
+          markers.push({ name: 'switchover (nfsctl)', t: await clientNow() });
+          let fencedBefore = await blocklisted();
           let t0 = Date.now();
-          ok('stop keepalived on the primary', await guest('primary', ['labsvc', 'stop', 'keepalived']));
-          expect(
-            await waitFor(async () => (await vipOn()).join() === 'backup', 60_000, 1000),
-            'VIP on the backup',
-          ).toBe(true);
+          const sw = await nfsctlOn('primary', ['switchover', '--yes', '--json'], 1_200_000);
+          figures.switchoverMs = Date.now() - t0;
+          expect(sw.exitCode, show('switchover', sw)).toBe(0);
+          expect(await vipOn(), 'VIP on the backup').toEqual(['backup']);
           expect(await waitFor(async () => serving('backup'), 180_000, 1000), 'the backup serves').toBe(true);
           figures.backupServesAfterMs = Date.now() - t0;
           figures.clientBackAfterServedMs = await clientBack(await clientNow());
           expect(await waitFor(async () => idle('primary'), 120_000, 1000), 'the primary let go').toBe(true);
+          // did the new holder fence the old one's mapping (it had not let go yet when it looked)?
+          figures.fencedAtSwitchover = (await blocklisted()).filter((e) => !fencedBefore.includes(e));
           await pause(5000);
 
-          markers.push({ name: 'keepalived started again on the primary', t: await clientNow() });
+          markers.push({ name: 'failback (nfsctl)', t: await clientNow() });
+          fencedBefore = await blocklisted();
           t0 = Date.now();
-          ok('start keepalived on the primary', await guest('primary', ['labsvc', 'start', 'keepalived']));
-          expect(await waitFor(async () => (await vipOn()).join() === 'primary', 90_000, 1000), 'VIP back').toBe(true);
+          const fb = await nfsctlOn('primary', ['failback', '--yes', '--json'], 1_200_000);
+          figures.failbackMs = Date.now() - t0;
+          expect(fb.exitCode, show('failback', fb)).toBe(0);
+          expect(await vipOn(), 'VIP back on the primary').toEqual(['primary']);
           expect(await waitFor(async () => serving('primary'), 180_000, 1000), 'the primary serves again').toBe(true);
           figures.primaryServesAfterMs = Date.now() - t0;
           figures.clientBackAfterServedBackMs = await clientBack(await clientNow());
           expect(await waitFor(async () => idle('backup'), 120_000, 1000), 'the backup let go').toBe(true);
+          figures.fencedAtFailback = (await blocklisted()).filter((e) => !fencedBefore.includes(e));
           await pause(5000);
 
           // a crash: the primary's krbd instance dies with its watch still on the image; the
           // backup fences it (by instance) if it is still there when it looks, maps and serves
           markers.push({ name: 'the primary crashed (qemu killed)', t: await clientNow() });
-          const fencedBefore = await blocklisted();
+          fencedBefore = await blocklisted();
           t0 = Date.now();
           ok('kill the primary', await vm(['kill', 'primary'], 60_000));
           expect(

@@ -88,6 +88,9 @@ const section = z
   .strict();
 
 type Section = z.output<typeof section>;
+// A local copy, not config/schema's ROLES: schema imports the backend registry, which imports
+// this file, so a runtime import of schema here is a cycle ("Cannot access 'BACKEND_LIST' before
+// initialization" at start-up, seen when it was tried).
 const ROLES = ['primary', 'backup'] as const;
 /** How long create waits for the two sides to connect. */
 const CONNECT_WAIT_S = 60;

@@ -56,7 +56,10 @@ function pair(
     const h = fakeStorageHost(role, { vip: role === 'backup' });
     const running = new Set(['nfs-ganesha', 'rsync', ...(role === 'backup' ? ['keepalived'] : [])]);
     h.on(['labsvc', 'status'], (argv) => ({ exitCode: running.has(argv[2]!) ? 0 : 3 }));
-    h.on(['labsvc', 'stop'], (argv) => void running.delete(argv[2]!) ?? { exitCode: 0 });
+    h.on(['labsvc', 'stop'], (argv) => {
+      running.delete(argv[2]!);
+      return { exitCode: 0 };
+    });
     h.on(['labsvc', 'is-enabled'], () => ({ exitCode: 0 }));
     h.on(['true'], { exitCode: 0 });
     unitFactsOn(h, { rootMounted: true, rootEntries: 3, rootUsed: role === 'backup' ? 300000 : 290000 });
@@ -272,7 +275,10 @@ describe('Ctrl-C during the copy', () => {
         interactive: false,
         confirm: { kind: 'yesno', message: '' },
       })
-      .catch(
+      .then(
+        () => {
+          throw new Error('the run was expected to stop on the interrupt');
+        },
         (e: unknown) =>
           e as {
             exitCode: number;
