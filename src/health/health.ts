@@ -29,7 +29,7 @@ interface HealthEnv {
   host(role: PairRole): Host;
   audit: AuditLog;
 }
-import { readForeignVia, unreachableForeign, type ForeignReads } from '../volume/unmanaged.js';
+import { foreignInBatch, type ForeignReads } from '../volume/unmanaged.js';
 import { unmanagedFindings } from './unmanaged.js';
 import { drbdChecks } from './drbd.js';
 import { holdChecks } from './vip-hold.js';
@@ -142,10 +142,10 @@ export async function runHealthChecks(
         await Promise.all([
           bounded('inventory', role, 'volume and export state readable', t * 2, async () => {
             // what nfsctl does not manage, read in the inventory's batch (their `lvs` runs once)
-            let f: ForeignReads | undefined;
-            const i = await hostInventory(config, role, host, (read) => void (f = readForeignVia(config, read)));
+            const foreign = foreignInBatch(config);
+            const i = await hostInventory(config, role, host, foreign.read);
             inventories.set(role, i);
-            foreignReads.set(role, i.reachable && f ? f : unreachableForeign(i.error));
+            foreignReads.set(role, foreign.of(i));
             return [];
           }),
           bounded('nfs-ports', role, 'NFS server answers', t + 500, () => nfsPorts(config, role, t)),

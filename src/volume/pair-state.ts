@@ -8,7 +8,7 @@ import { mergeVolumes } from './state.js';
 import { vipHolders } from '../ha/vip.js';
 import { backendNamed } from './backend/registry.js';
 import type { ReadOnHost } from './backend/contract.js';
-import { readForeignVia, unreachableForeign, type ForeignReads } from './unmanaged.js';
+import { foreignInBatch, type ForeignReads } from './unmanaged.js';
 
 export async function loadPairState(
   config: Config,
@@ -42,12 +42,12 @@ export async function loadPairStateWithForeign(
   config: Config,
   hosts: Record<PairRole, Host>,
 ): Promise<{ state: PairState; foreign: Record<PairRole, ForeignReads> }> {
-  const foreign = {} as Record<PairRole, ForeignReads>;
-  const state = await loadPairState(config, hosts, (role, read) => void (foreign[role] = readForeignVia(config, read)));
-  for (const role of ['primary', 'backup'] as const)
-    if (!state.inv[role].reachable || foreign[role] === undefined)
-      foreign[role] = unreachableForeign(state.inv[role].error);
-  return { state, foreign };
+  const foreign = { primary: foreignInBatch(config), backup: foreignInBatch(config) };
+  const state = await loadPairState(config, hosts, (role, read) => foreign[role].read(read));
+  return {
+    state,
+    foreign: { primary: foreign.primary.of(state.inv.primary), backup: foreign.backup.of(state.inv.backup) },
+  };
 }
 
 /** Bytes a shared backend's cluster can still take (e.g. ceph df max_avail), or null when it cannot tell or `backend` keeps its data on the hosts. */

@@ -58,6 +58,22 @@ export function unreachableForeign(error: string | undefined): ForeignReads {
   return { reachable: false, ...(error === undefined ? {} : { error }), lvs: [], exportFiles: new Map() };
 }
 
+/**
+ * The foreign reads riding in a host inventory's batch: `read` goes to hostInventory's
+ * `alsoRead`, `of` gives what they filled in once it returned (nothing, and why, for a host
+ * that did not answer).
+ */
+export function foreignInBatch(config: Config): {
+  read: (read: ReadOnHost) => void;
+  of: (inv: HostInventory) => ForeignReads;
+} {
+  let out: ForeignReads | undefined;
+  return {
+    read: (read) => void (out = readForeignVia(config, read)),
+    of: (inv) => (inv.reachable && out ? out : unreachableForeign(inv.error)),
+  };
+}
+
 export async function readForeign(config: Config, host: Host): Promise<ForeignReads> {
   const reads: { argv: string[]; use: (r: RunResult) => void }[] = [];
   const out = readForeignVia(config, (argv, use) => void reads.push({ argv, use }));
